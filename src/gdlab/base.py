@@ -1,0 +1,579 @@
+"""The generative-classifier contract, capability tags and ``ClassConditional``.
+
+A generative classifier is a class prior times a class-conditional density;
+Bayes' rule does the rest::
+
+    log p(x, y=k) = log p(y=k) + log p(x | y=k)
+    p(y=k | x)    = softmax_k log p(x, y=k)
+    log p(x)      = logsumexp_k log p(x, y=k)
+
+A model fills in a few private steps, each once:
+
+``_log_joint(X)``
+    (n_samples, n_classes) array of log p(x, y=k) for validated float data,
+    NaN entries marginalized out (models with ``missing_features``).
+``_conditional_draw(X, y_idx, rng)``
+    X with every NaN entry replaced by a draw from p(x_missing | x_observed,
+    y=classes_[y_idx]). Sampling is the special case of an all-NaN X.
+``_conditional_mean(X)``
+    (n_samples, n_classes, n_features) array of E[x_j | x_observed, y=k]
+    (only needed by models with ``missing_features``).
+
+and :class:`GenerativeClassifierMixin` writes, once for every model,
+``log_joint``, ``predict``, ``predict_proba``, ``predict_log_proba``,
+``score_samples`` (log p(x)), ``sample``, ``impute`` and ``score``.
+:class:`DensityMixin` does the same for unsupervised densities (``_log_density``
+instead of ``_log_joint``), and :class:`ClassConditional` turns any density
+into a generative classifier.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+from scipy.special import logsumexp
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import DensityMixin as _SkDensityMixin
+from sklearn.utils import get_tags
+from sklearn.utils.validation import check_is_fitted
+
+from gdlab._validation import (
+    check_in,
+    check_n_samples,
+    check_partial_fit_data,
+    check_random_state,
+    check_X,
+    check_X_y,
+)
+
+__all__ = [
+    "CAPABILITIES",
+    "capabilities",
+    "GenerativeClassifierMixin",
+    "DensityMixin",
+    "ClassConditional",
+]
+
+#: Every capability tag gdlab knows, with its meaning.
+CAPABILITIES: dict[str, str] = {
+    "classify": "predict / predict_proba",
+    "density": "score_samples is log p(x) (exact)",
+    "density_bound": "score_samples is a lower bound on log p(x) (e.g. an ELBO)",
+    "sample": "sample(n) draws from the model",
+    "conditional_sample": "sample(n, y=k) draws from p(x | y=k)",
+    "missing_features": "NaN in X is marginalized at predict (and at fit, where stated)",
+    "sequences": "X is a list of variable-length sequences (lengths convention)",
+    "partial_fit": "can learn incrementally with partial_fit",
+    "semi_supervised": "fit accepts unlabeled rows (y = -1)",
+}
+
+
+def capabilities(estimator) -> frozenset[str]:
+    """Capability tags of any estimator, gdlab's or scikit-learn's.
+
+    gdlab estimators declare their tags; for other estimators they are read
+    off the public API: ``classify`` for classifiers with ``predict_proba``
+    (or ``decision_function``), ``missing_features`` when scikit-learn's
+    ``allow_nan`` tag is set, ``partial_fit`` when the method exists.
+
+    Parameters
+    ----------
+    estimator : estimator instance or class
+
+    Returns
+    -------
+    frozenset of str
+        A subset of :data:`CAPABILITIES`.
+    """
+    if isinstance(estimator, type):
+        raise TypeError(
+            f"capabilities() needs an estimator instance, got the class {estimator.__name__}."
+        )
+    declared = getattr(estimator, "_capabilities", None)
+    if callable(declared):
+        caps = frozenset(declared())
+    else:
+        caps = set()
+        tags = get_tags(estimator)
+        if tags.estimator_type == "classifier":
+            caps.add("classify")
+        if tags.input_tags.allow_nan:
+            caps.add("missing_features")
+        if hasattr(estimator, "partial_fit"):
+            caps.add("partial_fit")
+        caps = frozenset(caps)
+    unknown = caps - CAPABILITIES.keys()
+    if unknown:
+        raise ValueError(f"{type(estimator).__name__} declares unknown capabilities {unknown}.")
+    return caps
+
+
+class _CapabilityMixin:
+    """Capabilities as a class attribute, readable from an instance."""
+
+    _gdlab_capabilities: frozenset[str] = frozenset()
+
+    def _capabilities(self) -> frozenset[str]:
+        return frozenset(self._gdlab_capabilities)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """frozenset of str: what this model can do (see :data:`gdlab.base.CAPABILITIES`)."""
+        return capabilities(self)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = "missing_features" in self._capabilities()
+        return tags
+
+
+def _as_output(model, Xv, like):
+    """Convert an internal float array back to the user's representation."""
+    return model._from_internal(Xv, like) if hasattr(model, "_from_internal") else Xv
+
+
+class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
+    """Bayes' rule, density scores, sampling and imputation from ``_log_joint``.
+
+    A subclass sets ``classes_`` and ``class_prior_`` in ``fit`` and
+    implements ``_log_joint``, ``_conditional_draw`` and (for models with
+    ``missing_features``) ``_conditional_mean``; see the module docstring.
+    """
+
+    _gdlab_capabilities = frozenset({"classify", "density", "sample", "conditional_sample"})
+
+    def _capabilities(self) -> frozenset[str]:
+        return frozenset(self._gdlab_capabilities) | {"classify"}
+
+    # -- validation hook -------------------------------------------------
+    def _validate_X_predict(self, X) -> np.ndarray:
+        """Validate X for a fitted model (override for non-array inputs)."""
+        return check_X(
+            self, X, reset=False, allow_nan="missing_features" in self._capabilities()
+        )
+
+    # -- Bayes' rule -------------------------------------------------------
+    def log_joint(self, X) -> np.ndarray:
+        """Log joint probability log p(x, y=k) of each row and class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN entries are missing and are marginalized out (models with the
+            ``missing_features`` capability).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        check_is_fitted(self)
+        return self._log_joint(self._validate_X_predict(X))
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Log posterior log p(y=k | x) by Bayes' rule.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        lj = self.log_joint(X)
+        return lj - logsumexp(lj, axis=1, keepdims=True)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Posterior p(y=k | x) by Bayes' rule; each row sums to one.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class under the posterior.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmax(self.log_joint(X), axis=1)]
+
+    def score_samples(self, X) -> np.ndarray:
+        """Log marginal density log p(x) = logsumexp_k log p(x, y=k).
+
+        Low values flag anomalies / out-of-distribution rows. For models with
+        ``density_bound`` instead of ``density`` this is a lower bound.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return logsumexp(self.log_joint(X), axis=1)
+
+    # -- sampling --------------------------------------------------------
+    def _class_indices_for_sampling(self, n_samples, y, rng) -> np.ndarray:
+        if y is None:
+            n = check_n_samples(1 if n_samples is None else n_samples)
+            return rng.choice(len(self.classes_), size=n, p=self.class_prior_)
+        y_arr = np.asarray(y)
+        if y_arr.ndim == 0:
+            n = check_n_samples(1 if n_samples is None else n_samples)
+            y_arr = np.repeat(y_arr, n)
+        elif y_arr.ndim != 1:
+            raise ValueError(f"y must be a label or a 1-D array of labels, got shape {y_arr.shape}.")
+        elif n_samples is not None and check_n_samples(n_samples) != y_arr.shape[0]:
+            raise ValueError(
+                f"y has {y_arr.shape[0]} labels but n_samples={n_samples}; give one label per "
+                "sample, a single label, or leave n_samples out."
+            )
+        if y_arr.shape[0] == 0:
+            raise ValueError("y is empty: nothing to sample.")
+        idx = np.searchsorted(self.classes_, y_arr)
+        idx_clip = np.clip(idx, 0, len(self.classes_) - 1)
+        bad = (idx >= len(self.classes_)) | (self.classes_[idx_clip] != y_arr)
+        if bad.any():
+            raise ValueError(
+                f"y contains labels not seen in fit: {np.unique(y_arr[bad]).tolist()!r}; "
+                f"known classes are {self.classes_.tolist()!r}."
+            )
+        return idx_clip
+
+    def sample(self, n_samples=None, y=None, random_state=None):
+        """Draw rows from p(x, y), or from p(x | y) when ``y`` is given.
+
+        Parameters
+        ----------
+        n_samples : int, optional
+            Number of rows. Defaults to 1, or to ``len(y)`` when ``y`` is an array.
+        y : label or array-like of shape (n_samples,), optional
+            Class to sample from: one label for all rows, or one per row. When
+            None, labels are drawn from the class prior.
+        random_state : int, RandomState instance or None
+            Seed for this call (the estimator's own ``random_state`` is not reused,
+            so repeated calls give new draws).
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        rng = check_random_state(random_state)
+        y_idx = self._class_indices_for_sampling(n_samples, y, rng)
+        empty = np.full((y_idx.shape[0], self.n_features_in_), np.nan)
+        X = self._conditional_draw(empty, y_idx, rng)
+        return _as_output(self, X, None), self.classes_[y_idx]
+
+    # -- imputation ------------------------------------------------------
+    def _impute_mean(self, X, posterior) -> np.ndarray:
+        """Posterior-weighted conditional means (override for modes of categories)."""
+        return np.einsum("nk,nkd->nd", posterior, self._conditional_mean(X))
+
+    def impute(self, X, method="mean", random_state=None):
+        """Fill missing (NaN) entries from the model's conditional distribution.
+
+        With ``method="mean"`` each missing entry becomes
+        E[x_j | x_observed] = sum_k p(y=k | x_observed) E[x_j | x_observed, y=k]
+        (the mode for categorical features); with ``method="sample"`` a class is
+        drawn from p(y | x_observed) and the missing entries from
+        p(x_missing | x_observed, y). Observed entries are returned unchanged.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN marks a missing entry.
+        method : {"mean", "sample"}, default="mean"
+        random_state : int, RandomState instance or None
+            Seed for ``method="sample"``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_in(method, "method", {"mean", "sample"})
+        check_is_fitted(self)
+        if "missing_features" not in self._capabilities():
+            raise TypeError(f"{type(self).__name__} cannot impute: it has no missing_features.")
+        Xv = self._validate_X_predict(X)
+        missing = np.isnan(Xv)
+        if not missing.any():
+            return _as_output(self, Xv.copy(), X)
+        log_joint = self._log_joint(Xv)
+        posterior = np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+        if method == "mean":
+            filled = self._impute_mean(Xv, posterior)
+        else:
+            rng = check_random_state(random_state)
+            # inverse-CDF draw of one class per row from its posterior
+            u = rng.random_sample(Xv.shape[0])[:, None]
+            y_idx = np.minimum((posterior.cumsum(axis=1) < u).sum(axis=1), posterior.shape[1] - 1)
+            filled = self._conditional_draw(Xv, y_idx, rng)
+        return _as_output(self, np.where(missing, filled, Xv), X)
+
+
+class DensityMixin(_CapabilityMixin, _SkDensityMixin):
+    """``score_samples``, ``score``, ``sample`` and ``impute`` from ``_log_density``.
+
+    A subclass implements ``_log_density(X)`` (n_samples,), ``_draw(X, rng)``
+    (X with NaN entries replaced by draws from p(x_missing | x_observed); an
+    all-NaN X gives unconditional samples) and, with ``missing_features``,
+    ``_conditional_mean(X)`` (n_samples, n_features).
+    """
+
+    _gdlab_capabilities = frozenset({"density", "sample"})
+
+    def _validate_X_predict(self, X) -> np.ndarray:
+        return check_X(
+            self, X, reset=False, allow_nan="missing_features" in self._capabilities()
+        )
+
+    def score_samples(self, X) -> np.ndarray:
+        """Log density log p(x) of each row, NaN entries marginalized out.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self._log_density(self._validate_X_predict(X))
+
+    def score(self, X, y=None) -> float:
+        """Mean log density of the rows of X (higher is better)."""
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples=1, random_state=None) -> np.ndarray:
+        """Draw ``n_samples`` rows from the density.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        n = check_n_samples(n_samples)
+        rng = check_random_state(random_state)
+        return self._draw(np.full((n, self.n_features_in_), np.nan), rng)
+
+    def impute(self, X, method="mean", random_state=None) -> np.ndarray:
+        """Fill NaN entries with E[x_missing | x_observed] or a draw from that conditional.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        method : {"mean", "sample"}, default="mean"
+        random_state : int, RandomState instance or None
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_in(method, "method", {"mean", "sample"})
+        check_is_fitted(self)
+        if "missing_features" not in self._capabilities():
+            raise TypeError(f"{type(self).__name__} cannot impute: it has no missing_features.")
+        Xv = self._validate_X_predict(X)
+        missing = np.isnan(Xv)
+        if method == "mean":
+            filled = self._conditional_mean(Xv)
+        else:
+            filled = self._draw(Xv, check_random_state(random_state))
+        return np.where(missing, filled, Xv)
+
+
+def _call_sample(density, n, rng):
+    """Draw n rows from a density, gdlab's or scikit-learn's, as an array."""
+    params = inspect.signature(density.sample).parameters
+    out = density.sample(n, random_state=rng) if "random_state" in params else density.sample(n)
+    if isinstance(out, tuple):  # sklearn's GaussianMixture returns (X, component)
+        out = out[0]
+    return np.asarray(out, dtype=np.float64).reshape(n, -1)
+
+
+class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstimator):
+    """Generative classifier from one density per class and a class prior.
+
+    Fits a clone of ``density`` on the rows of each class, then classifies by
+    Bayes' rule: log p(x, y=k) = log p(y=k) + density_k.score_samples(x).
+    Any estimator with ``fit(X)``, ``score_samples(X)`` and ``sample(n)``
+    works: gdlab densities, or scikit-learn's ``KernelDensity`` and
+    ``GaussianMixture``.
+
+    Parameters
+    ----------
+    density : estimator
+        Unfitted density estimator, cloned once per class.
+    priors : array-like of shape (n_classes,), optional
+        Class prior probabilities in the order of the sorted labels. When
+        None, the class frequencies of the training data.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    class_prior_ : ndarray of shape (n_classes,)
+    class_count_ : ndarray of shape (n_classes,)
+        Training rows per class.
+    densities_ : list of estimators
+        The fitted density of each class.
+    n_features_in_ : int
+
+    Notes
+    -----
+    The ``missing_features`` and ``partial_fit`` capabilities hold exactly
+    when the density has them; ``density`` becomes ``density_bound`` when the
+    density's score is a bound.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from gdlab.base import ClassConditional
+    >>> from gdlab.models import GaussianDensity
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = ClassConditional(GaussianDensity()).fit(X, y)
+    >>> clf.predict_proba(X[:1]).sum().round(6)
+    np.float64(1.0)
+    """
+
+    def __init__(self, density=None, *, priors=None):
+        self.density = density
+        self.priors = priors
+
+    def _density_capabilities(self) -> frozenset[str]:
+        if self.density is None:
+            return frozenset()
+        return capabilities(self.density)
+
+    def _capabilities(self) -> frozenset[str]:
+        inner = self._density_capabilities()
+        caps = {"classify", "sample", "conditional_sample"}
+        caps |= inner & {"density", "density_bound", "missing_features", "partial_fit", "sequences"}
+        if not inner & {"density", "density_bound"}:
+            # scikit-learn densities (KernelDensity, GaussianMixture) return exact log p(x)
+            caps.add("density")
+        return frozenset(caps)
+
+    def _check_density(self):
+        if self.density is None:
+            raise TypeError("ClassConditional needs a density estimator, got density=None.")
+        missing = [m for m in ("fit", "score_samples", "sample") if not hasattr(self.density, m)]
+        if missing:
+            raise TypeError(
+                f"density must have fit, score_samples and sample; "
+                f"{type(self.density).__name__} lacks {missing}."
+            )
+
+    def _check_priors(self, n_classes):
+        if self.priors is None:
+            return None
+        priors = np.asarray(self.priors, dtype=np.float64)
+        if priors.shape != (n_classes,):
+            raise ValueError(f"priors must have shape ({n_classes},), got {priors.shape}.")
+        if (priors < 0).any() or not np.isclose(priors.sum(), 1.0):
+            raise ValueError(f"priors must be non-negative and sum to 1, got {priors.tolist()}.")
+        return priors
+
+    def fit(self, X, y):
+        """Fit one density per class and the class prior.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
+        self._check_density()
+        allow_nan = "missing_features" in self._density_capabilities()
+        X, y, classes, y_idx = check_X_y(self, X, y, allow_nan=allow_nan)
+        priors = self._check_priors(len(classes))
+        self.classes_ = classes
+        self.class_count_ = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
+        self.densities_ = [clone(self.density).fit(X[y_idx == k]) for k in range(len(classes))]
+        self.class_prior_ = self.class_count_ / self.class_count_.sum() if priors is None else priors
+        return self
+
+    def partial_fit(self, X, y, classes=None):
+        """Update each class density with a batch (densities with ``partial_fit``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), optional
+            All labels; required on the first call.
+
+        Returns
+        -------
+        self
+        """
+        self._check_density()
+        if "partial_fit" not in self._density_capabilities():
+            raise TypeError(f"{type(self.density).__name__} has no partial_fit.")
+        allow_nan = "missing_features" in self._density_capabilities()
+        X, classes, y_idx, first = check_partial_fit_data(self, X, y, classes, allow_nan=allow_nan)
+        if first:
+            self.classes_ = classes
+            self.class_count_ = np.zeros(len(classes))
+            self.densities_ = [clone(self.density) for _ in classes]
+        for k in np.unique(y_idx):
+            self.densities_[k].partial_fit(X[y_idx == k])
+        self.class_count_ += np.bincount(y_idx, minlength=len(self.classes_))
+        priors = self._check_priors(len(self.classes_))
+        self.class_prior_ = self.class_count_ / self.class_count_.sum() if priors is None else priors
+        return self
+
+    def _fitted_densities(self):
+        unfitted = [c for c, n in zip(self.classes_, self.class_count_) if n == 0]
+        if unfitted:
+            raise ValueError(f"classes {unfitted!r} have no training rows yet; fit them first.")
+        return self.densities_
+
+    def _log_joint(self, X):
+        dens = self._fitted_densities()
+        with np.errstate(divide="ignore"):
+            log_prior = np.log(self.class_prior_)
+        return np.column_stack([d.score_samples(X) for d in dens]) + log_prior
+
+    def _conditional_mean(self, X):
+        return np.stack([d._conditional_mean(X) for d in self._fitted_densities()], axis=1)
+
+    def _conditional_draw(self, X, y_idx, rng):
+        dens = self._fitted_densities()
+        out = X.copy()
+        for k in np.unique(y_idx):
+            rows = y_idx == k
+            if hasattr(dens[k], "_draw"):
+                out[rows] = dens[k]._draw(X[rows], rng)
+            elif np.isnan(X[rows]).all():
+                out[rows] = _call_sample(dens[k], int(rows.sum()), rng)
+            else:
+                raise TypeError(
+                    f"{type(dens[k]).__name__} cannot draw missing entries given observed ones."
+                )
+        return out

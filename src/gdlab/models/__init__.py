@@ -1,0 +1,1 @@
+"""gdlab models: generative, discriminative and hybrid, under one contract."""
