@@ -32,7 +32,7 @@ def _finite_policy(allow_nan: bool) -> bool | str:
     return "allow-nan" if allow_nan else True
 
 
-def check_X(estimator, X, *, reset: bool, allow_nan: bool, name: str = "X") -> np.ndarray:
+def check_X(estimator, X, *, reset: bool, allow_nan: bool) -> np.ndarray:
     """Validate a 2-D numeric feature array for ``estimator``.
 
     Parameters
@@ -49,8 +49,6 @@ def check_X(estimator, X, *, reset: bool, allow_nan: bool, name: str = "X") -> n
     allow_nan : bool
         Whether NaN marks a missing entry (models with the
         ``missing_features`` capability) or is an error.
-    name : str, default="X"
-        Name of the argument, used in error messages.
 
     Returns
     -------
@@ -62,7 +60,6 @@ def check_X(estimator, X, *, reset: bool, allow_nan: bool, name: str = "X") -> n
         reset=reset,
         dtype=np.float64,
         ensure_all_finite=_finite_policy(allow_nan),
-        input_name=name,
     )
 
 

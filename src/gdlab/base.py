@@ -209,7 +209,8 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         -------
         ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.log_joint(X), axis=1)]
+        log_joint = self.log_joint(X)  # checks fitted state before classes_ is read
+        return self.classes_[np.argmax(log_joint, axis=1)]
 
     def score_samples(self, X) -> np.ndarray:
         """Log marginal density log p(x) = logsumexp_k log p(x, y=k).

@@ -1,0 +1,212 @@
+"""The contract itself: capabilities, the mixin's sampling/label logic, ClassConditional."""
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+from scipy.stats import norm
+from sklearn.base import BaseEstimator, clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import KernelDensity
+
+from gdlab.base import CAPABILITIES, ClassConditional, DensityMixin, capabilities
+
+
+class Normal1D(DensityMixin, BaseEstimator):
+    """A deliberately tiny density written against DensityMixin, to test the contract alone."""
+
+    _gdlab_capabilities = frozenset({"density", "sample", "missing_features", "partial_fit"})
+
+    def fit(self, X):
+        self.n_ = 0
+        self.sum_ = np.zeros(np.shape(X)[1])
+        self.sumsq_ = np.zeros(np.shape(X)[1])
+        return self.partial_fit(X)
+
+    def partial_fit(self, X):
+        from gdlab._validation import check_X
+
+        first = not hasattr(self, "n_features_in_")
+        X = check_X(self, X, reset=first, allow_nan=True)
+        if first:
+            self.n_, self.sum_, self.sumsq_ = 0, np.zeros(X.shape[1]), np.zeros(X.shape[1])
+        self.n_ += X.shape[0]
+        self.sum_ += np.nansum(X, axis=0)
+        self.sumsq_ += np.nansum(X**2, axis=0)
+        self.mean_ = self.sum_ / self.n_
+        self.std_ = np.sqrt(self.sumsq_ / self.n_ - self.mean_**2)
+        return self
+
+    def _log_density(self, X):
+        return np.nansum(norm.logpdf(X, self.mean_, self.std_), axis=1)
+
+    def _conditional_mean(self, X):
+        return np.broadcast_to(self.mean_, X.shape).copy()
+
+    def _draw(self, X, rng):
+        return np.where(np.isnan(X), rng.normal(self.mean_, self.std_, size=X.shape), X)
+
+
+@pytest.fixture
+def two_blobs():
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(-2, 1, (150, 2)), rng.normal(2, 1, (50, 2))])
+    y = np.array(["a"] * 150 + ["b"] * 50)
+    return X, y
+
+
+def test_capability_names_are_the_documented_ones():
+    assert set(CAPABILITIES) == {
+        "classify", "density", "density_bound", "sample", "conditional_sample",
+        "missing_features", "sequences", "partial_fit", "semi_supervised",
+    }
+
+
+def test_capabilities_of_sklearn_estimators_are_read_from_their_api():
+    assert capabilities(LogisticRegression()) == {"classify"}
+    assert capabilities(HistGradientBoostingClassifier()) == {"classify", "missing_features"}
+    with pytest.raises(TypeError, match="instance"):
+        capabilities(LogisticRegression)
+
+
+def test_class_conditional_capabilities_follow_the_density():
+    assert "missing_features" in ClassConditional(Normal1D()).capabilities
+    assert "partial_fit" in ClassConditional(Normal1D()).capabilities
+    kde = ClassConditional(KernelDensity())
+    assert "missing_features" not in kde.capabilities
+    assert {"classify", "density", "sample", "conditional_sample"} <= kde.capabilities
+    assert "partial_fit" not in kde.capabilities
+
+
+def test_class_conditional_is_bayes_rule_over_class_densities(two_blobs):
+    X, y = two_blobs
+    clf = ClassConditional(Normal1D()).fit(X, y)
+    a = Normal1D().fit(X[y == "a"])
+    b = Normal1D().fit(X[y == "b"])
+    expected = np.column_stack(
+        [np.log(0.75) + a.score_samples(X), np.log(0.25) + b.score_samples(X)]
+    )
+    np.testing.assert_allclose(clf.log_joint(X), expected)
+    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0)
+    np.testing.assert_allclose(clf.score_samples(X), logsumexp(expected, axis=1))
+    np.testing.assert_allclose(
+        clf.predict_proba(X), np.exp(expected - logsumexp(expected, axis=1, keepdims=True))
+    )
+
+
+def test_class_conditional_with_sklearn_kde_and_gmm(two_blobs):
+    X, y = two_blobs
+    for density in (KernelDensity(bandwidth=0.5), GaussianMixture(2, random_state=0)):
+        clf = ClassConditional(density).fit(X, y)
+        assert clf.score(X, y) > 0.95
+        Xs, ys = clf.sample(40, y="b", random_state=1)
+        assert Xs.shape == (40, 2) and set(ys) == {"b"}
+        assert Xs.mean() > 0.5  # class "b" is centred at +2
+    with pytest.raises(ValueError, match="NaN"):
+        ClassConditional(KernelDensity()).fit(np.where(X > 3, np.nan, X), y)
+
+
+def test_priors_override_and_are_validated(two_blobs):
+    X, y = two_blobs
+    clf = ClassConditional(Normal1D(), priors=[0.5, 0.5]).fit(X, y)
+    np.testing.assert_allclose(clf.class_prior_, [0.5, 0.5])
+    np.testing.assert_allclose(clf.predict_proba(np.full((1, 2), np.nan)), [[0.5, 0.5]])
+    with pytest.raises(ValueError, match="sum to 1"):
+        ClassConditional(Normal1D(), priors=[0.5, 0.6]).fit(X, y)
+    with pytest.raises(ValueError, match="shape"):
+        ClassConditional(Normal1D(), priors=[1.0]).fit(X, y)
+
+
+def test_all_missing_row_gives_the_prior(two_blobs):
+    X, y = two_blobs
+    clf = ClassConditional(Normal1D()).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(np.full((3, 2), np.nan)), [[0.75, 0.25]] * 3)
+
+
+def test_partial_fit_equals_fit(two_blobs):
+    X, y = two_blobs
+    order = np.random.RandomState(1).permutation(len(y))
+    X, y = X[order], y[order]
+    full = ClassConditional(Normal1D()).fit(X, y)
+    inc = ClassConditional(Normal1D())
+    for chunk in np.array_split(np.arange(len(y)), 5):
+        inc.partial_fit(X[chunk], y[chunk], classes=["a", "b"])
+    np.testing.assert_allclose(inc.predict_proba(X), full.predict_proba(X))
+    np.testing.assert_allclose(inc.class_prior_, full.class_prior_)
+    with pytest.raises(ValueError, match="not in classes"):
+        inc.partial_fit(X[:2], ["a", "z"])
+    with pytest.raises(ValueError, match="classes must be given"):
+        ClassConditional(Normal1D()).partial_fit(X, y)
+    with pytest.raises(TypeError, match="partial_fit"):
+        ClassConditional(KernelDensity()).partial_fit(X, y, classes=["a", "b"])
+
+
+def test_sample_labels_prior_and_seed(two_blobs):
+    X, y = two_blobs
+    clf = ClassConditional(Normal1D()).fit(X, y)
+    Xs, ys = clf.sample(4000, random_state=0)
+    assert Xs.shape == (4000, 2)
+    assert abs(np.mean(ys == "a") - 0.75) < 0.03
+    X1, _ = clf.sample(5, random_state=3)
+    X2, _ = clf.sample(5, random_state=3)
+    X3, _ = clf.sample(5, random_state=4)
+    np.testing.assert_array_equal(X1, X2)
+    assert not np.allclose(X1, X3)
+    Xb, yb = clf.sample(y=["a", "b", "b"], random_state=0)
+    assert Xb.shape == (3, 2) and yb.tolist() == ["a", "b", "b"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "err", "match"),
+    [
+        ({"n_samples": 0}, ValueError, "positive"),
+        ({"n_samples": 2.5}, TypeError, "positive int"),
+        ({"y": "zebra"}, ValueError, "not seen in fit"),
+        ({"n_samples": 2, "y": ["a", "b", "a"]}, ValueError, "3 labels"),
+        ({"y": [["a"]]}, ValueError, "1-D"),
+    ],
+)
+def test_sample_bad_arguments(two_blobs, kwargs, err, match):
+    X, y = two_blobs
+    clf = ClassConditional(Normal1D()).fit(X, y)
+    with pytest.raises(err, match=match):
+        clf.sample(**kwargs)
+
+
+def test_impute_mean_is_posterior_weighted_and_keeps_observed(two_blobs):
+    X, y = two_blobs
+    clf = ClassConditional(Normal1D()).fit(X, y)
+    Xq = np.array([[-2.0, np.nan], [2.5, np.nan], [0.3, 0.7]])
+    out = clf.impute(Xq)
+    post = clf.predict_proba(Xq)
+    means = np.stack([d.mean_ for d in clf.densities_])  # (K, d)
+    np.testing.assert_allclose(out[:2, 1], (post @ means)[:2, 1])
+    np.testing.assert_array_equal(out[:, 0], Xq[:, 0])
+    np.testing.assert_array_equal(out[2], Xq[2])
+    d1 = clf.impute(Xq, method="sample", random_state=0)
+    d2 = clf.impute(Xq, method="sample", random_state=1)
+    assert not np.isnan(d1).any() and d1[0, 1] != d2[0, 1]
+    with pytest.raises(ValueError, match="method"):
+        clf.impute(Xq, method="median")
+
+
+def test_missing_density_and_bad_density():
+    X = np.zeros((4, 2))
+    with pytest.raises(TypeError, match="density=None"):
+        ClassConditional().fit(X, [0, 0, 1, 1])
+    with pytest.raises(TypeError, match="score_samples"):
+        ClassConditional(LogisticRegression()).fit(X, [0, 0, 1, 1])
+
+
+def test_one_class_and_unfitted_errors(two_blobs):
+    X, y = two_blobs
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        ClassConditional(Normal1D()).fit(X, np.zeros(len(X)))
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        ClassConditional(Normal1D()).predict(X)
+    clf = clone(ClassConditional(Normal1D())).fit(X, y)
+    with pytest.raises(ValueError, match="3 features"):
+        clf.predict(np.zeros((2, 3)))
