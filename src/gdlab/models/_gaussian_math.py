@@ -1,0 +1,432 @@
+"""Numeric core for Gaussian densities with missing entries.
+
+Everything the Gaussian models compute goes through the functions here, for
+one mean vector ``mean`` (d,) and covariance ``cov`` (d, d) at a time:
+
+- :func:`log_density` -- log N(x_o; mu_o, S_oo) of each row, the missing
+  entries marginalized exactly (an all-missing row gives 0);
+- :func:`conditional_mean` -- E[x | x_o] with
+  E[x_m | x_o] = mu_m + S_mo S_oo^{-1} (x_o - mu_o);
+- :func:`conditional_draw` -- missing entries drawn from
+  N(E[x_m | x_o], S_mm - S_mo S_oo^{-1} S_om);
+- :func:`expected_statistics` -- the E-step of EM for a Gaussian with missing
+  data (Little & Rubin 2002, ch. 11; Ghahramani & Jordan 1994);
+
+and :func:`fit_gaussians` runs that EM (or the closed-form MLE on complete
+data) for one Gaussian per class, with full, tied, diagonal or spherical
+covariances and optional shrinkage.
+
+Rows are grouped by missing pattern (``np.unique`` on the mask rows), so each
+distinct pattern costs one Cholesky factorisation of its observed block and
+all rows sharing it are handled in one vectorised triangular solve; complete
+data is a single pattern. Diagonal covariances take an elementwise fast path.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve, solve_triangular
+
+__all__ = [
+    "COVARIANCE_TYPES",
+    "Pattern",
+    "missing_patterns",
+    "log_density",
+    "conditional_mean",
+    "conditional_draw",
+    "expected_statistics",
+    "GaussianFit",
+    "fit_gaussians",
+]
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+
+_LOG_2PI = np.log(2.0 * np.pi)
+
+
+class Pattern(NamedTuple):
+    """Rows of X that share one missing pattern."""
+
+    observed: np.ndarray  # (n_obs,) column indices
+    missing: np.ndarray  # (n_miss,) column indices
+    rows: np.ndarray  # (n_rows,) row indices
+
+
+def missing_patterns(X: np.ndarray) -> list[Pattern]:
+    """Group the rows of ``X`` by their pattern of NaN entries.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+
+    Returns
+    -------
+    list of Pattern
+        One entry per distinct pattern; together the ``rows`` cover every row once.
+    """
+    n, d = X.shape
+    mask = np.isnan(X)
+    if not mask.any():
+        return [Pattern(np.arange(d), np.arange(0), np.arange(n))]
+    patterns, inverse = np.unique(mask, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    order = np.argsort(inverse, kind="stable")
+    splits = np.cumsum(np.bincount(inverse, minlength=len(patterns)))[:-1]
+    return [
+        Pattern(np.flatnonzero(~pat), np.flatnonzero(pat), rows)
+        for pat, rows in zip(patterns, np.split(order, splits), strict=True)
+    ]
+
+
+def _psd_sqrt(C: np.ndarray) -> np.ndarray:
+    """A factor L with L @ L.T == C for a symmetric positive semi-definite C."""
+    try:
+        return np.linalg.cholesky(C)
+    except np.linalg.LinAlgError:
+        w, V = np.linalg.eigh((C + C.T) / 2)
+        return V * np.sqrt(np.clip(w, 0.0, None))
+
+
+def _check_patterns(X, patterns):
+    return missing_patterns(X) if patterns is None else patterns
+
+
+# -- diagonal fast path ----------------------------------------------------
+def _diag_log_density(X, mean, var):
+    terms = -0.5 * ((X - mean) ** 2 / var + np.log(var) + _LOG_2PI)
+    return np.where(np.isnan(X), 0.0, terms).sum(axis=1)
+
+
+# -- public numeric core -----------------------------------------------------
+def log_density(X, mean, cov, *, diagonal=False, patterns=None) -> np.ndarray:
+    """Log density of each row under N(mean, cov), NaN entries marginalized out.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        NaN marks a missing entry.
+    mean : ndarray of shape (n_features,)
+    cov : ndarray of shape (n_features, n_features)
+        Symmetric positive definite.
+    diagonal : bool, default=False
+        Whether ``cov`` is diagonal (elementwise fast path, no factorisation).
+    patterns : list of Pattern, optional
+        ``missing_patterns(X)``, when the caller already has it.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        log N(x_o; mean_o, cov_oo); 0 for a row with every entry missing.
+    """
+    if diagonal:
+        return _diag_log_density(X, mean, np.diag(cov))
+    out = np.zeros(X.shape[0])
+    for obs, _, rows in _check_patterns(X, patterns):
+        if obs.size == 0:
+            continue
+        L = np.linalg.cholesky(cov[np.ix_(obs, obs)])
+        z = solve_triangular(L, (X[np.ix_(rows, obs)] - mean[obs]).T, lower=True)  # (o, r)
+        half_logdet = np.log(np.diag(L)).sum()
+        out[rows] = -0.5 * (z * z).sum(axis=0) - half_logdet - 0.5 * obs.size * _LOG_2PI
+    return out
+
+
+def _conditional_blocks(x_obs_centred, mean, cov, obs, miss):
+    """Conditional mean (r, m), conditional covariance (m, m) and Cholesky of S_oo."""
+    factor = cho_factor(cov[np.ix_(obs, obs)], lower=True)
+    coef = cho_solve(factor, cov[np.ix_(obs, miss)])  # S_oo^{-1} S_om, (o, m)
+    cmean = mean[miss] + x_obs_centred @ coef
+    ccov = cov[np.ix_(miss, miss)] - cov[np.ix_(miss, obs)] @ coef
+    return cmean, (ccov + ccov.T) / 2, factor
+
+
+def conditional_mean(X, mean, cov, *, diagonal=False, patterns=None) -> np.ndarray:
+    """E[x | x_observed] under N(mean, cov): observed entries copied, missing ones filled.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    mean : ndarray of shape (n_features,)
+    cov : ndarray of shape (n_features, n_features)
+    diagonal : bool, default=False
+    patterns : list of Pattern, optional
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+    """
+    if diagonal:
+        return np.where(np.isnan(X), mean, X)
+    out = X.copy()
+    for obs, miss, rows in _check_patterns(X, patterns):
+        if miss.size == 0:
+            continue
+        if obs.size == 0:
+            out[np.ix_(rows, miss)] = mean
+            continue
+        centred = X[np.ix_(rows, obs)] - mean[obs]
+        out[np.ix_(rows, miss)] = _conditional_blocks(centred, mean, cov, obs, miss)[0]
+    return out
+
+
+def conditional_draw(X, mean, cov, rng, *, diagonal=False, patterns=None) -> np.ndarray:
+    """Replace each NaN entry by a draw from p(x_missing | x_observed) under N(mean, cov).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        An all-NaN X gives unconditional draws from N(mean, cov).
+    mean : ndarray of shape (n_features,)
+    cov : ndarray of shape (n_features, n_features)
+    rng : numpy.random.RandomState
+    diagonal : bool, default=False
+    patterns : list of Pattern, optional
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+    """
+    if diagonal:
+        noise = rng.standard_normal(X.shape) * np.sqrt(np.diag(cov))
+        return np.where(np.isnan(X), mean + noise, X)
+    out = X.copy()
+    for obs, miss, rows in _check_patterns(X, patterns):
+        if miss.size == 0:
+            continue
+        if obs.size == 0:
+            cmean, ccov = np.broadcast_to(mean, (rows.size, miss.size)), cov
+        else:
+            centred = X[np.ix_(rows, obs)] - mean[obs]
+            cmean, ccov, _ = _conditional_blocks(centred, mean, cov, obs, miss)
+        z = rng.standard_normal((rows.size, miss.size))
+        out[np.ix_(rows, miss)] = cmean + z @ _psd_sqrt(ccov).T
+    return out
+
+
+def expected_statistics(X, mean, cov, *, diagonal=False, patterns=None):
+    """E-step of EM for one Gaussian with missing entries.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    mean : ndarray of shape (n_features,)
+    cov : ndarray of shape (n_features, n_features)
+    diagonal : bool, default=False
+    patterns : list of Pattern, optional
+
+    Returns
+    -------
+    log_likelihood : float
+        Observed-data log-likelihood sum_i log N(x_i,o; mean_o, cov_oo).
+    X_hat : ndarray of shape (n_samples, n_features)
+        E[x_i | x_i,o]: observed entries copied, missing ones the conditional mean.
+    cond_cov_sum : ndarray of shape (n_features, n_features)
+        sum_i Cov[x_i | x_i,o] (zero outside each row's missing block), the term
+        that turns sum_i X_hat_i X_hat_i^T into the expected second moment.
+    """
+    d = X.shape[1]
+    if diagonal:
+        missing = np.isnan(X)
+        ll = float(_diag_log_density(X, mean, np.diag(cov)).sum())
+        return ll, np.where(missing, mean, X), np.diag(missing.sum(axis=0) * np.diag(cov))
+    ll = 0.0
+    X_hat = X.copy()
+    cond_cov_sum = np.zeros((d, d))
+    for obs, miss, rows in _check_patterns(X, patterns):
+        if obs.size == 0:
+            X_hat[np.ix_(rows, miss)] = mean
+            cond_cov_sum += rows.size * cov
+            continue
+        centred = X[np.ix_(rows, obs)] - mean[obs]
+        if miss.size == 0:
+            L = np.linalg.cholesky(cov[np.ix_(obs, obs)])
+        else:
+            cmean, ccov, (L, _) = _conditional_blocks(centred, mean, cov, obs, miss)
+            X_hat[np.ix_(rows, miss)] = cmean
+            cond_cov_sum[np.ix_(miss, miss)] += rows.size * ccov
+            L = np.tril(L)
+        z = solve_triangular(L, centred.T, lower=True)
+        ll += float(
+            -0.5 * (z * z).sum()
+            - rows.size * (np.log(np.diag(L)).sum() + 0.5 * obs.size * _LOG_2PI)
+        )
+    return ll, X_hat, cond_cov_sum
+
+
+# -- fitting: MLE / EM for one Gaussian per class ----------------------------
+@dataclass
+class GaussianFit:
+    """Result of :func:`fit_gaussians`."""
+
+    means: np.ndarray  # (K, d)
+    covariances: np.ndarray  # (K, d, d)
+    shrinkage: np.ndarray  # (K,) intensity applied to each class
+    n_iter: int
+    converged: bool
+    log_likelihood_history: list = field(default_factory=list)
+
+
+def _shrink(S, a):
+    d = S.shape[0]
+    return (1.0 - a) * S + a * (np.trace(S) / d) * np.eye(d)
+
+
+def _m_step(X_hat, cond_cov_sums, class_rows, covariance, shrinkage, reg_covar):
+    """Constrained Gaussian MLE from expected sufficient statistics, then shrink and floor."""
+    d = X_hat.shape[1]
+    means = np.stack([X_hat[rows].mean(axis=0) for rows in class_rows])
+    scatter = np.stack(
+        [
+            (R := X_hat[rows] - means[k]).T @ R + cond_cov_sums[k]
+            for k, rows in enumerate(class_rows)
+        ]
+    )
+    counts = np.array([rows.size for rows in class_rows], dtype=np.float64)
+    if covariance == "tied":
+        pooled = scatter.sum(axis=0) / counts.sum()
+        covs = np.repeat(pooled[None], len(class_rows), axis=0)
+    else:
+        covs = scatter / counts[:, None, None]
+    if covariance == "diag":
+        covs = np.stack([np.diag(np.diag(S)) for S in covs])
+    elif covariance == "spherical":
+        covs = np.stack([np.trace(S) / d * np.eye(d) for S in covs])
+    covs = np.stack([_shrink(S, a) for S, a in zip(covs, shrinkage, strict=True)])
+    covs += reg_covar * np.eye(d)
+    return means, covs
+
+
+def _auto_shrinkage(X, class_rows, covariance):
+    """Ledoit-Wolf intensity per class, from the complete rows (see fit_gaussians)."""
+    from sklearn.covariance import ledoit_wolf_shrinkage
+
+    def lw(R, assume_centered):
+        if R.shape[0] < 2 or R.shape[1] < 2:
+            return 0.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return float(ledoit_wolf_shrinkage(R, assume_centered=assume_centered))
+
+    blocks = []
+    for rows in class_rows:
+        Xk = X[rows]
+        complete = Xk[~np.isnan(Xk).any(axis=1)]
+        if complete.shape[0] < 2:  # too few complete rows: mean-imputed rows instead
+            complete = np.where(np.isnan(Xk), np.nanmean(Xk, axis=0), Xk)
+        blocks.append(complete - complete.mean(axis=0))
+    if covariance == "tied":
+        a = lw(np.vstack(blocks), assume_centered=True)
+        return np.full(len(class_rows), a)
+    return np.array([lw(B, assume_centered=True) for B in blocks])
+
+
+def fit_gaussians(
+    X, y_idx, n_classes, *, covariance, shrinkage, reg_covar, max_iter, tol
+) -> GaussianFit:
+    """Fit one Gaussian per class by MLE, or by EM when X has NaN entries.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Validated float data; NaN marks a missing entry.
+    y_idx : ndarray of shape (n_samples,), int
+        Class index of each row, in ``range(n_classes)``; every class has rows.
+    n_classes : int
+    covariance : {"full", "tied", "diag", "spherical"}
+        "tied" pools the within-class scatter of all classes into one matrix.
+    shrinkage : None, float in [0, 1] or "auto"
+        S <- (1 - a) S + a (tr(S) / d) I after each M-step. "auto" fixes a once,
+        before EM, as the Ledoit-Wolf intensity of each class's complete rows
+        (centred; for "tied", the within-class-centred rows pooled). A class with
+        fewer than two complete rows uses its mean-imputed rows instead.
+    reg_covar : float
+        Added to the diagonal of every covariance after the M-step.
+    max_iter : int
+        Maximum EM iterations (unused on complete data).
+    tol : float
+        EM stops when the mean per-row observed-data log-likelihood changes by
+        less than ``tol``.
+
+    Returns
+    -------
+    GaussianFit
+        ``log_likelihood_history[t]`` is the mean per-row observed-data
+        log-likelihood (log p(x_o | y), summed over rows, divided by n_samples)
+        after t EM iterations (t = 0: the initial mean-imputation estimate). On
+        complete data one M-step is the exact MLE: n_iter is 1 and the history
+        has one entry, for that MLE.
+
+    Notes
+    -----
+    E-step: for each row, x_hat = E[x | x_o, y] and C = Cov[x | x_o, y] under the
+    current parameters. M-step: the (constrained) MLE from sum x_hat and
+    sum (x_hat x_hat^T + C). Rows with every entry missing carry no information
+    about the parameters and are left out of the EM statistics (the fixed point is
+    the same; convergence is faster). Without shrinkage or ``reg_covar`` each
+    iteration never decreases the observed-data log-likelihood.
+    """
+    n, d = X.shape
+    all_missing = np.isnan(X).all(axis=1)
+    class_rows = [np.flatnonzero((y_idx == k) & ~all_missing) for k in range(n_classes)]
+    for k, rows in enumerate(class_rows):
+        col_seen = (~np.isnan(X[rows])).any(axis=0) if rows.size else np.zeros(d, bool)
+        if not col_seen.all():
+            cols = np.flatnonzero(~col_seen).tolist()
+            who = "" if n_classes == 1 else f" for class index {k}"
+            raise ValueError(
+                f"X has no observed (non-NaN) value in column(s) {cols}{who}; "
+                "the mean of a never-observed feature cannot be estimated."
+            )
+    if shrinkage is None:
+        shrink = np.zeros(n_classes)
+    elif isinstance(shrinkage, str):  # "auto"
+        shrink = _auto_shrinkage(X, class_rows, covariance)
+    else:
+        shrink = np.full(n_classes, float(shrinkage))
+    diagonal = covariance in ("diag", "spherical")
+    has_missing = bool(np.isnan(X).any())
+
+    def m_step(X_hat, cond):
+        return _m_step(X_hat, cond, class_rows, covariance, shrink, reg_covar)
+
+    def e_step(means, covs, patterns):
+        X_hat = X.copy()
+        cond = np.zeros((n_classes, d, d))
+        ll = 0.0
+        for k, rows in enumerate(class_rows):
+            ll_k, X_hat[rows], cond[k] = expected_statistics(
+                X[rows], means[k], covs[k], diagonal=diagonal, patterns=patterns[k]
+            )
+            ll += ll_k
+        return ll / n, X_hat, cond
+
+    patterns = [missing_patterns(X[rows]) for rows in class_rows]
+    zeros = np.zeros((n_classes, d, d))
+    if not has_missing:
+        means, covs = m_step(X, zeros)
+        ll = e_step(means, covs, patterns)[0]
+        return GaussianFit(means, covs, shrink, 1, True, [ll])
+
+    # initialise with the MLE of the class-mean-imputed data
+    X_init = X.copy()
+    for rows in class_rows:
+        Xk = X[rows]
+        X_init[rows] = np.where(np.isnan(Xk), np.nanmean(Xk, axis=0), Xk)
+    means, covs = m_step(X_init, zeros)
+    ll, X_hat, cond = e_step(means, covs, patterns)
+    history = [ll]
+    converged = False
+    n_iter = 0
+    while n_iter < max_iter:
+        n_iter += 1
+        means, covs = m_step(X_hat, cond)
+        ll, X_hat, cond = e_step(means, covs, patterns)
+        history.append(ll)
+        if abs(history[-1] - history[-2]) < tol:
+            converged = True
+            break
+    return GaussianFit(means, covs, shrink, n_iter, converged, history)
