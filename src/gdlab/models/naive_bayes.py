@@ -1,0 +1,1376 @@
+"""Naive Bayes classifiers: features independent given the class.
+
+log p(x, y=k) = log p(y=k) + sum_j log p(x_j | y=k)
+
+Because the class-conditional density factorizes over features, a missing
+feature (NaN) is marginalized exactly by dropping its factor, at fit (each
+feature's statistics use its observed entries only) and at predict.
+
+One implementation per feature distribution, each a small stateless helper
+working on sufficient statistics (``init`` / ``update`` / ``finalize``) and on
+fitted parameters (``log_likelihood`` / ``draw`` / ``mean`` / ``impute``):
+
+- :class:`_GaussianFeatures`     (:class:`GaussianNB`, MixedNB "gaussian")
+- :class:`_BernoulliFeatures`    (:class:`BernoulliNB`, MixedNB "bernoulli")
+- :class:`_CategoricalFeatures`  (:class:`CategoricalNB`, MixedNB "categorical")
+- :class:`_PoissonFeatures`      (MixedNB "poisson")
+- :class:`_MultinomialFeatures`  (:class:`MultinomialNB`; a joint over all features)
+
+:class:`_BaseNB` owns ``fit`` / ``partial_fit`` (fit = reset the statistics,
+one update, finalize), the class prior and the hooks of
+:class:`gdlab.base.GenerativeClassifierMixin`; each estimator fills in which
+helper handles which columns.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.special import gammaln
+from sklearn.base import BaseEstimator
+
+from gdlab._validation import (
+    check_in,
+    check_nonnegative,
+    check_partial_fit_data,
+    check_positive,
+    check_X,
+    check_X_y,
+)
+from gdlab.base import GenerativeClassifierMixin
+
+__all__ = ["GaussianNB", "BernoulliNB", "MultinomialNB", "CategoricalNB", "MixedNB"]
+
+_NB_CAPABILITIES = frozenset(
+    {"classify", "density", "sample", "conditional_sample", "missing_features", "partial_fit"}
+)
+#: smallest smoothing used for discrete distributions, so log-probabilities stay finite
+_ALPHA_FLOOR = 1e-10
+
+
+# ---------------------------------------------------------------------------
+# small shared helpers
+# ---------------------------------------------------------------------------
+def _class_onehot(y_idx: np.ndarray, n_classes: int) -> sp.csr_matrix:
+    """Sparse (n_classes, n_samples) indicator: ``Y @ X`` sums the rows of each class."""
+    n = y_idx.shape[0]
+    return sp.csr_matrix(
+        (np.ones(n), y_idx, np.arange(n + 1)), shape=(n, n_classes)
+    ).T.tocsr()
+
+
+def _has_nan(X: np.ndarray) -> bool:
+    """Whether X has a NaN (the sum is NaN iff some entry is, for finite-or-NaN data)."""
+    return bool(np.isnan(np.add.reduce(X, axis=None))) and bool(np.isnan(X).any())
+
+
+def _smoothing(alpha) -> float:
+    """Validated smoothing parameter, floored at 1e-10 so that log-probabilities stay finite."""
+    return max(check_positive(alpha, "alpha", allow_zero=True), _ALPHA_FLOOR)
+
+
+def _mode_of_mixture(posterior: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """argmax_v sum_k posterior[n, k] probs[k, v]: the mode of a mixture of categoricals."""
+    return np.argmax(posterior @ probs, axis=1).astype(np.float64)
+
+
+def _draw_categorical(probs: np.ndarray, rng) -> np.ndarray:
+    """One draw per row from the categorical distributions in the rows of ``probs``."""
+    cdf = np.cumsum(probs, axis=1)
+    u = rng.random_sample(probs.shape[0])[:, None] * cdf[:, -1:]
+    return np.minimum((cdf < u).sum(axis=1), probs.shape[1] - 1).astype(np.float64)
+
+
+# ---------------------------------------------------------------------------
+# one implementation per feature distribution
+# ---------------------------------------------------------------------------
+class _GaussianFeatures:
+    """Independent Gaussian features: per class and feature a mean and a variance.
+
+    Statistics: ``count`` (observed values), ``mean``, ``m2`` (sum of squared
+    deviations), each (n_classes, n_features), merged across batches with
+    Chan et al.'s parallel update, so batch-wise updates equal one pass.
+    """
+
+    @staticmethod
+    def init(n_classes, n_features):
+        shape = (n_classes, n_features)
+        return {"count": np.zeros(shape), "mean": np.zeros(shape), "m2": np.zeros(shape)}
+
+    @staticmethod
+    def update(stats, X, y_idx, onehot):
+        if _has_nan(X):
+            observed = ~np.isnan(X)
+            count = onehot @ observed.astype(np.float64)
+            X0 = np.where(observed, X, 0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(count > 0, (onehot @ X0) / count, 0.0)
+            dev = np.subtract(X0, mean[y_idx], out=X0)
+            dev[~observed] = 0.0
+        else:
+            count = np.broadcast_to(
+                np.bincount(y_idx, minlength=onehot.shape[0]).astype(np.float64)[:, None],
+                stats["count"].shape,
+            )
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(count > 0, (onehot @ X) / count, 0.0)
+            dev = mean[y_idx]
+            np.subtract(X, dev, out=dev)
+        np.square(dev, out=dev)
+        m2 = onehot @ dev
+        _merge_moments(stats, count, mean, m2)
+
+    @staticmethod
+    def finalize(stats, *, var_smoothing):
+        """Means and variances; classes with no observed value of a feature use its pooled ones."""
+        count, mean, m2 = stats["count"], stats["mean"], stats["m2"]
+        total = count.sum(axis=0)
+        seen = total > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pooled_mean = np.where(seen, (count * mean).sum(axis=0) / total, 0.0)
+            pooled_m2 = m2.sum(axis=0) + (count * (mean - pooled_mean) ** 2).sum(axis=0)
+            pooled_var = np.where(seen, pooled_m2 / total, 1.0)
+            var = np.where(count > 0, m2 / count, pooled_var)
+        max_var = float(pooled_var[seen].max()) if seen.any() else 1.0
+        epsilon = var_smoothing * (max_var if max_var > 0 else 1.0)
+        return {
+            "theta": np.where(count > 0, mean, pooled_mean),
+            "var": var + epsilon,
+            "epsilon": epsilon,
+            "shift": pooled_mean,
+        }
+
+    @staticmethod
+    def log_likelihood(X, *, theta, var, shift, **_):
+        """sum_j over observed j of log N(x_j; theta_kj, var_kj), by matrix products."""
+        inv_var = 1.0 / var  # (K, d)
+        mu0 = theta - shift  # centred, to limit cancellation
+        X0 = X - shift
+        log_norm = np.log(2.0 * np.pi * var)
+        quad_c = mu0 * mu0 * inv_var
+        if _has_nan(X):
+            observed = ~np.isnan(X)
+            X0[~observed] = 0.0
+            M = observed.astype(np.float64)
+            out = M @ (-0.5 * (log_norm + quad_c)).T
+        else:
+            out = np.broadcast_to(-0.5 * (log_norm + quad_c).sum(axis=1), (X.shape[0], len(var)))
+            out = out.copy()
+        out += X0 @ (mu0 * inv_var).T
+        np.square(X0, out=X0)
+        out -= 0.5 * (X0 @ inv_var.T)
+        return out
+
+    @staticmethod
+    def draw(y_idx, rng, *, theta, var, **_):
+        z = rng.standard_normal((y_idx.shape[0], theta.shape[1]))
+        return theta[y_idx] + z * np.sqrt(var[y_idx])
+
+    @staticmethod
+    def mean(*, theta, **_):
+        return theta
+
+    @staticmethod
+    def impute(posterior, *, theta, **_):
+        return posterior @ theta
+
+
+def _merge_moments(stats, count_b, mean_b, m2_b):
+    """Chan et al.'s parallel update of (count, mean, m2) with a batch, in place."""
+    count_a, mean_a = stats["count"], stats["mean"]
+    count = count_a + count_b
+    delta = mean_b - mean_a
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w_b = np.where(count > 0, count_b / count, 0.0)
+    stats["m2"] = stats["m2"] + m2_b + delta * delta * count_a * w_b
+    stats["mean"] = mean_a + delta * w_b
+    stats["count"] = count
+
+
+class _BernoulliFeatures:
+    """Independent binary features: p_kj = (ones_kj + alpha) / (observed_kj + 2 alpha)."""
+
+    @staticmethod
+    def init(n_classes, n_features):
+        shape = (n_classes, n_features)
+        return {"count": np.zeros(shape), "ones": np.zeros(shape)}
+
+    @staticmethod
+    def check(X, where, names=None):
+        bad = ~np.isnan(X) & (X != 0) & (X != 1)
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            raise ValueError(
+                f"{where} expects binary values 0/1 (or NaN for missing), got {X[row, col]!r} "
+                f"at row {row}, column {col if names is None else names[col]!r}."
+            )
+
+    @staticmethod
+    def update(stats, X, y_idx, onehot):
+        stats["count"] = stats["count"] + onehot @ (~np.isnan(X)).astype(np.float64)
+        stats["ones"] = stats["ones"] + onehot @ np.nan_to_num(X, nan=0.0)
+
+    @staticmethod
+    def finalize(stats, *, alpha):
+        prob = (stats["ones"] + alpha) / (stats["count"] + 2.0 * alpha)
+        return {"log_prob": np.log(prob), "log_prob_neg": np.log1p(-prob)}
+
+    @staticmethod
+    def log_likelihood(X, *, log_prob, log_prob_neg, **_):
+        if _has_nan(X):
+            observed = ~np.isnan(X)
+            return np.where(observed, X, 0.0) @ (log_prob - log_prob_neg).T + observed.astype(
+                np.float64
+            ) @ log_prob_neg.T
+        return X @ (log_prob - log_prob_neg).T + log_prob_neg.sum(axis=1)
+
+    @staticmethod
+    def draw(y_idx, rng, *, log_prob, **_):
+        prob = np.exp(log_prob[y_idx])
+        return (rng.random_sample(prob.shape) < prob).astype(np.float64)
+
+    @staticmethod
+    def mean(*, log_prob, **_):
+        return np.exp(log_prob)
+
+    @staticmethod
+    def impute(posterior, *, log_prob, **_):
+        """Mode of each feature under the posterior mixture: 1 when P(x_j = 1) > 1/2."""
+        return (posterior @ np.exp(log_prob) > 0.5).astype(np.float64)
+
+
+class _PoissonFeatures:
+    """Independent count features: x_j | y=k ~ Poisson(rate_kj).
+
+    rate_kj = (sum_kj + alpha) / (observed_kj + alpha): the posterior mean under
+    a Gamma(alpha, alpha) prior (prior mean 1), finite and positive for every class.
+    """
+
+    @staticmethod
+    def init(n_classes, n_features):
+        shape = (n_classes, n_features)
+        return {"count": np.zeros(shape), "sum": np.zeros(shape)}
+
+    @staticmethod
+    def check(X, where, names=None):
+        bad = X < 0  # NaN compares False
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            raise ValueError(
+                f"{where} expects non-negative counts, got {X[row, col]!r} at row {row}, "
+                f"column {col if names is None else names[col]!r}."
+            )
+
+    @staticmethod
+    def update(stats, X, y_idx, onehot):
+        stats["count"] = stats["count"] + onehot @ (~np.isnan(X)).astype(np.float64)
+        stats["sum"] = stats["sum"] + onehot @ np.nan_to_num(X, nan=0.0)
+
+    @staticmethod
+    def finalize(stats, *, alpha):
+        return {"rate": (stats["sum"] + alpha) / (stats["count"] + alpha)}
+
+    @staticmethod
+    def log_likelihood(X, *, rate, **_):
+        observed = ~np.isnan(X)
+        X0 = np.where(observed, X, 0.0)
+        const = gammaln(X0 + 1.0).sum(axis=1)[:, None]
+        return X0 @ np.log(rate).T - observed.astype(np.float64) @ rate.T - const
+
+    @staticmethod
+    def draw(y_idx, rng, *, rate, **_):
+        return rng.poisson(rate[y_idx]).astype(np.float64)
+
+    @staticmethod
+    def mean(*, rate, **_):
+        return rate
+
+    @staticmethod
+    def impute(posterior, *, rate, **_):
+        return posterior @ rate
+
+
+class _CategoricalFeatures:
+    """Independent categorical features coded 0 .. C_j - 1, with an "unseen" bucket.
+
+    Statistics: ``counts``, a list with one (n_classes, C_j) array per feature,
+    grown when a batch brings a larger code. Parameters: for each feature
+    p_kjc = (N_kjc + alpha) / (N_kj + alpha (C_j + 1)) for c < C_j and
+    alpha / (N_kj + alpha (C_j + 1)) for the reserved code C_j, which every
+    code >= C_j (a category not seen in training) maps to: each distribution
+    sums to one over the C_j known categories plus "unseen".
+    """
+
+    @staticmethod
+    def init(n_classes, n_features):
+        return {"counts": [np.zeros((n_classes, 0)) for _ in range(n_features)]}
+
+    @staticmethod
+    def check(X, where, names=None):
+        observed = ~np.isnan(X)
+        bad = observed & ((X < 0) | (X != np.floor(X)))
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            raise ValueError(
+                f"{where} expects non-negative integer category codes (or NaN for missing), "
+                f"got {X[row, col]!r} at row {row}, column {col if names is None else names[col]!r}."
+            )
+
+    @staticmethod
+    def update(stats, X, y_idx, onehot, min_categories=None):
+        n_classes = onehot.shape[0]
+        counts = stats["counts"]
+        for j in range(X.shape[1]):
+            col = X[:, j]
+            observed = ~np.isnan(col)
+            codes = col[observed].astype(np.intp)
+            needed = max(
+                counts[j].shape[1],
+                int(codes.max()) + 1 if codes.size else 0,
+                0 if min_categories is None else int(min_categories[j]),
+            )
+            if needed > counts[j].shape[1]:
+                grown = np.zeros((n_classes, needed))
+                grown[:, : counts[j].shape[1]] = counts[j]
+                counts[j] = grown
+            flat = np.bincount(
+                y_idx[observed] * needed + codes, minlength=n_classes * needed
+            )
+            counts[j] = counts[j] + flat.reshape(n_classes, needed)
+
+    @staticmethod
+    def finalize(stats, *, alpha):
+        log_probs, n_categories = [], []
+        for count in stats["counts"]:
+            smoothed = np.hstack([count + alpha, np.full((count.shape[0], 1), alpha)])
+            log_probs.append(np.log(smoothed / smoothed.sum(axis=1, keepdims=True)))
+            n_categories.append(count.shape[1])
+        n_categories = np.asarray(n_categories, dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(n_categories + 1)])
+        # one flat table, plus a zero column that missing entries point at
+        flat = np.hstack(log_probs + [np.zeros((stats["counts"][0].shape[0], 1))])
+        return {
+            "log_probs": log_probs,
+            "n_categories": n_categories,
+            "offsets": offsets[:-1],
+            "flat_log_prob": flat,
+        }
+
+    @staticmethod
+    def _flat_index(X, n_categories, offsets, missing_index):
+        missing = np.isnan(X)
+        codes = np.minimum(np.where(missing, 0.0, X), n_categories)  # unseen -> C_j
+        idx = codes.astype(np.intp) + offsets
+        idx[missing] = missing_index
+        return idx
+
+    @staticmethod
+    def log_likelihood(X, *, n_categories, offsets, flat_log_prob, **_):
+        n, d = X.shape
+        idx = _CategoricalFeatures._flat_index(
+            X, n_categories, offsets, flat_log_prob.shape[1] - 1
+        )
+        onehot = sp.csr_matrix(
+            (np.ones(n * d), idx.ravel(), np.arange(0, n * d + 1, d)),
+            shape=(n, flat_log_prob.shape[1]),
+        )
+        return np.asarray(onehot @ flat_log_prob.T)
+
+    @staticmethod
+    def _known_probs(log_prob):
+        """Probabilities over the known categories only (the "unseen" bucket dropped)."""
+        prob = np.exp(log_prob[:, :-1])
+        return prob / prob.sum(axis=1, keepdims=True)
+
+    @staticmethod
+    def draw(y_idx, rng, *, log_probs, **_):
+        """Draws among the known categories only, renormalized over them."""
+        out = np.empty((y_idx.shape[0], len(log_probs)))
+        for j, log_prob in enumerate(log_probs):
+            if log_prob.shape[1] == 1:  # no category ever seen
+                out[:, j] = 0.0
+                continue
+            out[:, j] = _draw_categorical(_CategoricalFeatures._known_probs(log_prob)[y_idx], rng)
+        return out
+
+    @staticmethod
+    def mean(*, log_probs, **_):
+        """Expected code under the known-category distribution (see ``draw``)."""
+        cols = []
+        for log_prob in log_probs:
+            if log_prob.shape[1] == 1:
+                cols.append(np.zeros(log_prob.shape[0]))
+                continue
+            prob = _CategoricalFeatures._known_probs(log_prob)
+            cols.append(prob @ np.arange(prob.shape[1], dtype=np.float64))
+        return np.column_stack(cols)
+
+    @staticmethod
+    def impute(posterior, *, log_probs, **_):
+        """Mode of each feature under the posterior mixture, among known categories."""
+        cols = []
+        for log_prob in log_probs:
+            if log_prob.shape[1] == 1:
+                cols.append(np.zeros(posterior.shape[0]))
+                continue
+            cols.append(_mode_of_mixture(posterior, _CategoricalFeatures._known_probs(log_prob)))
+        return np.column_stack(cols)
+
+
+class _MultinomialFeatures:
+    """Counts given their total: x | y=k, n ~ Multinomial(n, theta_k).
+
+    With missing features, the observed counts given their own total are
+    multinomial with theta_k restricted to the observed features and
+    renormalized; that is the likelihood used (exact). For sampling, the row
+    total is Poisson with the class's mean training row total; equivalently
+    (Poisson splitting) x_j | y=k ~ Poisson(mean_total_k theta_kj)
+    independently, which is how missing counts are drawn.
+    """
+
+    @staticmethod
+    def init(n_classes, n_features):
+        return {"count": np.zeros((n_classes, n_features)), "total": np.zeros(n_classes)}
+
+    @staticmethod
+    def update(stats, X, y_idx, onehot):
+        X0 = np.nan_to_num(X, nan=0.0)
+        stats["count"] = stats["count"] + onehot @ X0
+        stats["total"] = stats["total"] + onehot @ X0.sum(axis=1)
+
+    @staticmethod
+    def finalize(stats, *, alpha, class_count):
+        smoothed = stats["count"] + alpha
+        theta = smoothed / smoothed.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_total = np.where(class_count > 0, stats["total"] / class_count, 0.0)
+        return {"log_prob": np.log(theta), "mean_total": mean_total}
+
+    @staticmethod
+    def log_likelihood(X, *, log_prob, **_):
+        missing = np.isnan(X) if _has_nan(X) else None
+        X0 = X if missing is None else np.where(missing, 0.0, X)
+        n_obs = X0.sum(axis=1)
+        out = X0 @ log_prob.T
+        out += (gammaln(n_obs + 1.0) - gammaln(X0 + 1.0).sum(axis=1))[:, None]
+        if missing is not None:
+            # renormalize theta over the observed features of each row
+            mass = (~missing).astype(np.float64) @ np.exp(log_prob).T
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out -= np.where(n_obs[:, None] > 0, n_obs[:, None] * np.log(mass), 0.0)
+        return out
+
+    @staticmethod
+    def draw(y_idx, rng, *, log_prob, mean_total, **_):
+        rate = mean_total[y_idx, None] * np.exp(log_prob[y_idx])
+        return rng.poisson(rate).astype(np.float64)
+
+    @staticmethod
+    def mean(*, log_prob, mean_total, **_):
+        return mean_total[:, None] * np.exp(log_prob)
+
+    @staticmethod
+    def impute(posterior, *, log_prob, mean_total, **_):
+        return posterior @ (mean_total[:, None] * np.exp(log_prob))
+
+
+# ---------------------------------------------------------------------------
+# the shared estimator skeleton
+# ---------------------------------------------------------------------------
+def _check_class_prior(prior, n_classes, name):
+    """Validate user-given class priors: shape, non-negative, sum one."""
+    prior = np.asarray(prior, dtype=np.float64)
+    if prior.shape != (n_classes,):
+        raise ValueError(f"{name} must have one entry per class, shape ({n_classes},), got "
+                         f"shape {prior.shape}.")
+    if (prior < 0).any() or not np.isfinite(prior).all():
+        raise ValueError(f"{name} must be non-negative, got {prior.tolist()}.")
+    if not np.isclose(prior.sum(), 1.0):
+        raise ValueError(f"{name} must sum to 1, got sum {prior.sum()!r}.")
+    return prior
+
+
+class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
+    """fit / partial_fit by sufficient statistics, shared by every naive Bayes model.
+
+    Subclasses fill in the named steps: ``_check_params`` (hyper-parameters),
+    ``_check_values`` (model-specific checks of validated X), ``_init_stats``,
+    ``_update_stats``, ``_finalize`` (parameters from statistics),
+    ``_log_likelihood`` (n_samples, n_classes) without the prior,
+    ``_draw`` (values for every feature), ``_class_means`` (n_classes,
+    n_features) and ``_impute_values`` (posterior -> (n_samples, n_features)).
+    """
+
+    _gdlab_capabilities = _NB_CAPABILITIES
+
+    # -- hooks with defaults ------------------------------------------------
+    def _check_params(self):
+        pass
+
+    def _check_values(self, X):
+        pass
+
+    def _prior_param(self):
+        """(priors or None, fit_prior): the user's class-prior settings."""
+        return getattr(self, "class_prior", None), getattr(self, "fit_prior", True)
+
+    def _validate_fit(self, X, y):
+        X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
+        return X, classes, y_idx
+
+    def _validate_partial_fit(self, X, y, classes):
+        X, classes, y_idx, first = check_partial_fit_data(self, X, y, classes, allow_nan=True)
+        return X, classes, y_idx, first
+
+    def _validate_X_predict(self, X):
+        X = super()._validate_X_predict(X)
+        self._check_values(X)
+        return X
+
+    # -- fitting --------------------------------------------------------------
+    def fit(self, X, y):
+        """Fit the class prior and the per-class feature distributions.
+
+        NaN entries of X are missing: each feature's statistics use its
+        observed entries only.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X, classes, y_idx = self._validate_fit(X, y)
+        self._check_values(X)
+        self._start(classes, X.shape[1])
+        self._add_batch(X, y_idx)
+        return self
+
+    def partial_fit(self, X, y, classes=None):
+        """Update the model with one batch; a sequence of batches equals one ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), optional
+            Every label that will ever appear; required on the first call.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        X, classes, y_idx, first = self._validate_partial_fit(X, y, classes)
+        self._check_values(X)
+        if first:
+            self._start(classes, X.shape[1])
+        self._add_batch(X, y_idx)
+        return self
+
+    def _start(self, classes, n_features):
+        self.classes_ = classes
+        self.class_count_ = np.zeros(len(classes))
+        self._stats = self._init_stats(len(classes), n_features)
+
+    def _add_batch(self, X, y_idx):
+        n_classes = len(self.classes_)
+        self.class_count_ = self.class_count_ + np.bincount(y_idx, minlength=n_classes)
+        self._update_stats(X, y_idx, _class_onehot(y_idx, n_classes))
+        priors, fit_prior = self._prior_param()
+        name = "priors" if hasattr(self, "priors") else "class_prior"
+        if priors is not None:
+            self.class_prior_ = _check_class_prior(priors, n_classes, name)
+        elif fit_prior:
+            self.class_prior_ = self.class_count_ / self.class_count_.sum()
+        else:
+            self.class_prior_ = np.full(n_classes, 1.0 / n_classes)
+        self._finalize()
+
+    # -- the contract's hooks -------------------------------------------------
+    def _log_joint(self, X):
+        with np.errstate(divide="ignore"):
+            log_prior = np.log(self.class_prior_)
+        out = self._log_likelihood(X)
+        out += log_prior
+        return out
+
+    def _conditional_draw(self, X, y_idx, rng):
+        # features are independent given the class: draw them all, keep the observed ones
+        return np.where(np.isnan(X), self._draw(y_idx, rng), X)
+
+    def _conditional_mean(self, X):
+        means = self._class_means()
+        return np.broadcast_to(means[None], (X.shape[0],) + means.shape)
+
+    def _impute_mean(self, X, posterior):
+        return self._impute_values(posterior)
+
+
+# ---------------------------------------------------------------------------
+# the estimators
+# ---------------------------------------------------------------------------
+class GaussianNB(_BaseNB):
+    """Gaussian naive Bayes, with missing features marginalized.
+
+    x_j | y=k ~ N(theta_kj, var_kj), features independent given the class.
+
+    Parameters
+    ----------
+    priors : array-like of shape (n_classes,), optional
+        Class prior probabilities; when None, the class frequencies.
+    var_smoothing : float, default=1e-9
+        ``epsilon_ = var_smoothing * (largest feature variance)`` is added to
+        every variance, as in scikit-learn.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    class_count_ : ndarray of shape (n_classes,)
+        Training rows per class.
+    class_prior_ : ndarray of shape (n_classes,)
+    theta_ : ndarray of shape (n_classes, n_features)
+        Per-class feature means.
+    var_ : ndarray of shape (n_classes, n_features)
+        Per-class feature variances, ``epsilon_`` included.
+    epsilon_ : float
+    observed_count_ : ndarray of shape (n_classes, n_features)
+        Observed (non-NaN) training values per class and feature.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when X has string column names.
+
+    Notes
+    -----
+    NaN entries are ignored per feature at fit: a feature's mean and variance
+    in a class come from the rows where it is observed. A class with no
+    observed value of a feature falls back to that feature's pooled mean and
+    variance (over all classes); a feature never observed gets mean 0 and
+    variance 1. ``epsilon_`` uses the variance of all data seen so far, so
+    ``partial_fit`` over batches equals ``fit`` (scikit-learn instead fixes it
+    at the first batch).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.naive_bayes import GaussianNB
+    >>> X = np.array([[-1.0, -1.0], [-2.0, -1.0], [1.0, 1.0], [2.0, 1.0]])
+    >>> clf = GaussianNB().fit(X, [0, 0, 1, 1])
+    >>> clf.predict([[-0.8, np.nan]])
+    array([0])
+    """
+
+    def __init__(self, *, priors=None, var_smoothing=1e-9):
+        self.priors = priors
+        self.var_smoothing = var_smoothing
+
+    def _prior_param(self):
+        return self.priors, True
+
+    def _check_params(self):
+        check_positive(self.var_smoothing, "var_smoothing", allow_zero=True)
+
+    def _init_stats(self, n_classes, n_features):
+        return _GaussianFeatures.init(n_classes, n_features)
+
+    def _update_stats(self, X, y_idx, onehot):
+        _GaussianFeatures.update(self._stats, X, y_idx, onehot)
+
+    def _finalize(self):
+        p = _GaussianFeatures.finalize(self._stats, var_smoothing=self.var_smoothing)
+        self.theta_, self.var_, self.epsilon_, self._shift = (
+            p["theta"], p["var"], p["epsilon"], p["shift"]
+        )
+        self.observed_count_ = self._stats["count"]
+
+    def _params(self):
+        return {"theta": self.theta_, "var": self.var_, "shift": self._shift}
+
+    def _log_likelihood(self, X):
+        return _GaussianFeatures.log_likelihood(X, **self._params())
+
+    def _draw(self, y_idx, rng):
+        return _GaussianFeatures.draw(y_idx, rng, **self._params())
+
+    def _class_means(self):
+        return self.theta_
+
+    def _impute_values(self, posterior):
+        return _GaussianFeatures.impute(posterior, **self._params())
+
+
+class _DiscreteNB(_BaseNB):
+    """Shared parameter checks of the smoothed discrete models."""
+
+    def _check_params(self):
+        _smoothing(self.alpha)
+        if not isinstance(self.fit_prior, (bool, np.bool_)):
+            raise TypeError(f"fit_prior must be a bool, got {self.fit_prior!r}.")
+
+
+class BernoulliNB(_DiscreteNB):
+    """Bernoulli naive Bayes for binary features, with missing features marginalized.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Additive (Laplace) smoothing, >= 0 (values below 1e-10 are raised to
+        1e-10 so that log-probabilities stay finite).
+    binarize : float or None, default=0.0
+        Threshold: values > binarize are 1, others 0; NaN stays missing. None
+        means X is already binary (values other than 0, 1 and NaN raise).
+    fit_prior : bool, default=True
+        Learn the class prior; when False, uniform (unless ``class_prior``).
+    class_prior : array-like of shape (n_classes,), optional
+        Fixed class prior probabilities.
+
+    Attributes
+    ----------
+    classes_, class_count_, class_prior_, n_features_in_ : as in GaussianNB
+    feature_count_ : ndarray of shape (n_classes, n_features)
+        Ones per class and feature (observed entries).
+    observed_count_ : ndarray of shape (n_classes, n_features)
+        Observed entries per class and feature.
+    feature_log_prob_ : ndarray of shape (n_classes, n_features)
+        log P(x_j = 1 | y = k) = log((ones + alpha) / (observed + 2 alpha)).
+
+    Notes
+    -----
+    ``sample`` and ``impute`` return binary 0/1 values (not on the scale of
+    the un-binarized input).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.naive_bayes import BernoulliNB
+    >>> X = np.array([[1, 0, 1], [1, 1, 1], [0, 0, 0], [0, 1, 0]])
+    >>> clf = BernoulliNB().fit(X, [1, 1, 0, 0])
+    >>> clf.predict([[1, np.nan, np.nan]])
+    array([1])
+    """
+
+    def __init__(self, *, alpha=1.0, binarize=0.0, fit_prior=True, class_prior=None):
+        self.alpha = alpha
+        self.binarize = binarize
+        self.fit_prior = fit_prior
+        self.class_prior = class_prior
+
+    def _check_params(self):
+        super()._check_params()
+        if self.binarize is not None and (
+            isinstance(self.binarize, bool) or not isinstance(self.binarize, numbers.Real)
+        ):
+            raise TypeError(f"binarize must be a real number or None, got {self.binarize!r}.")
+
+    def _check_values(self, X):
+        if self.binarize is None:
+            _BernoulliFeatures.check(X, type(self).__name__)
+
+    def _binary(self, X):
+        if self.binarize is None:
+            return X
+        return np.where(np.isnan(X), np.nan, (X > self.binarize).astype(np.float64))
+
+    def _init_stats(self, n_classes, n_features):
+        return _BernoulliFeatures.init(n_classes, n_features)
+
+    def _update_stats(self, X, y_idx, onehot):
+        _BernoulliFeatures.update(self._stats, self._binary(X), y_idx, onehot)
+
+    def _finalize(self):
+        p = _BernoulliFeatures.finalize(self._stats, alpha=_smoothing(self.alpha))
+        self.feature_log_prob_, self._log_prob_neg = p["log_prob"], p["log_prob_neg"]
+        self.feature_count_ = self._stats["ones"]
+        self.observed_count_ = self._stats["count"]
+
+    def _params(self):
+        return {"log_prob": self.feature_log_prob_, "log_prob_neg": self._log_prob_neg}
+
+    def _log_likelihood(self, X):
+        return _BernoulliFeatures.log_likelihood(self._binary(X), **self._params())
+
+    def _draw(self, y_idx, rng):
+        return _BernoulliFeatures.draw(y_idx, rng, **self._params())
+
+    def _class_means(self):
+        return _BernoulliFeatures.mean(**self._params())
+
+    def _impute_values(self, posterior):
+        return _BernoulliFeatures.impute(posterior, **self._params())
+
+
+class MultinomialNB(_DiscreteNB):
+    """Multinomial naive Bayes for counts, with missing features marginalized.
+
+    log p(x | y=k, n) is the multinomial log-probability of the counts given
+    their row total n, the multinomial coefficient included, so
+    ``score_samples`` is a true log-probability of the counts given their
+    total. Posteriors equal scikit-learn's (the coefficient cancels).
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Additive smoothing, >= 0 (floored at 1e-10).
+    fit_prior : bool, default=True
+    class_prior : array-like of shape (n_classes,), optional
+
+    Attributes
+    ----------
+    classes_, class_count_, class_prior_, n_features_in_ : as in GaussianNB
+    feature_count_ : ndarray of shape (n_classes, n_features)
+        Summed observed counts per class and feature.
+    feature_log_prob_ : ndarray of shape (n_classes, n_features)
+        log theta_kj = log((count_kj + alpha) / (sum_j count_kj + alpha n_features)).
+    mean_total_ : ndarray of shape (n_classes,)
+        Mean observed row total per class (the length model for sampling).
+
+    Notes
+    -----
+    With missing features the observed counts, given their own total, are
+    multinomial with theta_k restricted to the observed features and
+    renormalized: that likelihood is used (exact). A row with every feature
+    missing has log p = 0, so its posterior is the prior. Sampling draws the
+    row total from Poisson(``mean_total_[k]``), then a multinomial split
+    (equivalently, independent Poisson(mean_total_k theta_kj) counts, which is
+    how missing counts are drawn by ``impute(method="sample")``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.naive_bayes import MultinomialNB
+    >>> X = np.array([[5, 1, 0], [4, 2, 0], [0, 1, 6], [1, 0, 5]])
+    >>> clf = MultinomialNB().fit(X, ["a", "a", "b", "b"])
+    >>> clf.predict([[3, np.nan, 0]])
+    array(['a'], dtype='<U1')
+    """
+
+    def __init__(self, *, alpha=1.0, fit_prior=True, class_prior=None):
+        self.alpha = alpha
+        self.fit_prior = fit_prior
+        self.class_prior = class_prior
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
+
+    def _check_values(self, X):
+        check_nonnegative(X, type(self).__name__)
+
+    def _init_stats(self, n_classes, n_features):
+        return _MultinomialFeatures.init(n_classes, n_features)
+
+    def _update_stats(self, X, y_idx, onehot):
+        _MultinomialFeatures.update(self._stats, X, y_idx, onehot)
+
+    def _finalize(self):
+        p = _MultinomialFeatures.finalize(
+            self._stats, alpha=_smoothing(self.alpha), class_count=self.class_count_
+        )
+        self.feature_log_prob_, self.mean_total_ = p["log_prob"], p["mean_total"]
+        self.feature_count_ = self._stats["count"]
+
+    def _params(self):
+        return {"log_prob": self.feature_log_prob_, "mean_total": self.mean_total_}
+
+    def _log_likelihood(self, X):
+        return _MultinomialFeatures.log_likelihood(X, **self._params())
+
+    def _draw(self, y_idx, rng):
+        return _MultinomialFeatures.draw(y_idx, rng, **self._params())
+
+    def _class_means(self):
+        return _MultinomialFeatures.mean(**self._params())
+
+    def _impute_values(self, posterior):
+        return _MultinomialFeatures.impute(posterior, **self._params())
+
+
+def _check_min_categories(min_categories, n_features):
+    if min_categories is None:
+        return None
+    values = np.asarray(min_categories)
+    if not (np.issubdtype(values.dtype, np.integer)) or values.dtype == bool:
+        raise TypeError(f"min_categories must be an int or array of ints, got {min_categories!r}.")
+    values = np.broadcast_to(values, (n_features,)) if values.ndim == 0 else values
+    if values.shape != (n_features,):
+        raise ValueError(
+            f"min_categories must be an int or have shape ({n_features},), got shape "
+            f"{values.shape}."
+        )
+    if (values < 0).any():
+        raise ValueError(f"min_categories must be >= 0, got {values.tolist()}.")
+    return values
+
+
+class CategoricalNB(_DiscreteNB):
+    """Categorical naive Bayes for integer-coded features, with missing features marginalized.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Additive smoothing, >= 0 (floored at 1e-10).
+    min_categories : int or array-like of shape (n_features,), optional
+        Minimum number of categories per feature (codes 0 .. min - 1 are known
+        even when absent from the training data).
+    fit_prior : bool, default=True
+    class_prior : array-like of shape (n_classes,), optional
+
+    Attributes
+    ----------
+    classes_, class_count_, class_prior_, n_features_in_ : as in GaussianNB
+    category_count_ : list of ndarray of shape (n_classes, n_categories_[j])
+        Training rows per class and category of each feature.
+    feature_log_prob_ : list of ndarray of shape (n_classes, n_categories_[j] + 1)
+        Log-probabilities of each known category, and in the last column of
+        the reserved "unseen" category.
+    n_categories_ : ndarray of shape (n_features,)
+        Known categories per feature: max(largest code seen + 1, min_categories).
+
+    Notes
+    -----
+    X holds non-negative integer codes (NaN = missing); other values raise
+    ``ValueError``. A code >= ``n_categories_[j]`` at predict (a category
+    never seen in training) is not an error: the smoothing reserves one extra
+    "unseen" bucket per feature, p = alpha / (N_kj + alpha (C_j + 1)), so every
+    distribution still sums to one. Known categories get
+    (N_kjc + alpha) / (N_kj + alpha (C_j + 1)). This equals scikit-learn's
+    CategoricalNB with ``min_categories = n_categories_ + 1``. ``sample``
+    draws known categories only, renormalized over them; ``partial_fit`` grows
+    the tables when a later batch brings a larger code.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.naive_bayes import CategoricalNB
+    >>> X = np.array([[0, 1], [0, 2], [1, 0], [2, 0]])
+    >>> clf = CategoricalNB().fit(X, [0, 0, 1, 1])
+    >>> clf.predict([[0, np.nan], [7, 0]])
+    array([0, 1])
+    """
+
+    def __init__(self, *, alpha=1.0, min_categories=None, fit_prior=True, class_prior=None):
+        self.alpha = alpha
+        self.min_categories = min_categories
+        self.fit_prior = fit_prior
+        self.class_prior = class_prior
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
+
+    def _check_values(self, X):
+        _CategoricalFeatures.check(X, type(self).__name__)
+
+    def _init_stats(self, n_classes, n_features):
+        return _CategoricalFeatures.init(n_classes, n_features)
+
+    def _update_stats(self, X, y_idx, onehot):
+        min_categories = _check_min_categories(self.min_categories, X.shape[1])
+        _CategoricalFeatures.update(self._stats, X, y_idx, onehot, min_categories)
+
+    def _finalize(self):
+        p = _CategoricalFeatures.finalize(self._stats, alpha=_smoothing(self.alpha))
+        self.feature_log_prob_, self.n_categories_ = p["log_probs"], p["n_categories"]
+        self._offsets, self._flat_log_prob = p["offsets"], p["flat_log_prob"]
+        self.category_count_ = self._stats["counts"]
+
+    def _params(self):
+        return {
+            "log_probs": self.feature_log_prob_,
+            "n_categories": self.n_categories_,
+            "offsets": self._offsets,
+            "flat_log_prob": self._flat_log_prob,
+        }
+
+    def _log_likelihood(self, X):
+        return _CategoricalFeatures.log_likelihood(X, **self._params())
+
+    def _draw(self, y_idx, rng):
+        return _CategoricalFeatures.draw(y_idx, rng, **self._params())
+
+    def _class_means(self):
+        return _CategoricalFeatures.mean(**self._params())
+
+    def _impute_values(self, posterior):
+        return _CategoricalFeatures.impute(posterior, **self._params())
+
+
+# ---------------------------------------------------------------------------
+# mixed column types
+# ---------------------------------------------------------------------------
+_KINDS = {
+    "gaussian": _GaussianFeatures,
+    "categorical": _CategoricalFeatures,
+    "poisson": _PoissonFeatures,
+    "bernoulli": _BernoulliFeatures,
+}
+
+
+def _infer_kind(dtype, name):
+    """Distribution of a DataFrame column from its dtype."""
+    if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
+        return "categorical"
+    if pd.api.types.is_float_dtype(dtype):
+        return "gaussian"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "poisson"
+    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        return "categorical"
+    raise TypeError(
+        f"cannot infer a distribution for column {name!r} of dtype {dtype}; give it in "
+        f"distributions (one of {sorted(_KINDS)})."
+    )
+
+
+def _numeric_column(values, name, kind):
+    """A column as float64 (NaN = missing); non-numeric values raise ValueError."""
+    s = pd.Series(values)
+    if pd.api.types.is_bool_dtype(s.dtype) or (
+        pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype)
+    ):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    obj = s.astype(object)
+    converted = pd.to_numeric(obj.where(obj.notna(), np.nan), errors="coerce")
+    bad = converted.isna().to_numpy() & s.notna().to_numpy()
+    if bad.any():
+        raise ValueError(
+            f"column {name!r} is {kind} (numeric) but holds non-numeric values such as "
+            f"{obj[bad].iloc[0]!r}; declare it 'categorical' in distributions."
+        )
+    return converted.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _new_categories(values, dtype=None):
+    """Category labels of a column: a categorical dtype's own, else sorted unique values."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return np.asarray(dtype.categories, dtype=object)
+    present = pd.unique(pd.Series(values).dropna().to_numpy())
+    try:
+        present = sorted(present)
+    except TypeError:  # mixed, unorderable labels: order of appearance
+        present = list(present)
+    return np.asarray(present, dtype=object)
+
+
+def _encode_categories(values, categories):
+    """Codes 0..C-1 of known labels, C for unseen labels, NaN for missing."""
+    values = pd.Series(values).astype(object)
+    missing = values.isna().to_numpy()
+    idx = pd.Index(categories, dtype=object).get_indexer(values.to_numpy())
+    codes = np.where(idx < 0, float(len(categories)), idx.astype(np.float64))
+    codes[missing] = np.nan
+    return codes
+
+
+class MixedNB(_BaseNB):
+    """Naive Bayes over columns of different types, DataFrames included.
+
+    One distribution per column: ``"gaussian"`` (real values),
+    ``"categorical"`` (any labels), ``"poisson"`` (non-negative counts) or
+    ``"bernoulli"`` (0/1). Each kind uses the same implementation as the
+    single-kind models (:class:`GaussianNB`, :class:`CategoricalNB`, ...).
+
+    Parameters
+    ----------
+    distributions : None, str, list or dict, default=None
+        None infers each column's kind from its pandas dtype: float ->
+        gaussian; category, object, string, bool -> categorical; integer ->
+        poisson (a numpy array: every column gaussian). A string gives every
+        column that kind; a list gives one kind per column; a dict
+        ``{column: kind}`` (column labels, or positions for arrays) sets some
+        columns and infers the rest.
+    alpha : float, default=1.0
+        Smoothing of categorical, Bernoulli and Poisson columns (>= 0).
+    var_smoothing : float, default=1e-9
+        Variance smoothing of Gaussian columns, as in :class:`GaussianNB`.
+    priors : array-like of shape (n_classes,), optional
+        Class prior probabilities; when None, the class frequencies.
+
+    Attributes
+    ----------
+    classes_, class_count_, class_prior_, n_features_in_ : as in GaussianNB
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when X has string column names.
+    distributions_ : ndarray of shape (n_features_in_,)
+        Kind of each column.
+    columns_ : dict of str to ndarray of int
+        Column positions of each kind present.
+    categories_ : list of ndarray or None
+        Labels of each categorical column (position = code); None for others.
+    parameters_ : dict of str to dict
+        Fitted parameters per kind: gaussian ``theta``, ``var``, ``epsilon``;
+        categorical ``log_probs``, ``n_categories``; poisson ``rate``;
+        bernoulli ``log_prob`` (columns in the order of ``columns_[kind]``).
+
+    Notes
+    -----
+    Missing values (NaN, None, pd.NA) are marginalized at predict and ignored
+    per column at fit. Categorical labels are encoded to codes at fit; a label
+    never seen in training gets the smoothed "unseen" probability of
+    :class:`CategoricalNB` (``partial_fit`` adds new labels as known
+    categories). Poisson rates are (sum + alpha) / (observed + alpha).
+    ``impute`` and ``sample`` return a DataFrame with the training columns and
+    dtypes when fit on a DataFrame (Poisson values in integer columns are
+    rounded), a float array otherwise.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from gdlab.models.naive_bayes import MixedNB
+    >>> df = pd.DataFrame({"height": [1.6, 1.7, 1.9, 2.0],
+    ...                    "colour": ["red", "red", "blue", "blue"],
+    ...                    "visits": [0, 1, 5, 4]})
+    >>> clf = MixedNB().fit(df, [0, 0, 1, 1])
+    >>> clf.distributions_.tolist()
+    ['gaussian', 'categorical', 'poisson']
+    >>> clf.predict(pd.DataFrame({"height": [None], "colour": ["red"], "visits": [None]}))
+    array([0])
+    """
+
+    def __init__(self, *, distributions=None, alpha=1.0, var_smoothing=1e-9, priors=None):
+        self.distributions = distributions
+        self.alpha = alpha
+        self.var_smoothing = var_smoothing
+        self.priors = priors
+
+    def _prior_param(self):
+        return self.priors, True
+
+    def _check_params(self):
+        _smoothing(self.alpha)
+        check_positive(self.var_smoothing, "var_smoothing", allow_zero=True)
+        d = self.distributions
+        if d is None:
+            return
+        if isinstance(d, str):
+            check_in(d, "distributions", _KINDS)
+        elif isinstance(d, dict):
+            for col, kind in d.items():
+                check_in(kind, f"distributions[{col!r}]", _KINDS)
+        elif isinstance(d, (list, tuple, np.ndarray)):
+            for j, kind in enumerate(d):
+                check_in(kind, f"distributions[{j}]", _KINDS)
+        else:
+            raise TypeError(
+                f"distributions must be None, a kind, a list or a dict, got {type(d).__name__}."
+            )
+
+    # -- column kinds and encoding --------------------------------------------
+    def _resolve_kinds(self, names, dtypes):
+        d = self.distributions
+        n = len(names)
+        if isinstance(d, str):
+            return np.array([d] * n, dtype=object)
+        if isinstance(d, (list, tuple, np.ndarray)):
+            if len(d) != n:
+                raise ValueError(f"distributions has {len(d)} entries but X has {n} columns.")
+            return np.array(list(d), dtype=object)
+        given = dict(d) if isinstance(d, dict) else {}
+        unknown = [c for c in given if c not in names]
+        if unknown:
+            raise ValueError(f"distributions names columns not in X: {unknown!r}.")
+        kinds = [
+            given[name] if name in given
+            else ("gaussian" if dtypes is None else _infer_kind(dtypes[j], name))
+            for j, name in enumerate(names)
+        ]
+        return np.array(kinds, dtype=object)
+
+    def _encode_columns(self, columns, names, dtypes, mode):
+        """Encode raw columns to floats; in mode "fit" learn kinds and categories."""
+        if mode == "fit":
+            self.distributions_ = self._resolve_kinds(names, dtypes)
+            self.categories_ = [None] * len(names)
+        out = []
+        for j, values in enumerate(columns):
+            kind, name = self.distributions_[j], names[j]
+            if kind != "categorical":
+                out.append(_numeric_column(values, name, kind))
+                continue
+            if mode == "fit":
+                self.categories_[j] = _new_categories(values, None if dtypes is None else dtypes[j])
+            elif mode == "partial":
+                new = _new_categories(values, None if dtypes is None else dtypes[j])
+                new = new[pd.Index(self.categories_[j], dtype=object).get_indexer(new) < 0]
+                self.categories_[j] = np.concatenate([self.categories_[j], new])
+            out.append(_encode_categories(values, self.categories_[j]))
+        if mode == "fit":
+            self.columns_ = {
+                kind: np.flatnonzero(self.distributions_ == kind)
+                for kind in _KINDS if (self.distributions_ == kind).any()
+            }
+        return np.column_stack(out)
+
+    def _as_frame(self, X):
+        """DataFrames as they are; non-numeric 2-D arrays as a DataFrame; else None."""
+        if isinstance(X, pd.DataFrame):
+            return X
+        if sp.issparse(X) or not hasattr(X, "__len__") and not hasattr(X, "__array__"):
+            return None
+        arr = np.asarray(X)
+        if arr.ndim == 2 and arr.dtype.kind in "OSU":
+            return pd.DataFrame(arr)
+        return None
+
+    def _encode_frame(self, frame, mode):
+        if frame.shape[1] == 0 or frame.shape[0] == 0:
+            return frame
+        if mode != "fit":
+            # sklearn's feature-count / feature-name checks, before touching the values
+            check_X(self, pd.DataFrame(np.zeros((1, frame.shape[1])), columns=frame.columns),
+                    reset=False, allow_nan=True)
+        names = list(frame.columns)
+        columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
+        encoded = self._encode_columns(columns, names, list(frame.dtypes), mode)
+        if mode == "fit":
+            self._frame_dtypes = list(frame.dtypes)
+        return pd.DataFrame(encoded, columns=frame.columns)
+
+    def _encode_array(self, X, mode):
+        if mode == "fit":
+            self._frame_dtypes = None
+        elif not (self.distributions_ == "categorical").any():
+            return X
+        names = list(range(X.shape[1]))
+        return self._encode_columns([X[:, j] for j in names], names, None, mode)
+
+    def _validate_fit(self, X, y):
+        frame = self._as_frame(X)
+        if frame is not None:
+            X = self._encode_frame(frame, "fit")
+            X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
+        else:
+            X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
+            X = self._encode_array(X, "fit")
+        return X, classes, y_idx
+
+    def _validate_partial_fit(self, X, y, classes):
+        mode = "partial" if hasattr(self, "classes_") else "fit"
+        frame = self._as_frame(X)
+        if frame is not None:
+            X = self._encode_frame(frame, mode)
+            return check_partial_fit_data(self, X, y, classes, allow_nan=True)
+        X, classes, y_idx, first = check_partial_fit_data(self, X, y, classes, allow_nan=True)
+        return self._encode_array(X, mode), classes, y_idx, first
+
+    def _validate_X_predict(self, X):
+        frame = self._as_frame(X)
+        if frame is not None:
+            X = check_X(self, self._encode_frame(frame, "predict"), reset=False, allow_nan=True)
+        else:
+            X = self._encode_array(check_X(self, X, reset=False, allow_nan=True), "predict")
+        self._check_values(X)
+        return X
+
+    def _check_values(self, X):
+        names = (self.feature_names_in_ if hasattr(self, "feature_names_in_")
+                 else np.arange(X.shape[1]))
+        for kind in ("poisson", "bernoulli"):
+            cols = self.columns_.get(kind)
+            if cols is not None:
+                _KINDS[kind].check(X[:, cols], f"{type(self).__name__} ({kind})", names[cols])
+
+    # -- statistics and parameters, per kind ------------------------------------
+    def _init_stats(self, n_classes, n_features):
+        return {kind: _KINDS[kind].init(n_classes, len(cols)) for kind, cols in self.columns_.items()}
+
+    def _update_stats(self, X, y_idx, onehot):
+        for kind, cols in self.columns_.items():
+            if kind == "categorical":
+                known = [len(self.categories_[j]) for j in cols]
+                _CategoricalFeatures.update(self._stats[kind], X[:, cols], y_idx, onehot, known)
+            else:
+                _KINDS[kind].update(self._stats[kind], X[:, cols], y_idx, onehot)
+
+    def _finalize(self):
+        alpha = _smoothing(self.alpha)
+        self.parameters_ = {
+            kind: _KINDS[kind].finalize(
+                self._stats[kind],
+                **({"var_smoothing": self.var_smoothing} if kind == "gaussian" else {"alpha": alpha}),
+            )
+            for kind in self.columns_
+        }
+
+    def _log_likelihood(self, X):
+        out = np.zeros((X.shape[0], len(self.classes_)))
+        for kind, cols in self.columns_.items():
+            out += _KINDS[kind].log_likelihood(X[:, cols], **self.parameters_[kind])
+        return out
+
+    def _per_kind(self, method, n_rows, *args):
+        out = np.empty((n_rows, self.n_features_in_))
+        for kind, cols in self.columns_.items():
+            out[:, cols] = getattr(_KINDS[kind], method)(*args, **self.parameters_[kind])
+        return out
+
+    def _draw(self, y_idx, rng):
+        return self._per_kind("draw", y_idx.shape[0], y_idx, rng)
+
+    def _class_means(self):
+        return self._per_kind("mean", len(self.classes_))
+
+    def _impute_values(self, posterior):
+        return self._per_kind("impute", posterior.shape[0], posterior)
+
+    # -- back to the user's representation --------------------------------------
+    def _decode(self, Xv):
+        """Per column: float values, categorical codes turned back into labels."""
+        cols = []
+        for j in range(Xv.shape[1]):
+            if self.distributions_[j] != "categorical":
+                cols.append(Xv[:, j])
+                continue
+            cats = self.categories_[j]
+            codes = Xv[:, j]
+            known = ~np.isnan(codes) & (codes < len(cats))
+            labels = np.full(codes.shape[0], None, dtype=object)
+            labels[known] = cats[codes[known].astype(np.intp)]
+            cols.append(labels)
+        return cols
+
+    def _from_internal(self, Xv, like):
+        decoded = self._decode(Xv)
+        if getattr(self, "_frame_dtypes", None) is None:
+            out = np.column_stack([np.asarray(c, dtype=np.float64) for c in decoded])
+            if like is not None:
+                orig = np.asarray(like, dtype=np.float64)
+                out = np.where(np.isnan(orig), out, orig)
+            return out
+        if isinstance(like, pd.DataFrame):
+            out = like.copy()
+            for j in range(like.shape[1]):
+                s = like.iloc[:, j]
+                missing = s.isna().to_numpy()
+                if missing.any():
+                    fill = self._typed_column(decoded[j], j, s.dtype)
+                    out.isetitem(j, s.where(~missing, pd.Series(fill, index=s.index)))
+            return out
+        columns = getattr(self, "feature_names_in_", None)
+        columns = list(range(Xv.shape[1])) if columns is None else list(columns)
+        return pd.DataFrame(
+            {name: self._typed_column(decoded[j], j, self._frame_dtypes[j])
+             for j, name in enumerate(columns)}
+        )
+
+    def _typed_column(self, values, j, dtype):
+        """Decoded values of column j cast to ``dtype`` where that is lossless enough."""
+        if self.distributions_[j] == "categorical":
+            return pd.Series(values, dtype=object).astype(dtype)
+        values = np.asarray(values, dtype=np.float64)
+        if pd.api.types.is_bool_dtype(dtype):
+            return pd.Series(values > 0.5).astype(dtype)
+        if pd.api.types.is_integer_dtype(dtype):
+            return pd.Series(np.rint(values)).astype(dtype)
+        if pd.api.types.is_float_dtype(dtype):
+            return pd.Series(values).astype(dtype)
+        return pd.Series(values)
