@@ -1,0 +1,208 @@
+"""The ``gdlab`` command line: list models and datasets, compare models.
+
+Examples
+--------
+.. code-block:: console
+
+    $ gdlab models
+    $ gdlab datasets
+    $ gdlab compare --dataset breast_cancer --models lda,logreg --output results.csv
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+__all__ = ["app"]
+
+#: Exit status for bad arguments (unknown model or dataset), as click uses.
+EXIT_USAGE = 2
+
+app = typer.Typer(
+    name="gdlab",
+    help="Generative and discriminative models side by side on your own data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _stdout() -> Console:
+    return Console()
+
+
+def _stderr() -> Console:
+    return Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    """Print a one-line error to stderr; return the exit to raise (status 2)."""
+    _stderr().print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=EXIT_USAGE)
+
+
+def _version(value: bool):
+    if value:
+        import gdlab
+
+        typer.echo(f"gdlab {gdlab.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+):
+    """Generative and discriminative models side by side on your own data."""
+
+
+@app.command()
+def models():
+    """List the registered models with their family and capabilities."""
+    from gdlab.models.registry import available
+
+    table = Table(title="gdlab models")
+    for col in ("name", "family", "capabilities", "modality", "description"):
+        table.add_column(col, no_wrap=col == "name", overflow="fold")
+    for row in available().itertuples(index=False):
+        table.add_row(row.name, row.family, row.capabilities, row.modality, row.description)
+    _stdout().print(table)
+
+
+@app.command()
+def datasets():
+    """List the datasets that ``gdlab compare --dataset`` accepts."""
+    from gdlab.data import available, load
+
+    table = Table(title="gdlab datasets")
+    for col in ("name", "samples", "features", "classes", "description"):
+        table.add_column(col, no_wrap=col == "name", overflow="fold")
+    for name in available():
+        ds = load(name)
+        table.add_row(
+            name, str(len(ds.y)), str(ds.X.shape[1]), str(len(ds.class_names)), ds.description
+        )
+    _stdout().print(table)
+
+
+def _fmt(value, digits: int) -> str:
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else (
+        f"{value:.{digits}f}"
+    )
+
+
+@app.command()
+def compare(
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset name (gdlab datasets).")],
+    models: Annotated[
+        str | None,
+        typer.Option("--models", "-m", help="Comma-separated model names (default: a tabular set)"),
+    ] = None,
+    test_size: Annotated[
+        float, typer.Option("--test-size", help="Held-out fraction, in (0, 1).")
+    ] = 0.25,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the train/test split.")] = 0,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Also write the table (.csv, or .parquet)."),
+    ] = None,
+):
+    """Fit models on a stratified split of a dataset and compare them on the rest."""
+    from gdlab import compare as _compare
+    from gdlab import data
+    from gdlab.models import registry
+
+    try:
+        ds = data.load(dataset)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    names = None
+    if models is not None:
+        names = [m.strip() for m in models.split(",") if m.strip()]
+        if not names:
+            raise _fail("--models is empty: give comma-separated model names.")
+        for name in names:
+            try:
+                registry.spec(name)
+            except ValueError as exc:
+                raise _fail(str(exc)) from None
+    if not 0.0 < test_size < 1.0:
+        raise _fail(f"--test-size must be in (0, 1), got {test_size}.")
+    if output is not None and output.suffix.lower() not in {".csv", ".parquet"}:
+        raise _fail(f"--output must end in .csv or .parquet, got {output.name!r}.")
+    n_models = len(names) if names is not None else len(_compare.DEFAULT_MODELS)
+
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_stderr(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("fitting", total=n_models)
+        try:
+            results = _compare.compare(
+                names,
+                ds.X,
+                ds.y,
+                test_size=test_size,
+                random_state=seed,
+                on_start=lambda name: progress.update(task, description=f"fitting {name}"),
+                on_done=lambda row: progress.advance(task),
+            )
+        except ValueError as exc:  # e.g. a class too small to stratify
+            raise _fail(str(exc)) from None
+
+    results = results.sort_values("accuracy", ascending=False, na_position="last", kind="stable")
+    table = Table(
+        title=f"{ds.name}: {len(ds.y)} rows, test size {test_size}, seed {seed}",
+        box=box.SIMPLE_HEAD,
+        padding=0,
+        show_edge=False,
+        pad_edge=False,
+    )
+    table.add_column("model", no_wrap=True)
+    table.add_column("family", no_wrap=True)
+    table.add_column("capabilities", overflow="fold")
+    table.add_column("accuracy", justify="right")
+    table.add_column("log-loss", justify="right")
+    table.add_column("fit\nseconds", justify="right")
+    skipped = []
+    for row in results.itertuples(index=False):
+        caps = row.capabilities.replace(",", "\n")  # one tag a line keeps narrow terminals tidy
+        if row.error is not None:
+            skipped.append((row.model, row.error))
+            table.add_row(row.model, row.family, caps, "[yellow]skipped[/]", "-", "-")
+        else:
+            table.add_row(
+                row.model, row.family, caps, _fmt(row.accuracy, 3),
+                _fmt(row.log_loss, 3), _fmt(row.fit_seconds, 2),
+            )
+    out = _stdout()
+    out.print(table)
+    for model, reason in skipped:
+        out.print(f"[yellow]skipped[/] {model}: {reason}", highlight=False, markup=True)
+    if output is not None:
+        if output.suffix.lower() == ".parquet":
+            results.to_parquet(output, index=False)
+        else:
+            results.to_csv(output, index=False)
+        _stdout().print(f"wrote {output}", highlight=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
