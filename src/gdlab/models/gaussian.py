@@ -12,9 +12,11 @@ in :mod:`gdlab.models._gaussian_math`.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 
 from gdlab._validation import check_in, check_positive, check_X, check_X_y
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
@@ -48,6 +50,16 @@ def _check_shrinkage(shrinkage):
     if not 0.0 <= shrinkage <= 1.0:
         raise ValueError(f"shrinkage must be None, 'auto' or a float in [0, 1], got {shrinkage!r}.")
     return float(shrinkage)
+
+
+def _warn_if_not_converged(estimator, result):
+    if not result.converged:
+        warnings.warn(
+            f"{type(estimator).__name__}: EM did not converge in {result.n_iter} iterations "
+            f"(tol={estimator.tol}); increase max_iter or tol.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
 
 def _is_diagonal(S) -> bool:
@@ -194,6 +206,7 @@ class GaussianClassifier(GenerativeClassifierMixin, BaseEstimator):
             max_iter=max_iter,
             tol=tol,
         )
+        _warn_if_not_converged(self, result)
         self.classes_ = classes
         self.class_count_ = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
         if priors is None:
@@ -330,6 +343,7 @@ class GaussianDensity(DensityMixin, BaseEstimator):
             max_iter=max_iter,
             tol=tol,
         )
+        _warn_if_not_converged(self, result)
         self.mean_ = result.means[0]
         self.covariance_ = result.covariances[0]
         self.n_iter_ = result.n_iter

@@ -1,0 +1,491 @@
+"""Tests for the Gaussian class-conditional models (QDA / LDA with missing features)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.special import logsumexp
+from scipy.stats import multivariate_normal, norm
+from sklearn.discriminant_analysis import (
+    LinearDiscriminantAnalysis,
+    QuadraticDiscriminantAnalysis,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import check_estimator
+
+from gdlab.base import ClassConditional
+from gdlab.models.gaussian import GaussianClassifier, GaussianDensity
+
+COVARIANCES = ["full", "tied", "diag", "spherical"]
+
+
+# -- data helpers --------------------------------------------------------------
+def _spd(rng, d, scale=1.0):
+    A = rng.normal(size=(d, d))
+    return scale * (A @ A.T / d + 0.3 * np.eye(d))
+
+
+def _three_class_data(seed=0, n_per_class=200, d=3):
+    rng = np.random.RandomState(seed)
+    means = rng.normal(scale=2.0, size=(3, d))
+    covs = [_spd(rng, d) for _ in range(3)]
+    X = np.vstack(
+        [rng.multivariate_normal(m, S, size=n_per_class) for m, S in zip(means, covs, strict=True)]
+    )
+    y = np.repeat([0, 1, 2], n_per_class)
+    return X, y
+
+
+def _mcar(X, frac, seed):
+    rng = np.random.RandomState(seed)
+    X = X.copy()
+    X[rng.random_sample(X.shape) < frac] = np.nan
+    return X
+
+
+def _scipy_log_joint(clf, X):
+    """log p(x, y=k) from the fitted parameters, computed by scipy (complete rows)."""
+    return np.column_stack(
+        [
+            np.log(p) + multivariate_normal(m, S).logpdf(X)
+            for p, m, S in zip(clf.class_prior_, clf.means_, clf.covariances_, strict=True)
+        ]
+    )
+
+
+# -- complete data: Bayes' rule and agreement with scikit-learn -------------------------
+@pytest.mark.parametrize("covariance", COVARIANCES)
+def test_predict_proba_is_bayes_rule_with_scipy_densities(covariance):
+    X, y = _three_class_data()
+    clf = GaussianClassifier(covariance=covariance).fit(X, y)
+    lj = _scipy_log_joint(clf, X)
+    expected = np.exp(lj - logsumexp(lj, axis=1, keepdims=True))
+    np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(clf.log_joint(X), lj, rtol=1e-10)
+    np.testing.assert_allclose(clf.score_samples(X), logsumexp(lj, axis=1), rtol=1e-10)
+
+
+def test_parameters_are_the_class_mle():
+    X, y = _three_class_data()
+    clf = GaussianClassifier(reg_covar=0.0).fit(X, y)
+    for k in range(3):
+        Xk = X[y == k]
+        np.testing.assert_allclose(clf.means_[k], Xk.mean(axis=0))
+        np.testing.assert_allclose(clf.covariances_[k], np.cov(Xk.T, bias=True))
+    tied = GaussianClassifier(covariance="tied", reg_covar=0.0).fit(X, y)
+    pooled = sum(np.cov(X[y == k].T, bias=True) * (y == k).sum() for k in range(3)) / len(y)
+    for k in range(3):
+        np.testing.assert_allclose(tied.covariances_[k], pooled)
+    diag = GaussianClassifier(covariance="diag", reg_covar=0.0).fit(X, y)
+    sph = GaussianClassifier(covariance="spherical", reg_covar=0.0).fit(X, y)
+    for k in range(3):
+        np.testing.assert_allclose(diag.covariances_[k], np.diag(X[y == k].var(axis=0)))
+        np.testing.assert_allclose(sph.covariances_[k], X[y == k].var(axis=0).mean() * np.eye(3))
+
+
+def test_full_matches_sklearn_qda():
+    # scikit-learn >= 1.8 fits QDA covariances by maximum likelihood (divide by n_k),
+    # as gdlab does: then the estimates and posteriors agree to rounding. Older
+    # versions divide by n_k - 1: then the estimates agree after that rescaling, and
+    # with 2000 rows per class the posteriors differ only by O(d / n_k).
+    X, y = _three_class_data(n_per_class=2000)
+    clf = GaussianClassifier(reg_covar=0.0).fit(X, y)
+    qda = QuadraticDiscriminantAnalysis(store_covariance=True).fit(X, y)
+    np.testing.assert_allclose(clf.means_, qda.means_)
+    n_k = np.bincount(y)
+    qda_is_mle = np.allclose(qda.covariance_[0], np.cov(X[y == 0].T, bias=True), rtol=1e-10)
+    factor = np.ones(3) if qda_is_mle else n_k / (n_k - 1)
+    for k in range(3):
+        np.testing.assert_allclose(clf.covariances_[k] * factor[k], qda.covariance_[k], rtol=1e-9)
+    atol = 1e-8 if qda_is_mle else 2e-3
+    np.testing.assert_allclose(clf.predict_proba(X), qda.predict_proba(X), atol=atol)
+    assert (clf.predict(X) == qda.predict(X)).mean() > 0.999
+
+
+def test_tied_matches_sklearn_lda_probabilities():
+    # sklearn's LDA (svd solver) uses the same pooled MLE covariance and the class
+    # frequencies as priors, so the posteriors agree to rounding.
+    X, y = _three_class_data()
+    clf = GaussianClassifier(covariance="tied", reg_covar=0.0).fit(X, y)
+    lda = LinearDiscriminantAnalysis(store_covariance=True).fit(X, y)
+    np.testing.assert_allclose(clf.covariances_[0], lda.covariance_, rtol=1e-10)
+    np.testing.assert_allclose(clf.predict_proba(X), lda.predict_proba(X), atol=1e-8)
+
+
+def test_priors_enter_bayes_rule():
+    X, y = _three_class_data()
+    priors = np.array([0.7, 0.2, 0.1])
+    clf = GaussianClassifier(priors=priors).fit(X, y)
+    base = GaussianClassifier().fit(X, y)
+    np.testing.assert_allclose(clf.class_prior_, priors)
+    shift = np.log(priors / base.class_prior_)
+    np.testing.assert_allclose(clf.log_joint(X) - base.log_joint(X), np.tile(shift, (len(X), 1)))
+
+
+def test_shrinkage_formula_and_auto_intensity():
+    from sklearn.covariance import ledoit_wolf_shrinkage
+
+    X, y = _three_class_data()
+    plain = GaussianClassifier(reg_covar=0.0).fit(X, y)
+    shrunk = GaussianClassifier(shrinkage=0.4, reg_covar=0.0).fit(X, y)
+    for S, T in zip(plain.covariances_, shrunk.covariances_, strict=True):
+        np.testing.assert_allclose(T, 0.6 * S + 0.4 * np.trace(S) / 3 * np.eye(3))
+    auto = GaussianClassifier(shrinkage="auto", reg_covar=0.0).fit(X, y)
+    for k in range(3):
+        a = ledoit_wolf_shrinkage(X[y == k])
+        np.testing.assert_allclose(auto.shrinkage_[k], a)
+        S = plain.covariances_[k]
+        expected = (1 - a) * S + a * np.trace(S) / 3 * np.eye(3)
+        np.testing.assert_allclose(auto.covariances_[k], expected)
+
+
+# -- marginalization ------------------------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    d=st.integers(2, 5),
+    covariance=st.sampled_from(["full", "tied", "diag"]),
+    data=st.data(),
+)
+def test_missing_columns_are_marginalized_exactly(seed, d, covariance, data):
+    missing = data.draw(
+        st.lists(st.booleans(), min_size=d, max_size=d).filter(lambda m: 0 < sum(m) < d)
+    )
+    missing = np.array(missing)
+    obs = np.flatnonzero(~missing)
+    rng = np.random.RandomState(seed)
+    X = np.vstack([rng.multivariate_normal(rng.normal(size=d), _spd(rng, d), 40) for _ in range(2)])
+    y = np.repeat([0, 1], 40)
+    clf = GaussianClassifier(covariance=covariance).fit(X, y)
+    X_test = rng.normal(size=(5, d)) * 2
+    X_nan = X_test.copy()
+    X_nan[:, missing] = np.nan
+    got = clf.log_joint(X_nan)
+    # (a) the model restricted to the observed columns, evaluated by scipy
+    restricted = np.column_stack(
+        [
+            np.log(clf.class_prior_[k])
+            + multivariate_normal(clf.means_[k, obs], clf.covariances_[k][np.ix_(obs, obs)]).logpdf(
+                X_test[:, obs]
+            )
+            for k in range(2)
+        ]
+    )
+    np.testing.assert_allclose(got, restricted, rtol=1e-9, atol=1e-9)
+    # (b) a classifier fitted on the observed columns only (complete data)
+    sub = GaussianClassifier(covariance=covariance).fit(X[:, obs], y)
+    np.testing.assert_allclose(got, sub.log_joint(X_test[:, obs]), rtol=1e-9, atol=1e-9)
+
+
+def test_spherical_marginal_is_the_restricted_model():
+    # spherical refit on a column subset averages a different set of variances, so
+    # only the restriction property (a) holds for it
+    X, y = _three_class_data()
+    clf = GaussianClassifier(covariance="spherical").fit(X, y)
+    X_nan = X[:10].copy()
+    X_nan[:, 1] = np.nan
+    obs = [0, 2]
+    expected = np.column_stack(
+        [
+            np.log(clf.class_prior_[k])
+            + multivariate_normal(clf.means_[k, obs], clf.covariances_[k][np.ix_(obs, obs)])
+            .logpdf(X[:10, obs])
+            for k in range(3)
+        ]
+    )
+    np.testing.assert_allclose(clf.log_joint(X_nan), expected, rtol=1e-10)
+
+
+def test_mixed_missing_patterns_in_one_call_match_row_by_row():
+    X, y = _three_class_data()
+    clf = GaussianClassifier().fit(X, y)
+    X_nan = _mcar(X[:60], 0.4, seed=3)
+    batch = clf.log_joint(X_nan)
+    rows = np.vstack([clf.log_joint(X_nan[i : i + 1]) for i in range(60)])
+    np.testing.assert_allclose(batch, rows, rtol=1e-12)
+
+
+@pytest.mark.parametrize("covariance", COVARIANCES)
+def test_all_missing_row_gives_the_prior(covariance):
+    X, y = _three_class_data()
+    clf = GaussianClassifier(covariance=covariance, priors=[0.5, 0.3, 0.2]).fit(X, y)
+    X_nan = np.full((2, 3), np.nan)
+    np.testing.assert_allclose(clf.predict_proba(X_nan), np.tile(clf.class_prior_, (2, 1)))
+    np.testing.assert_allclose(clf.score_samples(X_nan), 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("covariance", ["full", "diag", "spherical"])
+def test_density_all_missing_scores_zero(covariance):
+    X, _ = _three_class_data()
+    dens = GaussianDensity(covariance=covariance).fit(X)
+    np.testing.assert_array_equal(dens.score_samples(np.full((3, 3), np.nan)), 0.0)
+    np.testing.assert_allclose(
+        dens.score_samples(X[:5]),
+        multivariate_normal(dens.mean_, dens.covariance_).logpdf(X[:5]),
+        rtol=1e-10,
+    )
+
+
+# -- EM with missing data at fit -------------------------------------------------------
+@pytest.mark.parametrize("covariance", COVARIANCES)
+def test_em_log_likelihood_never_decreases(covariance):
+    X, y = _three_class_data(n_per_class=150, d=4)
+    X_nan = _mcar(X, 0.3, seed=1)
+    clf = GaussianClassifier(covariance=covariance, tol=1e-10, max_iter=200).fit(X_nan, y)
+    hist = np.array(clf.log_likelihood_history_)
+    assert clf.n_iter_ >= 2 and len(hist) == clf.n_iter_ + 1
+    assert np.all(np.diff(hist) >= -1e-10), np.diff(hist).min()
+    assert clf.converged_
+    # the history is the observed-data log-likelihood of the fitted model
+    np.testing.assert_allclose(
+        hist[-1], clf.log_joint(X_nan)[np.arange(len(y)), y].sum() / len(y)
+        - np.log(clf.class_prior_)[y].mean(),
+        rtol=1e-9,
+    )
+
+
+def test_density_em_never_decreases():
+    rng = np.random.RandomState(2)
+    X = _mcar(rng.multivariate_normal(np.zeros(4), _spd(rng, 4), 300), 0.3, seed=4)
+    for covariance in ["full", "diag", "spherical"]:
+        dens = GaussianDensity(covariance=covariance, tol=1e-10).fit(X)
+        assert np.all(np.diff(dens.log_likelihood_history_) >= -1e-10)
+
+
+def test_em_recovers_a_known_gaussian_better_than_mean_imputation():
+    # 3000 rows from a strongly correlated Gaussian, 30 % MCAR. Tolerances: mean
+    # within 0.08 per entry, covariance within 0.15 in Frobenius norm (the sampling
+    # error of the complete-data MLE is ~0.05); mean imputation shrinks the
+    # variances by ~30 % and the covariances by ~50 %, so its covariance is far off.
+    rng = np.random.RandomState(0)
+    mu = np.array([1.0, -2.0, 0.5])
+    S = np.array([[2.0, 1.2, 0.6], [1.2, 1.5, 0.9], [0.6, 0.9, 1.0]])
+    X = _mcar(rng.multivariate_normal(mu, S, 3000), 0.3, seed=5)
+    dens = GaussianDensity().fit(X)
+    assert dens.converged_
+    np.testing.assert_allclose(dens.mean_, mu, atol=0.08)
+    em_err = np.linalg.norm(dens.covariance_ - S)
+    assert em_err < 0.15
+    X_imp = np.where(np.isnan(X), np.nanmean(X, axis=0), X)
+    imp_err = np.linalg.norm(np.cov(X_imp.T, bias=True) - S)
+    assert em_err < imp_err / 3
+    # the EM mean is at least as good as the per-column observed mean
+    assert np.linalg.norm(dens.mean_ - mu) <= np.linalg.norm(np.nanmean(X, axis=0) - mu) + 0.02
+    # the classifier's EM agrees with the density's on a one-class problem embedded in two
+    y = (np.arange(3000) % 2).astype(int)
+    clf = GaussianClassifier(covariance="tied", tol=1e-10, max_iter=500).fit(X, y)
+    assert np.linalg.norm(clf.covariances_[0] - S) < 0.15
+
+
+def test_fit_with_missing_does_not_drop_rows():
+    X, y = _three_class_data()
+    X_nan = _mcar(X, 0.3, seed=0)
+    X_nan[0] = np.nan  # an all-missing row is allowed
+    clf = GaussianClassifier().fit(X_nan, y)
+    np.testing.assert_array_equal(clf.class_count_, [200, 200, 200])
+    assert np.isfinite(clf.means_).all() and np.isfinite(clf.covariances_).all()
+    assert np.all(np.linalg.eigvalsh(clf.covariances_) > 0)
+
+
+def test_never_observed_column_raises():
+    X, y = _three_class_data()
+    X[:, 1] = np.nan
+    with pytest.raises(ValueError, match=r"no observed \(non-NaN\) value in column\(s\) \[1\]"):
+        GaussianDensity().fit(X)
+    X, y = _three_class_data()
+    X[y == 2, 0] = np.nan
+    with pytest.raises(ValueError, match="column\\(s\\) \\[0\\] for class index 2"):
+        GaussianClassifier().fit(X, y)
+
+
+# -- ClassConditional(GaussianDensity) is QDA -----------------------------------------
+@pytest.mark.parametrize("frac", [0.0, 0.25])
+def test_class_conditional_density_equals_full_classifier(frac):
+    X, y = _three_class_data(n_per_class=120)
+    X = _mcar(X, frac, seed=7)
+    X_test = _mcar(_three_class_data(seed=1, n_per_class=20)[0], 0.3, seed=8)
+    # tol=0 runs exactly max_iter EM iterations in both, so with NaN they take the
+    # same iterates per class (the classifier's "full" EM is per class, too)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cc = ClassConditional(GaussianDensity(tol=0.0, max_iter=40)).fit(X, y)
+        clf = GaussianClassifier(covariance="full", tol=0.0, max_iter=40).fit(X, y)
+    for k, dens in enumerate(cc.densities_):
+        np.testing.assert_allclose(dens.mean_, clf.means_[k], rtol=1e-10)
+        np.testing.assert_allclose(dens.covariance_, clf.covariances_[k], rtol=1e-10)
+    np.testing.assert_allclose(cc.predict_proba(X_test), clf.predict_proba(X_test), atol=1e-10)
+    np.testing.assert_allclose(cc.score_samples(X_test), clf.score_samples(X_test), rtol=1e-10)
+    np.testing.assert_allclose(cc.impute(X_test), clf.impute(X_test), rtol=1e-10, atol=1e-12)
+
+
+def test_convergence_warning_when_em_stops_early():
+    X, y = _three_class_data()
+    X = _mcar(X, 0.3, seed=0)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        clf = GaussianClassifier(max_iter=2, tol=0.0).fit(X, y)
+    assert not clf.converged_ and clf.n_iter_ == 2
+
+
+# -- sampling ----------------------------------------------------------------------------
+@pytest.mark.parametrize("covariance", COVARIANCES)
+def test_sample_then_refit_recovers_parameters(covariance):
+    # 20 000 draws: mean and covariance entries have standard errors ~0.02;
+    # tolerance 0.1 absolute.
+    X, y = _three_class_data()
+    clf = GaussianClassifier(covariance=covariance).fit(X, y)
+    Xs, ys = clf.sample(20_000, random_state=0)
+    assert Xs.shape == (20_000, 3)
+    np.testing.assert_allclose(np.bincount(ys) / 20_000, clf.class_prior_, atol=0.015)
+    refit = GaussianClassifier(covariance=covariance).fit(Xs, ys)
+    np.testing.assert_allclose(refit.means_, clf.means_, atol=0.1)
+    np.testing.assert_allclose(refit.covariances_, clf.covariances_, atol=0.1)
+
+
+def test_conditional_sample_and_seed():
+    X, y = _three_class_data()
+    clf = GaussianClassifier().fit(X, y)
+    Xs, ys = clf.sample(2000, y=1, random_state=3)
+    assert np.all(ys == 1)
+    np.testing.assert_allclose(Xs.mean(axis=0), clf.means_[1], atol=0.15)
+    a, _ = clf.sample(50, random_state=42)
+    b, _ = clf.sample(50, random_state=42)
+    c, _ = clf.sample(50, random_state=43)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_density_sample_then_refit():
+    rng = np.random.RandomState(0)
+    S = _spd(rng, 3)
+    dens = GaussianDensity().fit(rng.multivariate_normal([1, 2, 3], S, 500))
+    Xs = dens.sample(20_000, random_state=1)
+    refit = GaussianDensity().fit(Xs)
+    np.testing.assert_allclose(refit.mean_, dens.mean_, atol=0.05)
+    np.testing.assert_allclose(refit.covariance_, dens.covariance_, atol=0.1)
+    np.testing.assert_array_equal(dens.sample(5, random_state=9), dens.sample(5, random_state=9))
+
+
+# -- imputation -----------------------------------------------------------------------
+def test_impute_mean_is_the_posterior_weighted_conditional_mean_2d():
+    rng = np.random.RandomState(0)
+    X = np.vstack(
+        [
+            rng.multivariate_normal([0, 0], [[1.0, 0.8], [0.8, 1.0]], 300),
+            rng.multivariate_normal([1.5, -1], [[0.5, -0.3], [-0.3, 2.0]], 200),
+        ]
+    )
+    y = np.repeat([0, 1], [300, 200])
+    clf = GaussianClassifier().fit(X, y)
+    X_nan = np.array([[0.7, np.nan], [np.nan, -0.4], [1.0, 2.0]])
+    out = clf.impute(X_nan)
+    m, S, p = clf.means_, clf.covariances_, clf.class_prior_
+    for i, (o, u) in enumerate([(0, 1), (1, 0)]):
+        x = X_nan[i, o]
+        w = np.array([p[k] * norm(m[k, o], np.sqrt(S[k, o, o])).pdf(x) for k in range(2)])
+        w /= w.sum()
+        cond = [m[k, u] + S[k, u, o] / S[k, o, o] * (x - m[k, o]) for k in range(2)]
+        np.testing.assert_allclose(out[i, u], w @ cond, rtol=1e-10)
+        assert out[i, o] == X_nan[i, o]
+    np.testing.assert_array_equal(out[2], X_nan[2])
+
+
+def test_impute_sample_keeps_observed_and_follows_conditional():
+    rng = np.random.RandomState(0)
+    S = np.array([[1.0, 0.9], [0.9, 1.0]])
+    dens = GaussianDensity().fit(rng.multivariate_normal([0, 0], S, 2000))
+    X_nan = np.tile([[1.0, np.nan]], (4000, 1))
+    draws = dens.impute(X_nan, method="sample", random_state=0)
+    np.testing.assert_array_equal(draws[:, 0], 1.0)
+    C = dens.covariance_
+    cmean = dens.mean_[1] + C[1, 0] / C[0, 0] * (1.0 - dens.mean_[0])
+    cvar = C[1, 1] - C[1, 0] ** 2 / C[0, 0]
+    assert abs(draws[:, 1].mean() - cmean) < 0.03
+    assert abs(draws[:, 1].var() - cvar) < 0.03
+    mean_fill = dens.impute(X_nan[:1])
+    np.testing.assert_allclose(mean_fill[0, 1], cmean, rtol=1e-10)
+
+
+# -- bad input --------------------------------------------------------------------------
+@pytest.fixture
+def fitted():
+    X, y = _three_class_data(n_per_class=30)
+    return GaussianClassifier().fit(X, y), X, y
+
+
+def test_bad_data(fitted):
+    clf, X, y = fitted
+    with pytest.raises(ValueError, match="Expected 2D array"):
+        GaussianClassifier().fit(X[:, 0], y)
+    with pytest.raises(ValueError, match="X has 2 features, but GaussianClassifier is expecting 3"):
+        clf.predict(X[:, :2])
+    X_inf = X.copy()
+    X_inf[0, 0] = np.inf
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        GaussianClassifier().fit(X_inf, y)
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        GaussianClassifier().fit([["a", "b"], ["c", "d"]], [0, 1])
+    with pytest.raises(ValueError, match="0 sample"):
+        GaussianClassifier().fit(np.empty((0, 3)), [])
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        GaussianClassifier().fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="Expected 2D array"):
+        GaussianDensity().fit(X[:, 0])
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        GaussianDensity().fit(X_inf)
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "match"),
+    [
+        ({"covariance": "banana"}, ValueError, "covariance must be one of"),
+        ({"shrinkage": 1.5}, ValueError, r"shrinkage must be None, 'auto' or a float in \[0, 1\]"),
+        ({"shrinkage": -0.1}, ValueError, "shrinkage must be"),
+        ({"shrinkage": "lw"}, ValueError, "shrinkage must be"),
+        ({"shrinkage": [0.1]}, TypeError, "shrinkage must be"),
+        ({"priors": [0.5, 0.4, 0.4]}, ValueError, "priors must be non-negative and sum to 1"),
+        ({"priors": [-0.2, 0.6, 0.6]}, ValueError, "priors must be non-negative"),
+        ({"priors": [0.5, 0.5]}, ValueError, r"priors must have shape \(3,\)"),
+        ({"reg_covar": -1.0}, ValueError, "reg_covar must be >= 0"),
+        ({"max_iter": 0}, ValueError, "max_iter must be a positive int"),
+        ({"max_iter": 2.5}, TypeError, "max_iter must be a positive int"),
+        ({"tol": "x"}, TypeError, "tol must be a finite real number"),
+    ],
+)
+def test_bad_params_raise_at_fit(fitted, params, error, match):
+    _, X, y = fitted
+    clf = GaussianClassifier(**params)  # __init__ stores, never validates
+    with pytest.raises(error, match=match):
+        clf.fit(X, y)
+
+
+def test_density_bad_params():
+    X = np.random.RandomState(0).normal(size=(20, 2))
+    with pytest.raises(ValueError, match="covariance must be one of"):
+        GaussianDensity(covariance="tied").fit(X)
+    with pytest.raises(ValueError, match="reg_covar must be >= 0"):
+        GaussianDensity(reg_covar=-1).fit(X)
+
+
+def test_capabilities():
+    assert GaussianClassifier().capabilities == {
+        "classify", "density", "sample", "conditional_sample", "missing_features"
+    }
+    assert GaussianDensity().capabilities == {"density", "sample", "missing_features"}
+    assert ClassConditional(GaussianDensity()).capabilities >= {"missing_features", "density"}
+
+
+# -- scikit-learn's own checks ----------------------------------------------------------
+@pytest.mark.parametrize(
+    "estimator",
+    [GaussianClassifier(covariance=c) for c in COVARIANCES]
+    + [GaussianClassifier(shrinkage="auto"), GaussianDensity()],
+    ids=lambda e: repr(e),
+)
+def test_sklearn_check_estimator(estimator):
+    results = check_estimator(estimator, on_fail=None)
+    failed = [(r["check_name"], str(r["exception"])) for r in results if r["status"] == "failed"]
+    assert not failed
