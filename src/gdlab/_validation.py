@@ -132,8 +132,8 @@ def check_nonnegative(X: np.ndarray, estimator_name: str, what: str = "X") -> No
     if neg.any():
         row, col = np.argwhere(neg)[0]
         raise ValueError(
-            f"{estimator_name} expects non-negative counts in {what}, got {X[row, col]!r} "
-            f"at row {row}, column {col}."
+            f"Negative values in data passed to {estimator_name}, which expects non-negative "
+            f"counts in {what}: got {X[row, col]!r} at row {row}, column {col}."
         )
 
 

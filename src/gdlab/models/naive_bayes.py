@@ -57,9 +57,7 @@ _ALPHA_FLOOR = 1e-10
 def _class_onehot(y_idx: np.ndarray, n_classes: int) -> sp.csr_matrix:
     """Sparse (n_classes, n_samples) indicator: ``Y @ X`` sums the rows of each class."""
     n = y_idx.shape[0]
-    return sp.csr_matrix(
-        (np.ones(n), y_idx, np.arange(n + 1)), shape=(n, n_classes)
-    ).T.tocsr()
+    return sp.csr_matrix((np.ones(n), y_idx, np.arange(n + 1)), shape=(n, n_classes)).T.tocsr()
 
 
 def _has_nan(X: np.ndarray) -> bool:
@@ -222,9 +220,10 @@ class _BernoulliFeatures:
     def log_likelihood(X, *, log_prob, log_prob_neg, **_):
         if _has_nan(X):
             observed = ~np.isnan(X)
-            return np.where(observed, X, 0.0) @ (log_prob - log_prob_neg).T + observed.astype(
-                np.float64
-            ) @ log_prob_neg.T
+            return (
+                np.where(observed, X, 0.0) @ (log_prob - log_prob_neg).T
+                + observed.astype(np.float64) @ log_prob_neg.T
+            )
         return X @ (log_prob - log_prob_neg).T + log_prob_neg.sum(axis=1)
 
     @staticmethod
@@ -310,14 +309,19 @@ class _CategoricalFeatures:
 
     @staticmethod
     def check(X, where, names=None):
-        observed = ~np.isnan(X)
-        bad = observed & ((X < 0) | (X != np.floor(X)))
-        if bad.any():
-            row, col = np.argwhere(bad)[0]
-            raise ValueError(
-                f"{where} expects non-negative integer category codes (or NaN for missing), "
-                f"got {X[row, col]!r} at row {row}, column {col if names is None else names[col]!r}."
-            )
+        negative = X < 0  # NaN compares False
+        fractional = ~negative & (X != np.floor(X)) & ~np.isnan(X)
+        for bad, problem in (
+            (negative, "Negative values in data"),
+            (fractional, "Non-integer codes"),
+        ):
+            if bad.any():
+                row, col = np.argwhere(bad)[0]
+                raise ValueError(
+                    f"{problem} passed to {where}, which expects non-negative integer category "
+                    f"codes (or NaN for missing): got {X[row, col]!r} at row {row}, "
+                    f"column {col if names is None else names[col]!r}."
+                )
 
     @staticmethod
     def update(stats, X, y_idx, onehot, min_categories=None):
@@ -336,9 +340,7 @@ class _CategoricalFeatures:
                 grown = np.zeros((n_classes, needed))
                 grown[:, : counts[j].shape[1]] = counts[j]
                 counts[j] = grown
-            flat = np.bincount(
-                y_idx[observed] * needed + codes, minlength=n_classes * needed
-            )
+            flat = np.bincount(y_idx[observed] * needed + codes, minlength=n_classes * needed)
             counts[j] = counts[j] + flat.reshape(n_classes, needed)
 
     @staticmethod
@@ -370,9 +372,7 @@ class _CategoricalFeatures:
     @staticmethod
     def log_likelihood(X, *, n_categories, offsets, flat_log_prob, **_):
         n, d = X.shape
-        idx = _CategoricalFeatures._flat_index(
-            X, n_categories, offsets, flat_log_prob.shape[1] - 1
-        )
+        idx = _CategoricalFeatures._flat_index(X, n_categories, offsets, flat_log_prob.shape[1] - 1)
         onehot = sp.csr_matrix(
             (np.ones(n * d), idx.ravel(), np.arange(0, n * d + 1, d)),
             shape=(n, flat_log_prob.shape[1]),
@@ -484,8 +484,9 @@ def _check_class_prior(prior, n_classes, name):
     """Validate user-given class priors: shape, non-negative, sum one."""
     prior = np.asarray(prior, dtype=np.float64)
     if prior.shape != (n_classes,):
-        raise ValueError(f"{name} must have one entry per class, shape ({n_classes},), got "
-                         f"shape {prior.shape}.")
+        raise ValueError(
+            f"{name} must have one entry per class, shape ({n_classes},), got shape {prior.shape}."
+        )
     if (prior < 0).any() or not np.isfinite(prior).all():
         raise ValueError(f"{name} must be non-negative, got {prior.tolist()}.")
     if not np.isclose(prior.sum(), 1.0):
@@ -686,7 +687,10 @@ class GaussianNB(_BaseNB):
     def _finalize(self):
         p = _GaussianFeatures.finalize(self._stats, var_smoothing=self.var_smoothing)
         self.theta_, self.var_, self.epsilon_, self._shift = (
-            p["theta"], p["var"], p["epsilon"], p["shift"]
+            p["theta"],
+            p["var"],
+            p["epsilon"],
+            p["shift"],
         )
         self.observed_count_ = self._stats["count"]
 
@@ -708,6 +712,12 @@ class GaussianNB(_BaseNB):
 
 class _DiscreteNB(_BaseNB):
     """Shared parameter checks of the smoothed discrete models."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # as scikit-learn's discrete NBs: not meant for the checks' real-valued blobs
+        tags.classifier_tags.poor_score = True
+        return tags
 
     def _check_params(self):
         _smoothing(self.alpha)
@@ -1179,7 +1189,8 @@ class MixedNB(_BaseNB):
         if unknown:
             raise ValueError(f"distributions names columns not in X: {unknown!r}.")
         kinds = [
-            given[name] if name in given
+            given[name]
+            if name in given
             else ("gaussian" if dtypes is None else _infer_kind(dtypes[j], name))
             for j, name in enumerate(names)
         ]
@@ -1206,28 +1217,37 @@ class MixedNB(_BaseNB):
         if mode == "fit":
             self.columns_ = {
                 kind: np.flatnonzero(self.distributions_ == kind)
-                for kind in _KINDS if (self.distributions_ == kind).any()
+                for kind in _KINDS
+                if (self.distributions_ == kind).any()
             }
         return np.column_stack(out)
 
-    def _as_frame(self, X):
-        """DataFrames as they are; non-numeric 2-D arrays as a DataFrame; else None."""
+    def _as_frame(self, X, fitting):
+        """The DataFrame path for DataFrames, and for non-numeric 2-D arrays with
+        categorical columns; None for the plain numeric path (``check_X``)."""
         if isinstance(X, pd.DataFrame):
             return X
         if sp.issparse(X) or not hasattr(X, "__len__") and not hasattr(X, "__array__"):
             return None
         arr = np.asarray(X)
-        if arr.ndim == 2 and arr.dtype.kind in "OSU":
-            return pd.DataFrame(arr)
-        return None
+        if arr.ndim != 2 or arr.dtype.kind not in "OSU":
+            return None
+        kinds = (
+            self._resolve_kinds(list(range(arr.shape[1])), None) if fitting else self.distributions_
+        )
+        return pd.DataFrame(arr) if (kinds == "categorical").any() else None
 
     def _encode_frame(self, frame, mode):
         if frame.shape[1] == 0 or frame.shape[0] == 0:
             return frame
         if mode != "fit":
             # sklearn's feature-count / feature-name checks, before touching the values
-            check_X(self, pd.DataFrame(np.zeros((1, frame.shape[1])), columns=frame.columns),
-                    reset=False, allow_nan=True)
+            check_X(
+                self,
+                pd.DataFrame(np.zeros((1, frame.shape[1])), columns=frame.columns),
+                reset=False,
+                allow_nan=True,
+            )
         names = list(frame.columns)
         columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
         encoded = self._encode_columns(columns, names, list(frame.dtypes), mode)
@@ -1244,7 +1264,7 @@ class MixedNB(_BaseNB):
         return self._encode_columns([X[:, j] for j in names], names, None, mode)
 
     def _validate_fit(self, X, y):
-        frame = self._as_frame(X)
+        frame = self._as_frame(X, fitting=True)
         if frame is not None:
             X = self._encode_frame(frame, "fit")
             X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
@@ -1255,7 +1275,7 @@ class MixedNB(_BaseNB):
 
     def _validate_partial_fit(self, X, y, classes):
         mode = "partial" if hasattr(self, "classes_") else "fit"
-        frame = self._as_frame(X)
+        frame = self._as_frame(X, fitting=mode == "fit")
         if frame is not None:
             X = self._encode_frame(frame, mode)
             return check_partial_fit_data(self, X, y, classes, allow_nan=True)
@@ -1263,7 +1283,7 @@ class MixedNB(_BaseNB):
         return self._encode_array(X, mode), classes, y_idx, first
 
     def _validate_X_predict(self, X):
-        frame = self._as_frame(X)
+        frame = self._as_frame(X, fitting=False)
         if frame is not None:
             X = check_X(self, self._encode_frame(frame, "predict"), reset=False, allow_nan=True)
         else:
@@ -1272,8 +1292,9 @@ class MixedNB(_BaseNB):
         return X
 
     def _check_values(self, X):
-        names = (self.feature_names_in_ if hasattr(self, "feature_names_in_")
-                 else np.arange(X.shape[1]))
+        names = (
+            self.feature_names_in_ if hasattr(self, "feature_names_in_") else np.arange(X.shape[1])
+        )
         for kind in ("poisson", "bernoulli"):
             cols = self.columns_.get(kind)
             if cols is not None:
@@ -1281,7 +1302,9 @@ class MixedNB(_BaseNB):
 
     # -- statistics and parameters, per kind ------------------------------------
     def _init_stats(self, n_classes, n_features):
-        return {kind: _KINDS[kind].init(n_classes, len(cols)) for kind, cols in self.columns_.items()}
+        return {
+            kind: _KINDS[kind].init(n_classes, len(cols)) for kind, cols in self.columns_.items()
+        }
 
     def _update_stats(self, X, y_idx, onehot):
         for kind, cols in self.columns_.items():
@@ -1292,11 +1315,11 @@ class MixedNB(_BaseNB):
                 _KINDS[kind].update(self._stats[kind], X[:, cols], y_idx, onehot)
 
     def _finalize(self):
-        alpha = _smoothing(self.alpha)
+        hyper = {"alpha": _smoothing(self.alpha)}
         self.parameters_ = {
             kind: _KINDS[kind].finalize(
                 self._stats[kind],
-                **({"var_smoothing": self.var_smoothing} if kind == "gaussian" else {"alpha": alpha}),
+                **({"var_smoothing": self.var_smoothing} if kind == "gaussian" else hyper),
             )
             for kind in self.columns_
         }
@@ -1358,8 +1381,10 @@ class MixedNB(_BaseNB):
         columns = getattr(self, "feature_names_in_", None)
         columns = list(range(Xv.shape[1])) if columns is None else list(columns)
         return pd.DataFrame(
-            {name: self._typed_column(decoded[j], j, self._frame_dtypes[j])
-             for j, name in enumerate(columns)}
+            {
+                name: self._typed_column(decoded[j], j, self._frame_dtypes[j])
+                for j, name in enumerate(columns)
+            }
         )
 
     def _typed_column(self, values, j, dtype):
