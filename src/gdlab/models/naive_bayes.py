@@ -975,6 +975,7 @@ class CategoricalNB(_DiscreteNB):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.positive_only = True
+        tags.input_tags.categorical = True  # integer category codes
         return tags
 
     def _check_values(self, X):
