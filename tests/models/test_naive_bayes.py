@@ -114,7 +114,7 @@ def test_categorical_matches_sklearn_with_unseen_bucket():
     ours = CategoricalNB(alpha=0.7).fit(X, y)
     theirs = sk.CategoricalNB(alpha=0.7, min_categories=ours.n_categories_ + 1).fit(X, y)
     np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-10)
-    for a, b in zip(ours.feature_log_prob_, theirs.feature_log_prob_):
+    for a, b in zip(ours.feature_log_prob_, theirs.feature_log_prob_, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
@@ -286,7 +286,7 @@ def test_discrete_sample_refit_recovers_parameters():
     c = CategoricalNB().fit(*code_data())
     Xs, ys = c.sample(20_000, random_state=0)
     refit = CategoricalNB().fit(Xs, ys)
-    for a, b_ in zip(refit.feature_log_prob_, c.feature_log_prob_):
+    for a, b_ in zip(refit.feature_log_prob_, c.feature_log_prob_, strict=True):
         known_a = np.exp(a[:, :-1]) / np.exp(a[:, :-1]).sum(1, keepdims=True)
         known_b = np.exp(b_[:, :-1]) / np.exp(b_[:, :-1]).sum(1, keepdims=True)
         np.testing.assert_allclose(known_a, known_b, atol=0.03)

@@ -60,9 +60,12 @@ def _class_onehot(y_idx: np.ndarray, n_classes: int) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(n), y_idx, np.arange(n + 1)), shape=(n, n_classes)).T.tocsr()
 
 
-def _has_nan(X: np.ndarray) -> bool:
-    """Whether X has a NaN (the sum is NaN iff some entry is, for finite-or-NaN data)."""
-    return bool(np.isnan(np.add.reduce(X, axis=None))) and bool(np.isnan(X).any())
+def _missing_mask(X: np.ndarray):
+    """Boolean mask of the NaN entries of X, or None when there is none (one fast sum)."""
+    if not np.isnan(np.add.reduce(X, axis=None)):
+        return None
+    missing = np.isnan(X)
+    return missing if missing.any() else None
 
 
 def _smoothing(alpha) -> float:
@@ -100,14 +103,15 @@ class _GaussianFeatures:
 
     @staticmethod
     def update(stats, X, y_idx, onehot):
-        if _has_nan(X):
-            observed = ~np.isnan(X)
-            count = onehot @ observed.astype(np.float64)
-            X0 = np.where(observed, X, 0.0)
+        missing = _missing_mask(X)
+        if missing is not None:
+            count = onehot @ np.logical_not(missing).astype(np.float64)
+            X0 = X.copy()
+            np.copyto(X0, 0.0, where=missing)
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean = np.where(count > 0, (onehot @ X0) / count, 0.0)
             dev = np.subtract(X0, mean[y_idx], out=X0)
-            dev[~observed] = 0.0
+            np.copyto(dev, 0.0, where=missing)
         else:
             count = np.broadcast_to(
                 np.bincount(y_idx, minlength=onehot.shape[0]).astype(np.float64)[:, None],
@@ -149,11 +153,11 @@ class _GaussianFeatures:
         X0 = X - shift
         log_norm = np.log(2.0 * np.pi * var)
         quad_c = mu0 * mu0 * inv_var
-        if _has_nan(X):
-            observed = ~np.isnan(X)
-            X0[~observed] = 0.0
-            M = observed.astype(np.float64)
-            out = M @ (-0.5 * (log_norm + quad_c)).T
+        missing = _missing_mask(X)
+        if missing is not None:
+            np.copyto(X0, 0.0, where=missing)
+            observed = np.logical_not(missing, out=missing).astype(np.float64)
+            out = observed @ (-0.5 * (log_norm + quad_c)).T
         else:
             out = np.broadcast_to(-0.5 * (log_norm + quad_c).sum(axis=1), (X.shape[0], len(var)))
             out = out.copy()
@@ -218,11 +222,11 @@ class _BernoulliFeatures:
 
     @staticmethod
     def log_likelihood(X, *, log_prob, log_prob_neg, **_):
-        if _has_nan(X):
-            observed = ~np.isnan(X)
+        missing = _missing_mask(X)
+        if missing is not None:
             return (
-                np.where(observed, X, 0.0) @ (log_prob - log_prob_neg).T
-                + observed.astype(np.float64) @ log_prob_neg.T
+                np.where(missing, 0.0, X) @ (log_prob - log_prob_neg).T
+                + np.logical_not(missing).astype(np.float64) @ log_prob_neg.T
             )
         return X @ (log_prob - log_prob_neg).T + log_prob_neg.sum(axis=1)
 
@@ -451,7 +455,7 @@ class _MultinomialFeatures:
 
     @staticmethod
     def log_likelihood(X, *, log_prob, **_):
-        missing = np.isnan(X) if _has_nan(X) else None
+        missing = _missing_mask(X)
         X0 = X if missing is None else np.where(missing, 0.0, X)
         n_obs = X0.sum(axis=1)
         out = X0 @ log_prob.T
