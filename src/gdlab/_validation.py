@@ -25,6 +25,8 @@ __all__ = [
     "check_positive",
     "check_nonnegative",
     "check_in",
+    "check_priors",
+    "check_partial_fit_data",
 ]
 
 
@@ -192,3 +194,18 @@ def check_partial_fit_data(estimator, X, y, classes, *, allow_nan: bool):
             f"{np.unique(y[unknown]).tolist()!r}."
         )
     return X, known, idx, first
+
+
+def check_priors(priors, n_classes: int) -> np.ndarray | None:
+    """Validate user-given class priors: shape (n_classes,), non-negative, summing to one.
+
+    Returns None when ``priors`` is None (use the class frequencies).
+    """
+    if priors is None:
+        return None
+    priors = np.asarray(priors, dtype=np.float64)
+    if priors.shape != (n_classes,):
+        raise ValueError(f"priors must have shape ({n_classes},), got {priors.shape}.")
+    if not np.isfinite(priors).all() or (priors < 0).any() or not np.isclose(priors.sum(), 1.0):
+        raise ValueError(f"priors must be non-negative and sum to 1, got {priors.tolist()}.")
+    return priors

@@ -36,12 +36,14 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.base import DensityMixin as _SkDensityMixin
 from sklearn.utils import get_tags
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from gdlab._validation import (
     check_in,
     check_n_samples,
     check_partial_fit_data,
+    check_priors,
     check_random_state,
     check_X,
     check_X_y,
@@ -238,7 +240,9 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
             n = check_n_samples(1 if n_samples is None else n_samples)
             y_arr = np.repeat(y_arr, n)
         elif y_arr.ndim != 1:
-            raise ValueError(f"y must be a label or a 1-D array of labels, got shape {y_arr.shape}.")
+            raise ValueError(
+                f"y must be a label or a 1-D array of labels, got shape {y_arr.shape}."
+            )
         elif n_samples is not None and check_n_samples(n_samples) != y_arr.shape[0]:
             raise ValueError(
                 f"y has {y_arr.shape[0]} labels but n_samples={n_samples}; give one label per "
@@ -487,16 +491,6 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
                 f"{type(self.density).__name__} lacks {missing}."
             )
 
-    def _check_priors(self, n_classes):
-        if self.priors is None:
-            return None
-        priors = np.asarray(self.priors, dtype=np.float64)
-        if priors.shape != (n_classes,):
-            raise ValueError(f"priors must have shape ({n_classes},), got {priors.shape}.")
-        if (priors < 0).any() or not np.isclose(priors.sum(), 1.0):
-            raise ValueError(f"priors must be non-negative and sum to 1, got {priors.tolist()}.")
-        return priors
-
     def fit(self, X, y):
         """Fit one density per class and the class prior.
 
@@ -512,13 +506,19 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         self._check_density()
         allow_nan = "missing_features" in self._density_capabilities()
         X, y, classes, y_idx = check_X_y(self, X, y, allow_nan=allow_nan)
-        priors = self._check_priors(len(classes))
+        priors = check_priors(self.priors, len(classes))
         self.classes_ = classes
         self.class_count_ = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
         self.densities_ = [clone(self.density).fit(X[y_idx == k]) for k in range(len(classes))]
-        self.class_prior_ = self.class_count_ / self.class_count_.sum() if priors is None else priors
+        self.class_prior_ = (
+            self.class_count_ / self.class_count_.sum() if priors is None else priors
+        )
         return self
 
+    def _density_has_partial_fit(self):
+        return hasattr(self.density, "partial_fit")
+
+    @available_if(_density_has_partial_fit)
     def partial_fit(self, X, y, classes=None):
         """Update each class density with a batch (densities with ``partial_fit``).
 
@@ -534,8 +534,6 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         self
         """
         self._check_density()
-        if "partial_fit" not in self._density_capabilities():
-            raise TypeError(f"{type(self.density).__name__} has no partial_fit.")
         allow_nan = "missing_features" in self._density_capabilities()
         X, classes, y_idx, first = check_partial_fit_data(self, X, y, classes, allow_nan=allow_nan)
         if first:
@@ -545,12 +543,14 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         for k in np.unique(y_idx):
             self.densities_[k].partial_fit(X[y_idx == k])
         self.class_count_ += np.bincount(y_idx, minlength=len(self.classes_))
-        priors = self._check_priors(len(self.classes_))
-        self.class_prior_ = self.class_count_ / self.class_count_.sum() if priors is None else priors
+        priors = check_priors(self.priors, len(self.classes_))
+        self.class_prior_ = (
+            self.class_count_ / self.class_count_.sum() if priors is None else priors
+        )
         return self
 
     def _fitted_densities(self):
-        unfitted = [c for c, n in zip(self.classes_, self.class_count_) if n == 0]
+        unfitted = [c for c, n in zip(self.classes_, self.class_count_, strict=True) if n == 0]
         if unfitted:
             raise ValueError(f"classes {unfitted!r} have no training rows yet; fit them first.")
         return self.densities_

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
-from gdlab._validation import check_in, check_positive, check_X, check_X_y
+from gdlab._validation import check_in, check_positive, check_priors, check_X, check_X_y
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
 from gdlab.models import _gaussian_math as gm
 
@@ -65,17 +65,6 @@ def _warn_if_not_converged(estimator, result):
 def _is_diagonal(S) -> bool:
     """Whether a fitted covariance is diagonal (read off the matrix, not the parameter)."""
     return not np.any(S - np.diag(np.diag(S)))
-
-
-def _check_priors(priors, n_classes):
-    if priors is None:
-        return None
-    priors = np.asarray(priors, dtype=np.float64)
-    if priors.shape != (n_classes,):
-        raise ValueError(f"priors must have shape ({n_classes},), got {priors.shape}.")
-    if not np.isfinite(priors).all() or (priors < 0).any() or not np.isclose(priors.sum(), 1.0):
-        raise ValueError(f"priors must be non-negative and sum to 1, got {priors.tolist()}.")
-    return priors
 
 
 class GaussianClassifier(GenerativeClassifierMixin, BaseEstimator):
@@ -195,7 +184,7 @@ class GaussianClassifier(GenerativeClassifierMixin, BaseEstimator):
         shrinkage = _check_shrinkage(self.shrinkage)
         reg_covar, max_iter, tol = _check_em_params(self.reg_covar, self.max_iter, self.tol)
         X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
-        priors = _check_priors(self.priors, len(classes))
+        priors = check_priors(self.priors, len(classes))
         result = gm.fit_gaussians(
             X,
             y_idx,
