@@ -195,7 +195,15 @@ def save(model, path, *, trusted: Iterable[str | type] | None = None) -> Path:
     try:
         est_bytes = sio.dumps(skeleton)
     except Exception as exc:
-        raise ValueError(f"cannot save {type(model).__name__}: skops failed ({exc}).") from exc
+        hint = ""
+        if any(type(v).__module__.split(".")[0] == "torch" for v in vars(skeleton).values()):
+            hint = (
+                " It holds torch objects: implement _gdlab_tensors_ and _gdlab_load_tensors_ "
+                "(see gdlab.persistence)."
+            )
+        raise ValueError(
+            f"cannot save {type(model).__name__}: skops failed ({exc}).{hint}"
+        ) from exc
     _refuse_untrusted(est_bytes, extra, action=f"save {type(model).__name__}")
     members = {_ESTIMATOR: est_bytes}
     if tensors is not None:

@@ -1,0 +1,148 @@
+"""The model registry: names, families, fresh instances, capabilities read off instances."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline as SkPipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from gdlab.base import capabilities
+from gdlab.models import registry
+from gdlab.models.pipeline import Pipeline
+from gdlab.models.registry import ModelSpec, available, make, register, spec
+
+GENERATIVE = {
+    "gaussian-nb", "bernoulli-nb", "multinomial-nb", "categorical-nb", "mixed-nb",
+    "qda", "lda", "diag-gaussian", "spherical-gaussian",
+}
+DISCRIMINATIVE = {
+    "logreg", "logreg-unreg", "linear-svm", "rbf-svm", "tree", "random-forest", "hist-gb", "mlp",
+}
+
+
+@pytest.fixture
+def isolated_registry(monkeypatch):
+    """A copy of the registry, so tests can register without leaking entries."""
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+
+
+def test_builtin_names_and_families():
+    table = available()
+    assert list(table.columns) == ["name", "family", "capabilities", "modality", "description"]
+    assert set(table.name) == GENERATIVE | DISCRIMINATIVE
+    family = dict(zip(table.name, table.family, strict=True))
+    assert {n for n, f in family.items() if f == "generative"} == GENERATIVE
+    assert {n for n, f in family.items() if f == "discriminative"} == DISCRIMINATIVE
+    assert all(isinstance(d, str) and d and "\n" not in d for d in table.description)
+
+
+@pytest.mark.parametrize("name", sorted(GENERATIVE | DISCRIMINATIVE))
+def test_make_returns_a_fresh_unfitted_clonable_estimator(name):
+    a, b = make(name), make(name)
+    assert a is not b
+    with pytest.raises(NotFittedError):
+        check_is_fitted(a)
+    assert clone(a).get_params().keys() == a.get_params().keys()
+    # what available() shows is what the instance says
+    row = available().set_index("name").loc[name]
+    assert row.capabilities == ",".join(sorted(capabilities(a)))
+    assert "classify" in capabilities(a)
+
+
+def test_generative_models_declare_density_and_sampling():
+    for name in GENERATIVE:
+        caps = capabilities(make(name))
+        assert {"density", "sample", "conditional_sample"} <= caps, name
+
+
+def test_random_state_is_pinned_where_the_estimator_has_one():
+    for name in DISCRIMINATIVE:
+        params = make(name).get_params()
+        seeds = {k: v for k, v in params.items() if k.endswith("random_state")}
+        assert all(v == 0 for v in seeds.values()), (name, seeds)
+
+
+def test_make_passes_params_to_set_params():
+    assert make("tree", max_depth=3).max_depth == 3
+    assert make("logreg-unreg", clf__C=0.5).named_steps["clf"].C == 0.5
+    assert make("qda").covariance == "full" and make("lda").covariance == "tied"
+    with pytest.raises(ValueError, match="no_such_param"):
+        make("tree", no_such_param=1)
+
+
+def test_unknown_name_lists_known_names_and_suggests_close_ones():
+    with pytest.raises(ValueError, match="unknown model 'logrg'") as info:
+        make("logrg")
+    message = str(info.value)
+    assert "Did you mean 'logreg'" in message
+    for name in GENERATIVE | DISCRIMINATIVE:
+        assert name in message
+    with pytest.raises(ValueError, match="unknown model"):
+        spec("zzzz")
+
+
+def test_register_rejects_duplicates(isolated_registry):
+    with pytest.raises(ValueError, match="already registered"):
+        register(ModelSpec("tree", "discriminative", LogisticRegression))
+
+
+def test_model_spec_validates_its_fields():
+    with pytest.raises(ValueError, match="family"):
+        ModelSpec("x", "bayesian", LogisticRegression)
+    with pytest.raises(TypeError, match="callable"):
+        ModelSpec("x", "hybrid", LogisticRegression())
+    with pytest.raises(TypeError, match="modality"):
+        ModelSpec("x", "hybrid", LogisticRegression, modality="tabular")
+
+
+class _Declares(ClassifierMixin, BaseEstimator):
+    """Test-only estimator declaring its own capabilities."""
+
+    def _capabilities(self):
+        return frozenset({"classify", "semi_supervised"})
+
+
+def test_available_reads_capabilities_from_the_instance(isolated_registry):
+    register(ModelSpec("declares", "hybrid", _Declares, ("text",), "test model"))
+    row = available().set_index("name").loc["declares"]
+    assert row.capabilities == "classify,semi_supervised"
+    assert (row.family, row.modality) == ("hybrid", "text")
+    assert isinstance(make("declares"), _Declares)
+
+
+def test_hist_gb_reports_missing_features_and_fits_with_nan():
+    assert "missing_features" in capabilities(make("hist-gb"))
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 3)
+    y = (X[:, 0] > 0).astype(int)
+    X[::4, 1] = np.nan
+    proba = make("hist-gb", max_iter=5).fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_pipeline_keeps_the_nan_tag_of_its_steps():
+    hgb = [("scale", StandardScaler()), ("clf", HistGradientBoostingClassifier())]
+    lr = [("scale", StandardScaler()), ("clf", LogisticRegression())]
+    # scikit-learn's own Pipeline drops allow_nan: the reason gdlab's subclass exists
+    assert "missing_features" not in capabilities(SkPipeline(hgb))
+    assert "missing_features" in capabilities(Pipeline(hgb))
+    assert capabilities(Pipeline(lr)) == {"classify"}
+    assert capabilities(Pipeline([("scale", "passthrough"), hgb[1]])) == {
+        "classify", "missing_features"
+    }
+    assert "missing_features" not in capabilities(make("logreg"))
+
+
+def test_available_survives_a_model_whose_code_is_missing(isolated_registry):
+    def broken():
+        raise ImportError("needs the optional package 'nothere'")
+
+    register(ModelSpec("broken", "generative", broken))
+    table = available()
+    assert isinstance(table, pd.DataFrame)
+    assert table.set_index("name").loc["broken"].capabilities.startswith("unavailable")
