@@ -492,7 +492,10 @@ def test_mixed_frame_bad_input_raises():
     clf = MixedNB().fit(df, y)
     with pytest.raises(ValueError, match="feature names"):
         clf.predict(df.rename(columns={"height": "width"}))
-    with pytest.raises(ValueError, match="X has 3 features, but MixedNB is expecting 4"):
+    with (
+        pytest.raises(ValueError, match="X has 3 features, but MixedNB is expecting 4"),
+        pytest.warns(UserWarning, match="valid feature names"),
+    ):
         clf.predict(df.drop(columns="visits").to_numpy())
     with pytest.raises(ValueError, match="not in X"):
         MixedNB(distributions={"nope": "gaussian"}).fit(df, y)
