@@ -74,12 +74,20 @@ def models():
     """List the registered models with their family and capabilities."""
     from gdlab.models.registry import available
 
-    table = Table(title="gdlab models")
-    for col in ("name", "family", "capabilities", "modality", "description"):
-        table.add_column(col, no_wrap=col == "name", overflow="fold")
+    out = _stdout()
+    table = _table("gdlab models")
+    table.add_column("name", no_wrap=True)
+    table.add_column("family", no_wrap=True)
+    table.add_column("capabilities", min_width=18, overflow="fold")
+    wide = out.width >= 100  # below that, modality would squeeze the descriptions
+    if wide:
+        table.add_column("modality", overflow="fold")
+    table.add_column("description", overflow="fold")
     for row in available().itertuples(index=False):
-        table.add_row(row.name, row.family, row.capabilities, row.modality, row.description)
-    _stdout().print(table)
+        cells = [row.name, row.family, _tags(row.capabilities, out)]
+        cells += [_tags(row.modality, out)] if wide else []
+        table.add_row(*cells, row.description)
+    out.print(table)
 
 
 @app.command()
@@ -87,7 +95,7 @@ def datasets():
     """List the datasets that ``gdlab compare --dataset`` accepts."""
     from gdlab.data import available, load
 
-    table = Table(title="gdlab datasets")
+    table = _table("gdlab datasets")
     for col in ("name", "samples", "features", "classes", "description"):
         table.add_column(col, no_wrap=col == "name", overflow="fold")
     for name in available():
@@ -96,6 +104,16 @@ def datasets():
             name, str(len(ds.y)), str(ds.X.shape[1]), str(len(ds.class_names)), ds.description
         )
     _stdout().print(table)
+
+
+def _table(title: str) -> Table:
+    """A compact table: no outer frame, one space between columns."""
+    return Table(title=title, box=box.SIMPLE_HEAD, padding=0, show_edge=False, pad_edge=False)
+
+
+def _tags(capabilities: str, console: Console) -> str:
+    """Comma-joined tags on wide terminals, one tag a line on narrow ones."""
+    return capabilities.replace(",", ", " if console.width >= 140 else "\n")
 
 
 def _fmt(value, digits: int) -> str:
@@ -168,13 +186,8 @@ def compare(
             raise _fail(str(exc)) from None
 
     results = results.sort_values("accuracy", ascending=False, na_position="last", kind="stable")
-    table = Table(
-        title=f"{ds.name}: {len(ds.y)} rows, test size {test_size}, seed {seed}",
-        box=box.SIMPLE_HEAD,
-        padding=0,
-        show_edge=False,
-        pad_edge=False,
-    )
+    out = _stdout()
+    table = _table(f"{ds.name}: {len(ds.y)} rows, test size {test_size}, seed {seed}")
     table.add_column("model", no_wrap=True)
     table.add_column("family", no_wrap=True)
     table.add_column("capabilities", overflow="fold")
@@ -183,7 +196,7 @@ def compare(
     table.add_column("fit\nseconds", justify="right")
     skipped = []
     for row in results.itertuples(index=False):
-        caps = row.capabilities.replace(",", "\n")  # one tag a line keeps narrow terminals tidy
+        caps = _tags(row.capabilities, out)
         if row.error is not None:
             skipped.append((row.model, row.error))
             table.add_row(row.model, row.family, caps, "[yellow]skipped[/]", "-", "-")
@@ -192,7 +205,6 @@ def compare(
                 row.model, row.family, caps, _fmt(row.accuracy, 3),
                 _fmt(row.log_loss, 3), _fmt(row.fit_seconds, 2),
             )
-    out = _stdout()
     out.print(table)
     for model, reason in skipped:
         out.print(f"[yellow]skipped[/] {model}: {reason}", highlight=False, markup=True)
