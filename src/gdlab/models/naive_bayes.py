@@ -37,6 +37,7 @@ from gdlab._validation import (
     check_nonnegative,
     check_partial_fit_data,
     check_positive,
+    check_priors,
     check_X,
     check_X_y,
 )
@@ -484,20 +485,6 @@ class _MultinomialFeatures:
 # ---------------------------------------------------------------------------
 # the shared estimator skeleton
 # ---------------------------------------------------------------------------
-def _check_class_prior(prior, n_classes, name):
-    """Validate user-given class priors: shape, non-negative, sum one."""
-    prior = np.asarray(prior, dtype=np.float64)
-    if prior.shape != (n_classes,):
-        raise ValueError(
-            f"{name} must have one entry per class, shape ({n_classes},), got shape {prior.shape}."
-        )
-    if (prior < 0).any() or not np.isfinite(prior).all():
-        raise ValueError(f"{name} must be non-negative, got {prior.tolist()}.")
-    if not np.isclose(prior.sum(), 1.0):
-        raise ValueError(f"{name} must sum to 1, got sum {prior.sum()!r}.")
-    return prior
-
-
 class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
     """fit / partial_fit by sufficient statistics, shared by every naive Bayes model.
 
@@ -590,9 +577,8 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         self.class_count_ = self.class_count_ + np.bincount(y_idx, minlength=n_classes)
         self._update_stats(X, y_idx, _class_onehot(y_idx, n_classes))
         priors, fit_prior = self._prior_param()
-        name = "priors" if hasattr(self, "priors") else "class_prior"
         if priors is not None:
-            self.class_prior_ = _check_class_prior(priors, n_classes, name)
+            self.class_prior_ = check_priors(priors, n_classes)
         elif fit_prior:
             self.class_prior_ = self.class_count_ / self.class_count_.sum()
         else:
