@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 import gdlab
 from gdlab.cli import app
-from gdlab.compare import COLUMNS, compare
+from gdlab.comparison import COLUMNS, compare
 from gdlab.data import load
 from gdlab.models import registry
 from gdlab.models.registry import ModelSpec, register

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn.dummy import DummyClassifier
 
-from gdlab import compare as compare_mod
-from gdlab.compare import COLUMNS, compare
+from gdlab import comparison as compare_mod
+from gdlab.comparison import COLUMNS, compare
 from gdlab.models import registry
 from gdlab.models.registry import ModelSpec, register
 

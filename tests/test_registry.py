@@ -6,14 +6,14 @@ import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import NotFittedError
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline as SkPipeline
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from gdlab.base import capabilities
 from gdlab.models import registry
-from gdlab.models.pipeline import Pipeline
 from gdlab.models.registry import ModelSpec, available, make, register, spec
 
 GENERATIVE = {
@@ -128,9 +128,12 @@ def test_hist_gb_reports_missing_features_and_fits_with_nan():
 def test_pipeline_keeps_the_nan_tag_of_its_steps():
     hgb = [("scale", StandardScaler()), ("clf", HistGradientBoostingClassifier())]
     lr = [("scale", StandardScaler()), ("clf", LogisticRegression())]
-    # scikit-learn's own Pipeline drops allow_nan: the reason gdlab's subclass exists
-    assert "missing_features" not in capabilities(SkPipeline(hgb))
+    # scikit-learn's Pipeline drops allow_nan; capabilities() reads it off the steps
     assert "missing_features" in capabilities(Pipeline(hgb))
+    # imputing is not marginalizing: an imputer before a NaN-rejecting model does not count
+    assert "missing_features" not in capabilities(
+        Pipeline([("impute", SimpleImputer()), ("clf", LogisticRegression())])
+    )
     assert capabilities(Pipeline(lr)) == {"classify"}
     assert capabilities(Pipeline([("scale", "passthrough"), hgb[1]])) == {
         "classify", "missing_features"

@@ -1,7 +1,28 @@
-"""gdlab: generative and discriminative models side by side on your own data."""
+"""gdlab: generative and discriminative models side by side on your own data.
 
+>>> import gdlab
+>>> sorted(gdlab.capabilities(gdlab.models.GaussianNB()))  # doctest: +NORMALIZE_WHITESPACE
+['classify', 'conditional_sample', 'density', 'missing_features', 'partial_fit', 'sample']
+"""
+
+from gdlab import data, models
 from gdlab.base import CAPABILITIES, ClassConditional, capabilities
+from gdlab.comparison import compare
+from gdlab.models.registry import available, make
+from gdlab.persistence import load, save
 
 __version__ = "0.1.0"
 
-__all__ = ["CAPABILITIES", "ClassConditional", "capabilities", "__version__"]
+__all__ = [
+    "CAPABILITIES",
+    "ClassConditional",
+    "available",
+    "capabilities",
+    "compare",
+    "data",
+    "load",
+    "make",
+    "models",
+    "save",
+    "__version__",
+]

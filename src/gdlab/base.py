@@ -35,6 +35,7 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.base import DensityMixin as _SkDensityMixin
+from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -100,7 +101,7 @@ def capabilities(estimator) -> frozenset[str]:
         tags = get_tags(estimator)
         if tags.estimator_type == "classifier":
             caps.add("classify")
-        if tags.input_tags.allow_nan:
+        if tags.input_tags.allow_nan or _pipeline_allows_nan(estimator):
             caps.add("missing_features")
         if hasattr(estimator, "partial_fit"):
             caps.add("partial_fit")
@@ -109,6 +110,20 @@ def capabilities(estimator) -> frozenset[str]:
     if unknown:
         raise ValueError(f"{type(estimator).__name__} declares unknown capabilities {unknown}.")
     return caps
+
+
+def _pipeline_allows_nan(estimator) -> bool:
+    """Whether every step of a scikit-learn Pipeline accepts NaN.
+
+    scikit-learn's Pipeline takes its tags from the last step but leaves
+    ``allow_nan`` False, so ``StandardScaler -> HistGradientBoosting`` would
+    otherwise lose ``missing_features``. A step that *imputes* does not count:
+    only steps that pass NaN through (or consume it natively) do.
+    """
+    if not isinstance(estimator, Pipeline):
+        return False
+    steps = [step for _, step in estimator.steps if step not in (None, "passthrough")]
+    return bool(steps) and all(get_tags(step).input_tags.allow_nan for step in steps)
 
 
 class _CapabilityMixin:

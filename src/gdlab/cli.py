@@ -139,7 +139,7 @@ def compare(
     ] = None,
 ):
     """Fit models on a stratified split of a dataset and compare them on the rest."""
-    from gdlab import compare as _compare
+    from gdlab import comparison as _compare
     from gdlab import data
     from gdlab.models import registry
 

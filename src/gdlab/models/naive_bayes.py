@@ -503,7 +503,7 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         pass
 
     def _check_values(self, X):
-        pass
+        """Check the values a distribution allows (counts, binary); Gaussians allow all."""
 
     def _prior_param(self):
         """(priors or None, fit_prior): the user's class-prior settings."""
@@ -1016,6 +1016,14 @@ _KINDS = {
 }
 
 
+def _numeric_dtype(X):
+    """The dtype of a numeric array-like (integer arrays infer Poisson columns), else None."""
+    dtype = getattr(X, "dtype", None)
+    if dtype is None and hasattr(X, "__array__"):
+        dtype = np.asarray(X).dtype
+    return dtype if dtype is not None and np.dtype(dtype).kind in "iu" else None
+
+
 def _infer_kind(dtype, name):
     """Distribution of a DataFrame column from its dtype."""
     if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
@@ -1085,7 +1093,8 @@ class MixedNB(_BaseNB):
     distributions : None, str, list or dict, default=None
         None infers each column's kind from its pandas dtype: float ->
         gaussian; category, object, string, bool -> categorical; integer ->
-        poisson (a numpy array: every column gaussian). A string gives every
+        poisson; a numeric numpy array follows the same rule (float arrays
+        are all gaussian, integer arrays all poisson). A string gives every
         column that kind; a list gives one kind per column; a dict
         ``{column: kind}`` (column labels, or positions for arrays) sets some
         columns and infers the rest.
@@ -1246,13 +1255,16 @@ class MixedNB(_BaseNB):
             self._frame_dtypes = list(frame.dtypes)
         return pd.DataFrame(encoded, columns=frame.columns)
 
-    def _encode_array(self, X, mode):
+    def _encode_array(self, X, mode, raw_dtype=None):
+        """Encode a validated float array; ``raw_dtype`` is the user's array dtype at fit,
+        so an integer array infers Poisson columns exactly as an integer DataFrame does."""
         if mode == "fit":
             self._frame_dtypes = None
         elif not (self.distributions_ == "categorical").any():
             return X
         names = list(range(X.shape[1]))
-        return self._encode_columns([X[:, j] for j in names], names, None, mode)
+        dtypes = [raw_dtype] * X.shape[1] if raw_dtype is not None else None
+        return self._encode_columns([X[:, j] for j in names], names, dtypes, mode)
 
     def _validate_fit(self, X, y):
         frame = self._as_frame(X, fitting=True)
@@ -1260,8 +1272,9 @@ class MixedNB(_BaseNB):
             X = self._encode_frame(frame, "fit")
             X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
         else:
+            raw_dtype = _numeric_dtype(X)
             X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
-            X = self._encode_array(X, "fit")
+            X = self._encode_array(X, "fit", raw_dtype)
         return X, classes, y_idx
 
     def _validate_partial_fit(self, X, y, classes):
@@ -1270,8 +1283,10 @@ class MixedNB(_BaseNB):
         if frame is not None:
             X = self._encode_frame(frame, mode)
             return check_partial_fit_data(self, X, y, classes, allow_nan=True)
+        raw_dtype = _numeric_dtype(X) if mode == "fit" else None
         X, classes, y_idx, first = check_partial_fit_data(self, X, y, classes, allow_nan=True)
-        return self._encode_array(X, mode), classes, y_idx, first
+        X = self._encode_array(X, mode, raw_dtype)
+        return X, classes, y_idx, first
 
     def _validate_X_predict(self, X):
         frame = self._as_frame(X, fitting=False)

@@ -6,7 +6,7 @@ description. :func:`make` builds a model by name, :func:`available` lists them
 with the capability tags read off a fresh instance (never written by hand).
 
 Discriminative entries are configured scikit-learn estimators; models that
-need standardized inputs are wrapped in :class:`gdlab.models.pipeline.Pipeline`
+need standardized inputs are wrapped in a scikit-learn ``Pipeline``
 with the steps ``scale`` and ``clf``, so ``make("logreg", clf__Cs=5)`` reaches
 the classifier.
 
@@ -232,9 +232,8 @@ for _name, _cov, _desc in [
 
 
 def _scaled(clf):
+    from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
-
-    from gdlab.models.pipeline import Pipeline
 
     return Pipeline([("scale", StandardScaler()), ("clf", clf)])
 
@@ -255,7 +254,7 @@ def _logreg():
         extra["l1_ratios"] = (0.0,)
     return _scaled(
         LogisticRegressionCV(
-            Cs=10, scoring="neg_log_loss", max_iter=5000, random_state=0,
+            Cs=10, scoring="accuracy", max_iter=5000, random_state=0,
             **_supported(LogisticRegressionCV, **extra),
         )
     )

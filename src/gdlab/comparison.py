@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from gdlab.compare import compare
+>>> from gdlab.comparison import compare
 >>> from gdlab.data import load
 >>> ds = load("iris")
 >>> table = compare(["tree", "logreg-unreg"], ds.X, ds.y)

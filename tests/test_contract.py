@@ -1,0 +1,192 @@
+"""Properties every gdlab generative model must have, and scikit-learn's own estimator checks.
+
+Each property is checked over every model, on data drawn by hypothesis, so a
+new model that breaks Bayes' rule or marginalization fails here by name.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import integrate
+from scipy.special import logsumexp
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from gdlab import ClassConditional, capabilities
+from gdlab.models import (
+    BernoulliNB,
+    CategoricalNB,
+    GaussianClassifier,
+    GaussianDensity,
+    GaussianNB,
+    MixedNB,
+    MultinomialNB,
+)
+
+# -- the models, by the kind of data they take -------------------------------------------------
+
+CONTINUOUS = {
+    "GaussianNB": lambda: GaussianNB(),
+    "MixedNB": lambda: MixedNB(),
+    "QDA": lambda: GaussianClassifier(covariance="full"),
+    "LDA": lambda: GaussianClassifier(covariance="tied"),
+    "DiagGaussian": lambda: GaussianClassifier(covariance="diag"),
+    "SphericalGaussian": lambda: GaussianClassifier(covariance="spherical"),
+    "ShrunkQDA": lambda: GaussianClassifier(covariance="full", shrinkage=0.3),
+    "ClassConditional(GaussianDensity)": lambda: ClassConditional(GaussianDensity()),
+}
+COUNTS = {"MultinomialNB": lambda: MultinomialNB()}
+BINARY = {"BernoulliNB": lambda: BernoulliNB(binarize=None)}
+CODES = {"CategoricalNB": lambda: CategoricalNB()}
+ALL = {**CONTINUOUS, **COUNTS, **BINARY, **CODES}
+
+
+def _data(kind, seed, n, d, k):
+    rng = np.random.RandomState(seed)
+    y = np.arange(n) % k
+    if kind == "continuous":
+        X = rng.normal(size=(n, d)) + y[:, None] * 1.5
+    elif kind == "counts":
+        # class k over-uses feature k: the proportions, which a multinomial sees, differ
+        X = rng.poisson(1.0 + 4.0 * (np.arange(d) == (y % d)[:, None]), size=(n, d)).astype(float)
+    elif kind == "binary":
+        X = (rng.uniform(size=(n, d)) < 0.3 + 0.4 * (y[:, None] % 2)).astype(float)
+    else:
+        X = rng.randint(0, 3, size=(n, d)).astype(float)
+        X[:, 0] = (y + rng.randint(0, 2, size=n)) % 3
+    return X, y
+
+
+KIND = {**dict.fromkeys(CONTINUOUS, "continuous"), **dict.fromkeys(COUNTS, "counts"),
+        **dict.fromkeys(BINARY, "binary"), **dict.fromkeys(CODES, "codes")}
+
+datasets = st.tuples(
+    st.integers(0, 10_000),  # seed
+    st.integers(30, 80),  # n
+    st.integers(2, 4),  # d
+    st.integers(2, 3),  # k
+)
+hyp = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _fit(name, seed, n, d, k):
+    X, y = _data(KIND[name], seed, n, d, k)
+    return ALL[name]().fit(X, y), X, y
+
+
+def _with_holes(X, seed, rate=0.3):
+    rng = np.random.RandomState(seed + 1)
+    Xm = X.copy()
+    Xm[rng.uniform(size=X.shape) < rate] = np.nan
+    return Xm
+
+
+# -- scikit-learn's estimator checks: all pass, none is marked as an expected failure ------
+
+@parametrize_with_checks(
+    [
+        GaussianNB(),
+        BernoulliNB(),
+        MultinomialNB(),
+        CategoricalNB(),
+        MixedNB(),
+        GaussianClassifier(covariance="full"),
+        GaussianClassifier(covariance="tied"),
+        GaussianClassifier(covariance="diag"),
+        GaussianClassifier(covariance="spherical", shrinkage="auto"),
+        GaussianDensity(),
+        GaussianDensity(covariance="diag"),
+        ClassConditional(GaussianDensity()),
+    ],
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+# -- properties of every generative classifier -------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_capabilities_declared(name):
+    caps = capabilities(ALL[name]())
+    assert {"classify", "density", "sample", "conditional_sample", "missing_features"} <= caps
+
+
+@pytest.mark.parametrize("name", ALL)
+@hyp
+@given(datasets)
+def test_bayes_rule_and_normalization(name, data):
+    model, X, _ = _fit(name, *data)
+    Xm = _with_holes(X, data[0])
+    for Z in (X, Xm):
+        lj = model.log_joint(Z)
+        proba = model.predict_proba(Z)
+        assert lj.shape == (len(Z), len(model.classes_))
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-10)
+        assert ((proba >= 0) & (proba <= 1)).all()
+        np.testing.assert_allclose(model.score_samples(Z), logsumexp(lj, axis=1), rtol=1e-10)
+        np.testing.assert_allclose(
+            model.predict_log_proba(Z), lj - model.score_samples(Z)[:, None], atol=1e-9
+        )
+        np.testing.assert_array_equal(model.predict(Z), model.classes_[proba.argmax(axis=1)])
+
+
+@pytest.mark.parametrize("name", ALL)
+@hyp
+@given(datasets)
+def test_every_feature_missing_gives_the_prior(name, data):
+    model, X, _ = _fit(name, *data)
+    empty = np.full((3, X.shape[1]), np.nan)
+    np.testing.assert_allclose(model.predict_proba(empty), np.tile(model.class_prior_, (3, 1)))
+    np.testing.assert_allclose(model.score_samples(empty), 0.0, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", ALL)
+@hyp
+@given(datasets)
+def test_fit_with_missing_values_and_impute(name, data):
+    X, y = _data(KIND[name], *data)
+    Xm = _with_holes(X, data[0], rate=0.2)
+    model = ALL[name]().fit(Xm, y)
+    assert np.isfinite(model.log_joint(Xm)).all()
+    filled = model.impute(Xm)
+    observed = ~np.isnan(Xm)
+    assert not np.isnan(filled).any()
+    np.testing.assert_array_equal(filled[observed], Xm[observed])
+    drawn = model.impute(Xm, method="sample", random_state=0)
+    np.testing.assert_array_equal(drawn[observed], Xm[observed])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_sample_then_classify(name):
+    model, X, y = _fit(name, 0, 200, 3, 2)
+    Xs, ys = model.sample(500, random_state=0)
+    assert Xs.shape == (500, 3) and set(np.unique(ys)) <= set(model.classes_)
+    Xk, yk = model.sample(50, y=1, random_state=0)
+    assert (yk == 1).all()
+    # the model's own samples are classified better than chance by the model itself
+    assert model.score(Xs, ys) > 0.6
+
+
+@pytest.mark.parametrize("name", list(CONTINUOUS))
+def test_missing_feature_is_integrated_out(name):
+    """log p(x_obs, y) == log ∫ p(x_obs, x_j, y) dx_j, by quadrature."""
+    model, X, _ = _fit(name, 3, 120, 2, 2)
+    for x0 in (-1.0, 0.5, 2.0):
+        marg = model.log_joint(np.array([[x0, np.nan]]))[0]
+        for k in range(2):
+            def f(t, k=k, x0=x0):
+                return np.exp(model.log_joint(np.array([[x0, t]]))[0, k])
+
+            val, _ = integrate.quad(f, -np.inf, np.inf, epsabs=1e-13, limit=200)
+            np.testing.assert_allclose(np.log(val), marg[k], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", [*BINARY, *CODES])
+def test_missing_discrete_feature_is_summed_out(name):
+    model, X, _ = _fit(name, 5, 90, 2, 2)
+    values = [0.0, 1.0] if name in BINARY else [0.0, 1.0, 2.0, 3.0]  # 3 is an unseen code
+    for x0 in (0.0, 1.0):
+        marg = model.log_joint(np.array([[x0, np.nan]]))[0]
+        full = np.stack([model.log_joint(np.array([[x0, v]]))[0] for v in values])
+        np.testing.assert_allclose(logsumexp(full, axis=0), marg, atol=1e-10)
