@@ -203,7 +203,7 @@ def compare(
         else:
             table.add_row(
                 row.model, row.family, caps, _fmt(row.accuracy, 3),
-                _fmt(row.log_loss, 3), _fmt(row.fit_seconds, 2),
+                _fmt(row.log_loss, 3), _fmt(row.fit_seconds, 3),
             )
     out.print(table)
     for model, reason in skipped:

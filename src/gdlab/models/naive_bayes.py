@@ -128,23 +128,41 @@ class _GaussianFeatures:
 
     @staticmethod
     def finalize(stats, *, var_smoothing):
-        """Means and variances; classes with no observed value of a feature use its pooled ones."""
+        """Means and variances per class; NaN where a class has no observed value yet."""
         count, mean, m2 = stats["count"], stats["mean"], stats["m2"]
         total = count.sum(axis=0)
         seen = total > 0
         with np.errstate(invalid="ignore", divide="ignore"):
             pooled_mean = np.where(seen, (count * mean).sum(axis=0) / total, 0.0)
             pooled_m2 = m2.sum(axis=0) + (count * (mean - pooled_mean) ** 2).sum(axis=0)
-            pooled_var = np.where(seen, pooled_m2 / total, 1.0)
-            var = np.where(count > 0, m2 / count, pooled_var)
-        max_var = float(pooled_var[seen].max()) if seen.any() else 1.0
+            pooled_var = np.where(seen, pooled_m2 / total, 0.0)
+            var = np.where(count > 0, m2 / count, np.nan)
+        max_var = float(pooled_var.max()) if seen.any() else 0.0
         epsilon = var_smoothing * (max_var if max_var > 0 else 1.0)
         return {
-            "theta": np.where(count > 0, mean, pooled_mean),
+            "theta": np.where(count > 0, mean, np.nan),
             "var": var + epsilon,
             "epsilon": epsilon,
             "shift": pooled_mean,
         }
+
+    @staticmethod
+    def check_defined(count, classes, names, estimator):
+        """Raise when a class has no observed value of a feature: its Gaussian is undefined.
+
+        Nothing is filled in silently; the user drops the column, gives the class
+        data, or (with ``partial_fit``) streams more batches before predicting.
+        """
+        empty = np.argwhere(count == 0)
+        if empty.size:
+            pairs = [(classes[k].item() if hasattr(classes[k], "item") else classes[k],
+                      names[j].item() if hasattr(names[j], "item") else names[j])
+                     for k, j in empty[:5]]
+            more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
+            raise ValueError(
+                f"{estimator} cannot estimate a Gaussian for (class, feature) {pairs}{more}: "
+                "no observed (non-NaN) value of that feature in that class."
+            )
 
     @staticmethod
     def log_likelihood(X, *, theta, var, shift, **_):
@@ -505,6 +523,9 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
     def _check_values(self, X):
         """Check the values a distribution allows (counts, binary); Gaussians allow all."""
 
+    def _check_defined(self):
+        """Raise when a parameter has no data to be estimated from (smoothed kinds never)."""
+
     def _prior_param(self):
         """(priors or None, fit_prior): the user's class-prior settings."""
         return getattr(self, "class_prior", None), getattr(self, "fit_prior", True)
@@ -520,6 +541,7 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
     def _validate_X_predict(self, X):
         X = super()._validate_X_predict(X)
         self._check_values(X)
+        self._check_defined()
         return X
 
     # -- fitting --------------------------------------------------------------
@@ -543,6 +565,7 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         self._check_values(X)
         self._start(classes, X.shape[1])
         self._add_batch(X, y_idx)
+        self._check_defined()
         return self
 
     def partial_fit(self, X, y, classes=None):
@@ -594,6 +617,7 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         return out
 
     def _conditional_draw(self, X, y_idx, rng):
+        self._check_defined()
         # features are independent given the class: draw them all, keep the observed ones
         return np.where(np.isnan(X), self._draw(y_idx, rng), X)
 
@@ -642,11 +666,11 @@ class GaussianNB(_BaseNB):
     -----
     NaN entries are ignored per feature at fit: a feature's mean and variance
     in a class come from the rows where it is observed. A class with no
-    observed value of a feature falls back to that feature's pooled mean and
-    variance (over all classes); a feature never observed gets mean 0 and
-    variance 1. ``epsilon_`` uses the variance of all data seen so far, so
-    ``partial_fit`` over batches equals ``fit`` (scikit-learn instead fixes it
-    at the first batch).
+    observed value of a feature raises ``ValueError`` at ``fit`` (with
+    ``partial_fit``: at predict or sample time, so later batches may still
+    bring it); nothing is filled in. ``epsilon_`` uses the variance of all
+    data seen so far, so ``partial_fit`` over batches equals ``fit``
+    (scikit-learn instead fixes it at the first batch).
 
     Examples
     --------
@@ -683,6 +707,10 @@ class GaussianNB(_BaseNB):
             p["shift"],
         )
         self.observed_count_ = self._stats["count"]
+
+    def _check_defined(self):
+        names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
+        _GaussianFeatures.check_defined(self.observed_count_, self.classes_, names, "GaussianNB")
 
     def _params(self):
         return {"theta": self.theta_, "var": self.var_, "shift": self._shift}
@@ -1295,7 +1323,16 @@ class MixedNB(_BaseNB):
         else:
             X = self._encode_array(check_X(self, X, reset=False, allow_nan=True), "predict")
         self._check_values(X)
+        self._check_defined()
         return X
+
+    def _check_defined(self):
+        cols = self.columns_.get("gaussian")
+        if cols is not None:
+            names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
+            _GaussianFeatures.check_defined(
+                self._stats["gaussian"]["count"], self.classes_, np.asarray(names)[cols], "MixedNB"
+            )
 
     def _check_values(self, X):
         names = (
