@@ -144,6 +144,16 @@ class _CapabilityMixin:
         tags.input_tags.allow_nan = "missing_features" in self._capabilities()
         return tags
 
+    def _validate_X_predict(self, X) -> np.ndarray:
+        """Validate X for a fitted model; NaN allowed exactly with ``missing_features``.
+
+        Models whose input is not a numeric array (DataFrames with categories)
+        override this to encode X into floats.
+        """
+        return check_X(
+            self, X, reset=False, allow_nan="missing_features" in self._capabilities()
+        )
+
 
 def _as_output(model, Xv, like):
     """Convert an internal float array back to the user's representation."""
@@ -162,13 +172,6 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
 
     def _capabilities(self) -> frozenset[str]:
         return frozenset(self._gdlab_capabilities) | {"classify"}
-
-    # -- validation hook -------------------------------------------------
-    def _validate_X_predict(self, X) -> np.ndarray:
-        """Validate X for a fitted model (override for non-array inputs)."""
-        return check_X(
-            self, X, reset=False, allow_nan="missing_features" in self._capabilities()
-        )
 
     # -- Bayes' rule -------------------------------------------------------
     def log_joint(self, X) -> np.ndarray:
@@ -358,11 +361,6 @@ class DensityMixin(_CapabilityMixin, _SkDensityMixin):
     """
 
     _gdlab_capabilities = frozenset({"density", "sample"})
-
-    def _validate_X_predict(self, X) -> np.ndarray:
-        return check_X(
-            self, X, reset=False, allow_nan="missing_features" in self._capabilities()
-        )
 
     def score_samples(self, X) -> np.ndarray:
         """Log density log p(x) of each row, NaN entries marginalized out.
