@@ -190,3 +190,49 @@ def test_missing_discrete_feature_is_summed_out(name):
         marg = model.log_joint(np.array([[x0, np.nan]]))[0]
         full = np.stack([model.log_joint(np.array([[x0, v]]))[0] for v in values])
         np.testing.assert_allclose(logsumexp(full, axis=0), marg, atol=1e-10)
+
+
+# -- bad input: the same clear error from every model, before any work -------------------------
+
+_Xb = np.random.RandomState(0).poisson(2, (40, 3)).astype(float)
+_yb = np.arange(40) % 2
+BAD_FIT = {
+    "1-D X": (lambda: (_Xb[:, 0], _yb), "Expected 2D array, got 1D"),
+    "3-D X": (lambda: (_Xb[None], _yb), "dim 3"),
+    "inf": (lambda: (np.where(_Xb > 4, np.inf, _Xb), _yb), "infinity"),
+    "strings": (
+        lambda: (np.array([["a", "1", "2"]] * 40, dtype=object), _yb),
+        "expects numeric X .*could not convert string to float: 'a'",
+    ),
+    "empty X": (lambda: (np.empty((0, 3)), []), "0 sample"),
+    "one class": (lambda: (_Xb, np.zeros(40)), "at least 2 classes.*only 1 class"),
+    "continuous y": (lambda: (_Xb, np.linspace(0, 1, 40)), "Unknown label type"),
+    "y length": (lambda: (_Xb, _yb[:-1]), "inconsistent numbers of samples"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FIT)
+@pytest.mark.parametrize("name", ALL)
+def test_bad_training_data_is_rejected_clearly(name, case):
+    make_data, match = BAD_FIT[case]
+    X, y = make_data()
+    if case == "strings" and name == "MixedNB":
+        pytest.skip("MixedNB takes string columns as categories by design")
+    with pytest.raises(ValueError, match=match):
+        ALL[name]().fit(X, y)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_bad_prediction_data_is_rejected_clearly(name):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        ALL[name]().predict_proba(_Xb)
+    X, y = _data(KIND[name], 0, 60, 3, 2)
+    model = ALL[name]().fit(X, y)
+    with pytest.raises(ValueError, match="X has 2 features, but .* expecting 3"):
+        model.predict(X[:, :2])
+    with pytest.raises(ValueError, match="infinity"):
+        model.score_samples(np.full((1, 3), np.inf))
+    with pytest.raises(ValueError, match="method must be one of"):
+        model.impute(X, method="median")

@@ -10,6 +10,7 @@ two-class minimum, and checks on ``random_state``/``n_samples`` arguments.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 
 import numpy as np
@@ -34,6 +35,21 @@ def _finite_policy(allow_nan: bool) -> bool | str:
     return "allow-nan" if allow_nan else True
 
 
+@contextlib.contextmanager
+def _numeric_expected(estimator):
+    """Say what was expected when numpy cannot turn X into floats."""
+    try:
+        yield
+    except ValueError as err:
+        if not str(err).startswith("could not convert"):
+            raise
+        raise ValueError(
+            f"{type(estimator).__name__} expects numeric X (float64), but {err}. Encode "
+            "categorical columns first, or use MixedNB with a DataFrame (categories allowed) "
+            "or CategoricalNB with integer codes."
+        ) from err
+
+
 def check_X(estimator, X, *, reset: bool, allow_nan: bool) -> np.ndarray:
     """Validate a 2-D numeric feature array for ``estimator``.
 
@@ -56,13 +72,14 @@ def check_X(estimator, X, *, reset: bool, allow_nan: bool) -> np.ndarray:
     -------
     X : ndarray of shape (n_samples, n_features), float64
     """
-    return validate_data(
-        estimator,
-        X,
-        reset=reset,
-        dtype=np.float64,
-        ensure_all_finite=_finite_policy(allow_nan),
-    )
+    with _numeric_expected(estimator):
+        return validate_data(
+            estimator,
+            X,
+            reset=reset,
+            dtype=np.float64,
+            ensure_all_finite=_finite_policy(allow_nan),
+        )
 
 
 def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2):
@@ -90,15 +107,16 @@ def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2):
     y_idx : ndarray of shape (n_samples,), int
         Index of each label in ``classes``.
     """
-    X, y = validate_data(
-        estimator,
-        X,
-        y,
-        reset=True,
-        dtype=np.float64,
-        ensure_all_finite=_finite_policy(allow_nan),
-        y_numeric=False,
-    )
+    with _numeric_expected(estimator):
+        X, y = validate_data(
+            estimator,
+            X,
+            y,
+            reset=True,
+            dtype=np.float64,
+            ensure_all_finite=_finite_policy(allow_nan),
+            y_numeric=False,
+        )
     check_classification_targets(y)
     classes, y_idx = np.unique(y, return_inverse=True)
     if classes.shape[0] < min_classes:
@@ -181,10 +199,11 @@ def check_partial_fit_data(estimator, X, y, classes, *, allow_nan: bool):
                 f"classes={np.asarray(classes).tolist()!r} differs from the classes of the first "
                 f"call to partial_fit, {known.tolist()!r}."
             )
-    X, y = validate_data(
-        estimator, X, y, reset=first, dtype=np.float64,
-        ensure_all_finite=_finite_policy(allow_nan),
-    )
+    with _numeric_expected(estimator):
+        X, y = validate_data(
+            estimator, X, y, reset=first, dtype=np.float64,
+            ensure_all_finite=_finite_policy(allow_nan),
+        )
     check_classification_targets(y)
     idx = np.clip(np.searchsorted(known, y), 0, known.shape[0] - 1)
     unknown = known[idx] != y
