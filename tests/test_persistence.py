@@ -5,14 +5,17 @@ import json
 import zipfile
 
 import numpy as np
+import pandas as pd
 import pytest
 import skops.io as sio
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils import check_random_state
 
 import gdlab
 from gdlab import persistence
+from gdlab.models import MixedNB
 from gdlab.models.registry import available, make
 from gdlab.persistence import load, save
 
@@ -286,3 +289,38 @@ def test_lookalike_module_names_are_not_trusted():
     assert persistence._is_trusted("sklearn.tree._classes.DecisionTreeClassifier", frozenset())
     assert not persistence._is_trusted("sklearn_evil.Thing", frozenset())
     assert not persistence._is_trusted("builtins.eval", frozenset())
+    # only classes of gdlab / scikit-learn are trusted by package, never functions or
+    # other packages' callables, which skops may call while rebuilding an object
+    assert persistence._is_trusted("gdlab.models.naive_bayes.GaussianNB", frozenset())
+    assert not persistence._is_trusted("sklearn.utils.check_random_state", frozenset())
+    assert not persistence._is_trusted("sklearn.tree._classes.NoSuchThing", frozenset())
+    assert not persistence._is_trusted("numpy.memmap", frozenset())
+    assert not persistence._is_trusted("numpy.testing._private.utils.runstring", frozenset())
+
+
+def test_function_from_a_trusted_package_is_refused(tmp_path, data):
+    X, y = data
+    tree = DecisionTreeClassifier(random_state=0).fit(X, y)
+    tree.hook_ = check_random_state  # a sklearn *function*: stored by skops as a callable
+    path = _write_archive(tmp_path / "fn.gdlab", {"estimator.skops": sio.dumps(tree)})
+    with pytest.raises(ValueError, match="untrusted types .*check_random_state"):
+        load(path)
+
+
+def test_mixed_nb_on_a_dataframe_round_trips_with_its_dtypes(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "height": [1.5, 1.7, np.nan, 1.8, 1.6, 1.9],
+            "colour": pd.Categorical(["red", "blue", "red", None, "blue", "red"]),
+            "visits": [1, 4, 2, 5, 0, 3],
+            "city": ["Oslo", "Rome", "Oslo", "Rome", "Lima", "Oslo"],
+        }
+    )
+    y = [0, 1, 0, 1, 0, 1]
+    model = MixedNB().fit(frame, y)
+    loaded = load(save(model, tmp_path / "mixed.gdlab"))
+    np.testing.assert_array_equal(loaded.predict_proba(frame), model.predict_proba(frame))
+    sampled, _ = loaded.sample(4, random_state=0)
+    assert sampled.dtypes.to_dict() == model.sample(4, random_state=0)[0].dtypes.to_dict()
+    assert list(sampled["colour"].cat.categories) == ["blue", "red"]
+    pd.testing.assert_frame_equal(loaded.impute(frame), model.impute(frame))

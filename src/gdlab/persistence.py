@@ -14,10 +14,13 @@ A saved model is one zip archive with these members:
 Loading never runs code from the file before it has been checked: the
 archive must be a zip, the manifest must describe exactly the members present
 with matching SHA-256 digests, the class path must belong to a trusted
-package, and :func:`skops.io.get_untrusted_types` must report only types
-whose top-level module is ``gdlab``, ``sklearn``, ``numpy`` or ``scipy``
-(plus the builtins skops trusts on its own, and types the caller names in
-``trusted``). Anything else raises ``ValueError`` naming the problem.
+package, and :func:`skops.io.get_untrusted_types` must report only
+*classes* defined in ``gdlab`` or ``sklearn`` (plus the numpy, scipy and
+builtin types skops trusts on its own, and types the caller names in
+``trusted``). Functions are never trusted by package: skops can call a
+trusted callable while rebuilding, and a package-wide rule would admit
+callables such as ``numpy.memmap`` (which writes files). Anything else
+raises ``ValueError`` naming the problem.
 
 Tensor protocol
 ---------------
@@ -67,8 +70,8 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "TRUSTED_MODULES", "save", "load"]
 FORMAT = "gdlab-model"
 #: Newest archive layout this version writes and reads.
 FORMAT_VERSION = 1
-#: Top-level modules whose types are trusted when loading.
-TRUSTED_MODULES = ("gdlab", "sklearn", "numpy", "scipy")
+#: Top-level packages whose classes (not functions) are trusted when loading.
+TRUSTED_MODULES = ("gdlab", "sklearn")
 
 _MANIFEST = "manifest.json"
 _ESTIMATOR = "estimator.skops"
@@ -101,8 +104,32 @@ def _trusted_names(trusted) -> frozenset[str]:
     return frozenset(names)
 
 
+def _resolve(type_name: str):
+    """The object a dotted name refers to, importing only its (trusted) package; else None."""
+    import importlib
+
+    parts = type_name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[cut:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return None
+        return obj
+    return None
+
+
 def _is_trusted(type_name: str, extra: frozenset[str]) -> bool:
-    return type_name in extra or type_name.split(".", 1)[0] in TRUSTED_MODULES
+    """Named by the caller, or a class (never a function) of a trusted package."""
+    if type_name in extra:
+        return True
+    if type_name.split(".", 1)[0] not in TRUSTED_MODULES:
+        return False
+    return isinstance(_resolve(type_name), type)
 
 
 def _refuse_untrusted(skops_bytes: bytes, extra: frozenset[str], *, action: str) -> list[str]:
@@ -123,7 +150,7 @@ def _refuse_untrusted(skops_bytes: bytes, extra: frozenset[str], *, action: str)
             )
         raise ValueError(
             f"cannot {action}: it contains untrusted types {bad}. Only types from "
-            f"{', '.join(TRUSTED_MODULES)} are trusted; pass trusted=[...] naming the "
+            f"{', '.join(TRUSTED_MODULES)} (classes only) are trusted; pass trusted=[...] naming the "
             f"types if you know they are safe.{hint}"
         )
     return found

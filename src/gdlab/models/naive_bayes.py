@@ -1280,7 +1280,10 @@ class MixedNB(_BaseNB):
         columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
         encoded = self._encode_columns(columns, names, list(frame.dtypes), mode)
         if mode == "fit":
-            self._frame_dtypes = list(frame.dtypes)
+            # dtypes as strings (plus the ordered flag of categoricals): plain data that
+            # gdlab.save can store; categories themselves are in categories_
+            self._frame_dtypes = [str(dt) for dt in frame.dtypes]
+            self._frame_ordered = [bool(getattr(dt, "ordered", False)) for dt in frame.dtypes]
         return pd.DataFrame(encoded, columns=frame.columns)
 
     def _encode_array(self, X, mode, raw_dtype=None):
@@ -1425,10 +1428,17 @@ class MixedNB(_BaseNB):
         columns = list(range(Xv.shape[1])) if columns is None else list(columns)
         return pd.DataFrame(
             {
-                name: self._typed_column(decoded[j], j, self._frame_dtypes[j])
+                name: self._typed_column(decoded[j], j, self._fitted_dtype(j))
                 for j, name in enumerate(columns)
             }
         )
+
+    def _fitted_dtype(self, j):
+        """The pandas dtype column j had at fit, rebuilt from its stored name."""
+        name = self._frame_dtypes[j]
+        if name == "category":
+            return pd.CategoricalDtype(self.categories_[j], ordered=self._frame_ordered[j])
+        return pd.api.types.pandas_dtype(name)
 
     def _typed_column(self, values, j, dtype):
         """Decoded values of column j cast to ``dtype`` where that is lossless enough."""
