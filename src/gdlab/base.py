@@ -344,9 +344,11 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
             filled = self._impute_mean(Xv, posterior)
         else:
             rng = check_random_state(random_state)
-            # inverse-CDF draw of one class per row from its posterior
-            u = rng.random_sample(Xv.shape[0])[:, None]
-            y_idx = np.minimum((posterior.cumsum(axis=1) < u).sum(axis=1), posterior.shape[1] - 1)
+            # inverse-CDF draw of one class per row from its posterior: the first class
+            # whose cumulative probability exceeds u (never a class of probability 0)
+            cumulative = posterior.cumsum(axis=1)
+            u = rng.random_sample(Xv.shape[0])[:, None] * cumulative[:, -1:]
+            y_idx = np.minimum((cumulative <= u).sum(axis=1), posterior.shape[1] - 1)
             filled = self._conditional_draw(Xv, y_idx, rng)
         return _as_output(self, np.where(missing, filled, Xv), X)
 

@@ -149,8 +149,8 @@ def _refuse_untrusted(skops_bytes: bytes, extra: frozenset[str], *, action: str)
                 "_gdlab_load_tensors_ (see gdlab.persistence)."
             )
         raise ValueError(
-            f"cannot {action}: it contains untrusted types {bad}. Only types from "
-            f"{', '.join(TRUSTED_MODULES)} (classes only) are trusted; pass trusted=[...] naming the "
+            f"cannot {action}: it contains untrusted types {bad}. Only classes from "
+            f"{', '.join(TRUSTED_MODULES)} are trusted; pass trusted=[...] naming the "
             f"types if you know they are safe.{hint}"
         )
     return found

@@ -153,7 +153,8 @@ def log_density(X, mean, cov, *, diagonal=False, patterns=None) -> np.ndarray:
         if obs.size == 0:
             continue
         L = np.linalg.cholesky(cov[np.ix_(obs, obs)])
-        z = solve_triangular(L, (X[np.ix_(rows, obs)] - mean[obs]).T, lower=True)  # (o, r)
+        centred = (X[np.ix_(rows, obs)] - mean[obs]).T  # (o, r)
+        z = solve_triangular(L, centred, lower=True, check_finite=False)
         half_logdet = np.log(np.diag(L)).sum()
         out[rows] = -0.5 * (z * z).sum(axis=0) - half_logdet - 0.5 * obs.size * _LOG_2PI
     return out
@@ -161,8 +162,9 @@ def log_density(X, mean, cov, *, diagonal=False, patterns=None) -> np.ndarray:
 
 def _conditional_blocks(x_obs_centred, mean, cov, obs, miss):
     """Conditional mean (r, m), conditional covariance (m, m) and Cholesky of S_oo."""
-    factor = cho_factor(cov[np.ix_(obs, obs)], lower=True)
-    coef = cho_solve(factor, cov[np.ix_(obs, miss)])  # S_oo^{-1} S_om, (o, m)
+    factor = cho_factor(cov[np.ix_(obs, obs)], lower=True, check_finite=False)
+    # S_oo^{-1} S_om, (o, m)
+    coef = cho_solve(factor, cov[np.ix_(obs, miss)], check_finite=False)
     cmean = mean[miss] + x_obs_centred @ coef
     ccov = cov[np.ix_(miss, miss)] - cov[np.ix_(miss, obs)] @ coef
     return cmean, (ccov + ccov.T) / 2, factor
@@ -276,7 +278,7 @@ def expected_statistics(X, mean, cov, *, diagonal=False, patterns=None):
             X_hat[np.ix_(rows, miss)] = cmean
             cond_cov_sum[np.ix_(miss, miss)] += rows.size * ccov
             L = np.tril(L)
-        z = solve_triangular(L, centred.T, lower=True)
+        z = solve_triangular(L, centred.T, lower=True, check_finite=False)
         ll += float(
             -0.5 * (z * z).sum()
             - rows.size * (np.log(np.diag(L)).sum() + 0.5 * obs.size * _LOG_2PI)
@@ -418,7 +420,20 @@ def fit_gaussians(
     has_missing = bool(np.isnan(X).any())
 
     def m_step(X_hat, cond):
-        return _m_step(X_hat, cond, class_rows, covariance, shrink, reg_covar)
+        means, covs = _m_step(X_hat, cond, class_rows, covariance, shrink, reg_covar)
+        for k, S in enumerate(covs):
+            try:
+                if not np.isfinite(S).all():
+                    raise np.linalg.LinAlgError
+                np.linalg.cholesky(S)
+            except np.linalg.LinAlgError:
+                who = "the covariance" if n_classes == 1 else f"the covariance of class index {k}"
+                raise ValueError(
+                    f"{who} is singular or not finite even after adding reg_covar={reg_covar} "
+                    "(collinear or constant features, features on a very large scale, or too "
+                    "few rows); increase reg_covar, use shrinkage, or standardize X."
+                ) from None
+        return means, covs
 
     def e_step(means, covs, patterns):
         X_hat = X.copy()

@@ -40,7 +40,17 @@ def _check_em_params(reg_covar, max_iter, tol):
     return reg_covar, int(max_iter), tol
 
 
-def _check_shrinkage(shrinkage):
+def _check_shrinkage(shrinkage, covariance):
+    if shrinkage is not None and covariance == "spherical":
+        raise ValueError(
+            "shrinkage has no effect on a spherical covariance (it is already a scaled "
+            f"identity); leave shrinkage=None, got {shrinkage!r}."
+        )
+    if isinstance(shrinkage, str) and shrinkage == "auto" and covariance == "diag":
+        raise ValueError(
+            "shrinkage='auto' estimates a Ledoit-Wolf intensity for a full covariance; "
+            "with covariance='diag' give a float in [0, 1] instead."
+        )
     if shrinkage is None or (isinstance(shrinkage, str) and shrinkage == "auto"):
         return shrinkage
     if isinstance(shrinkage, str):
@@ -87,7 +97,9 @@ class GaussianClassifier(GenerativeClassifierMixin, BaseEstimator):
         intensity (:func:`sklearn.covariance.ledoit_wolf_shrinkage`) of each
         class's complete rows, centred (for "tied", the within-class-centred
         rows pooled); a class with fewer than two complete rows uses its
-        mean-imputed rows. The intensities used are in ``shrinkage_``.
+        mean-imputed rows. The intensities used are in ``shrinkage_``. A float
+        applies to "full", "tied" and "diag" (variances pulled towards their
+        mean); "auto" to "full" and "tied"; spherical takes no shrinkage.
     priors : array-like of shape (n_classes,), default=None
         Class priors in the order of the sorted labels; non-negative, summing to
         one. None: the class frequencies in the training data.
@@ -127,7 +139,12 @@ class GaussianClassifier(GenerativeClassifierMixin, BaseEstimator):
     -----
     Without shrinkage or ``reg_covar`` each EM iteration never decreases the
     observed-data log-likelihood (Little & Rubin 2002, ch. 11). With
-    shrinkage the M-step is a shrunk MLE, so monotonicity is not guaranteed.
+    shrinkage, or with ``reg_covar`` large against the data's variances (for
+    example more features than rows in a class), the M-step is a penalized
+    update and ``log_likelihood_history_`` may fall slightly.
+    A covariance that is singular even after ``reg_covar`` (collinear or
+    constant features on a large scale) raises ``ValueError`` asking for a
+    larger ``reg_covar`` or shrinkage, rather than returning NaN.
     Rows whose entries are all missing count towards the class prior but carry
     no information about the Gaussian parameters.
 
@@ -181,7 +198,7 @@ class GaussianClassifier(GenerativeClassifierMixin, BaseEstimator):
         self
         """
         check_in(self.covariance, "covariance", set(gm.COVARIANCE_TYPES))
-        shrinkage = _check_shrinkage(self.shrinkage)
+        shrinkage = _check_shrinkage(self.shrinkage, self.covariance)
         reg_covar, max_iter, tol = _check_em_params(self.reg_covar, self.max_iter, self.tol)
         X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
         priors = check_priors(self.priors, len(classes))
