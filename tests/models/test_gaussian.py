@@ -15,7 +15,6 @@ from sklearn.discriminant_analysis import (
     QuadraticDiscriminantAnalysis,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.estimator_checks import check_estimator
 
 from gdlab.base import ClassConditional
 from gdlab.models.gaussian import GaussianClassifier, GaussianDensity
@@ -478,14 +477,117 @@ def test_capabilities():
     assert ClassConditional(GaussianDensity()).capabilities >= {"missing_features", "density"}
 
 
-# -- scikit-learn's own checks ----------------------------------------------------------
+# -- impute by drawing: the class comes from the posterior, the values from the conditional --
+def test_impute_sample_draws_the_posterior_mixture():
+    """Many draws for one ambiguous row reproduce the mixture mean and variance.
+
+    The mixture weights are the posterior p(k | x_obs), far from the prior here, so drawing
+    the class from the prior, taking the argmax class, or always class 0 all fail.
+    """
+    rng = np.random.RandomState(0)
+    cov = np.array([[1.0, 0.8], [0.8, 1.0]])
+    X = np.vstack(
+        [rng.multivariate_normal([0, 0], cov, 900), rng.multivariate_normal([3, 6], cov, 100)]
+    )
+    y = np.repeat([0, 1], [900, 100])
+    model = GaussianClassifier(covariance="tied").fit(X, y)
+    row = np.array([[1.9, np.nan]])
+    post = model.predict_proba(row)[0]
+    assert 0.2 < post[0] < 0.8  # ambiguous, and far from the prior (0.9, 0.1)
+    S = model.covariances_[0]
+    cmean = model.means_[:, 1] + S[1, 0] / S[0, 0] * (1.9 - model.means_[:, 0])
+    cvar = S[1, 1] - S[1, 0] ** 2 / S[0, 0]
+    mix_mean = post @ cmean
+    mix_var = post @ (cvar + cmean**2) - mix_mean**2
+    draws = model.impute(np.repeat(row, 40_000, axis=0), method="sample", random_state=1)[:, 1]
+    assert abs(draws.mean() - mix_mean) < 0.03
+    assert abs(draws.var() - mix_var) / mix_var < 0.03
+
+
+class _ZeroUniform(np.random.RandomState):
+    """A generator whose uniform draws are exactly 0, the edge of the inverse-CDF draw."""
+
+    def random_sample(self, size=None):
+        return np.zeros(size)
+
+
+def test_impute_sample_never_draws_a_class_of_zero_posterior():
+    X, y = _three_class_data()
+    model = GaussianClassifier(priors=[0.0, 0.5, 0.5]).fit(X, y)
+    Xq = X[y == 2][:5].copy()
+    Xq[:, 0] = np.nan
+    assert np.all(model.predict_proba(Xq)[:, 0] == 0.0)
+    drawn = model.impute(Xq, method="sample", random_state=_ZeroUniform(0))
+    # u = 0 must select the first class with positive probability (class 1), never class 0;
+    # _ZeroUniform consumes no state for u, so the same seed reproduces the value draws
+    from_class_1 = model._conditional_draw(Xq, np.ones(len(Xq), dtype=int), _ZeroUniform(0))
+    from_class_0 = model._conditional_draw(Xq, np.zeros(len(Xq), dtype=int), _ZeroUniform(0))
+    np.testing.assert_array_equal(drawn, from_class_1)
+    assert not np.allclose(drawn, from_class_0)
+
+
+def test_conditional_draws_have_the_joint_conditional_covariance():
+    rng = np.random.RandomState(3)
+    S = _spd(rng, 5)
+    mu = rng.normal(size=5)
+    density = GaussianDensity().fit(rng.multivariate_normal(mu, S, 4000))
+    m, o = [1, 3], [0, 2, 4]
+    C, Mu = density.covariance_, density.mean_
+    x_o = np.array([0.5, -1.0, 2.0])
+    coef = np.linalg.solve(C[np.ix_(o, o)], C[np.ix_(o, m)])
+    cond_cov = C[np.ix_(m, m)] - C[np.ix_(m, o)] @ coef
+    cond_mean = Mu[m] + (x_o - Mu[o]) @ coef
+    row = np.full((1, 5), np.nan)
+    row[0, o] = x_o
+    draws = density.impute(np.repeat(row, 60_000, axis=0), method="sample", random_state=0)[:, m]
+    np.testing.assert_allclose(draws.mean(axis=0), cond_mean, atol=0.02)
+    # the off-diagonal term matters: a diagonal-only conditional covariance fails here
+    np.testing.assert_allclose(np.cov(draws.T), cond_cov, atol=0.02)
+    assert abs(cond_cov[0, 1]) > 0.1
+
+
+def test_tied_auto_shrinkage_uses_the_pooled_within_class_rows():
+    from sklearn.covariance import ledoit_wolf_shrinkage
+
+    X, y = _three_class_data(n_per_class=25, d=4)
+    model = GaussianClassifier(covariance="tied", shrinkage="auto").fit(X, y)
+    pooled = np.vstack([X[y == k] - X[y == k].mean(axis=0) for k in range(3)])
+    expected = ledoit_wolf_shrinkage(pooled, assume_centered=True)
+    np.testing.assert_allclose(model.shrinkage_, np.full(3, expected))
+    # a class with fewer than two complete rows uses its mean-imputed rows instead
+    Xm = X.copy()
+    Xm[(y == 0), 0] = np.nan
+    Xm[np.flatnonzero(y == 0)[0], 0] = 1.0  # one complete row in class 0
+    full = GaussianClassifier(shrinkage="auto", reg_covar=1e-6).fit(Xm, y)
+    Xk = Xm[y == 0]
+    filled = np.where(np.isnan(Xk), np.nanmean(Xk, axis=0), Xk)
+    lw0 = ledoit_wolf_shrinkage(filled - filled.mean(axis=0), assume_centered=True)
+    assert full.shrinkage_[0] == pytest.approx(lw0)
+    assert full.shrinkage_[0] > 0
+
+
 @pytest.mark.parametrize(
-    "estimator",
-    [GaussianClassifier(covariance=c) for c in COVARIANCES]
-    + [GaussianClassifier(shrinkage="auto"), GaussianDensity()],
-    ids=lambda e: repr(e),
+    ("covariance", "shrinkage", "match"),
+    [("spherical", 0.5, "no effect on a spherical"), ("spherical", "auto", "no effect"),
+     ("diag", "auto", "with covariance='diag' give a float")],
 )
-def test_sklearn_check_estimator(estimator):
-    results = check_estimator(estimator, on_fail=None)
-    failed = [(r["check_name"], str(r["exception"])) for r in results if r["status"] == "failed"]
-    assert not failed
+def test_shrinkage_only_where_it_acts(covariance, shrinkage, match):
+    X, y = _three_class_data()
+    with pytest.raises(ValueError, match=match):
+        GaussianClassifier(covariance=covariance, shrinkage=shrinkage).fit(X, y)
+    GaussianClassifier(covariance="diag", shrinkage=0.5).fit(X, y)  # a float on diag is fine
+
+
+@pytest.mark.parametrize("covariance", ["full", "tied", "diag"])  # spherical averages variances
+def test_singular_covariance_is_a_clear_error_not_nan(covariance):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 3))
+    X[:, 2] = 5.0  # constant feature: zero variance in every class
+    y = np.arange(60) % 2
+    with pytest.raises(ValueError, match="singular or not finite.*increase reg_covar"):
+        GaussianClassifier(covariance=covariance, reg_covar=0.0).fit(X, y)
+    model = GaussianClassifier(covariance=covariance).fit(X, y)  # the default floor copes
+    assert np.isfinite(model.predict_proba(X)).all()
+    collinear = np.column_stack([X[:, 0], 2 * X[:, 0]]) * 1e6
+    with pytest.raises(ValueError, match="singular"):
+        GaussianDensity(covariance="full", reg_covar=0.0).fit(collinear)
