@@ -1,5 +1,6 @@
 """Behaviour of the naive Bayes family that users rely on."""
 
+import warnings
 from itertools import product
 
 import numpy as np
@@ -510,3 +511,275 @@ def test_mixed_frame_bad_input_raises():
         clf.predict(df.drop(columns="visits").to_numpy())
     with pytest.raises(ValueError, match="not in X"):
         MixedNB(distributions={"nope": "gaussian"}).fit(df, y)
+
+
+# -- review fixes: estimates with missing data, modes, partial_fit atomicity ---------------
+def test_multinomial_mean_total_and_impute_are_unbiased_by_missing_counts():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 4000)
+    rates = np.array([[2.0, 2.0, 2.0, 2.0], [1.0, 3.0, 5.0, 1.0]])
+    X = rng.poisson(rates[y]).astype(float)
+    Xn = X.copy()
+    Xn[rng.random(X.shape) < 0.5] = np.nan
+    full, part = MultinomialNB().fit(X, y), MultinomialNB().fit(Xn, y)
+    np.testing.assert_allclose(full.mean_total_, rates.sum(axis=1), rtol=0.03)
+    np.testing.assert_allclose(part.mean_total_, rates.sum(axis=1), rtol=0.05)
+    for k in range(2):
+        np.testing.assert_array_equal(part.observed_count_[k], (~np.isnan(Xn[y == k])).sum(0))
+    rows = X[:1000].copy()
+    rows[:, 0] = np.nan
+    filled = part.impute(rows)[:, 0]
+    # the imputed count is posterior @ (mean_total theta), close to the true rate
+    expected = part.predict_proba(rows) @ (part.mean_total_ * np.exp(part.feature_log_prob_[:, 0]))
+    np.testing.assert_allclose(filled, expected, rtol=1e-12)
+    truth = full.predict_proba(rows) @ rates[:, 0]
+    np.testing.assert_allclose(filled, truth, atol=0.15)
+    drawn = part.sample(20_000, y=1, random_state=0)[0].sum(axis=1).mean()
+    assert drawn == pytest.approx(rates[1].sum(), rel=0.05)
+    chunked = MultinomialNB()
+    for chunk in np.array_split(np.arange(len(y)), 5):
+        chunked.partial_fit(Xn[chunk], y[chunk], classes=[0, 1])
+    np.testing.assert_allclose(chunked.mean_total_, part.mean_total_, rtol=1e-12)
+
+
+def test_categorical_impute_is_the_mode_of_the_posterior_mixture():
+    # class 0: 27 x "a", 73 x "b"; class 1: 2 x "a". With equal priors the mixture
+    # P(a) = .436 < P(b) = .459; renormalizing each class over known labels first
+    # would (wrongly) pick "a".
+    codes = np.array([0.0] * 27 + [1.0] * 73 + [0.0] * 2)[:, None]
+    y = np.array([0] * 100 + [1] * 2)
+    clf = CategoricalNB(class_prior=[0.5, 0.5]).fit(codes, y)
+    mixture = clf.predict_proba([[np.nan]]) @ np.exp(clf.feature_log_prob_[0][:, :-1])
+    assert np.argmax(mixture) == 1
+    assert clf.impute([[np.nan]])[0, 0] == 1.0
+    frame = pd.DataFrame({"c": np.where(codes[:, 0] == 0, "a", "b")})
+    mixed = MixedNB(priors=[0.5, 0.5]).fit(frame, y)
+    assert mixed.impute(pd.DataFrame({"c": [None]}))["c"].tolist() == ["b"]
+
+
+def test_mixed_rejected_partial_fit_batch_leaves_the_model_unchanged():
+    rng = np.random.default_rng(0)
+    n = 300
+    y = rng.integers(0, 2, n)
+    df = pd.DataFrame(
+        {"h": rng.normal(y, 1.0), "col": rng.choice(["a", "b"], n), "visits": rng.poisson(2, n)}
+    )
+    clf = MixedNB(alpha=50).partial_fit(df.iloc[:100], y[:100], classes=[0, 1])
+    categories = [None if c is None else c.tolist() for c in clf.categories_]
+    proba = clf.predict_proba(df)
+    bad = df.iloc[100:110].assign(col="zzz")
+    batches = [
+        (bad, np.full(10, 7), "labels not in classes"),
+        (bad.assign(visits=-1), y[100:110], "non-negative counts"),
+        (bad.assign(extra=1.0), y[100:110], "feature names"),
+        (bad.to_numpy()[:, 1:], y[100:110], "2 features"),
+    ]
+    for X, labels, message in batches:
+        with pytest.raises(ValueError, match=message), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the array has no feature names
+            clf.partial_fit(X, labels)
+        assert [None if c is None else c.tolist() for c in clf.categories_] == categories
+        np.testing.assert_array_equal(clf.predict_proba(df), proba)
+    clf.partial_fit(df.iloc[100:], y[100:])
+    whole = MixedNB(alpha=50).fit(df, y)
+    assert clf.categories_[1].tolist() == ["a", "b"]
+    np.testing.assert_allclose(clf.predict_log_proba(df), whole.predict_log_proba(df), atol=1e-12)
+
+
+def test_mixed_impute_of_an_array_keeps_observed_unseen_labels():
+    y = np.array([0, 0, 1, 1, 0, 1])
+    X = np.array(
+        [[1.0, "red"], [1.2, "red"], [3.0, "blue"], [3.1, "blue"], [0.9, "red"], [2.9, "blue"]],
+        dtype=object,
+    )
+    clf = MixedNB(distributions=["gaussian", "categorical"]).fit(X, y)
+    holes = np.array([[np.nan, "green"], [2.0, None]], dtype=object)
+    filled = clf.impute(holes)
+    assert filled.iloc[0, 1] == "green"  # observed, though never seen in training
+    assert filled.iloc[1, 0] == 2.0
+    assert filled.iloc[1, 1] in {"red", "blue"} and np.isfinite(filled.iloc[0, 0])
+    assert clf.impute(np.array([[1.0, "green"]], dtype=object)).iloc[0, 1] == "green"
+    frame = pd.DataFrame({"h": X[:, 0].astype(float), "col": X[:, 1]})
+    from_frame = MixedNB().fit(frame, y)
+    with pytest.warns(UserWarning, match="feature names"):
+        filled = from_frame.impute(np.array([[np.nan, "green"]], dtype=object))
+    assert filled["col"].tolist() == ["green"] and np.isfinite(filled["h"]).all()
+
+
+def test_mixed_impute_widens_a_categorical_column_lacking_the_label():
+    y = np.array([0, 0, 1, 1, 0, 1])
+    frame = pd.DataFrame(
+        {
+            "col": pd.Categorical(["red", "red", "blue", "blue", "red", "blue"]),
+            "h": [1.0, 1.2, 3.0, 3.1, 0.9, 2.9],
+        }
+    )
+    clf = MixedNB().fit(frame, y)
+    holes = pd.DataFrame(
+        {"col": pd.Categorical([None, "red"], categories=["red"]), "h": [3.0, 1.0]}
+    )
+    filled = clf.impute(holes)
+    assert filled["col"].tolist() == ["blue", "red"]
+    assert list(filled["col"].cat.categories) == ["red", "blue"]  # fitted labels appended
+
+
+def test_mixed_integer_column_labels_must_come_in_the_fitted_order():
+    y = np.array([0, 0, 1, 1, 0, 1])
+    frame = pd.DataFrame({1: [1.0, 2, 3, 4, 5, 6], 0: list("xyxyxy")})
+    clf = MixedNB().fit(frame, y)
+    with pytest.raises(ValueError, match=r"columns \[0, 1\] but MixedNB was fitted with columns"):
+        clf.predict_proba(frame[[0, 1]])
+    with pytest.raises(ValueError, match="same columns in the same order"):
+        clf.predict_proba(frame.rename(columns={1: 2}))
+    with pytest.raises(ValueError, match="same columns in the same order"):
+        clf.partial_fit(frame[[0, 1]], y)
+    np.testing.assert_array_equal(clf.predict(frame), MixedNB().fit(frame, y).predict(frame))
+
+
+# -- review nits ----------------------------------------------------------------------------
+def test_mixed_list_of_ints_infers_like_the_array():
+    y = np.array([0, 0, 1, 1, 0, 1])
+    rows = [[1], [0], [1], [2], [2], [3]]
+    from_list = MixedNB().fit(rows, y)
+    from_array = MixedNB().fit(np.array(rows), y)
+    assert from_list.distributions_.tolist() == from_array.distributions_.tolist() == ["poisson"]
+    np.testing.assert_array_equal(from_list.predict_proba(rows), from_array.predict_proba(rows))
+
+
+def test_mixed_poisson_imputation_rounding_follows_the_fitted_dtype():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 2000)
+    df = pd.DataFrame({"h": rng.normal(y, 1.0), "visits": rng.poisson(1 + 3 * y)})
+    clf = MixedNB().fit(df, y)
+    holes = df.head(6).astype({"visits": float})
+    holes.loc[[0, 1], "visits"] = np.nan
+    rate = clf.parameters_["poisson"]["rate"][:, 0]
+    expected = np.rint(clf.predict_proba(holes) @ rate)
+    filled = clf.impute(holes)
+    np.testing.assert_array_equal(filled["visits"][:2], expected[:2])
+    np.testing.assert_array_equal(filled["visits"][2:], holes["visits"][2:])
+    nullable = clf.impute(holes.astype({"visits": "Int64"}))
+    np.testing.assert_array_equal(nullable["visits"].to_numpy(dtype=float), filled["visits"])
+    as_float = MixedNB(distributions={"visits": "poisson"}).fit(df.astype({"visits": float}), y)
+    rate = as_float.parameters_["poisson"]["rate"][:, 0]
+    np.testing.assert_allclose(
+        as_float.impute(holes)["visits"][:2],
+        (as_float.predict_proba(holes) @ rate)[:2],
+        rtol=1e-12,
+    )
+    assert not np.allclose(as_float.impute(holes)["visits"][:2] % 1, 0)
+
+
+def test_mixed_output_container_follows_the_fit_input():
+    y = np.array([0, 0, 1, 1, 0, 1])
+    X = np.array(
+        [[1.0, "r"], [1.2, "r"], [3.0, "b"], [3.1, "b"], [0.9, "r"], [2.9, "b"]], dtype=object
+    )
+    sampled, _ = MixedNB(distributions=["gaussian", "categorical"]).fit(X, y).sample(3)
+    assert isinstance(sampled, pd.DataFrame) and list(sampled.columns) == [0, 1]
+    assert set(sampled[1]) <= {"r", "b"}
+    numeric = MixedNB().fit(X[:, :1].astype(float), y)
+    assert isinstance(numeric.sample(3)[0], np.ndarray)
+    assert isinstance(numeric.impute([[np.nan]]), np.ndarray)
+
+
+def test_categorical_feature_never_observed_is_an_error():
+    y = np.array([0, 0, 1, 1, 0, 1])
+    frame = pd.DataFrame({"h": [1.0, 1.2, 3.0, 3.1, 0.9, 2.9], "cat": [None] * 6})
+    with pytest.raises(ValueError, match=r"no known category for feature\(s\) \['cat'\]"):
+        MixedNB().fit(frame, y)
+    declared = frame.assign(cat=pd.Categorical([None] * 6, categories=["u", "v"]))
+    assert set(MixedNB().fit(declared, y).sample(50, random_state=0)[0]["cat"]) <= {"u", "v"}
+    codes = np.column_stack([[0.0, 1, 0, 1, 1, 0], np.full(6, np.nan)])
+    with pytest.raises(ValueError, match=r"no known category for feature\(s\) \[1\]"):
+        CategoricalNB().fit(codes, y)
+    assert CategoricalNB(min_categories=2).fit(codes, y).n_categories_.tolist() == [2, 2]
+    streaming = CategoricalNB().partial_fit(codes, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="no known category"):
+        streaming.sample(2)
+
+
+def test_gaussian_zero_variance_without_smoothing_is_an_error():
+    X = np.array([[1.0, 5.0], [1.0, 6.0], [1.0, 7.0], [1.0, 9.0]])
+    y = [2, 2, 1, 1]
+    pairs = r"zero variance for \(class, feature\) \[\(1, 0\), \(2, 0\)\].*var_smoothing > 0"
+    with pytest.raises(ValueError, match=pairs):
+        GaussianNB(var_smoothing=0.0).fit(X, y)
+    with pytest.raises(ValueError, match=r"zero variance.*\[\(1, 'a'\), \(2, 'a'\)\]"):
+        MixedNB(var_smoothing=0.0).fit(pd.DataFrame(X, columns=["a", "b"]), y)
+    assert np.isfinite(GaussianNB().fit(X, y).predict_proba(X)).all()
+
+
+@pytest.mark.parametrize("model", [MultinomialNB, BernoulliNB])
+def test_sparse_input_is_refused_with_a_clear_message(model):
+    import scipy.sparse as sp
+
+    X, y = count_data()
+    with pytest.raises(TypeError, match="dense arrays only.*sparse csr_matrix.*toarray"):
+        model().fit(sp.csr_matrix(X), y)
+    with pytest.raises(TypeError, match="dense arrays only"):
+        model().fit(X, y).predict(sp.csr_matrix(X))
+
+
+# -- review test gaps ------------------------------------------------------------------------
+def test_conditional_sample_draws_from_that_class():
+    X, y = gaussian_data()
+    g = GaussianNB().fit(X, y)
+    for k in range(3):
+        drawn = g.sample(20_000, y=k, random_state=k)[0]
+        np.testing.assert_allclose(drawn.mean(axis=0), g.theta_[k], atol=0.05)
+    b = BernoulliNB(binarize=None).fit(*binary_data())
+    m = MultinomialNB().fit(*count_data())
+    c = CategoricalNB().fit(*code_data())
+    for k in range(3):
+        drawn = b.sample(20_000, y=k, random_state=k)[0]
+        np.testing.assert_allclose(drawn.mean(axis=0), np.exp(b.feature_log_prob_[k]), atol=0.02)
+        drawn = m.sample(20_000, y=k, random_state=k)[0]
+        expected = m.mean_total_[k] * np.exp(m.feature_log_prob_[k])
+        np.testing.assert_allclose(drawn.mean(axis=0), expected, rtol=0.03)
+        drawn = c.sample(20_000, y=k, random_state=k)[0]
+        for j, log_prob in enumerate(c.feature_log_prob_):
+            known = np.exp(log_prob[k, :-1]) / np.exp(log_prob[k, :-1]).sum()
+            freq = np.bincount(drawn[:, j].astype(int), minlength=len(known)) / len(drawn)
+            np.testing.assert_allclose(freq, known, atol=0.015)
+
+
+def test_poisson_impute_is_posterior_weighted_rate_with_nan_at_fit():
+    X, y = count_data()
+    clf = MixedNB(distributions="poisson").fit(with_nan(X, 0.3), y)
+    rate = clf.parameters_["poisson"]["rate"]
+    Xn = with_nan(X, 0.3)
+    for k in range(3):
+        rows = Xn[y == k]
+        expected = (np.nansum(rows, axis=0) + 1.0) / ((~np.isnan(rows)).sum(axis=0) + 1.0)
+        np.testing.assert_allclose(rate[k], expected, rtol=1e-12)
+    holes = with_nan(X[:50], 0.4, seed=7)
+    expected = clf.predict_proba(holes) @ rate
+    missing = np.isnan(holes)
+    np.testing.assert_allclose(clf.impute(holes)[missing], expected[missing], rtol=1e-12)
+
+
+def test_mixed_sample_refit_recovers_every_kind_of_column():
+    df, y = mixed_frame()
+    rng = np.random.default_rng(3)
+    df["flag"] = (rng.random(len(y)) < 0.2 + 0.6 * y).astype(int)
+    kinds = {"flag": "bernoulli"}
+    clf = MixedNB(distributions=kinds).fit(df, y)
+    assert clf.distributions_.tolist() == [
+        "gaussian", "categorical", "poisson", "categorical", "bernoulli"
+    ]
+    Xs, ys = clf.sample(20_000, random_state=0)
+    assert (Xs.dtypes == df.dtypes).all()
+    refit = MixedNB(distributions=kinds).fit(Xs, ys)
+    for j in clf.columns_["categorical"]:
+        assert refit.categories_[j].tolist() == clf.categories_[j].tolist()
+    p, q = refit.parameters_, clf.parameters_
+    np.testing.assert_allclose(p["gaussian"]["theta"], q["gaussian"]["theta"], atol=0.01)
+    np.testing.assert_allclose(p["poisson"]["rate"], q["poisson"]["rate"], rtol=0.05)
+    np.testing.assert_allclose(
+        np.exp(p["bernoulli"]["log_prob"]), np.exp(q["bernoulli"]["log_prob"]), atol=0.02
+    )
+    for a, b in zip(p["categorical"]["log_probs"], q["categorical"]["log_probs"], strict=True):
+        known_a = np.exp(a[:, :-1]) / np.exp(a[:, :-1]).sum(axis=1, keepdims=True)
+        known_b = np.exp(b[:, :-1]) / np.exp(b[:, :-1]).sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(known_a, known_b, atol=0.02)

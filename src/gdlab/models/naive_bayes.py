@@ -69,6 +69,16 @@ def _missing_mask(X: np.ndarray):
     return missing if missing.any() else None
 
 
+def _check_dense(estimator, X):
+    """Naive Bayes here takes dense input only: NaN marks a missing entry, and a sparse
+    matrix's implicit zeros could not be told apart from missing values."""
+    if sp.issparse(X):
+        raise TypeError(
+            f"{type(estimator).__name__} accepts dense arrays only (NaN marks missing "
+            f"entries), got a sparse {type(X).__name__}; convert it with X.toarray()."
+        )
+
+
 def _smoothing(alpha) -> float:
     """Validated smoothing parameter, floored at 1e-10 so that log-probabilities stay finite."""
     return max(check_positive(alpha, "alpha", allow_zero=True), _ALPHA_FLOOR)
@@ -147,21 +157,36 @@ class _GaussianFeatures:
         }
 
     @staticmethod
-    def check_defined(count, classes, names, estimator):
-        """Raise when a class has no observed value of a feature: its Gaussian is undefined.
+    def check_defined(count, var, classes, names, estimator):
+        """Raise when a (class, feature) Gaussian is undefined or degenerate.
 
-        Nothing is filled in silently; the user drops the column, gives the class
-        data, or (with ``partial_fit``) streams more batches before predicting.
+        Undefined: the class has no observed value of the feature. Degenerate:
+        its variance is zero (a constant feature with ``var_smoothing=0``), so
+        the density is infinite at one point and every probability NaN.
+        Nothing is filled in silently; the user drops the column, gives the
+        class data, sets ``var_smoothing > 0`` or (with ``partial_fit``)
+        streams more batches before predicting.
         """
+
+        def pairs(where):
+            found = [(classes[k].item() if hasattr(classes[k], "item") else classes[k],
+                      names[j].item() if hasattr(names[j], "item") else names[j])
+                     for k, j in where[:5]]
+            more = f" and {len(where) - 5} more" if len(where) > 5 else ""
+            return f"{found}{more}"
+
         empty = np.argwhere(count == 0)
         if empty.size:
-            pairs = [(classes[k].item() if hasattr(classes[k], "item") else classes[k],
-                      names[j].item() if hasattr(names[j], "item") else names[j])
-                     for k, j in empty[:5]]
-            more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
             raise ValueError(
-                f"{estimator} cannot estimate a Gaussian for (class, feature) {pairs}{more}: "
+                f"{estimator} cannot estimate a Gaussian for (class, feature) {pairs(empty)}: "
                 "no observed (non-NaN) value of that feature in that class."
+            )
+        flat = np.argwhere(var <= 0)
+        if flat.size:
+            raise ValueError(
+                f"{estimator} has zero variance for (class, feature) {pairs(flat)} (a constant "
+                "feature within the class) and var_smoothing=0, so the Gaussian is degenerate "
+                "and every probability would be NaN; set var_smoothing > 0."
             )
 
     @staticmethod
@@ -385,6 +410,19 @@ class _CategoricalFeatures:
         }
 
     @staticmethod
+    def check_defined(n_categories, names, estimator):
+        """Raise when a feature has no known category (never observed, no declared
+        categories): nothing could be sampled or imputed for it."""
+        empty = [n.item() if hasattr(n, "item") else n
+                 for n, c in zip(names, n_categories, strict=True) if c == 0]
+        if empty:
+            raise ValueError(
+                f"{estimator} has no known category for feature(s) {empty!r}: every training "
+                "value is missing (NaN), so there is nothing to sample or impute; drop the "
+                "feature, give it observed values, or declare its categories."
+            )
+
+    @staticmethod
     def _flat_index(X, n_categories, offsets, missing_index):
         missing = np.isnan(X)
         codes = np.minimum(np.where(missing, 0.0, X), n_categories)  # unseen -> C_j
@@ -433,13 +471,18 @@ class _CategoricalFeatures:
 
     @staticmethod
     def impute(posterior, *, log_probs, **_):
-        """Mode of each feature under the posterior mixture, among known categories."""
+        """Mode of each feature under the posterior mixture, among known categories.
+
+        argmax_v sum_k posterior_k p_k(v) over the known v, with the fitted
+        (not renormalized) p_k: renormalizing each class over the known
+        categories first would reweight the classes and can move the mode.
+        """
         cols = []
         for log_prob in log_probs:
             if log_prob.shape[1] == 1:
                 cols.append(np.zeros(posterior.shape[0]))
                 continue
-            cols.append(_mode_of_mixture(posterior, _CategoricalFeatures._known_probs(log_prob)))
+            cols.append(_mode_of_mixture(posterior, np.exp(log_prob[:, :-1])))
         return np.column_stack(cols)
 
 
@@ -449,27 +492,37 @@ class _MultinomialFeatures:
     With missing features, the observed counts given their own total are
     multinomial with theta_k restricted to the observed features and
     renormalized; that is the likelihood used (exact). For sampling, the row
-    total is Poisson with the class's mean training row total; equivalently
-    (Poisson splitting) x_j | y=k ~ Poisson(mean_total_k theta_kj)
-    independently, which is how missing counts are drawn.
+    total is Poisson(mean_total_k); equivalently (Poisson splitting)
+    x_j | y=k ~ Poisson(mean_total_k theta_kj) independently, which is how
+    missing counts are drawn.
+
+    Statistics: ``count`` (summed observed counts) and ``observed`` (rows in
+    which each feature is observed), each (n_classes, n_features). Under the
+    Poisson-splitting model the observed counts of class k have expectation
+    mean_total_k * sum_j observed_kj theta_kj, so the maximum-likelihood
+    mean_total_k = sum_j count_kj / sum_j observed_kj theta_kj: the mean row
+    total on complete data, and not biased down by missing entries. Both are
+    sums over rows, so batch-wise updates equal one pass.
     """
 
     @staticmethod
     def init(n_classes, n_features):
-        return {"count": np.zeros((n_classes, n_features)), "total": np.zeros(n_classes)}
+        shape = (n_classes, n_features)
+        return {"count": np.zeros(shape), "observed": np.zeros(shape)}
 
     @staticmethod
     def update(stats, X, y_idx, onehot):
-        X0 = np.nan_to_num(X, nan=0.0)
-        stats["count"] = stats["count"] + onehot @ X0
-        stats["total"] = stats["total"] + onehot @ X0.sum(axis=1)
+        stats["count"] = stats["count"] + onehot @ np.nan_to_num(X, nan=0.0)
+        stats["observed"] = stats["observed"] + onehot @ (~np.isnan(X)).astype(np.float64)
 
     @staticmethod
-    def finalize(stats, *, alpha, class_count):
+    def finalize(stats, *, alpha):
         smoothed = stats["count"] + alpha
         theta = smoothed / smoothed.sum(axis=1, keepdims=True)
+        exposure = (stats["observed"] * theta).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean_total = np.where(class_count > 0, stats["total"] / class_count, 0.0)
+            # a class with no observed entry yet has no information on its row total
+            mean_total = np.where(exposure > 0, stats["count"].sum(axis=1) / exposure, 0.0)
         return {"log_prob": np.log(theta), "mean_total": mean_total}
 
     @staticmethod
@@ -531,14 +584,17 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         return getattr(self, "class_prior", None), getattr(self, "fit_prior", True)
 
     def _validate_fit(self, X, y):
+        _check_dense(self, X)
         X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
         return X, classes, y_idx
 
     def _validate_partial_fit(self, X, y, classes):
+        _check_dense(self, X)
         X, classes, y_idx, first = check_partial_fit_data(self, X, y, classes, allow_nan=True)
         return X, classes, y_idx, first
 
     def _validate_X_predict(self, X):
+        _check_dense(self, X)
         X = super()._validate_X_predict(X)
         self._check_values(X)
         self._check_defined()
@@ -668,9 +724,12 @@ class GaussianNB(_BaseNB):
     in a class come from the rows where it is observed. A class with no
     observed value of a feature raises ``ValueError`` at ``fit`` (with
     ``partial_fit``: at predict or sample time, so later batches may still
-    bring it); nothing is filled in. ``epsilon_`` uses the variance of all
-    data seen so far, so ``partial_fit`` over batches equals ``fit``
-    (scikit-learn instead fixes it at the first batch).
+    bring it); nothing is filled in. A zero variance (a feature constant
+    within a class, with ``var_smoothing=0``) raises ``ValueError`` naming
+    the (class, feature) in the same way, instead of NaN probabilities.
+    ``epsilon_`` uses the variance of all data seen so far, so
+    ``partial_fit`` over batches equals ``fit`` (scikit-learn instead fixes
+    it at the first batch).
 
     Examples
     --------
@@ -710,7 +769,9 @@ class GaussianNB(_BaseNB):
 
     def _check_defined(self):
         names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
-        _GaussianFeatures.check_defined(self.observed_count_, self.classes_, names, "GaussianNB")
+        _GaussianFeatures.check_defined(
+            self.observed_count_, self.var_, self.classes_, names, "GaussianNB"
+        )
 
     def _params(self):
         return {"theta": self.theta_, "var": self.var_, "shift": self._shift}
@@ -772,7 +833,9 @@ class BernoulliNB(_DiscreteNB):
     Notes
     -----
     ``sample`` and ``impute`` return binary 0/1 values (not on the scale of
-    the un-binarized input).
+    the un-binarized input). X must be dense: sparse matrices raise
+    ``TypeError`` (NaN marks a missing entry, which a sparse matrix's implicit
+    zeros cannot express); convert with ``X.toarray()``.
 
     Examples
     --------
@@ -856,8 +919,13 @@ class MultinomialNB(_DiscreteNB):
         Summed observed counts per class and feature.
     feature_log_prob_ : ndarray of shape (n_classes, n_features)
         log theta_kj = log((count_kj + alpha) / (sum_j count_kj + alpha n_features)).
+    observed_count_ : ndarray of shape (n_classes, n_features)
+        Training rows per class in which each feature is observed (not NaN).
     mean_total_ : ndarray of shape (n_classes,)
-        Mean observed row total per class (the length model for sampling).
+        Expected row total per class (the length model for sampling):
+        ``feature_count_.sum(1) / (observed_count_ * theta).sum(1)``, the
+        maximum-likelihood estimate under Poisson splitting; without NaN it
+        is the mean row total, and missing entries do not bias it down.
 
     Notes
     -----
@@ -867,7 +935,10 @@ class MultinomialNB(_DiscreteNB):
     missing has log p = 0, so its posterior is the prior. Sampling draws the
     row total from Poisson(``mean_total_[k]``), then a multinomial split
     (equivalently, independent Poisson(mean_total_k theta_kj) counts, which is
-    how missing counts are drawn by ``impute(method="sample")``).
+    how missing counts are drawn by ``impute(method="sample")``;
+    ``impute(method="mean")`` gives posterior @ (mean_total_ theta), not
+    rounded). X must be dense: sparse matrices raise ``TypeError`` (NaN marks
+    a missing entry); convert with ``X.toarray()``.
 
     Examples
     --------
@@ -899,11 +970,10 @@ class MultinomialNB(_DiscreteNB):
         _MultinomialFeatures.update(self._stats, X, y_idx, onehot)
 
     def _finalize(self):
-        p = _MultinomialFeatures.finalize(
-            self._stats, alpha=_smoothing(self.alpha), class_count=self.class_count_
-        )
+        p = _MultinomialFeatures.finalize(self._stats, alpha=_smoothing(self.alpha))
         self.feature_log_prob_, self.mean_total_ = p["log_prob"], p["mean_total"]
         self.feature_count_ = self._stats["count"]
+        self.observed_count_ = self._stats["observed"]
 
     def _params(self):
         return {"log_prob": self.feature_log_prob_, "mean_total": self.mean_total_}
@@ -971,8 +1041,12 @@ class CategoricalNB(_DiscreteNB):
     distribution still sums to one. Known categories get
     (N_kjc + alpha) / (N_kj + alpha (C_j + 1)). This equals scikit-learn's
     CategoricalNB with ``min_categories = n_categories_ + 1``. ``sample``
-    draws known categories only, renormalized over them; ``partial_fit`` grows
-    the tables when a later batch brings a larger code.
+    draws known categories only, renormalized over them; ``impute`` (mean)
+    gives the mode of the posterior mixture, argmax_c sum_k p(y=k | x_obs)
+    p_kjc over the known c. ``partial_fit`` grows the tables when a later
+    batch brings a larger code. A feature with no known category (every
+    training value NaN and no ``min_categories``) raises ``ValueError`` at
+    ``fit`` (with ``partial_fit``: at predict or sample time).
 
     Examples
     --------
@@ -998,6 +1072,10 @@ class CategoricalNB(_DiscreteNB):
 
     def _check_values(self, X):
         _CategoricalFeatures.check(X, type(self).__name__)
+
+    def _check_defined(self):
+        names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
+        _CategoricalFeatures.check_defined(self.n_categories_, names, "CategoricalNB")
 
     def _init_stats(self, n_classes, n_features):
         return _CategoricalFeatures.init(n_classes, n_features)
@@ -1045,11 +1123,19 @@ _KINDS = {
 
 
 def _numeric_dtype(X):
-    """The dtype of a numeric array-like (integer arrays infer Poisson columns), else None."""
-    dtype = getattr(X, "dtype", None)
-    if dtype is None and hasattr(X, "__array__"):
-        dtype = np.asarray(X).dtype
-    return dtype if dtype is not None and np.dtype(dtype).kind in "iu" else None
+    """The integer dtype of a non-DataFrame array-like, else None.
+
+    Integer input infers Poisson columns. The dtype is the one ``np.asarray(X)``
+    gives, so a nested list of ints infers exactly like the equivalent array.
+    """
+    if sp.issparse(X):
+        dtype = X.dtype
+    else:
+        try:
+            dtype = np.asarray(X).dtype
+        except (TypeError, ValueError):  # ragged or odd input: check_X_y reports it
+            return None
+    return dtype if dtype.kind in "iu" else None
 
 
 def _infer_kind(dtype, name):
@@ -1121,8 +1207,9 @@ class MixedNB(_BaseNB):
     distributions : None, str, list or dict, default=None
         None infers each column's kind from its pandas dtype: float ->
         gaussian; category, object, string, bool -> categorical; integer ->
-        poisson; a numeric numpy array follows the same rule (float arrays
-        are all gaussian, integer arrays all poisson). A string gives every
+        poisson; any other array-like follows the same rule by the dtype
+        ``np.asarray(X)`` gives it (float arrays are all gaussian, integer
+        arrays and nested lists of ints all poisson). A string gives every
         column that kind; a list gives one kind per column; a dict
         ``{column: kind}`` (column labels, or positions for arrays) sets some
         columns and infers the rest.
@@ -1155,10 +1242,28 @@ class MixedNB(_BaseNB):
     per column at fit. Categorical labels are encoded to codes at fit; a label
     never seen in training gets the smoothed "unseen" probability of
     :class:`CategoricalNB` (``partial_fit`` adds new labels as known
-    categories). Poisson rates are (sum + alpha) / (observed + alpha).
-    ``impute`` and ``sample`` return a DataFrame with the training columns and
-    dtypes when fit on a DataFrame (Poisson values in integer columns are
-    rounded), a float array otherwise.
+    categories; a batch that is rejected adds none). A categorical column
+    with no known label (every training value missing, no categorical dtype)
+    raises ``ValueError`` at ``fit``: nothing could be sampled or imputed.
+    Poisson rates are (sum + alpha) / (observed + alpha).
+
+    A model fit on a DataFrame checks that later DataFrames have the same
+    columns in the same order (``ValueError`` otherwise), whatever the
+    column labels are.
+
+    ``sample`` returns a DataFrame with the training columns and dtypes when
+    fit on a DataFrame or on a non-numeric array (columns 0 .. d-1; its labels
+    cannot be held in a float array), and a float array when fit on a
+    numeric array. ``impute`` returns the same kind of output; only the
+    missing cells are filled and observed entries (unseen labels included)
+    come back unchanged. Given a DataFrame it keeps that frame's dtypes; a
+    categorical column whose categories lack a fitted label gets the missing
+    fitted labels appended to its categories, so an imputed label is never
+    lost. ``impute(method="mean")`` fills a Poisson column that held integers
+    at fit (integer dtype) with the posterior mean rounded to the nearest
+    integer (``np.rint``), whatever the dtype of the column given to
+    ``impute``; a Poisson column that was float at fit gets the unrounded
+    posterior mean. Draws (``method="sample"``, ``sample``) are integers.
 
     Examples
     --------
@@ -1225,10 +1330,21 @@ class MixedNB(_BaseNB):
         return np.array(kinds, dtype=object)
 
     def _encode_columns(self, columns, names, dtypes, mode):
-        """Encode raw columns to floats; in mode "fit" learn kinds and categories."""
+        """Encode raw columns to floats; in mode "fit" learn kinds and categories.
+
+        Returns the encoded array and the categories it was encoded with. In
+        mode "partial" those are a new list, ``categories_`` grown by the
+        batch's new labels, which ``_validate_partial_fit`` commits only once
+        the whole batch is valid (a rejected batch leaves the model unchanged).
+        """
         if mode == "fit":
             self.distributions_ = self._resolve_kinds(names, dtypes)
             self.categories_ = [None] * len(names)
+            self._integer_columns = [
+                dtypes is not None and pd.api.types.is_integer_dtype(dtypes[j])
+                for j in range(len(names))
+            ]
+        categories = list(self.categories_)
         out = []
         for j, values in enumerate(columns):
             kind, name = self.distributions_[j], names[j]
@@ -1236,19 +1352,20 @@ class MixedNB(_BaseNB):
                 out.append(_numeric_column(values, name, kind))
                 continue
             if mode == "fit":
-                self.categories_[j] = _new_categories(values, None if dtypes is None else dtypes[j])
+                categories[j] = _new_categories(values, None if dtypes is None else dtypes[j])
             elif mode == "partial":
                 new = _new_categories(values, None if dtypes is None else dtypes[j])
-                new = new[pd.Index(self.categories_[j], dtype=object).get_indexer(new) < 0]
-                self.categories_[j] = np.concatenate([self.categories_[j], new])
-            out.append(_encode_categories(values, self.categories_[j]))
+                new = new[pd.Index(categories[j], dtype=object).get_indexer(new) < 0]
+                categories[j] = np.concatenate([categories[j], new])
+            out.append(_encode_categories(values, categories[j]))
         if mode == "fit":
+            self.categories_ = categories
             self.columns_ = {
                 kind: np.flatnonzero(self.distributions_ == kind)
                 for kind in _KINDS
                 if (self.distributions_ == kind).any()
             }
-        return np.column_stack(out)
+        return np.column_stack(out), categories
 
     def _as_frame(self, X, fitting):
         """The DataFrame path for DataFrames, and for non-numeric 2-D arrays with
@@ -1265,9 +1382,11 @@ class MixedNB(_BaseNB):
         )
         return pd.DataFrame(arr) if (kinds == "categorical").any() else None
 
-    def _encode_frame(self, frame, mode):
+    def _encode_frame(self, frame, mode, user_frame=True):
+        """Encode a DataFrame; ``user_frame`` is False for a non-numeric array the
+        user gave (wrapped in a DataFrame with columns 0 .. d-1)."""
         if frame.shape[1] == 0 or frame.shape[0] == 0:
-            return frame
+            return frame, list(getattr(self, "categories_", []))
         if mode != "fit":
             # sklearn's feature-count / feature-name checks, before touching the values
             check_X(
@@ -1276,65 +1395,97 @@ class MixedNB(_BaseNB):
                 reset=False,
                 allow_nan=True,
             )
+            expected = getattr(self, "_frame_columns", None)
+            if user_frame and expected is not None and frame.columns.tolist() != expected:
+                # sklearn checks string column names only; labels such as integers
+                # must match too, or columns would be read as the wrong features
+                raise ValueError(
+                    f"X has columns {frame.columns.tolist()!r} but {type(self).__name__} was "
+                    f"fitted with columns {expected!r}; give the same columns in the same order."
+                )
         names = list(frame.columns)
         columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
-        encoded = self._encode_columns(columns, names, list(frame.dtypes), mode)
+        encoded, categories = self._encode_columns(columns, names, list(frame.dtypes), mode)
         if mode == "fit":
             # dtypes as strings (plus the ordered flag of categoricals): plain data that
             # gdlab.save can store; categories themselves are in categories_
             self._frame_dtypes = [str(dt) for dt in frame.dtypes]
             self._frame_ordered = [bool(getattr(dt, "ordered", False)) for dt in frame.dtypes]
-        return pd.DataFrame(encoded, columns=frame.columns)
+            self._frame_columns = frame.columns.tolist() if user_frame else None
+        return pd.DataFrame(encoded, columns=frame.columns), categories
 
     def _encode_array(self, X, mode, raw_dtype=None):
         """Encode a validated float array; ``raw_dtype`` is the user's array dtype at fit,
         so an integer array infers Poisson columns exactly as an integer DataFrame does."""
         if mode == "fit":
             self._frame_dtypes = None
+            self._frame_columns = None
         elif not (self.distributions_ == "categorical").any():
-            return X
+            return X, list(self.categories_)
         names = list(range(X.shape[1]))
         dtypes = [raw_dtype] * X.shape[1] if raw_dtype is not None else None
         return self._encode_columns([X[:, j] for j in names], names, dtypes, mode)
 
     def _validate_fit(self, X, y):
+        _check_dense(self, X)
         frame = self._as_frame(X, fitting=True)
         if frame is not None:
-            X = self._encode_frame(frame, "fit")
+            X, _ = self._encode_frame(frame, "fit", isinstance(X, pd.DataFrame))
             X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
         else:
             raw_dtype = _numeric_dtype(X)
             X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
-            X = self._encode_array(X, "fit", raw_dtype)
+            X, _ = self._encode_array(X, "fit", raw_dtype)
         return X, classes, y_idx
 
     def _validate_partial_fit(self, X, y, classes):
+        _check_dense(self, X)
         mode = "partial" if hasattr(self, "classes_") else "fit"
         frame = self._as_frame(X, fitting=mode == "fit")
         if frame is not None:
-            X = self._encode_frame(frame, mode)
-            return check_partial_fit_data(self, X, y, classes, allow_nan=True)
-        raw_dtype = _numeric_dtype(X) if mode == "fit" else None
-        X, classes, y_idx, first = check_partial_fit_data(self, X, y, classes, allow_nan=True)
-        X = self._encode_array(X, mode, raw_dtype)
+            X, categories = self._encode_frame(frame, mode, isinstance(X, pd.DataFrame))
+            X, classes, y_idx, first = check_partial_fit_data(
+                self, X, y, classes, allow_nan=True
+            )
+        else:
+            raw_dtype = _numeric_dtype(X) if mode == "fit" else None
+            X, classes, y_idx, first = check_partial_fit_data(
+                self, X, y, classes, allow_nan=True
+            )
+            X, categories = self._encode_array(X, mode, raw_dtype)
+        if mode == "partial":
+            # the batch's new labels become known only once the whole batch is valid
+            self._check_values(X)
+            self.categories_ = categories
         return X, classes, y_idx, first
 
     def _validate_X_predict(self, X):
+        _check_dense(self, X)
         frame = self._as_frame(X, fitting=False)
         if frame is not None:
-            X = check_X(self, self._encode_frame(frame, "predict"), reset=False, allow_nan=True)
+            X, _ = self._encode_frame(frame, "predict", isinstance(X, pd.DataFrame))
+            X = check_X(self, X, reset=False, allow_nan=True)
         else:
-            X = self._encode_array(check_X(self, X, reset=False, allow_nan=True), "predict")
+            X, _ = self._encode_array(check_X(self, X, reset=False, allow_nan=True), "predict")
         self._check_values(X)
         self._check_defined()
         return X
 
     def _check_defined(self):
+        names = np.asarray(getattr(self, "feature_names_in_", np.arange(self.n_features_in_)))
+        cols = self.columns_.get("categorical")
+        if cols is not None:
+            _CategoricalFeatures.check_defined(
+                [len(self.categories_[j]) for j in cols], names[cols], "MixedNB"
+            )
         cols = self.columns_.get("gaussian")
         if cols is not None:
-            names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
             _GaussianFeatures.check_defined(
-                self._stats["gaussian"]["count"], self.classes_, np.asarray(names)[cols], "MixedNB"
+                self._stats["gaussian"]["count"],
+                self.parameters_["gaussian"]["var"],
+                self.classes_,
+                names[cols],
+                "MixedNB",
             )
 
     def _check_values(self, X):
@@ -1389,7 +1540,15 @@ class MixedNB(_BaseNB):
         return self._per_kind("mean", len(self.classes_))
 
     def _impute_values(self, posterior):
-        return self._per_kind("impute", posterior.shape[0], posterior)
+        out = self._per_kind("impute", posterior.shape[0], posterior)
+        integer = getattr(self, "_integer_columns", None)
+        cols = self.columns_.get("poisson")
+        if integer is not None and cols is not None:
+            # a count column that held integers at fit gets the nearest count to its
+            # posterior mean (np.rint, half to even), whatever container X comes in
+            rounded = cols[np.asarray(integer, dtype=bool)[cols]]
+            out[:, rounded] = np.rint(out[:, rounded])
+        return out
 
     # -- back to the user's representation --------------------------------------
     def _decode(self, Xv):
@@ -1415,23 +1574,62 @@ class MixedNB(_BaseNB):
                 orig = np.asarray(like, dtype=np.float64)
                 out = np.where(np.isnan(orig), out, orig)
             return out
+        if like is not None and not isinstance(like, pd.DataFrame):
+            like = self._like_frame(like)
         if isinstance(like, pd.DataFrame):
+            # only the missing cells are filled: observed entries come back unchanged
             out = like.copy()
             for j in range(like.shape[1]):
                 s = like.iloc[:, j]
                 missing = s.isna().to_numpy()
                 if missing.any():
-                    fill = self._typed_column(decoded[j], j, s.dtype)
+                    dtype = self._dtype_holding_categories(s.dtype, j)
+                    s = s.astype(dtype)
+                    fill = self._typed_column(decoded[j], j, dtype)
                     out.isetitem(j, s.where(~missing, pd.Series(fill, index=s.index)))
             return out
-        columns = getattr(self, "feature_names_in_", None)
-        columns = list(range(Xv.shape[1])) if columns is None else list(columns)
         return pd.DataFrame(
             {
                 name: self._typed_column(decoded[j], j, self._fitted_dtype(j))
-                for j, name in enumerate(columns)
+                for j, name in enumerate(self._output_columns())
             }
         )
+
+    def _output_columns(self):
+        columns = getattr(self, "_frame_columns", None)
+        if columns is None:
+            columns = getattr(self, "feature_names_in_", None)
+        return list(range(self.n_features_in_)) if columns is None else list(columns)
+
+    def _dtype_holding_categories(self, dtype, j):
+        """``dtype``, or for a categorical column whose categories lack some fitted
+        label, the same dtype with the missing fitted labels appended (so that an
+        imputed label is never turned into NaN)."""
+        if self.distributions_[j] != "categorical" or not isinstance(dtype, pd.CategoricalDtype):
+            return dtype
+        extra = [c for c in self.categories_[j] if c not in dtype.categories]
+        if not extra:
+            return dtype
+        return pd.CategoricalDtype(list(dtype.categories) + extra, ordered=dtype.ordered)
+
+    def _like_frame(self, like):
+        """A non-DataFrame X given to ``impute`` as a DataFrame with the training columns,
+        each in its training dtype where that holds every value unchanged (an unseen
+        label, or NaN in an integer column, keeps the values in an object or float column)."""
+        arr = np.asarray(like, dtype=object)
+        columns = {}
+        for j, name in enumerate(self._output_columns()):
+            s = pd.Series(arr[:, j], dtype=object)
+            try:
+                typed = s.astype(self._fitted_dtype(j))
+                observed = s.notna().to_numpy()
+                same = np.array_equal(typed.isna().to_numpy(), ~observed) and bool(
+                    (typed.astype(object).to_numpy()[observed] == s.to_numpy()[observed]).all()
+                )
+            except (TypeError, ValueError):
+                same = False
+            columns[name] = typed if same else s.infer_objects()
+        return pd.DataFrame(columns)
 
     def _fitted_dtype(self, j):
         """The pandas dtype column j had at fit, rebuilt from its stored name."""
