@@ -184,9 +184,10 @@ class _GaussianFeatures:
         flat = np.argwhere(var <= 0)
         if flat.size:
             raise ValueError(
-                f"{estimator} has zero variance for (class, feature) {pairs(flat)} (a constant "
-                "feature within the class) and var_smoothing=0, so the Gaussian is degenerate "
-                "and every probability would be NaN; set var_smoothing > 0."
+                f"{estimator} has zero variance for (class, feature) {pairs(flat)}: the feature "
+                "is constant within the class and var_smoothing adds no variance, so the "
+                "Gaussian is degenerate and every probability would be NaN; set "
+                "var_smoothing > 0."
             )
 
     @staticmethod
