@@ -37,6 +37,9 @@ class Dataset:
     source : str
         Where the data comes from.
     feature_names : tuple of str, default=()
+    modality : {"tabular", "image", "text", "sequence"}, default="tabular"
+    metadata : dict, default={}
+        Extra information (e.g. ``image_shape``, ``lengths``, ``vocabulary``).
     """
 
     name: str
@@ -46,6 +49,8 @@ class Dataset:
     description: str
     source: str
     feature_names: tuple[str, ...] = field(default=())
+    modality: str = "tabular"
+    metadata: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (
