@@ -7,6 +7,7 @@ Examples
     $ gdlab models
     $ gdlab datasets
     $ gdlab compare --dataset breast_cancer --models lda,logreg --output results.csv
+    $ gdlab compare --csv my.csv --target label
 """
 
 from __future__ import annotations
@@ -92,18 +93,36 @@ def models():
 
 @app.command()
 def datasets():
-    """List the datasets that ``gdlab compare --dataset`` accepts."""
-    from gdlab.data import available, load
+    """List the datasets that ``gdlab compare --dataset`` accepts, with modality, size and source.
 
+    Sizes come from loading each set; a text set whose Debian packages are not
+    installed shows "-" (``make data-deps`` installs them).
+    """
+    from gdlab.data import available
+
+    out = _stdout()
     table = _table("gdlab datasets")
-    for col in ("name", "samples", "features", "classes", "description"):
-        table.add_column(col, no_wrap=col == "name", overflow="fold")
-    for name in available():
-        ds = load(name)
-        table.add_row(
-            name, str(len(ds.y)), str(ds.X.shape[1]), str(len(ds.class_names)), ds.description
-        )
-    _stdout().print(table)
+    table.add_column("name", no_wrap=True)
+    table.add_column("modality", no_wrap=True)
+    for col in ("samples", "features", "classes"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("source", overflow="fold", ratio=1)
+    wide = out.width >= 140
+    if wide:
+        table.add_column("description", overflow="fold", ratio=1)
+    for row in available().itertuples(index=False):
+        sizes = ["-" if pd_isna(v) else str(v) for v in (row.n_samples, row.n_features,
+                                                         row.n_classes)]
+        cells = [row.name, row.modality, *sizes, row.source]
+        table.add_row(*cells, *([row.description] if wide else []))
+    out.print(table)
+
+
+def pd_isna(value) -> bool:
+    """True for None, NaN and pandas.NA."""
+    import pandas as pd
+
+    return bool(pd.isna(value))
 
 
 def _table(title: str) -> Table:
@@ -124,7 +143,16 @@ def _fmt(value, digits: int) -> str:
 
 @app.command()
 def compare(
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset name (gdlab datasets).")],
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", "-d", help="Dataset name (gdlab datasets).")
+    ] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Your own CSV file (header row); needs --target."),
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option("--target", "-t", help="The class column of --csv.")
+    ] = None,
     models: Annotated[
         str | None,
         typer.Option("--models", "-m", help="Comma-separated model names (default: a tabular set)"),
@@ -138,15 +166,28 @@ def compare(
         typer.Option("--output", "-o", help="Also write the table (.csv, or .parquet)."),
     ] = None,
 ):
-    """Fit models on a stratified split of a dataset and compare them on the rest."""
+    """Fit models on a stratified split of a dataset and compare them on the rest.
+
+    Give either a built-in ``--dataset`` or your own ``--csv FILE --target COL``.
+    """
     from gdlab import comparison as _compare
     from gdlab import data
     from gdlab.models import registry
 
+    if (dataset is None) == (csv is None):
+        raise _fail("give either --dataset NAME or --csv FILE --target COLUMN (one of them).")
+    if csv is not None and target is None:
+        raise _fail("--csv needs --target COLUMN: the column holding the class labels.")
+    if dataset is not None and target is not None:
+        raise _fail("--target goes with --csv; a --dataset already has its target.")
     try:
-        ds = data.load(dataset)
-    except ValueError as exc:
+        ds = data.load(dataset) if csv is None else data.load_csv(csv, target=target)
+    except (ValueError, OSError) as exc:
         raise _fail(str(exc)) from None
+    if ds.modality not in ("tabular", "image"):
+        raise _fail(
+            f"gdlab compare needs a tabular or image dataset; {ds.name!r} is {ds.modality}."
+        )
     names = None
     if models is not None:
         names = [m.strip() for m in models.split(",") if m.strip()]

