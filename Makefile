@@ -5,7 +5,10 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install data-deps demo test lint bench clean
+
+# Debian packages whose files the text datasets (fortunes-lang, fortunes-topic) read.
+FORTUNE_PKGS := fortunes fortunes-de fortunes-it fortunes-es fortunes-br
 
 # torch first, pinned, so pip takes the CPU wheel and never resolves a CUDA build.
 $(STAMP): pyproject.toml
@@ -19,7 +22,19 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/gdlab compare --dataset breast_cancer
 
-test: $(STAMP)
+# Free when installed (dpkg -s); installs with apt-get as root; otherwise says what to run
+# and carries on (the fortunes tests then skip).
+data-deps:
+	@if dpkg -s $(FORTUNE_PKGS) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing $(FORTUNE_PKGS)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FORTUNE_PKGS) >/dev/null \
+			|| echo "warning: could not install $(FORTUNE_PKGS); fortunes tests will skip"; \
+	else \
+		echo "note: fortunes datasets need: sudo apt-get install -y $(FORTUNE_PKGS) (tests skip without)"; \
+	fi
+
+test: $(STAMP) data-deps
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

@@ -96,3 +96,58 @@ def test_skipped_model_is_shown_with_its_reason(runner, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "skipped" in result.output
     assert "this model is broken on purpose" in result.output
+
+
+def test_datasets_lists_modality_size_and_source(runner):
+    result = runner.invoke(app, ["datasets"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    for name in ("penguins", "digits-0v1", "trump_tweets", "fortunes-lang", "pima"):
+        assert name in result.output
+    assert "image" in result.output and "text" in result.output
+    assert "scikit-learn" in result.output and "MASS" in result.output
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    ds = load("iris")
+    frame = ds.X.copy()
+    frame["species"] = [ds.class_names[k] for k in ds.y]
+    path = tmp_path / "flowers.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_compare_on_a_csv(runner, csv_file, tmp_path):
+    out = tmp_path / "r.csv"
+    result = runner.invoke(
+        app, ["compare", "--csv", str(csv_file), "--target", "species", "-m", "lda,tree",
+              "-o", str(out)],
+        env=WIDE,
+    )
+    assert result.exit_code == 0, result.output
+    assert "flowers: 150 rows" in result.output
+    table = pd.read_csv(out)
+    ds = load("iris")
+    expected = compare(["lda", "tree"], ds.X, ds.y)
+    assert table.set_index("model").accuracy.to_dict() == pytest.approx(
+        expected.set_index("model").accuracy.to_dict()
+    )
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["compare", "--csv", "{csv}"], "--csv needs --target"),
+        (["compare", "--csv", "{csv}", "--target", "colour"], "no target column 'colour'"),
+        (["compare", "--csv", "{csv}", "--target", "species", "-d", "iris"], "either --dataset"),
+        (["compare"], "either --dataset"),
+        (["compare", "-d", "iris", "--target", "x"], "--target goes with --csv"),
+        (["compare", "-d", "trump_tweets"], "needs a tabular or image dataset"),
+        (["compare", "--csv", "absent.csv", "--target", "y"], "absent.csv"),
+    ],
+)
+def test_compare_csv_bad_arguments_exit_2(runner, csv_file, args, message):
+    args = [a.replace("{csv}", str(csv_file)) for a in args]
+    result = runner.invoke(app, args, env=WIDE)
+    assert result.exit_code == 2, result.output
+    assert message in result.output

@@ -237,7 +237,8 @@ def load_image_folder(path, *, size=None, grayscale: bool = True):
     Raises
     ------
     ValueError
-        If ``path`` is not a directory, has no class subfolders or no images,
+        If ``path`` is not a directory, has no class subfolders, no images or
+        a class subfolder without images,
         an image cannot be read (naming the file), or images differ in size
         without ``size``.
 
@@ -296,6 +297,9 @@ def load_image_folder(path, *, size=None, grayscale: bool = True):
         raise ValueError(
             f"no images ({', '.join(IMAGE_SUFFIXES)}) in the class subfolders of {str(root)!r}."
         )
+    empty = sorted(set(classes) - set(labels))
+    if empty:
+        raise ValueError(f"class folder(s) {empty} under {str(root)!r} hold no images.")
     y, class_names = codes(labels, classes)
     return _dataset(
         name=root.name, X=np.vstack(rows), y=y, class_names=class_names,

@@ -283,7 +283,8 @@ def load_text_folder(path, *, encoding: str = "utf-8", suffix: str = ".txt"):
     ------
     ValueError
         If ``path`` is not a directory, has no class subfolders, has no
-        documents, or a file cannot be decoded (the message names the file).
+        documents, a class subfolder has none, or a file cannot be decoded
+        (the message names the file).
 
     Examples
     --------
@@ -318,6 +319,9 @@ def load_text_folder(path, *, encoding: str = "utf-8", suffix: str = ".txt"):
             files.append(str(file.relative_to(root)))
     if not texts:
         raise ValueError(f"no {suffix} files in the class subfolders of {str(root)!r}.")
+    empty = sorted(set(classes) - set(labels))
+    if empty:
+        raise ValueError(f"class folder(s) {empty} under {str(root)!r} hold no {suffix} files.")
     y, class_names = codes(labels, classes)
     return _dataset(
         name=root.name, X=_text_frame(texts), y=y, class_names=class_names,
