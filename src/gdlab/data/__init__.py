@@ -44,6 +44,10 @@ class Dataset:
     ----------
     name : str
     X : ndarray or DataFrame of shape (n_samples, n_features)
+        Tabular sets: a DataFrame with real dtypes (``category``, ``bool``,
+        NaN for missing). Images: a float array, one flattened image a row,
+        ``metadata["image_shape"]`` to reshape. Text: a one-column DataFrame
+        ``text``. Sequences: stacked frames, ``metadata["lengths"]``.
     y : ndarray of shape (n_samples,)
         Integer class indices into ``class_names``.
     class_names : tuple of str
