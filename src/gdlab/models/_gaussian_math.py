@@ -472,3 +472,58 @@ def fit_gaussians(
             converged = True
             break
     return GaussianFit(means, covs, shrink, n_iter, converged, history)
+
+
+# -- several Gaussians at once (mixtures) ------------------------------------
+def one_blas_thread():
+    """Context manager: one BLAS thread, for loops over many tiny per-pattern matrices."""
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
+def stacked_pattern_moments(X_obs, means, covs, obs, miss, *, moments=True):
+    """Marginal log-density and conditional moments under K Gaussians, for one pattern.
+
+    All rows share one missing pattern; every Gaussian is handled in the same
+    batched calls (one stacked Cholesky of the K observed blocks), which is what
+    a mixture's E-step needs.
+
+    Parameters
+    ----------
+    X_obs : ndarray of shape (n_rows, n_obs)
+        The observed entries of the rows (columns ``obs``).
+    means : ndarray of shape (n_components, n_features)
+    covs : ndarray of shape (n_components, n_features, n_features)
+        Symmetric positive definite.
+    obs, miss : ndarray of int
+        Observed and missing column indices (a partition of the columns).
+    moments : bool, default=True
+        Whether to compute the conditional moments (False: log-densities only).
+
+    Returns
+    -------
+    log_dens : ndarray of shape (n_rows, n_components)
+        log N(x_o; mu_k,o, S_k,oo); 0 when nothing is observed.
+    cond_mean : ndarray of shape (n_components, n_rows, n_miss) or None
+        E[x_m | x_o, k] = mu_k,m + S_k,mo S_k,oo^{-1} (x_o - mu_k,o).
+    cond_cov : ndarray of shape (n_components, n_miss, n_miss) or None
+        Cov[x_m | x_o, k] = S_k,mm - S_k,mo S_k,oo^{-1} S_k,om (the same for every row).
+    """
+    n_rows, n_comp = X_obs.shape[0], means.shape[0]
+    if obs.size == 0:
+        log_dens = np.zeros((n_rows, n_comp))
+        if not moments:
+            return log_dens, None, None
+        cmean = np.broadcast_to(means[:, None, miss], (n_comp, n_rows, miss.size))
+        return log_dens, cmean, covs[:, miss[:, None], miss]
+    L = np.linalg.cholesky(covs[:, obs[:, None], obs])  # (K, o, o)
+    L_inv = np.linalg.inv(L)
+    z = (X_obs[None] - means[:, None, obs]) @ L_inv.transpose(0, 2, 1)  # (K, r, o)
+    half_logdet = np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)  # (K,)
+    log_dens = (-0.5 * np.einsum("kro,kro->rk", z, z) - half_logdet) - 0.5 * obs.size * _LOG_2PI
+    if not moments or miss.size == 0:
+        empty = np.zeros((n_comp, n_rows, 0)) if moments else None
+        return log_dens, empty, (np.zeros((n_comp, 0, 0)) if moments else None)
+    W = L_inv @ covs[:, obs[:, None], miss]  # (K, o, m) = L^{-1} S_om
+    cmean = means[:, None, miss] + z @ W  # (K, r, m)
+    ccov = covs[:, miss[:, None], miss] - W.transpose(0, 2, 1) @ W
+    return log_dens, cmean, (ccov + ccov.transpose(0, 2, 1)) / 2

@@ -1,0 +1,1087 @@
+"""Gaussian mixtures: a density with missing data at fit and predict, and its classifier.
+
+:class:`GaussianMixture` is a gdlab density (``score_samples`` is log p(x),
+``sample``, ``impute``) fitted by EM. NaN entries are missing values:
+
+- at fit, EM is exact for them (Ghahramani & Jordan 1994): per component k,
+  the responsibility of a row comes from the marginal density of its observed
+  block, and E[x_m | x_o, k] and Cov[x_m | x_o, k] enter component k's
+  expected sufficient statistics -- no row is dropped, nothing is imputed first;
+- at predict, the missing block is marginalized out.
+
+EM runs on expected sufficient statistics (counts, first and second moments
+per component), so ``partial_fit`` streams data through the same E-step.
+
+Why the complete-data EM is fast: the log-density of every component is one
+quadratic form in x, so with the quadratic features
+phi(x) = [x_i x_j (i <= j), x, 1] (66 numbers for d = 10) *all* K weighted
+log-densities of a block of rows are one GEMM, phi @ W (W holds each
+component's precision, precision @ mean and constant), and *all* K
+components' M-step statistics are one more GEMM, phi.T @ resp. No (n, K, d)
+temporary is ever formed; rows stream in chunks of a few thousand, so the
+working set stays in cache and peak memory does not grow with n. Data are
+shifted by their mean first, which keeps the moment form accurate.
+
+:class:`GMMClassifier` is ``ClassConditional(GaussianMixture(...))`` with a
+friendly constructor, and BIC selection of the number of components per class
+(:class:`GaussianMixtureBIC`).
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+from scipy.special import logsumexp
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from gdlab._validation import (
+    check_in,
+    check_n_samples,
+    check_random_state,
+    check_X,
+    check_X_y,
+)
+from gdlab.base import ClassConditional, DensityMixin
+from gdlab.models import _gaussian_math as gm
+from gdlab.models.gaussian import _check_em_params
+
+__all__ = ["GaussianMixture", "GaussianMixtureBIC", "GMMClassifier"]
+
+_INIT_PARAMS = ("k-means++", "random")
+_CHUNK = 1024  # rows per block of the complete-data E/M pass (fits in cache)
+_PATTERN_CHUNK = 2048  # rows per block within one missing pattern
+
+
+def _one_thread(func):
+    """Run ``func`` with one BLAS thread.
+
+    The complete-data GEMMs have an inner or outer dimension of only K or n_quad;
+    multi-threaded OpenBLAS was measured slower on them (about 2x on an idle 2-core
+    machine's share, 10x when other processes compete for the cores).
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with gm.one_blas_thread():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _check_int(value, name, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+# -- expected sufficient statistics ------------------------------------------------------------
+class _Stats(NamedTuple):
+    """Expected sufficient statistics of a set of rows, relative to a shift vector."""
+
+    log_likelihood: float  # sum_i log p(x_i,obs) under the parameters of the E-step
+    n_samples: int
+    resp: np.ndarray  # (K,) sum_i r_ik
+    first: np.ndarray  # (K, d) sum_i r_ik E[x_i - shift]
+    second: np.ndarray  # (K, d, d) sum_i r_ik E[(x_i - shift)(x_i - shift)^T]
+
+    def __add__(self, other):
+        return _Stats(*(a + b for a, b in zip(self, other, strict=True)))
+
+
+def _n_quad(d):
+    return d * (d + 1) // 2 + d + 1
+
+
+def _feature_blocks(X, shift, chunk=None):
+    """Yield (start, phi) over row blocks, phi of shape (n_quad, rows): one column per row.
+
+    phi = [x_i x_j (i <= j), x, 1] of x = row - shift. Rows are columns so that
+    every product is a contiguous (SIMD) vector operation; one buffer is reused for
+    every block, so it stays in cache.
+    """
+    n, d = X.shape
+    chunk = chunk or _CHUNK
+    P = d * (d + 1) // 2
+    buf = np.empty((_n_quad(d), min(chunk, n)))
+    buf[-1] = 1.0
+    for start in range(0, n, chunk):
+        phi = buf[:, : min(chunk, n - start)]
+        x = phi[P : P + d]
+        np.subtract(X[start : start + phi.shape[1]].T, shift[:, None], out=x)
+        off = 0
+        for i in range(d):
+            np.multiply(x[i : i + 1], x[i:], out=phi[off : off + d - i])
+            off += d - i
+        yield start, phi
+
+
+def _unpack(T, d, log_likelihood, n):
+    """Statistics from phi @ resp (shape (n_quad, K))."""
+    P = d * (d + 1) // 2
+    iu0, iu1 = np.triu_indices(d)
+    K = T.shape[1]
+    second = np.empty((K, d, d))
+    second[:, iu0, iu1] = T[:P].T
+    second[:, iu1, iu0] = T[:P].T
+    return _Stats(log_likelihood, n, T[-1].copy(), T[P : P + d].T.copy(), second)
+
+
+@_one_thread
+def _complete_stats(X, W, shift):
+    """E-step on rows without NaN: statistics and log-likelihood, in two GEMMs per block."""
+    d, K = X.shape[1], W.shape[1]
+    T = np.zeros((K, W.shape[0]))
+    lp_buf = np.empty((K, min(_CHUNK, X.shape[0])))
+    W_t = np.ascontiguousarray(W.T)
+    ll = 0.0
+    for _, phi in _feature_blocks(X, shift):
+        lp = np.matmul(W_t, phi, out=lp_buf[:, : phi.shape[1]])  # log w_k + log N_k(x), (K, c)
+        top = lp.max(axis=0)
+        lp -= top
+        np.exp(lp, out=lp)
+        norm = lp.sum(axis=0)
+        lp /= norm  # responsibilities
+        ll += float(np.log(norm).sum() + top.sum())
+        T += lp @ phi.T
+    return _unpack(T.T, d, ll, X.shape[0])
+
+
+@_one_thread
+def _stats_from_resp(X, resp, shift):
+    """Statistics of complete rows for given responsibilities (initialization)."""
+    d = X.shape[1]
+    T = np.zeros((_n_quad(d), resp.shape[1]))
+    for start, phi in _feature_blocks(X, shift):
+        T += phi @ resp[start : start + phi.shape[1]]
+    return _unpack(T, d, 0.0, X.shape[0])
+
+
+@_one_thread
+def _complete_log_prob(X, W, shift):
+    """(n, K) array of log w_k + log N_k(x) for rows without NaN."""
+    out = np.empty((X.shape[0], W.shape[1]))
+    for start, phi in _feature_blocks(X, shift):
+        out[start : start + phi.shape[1]] = phi.T @ W
+    return out
+
+
+def _pattern_blocks(patterns):
+    for obs, miss, rows in patterns:
+        for s in range(0, rows.size, _PATTERN_CHUNK):
+            yield obs, miss, rows[s : s + _PATTERN_CHUNK]
+
+
+def _missing_stats(X, patterns, params, shift):
+    """E-step on rows with NaN, one missing pattern (all components) at a time."""
+    weights, means, covs = params.weights, params.means, params.covariances
+    K, d = means.shape
+    resp_sum, first, second = np.zeros(K), np.zeros((K, d)), np.zeros((K, d, d))
+    ll, n = 0.0, 0
+    log_w = np.log(weights)
+    with gm.one_blas_thread():
+        for obs, miss, rows in _pattern_blocks(patterns):
+            X_obs = X[np.ix_(rows, obs)]
+            log_dens, cmean, ccov = gm.stacked_pattern_moments(X_obs, means, covs, obs, miss)
+            log_norm = logsumexp(log_dens + log_w, axis=1)
+            resp = np.exp(log_dens + log_w - log_norm[:, None]).T  # (K, r)
+            ll += float(log_norm.sum())
+            n += rows.size
+            X_hat = np.empty((K, rows.size, d))  # E[x - shift | x_obs, k]
+            X_hat[:, :, obs] = X_obs - shift[obs]
+            X_hat[:, :, miss] = cmean - shift[miss]
+            r_k = resp.sum(axis=1)
+            resp_sum += r_k
+            first += np.einsum("kr,krd->kd", resp, X_hat)
+            second += (X_hat * resp[:, :, None]).transpose(0, 2, 1) @ X_hat
+            if miss.size:
+                second[:, miss[:, None], miss] += r_k[:, None, None] * ccov
+    return _Stats(ll, n, resp_sum, first, second)
+
+
+# -- parameters --------------------------------------------------------------------------------
+class _Params(NamedTuple):
+    weights: np.ndarray  # (K,)
+    means: np.ndarray  # (K, d)
+    covariances: np.ndarray  # (K, d, d)
+    precisions_cholesky: np.ndarray  # (K, d, d) upper: precision = U @ U.T
+    half_logdet: np.ndarray  # (K,) log |precision|^(1/2)
+
+
+def _make_params(weights, means, covs, reg_covar=None):
+    """Factor the covariances; singular ones are a ValueError asking for reg_covar."""
+    try:
+        if not np.isfinite(covs).all():
+            raise np.linalg.LinAlgError
+        L = np.linalg.cholesky(covs)
+    except np.linalg.LinAlgError:
+        bad = [k for k, S in enumerate(covs) if not _is_pd(S)]
+        raise ValueError(
+            f"the covariance of mixture component(s) {bad} is singular or not finite"
+            + ("" if reg_covar is None else f" even after adding reg_covar={reg_covar}")
+            + " (collinear or constant features, or a component that collapsed onto a few "
+            "rows); increase reg_covar or standardize X."
+        ) from None
+    L_inv = np.linalg.inv(L)
+    half_logdet = -np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
+    return _Params(weights, means, covs, L_inv.transpose(0, 2, 1), half_logdet)
+
+
+def _is_pd(S):
+    try:
+        np.linalg.cholesky(S)
+        return bool(np.isfinite(S).all())
+    except np.linalg.LinAlgError:
+        return False
+
+
+def _quad_weights(params, shift):
+    """W (n_quad, K) with phi(x - shift) @ W = log w_k + log N(x; mu_k, S_k)."""
+    K, d = params.means.shape
+    U = params.precisions_cholesky
+    prec = U @ U.transpose(0, 2, 1)  # (K, d, d)
+    mu = params.means - shift
+    prec_mu = np.einsum("kij,kj->ki", prec, mu)
+    iu0, iu1 = np.triu_indices(d)
+    mult = np.where(iu0 == iu1, 1.0, 2.0)
+    W = np.empty((_n_quad(d), K))
+    P = iu0.size
+    W[:P] = (-0.5 * prec[:, iu0, iu1] * mult).T
+    W[P : P + d] = prec_mu.T
+    with np.errstate(divide="ignore"):
+        log_w = np.log(params.weights)
+    W[-1] = (
+        log_w + params.half_logdet - 0.5 * d * gm._LOG_2PI
+        - 0.5 * np.einsum("ki,ki->k", mu, prec_mu)
+    )
+    return W
+
+
+def _m_step(stats, covariance, reg_covar, shift):
+    """Constrained maximum-likelihood parameters from expected sufficient statistics."""
+    K, d = stats.first.shape
+    nk = stats.resp + 10 * np.finfo(np.float64).eps
+    weights = nk / nk.sum()
+    mu = stats.first / nk[:, None]
+    covs = stats.second / nk[:, None, None] - mu[:, :, None] * mu[:, None, :]
+    if covariance == "tied":
+        covs = np.broadcast_to((covs * nk[:, None, None]).sum(axis=0) / nk.sum(), (K, d, d))
+    elif covariance == "diag":
+        covs = np.diagonal(covs, axis1=1, axis2=2)[:, :, None] * np.eye(d)
+    elif covariance == "spherical":
+        var = np.trace(covs, axis1=1, axis2=2) / d
+        covs = var[:, None, None] * np.eye(d)
+    covs = (covs + covs.transpose(0, 2, 1)) / 2 + reg_covar * np.eye(d)
+    return _make_params(weights, mu + shift, covs, reg_covar)
+
+
+def _precisions_to_covariances(precisions, covariance, K, d):
+    """Full (K, d, d) covariances from scikit-learn's ``precisions_init`` layout."""
+    p = np.asarray(precisions, dtype=np.float64)
+    shapes = {"full": (K, d, d), "tied": (d, d), "diag": (K, d), "spherical": (K,)}
+    if p.shape != shapes[covariance]:
+        raise ValueError(
+            f"precisions_init for covariance={covariance!r} must have shape "
+            f"{shapes[covariance]}, got {p.shape}."
+        )
+    if covariance == "tied":
+        p = np.broadcast_to(p, (K, d, d))
+    elif covariance == "diag":
+        p = p[:, :, None] * np.eye(d)
+    elif covariance == "spherical":
+        p = p[:, None, None] * np.eye(d)
+    p = (p + p.transpose(0, 2, 1)) / 2
+    if not all(_is_pd(S) for S in p):
+        raise ValueError("precisions_init must be symmetric positive definite.")
+    return np.linalg.inv(p)
+
+
+# -- the density ----------------------------------------------------------------------------
+class _BaseGaussianMixture(DensityMixin, BaseEstimator):
+    """Hooks, predictions and sampling shared by the Gaussian-mixture densities."""
+
+    _gdlab_capabilities = frozenset({"density", "sample", "missing_features"})
+
+    # -- fitted parameters ---------------------------------------------------------------
+    def _params(self):
+        return _Params(
+            self.weights_, self.means_, self.covariances_,
+            self.precisions_cholesky_, self._half_logdet,
+        )
+
+    def _set_params(self, params):
+        self.weights_ = params.weights
+        self.means_ = params.means
+        self.covariances_ = params.covariances
+        self.precisions_cholesky_ = params.precisions_cholesky
+        self.precisions_ = params.precisions_cholesky @ params.precisions_cholesky.transpose(
+            0, 2, 1
+        )
+        self._half_logdet = params.half_logdet
+
+    # -- E-step over a data set -----------------------------------------------------------
+    def _summarize(self, X, params, shift, data=None):
+        """Expected sufficient statistics of X under ``params`` (one E-step)."""
+        complete, patterns = data if data is not None else _split_rows(X)
+        stats = _complete_stats(complete, _quad_weights(params, shift), shift)
+        if patterns:
+            stats = stats + _missing_stats(X, patterns, params, shift)
+        return stats
+
+    def _weighted_log_prob(self, X):
+        """(n, K) log w_k + log p(x_obs | k), missing entries marginalized."""
+        params = self._params()
+        shift = self.shift_
+        missing = np.isnan(X)
+        if not missing.any():
+            return _complete_log_prob(X, _quad_weights(params, shift), shift)
+        out = np.empty((X.shape[0], len(params.weights)))
+        full = ~missing.any(axis=1)
+        out[full] = _complete_log_prob(X[full], _quad_weights(params, shift), shift)
+        partial = np.flatnonzero(~full)
+        with np.errstate(divide="ignore"):
+            log_w = np.log(params.weights)
+        with gm.one_blas_thread():
+            for obs, miss, rows in _pattern_blocks(gm.missing_patterns(X[partial])):
+                log_dens = gm.stacked_pattern_moments(
+                    X[np.ix_(partial[rows], obs)], params.means, params.covariances,
+                    obs, miss, moments=False,
+                )[0]
+                out[partial[rows]] = log_dens + log_w
+        return out
+
+    # -- contract hooks -----------------------------------------------------------------
+    def _log_density(self, X):
+        return logsumexp(self._weighted_log_prob(X), axis=1)
+
+    def _responsibilities(self, X):
+        lp = self._weighted_log_prob(X)
+        return np.exp(lp - logsumexp(lp, axis=1, keepdims=True))
+
+    def _conditional_mean(self, X):
+        resp = self._responsibilities(X)
+        patterns = gm.missing_patterns(X)
+        out = np.zeros_like(X)
+        with gm.one_blas_thread():
+            for k, (m, S) in enumerate(zip(self.means_, self.covariances_, strict=True)):
+                out += resp[:, k : k + 1] * gm.conditional_mean(X, m, S, patterns=patterns)
+        return out
+
+    def _draw_components(self, X, rng):
+        """One component per row, drawn from its responsibilities given x_obs."""
+        resp = self._responsibilities(X)
+        cumulative = resp.cumsum(axis=1)
+        u = rng.random_sample(X.shape[0])[:, None] * cumulative[:, -1:]
+        return np.minimum((cumulative <= u).sum(axis=1), resp.shape[1] - 1)
+
+    def _draw_given(self, X, comp, rng):
+        out = X.copy()
+        for k in np.unique(comp):
+            rows = comp == k
+            out[rows] = gm.conditional_draw(X[rows], self.means_[k], self.covariances_[k], rng)
+        return out
+
+    def _draw(self, X, rng):
+        return self._draw_given(X, self._draw_components(X, rng), rng)
+
+    # -- public API ---------------------------------------------------------------------
+    def predict_proba(self, X):
+        """Responsibilities p(component k | x_obs), missing entries marginalized.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components)
+            Each row sums to one; a row with every entry missing gets ``weights_``.
+        """
+        check_is_fitted(self)
+        return self._responsibilities(self._validate_X_predict(X))
+
+    def predict(self, X):
+        """Most probable component of each row (NaN entries marginalized).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), int
+        """
+        return np.argmax(self.predict_proba(X), axis=1)
+
+    def fit_predict(self, X, y=None):
+        """Fit, then return the most probable component of each training row."""
+        return self.fit(X).predict(X)
+
+    def sample(self, n_samples=1, random_state=None, component=None):
+        """Draw rows from the mixture, or from one component.
+
+        Unlike scikit-learn's ``GaussianMixture.sample`` this returns only X
+        (as every gdlab density does); :meth:`sample_components` also returns
+        the component of each row.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None
+            Seed for this call (repeated calls give new draws).
+        component : int, optional
+            Draw every row from this component.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        return self.sample_components(n_samples, random_state, component=component)[0]
+
+    def sample_components(self, n_samples=1, random_state=None, component=None):
+        """Draw rows and return the component each was drawn from.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None
+        component : int, optional
+            Draw every row from this component.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        component : ndarray of shape (n_samples,), int
+        """
+        check_is_fitted(self)
+        n = check_n_samples(n_samples)
+        rng = check_random_state(random_state)
+        K = len(self.weights_)
+        if component is None:
+            comp = rng.choice(K, size=n, p=self.weights_ / self.weights_.sum())
+        else:
+            if (
+                isinstance(component, bool)
+                or not isinstance(component, numbers.Integral)
+                or not 0 <= component < K
+            ):
+                raise ValueError(
+                    f"component must be an int in [0, {K}), got {component!r}."
+                )
+            comp = np.full(n, int(component))
+        empty = np.full((n, self.n_features_in_), np.nan)
+        return self._draw_given(empty, comp, rng), comp
+
+    def _n_parameters(self):
+        K, d = self.means_.shape
+        cov = {
+            "full": K * d * (d + 1) / 2,
+            "tied": d * (d + 1) / 2,
+            "diag": K * d,
+            "spherical": K,
+        }[self.covariance]
+        return int(cov + K * d + K - 1)
+
+    def bic(self, X):
+        """Bayesian information criterion, -2 log L + n_parameters log n (lower is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN entries are marginalized out of the likelihood.
+
+        Returns
+        -------
+        float
+        """
+        ll = self.score_samples(X)
+        return float(-2 * ll.sum() + self._n_parameters() * np.log(ll.shape[0]))
+
+    def aic(self, X):
+        """Akaike information criterion, -2 log L + 2 n_parameters (lower is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        float
+        """
+        ll = self.score_samples(X)
+        return float(-2 * ll.sum() + 2 * self._n_parameters())
+
+
+def _split_rows(X):
+    """Complete rows (a copy, for the fast path) and the patterns of the other rows."""
+    missing = np.isnan(X)
+    if not missing.any():
+        return X, []
+    full = ~missing.any(axis=1)
+    partial = np.flatnonzero(~full)
+    patterns = [
+        gm.Pattern(obs, miss, partial[rows])
+        for obs, miss, rows in gm.missing_patterns(X[partial])
+    ]
+    return X[full], patterns
+
+
+class GaussianMixture(_BaseGaussianMixture):
+    """Gaussian mixture density fitted by EM, exact for missing (NaN) entries.
+
+    p(x) = sum_k w_k N(x; mu_k, S_k). NaN entries are missing values: EM
+    accounts for them exactly at fit (no dropped rows, no imputation), and
+    ``score_samples``, ``predict_proba`` and ``impute`` marginalize them.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+    covariance : {"full", "tied", "diag", "spherical"}, default="full"
+        "full": one covariance per component; "tied": one shared covariance;
+        "diag": one diagonal covariance per component; "spherical": one variance
+        per component.
+    tol : float, default=1e-3
+        EM stops when the mean per-row log-likelihood changes by less than
+        ``tol`` (0: run exactly ``max_iter`` iterations).
+    reg_covar : float, default=1e-6
+        Non-negative value added to the diagonal of every covariance.
+    max_iter : int, default=100
+        EM iterations per initialization.
+    n_init : int, default=1
+        Initializations; the one with the best final lower bound is kept.
+    init_params : {"k-means++", "random"}, default="k-means++"
+        "k-means++": seeds by :func:`sklearn.cluster.kmeans_plusplus`, every row
+        assigned to its nearest seed, and the parameters estimated from that hard
+        partition (one Lloyd step). "random": random responsibilities. Rows with
+        NaN are mean-imputed for the initialization only.
+    weights_init : array-like of shape (n_components,), optional
+    means_init : array-like of shape (n_components, n_features), optional
+    precisions_init : array-like, optional
+        Initial precision matrices in scikit-learn's layout: (n_components, d, d)
+        for "full", (d, d) for "tied", (n_components, d) for "diag",
+        (n_components,) for "spherical". When all three initial values are given
+        no data-driven initialization runs.
+    random_state : int, RandomState instance or None, default=None
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+    means_ : ndarray of shape (n_components, n_features)
+    covariances_ : ndarray of shape (n_components, n_features, n_features)
+        Always full matrices, whatever ``covariance`` is (the tied matrix
+        repeated; zeros off the diagonal for "diag"/"spherical").
+    precisions_ : ndarray of shape (n_components, n_features, n_features)
+    precisions_cholesky_ : ndarray of shape (n_components, n_features, n_features)
+        Upper-triangular U_k with precision_k = U_k U_k^T (always full, unlike
+        scikit-learn's per-type layout).
+    converged_ : bool
+    n_iter_ : int
+        EM iterations of the kept initialization.
+    lower_bound_ : float
+        Mean per-row observed-data log-likelihood at the last E-step (of the
+        parameters before the last M-step, as in scikit-learn).
+    log_likelihood_history_ : list of float
+        The EM monitor: entry t is the mean per-row observed-data log-likelihood
+        of the parameters after t M-steps (entry 0: the initialization); it never
+        decreases (up to ``reg_covar``).
+    shift_ : ndarray of shape (n_features,)
+        Column means of the (first) training data; statistics are kept relative
+        to it for accuracy.
+    n_samples_seen_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when X had string column names.
+
+    Notes
+    -----
+    EM with missing data (Ghahramani & Jordan 1994): for each row and component
+    the E-step computes the marginal log-density of the observed block (giving
+    the responsibilities r_ik), x_hat = E[x | x_o, k] and C = Cov[x_m | x_o, k];
+    the M-step uses sum_i r_ik x_hat and sum_i r_ik (x_hat x_hat^T + C). Rows
+    sharing a missing pattern share one factorisation per component.
+    Rows with every entry missing, and ``n_components`` greater than the number
+    of rows, are errors at fit.
+
+    ``partial_fit`` is stepwise (online) EM with step size n_batch / n_seen
+    (Cappé & Moulines 2009; Neal & Hinton 1998): each call runs one E-step on
+    the batch under the current parameters, adds its expected sufficient
+    statistics to running totals and runs one M-step on the totals. The first
+    call initializes from its batch (which needs at least ``n_components``
+    rows); after ``fit``, the totals are those of the last E-step over the
+    training data. Several passes over the stream approach the batch fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.mixture import GaussianMixture
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.normal(-3, 1, (200, 2)), rng.normal(3, 1, (200, 2))])
+    >>> X[::4, 1] = np.nan                  # a quarter of the second column missing
+    >>> gmm = GaussianMixture(2, random_state=0).fit(X)
+    >>> np.sort(gmm.means_[:, 0]).round(0).tolist()
+    [-3.0, 3.0]
+    >>> gmm.predict_proba([[3.0, np.nan]]).round(3).max()
+    np.float64(1.0)
+    >>> gmm.sample(5, random_state=0, component=1).shape
+    (5, 2)
+    """
+
+    _gdlab_capabilities = frozenset({"density", "sample", "missing_features", "partial_fit"})
+
+    def __init__(
+        self,
+        n_components=1,
+        *,
+        covariance="full",
+        tol=1e-3,
+        reg_covar=1e-6,
+        max_iter=100,
+        n_init=1,
+        init_params="k-means++",
+        weights_init=None,
+        means_init=None,
+        precisions_init=None,
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.covariance = covariance
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+
+    # -- checks ---------------------------------------------------------------------------
+    def _check_params(self):
+        K = _check_int(self.n_components, "n_components")
+        check_in(self.covariance, "covariance", set(gm.COVARIANCE_TYPES))
+        check_in(self.init_params, "init_params", set(_INIT_PARAMS))
+        _check_int(self.n_init, "n_init")
+        return K, *_check_em_params(self.reg_covar, self.max_iter, self.tol)
+
+    def _check_data(self, X, K):
+        n, d = X.shape
+        if K > n:
+            raise ValueError(
+                f"Expected n_samples >= n_components but got n_components = {K}, "
+                f"n_samples = {n}."
+            )
+        empty = np.isnan(X).all(axis=1)
+        if empty.any():
+            raise ValueError(
+                f"X has {int(empty.sum())} row(s) with every entry missing (NaN), e.g. row "
+                f"{int(np.flatnonzero(empty)[0])}; they carry no information, drop them "
+                "before fitting."
+            )
+        unseen = np.isnan(X).all(axis=0)
+        if unseen.any():
+            raise ValueError(
+                f"X has no observed (non-NaN) value in column(s) "
+                f"{np.flatnonzero(unseen).tolist()}; its mean cannot be estimated."
+            )
+
+    def _user_init(self, K, d):
+        out = {}
+        if self.weights_init is not None:
+            w = np.asarray(self.weights_init, dtype=np.float64)
+            if w.shape != (K,) or (w < 0).any() or not np.isclose(w.sum(), 1.0):
+                raise ValueError(
+                    f"weights_init must have shape ({K},), be non-negative and sum to 1, "
+                    f"got {w.tolist()}."
+                )
+            out["weights"] = w / w.sum()
+        if self.means_init is not None:
+            m = np.asarray(self.means_init, dtype=np.float64)
+            if m.shape != (K, d):
+                raise ValueError(f"means_init must have shape ({K}, {d}), got {m.shape}.")
+            out["means"] = m
+        if self.precisions_init is not None:
+            out["covariances"] = _precisions_to_covariances(
+                self.precisions_init, self.covariance, K, d
+            )
+        return out
+
+    # -- initialization -------------------------------------------------------------------
+    def _initialize(self, X, K, reg_covar, shift, rng, user):
+        n, d = X.shape
+        if len(user) < 3:
+            X_filled = X
+            if np.isnan(X).any():
+                X_filled = np.where(np.isnan(X), np.nanmean(X, axis=0), X)
+            if self.init_params == "random":
+                resp = rng.uniform(size=(n, K))
+                resp /= resp.sum(axis=1, keepdims=True)
+            else:
+                from sklearn.cluster import kmeans_plusplus
+
+                centers, _ = kmeans_plusplus(X_filled, K, random_state=rng)
+                sq = (
+                    (X_filled**2).sum(axis=1)[:, None]
+                    - 2 * X_filled @ centers.T
+                    + (centers**2).sum(axis=1)
+                )
+                resp = np.zeros((n, K))
+                resp[np.arange(n), sq.argmin(axis=1)] = 1.0
+            params = _m_step(
+                _stats_from_resp(X_filled, resp, shift), self.covariance, reg_covar, shift
+            )
+            weights, means, covs = params.weights, params.means, params.covariances
+        else:
+            weights = means = covs = None
+        weights = user.get("weights", weights)
+        means = user.get("means", means)
+        covs = user.get("covariances", covs)
+        return _make_params(weights, means, covs)
+
+    # -- EM -------------------------------------------------------------------------------
+    def _em(self, X, data, params, shift, max_iter, tol, reg_covar):
+        n = X.shape[0]
+        history = []
+        converged = False
+        stats = None
+        for _ in range(max_iter):
+            stats = self._summarize(X, params, shift, data)
+            history.append(stats.log_likelihood / n)
+            params = _m_step(stats, self.covariance, reg_covar, shift)
+            if len(history) > 1 and abs(history[-1] - history[-2]) < tol:
+                converged = True
+                break
+        return params, history, converged, stats
+
+    def fit(self, X, y=None):
+        """Estimate the mixture by EM (exact for NaN entries).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN marks a missing entry; rows with every entry missing are an error.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        K, reg_covar, max_iter, tol = self._check_params()
+        X = check_X(self, X, reset=True, allow_nan=True)
+        self._check_data(X, K)
+        user = self._user_init(K, X.shape[1])
+        rng = check_random_state(self.random_state)
+        shift = np.nanmean(X, axis=0)
+        data = _split_rows(X)
+        best = None
+        for _ in range(self.n_init):
+            init = self._initialize(X, K, reg_covar, shift, rng, user)
+            params, history, converged, stats = self._em(
+                X, data, init, shift, max_iter, tol, reg_covar
+            )
+            if best is None or history[-1] > best[1][-1]:
+                best = (params, history, converged, stats)
+        params, history, converged, stats = best
+        self.shift_ = shift
+        self._set_params(params)
+        self.converged_ = converged
+        self.n_iter_ = len(history)
+        self.lower_bound_ = history[-1]
+        # entry t: parameters after t M-steps (entry 0 = initialization)
+        self.log_likelihood_history_ = history
+        self.n_samples_seen_ = X.shape[0]
+        self._stats = stats
+        if not converged:
+            warnings.warn(
+                f"GaussianMixture: EM did not converge in {max_iter} iterations "
+                f"(tol={self.tol}); increase max_iter or tol.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def partial_fit(self, X, y=None):
+        """One stepwise-EM update with a batch (see Notes); data can stream.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN marks a missing entry.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        K, reg_covar, _, _ = self._check_params()
+        first = not hasattr(self, "_stats")
+        X = check_X(self, X, reset=first, allow_nan=True)
+        self._check_data(X, K if first else 1)
+        if first:
+            self.shift_ = np.nanmean(X, axis=0)
+            rng = check_random_state(self.random_state)
+            user = self._user_init(K, X.shape[1])
+            params = self._initialize(X, K, reg_covar, self.shift_, rng, user)
+            self.n_iter_ = 0
+            self.n_samples_seen_ = 0
+            self.log_likelihood_history_ = []
+        else:
+            params = self._params()
+        batch = self._summarize(X, params, self.shift_)
+        total = batch if first else self._stats + batch
+        self._set_params(_m_step(total, self.covariance, reg_covar, self.shift_))
+        self._stats = total
+        self.n_samples_seen_ += X.shape[0]
+        self.n_iter_ += 1
+        mean_ll = batch.log_likelihood / X.shape[0]
+        self.log_likelihood_history_ = [*self.log_likelihood_history_, mean_ll]
+        self.lower_bound_ = self.log_likelihood_history_[-1]
+        self.converged_ = False
+        return self
+
+
+class GaussianMixtureBIC(_BaseGaussianMixture):
+    """Gaussian mixture whose number of components is chosen by BIC.
+
+    Fits :class:`GaussianMixture` with 1, 2, ..., ``max_components`` components
+    (at most the number of rows) and keeps the one with the lowest BIC.
+
+    Parameters
+    ----------
+    max_components : int, default=5
+    covariance, tol, reg_covar, max_iter, n_init, init_params, random_state
+        As in :class:`GaussianMixture`.
+
+    Attributes
+    ----------
+    n_components_ : int
+        The chosen number of components.
+    bic_ : ndarray of shape (n_candidates,)
+        BIC of each candidate, for 1, 2, ... components.
+    weights_, means_, covariances_, precisions_, precisions_cholesky_, converged_, \
+n_iter_, lower_bound_, log_likelihood_history_, shift_, n_features_in_
+        Those of the chosen mixture.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.mixture import GaussianMixtureBIC
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.normal(-4, 1, (150, 2)), rng.normal(4, 1, (150, 2))])
+    >>> GaussianMixtureBIC(max_components=4, random_state=0).fit(X).n_components_
+    2
+    """
+
+    def __init__(
+        self,
+        max_components=5,
+        *,
+        covariance="full",
+        tol=1e-3,
+        reg_covar=1e-6,
+        max_iter=100,
+        n_init=1,
+        init_params="k-means++",
+        random_state=None,
+    ):
+        self.max_components = max_components
+        self.covariance = covariance
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        """Fit mixtures of 1..max_components components and keep the lowest BIC.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        top = _check_int(self.max_components, "max_components")
+        X = check_X(self, X, reset=True, allow_nan=True)
+        rng = check_random_state(self.random_state)
+        seed = rng.randint(np.iinfo(np.int32).max)
+        best, bics = None, []
+        for k in range(1, min(top, X.shape[0]) + 1):
+            gmm = GaussianMixture(
+                k, covariance=self.covariance, tol=self.tol, reg_covar=self.reg_covar,
+                max_iter=self.max_iter, n_init=self.n_init, init_params=self.init_params,
+                random_state=seed,
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                gmm.fit(X)
+            bics.append(gmm.bic(X))
+            if best is None or bics[-1] < bics[best[0] - 1]:
+                best = (k, gmm)
+        k, gmm = best
+        for name in (
+            "shift_", "converged_", "n_iter_", "lower_bound_", "log_likelihood_history_",
+            "n_samples_seen_",
+        ):
+            setattr(self, name, getattr(gmm, name))
+        self._set_params(gmm._params())
+        self.n_components_ = k
+        self.bic_ = np.array(bics)
+        return self
+
+
+class GMMClassifier(ClassConditional):
+    """Gaussian-mixture classifier: ``ClassConditional(GaussianMixture(...))``.
+
+    One Gaussian mixture per class and a class prior; Bayes' rule classifies.
+    NaN entries are missing at fit (exact EM per class) and at predict
+    (marginalized).
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        Components per class (``select="fixed"``).
+    covariance : {"full", "tied", "diag", "spherical"}, default="full"
+        Covariance form inside each class's mixture ("tied": shared within a class).
+    select : {"fixed", "bic"}, default="fixed"
+        "bic": choose each class's number of components in 1..``max_components``
+        by BIC (:class:`GaussianMixtureBIC`); the choices are in ``n_components_``.
+    max_components : int, default=5
+        Largest number of components tried with ``select="bic"``.
+    priors : array-like of shape (n_classes,), optional
+        Class priors in the order of the sorted labels; None: class frequencies.
+    reg_covar, tol, max_iter, n_init, random_state
+        As in :class:`GaussianMixture`.
+
+    Attributes
+    ----------
+    classes_, class_prior_, class_count_, densities_, n_features_in_
+        As in :class:`gdlab.base.ClassConditional`.
+    n_components_ : ndarray of shape (n_classes,)
+        Components of each class's mixture.
+    n_iter_ : ndarray of shape (n_classes,)
+        EM iterations (``partial_fit`` calls) of each class's mixture.
+
+    Notes
+    -----
+    With ``select="fixed"``, a class with fewer training rows than
+    ``n_components`` is a ``ValueError``. ``partial_fit`` exists only with
+    ``select="fixed"`` (BIC selection needs all the data).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.mixture import GMMClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.normal(-3, 1, (100, 2)), rng.normal(3, 1, (100, 2))])
+    >>> y = np.repeat([0, 1], 100)
+    >>> clf = GMMClassifier(n_components=2, random_state=0).fit(X, y)
+    >>> clf.predict([[-3.0, np.nan], [3.0, 3.0]]).tolist()
+    [0, 1]
+    """
+
+    def __init__(
+        self,
+        n_components=1,
+        *,
+        covariance="full",
+        select="fixed",
+        max_components=5,
+        priors=None,
+        reg_covar=1e-6,
+        tol=1e-3,
+        max_iter=100,
+        n_init=1,
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.covariance = covariance
+        self.select = select
+        self.max_components = max_components
+        self.priors = priors
+        self.reg_covar = reg_covar
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.random_state = random_state
+
+    @property
+    def density(self):
+        """The per-class density this classifier clones (built from its parameters)."""
+        common = dict(
+            covariance=self.covariance, reg_covar=self.reg_covar, tol=self.tol,
+            max_iter=self.max_iter, n_init=self.n_init, random_state=self.random_state,
+        )
+        if self.select == "bic":
+            return GaussianMixtureBIC(self.max_components, **common)
+        return GaussianMixture(self.n_components, **common)
+
+    def fit(self, X, y):
+        """Fit one Gaussian mixture per class and the class prior.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN marks a missing entry.
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
+        check_in(self.select, "select", {"fixed", "bic"})
+        self._check_class_sizes(X, y)
+        super().fit(X, y)
+        self._set_n_components()
+        return self
+
+    def _check_class_sizes(self, X, y):
+        if self.select != "fixed":
+            return
+        K = _check_int(self.n_components, "n_components")
+        _, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
+        counts = np.bincount(y_idx, minlength=len(classes))
+        small = [(c, int(n)) for c, n in zip(classes.tolist(), counts, strict=True) if n < K]
+        if small:
+            listed = ", ".join(f"class {c!r} has {n}" for c, n in small)
+            raise ValueError(
+                f"each class needs at least n_components={K} training rows for its "
+                f"mixture, but {listed}; lower n_components or use select='bic'."
+            )
+
+    def _set_n_components(self):
+        self.n_components_ = np.array([len(d.weights_) for d in self.densities_])
+        self.n_iter_ = np.array([d.n_iter_ for d in self.densities_])
+
+    @available_if(lambda self: self.select == "fixed")
+    def partial_fit(self, X, y, classes=None):
+        """Update each class's mixture with a batch (stepwise EM; ``select="fixed"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), optional
+            All labels; required on the first call.
+
+        Returns
+        -------
+        self
+        """
+        super().partial_fit(X, y, classes=classes)
+        self.n_components_ = np.array(
+            [len(getattr(d, "weights_", ())) for d in self.densities_]
+        )
+        self.n_iter_ = np.array([getattr(d, "n_iter_", 0) for d in self.densities_])
+        return self
