@@ -89,11 +89,11 @@ def register(
 
     Examples
     --------
+    >>> import functools
     >>> import numpy as np
     >>> from gdlab.data import Dataset, register, load
-    >>> def tiny():
-    ...     return Dataset(name="tiny", X=np.eye(2), y=np.array([0, 1]), class_names=("a", "b"),
-    ...                    description="two points", source="made up")
+    >>> tiny = functools.partial(Dataset, name="tiny-example", X=np.eye(2), y=np.array([0, 1]),
+    ...                          class_names=("a", "b"), description="two points", source="made up")
     >>> register("tiny-example", tiny, modality="tabular", description="two points",
     ...          source="made up", replace=True)
     >>> load("tiny-example").X.shape
