@@ -76,9 +76,9 @@ def _fake_fortunes(root):
 
 def test_missing_debian_files_name_the_packages(tmp_path):
     root = _fake_fortunes(tmp_path / "fortunes")
-    with pytest.raises(DatasetUnavailable, match=r"fortunes-es, fortunes-it, fortunes-br") as err:
+    with pytest.raises(DatasetUnavailable, match=r"fortunes-it, fortunes-es, fortunes-br") as err:
         fortunes_lang(root=root)
-    assert "apt-get install -y fortunes-es fortunes-it fortunes-br" in str(err.value)
+    assert "apt-get install -y fortunes-it fortunes-es fortunes-br" in str(err.value)
     assert isinstance(err.value, ValueError)
     empty = tmp_path / "nothing"
     with pytest.raises(DatasetUnavailable, match=r"apt-get install -y fortunes\b"):
@@ -158,3 +158,16 @@ def test_to_char_sequences_of_a_text_set(tmp_path):
     assert seq.X.ravel().tolist() == [0, 1, 2, 1, 0]
     with pytest.raises(ValueError, match="expected a text dataset"):
         to_char_sequences(load("iris"))
+
+
+def test_without_debian_files_available_shows_na_and_load_names_packages(monkeypatch, tmp_path):
+    from gdlab.data import available, registry, text
+
+    monkeypatch.setattr(text, "FORTUNES_DIR", tmp_path)
+    for name in ("fortunes-lang", "fortunes-topic"):
+        monkeypatch.delitem(registry._SIZES, name, raising=False)
+    rows = available().set_index("name")
+    assert rows.loc[["fortunes-lang", "fortunes-topic"], "n_samples"].isna().all()
+    assert rows.loc["fortunes-lang", "modality"] == "text"
+    with pytest.raises(ValueError, match=r"apt-get install -y fortunes fortunes-de fortunes-it"):
+        load("fortunes-lang")

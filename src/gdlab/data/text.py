@@ -137,7 +137,8 @@ def _missing_packages(root: Path, languages: Sequence[str]) -> list[str]:
         )
         if not present:
             missing.append(package)
-    return missing
+    order = ["fortunes", "fortunes-de", "fortunes-it", "fortunes-es", "fortunes-br"]
+    return sorted(missing, key=order.index)
 
 
 def _require(root: Path, languages: Sequence[str], name: str) -> None:
