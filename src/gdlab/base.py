@@ -174,6 +174,24 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         return frozenset(self._gdlab_capabilities) | {"classify"}
 
     # -- Bayes' rule -------------------------------------------------------
+    def _supported_log_joint(self, log_joint: np.ndarray, *, imputing: bool = False):
+        """Check that every row has a posterior: p(x, y=k) > 0 for some class.
+
+        A row of zero density under every class (outside the support of a
+        finite-support density) has no posterior; it raises rather than
+        returning NaN. Models with a documented fallback for classification
+        override this; ``imputing=True`` (from ``impute``) must still raise,
+        since such a row has no conditional distribution for its missing entries.
+        """
+        bad = ~np.isfinite(log_joint.max(axis=1))
+        if bad.any():
+            raise ValueError(
+                f"rows {np.flatnonzero(bad)[:10].tolist()} of X have zero probability under "
+                f"every class of {type(self).__name__}, so p(y | x) is undefined for them "
+                "(outside the support of the class densities)."
+            )
+        return log_joint
+
     def log_joint(self, X) -> np.ndarray:
         """Log joint probability log p(x, y=k) of each row and class.
 
@@ -202,7 +220,7 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        lj = self.log_joint(X)
+        lj = self._supported_log_joint(self.log_joint(X))
         return lj - logsumexp(lj, axis=1, keepdims=True)
 
     def predict_proba(self, X) -> np.ndarray:
@@ -229,7 +247,7 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         -------
         ndarray of shape (n_samples,)
         """
-        log_joint = self.log_joint(X)  # checks fitted state before classes_ is read
+        log_joint = self._supported_log_joint(self.log_joint(X))  # checks fitted state first
         return self.classes_[np.argmax(log_joint, axis=1)]
 
     def score_samples(self, X) -> np.ndarray:
@@ -338,7 +356,7 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         missing = np.isnan(Xv)
         if not missing.any():
             return _as_output(self, Xv.copy(), X)
-        log_joint = self._log_joint(Xv)
+        log_joint = self._supported_log_joint(self._log_joint(Xv), imputing=True)
         posterior = np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
         if method == "mean":
             filled = self._impute_mean(Xv, posterior)

@@ -676,13 +676,16 @@ default="gaussian"
             random_state=self.random_state,
         )
 
-    def _check_supported(self, log_joint, *, fallback=True):
+    def _supported_log_joint(self, log_joint, *, imputing=False):
+        """Rows of zero density under every class: the prior (``outside_support="prior"``)
+        or a ``ValueError`` (``"raise"``, and always when imputing), never NaN."""
         bad = ~np.isfinite(log_joint.max(axis=1))
-        if bad.any() and fallback and self.outside_support == "prior":
+        if bad.any() and self.outside_support == "prior" and not imputing:
             log_joint = log_joint.copy()
             with np.errstate(divide="ignore"):
                 log_joint[bad] = np.log(self.class_prior_)
-        elif bad.any():
+            return log_joint
+        if bad.any():
             raise ValueError(
                 f"rows {np.flatnonzero(bad)[:10].tolist()} of X have zero density under every "
                 f"class (outside the support of the {self.kernel} kernel around every training "
@@ -691,41 +694,7 @@ default="gaussian"
             )
         return log_joint
 
-    def predict_log_proba(self, X) -> np.ndarray:
-        """Log posterior log p(y=k | x) by Bayes' rule (``ValueError`` where p(x) = 0).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        lj = self._check_supported(self.log_joint(X))
-        m = lj.max(axis=1, keepdims=True)
-        return lj - (m + np.log(np.exp(lj - m).sum(axis=1, keepdims=True)))
-
-    def predict(self, X) -> np.ndarray:
-        """Most probable class under the posterior (``ValueError`` where p(x) = 0).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        log_joint = self._check_supported(self.log_joint(X))  # checks fitted before classes_
-        return self.classes_[np.argmax(log_joint, axis=1)]
-
     def _conditional_mean(self, X):
         # a class of zero density at x_obs has posterior 0: any finite mean will do
         means = np.stack([d._conditional_mean_or_nan(X) for d in self._fitted_densities()], axis=1)
         return np.nan_to_num(means, nan=0.0)
-
-    def _impute_mean(self, X, posterior):
-        if np.isnan(posterior).any():
-            self._check_supported(self._log_joint(X), fallback=False)
-        return super()._impute_mean(X, posterior)
