@@ -209,3 +209,14 @@ def test_one_class_and_unfitted_errors(two_blobs):
     clf = clone(ClassConditional(Normal1D())).fit(X, y)
     with pytest.raises(ValueError, match="3 features"):
         clf.predict(np.zeros((2, 3)))
+
+
+def test_zero_probability_under_every_class_raises_instead_of_nan(two_blobs):
+    X, y = two_blobs
+    clf = ClassConditional(KernelDensity(kernel="tophat", bandwidth=0.5)).fit(X, y)
+    far = np.array([[40.0, 40.0], [-2.0, -2.0]])
+    assert np.isneginf(clf.score_samples(far)[0])  # log p(x) = -inf is an honest answer
+    for method in (clf.predict, clf.predict_proba, clf.predict_log_proba):
+        with pytest.raises(ValueError, match=r"rows \[0\] of X have zero probability"):
+            method(far)
+    np.testing.assert_allclose(clf.predict_proba(far[1:]).sum(), 1.0)
