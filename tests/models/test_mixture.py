@@ -1,0 +1,321 @@
+"""Gaussian mixtures: EM with missing data, marginalization, sampling, partial_fit, classifier."""
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.special import logsumexp
+from scipy.stats import multivariate_normal
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture as SkGaussianMixture
+
+from gdlab.base import ClassConditional, capabilities
+from gdlab.models.gaussian import GaussianDensity
+from gdlab.models.mixture import GaussianMixture, GaussianMixtureBIC, GMMClassifier
+
+COVARIANCES = ("full", "tied", "diag", "spherical")
+
+# a known 3-component mixture in 3-D
+TRUE_W = np.array([0.5, 0.3, 0.2])
+TRUE_MU = np.array([[0.0, 0.0, 0.0], [5.0, 5.0, 0.0], [0.0, 6.0, 5.0]])
+TRUE_COV = np.array(
+    [
+        [[1.0, 0.6, 0.2], [0.6, 1.5, 0.3], [0.2, 0.3, 0.8]],
+        [[0.8, -0.3, 0.0], [-0.3, 1.0, 0.4], [0.0, 0.4, 1.2]],
+        [[1.2, 0.0, 0.5], [0.0, 0.7, 0.0], [0.5, 0.0, 1.0]],
+    ]
+)
+
+
+def draw_mixture(n, seed):
+    rng = np.random.RandomState(seed)
+    z = rng.choice(3, size=n, p=TRUE_W)
+    L = np.linalg.cholesky(TRUE_COV)
+    X = TRUE_MU[z] + np.einsum("nij,nj->ni", L[z], rng.standard_normal((n, 3)))
+    return X, z
+
+
+def mcar(X, rate, seed):
+    rng = np.random.RandomState(seed)
+    Xm = X.copy()
+    Xm[rng.uniform(size=X.shape) < rate] = np.nan
+    empty = np.isnan(Xm).all(axis=1)
+    Xm[empty, 0] = X[empty, 0]  # keep one entry of each row observed
+    return Xm
+
+
+def match(means):
+    """Permutation of fitted components that best matches TRUE_MU."""
+    return min(
+        itertools.permutations(range(3)),
+        key=lambda p: np.abs(means[list(p)] - TRUE_MU).sum(),
+    )
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, z = draw_mixture(3000, 0)
+    return X, z, mcar(X, 0.3, 1)
+
+
+def test_capabilities():
+    assert capabilities(GaussianMixture()) == {
+        "density", "sample", "missing_features", "partial_fit"
+    }
+    assert "partial_fit" in capabilities(GMMClassifier())
+    assert "partial_fit" not in capabilities(GMMClassifier(select="bic"))
+    assert not hasattr(GMMClassifier(select="bic"), "partial_fit")
+
+
+# -- EM ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("covariance", COVARIANCES)
+@pytest.mark.parametrize("missing", [False, True])
+def test_em_log_likelihood_never_decreases(data, covariance, missing):
+    X, _, Xm = data
+    Z = (Xm if missing else X)[:800]
+    gmm = GaussianMixture(
+        3, covariance=covariance, tol=0, max_iter=30, reg_covar=0.0, random_state=0,
+        init_params="random", means_init=[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gmm.fit(Z)
+    history = np.array(gmm.log_likelihood_history_)
+    assert len(history) == gmm.n_iter_ == 30
+    assert np.all(np.diff(history) >= -1e-9), np.diff(history).min()
+    assert history[-1] > history[0] + 0.01  # it did move
+    # the last entry is the log-likelihood of the parameters before the last M-step
+    assert gmm.score(Z) >= history[-1] - 1e-9
+
+
+def test_nan_em_recovers_the_mixture_and_beats_mean_imputation(data):
+    X, _, Xm = data
+    assert 0.25 < np.isnan(Xm).mean() < 0.35
+    gmm = GaussianMixture(3, n_init=3, tol=1e-6, max_iter=500, random_state=0).fit(Xm)
+    p = list(match(gmm.means_))
+    # tolerance: ~5 standard errors of a mean / covariance entry from 3000 rows, 30 % missing
+    np.testing.assert_allclose(gmm.weights_[p], TRUE_W, atol=0.03)
+    np.testing.assert_allclose(gmm.means_[p], TRUE_MU, atol=0.15)
+    np.testing.assert_allclose(gmm.covariances_[p], TRUE_COV, atol=0.25)
+
+    filled = np.where(np.isnan(Xm), np.nanmean(Xm, axis=0), Xm)
+    imputed = GaussianMixture(3, n_init=3, tol=1e-6, max_iter=500, random_state=0).fit(filled)
+    X_test, _ = draw_mixture(2000, 7)
+    assert gmm.score(X_test) > imputed.score(X_test) + 0.1
+    X_test_m = mcar(X_test, 0.3, 8)
+    assert gmm.score(X_test_m) > imputed.score(X_test_m)
+
+
+def test_single_component_nan_em_equals_gaussian_density(data):
+    _, _, Xm = data
+    gmm = GaussianMixture(1, tol=1e-10, max_iter=1000, reg_covar=0.0).fit(Xm[:500])
+    gauss = GaussianDensity(tol=1e-10, max_iter=1000, reg_covar=0.0).fit(Xm[:500])
+    # both EMs stop within tol of the same fixed point
+    np.testing.assert_allclose(gmm.means_[0], gauss.mean_, atol=1e-4)
+    np.testing.assert_allclose(gmm.covariances_[0], gauss.covariance_, atol=1e-4)
+    np.testing.assert_allclose(gmm.score_samples(Xm[:50]), gauss.score_samples(Xm[:50]), atol=1e-5)
+    np.testing.assert_allclose(gmm.impute(Xm[:50]), gauss.impute(Xm[:50]), atol=1e-4)
+
+
+def test_n_init_keeps_the_best_lower_bound(data):
+    X, _, _ = data
+    kw = dict(init_params="random", max_iter=5, tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        singles = [GaussianMixture(3, random_state=s, **kw).fit(X).lower_bound_ for s in range(3)]
+        best = GaussianMixture(3, n_init=4, random_state=0, **kw).fit(X).lower_bound_
+    assert best >= singles[0] - 1e-12
+
+
+# -- marginalization ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, _, _ = data
+    return GaussianMixture(3, random_state=0).fit(X)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 10_000),
+    observed=st.lists(st.booleans(), min_size=3, max_size=3).filter(any),
+)
+def test_marginal_density_is_the_mixture_of_marginals(fitted, seed, observed):
+    obs = np.flatnonzero(observed)
+    x = np.random.RandomState(seed).normal(2.0, 3.0, size=3)
+    x_nan = x.copy()
+    x_nan[~np.array(observed)] = np.nan
+    expected = logsumexp(
+        [
+            np.log(w) + multivariate_normal(m[obs], S[np.ix_(obs, obs)]).logpdf(x[obs])
+            for w, m, S in zip(fitted.weights_, fitted.means_, fitted.covariances_, strict=True)
+        ]
+    )
+    np.testing.assert_allclose(fitted.score_samples(x_nan[None])[0], expected, rtol=1e-9)
+
+
+def test_all_missing_row_scores_zero_and_gets_the_weights(fitted):
+    empty = np.full((2, 3), np.nan)
+    np.testing.assert_allclose(fitted.score_samples(empty), 0.0, atol=1e-12)
+    np.testing.assert_allclose(fitted.predict_proba(empty), np.tile(fitted.weights_, (2, 1)))
+
+
+@pytest.mark.parametrize("covariance", COVARIANCES)
+def test_matches_sklearn_given_the_same_parameters(data, covariance):
+    X, _, Xm = data
+    gmm = GaussianMixture(3, covariance=covariance, random_state=0).fit(Xm)
+    sk = SkGaussianMixture(3, covariance_type="full")
+    sk.weights_, sk.means_, sk.covariances_ = gmm.weights_, gmm.means_, gmm.covariances_
+    sk.precisions_cholesky_ = np.linalg.cholesky(np.linalg.inv(gmm.covariances_))
+    sk.n_features_in_ = 3
+    X_far = X * 3 + 1  # includes rows far from every component
+    for Z in (X[:500], X_far[:500]):
+        np.testing.assert_allclose(gmm.score_samples(Z), sk.score_samples(Z), rtol=1e-9)
+        np.testing.assert_allclose(gmm.predict_proba(Z), sk.predict_proba(Z), atol=1e-9)
+        np.testing.assert_array_equal(gmm.predict(Z), sk.predict(Z))
+    np.testing.assert_allclose(gmm.bic(X), sk.bic(X), rtol=1e-9) if covariance == "full" else None
+    np.testing.assert_allclose(gmm.aic(X), sk.aic(X), rtol=1e-9) if covariance == "full" else None
+
+
+def test_em_agrees_with_sklearn_from_the_same_start(data):
+    X, _, _ = data
+    init = dict(
+        weights_init=[0.4, 0.3, 0.3],
+        means_init=X[[0, 1, 2]],
+        precisions_init=np.tile(np.eye(3), (3, 1, 1)),
+        tol=0,
+        max_iter=20,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gmm = GaussianMixture(3, **init).fit(X)
+        sk = SkGaussianMixture(3, init_params="random_from_data", random_state=0, **init).fit(X)
+    assert gmm.n_iter_ == sk.n_iter_ == 20
+    np.testing.assert_allclose(gmm.means_, sk.means_, atol=1e-8)
+    np.testing.assert_allclose(gmm.covariances_, sk.covariances_, atol=1e-8)
+    np.testing.assert_allclose(gmm.lower_bound_, sk.lower_bound_, rtol=1e-10)
+
+
+# -- sampling and imputation -----------------------------------------------------------------------
+@pytest.mark.parametrize("k", [0, 2])
+def test_sample_from_one_component(fitted, k):
+    draws = fitted.sample(20_000, random_state=0, component=k)
+    np.testing.assert_allclose(draws.mean(axis=0), fitted.means_[k], atol=0.05)
+    np.testing.assert_allclose(np.cov(draws.T), fitted.covariances_[k], atol=0.08)
+
+
+def test_sample_weights_seed_and_components(fitted):
+    X1, comp = fitted.sample_components(20_000, random_state=3)
+    np.testing.assert_allclose(np.bincount(comp, minlength=3) / 20_000, fitted.weights_, atol=0.015)
+    np.testing.assert_array_equal(fitted.sample(20_000, random_state=3), X1)
+    assert not np.array_equal(fitted.sample(5, random_state=1), fitted.sample(5, random_state=2))
+    rng = np.random.RandomState(0)
+    first = fitted.sample(5, random_state=rng)
+    assert not np.array_equal(first, fitted.sample(5, random_state=rng))
+
+
+def test_impute_is_the_responsibility_weighted_conditional_mean(fitted):
+    x = np.array([[5.0, np.nan, 0.5], [np.nan, 6.0, np.nan]])
+    resp = fitted.predict_proba(x)
+    filled = fitted.impute(x)
+    for i, row in enumerate(x):
+        obs, miss = np.flatnonzero(~np.isnan(row)), np.flatnonzero(np.isnan(row))
+        cond = [
+            m[miss] + S[np.ix_(miss, obs)] @ np.linalg.solve(S[np.ix_(obs, obs)], row[obs] - m[obs])
+            for m, S in zip(fitted.means_, fitted.covariances_, strict=True)
+        ]
+        np.testing.assert_allclose(filled[i, miss], resp[i] @ np.array(cond), rtol=1e-9)
+        np.testing.assert_array_equal(filled[i, obs], row[obs])
+    drawn = fitted.impute(x, method="sample", random_state=0)
+    assert not np.isnan(drawn).any() and drawn[0, 0] == 5.0
+
+
+# -- partial_fit -------------------------------------------------------------------------------
+def test_partial_fit_over_batches_gets_close_to_fit(data):
+    X, _, Xm = data
+    X_test, _ = draw_mixture(2000, 11)
+    for Z in (X, Xm):
+        full = GaussianMixture(3, random_state=0, tol=1e-6, max_iter=300).fit(Z)
+        online = GaussianMixture(3, random_state=0)
+        for _ in range(8):  # 8 passes over 10 batches
+            for batch in np.array_split(Z, 10):
+                online.partial_fit(batch)
+        assert online.n_samples_seen_ == 8 * len(Z)
+        # tolerance: within 0.02 nats per row of the batch fit on held-out data
+        assert abs(online.score(X_test) - full.score(X_test)) < 0.02
+        p, q = list(match(online.means_)), list(match(full.means_))
+        np.testing.assert_allclose(online.means_[p], full.means_[q], atol=0.15)
+
+
+def test_classifier_partial_fit(data):
+    X, z, _ = data
+    y = (z == 0).astype(int)
+    clf = GMMClassifier(n_components=2, random_state=0)
+    for rows in np.array_split(np.arange(len(X)), 5):
+        clf.partial_fit(X[rows], y[rows], classes=[0, 1])
+    assert clf.score(X, y) > 0.97
+    assert clf.n_components_.tolist() == [2, 2]
+
+
+# -- the classifier -------------------------------------------------------------------------------
+def test_classifier_is_bayes_rule_over_class_mixtures(data):
+    X, z, Xm = data
+    y = np.where(z == 0, "a", "b")
+    clf = GMMClassifier(n_components=2, priors=[0.3, 0.7], random_state=0).fit(Xm, y)
+    log_joint = np.column_stack(
+        [np.log(p) + d.score_samples(Xm) for p, d in zip([0.3, 0.7], clf.densities_, strict=True)]
+    )
+    expected = log_joint - logsumexp(log_joint, axis=1, keepdims=True)
+    np.testing.assert_allclose(clf.predict_log_proba(Xm), expected)
+    assert clf.score(X, y) > 0.97
+    same = ClassConditional(GaussianMixture(2, random_state=0), priors=[0.3, 0.7]).fit(Xm, y)
+    np.testing.assert_allclose(clf.predict_proba(Xm), same.predict_proba(Xm))
+
+
+def test_bic_picks_the_true_number_of_components():
+    rng = np.random.RandomState(0)
+    one = rng.normal(0, 1, (300, 2))
+    three = np.vstack([rng.normal(c, 0.7, (150, 2)) for c in ([8, 0], [14, 0], [11, 6])])
+    X, y = np.vstack([one, three]), np.repeat([0, 1], [300, 450])
+    clf = GMMClassifier(select="bic", max_components=5, random_state=0).fit(X, y)
+    assert clf.n_components_.tolist() == [1, 3]
+    assert isinstance(clf.densities_[0], GaussianMixtureBIC)
+    assert np.argmin(clf.densities_[1].bic_) == 2
+
+
+# -- bad input -------------------------------------------------------------------------------
+def test_bad_input_errors():
+    X = np.random.RandomState(0).normal(size=(5, 2))
+    with pytest.raises(ValueError, match="n_samples >= n_components"):
+        GaussianMixture(6).fit(X)
+    with pytest.raises(ValueError, match="n_components must be an int >= 1"):
+        GaussianMixture(0).fit(X)
+    with pytest.raises(ValueError, match="covariance must be one of"):
+        GaussianMixture(covariance="banana").fit(X)
+    with pytest.raises(ValueError, match="init_params must be one of"):
+        GaussianMixture(init_params="kmeans").fit(X)
+    X_nan = X.copy()
+    X_nan[3] = np.nan
+    with pytest.raises(ValueError, match=r"1 row\(s\) with every entry missing.*row 3"):
+        GaussianMixture().fit(X_nan)
+    with pytest.raises(ValueError, match="means_init must have shape"):
+        GaussianMixture(2, means_init=np.zeros((3, 2))).fit(X)
+    fitted = GaussianMixture(2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="component must be an int in"):
+        fitted.sample(3, component=2)
+    with pytest.raises(ValueError, match="X has 3 features"):
+        fitted.score_samples(np.zeros((2, 3)))
+
+
+def test_classifier_bad_input_names_the_class():
+    X = np.random.RandomState(0).normal(size=(12, 2))
+    y = np.array(["a"] * 10 + ["b"] * 2)
+    with pytest.raises(ValueError, match=r"n_components=3.*class 'b' has 2"):
+        GMMClassifier(n_components=3).fit(X, y)
+    with pytest.raises(ValueError, match="select must be one of"):
+        GMMClassifier(select="aic").fit(X, y)
+    GMMClassifier(select="bic", max_components=3).fit(X, y)  # BIC caps at the class size
