@@ -28,6 +28,8 @@ __all__ = [
     "check_in",
     "check_priors",
     "check_partial_fit_data",
+    "check_int",
+    "check_fraction",
 ]
 
 
@@ -228,3 +230,24 @@ def check_priors(priors, n_classes: int) -> np.ndarray | None:
     if not np.isfinite(priors).all() or (priors < 0).any() or not np.isclose(priors.sum(), 1.0):
         raise ValueError(f"priors must be non-negative and sum to 1, got {priors.tolist()}.")
     return priors
+
+
+def check_int(value, name: str, *, minimum: int = 1) -> int:
+    """Check that an argument is an int >= ``minimum`` (bools are not ints here)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value}.")
+    return int(value)
+
+
+def check_fraction(value, name: str, *, allow_zero: bool = True, allow_one: bool = False) -> float:
+    """Check that an argument is a real number in [0, 1) (which ends are allowed as asked)."""
+    interval = ("[" if allow_zero else "(") + "0, 1" + ("]" if allow_one else ")")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise TypeError(f"{name} must be a real number in {interval}, got {value!r}.")
+    low_ok = value > 0 or (allow_zero and value == 0)
+    high_ok = value < 1 or (allow_one and value == 1)
+    if not (low_ok and high_ok):
+        raise ValueError(f"{name} must be in {interval}, got {value!r}.")
+    return float(value)
