@@ -96,7 +96,8 @@ def _synthetic(module: str, function: str, **kwargs):
 _SYNTHETIC = {
     "gaussian-classes": (
         "synthetic", "gaussian_classes", "tabular",
-        "Gaussian classes with an exactly computed Bayes error",
+        "Gaussian classes with a known Bayes error (closed form, or Monte Carlo with its "
+        "standard error)",
     ),
     "nb-misspecified": (
         "synthetic", "nb_misspecified", "tabular",
