@@ -13,12 +13,17 @@ from scipy.special import logsumexp
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from gdlab import ClassConditional, capabilities
+from gdlab.data.missing import apply_mask, mcar_mask
 from gdlab.models import (
     BernoulliNB,
     CategoricalNB,
     GaussianClassifier,
     GaussianDensity,
+    GaussianMixture,
     GaussianNB,
+    GMMClassifier,
+    KDEClassifier,
+    KernelDensity,
     MixedNB,
     MultinomialNB,
 )
@@ -34,6 +39,11 @@ CONTINUOUS = {
     "SphericalGaussian": lambda: GaussianClassifier(covariance="spherical"),
     "ShrunkQDA": lambda: GaussianClassifier(covariance="full", shrinkage=0.3),
     "ClassConditional(GaussianDensity)": lambda: ClassConditional(GaussianDensity()),
+    "GMMClassifier": lambda: GMMClassifier(n_components=2, random_state=0),
+    "GMMClassifier(bic)": lambda: GMMClassifier(select="bic", max_components=2, random_state=0),
+    "KDEClassifier": lambda: KDEClassifier(),
+    "KDEClassifier(exponential)": lambda: KDEClassifier(kernel="exponential"),
+    "ClassConditional(KernelDensity)": lambda: ClassConditional(KernelDensity()),
 }
 COUNTS = {"MultinomialNB": lambda: MultinomialNB()}
 BINARY = {"BernoulliNB": lambda: BernoulliNB(binarize=None)}
@@ -75,10 +85,8 @@ def _fit(name, seed, n, d, k):
 
 
 def _with_holes(X, seed, rate=0.3):
-    rng = np.random.RandomState(seed + 1)
-    Xm = X.copy()
-    Xm[rng.uniform(size=X.shape) < rate] = np.nan
-    return Xm
+    """MCAR holes that never empty a whole row (all-NaN rows are refused by mixtures)."""
+    return apply_mask(X, mcar_mask(X, rate, random_state=seed + 1))
 
 
 # -- scikit-learn's estimator checks: all pass, none is marked as an expected failure ------
@@ -98,6 +106,15 @@ def _with_holes(X, seed, rate=0.3):
         GaussianDensity(),
         GaussianDensity(covariance="diag"),
         ClassConditional(GaussianDensity()),
+        GaussianMixture(),
+        GaussianMixture(n_components=2, covariance="diag", random_state=0),
+        GMMClassifier(),
+        GMMClassifier(select="bic", max_components=2),
+        KernelDensity(),
+        KernelDensity(kernel="epanechnikov"),
+        KDEClassifier(),
+        KDEClassifier(kernel="cosine"),
+        ClassConditional(KernelDensity()),
     ],
 )
 def test_sklearn_compatible(estimator, check):

@@ -19,6 +19,7 @@ from gdlab.models.registry import ModelSpec, available, make, register, spec
 GENERATIVE = {
     "gaussian-nb", "bernoulli-nb", "multinomial-nb", "categorical-nb", "mixed-nb",
     "qda", "lda", "diag-gaussian", "spherical-gaussian",
+    "gmm-classifier", "gmm-bic-classifier", "kde-classifier",
 }
 DISCRIMINATIVE = {
     "logreg", "logreg-unreg", "linear-svm", "rbf-svm", "tree", "random-forest", "hist-gb", "mlp",

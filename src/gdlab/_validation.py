@@ -251,3 +251,12 @@ def check_fraction(value, name: str, *, allow_zero: bool = True, allow_one: bool
     if not (low_ok and high_ok):
         raise ValueError(f"{name} must be in {interval}, got {value!r}.")
     return float(value)
+
+
+def check_em_params(reg_covar, max_iter, tol) -> tuple[float, int, float]:
+    """EM settings shared by the Gaussian models: reg_covar >= 0, max_iter >= 1, tol >= 0."""
+    return (
+        check_positive(reg_covar, "reg_covar", allow_zero=True),
+        check_int(max_iter, "max_iter"),
+        check_positive(tol, "tol", allow_zero=True),
+    )

@@ -449,8 +449,8 @@ def test_bad_data(fitted):
         ({"priors": [-0.2, 0.6, 0.6]}, ValueError, "priors must be non-negative"),
         ({"priors": [0.5, 0.5]}, ValueError, r"priors must have shape \(3,\)"),
         ({"reg_covar": -1.0}, ValueError, "reg_covar must be >= 0"),
-        ({"max_iter": 0}, ValueError, "max_iter must be a positive int"),
-        ({"max_iter": 2.5}, TypeError, "max_iter must be a positive int"),
+        ({"max_iter": 0}, ValueError, "max_iter must be an int >= 1"),
+        ({"max_iter": 2.5}, TypeError, "max_iter must be an int >= 1"),
         ({"tol": "x"}, TypeError, "tol must be a finite real number"),
     ],
 )

@@ -319,3 +319,20 @@ def test_classifier_bad_input_names_the_class():
     with pytest.raises(ValueError, match="select must be one of"):
         GMMClassifier(select="aic").fit(X, y)
     GMMClassifier(select="bic", max_components=3).fit(X, y)  # BIC caps at the class size
+
+
+def test_bic_only_tries_component_counts_the_data_can_identify():
+    """44 rows in 13-D: more than one full-covariance component has more free parameters
+    than rows, its likelihood is unbounded, and BIC must not be offered it."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(44, 13)) * rng.uniform(0.1, 100, size=13)
+    model = GaussianMixtureBIC(max_components=4, random_state=0).fit(X)
+    np.testing.assert_array_equal(model.candidates_, [1])
+    assert model.n_components_ == 1
+    assert len(model.bic_) == 1
+    diag = GaussianMixtureBIC(max_components=4, covariance="diag", random_state=0).fit(X)
+    assert list(diag.candidates_) == [1]  # 2 diag components: 53 parameters > 44 rows
+    many = GaussianMixtureBIC(max_components=4, covariance="diag", random_state=0).fit(
+        np.vstack([X, X + 1000.0, X - 1000.0])
+    )
+    assert list(many.candidates_) == [1, 2, 3, 4]

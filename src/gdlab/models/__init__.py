@@ -7,6 +7,8 @@ estimators reached through the registry (:func:`make`, :func:`available`).
 
 from gdlab.base import ClassConditional
 from gdlab.models.gaussian import GaussianClassifier, GaussianDensity
+from gdlab.models.kde import KDEClassifier, KernelDensity
+from gdlab.models.mixture import GaussianMixture, GaussianMixtureBIC, GMMClassifier
 from gdlab.models.naive_bayes import BernoulliNB, CategoricalNB, GaussianNB, MixedNB, MultinomialNB
 from gdlab.models.registry import ModelSpec, available, make, register, spec
 
@@ -16,6 +18,11 @@ __all__ = [
     "ClassConditional",
     "GaussianClassifier",
     "GaussianDensity",
+    "GaussianMixture",
+    "GaussianMixtureBIC",
+    "GMMClassifier",
+    "KDEClassifier",
+    "KernelDensity",
     "GaussianNB",
     "MixedNB",
     "ModelSpec",

@@ -18,7 +18,13 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
-from gdlab._validation import check_in, check_positive, check_priors, check_X, check_X_y
+from gdlab._validation import (
+    check_em_params,
+    check_in,
+    check_priors,
+    check_X,
+    check_X_y,
+)
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
 from gdlab.models import _gaussian_math as gm
 
@@ -28,16 +34,6 @@ _CAPS_CLASSIFIER = frozenset(
     {"classify", "density", "sample", "conditional_sample", "missing_features"}
 )
 _CAPS_DENSITY = frozenset({"density", "sample", "missing_features"})
-
-
-def _check_em_params(reg_covar, max_iter, tol):
-    reg_covar = check_positive(reg_covar, "reg_covar", allow_zero=True)
-    tol = check_positive(tol, "tol", allow_zero=True)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral):
-        raise TypeError(f"max_iter must be a positive int, got {max_iter!r}.")
-    if max_iter < 1:
-        raise ValueError(f"max_iter must be a positive int, got {max_iter!r}.")
-    return reg_covar, int(max_iter), tol
 
 
 def _check_shrinkage(shrinkage, covariance):
@@ -199,7 +195,7 @@ class GaussianClassifier(GenerativeClassifierMixin, BaseEstimator):
         """
         check_in(self.covariance, "covariance", set(gm.COVARIANCE_TYPES))
         shrinkage = _check_shrinkage(self.shrinkage, self.covariance)
-        reg_covar, max_iter, tol = _check_em_params(self.reg_covar, self.max_iter, self.tol)
+        reg_covar, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
         X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
         priors = check_priors(self.priors, len(classes))
         result = gm.fit_gaussians(
@@ -337,7 +333,7 @@ class GaussianDensity(DensityMixin, BaseEstimator):
         self
         """
         check_in(self.covariance, "covariance", {"full", "diag", "spherical"})
-        reg_covar, max_iter, tol = _check_em_params(self.reg_covar, self.max_iter, self.tol)
+        reg_covar, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
         X = check_X(self, X, reset=True, allow_nan=True)
         result = gm.fit_gaussians(
             X,

@@ -42,7 +42,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from gdlab._validation import (
+    check_em_params,
     check_in,
+    check_int,
     check_n_samples,
     check_random_state,
     check_X,
@@ -50,7 +52,6 @@ from gdlab._validation import (
 )
 from gdlab.base import ClassConditional, DensityMixin
 from gdlab.models import _gaussian_math as gm
-from gdlab.models.gaussian import _check_em_params
 
 __all__ = ["GaussianMixture", "GaussianMixtureBIC", "GMMClassifier"]
 
@@ -74,14 +75,6 @@ def _one_thread(func):
             return func(*args, **kwargs)
 
     return wrapper
-
-
-def _check_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 # -- expected sufficient statistics ------------------------------------------------------------
@@ -483,13 +476,7 @@ class _BaseGaussianMixture(DensityMixin, BaseEstimator):
 
     def _n_parameters(self):
         K, d = self.means_.shape
-        cov = {
-            "full": K * d * (d + 1) / 2,
-            "tied": d * (d + 1) / 2,
-            "diag": K * d,
-            "spherical": K,
-        }[self.covariance]
-        return int(cov + K * d + K - 1)
+        return _n_free_parameters(K, d, self.covariance)
 
     def bic(self, X):
         """Bayesian information criterion, -2 log L + n_parameters log n (lower is better).
@@ -666,11 +653,11 @@ class GaussianMixture(_BaseGaussianMixture):
 
     # -- checks ---------------------------------------------------------------------------
     def _check_params(self):
-        K = _check_int(self.n_components, "n_components")
+        K = check_int(self.n_components, "n_components")
         check_in(self.covariance, "covariance", set(gm.COVARIANCE_TYPES))
         check_in(self.init_params, "init_params", set(_INIT_PARAMS))
-        _check_int(self.n_init, "n_init")
-        return K, *_check_em_params(self.reg_covar, self.max_iter, self.tol)
+        check_int(self.n_init, "n_init")
+        return K, *check_em_params(self.reg_covar, self.max_iter, self.tol)
 
     def _check_data(self, X, K):
         n, d = X.shape
@@ -848,11 +835,27 @@ class GaussianMixture(_BaseGaussianMixture):
         return self
 
 
+def _n_free_parameters(n_components, n_features, covariance):
+    """Free parameters of a mixture: weights, means and covariances."""
+    K, d = n_components, n_features
+    cov = {
+        "full": K * d * (d + 1) / 2,
+        "tied": d * (d + 1) / 2,
+        "diag": K * d,
+        "spherical": K,
+    }[covariance]
+    return int(cov + K * d + K - 1)
+
+
 class GaussianMixtureBIC(_BaseGaussianMixture):
     """Gaussian mixture whose number of components is chosen by BIC.
 
     Fits :class:`GaussianMixture` with 1, 2, ..., ``max_components`` components
-    (at most the number of rows) and keeps the one with the lowest BIC.
+    and keeps the one with the lowest BIC. Only component counts whose mixture
+    has at most as many free parameters as there are (non-empty) rows are tried
+    (one component always is): beyond that the likelihood of near-singular
+    components is unbounded and BIC would reward it (e.g. 4 full-covariance
+    components for 44 rows in 13 dimensions).
 
     Parameters
     ----------
@@ -864,8 +867,10 @@ class GaussianMixtureBIC(_BaseGaussianMixture):
     ----------
     n_components_ : int
         The chosen number of components.
+    candidates_ : ndarray of shape (n_candidates,)
+        The numbers of components tried.
     bic_ : ndarray of shape (n_candidates,)
-        BIC of each candidate, for 1, 2, ... components.
+        BIC of each candidate in ``candidates_``.
     weights_, means_, covariances_, precisions_, precisions_cholesky_, converged_, \
 n_iter_, lower_bound_, log_likelihood_history_, shift_, n_features_in_
         Those of the chosen mixture.
@@ -913,12 +918,18 @@ n_iter_, lower_bound_, log_likelihood_history_, shift_, n_features_in_
         -------
         self
         """
-        top = _check_int(self.max_components, "max_components")
+        top = check_int(self.max_components, "max_components")
         X = check_X(self, X, reset=True, allow_nan=True)
         rng = check_random_state(self.random_state)
         seed = rng.randint(np.iinfo(np.int32).max)
+        n_rows = int((~np.isnan(X)).any(axis=1).sum())
+        d = X.shape[1]
+        candidates = [
+            k for k in range(1, top + 1)
+            if k == 1 or (k <= n_rows and _n_free_parameters(k, d, self.covariance) <= n_rows)
+        ]
         best, bics = None, []
-        for k in range(1, min(top, X.shape[0]) + 1):
+        for k in candidates:
             gmm = GaussianMixture(
                 k, covariance=self.covariance, tol=self.tol, reg_covar=self.reg_covar,
                 max_iter=self.max_iter, n_init=self.n_init, init_params=self.init_params,
@@ -938,6 +949,7 @@ n_iter_, lower_bound_, log_likelihood_history_, shift_, n_features_in_
             setattr(self, name, getattr(gmm, name))
         self._set_params(gmm._params())
         self.n_components_ = k
+        self.candidates_ = np.array(candidates)
         self.bic_ = np.array(bics)
         return self
 
@@ -1050,7 +1062,7 @@ class GMMClassifier(ClassConditional):
     def _check_class_sizes(self, X, y):
         if self.select != "fixed":
             return
-        K = _check_int(self.n_components, "n_components")
+        K = check_int(self.n_components, "n_components")
         _, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
         counts = np.bincount(y_idx, minlength=len(classes))
         small = [(c, int(n)) for c, n in zip(classes.tolist(), counts, strict=True) if n < K]

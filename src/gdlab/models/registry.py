@@ -227,6 +227,30 @@ for _name, _cov, _desc in [
     register(ModelSpec(_name, "generative", _gaussian(_cov), ("tabular",), _desc))
 
 
+def _lazy(module: str, cls_name: str, **params):
+    """Factory importing ``module`` only when the model is built."""
+
+    def factory():
+        import importlib
+
+        return getattr(importlib.import_module(module), cls_name)(**params)
+
+    return factory
+
+
+for _name, _module, _cls, _params, _desc in [
+    ("gmm-classifier", "gdlab.models.mixture", "GMMClassifier",
+     {"n_components": 2, "random_state": 0},
+     "Gaussian mixture per class (2 full components), EM exact for missing values"),
+    ("gmm-bic-classifier", "gdlab.models.mixture", "GMMClassifier",
+     {"select": "bic", "max_components": 4, "random_state": 0},
+     "Gaussian mixture per class, 1-4 components chosen by BIC"),
+    ("kde-classifier", "gdlab.models.kde", "KDEClassifier", {},
+     "Kernel density per class (Gaussian product kernel, Scott's bandwidth)"),
+]:
+    register(ModelSpec(_name, "generative", _lazy(_module, _cls, **_params), ("tabular",), _desc))
+
+
 # ---------------------------------------------------------------------------
 # built-in entries: discriminative (configured scikit-learn estimators)
 
