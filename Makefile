@@ -42,6 +42,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_naive_bayes.py
+	$(PY) benchmarks/bench_mixture.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
