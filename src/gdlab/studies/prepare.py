@@ -52,7 +52,7 @@ def numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
             blocks.append(col.astype("float64").to_numpy(na_value=np.nan)[:, None])
         else:
             cats = col.astype("category")
-            onehot = pd.get_dummies(cats, dtype=np.float64).to_numpy()
+            onehot = pd.get_dummies(cats, dtype=np.float64).to_numpy(copy=True)
             onehot[cats.isna().to_numpy()] = np.nan
             blocks.append(onehot)
     return np.hstack(blocks), np.asarray(dataset.y)
