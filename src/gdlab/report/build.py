@@ -1,0 +1,402 @@
+"""Build the self-contained HTML report from a results table and its studies.
+
+The report is one file, ``index.html``: plots are inlined as SVG, the style
+sheet is inline, and nothing is fetched from the network (no scripts, fonts
+or images from elsewhere). Each study contributes its figures, its reading
+(plain-language sentences computed from the numbers) and its summary table.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import math
+import numbers
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from markupsafe import Markup, escape
+
+__all__ = ["STUDY_ORDER", "STUDY_TITLES", "build_report", "figure_to_svg", "format_number"]
+
+#: Order of the study sections; studies not listed follow, in the order given.
+STUDY_ORDER = ("learning_curve", "missing_data", "calibration", "ood", "cost", "samples")
+
+#: Section headings of the known studies.
+STUDY_TITLES = {
+    "learning_curve": "Learning curves",
+    "missing_data": "Missing data",
+    "calibration": "Calibration",
+    "ood": "Out-of-distribution detection",
+    "cost": "Cost",
+    "samples": "Samples",
+}
+
+_DATASET_FIELDS = (
+    ("name", "Name"),
+    ("description", "Description"),
+    ("source", "Source"),
+    ("n_samples", "Samples"),
+    ("n_features", "Features"),
+    ("classes", "Classes"),
+)
+
+
+def format_number(value) -> str:
+    """Format one table cell for the report.
+
+    Parameters
+    ----------
+    value : object
+        A number, a string or anything else a summary table may hold.
+
+    Returns
+    -------
+    str
+        Integers as they are (thousands separated), other reals with three
+        significant digits (no exponent for magnitudes between 1e-3 and
+        1e6), missing values as an em dash, anything else through ``str``.
+
+    Examples
+    --------
+    >>> [format_number(v) for v in (3, 12345, 0.12345, 2.0, float("nan"), 1234.5, "lr")]
+    ['3', '12,345', '0.123', '2', '—', '1,234', 'lr']
+    """
+    if value is None:
+        return "—"
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        x = float(value)
+        if math.isnan(x):
+            return "—"
+        if math.isinf(x):
+            return "∞" if x > 0 else "−∞"
+        if x == round(x) and abs(x) < 1e15:
+            return f"{int(round(x)):,}"
+        ax = abs(x)
+        if ax >= 100:
+            return f"{x:,.0f}"
+        if ax >= 1e-3:
+            return f"{x:.3g}"
+        return f"{x:.2e}"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(str(v) for v in (sorted(value) if isinstance(value, (set, frozenset))
+                                           else value))
+    try:
+        if pd.isna(value):
+            return "—"
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _figure_label(fig, fallback: str) -> str:
+    """A text alternative for a figure: its titles and axis labels."""
+    parts = []
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text():
+        parts.append(sup.get_text())
+    for ax in fig.get_axes():
+        bits = []
+        if ax.get_title():
+            bits.append(ax.get_title())
+        xl, yl = ax.get_xlabel(), ax.get_ylabel()
+        if xl or yl:
+            bits.append(f"{yl or 'value'} against {xl or 'x'}")
+        if bits:
+            parts.append(": ".join(bits))
+    label = "; ".join(parts)
+    return label or fallback
+
+
+_ID_RE = re.compile(r'\bid="([^"]+)"')
+_URL_RE = re.compile(r"url\(#([^)]+)\)")
+_HREF_RE = re.compile(r'((?:xlink:)?href)="#([^"]+)"')
+
+
+def figure_to_svg(fig, *, label: str = "", prefix: str = "f") -> str:
+    """Render a matplotlib figure as an inline ``<svg>`` element.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to render.
+    label : str, optional
+        Text alternative; becomes the SVG's ``<title>`` and ``aria-label``.
+    prefix : str, optional
+        Prefix for every ``id`` in the SVG (and the references to it), so that
+        several figures inlined in one page never share an id.
+
+    Returns
+    -------
+    str
+        The ``<svg ...>...</svg>`` markup, without XML header, doctype or
+        metadata, with ``role="img"``.
+    """
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight",
+                metadata={"Date": None, "Creator": None})
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    text = _ID_RE.sub(lambda m: f'id="{prefix}-{m.group(1)}"', text)
+    text = _URL_RE.sub(lambda m: f"url(#{prefix}-{m.group(1)})", text)
+    text = _HREF_RE.sub(lambda m: f'{m.group(1)}="#{prefix}-{m.group(2)}"', text)
+    head_end = text.index(">") + 1
+    head = text[:head_end]
+    label = label or "figure"
+    head = head[:-1] + f' role="img" aria-label="{escape(label)}" class="plot">'
+    return head + f"\n<title>{escape(label)}</title>" + text[head_end:]
+
+
+def _close(fig) -> None:
+    try:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    except Exception:  # noqa: BLE001 - closing is best effort
+        pass
+
+
+def _table(df: pd.DataFrame | None) -> dict | None:
+    """A summary DataFrame as header names and rows of formatted strings."""
+    if df is None or not isinstance(df, pd.DataFrame) or df.empty:
+        return None
+    if not isinstance(df.index, pd.RangeIndex):
+        df = df.reset_index()
+    columns = []
+    for col in df.columns:
+        if isinstance(col, tuple):
+            col = " ".join(str(c) for c in col if str(c))
+        columns.append(str(col))
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+               for c in df.columns]
+    body = [[format_number(v) for v in row] for row in df.itertuples(index=False, name=None)]
+    return {"columns": columns, "numeric": numeric, "rows": body}
+
+
+def _order(studies: Iterable) -> list:
+    studies = list(studies)
+    rank = {name: i for i, name in enumerate(STUDY_ORDER)}
+    return sorted(studies, key=lambda s: (rank.get(s.name, len(rank)),
+                                          studies.index(s)))
+
+
+def _error_message(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+def _skip_mask(rows: pd.DataFrame) -> pd.Series:
+    """Rows that mark a skipped cell: ``metric == "error"`` with a reason (or no value).
+
+    A study's own metric that happens to be called ``"error"`` (with a value
+    and no reason) is a measurement, not a skip.
+    """
+    if "metric" not in rows.columns:
+        return pd.Series(False, index=rows.index)
+    mask = rows["metric"] == "error"
+    has_reason = rows["error"].notna() if "error" in rows.columns else False
+    no_value = rows["value"].isna() if "value" in rows.columns else True
+    return mask & (has_reason | no_value)
+
+
+def _study_section(study, rows: pd.DataFrame, index: int) -> dict:
+    name = study.name
+    title = STUDY_TITLES.get(name, name.replace("_", " ").capitalize())
+    section = {"name": name, "anchor": f"study-{re.sub(r'[^A-Za-z0-9_-]', '-', name)}",
+               "title": title, "figures": [], "reading": [], "table": None, "notes": []}
+    sub = rows[rows["study"] == name] if "study" in rows.columns else rows.iloc[0:0]
+    ok = sub[~_skip_mask(sub)]
+    if ok.empty:
+        if len(sub):
+            section["notes"].append(
+                f"Every cell of this study was skipped ({len(sub)} cells); "
+                "see “Skipped cells” below.")
+        else:
+            section["notes"].append("No results for this study.")
+        return section
+
+    try:
+        sentences = study.reading(ok)
+        section["reading"] = [str(s) for s in (sentences or []) if str(s).strip()]
+    except Exception as exc:  # noqa: BLE001 - a report shows what it can
+        section["notes"].append(f"The reading could not be computed ({_error_message(exc)}).")
+
+    try:
+        figs = list(study.figures(ok) or [])
+    except Exception as exc:  # noqa: BLE001
+        figs = []
+        section["notes"].append(f"The figures could not be drawn ({_error_message(exc)}).")
+    for j, fig in enumerate(figs):
+        label = _figure_label(fig, f"{title}, figure {j + 1}")
+        try:
+            svg = figure_to_svg(fig, label=label, prefix=f"s{index}f{j}")
+        except Exception as exc:  # noqa: BLE001
+            section["notes"].append(f"Figure {j + 1} could not be rendered "
+                                    f"({_error_message(exc)}).")
+        else:
+            section["figures"].append({"svg": Markup(svg), "caption": label})
+        finally:
+            _close(fig)
+
+    try:
+        section["table"] = _table(study.summarize(ok))
+    except Exception as exc:  # noqa: BLE001
+        section["notes"].append(f"The summary table could not be computed "
+                                f"({_error_message(exc)}).")
+    return section
+
+
+def _skipped(rows: pd.DataFrame) -> list[dict]:
+    """Skipped cells, one entry per (model, study, dataset, reason) with a count."""
+    err = rows[_skip_mask(rows)].copy()
+    if err.empty:
+        return []
+    for col in ("model", "study", "dataset", "error"):
+        if col not in err.columns:
+            err[col] = ""
+    err["error"] = err["error"].fillna("(no reason recorded)").astype(str)
+    groups = (err.groupby(["model", "study", "dataset", "error"], sort=True, dropna=False)
+              .size().reset_index(name="cells"))
+    return [{"model": str(r.model), "study": str(r.study), "dataset": str(r.dataset),
+             "reason": r.error, "cells": int(r.cells)} for r in groups.itertuples()]
+
+
+def _models(models_info: pd.DataFrame | None, rows: pd.DataFrame) -> list[dict]:
+    if models_info is not None and len(models_info):
+        out = []
+        for rec in models_info.to_dict("records"):
+            caps = rec.get("capabilities", "")
+            if isinstance(caps, (set, frozenset, list, tuple, np.ndarray)):
+                caps = ", ".join(sorted(str(c) for c in caps))
+            out.append({"name": str(rec.get("name", "")), "family": str(rec.get("family", "")),
+                        "capabilities": "" if caps is None else str(caps)})
+        return out
+    if {"model", "family"} <= set(rows.columns) and len(rows):
+        pairs = rows[["model", "family"]].drop_duplicates().sort_values(["family", "model"])
+        return [{"name": str(m), "family": str(f), "capabilities": ""}
+                for m, f in pairs.itertuples(index=False)]
+    return []
+
+
+def _dataset(dataset_info: Mapping | None, rows: pd.DataFrame) -> list[tuple[str, str]]:
+    info = dict(dataset_info or {})
+    if "classes" not in info and "class_names" in info:
+        info["classes"] = info["class_names"]
+    if "name" not in info and "dataset" in rows.columns and len(rows):
+        info["name"] = ", ".join(sorted(str(d) for d in rows["dataset"].dropna().unique()))
+    out = []
+    for key, label in _DATASET_FIELDS:
+        if info.get(key) is not None and str(info[key]) != "":
+            out.append((label, format_number(info[key])))
+    return out
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("gdlab")
+    except Exception:  # noqa: BLE001
+        from gdlab import __version__
+
+        return __version__
+
+
+def _results_note(results_path, out_dir: Path) -> dict | None:
+    if results_path is None:
+        return None
+    path = Path(results_path)
+    try:
+        href = os.path.relpath(path.resolve(), out_dir.resolve())
+    except ValueError:  # another drive on Windows
+        href = path.resolve().as_uri()
+    href = href.replace(os.sep, "/")
+    return {"href": href, "name": path.name,
+            "parquet": path.suffix.lower() in (".parquet", ".pq")}
+
+
+def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | None = None,
+                 dataset_info: Mapping | None = None, models_info: pd.DataFrame | None = None,
+                 results_path=None) -> Path:
+    """Write the self-contained HTML report ``out_dir/index.html``.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Tidy results with the columns :data:`gdlab.studies.base.ROW_COLUMNS`
+        (rows of every study; each study sees only its own, without the
+        skipped-cell rows, ``metric == "error"`` with a reason in ``error``,
+        which the report lists in a table of their own).
+    studies : list of Study
+        The studies to show, each with ``name``, ``summarize(rows)``,
+        ``figures(rows)`` and ``reading(rows)``. Sections follow
+        :data:`STUDY_ORDER`; unknown studies come last, in the given order.
+        A study with no rows, or whose ``figures``/``reading``/``summarize``
+        raises, gets a short note instead of that part.
+    out_dir : str or path-like
+        Directory to write into (created if needed).
+    title : str, optional
+        Page title; default ``"gdlab report: <dataset name>"``.
+    dataset_info : mapping, optional
+        ``name``, ``description``, ``source``, ``n_samples``, ``n_features``,
+        ``classes`` (or ``class_names``); missing keys are left out.
+    models_info : pandas.DataFrame, optional
+        One row per model with ``name``, ``family``, ``capabilities``
+        (a string or a collection of tags). Default: the model and family
+        pairs found in ``rows``.
+    results_path : str or path-like, optional
+        The results file (Parquet or CSV); the report links to it by its path
+        relative to ``out_dir``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of the written ``index.html``.
+
+    Notes
+    -----
+    Figures are closed after rendering. Model names, readings and table
+    cells are HTML-escaped; the page contains no script.
+    """
+    import jinja2
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = pd.DataFrame(rows).reset_index(drop=True)
+
+    sections = [_study_section(s, rows, i) for i, s in enumerate(_order(studies))]
+    glance = [{"title": s["title"], "anchor": s["anchor"], "sentence": s["reading"][0]}
+              for s in sections if s["reading"]]
+    dataset = _dataset(dataset_info, rows)
+    dataset_name = dict(dataset).get("Name", "")
+    models = _models(models_info, rows)
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("gdlab.report", "templates"),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    html = env.get_template("report.html.j2").render(
+        title=title or (f"gdlab report: {dataset_name}" if dataset_name else "gdlab report"),
+        dataset=dataset,
+        models=models,
+        created=_dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z").strip(),
+        version=_version(),
+        glance=glance,
+        sections=sections,
+        skipped=_skipped(rows),
+        results=_results_note(results_path, out_dir),
+        n_rows=int((~_skip_mask(rows)).sum()),
+    )
+    path = out_dir / "index.html"
+    path.write_text(html, encoding="utf-8")
+    return path

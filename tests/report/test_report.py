@@ -1,0 +1,201 @@
+"""The HTML report: one self-contained file with figures, readings, tables and skips."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from gdlab.report import build_report, figure_to_svg, format_number  # noqa: E402
+from gdlab.studies.base import ROW_COLUMNS, Study  # noqa: E402
+
+EVIL = "<script>alert(1)</script>"
+
+
+class _Fake(Study):
+    """A study that only turns rows into report parts (no grid of its own)."""
+
+    def cells(self, dataset, models, seeds):  # pragma: no cover - not used by the report
+        return []
+
+    def run_cell(self, cell, dataset, make_model):  # pragma: no cover
+        return []
+
+
+class FakeCurve(_Fake):
+    """Error against training size: a line plot, a table, a reading."""
+
+    name = "learning_curve"
+
+    def summarize(self, rows):
+        return (rows.groupby(["model", "setting_value"])["value"].mean()
+                .rename("error").reset_index())
+
+    def figures(self, rows):
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for model, g in rows.groupby("model"):
+            s = g.groupby("setting_value")["value"].mean()
+            ax.plot(s.index, s.values, marker="o", label=model)
+        ax.set_xlabel("training rows")
+        ax.set_ylabel("test error")
+        ax.set_title("Learning curves")
+        ax.legend()
+        return [fig]
+
+    def reading(self, rows):
+        return ["naive Bayes is ahead below 60 training rows; logistic regression is ahead above.",
+                "The curves cross once."]
+
+
+class FakeCost(_Fake):
+    """A table and a reading; its figures raise."""
+
+    name = "cost"
+
+    def summarize(self, rows):
+        return rows.pivot_table(index="model", columns="metric", values="value").reset_index()
+
+    def figures(self, rows):
+        raise RuntimeError("no plot for cost")
+
+    def reading(self, rows):
+        return ["logistic regression fits 3.5 times faster than naive Bayes."]
+
+
+class FakeEmpty(_Fake):
+    """A study with no rows at all."""
+
+    name = "ood"
+
+    def summarize(self, rows):
+        raise AssertionError("not called without rows")
+
+    figures = reading = summarize
+
+
+def _row(study, model, family, metric, value, setting="", setting_value=np.nan, seed=0,
+         error=None):
+    return dict(study=study, dataset="toy", model=model, family=family, setting=setting,
+                setting_value=setting_value, seed=seed, metric=metric, value=value,
+                fit_seconds=0.01, error=error)
+
+
+def make_rows(evil: bool = False) -> pd.DataFrame:
+    gen = "naive-bayes"
+    dis = EVIL if evil else "logistic"
+    rows = []
+    for seed in (0, 1):
+        for m in (20, 60, 200):
+            rows.append(_row("learning_curve", gen, "generative", "error",
+                             0.30 - m / 1000 + seed * 0.01, "train_size", m, seed))
+            rows.append(_row("learning_curve", dis, "discriminative", "error",
+                             0.40 - m / 500 + seed * 0.01, "train_size", m, seed))
+    rows += [_row("cost", gen, "generative", "fit_seconds", 0.0123456),
+             _row("cost", dis, "discriminative", "fit_seconds", 0.0035273),
+             _row("cost", gen, "generative", "n_params", 1234567.0),
+             _row("cost", dis, "discriminative", "n_params", 31.0),
+             _row("cost", "multinomial-nb", "generative", "error", np.nan,
+                  error="ValueError: Negative values in data passed to MultinomialNB (input X)")]
+    df = pd.DataFrame(rows)
+    return df[list(ROW_COLUMNS)]
+
+
+@pytest.fixture
+def report(tmp_path):
+    rows = make_rows()
+    results = tmp_path / "results.parquet"
+    rows.to_parquet(results)
+    models = pd.DataFrame({"name": ["naive-bayes", "logistic"],
+                           "family": ["generative", "discriminative"],
+                           "capabilities": [frozenset({"classify", "density"}), "classify"]})
+    out = build_report(rows, [FakeCost(), FakeEmpty(), FakeCurve()], tmp_path / "report",
+                       dataset_info={"name": "toy", "description": "a tiny test set",
+                                     "source": "made up", "n_samples": 100, "n_features": 4,
+                                     "class_names": ["no", "yes"]},
+                       models_info=models, results_path=results)
+    return out, out.read_text(encoding="utf-8"), rows
+
+
+def test_single_self_contained_file(report):
+    path, html, _ = report
+    assert path.name == "index.html" and path.is_file()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["index.html"]
+    assert html.startswith("<!DOCTYPE html>")
+    # No resource is referenced outside the file: no src at all, no network href,
+    # no CSS url() or @import, no script.
+    assert not re.search(r"\bsrc\s*=", html)
+    assert not re.search(r"""href\s*=\s*["']?\s*(https?:)?//""", html, re.I)
+    assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", html, re.I)
+    assert "<script" not in html.lower()
+    hrefs = re.findall(r'\bhref="([^"]*)"', html)
+    assert all(h.startswith("#") or h == "../results.parquet" for h in hrefs), hrefs
+
+
+def test_content(report):
+    _, html, rows = report
+    # header
+    assert "gdlab report: toy" in html and "a tiny test set" in html and "no, yes" in html
+    assert "classify, density" in html
+    # readings, in full, and the first of each in "at a glance"
+    glance = html.split('id="at-a-glance"')[1].split('class="study"')[0]
+    assert "naive Bayes is ahead below 60 training rows" in glance
+    assert "3.5 times faster" in glance
+    assert "The curves cross once." not in glance
+    assert "The curves cross once." in html
+    # fixed order: learning curves before cost, whatever the order given
+    assert html.index('id="study-learning_curve"') < html.index('id="study-ood"') \
+        < html.index('id="study-cost"')
+    # one inline SVG with a title, for the learning curve only
+    assert html.count("<svg") == 1
+    assert '<title>Learning curves: test error against training rows</title>' in html
+    # table numbers, formatted
+    curve = FakeCurve().summarize(rows[rows.study == "learning_curve"])
+    for v in curve["error"]:
+        assert f"<td class=\"num\">{format_number(v)}</td>" in html
+    assert "1,234,567" in html and "0.0123" in html and "0.00353" in html
+    # notes instead of crashes
+    assert "The figures could not be drawn (RuntimeError: no plot for cost)" in html
+    assert "No results for this study." in html
+    # skipped cells with their reasons, escaped
+    skipped = html.split('id="skipped"')[1]
+    assert "multinomial-nb" in skipped
+    assert "Negative values in data passed to MultinomialNB (input X)" in skipped
+    # results link and note
+    assert '<a href="../results.parquet">results.parquet</a>' in html
+    assert "read_parquet" in html
+
+
+def test_model_names_are_escaped(tmp_path):
+    rows = make_rows(evil=True)
+    out = build_report(rows, [FakeCurve(), FakeCost()], tmp_path)
+    html = out.read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_empty_rows_and_no_studies(tmp_path):
+    out = build_report(pd.DataFrame(columns=list(ROW_COLUMNS)), [FakeCurve()], tmp_path)
+    html = out.read_text(encoding="utf-8")
+    assert "No results for this study." in html and "None: every cell ran." in html
+    out = build_report(make_rows(), [], tmp_path / "x", title="Only skips")
+    assert "<title>Only skips</title>" in out.read_text(encoding="utf-8")
+
+
+def test_svg_ids_are_prefixed():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], marker="o")
+    svg = figure_to_svg(fig, label="a < b", prefix="p7")
+    plt.close(fig)
+    assert svg.startswith("<svg") and 'role="img"' in svg and "<title>a &lt; b</title>" in svg
+    ids = re.findall(r'\bid="([^"]+)"', svg)
+    assert ids and all(i.startswith("p7-") for i in ids)
+    refs = re.findall(r'url\(#([^)]+)\)|href="#([^"]+)"', svg)
+    assert refs and all(r.startswith("p7-") for pair in refs for r in pair if r)
+    assert set(r for pair in refs for r in pair if r) <= set(ids)
