@@ -1,0 +1,323 @@
+"""Helpers shared by the studies: intervals over seeds, model facts, fitting, figure style.
+
+- :func:`mean_interval`, :func:`summarize_rows`, :func:`failures`: aggregate
+  tidy rows over seeds (mean and a 95 % Student-t interval).
+- :func:`family_of`, :func:`capabilities_of`: what the registry says about a
+  model name (capabilities read off a fresh instance, cached).
+- :func:`fit_timed`, :func:`evaluate`, :func:`with_imputation`: fit a model,
+  score it (error rate and log loss over every class), put an imputer in front.
+- :func:`model_color`, :func:`line_style`, :func:`new_figure`, :func:`percent`:
+  one look for every study's plots (matplotlib's Agg backend, no pyplot state;
+  one color per model everywhere, generative solid, discriminative dashed).
+
+Examples
+--------
+>>> m, lo, hi, n = mean_interval([0.1, 0.2, 0.3])
+>>> round(m, 3), round(lo, 3), round(hi, 3), n
+(0.2, -0.048, 0.448, 3)
+>>> family_of("gaussian-nb"), family_of("logreg"), family_of("not-a-model")
+('generative', 'discriminative', 'unknown')
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+import zlib
+from contextlib import contextmanager
+from functools import cache
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gdlab.metrics import align_proba, error_rate, log_loss
+
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "mean_interval",
+    "summarize_rows",
+    "failures",
+    "family_of",
+    "capabilities_of",
+    "fit_timed",
+    "evaluate",
+    "with_imputation",
+    "model_color",
+    "line_style",
+    "new_figure",
+    "percent",
+    "derived_seeds",
+    "quiet_convergence",
+]
+
+#: Columns of :func:`summarize_rows`' table.
+SUMMARY_COLUMNS = (
+    "dataset", "model", "family", "setting", "setting_value", "metric",
+    "mean", "lo", "hi", "n", "n_failed",
+)
+
+_GROUP = ["dataset", "model", "family", "setting", "setting_value", "metric"]
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def mean_interval(values, level: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean and Student-t confidence interval of the finite values.
+
+    Parameters
+    ----------
+    values : array-like of float
+        One value per seed; NaN are left out.
+    level : float, default=0.95
+
+    Returns
+    -------
+    mean, lo, hi : float
+        ``lo``/``hi`` are NaN with fewer than 2 values (no interval).
+    n : int
+        Number of finite values used.
+
+    Examples
+    --------
+    >>> mean_interval([0.5, 0.5])
+    (0.5, 0.5, 0.5, 2)
+    >>> mean_interval([0.25])
+    (0.25, nan, nan, 1)
+    """
+    v = np.asarray(values, dtype=np.float64).ravel()
+    v = v[np.isfinite(v)]
+    n = int(v.size)
+    if n == 0:
+        return np.nan, np.nan, np.nan, 0
+    mean = float(v.mean())
+    if n < 2:
+        return mean, np.nan, np.nan, n
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
+    return mean, mean - half, mean + half, n
+
+
+def _ok_and_failed(rows: pd.DataFrame, study: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if study is not None:
+        rows = rows[rows["study"] == study]
+    failed = rows["error"].notna() if "error" in rows else pd.Series(False, index=rows.index)
+    return rows[~failed], rows[failed]
+
+
+def summarize_rows(rows: pd.DataFrame, study: str | None = None,
+                   level: float = 0.95) -> pd.DataFrame:
+    """Mean and interval over seeds, one row per dataset, model, setting and metric.
+
+    Rows of failed cells (a non-null ``error``) are not averaged; they are
+    counted in ``n_failed`` for the (dataset, model, setting, setting_value)
+    they belong to.
+
+    Parameters
+    ----------
+    rows : DataFrame with the columns of :data:`gdlab.studies.base.ROW_COLUMNS`
+    study : str, default=None
+        Keep only this study's rows.
+    level : float, default=0.95
+
+    Returns
+    -------
+    DataFrame with the columns :data:`SUMMARY_COLUMNS`, sorted.
+    """
+    ok, failed = _ok_and_failed(rows, study)
+    records = []
+    for key, group in ok.groupby(_GROUP, dropna=False, sort=True):
+        mean, lo, hi, n = mean_interval(group["value"], level)
+        records.append((*key, mean, lo, hi, n))
+    out = pd.DataFrame(records, columns=[*_GROUP, "mean", "lo", "hi", "n"])
+    cell_keys = ["dataset", "model", "setting", "setting_value"]
+    if len(failed):
+        counts = failed.groupby(cell_keys, dropna=False).size().rename("n_failed").reset_index()
+        out = out.merge(counts, on=cell_keys, how="left")
+        out["n_failed"] = out["n_failed"].fillna(0).astype(int)
+    else:
+        out["n_failed"] = 0
+    out["n"] = out["n"].astype(int)
+    return out[list(SUMMARY_COLUMNS)].reset_index(drop=True)
+
+
+def failures(rows: pd.DataFrame, study: str | None = None) -> pd.DataFrame:
+    """Failed cells: one row per dataset, model, setting and setting_value.
+
+    Returns
+    -------
+    DataFrame with columns ``dataset, model, setting, setting_value, n_failed, reason``
+    (``reason``: the first recorded one).
+    """
+    _, failed = _ok_and_failed(rows, study)
+    cols = ["dataset", "model", "setting", "setting_value"]
+    if failed.empty:
+        return pd.DataFrame(columns=[*cols, "n_failed", "reason"])
+    g = failed.groupby(cols, dropna=False, sort=True)
+    return g.agg(n_failed=("error", "size"), reason=("error", "first")).reset_index()
+
+
+def derived_seeds(seed: int, n: int) -> list[int]:
+    """``n`` independent integer seeds derived from one cell seed.
+
+    Examples
+    --------
+    >>> derived_seeds(0, 2) == derived_seeds(0, 2) != derived_seeds(1, 2)
+    True
+    """
+    return [int(s) for s in np.random.SeedSequence(int(seed)).generate_state(n) % (2**31 - 1)]
+
+
+# --------------------------------------------------------------------------- models
+
+
+def family_of(name: str) -> str:
+    """The registry family of a model name, ``"unknown"`` for a name it does not hold."""
+    from gdlab.models.registry import spec
+
+    try:
+        return spec(name).family
+    except ValueError:
+        return "unknown"
+
+
+@cache
+def capabilities_of(name: str) -> frozenset[str]:
+    """Capability tags of a fresh instance of the registered model ``name`` (cached)."""
+    from gdlab.base import capabilities
+    from gdlab.models.registry import make
+
+    return capabilities(make(name))
+
+
+def fit_timed(model, X, y) -> float:
+    """Fit ``model`` on ``X, y``; return the wall-clock seconds it took."""
+    start = time.perf_counter()
+    model.fit(X, y)
+    return time.perf_counter() - start
+
+
+def evaluate(model, X, y, labels) -> dict[str, float]:
+    """Error rate and log loss of a fitted classifier on ``X, y``.
+
+    Parameters
+    ----------
+    model : fitted classifier with ``predict`` and ``predict_proba``
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    labels : array-like
+        Every class of the dataset; classes the model never saw get
+        probability 0 (so log loss is clipped, not infinite).
+
+    Returns
+    -------
+    dict
+        ``{"error": ..., "log_loss": ...}``.
+    """
+    proba = align_proba(model.predict_proba(X), model.classes_, labels)
+    return {"error": error_rate(y, model.predict(X)),
+            "log_loss": log_loss(y, proba, labels=labels)}
+
+
+def with_imputation(model, how: str, *, random_state=0):
+    """``Pipeline([("impute", imputer), ("model", model)])``.
+
+    Parameters
+    ----------
+    model : estimator
+    how : {"mean", "iterative"}
+        :class:`~sklearn.impute.SimpleImputer` with the column means, or
+        :class:`~sklearn.impute.IterativeImputer` (Bayesian ridge chained
+        equations, 10 rounds); both learn from the data the pipeline is fit on.
+    random_state : int, default=0
+        For the iterative imputer.
+    """
+    from sklearn.pipeline import Pipeline
+
+    if how == "mean":
+        from sklearn.impute import SimpleImputer
+
+        imputer = SimpleImputer(strategy="mean", keep_empty_features=True)
+    elif how == "iterative":
+        from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+        from sklearn.impute import IterativeImputer
+
+        imputer = IterativeImputer(max_iter=10, random_state=random_state,
+                                   keep_empty_features=True)
+    else:
+        raise ValueError(f"imputation must be 'mean' or 'iterative', got {how!r}.")
+    return Pipeline([("impute", imputer), ("model", model)])
+
+
+@contextmanager
+def quiet_convergence():
+    """Silence scikit-learn's ConvergenceWarning inside the block (imputers, tiny fits)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+# --------------------------------------------------------------------------- figures
+
+# tab20 dark shades first, then the light ones: 20 distinct colors
+_PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+    "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896",
+    "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
+)
+
+
+def model_color(name: str) -> str:
+    """The color of model ``name`` in every figure (fixed by its registry position).
+
+    Examples
+    --------
+    >>> model_color("gaussian-nb") == model_color("gaussian-nb") != model_color("logreg")
+    True
+    """
+    from gdlab.models import registry
+
+    names = list(registry._REGISTRY)
+    i = names.index(name) if name in names else zlib.crc32(name.encode()) % len(_PALETTE)
+    return _PALETTE[i % len(_PALETTE)]
+
+
+def line_style(family: str) -> str:
+    """Line style by family: generative ``"-"``, discriminative ``"--"``, hybrid ``"-."``."""
+    return {"generative": "-", "discriminative": "--", "hybrid": "-."}.get(family, ":")
+
+
+def new_figure(title: str, xlabel: str, ylabel: str, *, size=(6.4, 4.2)):
+    """A :class:`matplotlib.figure.Figure` with one styled axes (no pyplot state).
+
+    Returns
+    -------
+    fig, ax
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_title(title, fontsize=11)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, which="major", alpha=0.3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig, ax
+
+
+def percent(x: float) -> str:
+    """A fraction as a short percentage: ``0.123 -> "12 %"``, ``0.004 -> "0.4 %"``.
+
+    Examples
+    --------
+    >>> percent(0.123), percent(0.004), percent(0.0)
+    ('12 %', '0.4 %', '0 %')
+    """
+    p = 100 * float(x)
+    if p == 0 or abs(p) >= 10:
+        return f"{p:.0f} %"
+    return f"{p:.1f} %" if abs(p) >= 0.1 else f"{p:.2g} %"

@@ -1,0 +1,385 @@
+"""Learning curves: test error against training size m (Ng & Jordan 2001).
+
+For each seed the dataset gets one stratified train/test split; the training
+part is subsampled into nested stratified subsets of sizes m1 < m2 < ...
+(:func:`gdlab.data.splits.nested_subsamples`: the subset of size m is a
+prefix of one seeded order, so it contains every smaller one). One cell per
+(model, m, seed) fits a fresh model on the subset and scores it on the whole
+test part.
+
+Tidy encoding: ``setting = "train_size"``, ``setting_value = m``; metrics
+``"error"`` (1 - accuracy) and ``"log_loss"`` (probabilities clipped at
+1e-15). A model without ``missing_features`` on data that has NaN gets mean
+imputation (fit on its training subset) in front; a model that cannot fit a
+tiny subset raises and the runner records an error row.
+
+:func:`crossover` finds the m where a generative and a discriminative mean
+error curve cross (linear interpolation in log m).
+
+Examples
+--------
+>>> import numpy as np
+>>> study = LearningCurve(sizes=[10, 40])
+>>> from gdlab.data import load
+>>> cells = study.cells(load("iris"), ["gaussian-nb"], seeds=[0])
+>>> [(c.setting, c.setting_value) for c in cells]
+[('train_size', 10.0), ('train_size', 40.0)]
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gdlab.base import capabilities
+from gdlab.data.splits import nested_subsamples, train_test_split
+from gdlab.studies import _common
+from gdlab.studies.base import Cell, Study, make_row
+from gdlab.studies.prepare import numeric
+
+__all__ = ["LearningCurve", "Crossover", "crossover", "default_sizes"]
+
+SETTING = "train_size"
+
+
+def default_sizes(n_train: int, n_classes: int, n_sizes: int = 8) -> list[int]:
+    """A geometric grid from 2 rows per class up to ``n_train``.
+
+    Parameters
+    ----------
+    n_train : int
+        Rows in the training part.
+    n_classes : int
+    n_sizes : int, default=8
+        At most this many sizes (fewer when rounding merges some).
+
+    Returns
+    -------
+    list of int, strictly increasing, ending at ``n_train``.
+
+    Examples
+    --------
+    >>> default_sizes(112, 3)
+    [6, 9, 14, 21, 32, 49, 74, 112]
+    """
+    if n_train < n_classes:
+        raise ValueError(
+            f"a training part of {n_train} rows cannot hold all {n_classes} classes."
+        )
+    first = min(2 * n_classes, n_train)
+    grid = np.unique(np.round(np.geomspace(first, n_train, max(n_sizes, 1))).astype(int))
+    return [int(m) for m in grid]
+
+
+def _n_train(n: int, test_size) -> int:
+    n_test = test_size if isinstance(test_size, numbers.Integral) else math.ceil(test_size * n)
+    return n - int(n_test)
+
+
+class LearningCurve(Study):
+    """Error vs training size on nested stratified subsamples, over repeated splits.
+
+    Parameters
+    ----------
+    sizes : sequence of int or float, default=None
+        Training sizes; a float in (0, 1] is a fraction of the training part.
+        Default: :func:`default_sizes` (``n_sizes`` geometric steps from 2
+        rows per class to the whole training part).
+    n_sizes : int, default=8
+        Number of default sizes.
+    test_size : float in (0, 1) or int, default=0.25
+        Held-out part of each split.
+    n_splits : int, default=20
+        Number of repeated splits (seeds ``0 .. n_splits - 1``) when
+        :meth:`cells` is given no seeds.
+    """
+
+    name = "learning_curve"
+    requires = frozenset({"classify"})
+
+    def __init__(self, *, sizes=None, n_sizes: int = 8, test_size=0.25, n_splits: int = 20):
+        self.sizes = sizes
+        self.n_sizes = n_sizes
+        self.test_size = test_size
+        self.n_splits = n_splits
+
+    # ------------------------------------------------------------------ grid
+
+    def train_sizes(self, dataset) -> list[int]:
+        """The training sizes of this study on ``dataset``."""
+        y = np.asarray(dataset.y)
+        n_train = _n_train(len(y), self.test_size)
+        if self.sizes is None:
+            return default_sizes(n_train, len(np.unique(y)), self.n_sizes)
+        sizes = []
+        for s in self.sizes:
+            if isinstance(s, numbers.Integral) and not isinstance(s, bool):
+                sizes.append(int(s))
+            elif isinstance(s, numbers.Real) and 0 < s <= 1:
+                sizes.append(max(1, round(s * n_train)))
+            else:
+                raise ValueError(f"each size must be an int or a fraction in (0, 1], got {s!r}.")
+        if any(b <= a for a, b in zip(sizes, sizes[1:], strict=False)) or sizes[0] < 1:
+            raise ValueError(f"sizes must be positive and strictly increasing, got {sizes}.")
+        if sizes[-1] > n_train:
+            raise ValueError(
+                f"size {sizes[-1]} exceeds the {n_train} training rows of {dataset.name!r} "
+                f"(test_size={self.test_size!r})."
+            )
+        return sizes
+
+    def cells(self, dataset, models: Iterable[str], seeds: Iterable[int] | None = None):
+        """One cell per (model, training size, seed)."""
+        seeds = range(self.n_splits) if seeds is None else seeds
+        sizes = self.train_sizes(dataset)
+        return [
+            Cell(self.name, dataset.name, model, SETTING, float(m), int(seed))
+            for model in models for m in sizes for seed in seeds
+        ]
+
+    def split(self, dataset, seed: int, size: int):
+        """Row indices ``(train_subset, test)`` of one cell; deterministic by seed."""
+        y = np.asarray(dataset.y)
+        split_seed, sub_seed = _common.derived_seeds(seed, 2)
+        train, test = train_test_split(np.arange(len(y)), y, test_size=self.test_size,
+                                       random_state=split_seed)[:2]
+        train, test = np.sort(train), np.sort(test)
+        # a prefix of one seeded order, so the subsets of one seed are nested
+        subset = nested_subsamples(y[train], [int(size)], random_state=sub_seed)[0]
+        return train[subset], test
+
+    def run_cell(self, cell: Cell, dataset, make_model: Callable[[], object]) -> list[dict]:
+        """Fit on the cell's training subset, score on the test part."""
+        X, y = numeric(dataset)
+        train, test = self.split(dataset, cell.seed, int(cell.setting_value))
+        model = make_model()
+        if np.isnan(X[train]).any() or np.isnan(X[test]).any():
+            if "missing_features" not in capabilities(model):
+                model = _common.with_imputation(model, "mean")
+        with _common.quiet_convergence():
+            seconds = _common.fit_timed(model, X[train], y[train])
+            scores = _common.evaluate(model, X[test], y[test], np.unique(y))
+        family = _common.family_of(cell.model)
+        return [make_row(cell, family, metric, value, seconds) for metric, value in scores.items()]
+
+    # ------------------------------------------------------------------ results
+
+    def summarize(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Mean and 95 % interval over seeds per dataset, model, size and metric.
+
+        Columns: :data:`gdlab.studies._common.SUMMARY_COLUMNS`
+        (``setting_value`` is the training size).
+        """
+        return _common.summarize_rows(rows, self.name)
+
+    def figures(self, rows: pd.DataFrame) -> list:
+        """One figure per dataset: mean error vs m (log x), 95 % bands, crossover markers."""
+        summary = self.summarize(rows)
+        err = summary[summary["metric"] == "error"]
+        figs = []
+        for dataset, d in err.groupby("dataset", sort=True):
+            fig, ax = _common.new_figure(f"Learning curves: {dataset}", "training rows m",
+                                         "test error")
+            ax.set_xscale("log")
+            for model, c in d.groupby("model", sort=False):
+                c = c.sort_values("setting_value")
+                family = c["family"].iloc[0]
+                color = _common.model_color(model)
+                ax.plot(c["setting_value"], c["mean"], color=color, marker="o", markersize=3,
+                        linestyle=_common.line_style(family), label=f"{model} ({family})")
+                ax.fill_between(c["setting_value"], c["lo"], c["hi"], color=color, alpha=0.15,
+                                linewidth=0)
+            for gen, disc in _pairs(d):
+                cr = crossover(d, gen, disc)
+                for m in cr.crossings:
+                    ax.plot([m], [_interp(d, gen, m)], marker="X", markersize=9, color="black",
+                            linestyle="none", label=f"crossover {gen} / {disc}")
+            ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f} %")
+            ax.legend(fontsize=8, frameon=False)
+            figs.append(fig)
+        return figs
+
+    def reading(self, rows: pd.DataFrame) -> list[str]:
+        """Plain sentences: who is ahead where, crossovers, failures."""
+        summary = self.summarize(rows)
+        err = summary[summary["metric"] == "error"]
+        out = []
+        for dataset, d in err.groupby("dataset", sort=True):
+            sizes = np.sort(d["setting_value"].unique())
+            prefix = f"On {dataset}: " if err["dataset"].nunique() > 1 else ""
+            for m in (sizes[0], sizes[-1]) if len(sizes) > 1 else (sizes[0],):
+                at = d[d["setting_value"] == m].sort_values("mean")
+                best = at.iloc[0]
+                out.append(f"{prefix}At {_rows(m)} training rows the lowest test error is "
+                           f"{best['model']}'s ({_common.percent(best['mean'])}).")
+            for gen, disc in _pairs(d):
+                out.append(prefix + describe_crossover(crossover(d, gen, disc)))
+        fails = _common.failures(rows, self.name)
+        for (dataset, model), f in fails.groupby(["dataset", "model"], sort=True):
+            sizes = np.sort(f["setting_value"].unique())
+            out.append(f"{model} could not be fit on {dataset} in {int(f['n_failed'].sum())} "
+                       f"cell(s) (training sizes {', '.join(_rows(m) for m in sizes)}): "
+                       f"{f['reason'].iloc[0]}")
+        return out
+
+
+# ---------------------------------------------------------------------- crossover
+
+
+@dataclass(frozen=True)
+class Crossover:
+    """Where two mean error curves cross.
+
+    Attributes
+    ----------
+    generative, discriminative : str
+        The two models compared.
+    m : float or None
+        The first training size where the curves cross (linear interpolation
+        of the error difference in log m); None when they do not cross.
+    crossings : tuple of float
+        Every crossing, in increasing m.
+    before, after : str or None
+        The model with the lower mean error below the first crossing and
+        above the last one (with no crossing both name the model ahead
+        everywhere; None if the curves are equal everywhere).
+    sizes : tuple of float
+        The training sizes both curves have.
+    separated_before, separated_after : bool
+        Whether at some size in that range the two 95 % intervals do not
+        overlap (otherwise the lead is within the noise).
+    """
+
+    generative: str
+    discriminative: str
+    m: float | None
+    crossings: tuple[float, ...]
+    before: str | None
+    after: str | None
+    sizes: tuple[float, ...]
+    separated_before: bool
+    separated_after: bool
+
+
+def _curve(summary: pd.DataFrame, model: str) -> pd.DataFrame:
+    c = summary[(summary["model"] == model) & (summary["metric"] == "error")]
+    if c.empty:
+        raise ValueError(f"the summary has no error curve of {model!r}.")
+    if c["dataset"].nunique() > 1:
+        raise ValueError("the summary holds several datasets; pass one dataset's rows.")
+    return c.set_index("setting_value").sort_index()
+
+
+def crossover(summary: pd.DataFrame, generative: str, discriminative: str) -> Crossover:
+    """The training size where the generative model's mean error curve crosses the other's.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :meth:`LearningCurve.summarize` output for one dataset (columns
+        ``model, metric, setting_value, mean, lo, hi``; rows with
+        ``metric == "error"`` are used).
+    generative, discriminative : str
+        Model names.
+
+    Returns
+    -------
+    Crossover
+        Curves that only touch (difference 0 without changing sign) do not
+        cross; a difference of exactly 0 between a lead and the opposite lead
+        puts the crossing at that size.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"dataset": "d", "metric": "error",
+    ...     "model": ["nb"] * 3 + ["lr"] * 3, "setting_value": [10, 100, 1000] * 2,
+    ...     "mean": [0.2, 0.15, 0.14, 0.3, 0.15, 0.1], "lo": float("nan"), "hi": float("nan")})
+    >>> cr = crossover(s, "nb", "lr")
+    >>> cr.m, cr.before, cr.after
+    (100.0, 'nb', 'lr')
+    """
+    g, d = _curve(summary, generative), _curve(summary, discriminative)
+    common = g.index.intersection(d.index)
+    common = common[np.isfinite(g.loc[common, "mean"]) & np.isfinite(d.loc[common, "mean"])]
+    m = np.asarray(common, dtype=np.float64)
+    diff = (g.loc[common, "mean"] - d.loc[common, "mean"]).to_numpy()
+    sep = ((g.loc[common, "hi"] < d.loc[common, "lo"])
+           | (d.loc[common, "hi"] < g.loc[common, "lo"])).to_numpy()
+
+    def leader(x):
+        return generative if x < 0 else discriminative if x > 0 else None
+
+    crossings, first_i, last_i = [], None, None
+    nonzero = np.flatnonzero(diff != 0)
+    for a, b in zip(nonzero, nonzero[1:], strict=False):
+        if np.sign(diff[a]) != np.sign(diff[b]):
+            nxt = a + 1  # interpolate between the lead and the next size (0 if touching)
+            t = diff[a] / (diff[a] - diff[nxt])
+            crossings.append(float(np.exp(np.log(m[a]) + t * (np.log(m[nxt]) - np.log(m[a])))))
+            first_i = a if first_i is None else first_i
+            last_i = b
+    if crossings:
+        before, after = leader(diff[nonzero[0]]), leader(diff[nonzero[-1]])
+        sep_before, sep_after = bool(sep[: first_i + 1].any()), bool(sep[last_i:].any())
+    else:
+        lead = leader(diff[nonzero[0]]) if len(nonzero) else None
+        before = after = lead
+        sep_before = sep_after = bool(sep.any())
+    return Crossover(generative, discriminative, crossings[0] if crossings else None,
+                     tuple(crossings), before, after, tuple(float(v) for v in m),
+                     sep_before, sep_after)
+
+
+def describe_crossover(cr: Crossover) -> str:
+    """One plain sentence about a :class:`Crossover`.
+
+    Examples
+    --------
+    >>> cr = Crossover("gaussian-nb", "logreg", 60.0, (60.0,), "gaussian-nb", "logreg",
+    ...                (10.0, 100.0, 400.0), True, True)
+    >>> describe_crossover(cr)
+    'gaussian-nb is ahead below 60 training rows; logreg is ahead above.'
+    """
+    pair = f"{cr.generative} and {cr.discriminative}"
+    if not cr.sizes:
+        return f"{pair} have no training size in common."
+    lo, hi = _rows(cr.sizes[0]), _rows(cr.sizes[-1])
+    noise = " (the difference is within the 95 % intervals)"
+    if cr.m is None:
+        if cr.before is None:
+            return f"{pair} have the same mean error at every training size from {lo} to {hi}."
+        return (f"{cr.before} is ahead at every training size from {lo} to {hi}"
+                f"{'' if cr.separated_before else noise}.")
+    if len(cr.crossings) == 1:
+        text = (f"{cr.before} is ahead below {_rows(cr.m)} training rows"
+                f"{'' if cr.separated_before else noise}; {cr.after} is ahead above"
+                f"{'' if cr.separated_after else noise}.")
+    else:
+        where = ", ".join(_rows(m) for m in cr.crossings)
+        text = (f"The curves of {pair} cross {len(cr.crossings)} times (near {where} training "
+                f"rows); {cr.before} is ahead below {_rows(cr.crossings[0])}"
+                f"{'' if cr.separated_before else noise}, {cr.after} above "
+                f"{_rows(cr.crossings[-1])}{'' if cr.separated_after else noise}.")
+    return text
+
+
+def _rows(m: float) -> str:
+    return f"{m:.0f}" if m >= 10 or float(m).is_integer() else f"{m:.1f}"
+
+
+def _pairs(summary: pd.DataFrame) -> list[tuple[str, str]]:
+    fam = summary.drop_duplicates("model").set_index("model")["family"]
+    gens = [m for m, f in fam.items() if f == "generative"]
+    discs = [m for m, f in fam.items() if f == "discriminative"]
+    return [(g, d) for g in gens for d in discs]
+
+
+def _interp(summary: pd.DataFrame, model: str, m: float) -> float:
+    c = _curve(summary, model)
+    return float(np.interp(np.log(m), np.log(c.index.to_numpy(float)), c["mean"].to_numpy()))
