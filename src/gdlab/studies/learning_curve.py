@@ -320,8 +320,11 @@ def crossover(summary: pd.DataFrame, generative: str, discriminative: str) -> Cr
     for a, b in zip(nonzero, nonzero[1:], strict=False):
         if np.sign(diff[a]) != np.sign(diff[b]):
             nxt = a + 1  # interpolate between the lead and the next size (0 if touching)
-            t = diff[a] / (diff[a] - diff[nxt])
-            crossings.append(float(np.exp(np.log(m[a]) + t * (np.log(m[nxt]) - np.log(m[a])))))
+            if diff[nxt] == 0:
+                crossings.append(float(m[nxt]))
+            else:
+                t = diff[a] / (diff[a] - diff[nxt])
+                crossings.append(float(np.exp((1 - t) * np.log(m[a]) + t * np.log(m[nxt]))))
             first_i = a if first_i is None else first_i
             last_i = b
     if crossings:
