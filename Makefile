@@ -9,6 +9,8 @@ STAMP  := $(VENV)/.installed
 
 # Debian packages whose files the text datasets (fortunes-lang, fortunes-topic) read.
 FORTUNE_PKGS := fortunes fortunes-de fortunes-it fortunes-es fortunes-br
+# Debian's Chromium (/usr/bin/chromium): the report test opens the HTML report in it, headless.
+BROWSER_PKGS := chromium
 
 # torch first, pinned, so pip takes the CPU wheel and never resolves a CUDA build.
 $(STAMP): pyproject.toml
@@ -23,7 +25,7 @@ demo: $(STAMP)
 	$(VENV)/bin/gdlab compare --dataset breast_cancer
 
 # Free when installed (dpkg -s); installs with apt-get as root; otherwise says what to run
-# and carries on (the fortunes tests then skip).
+# and carries on (the fortunes tests, or the report's browser test, then skip).
 data-deps:
 	@if dpkg -s $(FORTUNE_PKGS) >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -32,6 +34,14 @@ data-deps:
 			|| echo "warning: could not install $(FORTUNE_PKGS); fortunes tests will skip"; \
 	else \
 		echo "note: fortunes datasets need: sudo apt-get install -y $(FORTUNE_PKGS) (tests skip without)"; \
+	fi
+	@if dpkg -s $(BROWSER_PKGS) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing $(BROWSER_PKGS)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS) >/dev/null \
+			|| echo "warning: could not install $(BROWSER_PKGS); the report browser test will skip"; \
+	else \
+		echo "note: the report browser test needs: sudo apt-get install -y $(BROWSER_PKGS) (it skips without)"; \
 	fi
 
 test: $(STAMP) data-deps

@@ -98,11 +98,11 @@ def format_number(value) -> str:
 
 
 def _figure_label(fig, fallback: str) -> str:
-    """A text alternative for a figure: its titles and axis labels."""
-    parts = []
+    """A text alternative for a figure: its title (or axes titles) and axis labels."""
     sup = getattr(fig, "_suptitle", None)
     if sup is not None and sup.get_text():
-        parts.append(sup.get_text())
+        return sup.get_text()
+    parts = []
     for ax in fig.get_axes():
         bits = []
         if ax.get_title():
@@ -110,10 +110,12 @@ def _figure_label(fig, fallback: str) -> str:
         xl, yl = ax.get_xlabel(), ax.get_ylabel()
         if xl or yl:
             bits.append(f"{yl or 'value'} against {xl or 'x'}")
-        if bits:
-            parts.append(": ".join(bits))
-    label = "; ".join(parts)
-    return label or fallback
+        label = ": ".join(bits)
+        if label and label not in parts:
+            parts.append(label)
+    if len(parts) > 4:
+        parts = parts[:4] + [f"and {len(parts) - 4} more panels"]
+    return "; ".join(parts) or fallback
 
 
 _ID_RE = re.compile(r'\bid="([^"]+)"')
@@ -179,7 +181,7 @@ def _table(df: pd.DataFrame | None) -> dict | None:
     numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
                for c in df.columns]
     body = [[format_number(v) for v in row] for row in df.itertuples(index=False, name=None)]
-    return {"columns": columns, "numeric": numeric, "rows": body}
+    return {"columns": columns, "numeric": numeric, "rows": body, "long": len(body) > 15}
 
 
 def _order(studies: Iterable) -> list:
