@@ -1,0 +1,223 @@
+"""The study runner: tidy rows, capability-based selection, resume, joblib vs Dask."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gdlab.data import Dataset
+from gdlab.models.registry import spec
+from gdlab.studies.base import ROW_COLUMNS, Cell, Study, make_row
+from gdlab.studies.runner import _parts, read_results, run
+
+MODELS = ["gaussian-nb", "logreg-unreg", "multinomial-nb"]
+HERE = Path(__file__).resolve().parent
+
+
+def toy_dataset(name="toy", n=120, seed=0) -> Dataset:
+    """Two Gaussian classes with negative values (MultinomialNB rejects them)."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    X = rng.normal(size=(n, 3)) + y[:, None] * 1.5
+    return Dataset(name=name, X=X, y=y, class_names=("a", "b"), description="toy",
+                   source="test")
+
+
+class FitStudy(Study):
+    """Fit on a seeded subsample of ``train_size`` rows, report test accuracy and log-loss."""
+
+    name = "fit"
+    requires = frozenset({"classify"})
+
+    def __init__(self, *, sizes=(20, 60), sleep=0.0):
+        self.sizes = sizes
+        self.sleep = sleep
+
+    def cells(self, dataset, models, seeds):
+        return [Cell(self.name, dataset.name, m, "train_size", float(size), s)
+                for m in models for size in self.sizes for s in seeds]
+
+    def run_cell(self, cell, dataset, make_model):
+        time.sleep(self.sleep)
+        rng = np.random.default_rng(cell.seed)
+        order = rng.permutation(len(dataset.y))
+        m = int(cell.setting_value)
+        train, test = order[:m], order[m:]
+        X, y = dataset.X, dataset.y
+        t0 = time.perf_counter()
+        model = make_model().fit(X[train], y[train])
+        seconds = time.perf_counter() - t0
+        family = spec(cell.model).family
+        proba = model.predict_proba(X[test])[:, 1]
+        logloss = -np.mean(np.log(np.where(y[test] == 1, proba, 1 - proba).clip(1e-15)))
+        return [make_row(cell, family, "accuracy", model.score(X[test], y[test]), seconds),
+                make_row(cell, family, "log_loss", logloss, seconds)]
+
+    def summarize(self, rows):
+        return rows
+
+    def figures(self, rows):
+        return []
+
+    def reading(self, rows):
+        return []
+
+
+class DensityStudy(FitStudy):
+    name = "density-fit"
+    requires = frozenset({"classify", "density"})
+
+
+class ImageOnlyStudy(FitStudy):
+    name = "image-fit"
+    modalities = frozenset({"image"})
+
+
+def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Equal rows, ignoring fit_seconds."""
+    pd.testing.assert_frame_equal(a.drop(columns="fit_seconds"), b.drop(columns="fit_seconds"))
+
+
+@pytest.fixture(scope="module")
+def data():
+    return toy_dataset()
+
+
+@pytest.fixture(scope="module")
+def reference(data):
+    """The uninterrupted sequential run everything else is compared with."""
+    return run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], backend="sequential",
+               progress=False)
+
+
+def test_rows_schema_errors_and_order(reference):
+    rows = reference
+    assert tuple(rows.columns) == ROW_COLUMNS
+    assert rows.attrs["cells"] == 3 * 2 * 3 and rows.attrs["resumed"] == 0
+    # MultinomialNB rejects negative values: one error row per cell, reason kept.
+    err = rows[rows.model == "multinomial-nb"]
+    assert len(err) == 6 and (err.metric == "error").all() and err.value.isna().all()
+    assert err.error.str.startswith("ValueError: Negative values").all()
+    assert (err.family == "generative").all()
+    ok = rows[rows.model != "multinomial-nb"]
+    assert len(ok) == 2 * 2 * 3 * 2 and ok.error.isna().all()
+    assert set(ok.family) == {"generative", "discriminative"}
+    assert ok[ok.metric == "accuracy"].value.between(0.5, 1).all()
+    keys = ["study", "dataset", "model", "setting", "setting_value", "seed", "metric"]
+    assert rows[keys].equals(rows[keys].sort_values(keys).reset_index(drop=True))
+    assert not rows.duplicated(keys).any()
+
+
+def test_capability_selection(data):
+    rows = run([DensityStudy(), ImageOnlyStudy()], ["gaussian-nb", "logreg-unreg"], [data],
+               seeds=[0], progress=False)
+    # logreg has no `density` tag; the image-only study does not apply to tabular data.
+    assert set(rows.model) == {"gaussian-nb"} and set(rows.study) == {"density-fit"}
+    assert any("image-fit" in note for note in rows.attrs["notes"])
+    only_discriminative = run([FitStudy(), DensityStudy()], ["logreg-unreg"], [data], seeds=[0],
+                              progress=False)
+    assert set(only_discriminative.study) == {"fit"}
+    assert any("density-fit" in n and "density" in n for n in only_discriminative.attrs["notes"])
+
+
+def test_no_applicable_study(data):
+    with pytest.raises(ValueError, match="no study applies.*density-fit.*logreg-unreg"):
+        run([DensityStudy()], ["logreg-unreg", "tree"], [data], progress=False)
+
+
+def test_bad_input(data):
+    with pytest.raises(ValueError, match="unknown model 'gausian-nb'.*Did you mean"):
+        run([FitStudy()], ["gausian-nb"], [data], progress=False)
+    with pytest.raises(ValueError, match="unknown dataset 'no-such-data'"):
+        run([FitStudy()], ["gaussian-nb"], ["no-such-data"], progress=False)
+    with pytest.raises(ValueError, match="backend"):
+        run([FitStudy()], ["gaussian-nb"], [data], backend="spark", progress=False)
+
+
+def test_store_resume_and_duplicates(tmp_path, data, reference):
+    store = tmp_path / "results"
+    first = run([FitStudy()], MODELS[:1], [data], seeds=[0, 1, 2], results=store,
+                progress=False)
+    assert len(_parts(store)) == 1  # compacted at the end
+    again = run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store, progress=False)
+    assert again.attrs["resumed"] == 6 and again.attrs["cells"] == 18
+    same(again, reference)
+    same(first, reference[reference.model == "gaussian-nb"].reset_index(drop=True))
+    # A part file present twice never surfaces twice.
+    part = _parts(store)[0]
+    (store / ("part-0-copy" + part.name[4:])).write_bytes(part.read_bytes())
+    same(read_results(store), reference)
+    # Nothing left to do: everything is read back.
+    third = run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store, progress=False)
+    assert third.attrs["resumed"] == 18
+    same(third, reference)
+    # resume=False runs every cell again; the new rows supersede the stored ones.
+    fresh = run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store, resume=False,
+                progress=False)
+    assert fresh.attrs["resumed"] == 0 and len(_parts(store)) == 1
+    same(fresh, reference)
+    same(read_results(store), reference)
+
+
+CHILD = """
+import sys
+sys.path.insert(0, {here!r})
+from test_runner import FitStudy, MODELS, toy_dataset
+from gdlab.studies.runner import run
+run([FitStudy(sleep=0.15)], MODELS, [toy_dataset()], seeds=[0, 1, 2], results={store!r},
+    backend="sequential", progress=False)
+"""
+
+
+def test_resume_after_kill(tmp_path, reference):
+    store = tmp_path / "results"
+    code = textwrap.dedent(CHILD.format(here=str(HERE), store=str(store)))
+    child = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    try:
+        while len(_parts(store)) < 5:
+            assert child.poll() is None, child.stderr.read().decode()
+            assert time.monotonic() < deadline, "child wrote no results"
+            time.sleep(0.02)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+    written = read_results(store)
+    n_done = written.groupby(["model", "setting_value", "seed"]).ngroups
+    assert 5 <= n_done < 18
+    rows = run([FitStudy()], MODELS, [toy_dataset()], seeds=[0, 1, 2], results=store,
+               backend="sequential", progress=False)
+    assert rows.attrs["resumed"] == n_done
+    same(rows, reference)
+    same(read_results(store), reference)
+
+
+def test_joblib_and_dask_match_sequential(data, reference):
+    from distributed import LocalCluster
+
+    loky = run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], n_jobs=2, backend="loky",
+               progress=False)
+    same(loky, reference)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        dask = run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], scheduler=address,
+                   progress=False)
+    same(dask, reference)
+
+
+def test_progress_bar(data, capsys):
+    run([FitStudy()], ["gaussian-nb"], [data], seeds=[0], progress=False)
+    assert capsys.readouterr().err == ""
+    run([FitStudy()], ["gaussian-nb"], [data], seeds=[0], progress=True)
+    assert "2/2" in capsys.readouterr().err
