@@ -221,3 +221,20 @@ def test_progress_bar(data, capsys):
     assert capsys.readouterr().err == ""
     run([FitStudy()], ["gaussian-nb"], [data], seeds=[0], progress=True)
     assert "2/2" in capsys.readouterr().err
+
+
+class SplitsStudy(FitStudy):
+    """Picks its own seeds when given None, like the built-in studies."""
+
+    name = "splits"
+
+    def cells(self, dataset, models, seeds=None):
+        return super().cells(dataset, models, range(2) if seeds is None else seeds)
+
+
+def test_default_seeds(data):
+    rows = run([FitStudy(sizes=(20,)), SplitsStudy(sizes=(20,))], ["gaussian-nb"], [data],
+               progress=False)
+    assert sorted(set(rows[rows.study == "fit"].seed)) == [0, 1, 2, 3, 4]
+    assert sorted(set(rows[rows.study == "splits"].seed)) == [0, 1]
+    assert rows.attrs["cells"] == 7

@@ -27,6 +27,7 @@ files are compacted into one. :func:`read_results` reads a store back.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -48,7 +49,7 @@ logger = logging.getLogger(__name__)
 #: Values accepted by ``backend``.
 BACKENDS = ("loky", "dask", "sequential")
 
-#: Seeds used when neither ``run(seeds=...)`` nor the study's ``default_seeds`` says.
+#: Seeds used when neither ``run(seeds=...)`` nor the study says (see :func:`run`).
 DEFAULT_SEEDS = tuple(range(5))
 
 _STR = ("study", "dataset", "model", "family", "setting", "metric", "error")
@@ -246,6 +247,25 @@ def _model_info(models) -> tuple[list[str], dict, dict]:
     return models, families, caps
 
 
+def _default_seeds(study: Study) -> list[int] | None:
+    """Seeds of a study when ``run`` is given none.
+
+    The study's ``default_seeds`` attribute when set; else ``None`` when its
+    ``cells`` takes ``seeds=None`` (the study then picks, e.g. ``range(n_splits)``);
+    else :data:`DEFAULT_SEEDS`.
+    """
+    declared = getattr(study, "default_seeds", None)
+    if declared is not None:
+        return [int(s) for s in declared]
+    try:
+        param = inspect.signature(study.cells).parameters.get("seeds")
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        param = None
+    if param is not None and param.default is None:
+        return None
+    return list(DEFAULT_SEEDS)
+
+
 def _plan(studies, models, caps, datasets, seeds):
     """(tasks, notes): tasks are (study index, cell, dataset index)."""
     tasks, notes, seen = [], [], set()
@@ -262,8 +282,7 @@ def _plan(studies, models, caps, datasets, seeds):
                     f"the capabilities it requires ({', '.join(sorted(study.requires))})."
                 )
                 continue
-            study_seeds = seeds if seeds is not None else getattr(study, "default_seeds", None)
-            study_seeds = list(DEFAULT_SEEDS if study_seeds is None else study_seeds)
+            study_seeds = seeds if seeds is not None else _default_seeds(study)
             for cell in study.cells(dataset, chosen, study_seeds):
                 if cell.key in seen:
                     raise ValueError(f"study {study.name!r} produced the cell {cell.key} twice.")
@@ -317,8 +336,10 @@ def run(
         Names are loaded with :func:`gdlab.data.load`. A study runs on the
         datasets whose modality is in ``study.modalities``.
     seeds : iterable of int, optional
-        Seeds of every study. By default a study's ``default_seeds``
-        attribute when it has one, else ``range(5)``.
+        Seeds of every study. By default each study chooses: its
+        ``default_seeds`` attribute when set, else ``cells(..., seeds=None)``
+        when its ``cells`` accepts None (e.g. ``range(n_splits)``), else
+        ``range(5)``.
     results : str or Path, optional
         Directory of the results store (created if needed). Each completed
         cell is written at once as a Parquet part file; see the module
