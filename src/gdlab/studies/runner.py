@@ -10,6 +10,8 @@ Models take part in a study by their capability tags
 :meth:`Study.applies_to <gdlab.studies.base.Study.applies_to>`), never by
 class name. A cell whose model raises is recorded as one
 :func:`~gdlab.studies.base.error_row` with the reason; the grid goes on.
+Warnings inside a cell are silenced (they would interleave with the progress
+bar from every worker).
 
 Results store
 -------------
@@ -34,6 +36,7 @@ import os
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -174,11 +177,18 @@ def _compact(path: Path) -> None:
 
 # ------------------------------------------------------------------- workers
 def _run_one(study: Study, cell: Cell, dataset, family: str) -> tuple[Cell, list[dict]]:
-    """Run one cell (in a worker); any exception becomes an error row."""
+    """Run one cell (in a worker); any exception becomes an error row.
+
+    Warnings raised inside the cell (convergence, small classes, ...) are
+    silenced: they would interleave with the progress bar from every worker,
+    and a cell's outcome is its rows.
+    """
     from gdlab.models.registry import make
 
     try:
-        rows = list(study.run_cell(cell, dataset, lambda: make(cell.model)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rows = list(study.run_cell(cell, dataset, lambda: make(cell.model)))
     except Exception as exc:  # noqa: BLE001 - a model that cannot run is a result
         rows = [error_row(cell, family, exc)]
     return cell, rows
