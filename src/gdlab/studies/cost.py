@@ -151,6 +151,7 @@ class Cost(Study):
     def figures(self, rows: pd.DataFrame) -> list:
         """One figure per dataset: four horizontal bar panels (log scale), one per metric."""
         from matplotlib.figure import Figure
+        from matplotlib.ticker import NullFormatter
 
         table = self.summarize(rows)
         figs = []
@@ -165,6 +166,7 @@ class Cost(Study):
                 ax.barh(d["model"], values, color=colors)
                 if np.nanmin(values) > 0:
                     ax.set_xscale("log")
+                    ax.xaxis.set_minor_formatter(NullFormatter())
                 ax.set_title(label, fontsize=9)
                 ax.grid(True, axis="x", alpha=0.3)
                 for side in ("top", "right"):
