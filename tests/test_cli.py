@@ -7,10 +7,11 @@ from typer.testing import CliRunner
 
 import gdlab
 from gdlab.cli import app
-from gdlab.comparison import COLUMNS, compare
+from gdlab.comparison import summarize
 from gdlab.data import load
 from gdlab.models import registry
 from gdlab.models.registry import ModelSpec, register
+from gdlab.studies.runner import read_results
 
 WIDE = {"COLUMNS": "200"}
 
@@ -41,45 +42,59 @@ def test_datasets_lists_the_bundled_sets(runner):
         assert name in result.output
 
 
-def test_compare_prints_a_table_sorted_by_accuracy(runner):
-    result = runner.invoke(app, ["compare", "--dataset", "iris", "--models", "tree,lda"], env=WIDE)
+#: A tiny configuration: two models, one study, two seeds, in this process.
+TINY = ["--models", "gaussian-nb,logreg-unreg", "--studies", "learning_curve", "--quick",
+        "--seeds", "2", "--n-jobs", "1", "--no-progress"]
+
+
+def test_compare_writes_report_results_and_prints_the_summary(runner, tmp_path):
+    out = tmp_path / "report"
+    result = runner.invoke(app, ["compare", "--dataset", "iris", *TINY, "--out", str(out)],
+                           env=WIDE)
     assert result.exit_code == 0, result.output
-    assert "accuracy" in result.output and "log-loss" in result.output
-    ds = load("iris")
-    expected = compare(["tree", "lda"], ds.X, ds.y).sort_values("accuracy", ascending=False)
-    for row in expected.itertuples():
-        assert f"{row.accuracy:.3f}" in result.output
-    order = [result.output.index(m) for m in expected.model]
-    assert order == sorted(order)
+    html = (out / "index.html").read_text()
+    assert "learning" in html.lower() and "gaussian-nb" in html
+    rows = read_results(out / "results")
+    assert set(rows.model) == {"gaussian-nb", "logreg-unreg"}
+    assert set(rows.study) == {"learning_curve"} and set(rows.seed) == {0, 1}
+    # the printed numbers are the summary of the stored rows
+    summary = summarize(rows, ["gaussian-nb", "logreg-unreg"]).set_index("model")
+    for model in ("gaussian-nb", "logreg-unreg"):
+        assert f"{summary.loc[model, 'error']:.3f}" in result.output
+        assert f"{summary.loc[model, 'log_loss']:.3f}" in result.output
+    assert "error" in result.output and "log-loss" in result.output
+    assert f"report: {out / 'index.html'}" in result.output
 
 
-def test_compare_writes_csv(runner, tmp_path):
-    out = tmp_path / "results.csv"
+def test_summary_is_sorted_by_test_error(runner, tmp_path):
+    result = runner.invoke(app, ["compare", "-d", "iris", *TINY, "-o", str(tmp_path)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    rows = read_results(tmp_path / "results")
+    expected = summarize(rows).sort_values("error").model.tolist()
+    table = result.output.split("report:")[0]
+    assert [table.index(m) for m in expected] == sorted(table.index(m) for m in expected)
+
+
+def test_study_runs_one_study(runner, tmp_path):
     result = runner.invoke(
-        app, ["compare", "-d", "iris", "-m", "tree, lda", "--seed", "3", "--output", str(out)],
+        app, ["study", "calibration", "-d", "iris", "-m", "gaussian-nb,logreg-unreg",
+              "--seeds", "2", "-j", "1", "--no-progress", "-o", str(tmp_path)],
         env=WIDE,
     )
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(out)
-    assert list(table.columns) == list(COLUMNS)
-    assert sorted(table.model) == ["lda", "tree"]
-    assert table.accuracy.between(0, 1).all()
+    rows = read_results(tmp_path / "results")
+    assert set(rows.study) == {"calibration"}
+    assert "ECE" in result.output
+    assert (tmp_path / "index.html").exists()
 
 
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["compare", "-d", "iris", "-m", "tree,logrg"], "unknown model 'logrg'"),
-        (["compare", "-d", "iriss"], "unknown dataset 'iriss'"),
-        (["compare", "-d", "iris", "-m", "tree", "--test-size", "2"], "--test-size"),
-    ],
-)
-def test_bad_names_exit_2_with_one_line_and_no_traceback(runner, args, message):
-    result = runner.invoke(app, args, env=WIDE)
-    assert result.exit_code == 2
-    assert message in result.output
-    assert "Traceback" not in result.output
-    assert len(result.output.strip().splitlines()) == 1
+def test_fresh_run_replaces_old_results_and_resume_keeps_them(runner, tmp_path):
+    args = ["compare", "-d", "iris", *TINY, "-o", str(tmp_path)]
+    assert runner.invoke(app, args, env=WIDE).exit_code == 0
+    first = read_results(tmp_path / "results")
+    again = runner.invoke(app, [*args, "--resume"], env=WIDE)
+    assert again.exit_code == 0, again.output
+    pd.testing.assert_frame_equal(read_results(tmp_path / "results"), first)
 
 
 class _Broken(ClassifierMixin, BaseEstimator):
@@ -89,12 +104,16 @@ class _Broken(ClassifierMixin, BaseEstimator):
         raise RuntimeError("this model is broken on purpose")
 
 
-def test_skipped_model_is_shown_with_its_reason(runner, monkeypatch):
+def test_skipped_model_is_shown_with_its_reason(runner, monkeypatch, tmp_path):
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
     register(ModelSpec("broken", "hybrid", _Broken))
-    result = runner.invoke(app, ["compare", "-d", "iris", "-m", "broken,tree"], env=WIDE)
+    result = runner.invoke(
+        app, ["compare", "-d", "iris", "-m", "broken,lda", "-s", "learning_curve", "--seeds",
+              "1", "-j", "1", "--no-progress", "-o", str(tmp_path)],
+        env=WIDE,
+    )
     assert result.exit_code == 0, result.output
-    assert "skipped" in result.output
+    assert "skipped broken" in result.output
     assert "this model is broken on purpose" in result.output
 
 
@@ -118,20 +137,15 @@ def csv_file(tmp_path):
 
 
 def test_compare_on_a_csv(runner, csv_file, tmp_path):
-    out = tmp_path / "r.csv"
     result = runner.invoke(
-        app, ["compare", "--csv", str(csv_file), "--target", "species", "-m", "lda,tree",
-              "-o", str(out)],
+        app, ["compare", "--csv", str(csv_file), "--target", "species", *TINY,
+              "-o", str(tmp_path / "r")],
         env=WIDE,
     )
     assert result.exit_code == 0, result.output
     assert "flowers: 150 rows" in result.output
-    table = pd.read_csv(out)
-    ds = load("iris")
-    expected = compare(["lda", "tree"], ds.X, ds.y)
-    assert table.set_index("model").accuracy.to_dict() == pytest.approx(
-        expected.set_index("model").accuracy.to_dict()
-    )
+    rows = read_results(tmp_path / "r" / "results")
+    assert set(rows.dataset) == {"flowers"}
 
 
 @pytest.mark.parametrize(
@@ -140,14 +154,24 @@ def test_compare_on_a_csv(runner, csv_file, tmp_path):
         (["compare", "--csv", "{csv}"], "--csv needs --target"),
         (["compare", "--csv", "{csv}", "--target", "colour"], "no target column 'colour'"),
         (["compare", "--csv", "{csv}", "--target", "species", "-d", "iris"], "either --dataset"),
-        (["compare"], "either --dataset"),
         (["compare", "-d", "iris", "--target", "x"], "--target goes with --csv"),
         (["compare", "-d", "trump_tweets"], "needs a tabular or image dataset"),
         (["compare", "--csv", "absent.csv", "--target", "y"], "absent.csv"),
+        (["compare", "-d", "iriss"], "unknown dataset 'iriss'"),
+        (["compare", "-d", "iris", "-m", "lda,logrg"], "unknown model 'logrg'"),
+        (["compare", "-d", "iris", "-m", " , "], "--models is empty"),
+        (["compare", "-d", "iris", "-s", "calibraton"], "unknown study 'calibraton'"),
+        (["study", "leaning_curve", "-d", "iris"], "unknown study 'leaning_curve'"),
+        (["compare", "-d", "iris", "-s", "samples", "-m", "logreg"],
+         "study 'samples' applies to no chosen model"),
+        (["study", "ood", "-d", "iris", "-m", "lda", "-j", "0"], "--n-jobs"),
     ],
 )
-def test_compare_csv_bad_arguments_exit_2(runner, csv_file, args, message):
-    args = [a.replace("{csv}", str(csv_file)) for a in args]
+def test_bad_input_exits_2_with_one_line(runner, csv_file, tmp_path, args, message):
+    args = [a.replace("{csv}", str(csv_file)) for a in args] + ["-o", str(tmp_path)]
     result = runner.invoke(app, args, env=WIDE)
     assert result.exit_code == 2, result.output
     assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "index.html").exists()

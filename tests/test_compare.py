@@ -1,113 +1,107 @@
-"""compare(): one row per model, honest metrics, failures recorded instead of raised."""
+"""gdlab.comparison: the plan is checked before any fit, the summary is computed from the rows."""
 
 import numpy as np
+import pandas as pd
 import pytest
-from sklearn.dummy import DummyClassifier
 
-from gdlab import comparison as compare_mod
-from gdlab.comparison import COLUMNS, compare
-from gdlab.models import registry
-from gdlab.models.registry import ModelSpec, register
-
-
-@pytest.fixture
-def blobs():
-    """Two well separated Gaussian classes, with negative values."""
-    rng = np.random.RandomState(0)
-    y = np.repeat([0, 1], 60)
-    X = rng.randn(120, 3) + 4.0 * y[:, None]
-    return X, y
+from gdlab import comparison
+from gdlab.comparison import DEFAULT_MODELS, SUMMARY_COLUMNS, check_plan, compare, summarize
+from gdlab.data import load
+from gdlab.models.registry import spec
+from gdlab.studies.base import ROW_COLUMNS
 
 
-@pytest.fixture
-def isolated_registry(monkeypatch):
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+def _rows(records):
+    frame = pd.DataFrame(records)
+    for col in ROW_COLUMNS:
+        if col not in frame:
+            frame[col] = None if col == "error" else np.nan
+    return frame[list(ROW_COLUMNS)]
 
 
-def test_one_row_per_model_with_sane_metrics(blobs):
-    X, y = blobs
-    table = compare(["lda", "tree", "logreg-unreg"], X, y)
-    assert list(table.columns) == list(COLUMNS)
-    assert list(table.model) == ["lda", "tree", "logreg-unreg"]
-    assert list(table.family) == ["generative", "discriminative", "discriminative"]
-    assert table.error.isna().all() and all(e is None for e in table.error)
-    assert (table.accuracy >= 0.95).all() and (table.accuracy <= 1.0).all()
-    assert np.isfinite(table.log_loss).all() and (table.log_loss >= 0).all()
-    assert (table.fit_seconds >= 0).all() and (table.predict_seconds >= 0).all()
-    assert "density" in table.set_index("model").loc["lda", "capabilities"].split(",")
+def test_default_models_mix_both_families():
+    families = [spec(m).family for m in DEFAULT_MODELS]
+    assert families.count("generative") >= 3 and families.count("discriminative") >= 3
+    assert comparison.DEFAULT_DATASET == "breast_cancer"
 
 
-def test_accuracy_is_measured_on_a_held_out_quarter(blobs):
-    X, y = blobs
-    # labels unrelated to X: a tree fits the training rows perfectly, so a
-    # test accuracy near 1 would mean the score came from training rows
-    y_noise = np.random.RandomState(1).permutation(y)
-    row = compare(["tree"], X, y_noise).iloc[0]
-    assert row.accuracy < 0.8
-    assert row.accuracy * 30 == pytest.approx(round(row.accuracy * 30))  # 30 test rows
+def test_summary_by_hand():
+    lc = [("nb", "generative", 10.0, s, "error", v) for s, v in [(0, 0.2), (1, 0.4)]]
+    lc += [("nb", "generative", 100.0, s, "error", v) for s, v in [(0, 0.1), (1, 0.2)]]
+    lc += [("lr", "discriminative", 100.0, s, "error", v) for s, v in [(0, 0.05), (1, 0.07)]]
+    lc += [("lr", "discriminative", 100.0, 0, "log_loss", 0.3)]
+    records = [dict(study="learning_curve", dataset="d", model=m, family=f, setting="train_size",
+                    setting_value=sv, seed=s, metric=k, value=v, fit_seconds=0.1)
+               for m, f, sv, s, k, v in lc]
+    records += [dict(study="calibration", dataset="d", model="nb", family="generative",
+                     setting="none", setting_value=np.nan, seed=s, metric="ece", value=v)
+                for s, v in [(0, 0.1), (1, 0.3)]]
+    records += [dict(study="ood", dataset="d", model="nb", family="generative", setting="kind",
+                     setting_value=k, seed=0, metric="auroc_density", value=v)
+                for k, v in [(0.0, 0.9), (1.0, 0.7)]]
+    # a failed cell: metric "error" with NaN value and a reason; it must not count
+    records += [dict(study="learning_curve", dataset="d", model="lr", family="discriminative",
+                     setting="train_size", setting_value=10.0, seed=0, metric="error",
+                     value=np.nan, error="ValueError: too few rows")]
+    records += [dict(study="missing_data", dataset="d", model="nb", family="generative",
+                     setting="mcar_rate:predict:native", setting_value=r, seed=0,
+                     metric="error", value=v)
+                for r, v in [(0.0, 0.1), (0.4, 0.2), (0.8, 0.5)]]
+    # other mechanisms and imputations are left out of the summary
+    records += [dict(study="missing_data", dataset="d", model="lr", family="discriminative",
+                     setting=setting, setting_value=0.4, seed=0, metric="error", value=0.9)
+                for setting in ("mar_rate:predict:mean-impute",
+                                "mcar_rate:predict:iterative-impute")]
+    table = summarize(_rows(records), ["nb", "lr"]).set_index("model")
+    assert tuple(table.reset_index().columns) == SUMMARY_COLUMNS
+    assert table.loc["nb", "error"] == pytest.approx(0.15)  # at the largest size only
+    assert table.loc["lr", "error"] == pytest.approx(0.06)
+    assert table.loc["lr", "log_loss"] == pytest.approx(0.3)
+    assert np.isnan(table.loc["nb", "log_loss"])
+    assert table.loc["nb", "ece"] == pytest.approx(0.2) and np.isnan(table.loc["lr", "ece"])
+    assert table.loc["nb", "ood_auroc_density"] == pytest.approx(0.8)
+    assert np.isnan(table.loc["nb", "ood_auroc_confidence"])
+    assert np.isnan(table.loc["lr", "missing_error"])
+    assert table.loc["nb", "missing_error"] == pytest.approx(0.2)
+    summary = summarize(_rows(records))
+    assert summary.attrs["missing_rate"] == pytest.approx(0.4)
+    assert summary.attrs["train_size"] == 100
+    assert list(table.family) == ["generative", "discriminative"]
 
 
-def test_failing_model_is_recorded_not_raised(blobs):
-    X, y = blobs  # negative values: MultinomialNB refuses them
-    table = compare(["multinomial-nb", "lda"], X, y).set_index("model")
-    bad = table.loc["multinomial-nb"]
-    assert "ValueError" in bad.error and "non-negative" in bad.error
-    assert np.isnan(bad.accuracy) and np.isnan(bad.log_loss) and np.isnan(bad.fit_seconds)
-    assert table.loc["lda"].error is None and table.loc["lda"].accuracy > 0.9
+def test_compare_in_memory_matches_its_summary():
+    result = compare("iris", ["gaussian-nb", "logreg-unreg"], ["learning_curve"], seeds=2,
+                     out_dir=None)
+    assert result.report is None and result.results is None
+    assert set(result.rows.study) == {"learning_curve"}
+    assert [s.name for s in result.studies] == ["learning_curve"]
+    pd.testing.assert_frame_equal(result.summary, summarize(result.rows,
+                                                            ["gaussian-nb", "logreg-unreg"]))
+    assert result.summary.error.between(0, 0.2).all()
 
 
-class _RecordingDummy(DummyClassifier):
-    """Test-only: remembers the labels it was trained on."""
-
-    seen = []
-
-    def fit(self, X, y, sample_weight=None):
-        _RecordingDummy.seen.append(np.asarray(y).copy())
-        return super().fit(X, y, sample_weight)
-
-
-def test_split_is_stratified_and_seeded(isolated_registry):
-    register(ModelSpec("recorder", "discriminative", _RecordingDummy))
-    y = np.array([0] * 80 + [1] * 20)
-    X = np.arange(100, dtype=float)[:, None]
-    _RecordingDummy.seen.clear()
-    for seed in (0, 0, 1):
-        compare(["recorder"], X, y, test_size=0.25, random_state=seed)
-    first, again, other = _RecordingDummy.seen
-    assert np.bincount(first).tolist() == [60, 15]  # class ratio kept exactly
-    np.testing.assert_array_equal(first, again)
-    assert len(other) == 75
-
-
-def test_callbacks_see_every_model_in_order(blobs):
-    X, y = blobs
-    started, done = [], []
-    compare(["lda", "tree"], X, y, on_start=started.append, on_done=done.append)
-    assert started == ["lda", "tree"]
-    assert [r["model"] for r in done] == ["lda", "tree"]
-
-
-def test_default_models(blobs, monkeypatch):
-    assert set(compare_mod.DEFAULT_MODELS) == {
-        "gaussian-nb", "qda", "lda", "diag-gaussian", "logreg", "logreg-unreg", "linear-svm",
-        "rbf-svm", "tree", "random-forest", "hist-gb", "mlp",
-    }
-    monkeypatch.setattr(compare_mod, "DEFAULT_MODELS", ("tree", "lda"))
-    X, y = blobs
-    assert list(compare(None, X, y).model) == ["tree", "lda"]
-
-
-def test_bad_arguments_fail_before_any_fit(blobs):
-    X, y = blobs
-    started = []
+def test_check_plan_rejects_bad_input_before_fitting():
+    iris = load("iris")
     with pytest.raises(ValueError, match="unknown model 'nope'"):
-        compare(["lda", "nope"], X, y, on_start=started.append)
-    assert started == []
-    with pytest.raises(ValueError, match="test_size"):
-        compare(["lda"], X, y, test_size=1.5)
-    with pytest.raises(ValueError, match="rows"):
-        compare(["lda"], X, y[:-1])
-    with pytest.raises(ValueError, match="empty"):
-        compare([], X, y)
+        check_plan(iris, ["lda", "nope"], None)
+    with pytest.raises(ValueError, match="unknown study 'curves'"):
+        check_plan(iris, ["lda"], ["curves"])
+    with pytest.raises(ValueError, match="duplicates"):
+        check_plan(iris, ["lda", "lda"], None)
+    with pytest.raises(ValueError, match="no models"):
+        check_plan(iris, [], None)
     with pytest.raises(TypeError, match="list of names"):
-        compare("lda", X, y)
+        check_plan(iris, "lda", None)
+    with pytest.raises(ValueError, match="tabular or image"):
+        check_plan(load("trump_tweets"), ["lda"], None)
+    with pytest.raises(ValueError, match="applies to no chosen model.*conditional_sample"):
+        check_plan(iris, ["logreg"], ["samples"])
+    with pytest.raises(ValueError, match="seeds"):
+        compare(iris, ["lda"], ["learning_curve"], seeds=0, out_dir=None)
+
+
+def test_default_studies_leave_out_what_applies_to_no_model():
+    studies, notes = check_plan(load("iris"), ["logreg"], None)
+    names = [s.name for s in studies]
+    assert "learning_curve" in names and "samples" not in names
+    assert any("samples" in n and "conditional_sample" in n for n in notes)

@@ -1,4 +1,4 @@
-"""The ``gdlab`` command line: list models and datasets, compare models.
+"""The ``gdlab`` command line: list models and datasets, compare models, run one study.
 
 Examples
 --------
@@ -6,8 +6,10 @@ Examples
 
     $ gdlab models
     $ gdlab datasets
-    $ gdlab compare --dataset breast_cancer --models lda,logreg --output results.csv
-    $ gdlab compare --csv my.csv --target label
+    $ gdlab compare                      # the default: breast_cancer, 8 models, every study
+    $ gdlab compare --dataset wine --models lda,gaussian-nb,logreg --studies learning_curve
+    $ gdlab compare --csv my.csv --target label --out my-report
+    $ gdlab study calibration --dataset iris
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 __all__ = ["app"]
@@ -141,120 +142,241 @@ def _fmt(value, digits: int) -> str:
     )
 
 
-@app.command()
-def compare(
-    dataset: Annotated[
-        str | None, typer.Option("--dataset", "-d", help="Dataset name (gdlab datasets).")
-    ] = None,
-    csv: Annotated[
-        Path | None,
-        typer.Option("--csv", help="Your own CSV file (header row); needs --target."),
-    ] = None,
-    target: Annotated[
-        str | None, typer.Option("--target", "-t", help="The class column of --csv.")
-    ] = None,
-    models: Annotated[
-        str | None,
-        typer.Option("--models", "-m", help="Comma-separated model names (default: a tabular set)"),
-    ] = None,
-    test_size: Annotated[
-        float, typer.Option("--test-size", help="Held-out fraction, in (0, 1).")
-    ] = 0.25,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the train/test split.")] = 0,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Also write the table (.csv, or .parquet)."),
-    ] = None,
-):
-    """Fit models on a stratified split of a dataset and compare them on the rest.
+_DatasetOpt = Annotated[
+    str | None,
+    typer.Option("--dataset", "-d",
+                 help="Built-in dataset (gdlab datasets) [default: breast_cancer]."),
+]
+_CsvOpt = Annotated[
+    Path | None, typer.Option("--csv", help="Your own CSV file (header row); needs --target.")
+]
+_TargetOpt = Annotated[
+    str | None, typer.Option("--target", "-t", help="The class column of --csv.")
+]
+_ModelsOpt = Annotated[
+    str | None,
+    typer.Option("--models", "-m",
+                 help="Comma-separated model names (gdlab models) [default: 4 generative, "
+                      "4 discriminative]."),
+]
+_OutOpt = Annotated[
+    Path, typer.Option("--out", "-o", help="Directory of index.html and the results store.")
+]
+_JobsOpt = Annotated[
+    int, typer.Option("--n-jobs", "-j", help="Parallel workers (-1: every core).")
+]
+_SchedulerOpt = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786): run the cells "
+                                     "on that cluster."),
+]
+_SeedsOpt = Annotated[
+    int | None,
+    typer.Option("--seeds", help="Repeats (random splits) of every study [default: each "
+                                 "study's own].", min=1),
+]
+_QuickOpt = Annotated[
+    bool,
+    typer.Option("--quick/--thorough", help="Quick study settings (minutes) or thorough ones "
+                                            "(more sizes, rates and mechanisms)."),
+]
+_ResumeOpt = Annotated[
+    bool,
+    typer.Option("--resume/--fresh",
+                 help="Keep the cells already in OUT/results (an interrupted run with the same "
+                      "options) or start over."),
+]
+_ProgressOpt = Annotated[
+    bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
+]
 
-    Give either a built-in ``--dataset`` or your own ``--csv FILE --target COL``.
-    """
-    from gdlab import comparison as _compare
-    from gdlab import data
-    from gdlab.models import registry
 
-    if (dataset is None) == (csv is None):
-        raise _fail("give either --dataset NAME or --csv FILE --target COLUMN (one of them).")
+def _names(option: str, value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        raise _fail(f"{option} is empty: give comma-separated names.")
+    return names
+
+
+def _load_data(dataset, csv, target):
+    from gdlab import comparison, data
+
+    if dataset is not None and csv is not None:
+        raise _fail("give either --dataset NAME or --csv FILE --target COLUMN, not both.")
     if csv is not None and target is None:
         raise _fail("--csv needs --target COLUMN: the column holding the class labels.")
-    if dataset is not None and target is not None:
+    if csv is None and target is not None:
         raise _fail("--target goes with --csv; a --dataset already has its target.")
     try:
-        ds = data.load(dataset) if csv is None else data.load_csv(csv, target=target)
+        if csv is not None:
+            return data.load_csv(csv, target=target)
+        return data.load(dataset or comparison.DEFAULT_DATASET)
     except (ValueError, OSError) as exc:
+        raise _fail(str(exc).strip().splitlines()[0]) from None
+
+
+def _run(*, dataset, csv, target, models, studies, out, n_jobs, scheduler, seeds, quick,
+         resume, progress) -> None:
+    """Shared body of ``compare`` and ``study``: check, run, report, print."""
+    import os
+    import warnings
+
+    from gdlab import comparison
+
+    ds = _load_data(dataset, csv, target)
+    names = _names("--models", models) or list(comparison.DEFAULT_MODELS)
+    try:
+        comparison.check_plan(ds, names, studies, quick=quick)
+    except (ValueError, TypeError) as exc:
         raise _fail(str(exc)) from None
-    if ds.modality not in ("tabular", "image"):
-        raise _fail(
-            f"gdlab compare needs a tabular or image dataset; {ds.name!r} is {ds.modality}."
-        )
-    names = None
-    if models is not None:
-        names = [m.strip() for m in models.split(",") if m.strip()]
-        if not names:
-            raise _fail("--models is empty: give comma-separated model names.")
-        for name in names:
-            try:
-                registry.spec(name)
-            except ValueError as exc:
-                raise _fail(str(exc)) from None
-    if not 0.0 < test_size < 1.0:
-        raise _fail(f"--test-size must be in (0, 1), got {test_size}.")
-    if output is not None and output.suffix.lower() not in {".csv", ".parquet"}:
-        raise _fail(f"--output must end in .csv or .parquet, got {output.name!r}.")
-    n_models = len(names) if names is not None else len(_compare.DEFAULT_MODELS)
-
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=_stderr(),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("fitting", total=n_models)
-        try:
-            results = _compare.compare(
-                names,
-                ds.X,
-                ds.y,
-                test_size=test_size,
-                random_state=seed,
-                on_start=lambda name: progress.update(task, description=f"fitting {name}"),
-                on_done=lambda row: progress.advance(task),
+    if n_jobs == 0:
+        raise _fail("--n-jobs must be a positive number of workers or -1 (every core).")
+    # Fits at tiny training sizes warn (few rows per class, no convergence); the
+    # results record what failed, so keep the warnings off the progress bar.
+    saved = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = saved or "ignore"  # loky workers inherit it
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = comparison.compare(
+                ds, names, studies, quick=quick, seeds=seeds, out_dir=out, n_jobs=n_jobs,
+                scheduler=scheduler, progress=progress, resume=resume,
             )
-        except ValueError as exc:  # e.g. a class too small to stratify
-            raise _fail(str(exc)) from None
+    except ValueError as exc:  # e.g. a class too small to split, a bad scheduler address
+        raise _fail(str(exc).strip().splitlines()[0]) from None
+    finally:
+        if saved is None:
+            del os.environ["PYTHONWARNINGS"]
+    _print_summary(result, ds)
 
-    results = results.sort_values("accuracy", ascending=False, na_position="last", kind="stable")
+
+#: Summary columns shown: (column, header, digits).
+_SHOWN = (
+    ("error", "error", 3),
+    ("log_loss", "log-loss", 3),
+    ("ece", "ECE", 3),
+    ("ood_auroc_density", "OOD\n-log p", 3),
+    ("ood_auroc_confidence", "OOD\nconf.", 3),
+    ("missing_error", "error\n{rate} NaN", 3),
+    ("fit_seconds", "fit s", 3),
+)
+
+
+#: One-letter capability codes for narrow terminals (every model can classify).
+_SHORT = {"density": "D", "density_bound": "B", "sample": "S", "conditional_sample": "C",
+          "missing_features": "M", "partial_fit": "P", "sequences": "Q", "semi_supervised": "U"}
+
+
+def _short_tags(capabilities: str) -> str:
+    tags = capabilities.split(",")
+    return "".join(code for tag, code in _SHORT.items() if tag in tags) or "-"
+
+
+def _print_summary(result, ds) -> None:
     out = _stdout()
-    table = _table(f"{ds.name}: {len(ds.y)} rows, test size {test_size}, seed {seed}")
+    summary = result.summary.sort_values("error", na_position="last", kind="stable")
+    m = summary.attrs.get("train_size")
+    table = _table(f"{ds.name}, {len(ds.y)} rows: "
+                   f"{', '.join(s.name for s in result.studies)}")
     table.add_column("model", no_wrap=True)
     table.add_column("family", no_wrap=True)
-    table.add_column("capabilities", overflow="fold")
-    table.add_column("accuracy", justify="right")
-    table.add_column("log-loss", justify="right")
-    table.add_column("fit\nseconds", justify="right")
-    skipped = []
-    for row in results.itertuples(index=False):
-        caps = _tags(row.capabilities, out)
-        if row.error is not None:
-            skipped.append((row.model, row.error))
-            table.add_row(row.model, row.family, caps, "[yellow]skipped[/]", "-", "-")
-        else:
-            table.add_row(
-                row.model, row.family, caps, _fmt(row.accuracy, 3),
-                _fmt(row.log_loss, 3), _fmt(row.fit_seconds, 3),
-            )
+    wide = out.width >= 160
+    table.add_column("capabilities" if wide else "caps", overflow="fold")
+    shown = [c for c in _SHOWN if summary[c[0]].notna().any()]
+    rate = summary.attrs.get("missing_rate", float("nan"))
+    for _, header, _ in shown:
+        table.add_column(header.format(rate=f"{rate:.0%}" if rate == rate else "?"),
+                         justify="right")
+    for row in summary.to_dict("records"):
+        caps = _tags(row["capabilities"], out) if wide else _short_tags(row["capabilities"])
+        cells = [row["model"], row["family"], caps]
+        cells += [_fmt(row[c], d) for c, _, d in shown]
+        table.add_row(*cells)
     out.print(table)
-    for model, reason in skipped:
-        out.print(f"[yellow]skipped[/] {model}: {reason}", highlight=False, markup=True)
-    if output is not None:
-        if output.suffix.lower() == ".parquet":
-            results.to_parquet(output, index=False)
-        else:
-            results.to_csv(output, index=False)
-        _stdout().print(f"wrote {output}", highlight=False)
+    legend = [f"error, log-loss: on the test part after training on {m} rows"] if m else []
+    if "ece" in dict.fromkeys(c for c, _, _ in shown):
+        legend.append("ECE: expected calibration error")
+    if any(c.startswith("ood") for c, _, _ in shown):
+        legend.append("OOD: AUROC telling odd rows from test rows by -log p(x) or by "
+                      "1 - max probability")
+    if "missing_error" in dict.fromkeys(c for c, _, _ in shown):
+        legend.append(f"error {rate:.0%} NaN: with that share of test entries missing "
+                      "(marginalized or native NaN where the model can, else mean-imputed)")
+    if not wide:
+        present = set(",".join(summary["capabilities"]).split(","))
+        legend.append("capabilities (besides classify): " + ", ".join(
+            f"{v} {k}" for k, v in _SHORT.items() if k in present))
+    for line in legend:
+        out.print(line, highlight=False, style="dim")
+    if len(result.rows):
+        rows = result.rows
+        err = rows[(rows["metric"] == "error") & rows["error"].notna()]  # skipped cells
+        cells = rows.drop_duplicates(["study", "model", "setting", "setting_value", "seed"])
+        total = cells.groupby(["model", "study"]).size()
+        for (model, study), part in err.groupby(["model", "study"], sort=True):
+            out.print(f"[yellow]skipped[/] {model} in {len(part)} of {total[(model, study)]} "
+                      f"{study} cells: {part['error'].iloc[0]}", highlight=False)
+    for note in result.notes:
+        out.print(f"[yellow]note:[/] {note}", highlight=False)
+    if result.report is not None:
+        out.print(f"report: {result.report}", highlight=False, soft_wrap=True)
+        out.print(f"results: {result.results}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def compare(
+    dataset: _DatasetOpt = None,
+    csv: _CsvOpt = None,
+    target: _TargetOpt = None,
+    models: _ModelsOpt = None,
+    studies: Annotated[
+        str | None,
+        typer.Option("--studies", "-s",
+                     help="Comma-separated studies (learning_curve, missing_data, calibration, "
+                          "ood, cost, samples) [default: every one that applies]."),
+    ] = None,
+    out: _OutOpt = Path("gdlab-report"),
+    n_jobs: _JobsOpt = -1,
+    scheduler: _SchedulerOpt = None,
+    seeds: _SeedsOpt = None,
+    quick: _QuickOpt = True,
+    resume: _ResumeOpt = False,
+    progress: _ProgressOpt = True,
+):
+    """Run the studies on a dataset, write OUT/index.html and the results, print a summary.
+
+    With no arguments: breast_cancer, four generative and four discriminative
+    models, every study that applies. Give a built-in ``--dataset`` or your own
+    ``--csv FILE --target COL``.
+    """
+    _run(dataset=dataset, csv=csv, target=target, models=models,
+         studies=_names("--studies", studies), out=out, n_jobs=n_jobs, scheduler=scheduler,
+         seeds=seeds, quick=quick, resume=resume, progress=progress)
+
+
+@app.command()
+def study(
+    name: Annotated[
+        str, typer.Argument(help="learning_curve, missing_data, calibration, ood, cost or samples.")
+    ],
+    dataset: _DatasetOpt = None,
+    csv: _CsvOpt = None,
+    target: _TargetOpt = None,
+    models: _ModelsOpt = None,
+    out: _OutOpt = Path("gdlab-report"),
+    n_jobs: _JobsOpt = -1,
+    scheduler: _SchedulerOpt = None,
+    seeds: _SeedsOpt = None,
+    quick: _QuickOpt = True,
+    resume: _ResumeOpt = False,
+    progress: _ProgressOpt = True,
+):
+    """Run one study (the models it applies to) and write its report to OUT/index.html."""
+    _run(dataset=dataset, csv=csv, target=target, models=models, studies=[name.strip()],
+         out=out, n_jobs=n_jobs, scheduler=scheduler, seeds=seeds, quick=quick, resume=resume,
+         progress=progress)
 
 
 if __name__ == "__main__":  # pragma: no cover

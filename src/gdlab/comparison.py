@@ -1,149 +1,354 @@
-"""Fit several registry models on one train/test split and tabulate the results.
+"""Compare models on one dataset: run the studies, write the report, summarize per model.
+
+This is the one way gdlab compares models (``gdlab compare`` is a thin layer
+over :func:`compare`): the studies of :mod:`gdlab.studies.registry` run
+through :func:`gdlab.studies.runner.run`, their tidy rows go to a results
+store and to :func:`gdlab.report.build_report`, and :func:`summarize` turns
+the same rows into one line per model (test error at the largest training
+size, log-loss, calibration error, out-of-distribution AUROC, fit seconds).
 
 Examples
 --------
 >>> from gdlab.comparison import compare
->>> from gdlab.data import load
->>> ds = load("iris")
->>> table = compare(["tree", "logreg-unreg"], ds.X, ds.y)
->>> list(table["model"])
-['tree', 'logreg-unreg']
+>>> result = compare("iris", ["gaussian-nb", "logreg-unreg"], ["learning_curve"],
+...                  seeds=2, out_dir=None)
+>>> list(result.summary["model"])
+['gaussian-nb', 'logreg-unreg']
 """
 
 from __future__ import annotations
 
-import numbers
-import time
-from collections.abc import Callable, Sequence
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, log_loss
-from sklearn.model_selection import train_test_split
 
-from gdlab.base import capabilities
-from gdlab.models.registry import make, spec
+__all__ = [
+    "DEFAULT_DATASET",
+    "DEFAULT_MODELS",
+    "SUMMARY_COLUMNS",
+    "Comparison",
+    "check_plan",
+    "compare",
+    "summarize",
+]
 
-__all__ = ["DEFAULT_MODELS", "COLUMNS", "compare"]
+#: Dataset of the default run: 569 rows, 30 continuous features, 2 classes. Small
+#: enough for a run of a few minutes, and the classic case where naive Bayes leads
+#: at a few dozen training rows and logistic regression overtakes it.
+DEFAULT_DATASET = "breast_cancer"
 
-#: Models compared when none are named: a sensible set for continuous tabular data.
+#: Models of the default run: four generative (naive Bayes, LDA, QDA, a Gaussian
+#: mixture per class) and four discriminative (logistic regression with and without
+#: regularization, a random forest, histogram gradient boosting).
 DEFAULT_MODELS = (
-    "gaussian-nb", "qda", "lda", "diag-gaussian",
-    "logreg", "logreg-unreg", "linear-svm", "rbf-svm",
-    "tree", "random-forest", "hist-gb", "mlp",
+    "gaussian-nb", "lda", "qda", "gmm-classifier",
+    "logreg", "logreg-unreg", "random-forest", "hist-gb",
 )
 
-#: Columns of the table :func:`compare` returns.
-COLUMNS = (
-    "model", "family", "capabilities", "accuracy", "log_loss",
-    "fit_seconds", "predict_seconds", "error",
+#: Columns of :func:`summarize`: label, (study, metric, how), format digits.
+_SUMMARY_SPEC = (
+    ("error", ("learning_curve", "error", "largest"), 3),
+    ("log_loss", ("learning_curve", "log_loss", "largest"), 3),
+    ("ece", ("calibration", "ece", "mean"), 3),
+    ("ood_auroc_density", ("ood", "auroc_density", "mean"), 3),
+    ("ood_auroc_confidence", ("ood", "auroc_confidence", "mean"), 3),
+    ("missing_error", ("missing_data", "error", "middle"), 3),
+    ("fit_seconds", ("cost", "fit_seconds", "mean"), 3),
 )
 
+#: Missing-data settings the summary reads: MCAR at predict time, NaN given to models
+#: that take it (marginalization, native NaN), mean imputation for the others.
+_MISSING_SETTINGS = ("mcar_rate:predict:native", "mcar_rate:predict:mean-impute")
 
-def _error_message(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
-def _evaluate(name, X_train, X_test, y_train, y_test) -> dict:
-    s = spec(name)
-    row = {
-        "model": name, "family": s.family, "capabilities": "", "accuracy": np.nan,
-        "log_loss": np.nan, "fit_seconds": np.nan, "predict_seconds": np.nan, "error": None,
-    }
-    try:
-        model = make(name)
-        row["capabilities"] = ",".join(sorted(capabilities(model)))
-        start = time.perf_counter()
-        model.fit(X_train, y_train)
-        row["fit_seconds"] = time.perf_counter() - start
-        start = time.perf_counter()
-        y_pred = model.predict(X_test)
-        row["predict_seconds"] = time.perf_counter() - start
-        row["accuracy"] = float(accuracy_score(y_test, y_pred))
-        if hasattr(model, "predict_proba"):
-            proba = model.predict_proba(X_test)
-            row["log_loss"] = float(log_loss(y_test, proba, labels=model.classes_))
-    except Exception as exc:  # a model that cannot handle this data is reported, not fatal
-        row.update(accuracy=np.nan, log_loss=np.nan, error=_error_message(exc))
-    return row
+#: Columns of the table :func:`summarize` returns.
+SUMMARY_COLUMNS = ("model", "family", "capabilities", *(c for c, _, _ in _SUMMARY_SPEC))
 
 
-def compare(
-    models: Sequence[str] | None,
-    X,
-    y,
-    *,
-    test_size: float = 0.25,
-    random_state: int | None = 0,
-    on_start: Callable[[str], None] | None = None,
-    on_done: Callable[[dict], None] | None = None,
-) -> pd.DataFrame:
-    """Fit each model on a stratified training split and score it on the rest.
+@dataclass
+class Comparison:
+    """What :func:`compare` returns.
 
-    A model that raises while fitting or predicting (for example a
-    multinomial naive Bayes given negative values) does not stop the
-    comparison: its row keeps NaN metrics and the reason in ``error``.
+    Attributes
+    ----------
+    rows : pandas.DataFrame
+        Tidy rows of every study (:data:`gdlab.studies.base.ROW_COLUMNS`).
+    summary : pandas.DataFrame
+        One row per model (:func:`summarize`).
+    studies : list of Study
+        The studies that ran.
+    report : pathlib.Path or None
+        ``index.html``, when ``out_dir`` was given.
+    results : pathlib.Path or None
+        The results store (a directory of Parquet files; read it back with
+        :func:`gdlab.studies.runner.read_results`).
+    notes : list of str
+        Studies skipped and why.
+    """
+
+    rows: pd.DataFrame
+    summary: pd.DataFrame
+    studies: list
+    report: Path | None = None
+    results: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _capabilities(models: Sequence[str]) -> dict[str, frozenset]:
+    from gdlab.base import capabilities
+    from gdlab.models.registry import make, spec
+
+    for name in models:
+        spec(name)  # unknown names fail here, with close matches
+    return {name: frozenset(capabilities(make(name))) for name in models}
+
+
+def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
+               quick: bool = True) -> tuple[list, list[str]]:
+    """Validate a comparison before anything is fitted and build its studies.
 
     Parameters
     ----------
-    models : sequence of str or None
-        Registry names (see :func:`gdlab.models.registry.available`); None
-        uses :data:`DEFAULT_MODELS`.
-    X : array-like of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,)
-    test_size : float, default=0.25
-        Fraction of rows held out, in (0, 1).
-    random_state : int or None, default=0
-        Seed of the split (the models carry their own ``random_state=0``).
-    on_start : callable, optional
-        Called with the model name before each fit (for progress displays).
-    on_done : callable, optional
-        Called with each finished row (a dict with :data:`COLUMNS` keys).
+    dataset : gdlab.data.Dataset
+    models : sequence of str
+        Registry names.
+    studies : sequence of str or None
+        Study names; None takes every study that applies to at least one
+        model (the others are named in the returned notes).
+    quick : bool, default=True
 
     Returns
     -------
-    pandas.DataFrame
-        One row per model, in the order given, with columns :data:`COLUMNS`:
-        ``accuracy`` and ``log_loss`` on the test split, ``fit_seconds`` and
-        ``predict_seconds`` (wall-clock of ``fit`` and of ``predict`` on the
-        test split), and ``error`` (None, or why the model was skipped).
+    studies : list of Study
+    notes : list of str
+        One line per default study left out.
 
     Raises
     ------
     ValueError
-        For an unknown model name (before anything is fitted), a bad
-        ``test_size``, or X and y of different lengths.
+        An unknown model or study, duplicates, a dataset that is not tabular
+        or image data, or a named study that applies to none of the models
+        (the message says which capabilities it needs and who has them).
     """
-    names = list(DEFAULT_MODELS if models is None else models)
+    from gdlab.studies.registry import default_studies
+
     if isinstance(models, str):
         raise TypeError(f"models must be a list of names, got the string {models!r}.")
-    if not names:
-        raise ValueError("models is empty: name at least one model.")
-    for name in names:
-        spec(name)  # unknown names fail here, before any fit
-    if len(set(names)) != len(names):
-        raise ValueError(f"models contains duplicates: {names}.")
-    if (
-        isinstance(test_size, bool)
-        or not isinstance(test_size, numbers.Real)
-        or not 0.0 < test_size < 1.0
-    ):
-        raise ValueError(f"test_size must be a float in (0, 1), got {test_size!r}.")
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)}.")
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=test_size, random_state=random_state, stratify=y
-    )
-    rows = []
-    for name in names:
-        if on_start is not None:
-            on_start(name)
-        row = _evaluate(name, X_train, X_test, y_train, y_test)
-        rows.append(row)
-        if on_done is not None:
-            on_done(row)
-    table = pd.DataFrame(rows, columns=list(COLUMNS))
-    # keep None (not NaN) for models that ran: pandas would infer a string column
-    table["error"] = pd.Series([r["error"] for r in rows], dtype=object)
-    return table
+    models = list(models)
+    if not models:
+        raise ValueError("no models given: name at least one model.")
+    if len(set(models)) != len(models):
+        raise ValueError(f"models contains duplicates: {models}.")
+    caps = _capabilities(models)
+    if dataset.modality not in ("tabular", "image"):
+        raise ValueError(
+            f"gdlab compare needs a tabular or image dataset; {dataset.name!r} is "
+            f"{dataset.modality}."
+        )
+    if studies is not None and not list(studies):
+        raise ValueError("no studies given: name at least one study.")
+    built = default_studies(quick=quick, names=studies)
+    chosen, notes = [], []
+    for study in built:
+        takers = [m for m in models if study.applies_to(caps[m])]
+        if dataset.modality not in study.modalities:
+            reason = f"it does not apply to {dataset.modality} data"
+        elif not takers:
+            need = ", ".join(sorted(study.requires))
+            reason = f"it needs models with {need}; none of {', '.join(models)} has that"
+        else:
+            chosen.append(study)
+            continue
+        if studies is not None:
+            raise ValueError(f"study {study.name!r} applies to no chosen model: {reason}.")
+        notes.append(f"study {study.name!r} left out: {reason}.")
+    if not chosen:  # only reachable with the default list
+        raise ValueError("no study applies to the chosen models: " + " ".join(notes))
+    return chosen, notes
+
+
+def compare(
+    dataset="breast_cancer",
+    models: Sequence[str] | None = None,
+    studies: Sequence[str] | None = None,
+    *,
+    quick: bool = True,
+    seeds: int | None = None,
+    out_dir="gdlab-report",
+    n_jobs: int = 1,
+    scheduler: str | None = None,
+    progress: bool = False,
+    resume: bool = False,
+) -> Comparison:
+    """Run the studies on one dataset and summarize the models.
+
+    Parameters
+    ----------
+    dataset : str or gdlab.data.Dataset, default="breast_cancer"
+        A built-in name (:func:`gdlab.data.available`) or a loaded dataset
+        (e.g. :func:`gdlab.data.load_csv`).
+    models : sequence of str, optional
+        Registry names; default :data:`DEFAULT_MODELS`.
+    studies : sequence of str, optional
+        Study names (:data:`gdlab.studies.registry.STUDIES`); default every
+        study that applies to at least one model.
+    quick : bool, default=True
+        The quick study settings, or the thorough ones.
+    seeds : int, optional
+        Repeats (random splits) of every study, seeds ``0 .. seeds-1``; default:
+        each study's own (see :data:`gdlab.studies.registry.STUDIES`).
+    out_dir : str or path-like or None, default="gdlab-report"
+        Where ``index.html`` and the results store (``results/``) go; None
+        keeps everything in memory and writes no report.
+    n_jobs : int, default=1
+        Parallel workers (joblib; -1 for every core).
+    scheduler : str, optional
+        A Dask scheduler address; the cells then run on that cluster.
+    progress : bool, default=False
+        Show the runner's progress bar on stderr.
+    resume : bool, default=False
+        Keep the cells already in ``out_dir/results`` and run only the rest
+        (after an interrupted run with the same options). False starts over.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    ValueError
+        For bad input (see :func:`check_plan`), before anything is fitted.
+    """
+    from gdlab import data
+    from gdlab.studies.runner import run
+
+    ds = data.load(dataset) if isinstance(dataset, str) else dataset
+    models = list(DEFAULT_MODELS if models is None else models)
+    chosen, notes = check_plan(ds, models, studies, quick=quick)
+    if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer))
+                              or seeds < 1):
+        raise ValueError(f"seeds must be a positive int, got {seeds!r}.")
+
+    results = report = None
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        results = out_dir / "results"
+        if not resume and results.exists():
+            shutil.rmtree(results)
+    rows = run(chosen, models, [ds], seeds=None if seeds is None else range(int(seeds)),
+               results=results,
+               n_jobs=n_jobs, scheduler=scheduler, progress=progress, resume=resume)
+    notes = notes + list(rows.attrs.get("notes", []))
+    table = summarize(rows, models)
+    if out_dir is not None:
+        from gdlab.report import build_report
+
+        report = build_report(
+            rows, chosen, out_dir,
+            title=f"gdlab compare: {ds.name}",
+            dataset_info=_dataset_info(ds),
+            models_info=table[["model", "family", "capabilities"]].rename(
+                columns={"model": "name"}),
+            results_path=results,
+        )
+    return Comparison(rows=rows, summary=table, studies=chosen, report=report,
+                      results=results, notes=notes)
+
+
+def _dataset_info(ds) -> dict:
+    return {
+        "name": ds.name, "description": ds.description, "source": ds.source,
+        "n_samples": len(ds.y), "n_features": ds.X.shape[1],
+        "classes": ", ".join(map(str, ds.class_names)),
+    }
+
+
+def _pick(rows: pd.DataFrame, study: str, metric: str, how: str) -> pd.Series:
+    """Per model: the mean over seeds of ``metric`` at the chosen setting."""
+    part = rows[(rows["study"] == study) & (rows["metric"] == metric)]
+    part = part[np.isfinite(part["value"].astype(float))]
+    if study == "missing_data":  # MCAR at predict time, as each model meets NaN by default
+        part = part[part["setting"].isin(_MISSING_SETTINGS)]
+    if part.empty:
+        return pd.Series(dtype=float)
+    if how in ("largest", "middle"):
+        values = np.sort(part["setting_value"].dropna().unique())
+        if len(values):
+            at = values[-1] if how == "largest" else values[len(values) // 2]
+            part = part[np.isclose(part["setting_value"], at)]
+    return part.groupby("model")["value"].mean()
+
+
+def summarize(rows: pd.DataFrame, models: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per model from the tidy rows of a comparison.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Tidy rows (:data:`gdlab.studies.base.ROW_COLUMNS`) of one dataset.
+    models : sequence of str, optional
+        Models to list, in this order (default: those in ``rows``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SUMMARY_COLUMNS`. ``error`` and ``log_loss`` are the
+        learning curve's test error and log-loss at the largest training
+        size (attribute ``train_size``); ``ece`` the calibration study's
+        expected calibration error; ``ood_auroc_density`` and
+        ``ood_auroc_confidence`` the OOD study's AUROC of -log p(x) and of
+        1 - max softmax, averaged over its kinds of OOD rows;
+        ``missing_error`` the missing-data study's error at its middle MCAR
+        rate (attribute ``missing_rate``; NaN given as is to models that
+        take it, mean-imputed for the others); ``fit_seconds`` the cost
+        study's fit time.
+        NaN where a study did not run or the model could not take part;
+        mean over seeds everywhere.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({
+    ...     "study": "learning_curve", "model": ["nb", "nb", "lr", "lr"],
+    ...     "family": ["generative"] * 2 + ["discriminative"] * 2,
+    ...     "setting_value": [10.0, 100.0, 10.0, 100.0], "metric": "error",
+    ...     "value": [0.2, 0.1, 0.3, 0.05]})
+    >>> summarize(rows)[["model", "error"]].values.tolist()
+    [['nb', 0.1], ['lr', 0.05]]
+    """
+    from gdlab.base import capabilities
+    from gdlab.models.registry import make
+
+    if models is None:
+        models = list(dict.fromkeys(rows["model"]))
+    families = rows.drop_duplicates("model").set_index("model")["family"]
+    out = pd.DataFrame({"model": list(models)})
+    out["family"] = [families.get(m, _family(m)) for m in models]
+
+    def caps(name):
+        try:
+            return ",".join(sorted(capabilities(make(name))))
+        except Exception:  # noqa: BLE001 - a name outside the registry
+            return ""
+
+    out["capabilities"] = [caps(m) for m in models]
+    for column, (study, metric, how), _ in _SUMMARY_SPEC:
+        out[column] = out["model"].map(_pick(rows, study, metric, how)).astype(float)
+    missing = rows[(rows["study"] == "missing_data") & (rows["metric"] == "error")
+                   & rows["setting"].isin(_MISSING_SETTINGS)]
+    values = np.sort(missing["setting_value"].dropna().unique()) if len(missing) else []
+    out.attrs["missing_rate"] = float(values[len(values) // 2]) if len(values) else np.nan
+    lc = rows[rows["study"] == "learning_curve"]["setting_value"].dropna()
+    out.attrs["train_size"] = int(lc.max()) if len(lc) else None
+    return out
+
+
+def _family(name: str) -> str:
+    from gdlab.models.registry import spec
+
+    try:
+        return spec(name).family
+    except ValueError:
+        return "unknown"

@@ -1,0 +1,188 @@
+"""The studies by name, each with a quick and a thorough configuration.
+
+``gdlab compare`` and ``gdlab study`` build their studies here, so the
+command line, the Python API and the tests agree on what "the learning-curve
+study" means. Every entry is a :class:`StudySpec`: calling it builds the
+study, with the quick settings (a default run of a few minutes on a laptop)
+or the thorough ones (more splits, sizes and rates; for a result to quote),
+and any parameter overridden by keyword.
+
+Examples
+--------
+>>> from gdlab.studies.registry import STUDIES, default_studies, make_study
+>>> list(STUDIES)
+['learning_curve', 'missing_data', 'calibration', 'ood', 'cost', 'samples']
+>>> make_study("calibration").name
+'calibration'
+>>> [s.name for s in default_studies(names=["cost", "ood"])]
+['cost', 'ood']
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["StudySpec", "STUDIES", "make_study", "default_studies", "study_names"]
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """A named study with its quick and thorough settings.
+
+    Parameters
+    ----------
+    name : str
+        The study's name on the command line (``Study.name``).
+    module, cls : str
+        Where the :class:`~gdlab.studies.base.Study` subclass lives (imported
+        when the study is built, so listing names costs nothing).
+    description : str
+        One line, shown by ``gdlab study --help``.
+    quick, thorough : mapping
+        Constructor keyword arguments of each configuration.
+    quick_seeds, thorough_seeds : int, optional
+        Repeats of a study whose constructor has no ``n_splits``: set as the
+        study's ``default_seeds`` (``range(n)``), which the runner uses when
+        it is given no seeds. None keeps the study's own default.
+    """
+
+    name: str
+    module: str
+    cls: str
+    description: str
+    quick: Mapping = field(default_factory=dict)
+    thorough: Mapping = field(default_factory=dict)
+    quick_seeds: int | None = None
+    thorough_seeds: int | None = None
+
+    def __call__(self, *, quick: bool = True, **params):
+        """Build the study.
+
+        Parameters
+        ----------
+        quick : bool, default=True
+            The quick settings, or the thorough ones.
+        **params
+            Override single constructor arguments.
+
+        Returns
+        -------
+        gdlab.studies.base.Study
+        """
+        study_cls = getattr(importlib.import_module(self.module), self.cls)
+        kwargs = dict(self.quick if quick else self.thorough)
+        kwargs.update(params)
+        study = study_cls(**kwargs)
+        n_seeds = self.quick_seeds if quick else self.thorough_seeds
+        if n_seeds is not None:
+            study.default_seeds = tuple(range(n_seeds))
+        return study
+
+
+#: Every study, in the order the report shows them.
+STUDIES: dict[str, StudySpec] = {
+    spec.name: spec
+    for spec in [
+        StudySpec(
+            "learning_curve", "gdlab.studies.learning_curve", "LearningCurve",
+            "test error vs training size, with the generative/discriminative crossover",
+            quick={"n_sizes": 6, "n_splits": 8}, thorough={"n_sizes": 10, "n_splits": 50},
+        ),
+        StudySpec(
+            "missing_data", "gdlab.studies.missing_data", "MissingData",
+            "test error vs fraction of features missing at predict time (MCAR/MAR/MNAR)",
+            quick={"rates": (0.0, 0.25, 0.5, 0.75), "mechanism": "mcar",
+                   "imputation": ("mean",), "n_splits": 4},
+            thorough={"rates": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
+                      "mechanism": ("mcar", "mar", "mnar"), "imputation": ("mean", "iterative"),
+                      "n_splits": 20},
+        ),
+        StudySpec(
+            "calibration", "gdlab.studies.calibration", "Calibration",
+            "how far predicted probabilities are from observed frequencies (ECE, Brier)",
+            quick_seeds=3, thorough_seeds=20,
+        ),
+        StudySpec(
+            "ood", "gdlab.studies.ood", "OOD",
+            "out-of-distribution detection: -log p(x) vs max-softmax confidence (AUROC)",
+            quick_seeds=3, thorough_seeds=20,
+        ),
+        StudySpec(
+            "cost", "gdlab.studies.cost", "Cost",
+            "fit seconds, predict latency, peak memory and parameter count",
+            quick_seeds=3, thorough_seeds=5,
+        ),
+        StudySpec(
+            "samples", "gdlab.studies.samples", "Samples",
+            "class-conditional samples of models that can draw them",
+        ),
+    ]
+}
+
+
+def study_names() -> list[str]:
+    """Names of every registered study, in report order."""
+    return list(STUDIES)
+
+
+def _unknown(name) -> ValueError:
+    close = difflib.get_close_matches(str(name), list(STUDIES), n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    return ValueError(f"unknown study {name!r}.{hint} Known studies: {', '.join(STUDIES)}.")
+
+
+def make_study(name: str, *, quick: bool = True, **params):
+    """Build the study registered as ``name``.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`STUDIES`.
+    quick : bool, default=True
+        Quick settings (default run) or thorough ones.
+    **params
+        Override single constructor arguments of the study.
+
+    Returns
+    -------
+    gdlab.studies.base.Study
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the known names and close matches.
+    """
+    try:
+        spec = STUDIES[name]
+    except (KeyError, TypeError):
+        raise _unknown(name) from None
+    return spec(quick=quick, **params)
+
+
+def default_studies(quick: bool = True, names: Iterable[str] | None = None) -> list:
+    """The studies ``gdlab compare`` runs.
+
+    Parameters
+    ----------
+    quick : bool, default=True
+        Quick settings (a few minutes on a laptop) or thorough ones.
+    names : iterable of str, optional
+        Only these studies, in the given order; default every study in
+        :data:`STUDIES`. Unknown names raise before anything is built.
+
+    Returns
+    -------
+    list of gdlab.studies.base.Study
+    """
+    chosen = list(STUDIES) if names is None else list(names)
+    if isinstance(names, str):
+        raise TypeError(f"names must be a list of study names, got the string {names!r}.")
+    for name in chosen:
+        if name not in STUDIES:
+            raise _unknown(name)
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"studies contains duplicates: {chosen}.")
+    return [make_study(name, quick=quick) for name in chosen]
