@@ -205,4 +205,4 @@ def _ratio(r: float) -> str:
 
 
 def _seconds(s: float) -> str:
-    return f"{s * 1e3:.2g} ms" if s < 1 else f"{s:.2g} s"
+    return f"{s * 1e3:.3g} ms" if s < 1 else f"{s:.3g} s"
