@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/gdlab compare --dataset breast_cancer
+	$(VENV)/bin/gdlab compare
 
 # Free when installed (dpkg -s); installs with apt-get as root; otherwise says what to run
 # and carries on (the fortunes tests, or the report's browser test, then skip).

@@ -143,7 +143,7 @@ def test_compare_on_a_csv(runner, csv_file, tmp_path):
         env=WIDE,
     )
     assert result.exit_code == 0, result.output
-    assert "flowers: 150 rows" in result.output
+    assert "flowers, 150 rows" in result.output
     rows = read_results(tmp_path / "r" / "results")
     assert set(rows.dataset) == {"flowers"}
 

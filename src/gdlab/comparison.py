@@ -312,7 +312,7 @@ def summarize(rows: pd.DataFrame, models: Sequence[str] | None = None) -> pd.Dat
     --------
     >>> rows = pd.DataFrame({
     ...     "study": "learning_curve", "model": ["nb", "nb", "lr", "lr"],
-    ...     "family": ["generative"] * 2 + ["discriminative"] * 2,
+    ...     "family": ["generative"] * 2 + ["discriminative"] * 2, "setting": "train_size",
     ...     "setting_value": [10.0, 100.0, 10.0, 100.0], "metric": "error",
     ...     "value": [0.2, 0.1, 0.3, 0.05]})
     >>> summarize(rows)[["model", "error"]].values.tolist()

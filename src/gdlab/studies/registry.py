@@ -118,6 +118,7 @@ STUDIES: dict[str, StudySpec] = {
         StudySpec(
             "samples", "gdlab.studies.samples", "Samples",
             "class-conditional samples of models that can draw them",
+            quick_seeds=1, thorough_seeds=3,
         ),
     ]
 }
