@@ -89,7 +89,7 @@ STUDIES: dict[str, StudySpec] = {
         StudySpec(
             "learning_curve", "gdlab.studies.learning_curve", "LearningCurve",
             "test error vs training size, with the generative/discriminative crossover",
-            quick={"n_sizes": 6, "n_splits": 8}, thorough={"n_sizes": 10, "n_splits": 50},
+            quick={"n_sizes": 7, "n_splits": 10}, thorough={"n_sizes": 10, "n_splits": 50},
         ),
         StudySpec(
             "missing_data", "gdlab.studies.missing_data", "MissingData",
