@@ -85,6 +85,11 @@ def test_study_runs_one_study(runner, tmp_path):
     rows = read_results(tmp_path / "results")
     assert set(rows.study) == {"calibration"}
     assert "ECE" in result.output
+    assert "error: on the test part (calibration study)" in result.output
+    summary = summarize(rows).set_index("model")
+    for model in ("gaussian-nb", "logreg-unreg"):
+        assert f"{summary.loc[model, 'ece']:.3f}" in result.output
+        assert f"{summary.loc[model, 'error']:.3f}" in result.output
     assert (tmp_path / "index.html").exists()
 
 

@@ -145,7 +145,7 @@ def _fmt(value, digits: int) -> str:
 _DatasetOpt = Annotated[
     str | None,
     typer.Option("--dataset", "-d",
-                 help="Built-in dataset (gdlab datasets) [default: breast_cancer]."),
+                 help="Built-in dataset (gdlab datasets) (default: breast_cancer)."),
 ]
 _CsvOpt = Annotated[
     Path | None, typer.Option("--csv", help="Your own CSV file (header row); needs --target.")
@@ -156,8 +156,8 @@ _TargetOpt = Annotated[
 _ModelsOpt = Annotated[
     str | None,
     typer.Option("--models", "-m",
-                 help="Comma-separated model names (gdlab models) [default: 4 generative, "
-                      "4 discriminative]."),
+                 help="Comma-separated model names (gdlab models) (default: 4 generative, "
+                      "4 discriminative)."),
 ]
 _OutOpt = Annotated[
     Path, typer.Option("--out", "-o", help="Directory of index.html and the results store.")
@@ -172,8 +172,8 @@ _SchedulerOpt = Annotated[
 ]
 _SeedsOpt = Annotated[
     int | None,
-    typer.Option("--seeds", help="Repeats (random splits) of every study [default: each "
-                                 "study's own].", min=1),
+    typer.Option("--seeds", help="Repeats (random splits) of every study (default: each "
+                                 "study's own).", min=1),
 ]
 _QuickOpt = Annotated[
     bool,
@@ -295,7 +295,9 @@ def _print_summary(result, ds) -> None:
         cells += [_fmt(row[c], d) for c, _, d in shown]
         table.add_row(*cells)
     out.print(table)
-    legend = [f"error, log-loss: on the test part after training on {m} rows"] if m else []
+    legend = [f"error, log-loss: on the test part after training on {m} rows" if m else
+              "error: on the test part (calibration study)"] if summary["error"].notna().any() \
+        else []
     if "ece" in dict.fromkeys(c for c, _, _ in shown):
         legend.append("ECE: expected calibration error")
     if any(c.startswith("ood") for c, _, _ in shown):
@@ -335,7 +337,7 @@ def compare(
         str | None,
         typer.Option("--studies", "-s",
                      help="Comma-separated studies (learning_curve, missing_data, calibration, "
-                          "ood, cost, samples) [default: every one that applies]."),
+                          "ood, cost, samples; default: every one that applies)."),
     ] = None,
     out: _OutOpt = Path("gdlab-report"),
     n_jobs: _JobsOpt = -1,

@@ -297,7 +297,8 @@ def summarize(rows: pd.DataFrame, models: Sequence[str] | None = None) -> pd.Dat
     pandas.DataFrame
         Columns :data:`SUMMARY_COLUMNS`. ``error`` and ``log_loss`` are the
         learning curve's test error and log-loss at the largest training
-        size (attribute ``train_size``); ``ece`` the calibration study's
+        size (attribute ``train_size``; without a learning curve, ``error``
+        is the calibration study's test error); ``ece`` the calibration study's
         expected calibration error; ``ood_auroc_density`` and
         ``ood_auroc_confidence`` the OOD study's AUROC of -log p(x) and of
         1 - max softmax, averaged over its kinds of OOD rows;
@@ -336,6 +337,9 @@ def summarize(rows: pd.DataFrame, models: Sequence[str] | None = None) -> pd.Dat
     out["capabilities"] = [caps(m) for m in models]
     for column, (study, metric, how), _ in _SUMMARY_SPEC:
         out[column] = out["model"].map(_pick(rows, study, metric, how)).astype(float)
+    # without a learning curve, the calibration study's test error (its whole training part)
+    out["error"] = out["error"].fillna(out["model"].map(
+        _pick(rows, "calibration", "error", "mean")).astype(float))
     missing = rows[(rows["study"] == "missing_data") & (rows["metric"] == "error")
                    & rows["setting"].isin(_MISSING_SETTINGS)]
     values = np.sort(missing["setting_value"].dropna().unique()) if len(missing) else []
