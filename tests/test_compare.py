@@ -39,9 +39,9 @@ def test_summary_by_hand():
     records += [dict(study="ood", dataset="d", model="nb", family="generative", setting="kind",
                      setting_value=k, seed=0, metric="auroc_density", value=v)
                 for k, v in [(0.0, 0.9), (1.0, 0.7)]]
-    # a failed cell: metric "error" with NaN value and a reason; it must not count
+    # a failed cell: metric "failed" with NaN value and a reason; it must not count
     records += [dict(study="learning_curve", dataset="d", model="lr", family="discriminative",
-                     setting="train_size", setting_value=10.0, seed=0, metric="error",
+                     setting="train_size", setting_value=10.0, seed=0, metric="failed",
                      value=np.nan, error="ValueError: too few rows")]
     records += [dict(study="missing_data", dataset="d", model="nb", family="generative",
                      setting="mcar_rate:predict:native", setting_value=r, seed=0,

@@ -314,7 +314,7 @@ def _print_summary(result, ds) -> None:
         out.print(line, highlight=False, style="dim")
     if len(result.rows):
         rows = result.rows
-        err = rows[(rows["metric"] == "error") & rows["error"].notna()]  # skipped cells
+        err = rows[rows["metric"] == "failed"]  # skipped cells
         cells = rows.drop_duplicates(["study", "model", "setting", "setting_value", "seed"])
         total = cells.groupby(["model", "study"]).size()
         for (model, study), part in err.groupby(["model", "study"], sort=True):

@@ -139,7 +139,7 @@ def _rows() -> pd.DataFrame:
                      metric="ece", value=0.0312, fit_seconds=0.02, error=None))
     rows.append(dict(study="learning_curve", dataset="digits", model="multinomial-nb",
                      family="generative", setting="train_size", setting_value=20.0, seed=0,
-                     metric="error", value=np.nan, fit_seconds=np.nan,
+                     metric="failed", value=np.nan, fit_seconds=np.nan,
                      error="ValueError: Negative values in data passed to MultinomialNB"))
     return pd.DataFrame(rows)[list(ROW_COLUMNS)]
 

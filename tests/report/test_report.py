@@ -101,7 +101,7 @@ def make_rows(evil: bool = False) -> pd.DataFrame:
              _row("cost", dis, "discriminative", "fit_seconds", 0.0035273),
              _row("cost", gen, "generative", "n_params", 1234567.0),
              _row("cost", dis, "discriminative", "n_params", 31.0),
-             _row("cost", "multinomial-nb", "generative", "error", np.nan,
+             _row("cost", "multinomial-nb", "generative", "failed", np.nan,
                   error="ValueError: Negative values in data passed to MultinomialNB (input X)")]
     df = pd.DataFrame(rows)
     return df[list(ROW_COLUMNS)]

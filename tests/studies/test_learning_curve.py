@@ -82,9 +82,9 @@ def test_run_cell_metrics_by_hand(spy):
 # ------------------------------------------------------------------ grid
 
 
-def test_default_sizes_geometric_from_two_per_class():
+def test_default_sizes_geometric_from_five_per_class():
     sizes = default_sizes(300, 2)
-    assert sizes[0] == 4 and sizes[-1] == 300 and len(sizes) == 8
+    assert sizes[0] == 10 and sizes[-1] == 300 and len(sizes) == 8
     assert all(b > a for a, b in zip(sizes, sizes[1:], strict=False))
     ratios = np.diff(np.log(sizes))
     assert ratios.max() - ratios.min() < 0.2
@@ -216,7 +216,7 @@ def _rows(gen, disc, sizes=(10, 100, 1000), spread=0.001, failed=()):
     for model, m in failed:
         rows.append({"study": study.name, "dataset": "d", "model": model, "family": "x",
                      "setting": "train_size", "setting_value": float(m), "seed": 0,
-                     "metric": "error", "value": np.nan, "fit_seconds": np.nan,
+                     "metric": "failed", "value": np.nan, "fit_seconds": np.nan,
                      "error": "ValueError: too few rows"})
     return pd.DataFrame(rows)
 

@@ -105,7 +105,7 @@ def test_rows_schema_errors_and_order(reference):
     assert rows.attrs["cells"] == 3 * 2 * 3 and rows.attrs["resumed"] == 0
     # MultinomialNB rejects negative values: one error row per cell, reason kept.
     err = rows[rows.model == "multinomial-nb"]
-    assert len(err) == 6 and (err.metric == "error").all() and err.value.isna().all()
+    assert len(err) == 6 and (err.metric == "failed").all() and err.value.isna().all()
     assert err.error.str.startswith("ValueError: Negative values").all()
     assert (err.family == "generative").all()
     ok = rows[rows.model != "multinomial-nb"]

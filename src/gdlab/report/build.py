@@ -197,17 +197,10 @@ def _error_message(exc: BaseException) -> str:
 
 
 def _skip_mask(rows: pd.DataFrame) -> pd.Series:
-    """Rows that mark a skipped cell: ``metric == "error"`` with a reason (or no value).
-
-    A study's own metric that happens to be called ``"error"`` (with a value
-    and no reason) is a measurement, not a skip.
-    """
+    """Rows that mark a skipped cell: ``metric == "failed"`` (see ``studies.base.error_row``)."""
     if "metric" not in rows.columns:
         return pd.Series(False, index=rows.index)
-    mask = rows["metric"] == "error"
-    has_reason = rows["error"].notna() if "error" in rows.columns else False
-    no_value = rows["value"].isna() if "value" in rows.columns else True
-    return mask & (has_reason | no_value)
+    return rows["metric"] == "failed"
 
 
 def _study_section(study, rows: pd.DataFrame, index: int) -> dict:
@@ -336,7 +329,7 @@ def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | Non
     rows : pandas.DataFrame
         Tidy results with the columns :data:`gdlab.studies.base.ROW_COLUMNS`
         (rows of every study; each study sees only its own, without the
-        skipped-cell rows, ``metric == "error"`` with a reason in ``error``,
+        skipped-cell rows, ``metric == "failed"`` with the reason in ``error``,
         which the report lists in a table of their own).
     studies : list of Study
         The studies to show, each with ``name``, ``summarize(rows)``,

@@ -13,7 +13,8 @@ setting). Curves that are not a single number (a reliability diagram, a ROC
 curve) are rows too: one row per point, the x coordinate in the metric name's
 companion row, e.g. metric ``"roc_tpr"`` at ``setting="fpr"``. A cell that
 cannot run (a model that rejects the data) yields one row with ``metric =
-"error"``, ``value = NaN`` and the reason in ``error``; the grid goes on.
+"failed"``, ``value = NaN`` and the reason in ``error``; the grid goes on.
+(``"error"`` as a metric is always the error rate, 1 - accuracy.)
 
 Studies choose models by capability tags (:attr:`Study.requires`), never by
 class name. The runner (:mod:`gdlab.studies.runner`) owns parallelism,
@@ -68,7 +69,7 @@ def error_row(cell: Cell, family: str, exc: BaseException) -> dict:
     text = str(exc).strip().splitlines()
     reason = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
     row = asdict(cell)
-    row.update(family=family, metric="error", value=np.nan, fit_seconds=np.nan, error=reason)
+    row.update(family=family, metric="failed", value=np.nan, fit_seconds=np.nan, error=reason)
     return row
 
 

@@ -48,7 +48,11 @@ SETTING = "train_size"
 
 
 def default_sizes(n_train: int, n_classes: int, n_sizes: int = 8) -> list[int]:
-    """A geometric grid from 2 rows per class up to ``n_train``.
+    """A geometric grid from 5 rows per class up to ``n_train``.
+
+    Five per class is the smallest size at which the registry's cross-validated
+    models (``logreg``: 5-fold CV) can be fit at all; below it they could only
+    be recorded as failed cells. Pass ``sizes=`` for smaller training sets.
 
     Parameters
     ----------
@@ -65,13 +69,13 @@ def default_sizes(n_train: int, n_classes: int, n_sizes: int = 8) -> list[int]:
     Examples
     --------
     >>> default_sizes(112, 3)
-    [6, 9, 14, 21, 32, 49, 74, 112]
+    [15, 20, 27, 36, 47, 63, 84, 112]
     """
     if n_train < n_classes:
         raise ValueError(
             f"a training part of {n_train} rows cannot hold all {n_classes} classes."
         )
-    first = min(2 * n_classes, n_train)
+    first = min(5 * n_classes, n_train)
     grid = np.unique(np.round(np.geomspace(first, n_train, max(n_sizes, 1))).astype(int))
     return [int(m) for m in grid]
 
@@ -88,7 +92,7 @@ class LearningCurve(Study):
     ----------
     sizes : sequence of int or float, default=None
         Training sizes; a float in (0, 1] is a fraction of the training part.
-        Default: :func:`default_sizes` (``n_sizes`` geometric steps from 2
+        Default: :func:`default_sizes` (``n_sizes`` geometric steps from 5
         rows per class to the whole training part).
     n_sizes : int, default=8
         Number of default sizes.
