@@ -255,7 +255,7 @@ def test_figures_lines_styles_and_crossover_marker():
     assert lines["gaussian-nb (generative)"].get_linestyle() == "-"
     assert lines["logreg (discriminative)"].get_linestyle() == "--"
     assert lines["logreg (discriminative)"].get_color() == _common.model_color("logreg")
-    marker = lines["crossover gaussian-nb / logreg"]
+    marker = lines["crossover"]  # one legend entry for every crossover marker
     assert marker.get_xdata()[0] == pytest.approx(10 ** (2 + 1 / 3))
     assert len(ax.collections) == 2  # the interval bands
 
@@ -271,3 +271,18 @@ def test_end_to_end_on_real_models():
     assert set(s.metric) == {"error", "log_loss"} and (s.n == 2).all()
     assert s["mean"].between(0, 1).all() or (s.metric == "log_loss").any()
     assert study.reading(rows) and len(study.figures(rows)) == 1
+
+
+def test_reading_describes_headline_pairs_not_every_pair():
+    from gdlab.studies.learning_curve import _pairs
+
+    recs = []
+    for model, fam, err in [("gaussian-nb", "generative", 0.2), ("qda", "generative", 0.1),
+                            ("lda", "generative", 0.3), ("logreg", "discriminative", 0.15),
+                            ("tree", "discriminative", 0.4), ("hist-gb", "discriminative", 0.12)]:
+        for m in (10.0, 100.0):
+            recs.append({"dataset": "d", "model": model, "family": fam, "metric": "error",
+                         "setting_value": m, "mean": err})
+    pairs = _pairs(pd.DataFrame(recs))
+    # the classic pair present, plus the best generative (qda) vs best discriminative (hist-gb)
+    assert pairs == [("gaussian-nb", "logreg"), ("qda", "hist-gb")]

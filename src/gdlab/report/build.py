@@ -270,8 +270,10 @@ def _models(models_info: pd.DataFrame | None, rows: pd.DataFrame) -> list[dict]:
         out = []
         for rec in models_info.to_dict("records"):
             caps = rec.get("capabilities", "")
+            if isinstance(caps, str):  # comma-joined tags: space them so the cell can wrap
+                caps = caps.split(",")
             if isinstance(caps, (set, frozenset, list, tuple, np.ndarray)):
-                caps = ", ".join(sorted(str(c) for c in caps))
+                caps = ", ".join(sorted(str(c).strip() for c in caps if str(c).strip()))
             out.append({"name": str(rec.get("name", "")), "family": str(rec.get("family", "")),
                         "capabilities": "" if caps is None else str(caps)})
         return out
