@@ -242,7 +242,7 @@ def test_reading_crossover_sentences():
 
 def test_reading_honest_without_crossing_and_within_intervals():
     text = LearningCurve().reading(_rows([0.21, 0.16, 0.11], [0.2, 0.15, 0.1], spread=0.02))
-    assert ("logreg is ahead at every training size from 10 to 1000 "
+    assert ("logreg is ahead of gaussian-nb at every training size from 10 to 1000 "
             "(the difference is within the 95 % intervals).") in text
 
 

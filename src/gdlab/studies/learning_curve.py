@@ -362,7 +362,8 @@ def describe_crossover(cr: Crossover) -> str:
     if cr.m is None:
         if cr.before is None:
             return f"{pair} have the same mean error at every training size from {lo} to {hi}."
-        return (f"{cr.before} is ahead at every training size from {lo} to {hi}"
+        other = cr.discriminative if cr.before == cr.generative else cr.generative
+        return (f"{cr.before} is ahead of {other} at every training size from {lo} to {hi}"
                 f"{'' if cr.separated_before else noise}.")
     if len(cr.crossings) == 1:
         text = (f"{cr.before} is ahead below {_rows(cr.m)} training rows"
