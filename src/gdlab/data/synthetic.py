@@ -29,6 +29,8 @@ Examples
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 from scipy.linalg import cho_factor, solve_triangular
 from scipy.special import logsumexp
@@ -162,17 +164,19 @@ def _linear_rule_error(w, b, means, cov, priors) -> float:
 # --------------------------------------------------------------------------- true densities
 
 
-class _Model:
+class _Model(ABC):
     """A known class-conditional distribution: draws and ``log p(x, y=k)``."""
 
     def __init__(self, priors):
         self.priors = np.asarray(priors, dtype=np.float64)
 
-    def sample_class(self, k: int, m: int, rng) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def sample_class(self, k: int, m: int, rng) -> np.ndarray:
+        """``m`` draws from class ``k``."""
 
-    def log_conditional(self, X: np.ndarray, fast: bool = False) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def log_conditional(self, X: np.ndarray, fast: bool = False) -> np.ndarray:
+        """log p(x | y=k) of each row and class, (n_samples, n_classes)."""
 
     def log_joint(self, X: np.ndarray, fast: bool = False) -> np.ndarray:
         with np.errstate(divide="ignore"):

@@ -30,7 +30,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["ROW_COLUMNS", "Cell", "Study", "make_row", "error_row"]
+__all__ = ["ROW_COLUMNS", "NO_SETTING", "Cell", "Study", "make_row", "error_row"]
+
+#: ``setting`` of a study that varies nothing but the seed (``setting_value`` is NaN).
+NO_SETTING = "none"
 
 #: Columns of every results table, in this order.
 ROW_COLUMNS = (
@@ -90,6 +93,16 @@ class Study(ABC):
     requires: frozenset[str] = frozenset({"classify"})
     #: Modalities the study applies to.
     modalities: frozenset[str] = frozenset({"tabular", "image"})
+
+    def per_model_seed_cells(self, dataset, models: Iterable[str], seeds) -> list[Cell]:
+        """One cell per (model, seed) at ``setting="none"``, for studies that vary only the seed.
+
+        ``seeds=None`` takes the study's ``default_seeds`` (``range(5)`` without one).
+        """
+        if seeds is None:
+            seeds = getattr(self, "default_seeds", range(5))
+        return [Cell(self.name, dataset.name, model, NO_SETTING, float("nan"), int(seed))
+                for model in models for seed in seeds]
 
     def applies_to(self, capabilities: frozenset[str]) -> bool:
         """Whether a model with these capabilities takes part."""

@@ -53,10 +53,7 @@ from gdlab.studies.base import Cell, Study, make_row
 from gdlab.studies.prepare import numeric
 
 __all__ = ["Calibration", "complete_numeric", "split_indices", "curve_row",
-           "pooled_reliability", "confidence_gap", "NO_SETTING"]
-
-#: ``setting`` of the rows of a cell that has a single setting (with ``setting_value`` NaN).
-NO_SETTING = "none"
+           "pooled_reliability", "confidence_gap"]
 
 _CURVE = ("reliability_confidence", "reliability_accuracy", "reliability_count")
 
@@ -170,9 +167,7 @@ class Calibration(Study):
 
     def cells(self, dataset, models: Iterable[str], seeds: Iterable[int] | None = None):
         """One cell per (model, seed), at ``setting="none"``."""
-        seeds = range(5) if seeds is None else seeds
-        return [Cell(self.name, dataset.name, model, NO_SETTING, float("nan"), int(seed))
-                for model in models for seed in seeds]
+        return self.per_model_seed_cells(dataset, models, seeds)
 
     def run_cell(self, cell: Cell, dataset, make_model: Callable[[], object]) -> list[dict]:
         """Fit on the training part; ECE, Brier, error and reliability curve on the test part."""

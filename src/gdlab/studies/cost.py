@@ -49,7 +49,7 @@ from gdlab._validation import check_int
 from gdlab.metrics.cost import n_parameters, peak_memory
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Study, make_row
-from gdlab.studies.calibration import NO_SETTING, complete_numeric, split_indices
+from gdlab.studies.calibration import complete_numeric, split_indices
 
 __all__ = ["Cost", "COST_METRICS"]
 
@@ -86,9 +86,7 @@ class Cost(Study):
 
     def cells(self, dataset, models: Iterable[str], seeds: Iterable[int] | None = None):
         """One cell per (model, seed)."""
-        seeds = self.default_seeds if seeds is None else seeds
-        return [Cell(self.name, dataset.name, model, NO_SETTING, float("nan"), int(seed))
-                for model in models for seed in seeds]
+        return self.per_model_seed_cells(dataset, models, seeds)
 
     def run_cell(self, cell: Cell, dataset, make_model: Callable[[], object]) -> list[dict]:
         """Time the fit and ``predict``, trace a second fit's memory, count parameters."""

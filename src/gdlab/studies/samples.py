@@ -50,7 +50,7 @@ import pandas as pd
 from gdlab._validation import check_int
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Study, make_row
-from gdlab.studies.calibration import NO_SETTING, complete_numeric, curve_row, split_indices
+from gdlab.studies.calibration import complete_numeric, curve_row, split_indices
 
 __all__ = ["Samples", "sample_table", "judge"]
 
@@ -118,9 +118,7 @@ class Samples(Study):
 
     def cells(self, dataset, models: Iterable[str], seeds: Iterable[int] | None = None):
         """One cell per (model, seed)."""
-        seeds = self.default_seeds if seeds is None else seeds
-        return [Cell(self.name, dataset.name, model, NO_SETTING, float("nan"), int(seed))
-                for model in models for seed in seeds]
+        return self.per_model_seed_cells(dataset, models, seeds)
 
     def run_cell(self, cell: Cell, dataset, make_model: Callable[[], object]) -> list[dict]:
         """Fit, draw ``n_per_class`` rows per class, score them with the judge."""
