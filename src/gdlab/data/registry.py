@@ -18,6 +18,7 @@ ValueError: unknown dataset 'irsi'; did you mean 'iris'? ...
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -184,10 +185,8 @@ def available() -> pd.DataFrame:
     for name in sorted(_REGISTRY):
         e = _REGISTRY[name]
         if name not in _SIZES:
-            try:
-                load(name)
-            except (DatasetUnavailable, ImportError):
-                pass
+            with contextlib.suppress(DatasetUnavailable, ImportError):
+                load(name)  # not installed (e.g. Debian fortunes): its sizes stay NA
         size = _SIZES.get(name, (pd.NA, pd.NA, pd.NA))
         rows.append((name, e.modality, *size, e.source, e.description))
     table = pd.DataFrame(rows, columns=list(COLUMNS))

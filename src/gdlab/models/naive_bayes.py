@@ -572,7 +572,7 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
 
     # -- hooks with defaults ------------------------------------------------
     def _check_params(self):
-        pass
+        """Check hyper-parameters in fit; models with none to check keep this default."""
 
     def _check_values(self, X):
         """Check the values a distribution allows (counts, binary); Gaussians allow all."""

@@ -89,11 +89,8 @@ def format_number(value) -> str:
     if isinstance(value, (list, tuple, set, frozenset)):
         return ", ".join(str(v) for v in (sorted(value) if isinstance(value, (set, frozenset))
                                            else value))
-    try:
-        if pd.isna(value):
-            return "—"
-    except (TypeError, ValueError):
-        pass
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return "—"
     return str(value)
 
 
@@ -159,12 +156,10 @@ def figure_to_svg(fig, *, label: str = "", prefix: str = "f") -> str:
 
 
 def _close(fig) -> None:
-    try:
-        import matplotlib.pyplot as plt
+    """Release a figure pyplot may hold (a no-op for figures made without pyplot)."""
+    import matplotlib.pyplot as plt
 
-        plt.close(fig)
-    except Exception:  # noqa: BLE001 - closing is best effort
-        pass
+    plt.close(fig)
 
 
 def _table(df: pd.DataFrame | None) -> dict | None:
