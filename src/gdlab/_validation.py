@@ -30,6 +30,9 @@ __all__ = [
     "check_partial_fit_data",
     "check_int",
     "check_fraction",
+    "check_labels",
+    "check_sequences",
+    "check_texts",
 ]
 
 
@@ -260,3 +263,184 @@ def check_em_params(reg_covar, max_iter, tol) -> tuple[float, int, float]:
         check_int(max_iter, "max_iter"),
         check_positive(tol, "tol", allow_zero=True),
     )
+
+
+def check_labels(estimator, y, n_items: int, *, min_classes: int = 2):
+    """Validate class labels given apart from X (one per sequence or text).
+
+    Parameters
+    ----------
+    estimator : estimator
+        Named in error messages.
+    y : array-like of shape (n_items,)
+    n_items : int
+        Number of sequences / texts in X.
+    min_classes : int, default=2
+
+    Returns
+    -------
+    y : ndarray of shape (n_items,)
+    classes : ndarray of shape (n_classes,)
+    y_idx : ndarray of shape (n_items,), int
+    """
+    if y is None:
+        raise ValueError(f"{type(estimator).__name__} requires y (one label per item), got None.")
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D (one label per item), got shape {y.shape}.")
+    if y.shape[0] != n_items:
+        raise ValueError(
+            f"X has {n_items} items (sequences or texts) but y has {y.shape[0]} labels; "
+            "give one label per item."
+        )
+    check_classification_targets(y)
+    classes, y_idx = np.unique(y, return_inverse=True)
+    if classes.shape[0] < min_classes:
+        raise ValueError(
+            f"{type(estimator).__name__} needs samples of at least {min_classes} classes, "
+            f"but y contains only {classes.shape[0]} class: {classes.tolist()!r}."
+        )
+    return y, classes, y_idx
+
+
+def check_sequences(estimator, X, lengths=None, *, allow_nan: bool, reset: bool,
+                    dtype=np.float64) -> list[np.ndarray]:
+    """Validate sequences given as a list of arrays or as stacked frames plus ``lengths``.
+
+    Parameters
+    ----------
+    estimator : estimator
+        ``n_features_in_`` (the number of features per frame) is recorded on it
+        when ``reset`` and checked otherwise.
+    X : list of array-like of shape (length_i, n_features) or (length_i,), or array-like
+        A list (or 1-D object array) of sequences, or the stacked frames
+        ``(sum(lengths), n_features)`` of the ``lengths`` convention.
+    lengths : array-like of int, optional
+        Only with stacked frames; None means one sequence.
+    allow_nan : bool
+        Whether NaN entries (missing observations) are allowed.
+    reset : bool
+        True in ``fit``.
+    dtype : numpy dtype, default=float64
+
+    Returns
+    -------
+    list of ndarray of shape (length_i, n_features)
+
+    Raises
+    ------
+    ValueError
+        Empty input, a zero-length sequence, lengths that do not sum to the
+        number of frames, mismatched feature counts, NaN where not allowed, inf.
+    TypeError
+        Non-numeric frames.
+    """
+    from gdlab.data.sequences import check_lengths, split_sequences
+
+    name = type(estimator).__name__
+    if isinstance(X, str):
+        raise TypeError(f"{name} expects sequences of numeric frames, got a str.")
+    is_list = isinstance(X, (list, tuple)) or (
+        isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1)
+    if is_list:
+        if lengths is not None:
+            raise ValueError("lengths is only for stacked frames; X is already a list of "
+                             "sequences.")
+        seqs = list(X)
+    else:
+        try:
+            arr = np.asarray(X)
+        except ValueError as err:
+            raise ValueError(f"{name} could not read X as stacked frames: {err}") from err
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            raise ValueError(f"{name} expects stacked frames of shape (n_frames, n_features) "
+                             f"or a list of sequences, got an array of shape {arr.shape}.")
+        seqs = split_sequences(arr, check_lengths(arr, lengths))
+    if not seqs:
+        raise ValueError(f"{name} got no sequences (an empty list).")
+    out = []
+    for i, s in enumerate(seqs):
+        if isinstance(s, str):
+            raise TypeError(f"{name} expects numeric frames; sequence {i} is a str {s[:20]!r}.")
+        a = np.asarray(s)
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"{name} expects numeric frames; sequence {i} has dtype {a.dtype}.")
+        a = a.astype(dtype, copy=False)
+        if a.ndim == 1:
+            a = a[:, None]
+        if a.ndim != 2:
+            raise ValueError(f"sequence {i} must be 1-D or 2-D, got shape {a.shape}.")
+        if a.shape[0] == 0:
+            raise ValueError(f"sequence {i} has zero length; every sequence needs a frame.")
+        if out and a.shape[1] != out[0].shape[1]:
+            raise ValueError(f"sequence {i} has {a.shape[1]} features but sequence 0 has "
+                             f"{out[0].shape[1]}.")
+        if np.isinf(a).any():
+            raise ValueError(f"sequence {i} contains inf; {name} needs finite values.")
+        if not allow_nan and np.isnan(a).any():
+            raise ValueError(f"sequence {i} contains NaN, and {name} does not take missing "
+                             "observations.")
+        out.append(a)
+    n_features = out[0].shape[1]
+    if reset:
+        estimator.n_features_in_ = n_features
+    elif getattr(estimator, "n_features_in_", n_features) != n_features:
+        raise ValueError(f"X has {n_features} features per frame, but {name} was fitted with "
+                         f"{estimator.n_features_in_}.")
+    return out
+
+
+def check_texts(estimator, X, *, allow_empty: bool = False) -> list[str]:
+    """Validate text input: a list / 1-D array / Series of str (or a one-column DataFrame).
+
+    Parameters
+    ----------
+    estimator : estimator
+        Named in error messages.
+    X : sequence of str
+    allow_empty : bool, default=False
+        Whether empty strings are allowed.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    TypeError
+        A bare str, or items that are not str (numbers, bytes, None).
+    ValueError
+        No texts, or an empty string where not allowed.
+    """
+    name = type(estimator).__name__
+    if isinstance(X, (str, bytes)):
+        raise TypeError(f"{name} expects a list of texts, got a single {type(X).__name__}; "
+                        "wrap it in a list.")
+    if hasattr(X, "columns"):  # a DataFrame: must have exactly one (text) column
+        if X.shape[1] != 1:
+            raise ValueError(f"{name} expects one text column, got a DataFrame with columns "
+                             f"{list(X.columns)}.")
+        X = X.iloc[:, 0]
+    if isinstance(X, np.ndarray) and X.ndim != 1:
+        if X.ndim == 2 and X.shape[1] == 1:
+            X = X[:, 0]
+        else:
+            raise ValueError(f"{name} expects a 1-D sequence of texts, got shape {X.shape}.")
+    try:
+        texts = list(X)
+    except TypeError as err:
+        raise TypeError(f"{name} expects a list of texts, got {type(X).__name__}.") from err
+    if not texts:
+        raise ValueError(f"{name} got no texts (an empty list).")
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"{name} expects str texts; item {i} is {type(t).__name__} "
+                            f"({t!r:.40}).")
+        if not allow_empty and not t:
+            raise ValueError(f"text {i} is an empty string; {name} needs at least one "
+                             "character per text.")
+    return texts

@@ -30,6 +30,7 @@ into a generative classifier.
 from __future__ import annotations
 
 import inspect
+import numbers
 
 import numpy as np
 from scipy.special import logsumexp
@@ -44,8 +45,11 @@ from gdlab._validation import (
     check_in,
     check_n_samples,
     check_partial_fit_data,
+    check_labels,
     check_priors,
     check_random_state,
+    check_sequences,
+    check_texts,
     check_X,
     check_X_y,
 )
@@ -53,6 +57,7 @@ from gdlab._validation import (
 __all__ = [
     "CAPABILITIES",
     "capabilities",
+    "input_kind",
     "GenerativeClassifierMixin",
     "DensityMixin",
     "ClassConditional",
@@ -67,6 +72,7 @@ CAPABILITIES: dict[str, str] = {
     "conditional_sample": "sample(n, y=k) draws from p(x | y=k)",
     "missing_features": "NaN in X is marginalized at predict (and at fit, where stated)",
     "sequences": "X is a list of variable-length sequences (lengths convention)",
+    "text": "X is a list of strings",
     "partial_fit": "can learn incrementally with partial_fit",
     "semi_supervised": "fit accepts unlabeled rows (y = -1)",
 }
@@ -110,6 +116,27 @@ def capabilities(estimator) -> frozenset[str]:
     if unknown:
         raise ValueError(f"{type(estimator).__name__} declares unknown capabilities {unknown}.")
     return caps
+
+
+def input_kind(estimator) -> str:
+    """What ``X`` an estimator takes: ``"tabular"``, ``"sequences"`` or ``"text"``.
+
+    Read off the capability tags: ``sequences`` means a list of arrays of
+    frames (or stacked frames plus ``lengths``), ``text`` a list of strings;
+    anything else takes a 2-D numeric array.
+
+    Examples
+    --------
+    >>> from gdlab.models import GaussianNB
+    >>> input_kind(GaussianNB())
+    'tabular'
+    """
+    caps = capabilities(estimator)
+    if "sequences" in caps:
+        return "sequences"
+    if "text" in caps:
+        return "text"
+    return "tabular"
 
 
 def _pipeline_allows_nan(estimator) -> bool:
@@ -352,6 +379,9 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         check_is_fitted(self)
         if "missing_features" not in self._capabilities():
             raise TypeError(f"{type(self).__name__} cannot impute: it has no missing_features.")
+        if {"sequences", "text"} & self._capabilities():
+            raise TypeError(f"{type(self).__name__} imputes tabular rows only; it takes "
+                            "sequences or texts.")
         Xv = self._validate_X_predict(X)
         missing = np.isnan(Xv)
         if not missing.any():
@@ -459,7 +489,11 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
     Bayes' rule: log p(x, y=k) = log p(y=k) + density_k.score_samples(x).
     Any estimator with ``fit(X)``, ``score_samples(X)`` and ``sample(n)``
     works: gdlab densities, or scikit-learn's ``KernelDensity`` and
-    ``GaussianMixture``.
+    ``GaussianMixture``. Densities over sequences (tag ``sequences``, e.g.
+    :class:`gdlab.models.HMM`) or texts (tag ``text``, e.g. a character
+    language model) make a sequence or text classifier: X is then a list of
+    sequences (or stacked frames with ``lengths`` in ``fit``) or a list of
+    strings, with one label per item.
 
     Parameters
     ----------
@@ -508,7 +542,8 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
     def _capabilities(self) -> frozenset[str]:
         inner = self._density_capabilities()
         caps = {"classify", "sample", "conditional_sample"}
-        caps |= inner & {"density", "density_bound", "missing_features", "partial_fit", "sequences"}
+        caps |= inner & {"density", "density_bound", "missing_features", "partial_fit",
+                         "sequences", "text"}
         if not inner & {"density", "density_bound"}:
             # scikit-learn densities (KernelDensity, GaussianMixture) return exact log p(x)
             caps.add("density")
@@ -524,25 +559,61 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
                 f"{type(self.density).__name__} lacks {missing}."
             )
 
-    def fit(self, X, y):
+    def _kind(self) -> str:
+        return "tabular" if self.density is None else input_kind(self.density)
+
+    def _validate_X_predict(self, X):
+        kind = self._kind()
+        if kind == "tabular":
+            return super()._validate_X_predict(X)
+        return self._check_items(X, None, reset=False)
+
+    def _check_items(self, X, lengths, *, reset):
+        """Sequences or texts as a list (the non-tabular kinds)."""
+        if self._kind() == "sequences":
+            allow_nan = "missing_features" in self._density_capabilities()
+            return check_sequences(self, X, lengths, allow_nan=allow_nan, reset=reset)
+        return check_texts(self, X)
+
+    def fit(self, X, y, lengths=None):
         """Fit one density per class and the class prior.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), list of sequences or list of str
+            Rows for tabular densities; for a sequence density a list of
+            sequences (or stacked frames with ``lengths``); for a text density
+            a list of strings.
         y : array-like of shape (n_samples,)
+            One label per row, sequence or text.
+        lengths : array-like of int, optional
+            Sequence lengths of stacked frames (sequence densities only).
 
         Returns
         -------
         self
         """
         self._check_density()
-        allow_nan = "missing_features" in self._density_capabilities()
-        X, y, classes, y_idx = check_X_y(self, X, y, allow_nan=allow_nan)
+        kind = self._kind()
+        if kind == "tabular":
+            if lengths is not None:
+                raise ValueError(f"lengths is only for sequence densities; "
+                                 f"{type(self.density).__name__} takes rows.")
+            allow_nan = "missing_features" in self._density_capabilities()
+            X, y, classes, y_idx = check_X_y(self, X, y, allow_nan=allow_nan)
+
+            def rows_of(k):
+                return X[y_idx == k]
+        else:
+            items = self._check_items(X, lengths, reset=True)
+            y, classes, y_idx = check_labels(self, y, len(items))
+
+            def rows_of(k):
+                return [items[i] for i in np.flatnonzero(y_idx == k)]
         priors = check_priors(self.priors, len(classes))
         self.classes_ = classes
         self.class_count_ = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
-        self.densities_ = [clone(self.density).fit(X[y_idx == k]) for k in range(len(classes))]
+        self.densities_ = [clone(self.density).fit(rows_of(k)) for k in range(len(classes))]
         self.class_prior_ = (
             self.class_count_ / self.class_count_.sum() if priors is None else priors
         )
@@ -567,6 +638,9 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         self
         """
         self._check_density()
+        if self._kind() != "tabular":
+            raise TypeError("partial_fit takes tabular rows; sequence and text densities are "
+                            "fitted with fit.")
         allow_nan = "missing_features" in self._density_capabilities()
         X, classes, y_idx, first = check_partial_fit_data(self, X, y, classes, allow_nan=allow_nan)
         if first:
@@ -596,6 +670,90 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
 
     def _conditional_mean(self, X):
         return np.stack([d._conditional_mean(X) for d in self._fitted_densities()], axis=1)
+
+    def add_class(self, X, label, *, prior=None):
+        """Add a class, fitting only its density; the other classes are left untouched.
+
+        Per-class generative classifiers need no retraining of the existing
+        classes to learn a new one (Yogatama et al., 2017): only a new density
+        is fitted and the prior is extended.
+
+        Parameters
+        ----------
+        X : array-like, list of sequences or list of str
+            Training items of the new class (same kind as in ``fit``).
+        label : label
+            Must not be one of ``classes_`` and must sort with them.
+        prior : float in (0, 1), optional
+            Prior probability of the new class; the old priors are scaled by
+            ``1 - prior``. When None: with ``priors=None`` the class
+            frequencies including the new rows, else the new class gets the
+            mean prior ``1 / n_classes`` and the old ones are rescaled. The
+            ``priors`` hyper-parameter itself is not changed (a refit uses it).
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        if any(label == c for c in self.classes_.tolist()):
+            raise ValueError(f"class {label!r} already exists; classes are "
+                             f"{self.classes_.tolist()!r}.")
+        try:
+            classes = np.append(self.classes_, label)
+            order = np.argsort(classes, kind="stable")
+        except TypeError as err:
+            raise TypeError(f"label {label!r} does not sort with the classes "
+                            f"{self.classes_.tolist()!r}.") from err
+        if prior is not None and not (isinstance(prior, numbers.Real) and 0.0 < prior < 1.0):
+            raise ValueError(f"prior must be a number in (0, 1), got {prior!r}.")
+        items = self._validate_X_predict(X)
+        density = clone(self.density).fit(items)
+        n_new = len(items)
+        counts = np.append(self.class_count_, float(n_new))
+        if prior is None:
+            if self.priors is None:
+                priors = counts / counts.sum()
+            else:
+                k = len(classes)
+                priors = np.append(self.class_prior_ * (k - 1) / k, 1.0 / k)
+        else:
+            priors = np.append(self.class_prior_ * (1.0 - prior), prior)
+        densities = [*self.densities_, density]
+        self.classes_ = classes[order]
+        self.class_count_ = counts[order]
+        self.class_prior_ = priors[order]
+        self.densities_ = [densities[i] for i in order]
+        return self
+
+    def sample(self, n_samples=None, y=None, random_state=None, **kwargs):
+        """Draw items from p(x, y), or from p(x | y) when ``y`` is given.
+
+        For tabular densities see :meth:`GenerativeClassifierMixin.sample`.
+        For sequence and text densities the draws are a list (of arrays or
+        strings) and extra keyword arguments (e.g. ``length`` for an HMM,
+        ``max_length`` for a language model) go to each density's ``sample``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features), or list
+        y : ndarray of shape (n_samples,)
+        """
+        if self._kind() == "tabular":
+            if kwargs:
+                raise TypeError(f"unexpected arguments {sorted(kwargs)} for a tabular density.")
+            return super().sample(n_samples, y=y, random_state=random_state)
+        check_is_fitted(self)
+        rng = check_random_state(random_state)
+        y_idx = self._class_indices_for_sampling(n_samples, y, rng)
+        dens = self._fitted_densities()
+        out = [None] * len(y_idx)
+        for k in np.unique(y_idx):
+            rows = np.flatnonzero(y_idx == k)
+            draws = dens[k].sample(len(rows), random_state=rng, **kwargs)
+            for i, d in zip(rows, draws, strict=True):
+                out[i] = d
+        return out, self.classes_[y_idx]
 
     def _conditional_draw(self, X, y_idx, rng):
         dens = self._fitted_densities()
