@@ -43,9 +43,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from gdlab._validation import (
     check_in,
+    check_labels,
     check_n_samples,
     check_partial_fit_data,
-    check_labels,
     check_priors,
     check_random_state,
     check_sequences,

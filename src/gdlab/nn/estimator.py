@@ -1,0 +1,142 @@
+"""What every gdlab torch estimator shares: settings, seeding, device, batching, saving.
+
+A torch estimator is a scikit-learn estimator that mixes in
+:class:`TorchEstimatorMixin`, lists the common training settings
+(:data:`TRAINING_PARAMS`) among its own ``__init__`` parameters, and
+implements ``_build_module()``, which builds its ``torch.nn.Module`` from the
+hyper-parameters and the fitted shape attributes (``n_features_in_``,
+``classes_``, ...). Training goes through :meth:`TorchEstimatorMixin._train`,
+i.e. through the one :class:`gdlab.nn.Trainer`; saving through the tensor
+protocol of :mod:`gdlab.persistence` is inherited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import torch
+
+from gdlab._validation import check_random_state
+from gdlab.nn.training import TrainConfig, Trainer, resolve_device
+
+__all__ = ["TRAINING_PARAMS", "TorchEstimatorMixin"]
+
+#: Constructor parameters every torch estimator has, passed to :class:`TrainConfig`.
+TRAINING_PARAMS = ("max_epochs", "batch_size", "lr", "weight_decay", "validation_fraction",
+                   "patience", "device", "random_state", "verbose")
+
+
+@contextlib.contextmanager
+def seeded(seed: int, device: torch.device):
+    """Seed torch inside the block and restore the global random state after it."""
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(int(seed))
+        yield
+
+
+class TorchEstimatorMixin:
+    """Shared plumbing of gdlab's torch estimators (see the module docstring).
+
+    Fitted attributes set by :meth:`_train`: ``module_`` (the trained
+    network, in eval mode), ``history_`` (list of per-epoch dicts of losses),
+    ``device_`` (str, the torch device used), ``n_epochs_`` (epochs run),
+    ``best_epoch_``.
+    """
+
+    #: Passed as the ``checkpoint_dir`` of the Trainer when set on the instance.
+    checkpoint_dir = None
+
+    # ----------------------------------------------------------- subclass API
+    def _build_module(self) -> torch.nn.Module:
+        raise NotImplementedError(f"{type(self).__name__} must implement _build_module().")
+
+    # ---------------------------------------------------------------- training
+    def _train_config(self) -> TrainConfig:
+        kwargs = {p: getattr(self, p) for p in TRAINING_PARAMS}
+        seed = kwargs.pop("random_state")
+        kwargs["random_state"] = self._seed_from(seed)
+        return TrainConfig(**kwargs)
+
+    @staticmethod
+    def _seed_from(random_state) -> int:
+        """An int seed from an int, a RandomState or None."""
+        if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+            if random_state < 0:
+                raise ValueError(f"random_state must be >= 0, got {random_state}.")
+            return int(random_state)
+        return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+    def _train(self, data, loss=None, *, step=None, optimizers=None, callbacks=(),
+               resume=False, eval_loss=None):
+        """Build the module (seeded) and train it with the one Trainer.
+
+        Parameters
+        ----------
+        data : tuple of torch.Tensor (CPU), one row per training item
+        loss, step, optimizers, resume, eval_loss
+            See :meth:`gdlab.nn.Trainer.fit`.
+
+        Returns
+        -------
+        self
+        """
+        config = self._train_config()
+        trainer = Trainer(config, callbacks=callbacks,
+                          checkpoint_dir=getattr(self, "checkpoint_dir", None))
+        with seeded(config.random_state, trainer.device):
+            module = self._build_module()
+        result = trainer.fit(module, data, loss, step=step, optimizers=optimizers,
+                             resume=resume, eval_loss=eval_loss)
+        self.module_ = module.eval()
+        self.device_ = str(result.device)
+        self.history_ = result.history
+        self.n_epochs_ = len(result.history)
+        self.best_epoch_ = result.best_epoch
+        return self
+
+    # --------------------------------------------------------------- inference
+    def _tensor(self, X, dtype=torch.float32) -> torch.Tensor:
+        """A numpy array as a tensor on the fitted (or configured) device."""
+        device = getattr(self, "device_", None) or resolve_device(self.device)
+        return torch.as_tensor(np.asarray(X), dtype=dtype, device=device)
+
+    @torch.no_grad()
+    def _batched(self, fn, *arrays, batch_size=None) -> np.ndarray:
+        """Apply ``fn(*tensor_batches) -> Tensor`` over row batches; numpy float64 result."""
+        self.module_.eval()
+        bs = batch_size or max(int(getattr(self, "batch_size", 256)), 256)
+        n = len(arrays[0])
+        outs = []
+        for i in range(0, n, bs):
+            parts = [a[i:i + bs] if isinstance(a, torch.Tensor) else
+                     self._tensor(a[i:i + bs], dtype=torch.long if np.asarray(a).dtype.kind in "iu"
+                                  else torch.float32) for a in arrays]
+            outs.append(fn(*parts).detach().to("cpu", torch.float64))
+        return torch.cat(outs).numpy()
+
+    def _generator(self, random_state) -> torch.Generator:
+        """A torch generator on the module's device seeded from ``random_state``."""
+        device = getattr(self, "device_", None) or resolve_device(self.device)
+        return torch.Generator(device=device).manual_seed(self._seed_from(random_state))
+
+    def _n_parameters(self) -> int:
+        return int(sum(p.numel() for p in self.module_.parameters()))
+
+    # ------------------------------------------------------------ persistence
+    def _gdlab_tensors_(self) -> dict[str, torch.Tensor]:
+        """Learned tensors for :func:`gdlab.save` (the module's state dict)."""
+        return {f"module_.{k}": v.detach().cpu() for k, v in self.module_.state_dict().items()}
+
+    def _gdlab_load_tensors_(self, tensors) -> None:
+        """Rebuild ``module_`` from the hyper-parameters and load the saved tensors."""
+        self.device_ = str(resolve_device(self.device))
+        module = self._build_module()
+        state = {k.removeprefix("module_."): v for k, v in tensors.items()
+                 if k.startswith("module_.")}
+        try:
+            module.load_state_dict(state)
+        except RuntimeError as err:
+            raise ValueError(f"saved tensors do not fit {type(self).__name__}: {err}") from err
+        self.module_ = module.to(self.device_).eval()

@@ -1,0 +1,556 @@
+"""The one training loop every gdlab network uses.
+
+:class:`Trainer` runs mini-batch training of a ``torch.nn.Module`` on tensors:
+device placement through Lightning Fabric (CUDA when present, else CPU, or
+what ``device`` names), seeding, a seeded validation split with early
+stopping on the validation loss (best weights restored), a rich progress bar,
+a per-epoch ``history`` of every logged loss term, callbacks, and checkpoints
+(safetensors for tensors, JSON for the rest) that a later ``fit`` resumes
+from.
+
+A model plugs in with a *loss function* ``loss(module, batch) -> Tensor`` (or
+a dict of tensors holding ``"loss"`` plus other terms to log), where ``batch``
+is the tuple of tensors of one mini-batch, already on the device. Models with
+several optimizers (a GAN) pass ``optimizers`` and a *step function*
+``step(module, batch, optimizers, backward) -> dict[str, float]`` that does
+its own updates; ``backward(loss)`` must be used instead of
+``loss.backward()``.
+
+Examples
+--------
+>>> import torch
+>>> from gdlab.nn import Trainer, TrainConfig
+>>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+<torch._C.Generator object at ...>
+>>> X = torch.randn(64, 3); y = X @ torch.tensor([1.0, -2.0, 0.5])
+>>> net = torch.nn.Linear(3, 1)
+>>> mse = lambda m, b: ((m(b[0]).squeeze(1) - b[1]) ** 2).mean()
+>>> result = Trainer(TrainConfig(max_epochs=60, lr=0.05, random_state=0)).fit(net, (X, y), mse)
+>>> result.history[-1]["val_loss"] < 0.01
+True
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gdlab._validation import check_fraction, check_int, check_positive
+
+__all__ = [
+    "TrainConfig",
+    "TrainResult",
+    "Trainer",
+    "Callback",
+    "resolve_device",
+    "load_checkpoint",
+    "save_checkpoint",
+]
+
+#: Files of a checkpoint directory.
+CHECKPOINT_FILES = ("module.safetensors", "optimizers.safetensors", "state.json")
+
+
+def resolve_device(device="auto") -> torch.device:
+    """The torch device for a ``device`` argument.
+
+    Parameters
+    ----------
+    device : {"auto", "cpu", "cuda", "cuda:N", "mps"} or torch.device
+        ``"auto"`` takes CUDA when available, else Apple's MPS, else the CPU.
+
+    Returns
+    -------
+    torch.device
+
+    Raises
+    ------
+    ValueError
+        An unknown name, or a device that is not available here.
+
+    Examples
+    --------
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    if isinstance(device, torch.device):
+        dev = device
+    elif not isinstance(device, str):
+        raise TypeError(f"device must be a str or torch.device, got {type(device).__name__}.")
+    elif device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", torch.cuda.current_device())
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    else:
+        try:
+            dev = torch.device(device)
+        except RuntimeError as err:
+            raise ValueError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got "
+                             f"{device!r}.") from err
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} but CUDA is not available on this machine; "
+                             "use device='auto' or 'cpu'.")
+        index = dev.index if dev.index is not None else torch.cuda.current_device()
+        if index >= torch.cuda.device_count():
+            raise ValueError(f"device={device!r} but only {torch.cuda.device_count()} CUDA "
+                             "devices exist.")
+        return torch.device("cuda", index)
+    if dev.type == "mps" and not (getattr(torch.backends, "mps", None) is not None
+                                  and torch.backends.mps.is_available()):
+        raise ValueError(f"device={device!r} but MPS is not available on this machine.")
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device type {dev.type!r} is not supported; use 'auto', 'cpu', "
+                         "'cuda' or 'mps'.")
+    return dev
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one training run.
+
+    Parameters
+    ----------
+    max_epochs : int, default=100
+    batch_size : int, default=128
+    lr : float, default=1e-3
+        Learning rate of the default optimizer (Adam / AdamW).
+    weight_decay : float, default=0.0
+        AdamW's decoupled weight decay (0 gives plain Adam).
+    validation_fraction : float in [0, 1), default=0.1
+        Fraction of the rows held out (seeded) to monitor the loss; 0 trains on
+        all rows and early stopping is off.
+    patience : int or None, default=10
+        Stop when the validation loss has not improved for this many epochs
+        (the best weights are restored). None: never stop early.
+    grad_clip : float or None, default=None
+        Clip the global gradient norm to this value.
+    device : str or torch.device, default="auto"
+        See :func:`resolve_device`.
+    random_state : int or None, default=None
+        Seeds the split, the batch order and torch's random draws (dropout,
+        noise) during training; None draws a seed.
+    verbose : bool, default=False
+        Show a rich progress bar with the losses.
+    """
+
+    max_epochs: int = 100
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    validation_fraction: float = 0.1
+    patience: int | None = 10
+    grad_clip: float | None = None
+    device: object = "auto"
+    random_state: int | None = None
+    verbose: bool = False
+
+    def __post_init__(self):
+        check_int(self.max_epochs, "max_epochs", minimum=1)
+        check_int(self.batch_size, "batch_size", minimum=1)
+        check_positive(self.lr, "lr")
+        check_positive(self.weight_decay, "weight_decay", allow_zero=True)
+        check_fraction(self.validation_fraction, "validation_fraction")
+        if self.patience is not None:
+            check_int(self.patience, "patience", minimum=1)
+        if self.grad_clip is not None:
+            check_positive(self.grad_clip, "grad_clip")
+        if self.random_state is not None:
+            check_int(self.random_state, "random_state", minimum=0)
+
+    def to_json(self) -> dict:
+        """JSON-safe dict of the settings (the device as a string)."""
+        d = asdict(self)
+        d["device"] = str(self.device)
+        return d
+
+
+@dataclass
+class TrainResult:
+    """What :meth:`Trainer.fit` returns.
+
+    Attributes
+    ----------
+    history : list of dict
+        One dict per epoch: ``epoch``, ``seconds``, ``train_<term>`` for every
+        logged term (``train_loss`` always) and ``val_<term>`` with a
+        validation split.
+    best_epoch : int
+        Epoch whose weights the module holds (the last one without validation).
+    stopped_early : bool
+    device : torch.device
+    """
+
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+
+
+class Callback:
+    """Base class of training callbacks; override any hook.
+
+    Hooks receive the :class:`Trainer`; ``on_epoch_end`` also the epoch's
+    history entry and may return True to stop training.
+    """
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        """Called once before the first epoch."""
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict) -> bool | None:
+        """Called after each epoch (after validation); return True to stop."""
+
+    def on_train_end(self, trainer: Trainer, result: TrainResult) -> None:
+        """Called once after training."""
+
+
+def _fabric(device: torch.device):
+    """A single-device Lightning Fabric for ``device``."""
+    import lightning_fabric
+
+    accelerator = {"cuda": "cuda", "mps": "mps"}.get(device.type, "cpu")
+    devices = [device.index] if device.type == "cuda" else 1
+    return lightning_fabric.Fabric(accelerator=accelerator, devices=devices,
+                                   precision="32-true")
+
+
+def _default_optimizers(module, config):
+    params = [p for p in module.parameters() if p.requires_grad]
+    if config.weight_decay > 0:
+        return [torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)]
+    return [torch.optim.Adam(params, lr=config.lr)]
+
+
+def _as_terms(out) -> dict[str, torch.Tensor]:
+    if isinstance(out, torch.Tensor):
+        return {"loss": out}
+    if isinstance(out, dict) and "loss" in out:
+        return out
+    raise TypeError(f"the loss function must return a scalar tensor or a dict with 'loss', "
+                    f"got {type(out).__name__}.")
+
+
+class Trainer:
+    """Mini-batch training with early stopping, checkpoints and callbacks.
+
+    Parameters
+    ----------
+    config : TrainConfig
+    callbacks : sequence of Callback, optional
+    checkpoint_dir : str or Path, optional
+        After every epoch the module, optimizer states, history and settings
+        are written there (:func:`save_checkpoint`).
+    """
+
+    def __init__(self, config: TrainConfig | None = None, *, callbacks: Sequence = (),
+                 checkpoint_dir=None):
+        self.config = TrainConfig() if config is None else config
+        self.callbacks = list(callbacks)
+        self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
+        self.device = resolve_device(self.config.device)
+        self.module = None
+        self.optimizers = []
+        self.epoch = 0
+
+    # ------------------------------------------------------------------ helpers
+    def _split(self, n: int, generator: torch.Generator):
+        frac = self.config.validation_fraction
+        n_val = int(math.floor(n * frac))
+        if frac > 0 and (n_val < 1 or n - n_val < 1):
+            raise ValueError(f"validation_fraction={frac} leaves no rows to validate or train "
+                             f"on with {n} rows; use more rows or validation_fraction=0.")
+        perm = torch.randperm(n, generator=generator)
+        return perm[n_val:], perm[:n_val]
+
+    def _batches(self, index: torch.Tensor, generator, shuffle: bool):
+        if shuffle:
+            index = index[torch.randperm(len(index), generator=generator)]
+        bs = self.config.batch_size
+        return [index[i:i + bs] for i in range(0, len(index), bs)]
+
+    # ------------------------------------------------------------------- fit
+    def fit(self, module: torch.nn.Module, data: Sequence[torch.Tensor],
+            loss: Callable | None = None, *, step: Callable | None = None,
+            optimizers: Callable | None = None, resume: bool = False,
+            eval_loss: Callable | None = None) -> TrainResult:
+        """Train ``module`` in place on the tensors of ``data``.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            Moved to the device in place.
+        data : sequence of torch.Tensor
+            Tensors with the same first dimension (rows), e.g. ``(X, y)``.
+            They are moved to the device once; batches are index slices.
+        loss : callable, optional
+            ``loss(module, batch) -> Tensor or dict`` (see the module
+            docstring). Required unless ``step`` is given; also scores the
+            validation split.
+        step : callable, optional
+            ``step(module, batch, optimizers, backward) -> dict[str, float]``
+            for models that update several optimizers themselves.
+        optimizers : callable, optional
+            ``optimizers(module) -> list[torch.optim.Optimizer]``; default Adam
+            (AdamW with ``weight_decay``) over all parameters.
+        resume : bool, default=False
+            Continue from the checkpoint in ``checkpoint_dir`` (its epoch,
+            weights, optimizer states and history).
+        eval_loss : callable, optional
+            ``eval_loss(module, batch) -> Tensor or dict`` for the validation
+            split (default ``loss``).
+
+        Returns
+        -------
+        TrainResult
+        """
+        if loss is None and step is None:
+            raise TypeError("Trainer.fit needs a loss function or a step function.")
+        data = tuple(data)
+        if not data or any(not isinstance(t, torch.Tensor) for t in data):
+            raise TypeError("data must be a non-empty sequence of torch tensors.")
+        n = data[0].shape[0]
+        if any(t.shape[0] != n for t in data):
+            raise ValueError(f"all tensors in data need the same number of rows, got "
+                             f"{[t.shape[0] for t in data]}.")
+        if n == 0:
+            raise ValueError("no rows to train on.")
+        if resume and self.checkpoint_dir is None:
+            raise ValueError("resume=True needs checkpoint_dir.")
+        cfg = self.config
+        seed = (int(np.random.SeedSequence().generate_state(1)[0])
+                if cfg.random_state is None else cfg.random_state)
+        generator = torch.Generator().manual_seed(seed)
+        fabric = _fabric(self.device)
+        fork_devices = [self.device.index] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=fork_devices):
+            torch.manual_seed(seed)
+            module.to(self.device)
+            opts = (optimizers or (lambda m: _default_optimizers(m, cfg)))(module)
+            if not isinstance(opts, (list, tuple)) or not opts:
+                raise TypeError("optimizers(module) must return a non-empty list of optimizers.")
+            wrapped, *opts = fabric.setup(module, *opts)
+            self.module, self.optimizers = module, list(opts)
+            train_idx, val_idx = self._split(n, generator)
+            data = tuple(fabric.to_device(t) for t in data)
+            result = TrainResult(device=self.device)
+            start_epoch = 0
+            best = (math.inf, None)
+            if resume:
+                state = load_checkpoint(self.checkpoint_dir, module, self.optimizers)
+                result.history = state["history"]
+                start_epoch = state["epoch"]
+                generator.manual_seed(seed + start_epoch)
+                if state.get("best_val") is not None:
+                    best = (state["best_val"], copy.deepcopy(module.state_dict()))
+                result.best_epoch = state.get("best_epoch", start_epoch)
+            for cb in self.callbacks:
+                cb.on_train_begin(self)
+            evaluate = eval_loss or loss
+            bad_epochs = 0
+            progress = _progress(cfg.verbose)
+            task = progress.add_task("training", total=cfg.max_epochs,
+                                     completed=start_epoch) if progress else None
+            try:
+                for epoch in range(start_epoch, cfg.max_epochs):
+                    self.epoch = epoch + 1
+                    t0 = time.perf_counter()
+                    wrapped.train()
+                    sums: dict[str, float] = {}
+                    seen = 0
+                    for idx in self._batches(train_idx, generator, shuffle=True):
+                        batch = tuple(t[idx.to(t.device)] for t in data)
+                        if step is not None:
+                            terms = step(wrapped, batch, self.optimizers, fabric.backward)
+                        else:
+                            terms = self._update(wrapped, batch, loss, fabric)
+                        for k, v in terms.items():
+                            sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
+                        seen += len(idx)
+                    logs = {"epoch": epoch + 1}
+                    logs.update({f"train_{k}": v / seen for k, v in sums.items()})
+                    if len(val_idx) and evaluate is not None:
+                        logs.update(self._validate(wrapped, data, val_idx, evaluate))
+                    logs["seconds"] = time.perf_counter() - t0
+                    if not all(math.isfinite(v) for k, v in logs.items() if k != "epoch"):
+                        raise FloatingPointError(
+                            f"training diverged at epoch {epoch + 1}: {logs}; lower lr.")
+                    result.history.append(logs)
+                    stop = False
+                    if "val_loss" in logs:
+                        if logs["val_loss"] < best[0]:
+                            best = (logs["val_loss"], copy.deepcopy(module.state_dict()))
+                            result.best_epoch = epoch + 1
+                            bad_epochs = 0
+                        else:
+                            bad_epochs += 1
+                            stop = cfg.patience is not None and bad_epochs >= cfg.patience
+                    else:
+                        result.best_epoch = epoch + 1
+                    if self.checkpoint_dir is not None:
+                        save_checkpoint(self.checkpoint_dir, module, self.optimizers,
+                                        epoch=epoch + 1, history=result.history,
+                                        config=cfg.to_json(),
+                                        best_val=None if best[1] is None else best[0],
+                                        best_epoch=result.best_epoch)
+                    for cb in self.callbacks:
+                        stop = bool(cb.on_epoch_end(self, logs)) or stop
+                    if progress:
+                        shown = {k: round(v, 4) for k, v in logs.items() if k.endswith("loss")}
+                        progress.update(task, advance=1, description=f"training {shown}")
+                    if stop:
+                        result.stopped_early = epoch + 1 < cfg.max_epochs
+                        break
+            finally:
+                if progress:
+                    progress.stop()
+            if best[1] is not None:
+                module.load_state_dict(best[1])
+            module.eval()
+        for cb in self.callbacks:
+            cb.on_train_end(self, result)
+        return result
+
+    def _update(self, wrapped, batch, loss, fabric) -> dict[str, float]:
+        terms = _as_terms(loss(wrapped, batch))
+        for opt in self.optimizers:
+            opt.zero_grad(set_to_none=True)
+        fabric.backward(terms["loss"])
+        if self.config.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.module.parameters(), self.config.grad_clip)
+        for opt in self.optimizers:
+            opt.step()
+        return {k: v.detach() for k, v in terms.items()}
+
+    @torch.no_grad()
+    def _validate(self, wrapped, data, val_idx, evaluate) -> dict[str, float]:
+        wrapped.eval()
+        sums: dict[str, float] = {}
+        for idx in self._batches(val_idx, None, shuffle=False):
+            batch = tuple(t[idx.to(t.device)] for t in data)
+            for k, v in _as_terms(evaluate(wrapped, batch)).items():
+                sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
+        return {f"val_{k}": v / len(val_idx) for k, v in sums.items()}
+
+
+def _progress(verbose: bool):
+    if not verbose:
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        transient=False)
+    progress.start()
+    return progress
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+def save_checkpoint(directory, module: torch.nn.Module, optimizers: Sequence, *, epoch: int,
+                    history: list, config: dict, best_val=None, best_epoch=None) -> Path:
+    """Write a resumable checkpoint: weights and optimizer tensors as safetensors, rest as JSON.
+
+    Parameters
+    ----------
+    directory : str or Path
+        Created if needed; the files of :data:`CHECKPOINT_FILES` are replaced
+        atomically.
+    module : torch.nn.Module
+    optimizers : sequence of torch.optim.Optimizer
+    epoch : int
+        Epochs completed.
+    history : list of dict
+    config : dict
+        JSON-safe settings (``TrainConfig.to_json()``).
+    best_val, best_epoch : optional
+        Early-stopping state.
+
+    Returns
+    -------
+    Path
+    """
+    from safetensors.torch import save_file
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    weights = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+    opt_tensors, opt_meta = {}, []
+    for i, opt in enumerate(optimizers):
+        sd = opt.state_dict()
+        meta = {"param_groups": sd["param_groups"], "state": {}}
+        for pid, st in sd["state"].items():
+            meta["state"][str(pid)] = {}
+            for key, val in st.items():
+                if isinstance(val, torch.Tensor):
+                    name = f"{i}.{pid}.{key}"
+                    opt_tensors[name] = val.detach().cpu().contiguous()
+                    meta["state"][str(pid)][key] = {"tensor": name}
+                else:
+                    meta["state"][str(pid)][key] = {"value": val}
+        opt_meta.append(meta)
+    state = {"epoch": int(epoch), "history": history, "config": config,
+             "optimizers": opt_meta, "best_val": best_val, "best_epoch": best_epoch}
+    for name, write in (
+        ("module.safetensors", lambda p: save_file(weights, str(p))),
+        ("optimizers.safetensors", lambda p: save_file(opt_tensors, str(p))),
+        ("state.json", lambda p: p.write_text(json.dumps(state))),
+    ):
+        tmp = directory / (name + ".tmp")
+        write(tmp)
+        tmp.replace(directory / name)
+    return directory
+
+
+def load_checkpoint(directory, module: torch.nn.Module, optimizers: Sequence = ()) -> dict:
+    """Load a checkpoint written by :func:`save_checkpoint` into ``module`` (and optimizers).
+
+    Returns
+    -------
+    dict
+        ``epoch``, ``history``, ``config``, ``best_val``, ``best_epoch``.
+
+    Raises
+    ------
+    ValueError
+        Missing or unreadable files, or weights that do not fit the module.
+    """
+    from safetensors.torch import load_file
+
+    directory = Path(directory)
+    missing = [f for f in CHECKPOINT_FILES if not (directory / f).is_file()]
+    if missing:
+        raise ValueError(f"no complete checkpoint in {str(directory)!r}: missing {missing}.")
+    try:
+        state = json.loads((directory / "state.json").read_text())
+        weights = load_file(str(directory / "module.safetensors"))
+        opt_tensors = load_file(str(directory / "optimizers.safetensors"))
+    except Exception as err:  # safetensors raises its own error types
+        raise ValueError(f"checkpoint in {str(directory)!r} is corrupted: {err}") from err
+    device = next(iter(module.parameters())).device if any(True for _ in module.parameters()) \
+        else torch.device("cpu")
+    try:
+        module.load_state_dict({k: v.to(device) for k, v in weights.items()})
+    except RuntimeError as err:
+        raise ValueError(f"checkpoint weights do not fit this module: {err}") from err
+    metas = state.get("optimizers", [])
+    if optimizers and len(metas) != len(optimizers):
+        raise ValueError(f"checkpoint has {len(metas)} optimizer states, the model has "
+                         f"{len(optimizers)}.")
+    for opt, meta in zip(optimizers, metas, strict=False):
+        sd = {"param_groups": meta["param_groups"], "state": {}}
+        for pid, st in meta["state"].items():
+            sd["state"][int(pid)] = {
+                key: opt_tensors[v["tensor"]] if "tensor" in v else v["value"]
+                for key, v in st.items()}
+        opt.load_state_dict(sd)
+    return state
