@@ -534,10 +534,17 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         self.density = density
         self.priors = priors
 
+    def _default_density(self):
+        """The density used when ``density=None`` (subclasses such as HMMClassifier set one)."""
+        return None
+
+    def _density(self):
+        return self.density if self.density is not None else self._default_density()
+
     def _density_capabilities(self) -> frozenset[str]:
-        if self.density is None:
+        if self._density() is None:
             return frozenset()
-        return capabilities(self.density)
+        return capabilities(self._density())
 
     def _capabilities(self) -> frozenset[str]:
         inner = self._density_capabilities()
@@ -550,17 +557,18 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         return frozenset(caps)
 
     def _check_density(self):
-        if self.density is None:
-            raise TypeError("ClassConditional needs a density estimator, got density=None.")
-        missing = [m for m in ("fit", "score_samples", "sample") if not hasattr(self.density, m)]
+        if self._density() is None:
+            raise TypeError(f"{type(self).__name__} needs a density estimator, got density=None.")
+        density = self._density()
+        missing = [m for m in ("fit", "score_samples", "sample") if not hasattr(density, m)]
         if missing:
             raise TypeError(
                 f"density must have fit, score_samples and sample; "
-                f"{type(self.density).__name__} lacks {missing}."
+                f"{type(self._density()).__name__} lacks {missing}."
             )
 
     def _kind(self) -> str:
-        return "tabular" if self.density is None else input_kind(self.density)
+        return "tabular" if self._density() is None else input_kind(self._density())
 
     def _validate_X_predict(self, X):
         kind = self._kind()
@@ -598,7 +606,7 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         if kind == "tabular":
             if lengths is not None:
                 raise ValueError(f"lengths is only for sequence densities; "
-                                 f"{type(self.density).__name__} takes rows.")
+                                 f"{type(self._density()).__name__} takes rows.")
             allow_nan = "missing_features" in self._density_capabilities()
             X, y, classes, y_idx = check_X_y(self, X, y, allow_nan=allow_nan)
 
@@ -613,14 +621,14 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         priors = check_priors(self.priors, len(classes))
         self.classes_ = classes
         self.class_count_ = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
-        self.densities_ = [clone(self.density).fit(rows_of(k)) for k in range(len(classes))]
+        self.densities_ = [clone(self._density()).fit(rows_of(k)) for k in range(len(classes))]
         self.class_prior_ = (
             self.class_count_ / self.class_count_.sum() if priors is None else priors
         )
         return self
 
     def _density_has_partial_fit(self):
-        return hasattr(self.density, "partial_fit")
+        return hasattr(self._density(), "partial_fit")
 
     @available_if(_density_has_partial_fit)
     def partial_fit(self, X, y, classes=None):
@@ -646,7 +654,7 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         if first:
             self.classes_ = classes
             self.class_count_ = np.zeros(len(classes))
-            self.densities_ = [clone(self.density) for _ in classes]
+            self.densities_ = [clone(self._density()) for _ in classes]
         for k in np.unique(y_idx):
             self.densities_[k].partial_fit(X[y_idx == k])
         self.class_count_ += np.bincount(y_idx, minlength=len(self.classes_))
@@ -708,7 +716,7 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         if prior is not None and not (isinstance(prior, numbers.Real) and 0.0 < prior < 1.0):
             raise ValueError(f"prior must be a number in (0, 1), got {prior!r}.")
         items = self._validate_X_predict(X)
-        density = clone(self.density).fit(items)
+        density = clone(self._density()).fit(items)
         n_new = len(items)
         counts = np.append(self.class_count_, float(n_new))
         if prior is None:
