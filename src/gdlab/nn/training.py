@@ -6,7 +6,8 @@ what ``device`` names), seeding, a seeded validation split with early
 stopping on the validation loss (best weights restored), a rich progress bar,
 a per-epoch ``history`` of every logged loss term, callbacks, and checkpoints
 (safetensors for tensors, JSON for the rest) that a later ``fit`` resumes
-from.
+from exactly: the batch order of an epoch depends only on the seed and the
+epoch, and torch's random state is saved with the weights.
 
 A model plugs in with a *loss function* ``loss(module, batch) -> Tensor`` (or
 a dict of tensors holding ``"loss"`` plus other terms to log), where ``batch``
@@ -349,7 +350,6 @@ class Trainer:
                 state = load_checkpoint(self.checkpoint_dir, module, self.optimizers)
                 result.history = state["history"]
                 start_epoch = state["epoch"]
-                generator.manual_seed(seed + start_epoch)
                 if state.get("best_val") is not None:
                     best = (state["best_val"], copy.deepcopy(module.state_dict()))
                 result.best_epoch = state.get("best_epoch", start_epoch)
@@ -367,6 +367,9 @@ class Trainer:
                     wrapped.train()
                     sums: dict[str, float] = {}
                     seen = 0
+                    # the batch order of an epoch depends on (seed, epoch) only, so a resumed
+                    # run sees the same batches as an uninterrupted one
+                    generator.manual_seed(seed * 100_003 + epoch)
                     for idx in self._batches(train_idx, generator, shuffle=True):
                         batch = tuple(t[idx.to(t.device)] for t in data)
                         if step is not None:
@@ -484,7 +487,11 @@ def save_checkpoint(directory, module: torch.nn.Module, optimizers: Sequence, *,
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     weights = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
-    opt_tensors, opt_meta = {}, []
+    # torch's random state (dropout, noise draws) so that a resumed run continues exactly
+    opt_tensors = {"rng.cpu": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        opt_tensors["rng.cuda"] = torch.cuda.get_rng_state()
+    opt_meta = []
     for i, opt in enumerate(optimizers):
         sd = opt.state_dict()
         meta = {"param_groups": sd["param_groups"], "state": {}}
@@ -513,6 +520,9 @@ def save_checkpoint(directory, module: torch.nn.Module, optimizers: Sequence, *,
 
 def load_checkpoint(directory, module: torch.nn.Module, optimizers: Sequence = ()) -> dict:
     """Load a checkpoint written by :func:`save_checkpoint` into ``module`` (and optimizers).
+
+    Also restores torch's global random state saved with it (the Trainer calls
+    this inside its own forked random state).
 
     Returns
     -------
@@ -553,4 +563,8 @@ def load_checkpoint(directory, module: torch.nn.Module, optimizers: Sequence = (
                 key: opt_tensors[v["tensor"]] if "tensor" in v else v["value"]
                 for key, v in st.items()}
         opt.load_state_dict(sd)
+    if "rng.cpu" in opt_tensors:
+        torch.set_rng_state(opt_tensors["rng.cpu"])
+    if "rng.cuda" in opt_tensors and torch.cuda.is_available():
+        torch.cuda.set_rng_state(opt_tensors["rng.cuda"])
     return state

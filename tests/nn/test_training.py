@@ -1,0 +1,216 @@
+"""The one training loop: losses fall, early stopping restores the best weights,
+seeding reproduces a run, checkpoints resume, callbacks stop, bad settings fail early."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from gdlab.nn import Callback, TrainConfig, Trainer, load_checkpoint, resolve_device
+from gdlab.nn.training import CHECKPOINT_FILES
+
+
+def _regression(n=200, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, 4, generator=g)
+    y = X @ torch.tensor([1.0, -2.0, 0.5, 0.0]) + 0.1 * torch.randn(n, generator=g)
+    return X, y
+
+
+def _mse(module, batch):
+    X, y = batch
+    return ((module(X).squeeze(1) - y) ** 2).mean()
+
+
+def _net(seed=0, dropout=0.0):
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Dropout(dropout),
+                               torch.nn.Linear(8, 1))
+
+
+def test_loss_decreases_and_history_has_one_entry_per_epoch():
+    X, y = _regression()
+    result = Trainer(TrainConfig(max_epochs=30, lr=0.02, random_state=0, patience=None)).fit(
+        _net(), (X, y), _mse)
+    losses = [h["train_loss"] for h in result.history]
+    assert len(result.history) == 30
+    assert losses[-1] < 0.2 * losses[0]
+    assert {"epoch", "train_loss", "val_loss", "seconds"} <= set(result.history[0])
+    assert not result.stopped_early
+
+
+def test_same_seed_same_run_and_global_rng_untouched():
+    X, y = _regression()
+    cfg = TrainConfig(max_epochs=5, random_state=3)
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    a, b = _net(), _net()
+    torch.manual_seed(123)
+    ha = Trainer(cfg).fit(a, (X, y), _mse).history
+    after = torch.rand(1)
+    hb = Trainer(cfg).fit(b, (X, y), _mse).history
+    assert [h["train_loss"] for h in ha] == [h["train_loss"] for h in hb]
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+        assert torch.equal(pa, pb)
+    assert torch.equal(before, after)  # training forked the global RNG
+
+
+def test_early_stopping_restores_the_best_weights():
+    X, y = _regression(n=60)
+    seen = {}
+
+    class Spy(Callback):
+        def on_epoch_end(self, trainer, logs):
+            seen[logs["epoch"]] = {k: v.clone() for k, v in trainer.module.state_dict().items()}
+
+    # a large learning rate makes the validation loss bounce, so the best epoch is not the last
+    cfg = TrainConfig(max_epochs=40, lr=0.3, patience=3, random_state=0, batch_size=8)
+    net = _net()
+    result = Trainer(cfg, callbacks=[Spy()]).fit(net, (X, y), _mse)
+    vals = [h["val_loss"] for h in result.history]
+    assert result.best_epoch == int(np.argmin(vals)) + 1
+    for k, v in net.state_dict().items():
+        assert torch.equal(v, seen[result.best_epoch][k])
+    if result.stopped_early:
+        assert len(vals) - result.best_epoch == 3
+
+
+def test_callback_can_stop_training():
+    class StopAtTwo(Callback):
+        def on_epoch_end(self, trainer, logs):
+            return logs["epoch"] == 2
+
+    X, y = _regression()
+    result = Trainer(TrainConfig(max_epochs=10, random_state=0), callbacks=[StopAtTwo()]).fit(
+        _net(), (X, y), _mse)
+    assert len(result.history) == 2 and result.stopped_early
+
+
+def test_checkpoint_resume_continues_where_it_stopped(tmp_path):
+    X, y = _regression()
+    cfg = dict(lr=0.01, random_state=0, validation_fraction=0.0)
+    full = _net(dropout=0.2)  # dropout draws random numbers: the RNG state must resume too
+    Trainer(TrainConfig(max_epochs=6, **cfg)).fit(full, (X, y), _mse)
+
+    part = _net(dropout=0.2)
+    Trainer(TrainConfig(max_epochs=3, **cfg), checkpoint_dir=tmp_path).fit(part, (X, y), _mse)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(CHECKPOINT_FILES)
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert state["epoch"] == 3 and len(state["history"]) == 3
+
+    resumed = _net(seed=99, dropout=0.2)  # all state from the checkpoint
+    result = Trainer(TrainConfig(max_epochs=6, **cfg), checkpoint_dir=tmp_path).fit(
+        resumed, (X, y), _mse, resume=True)
+    assert [h["epoch"] for h in result.history] == [1, 2, 3, 4, 5, 6]
+    # an interrupted and resumed run ends with exactly the weights of an uninterrupted one
+    for a, b in zip(full.parameters(), resumed.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+
+
+def test_checkpoint_round_trips_weights_and_optimizer(tmp_path):
+    from gdlab.nn import save_checkpoint
+
+    net = _net()
+    opt = torch.optim.Adam(net.parameters(), lr=0.1)
+    X, y = _regression()
+    _mse(net, (X, y)).backward()
+    opt.step()
+    save_checkpoint(tmp_path, net, [opt], epoch=1, history=[{"epoch": 1}], config={})
+    net2 = _net(seed=5)
+    opt2 = torch.optim.Adam(net2.parameters(), lr=0.5)
+    state = load_checkpoint(tmp_path, net2, [opt2])
+    assert state["epoch"] == 1
+    for a, b in zip(net.parameters(), net2.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert opt2.param_groups[0]["lr"] == 0.1
+    s1, s2 = opt.state_dict()["state"], opt2.state_dict()["state"]
+    assert all(torch.equal(s1[k]["exp_avg"], s2[k]["exp_avg"]) for k in s1)
+
+
+def test_corrupted_or_missing_checkpoint_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="no complete checkpoint"):
+        load_checkpoint(tmp_path, _net())
+    X, y = _regression()
+    Trainer(TrainConfig(max_epochs=1, random_state=0), checkpoint_dir=tmp_path).fit(
+        _net(), (X, y), _mse)
+    (tmp_path / "module.safetensors").write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="corrupted"):
+        load_checkpoint(tmp_path, _net())
+    with pytest.raises(ValueError, match="checkpoint_dir"):
+        Trainer(TrainConfig(max_epochs=1)).fit(_net(), (X, y), _mse, resume=True)
+
+
+def test_custom_step_with_two_optimizers():
+    X, y = _regression()
+    net = _net()
+    calls = []
+
+    def optimizers(m):
+        return [torch.optim.SGD(m[0].parameters(), lr=0.01),
+                torch.optim.SGD(m[3].parameters(), lr=0.01)]
+
+    def step(module, batch, opts, backward):
+        for opt in opts:
+            opt.zero_grad()
+            loss = _mse(module, batch)
+            backward(loss)
+            opt.step()
+        calls.append(1)
+        return {"loss": loss.detach()}
+
+    result = Trainer(TrainConfig(max_epochs=2, batch_size=50, validation_fraction=0.0,
+                                 random_state=0)).fit(net, (X, y), step=step,
+                                                      optimizers=optimizers)
+    assert len(calls) == 2 * 4 and len(result.history) == 2
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(max_epochs=0), "max_epochs"),
+    (dict(batch_size=-1), "batch_size"),
+    (dict(lr=0.0), "lr"),
+    (dict(validation_fraction=1.0), "validation_fraction"),
+    (dict(patience=0), "patience"),
+])
+def test_bad_settings_raise(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        TrainConfig(**kwargs)
+
+
+def test_bad_data_and_devices_raise():
+    X, y = _regression()
+    with pytest.raises(ValueError, match="same number of rows"):
+        Trainer(TrainConfig(max_epochs=1)).fit(_net(), (X, y[:-1]), _mse)
+    with pytest.raises(TypeError, match="torch tensors"):
+        Trainer(TrainConfig(max_epochs=1)).fit(_net(), (X.numpy(), y), _mse)
+    with pytest.raises(TypeError, match="loss function"):
+        Trainer(TrainConfig(max_epochs=1)).fit(_net(), (X, y))
+    with pytest.raises(ValueError, match="leaves no rows"):
+        Trainer(TrainConfig(max_epochs=1, validation_fraction=0.1)).fit(
+            _net(), (X[:3], y[:3]), _mse)
+    with pytest.raises(ValueError, match="device"):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            resolve_device("cuda")
+
+
+def test_divergence_is_reported():
+    X, y = _regression()
+
+    def nan_loss(module, batch):
+        return _mse(module, batch) * float("nan")
+
+    with pytest.raises(FloatingPointError, match="diverged"):
+        Trainer(TrainConfig(max_epochs=2, random_state=0)).fit(_net(), (X, y), nan_loss)
+
+
+def test_auto_device_is_cuda_when_present_else_cpu():
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    if expected == "cpu" and torch.backends.mps.is_available():
+        expected = "mps"
+    assert resolve_device("auto").type == expected
+    X, y = _regression()
+    result = Trainer(TrainConfig(max_epochs=1, random_state=0)).fit(_net(), (X, y), _mse)
+    assert result.device.type == expected
