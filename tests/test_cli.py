@@ -160,7 +160,7 @@ def test_compare_on_a_csv(runner, csv_file, tmp_path):
         (["compare", "--csv", "{csv}", "--target", "colour"], "no target column 'colour'"),
         (["compare", "--csv", "{csv}", "--target", "species", "-d", "iris"], "either --dataset"),
         (["compare", "-d", "iris", "--target", "x"], "--target goes with --csv"),
-        (["compare", "-d", "trump_tweets"], "needs a tabular or image dataset"),
+        (["compare", "-d", "trump_tweets", "-m", "lda"], "needs models that take text"),
         (["compare", "--csv", "absent.csv", "--target", "y"], "absent.csv"),
         (["compare", "-d", "iriss"], "unknown dataset 'iriss'"),
         (["compare", "-d", "iris", "-m", "lda,logrg"], "unknown model 'logrg'"),

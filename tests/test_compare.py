@@ -92,7 +92,7 @@ def test_check_plan_rejects_bad_input_before_fitting():
         check_plan(iris, [], None)
     with pytest.raises(TypeError, match="list of names"):
         check_plan(iris, "lda", None)
-    with pytest.raises(ValueError, match="tabular or image"):
+    with pytest.raises(ValueError, match="text data, which needs models that take text; lda"):
         check_plan(load("trump_tweets"), ["lda"], None)
     with pytest.raises(ValueError, match="applies to no chosen model.*conditional_sample"):
         check_plan(iris, ["logreg"], ["samples"])

@@ -29,6 +29,9 @@ import pandas as pd
 __all__ = [
     "DEFAULT_DATASET",
     "DEFAULT_MODELS",
+    "DEFAULT_MODELS_BY_MODALITY",
+    "default_models",
+    "model_input_kind",
     "SUMMARY_COLUMNS",
     "Comparison",
     "check_plan",
@@ -48,6 +51,45 @@ DEFAULT_MODELS = (
     "gaussian-nb", "lda", "qda", "gmm-classifier",
     "logreg", "logreg-unreg", "random-forest", "hist-gb",
 )
+
+#: Default models of other modalities (the tabular default is :data:`DEFAULT_MODELS`).
+DEFAULT_MODELS_BY_MODALITY = {
+    "tabular": DEFAULT_MODELS,
+    "image": (*DEFAULT_MODELS, "cvae", "cgan", "diffusion", "cnn"),
+    "sequence": ("hmm-classifier", "gru"),
+    "text": ("char-ngram-classifier", "ngram-multinomial-nb", "ngram-logreg", "nbsvm"),
+}
+
+
+def default_models(modality: str) -> tuple[str, ...]:
+    """The models :func:`compare` runs on a dataset of this modality when none are named.
+
+    Examples
+    --------
+    >>> default_models("sequence")
+    ('hmm-classifier', 'gru')
+    """
+    if modality not in DEFAULT_MODELS_BY_MODALITY:
+        raise ValueError(f"unknown modality {modality!r}; known: "
+                         f"{sorted(DEFAULT_MODELS_BY_MODALITY)}.")
+    return DEFAULT_MODELS_BY_MODALITY[modality]
+
+
+def model_input_kind(name: str) -> str:
+    """What a registered model takes: ``"tabular"``, ``"sequences"`` or ``"text"``.
+
+    Read off the registry entry's modalities (a scikit-learn text pipeline has
+    no capability tag saying it takes strings).
+    """
+    from gdlab.models.registry import spec
+
+    modality = spec(name).modality
+    if "text" in modality:
+        return "text"
+    if "sequence" in modality:
+        return "sequences"
+    return "tabular"
+
 
 #: Columns of :func:`summarize`: label, (study, metric, how), format digits.
 _SUMMARY_SPEC = (
@@ -129,8 +171,8 @@ def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
     Raises
     ------
     ValueError
-        An unknown model or study, duplicates, a dataset that is not tabular
-        or image data, or a named study that applies to none of the models
+        An unknown model or study, duplicates, a model that does not take the
+        dataset's kind of input (rows, sequences, texts), or a named study that applies to none of the models
         (the message says which capabilities it needs and who has them).
     """
     from gdlab.studies.registry import default_studies
@@ -143,10 +185,16 @@ def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
     if len(set(models)) != len(models):
         raise ValueError(f"models contains duplicates: {models}.")
     caps = _capabilities(models)
-    if dataset.modality not in ("tabular", "image"):
+    from gdlab.studies.prepare import modality_kind
+
+    need = modality_kind(dataset.modality)
+    wrong = [m for m in models if model_input_kind(m) != need]
+    if wrong:
         raise ValueError(
-            f"gdlab compare needs a tabular or image dataset; {dataset.name!r} is "
-            f"{dataset.modality}."
+            f"{dataset.name!r} is {dataset.modality} data, which needs models that take "
+            f"{need}; {', '.join(f'{m} takes {model_input_kind(m)}' for m in wrong)}. "
+            f"Models for {dataset.modality} data include: "
+            f"{', '.join(default_models(dataset.modality))}."
         )
     if studies is not None and not list(studies):
         raise ValueError("no studies given: name at least one study.")
@@ -191,7 +239,7 @@ def compare(
         A built-in name (:func:`gdlab.data.available`) or a loaded dataset
         (e.g. :func:`gdlab.data.load_csv`).
     models : sequence of str, optional
-        Registry names; default :data:`DEFAULT_MODELS`.
+        Registry names; default :func:`default_models` of the dataset's modality.
     studies : sequence of str, optional
         Study names (:data:`gdlab.studies.registry.STUDIES`); default every
         study that applies to at least one model.
@@ -226,7 +274,7 @@ def compare(
     from gdlab.studies.runner import run
 
     ds = data.load(dataset) if isinstance(dataset, str) else dataset
-    models = list(DEFAULT_MODELS if models is None else models)
+    models = list(default_models(ds.modality) if models is None else models)
     chosen, notes = check_plan(ds, models, studies, quick=quick)
     if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer))
                               or seeds < 1):

@@ -50,7 +50,7 @@ from gdlab.metrics import align_proba, error_rate
 from gdlab.metrics.calibration import brier_score, expected_calibration_error, reliability_curve
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Study, make_row
-from gdlab.studies.prepare import numeric
+from gdlab.studies.prepare import inputs, numeric
 
 __all__ = ["Calibration", "complete_numeric", "split_indices", "curve_row",
            "pooled_reliability", "confidence_gap"]
@@ -61,14 +61,20 @@ _CURVE = ("reliability_confidence", "reliability_accuracy", "reliability_count")
 def complete_numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
     """:func:`~gdlab.studies.prepare.numeric` features and labels, rows with NaN dropped.
 
+    Sequence and text datasets come back as :func:`~gdlab.studies.prepare.inputs`
+    gives them (a missing frame is the model's business, not the study's).
+
     Raises
     ------
     ValueError
         When fewer than two complete rows per class would remain for some class.
     """
-    X, y = numeric(dataset)
-    keep = ~np.isnan(X).any(axis=1)
-    X, y = X[keep], y[keep]
+    if dataset.modality in ("sequence", "text"):
+        X, y = inputs(dataset)
+    else:
+        X, y = numeric(dataset)
+        keep = ~np.isnan(X).any(axis=1)
+        X, y = X[keep], y[keep]
     labels, counts = np.unique(y, return_counts=True)
     if len(labels) < 2 or counts.min() < 2:
         raise ValueError(
@@ -160,6 +166,7 @@ class Calibration(Study):
 
     name = "calibration"
     requires = frozenset({"classify"})
+    modalities = frozenset({"tabular", "image", "sequence", "text"})
 
     def __init__(self, *, n_bins: int = 10, test_size=0.25):
         self.n_bins = n_bins

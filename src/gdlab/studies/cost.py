@@ -76,6 +76,7 @@ class Cost(Study):
 
     name = "cost"
     requires = frozenset({"classify"})
+    modalities = frozenset({"tabular", "image", "sequence", "text"})
     #: Seeds the runner uses when it is given none (timings vary less than errors).
     default_seeds = (0, 1, 2)
 

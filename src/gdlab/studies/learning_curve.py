@@ -40,7 +40,7 @@ from gdlab.base import capabilities
 from gdlab.data.splits import nested_subsamples, train_test_split
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Study, make_row
-from gdlab.studies.prepare import numeric
+from gdlab.studies.prepare import inputs
 
 __all__ = ["LearningCurve", "Crossover", "crossover", "default_sizes"]
 
@@ -105,6 +105,7 @@ class LearningCurve(Study):
 
     name = "learning_curve"
     requires = frozenset({"classify"})
+    modalities = frozenset({"tabular", "image", "sequence", "text"})
 
     def __init__(self, *, sizes=None, n_sizes: int = 8, test_size=0.25, n_splits: int = 20):
         self.sizes = sizes
@@ -159,10 +160,10 @@ class LearningCurve(Study):
 
     def run_cell(self, cell: Cell, dataset, make_model: Callable[[], object]) -> list[dict]:
         """Fit on the cell's training subset, score on the test part."""
-        X, y = numeric(dataset)
+        X, y = inputs(dataset)
         train, test = self.split(dataset, cell.seed, int(cell.setting_value))
         model = make_model()
-        if np.isnan(X[train]).any() or np.isnan(X[test]).any():
+        if X.dtype != object and (np.isnan(X[train]).any() or np.isnan(X[test]).any()):
             if "missing_features" not in capabilities(model):
                 model = _common.with_imputation(model, "mean")
         with _common.quiet_convergence():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["numeric"]
+__all__ = ["numeric", "inputs", "modality_kind"]
 
 
 def numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -56,3 +56,66 @@ def numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
             onehot[cats.isna().to_numpy()] = np.nan
             blocks.append(onehot)
     return np.hstack(blocks), np.asarray(dataset.y)
+
+
+#: The model input kind (:func:`gdlab.base.input_kind`) each dataset modality needs.
+_KIND = {"tabular": "tabular", "image": "tabular", "sequence": "sequences", "text": "text"}
+
+
+def modality_kind(modality: str) -> str:
+    """The model input kind (``"tabular"``, ``"sequences"``, ``"text"``) a dataset modality needs.
+
+    Examples
+    --------
+    >>> modality_kind("image"), modality_kind("sequence")
+    ('tabular', 'sequences')
+    """
+    if modality not in _KIND:
+        raise ValueError(f"unknown dataset modality {modality!r}; known: {sorted(_KIND)}.")
+    return _KIND[modality]
+
+
+def inputs(dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Model inputs and labels of any dataset, indexable by row numbers.
+
+    Parameters
+    ----------
+    dataset : gdlab.data.Dataset
+
+    Returns
+    -------
+    X : ndarray
+        Tabular and image data: :func:`numeric`. Sequence data: a 1-D object
+        array of per-sequence float arrays (split by ``metadata["lengths"]``).
+        Text: a 1-D object array of str.
+    y : ndarray of shape (n_items,)
+
+    Examples
+    --------
+    >>> from gdlab.data import Dataset
+    >>> import pandas as pd
+    >>> ds = Dataset(name="t", X=pd.DataFrame({"text": ["ab", "c"]}), y=np.array([0, 1]),
+    ...              class_names=("a", "b"), description="", source="", modality="text")
+    >>> inputs(ds)[0].tolist()
+    ['ab', 'c']
+    """
+    if dataset.modality in ("tabular", "image"):
+        return numeric(dataset)
+    y = np.asarray(dataset.y)
+    if dataset.modality == "sequence":
+        from gdlab.data.sequences import check_lengths, split_sequences
+
+        X = np.asarray(dataset.X, dtype=np.float64)
+        if X.ndim == 1:
+            X = X[:, None]
+        seqs = split_sequences(X, check_lengths(X, dataset.metadata.get("lengths")))
+        out = np.empty(len(seqs), dtype=object)
+        out[:] = seqs
+        return out, y
+    if dataset.modality == "text":
+        X = dataset.X
+        col = X.iloc[:, 0] if isinstance(X, pd.DataFrame) else pd.Series(list(X))
+        out = np.empty(len(col), dtype=object)
+        out[:] = col.astype(str).tolist()
+        return out, y
+    raise ValueError(f"dataset {dataset.name!r} has unknown modality {dataset.modality!r}.")
