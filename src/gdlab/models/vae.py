@@ -1,0 +1,787 @@
+"""Variational autoencoders: :class:`VAE` (a density) and :class:`CVAE` (a generative classifier).
+
+A VAE (Kingma & Welling, 2014) models ``p(x) = ∫ p(x | z) p(z) dz`` with a
+standard normal prior ``p(z)``, a decoder network for ``p(x | z)`` and an
+encoder network for the approximate posterior ``q(z | x)``. It is trained by
+maximizing the evidence lower bound (ELBO)::
+
+    ELBO(x) = E_q[log p(x | z)] - KL(q(z | x) || p(z))  <=  log p(x)
+
+so its score is a *bound* on log p(x) (capability ``density_bound``, never
+``density``). The importance-weighted estimate with ``k`` samples (IWAE,
+Burda et al., 2016)::
+
+    log (1/k) Σ_j p(x | z_j) p(z_j) / q(z_j | x),   z_j ~ q(z | x)
+
+is also a lower bound in expectation, never looser than the ELBO, and tends
+to log p(x) as ``k`` grows.
+
+The conditional VAE (Sohn et al., 2015) feeds the class (one-hot) to both
+networks, ``q(z | x, y)`` and ``p(x | z, y)``; its per-class bound plus the log
+class prior gives ``log p(x, y=k)`` (a bound), and Bayes' rule classifies.
+
+Observation models
+------------------
+``likelihood="gaussian"``
+    Inputs are standardized with the training mean and standard deviation;
+    ``p(x_s | z)`` is a diagonal normal with the decoder's mean and a learned
+    per-feature standard deviation (floored at ``1e-3`` standardized units).
+    Scores include the log-Jacobian of the standardization, ``-Σ_j log s_j``,
+    so they bound log p(x) in the *original* units and compare with other
+    continuous densities.
+``likelihood="bernoulli"``
+    For data in [0, 1] (e.g. pixel intensities / 16): ``p(x | z)`` is a
+    product of Bernoullis with the decoder's logits. It is a proper
+    probability for binary data; for gray levels in (0, 1) it is the usual
+    cross-entropy score, not a density.
+
+Both networks are MLPs (``architecture="mlp"``, sizes ``hidden``) or small
+conv nets for flattened single-channel images (``architecture="conv"``, with
+``image_shape``), built from the shared layers of :mod:`gdlab.nn` and trained
+with the one :class:`gdlab.nn.Trainer`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+from torch.nn import functional as F
+
+from gdlab._validation import (
+    check_in,
+    check_int,
+    check_n_samples,
+    check_positive,
+    check_priors,
+    check_random_state,
+    check_X,
+    check_X_y,
+)
+from gdlab.base import DensityMixin, GenerativeClassifierMixin
+from gdlab.nn import ConvDecoder, ConvEncoder, TorchEstimatorMixin, check_image_shape, mlp
+
+__all__ = ["VAE", "CVAE"]
+
+#: Floor of the learned observation standard deviation (standardized units).
+_MIN_STD = 1e-3
+#: Reparameterization draws per row behind the ELBO of ``score_samples`` (n_importance=0).
+_SCORE_DRAWS = 8
+#: Seed of the draws behind ``score_samples`` (scores are deterministic).
+_SCORE_SEED = 0
+#: Decoder rows per inference batch (batch rows x draws), to bound memory.
+_ROWS_PER_BATCH = 8192
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+# ----------------------------------------------------------------------------- networks
+
+
+class _Encoder(nn.Module):
+    """x (and a class one-hot) -> (mean, log-variance) of q(z | x[, y])."""
+
+    def __init__(self, n_features, latent_dim, hidden, architecture, image_shape, channels,
+                 n_classes):
+        super().__init__()
+        self.architecture = architecture
+        if architecture == "mlp":
+            self.net = mlp([n_features + n_classes, *hidden, 2 * latent_dim])
+        else:
+            self.net = ConvEncoder(image_shape, hidden[-1], channels=channels,
+                                   extra_features=n_classes)
+            self.head = nn.Sequential(nn.ReLU(), nn.Linear(hidden[-1], 2 * latent_dim))
+
+    def forward(self, x, onehot=None):
+        # x: (B, D), onehot: (B, K) or None -> mu, logvar: (B, L) each
+        if self.architecture == "mlp":
+            h = self.net(x if onehot is None else torch.cat([x, onehot], dim=1))
+        else:
+            h = self.head(self.net(x, onehot))
+        mu, logvar = h.chunk(2, dim=1)
+        return mu, logvar.clamp(-30.0, 20.0)
+
+
+class _Decoder(nn.Module):
+    """z (and a class one-hot) -> decoder output (normal mean or Bernoulli logits)."""
+
+    def __init__(self, n_features, latent_dim, hidden, architecture, image_shape, channels,
+                 n_classes):
+        super().__init__()
+        if architecture == "mlp":
+            self.net = mlp([latent_dim + n_classes, *reversed(hidden), n_features])
+        else:
+            self.net = nn.Sequential(nn.Linear(latent_dim + n_classes, hidden[-1]), nn.ReLU(),
+                                     ConvDecoder(hidden[-1], image_shape, channels=channels))
+
+    def forward(self, z, onehot=None):
+        # z: (B, L), onehot: (B, K) or None -> (B, D)
+        return self.net(z if onehot is None else torch.cat([z, onehot], dim=1))
+
+
+class _VAENet(nn.Module):
+    """Encoder, decoder and observation model of a (conditional) VAE.
+
+    ``forward(x, onehot)`` returns the one-draw reconstruction log-likelihood
+    and the analytic KL term per row (training); :meth:`bound` gives the
+    ELBO or IWAE estimate per row for given standard-normal draws (scoring).
+    """
+
+    def __init__(self, n_features, latent_dim, hidden, architecture, image_shape, channels,
+                 n_classes, likelihood):
+        super().__init__()
+        args = (n_features, latent_dim, hidden, architecture, image_shape, channels, n_classes)
+        self.encoder = _Encoder(*args)
+        self.decoder = _Decoder(*args)
+        self.likelihood = likelihood
+        self.latent_dim = latent_dim
+        if likelihood == "gaussian":
+            # std = _MIN_STD + softplus(raw), starting at 1 (standardized units)
+            start = math.log(math.expm1(1.0 - _MIN_STD))
+            self.raw_std = nn.Parameter(torch.full((n_features,), start))
+
+    def obs_std(self):
+        return _MIN_STD + F.softplus(self.raw_std)  # (D,)
+
+    def log_lik(self, x, out):
+        """log p(x | z) per row from the decoder output ``out``; x, out: (B, D) -> (B,)."""
+        if self.likelihood == "gaussian":
+            std = self.obs_std()
+            return (-0.5 * ((x - out) / std) ** 2 - torch.log(std) - 0.5 * _LOG_2PI).sum(1)
+        return -F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(1)
+
+    def mean(self, out):
+        """E[x | z] from the decoder output."""
+        return out if self.likelihood == "gaussian" else torch.sigmoid(out)
+
+    def forward(self, x, onehot=None):
+        # x: (B, D) -> (reconstruction log-lik (B,), KL (B,)), one reparameterized draw
+        mu, logvar = self.encoder(x, onehot)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        rec = self.log_lik(x, self.decoder(z, onehot))
+        kl = 0.5 * (mu ** 2 + logvar.exp() - 1.0 - logvar).sum(1)
+        return rec, kl
+
+    def bound(self, x, onehot, eps, importance):
+        """ELBO (``importance=False``) or IWAE estimate per row, with draws ``eps``: (S, L)."""
+        b, s = x.shape[0], eps.shape[0]
+        mu, logvar = self.encoder(x, onehot)  # (B, L)
+        std = torch.exp(0.5 * logvar)
+        z = mu[:, None, :] + std[:, None, :] * eps[None]  # (B, S, L)
+        rep = None if onehot is None else onehot.repeat_interleave(s, dim=0)
+        out = self.decoder(z.reshape(b * s, -1), rep)  # (B*S, D)
+        ll = self.log_lik(x.repeat_interleave(s, dim=0), out).view(b, s)  # (B, S)
+        if not importance:
+            kl = 0.5 * (mu ** 2 + std ** 2 - 1.0 - logvar).sum(1)
+            return ll.mean(1) - kl
+        # log p(z) - log q(z | x); the 2*pi constants cancel
+        log_pz = -0.5 * (z ** 2).sum(2)
+        log_qz = (-0.5 * eps ** 2).sum(1)[None, :] - 0.5 * logvar.sum(1, keepdim=True)
+        return torch.logsumexp(ll + log_pz - log_qz, dim=1) - math.log(s)
+
+
+# ------------------------------------------------------------------------- shared logic
+
+
+class _VAEBase(TorchEstimatorMixin):
+    """What VAE and CVAE share: parameter checks, scaling, network, bounds, decoding."""
+
+    _n_conditions = 0  # one-hot width fed to the networks (CVAE: n_classes)
+
+    # ----------------------------------------------------------------- checks
+    def _check_params(self, n_features: int) -> None:
+        check_int(self.latent_dim, "latent_dim")
+        hidden = self.hidden
+        if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool):
+            hidden = (hidden,)
+        if (not isinstance(hidden, (tuple, list)) or not hidden
+                or any(isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1
+                       for h in hidden)):
+            raise ValueError(f"hidden must be a non-empty tuple of positive ints, got "
+                             f"{self.hidden!r}.")
+        check_in(self.architecture, "architecture", {"mlp", "conv"})
+        check_in(self.likelihood, "likelihood", {"gaussian", "bernoulli"})
+        check_positive(self.beta, "beta")
+        check_int(self.n_importance, "n_importance", minimum=0)
+        check_int(self.channels, "channels")
+        if self.architecture == "conv" and self.image_shape is None:
+            raise ValueError("architecture='conv' needs image_shape=(height, width) of the "
+                             "flattened images in X, got image_shape=None.")
+        shape = None if self.image_shape is None else check_image_shape(n_features,
+                                                                         self.image_shape)
+        self.hidden_ = tuple(int(h) for h in hidden)
+        self.image_shape_ = shape
+
+    def _check_rows(self, n_samples: int) -> None:
+        frac = self.validation_fraction
+        if isinstance(frac, numbers.Real) and frac > 0 and (
+                math.floor(n_samples * frac) < 1 or n_samples - math.floor(n_samples * frac) < 1):
+            raise ValueError(
+                f"{type(self).__name__} with validation_fraction={frac} needs enough rows to "
+                f"hold out at least one for validation, got n_samples={n_samples}; use more "
+                "rows or validation_fraction=0.")
+
+    def _check_range(self, X: np.ndarray) -> None:
+        if self.likelihood == "bernoulli" and (X.min() < 0.0 or X.max() > 1.0):
+            raise ValueError(
+                f"likelihood='bernoulli' needs X in [0, 1], got values in [{X.min():g}, "
+                f"{X.max():g}]; rescale X (e.g. digits / 16) or use likelihood='gaussian'.")
+
+    def _fit_scaling(self, X: np.ndarray) -> None:
+        if self.likelihood == "gaussian":
+            self.mean_ = X.mean(axis=0)
+            scale = X.std(axis=0)
+            self.scale_ = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(self.mean_)), scale,
+                                   1.0)
+        else:
+            self.mean_ = np.zeros(X.shape[1])
+            self.scale_ = np.ones(X.shape[1])
+
+    def _scaled(self, X: np.ndarray) -> np.ndarray:
+        return ((X - self.mean_) / self.scale_).astype(np.float32)
+
+    def _log_jacobian(self) -> float:
+        return -float(np.log(self.scale_).sum())
+
+    # ---------------------------------------------------------------- network
+    def _build_module(self) -> nn.Module:
+        return _VAENet(self.n_features_in_, int(self.latent_dim), self.hidden_,
+                       self.architecture, self.image_shape_, int(self.channels),
+                       self._n_conditions, self.likelihood)
+
+    def _onehot(self, y_idx):
+        if not self._n_conditions:
+            return None
+        return F.one_hot(y_idx, self._n_conditions).to(torch.float32)
+
+    def _loss_fn(self):
+        beta = float(self.beta)
+
+        def loss(module, batch):
+            onehot = self._onehot(batch[1]) if len(batch) > 1 else None
+            rec, kl = module(batch[0], onehot)
+            return {"loss": (beta * kl - rec).mean(), "recon": -rec.mean(), "kl": kl.mean()}
+
+        return loss
+
+    def _fit_module(self, X: np.ndarray, y_idx=None):
+        data = (torch.from_numpy(self._scaled(X)),)
+        if y_idx is not None:
+            data = (*data, torch.from_numpy(np.asarray(y_idx, dtype=np.int64)))
+        return self._train(data, self._loss_fn())
+
+    # ----------------------------------------------------------------- bounds
+    def _bound(self, X, y_idx, k: int, random_state, importance: bool) -> np.ndarray:
+        """ELBO / IWAE per row of validated X under classes ``y_idx`` (None for the VAE).
+
+        The same ``k`` standard-normal draws serve every row, so a row's score
+        does not depend on the other rows (order, batch) and a seed fixes it.
+        """
+        self._check_range(X)
+        gen = self._generator(random_state)
+        eps = torch.randn(k, int(self.latent_dim), generator=gen, device=gen.device)
+        bs = max(1, _ROWS_PER_BATCH // k)
+        module = self.module_
+
+        def fn(xb, *yb):
+            onehot = self._onehot(yb[0]) if yb else None
+            return module.bound(xb, onehot, eps, importance)
+
+        arrays = (self._scaled(X),) if y_idx is None else (self._scaled(X), y_idx)
+        return self._batched(fn, *arrays, batch_size=bs) + self._log_jacobian()
+
+    def _score_bound(self, X, y_idx) -> np.ndarray:
+        if self.n_importance:
+            return self._bound(X, y_idx, int(self.n_importance), _SCORE_SEED, True)
+        return self._bound(X, y_idx, _SCORE_DRAWS, _SCORE_SEED, False)
+
+    # --------------------------------------------------------------- decoding
+    def _posterior_mean(self, X, y_idx) -> np.ndarray:
+        self._check_range(X)
+        module = self.module_
+
+        def fn(xb, *yb):
+            return module.encoder(xb, self._onehot(yb[0]) if yb else None)[0]
+
+        arrays = (self._scaled(X),) if y_idx is None else (self._scaled(X), y_idx)
+        return self._batched(fn, *arrays)
+
+    def _decode(self, z: torch.Tensor, y_idx, *, noise: bool, gen=None) -> np.ndarray:
+        """Decode latent codes to rows in the original units (mean, or a draw with noise)."""
+        module = self.module_
+
+        def fn(zb, *yb):
+            out = module.decoder(zb, self._onehot(yb[0]) if yb else None)
+            mean = module.mean(out)
+            if not noise:
+                return mean
+            if self.likelihood == "bernoulli":
+                return torch.bernoulli(mean, generator=gen)
+            return mean + module.obs_std() * torch.randn(mean.shape, generator=gen,
+                                                         device=mean.device)
+
+        arrays = (z,) if y_idx is None else (z, torch.as_tensor(y_idx, device=z.device))
+        return self._batched(fn, *arrays) * self.scale_ + self.mean_
+
+    def _generate(self, y_idx, n: int, rng, noise: bool) -> np.ndarray:
+        gen = self._generator(rng)
+        z = torch.randn(n, int(self.latent_dim), generator=gen, device=gen.device)
+        return self._decode(z, y_idx, noise=noise, gen=gen)
+
+    def _reconstruct(self, X, y_idx) -> np.ndarray:
+        z = self._posterior_mean(X, y_idx)
+        return self._decode(self._tensor(z), y_idx, noise=False)
+
+    def _check_k(self, k):
+        return check_int(k, "k")
+
+    @staticmethod
+    def _check_all_missing(X, name):
+        if not np.isnan(X).all():
+            raise TypeError(f"{name} has no missing_features: it draws whole rows only (all-NaN "
+                            "X), not missing entries given observed ones.")
+
+
+_TRAINING_DOC = """
+    max_epochs : int, default=100
+    batch_size : int, default=128
+    lr : float, default=1e-3
+        Adam learning rate.
+    weight_decay : float, default=0.0
+        AdamW's decoupled weight decay.
+    validation_fraction : float in [0, 1), default=0.1
+        Rows held out (seeded) for early stopping on the validation loss.
+    patience : int or None, default=10
+    device : str, default="auto"
+        CUDA when available, else the CPU (see :func:`gdlab.nn.resolve_device`).
+    random_state : int, RandomState or None, default=None
+        Seeds initialization, the split, batch order and training noise.
+    verbose : bool, default=False
+        Progress bar with the losses."""
+
+_VAE_PARAMS_DOC = """
+    latent_dim : int, default=8
+        Size of the latent code z.
+    hidden : tuple of int, default=(128,)
+        Hidden layer sizes of the encoder MLP (the decoder mirrors them). With
+        ``architecture="conv"`` the last entry is the width of the dense layer
+        between the conv stack and the latent code.
+    architecture : {"mlp", "conv"}, default="mlp"
+    image_shape : tuple (height, width), optional
+        Shape of the flattened single-channel images in X (even sides);
+        required for ``architecture="conv"``, checked against X when given.
+    channels : int, default=32
+        Channels of the conv layers (``architecture="conv"`` only).
+    likelihood : {"gaussian", "bernoulli"}, default="gaussian"
+        Observation model (see the module docstring); ``"bernoulli"`` needs X
+        in [0, 1].
+    beta : float, default=1.0
+        Weight of the KL term in the training loss (beta-VAE). Scores are
+        always the beta = 1 bound.
+    n_importance : int, default=0
+        0: ``score_samples`` is the ELBO (averaged over 8 fixed draws per
+        row); k > 0: the importance-weighted (IWAE) estimate with k draws."""
+
+
+class VAE(DensityMixin, _VAEBase, BaseEstimator):
+    __doc__ = f"""Variational autoencoder: a latent-variable density with an ELBO score.
+
+    ``score_samples`` is a lower bound on log p(x) (the ELBO, or the IWAE
+    estimate with ``n_importance``); the capability tags are
+    ``density_bound`` and ``sample``, not ``density``.
+
+    Parameters
+    ----------{_VAE_PARAMS_DOC}{_TRAINING_DOC}
+
+    Attributes
+    ----------
+    n_features_in_ : int
+    mean_, scale_ : ndarray of shape (n_features,)
+        Standardization of the inputs (zeros and ones for ``"bernoulli"``).
+    hidden_ : tuple of int
+    image_shape_ : tuple of int or None
+    module_ : torch.nn.Module
+        The trained encoder / decoder.
+    history_ : list of dict
+        Per-epoch ``train_loss`` (negative ELBO per row, beta-weighted),
+        ``train_recon``, ``train_kl`` and the same with ``val_``.
+    device_ : str
+    n_epochs_, best_epoch_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.vae import VAE
+    >>> X = np.random.default_rng(0).normal(size=(64, 4))
+    >>> vae = VAE(latent_dim=2, hidden=(16,), max_epochs=3, random_state=0).fit(X)
+    >>> vae.score_samples(X[:3]).shape, vae.sample(5, random_state=0).shape
+    ((3,), (5, 4))
+    >>> elbo = vae.elbo(X, k=64, random_state=0)
+    >>> bool(elbo.mean() <= vae.log_likelihood_iw(X, k=64, random_state=0).mean())
+    True
+    """
+
+    _gdlab_capabilities = frozenset({"density_bound", "sample"})
+
+    def __init__(self, *, latent_dim=8, hidden=(128,), architecture="mlp", image_shape=None,
+                 channels=32, likelihood="gaussian", beta=1.0, n_importance=0, max_epochs=100,
+                 batch_size=128, lr=1e-3, weight_decay=0.0, validation_fraction=0.1,
+                 patience=10, device="auto", random_state=None, verbose=False):
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.architecture = architecture
+        self.image_shape = image_shape
+        self.channels = channels
+        self.likelihood = likelihood
+        self.beta = beta
+        self.n_importance = n_importance
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        """Fit the encoder and decoder by maximizing the ELBO.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Finite numeric rows (NaN raises: no ``missing_features``).
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        X = check_X(self, X, reset=True, allow_nan=False)
+        self._check_params(X.shape[1])
+        self._check_rows(X.shape[0])
+        self._check_range(X)
+        self._fit_scaling(X)
+        return self._fit_module(X)
+
+    def _log_density(self, X) -> np.ndarray:
+        return self._score_bound(X, None)
+
+    def elbo(self, X, k=1, random_state=None) -> np.ndarray:
+        """Evidence lower bound per row, a Monte Carlo estimate with ``k`` draws.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        k : int, default=1
+            Reparameterized draws of z per row (the KL term is exact).
+        random_state : int, RandomState or None
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            ELBO in the units of X (including the standardization's log-Jacobian).
+        """
+        check_is_fitted(self)
+        k = self._check_k(k)
+        return self._bound(self._validate_X_predict(X), None, k, random_state, False)
+
+    def log_likelihood_iw(self, X, k=64, random_state=None) -> np.ndarray:
+        """Importance-weighted (IWAE) estimate of log p(x) per row with ``k`` draws.
+
+        A lower bound in expectation that is never looser than the ELBO and
+        approaches log p(x) as ``k`` grows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        k : int, default=64
+        random_state : int, RandomState or None
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        k = self._check_k(k)
+        return self._bound(self._validate_X_predict(X), None, k, random_state, True)
+
+    def transform(self, X) -> np.ndarray:
+        """Latent codes: the posterior means E[z | x].
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, latent_dim)
+        """
+        check_is_fitted(self)
+        return self._posterior_mean(self._validate_X_predict(X), None)
+
+    def reconstruct(self, X) -> np.ndarray:
+        """Decoder mean at the posterior mean of z, in the units of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        return self._reconstruct(self._validate_X_predict(X), None)
+
+    def sample(self, n_samples=1, random_state=None, *, noise=False) -> np.ndarray:
+        """Draw rows: z from the prior, then the decoder mean (or a draw with ``noise``).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState or None
+            Same seed, same rows.
+        noise : bool, default=False
+            False returns E[x | z] (smooth images: the usual way VAE samples are
+            shown); True draws x from the observation model p(x | z) (per-pixel
+            normal noise or Bernoulli 0/1 draws), i.e. a sample of the model's
+            full density.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        n = check_n_samples(n_samples)
+        return self._generate(None, n, check_random_state(random_state), noise)
+
+    def _draw(self, X, rng) -> np.ndarray:
+        """Whole rows for an all-NaN X (decoder means, as ``sample``'s default)."""
+        self._check_all_missing(X, type(self).__name__)
+        return self._generate(None, X.shape[0], rng, False)
+
+
+class CVAE(GenerativeClassifierMixin, _VAEBase, BaseEstimator):
+    __doc__ = f"""Conditional VAE: one network for all classes, classifying by Bayes' rule.
+
+    The class enters both the encoder q(z | x, y) and the decoder p(x | z, y)
+    as a one-hot vector; the prior on z is standard normal. ``log_joint`` is
+    log p(y=k) plus the per-class ELBO (or IWAE estimate with
+    ``n_importance``), a lower bound on log p(x, y=k); ``predict`` takes its
+    argmax. Capability tags: ``classify``, ``density_bound``, ``sample``,
+    ``conditional_sample``.
+
+    Parameters
+    ----------{_VAE_PARAMS_DOC}
+    priors : array-like of shape (n_classes,), optional
+        Class prior in the order of the sorted labels; None: class frequencies.{_TRAINING_DOC}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    class_prior_ : ndarray of shape (n_classes,)
+    class_count_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    mean_, scale_ : ndarray of shape (n_features,)
+    hidden_ : tuple of int
+    image_shape_ : tuple of int or None
+    module_ : torch.nn.Module
+    history_ : list of dict
+    device_ : str
+    n_epochs_, best_epoch_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.vae import CVAE
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 40)
+    >>> X = rng.normal(size=(80, 3)) + 3.0 * y[:, None]
+    >>> cvae = CVAE(latent_dim=2, hidden=(16,), max_epochs=30, batch_size=16,
+    ...             random_state=0).fit(X, y)
+    >>> bool(cvae.score(X, y) > 0.9)
+    True
+    >>> Xs, ys = cvae.sample(4, y=1, random_state=0)
+    >>> Xs.shape, ys.tolist()
+    ((4, 3), [1, 1, 1, 1])
+    """
+
+    _gdlab_capabilities = frozenset({"classify", "density_bound", "sample",
+                                     "conditional_sample"})
+
+    def __init__(self, *, latent_dim=8, hidden=(128,), architecture="mlp", image_shape=None,
+                 channels=32, likelihood="gaussian", beta=1.0, n_importance=0, priors=None,
+                 max_epochs=100, batch_size=128, lr=1e-3, weight_decay=0.0,
+                 validation_fraction=0.1, patience=10, device="auto", random_state=None,
+                 verbose=False):
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.architecture = architecture
+        self.image_shape = image_shape
+        self.channels = channels
+        self.likelihood = likelihood
+        self.beta = beta
+        self.n_importance = n_importance
+        self.priors = priors
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @property
+    def _n_conditions(self) -> int:
+        return len(self.classes_)
+
+    def fit(self, X, y):
+        """Fit q(z | x, y) and p(x | z, y) by maximizing the ELBO of labelled rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Finite numeric rows (NaN raises).
+        y : array-like of shape (n_samples,)
+            Labels, at least two classes.
+
+        Returns
+        -------
+        self
+        """
+        X, y, classes, y_idx = check_X_y(self, X, y, allow_nan=False)
+        self._check_params(X.shape[1])
+        priors = check_priors(self.priors, len(classes))
+        self._check_rows(X.shape[0])
+        self._check_range(X)
+        self.classes_ = classes
+        self.class_count_ = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
+        self.class_prior_ = (self.class_count_ / self.class_count_.sum()
+                             if priors is None else priors)
+        self._fit_scaling(X)
+        return self._fit_module(X, y_idx)
+
+    def _class_bounds(self, X, k: int, random_state, importance: bool) -> np.ndarray:
+        n = X.shape[0]
+        return np.column_stack([
+            self._bound(X, np.full(n, c, dtype=np.int64), k, random_state, importance)
+            for c in range(len(self.classes_))])
+
+    def _log_joint(self, X) -> np.ndarray:
+        if self.n_importance:
+            bounds = self._class_bounds(X, int(self.n_importance), _SCORE_SEED, True)
+        else:
+            bounds = self._class_bounds(X, _SCORE_DRAWS, _SCORE_SEED, False)
+        with np.errstate(divide="ignore"):
+            return bounds + np.log(self.class_prior_)
+
+    def elbo(self, X, k=1, random_state=None) -> np.ndarray:
+        """Per-class ELBO of log p(x | y=k), a Monte Carlo estimate with ``k`` draws.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        k : int, default=1
+        random_state : int, RandomState or None
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        k = self._check_k(k)
+        return self._class_bounds(self._validate_X_predict(X), k, random_state, False)
+
+    def log_likelihood_iw(self, X, k=64, random_state=None) -> np.ndarray:
+        """Per-class IWAE estimate of log p(x | y=k) with ``k`` draws.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        k : int, default=64
+        random_state : int, RandomState or None
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        k = self._check_k(k)
+        return self._class_bounds(self._validate_X_predict(X), k, random_state, True)
+
+    def _y_idx(self, X, y) -> np.ndarray:
+        if y is None:
+            return np.argmax(self._log_joint(X), axis=1)
+        return self._class_indices_for_sampling(X.shape[0], y, None)
+
+    def transform(self, X, y=None) -> np.ndarray:
+        """Latent codes: posterior means E[z | x, y].
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : label or array-like of shape (n_samples,), optional
+            Class to condition on; None uses the predicted class of each row.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, latent_dim)
+        """
+        check_is_fitted(self)
+        X = self._validate_X_predict(X)
+        return self._posterior_mean(X, self._y_idx(X, y))
+
+    def reconstruct(self, X, y=None) -> np.ndarray:
+        """Decoder mean at E[z | x, y], in the units of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : label or array-like of shape (n_samples,), optional
+            None uses the predicted class of each row.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        X = self._validate_X_predict(X)
+        return self._reconstruct(X, self._y_idx(X, y))
+
+    def sample(self, n_samples=None, y=None, random_state=None, *, noise=False):
+        """Draw rows from p(x, y), or from p(x | y) when ``y`` is given.
+
+        Parameters
+        ----------
+        n_samples : int, optional
+            Defaults to 1, or to ``len(y)`` for an array ``y``.
+        y : label or array-like of shape (n_samples,), optional
+            None draws labels from the class prior.
+        random_state : int, RandomState or None
+            Same seed, same rows.
+        noise : bool, default=False
+            False returns the decoder mean E[x | z, y] (what is usually shown for
+            images); True draws x from the observation model.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        rng = check_random_state(random_state)
+        y_idx = self._class_indices_for_sampling(n_samples, y, rng)
+        return self._generate(y_idx, len(y_idx), rng, noise), self.classes_[y_idx]
+
+    def _conditional_draw(self, X, y_idx, rng) -> np.ndarray:
+        """Whole rows of the given classes for an all-NaN X (decoder means)."""
+        self._check_all_missing(X, type(self).__name__)
+        return self._generate(np.asarray(y_idx), X.shape[0], rng, False)
