@@ -173,7 +173,7 @@ class CharTokenizer(_TokenizerBase):
         return cache[1]
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: the base returns __dict__ itself
         state.pop("_index_cache", None)
         return state
 
@@ -366,7 +366,7 @@ class HFTokenizer(_TokenizerBase):
         return cache[1]
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: the base returns __dict__ itself
         state.pop("_backend_cache", None)
         return state
 

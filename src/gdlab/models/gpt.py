@@ -1,0 +1,978 @@
+"""A small GPT: character/byte language model, label-prefix classifier, fine-tuned classifier.
+
+Three estimators share one network, :class:`GPT` (token + position
+embeddings, ``n_layer`` pre-norm blocks of causal self-attention and an MLP,
+a final layer norm and a head tied to the token embedding), all trained by
+gdlab's one :class:`gdlab.nn.Trainer`:
+
+:class:`CharGPT`
+    A density over texts: ``score_samples`` is log p(text) (natural log, the
+    end-of-text token included), ``sample`` generates, ``bits_per_char`` and
+    ``perplexity`` report the fit. ``ClassConditional(CharGPT())`` is a
+    generative text classifier with one GPT per class.
+:class:`LabelPrefixGPT`
+    One GPT for all classes, the class given as a prefix token:
+    log p(x, y=k) = log p(y=k) + log p(x | <class k>), then Bayes' rule.
+:class:`GPTClassifier`
+    The GPT body plus a classification head, trained on p(y | x) only; it can
+    start from a fitted :class:`CharGPT` (generative pretraining, then
+    discriminative fine-tuning).
+
+Texts and context
+-----------------
+A text is scored as the token sequence ``<bos> t_1 ... t_m <eos>`` (a class
+token instead of ``<bos>`` for :class:`LabelPrefixGPT`). Texts longer than
+the context are covered by sliding windows of ``context_length + 1`` tokens
+with stride ``context_length // 2``: the first window scores all its
+targets, every later one only the targets no earlier window scored. So each
+token is scored exactly once, with all previous tokens as context while they
+fit and at least ``context_length - stride`` of them after that; the sum is
+the exact log probability of the text under this finite-context model.
+Training uses the same windows (the loss is the mean negative log
+probability per scored token), so what is trained is what is scored.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from scipy.special import logsumexp
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+from torch.nn import functional as F
+
+from gdlab._validation import (
+    check_fraction,
+    check_in,
+    check_int,
+    check_labels,
+    check_n_samples,
+    check_positive,
+    check_random_state,
+    check_texts,
+)
+from gdlab.base import GenerativeClassifierMixin, _CapabilityMixin
+from gdlab.nn import TorchEstimatorMixin
+from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, make_tokenizer
+
+__all__ = [
+    "GPTConfig",
+    "GPT",
+    "CharGPT",
+    "LabelPrefixGPT",
+    "GPTClassifier",
+    "sliding_windows",
+]
+
+#: Target value of positions that are not scored (padding, or scored by an earlier window).
+IGNORE = -100
+
+
+# ---------------------------------------------------------------------------- the network
+
+
+@dataclass
+class GPTConfig:
+    """Shape of a :class:`GPT`.
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of token ids (specials included).
+    context_length : int, default=128
+        Longest input the network attends over (learned position embeddings).
+    n_layer : int, default=2
+    n_head : int, default=4
+        Must divide ``d_model``.
+    d_model : int, default=128
+    dropout : float in [0, 1), default=0.1
+    """
+
+    vocab_size: int
+    context_length: int = 128
+    n_layer: int = 2
+    n_head: int = 4
+    d_model: int = 128
+    dropout: float = 0.1
+
+    def __post_init__(self):
+        check_int(self.vocab_size, "vocab_size", minimum=N_SPECIAL + 1)
+        check_int(self.context_length, "context_length", minimum=2)
+        check_int(self.n_layer, "n_layer", minimum=1)
+        check_int(self.n_head, "n_head", minimum=1)
+        check_int(self.d_model, "d_model", minimum=1)
+        check_fraction(self.dropout, "dropout")
+        if self.d_model % self.n_head:
+            raise ValueError(f"d_model must be a multiple of n_head, got d_model={self.d_model} "
+                             f"and n_head={self.n_head}.")
+
+
+class CausalSelfAttention(nn.Module):
+    """Multi-head self-attention where position t sees positions <= t."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.n_head = config.n_head
+        self.qkv = nn.Linear(config.d_model, 3 * config.d_model)
+        self.proj = nn.Linear(config.d_model, config.d_model)
+        self.dropout = config.dropout
+        self.resid_drop = nn.Dropout(config.dropout)
+
+    def forward(self, x):
+        B, T, C = x.shape  # (B, T, C)
+        q, k, v = self.qkv(x).split(C, dim=2)  # 3 x (B, T, C)
+        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, H, T, C/H)
+        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, H, T, C/H)
+        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, H, T, C/H)
+        y = F.scaled_dot_product_attention(
+            q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0
+        )  # (B, H, T, C/H)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
+        return self.resid_drop(self.proj(y))  # (B, T, C)
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block: x + attn(ln(x)), then x + mlp(ln(x))."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(config.d_model)
+        self.attn = CausalSelfAttention(config)
+        self.ln2 = nn.LayerNorm(config.d_model)
+        self.mlp = nn.Sequential(
+            nn.Linear(config.d_model, 4 * config.d_model),
+            nn.GELU(),
+            nn.Linear(4 * config.d_model, config.d_model),
+            nn.Dropout(config.dropout),
+        )
+
+    def forward(self, x):
+        x = x + self.attn(self.ln1(x))  # (B, T, C)
+        return x + self.mlp(self.ln2(x))  # (B, T, C)
+
+
+class GPT(nn.Module):
+    """Decoder-only transformer language model (nanoGPT's shape, small).
+
+    Parameters
+    ----------
+    config : GPTConfig
+
+    Examples
+    --------
+    >>> net = GPT(GPTConfig(vocab_size=10, context_length=8, n_layer=1, n_head=2, d_model=8))
+    >>> logits, loss = net(torch.zeros(3, 5, dtype=torch.long))
+    >>> tuple(logits.shape), loss is None
+    ((3, 5, 10), True)
+    """
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.config = config
+        self.tok_emb = nn.Embedding(config.vocab_size, config.d_model)
+        self.pos_emb = nn.Embedding(config.context_length, config.d_model)
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList([Block(config) for _ in range(config.n_layer)])
+        self.ln_f = nn.LayerNorm(config.d_model)
+        self.head = nn.Linear(config.d_model, config.vocab_size, bias=False)
+        self.head.weight = self.tok_emb.weight  # weight tying
+        self.apply(self._init_weights)
+        for name, p in self.named_parameters():  # GPT-2's scaled init of residual projections
+            if name.endswith("proj.weight") or name.endswith("mlp.2.weight"):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+
+    @staticmethod
+    def _init_weights(module):
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def hidden(self, idx):
+        """Final hidden states (after the last layer norm) of token ids ``idx`` (B, T)."""
+        B, T = idx.shape  # (B, T)
+        if T > self.config.context_length:
+            raise ValueError(f"input of {T} tokens is longer than the context "
+                             f"({self.config.context_length}).")
+        pos = torch.arange(T, device=idx.device)  # (T,)
+        x = self.drop(self.tok_emb(idx) + self.pos_emb(pos))  # (B, T, C)
+        for block in self.blocks:
+            x = block(x)  # (B, T, C)
+        return self.ln_f(x)  # (B, T, C)
+
+    def forward(self, idx, targets=None):
+        """Next-token logits (B, T, vocab) and the mean cross-entropy over non-ignored targets."""
+        logits = self.head(self.hidden(idx))  # (B, T, V)
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1),
+                                   ignore_index=IGNORE)
+        return logits, loss
+
+
+class _ClassifierNet(nn.Module):
+    """A GPT body plus a linear head on the pooled hidden states."""
+
+    def __init__(self, config: GPTConfig, n_classes: int, pooling: str):
+        super().__init__()
+        self.body = GPT(config)
+        self.pooling = pooling
+        self.classifier = nn.Linear(config.d_model, n_classes)
+
+    def forward(self, idx):
+        h = self.body.hidden(idx)  # (B, T, C)
+        mask = (idx != PAD_ID).unsqueeze(-1).to(h.dtype)  # (B, T, 1)
+        if self.pooling == "mean":
+            pooled = (h * mask).sum(1) / mask.sum(1).clamp_min(1.0)  # (B, C)
+        else:  # the last real token has attended over the whole text
+            last = (idx != PAD_ID).sum(1).clamp_min(1) - 1  # (B,)
+            pooled = h[torch.arange(idx.shape[0], device=idx.device), last]  # (B, C)
+        return self.classifier(pooled)  # (B, K)
+
+
+# ------------------------------------------------------------------------ windows
+
+
+def sliding_windows(seq, context_length: int, stride: int | None = None):
+    """Cut one token sequence into scoring windows (see the module docstring).
+
+    Parameters
+    ----------
+    seq : sequence of int
+        The whole sequence, ``<bos>`` (or class token) first; at least 2 ids.
+    context_length : int
+    stride : int, optional
+        Default ``max(1, context_length // 2)``.
+
+    Returns
+    -------
+    inputs : ndarray of shape (n_windows, context_length), int64
+        Right-padded with ``<pad>``.
+    targets : ndarray of shape (n_windows, context_length), int64
+        The next token where it is scored by this window, else ``IGNORE``.
+
+    Examples
+    --------
+    >>> x, y = sliding_windows([1, 5, 6, 7, 2], context_length=3, stride=2)
+    >>> x.tolist()
+    [[1, 5, 6], [6, 7, 0]]
+    >>> y.tolist()
+    [[5, 6, 7], [-100, 2, -100]]
+    """
+    seq = np.asarray(seq, dtype=np.int64)
+    T = int(context_length)
+    stride = max(1, T // 2) if stride is None else int(stride)
+    L = len(seq)
+    xs, ys = [], []
+    start, done = 0, 0  # done: last target position already scored
+    while True:
+        end = min(start + T, L - 1)  # last target position of this window
+        x = np.full(T, PAD_ID, dtype=np.int64)
+        y = np.full(T, IGNORE, dtype=np.int64)
+        x[: end - start] = seq[start:end]
+        pos = np.arange(start + 1, end + 1)  # target positions
+        keep = pos > done
+        y[: end - start][keep] = seq[pos[keep]]
+        xs.append(x)
+        ys.append(y)
+        done = end
+        if end >= L - 1:
+            break
+        start += stride
+    return np.stack(xs), np.stack(ys)
+
+
+def _windows_of(seqs, context_length):
+    """Stacked windows of many sequences and the sequence each window belongs to."""
+    xs, ys, owner = [], [], []
+    for i, s in enumerate(seqs):
+        x, y = sliding_windows(s, context_length)
+        xs.append(x)
+        ys.append(y)
+        owner.append(np.full(len(x), i))
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(owner)
+
+
+# ---------------------------------------------------------------- shared estimator code
+
+
+def _lm_loss(module, batch):
+    _, loss = module(batch[0], batch[1])
+    return loss
+
+
+class _GPTMixin(_CapabilityMixin, TorchEstimatorMixin):
+    """Hyper-parameter checks, tokenizer, module, scoring and sampling shared by the GPTs."""
+
+    #: Number of ids after the tokenizer's vocabulary that are never generated (class tokens).
+    _extra_vocab = 0
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = False
+        return tags
+
+    # -- settings -------------------------------------------------------------
+    def _check_gpt_params(self):
+        check_in(self.tokenizer, "tokenizer", {"char", "byte", "hf"})
+        GPTConfig(vocab_size=N_SPECIAL + 1, context_length=self.context_length,
+                  n_layer=self.n_layer, n_head=self.n_head, d_model=self.d_model,
+                  dropout=self.dropout)
+        self._train_config()  # checks the training settings before any work
+
+    def _fit_tokenizer(self, texts):
+        tok = make_tokenizer(self.tokenizer, self.tokenizer_path)
+        self.tokenizer_ = tok.fit(texts)
+        self.vocab_size_ = int(self.tokenizer_.vocab_size)
+
+    def _set_config(self, vocab_size):
+        self.config_ = asdict(GPTConfig(
+            vocab_size=int(vocab_size), context_length=int(self.context_length),
+            n_layer=int(self.n_layer), n_head=int(self.n_head), d_model=int(self.d_model),
+            dropout=float(self.dropout)))
+
+    def _build_module(self):
+        return GPT(GPTConfig(**self.config_))
+
+    # -- pickling / copying / skops: weights as numpy arrays ---------------------
+    def __getstate__(self):
+        state = super().__getstate__()
+        module = state.get("module_")
+        if isinstance(module, nn.Module):
+            state = dict(state)
+            del state["module_"]
+            state["_module_arrays"] = {k: v.detach().cpu().numpy().copy()
+                                       for k, v in module.state_dict().items()}
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        arrays = state.pop("_module_arrays", None)
+        super().__setstate__(state)
+        if arrays is not None:
+            self._gdlab_load_tensors_({f"module_.{k}": torch.from_numpy(np.asarray(v))
+                                       for k, v in arrays.items()})
+
+    # -- sequences ------------------------------------------------------------
+    def _encode(self, texts, first_token=BOS_ID):
+        return [[first_token, *self.tokenizer_.encode(t), EOS_ID] for t in texts]
+
+    def _sequence_log_prob(self, seqs) -> np.ndarray:
+        """Natural-log probability of each whole token sequence (first token given)."""
+        x, y, owner = _windows_of(seqs, self.config_["context_length"])
+
+        def window_sum(xb, yb):
+            logits, _ = self.module_(xb)  # (B, T, V)
+            logp = torch.log_softmax(logits.float(), dim=-1)  # (B, T, V)
+            scored = yb != IGNORE  # (B, T)
+            picked = logp.gather(-1, yb.clamp_min(0).unsqueeze(-1)).squeeze(-1)  # (B, T)
+            return (picked * scored).sum(1)  # (B,)
+
+        sums = self._batched(window_sum, x, y)
+        return np.bincount(owner, weights=sums, minlength=len(seqs))
+
+    def _check_prompt(self, prompt, first_token):
+        if not isinstance(prompt, str):
+            raise TypeError(f"prompt must be a str, got {type(prompt).__name__}.")
+        ids = [first_token, *self.tokenizer_.encode(prompt)]
+        T = self.config_["context_length"]
+        if len(ids) > T:
+            raise ValueError(f"prompt is {len(ids) - 1} tokens (plus the start token), longer "
+                             f"than the context of {T} tokens; shorten it or use a larger "
+                             "context_length.")
+        return ids
+
+    @torch.no_grad()
+    def _generate(self, prefixes, random_state, max_length, temperature, top_k):
+        """Continue each prefix (list of ids) until <eos> or max_length new tokens."""
+        check_int(max_length, "max_length", minimum=1)
+        check_positive(temperature, "temperature", allow_zero=True)
+        vocab = self.config_["vocab_size"]
+        if top_k is not None:
+            check_int(top_k, "top_k", minimum=1)
+        module = self.module_.eval()
+        device = next(module.parameters()).device
+        gen = self._generator(random_state)
+        banned = [PAD_ID, BOS_ID, *range(vocab - self._extra_vocab, vocab)]
+        T = self.config_["context_length"]
+        by_prefix: dict[tuple, list[int]] = {}
+        for i, p in enumerate(prefixes):
+            by_prefix.setdefault(tuple(p), []).append(i)
+        results: list[list[int] | None] = [None] * len(prefixes)
+        for prefix, rows in by_prefix.items():
+            for c in range(0, len(rows), 512):
+                chunk = rows[c:c + 512]
+                ids = torch.tensor([list(prefix)] * len(chunk), dtype=torch.long, device=device)
+                finished = torch.zeros(len(chunk), dtype=torch.bool, device=device)
+                for _ in range(max_length):
+                    logits, _ = module(ids[:, -T:])  # (n, t, V)
+                    logits = logits[:, -1, :].float()  # (n, V)
+                    logits[:, banned] = -math.inf
+                    if top_k is not None and top_k < vocab:
+                        kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]  # (n, 1)
+                        logits = logits.masked_fill(logits < kth, -math.inf)
+                    if temperature == 0:
+                        nxt = logits.argmax(-1)  # (n,)
+                    else:
+                        probs = torch.softmax(logits / temperature, dim=-1)  # (n, V)
+                        nxt = torch.multinomial(probs, 1, generator=gen).squeeze(1)  # (n,)
+                    nxt = nxt.masked_fill(finished, PAD_ID)
+                    ids = torch.cat([ids, nxt.unsqueeze(1)], dim=1)  # (n, t + 1)
+                    finished |= nxt == EOS_ID
+                    if bool(finished.all()):
+                        break
+                new = ids[:, len(prefix):].tolist()
+                for r, toks in zip(chunk, new, strict=True):
+                    results[r] = toks[: toks.index(EOS_ID)] if EOS_ID in toks else toks
+        return results
+
+
+# ---------------------------------------------------------------------------- CharGPT
+
+
+class CharGPT(_GPTMixin, BaseEstimator):
+    """Small GPT language model over characters or bytes: a density over texts.
+
+    Parameters
+    ----------
+    tokenizer : {"char", "byte", "hf"}, default="char"
+        ``"char"`` learns the characters of the training texts, ``"byte"``
+        uses UTF-8 bytes (no unknown symbols), ``"hf"`` a local Hugging Face
+        tokenizer at ``tokenizer_path``.
+    tokenizer_path : str or None, default=None
+        tokenizer.json file or local tokenizer directory (``tokenizer="hf"``).
+    context_length : int, default=128
+        Tokens the model attends over; longer texts are scored with sliding
+        windows (module docstring).
+    n_layer, n_head, d_model, dropout
+        Shape of the :class:`GPT` (see :class:`GPTConfig`).
+    max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, \
+random_state, verbose
+        Training settings (:class:`gdlab.nn.TrainConfig`); ``batch_size``
+        counts context windows.
+
+    Attributes
+    ----------
+    tokenizer_ : CharTokenizer, ByteTokenizer or HFTokenizer
+    config_ : dict
+        The :class:`GPTConfig` of ``module_``.
+    module_ : GPT
+    history_, n_epochs_, best_epoch_, device_
+        From the training run.
+
+    Examples
+    --------
+    >>> lm = CharGPT(context_length=16, n_layer=1, n_head=2, d_model=16, max_epochs=2,
+    ...              validation_fraction=0, random_state=0).fit(["abc", "abd", "abc"])
+    >>> lm.score_samples(["abc", "zzz"]).shape
+    (2,)
+    >>> bool(lm.next_token_proba(["ab"]).sum().round(5) == 1)
+    True
+    """
+
+    _gdlab_capabilities = frozenset({"density", "sample", "text"})
+
+    def __init__(self, *, tokenizer="char", tokenizer_path=None, context_length=128, n_layer=2,
+                 n_head=4, d_model=128, dropout=0.1, max_epochs=20, batch_size=64, lr=1e-3,
+                 weight_decay=0.0, validation_fraction=0.1, patience=3, device="auto",
+                 random_state=None, verbose=False):
+        self.tokenizer = tokenizer
+        self.tokenizer_path = tokenizer_path
+        self.context_length = context_length
+        self.n_layer = n_layer
+        self.n_head = n_head
+        self.d_model = d_model
+        self.dropout = dropout
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        """Train the language model on a corpus.
+
+        Parameters
+        ----------
+        X : sequence of str
+            Non-empty texts (a list, 1-D array, Series or one-column DataFrame).
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        texts = check_texts(self, X)
+        self._check_gpt_params()
+        self._fit_tokenizer(texts)
+        self._set_config(self.vocab_size_)
+        x, t, _ = _windows_of(self._encode(texts), self.context_length)
+        return self._train((torch.from_numpy(x), torch.from_numpy(t)), _lm_loss)
+
+    def score_samples(self, X) -> np.ndarray:
+        """Log probability log p(text) of each text, ``<eos>`` included (natural log).
+
+        Parameters
+        ----------
+        X : sequence of str
+
+        Returns
+        -------
+        ndarray of shape (n_texts,)
+        """
+        check_is_fitted(self)
+        texts = check_texts(self, X, allow_empty=True)
+        return self._sequence_log_prob(self._encode(texts))
+
+    def score(self, X, y=None) -> float:
+        """Mean log probability per text (higher is better)."""
+        return float(np.mean(self.score_samples(X)))
+
+    def _n_tokens(self, texts) -> int:
+        return sum(len(self.tokenizer_.encode(t)) + 1 for t in texts)
+
+    def bits_per_char(self, X) -> float:
+        """Bits per character: -sum log2 p(text) / sum (len(text) + 1).
+
+        The ``+ 1`` is the end of each text, which the model also predicts.
+
+        Parameters
+        ----------
+        X : sequence of str
+
+        Returns
+        -------
+        float
+        """
+        texts = check_texts(self, X, allow_empty=True)
+        total = -self.score_samples(texts).sum() / math.log(2)
+        return float(total / sum(len(t) + 1 for t in texts))
+
+    def perplexity(self, X) -> float:
+        """Per-token perplexity exp(-sum log p / number of predicted tokens, ``<eos>`` included).
+
+        Parameters
+        ----------
+        X : sequence of str
+
+        Returns
+        -------
+        float
+        """
+        texts = check_texts(self, X, allow_empty=True)
+        return float(np.exp(-self.score_samples(texts).sum() / self._n_tokens(texts)))
+
+    def next_token_proba(self, prompts) -> np.ndarray:
+        """Distribution of the next token after each prompt (``<bos>`` prepended).
+
+        Parameters
+        ----------
+        prompts : sequence of str
+            Empty strings allowed (the distribution of the first token).
+
+        Returns
+        -------
+        ndarray of shape (n_prompts, vocab_size)
+            Rows sum to one; columns are token ids (``tokenizer_.decode([i])``).
+        """
+        check_is_fitted(self)
+        texts = check_texts(self, prompts, allow_empty=True)
+        seqs = [self._check_prompt(t, BOS_ID) for t in texts]
+        width = max(len(s) for s in seqs)
+        x = np.full((len(seqs), width), PAD_ID, dtype=np.int64)
+        for i, s in enumerate(seqs):
+            x[i, : len(s)] = s
+        last = np.array([len(s) - 1 for s in seqs], dtype=np.int64)
+
+        def proba(xb, lb):
+            logits, _ = self.module_(xb)  # (B, T, V)
+            rows = torch.arange(xb.shape[0], device=xb.device)
+            return torch.softmax(logits[rows, lb].float(), dim=-1)  # (B, V)
+
+        return self._batched(proba, x, last)
+
+    def sample(self, n_samples=1, random_state=None, *, prompt="", max_length=200,
+               temperature=1.0, top_k=None) -> list[str]:
+        """Generate texts.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None
+            Same seed, same texts.
+        prompt : str, default=""
+            Every text starts with it (it counts towards the context).
+        max_length : int, default=200
+            Most new tokens per text; generation stops earlier at ``<eos>``.
+        temperature : float >= 0, default=1.0
+            Divides the logits; 0 takes the most probable token (greedy).
+        top_k : int or None, default=None
+            Sample only among the ``top_k`` most probable tokens.
+
+        Returns
+        -------
+        list of str
+            ``prompt`` followed by the generated text.
+        """
+        check_is_fitted(self)
+        n = check_n_samples(n_samples)
+        prefix = self._check_prompt(prompt, BOS_ID)
+        draws = self._generate([prefix] * n, random_state, max_length, temperature, top_k)
+        return [prompt + self.tokenizer_.decode(d) for d in draws]
+
+
+# ------------------------------------------------------------------------ LabelPrefixGPT
+
+
+class LabelPrefixGPT(GenerativeClassifierMixin, _GPTMixin, BaseEstimator):
+    """Generative text classifier: one GPT for all classes, the class as a prefix token.
+
+    Each training text is the sequence ``<class k> text <eos>`` (class tokens
+    are extra ids after the tokenizer's vocabulary), so one network learns
+    p(x | y=k) for every k, and
+
+        log p(x, y=k) = log p(y=k) + log p(x | <class k>)
+
+    gives ``predict_proba`` by Bayes' rule and ``score_samples`` = log p(x).
+
+    Parameters
+    ----------
+    priors : array-like of shape (n_classes,) or None, default=None
+        Class prior; None takes the training frequencies.
+    tokenizer, tokenizer_path, context_length, n_layer, n_head, d_model, dropout
+        As in :class:`CharGPT`.
+    max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, \
+random_state, verbose
+        Training settings (:class:`gdlab.nn.TrainConfig`).
+
+    Attributes
+    ----------
+    classes_, class_prior_ : ndarray of shape (n_classes,)
+    tokenizer_, config_, module_
+        As in :class:`CharGPT`.
+
+    Examples
+    --------
+    >>> clf = LabelPrefixGPT(context_length=16, n_layer=1, n_head=2, d_model=16, max_epochs=2,
+    ...                      validation_fraction=0, random_state=0)
+    >>> clf = clf.fit(["aaa", "aab", "bbb", "bba"], [0, 0, 1, 1])
+    >>> clf.predict_proba(["aaa"]).sum().round(6)
+    np.float64(1.0)
+    """
+
+    _gdlab_capabilities = frozenset({"classify", "density", "sample", "conditional_sample",
+                                     "text"})
+
+    def __init__(self, *, priors=None, tokenizer="char", tokenizer_path=None,
+                 context_length=128, n_layer=2, n_head=4, d_model=128, dropout=0.1,
+                 max_epochs=20, batch_size=64, lr=1e-3, weight_decay=0.0,
+                 validation_fraction=0.1, patience=3, device="auto", random_state=None,
+                 verbose=False):
+        self.priors = priors
+        self.tokenizer = tokenizer
+        self.tokenizer_path = tokenizer_path
+        self.context_length = context_length
+        self.n_layer = n_layer
+        self.n_head = n_head
+        self.d_model = d_model
+        self.dropout = dropout
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @property
+    def _extra_vocab(self):
+        return len(self.classes_)
+
+    def _validate_X_predict(self, X):
+        return check_texts(self, X, allow_empty=True)
+
+    def _class_token(self, k: int) -> int:
+        return self.vocab_size_ + int(k)
+
+    def fit(self, X, y):
+        """Train the shared GPT on texts prefixed by their class token.
+
+        Parameters
+        ----------
+        X : sequence of str
+        y : array-like of shape (n_texts,)
+
+        Returns
+        -------
+        self
+        """
+        from gdlab._validation import check_priors
+
+        texts = check_texts(self, X)
+        y, classes, y_idx = check_labels(self, y, len(texts))
+        priors = check_priors(self.priors, len(classes))
+        self._check_gpt_params()
+        self.classes_ = classes
+        counts = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
+        self.class_prior_ = counts / counts.sum() if priors is None else priors
+        self._fit_tokenizer(texts)
+        self._set_config(self.vocab_size_ + len(classes))
+        seqs = [[self._class_token(k), *self.tokenizer_.encode(t), EOS_ID]
+                for t, k in zip(texts, y_idx, strict=True)]
+        x, t, _ = _windows_of(seqs, self.context_length)
+        return self._train((torch.from_numpy(x), torch.from_numpy(t)), _lm_loss)
+
+    def _log_joint(self, texts):
+        encoded = [self.tokenizer_.encode(t) for t in texts]
+        K = len(self.classes_)
+        seqs = [[self._class_token(k), *ids, EOS_ID] for ids in encoded for k in range(K)]
+        log_lik = self._sequence_log_prob(seqs).reshape(len(texts), K)
+        with np.errstate(divide="ignore"):
+            return log_lik + np.log(self.class_prior_)
+
+    def sample(self, n_samples=None, y=None, random_state=None, *, prompt="", max_length=200,
+               temperature=1.0, top_k=None):
+        """Generate texts from p(x, y), or from p(x | y) when ``y`` is given.
+
+        Parameters
+        ----------
+        n_samples : int, optional
+            Defaults to 1, or to ``len(y)``.
+        y : label or array-like of labels, optional
+            Class of each text; None draws classes from ``class_prior_``.
+        random_state : int, RandomState instance or None
+        prompt, max_length, temperature, top_k
+            As in :meth:`CharGPT.sample`.
+
+        Returns
+        -------
+        X : list of str
+        y : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        rng = check_random_state(random_state)
+        y_idx = self._class_indices_for_sampling(n_samples, y, rng)
+        prefixes = [self._check_prompt(prompt, self._class_token(k)) for k in y_idx]
+        seed = int(rng.randint(0, 2**31 - 1))
+        draws = self._generate(prefixes, seed, max_length, temperature, top_k)
+        return [prompt + self.tokenizer_.decode(d) for d in draws], self.classes_[y_idx]
+
+    def _conditional_draw(self, X, y_idx, rng):
+        raise TypeError("LabelPrefixGPT draws texts, not numeric rows; use sample(n, y=...).")
+
+
+# -------------------------------------------------------------------------- GPTClassifier
+
+
+class GPTClassifier(ClassifierMixin, _GPTMixin, BaseEstimator):
+    """Discriminative text classifier: a GPT body and a linear head on pooled hidden states.
+
+    With ``pretrained`` (a fitted :class:`CharGPT`, or the path of one saved by
+    :func:`gdlab.save`) the body starts from the language model's weights and
+    its tokenizer and shape (generative pretraining), then everything is
+    fine-tuned on p(y | x); without it the same network starts from scratch.
+    Texts longer than the context are truncated to their first
+    ``context_length - 1`` tokens (after ``<bos>``).
+
+    Parameters
+    ----------
+    pretrained : CharGPT, str or None, default=None
+        Fitted language model (kept by reference by ``clone``, used read-only)
+        or path to a saved one. Its tokenizer, ``context_length``, ``n_layer``,
+        ``n_head`` and ``d_model`` replace this estimator's.
+    pooling : {"mean", "last"}, default="mean"
+        Average the hidden states of the text, or take the last token's.
+    tokenizer, tokenizer_path, context_length, n_layer, n_head, d_model, dropout
+        As in :class:`CharGPT` (shape of a from-scratch body).
+    max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, \
+random_state, verbose
+        Training settings (:class:`gdlab.nn.TrainConfig`).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    tokenizer_, config_
+        Tokenizer and :class:`GPTConfig` of the body.
+    module_ : torch.nn.Module
+        ``module_.body`` (a :class:`GPT`) and ``module_.classifier``.
+
+    Examples
+    --------
+    >>> clf = GPTClassifier(context_length=16, n_layer=1, n_head=2, d_model=16, max_epochs=2,
+    ...                     validation_fraction=0, random_state=0)
+    >>> clf = clf.fit(["aaa", "aab", "bbb", "bba"], [0, 0, 1, 1])
+    >>> clf.predict_proba(["aaa", "bbb"]).shape
+    (2, 2)
+    """
+
+    _gdlab_capabilities = frozenset({"classify", "text"})
+
+    def __init__(self, *, pretrained=None, pooling="mean", tokenizer="char",
+                 tokenizer_path=None, context_length=128, n_layer=2, n_head=4, d_model=128,
+                 dropout=0.1, max_epochs=20, batch_size=64, lr=1e-3, weight_decay=0.0,
+                 validation_fraction=0.1, patience=3, device="auto", random_state=None,
+                 verbose=False):
+        self.pretrained = pretrained
+        self.pooling = pooling
+        self.tokenizer = tokenizer
+        self.tokenizer_path = tokenizer_path
+        self.context_length = context_length
+        self.n_layer = n_layer
+        self.n_head = n_head
+        self.d_model = d_model
+        self.dropout = dropout
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_clone__(self):
+        """Clone the settings but keep ``pretrained`` itself (a fitted model, read-only)."""
+        params = self.get_params(deep=False)
+        pretrained = params.pop("pretrained")
+        return type(self)(pretrained=pretrained,
+                          **{k: clone(v, safe=False) for k, v in params.items()})
+
+    def _pretrained_model(self):
+        pre = self.pretrained
+        if pre is None:
+            return None
+        if isinstance(pre, str) or hasattr(pre, "__fspath__"):
+            from gdlab.persistence import load
+
+            pre = load(pre)
+        if not isinstance(pre, CharGPT):
+            raise TypeError(f"pretrained must be a fitted CharGPT or the path of one saved by "
+                            f"gdlab.save, got {type(pre).__name__}.")
+        check_is_fitted(pre, "module_")
+        return pre
+
+    def _build_module(self):
+        net = _ClassifierNet(GPTConfig(**self.config_), len(self.classes_), self.pooling)
+        init = self.__dict__.get("_init_body")
+        if init is not None:
+            net.body.load_state_dict(init)
+        return net
+
+    def _inputs(self, texts) -> np.ndarray:
+        T = self.config_["context_length"]
+        x = np.full((len(texts), T), PAD_ID, dtype=np.int64)
+        for i, t in enumerate(texts):
+            ids = [BOS_ID, *self.tokenizer_.encode(t)][:T]
+            x[i, : len(ids)] = ids
+        return x
+
+    def fit(self, X, y):
+        """Fine-tune (or train from scratch) on labeled texts.
+
+        Parameters
+        ----------
+        X : sequence of str
+        y : array-like of shape (n_texts,)
+
+        Returns
+        -------
+        self
+        """
+        texts = check_texts(self, X)
+        y, classes, y_idx = check_labels(self, y, len(texts))
+        check_in(self.pooling, "pooling", {"mean", "last"})
+        pre = self._pretrained_model()
+        if pre is None:
+            self._check_gpt_params()
+            self._fit_tokenizer(texts)
+            self._set_config(self.vocab_size_)
+        else:
+            check_fraction(self.dropout, "dropout")
+            self._train_config()
+            self.tokenizer_ = copy.deepcopy(pre.tokenizer_)
+            self.vocab_size_ = int(pre.vocab_size_)
+            self.config_ = dict(pre.config_, dropout=float(self.dropout))
+        self.classes_ = classes
+        x = torch.from_numpy(self._inputs(texts))
+        target = torch.from_numpy(y_idx.astype(np.int64))
+
+        def loss(module, batch):
+            return F.cross_entropy(module(batch[0]), batch[1])
+
+        self.__dict__["_init_body"] = (None if pre is None else
+                                       {k: v.detach().cpu().clone()
+                                        for k, v in pre.module_.state_dict().items()})
+        try:
+            return self._train((x, target), loss)
+        finally:
+            self.__dict__.pop("_init_body", None)
+
+    def decision_function(self, X) -> np.ndarray:
+        """Class logits of each text.
+
+        Parameters
+        ----------
+        X : sequence of str
+
+        Returns
+        -------
+        ndarray of shape (n_texts, n_classes)
+        """
+        check_is_fitted(self)
+        return self._batched(self.module_, self._inputs(check_texts(self, X, allow_empty=True)))
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Log p(y=k | x).
+
+        Parameters
+        ----------
+        X : sequence of str
+
+        Returns
+        -------
+        ndarray of shape (n_texts, n_classes)
+        """
+        z = self.decision_function(X)
+        return z - logsumexp(z, axis=1, keepdims=True)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """p(y=k | x); rows sum to one.
+
+        Parameters
+        ----------
+        X : sequence of str
+
+        Returns
+        -------
+        ndarray of shape (n_texts, n_classes)
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class of each text.
+
+        Parameters
+        ----------
+        X : sequence of str
+
+        Returns
+        -------
+        ndarray of shape (n_texts,)
+        """
+        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
