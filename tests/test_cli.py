@@ -180,3 +180,36 @@ def test_bad_input_exits_2_with_one_line(runner, csv_file, tmp_path, args, messa
     assert "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "index.html").exists()
+
+
+# -- gdlab generate --------------------------------------------------------------------------
+
+
+def test_generate_trains_once_then_reuses_the_cached_model(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("GDLAB_CACHE", str(tmp_path))
+    first = runner.invoke(app, ["generate", "-m", "qda", "-d", "iris", "-n", "4",
+                                "--label", "virginica", "--seed", "1"])
+    assert first.exit_code == 0, first.output
+    assert "trained qda on iris" in first.stderr
+    assert (tmp_path / "models" / "qda-iris.gdlab").is_file()
+    assert first.stdout.count("virginica") == 4
+    again = runner.invoke(app, ["generate", "-m", "qda", "-d", "iris", "-n", "4",
+                                "--label", "virginica", "--seed", "1"])
+    assert again.exit_code == 0 and "cached" in again.stderr
+    assert again.stdout == first.stdout  # same seed, same model: the same samples
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-m", "logreg", "-d", "iris"], "logreg cannot sample"),
+    (["-m", "qda", "-d", "iris", "--label", "rose"], "no class 'rose'"),
+    (["-m", "qda", "-d", "iris", "--prompt", "hi"], "takes no --prompt"),
+    (["-m", "qda", "-d", "trump_tweets"], "qda takes tabular, but 'trump_tweets' is text"),
+    (["-m", "qdaa", "-d", "iris"], "unknown model 'qdaa'"),
+])
+def test_generate_refuses_bad_requests_before_training(runner, tmp_path, monkeypatch, args,
+                                                       message):
+    monkeypatch.setenv("GDLAB_CACHE", str(tmp_path))
+    result = runner.invoke(app, ["generate", *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not (tmp_path / "models").exists()

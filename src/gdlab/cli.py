@@ -10,6 +10,7 @@ Examples
     $ gdlab compare --dataset wine --models lda,gaussian-nb,logreg --studies learning_curve
     $ gdlab compare --csv my.csv --target label --out my-report
     $ gdlab study calibration --dataset iris
+    $ gdlab generate --model char-gpt --dataset fortunes-en -n 5
 """
 
 from __future__ import annotations
@@ -226,7 +227,7 @@ def _run(*, dataset, csv, target, models, studies, out, n_jobs, scheduler, seeds
     from gdlab import comparison
 
     ds = _load_data(dataset, csv, target)
-    names = _names("--models", models) or list(comparison.DEFAULT_MODELS)
+    names = _names("--models", models) or list(comparison.default_models(ds.modality))
     try:
         comparison.check_plan(ds, names, studies, quick=quick)
     except (ValueError, TypeError) as exc:
@@ -266,7 +267,8 @@ _SHOWN = (
 
 #: One-letter capability codes for narrow terminals (every model can classify).
 _SHORT = {"density": "D", "density_bound": "B", "sample": "S", "conditional_sample": "C",
-          "missing_features": "M", "partial_fit": "P", "sequences": "Q", "semi_supervised": "U"}
+          "missing_features": "M", "partial_fit": "P", "sequences": "Q", "text": "T",
+          "semi_supervised": "U"}
 
 
 def _short_tags(capabilities: str) -> str:
@@ -379,6 +381,142 @@ def study(
     _run(dataset=dataset, csv=csv, target=target, models=models, studies=[name.strip()],
          out=out, n_jobs=n_jobs, scheduler=scheduler, seeds=seeds, quick=quick, resume=resume,
          progress=progress)
+
+
+def cache_dir() -> Path:
+    """Where ``gdlab generate`` keeps trained models: ``$GDLAB_CACHE`` or ``~/.cache/gdlab``."""
+    import os
+
+    return Path(os.environ.get("GDLAB_CACHE") or Path.home() / ".cache" / "gdlab") / "models"
+
+
+def _sample_kwargs(model, options: dict) -> dict:
+    """The generation options the model's ``sample`` accepts (others must not be set)."""
+    import inspect
+
+    accepted = inspect.signature(model.sample).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+    kwargs, refused = {}, []
+    for name, (value, default) in options.items():
+        if name in accepted or takes_any:
+            if value is not None:
+                kwargs[name] = value
+        elif value is not None and value != default:
+            refused.append(name.replace("_", "-"))
+    if refused:
+        raise _fail(f"{type(model).__name__}.sample takes no --{', --'.join(refused)}.")
+    return kwargs
+
+
+@app.command()
+def generate(
+    model: Annotated[str, typer.Option("--model", "-m", help="A model that can sample "
+                                       "(gdlab models: tag sample).")],
+    dataset: _DatasetOpt = None,
+    n: Annotated[int, typer.Option("-n", help="Number of samples.", min=1)] = 5,
+    label: Annotated[str | None, typer.Option(
+        "--label", help="Class to sample from (conditional models), by its name.")] = None,
+    prompt: Annotated[str | None, typer.Option(help="Text the samples start with.")] = None,
+    max_length: Annotated[int | None, typer.Option(help="Longest sample (characters).",
+                                                   min=1)] = None,
+    temperature: Annotated[float | None, typer.Option(help="Softmax temperature.")] = None,
+    top_k: Annotated[int | None, typer.Option(help="Sample among the k likeliest tokens.",
+                                              min=1)] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the draws.")] = 0,
+    retrain: Annotated[bool, typer.Option(help="Train again even when a trained model is "
+                                          "cached.")] = False,
+):
+    """Train a generative model on a dataset (once; cached) and print samples from it.
+
+    The trained model is saved under ``$GDLAB_CACHE`` (default ``~/.cache/gdlab``)
+    and reused by later calls with the same model and dataset.
+    """
+    import gdlab
+    from gdlab import comparison
+    from gdlab.base import capabilities
+    from gdlab.models.registry import make, spec
+    from gdlab.studies.prepare import inputs, modality_kind
+
+    ds = _load_data(dataset, None, None)
+    try:
+        spec(model)
+    except ValueError as exc:
+        raise _fail(str(exc).strip().splitlines()[0]) from None
+    if comparison.model_input_kind(model) != modality_kind(ds.modality):
+        raise _fail(f"{model} takes {comparison.model_input_kind(model)}, but {ds.name!r} is "
+                    f"{ds.modality} data.")
+    est = make(model)
+    caps = capabilities(est)
+    if "sample" not in caps:
+        raise _fail(f"{model} cannot sample (capabilities: {', '.join(sorted(caps))}).")
+    y_label = None
+    if label is not None:
+        if "conditional_sample" not in caps:
+            raise _fail(f"{model} cannot sample a given class (no conditional_sample); drop "
+                        "--label.")
+        names = [str(c) for c in ds.class_names]
+        if label not in names:
+            raise _fail(f"no class {label!r} in {ds.name}; classes: {', '.join(names)}.")
+        y_label = names.index(label)
+    kwargs = _sample_kwargs(est, {"prompt": (prompt, None), "max_length": (max_length, None),
+                                  "temperature": (temperature, None), "top_k": (top_k, None)})
+    path = cache_dir() / f"{model}-{ds.name}.gdlab"
+    err = _stderr()
+    if path.is_file() and not retrain:
+        try:
+            est = gdlab.load(path)
+        except ValueError as exc:
+            raise _fail(f"cached model {path} is unreadable ({exc}); use --retrain.") from None
+        err.print(f"using the trained model cached in {path}", highlight=False)
+    else:
+        X, y = inputs(ds)
+        with err.status(f"training {model} on {ds.name} ({len(y)} items)"):
+            if "classify" in caps or "conditional_sample" in caps:
+                est.fit(X, y)
+            else:
+                est.fit(X)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        gdlab.save(est, path)
+        err.print(f"trained {model} on {ds.name}; cached in {path}", highlight=False)
+    try:
+        if "classify" in caps or "conditional_sample" in caps:
+            draws, labels = est.sample(n, y=y_label, random_state=seed, **kwargs)
+        else:
+            draws, labels = est.sample(n, random_state=seed, **kwargs), None
+    except (ValueError, TypeError) as exc:
+        raise _fail(str(exc).strip().splitlines()[0]) from None
+    _print_samples(draws, labels, ds)
+
+
+def _print_samples(draws, labels, ds) -> None:
+    out = _stdout()
+    names = [str(c) for c in ds.class_names]
+    if ds.modality == "text":
+        for i, text in enumerate(draws):
+            tag = f" [{names[int(labels[i])]}]" if labels is not None else ""
+            out.rule(f"sample {i + 1}{tag}", style="dim")
+            out.print(text, highlight=False, markup=False)
+        return
+    if ds.modality == "sequence":
+        for i, seq in enumerate(draws):
+            tag = f" [{names[int(labels[i])]}]" if labels is not None else ""
+            out.print(f"sample {i + 1}{tag}: {len(seq)} frames", highlight=False)
+            out.print(seq, highlight=False)
+        return
+    import numpy as np
+
+    X = np.asarray(draws, dtype=float)
+    features = list(ds.feature_names) if len(ds.feature_names) == X.shape[1] else [
+        f"x{j}" for j in range(X.shape[1])]
+    table = _table(f"{len(X)} samples")
+    if labels is not None:
+        table.add_column("class")
+    for f in features:
+        table.add_column(str(f), justify="right")
+    for i, row in enumerate(X):
+        cells = [names[int(labels[i])]] if labels is not None else []
+        table.add_row(*cells, *(f"{v:.3g}" for v in row))
+    out.print(table)
 
 
 if __name__ == "__main__":  # pragma: no cover

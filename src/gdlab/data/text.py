@@ -42,6 +42,7 @@ __all__ = [
     "read_fortune_file",
     "fortunes_lang",
     "fortunes_topic",
+    "fortunes_en",
     "trump_tweets",
     "load_text_folder",
     "char_sequences",
@@ -231,6 +232,40 @@ def fortunes_topic(*, root=None, topics: Sequence[str] = FORTUNE_TOPICS):
     return _dataset(
         name="fortunes-topic", X=_text_frame(texts), y=y, class_names=class_names,
         description=_DESC["fortunes-topic"], source=_FORTUNES_SOURCE, feature_names=("text",),
+        modality="text",
+    )
+
+
+def fortunes_en(*, root=None):
+    """Every English fortune (the corpus for English language models); the label is its file.
+
+    Parameters
+    ----------
+    root : str or Path, optional
+        The fortunes directory; default :data:`FORTUNES_DIR`.
+
+    Returns
+    -------
+    Dataset
+        ``X`` a one-column DataFrame ``text``; ``class_names`` the fortune
+        files (topics such as ``computers``, ``food``, ``science``).
+
+    Raises
+    ------
+    DatasetUnavailable
+        When the ``fortunes`` package is not installed.
+    """
+    root = Path(FORTUNES_DIR if root is None else root)
+    _require(root, ["en"], "fortunes-en")
+    texts, labels = [], []
+    for path in _fortune_files(root, FORTUNE_LANGUAGES["en"][1]):
+        entries = read_fortune_file(path)
+        texts += entries
+        labels += [path.name] * len(entries)
+    y, class_names = codes(labels, sorted(set(labels)))
+    return _dataset(
+        name="fortunes-en", X=_text_frame(texts), y=y, class_names=class_names,
+        description=_DESC["fortunes-en"], source=_FORTUNES_SOURCE, feature_names=("text",),
         modality="text",
     )
 
@@ -426,6 +461,7 @@ _SOURCE_TRUMP = (
 _DESC = {
     "fortunes-lang": "Fortune cookies in 5 languages (de, en, es, it, pt): identify the language",
     "fortunes-topic": "English fortune cookies from 6 topic files: identify the topic",
+    "fortunes-en": "Every English fortune cookie (a language-model corpus); label: its file",
     "trump_tweets": "Trump's tweets 2009-2018 (no retweets): sent from Android or iPhone",
 }
 
@@ -437,6 +473,10 @@ def _register_all() -> None:
     )
     register(
         "fortunes-topic", fortunes_topic, modality="text", description=_DESC["fortunes-topic"],
+        source=_FORTUNES_SOURCE,
+    )
+    register(
+        "fortunes-en", fortunes_en, modality="text", description=_DESC["fortunes-en"],
         source=_FORTUNES_SOURCE,
     )
     register(
