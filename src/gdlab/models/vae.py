@@ -43,12 +43,13 @@ with the one :class:`gdlab.nn.Trainer`.
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from torch.nn import functional as F
@@ -192,6 +193,11 @@ class _VAEBase(TorchEstimatorMixin):
 
     _n_conditions = 0  # one-hot width fed to the networks (CVAE: n_classes)
 
+    @property
+    def _n_features_out(self) -> int:
+        """Width of ``transform``'s output (names for ``get_feature_names_out``)."""
+        return int(self.latent_dim)
+
     # ----------------------------------------------------------------- checks
     def _check_params(self, n_features: int) -> None:
         check_int(self.latent_dim, "latent_dim")
@@ -242,7 +248,22 @@ class _VAEBase(TorchEstimatorMixin):
             self.scale_ = np.ones(X.shape[1])
 
     def _scaled(self, X: np.ndarray) -> np.ndarray:
-        return ((X - self.mean_) / self.scale_).astype(np.float32)
+        return (X - self.mean_) / self.scale_
+
+    def _inference_net(self) -> nn.Module:
+        """A float64 copy of the trained network for scoring, encoding and decoding.
+
+        Inference runs in float64 so that a row's output does not depend on the
+        other rows of its batch (float32 matrix kernels round differently for
+        different batch sizes) and so that bounds compare with float64 densities.
+        """
+        return copy.deepcopy(self.module_).double().eval()
+
+    def _tensor64(self, X: np.ndarray) -> torch.Tensor:
+        return self._tensor(X, dtype=torch.float64)
+
+    def _labels(self, y_idx) -> torch.Tensor:
+        return self._tensor(np.asarray(y_idx, dtype=np.int64), dtype=torch.long)
 
     def _log_jacobian(self) -> float:
         return -float(np.log(self.scale_).sum())
@@ -253,10 +274,10 @@ class _VAEBase(TorchEstimatorMixin):
                        self.architecture, self.image_shape_, int(self.channels),
                        self._n_conditions, self.likelihood)
 
-    def _onehot(self, y_idx):
+    def _onehot(self, y_idx, dtype=torch.float32):
         if not self._n_conditions:
             return None
-        return F.one_hot(y_idx, self._n_conditions).to(torch.float32)
+        return F.one_hot(y_idx, self._n_conditions).to(dtype)
 
     def _loss_fn(self):
         beta = float(self.beta)
@@ -269,7 +290,7 @@ class _VAEBase(TorchEstimatorMixin):
         return loss
 
     def _fit_module(self, X: np.ndarray, y_idx=None):
-        data = (torch.from_numpy(self._scaled(X)),)
+        data = (torch.from_numpy(self._scaled(X).astype(np.float32)),)
         if y_idx is not None:
             data = (*data, torch.from_numpy(np.asarray(y_idx, dtype=np.int64)))
         return self._train(data, self._loss_fn())
@@ -283,16 +304,19 @@ class _VAEBase(TorchEstimatorMixin):
         """
         self._check_range(X)
         gen = self._generator(random_state)
-        eps = torch.randn(k, int(self.latent_dim), generator=gen, device=gen.device)
+        eps = torch.randn(k, int(self.latent_dim), generator=gen, device=gen.device).double()
         bs = max(1, _ROWS_PER_BATCH // k)
-        module = self.module_
+        module = self._inference_net()
 
         def fn(xb, *yb):
-            onehot = self._onehot(yb[0]) if yb else None
+            onehot = self._onehot(yb[0], torch.float64) if yb else None
             return module.bound(xb, onehot, eps, importance)
 
-        arrays = (self._scaled(X),) if y_idx is None else (self._scaled(X), y_idx)
-        return self._batched(fn, *arrays, batch_size=bs) + self._log_jacobian()
+        return self._batched(fn, *self._arrays(X, y_idx), batch_size=bs) + self._log_jacobian()
+
+    def _arrays(self, X, y_idx) -> tuple:
+        xt = self._tensor64(self._scaled(X))
+        return (xt,) if y_idx is None else (xt, self._labels(y_idx))
 
     def _score_bound(self, X, y_idx) -> np.ndarray:
         if self.n_importance:
@@ -302,39 +326,38 @@ class _VAEBase(TorchEstimatorMixin):
     # --------------------------------------------------------------- decoding
     def _posterior_mean(self, X, y_idx) -> np.ndarray:
         self._check_range(X)
-        module = self.module_
+        module = self._inference_net()
 
         def fn(xb, *yb):
-            return module.encoder(xb, self._onehot(yb[0]) if yb else None)[0]
+            return module.encoder(xb, self._onehot(yb[0], torch.float64) if yb else None)[0]
 
-        arrays = (self._scaled(X),) if y_idx is None else (self._scaled(X), y_idx)
-        return self._batched(fn, *arrays)
+        return self._batched(fn, *self._arrays(X, y_idx))
 
     def _decode(self, z: torch.Tensor, y_idx, *, noise: bool, gen=None) -> np.ndarray:
         """Decode latent codes to rows in the original units (mean, or a draw with noise)."""
-        module = self.module_
+        module = self._inference_net()
 
         def fn(zb, *yb):
-            out = module.decoder(zb, self._onehot(yb[0]) if yb else None)
+            out = module.decoder(zb, self._onehot(yb[0], torch.float64) if yb else None)
             mean = module.mean(out)
             if not noise:
                 return mean
             if self.likelihood == "bernoulli":
                 return torch.bernoulli(mean, generator=gen)
-            return mean + module.obs_std() * torch.randn(mean.shape, generator=gen,
-                                                         device=mean.device)
+            return mean + module.obs_std() * torch.randn(
+                mean.shape, generator=gen, device=mean.device).double()
 
-        arrays = (z,) if y_idx is None else (z, torch.as_tensor(y_idx, device=z.device))
+        arrays = (z,) if y_idx is None else (z, self._labels(y_idx))
         return self._batched(fn, *arrays) * self.scale_ + self.mean_
 
     def _generate(self, y_idx, n: int, rng, noise: bool) -> np.ndarray:
         gen = self._generator(rng)
-        z = torch.randn(n, int(self.latent_dim), generator=gen, device=gen.device)
+        z = torch.randn(n, int(self.latent_dim), generator=gen, device=gen.device).double()
         return self._decode(z, y_idx, noise=noise, gen=gen)
 
     def _reconstruct(self, X, y_idx) -> np.ndarray:
         z = self._posterior_mean(X, y_idx)
-        return self._decode(self._tensor(z), y_idx, noise=False)
+        return self._decode(self._tensor64(z), y_idx, noise=False)
 
     def _check_k(self, k):
         return check_int(k, "k")
@@ -387,7 +410,8 @@ _VAE_PARAMS_DOC = """
         row); k > 0: the importance-weighted (IWAE) estimate with k draws."""
 
 
-class VAE(DensityMixin, _VAEBase, BaseEstimator):
+class VAE(DensityMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _VAEBase,
+          BaseEstimator):
     __doc__ = f"""Variational autoencoder: a latent-variable density with an ELBO score.
 
     ``score_samples`` is a lower bound on log p(x) (the ELBO, or the IWAE
@@ -567,7 +591,8 @@ class VAE(DensityMixin, _VAEBase, BaseEstimator):
         return self._generate(None, X.shape[0], rng, False)
 
 
-class CVAE(GenerativeClassifierMixin, _VAEBase, BaseEstimator):
+class CVAE(GenerativeClassifierMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _VAEBase,
+           BaseEstimator):
     __doc__ = f"""Conditional VAE: one network for all classes, classifying by Bayes' rule.
 
     The class enters both the encoder q(z | x, y) and the decoder p(x | z, y)
