@@ -1,0 +1,803 @@
+"""Hidden Markov models: a density over sequences, and the HMM sequence classifier.
+
+:class:`HMM` is a density over variable-length sequences of frames with
+Gaussian (diagonal or full covariance), Gaussian-mixture or categorical
+emissions. ``fit`` runs Baum-Welch (EM) vectorized across sequences
+(see :mod:`gdlab.models._hmm_math`): one forward-backward recursion over time
+for all sequences at once, with emission log-likelihoods and M-step
+statistics computed for all frames in a few matrix products. Missing
+observations (NaN entries, or whole NaN frames) are marginalized out of the
+emission likelihood, at fit and at scoring.
+
+Every method takes ``X`` as a list of sequences (arrays of shape
+``(length_i, n_features)`` or ``(length_i,)``) or, hmmlearn's ``lengths``
+convention, as stacked frames ``(sum(lengths), n_features)`` with ``lengths``.
+
+:class:`HMMClassifier` is :class:`gdlab.base.ClassConditional` with an
+``HMM()`` per class by default: a generative sequence classifier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import logsumexp
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from gdlab._validation import (
+    check_em_params,
+    check_in,
+    check_int,
+    check_n_samples,
+    check_positive,
+    check_random_state,
+    check_sequences,
+)
+from gdlab.base import ClassConditional, _CapabilityMixin
+from gdlab.models import _hmm_math as hm
+
+__all__ = ["HMM", "HMMClassifier", "NextObservation"]
+
+_EMISSIONS = ("gaussian", "gmm", "categorical")
+_STOCHASTIC_ATOL = 1e-8
+
+
+# -- the predictive distribution of the next frame ----------------------------------------------
+@dataclass
+class NextObservation:
+    """p(x_{T+1} | x_1..T) of each sequence: a mixture over the next hidden state.
+
+    Attributes
+    ----------
+    weights : ndarray of shape (n_sequences, n_states)
+        p(z_{T+1} = k | x_1..T); rows sum to one.
+    mix_weights : ndarray of shape (n_states, n_mix) or None
+        Within-state mixture weights (Gaussian emissions; 1 component for "gaussian").
+    means : ndarray of shape (n_states, n_mix, n_features) or None
+    covars : ndarray of shape (n_states, n_mix, n_features[, n_features]) or None
+        Variances (diagonal) or covariance matrices (full).
+    emissionprob : ndarray of shape (n_states, n_symbols) or None
+        Categorical emissions.
+    """
+
+    weights: np.ndarray
+    mix_weights: np.ndarray | None = None
+    means: np.ndarray | None = None
+    covars: np.ndarray | None = None
+    emissionprob: np.ndarray | None = None
+
+    @property
+    def categorical(self) -> bool:
+        return self.emissionprob is not None
+
+    @property
+    def proba(self) -> np.ndarray:
+        """ndarray of shape (n_sequences, n_symbols): p(next symbol) (categorical only)."""
+        if not self.categorical:
+            raise AttributeError("proba is only defined for categorical emissions; use "
+                                 "mean, log_pdf or sample for Gaussian emissions.")
+        return self.weights @ self.emissionprob
+
+    def _component_weights(self):
+        """(n_sequences, n_states * n_mix) weight of each Gaussian component."""
+        return (self.weights[:, :, None] * self.mix_weights[None]).reshape(len(self.weights), -1)
+
+    @property
+    def mean(self) -> np.ndarray:
+        """ndarray of shape (n_sequences, n_features): E[x_{T+1} | x_1..T].
+
+        For categorical emissions, the expected symbol index.
+        """
+        if self.categorical:
+            return (self.proba @ np.arange(self.emissionprob.shape[1]))[:, None]
+        S, M, d = self.means.shape
+        return self._component_weights() @ self.means.reshape(S * M, d)
+
+    def log_pdf(self, x) -> np.ndarray:
+        """log p(x_{T+1} = x[i] | sequence i), one next frame per sequence.
+
+        Parameters
+        ----------
+        x : array-like of shape (n_sequences, n_features) or (n_sequences,)
+
+        Returns
+        -------
+        ndarray of shape (n_sequences,)
+        """
+        n = len(self.weights)
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[:, None]
+        if self.categorical:
+            if x.shape != (n, 1):
+                raise ValueError(f"x must have shape ({n}, 1) (one symbol per sequence), "
+                                 f"got {x.shape}.")
+            V = self.emissionprob.shape[1]
+            sym = x[:, 0]
+            if not np.all((sym >= 0) & (sym < V) & (sym == np.round(sym))):
+                raise ValueError(f"symbols must be integers in [0, {V}), got {sym.tolist()}.")
+            with np.errstate(divide="ignore"):
+                return np.log(self.proba[np.arange(n), sym.astype(np.intp)])
+        S, M, d = self.means.shape
+        if x.shape != (n, d):
+            raise ValueError(f"x must have shape ({n}, {d}), got {x.shape}.")
+        if np.isnan(x).any():
+            raise ValueError("x must not contain NaN.")
+        frames = hm.Frames([row[None] for row in x])
+        cov = self.covars.reshape(S * M, *self.covars.shape[2:])
+        full = self.covars.ndim == 4
+        lp = hm.GaussianEmissions(frames, "full" if full else "diag")._component_log_prob(
+            self.means.reshape(S * M, d), cov)
+        lp = lp[frames.pos]
+        with np.errstate(divide="ignore"):
+            return logsumexp(lp + np.log(self._component_weights()), axis=1)
+
+    def sample(self, random_state=None) -> np.ndarray:
+        """One draw of the next frame of each sequence.
+
+        Returns
+        -------
+        ndarray of shape (n_sequences, n_features)
+        """
+        rng = check_random_state(random_state)
+        n = len(self.weights)
+        if self.categorical:
+            return _draw_index(self.proba, rng)[:, None].astype(np.int64)
+        S, M, d = self.means.shape
+        comp = _draw_index(self._component_weights(), rng)
+        return _draw_gaussian(self.means.reshape(S * M, d),
+                              self.covars.reshape(S * M, *self.covars.shape[2:]), comp, rng, n)
+
+
+def _draw_index(p, rng):
+    """One index per row of the probability rows ``p``."""
+    cum = np.cumsum(p, axis=1)
+    u = rng.random_sample(len(p))[:, None] * cum[:, -1:]
+    return np.minimum((u >= cum).sum(axis=1), p.shape[1] - 1)
+
+
+def _draw_gaussian(means, covars, comp, rng, n):
+    d = means.shape[1]
+    z = rng.standard_normal((n, d))
+    if covars.ndim == 2:
+        return means[comp] + np.sqrt(covars[comp]) * z
+    L = np.linalg.cholesky(covars)
+    return means[comp] + np.einsum("nij,nj->ni", L[comp], z)
+
+
+def _check_stochastic(value, name, shape):
+    """A user-given probability array: right shape, non-negative, rows summing to 1."""
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}.")
+    if not np.isfinite(arr).all() or (arr < 0).any():
+        raise ValueError(f"{name} must be finite and non-negative.")
+    sums = arr.sum(axis=-1)
+    bad = np.abs(sums - 1.0) > _STOCHASTIC_ATOL
+    if bad.any():
+        where = np.argwhere(np.atleast_1d(bad))[0].tolist()
+        raise ValueError(
+            f"{name} must have rows summing to 1 (within {_STOCHASTIC_ATOL:g}); "
+            f"row {where} sums to {np.atleast_1d(sums)[tuple(where)]!r}."
+        )
+    return arr.copy()
+
+
+# -- the density --------------------------------------------------------------------------------
+class HMM(_CapabilityMixin, BaseEstimator):
+    """Hidden Markov model: a density over variable-length sequences, fitted by Baum-Welch.
+
+    p(x_1..T) = sum over state paths z of p(z_1) prod_t p(z_t | z_{t-1}) p(x_t | z_t),
+    with ``n_states`` hidden states, a start distribution ``startprob_``, a
+    transition matrix ``transmat_`` and per-state emissions.
+
+    Parameters
+    ----------
+    n_states : int, default=3
+        Number of hidden states.
+    emission : {"gaussian", "gmm", "categorical"}, default="gaussian"
+        Gaussian frames; a mixture of ``n_mix`` Gaussians per state; or one
+        integer symbol per frame (a single column of codes 0..n_symbols-1).
+    covariance : {"diag", "full"}, default="diag"
+        Covariance form of the Gaussian (mixture) emissions.
+    n_mix : int, default=2
+        Gaussians per state (``emission="gmm"``).
+    n_symbols : int, optional
+        Alphabet size (categorical). None: ``max(symbol) + 1`` of the training data.
+    startprob_init, transmat_init : array-like, optional
+        Initial start distribution (n_states,) and transition matrix
+        (n_states, n_states); rows must sum to 1 (within 1e-8). Zeros stay
+        zero under EM (structural zeros).
+    means_init : array-like, optional
+        Initial means, (n_states, n_features), or (n_states, n_mix, n_features) for "gmm".
+    covars_init : array-like, optional
+        Initial covariances in the layout of ``covars_``: variances
+        (n_states[, n_mix], n_features) for "diag", matrices
+        (n_states[, n_mix], n_features, n_features) for "full".
+    weights_init : array-like of shape (n_states, n_mix), optional
+        Initial within-state mixture weights ("gmm").
+    emissionprob_init : array-like of shape (n_states, n_symbols), optional
+        Initial emission probabilities (categorical).
+    init : {"kmeans", "random"}, default="kmeans"
+        How parameters not given by ``*_init`` are initialized. "kmeans":
+        Gaussian means from k-means on the frames (n_states * n_mix
+        clusters; state ``k`` takes clusters ``k*n_mix .. (k+1)*n_mix - 1``),
+        start and transition probabilities from the cluster labels of
+        first and consecutive frames (plus one pseudo-count), covariances
+        from all frames. "random": means drawn from the frames and
+        Dirichlet(1) start and transition rows. Categorical emissions always
+        start from Dirichlet(1) rows averaged with the symbol frequencies.
+        With every parameter given, no random initialization happens.
+    n_init : int, default=1
+        Number of initializations; the fit with the highest final
+        log-likelihood is kept.
+    max_iter : int, default=100
+        Maximum EM iterations (M-steps) per initialization.
+    tol : float, default=1e-4
+        EM stops when the log-likelihood changes by less than ``tol`` per
+        frame between iterations (``tol=0``: run all ``max_iter``).
+    reg_covar : float, default=1e-6
+        Added to the variances (diagonal of the covariances) in each M-step.
+    smoothing : float, default=1e-3
+        Pseudo-count added to every (state, symbol) emission count (categorical).
+    random_state : int, RandomState instance or None
+        Seed of the initialization.
+
+    Attributes
+    ----------
+    startprob_ : ndarray of shape (n_states,)
+    transmat_ : ndarray of shape (n_states, n_states)
+        ``transmat_[i, j] = p(z_{t+1} = j | z_t = i)``.
+    means_ : ndarray of shape (n_states, n_features) or (n_states, n_mix, n_features)
+    covars_ : ndarray
+        "diag": variances (n_states[, n_mix], n_features); "full": matrices
+        (n_states[, n_mix], n_features, n_features).
+    weights_ : ndarray of shape (n_states, n_mix)
+        Mixture weights ("gmm" only).
+    emissionprob_ : ndarray of shape (n_states, n_symbols)
+        Categorical only.
+    n_symbols_ : int
+        Categorical only.
+    monitor_ : list of float
+        Total training log-likelihood at each EM iteration (before its
+        M-step; hmmlearn's convention) of the kept initialization.
+    converged_ : bool
+    n_iter_ : int
+        EM iterations (M-steps) run.
+    n_features_in_ : int
+        Features per frame.
+
+    Notes
+    -----
+    Missing observations (NaN) are marginalized out of the emission
+    likelihood: a NaN frame contributes nothing, a partially observed
+    Gaussian frame contributes the marginal density of its observed block.
+    EM is exact for them: with diagonal covariances the M-step uses the
+    observed entries of each dimension; with full covariances the missing
+    block enters through its conditional Gaussian moments.
+
+    ``score`` returns the *total* log-likelihood of X (hmmlearn's convention),
+    ``score_samples`` the log-likelihood of each sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.hmm import HMM
+    >>> rng = np.random.RandomState(0)
+    >>> X = [np.concatenate([rng.normal(-2, 1, (20, 1)), rng.normal(2, 1, (20, 1))])
+    ...      for _ in range(5)]
+    >>> hmm = HMM(n_states=2, random_state=0).fit(X)
+    >>> np.sort(hmm.means_.ravel()).round(0).tolist()
+    [-2.0, 2.0]
+    >>> hmm.score_samples(X).shape
+    (5,)
+    """
+
+    _gdlab_capabilities = frozenset({"density", "sample", "sequences", "missing_features"})
+
+    def __init__(
+        self,
+        n_states=3,
+        *,
+        emission="gaussian",
+        covariance="diag",
+        n_mix=2,
+        n_symbols=None,
+        startprob_init=None,
+        transmat_init=None,
+        means_init=None,
+        covars_init=None,
+        weights_init=None,
+        emissionprob_init=None,
+        init="kmeans",
+        n_init=1,
+        max_iter=100,
+        tol=1e-4,
+        reg_covar=1e-6,
+        smoothing=1e-3,
+        random_state=None,
+    ):
+        self.n_states = n_states
+        self.emission = emission
+        self.covariance = covariance
+        self.n_mix = n_mix
+        self.n_symbols = n_symbols
+        self.startprob_init = startprob_init
+        self.transmat_init = transmat_init
+        self.means_init = means_init
+        self.covars_init = covars_init
+        self.weights_init = weights_init
+        self.emissionprob_init = emissionprob_init
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.smoothing = smoothing
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        return tags
+
+    # -- validation ----------------------------------------------------------------------------
+    def _check_params(self):
+        S = check_int(self.n_states, "n_states")
+        check_in(self.emission, "emission", _EMISSIONS)
+        check_in(self.covariance, "covariance", ("diag", "full"))
+        M = check_int(self.n_mix, "n_mix") if self.emission == "gmm" else 1
+        if self.n_symbols is not None:
+            check_int(self.n_symbols, "n_symbols")
+        check_in(self.init, "init", ("kmeans", "random"))
+        check_int(self.n_init, "n_init")
+        reg, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
+        smoothing = check_positive(self.smoothing, "smoothing", allow_zero=True)
+        return S, M, reg, max_iter, tol, smoothing
+
+    def _check_symbols(self, seqs, n_symbols=None):
+        """Categorical frames: one column of non-negative integer codes (NaN: missing)."""
+        name = type(self).__name__
+        if seqs[0].shape[1] != 1:
+            raise ValueError(f"categorical {name} expects one symbol per frame (1 column), "
+                             f"got {seqs[0].shape[1]} columns.")
+        x = np.concatenate(seqs)[:, 0]
+        x = x[~np.isnan(x)]
+        if x.size and ((x < 0).any() or (x != np.round(x)).any()):
+            bad = x[(x < 0) | (x != np.round(x))][:5].tolist()
+            raise ValueError(f"categorical {name} expects non-negative integer symbols, got "
+                             f"{bad}.")
+        if n_symbols is not None and x.size and x.max() >= n_symbols:
+            unseen = np.unique(x[x >= n_symbols])[:10].astype(np.int64).tolist()
+            raise ValueError(
+                f"symbols {unseen} were not in the alphabet at fit: {name} knows symbols "
+                f"0..{n_symbols - 1} (n_symbols_={n_symbols})."
+            )
+        return int(x.max()) + 1 if x.size else 1
+
+    def _sequences(self, X, lengths, *, reset=False):
+        seqs = check_sequences(self, X, lengths, allow_nan=True, reset=reset)
+        if self.emission == "categorical":
+            self._check_symbols(seqs, None if reset else self.n_symbols_)
+        return seqs
+
+    # -- parameters ----------------------------------------------------------------------------
+    def _gaussian_params(self):
+        """(log weights (S, M), means (S, M, d), covars (S, M, d[, d])) from the attributes."""
+        if self.emission == "gmm":
+            with np.errstate(divide="ignore"):
+                return np.log(self.weights_), self.means_, self.covars_
+        S = self.means_.shape[0]
+        return np.zeros((S, 1)), self.means_[:, None], self.covars_[:, None]
+
+    def _set_gaussian_params(self, weights, means, covars):
+        if self.emission == "gmm":
+            self.weights_, self.means_, self.covars_ = weights, means, covars
+        else:
+            self.means_, self.covars_ = means[:, 0], covars[:, 0]
+
+    def _emissions(self, frames):
+        if self.emission == "categorical":
+            return hm.CategoricalEmissions(frames, self.n_symbols_)
+        return hm.GaussianEmissions(frames, self.covariance)
+
+    def _log_emissions(self, em):
+        """(rows, S) log-emissions and mixture responsibilities of a padded batch."""
+        if self.emission == "categorical":
+            return em.log_prob(self.emissionprob_), None
+        return em.log_prob(*self._gaussian_params())
+
+    # -- initialization ------------------------------------------------------------------------
+    def _initialize(self, seqs, S, M, reg, rng):
+        """Set every parameter: the given ``*_init`` ones, the others by ``init``."""
+        frames = np.concatenate(seqs)
+        d = frames.shape[1]
+        labels = None
+        if self.emission == "categorical":
+            V = self.n_symbols_
+            if self.emissionprob_init is not None:
+                self.emissionprob_ = _check_stochastic(self.emissionprob_init,
+                                                       "emissionprob_init", (S, V))
+            else:
+                x = frames[:, 0]
+                freq = np.bincount(x[~np.isnan(x)].astype(np.intp), minlength=V) + 1.0
+                self.emissionprob_ = 0.5 * rng.dirichlet(np.ones(V), size=S) + 0.5 * (
+                    freq / freq.sum())
+        else:
+            labels = self._init_gaussian(frames, S, M, d, reg, rng)
+        if self.startprob_init is not None:
+            self.startprob_ = _check_stochastic(self.startprob_init, "startprob_init", (S,))
+        elif labels is not None:
+            first = labels[np.cumsum(np.r_[0, [len(s) for s in seqs[:-1]]])]
+            counts = np.bincount(first, minlength=S) + 1.0
+            self.startprob_ = counts / counts.sum()
+        else:
+            self.startprob_ = rng.dirichlet(np.ones(S))
+        if self.transmat_init is not None:
+            self.transmat_ = _check_stochastic(self.transmat_init, "transmat_init", (S, S))
+        elif labels is not None:
+            counts = np.ones((S, S))
+            start = 0
+            for s in seqs:
+                lab = labels[start: start + len(s)]
+                np.add.at(counts, (lab[:-1], lab[1:]), 1.0)
+                start += len(s)
+            self.transmat_ = counts / counts.sum(axis=1, keepdims=True)
+        else:
+            self.transmat_ = rng.dirichlet(np.ones(S), size=S)
+
+    def _init_gaussian(self, frames, S, M, d, reg, rng):
+        """Set the Gaussian parameters; return k-means state labels of the frames (or None)."""
+        full = self.covariance == "full"
+        lead = (S,) if self.emission == "gaussian" else (S, M)
+        observed = ~np.isnan(frames).all(axis=1)
+        Xo = frames[observed]
+        if Xo.shape[0] == 0:
+            raise ValueError("every frame is missing (NaN); HMM needs observed frames to fit.")
+        col_mean = np.nanmean(Xo, axis=0)
+        col_mean = np.where(np.isfinite(col_mean), col_mean, 0.0)
+        Xf = np.where(np.isnan(Xo), col_mean, Xo)
+        labels = None
+        if self.means_init is not None:
+            means = np.asarray(self.means_init, dtype=np.float64)
+            if means.shape != (*lead, d):
+                raise ValueError(f"means_init must have shape {(*lead, d)}, got {means.shape}.")
+            if not np.isfinite(means).all():
+                raise ValueError("means_init must be finite.")
+            means = means.reshape(S, M, d)
+        elif self.init == "kmeans":
+            from sklearn.cluster import KMeans
+
+            n_clusters = S * M
+            if len(np.unique(Xf, axis=0)) < n_clusters:
+                raise ValueError(
+                    f"k-means initialization needs at least n_states * n_mix = {n_clusters} "
+                    f"distinct observed frames, got {len(np.unique(Xf, axis=0))}; give fewer "
+                    "states or means_init."
+                )
+            km = KMeans(n_clusters, n_init=1, random_state=rng.randint(2**31 - 1)).fit(Xf)
+            means = km.cluster_centers_.reshape(S, M, d)
+            labels = np.zeros(len(frames), dtype=np.intp)
+            labels[observed] = km.labels_ // M
+            labels[~observed] = 0
+        else:
+            means = Xf[rng.choice(len(Xf), size=S * M, replace=len(Xf) < S * M)].reshape(S, M, d)
+        if self.covars_init is not None:
+            shape = (*lead, d, d) if full else (*lead, d)
+            covars = np.asarray(self.covars_init, dtype=np.float64)
+            if covars.shape != shape:
+                raise ValueError(f"covars_init for covariance={self.covariance!r} must have "
+                                 f"shape {shape}, got {covars.shape}.")
+            flat = covars.reshape(S * M, *shape[len(lead):])
+            if full:
+                ok = all(np.allclose(C, C.T) and np.all(np.linalg.eigvalsh(C) > 0) for C in flat)
+            else:
+                ok = bool(np.all(flat > 0) and np.isfinite(flat).all())
+            if not ok:
+                raise ValueError("covars_init must be positive (variances) or symmetric "
+                                 "positive definite (matrices).")
+            covars = covars.reshape(S, M, *shape[len(lead):])
+        else:
+            if len(Xf) > 1:
+                cov = np.atleast_2d(np.cov(Xf.T))
+            else:
+                cov = np.eye(d)
+            cov = cov + max(reg, 1e-3 * float(np.mean(np.diag(cov))) or 1e-3) * np.eye(d)
+            one = cov if full else np.diag(cov)
+            covars = np.array(np.broadcast_to(one, (S, M, *one.shape)))
+        if self.emission == "gmm":
+            weights = (_check_stochastic(self.weights_init, "weights_init", (S, M))
+                       if self.weights_init is not None else np.full((S, M), 1.0 / M))
+        else:
+            weights = np.ones((S, 1))
+        self._set_gaussian_params(weights, means, covars)
+        return labels
+
+    # -- fitting ------------------------------------------------------------------------------
+    def fit(self, X, lengths=None):
+        """Fit the HMM by Baum-Welch (EM), ``n_init`` times, keeping the best.
+
+        Parameters
+        ----------
+        X : list of array-like of shape (length_i, n_features), or array-like
+            Sequences, or stacked frames of shape (sum(lengths), n_features).
+            NaN marks a missing entry (a NaN frame: a missing observation).
+        lengths : array-like of int, optional
+            Lengths of the stacked sequences; None: X is one sequence.
+
+        Returns
+        -------
+        self
+        """
+        S, M, reg, max_iter, tol, smoothing = self._check_params()
+        seqs = self._sequences(X, lengths, reset=True)
+        if self.emission == "categorical":
+            inferred = self._check_symbols(seqs)
+            if self.n_symbols is not None:
+                self._check_symbols(seqs, self.n_symbols)
+                self.n_symbols_ = int(self.n_symbols)
+            else:
+                self.n_symbols_ = max(inferred, 2)
+        frames = hm.Frames(seqs)
+        em = self._emissions(frames)
+        rng = check_random_state(self.random_state)
+        best, best_ll = None, -np.inf
+        for _ in range(check_int(self.n_init, "n_init")):
+            self._initialize(seqs, S, M, reg, rng)
+            history, converged = self._em(frames, em, max_iter, tol, reg, smoothing)
+            final = float(self._e_step(frames, em, statistics=False)[0].sum())
+            if best is None or final > best_ll:
+                best_ll = final
+                best = (self._fitted_params(), history, converged)
+        params, self.monitor_, self.converged_ = best
+        self.__dict__.update(params)
+        self.n_iter_ = len(self.monitor_)
+        return self
+
+    def _fitted_params(self):
+        names = ["startprob_", "transmat_", "means_", "covars_", "weights_", "emissionprob_"]
+        return {n: getattr(self, n) for n in names if hasattr(self, n)}
+
+    def _e_step(self, frames, em, statistics=True):
+        log_emit, resp = self._log_emissions(em)
+        ll, gamma, xi_sum, alpha = hm.e_step(self.startprob_, self.transmat_, log_emit, frames,
+                                             statistics=statistics)
+        return ll, gamma, xi_sum, resp, alpha
+
+    def _em(self, frames, em, max_iter, tol, reg, smoothing):
+        history, converged = [], False
+        n_frames = frames.n_frames
+        for it in range(max_iter):
+            ll, gamma, xi_sum, resp, _ = self._e_step(frames, em)
+            if not np.isfinite(ll).all():
+                bad = np.flatnonzero(~np.isfinite(ll))[:10].tolist()
+                raise ValueError(
+                    f"sequences {bad} have zero probability under the current HMM parameters "
+                    f"(iteration {it}); check startprob_init / transmat_init for zeros that "
+                    "forbid them, or the data."
+                )
+            self._m_step(frames, em, gamma, xi_sum, resp, reg, smoothing)
+            history.append(float(ll.sum()))
+            if len(history) > 1 and abs(history[-1] - history[-2]) < tol * n_frames:
+                converged = True
+                break
+        return history, converged
+
+    def _m_step(self, frames, em, gamma, xi_sum, resp, reg, smoothing):
+        start = gamma.reshape(frames.T, frames.N, -1)[0].sum(axis=0)
+        if start.sum() > 0:
+            self.startprob_ = start / start.sum()
+        rows = xi_sum.sum(axis=1, keepdims=True)
+        self.transmat_ = np.where(rows > 0, xi_sum / np.where(rows > 0, rows, 1.0),
+                                  self.transmat_)
+        if self.emission == "categorical":
+            self.emissionprob_ = em.m_step(gamma, self.emissionprob_, smoothing)
+        else:
+            log_w, means, covars = self._gaussian_params()
+            self._set_gaussian_params(*em.m_step(gamma, resp, np.exp(log_w), means, covars, reg))
+
+    # -- inference -----------------------------------------------------------------------------
+    def _batch(self, X, lengths):
+        check_is_fitted(self)
+        seqs = self._sequences(X, lengths)
+        frames = hm.Frames(seqs)
+        return frames, self._emissions(frames)
+
+    def score_samples(self, X, lengths=None) -> np.ndarray:
+        """Log-likelihood log p(x_1..T) of each sequence (missing entries marginalized).
+
+        Parameters
+        ----------
+        X : list of array-like, or array-like of shape (n_frames, n_features)
+        lengths : array-like of int, optional
+
+        Returns
+        -------
+        ndarray of shape (n_sequences,)
+        """
+        frames, em = self._batch(X, lengths)
+        return self._e_step(frames, em, statistics=False)[0]
+
+    def score(self, X, lengths=None) -> float:
+        """Total log-likelihood of all sequences (hmmlearn's convention, not a mean).
+
+        Parameters
+        ----------
+        X : list of array-like, or array-like of shape (n_frames, n_features)
+        lengths : array-like of int, optional
+
+        Returns
+        -------
+        float
+        """
+        return float(self.score_samples(X, lengths).sum())
+
+    def predict_proba(self, X, lengths=None) -> np.ndarray:
+        """Posterior state marginals p(z_t = k | x_1..T) of every frame.
+
+        Parameters
+        ----------
+        X : list of array-like, or array-like of shape (n_frames, n_features)
+        lengths : array-like of int, optional
+
+        Returns
+        -------
+        ndarray of shape (n_frames, n_states)
+            Stacked in the frame order of X; rows sum to one.
+        """
+        frames, em = self._batch(X, lengths)
+        ll, gamma, *_ = self._e_step(frames, em)
+        self._check_possible(ll)
+        return gamma[frames.pos]
+
+    def _check_possible(self, ll):
+        if not np.isfinite(ll).all():
+            bad = np.flatnonzero(~np.isfinite(ll))[:10].tolist()
+            raise ValueError(f"sequences {bad} have zero probability under the fitted HMM; "
+                             "their state posteriors are undefined.")
+
+    def decode(self, X, lengths=None):
+        """Most probable state path of each sequence (Viterbi).
+
+        Parameters
+        ----------
+        X : list of array-like, or array-like of shape (n_frames, n_features)
+        lengths : array-like of int, optional
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_sequences,)
+            log p(x, z*) of each sequence's best path (hmmlearn returns the sum).
+        states : ndarray of shape (n_frames,)
+            The best paths, stacked in the frame order of X.
+        """
+        frames, em = self._batch(X, lengths)
+        log_emit, _ = self._log_emissions(em)
+        with np.errstate(divide="ignore"):
+            log_start, log_trans = np.log(self.startprob_), np.log(self.transmat_)
+        return hm.viterbi(log_start, log_trans, log_emit, frames)
+
+    def predict(self, X, lengths=None) -> np.ndarray:
+        """Viterbi state of every frame, stacked (see :meth:`decode`).
+
+        Returns
+        -------
+        ndarray of shape (n_frames,)
+        """
+        return self.decode(X, lengths)[1]
+
+    def predict_next(self, X, lengths=None) -> NextObservation:
+        """The distribution of the next observation given each sequence as a prefix.
+
+        p(x_{T+1} | x_1..T) = sum_k p(z_{T+1} = k | x_1..T) p(x_{T+1} | z_{T+1} = k).
+
+        Parameters
+        ----------
+        X : list of array-like, or array-like of shape (n_frames, n_features)
+            The prefixes.
+        lengths : array-like of int, optional
+
+        Returns
+        -------
+        NextObservation
+            ``.weights`` (n_sequences, n_states); ``.proba`` (categorical),
+            ``.mean``, ``.log_pdf(x)`` and ``.sample(random_state)``.
+        """
+        frames, em = self._batch(X, lengths)
+        ll, _, _, _, alpha = self._e_step(frames, em, statistics=False)
+        self._check_possible(ll)
+        S = self.transmat_.shape[0]
+        weights = alpha.reshape(-1, S)[frames.last] @ self.transmat_
+        weights /= weights.sum(axis=1, keepdims=True)
+        if self.emission == "categorical":
+            return NextObservation(weights, emissionprob=self.emissionprob_.copy())
+        log_w, means, covars = self._gaussian_params()
+        return NextObservation(weights, np.exp(log_w), means.copy(), covars.copy())
+
+    # -- sampling ------------------------------------------------------------------------------
+    def sample(self, n_sequences=1, length=100, random_state=None, return_states=False):
+        """Draw sequences from the HMM.
+
+        Parameters
+        ----------
+        n_sequences : int, default=1
+        length : int or (int, int), default=100
+            Frames per sequence, or inclusive bounds of a uniform random length.
+        random_state : int, RandomState instance or None
+            Seed of this call (repeated calls with None give new draws).
+        return_states : bool, default=False
+            Also return the hidden state paths.
+
+        Returns
+        -------
+        sequences : list of ndarray of shape (length_i, n_features)
+            int64 symbols (one column) for categorical emissions.
+        states : list of ndarray of shape (length_i,)
+            Only with ``return_states=True``.
+        """
+        from gdlab.data.sequences import _check_length_range
+
+        check_is_fitted(self)
+        n = check_n_samples(n_sequences)
+        low, high = _check_length_range(length)
+        rng = check_random_state(random_state)
+        lens = rng.randint(low, high + 1, size=n) if high > low else np.full(n, low)
+        T = int(lens.max())
+        states = np.empty((n, T), dtype=np.intp)
+        states[:, 0] = _draw_index(np.broadcast_to(self.startprob_, (n, len(self.startprob_))),
+                                   rng)
+        for t in range(1, T):
+            states[:, t] = _draw_index(self.transmat_[states[:, t - 1]], rng)
+        flat = np.concatenate([states[i, : lens[i]] for i in range(n)])
+        if self.emission == "categorical":
+            X = _draw_index(self.emissionprob_[flat], rng)[:, None].astype(np.int64)
+        else:
+            log_w, means, covars = self._gaussian_params()
+            S, M, d = means.shape
+            comp = flat * M + (_draw_index(np.exp(log_w)[flat], rng) if M > 1 else 0)
+            X = _draw_gaussian(means.reshape(S * M, d), covars.reshape(S * M, *covars.shape[2:]),
+                               comp, rng, len(flat))
+        seqs = np.split(X, np.cumsum(lens)[:-1])
+        if return_states:
+            return seqs, np.split(flat, np.cumsum(lens)[:-1])
+        return seqs
+
+
+# -- the classifier ------------------------------------------------------------------------------
+class HMMClassifier(ClassConditional):
+    """HMM sequence classifier: one :class:`HMM` per class and a class prior.
+
+    ``ClassConditional(HMM(...))``: each class's sequences fit their own HMM;
+    a sequence is classified by Bayes' rule,
+    log p(y=k | x) = log p(y=k) + log p(x | HMM_k) - log p(x).
+
+    Parameters
+    ----------
+    density : HMM, optional
+        Unfitted per-class density; None: ``HMM()`` (3 states, diagonal Gaussians).
+    priors : array-like of shape (n_classes,), optional
+        Class priors in the order of the sorted labels; None: class frequencies.
+
+    Attributes
+    ----------
+    classes_, class_prior_, class_count_, densities_, n_features_in_
+        As in :class:`gdlab.base.ClassConditional`.
+
+    Examples
+    --------
+    >>> from gdlab.data.sequences import hmm_sequences, split_sequences
+    >>> from gdlab.models.hmm import HMM, HMMClassifier
+    >>> ds = hmm_sequences(n_sequences=40, length=30, random_state=0)
+    >>> seqs = split_sequences(ds.X, ds.metadata["lengths"])
+    >>> clf = HMMClassifier(HMM(3, max_iter=20, random_state=0)).fit(seqs, ds.y)
+    >>> clf.predict_proba(seqs[:2]).sum(axis=1).round(6).tolist()
+    [1.0, 1.0]
+    """
+
+    def __init__(self, density=None, *, priors=None):
+        super().__init__(density, priors=priors)
+
+    def _default_density(self):
+        return HMM()
