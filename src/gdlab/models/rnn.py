@@ -389,7 +389,8 @@ class GRUClassifier(_CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, Base
         -------
         ndarray of shape (n_sequences,)
         """
-        return self.classes_[np.argmax(self._logits(X, lengths), axis=1)]
+        logits = self._logits(X, lengths)
+        return self.classes_[np.argmax(logits, axis=1)]
 
     def score(self, X, y, sample_weight=None, lengths=None) -> float:
         """Accuracy on labelled sequences.
