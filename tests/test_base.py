@@ -220,3 +220,140 @@ def test_zero_probability_under_every_class_raises_instead_of_nan(two_blobs):
         with pytest.raises(ValueError, match=r"rows \[0\] of X have zero probability"):
             method(far)
     np.testing.assert_allclose(clf.predict_proba(far[1:]).sum(), 1.0)
+
+
+# -- ClassConditional over sequences and texts ---------------------------------------------
+
+from sklearn.base import BaseEstimator as _BE  # noqa: E402
+
+from gdlab._validation import check_sequences, check_texts  # noqa: E402
+from gdlab.base import input_kind  # noqa: E402
+
+
+class _IIDFrames(_BE):
+    """Toy sequence density: frames i.i.d. N(mu, 1)."""
+
+    _gdlab_capabilities = frozenset({"density", "sample", "sequences"})
+
+    def _capabilities(self):
+        return self._gdlab_capabilities
+
+    def fit(self, X, lengths=None):
+        seqs = check_sequences(self, X, lengths, allow_nan=False, reset=True)
+        self.mu_ = np.concatenate(seqs).mean(axis=0)
+        return self
+
+    def score_samples(self, X, lengths=None):
+        seqs = check_sequences(self, X, lengths, allow_nan=False, reset=False)
+        return np.array([(-0.5 * (s - self.mu_) ** 2 - 0.5 * np.log(2 * np.pi)).sum()
+                         for s in seqs])
+
+    def sample(self, n, random_state=None, length=3):
+        rng = np.random.RandomState(random_state) if not hasattr(random_state, "normal") \
+            else random_state
+        return [self.mu_ + rng.normal(size=(length, len(self.mu_))) for _ in range(n)]
+
+
+class _Unigram(_BE):
+    """Toy text density: characters i.i.d. with add-one smoothing over bytes, then a stop."""
+
+    _gdlab_capabilities = frozenset({"density", "sample", "text"})
+
+    def _capabilities(self):
+        return self._gdlab_capabilities
+
+    def fit(self, X):
+        texts = check_texts(self, X)
+        counts = np.ones(257)
+        for t in texts:
+            counts[:256] += np.bincount(np.frombuffer(t.encode("latin-1"), np.uint8),
+                                        minlength=256)
+            counts[256] += 1
+        self.logp_ = np.log(counts / counts.sum())
+        return self
+
+    def score_samples(self, X):
+        return np.array([self.logp_[np.frombuffer(t.encode("latin-1"), np.uint8)].sum()
+                         + self.logp_[256] for t in check_texts(self, X)])
+
+    def sample(self, n, random_state=None):
+        rng = random_state
+        p = np.exp(self.logp_[:256]) / np.exp(self.logp_[:256]).sum()
+        return ["".join(chr(c) for c in rng.choice(256, size=3, p=p)) for _ in range(n)]
+
+
+def _seq_data():
+    rng = np.random.RandomState(0)
+    seqs = [rng.normal(loc=2.0 * (i % 2), size=(3 + i % 4, 2)) for i in range(20)]
+    return seqs, np.arange(20) % 2
+
+
+def test_class_conditional_over_sequences_list_and_stacked_agree():
+    from gdlab.data.sequences import stack_sequences
+
+    seqs, y = _seq_data()
+    clf = ClassConditional(_IIDFrames())
+    assert input_kind(clf) == "sequences" and "sequences" in clf.capabilities
+    a = clf.fit(seqs, y).predict_proba(seqs)
+    X, lengths = stack_sequences(seqs)
+    b = ClassConditional(_IIDFrames()).fit(X, y, lengths=lengths).predict_proba(seqs)
+    np.testing.assert_allclose(a, b)
+    np.testing.assert_allclose(a.sum(axis=1), 1.0)
+    lj = clf.log_joint(seqs)
+    expected = np.column_stack([d.score_samples(seqs) for d in clf.densities_]) + np.log(0.5)
+    np.testing.assert_allclose(lj, expected)
+    assert clf.score(seqs, y) >= 0.9
+    draws, labels = clf.sample(4, y=1, random_state=0, length=5)
+    assert len(draws) == 4 and all(d.shape == (5, 2) for d in draws) and (labels == 1).all()
+
+
+def test_class_conditional_over_sequences_bad_input():
+    seqs, y = _seq_data()
+    clf = ClassConditional(_IIDFrames())
+    with pytest.raises(ValueError, match="20 items.*19 labels"):
+        clf.fit(seqs, y[:-1])
+    with pytest.raises(ValueError, match="zero length"):
+        clf.fit([*seqs[:-1], np.zeros((0, 2))], y)
+    with pytest.raises(ValueError, match="lengths sum to"):
+        clf.fit(np.zeros((10, 2)), [0, 1], lengths=[4, 5])
+    with pytest.raises(TypeError, match="numeric frames"):
+        clf.fit(["ab", "cd"], [0, 1])
+    clf.fit(seqs, y)
+    with pytest.raises(ValueError, match="3 features per frame"):
+        clf.predict([np.zeros((2, 3))])
+    with pytest.raises(TypeError, match="cannot impute"):
+        ClassConditional(_IIDFrames()).fit(seqs, y).impute(seqs)
+
+
+def test_class_conditional_over_texts_and_add_class():
+    texts = ["aaab", "abaa", "aaaa", "xyzx", "zzxy", "yxzz"]
+    y = np.array(["a", "a", "a", "x", "x", "x"])
+    clf = ClassConditional(_Unigram()).fit(texts, y)
+    assert input_kind(clf) == "text"
+    assert clf.predict(["aab", "zzy"]).tolist() == ["a", "x"]
+    before = clf.log_joint(texts) - np.log(clf.class_prior_)
+    clf.add_class(["0101", "1100", "0011"], "d")
+    assert clf.classes_.tolist() == ["a", "d", "x"]
+    after = clf.log_joint(texts) - np.log(clf.class_prior_)
+    np.testing.assert_allclose(after[:, [0, 2]], before)  # old classes' log p(x|y) unchanged
+    np.testing.assert_allclose(clf.class_prior_, [1 / 3, 1 / 3, 1 / 3])
+    assert clf.predict(["0110"]).tolist() == ["d"]
+    draws, labels = clf.sample(3, y="d", random_state=0)
+    assert all(isinstance(t, str) for t in draws) and labels.tolist() == ["d"] * 3
+    with pytest.raises(ValueError, match="already exists"):
+        clf.add_class(["q"], "a")
+    with pytest.raises(ValueError, match="prior must be"):
+        clf.add_class(["q"], "q", prior=1.5)
+    with pytest.raises(TypeError, match="expects str texts"):
+        clf.predict([3, 4])
+    with pytest.raises(ValueError, match="empty string"):
+        clf.predict(["", "a"])
+    with pytest.raises(TypeError, match="single str"):
+        clf.predict("abc")
+
+
+def test_add_class_with_a_given_prior_rescales_the_old_ones():
+    texts = ["aaab", "abaa", "xyzx", "zzxy"]
+    clf = ClassConditional(_Unigram()).fit(texts, [0, 0, 1, 1])
+    clf.add_class(["0101"], 2, prior=0.2)
+    np.testing.assert_allclose(clf.class_prior_, [0.4, 0.4, 0.2])
