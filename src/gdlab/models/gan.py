@@ -519,8 +519,8 @@ class ConditionalGAN(_BaseGAN):
         """
         self._check_params()
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y (one label per row), got None; "
-                             "use GAN for unlabelled rows.")
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is "
+                             "None (one label per row is needed; use GAN for unlabelled rows).")
         X, y, classes, y_idx = check_X_y(self, X, y, allow_nan=False, min_classes=1)
         self.classes_ = classes
         self.class_count_ = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
