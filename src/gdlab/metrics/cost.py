@@ -11,6 +11,7 @@ True
 from __future__ import annotations
 
 import numbers
+import sys
 import tracemalloc
 from collections.abc import Callable, Mapping
 
@@ -89,6 +90,9 @@ def n_parameters(estimator) -> int:
     Scalars (``n_features_in_``, ``epsilon_``) do not count. The search goes
     on recursively into
 
+    - torch modules (the ``module_`` of gdlab's networks): their parameters
+      (not buffers such as batch-norm running statistics),
+
     - lists, tuples, dicts and object arrays (``estimators_`` of a forest),
     - estimators found there or among the constructor parameters
       (Pipeline ``steps``, the fitted copies inside meta-estimators such as
@@ -122,6 +126,11 @@ def n_parameters(estimator) -> int:
     return _count(estimator, seen)
 
 
+def _is_torch_module(obj) -> bool:
+    torch = sys.modules.get("torch")  # loaded already if obj can be a torch module
+    return torch is not None and isinstance(obj, torch.nn.Module)
+
+
 def _is_estimator(obj) -> bool:
     return hasattr(obj, "get_params") and hasattr(obj, "fit")
 
@@ -150,6 +159,8 @@ def _count(obj, seen: dict[int, object]) -> int:
         return sum(_count(v, seen) for v in obj.values())
     if isinstance(obj, (list, tuple, set, frozenset)):
         return sum(_count(v, seen) for v in obj)
+    if _is_torch_module(obj):  # a network (``module_``): its parameters, each once
+        return sum(_count(p, seen) for p in obj.parameters())
     if _is_estimator(obj):
         total = sum(_count(v, seen) for v in _fitted_items(obj))
         try:
