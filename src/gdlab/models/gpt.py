@@ -53,6 +53,7 @@ from gdlab._validation import (
     check_labels,
     check_n_samples,
     check_positive,
+    check_priors,
     check_random_state,
     check_texts,
 )
@@ -721,8 +722,6 @@ random_state, verbose
         -------
         self
         """
-        from gdlab._validation import check_priors
-
         texts = check_texts(self, X)
         y, classes, y_idx = check_labels(self, y, len(texts))
         priors = check_priors(self.priors, len(classes))
