@@ -59,13 +59,13 @@ def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
 
 
-def _lookup(keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """values[i] where keys[i] == query (keys sorted, unique), else 0."""
+def _sorted_find(keys: np.ndarray, queries: np.ndarray):
+    """(index, found) of each query in ``keys`` (sorted, unique); fastest for sorted queries."""
     if keys.shape[0] == 0:
-        return np.zeros(queries.shape, dtype=values.dtype)
+        return np.zeros(queries.shape, dtype=np.int64), np.zeros(queries.shape, dtype=bool)
     idx = np.searchsorted(keys, queries)
     np.minimum(idx, keys.shape[0] - 1, out=idx)
-    return np.where(keys[idx] == queries, values[idx], 0)
+    return idx, keys[idx] == queries
 
 
 def _group_sums(sorted_keys: np.ndarray, weights: np.ndarray):
@@ -107,7 +107,8 @@ class CharNGramLM(_CapabilityMixin, _SkDensityMixin, BaseEstimator):
     n_chars_ : int
         Characters seen in ``fit``.
     ngram_keys_, ngram_counts_ : list of ndarray
-        Per order k = 1..order: the packed k-grams (sorted) and their counts
+        Per order k = 1..order: the packed k-grams (sorted; the predicted symbol
+        in the highest digit, then the context from the newest) and their counts
         (raw counts at the highest order and for Witten–Bell, continuation
         counts for Kneser–Ney's lower orders).
     context_keys_, context_totals_, context_types_ : list of ndarray
@@ -254,56 +255,76 @@ class CharNGramLM(_CapabilityMixin, _SkDensityMixin, BaseEstimator):
         return padded, np.flatnonzero(mask)
 
     @staticmethod
-    def _keys(padded: np.ndarray, targets: np.ndarray, order: int, base: int):
-        """Packed k-gram keys ending at each target, for k = 1..order (target in the low digit)."""
-        keys = [padded[targets].copy()]
-        power = 1
+    def _top_keys(padded: np.ndarray, targets: np.ndarray, order: int, base: int):
+        """Packed order-grams ending at each target.
+
+        The digits (base ``base``), from the highest: the target, the symbol
+        just before it, the one before that, ... So dropping the oldest symbol
+        is ``key // base`` and a k-gram key is ``top_key // base ** (order - k)``:
+        one sort of the top keys sorts every order.
+        """
+        key = padded[targets].copy()
         for j in range(1, order):
-            power *= base
-            keys.append(keys[-1] + padded[targets - j] * power)
-        return keys
+            key = key * base + padded[targets - j]
+        return key
 
     def _count(self, padded, targets, order, base):
-        top = np.unique(self._keys(padded, targets, order, base)[-1], return_counts=True)
+        keys, counts = np.unique(self._top_keys(padded, targets, order, base),
+                                 return_counts=True)
         levels = [None] * order
-        levels[order - 1] = (top[0], top[1].astype(np.float64))
+        levels[order - 1] = (keys, counts.astype(np.float64))
         kneser_ney = self.smoothing == "kneser-ney"
         for k in range(order - 1, 0, -1):  # level k (k-grams) from level k + 1
             keys, counts = levels[k]
-            suffix = keys % base**k
-            sort = np.argsort(suffix, kind="stable")
-            weights = np.ones(keys.shape[0]) if kneser_ney else counts[sort]
-            uniq, sums, _ = _group_sums(suffix[sort], weights)
+            weights = np.ones(keys.shape[0]) if kneser_ney else counts
+            uniq, sums, _ = _group_sums(keys // base, weights)  # still sorted
             levels[k - 1] = (uniq, sums)
         self.ngram_keys_, self.ngram_counts_ = [], []
         self.context_keys_, self.context_totals_, self.context_types_ = [], [], []
-        for keys, counts in levels:
+        for k, (keys, counts) in enumerate(levels, start=1):
             self.ngram_keys_.append(keys)
             self.ngram_counts_.append(counts)
-            ctx, totals, types = _group_sums(keys // base, counts)  # keys sorted -> ctx sorted
+            ctx = keys % base ** (k - 1)  # drop the target (the highest digit)
+            sort = np.argsort(ctx, kind="stable")
+            ctx, totals, types = _group_sums(ctx[sort], counts[sort])
             self.context_keys_.append(ctx)
             self.context_totals_.append(totals)
             self.context_types_.append(types.astype(np.float64))
 
     # -- probabilities ----------------------------------------------------
     def _next_prob(self, context: np.ndarray, symbols: np.ndarray) -> np.ndarray:
-        """p(symbol | context) for contexts (m, order-1) and symbols (m, K) -> (m, K)."""
+        """p(symbol | context) for contexts (m, order-1) and symbols (m, K) -> (m, K).
+
+        Queries are sorted once (by the full n-gram and by the full context);
+        every order's keys are then monotone in those, so each ``searchsorted``
+        runs over sorted queries.
+        """
         order, base = self.order, self._base
         n_out = base - 1
         discount = float(self.discount)
         kneser_ney = self.smoothing == "kneser-ney"
-        prob = np.full(symbols.shape, 1.0 / n_out)
-        ctx_key = np.zeros((context.shape[0], 1), dtype=np.int64)
-        power = 1
+        m, n_sym = symbols.shape
+        ctx_top = np.zeros(m, dtype=np.int64)  # newest context symbol in the highest digit
+        for j in range(1, order):
+            ctx_top = ctx_top * base + context[:, order - 1 - j]
+        ctx_sort = np.argsort(ctx_top, kind="stable")
+        ctx_sorted = ctx_top[ctx_sort]
+        gram_top = (symbols * base ** (order - 1) + ctx_top[:, None]).ravel()
+        gram_sort = np.argsort(gram_top, kind="stable")
+        gram_sorted = gram_top[gram_sort]
+        prob = np.full((m, n_sym), 1.0 / n_out)
         for k in range(1, order + 1):
-            if k > 1:
-                ctx_key = ctx_key + context[:, [order - k]] * power
-                power *= base
-            gram = symbols + ctx_key * base
-            count = _lookup(self.ngram_keys_[k - 1], self.ngram_counts_[k - 1], gram)
-            total = _lookup(self.context_keys_[k - 1], self.context_totals_[k - 1], ctx_key)
-            types = _lookup(self.context_keys_[k - 1], self.context_types_[k - 1], ctx_key)
-            seen = total > 0
+            shift = base ** (order - k)
+            c_idx, c_found = _sorted_find(self.context_keys_[k - 1], ctx_sorted // shift)
+            total, types = np.zeros(m), np.zeros(m)
+            total[ctx_sort] = np.where(c_found, self.context_totals_[k - 1][c_idx], 0.0)
+            types[ctx_sort] = np.where(c_found, self.context_types_[k - 1][c_idx], 0.0)
+            g_idx, g_found = _sorted_find(self.ngram_keys_[k - 1], gram_sorted // shift)
+            count = np.zeros(m * n_sym)
+            count[gram_sort] = np.where(g_found, self.ngram_counts_[k - 1][g_idx], 0.0)
+            count = count.reshape(m, n_sym)
+            seen = (total > 0)[:, None]
+            total, types = total[:, None], types[:, None]
             denom = np.where(seen, total + (0.0 if kneser_ney else types), 1.0)
             if kneser_ney:
                 mixed = (np.maximum(count - discount, 0.0) + discount * types * prob) / denom
