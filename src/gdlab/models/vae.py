@@ -167,18 +167,28 @@ class _VAENet(nn.Module):
         kl = 0.5 * (mu ** 2 + logvar.exp() - 1.0 - logvar).sum(1)
         return rec, kl
 
-    def bound(self, x, onehot, eps, importance):
-        """ELBO (``importance=False``) or IWAE estimate per row, with draws ``eps``: (S, L)."""
+    def _draws(self, x, onehot, eps):
+        """Decoder log-likelihoods for the given draws: ll (B, S), z (B, S, L), mu, logvar."""
         b, s = x.shape[0], eps.shape[0]
         mu, logvar = self.encoder(x, onehot)  # (B, L)
-        std = torch.exp(0.5 * logvar)
-        z = mu[:, None, :] + std[:, None, :] * eps[None]  # (B, S, L)
+        z = mu[:, None, :] + torch.exp(0.5 * logvar)[:, None, :] * eps[None]  # (B, S, L)
         rep = None if onehot is None else onehot.repeat_interleave(s, dim=0)
         out = self.decoder(z.reshape(b * s, -1), rep)  # (B*S, D)
         ll = self.log_lik(x.repeat_interleave(s, dim=0), out).view(b, s)  # (B, S)
+        return ll, z, mu, logvar
+
+    def elbo_terms(self, x, onehot, eps):
+        """Reconstruction log-likelihood (mean over the draws ``eps``) and KL per row."""
+        ll, _, mu, logvar = self._draws(x, onehot, eps)
+        return ll.mean(1), 0.5 * (mu ** 2 + logvar.exp() - 1.0 - logvar).sum(1)
+
+    def bound(self, x, onehot, eps, importance):
+        """ELBO (``importance=False``) or IWAE estimate per row, with draws ``eps``: (S, L)."""
         if not importance:
-            kl = 0.5 * (mu ** 2 + std ** 2 - 1.0 - logvar).sum(1)
-            return ll.mean(1) - kl
+            rec, kl = self.elbo_terms(x, onehot, eps)
+            return rec - kl
+        s = eps.shape[0]
+        ll, z, _, logvar = self._draws(x, onehot, eps)
         # log p(z) - log q(z | x); the 2*pi constants cancel
         log_pz = -0.5 * (z ** 2).sum(2)
         log_qz = (-0.5 * eps ** 2).sum(1)[None, :] - 0.5 * logvar.sum(1, keepdim=True)
@@ -289,11 +299,24 @@ class _VAEBase(TorchEstimatorMixin):
 
         return loss
 
+    def _eval_loss_fn(self):
+        """Validation loss with fixed draws, so early stopping sees no sampling noise."""
+        beta = float(self.beta)
+        gen = torch.Generator().manual_seed(_SCORE_SEED)
+        eps = torch.randn(_SCORE_DRAWS, int(self.latent_dim), generator=gen)
+
+        def loss(module, batch):
+            onehot = self._onehot(batch[1]) if len(batch) > 1 else None
+            rec, kl = module.elbo_terms(batch[0], onehot, eps.to(batch[0].device))
+            return {"loss": (beta * kl - rec).mean(), "recon": -rec.mean(), "kl": kl.mean()}
+
+        return loss
+
     def _fit_module(self, X: np.ndarray, y_idx=None):
         data = (torch.from_numpy(self._scaled(X).astype(np.float32)),)
         if y_idx is not None:
             data = (*data, torch.from_numpy(np.asarray(y_idx, dtype=np.int64)))
-        return self._train(data, self._loss_fn())
+        return self._train(data, self._loss_fn(), eval_loss=self._eval_loss_fn())
 
     # ----------------------------------------------------------------- bounds
     def _bound(self, X, y_idx, k: int, random_state, importance: bool) -> np.ndarray:
