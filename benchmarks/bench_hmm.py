@@ -170,7 +170,8 @@ def main(argv=None):
     print(f"{'library':<22}{'seconds':>10}{'iters':>7}{'ll/frame':>14}{'rel.diff vs hmmlearn':>22}")
     for name, (t, ll, iters) in results.items():
         print(f"{name:<22}{t:>10.3f}{iters:>7}{ll:>14.8f}{abs(ll - ref) / abs(ref):>22.2e}")
-    print(f"speed-up of gdlab over the fastest other library: {min(others) / results['gdlab'][0]:.2f}x")
+    speedup = min(others) / results["gdlab"][0]
+    print(f"speed-up of gdlab over the fastest other library: {speedup:.2f}x")
     for name, (t, _, _) in results.items():
         if name != "gdlab":
             print(f"  vs {name}: {t / results['gdlab'][0]:.2f}x")

@@ -78,6 +78,18 @@ class Frames:
         self.has_nan = bool(np.isnan(self.X[self.pos]).any())
         # the last padded row of each sequence (caller's order)
         self.last = (self.lengths - 1) * self.N + self.rank
+        self._buffers = {}
+
+    def buffer(self, name, shape, fill=None):
+        """A work array reused across EM iterations (allocating fresh ones each time is slow).
+
+        Padded entries are never written by the recursions, so they keep ``fill``.
+        """
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape != shape:
+            buf = np.empty(shape) if fill is None else np.full(shape, fill, dtype=np.float64)
+            self._buffers[name] = buf
+        return buf
 
     @property
     def padded(self) -> bool:
@@ -85,64 +97,99 @@ class Frames:
 
 
 # -- forward-backward ----------------------------------------------------------------------------
-def scaled_emissions(log_emit, valid):
-    """Exp-normalized emissions B and the per-frame log-normalizer m (padded rows: 0)."""
-    m = log_emit.max(axis=1)
-    m = np.where(np.isfinite(m) & valid, m, 0.0)
-    B = np.exp(log_emit - m[:, None])
-    B[~valid] = 0.0
+# Recursions run on arrays of shape (T, S, N): time, state, sequence. Each step's
+# (S, N) slab is contiguous and sums over states are sums of S contiguous rows,
+# which numpy does several times faster than reductions over a short last axis.
+
+def scaled_emissions(log_emit_T, frames, reuse=False):
+    """Exp-normalized emissions B (T, S, N) and per-row log-normalizers m (T * N,).
+
+    ``log_emit_T`` has shape (S, T * N) (log-emission of each state and padded
+    row, 0 at padded rows). ``B = exp(log_emit - m)`` with m the maximum over states.
+    """
+    S = log_emit_T.shape[0]
+    m = log_emit_T.max(axis=0)
+    if not np.isfinite(m).all():  # a frame impossible under every state
+        m = np.where(np.isfinite(m), m, 0.0)
+    shape = (frames.T, S, frames.N)
+    B = frames.buffer("B", shape) if reuse else np.empty(shape)
+    with np.errstate(invalid="ignore"):
+        shifted = np.subtract(log_emit_T, m, out=log_emit_T if reuse else None)
+    np.exp(shifted.reshape(S, frames.T, frames.N), out=B.transpose(1, 0, 2))
     return B, m
 
 
-def forward(startprob, transmat, B, n_active):
-    """Scaled forward pass over the padded layout.
+def forward(startprob, transmat, B, n_active, out=None):
+    """Scaled forward pass.
 
     Parameters
     ----------
     startprob : ndarray of shape (S,)
     transmat : ndarray of shape (S, S)
-    B : ndarray of shape (T, N, S)
+    B : ndarray of shape (T, S, N)
         Scaled emission probabilities.
     n_active : ndarray of shape (T,)
 
+    out : (alpha, c) arrays to fill, optional
+        Zero / one at the padded positions (they are not written).
+
     Returns
     -------
-    alpha : ndarray of shape (T, N, S)
+    alpha : ndarray of shape (T, S, N)
         p(z_t | x_1..t) for running sequences, 0 at padded positions.
     c : ndarray of shape (T, N)
-        Scaling factors (1 at padded positions; 0 where a frame is impossible).
+        Scaling factors (1 at padded positions; 0 or NaN where a sequence is impossible).
     """
-    T, N, S = B.shape
-    alpha = np.zeros((T, N, S))
-    c = np.ones((T, N))
+    T, S, N = B.shape
+    alpha, c = (np.zeros((T, S, N)), np.ones((T, N))) if out is None else out
+    trans_T = np.ascontiguousarray(transmat.T)
+    ones = np.ones(S)
+    dot, multiply, divide = np.dot, np.multiply, np.divide
     with np.errstate(invalid="ignore", divide="ignore"):
-        np.multiply(startprob, B[0], out=alpha[0])
-        np.sum(alpha[0], axis=1, out=c[0])
-        alpha[0] /= c[0][:, None]
-        for t in range(1, T):
+        multiply(startprob[:, None], B[0], out=alpha[0])
+        dot(ones, alpha[0], out=c[0])
+        alpha[0] /= c[0]
+        # sequences are sorted by decreasing length: steps 0..full-1 have all N running
+        full = int(np.searchsorted(-n_active, -N, side="right"))
+        al, cl, Bl = list(alpha[:full]), list(c[:full]), list(B[:full])
+        for t in range(1, full):  # contiguous (S, N) slabs: BLAS dot with out=
+            a, ct = al[t], cl[t]
+            dot(trans_T, al[t - 1], out=a)
+            multiply(a, Bl[t], out=a)
+            dot(ones, a, out=ct)
+            divide(a, ct, out=a)
+        for t in range(max(full, 1), T):
             n = n_active[t]
-            a = alpha[t, :n]
-            np.matmul(alpha[t - 1, :n], transmat, out=a)
-            np.multiply(a, B[t, :n], out=a)
-            ct = c[t, :n]
-            np.sum(a, axis=1, out=ct)
-            np.divide(a, ct[:, None], out=a)
+            a = trans_T @ alpha[t - 1, :, :n]
+            a *= B[t, :, :n]
+            ct = a.sum(axis=0)
+            c[t, :n] = ct
+            alpha[t, :, :n] = a / ct
     return alpha, c
 
 
-def backward(transmat, B, c, n_active):
-    """Scaled backward pass; also returns Q[t] = B[t] * beta[t] / c[t] (for the xi sums)."""
-    T, N, S = B.shape
-    beta = np.ones((T, N, S))
-    Q = np.zeros((T, N, S))
-    trans_T = np.ascontiguousarray(transmat.T)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for t in range(T - 2, -1, -1):
+def backward(transmat, B, c, n_active, out=None):
+    """Scaled backward pass; also returns Q[t] = B[t] * beta[t] / c[t] (0 at padding).
+
+    ``out``: (beta, Q) arrays to fill, one / zero at the padded positions.
+    """
+    T, S, N = B.shape
+    beta, Q = (np.ones((T, S, N)), np.zeros((T, S, N))) if out is None else out
+    transmat = np.ascontiguousarray(transmat)
+    dot, multiply = np.dot, np.multiply
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        Bc = np.divide(B, c[:, None, :], out=B)  # emission over scaling factor, in place
+        full = int(np.searchsorted(-n_active, -N, side="right"))
+        for t in range(T - 2, full - 2, -1):
             n = n_active[t + 1]
-            q = Q[t + 1, :n]
-            np.multiply(B[t + 1, :n], beta[t + 1, :n], out=q)
-            np.divide(q, c[t + 1, :n, None], out=q)
-            np.matmul(q, trans_T, out=beta[t, :n])
+            q = Bc[t + 1, :, :n] * beta[t + 1, :, :n]
+            Q[t + 1, :, :n] = q
+            beta[t, :, :n] = transmat @ q
+        Ql, Bl, bl = list(Q[:full]), list(Bc[:full]), list(beta[:full])
+        for t in range(min(full, T) - 2, -1, -1):  # all N running at t + 1
+            q = Ql[t + 1]
+            multiply(Bl[t + 1], bl[t + 1], out=q)
+            dot(transmat, q, out=bl[t])
     return beta, Q
 
 
@@ -150,41 +197,58 @@ def sequence_log_likelihood(c, m, frames):
     """log p(x_1..T) of each sequence (caller's order); -inf for impossible sequences."""
     T, N = c.shape
     with np.errstate(divide="ignore", invalid="ignore"):
-        per_frame = np.log(c).ravel() + m
-    per_frame = np.where(frames.valid, per_frame, 0.0).reshape(T, N).sum(axis=0)
-    per_frame = np.where(np.isnan(per_frame), -np.inf, per_frame)
-    return per_frame[frames.rank]
+        per_row = np.log(c).ravel() + m
+    if frames.padded:
+        per_row = np.where(frames.valid, per_row, 0.0)
+    total = per_row.reshape(T, N).sum(axis=0)
+    total = np.where(np.isnan(total), -np.inf, total)
+    return total[frames.rank]
 
 
-def e_step(startprob, transmat, log_emit, frames, *, statistics=True):
+def e_step(startprob, transmat, log_emit_T, frames, *, statistics=True):
     """One forward-backward pass over a batch.
+
+    Parameters
+    ----------
+    startprob, transmat : ndarray
+    log_emit_T : ndarray of shape (S, T * N)
+        Log-emissions of every state and padded row (0 at padded rows);
+        overwritten (used as work space).
+    frames : Frames
+    statistics : bool, default=True
+        Whether to run the backward pass and return posteriors.
 
     Returns
     -------
     log_lik : ndarray of shape (n_sequences,)
-    gamma : ndarray of shape (T * N, S) or None
-        State posteriors of every padded row (0 at padded rows).
+    gamma_T : ndarray of shape (S, T * N) or None
+        State posteriors of every padded row (0 at padded rows); a work
+        buffer of ``frames``, overwritten by the next call.
     xi_sum : ndarray of shape (S, S) or None
         Expected transition counts summed over all sequences and steps.
-    alpha : ndarray of shape (T, N, S)
+    alpha : ndarray of shape (T, S, N)
+        A work buffer of ``frames`` too.
     """
-    T, N, S = frames.T, frames.N, log_emit.shape[1]
-    B, m = scaled_emissions(log_emit, frames.valid)
-    B = B.reshape(T, N, S)
-    alpha, c = forward(startprob, transmat, B, frames.n_active)
+    T, N = frames.T, frames.N
+    S = log_emit_T.shape[0]
+    buf = frames.buffer
+    B, m = scaled_emissions(log_emit_T, frames, reuse=True)
+    alpha, c = forward(startprob, transmat, B, frames.n_active,
+                       out=(buf("alpha", (T, S, N), 0.0), buf("c", (T, N), 1.0)))
     log_lik = sequence_log_likelihood(c, m, frames)
     if not statistics:
         return log_lik, None, None, alpha
-    beta, Q = backward(transmat, B, c, frames.n_active)
-    gamma = (alpha * beta).reshape(T * N, S)
-    if T > 1:
-        xi_sum = transmat * (alpha[:-1].reshape(-1, S).T @ Q[1:].reshape(-1, S))
-    else:
-        xi_sum = np.zeros((S, S))
-    return log_lik, gamma, xi_sum, alpha
+    beta, Q = backward(transmat, B, c, frames.n_active,
+                       out=(buf("beta", (T, S, N), 1.0), buf("Q", (T, S, N), 0.0)))
+    gamma_T = buf("gamma", (S, T, N))
+    np.multiply(alpha, beta, out=gamma_T.transpose(1, 0, 2))
+    counts = np.zeros((S, S))
+    for t in range(1, T):
+        counts += alpha[t - 1] @ Q[t].T
+    return log_lik, gamma_T.reshape(S, T * N), transmat * counts, alpha
 
 
-def viterbi(log_startprob, log_transmat, log_emit, frames):
+def viterbi(log_startprob, log_transmat, log_emit_T, frames):
     """Most probable state path of each sequence, vectorized across sequences.
 
     Returns
@@ -195,8 +259,8 @@ def viterbi(log_startprob, log_transmat, log_emit, frames):
         Stacked best paths (caller's frame order).
     """
     T, N = frames.T, frames.N
-    S = log_emit.shape[1]
-    le = np.where(frames.valid[:, None], log_emit, 0.0).reshape(T, N, S)
+    S = log_emit_T.shape[0]
+    le = log_emit_T.T.reshape(T, N, S)
     n_active = frames.n_active
     back = np.zeros((T, N, S), dtype=np.intp)
     best = np.empty(N)
@@ -235,10 +299,14 @@ class GaussianEmissions:
     Notes
     -----
     Rows are shifted by the mean of the observed entries, which keeps the
-    quadratic expansion of the diagonal log-density accurate. Rows whose
-    entries are all missing (and padded rows) have log-emission 0 and are
-    left out of the emission M-step: their emission likelihood is 1 for
-    every parameter value, so integrating them out analytically is exact EM.
+    quadratic expansion of the diagonal log-density accurate. With diagonal
+    covariances the log-densities of all components and rows are one matrix
+    product of the precomputed features ``[x^2, x, o]`` (``o`` the observed
+    mask; a constant 1 without missing entries), and so are the M-step
+    statistics. Rows whose entries are all missing (and padded rows) have
+    log-emission 0 and are left out of the emission M-step: their emission
+    likelihood is 1 for every parameter value, so integrating them out
+    analytically is exact EM.
     """
 
     def __init__(self, frames, covariance):
@@ -248,93 +316,98 @@ class GaussianEmissions:
         self.shift = np.nanmean(X[frames.pos], axis=0)
         self.shift = np.where(np.isfinite(self.shift), self.shift, 0.0)
         missing = np.isnan(X)
-        self.Xs = np.where(missing, 0.0, X - self.shift)  # shifted, 0 at missing
+        Xs = np.where(missing, 0.0, X - self.shift)  # shifted, 0 at missing
         self.any_missing = frames.has_nan or frames.padded
         observed = ~missing
         self.has_obs = observed.any(axis=1)
-        self.O = observed.astype(np.float64) if self.any_missing else None
+        d = X.shape[1]
+        if covariance == "diag":
+            mask = observed.T if self.any_missing else np.ones((1, X.shape[0]))
+            self.F_T = np.vstack([Xs.T * Xs.T, Xs.T, mask])  # (2d + d or 1, rows)
+            self.d = d
+            self.Xs = None
+        else:
+            self.Xs = Xs
         if covariance == "full" and self.any_missing:
             self.complete = np.flatnonzero(observed.all(axis=1))
             partial = np.flatnonzero(self.has_obs & ~observed.all(axis=1))
-            self.partial = partial
             self.patterns = [
                 gm.Pattern(p.observed, p.missing, partial[p.rows])
                 for p in gm.missing_patterns(X[partial])
             ] if partial.size else []
         else:
-            self.complete, self.partial, self.patterns = None, np.arange(0), []
+            self.complete, self.patterns = None, []
 
-    # component log-densities, (rows, C)
-    def _component_log_prob(self, means, covars):
+    def component_log_prob(self, means, covars):
+        """(C, rows) log N(x_obs; mu_c, S_c) of every component and row (0: nothing observed)."""
         C, d = means.shape
         mu = means - self.shift
-        Xs = self.Xs
         if self.covariance == "diag":
             prec = 1.0 / covars
-            lp = (Xs * Xs) @ (-0.5 * prec).T
-            lp += Xs @ (mu * prec).T
             const = -0.5 * (mu * mu * prec + np.log(covars) + _LOG_2PI)  # (C, d)
-            if self.O is None:
-                lp += const.sum(axis=1)
-            else:
-                lp += self.O @ const.T
-            return lp
-        out = np.zeros((Xs.shape[0], C))
+            if not self.any_missing:
+                const = const.sum(axis=1, keepdims=True)
+            W_T = np.hstack([-0.5 * prec, mu * prec, const])  # (C, n_features_of_F)
+            return W_T @ self.F_T
+        out = np.zeros((C, self.Xs.shape[0]))
         L = np.linalg.cholesky(covars)
         half_logdet = np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
         rows = slice(None) if self.complete is None else self.complete
-        Xc = Xs[rows]
+        Xc_T = self.Xs[rows].T
         for c in range(C):
-            z = solve_triangular(L[c], (Xc - mu[c]).T, lower=True, check_finite=False)
-            out[rows, c] = -0.5 * np.einsum("ij,ij->j", z, z) - half_logdet[c] - 0.5 * d * _LOG_2PI
+            z = solve_triangular(L[c], Xc_T - mu[c][:, None], lower=True, check_finite=False)
+            out[c, rows] = -0.5 * np.einsum("ij,ij->j", z, z) - half_logdet[c] - 0.5 * d * _LOG_2PI
         if self.patterns:
             with gm.one_blas_thread():
                 for obs, miss, prow in self.patterns:
-                    out[prow] = gm.stacked_pattern_moments(
-                        Xs[np.ix_(prow, obs)], mu, covars, obs, miss, moments=False
-                    )[0]
+                    out[:, prow] = gm.stacked_pattern_moments(
+                        self.Xs[np.ix_(prow, obs)], mu, covars, obs, miss, moments=False
+                    )[0].T
         return out
 
     def log_prob(self, log_weights, means, covars):
-        """State log-emissions (rows, S) and mixture responsibilities (rows, S, M)."""
+        """State log-emissions (S, rows) and mixture responsibilities (S, M, rows) or None."""
         S, M = log_weights.shape
         d = means.shape[-1]
         flat_cov = covars.reshape(S * M, *covars.shape[2:])
-        lp = self._component_log_prob(means.reshape(S * M, d), flat_cov)
-        if self.any_missing:
-            lp[~self.has_obs] = 0.0
-        lp = lp.reshape(-1, S, M) + log_weights
+        lp = self.component_log_prob(means.reshape(S * M, d), flat_cov)
         if M == 1:
-            return lp[:, :, 0], None
+            return lp, None
+        lp = lp.reshape(S, M, -1) + log_weights[:, :, None]
+        if self.any_missing:
+            lp[:, :, ~self.has_obs] = log_weights[:, :, None]  # nothing observed: the weights
         with np.errstate(invalid="ignore"):
-            le = logsumexp(lp, axis=2)
-            resp = np.exp(lp - le[:, :, None])
-        resp[~np.isfinite(le)] = 1.0 / M
+            le = logsumexp(lp, axis=1)  # 0 where nothing is observed
+            resp = np.exp(lp - le[:, None, :])
+        bad = ~np.isfinite(le)
+        if bad.any():
+            resp[:, :, bad.any(axis=0)] = 1.0 / M
         return le, resp
 
-    def m_step(self, gamma, resp, weights, means, covars, reg_covar):
-        """New (weights, means, covars) from state posteriors and mixture responsibilities."""
+    def m_step(self, gamma_T, resp, weights, means, covars, reg_covar):
+        """New (weights, means, covars) from state posteriors (S, rows) and responsibilities."""
         S, M, d = means.shape
-        post = (gamma if resp is None else gamma[:, :, None] * resp).reshape(-1, S * M)
+        post = (gamma_T if resp is None else gamma_T[:, None, :] * resp).reshape(S * M, -1)
         if self.any_missing:
-            post = post * self.has_obs[:, None]
-        nk = post.sum(axis=0)  # (C,)
+            post = post * self.has_obs
         old_mu = means.reshape(S * M, d)
         old_cov = covars.reshape(S * M, *covars.shape[2:])
+        tiny = 10 * np.finfo(float).tiny
         if self.covariance == "diag":
-            den = nk[:, None] if self.O is None else post.T @ self.O  # (C, d)
-            s1 = post.T @ self.Xs
-            s2 = post.T @ (self.Xs * self.Xs)
-            ok = den > 10 * np.finfo(float).tiny
-            safe = np.where(ok, den, 1.0)
+            stats = post @ self.F_T.T  # (C, 2d + d or 1)
+            s2, s1 = stats[:, :d], stats[:, d: 2 * d]
+            den = stats[:, 2 * d:]  # (C, d) per-dimension observed weight, or (C, 1)
+            nk = post.sum(axis=1)
+            ok = np.broadcast_to(den > tiny, s1.shape)
+            safe = np.where(den > tiny, den, 1.0)
             mu = s1 / safe
             var = np.maximum(s2 / safe - mu * mu, 0.0) + reg_covar
             new_mu = np.where(ok, mu + self.shift, old_mu)
             new_cov = np.where(ok, var, old_cov)
         else:
-            first, second, n_eff = self._full_stats(post, old_mu, old_cov)
-            ok = n_eff > 10 * np.finfo(float).tiny
-            safe = np.where(ok, n_eff, 1.0)
+            first, second, nk = self._full_stats(post, old_mu, old_cov)
+            ok = nk > tiny
+            safe = np.where(ok, nk, 1.0)
             mu = first / safe[:, None]
             cov = second / safe[:, None, None] - mu[:, :, None] * mu[:, None, :]
             cov = (cov + cov.transpose(0, 2, 1)) / 2 + reg_covar * np.eye(d)
@@ -348,22 +421,22 @@ class GaussianEmissions:
     def _full_stats(self, post, old_mu, old_cov):
         """Expected first and second moments (shifted) of each component, missing entries
         filled by their conditional Gaussian given the observed block (exact EM)."""
-        C = post.shape[1]
+        C = post.shape[0]
         d = self.Xs.shape[1]
         rows = slice(None) if self.complete is None else self.complete
-        P, Xc = post[rows], self.Xs[rows]
-        first = P.T @ Xc
+        P, Xc = post[:, rows], self.Xs[rows]
+        first = P @ Xc
         second = np.empty((C, d, d))
         for c in range(C):
-            second[c] = (Xc * P[:, c : c + 1]).T @ Xc
-        n_eff = P.sum(axis=0)
+            second[c] = (Xc.T * P[c]) @ Xc
+        n_eff = P.sum(axis=1)
         if self.patterns:
             mu = old_mu - self.shift
             with gm.one_blas_thread():
                 for obs, miss, prow in self.patterns:
                     X_obs = self.Xs[np.ix_(prow, obs)]
                     _, cmean, ccov = gm.stacked_pattern_moments(X_obs, mu, old_cov, obs, miss)
-                    R = post[prow].T  # (C, r)
+                    R = post[:, prow]  # (C, r)
                     X_hat = np.empty((C, prow.size, d))
                     X_hat[:, :, obs] = X_obs
                     X_hat[:, :, miss] = cmean
@@ -390,11 +463,12 @@ class CategoricalEmissions:
         )
 
     def log_prob(self, emissionprob):
+        """(S, rows) log-emissions; 0 for missing symbols and padded rows."""
         with np.errstate(divide="ignore"):
-            table = np.vstack([np.log(emissionprob).T, np.zeros(emissionprob.shape[0])])
-        return table[self.sym]  # symbol -1 (missing / padded) picks the zero row
+            table = np.hstack([np.log(emissionprob), np.zeros((emissionprob.shape[0], 1))])
+        return table[:, self.sym]  # symbol -1 (missing / padded) picks the zero column
 
-    def m_step(self, gamma, emissionprob, smoothing):
-        counts = np.asarray((self.onehot.T @ gamma).T) + smoothing  # (S, V)
+    def m_step(self, gamma_T, emissionprob, smoothing):
+        counts = np.asarray(self.onehot.T @ gamma_T.T).T + smoothing  # (S, V)
         tot = counts.sum(axis=1, keepdims=True)
         return np.where(tot > 0, counts / np.where(tot > 0, tot, 1.0), emissionprob)

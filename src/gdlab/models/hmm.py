@@ -128,9 +128,9 @@ class NextObservation:
         frames = hm.Frames([row[None] for row in x])
         cov = self.covars.reshape(S * M, *self.covars.shape[2:])
         full = self.covars.ndim == 4
-        lp = hm.GaussianEmissions(frames, "full" if full else "diag")._component_log_prob(
+        lp = hm.GaussianEmissions(frames, "full" if full else "diag").component_log_prob(
             self.means.reshape(S * M, d), cov)
-        lp = lp[frames.pos]
+        lp = lp.T[frames.pos]
         with np.errstate(divide="ignore"):
             return logsumexp(lp + np.log(self._component_weights()), axis=1)
 
@@ -404,7 +404,7 @@ class HMM(_CapabilityMixin, BaseEstimator):
         return hm.GaussianEmissions(frames, self.covariance)
 
     def _log_emissions(self, em):
-        """(rows, S) log-emissions and mixture responsibilities of a padded batch."""
+        """(S, rows) log-emissions and mixture responsibilities of a padded batch."""
         if self.emission == "categorical":
             return em.log_prob(self.emissionprob_), None
         return em.log_prob(*self._gaussian_params())
@@ -586,7 +586,7 @@ class HMM(_CapabilityMixin, BaseEstimator):
         return history, converged
 
     def _m_step(self, frames, em, gamma, xi_sum, resp, reg, smoothing):
-        start = gamma.reshape(frames.T, frames.N, -1)[0].sum(axis=0)
+        start = gamma[:, : frames.N].sum(axis=1)  # rows 0..N-1 are t = 0
         if start.sum() > 0:
             self.startprob_ = start / start.sum()
         rows = xi_sum.sum(axis=1, keepdims=True)
@@ -650,7 +650,7 @@ class HMM(_CapabilityMixin, BaseEstimator):
         frames, em = self._batch(X, lengths)
         ll, gamma, *_ = self._e_step(frames, em)
         self._check_possible(ll)
-        return gamma[frames.pos]
+        return gamma.T[frames.pos]
 
     def _check_possible(self, ll):
         if not np.isfinite(ll).all():
@@ -709,7 +709,9 @@ class HMM(_CapabilityMixin, BaseEstimator):
         ll, _, _, _, alpha = self._e_step(frames, em, statistics=False)
         self._check_possible(ll)
         S = self.transmat_.shape[0]
-        weights = alpha.reshape(-1, S)[frames.last] @ self.transmat_
+        T, N = frames.T, frames.N
+        last = alpha.transpose(0, 2, 1).reshape(T * N, S)[frames.last]
+        weights = last @ self.transmat_
         weights /= weights.sum(axis=1, keepdims=True)
         if self.emission == "categorical":
             return NextObservation(weights, emissionprob=self.emissionprob_.copy())
