@@ -292,3 +292,18 @@ def test_text_models_are_clone_friendly():
                 GPTClassifier(pooling="last", **TINY)):
         assert clone(est).get_params() == est.get_params()
         assert input_kind(est) == "text"
+
+
+def test_gpt_classifier_pretrains_in_fit_on_unlabeled_texts():
+    texts = A_TEXTS + B_TEXTS + ["aaa bab", "bcc cbb", "zq"]
+    y = np.array([0] * 6 + [1] * 6 + [-1] * 3)
+    clf = GPTClassifier(pretrain_epochs=2, **{**TINY, "max_epochs": 20, "lr": 3e-3})
+    assert "semi_supervised" in capabilities(clf)
+    assert "semi_supervised" not in capabilities(GPTClassifier())
+    clf.fit(texts, y)
+    assert list(clf.classes_) == [0, 1]
+    assert len(clf.pretrain_history_) == 2
+    assert "z" in clf.tokenizer_.vocabulary_  # the unlabeled texts shaped the vocabulary
+    assert clf.score(A_TEXTS + B_TEXTS, y[:12]) == 1.0
+    with pytest.raises(ValueError, match="pretrain_epochs"):
+        GPTClassifier(pretrain_epochs=-1, **TINY).fit(texts, y)

@@ -303,6 +303,11 @@ def _windows_of(seqs, context_length):
 
 # ---------------------------------------------------------------- shared estimator code
 
+#: Constructor parameters a language model shares with the classifiers built on it.
+_LM_PARAMS = ("tokenizer", "tokenizer_path", "context_length", "n_layer", "n_head", "d_model",
+              "dropout", "batch_size", "lr", "weight_decay", "validation_fraction", "patience",
+              "device", "random_state", "verbose")
+
 
 def _lm_loss(module, batch):
     _, loss = module(batch[0], batch[1])
@@ -794,6 +799,13 @@ class GPTClassifier(ClassifierMixin, _GPTMixin, BaseEstimator):
         Fitted language model (kept by reference by ``clone``, used read-only)
         or path to a saved one. Its tokenizer, ``context_length``, ``n_layer``,
         ``n_head`` and ``d_model`` replace this estimator's.
+    pretrain_epochs : int, default=0
+        With ``pretrained=None`` and a positive value, ``fit`` first trains a
+        :class:`CharGPT` (this estimator's tokenizer, shape and training
+        settings, ``pretrain_epochs`` epochs) on *every* text of ``X``,
+        including those labeled ``-1`` (unlabeled; then the capability
+        ``semi_supervised`` holds), and fine-tunes from it on the labeled
+        texts. 0 trains from scratch.
     pooling : {"mean", "last"}, default="mean"
         Average the hidden states of the text, or take the last token's.
     tokenizer, tokenizer_path, context_length, n_layer, n_head, d_model, dropout
@@ -809,6 +821,8 @@ random_state, verbose
         Tokenizer and :class:`GPTConfig` of the body.
     module_ : torch.nn.Module
         ``module_.body`` (a :class:`GPT`) and ``module_.classifier``.
+    pretrain_history_ : list of dict
+        Per-epoch losses of the in-``fit`` pretraining (``pretrain_epochs > 0``).
 
     Examples
     --------
@@ -821,12 +835,20 @@ random_state, verbose
 
     _gdlab_capabilities = frozenset({"classify", "text"})
 
-    def __init__(self, *, pretrained=None, pooling="mean", tokenizer="char",
+    def _capabilities(self) -> frozenset[str]:
+        caps = frozenset(self._gdlab_capabilities)
+        if isinstance(self.pretrain_epochs, int) and self.pretrain_epochs > 0 \
+                and self.pretrained is None:
+            caps |= {"semi_supervised"}
+        return caps
+
+    def __init__(self, *, pretrained=None, pretrain_epochs=0, pooling="mean", tokenizer="char",
                  tokenizer_path=None, context_length=128, n_layer=2, n_head=4, d_model=128,
                  dropout=0.1, max_epochs=20, batch_size=64, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.1, patience=3, device="auto", random_state=None,
                  verbose=False):
         self.pretrained = pretrained
+        self.pretrain_epochs = pretrain_epochs
         self.pooling = pooling
         self.tokenizer = tokenizer
         self.tokenizer_path = tokenizer_path
@@ -888,15 +910,32 @@ random_state, verbose
         ----------
         X : sequence of str
         y : array-like of shape (n_texts,)
+            With ``pretrain_epochs > 0`` (and no ``pretrained``), ``-1``
+            marks an unlabeled text: used for pretraining only.
 
         Returns
         -------
         self
         """
         texts = check_texts(self, X)
-        y, classes, y_idx = check_labels(self, y, len(texts))
         check_in(self.pooling, "pooling", {"mean", "last"})
-        pre = self._pretrained_model()
+        check_int(self.pretrain_epochs, "pretrain_epochs", minimum=0)
+        self_pretrain = self.pretrain_epochs > 0 and self.pretrained is None
+        labeled = np.ones(len(texts), dtype=bool)
+        if self_pretrain and y is not None:
+            y_arr = np.asarray(y)
+            if y_arr.ndim == 1 and y_arr.shape[0] == len(texts) and y_arr.dtype.kind in "iuf":
+                labeled = y_arr != -1
+                y = y_arr[labeled]
+        y, classes, y_idx = check_labels(self, y, int(labeled.sum()))
+        if self_pretrain:
+            self._check_gpt_params()
+            pre = CharGPT(**{p: getattr(self, p) for p in _LM_PARAMS},
+                          max_epochs=self.pretrain_epochs).fit(texts)
+            self.pretrain_history_ = pre.history_
+        else:
+            pre = self._pretrained_model()
+        texts = [t for t, keep in zip(texts, labeled, strict=True) if keep]
         if pre is None:
             self._check_gpt_params()
             self._fit_tokenizer(texts)
