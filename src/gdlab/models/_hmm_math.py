@@ -313,9 +313,9 @@ class GaussianEmissions:
         self.frames = frames
         self.covariance = covariance
         X = frames.X
-        self.shift = np.nanmean(X[frames.pos], axis=0)
-        self.shift = np.where(np.isfinite(self.shift), self.shift, 0.0)
         missing = np.isnan(X)
+        n_obs = (~missing).sum(axis=0)
+        self.shift = np.where(missing, 0.0, X).sum(axis=0) / np.maximum(n_obs, 1)
         Xs = np.where(missing, 0.0, X - self.shift)  # shifted, 0 at missing
         self.any_missing = frames.has_nan or frames.padded
         observed = ~missing

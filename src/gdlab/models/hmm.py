@@ -430,7 +430,8 @@ class HMM(_CapabilityMixin, BaseEstimator):
         if self.startprob_init is not None:
             self.startprob_ = _check_stochastic(self.startprob_init, "startprob_init", (S,))
         elif labels is not None:
-            first = labels[np.cumsum(np.r_[0, [len(s) for s in seqs[:-1]]])]
+            starts = np.cumsum([0] + [len(s) for s in seqs[:-1]]).astype(np.intp)
+            first = labels[starts]
             counts = np.bincount(first, minlength=S) + 1.0
             self.startprob_ = counts / counts.sum()
         else:
