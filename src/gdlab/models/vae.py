@@ -257,8 +257,13 @@ class _VAEBase(TorchEstimatorMixin):
             self.mean_ = np.zeros(X.shape[1])
             self.scale_ = np.ones(X.shape[1])
 
-    def _scaled(self, X: np.ndarray) -> np.ndarray:
-        return (X - self.mean_) / self.scale_
+    def _scaled(self, X: np.ndarray, dtype=np.float64) -> np.ndarray:
+        """Standardized copy of X (a plain copy for ``"bernoulli"``)."""
+        out = np.array(X, dtype=dtype)
+        if self.likelihood == "gaussian":
+            out -= self.mean_.astype(dtype)
+            out /= self.scale_.astype(dtype)
+        return out
 
     def _inference_net(self) -> nn.Module:
         """A float64 copy of the trained network for scoring, encoding and decoding.
@@ -313,7 +318,7 @@ class _VAEBase(TorchEstimatorMixin):
         return loss
 
     def _fit_module(self, X: np.ndarray, y_idx=None):
-        data = (torch.from_numpy(self._scaled(X).astype(np.float32)),)
+        data = (torch.from_numpy(self._scaled(X, np.float32)),)
         if y_idx is not None:
             data = (*data, torch.from_numpy(np.asarray(y_idx, dtype=np.int64)))
         return self._train(data, self._loss_fn(), eval_loss=self._eval_loss_fn())
