@@ -1,13 +1,46 @@
-"""Samples study: sampled rows as tidy rows, the judge's accuracy, image grid / table, reading."""
+"""Samples study: draws, judge accuracy, quality vs real-vs-real, figures, reading."""
 
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.figure import Figure
+from sklearn.base import BaseEstimator
 
 from gdlab.data import Dataset, load
 from gdlab.models.registry import make
+from gdlab.studies import samples as samples_module
 from gdlab.studies.base import ROW_COLUMNS
-from gdlab.studies.samples import Samples, sample_table
+from gdlab.studies.samples import QUALITY_METRICS, REFERENCE_PREFIX, Samples, sample_table
+
+QUALITY = set(QUALITY_METRICS) | {REFERENCE_PREFIX + m for m in QUALITY_METRICS}
+
+
+class _Sampler(BaseEstimator):
+    """A conditional sampler with no predict: copies training rows, or draws far-away noise."""
+
+    def __init__(self, how="copy"):
+        self.how = how
+
+    def _capabilities(self):
+        return frozenset({"sample", "conditional_sample"})
+
+    def fit(self, X, y):
+        self.X_, self.y_ = np.asarray(X, float), np.asarray(y)
+        return self
+
+    def sample(self, n, y=None, random_state=None):
+        rng = np.random.default_rng(random_state)
+        rows = self.X_[self.y_ == y]
+        if self.how == "copy":
+            return rows[rng.integers(len(rows), size=n)], np.full(n, y)
+        return rng.normal(100.0, 1.0, size=(n, self.X_.shape[1])), np.full(n, y)
+
+    def predict(self, X):
+        raise AssertionError("the samples study must not call the model's predict")
+
+
+def _scalars(rows):
+    return rows[rows["setting"] == "none"].set_index("metric")["value"]
 
 
 def _images():
@@ -28,9 +61,13 @@ def test_run_cell_tabular_rows():
     cell = study.cells(ds, ["gaussian-nb"], seeds=[1])[0]
     rows = pd.DataFrame(study.run_cell(cell, ds, lambda: make("gaussian-nb")))
     assert set(rows.columns) == set(ROW_COLUMNS)
-    scalar = rows[rows["setting"] == "none"].set_index("metric")["value"]
-    assert set(scalar.index) == {"held_out_classifier_accuracy", "real_test_accuracy"}
+    scalar = _scalars(rows)
+    assert set(scalar.index) == {"held_out_classifier_accuracy", "real_test_accuracy"} | QUALITY
     assert 0.8 <= scalar["held_out_classifier_accuracy"] <= 1
+    assert 0 <= scalar["c2st_auc"] <= 1 and scalar["frechet_distance"] >= 0
+    assert 0 <= scalar["knn_precision"] <= 1 and 0 <= scalar["knn_recall"] <= 1
+    # the real-vs-real reference looks like real data
+    assert 0.3 < scalar["reference_c2st_auc"] < 0.7 and scalar["reference_tstr_accuracy"] > 0.85
     samples = rows[rows["setting"] != "none"]
     assert len(samples) == 3 * 3 * 4
     assert set(samples["setting"]) == {f"sample:{c}" for c in ds.class_names}
@@ -40,12 +77,44 @@ def test_run_cell_tabular_rows():
     # deterministic by seed
     again = pd.DataFrame(study.run_cell(cell, ds, lambda: make("gaussian-nb")))
     np.testing.assert_array_equal(again["value"].to_numpy(), rows["value"].to_numpy())
+    # the reference does not depend on the model (nor on the per-process cache)
+    samples_module._REFERENCES.clear()
+    other = _scalars(pd.DataFrame(study.run_cell(cell, ds, lambda: _Sampler("noise"))))
+    for m in QUALITY_METRICS:
+        assert other[REFERENCE_PREFIX + m] == pytest.approx(scalar[REFERENCE_PREFIX + m])
     figs = study.figures(rows)
-    assert len(figs) == 1 and isinstance(figs[0], Figure)
+    assert len(figs) == 2 and all(isinstance(f, Figure) for f in figs)
+    assert len(figs[0].axes) == len(QUALITY_METRICS)  # quality panels first, then the samples
+
+
+def test_quality_metrics_tell_copies_from_noise_without_predict():
+    ds, study = load("iris"), Samples(n_per_class=2)
+    cell = study.cells(ds, ["copier"], seeds=[0])[0]
+    copy = _scalars(pd.DataFrame(study.run_cell(cell, ds, lambda: _Sampler("copy"))))
+    noise = _scalars(pd.DataFrame(study.run_cell(cell, ds, lambda: _Sampler("noise"))))
+    # copies of training rows sit on the real manifold; noise far away does not
+    assert copy["knn_precision"] == 1.0 and noise["knn_precision"] == 0.0
+    assert noise["knn_recall"] == 0.0
+    assert noise["c2st_auc"] > 0.99 > copy["c2st_auc"]
+    assert noise["frechet_distance"] > 10 * copy["frechet_distance"]
+    assert noise["mmd"] > copy["mmd"]
+    assert copy["held_out_classifier_accuracy"] > 0.9 and copy["tstr_accuracy"] > 0.85
+    # noise is as far from real rows as it gets: worse than real vs real everywhere
+    assert noise["frechet_distance"] > noise["reference_frechet_distance"]
+    assert noise["mmd"] > noise["reference_mmd"]
+
+
+def test_quality_off_keeps_only_the_judge():
+    ds, study = load("iris"), Samples(n_per_class=2, quality=False)
+    cell = study.cells(ds, ["copier"], seeds=[0])[0]
+    scalar = _scalars(pd.DataFrame(study.run_cell(cell, ds, lambda: _Sampler("copy"))))
+    assert set(scalar.index) == {"held_out_classifier_accuracy", "real_test_accuracy"}
+    with pytest.raises(TypeError, match="quality"):
+        Samples(quality="yes").run_cell(cell, ds, lambda: _Sampler("copy"))
 
 
 def test_image_dataset_grid():
-    ds, study = _images(), Samples(n_per_class=4)
+    ds, study = _images(), Samples(n_per_class=4, quality=False)
     cell = study.cells(ds, ["gaussian-nb"], seeds=[0])[0]
     rows = pd.DataFrame(study.run_cell(cell, ds, lambda: make("gaussian-nb")))
     scalar = rows[rows["setting"] == "none"].set_index("metric")["value"]
@@ -59,6 +128,28 @@ def _row(model, metric, value, seed=0):
     return {"study": "samples", "dataset": "d", "model": model, "family": "generative",
             "setting": "none", "setting_value": np.nan, "seed": seed, "metric": metric,
             "value": value, "fit_seconds": 0.0, "error": None}
+
+
+def test_reading_with_quality_against_reference():
+    rows = pd.DataFrame([_row("vae", "held_out_classifier_accuracy", 0.8),
+                         _row("vae", "c2st_auc", 0.9), _row("vae", "reference_c2st_auc", 0.52),
+                         _row("vae", "frechet_distance", 4.0),
+                         _row("vae", "reference_frechet_distance", 0.5),
+                         _row("kde", "c2st_auc", 0.47), _row("kde", "reference_c2st_auc", 0.55),
+                         _row("kde", "frechet_distance", 0.2),
+                         _row("kde", "reference_frechet_distance", 0.5)])
+    text = Samples().reading(rows)
+    assert text[-1] == ("Against the real training rows, vae's samples on d reach a classifier "
+                        "two-sample test AUC of 0.90 (real vs real: 0.52) and a Fréchet distance "
+                        "of 4 (real vs real: 0.5).")
+    assert "copy training rows" in text[0] and text[0].startswith("Against the real training "
+                                                                   "rows, kde's")
+    summary = Samples().summarize(rows)
+    assert set(summary["metric"]) == {"held_out_classifier_accuracy", "c2st_auc",
+                                      "reference_c2st_auc", "frechet_distance",
+                                      "reference_frechet_distance"}
+    fig = Samples().figures(rows)[0]
+    assert len([ax for ax in fig.axes if ax.axison]) == 2
 
 
 def test_reading_on_hand_made_rows():

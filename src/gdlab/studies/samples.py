@@ -1,21 +1,47 @@
 """Samples: what do class-conditional draws of a generative model look like, and are they right?
 
-For models with the ``conditional_sample`` capability. One cell per (model,
-seed) at ``setting="none"``: a stratified train/test split of the complete
-rows, the model fit on the training part, ``n_per_class`` rows drawn for each
-class with ``sample(n_per_class, y=k, random_state=seed)``.
+For models with the ``conditional_sample`` capability (the study only fits
+and samples: it never calls the model's ``predict``, so a conditional GAN
+without ``classify`` takes part). One cell per (model, seed) at
+``setting="none"``: a stratified train/test split of the complete rows, the
+model fit on the training part *T*, and for every class ``k`` a draw of
+``sample(m_k, y=k, random_state=seed)`` with ``m_k`` the larger of
+``n_per_class`` and the number of test rows of class ``k``. The first
+``n_per_class`` draws of each class are kept as the samples to show; the
+first (test count of ``k``) draws form the *synthetic set* *S*, which has
+exactly the size and class counts of the real test split *H*.
 
-Quality, train on real / test on synthetic: a fixed discriminative judge
-(standardize + scikit-learn ``LogisticRegression``) is fit on the same real
-training rows and classifies the samples; ``"held_out_classifier_accuracy"``
-is the fraction it assigns to the class they were drawn for.
-``"real_test_accuracy"`` is the judge's accuracy on the real test rows, the
-level the samples would reach if they were as recognizable as real data.
+Quality: *S* and *H* play the same role. Each is compared with the training
+split *T* by the same measures (:mod:`gdlab.metrics.samples`), so the value
+for *H* is the **real-vs-real reference**: what a perfect generator (one
+that draws fresh rows from the data distribution) would score, with the
+same set sizes. A model scoring better than the reference is suspect of
+copying its training rows (all measures compare with *T*).
+
+- ``"held_out_classifier_accuracy"``: a fixed judge (standardize +
+  scikit-learn ``LogisticRegression``) fit on *T* classifies *S*: the
+  fraction assigned to the class drawn for. Reference ``"real_test_accuracy"``:
+  the judge's accuracy on *H*.
+- ``"mmd"``: unbiased squared MMD, RBF kernel with the median heuristic,
+  between *T* and *S* standardized by *T*'s means and standard deviations.
+- ``"c2st_auc"``: classifier two-sample test *T* vs *S* (random forest,
+  5-fold AUC; 0.5 = indistinguishable).
+- ``"tstr_accuracy"``: the judge trained on *S*, tested on *T*.
+- ``"frechet_distance"``: Fréchet distance between *T* and *S* in the
+  feature space of a fixed :class:`~gdlab.metrics.samples.FeatureNet`
+  trained on *T* (one per dataset and seed, cached across the cells of a
+  process).
+- ``"knn_precision"``, ``"knn_recall"``: k-NN precision and recall
+  (Kynkäänniemi et al. 2019, ``k=3``) in the same feature space.
+
+Each has a ``"reference_<name>"`` companion computed with *H* in place of
+*S* (identical for every model of a seed).
 
 Tidy encoding
 -------------
-At the cell's ``setting="none"``, ``setting_value=NaN``:
-``"held_out_classifier_accuracy"``, ``"real_test_accuracy"`` and, for image
+At the cell's ``setting="none"``, ``setting_value=NaN``: the metrics above
+(NaN when fewer than 5 finite synthetic rows came back, or, for TSTR,
+fewer than two classes), their ``reference_`` companions and, for image
 datasets only, ``"image_height"`` and ``"image_width"`` (from
 ``metadata["image_shape"]``; their presence tells :meth:`Samples.figures` to
 draw an image grid rather than a table).
@@ -32,7 +58,7 @@ Examples
 --------
 >>> from gdlab.data import load
 >>> from gdlab.models.registry import make
->>> study = Samples(n_per_class=2)
+>>> study = Samples(n_per_class=2, quality=False)
 >>> cell = study.cells(load("iris"), ["qda"], seeds=[0])[0]
 >>> rows = study.run_cell(cell, load("iris"), lambda: make("qda"))
 >>> table = sample_table(pd.DataFrame(rows))
@@ -42,19 +68,48 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
 from gdlab._validation import check_int
+from gdlab.metrics.samples import (
+    FeatureNet,
+    c2st_auc,
+    frechet_distance,
+    held_out_accuracy,
+    mmd_rbf,
+    precision_recall_knn,
+    tstr_accuracy,
+)
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Study, make_row
 from gdlab.studies.calibration import complete_numeric, curve_row, split_indices
 
-__all__ = ["Samples", "sample_table", "judge"]
+__all__ = ["Samples", "sample_table", "judge", "QUALITY_METRICS", "REFERENCE_PREFIX"]
 
 _PREFIX = "sample:"
+#: Prefix of the real-vs-real reference of a quality metric.
+REFERENCE_PREFIX = "reference_"
+#: Two-sample quality metrics of the study, with their labels and whether higher is closer
+#: to real data (None: 0.5 is ideal for the C2ST AUC).
+QUALITY_METRICS = {
+    "c2st_auc": ("C2ST AUC (0.5 = indistinguishable)", None),
+    "frechet_distance": ("Fréchet distance (features)", False),
+    "mmd": ("MMD² (RBF, median heuristic)", False),
+    "tstr_accuracy": ("train on synthetic, test on real", True),
+    "knn_precision": ("k-NN precision", True),
+    "knn_recall": ("k-NN recall", True),
+}
+#: Rows needed in a synthetic set for the two-sample metrics (the C2ST folds).
+_MIN_ROWS = 5
+_CV = 5
+_K = 3
+_REFERENCES: OrderedDict = OrderedDict()  # per-process cache of real-vs-real references
+_MAX_CACHED = 8
 
 
 def judge(random_state: int = 0):
@@ -97,14 +152,73 @@ def sample_table(rows: pd.DataFrame) -> pd.DataFrame:
     return wide[["dataset", "model", "seed", "class", "draw", *features]].reset_index(drop=True)
 
 
+class _Reference:
+    """What every model of one (dataset, seed) is compared with: the training split *T*.
+
+    Holds *T* (raw and standardized), its labels, the fixed feature network
+    trained on it, *T*'s features, and the real-vs-real reference metrics
+    (the test split *H* in the place of a synthetic set).
+    """
+
+    def __init__(self, X_T, y_T, X_H, y_H, seed: int):
+        self.X_T, self.y_T, self.seed = X_T, y_T, seed
+        std = X_T.std(axis=0)
+        self.mean, self.scale = X_T.mean(axis=0), np.where(std > 0, std, 1.0)
+        self.T_std = (X_T - self.mean) / self.scale
+        self.net = FeatureNet(random_state=_common.derived_seeds(seed, 2)[1]).fit(X_T, y_T)
+        self.F_T = self.net(X_T)
+        self.metrics = self.compare(X_H, y_H)
+
+    def compare(self, S, S_y) -> dict[str, float]:
+        """The quality metrics of a labelled set ``S`` against *T* (NaN where it is too small)."""
+        out = dict.fromkeys(QUALITY_METRICS, np.nan)
+        if len(S) < max(_MIN_ROWS, _K + 1):
+            return out
+        out["mmd"] = mmd_rbf(self.T_std, (S - self.mean) / self.scale)
+        out["c2st_auc"] = c2st_auc(self.X_T, S, random_state=self.seed, cv=_CV)
+        if len(np.unique(S_y)) >= 2:
+            out["tstr_accuracy"] = tstr_accuracy(S, S_y, self.X_T, self.y_T,
+                                                 estimator=judge(self.seed))
+        F_S = self.net(S)
+        out["frechet_distance"] = frechet_distance(self.F_T, F_S)
+        out["knn_precision"], out["knn_recall"] = precision_recall_knn(self.F_T, F_S, k=_K)
+        return out
+
+
+def _fingerprint(*arrays) -> str:
+    h = hashlib.sha1()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(str((a.dtype, a.shape)).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _reference(X_T, y_T, X_H, y_H, seed: int) -> _Reference:
+    """The cached :class:`_Reference` of these splits (built on first use in this process)."""
+    key = (_fingerprint(X_T, y_T, X_H, y_H), int(seed))
+    if key in _REFERENCES:
+        _REFERENCES.move_to_end(key)
+        return _REFERENCES[key]
+    ref = _Reference(X_T, y_T, X_H, y_H, int(seed))
+    _REFERENCES[key] = ref
+    while len(_REFERENCES) > _MAX_CACHED:
+        _REFERENCES.popitem(last=False)
+    return ref
+
+
 class Samples(Study):
-    """Class-conditional samples and how recognizable they are to a real-data classifier.
+    """Class-conditional samples, how recognizable they are, and how close to real data.
 
     Parameters
     ----------
     n_per_class : int, default=8
-        Draws per class.
+        Draws per class kept as samples to show.
     test_size : float in (0, 1) or int, default=0.25
+    quality : bool, default=True
+        Compute the two-sample quality metrics and their real-vs-real
+        references (MMD, C2ST AUC, TSTR, Fréchet distance, k-NN
+        precision/recall); False keeps only the judge's accuracies.
     """
 
     name = "samples"
@@ -112,17 +226,20 @@ class Samples(Study):
     #: Seeds the runner uses when it is given none.
     default_seeds = (0, 1, 2)
 
-    def __init__(self, *, n_per_class: int = 8, test_size=0.25):
+    def __init__(self, *, n_per_class: int = 8, test_size=0.25, quality: bool = True):
         self.n_per_class = n_per_class
         self.test_size = test_size
+        self.quality = quality
 
     def cells(self, dataset, models: Iterable[str], seeds: Iterable[int] | None = None):
         """One cell per (model, seed)."""
         return self.per_model_seed_cells(dataset, models, seeds)
 
     def run_cell(self, cell: Cell, dataset, make_model: Callable[[], object]) -> list[dict]:
-        """Fit, draw ``n_per_class`` rows per class, score them with the judge."""
+        """Fit, draw per class, score the draws against real data (see the module docstring)."""
         n = check_int(self.n_per_class, "n_per_class", minimum=1)
+        if not isinstance(self.quality, (bool, np.bool_)):
+            raise TypeError(f"quality must be True or False, got {self.quality!r}.")
         X, y = complete_numeric(dataset)
         train, test = split_indices(y, cell.seed, self.test_size)
         labels = np.unique(y)
@@ -130,20 +247,32 @@ class Samples(Study):
         model = make_model()
         with _common.quiet_convergence():
             seconds = _common.fit_timed(model, X[train], y[train])
-            draws, drawn_for = [], []
+            shown, shown_for, syn, syn_for = [], [], [], []
             for k in labels:
-                Xk, _ = model.sample(n, y=k, random_state=cell.seed)
-                draws.append(np.asarray(Xk, dtype=np.float64))
-                drawn_for.append(np.full(n, k))
-            S, S_y = np.vstack(draws), np.concatenate(drawn_for)
+                m_k = int(np.sum(y[test] == k))
+                Xk, _ = model.sample(max(n, m_k), y=k, random_state=cell.seed)
+                Xk = np.asarray(Xk, dtype=np.float64)
+                shown.append(Xk[:n])
+                shown_for.append(np.full(n, k))
+                syn.append(Xk[:m_k])
+                syn_for.append(np.full(m_k, k))
+            S, S_y = np.vstack(shown), np.concatenate(shown_for)
+            Q, Q_y = np.vstack(syn), np.concatenate(syn_for)
+            ok = np.isfinite(Q).all(axis=1)
+            Q, Q_y = Q[ok], Q_y[ok]
             clf = judge(cell.seed).fit(X[train], y[train])
-            rows_ok = np.isfinite(S).all(axis=1)
-            acc = float(np.mean(clf.predict(S[rows_ok]) == S_y[rows_ok])) if rows_ok.any() \
-                else np.nan
+            acc = held_out_accuracy(clf, Q, Q_y) if len(Q) else np.nan
             real = float(np.mean(clf.predict(X[test]) == y[test]))
+            quality = {}
+            if self.quality:
+                ref = _reference(X[train], y[train], X[test], y[test], cell.seed)
+                quality = ref.compare(Q, Q_y)
+                quality.update({REFERENCE_PREFIX + k: v for k, v in ref.metrics.items()})
         family = _common.family_of(cell.model)
         rows = [make_row(cell, family, "held_out_classifier_accuracy", acc, seconds),
                 make_row(cell, family, "real_test_accuracy", real, seconds)]
+        rows += [make_row(cell, family, metric, value, seconds)
+                 for metric, value in quality.items()]
         shape = dataset.metadata.get("image_shape") if dataset.modality == "image" else None
         if shape is not None and len(shape) >= 2:
             rows += [make_row(cell, family, "image_height", shape[0], seconds),
@@ -158,24 +287,27 @@ class Samples(Study):
     # ------------------------------------------------------------------ results
 
     def summarize(self, rows: pd.DataFrame) -> pd.DataFrame:
-        """Mean and 95 % interval over seeds of the judge's accuracy on samples and real rows.
+        """Mean and 95 % interval over seeds of every quality metric and its reference.
 
         Columns: :data:`gdlab.studies._common.SUMMARY_COLUMNS`.
         """
         out = _common.summarize_rows(rows, self.name)
-        keep = ["held_out_classifier_accuracy", "real_test_accuracy"]
+        keep = ["held_out_classifier_accuracy", "real_test_accuracy", *QUALITY_METRICS,
+                *(REFERENCE_PREFIX + m for m in QUALITY_METRICS)]
         return out[out["metric"].isin(keep)].reset_index(drop=True)
 
     def figures(self, rows: pd.DataFrame) -> list:
-        """Per (dataset, model), the samples of the smallest seed.
+        """Per dataset, the quality metrics of every model beside the real-vs-real reference;
+        then per (dataset, model), the samples of the smallest seed.
 
-        An image grid (one row per class, ``n_per_class`` columns) for image
-        data; a table figure of the first draws (at most 3 per class and 8
-        features) for tabular data.
+        Samples are an image grid (one row per class, ``n_per_class`` columns)
+        for image data; a table figure of the first draws (at most 3 per class
+        and 8 features) for tabular data.
         """
         rows = rows[rows["study"] == self.name]
+        figs = [fig for dataset, d in rows.groupby("dataset", sort=True)
+                if (fig := _quality_figure(d, dataset)) is not None]
         table = sample_table(rows)
-        figs = []
         for (dataset, model), d in table.groupby(["dataset", "model"], sort=True):
             d = d[d["seed"] == d["seed"].min()]
             meta = rows[(rows["dataset"] == dataset) & (rows["model"] == model)]
@@ -190,23 +322,93 @@ class Samples(Study):
         return figs
 
     def reading(self, rows: pd.DataFrame) -> list[str]:
-        """How often the real-data classifier recognizes each model's samples."""
+        """How recognizable each model's samples are, and how close to real data they come."""
         rows = rows[(rows["study"] == self.name) & rows["value"].notna()]
-        means = rows[rows["metric"].isin(["held_out_classifier_accuracy",
-                                          "real_test_accuracy"])].groupby(
-            ["dataset", "model", "metric"])["value"].mean()
+        means = rows.groupby(["dataset", "model", "metric"])["value"].mean()
         out = []
         for (dataset, model), m in means.groupby(level=[0, 1], sort=True):
             m = m.droplevel([0, 1])
-            if "held_out_classifier_accuracy" not in m:
-                continue
-            text = (f"On {dataset}, {model}'s samples are classified as their intended class "
-                    f"{_common.percent(m['held_out_classifier_accuracy'])} of the time by a "
-                    "logistic regression trained on real data")
-            if "real_test_accuracy" in m:
-                text += f" (real test rows: {_common.percent(m['real_test_accuracy'])})"
-            out.append(text + ".")
+            if "held_out_classifier_accuracy" in m:
+                text = (f"On {dataset}, {model}'s samples are classified as their intended "
+                        f"class {_common.percent(m['held_out_classifier_accuracy'])} of the time "
+                        "by a logistic regression trained on real data")
+                if "real_test_accuracy" in m:
+                    text += f" (real test rows: {_common.percent(m['real_test_accuracy'])})"
+                out.append(text + ".")
+            quality = _quality_sentence(dataset, model, m)
+            if quality:
+                out.append(quality)
         return out
+
+
+def _quality_sentence(dataset, model, m: pd.Series) -> str | None:
+    """C2ST AUC and Fréchet distance against the real-vs-real reference, in one sentence."""
+    parts, better = [], []
+    for metric, label, fmt in (("c2st_auc", "a classifier two-sample test AUC", "{:.2f}"),
+                               ("frechet_distance", "a Fréchet distance", "{:.3g}")):
+        ref = REFERENCE_PREFIX + metric
+        if metric not in m:
+            continue
+        text = f"{label} of {fmt.format(m[metric])}"
+        if ref in m:
+            text += f" (real vs real: {fmt.format(m[ref])})"
+            gap = abs(m[metric] - 0.5) - abs(m[ref] - 0.5) if metric == "c2st_auc" \
+                else m[metric] - m[ref]
+            better.append(gap < 0)
+        parts.append(text)
+    if not parts:
+        return None
+    text = f"Against the real training rows, {model}'s samples on {dataset} reach " + \
+        " and ".join(parts)
+    if better and all(better):
+        text += ("; no worse than fresh real rows, which can also mean the samples copy "
+                 "training rows")
+    return text + "."
+
+
+def _quality_figure(rows: pd.DataFrame, dataset):
+    """One panel per quality metric: each model's mean and interval, the reference as a line."""
+    wanted = [*QUALITY_METRICS, *(REFERENCE_PREFIX + m for m in QUALITY_METRICS)]
+    summary = _common.summarize_rows(rows[rows["metric"].isin(wanted)])
+    metrics = [m for m in QUALITY_METRICS if (summary["metric"] == m).any()]
+    if not metrics:
+        return None
+    models = sorted(summary.loc[summary["metric"].isin(metrics), "model"].unique())
+    from matplotlib.figure import Figure
+
+    ncols = min(3, len(metrics))
+    nrows = -(-len(metrics) // ncols)
+    fig = Figure(figsize=(3.3 * ncols + 0.6, 0.32 * len(models) * nrows + 1.3 * nrows + 0.4),
+                 layout="constrained")
+    axes = np.asarray(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for ax in axes[len(metrics):]:
+        ax.set_axis_off()
+    for ax, metric in zip(axes, metrics, strict=False):
+        label, _ = QUALITY_METRICS[metric]
+        s = summary[summary["metric"] == metric].set_index("model")
+        for i, model in enumerate(models):
+            if model not in s.index:
+                continue
+            r = s.loc[model]
+            color = _common.model_color(model)
+            ax.plot([r["mean"]], [i], marker="o", color=color, linestyle="none")
+            if np.isfinite(r["lo"]) and np.isfinite(r["hi"]):
+                ax.plot([r["lo"], r["hi"]], [i, i], color=color, linewidth=1.5)
+        ref = summary.loc[summary["metric"] == REFERENCE_PREFIX + metric, "mean"]
+        if len(ref) and np.isfinite(ref.mean()):
+            ax.axvline(float(ref.mean()), color="0.3", linestyle="--", linewidth=1,
+                       label="real vs real")
+            ax.legend(fontsize=7, loc="best")
+        ax.set_yticks(range(len(models)))
+        ax.set_yticklabels(models, fontsize=8)
+        ax.set_ylim(-0.6, len(models) - 0.4)
+        ax.invert_yaxis()
+        ax.set_title(label, fontsize=9)
+        ax.grid(True, axis="x", alpha=0.3)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    fig.suptitle(f"Sample quality against real training rows: {dataset}", fontsize=11)
+    return fig
 
 
 def _image_grid(d: pd.DataFrame, features, model, dataset, shape):
