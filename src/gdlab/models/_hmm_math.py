@@ -101,22 +101,29 @@ class Frames:
 # (S, N) slab is contiguous and sums over states are sums of S contiguous rows,
 # which numpy does several times faster than reductions over a short last axis.
 
-def scaled_emissions(log_emit_T, frames, reuse=False):
-    """Exp-normalized emissions B (T, S, N) and per-row log-normalizers m (T * N,).
+def scaled_emissions(log_emit, frames):
+    """Exp-normalize log-emissions in place: B = exp(log_emit - m), m the max over states.
 
-    ``log_emit_T`` has shape (S, T * N) (log-emission of each state and padded
-    row, 0 at padded rows). ``B = exp(log_emit - m)`` with m the maximum over states.
+    Parameters
+    ----------
+    log_emit : ndarray of shape (T, S, N)
+        Log-emission of each state for every padded position (0 at padding);
+        overwritten by B.
+    frames : Frames
+
+    Returns
+    -------
+    B : ndarray of shape (T, S, N)
+        The same array, entries in [0, 1].
+    m : ndarray of shape (T, N)
+        Per-frame log-normalizers (0 at padding).
     """
-    S = log_emit_T.shape[0]
-    m = log_emit_T.max(axis=0)
+    m = np.max(log_emit, axis=1, out=frames.buffer("m", (frames.T, frames.N)))
     if not np.isfinite(m).all():  # a frame impossible under every state
-        m = np.where(np.isfinite(m), m, 0.0)
-    shape = (frames.T, S, frames.N)
-    B = frames.buffer("B", shape) if reuse else np.empty(shape)
+        m[~np.isfinite(m)] = 0.0
     with np.errstate(invalid="ignore"):
-        shifted = np.subtract(log_emit_T, m, out=log_emit_T if reuse else None)
-    np.exp(shifted.reshape(S, frames.T, frames.N), out=B.transpose(1, 0, 2))
-    return B, m
+        np.subtract(log_emit, m[:, None, :], out=log_emit)
+    return np.exp(log_emit, out=log_emit), m
 
 
 def forward(startprob, transmat, B, n_active, out=None):
@@ -197,22 +204,22 @@ def sequence_log_likelihood(c, m, frames):
     """log p(x_1..T) of each sequence (caller's order); -inf for impossible sequences."""
     T, N = c.shape
     with np.errstate(divide="ignore", invalid="ignore"):
-        per_row = np.log(c).ravel() + m
+        per_row = np.log(c) + m
     if frames.padded:
-        per_row = np.where(frames.valid, per_row, 0.0)
-    total = per_row.reshape(T, N).sum(axis=0)
+        per_row = np.where(frames.valid.reshape(T, N), per_row, 0.0)
+    total = per_row.sum(axis=0)
     total = np.where(np.isnan(total), -np.inf, total)
     return total[frames.rank]
 
 
-def e_step(startprob, transmat, log_emit_T, frames, *, statistics=True):
+def e_step(startprob, transmat, log_emit, frames, *, statistics=True):
     """One forward-backward pass over a batch.
 
     Parameters
     ----------
     startprob, transmat : ndarray
-    log_emit_T : ndarray of shape (S, T * N)
-        Log-emissions of every state and padded row (0 at padded rows);
+    log_emit : ndarray of shape (T, S, N)
+        Log-emissions of every state and padded position (0 at padding);
         overwritten (used as work space).
     frames : Frames
     statistics : bool, default=True
@@ -221,18 +228,17 @@ def e_step(startprob, transmat, log_emit_T, frames, *, statistics=True):
     Returns
     -------
     log_lik : ndarray of shape (n_sequences,)
-    gamma_T : ndarray of shape (S, T * N) or None
-        State posteriors of every padded row (0 at padded rows); a work
-        buffer of ``frames``, overwritten by the next call.
+    gamma : ndarray of shape (T, S, N) or None
+        State posteriors (0 at padding); a work buffer of ``frames``,
+        overwritten by the next call.
     xi_sum : ndarray of shape (S, S) or None
         Expected transition counts summed over all sequences and steps.
     alpha : ndarray of shape (T, S, N)
-        A work buffer of ``frames`` too.
+        p(z_t | x_1..t); a work buffer of ``frames`` too.
     """
-    T, N = frames.T, frames.N
-    S = log_emit_T.shape[0]
+    T, S, N = log_emit.shape
     buf = frames.buffer
-    B, m = scaled_emissions(log_emit_T, frames, reuse=True)
+    B, m = scaled_emissions(log_emit, frames)
     alpha, c = forward(startprob, transmat, B, frames.n_active,
                        out=(buf("alpha", (T, S, N), 0.0), buf("c", (T, N), 1.0)))
     log_lik = sequence_log_likelihood(c, m, frames)
@@ -240,15 +246,15 @@ def e_step(startprob, transmat, log_emit_T, frames, *, statistics=True):
         return log_lik, None, None, alpha
     beta, Q = backward(transmat, B, c, frames.n_active,
                        out=(buf("beta", (T, S, N), 1.0), buf("Q", (T, S, N), 0.0)))
-    gamma_T = buf("gamma", (S, T, N))
-    np.multiply(alpha, beta, out=gamma_T.transpose(1, 0, 2))
-    counts = np.zeros((S, S))
-    for t in range(1, T):
-        counts += alpha[t - 1] @ Q[t].T
-    return log_lik, gamma_T.reshape(S, T * N), transmat * counts, alpha
+    gamma = np.multiply(alpha, beta, out=buf("gamma", (T, S, N)))
+    if T > 1:
+        counts = np.matmul(alpha[:-1], Q[1:].transpose(0, 2, 1)).sum(axis=0)
+    else:
+        counts = np.zeros((S, S))
+    return log_lik, gamma, transmat * counts, alpha
 
 
-def viterbi(log_startprob, log_transmat, log_emit_T, frames):
+def viterbi(log_startprob, log_transmat, log_emit, frames):
     """Most probable state path of each sequence, vectorized across sequences.
 
     Returns
@@ -258,9 +264,8 @@ def viterbi(log_startprob, log_transmat, log_emit_T, frames):
     states : ndarray of shape (n_frames,)
         Stacked best paths (caller's frame order).
     """
-    T, N = frames.T, frames.N
-    S = log_emit_T.shape[0]
-    le = log_emit_T.T.reshape(T, N, S)
+    T, S, N = log_emit.shape
+    le = log_emit.transpose(0, 2, 1)  # (T, N, S)
     n_active = frames.n_active
     back = np.zeros((T, N, S), dtype=np.intp)
     best = np.empty(N)
@@ -287,6 +292,22 @@ def viterbi(log_startprob, log_transmat, log_emit_T, frames):
     return best[frames.rank], states.ravel()[frames.pos]
 
 
+# -- layout conversions for emission models that work on rows -----------------------------------
+def rows_to_tsn(values, frames, out=None):
+    """(S, T * N) row-major values (row t * N + n) to the (T, S, N) layout."""
+    S = values.shape[0]
+    if out is None:
+        out = np.empty((frames.T, S, frames.N))
+    out[...] = values.reshape(S, frames.T, frames.N).transpose(1, 0, 2)
+    return out
+
+
+def tsn_to_rows(values):
+    """(T, S, N) to (S, T * N) rows."""
+    T, S, N = values.shape
+    return values.transpose(1, 0, 2).reshape(S, T * N)
+
+
 # -- Gaussian (mixture) emissions ----------------------------------------------------------------
 class GaussianEmissions:
     """Per-state Gaussian mixtures (a single Gaussian is ``n_mix = 1``) on a padded batch.
@@ -300,13 +321,15 @@ class GaussianEmissions:
     -----
     Rows are shifted by the mean of the observed entries, which keeps the
     quadratic expansion of the diagonal log-density accurate. With diagonal
-    covariances the log-densities of all components and rows are one matrix
-    product of the precomputed features ``[x^2, x, o]`` (``o`` the observed
-    mask; a constant 1 without missing entries), and so are the M-step
-    statistics. Rows whose entries are all missing (and padded rows) have
-    log-emission 0 and are left out of the emission M-step: their emission
-    likelihood is 1 for every parameter value, so integrating them out
-    analytically is exact EM.
+    covariances the log-densities of all components at all positions are one
+    batched matrix product ``W @ F[t]`` of the precomputed features
+    ``F = [x^2, x, o]`` (``o`` the observed mask; a constant 1 without
+    missing entries), laid out (T, n_features_of_F, N) so that the result is
+    already in the (T, S, N) layout of the recursions; the M-step statistics
+    are one more batched product. Rows whose entries are all missing (and
+    padded rows) have log-emission 0 and are left out of the emission M-step:
+    their emission likelihood is 1 for every parameter value, so integrating
+    them out analytically is exact EM.
     """
 
     def __init__(self, frames, covariance):
@@ -320,11 +343,20 @@ class GaussianEmissions:
         self.any_missing = frames.has_nan or frames.padded
         observed = ~missing
         self.has_obs = observed.any(axis=1)
-        d = X.shape[1]
+        T, N, d = frames.T, frames.N, X.shape[1]
+        self.d = d
         if covariance == "diag":
-            mask = observed.T if self.any_missing else np.ones((1, X.shape[0]))
-            self.F_T = np.vstack([Xs.T * Xs.T, Xs.T, mask])  # (2d + d or 1, rows)
-            self.d = d
+            k = 3 * d if self.any_missing else 2 * d + 1
+            F = np.empty((T, k, N))
+            Xt = Xs.reshape(T, N, d).transpose(0, 2, 1)  # (T, d, N)
+            np.multiply(Xt, Xt, out=F[:, :d])
+            F[:, d: 2 * d] = Xt
+            if self.any_missing:
+                F[:, 2 * d:] = observed.reshape(T, N, d).transpose(0, 2, 1)
+                self.has_obs_tn = self.has_obs.reshape(T, 1, N)
+            else:
+                F[:, 2 * d:] = 1.0
+            self.F = F
             self.Xs = None
         else:
             self.Xs = Xs
@@ -338,17 +370,21 @@ class GaussianEmissions:
         else:
             self.complete, self.patterns = None, []
 
-    def component_log_prob(self, means, covars):
-        """(C, rows) log N(x_obs; mu_c, S_c) of every component and row (0: nothing observed)."""
+    def _diag_weights(self, means, covars):
+        """W (C, k) with W @ F[t] = log N(x_obs; mu_c, diag(var_c)) of every position."""
+        mu = means - self.shift
+        prec = 1.0 / covars
+        const = -0.5 * (mu * mu * prec + np.log(covars) + _LOG_2PI)  # (C, d)
+        if not self.any_missing:
+            const = const.sum(axis=1, keepdims=True)
+        return np.hstack([-0.5 * prec, mu * prec, const])
+
+    def component_log_prob_rows(self, means, covars):
+        """(C, T * N) log N(x_obs; mu_c, S_c) of every component and padded row."""
+        if self.covariance == "diag":
+            return tsn_to_rows(np.matmul(self._diag_weights(means, covars), self.F))
         C, d = means.shape
         mu = means - self.shift
-        if self.covariance == "diag":
-            prec = 1.0 / covars
-            const = -0.5 * (mu * mu * prec + np.log(covars) + _LOG_2PI)  # (C, d)
-            if not self.any_missing:
-                const = const.sum(axis=1, keepdims=True)
-            W_T = np.hstack([-0.5 * prec, mu * prec, const])  # (C, n_features_of_F)
-            return W_T @ self.F_T
         out = np.zeros((C, self.Xs.shape[0]))
         L = np.linalg.cholesky(covars)
         half_logdet = np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
@@ -366,38 +402,54 @@ class GaussianEmissions:
         return out
 
     def log_prob(self, log_weights, means, covars):
-        """State log-emissions (S, rows) and mixture responsibilities (S, M, rows) or None."""
+        """State log-emissions (T, S, N) and mixture responsibilities (T, S, M, N) or None.
+
+        The log-emissions are a work buffer of the batch (overwritten by the next call).
+        """
         S, M = log_weights.shape
         d = means.shape[-1]
+        frames = self.frames
+        T, N = frames.T, frames.N
+        flat_mu = means.reshape(S * M, d)
         flat_cov = covars.reshape(S * M, *covars.shape[2:])
-        lp = self.component_log_prob(means.reshape(S * M, d), flat_cov)
-        if M == 1:
-            return lp, None
-        lp = lp.reshape(S, M, -1) + log_weights[:, :, None]
-        if self.any_missing:
-            lp[:, :, ~self.has_obs] = log_weights[:, :, None]  # nothing observed: the weights
+        if self.covariance == "diag":
+            W = self._diag_weights(flat_mu, flat_cov)
+            if M == 1:
+                return np.matmul(W, self.F, out=frames.buffer("log_emit", (T, S, N))), None
+            lp = np.matmul(W, self.F)  # (T, C, N)
+        else:
+            lp = self.component_log_prob_rows(flat_mu, flat_cov)
+            if M == 1:
+                return rows_to_tsn(lp, frames, out=frames.buffer("log_emit", (T, S, N))), None
+            lp = rows_to_tsn(lp, frames)
+        lp = lp.reshape(T, S, M, N) + log_weights[None, :, :, None]
         with np.errstate(invalid="ignore"):
-            le = logsumexp(lp, axis=1)  # 0 where nothing is observed
-            resp = np.exp(lp - le[:, None, :])
+            le = logsumexp(lp, axis=2)  # (T, S, N)
+            resp = np.exp(lp - le[:, :, None, :])
+        nothing = ~self.has_obs.reshape(T, N)
+        if nothing.any():  # nothing observed: log-emission 0, responsibilities the weights
+            le.transpose(0, 2, 1)[nothing] = 0.0
+            resp.transpose(0, 3, 1, 2)[nothing] = np.exp(log_weights)
         bad = ~np.isfinite(le)
         if bad.any():
-            resp[:, :, bad.any(axis=0)] = 1.0 / M
+            resp.transpose(0, 1, 3, 2)[bad] = 1.0 / M
         return le, resp
 
-    def m_step(self, gamma_T, resp, weights, means, covars, reg_covar):
-        """New (weights, means, covars) from state posteriors (S, rows) and responsibilities."""
+    def m_step(self, gamma, resp, weights, means, covars, reg_covar):
+        """New (weights, means, covars) from state posteriors (T, S, N) and responsibilities."""
         S, M, d = means.shape
-        post = (gamma_T if resp is None else gamma_T[:, None, :] * resp).reshape(S * M, -1)
-        if self.any_missing:
-            post = post * self.has_obs
+        T, _, N = gamma.shape
+        post = gamma if resp is None else (gamma[:, :, None, :] * resp).reshape(T, S * M, N)
         old_mu = means.reshape(S * M, d)
         old_cov = covars.reshape(S * M, *covars.shape[2:])
         tiny = 10 * np.finfo(float).tiny
         if self.covariance == "diag":
-            stats = post @ self.F_T.T  # (C, 2d + d or 1)
+            if self.any_missing:
+                post = post * self.has_obs_tn
+            stats = np.matmul(post, self.F.transpose(0, 2, 1)).sum(axis=0)  # (C, k)
             s2, s1 = stats[:, :d], stats[:, d: 2 * d]
             den = stats[:, 2 * d:]  # (C, d) per-dimension observed weight, or (C, 1)
-            nk = post.sum(axis=1)
+            nk = post.sum(axis=(0, 2)) if M > 1 else None
             ok = np.broadcast_to(den > tiny, s1.shape)
             safe = np.where(den > tiny, den, 1.0)
             mu = s1 / safe
@@ -405,6 +457,9 @@ class GaussianEmissions:
             new_mu = np.where(ok, mu + self.shift, old_mu)
             new_cov = np.where(ok, var, old_cov)
         else:
+            post = tsn_to_rows(post)
+            if self.any_missing:
+                post = post * self.has_obs
             first, second, nk = self._full_stats(post, old_mu, old_cov)
             ok = nk > tiny
             safe = np.where(ok, nk, 1.0)
@@ -413,9 +468,12 @@ class GaussianEmissions:
             cov = (cov + cov.transpose(0, 2, 1)) / 2 + reg_covar * np.eye(d)
             new_mu = np.where(ok[:, None], mu + self.shift, old_mu)
             new_cov = np.where(ok[:, None, None], cov, old_cov)
-        nk_s = nk.reshape(S, M)
-        tot = nk_s.sum(axis=1, keepdims=True)
-        new_w = np.where(tot > 0, nk_s / np.where(tot > 0, tot, 1.0), weights)
+        if M == 1:
+            new_w = weights
+        else:
+            nk_s = nk.reshape(S, M)
+            tot = nk_s.sum(axis=1, keepdims=True)
+            new_w = np.where(tot > 0, nk_s / np.where(tot > 0, tot, 1.0), weights)
         return new_w, new_mu.reshape(S, M, d), new_cov.reshape(covars.shape)
 
     def _full_stats(self, post, old_mu, old_cov):
@@ -453,6 +511,7 @@ class CategoricalEmissions:
     """Per-state categorical distributions over symbols 0..V-1 (NaN frame: missing symbol)."""
 
     def __init__(self, frames, n_symbols):
+        self.frames = frames
         x = frames.X[:, 0]
         observed = ~np.isnan(x)
         self.sym = np.where(observed, np.nan_to_num(x), -1).astype(np.intp)
@@ -463,12 +522,17 @@ class CategoricalEmissions:
         )
 
     def log_prob(self, emissionprob):
-        """(S, rows) log-emissions; 0 for missing symbols and padded rows."""
+        """(T, S, N) log-emissions; 0 for missing symbols and padding."""
         with np.errstate(divide="ignore"):
             table = np.hstack([np.log(emissionprob), np.zeros((emissionprob.shape[0], 1))])
-        return table[:, self.sym]  # symbol -1 (missing / padded) picks the zero column
+        frames = self.frames
+        S = emissionprob.shape[0]
+        # symbol -1 (missing / padded) picks the zero column
+        return rows_to_tsn(table[:, self.sym], frames,
+                           out=frames.buffer("log_emit", (frames.T, S, frames.N)))
 
-    def m_step(self, gamma_T, emissionprob, smoothing):
-        counts = np.asarray(self.onehot.T @ gamma_T.T).T + smoothing  # (S, V)
+    def m_step(self, gamma, emissionprob, smoothing):
+        """Emission probabilities from state posteriors (T, S, N): counts plus ``smoothing``."""
+        counts = np.asarray(self.onehot.T @ tsn_to_rows(gamma).T).T + smoothing  # (S, V)
         tot = counts.sum(axis=1, keepdims=True)
         return np.where(tot > 0, counts / np.where(tot > 0, tot, 1.0), emissionprob)

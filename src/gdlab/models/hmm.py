@@ -128,7 +128,7 @@ class NextObservation:
         frames = hm.Frames([row[None] for row in x])
         cov = self.covars.reshape(S * M, *self.covars.shape[2:])
         full = self.covars.ndim == 4
-        lp = hm.GaussianEmissions(frames, "full" if full else "diag").component_log_prob(
+        lp = hm.GaussianEmissions(frames, "full" if full else "diag").component_log_prob_rows(
             self.means.reshape(S * M, d), cov)
         lp = lp.T[frames.pos]
         with np.errstate(divide="ignore"):
@@ -404,7 +404,7 @@ class HMM(_CapabilityMixin, BaseEstimator):
         return hm.GaussianEmissions(frames, self.covariance)
 
     def _log_emissions(self, em):
-        """(S, rows) log-emissions and mixture responsibilities of a padded batch."""
+        """(T, S, N) log-emissions and mixture responsibilities of a padded batch."""
         if self.emission == "categorical":
             return em.log_prob(self.emissionprob_), None
         return em.log_prob(*self._gaussian_params())
@@ -587,7 +587,7 @@ class HMM(_CapabilityMixin, BaseEstimator):
         return history, converged
 
     def _m_step(self, frames, em, gamma, xi_sum, resp, reg, smoothing):
-        start = gamma[:, : frames.N].sum(axis=1)  # rows 0..N-1 are t = 0
+        start = gamma[0].sum(axis=1)
         if start.sum() > 0:
             self.startprob_ = start / start.sum()
         rows = xi_sum.sum(axis=1, keepdims=True)
@@ -651,7 +651,8 @@ class HMM(_CapabilityMixin, BaseEstimator):
         frames, em = self._batch(X, lengths)
         ll, gamma, *_ = self._e_step(frames, em)
         self._check_possible(ll)
-        return gamma.T[frames.pos]
+        T, S, N = gamma.shape
+        return gamma.transpose(0, 2, 1).reshape(T * N, S)[frames.pos]
 
     def _check_possible(self, ll):
         if not np.isfinite(ll).all():
