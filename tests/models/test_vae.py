@@ -350,6 +350,8 @@ def test_bernoulli_needs_unit_interval():
     ({"beta": 0.0}, ValueError, "beta"),
     ({"n_importance": -1}, ValueError, "n_importance"),
     ({"validation_fraction": 0.1}, ValueError, "n_samples=5"),
+    ({"max_epochs": 0}, ValueError, "max_epochs"),
+    ({"lr": -1.0}, ValueError, "lr"),
 ])
 def test_bad_hyper_parameters(params, error, match):
     X = np.random.default_rng(0).normal(size=(5, 3)) if "validation" in str(params) else \

@@ -229,6 +229,7 @@ class _VAEBase(TorchEstimatorMixin):
                              "flattened images in X, got image_shape=None.")
         shape = None if self.image_shape is None else check_image_shape(n_features,
                                                                          self.image_shape)
+        self._train_config()  # the training settings fail here too, before any work
         self.hidden_ = tuple(int(h) for h in hidden)
         self.image_shape_ = shape
 
