@@ -383,6 +383,7 @@ def _quality_figure(rows: pd.DataFrame, dataset):
     axes = np.asarray(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax in axes[len(metrics):]:
         ax.set_axis_off()
+    legend_drawn = False
     for ax, metric in zip(axes, metrics, strict=False):
         label, _ = QUALITY_METRICS[metric]
         s = summary[summary["metric"] == metric].set_index("model")
@@ -397,8 +398,10 @@ def _quality_figure(rows: pd.DataFrame, dataset):
         ref = summary.loc[summary["metric"] == REFERENCE_PREFIX + metric, "mean"]
         if len(ref) and np.isfinite(ref.mean()):
             ax.axvline(float(ref.mean()), color="0.3", linestyle="--", linewidth=1,
-                       label="real vs real")
-            ax.legend(fontsize=7, loc="best")
+                       label="real vs real (test split)")
+            if not legend_drawn:
+                ax.legend(fontsize=7, loc="best")
+                legend_drawn = True
         ax.set_yticks(range(len(models)))
         ax.set_yticklabels(models, fontsize=8)
         ax.set_ylim(-0.6, len(models) - 0.4)
