@@ -50,7 +50,8 @@ _DESC = {
                       "emissions, different dynamics); true parameters and Bayes accuracy in "
                       "metadata"),
     "fortunes-lang-chars": ("Language identification (de, en, es, it, pt) over character "
-                            "sequences of Debian fortunes (<=200 chars, 300 texts per language)"),
+                            "sequences of Debian fortunes (lower-cased, <=200 chars, 300 "
+                            "texts per language)"),
 }
 _SOURCE_HMM = "gdlab synthetic (gdlab.data.sequence_sets.hmm_synthetic)"
 _SOURCE_FORTUNES = "Debian fortunes packages (fortune-mod; fortunes, -de, -it, -es, -br)"
