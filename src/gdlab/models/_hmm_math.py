@@ -71,11 +71,17 @@ class Frames:
         s_idx = np.repeat(self.rank, self.lengths)
         self.pos = t_idx * self.N + s_idx
         d = seqs[0].shape[1]
-        self.X = np.full((self.T * self.N, d), np.nan)
-        self.X[self.pos] = np.concatenate(seqs)
-        self.valid = np.zeros(self.T * self.N, dtype=bool)
-        self.valid[self.pos] = True
-        self.has_nan = bool(np.isnan(self.X[self.pos]).any())
+        stacked = np.concatenate(seqs)
+        self.has_nan = bool(np.isnan(stacked).any())
+        if self.pos.size == self.T * self.N:  # equal lengths: a transpose, no padding
+            self.X = np.ascontiguousarray(
+                stacked.reshape(self.N, self.T, d).transpose(1, 0, 2)).reshape(-1, d)
+            self.valid = np.ones(self.T * self.N, dtype=bool)
+        else:
+            self.X = np.full((self.T * self.N, d), np.nan)
+            self.X[self.pos] = stacked
+            self.valid = np.zeros(self.T * self.N, dtype=bool)
+            self.valid[self.pos] = True
         # the last padded row of each sequence (caller's order)
         self.last = (self.lengths - 1) * self.N + self.rank
         self._buffers = {}
@@ -90,6 +96,10 @@ class Frames:
             buf = np.empty(shape) if fill is None else np.full(shape, fill, dtype=np.float64)
             self._buffers[name] = buf
         return buf
+
+    def any_observed(self) -> bool:
+        """Whether some entry of some frame is observed (not NaN)."""
+        return not self.has_nan or not np.isnan(self.X[self.pos]).all()
 
     @property
     def padded(self) -> bool:
@@ -150,7 +160,7 @@ def forward(startprob, transmat, B, n_active, out=None):
     T, S, N = B.shape
     alpha, c = (np.zeros((T, S, N)), np.ones((T, N))) if out is None else out
     trans_T = np.ascontiguousarray(transmat.T)
-    ones = np.ones(S)
+    ones, inv = np.ones(S), np.empty(N)
     dot, multiply, divide = np.dot, np.multiply, np.divide
     with np.errstate(invalid="ignore", divide="ignore"):
         multiply(startprob[:, None], B[0], out=alpha[0])
@@ -164,7 +174,8 @@ def forward(startprob, transmat, B, n_active, out=None):
             dot(trans_T, al[t - 1], out=a)
             multiply(a, Bl[t], out=a)
             dot(ones, a, out=ct)
-            divide(a, ct, out=a)
+            divide(1.0, ct, out=inv)
+            multiply(a, inv, out=a)
         for t in range(max(full, 1), T):
             n = n_active[t]
             a = trans_T @ alpha[t - 1, :, :n]
@@ -185,7 +196,7 @@ def backward(transmat, B, c, n_active, out=None):
     transmat = np.ascontiguousarray(transmat)
     dot, multiply = np.dot, np.multiply
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        Bc = np.divide(B, c[:, None, :], out=B)  # emission over scaling factor, in place
+        Bc = np.multiply(B, (1.0 / c)[:, None, :], out=B)  # emission / scaling, in place
         full = int(np.searchsorted(-n_active, -N, side="right"))
         for t in range(T - 2, full - 2, -1):
             n = n_active[t + 1]
@@ -204,7 +215,8 @@ def sequence_log_likelihood(c, m, frames):
     """log p(x_1..T) of each sequence (caller's order); -inf for impossible sequences."""
     T, N = c.shape
     with np.errstate(divide="ignore", invalid="ignore"):
-        per_row = np.log(c) + m
+        per_row = np.log(c, out=frames.buffer("log_c", c.shape))
+        per_row += m
     if frames.padded:
         per_row = np.where(frames.valid.reshape(T, N), per_row, 0.0)
     total = per_row.sum(axis=0)
@@ -336,13 +348,18 @@ class GaussianEmissions:
         self.frames = frames
         self.covariance = covariance
         X = frames.X
-        missing = np.isnan(X)
-        n_obs = (~missing).sum(axis=0)
-        self.shift = np.where(missing, 0.0, X).sum(axis=0) / np.maximum(n_obs, 1)
-        Xs = np.where(missing, 0.0, X - self.shift)  # shifted, 0 at missing
         self.any_missing = frames.has_nan or frames.padded
-        observed = ~missing
-        self.has_obs = observed.any(axis=1)
+        if self.any_missing:
+            missing = np.isnan(X)
+            observed = ~missing
+            n_obs = observed.sum(axis=0)
+            self.shift = np.where(missing, 0.0, X).sum(axis=0) / np.maximum(n_obs, 1)
+            Xs = np.where(missing, 0.0, X - self.shift)  # shifted, 0 at missing
+            self.has_obs = observed.any(axis=1)
+        else:
+            self.shift = X.mean(axis=0)
+            Xs = X - self.shift
+            self.has_obs = np.ones(X.shape[0], dtype=bool)
         T, N, d = frames.T, frames.N, X.shape[1]
         self.d = d
         if covariance == "diag":

@@ -412,8 +412,7 @@ class HMM(_CapabilityMixin, BaseEstimator):
     # -- initialization ------------------------------------------------------------------------
     def _initialize(self, seqs, S, M, reg, rng):
         """Set every parameter: the given ``*_init`` ones, the others by ``init``."""
-        frames = np.concatenate(seqs)
-        d = frames.shape[1]
+        d = seqs[0].shape[1]
         labels = None
         if self.emission == "categorical":
             V = self.n_symbols_
@@ -421,12 +420,12 @@ class HMM(_CapabilityMixin, BaseEstimator):
                 self.emissionprob_ = _check_stochastic(self.emissionprob_init,
                                                        "emissionprob_init", (S, V))
             else:
-                x = frames[:, 0]
+                x = np.concatenate(seqs)[:, 0]
                 freq = np.bincount(x[~np.isnan(x)].astype(np.intp), minlength=V) + 1.0
                 self.emissionprob_ = 0.5 * rng.dirichlet(np.ones(V), size=S) + 0.5 * (
                     freq / freq.sum())
         else:
-            labels = self._init_gaussian(frames, S, M, d, reg, rng)
+            labels = self._init_gaussian(seqs, S, M, d, reg, rng)
         if self.startprob_init is not None:
             self.startprob_ = _check_stochastic(self.startprob_init, "startprob_init", (S,))
         elif labels is not None:
@@ -449,17 +448,19 @@ class HMM(_CapabilityMixin, BaseEstimator):
         else:
             self.transmat_ = rng.dirichlet(np.ones(S), size=S)
 
-    def _init_gaussian(self, frames, S, M, d, reg, rng):
+    def _init_gaussian(self, seqs, S, M, d, reg, rng):
         """Set the Gaussian parameters; return k-means state labels of the frames (or None)."""
         full = self.covariance == "full"
         lead = (S,) if self.emission == "gaussian" else (S, M)
-        observed = ~np.isnan(frames).all(axis=1)
-        Xo = frames[observed]
-        if Xo.shape[0] == 0:
-            raise ValueError("every frame is missing (NaN); HMM needs observed frames to fit.")
-        col_mean = np.nanmean(Xo, axis=0)
-        col_mean = np.where(np.isfinite(col_mean), col_mean, 0.0)
-        Xf = np.where(np.isnan(Xo), col_mean, Xo)
+        if self.means_init is None or self.covars_init is None:
+            # observed frames, missing entries filled with column means (only needed here)
+            frames = np.concatenate(seqs)
+            observed = ~np.isnan(frames).all(axis=1)
+            Xo = frames[observed]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                col_mean = np.nansum(Xo, axis=0) / (~np.isnan(Xo)).sum(axis=0)
+            col_mean = np.where(np.isfinite(col_mean), col_mean, 0.0)
+            Xf = np.where(np.isnan(Xo), col_mean, Xo)
         labels = None
         if self.means_init is not None:
             means = np.asarray(self.means_init, dtype=np.float64)
@@ -542,13 +543,18 @@ class HMM(_CapabilityMixin, BaseEstimator):
             else:
                 self.n_symbols_ = max(inferred, 2)
         frames = hm.Frames(seqs)
+        if not frames.any_observed():
+            raise ValueError("every frame is missing (NaN); HMM needs observed frames to fit.")
         em = self._emissions(frames)
         rng = check_random_state(self.random_state)
         best, best_ll = None, -np.inf
-        for _ in range(check_int(self.n_init, "n_init")):
+        n_init = check_int(self.n_init, "n_init")
+        for _ in range(n_init):
             self._initialize(seqs, S, M, reg, rng)
             history, converged = self._em(frames, em, max_iter, tol, reg, smoothing)
-            final = float(self._e_step(frames, em, statistics=False)[0].sum())
+            # the final log-likelihood decides between initializations (not needed for one)
+            final = (float(self._e_step(frames, em, statistics=False)[0].sum())
+                     if n_init > 1 else 0.0)
             if best is None or final > best_ll:
                 best_ll = final
                 best = (self._fitted_params(), history, converged)
