@@ -214,11 +214,16 @@ def test_save_load_round_trip(which, gan, cgan, blobs, tmp_path):
     assert loaded.history_ == model.history_
 
 
-def test_pickle_round_trip_with_spectral_norm(cgan):
+@pytest.mark.parametrize("stabilizer", ["spectral_norm", "both"])
+def test_pickle_round_trip_with_spectral_norm(blobs, stabilizer):
     # torch refuses to pickle spectrally normalized modules; the estimator pickles its tensors
-    loaded = pickle.loads(pickle.dumps(cgan))
+    X, y = blobs
+    model = ConditionalGAN(**{**TINY, "stabilizer": stabilizer}).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(loaded.sample(5, random_state=0)[0],
-                                  cgan.sample(5, random_state=0)[0])
+                                  model.sample(5, random_state=0)[0])
+    np.testing.assert_array_equal(loaded.discriminator_score(X, y),
+                                  model.discriminator_score(X, y))
 
 
 def test_clone_and_get_params():

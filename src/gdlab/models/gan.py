@@ -8,9 +8,9 @@ Goodfellow et al. (2014)::
     D minimizes  softplus(-D(x)) + softplus(D(G(z)))     (x real, G(z) fake)
     G minimizes  softplus(-D(G(z)))
 
-stabilized by spectral normalization of the discriminator's layers (Miyato et
-al., 2018), by the R1 gradient penalty ``gamma / 2 * E ||grad_x D(x)||^2`` on
-real rows (Mescheder et al., 2018), or by both. The conditional discriminator
+stabilized by the R1 gradient penalty ``gamma / 2 * E ||grad_x D(x)||^2`` on
+real rows (Mescheder et al., 2018; the default), by spectral normalization of
+the discriminator's layers (Miyato et al., 2018), or by both. The conditional discriminator
 is a projection discriminator (Miyato & Koyama, 2018):
 ``D(x, y) = w . phi(x) + b + embed(y) . phi(x)``; the conditional generator
 takes ``[z, embed(y)]``.
@@ -128,8 +128,8 @@ class _BaseGAN(_CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
     _conditional = False
 
     def __init__(self, latent_dim=16, hidden=(128, 128), *, architecture="mlp", image_shape=None,
-                 channels=32, stabilizer="spectral_norm", r1_gamma=1.0, n_critic=1, lr_d=None,
-                 betas=(0.5, 0.999), max_epochs=200, batch_size=64, lr=2e-4, weight_decay=0.0,
+                 channels=32, stabilizer="r1", r1_gamma=1.0, n_critic=1, lr_d=None,
+                 betas=(0.5, 0.999), max_epochs=200, batch_size=64, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.0, patience=None, device="auto", random_state=None,
                  verbose=False):
         self.latent_dim = latent_dim
@@ -326,9 +326,11 @@ class GAN(_BaseGAN):
         Required with ``"conv"``; when given it must match ``n_features``.
     channels : int, default=32
         Base number of channels of the conv nets.
-    stabilizer : {"spectral_norm", "r1", "both"}, default="spectral_norm"
+    stabilizer : {"spectral_norm", "r1", "both"}, default="r1"
         Spectral normalization of every discriminator layer, the R1 gradient
-        penalty on real rows, or both.
+        penalty on real rows, or both. On 8x8 digits (MLP, 300 epochs) R1 gave
+        a Frechet distance of 67 against 498 with spectral norm and 335 with
+        both (spectral norm makes the MLP discriminator too weak there).
     r1_gamma : float, default=1.0
         Weight gamma of the R1 penalty ``gamma / 2 * E ||grad_x D(x)||^2`` (in
         standardized units); unused with ``"spectral_norm"``.
@@ -341,7 +343,7 @@ class GAN(_BaseGAN):
         Adam's betas for both players (AdamW when ``weight_decay > 0``).
     max_epochs : int, default=200
     batch_size : int, default=64
-    lr : float, default=2e-4
+    lr : float, default=1e-3
         Learning rate of the generator (and of the discriminator unless ``lr_d``).
     weight_decay : float, default=0.0
     validation_fraction : float, default=0.0
@@ -455,14 +457,14 @@ class ConditionalGAN(_BaseGAN):
     architecture : {"mlp", "conv"}, default="mlp"
     image_shape : tuple of (height, width), optional
     channels : int, default=32
-    stabilizer : {"spectral_norm", "r1", "both"}, default="spectral_norm"
+    stabilizer : {"spectral_norm", "r1", "both"}, default="r1"
     r1_gamma : float, default=1.0
     n_critic : int, default=1
     lr_d : float, optional
     betas : tuple of two floats, default=(0.5, 0.999)
     max_epochs : int, default=200
     batch_size : int, default=64
-    lr : float, default=2e-4
+    lr : float, default=1e-3
     weight_decay : float, default=0.0
     validation_fraction : float, default=0.0
         Must be 0.
