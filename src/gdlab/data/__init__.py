@@ -80,6 +80,7 @@ class Dataset:
 
 
 from gdlab.data import builtin as _builtin  # noqa: E402
+from gdlab.data import sequence_sets as _sequence_sets  # noqa: E402
 from gdlab.data import text as _text  # noqa: E402
 from gdlab.data.files import load_csv, load_image_folder, load_parquet  # noqa: E402
 from gdlab.data.registry import DatasetUnavailable, available, load, register  # noqa: E402
@@ -118,6 +119,7 @@ def _register_all() -> None:
 
     _builtin._register_all()
     _text._register_all()
+    _sequence_sets._register_all()
     for name, (module, function, modality, description) in _SYNTHETIC.items():
         register(
             name, functools.partial(_synthetic, module, function), modality=modality,
