@@ -165,7 +165,7 @@ def mmd_rbf(X, Y, bandwidth="median") -> float:
 
 
 def c2st_classifier(random_state=0):
-    """The fixed classifier of :func:`c2st_auc`: a random forest of 100 trees.
+    """The fixed classifier of :func:`c2st_auc`: a random forest of 50 trees.
 
     A forest needs no scaling, finds differences in any moment or in the
     dependence between features (a linear classifier only sees mean shifts),
@@ -173,7 +173,7 @@ def c2st_classifier(random_state=0):
     """
     from sklearn.ensemble import RandomForestClassifier
 
-    return RandomForestClassifier(n_estimators=100, max_features="sqrt", n_jobs=1,
+    return RandomForestClassifier(n_estimators=50, max_features="sqrt", n_jobs=1,
                                   random_state=random_state)
 
 
