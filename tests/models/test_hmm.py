@@ -365,6 +365,23 @@ def test_hmm_classifier_on_known_hmms():
     assert isinstance(HMMClassifier()._density(), HMM)
 
 
+def test_categorical_classifier_shares_the_alphabet():
+    ds = hmm_sequences(n_sequences=60, length=(20, 40), emission="categorical", n_symbols=5,
+                       shared_emissions=False, random_state=0)
+    seqs = split_sequences(ds.X, ds.metadata["lengths"])
+    # symbol 4 only in class 1's training sequences: class 0's HMM must still know it
+    train = [s if y == 1 else np.minimum(s, 3) for s, y in zip(seqs, ds.y, strict=True)]
+    clf = HMMClassifier(HMM(2, emission="categorical", max_iter=20, random_state=0))
+    clf.fit(train[:40], ds.y[:40])
+    assert clf.n_symbols_ == 5
+    assert [d.n_symbols_ for d in clf.densities_] == [5, 5]
+    proba = clf.predict_proba([np.array([[4], [0], [1]])])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert clf.score(train[40:], ds.y[40:]) > 0.7  # held out, same distribution as training
+    with pytest.raises(ValueError, match="not in the alphabet"):
+        clf.predict([np.array([[7]])])
+
+
 def test_clone_get_params_and_capabilities():
     model = HMM(4, emission="gmm", n_mix=3, random_state=1)
     assert clone(model).get_params() == model.get_params()

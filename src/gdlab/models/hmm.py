@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from gdlab._validation import (
@@ -794,6 +794,9 @@ class HMMClassifier(ClassConditional):
     ----------
     classes_, class_prior_, class_count_, densities_, n_features_in_
         As in :class:`gdlab.base.ClassConditional`.
+    n_symbols_ : int
+        Only for categorical HMMs without ``n_symbols``: the alphabet size of
+        all the training sequences, shared by every class's HMM.
 
     Examples
     --------
@@ -811,3 +814,41 @@ class HMMClassifier(ClassConditional):
 
     def _default_density(self):
         return HMM()
+
+    def _density(self):
+        """The per-class HMM; a categorical one gets the alphabet of all the training data.
+
+        Each class's HMM would otherwise infer its own ``n_symbols_`` from its
+        own sequences, and a symbol seen only in another class would be
+        "unseen" by it at prediction.
+        """
+        density = super()._density()
+        n_symbols = getattr(self, "n_symbols_", None)
+        if (n_symbols is not None and isinstance(density, HMM)
+                and density.emission == "categorical" and density.n_symbols is None):
+            density = clone(density).set_params(n_symbols=n_symbols)
+        return density
+
+    def fit(self, X, y, lengths=None):
+        """Fit one HMM per class and the class prior.
+
+        Parameters
+        ----------
+        X : list of array-like of shape (length_i, n_features), or array-like
+            Sequences, or stacked frames with ``lengths``; NaN marks a missing entry.
+        y : array-like of shape (n_sequences,)
+            One label per sequence.
+        lengths : array-like of int, optional
+            Lengths of the stacked sequences.
+
+        Returns
+        -------
+        self
+        """
+        self.__dict__.pop("n_symbols_", None)
+        density = self._density()
+        if (isinstance(density, HMM) and density.emission == "categorical"
+                and density.n_symbols is None):
+            seqs = check_sequences(self, X, lengths, allow_nan=True, reset=True)
+            self.n_symbols_ = max(density._check_symbols(seqs), 2)
+        return super().fit(X, y, lengths=lengths)
