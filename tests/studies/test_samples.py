@@ -10,7 +10,13 @@ from gdlab.data import Dataset, load
 from gdlab.models.registry import make
 from gdlab.studies import samples as samples_module
 from gdlab.studies.base import ROW_COLUMNS
-from gdlab.studies.samples import QUALITY_METRICS, REFERENCE_PREFIX, Samples, sample_table
+from gdlab.studies.samples import (
+    QUALITY_METRICS,
+    REFERENCE_PREFIX,
+    Samples,
+    quality_table,
+    sample_table,
+)
 
 QUALITY = set(QUALITY_METRICS) | {REFERENCE_PREFIX + m for m in QUALITY_METRICS}
 
@@ -96,6 +102,7 @@ def test_quality_metrics_tell_copies_from_noise_without_predict():
     assert copy["knn_precision"] == 1.0 and noise["knn_precision"] == 0.0
     assert noise["knn_recall"] == 0.0
     assert noise["c2st_auc"] > 0.99 > copy["c2st_auc"]
+    assert noise["c2st_auc_features"] > 0.99 > copy["c2st_auc_features"]
     assert noise["frechet_distance"] > 10 * copy["frechet_distance"]
     assert noise["mmd"] > copy["mmd"]
     assert copy["held_out_classifier_accuracy"] > 0.9 and copy["tstr_accuracy"] > 0.85
@@ -149,7 +156,12 @@ def test_reading_with_quality_against_reference():
                                       "reference_c2st_auc", "frechet_distance",
                                       "reference_frechet_distance"}
     fig = Samples().figures(rows)[0]
-    assert len([ax for ax in fig.axes if ax.axison]) == 2
+    assert len(fig.axes) == 2
+    table = quality_table(rows)
+    assert table[["model", "metric"]].values.tolist() == [
+        ["kde", "c2st_auc"], ["kde", "frechet_distance"],
+        ["vae", "c2st_auc"], ["vae", "frechet_distance"]]
+    assert table.loc[2, "value"] == 0.9 and table.loc[2, "reference"] == 0.52
 
 
 def test_reading_on_hand_made_rows():

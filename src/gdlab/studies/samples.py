@@ -25,7 +25,11 @@ copying its training rows (all measures compare with *T*).
 - ``"mmd"``: unbiased squared MMD, RBF kernel with the median heuristic,
   between *T* and *S* standardized by *T*'s means and standard deviations.
 - ``"c2st_auc"``: classifier two-sample test *T* vs *S* (random forest,
-  5-fold AUC; 0.5 = indistinguishable).
+  5-fold AUC; 0.5 = indistinguishable). It sees every difference, including
+  ones a person would not care about (real pixels of ``digits`` are integers
+  0..16, continuous samples are not, so it reaches 1.0 for every model there).
+- ``"c2st_auc_features"``: the same test in the feature space of the fixed
+  network below (differences that matter to a classifier of the real data).
 - ``"tstr_accuracy"``: the judge trained on *S*, tested on *T*.
 - ``"frechet_distance"``: Fréchet distance between *T* and *S* in the
   feature space of a fixed :class:`~gdlab.metrics.samples.FeatureNet`
@@ -89,7 +93,8 @@ from gdlab.studies import _common
 from gdlab.studies.base import Cell, Study, make_row
 from gdlab.studies.calibration import complete_numeric, curve_row, split_indices
 
-__all__ = ["Samples", "sample_table", "judge", "QUALITY_METRICS", "REFERENCE_PREFIX"]
+__all__ = ["Samples", "sample_table", "quality_table", "judge", "QUALITY_METRICS",
+           "REFERENCE_PREFIX"]
 
 _PREFIX = "sample:"
 #: Prefix of the real-vs-real reference of a quality metric.
@@ -98,6 +103,7 @@ REFERENCE_PREFIX = "reference_"
 #: to real data (None: 0.5 is ideal for the C2ST AUC).
 QUALITY_METRICS = {
     "c2st_auc": ("C2ST AUC (0.5 = indistinguishable)", None),
+    "c2st_auc_features": ("C2ST AUC on features", None),
     "frechet_distance": ("Fréchet distance (features)", False),
     "mmd": ("MMD² (RBF, median heuristic)", False),
     "tstr_accuracy": ("train on synthetic, test on real", True),
@@ -152,6 +158,45 @@ def sample_table(rows: pd.DataFrame) -> pd.DataFrame:
     return wide[["dataset", "model", "seed", "class", "draw", *features]].reset_index(drop=True)
 
 
+def quality_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each model's quality metrics beside the real-vs-real reference, averaged over seeds.
+
+    Parameters
+    ----------
+    rows : DataFrame of samples rows (ROW_COLUMNS)
+
+    Returns
+    -------
+    DataFrame
+        Columns ``dataset, model, metric, value, reference, n`` (``n``: seeds
+        averaged), one row per (dataset, model, quality metric), in the order
+        of :data:`QUALITY_METRICS`.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"study": "samples", "dataset": "d", "model": "m", "seed": 0,
+    ...                      "setting": "none", "metric": ["c2st_auc", "reference_c2st_auc"],
+    ...                      "value": [0.8, 0.5], "error": None})
+    >>> quality_table(rows).to_dict("records")[0]
+    {'dataset': 'd', 'model': 'm', 'metric': 'c2st_auc', 'value': 0.8, 'reference': 0.5, 'n': 1}
+    """
+    cols = ["dataset", "model", "metric", "value", "reference", "n"]
+    ok = rows[(rows["study"] == "samples") & rows["value"].notna()]
+    if "error" in ok:
+        ok = ok[ok["error"].isna()]
+    g = ok.groupby(["dataset", "model", "metric"])["value"]
+    means, counts = g.mean(), g.count()
+    out = []
+    for (dataset, model), m in means.groupby(level=[0, 1], sort=True):
+        m = m.droplevel([0, 1])
+        for metric in QUALITY_METRICS:
+            if metric in m:
+                out.append((dataset, model, metric, float(m[metric]),
+                            float(m.get(REFERENCE_PREFIX + metric, np.nan)),
+                            int(counts[(dataset, model, metric)])))
+    return pd.DataFrame(out, columns=cols)
+
+
 class _Reference:
     """What every model of one (dataset, seed) is compared with: the training split *T*.
 
@@ -180,6 +225,7 @@ class _Reference:
             out["tstr_accuracy"] = tstr_accuracy(S, S_y, self.X_T, self.y_T,
                                                  estimator=judge(self.seed))
         F_S = self.net(S)
+        out["c2st_auc_features"] = c2st_auc(self.F_T, F_S, random_state=self.seed, cv=_CV)
         out["frechet_distance"] = frechet_distance(self.F_T, F_S)
         out["knn_precision"], out["knn_recall"] = precision_recall_knn(self.F_T, F_S, k=_K)
         return out
@@ -376,13 +422,13 @@ def _quality_figure(rows: pd.DataFrame, dataset):
     models = sorted(summary.loc[summary["metric"].isin(metrics), "model"].unique())
     from matplotlib.figure import Figure
 
-    ncols = min(3, len(metrics))
+    ncols = min(4, len(metrics))
     nrows = -(-len(metrics) // ncols)
     fig = Figure(figsize=(3.3 * ncols + 0.6, 0.32 * len(models) * nrows + 1.3 * nrows + 0.4),
                  layout="constrained")
     axes = np.asarray(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax in axes[len(metrics):]:
-        ax.set_axis_off()
+        fig.delaxes(ax)
     legend_drawn = False
     for ax, metric in zip(axes, metrics, strict=False):
         label, _ = QUALITY_METRICS[metric]
