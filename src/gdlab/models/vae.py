@@ -266,6 +266,11 @@ class _VAEBase(TorchEstimatorMixin):
             out /= self.scale_.astype(dtype)
         return out
 
+    def _inference_device(self) -> torch.device:
+        """The fitted device, or the CPU where it has no float64 (Apple's MPS)."""
+        device = torch.device(self.device_)
+        return torch.device("cpu") if device.type == "mps" else device
+
     def _inference_net(self) -> nn.Module:
         """A float64 copy of the trained network for scoring, encoding and decoding.
 
@@ -273,13 +278,18 @@ class _VAEBase(TorchEstimatorMixin):
         other rows of its batch (float32 matrix kernels round differently for
         different batch sizes) and so that bounds compare with float64 densities.
         """
-        return copy.deepcopy(self.module_).double().eval()
+        return copy.deepcopy(self.module_).to(self._inference_device()).double().eval()
 
     def _tensor64(self, X: np.ndarray) -> torch.Tensor:
-        return self._tensor(X, dtype=torch.float64)
+        return torch.as_tensor(np.asarray(X, dtype=np.float64), device=self._inference_device())
 
     def _labels(self, y_idx) -> torch.Tensor:
-        return self._tensor(np.asarray(y_idx, dtype=np.int64), dtype=torch.long)
+        return torch.as_tensor(np.asarray(y_idx, dtype=np.int64), device=self._inference_device())
+
+    def _rng_generator(self, random_state) -> torch.Generator:
+        """A torch generator on the inference device seeded from ``random_state``."""
+        return torch.Generator(device=self._inference_device()).manual_seed(
+            self._seed_from(random_state))
 
     def _log_jacobian(self) -> float:
         return -float(np.log(self.scale_).sum())
@@ -332,7 +342,7 @@ class _VAEBase(TorchEstimatorMixin):
         does not depend on the other rows (order, batch) and a seed fixes it.
         """
         self._check_range(X)
-        gen = self._generator(random_state)
+        gen = self._rng_generator(random_state)
         eps = torch.randn(k, int(self.latent_dim), generator=gen, device=gen.device).double()
         bs = max(1, _ROWS_PER_BATCH // k)
         module = self._inference_net()
@@ -380,7 +390,7 @@ class _VAEBase(TorchEstimatorMixin):
         return self._batched(fn, *arrays) * self.scale_ + self.mean_
 
     def _generate(self, y_idx, n: int, rng, noise: bool) -> np.ndarray:
-        gen = self._generator(rng)
+        gen = self._rng_generator(rng)
         z = torch.randn(n, int(self.latent_dim), generator=gen, device=gen.device).double()
         return self._decode(z, y_idx, noise=noise, gen=gen)
 
