@@ -289,3 +289,22 @@ def test_bad_data():
 @parametrize_with_checks([GAN(**TINY), ConditionalGAN(**TINY)])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# ------------------------------------------------------------------ digits quality (slow)
+
+
+@pytest.mark.slow
+def test_digits_class_conditional_samples_are_recognizable():
+    """A held-out SVM labels >= 90 % of the cGAN's class-conditional digits as intended."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    from sklearn.svm import SVC
+
+    X, y = load_digits(return_X_y=True)
+    X_gan, X_judge, y_gan, y_judge = train_test_split(X, y, test_size=0.3, stratify=y,
+                                                      random_state=0)
+    judge = SVC(kernel="rbf", gamma="scale", C=10).fit(X_judge, y_judge)
+    model = ConditionalGAN(max_epochs=60, device="cpu", random_state=0).fit(X_gan, y_gan)
+    S, S_y = model.sample(y=np.repeat(np.arange(10), 100), random_state=1)
+    assert (judge.predict(S) == S_y).mean() >= 0.9
