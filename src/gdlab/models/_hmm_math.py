@@ -161,7 +161,7 @@ def forward(startprob, transmat, B, n_active, out=None):
     alpha, c = (np.zeros((T, S, N)), np.ones((T, N))) if out is None else out
     trans_T = np.ascontiguousarray(transmat.T)
     ones, inv = np.ones(S), np.empty(N)
-    dot, multiply, divide = np.dot, np.multiply, np.divide
+    dot, multiply, reciprocal = np.dot, np.multiply, np.reciprocal
     with np.errstate(invalid="ignore", divide="ignore"):
         multiply(startprob[:, None], B[0], out=alpha[0])
         dot(ones, alpha[0], out=c[0])
@@ -174,7 +174,7 @@ def forward(startprob, transmat, B, n_active, out=None):
             dot(trans_T, al[t - 1], out=a)
             multiply(a, Bl[t], out=a)
             dot(ones, a, out=ct)
-            divide(1.0, ct, out=inv)
+            reciprocal(ct, out=inv)
             multiply(a, inv, out=a)
         for t in range(max(full, 1), T):
             n = n_active[t]
