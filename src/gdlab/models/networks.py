@@ -17,6 +17,9 @@ when present (``device="auto"``).
 
 Both expose :meth:`~MLPClassifier.embed`, the activations of the last hidden
 layer (what :class:`gdlab.metrics.samples.FeatureNet` uses as features).
+Training runs in float32; prediction runs a float64 copy of the trained
+network, so a row's output does not depend on which other rows share its
+batch (scikit-learn's subset-invariance checks hold exactly).
 
 Examples
 --------
