@@ -448,10 +448,58 @@ class HMM(_CapabilityMixin, BaseEstimator):
         else:
             self.transmat_ = rng.dirichlet(np.ones(S), size=S)
 
+    def _given_means(self, S, M, d):
+        """``means_init`` checked, as (S, M, d)."""
+        lead = (S,) if self.emission == "gaussian" else (S, M)
+        means = np.asarray(self.means_init, dtype=np.float64)
+        if means.shape != (*lead, d):
+            raise ValueError(f"means_init must have shape {(*lead, d)}, got {means.shape}.")
+        if not np.isfinite(means).all():
+            raise ValueError("means_init must be finite.")
+        return means.reshape(S, M, d)
+
+    def _given_covars(self, S, M, d):
+        """``covars_init`` checked, as (S, M, d) variances or (S, M, d, d) matrices."""
+        lead = (S,) if self.emission == "gaussian" else (S, M)
+        full = self.covariance == "full"
+        shape = (*lead, d, d) if full else (*lead, d)
+        covars = np.asarray(self.covars_init, dtype=np.float64)
+        if covars.shape != shape:
+            raise ValueError(f"covars_init for covariance={self.covariance!r} must have "
+                             f"shape {shape}, got {covars.shape}.")
+        flat = covars.reshape(S * M, *shape[len(lead):])
+        if not np.isfinite(flat).all():
+            ok = False
+        elif full:
+            ok = all(np.allclose(C, C.T) and np.all(np.linalg.eigvalsh(C) > 0) for C in flat)
+        else:
+            ok = bool(np.all(flat > 0))
+        if not ok:
+            raise ValueError("covars_init must be finite and positive (variances) or symmetric "
+                             "positive definite (matrices).")
+        return covars.reshape(S, M, *shape[len(lead):])
+
+    def _check_given(self, S, M, d):
+        """Validate every user-given initial parameter before any work starts."""
+        if self.startprob_init is not None:
+            _check_stochastic(self.startprob_init, "startprob_init", (S,))
+        if self.transmat_init is not None:
+            _check_stochastic(self.transmat_init, "transmat_init", (S, S))
+        if self.emission == "categorical":
+            if self.emissionprob_init is not None:
+                _check_stochastic(self.emissionprob_init, "emissionprob_init",
+                                  (S, self.n_symbols_))
+            return
+        if self.means_init is not None:
+            self._given_means(S, M, d)
+        if self.covars_init is not None:
+            self._given_covars(S, M, d)
+        if self.emission == "gmm" and self.weights_init is not None:
+            _check_stochastic(self.weights_init, "weights_init", (S, M))
+
     def _init_gaussian(self, seqs, S, M, d, reg, rng):
         """Set the Gaussian parameters; return k-means state labels of the frames (or None)."""
         full = self.covariance == "full"
-        lead = (S,) if self.emission == "gaussian" else (S, M)
         if self.means_init is None or self.covars_init is None:
             # observed frames, missing entries filled with column means (only needed here)
             frames = np.concatenate(seqs)
@@ -463,12 +511,7 @@ class HMM(_CapabilityMixin, BaseEstimator):
             Xf = np.where(np.isnan(Xo), col_mean, Xo)
         labels = None
         if self.means_init is not None:
-            means = np.asarray(self.means_init, dtype=np.float64)
-            if means.shape != (*lead, d):
-                raise ValueError(f"means_init must have shape {(*lead, d)}, got {means.shape}.")
-            if not np.isfinite(means).all():
-                raise ValueError("means_init must be finite.")
-            means = means.reshape(S, M, d)
+            means = self._given_means(S, M, d)
         elif self.init == "kmeans":
             from sklearn.cluster import KMeans
 
@@ -487,20 +530,7 @@ class HMM(_CapabilityMixin, BaseEstimator):
         else:
             means = Xf[rng.choice(len(Xf), size=S * M, replace=len(Xf) < S * M)].reshape(S, M, d)
         if self.covars_init is not None:
-            shape = (*lead, d, d) if full else (*lead, d)
-            covars = np.asarray(self.covars_init, dtype=np.float64)
-            if covars.shape != shape:
-                raise ValueError(f"covars_init for covariance={self.covariance!r} must have "
-                                 f"shape {shape}, got {covars.shape}.")
-            flat = covars.reshape(S * M, *shape[len(lead):])
-            if full:
-                ok = all(np.allclose(C, C.T) and np.all(np.linalg.eigvalsh(C) > 0) for C in flat)
-            else:
-                ok = bool(np.all(flat > 0) and np.isfinite(flat).all())
-            if not ok:
-                raise ValueError("covars_init must be positive (variances) or symmetric "
-                                 "positive definite (matrices).")
-            covars = covars.reshape(S, M, *shape[len(lead):])
+            covars = self._given_covars(S, M, d)
         else:
             if len(Xf) > 1:
                 cov = np.atleast_2d(np.cov(Xf.T))
@@ -542,6 +572,7 @@ class HMM(_CapabilityMixin, BaseEstimator):
                 self.n_symbols_ = int(self.n_symbols)
             else:
                 self.n_symbols_ = max(inferred, 2)
+        self._check_given(S, M, seqs[0].shape[1])
         frames = hm.Frames(seqs)
         if not frames.any_observed():
             raise ValueError("every frame is missing (NaN); HMM needs observed frames to fit.")
