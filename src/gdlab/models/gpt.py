@@ -350,24 +350,6 @@ class _GPTMixin(_CapabilityMixin, TorchEstimatorMixin):
         return GPT(GPTConfig(**self.config_))
 
     # -- pickling / copying / skops: weights as numpy arrays ---------------------
-    def __getstate__(self):
-        state = super().__getstate__()
-        module = state.get("module_")
-        if isinstance(module, nn.Module):
-            state = dict(state)
-            del state["module_"]
-            state["_module_arrays"] = {k: v.detach().cpu().numpy().copy()
-                                       for k, v in module.state_dict().items()}
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        arrays = state.pop("_module_arrays", None)
-        super().__setstate__(state)
-        if arrays is not None:
-            self._gdlab_load_tensors_({f"module_.{k}": torch.from_numpy(np.asarray(v))
-                                       for k, v in arrays.items()})
-
     # -- sequences ------------------------------------------------------------
     def _encode(self, texts, first_token=BOS_ID):
         return [[first_token, *self.tokenizer_.encode(t), EOS_ID] for t in texts]

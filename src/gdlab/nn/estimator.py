@@ -140,3 +140,28 @@ class TorchEstimatorMixin:
         except RuntimeError as err:
             raise ValueError(f"saved tensors do not fit {type(self).__name__}: {err}") from err
         self.module_ = module.to(self.device_).eval()
+
+    # ------------------------------------------------------- pickle / deepcopy
+    def __getstate__(self):
+        """State with ``module_`` as numpy arrays, so pickle, deepcopy and skops keep the weights.
+
+        This is what lets a torch estimator nested in a meta-estimator (e.g.
+        ``ClassConditional(CharGPT())``) be copied and saved with :func:`gdlab.save`.
+        """
+        state = super().__getstate__()
+        module = state.get("module_")
+        if isinstance(module, torch.nn.Module):
+            state = dict(state)
+            del state["module_"]
+            state["_module_arrays"] = {k: v.detach().cpu().numpy().copy()
+                                       for k, v in module.state_dict().items()}
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        arrays = state.pop("_module_arrays", None)
+        super().__setstate__(state)
+        if arrays is not None:
+            self._gdlab_load_tensors_({f"module_.{k}": torch.from_numpy(np.asarray(v))
+                                       for k, v in arrays.items()})
+

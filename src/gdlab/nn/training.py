@@ -273,9 +273,11 @@ class Trainer:
         perm = torch.randperm(n, generator=generator)
         return perm[n_val:], perm[:n_val]
 
-    def _batches(self, index: torch.Tensor, generator, shuffle: bool):
+    def _batches(self, index: torch.Tensor, generator, shuffle: bool, device=None):
         if shuffle:
             index = index[torch.randperm(len(index), generator=generator)]
+        if device is not None:
+            index = index.to(device)  # one transfer per epoch, then slices on the device
         bs = self.config.batch_size
         return [index[i:i + bs] for i in range(0, len(index), bs)]
 
@@ -343,6 +345,7 @@ class Trainer:
             self.module, self.optimizers = module, list(opts)
             train_idx, val_idx = self._split(n, generator)
             data = tuple(fabric.to_device(t) for t in data)
+            device = data[0].device
             result = TrainResult(device=self.device)
             start_epoch = 0
             best = (math.inf, None)
@@ -365,22 +368,24 @@ class Trainer:
                     self.epoch = epoch + 1
                     t0 = time.perf_counter()
                     wrapped.train()
-                    sums: dict[str, float] = {}
+                    sums: dict = {}
                     seen = 0
                     # the batch order of an epoch depends on (seed, epoch) only, so a resumed
                     # run sees the same batches as an uninterrupted one
                     generator.manual_seed(seed * 100_003 + epoch)
-                    for idx in self._batches(train_idx, generator, shuffle=True):
-                        batch = tuple(t[idx.to(t.device)] for t in data)
+                    for idx in self._batches(train_idx, generator, shuffle=True, device=device):
+                        batch = tuple(t[idx] for t in data)
                         if step is not None:
                             terms = step(wrapped, batch, self.optimizers, fabric.backward)
                         else:
                             terms = self._update(wrapped, batch, loss, fabric)
+                        # summed on the device; read back once per epoch (no per-batch sync)
                         for k, v in terms.items():
-                            sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
+                            v = v.detach() if isinstance(v, torch.Tensor) else float(v)
+                            sums[k] = sums.get(k, 0.0) + v * len(idx)
                         seen += len(idx)
                     logs = {"epoch": epoch + 1}
-                    logs.update({f"train_{k}": v / seen for k, v in sums.items()})
+                    logs.update({f"train_{k}": float(v) / seen for k, v in sums.items()})
                     if len(val_idx) and evaluate is not None:
                         logs.update(self._validate(wrapped, data, val_idx, evaluate))
                     logs["seconds"] = time.perf_counter() - t0
@@ -437,12 +442,13 @@ class Trainer:
     @torch.no_grad()
     def _validate(self, wrapped, data, val_idx, evaluate) -> dict[str, float]:
         wrapped.eval()
-        sums: dict[str, float] = {}
-        for idx in self._batches(val_idx, None, shuffle=False):
-            batch = tuple(t[idx.to(t.device)] for t in data)
+        sums: dict = {}
+        for idx in self._batches(val_idx, None, shuffle=False, device=data[0].device):
+            batch = tuple(t[idx] for t in data)
             for k, v in _as_terms(evaluate(wrapped, batch)).items():
-                sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
-        return {f"val_{k}": v / len(val_idx) for k, v in sums.items()}
+                v = v.detach() if isinstance(v, torch.Tensor) else float(v)
+                sums[k] = sums.get(k, 0.0) + v * len(idx)
+        return {f"val_{k}": float(v) / len(val_idx) for k, v in sums.items()}
 
 
 def _progress(verbose: bool):
