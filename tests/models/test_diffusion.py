@@ -357,6 +357,9 @@ def test_bad_input_raises_clear_errors():
         model._conditional_draw(X[:2], np.array([0, 1]), np.random.RandomState(0))
     with pytest.raises(TypeError, match="n_elbo_steps"):
         model.elbo(X[:2], n_elbo_steps=2.5)
+    model.set_params(sampler="euler")  # sampling settings are checked again when sampling
+    with pytest.raises(ValueError, match="sampler must be one of"):
+        model.sample(2, y=0)
 
 
 # ------------------------------------------------------------------ scikit-learn checks

@@ -232,11 +232,11 @@ def _schedule_for(name: str, T: int) -> Schedule:  # noqa: N803
 
 
 class _DiffusionBase(TorchEstimatorMixin):
-    """What the density and the classifier share: checks, standardizing, training,
-    sampling and the variational bound. Subclasses say how many classes the
-    network knows (``_n_net_classes``)."""
+    """What the density and the classifier share.
 
-    _conditional = False
+    Checks, standardizing, training, sampling and the variational bound;
+    subclasses say how many classes the network knows (``_n_net_classes``).
+    """
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
@@ -384,6 +384,7 @@ class _DiffusionBase(TorchEstimatorMixin):
     @torch.no_grad()
     def _generate(self, n: int, y_idx: np.ndarray | None, rng) -> np.ndarray:
         """``n`` samples in original units (float64), reverse process from pure noise."""
+        self._check_params()  # sampling settings may have changed since fit (set_params)
         self.module_.eval()
         gen = self._generator(rng)
         sampler = self._make_sampler()
@@ -701,7 +702,6 @@ class ConditionalDiffusion(GenerativeClassifierMixin, _DiffusionBase, BaseEstima
 
     _gdlab_capabilities = frozenset({"classify", "density_bound", "sample",
                                      "conditional_sample"})
-    _conditional = True
 
     def __init__(self, *, n_steps=200, schedule="cosine", sampler="ddpm", sampling_steps=None,
                  eta=0.0, architecture="mlp", image_shape=None, hidden_sizes=(128, 128, 128),
