@@ -55,7 +55,7 @@ def _numeric_expected(estimator):
         ) from err
 
 
-def check_X(estimator, X, *, reset: bool, allow_nan: bool) -> np.ndarray:
+def check_X(estimator, X, *, reset: bool, allow_nan: bool, dtype=np.float64) -> np.ndarray:
     """Validate a 2-D numeric feature array for ``estimator``.
 
     Parameters
@@ -72,22 +72,25 @@ def check_X(estimator, X, *, reset: bool, allow_nan: bool) -> np.ndarray:
     allow_nan : bool
         Whether NaN marks a missing entry (models with the
         ``missing_features`` capability) or is an error.
+    dtype : numpy dtype or tuple of dtypes, default=float64
+        Torch models pass ``(np.float32, np.float64)`` so float32 input is
+        not copied to float64 (a tuple keeps any listed dtype as it is).
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_features), float64
+    X : ndarray of shape (n_samples, n_features), float64 (or a listed dtype)
     """
     with _numeric_expected(estimator):
         return validate_data(
             estimator,
             X,
             reset=reset,
-            dtype=np.float64,
+            dtype=list(dtype) if isinstance(dtype, tuple) else dtype,
             ensure_all_finite=_finite_policy(allow_nan),
         )
 
 
-def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2):
+def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2, dtype=np.float64):
     """Validate training data for a classifier.
 
     Parameters
@@ -102,6 +105,8 @@ def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2):
         Whether NaN entries of X are missing values.
     min_classes : int, default=2
         Fewer distinct labels than this raise ``ValueError``.
+    dtype : numpy dtype or tuple of dtypes, default=float64
+        See :func:`check_X`.
 
     Returns
     -------
@@ -118,7 +123,7 @@ def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2):
             X,
             y,
             reset=True,
-            dtype=np.float64,
+            dtype=list(dtype) if isinstance(dtype, tuple) else dtype,
             ensure_all_finite=_finite_policy(allow_nan),
             y_numeric=False,
         )

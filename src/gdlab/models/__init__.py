@@ -12,7 +12,35 @@ from gdlab.models.mixture import GaussianMixture, GaussianMixtureBIC, GMMClassif
 from gdlab.models.naive_bayes import BernoulliNB, CategoricalNB, GaussianNB, MixedNB, MultinomialNB
 from gdlab.models.registry import ModelSpec, available, make, register, spec
 
-__all__ = [
+# Torch and text models are imported on first use (``gdlab.models.VAE``), so that
+# ``import gdlab`` stays fast and does not import torch.
+_LAZY = {
+    "HMM": "hmm", "HMMClassifier": "hmm",
+    "GRUClassifier": "rnn",
+    "VAE": "vae", "CVAE": "vae",
+    "GAN": "gan", "ConditionalGAN": "gan",
+    "DiffusionModel": "diffusion", "ConditionalDiffusion": "diffusion",
+    "MLPClassifier": "networks", "CNNClassifier": "networks",
+    "CharNGramLM": "ngram", "CharNGramClassifier": "ngram",
+    "NBSVM": "text", "TextColumn": "text",
+    "CharGPT": "gpt", "LabelPrefixGPT": "gpt", "GPTClassifier": "gpt", "GPTConfig": "gpt",
+    "HFCausalLM": "hf", "HFGenerativeClassifier": "hf",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"gdlab.models.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'gdlab.models' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY])
+
+__all__ = [  # noqa: PLE0604
+    *_LAZY,
     "BernoulliNB",
     "CategoricalNB",
     "ClassConditional",

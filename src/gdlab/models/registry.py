@@ -362,4 +362,91 @@ for _name, _factory, _desc in [
 ]:
     register(ModelSpec(_name, "discriminative", _factory, ("tabular",), _desc))
 
-del _name, _factory, _desc, _cls, _mod, _cov
+
+
+# ---------------------------------------------------------------------------
+# built-in entries: sequences, neural networks and text. Settings are small enough
+# for a quick study (a few seconds of CPU per fit on ~1,000 items); raise max_epochs
+# and widths for real work (see the README).
+
+
+def _class_conditional(module: str, cls_name: str, **params):
+    """Factory of ``ClassConditional(<density>)`` with the density imported lazily."""
+
+    def factory():
+        from gdlab.base import ClassConditional
+
+        return ClassConditional(_lazy(module, cls_name, **params)())
+
+    return factory
+
+
+def _text_pipeline(function: str, **params):
+    def factory():
+        from gdlab.models import text
+
+        return getattr(text, function)(**params)
+
+    return factory
+
+
+_GPT_SMALL = dict(context_length=64, n_layer=1, n_head=2, d_model=32, max_epochs=3,
+                  batch_size=64, lr=3e-3, patience=2, random_state=0)
+
+for _name, _family, _factory, _mod, _desc in [
+    # sequences (issue: hidden Markov models)
+    ("hmm-classifier", "generative",
+     _lazy("gdlab.models.hmm", "HMMClassifier"), ("sequence",),
+     "One Gaussian HMM per class (3 states, Baum-Welch), Bayes' rule; NaN frames marginalized"),
+    ("gru", "discriminative",
+     _lazy("gdlab.models.rnn", "GRUClassifier", hidden_size=32, max_epochs=30, lr=0.01,
+           batch_size=32, random_state=0), ("sequence",),
+     "GRU over the frames, classifies from the last hidden state (torch)"),
+    # neural generative and discriminative models
+    ("cvae", "generative",
+     _lazy("gdlab.models.vae", "CVAE", latent_dim=4, hidden=(64,), max_epochs=50, batch_size=64,
+           random_state=0), ("tabular", "image"),
+     "Conditional VAE (MLP), Bayes' rule over the per-class ELBO (a bound)"),
+    ("vae-class-conditional", "generative",
+     _class_conditional("gdlab.models.vae", "VAE", latent_dim=4, hidden=(64,), max_epochs=50,
+                        batch_size=64, random_state=0), ("tabular", "image"),
+     "One VAE (MLP) per class, Bayes' rule over the ELBOs (a bound)"),
+    ("torch-mlp", "discriminative",
+     _lazy("gdlab.models.networks", "MLPClassifier", random_state=0), ("tabular", "image"),
+     "Standardize + MLP classifier in torch (gdlab's training loop)"),
+    # text (character language models, n-gram baselines, NB-SVM, small GPTs)
+    ("char-ngram-classifier", "generative",
+     _lazy("gdlab.models.ngram", "CharNGramClassifier"), ("text",),
+     "One order-5 Kneser-Ney character language model per class; Bayes' rule"),
+    ("ngram-multinomial-nb", "generative", _text_pipeline("ngram_multinomial_nb"), ("text",),
+     "Binarized word uni+bigrams + multinomial naive Bayes (scikit-learn's, sparse)"),
+    ("ngram-logreg", "discriminative", _text_pipeline("ngram_logreg"), ("text",),
+     "Binarized word uni+bigrams + L2 logistic regression (C=1)"),
+    ("ngram-linear-svm", "discriminative", _text_pipeline("ngram_linear_svm"), ("text",),
+     "Binarized word uni+bigrams + linear SVM, Platt-calibrated by 5-fold CV"),
+    ("nbsvm", "hybrid", _text_pipeline("ngram_nbsvm"), ("text",),
+     "NB-SVM (Wang & Manning 2012): SVM on NB log-count-ratio-scaled uni+bigrams, calibrated"),
+    ("char-ngram-logreg", "discriminative",
+     _text_pipeline("ngram_logreg", analyzer="char_wb", ngram_range=(1, 4)), ("text",),
+     "Character 1-4-grams + L2 logistic regression"),
+    ("char-gpt", "generative",
+     _lazy("gdlab.models.gpt", "CharGPT", context_length=128, n_layer=2, n_head=4, d_model=128,
+           max_epochs=2, batch_size=64, lr=3e-3, random_state=0), ("text",),
+     "Small character-level GPT language model (2 layers, 128 wide); for gdlab generate"),
+    ("gpt-class-conditional", "generative",
+     _class_conditional("gdlab.models.gpt", "CharGPT", **_GPT_SMALL), ("text",),
+     "One small character GPT per class, Bayes' rule"),
+    ("gpt-label-prefix", "generative",
+     _lazy("gdlab.models.gpt", "LabelPrefixGPT", **{**_GPT_SMALL, "max_epochs": 8}), ("text",),
+     "One small character GPT with the class as a prefix token, Bayes' rule"),
+    ("gpt-classifier", "discriminative",
+     _lazy("gdlab.models.gpt", "GPTClassifier", **{**_GPT_SMALL, "max_epochs": 5}), ("text",),
+     "Small causal transformer + classification head, trained from scratch"),
+    ("gpt-pretrain-finetune", "hybrid",
+     _lazy("gdlab.models.gpt", "GPTClassifier", **{**_GPT_SMALL, "max_epochs": 5},
+           pretrain_epochs=2), ("text",),
+     "Character GPT pretrained on the training texts, then fine-tuned with a head"),
+]:
+    register(ModelSpec(_name, _family, _factory, _mod, _desc))
+
+del _name, _factory, _desc, _cls, _mod, _cov, _family

@@ -250,8 +250,8 @@ class _VAEBase(TorchEstimatorMixin):
 
     def _fit_scaling(self, X: np.ndarray) -> None:
         if self.likelihood == "gaussian":
-            self.mean_ = X.mean(axis=0)
-            scale = X.std(axis=0)
+            self.mean_ = X.mean(axis=0, dtype=np.float64)
+            scale = X.std(axis=0, dtype=np.float64)
             self.scale_ = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(self.mean_)), scale,
                                    1.0)
         else:
@@ -260,7 +260,7 @@ class _VAEBase(TorchEstimatorMixin):
 
     def _scaled(self, X: np.ndarray, dtype=np.float64) -> np.ndarray:
         """Standardized copy of X (a plain copy for ``"bernoulli"``)."""
-        out = np.array(X, dtype=dtype)
+        out = np.array(X, dtype=dtype, copy=self.likelihood == "gaussian" or None)
         if self.likelihood == "gaussian":
             out -= self.mean_.astype(dtype)
             out /= self.scale_.astype(dtype)
@@ -525,7 +525,8 @@ class VAE(DensityMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _VAEB
         -------
         self
         """
-        X = check_X(self, X, reset=True, allow_nan=False)
+        # float32 input stays float32 (no float64 copy of a large training set)
+        X = check_X(self, X, reset=True, allow_nan=False, dtype=(np.float64, np.float32))
         self._check_params(X.shape[1])
         self._check_rows(X.shape[0])
         self._check_range(X)
@@ -721,7 +722,8 @@ class CVAE(GenerativeClassifierMixin, ClassNamePrefixFeaturesOutMixin, Transform
         -------
         self
         """
-        X, y, classes, y_idx = check_X_y(self, X, y, allow_nan=False)
+        X, y, classes, y_idx = check_X_y(self, X, y, allow_nan=False,
+                                         dtype=(np.float64, np.float32))
         self._check_params(X.shape[1])
         priors = check_priors(self.priors, len(classes))
         self._check_rows(X.shape[0])
