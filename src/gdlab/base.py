@@ -58,6 +58,7 @@ __all__ = [
     "CAPABILITIES",
     "capabilities",
     "input_kind",
+    "class_indices_for_sampling",
     "GenerativeClassifierMixin",
     "DensityMixin",
     "ClassConditional",
@@ -187,6 +188,43 @@ def _as_output(model, Xv, like):
     return model._from_internal(Xv, like) if hasattr(model, "_from_internal") else Xv
 
 
+def class_indices_for_sampling(classes, class_prior, n_samples, y, rng) -> np.ndarray:
+    """Class index of every draw of a conditional ``sample(n_samples, y)`` call.
+
+    ``y=None`` draws classes from ``class_prior``; a single label repeats it
+    ``n_samples`` times (default 1); an array gives one label per draw. Labels
+    not in ``classes`` raise ``ValueError``. Shared by every model with
+    ``conditional_sample``, classifiers or not (a conditional GAN).
+    """
+    if y is None:
+        n = check_n_samples(1 if n_samples is None else n_samples)
+        return rng.choice(len(classes), size=n, p=class_prior)
+    y_arr = np.asarray(y)
+    if y_arr.ndim == 0:
+        n = check_n_samples(1 if n_samples is None else n_samples)
+        y_arr = np.repeat(y_arr, n)
+    elif y_arr.ndim != 1:
+        raise ValueError(
+            f"y must be a label or a 1-D array of labels, got shape {y_arr.shape}."
+        )
+    elif n_samples is not None and check_n_samples(n_samples) != y_arr.shape[0]:
+        raise ValueError(
+            f"y has {y_arr.shape[0]} labels but n_samples={n_samples}; give one label per "
+            "sample, a single label, or leave n_samples out."
+        )
+    if y_arr.shape[0] == 0:
+        raise ValueError("y is empty: nothing to sample.")
+    idx = np.searchsorted(classes, y_arr)
+    idx_clip = np.clip(idx, 0, len(classes) - 1)
+    bad = (idx >= len(classes)) | (classes[idx_clip] != y_arr)
+    if bad.any():
+        raise ValueError(
+            f"y contains labels not seen in fit: {np.unique(y_arr[bad]).tolist()!r}; "
+            f"known classes are {classes.tolist()!r}."
+        )
+    return idx_clip
+
+
 class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
     """Bayes' rule, density scores, sampling and imputation from ``_log_joint``.
 
@@ -295,33 +333,7 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
 
     # -- sampling --------------------------------------------------------
     def _class_indices_for_sampling(self, n_samples, y, rng) -> np.ndarray:
-        if y is None:
-            n = check_n_samples(1 if n_samples is None else n_samples)
-            return rng.choice(len(self.classes_), size=n, p=self.class_prior_)
-        y_arr = np.asarray(y)
-        if y_arr.ndim == 0:
-            n = check_n_samples(1 if n_samples is None else n_samples)
-            y_arr = np.repeat(y_arr, n)
-        elif y_arr.ndim != 1:
-            raise ValueError(
-                f"y must be a label or a 1-D array of labels, got shape {y_arr.shape}."
-            )
-        elif n_samples is not None and check_n_samples(n_samples) != y_arr.shape[0]:
-            raise ValueError(
-                f"y has {y_arr.shape[0]} labels but n_samples={n_samples}; give one label per "
-                "sample, a single label, or leave n_samples out."
-            )
-        if y_arr.shape[0] == 0:
-            raise ValueError("y is empty: nothing to sample.")
-        idx = np.searchsorted(self.classes_, y_arr)
-        idx_clip = np.clip(idx, 0, len(self.classes_) - 1)
-        bad = (idx >= len(self.classes_)) | (self.classes_[idx_clip] != y_arr)
-        if bad.any():
-            raise ValueError(
-                f"y contains labels not seen in fit: {np.unique(y_arr[bad]).tolist()!r}; "
-                f"known classes are {self.classes_.tolist()!r}."
-            )
-        return idx_clip
+        return class_indices_for_sampling(self.classes_, self.class_prior_, n_samples, y, rng)
 
     def sample(self, n_samples=None, y=None, random_state=None):
         """Draw rows from p(x, y), or from p(x | y) when ``y`` is given.

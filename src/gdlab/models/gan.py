@@ -54,7 +54,7 @@ from gdlab._validation import (
     check_X,
     check_X_y,
 )
-from gdlab.base import GenerativeClassifierMixin, _CapabilityMixin
+from gdlab.base import _CapabilityMixin, class_indices_for_sampling
 from gdlab.nn.estimator import TorchEstimatorMixin
 from gdlab.nn.layers import ConvDecoder, ConvEncoder, check_image_shape, mlp
 
@@ -287,21 +287,6 @@ class _BaseGAN(_CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
         return torch.randn(n, int(self.latent_dim), generator=gen, device=gen.device)
 
     # ------------------------------------------------------------- pickling
-    def __getstate__(self):
-        # spectrally normalized torch modules cannot be pickled; keep their tensors instead
-        state = super().__getstate__()
-        if "module_" in state:
-            state = dict(state)
-            state["_pickled_tensors"] = self._gdlab_tensors_()
-            del state["module_"]
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        tensors = state.pop("_pickled_tensors", None)
-        super().__setstate__(state)
-        if tensors is not None:
-            self._gdlab_load_tensors_(tensors)
 
 
 class GAN(_BaseGAN):
@@ -540,7 +525,7 @@ class ConditionalGAN(_BaseGAN):
 
     def _label_indices(self, n_samples, y, rng) -> np.ndarray:
         # the same label handling as every generative classifier's sample()
-        return GenerativeClassifierMixin._class_indices_for_sampling(self, n_samples, y, rng)
+        return class_indices_for_sampling(self.classes_, self.class_prior_, n_samples, y, rng)
 
     def sample(self, n_samples=None, y=None, random_state=None):
         """Draw rows from p(x, y), or from p(x | y) when ``y`` is given.
