@@ -20,10 +20,23 @@ GENERATIVE = {
     "gaussian-nb", "bernoulli-nb", "multinomial-nb", "categorical-nb", "mixed-nb",
     "qda", "lda", "diag-gaussian", "spherical-gaussian",
     "gmm-classifier", "gmm-bic-classifier", "kde-classifier",
+    "hmm-classifier", "hmm-gmm", "hmm-categorical",
+    "cvae", "vae-class-conditional", "cgan", "diffusion",
+    "char-ngram-classifier", "ngram-multinomial-nb", "char-gpt", "gpt-class-conditional",
+    "gpt-label-prefix",
 }
 DISCRIMINATIVE = {
     "logreg", "logreg-unreg", "linear-svm", "rbf-svm", "tree", "random-forest", "hist-gb", "mlp",
+    "gru", "gru-chars", "torch-mlp", "cnn", "ngram-logreg", "ngram-linear-svm", "char-ngram-logreg",
+    "gpt-classifier",
 }
+HYBRID = {"nbsvm", "gpt-pretrain-finetune"}
+#: Generative entries that do not classify: pure samplers / language models.
+SAMPLERS = {"cgan", "char-gpt"}
+#: Generative entries whose score is a bound (ELBO), not an exact density.
+BOUNDS = {"cvae", "vae-class-conditional", "diffusion"}
+#: Generative text pipelines (scikit-learn's sparse multinomial NB): tags read off sklearn.
+SKLEARN_TEXT = {"ngram-multinomial-nb"}
 
 
 @pytest.fixture
@@ -35,14 +48,15 @@ def isolated_registry(monkeypatch):
 def test_builtin_names_and_families():
     table = available()
     assert list(table.columns) == ["name", "family", "capabilities", "modality", "description"]
-    assert set(table.name) == GENERATIVE | DISCRIMINATIVE
+    assert set(table.name) == GENERATIVE | DISCRIMINATIVE | HYBRID
     family = dict(zip(table.name, table.family, strict=True))
     assert {n for n, f in family.items() if f == "generative"} == GENERATIVE
     assert {n for n, f in family.items() if f == "discriminative"} == DISCRIMINATIVE
+    assert {n for n, f in family.items() if f == "hybrid"} == HYBRID
     assert all(isinstance(d, str) and d and "\n" not in d for d in table.description)
 
 
-@pytest.mark.parametrize("name", sorted(GENERATIVE | DISCRIMINATIVE))
+@pytest.mark.parametrize("name", sorted(GENERATIVE | DISCRIMINATIVE | HYBRID))
 def test_make_returns_a_fresh_unfitted_clonable_estimator(name):
     a, b = make(name), make(name)
     assert a is not b
@@ -52,13 +66,20 @@ def test_make_returns_a_fresh_unfitted_clonable_estimator(name):
     # what available() shows is what the instance says
     row = available().set_index("name").loc[name]
     assert row.capabilities == ",".join(sorted(capabilities(a)))
-    assert "classify" in capabilities(a)
+    assert ("classify" in capabilities(a)) == (name not in SAMPLERS)
 
 
 def test_generative_models_declare_density_and_sampling():
-    for name in GENERATIVE:
+    for name in GENERATIVE - SKLEARN_TEXT:
         caps = capabilities(make(name))
-        assert {"density", "sample", "conditional_sample"} <= caps, name
+        score = "density_bound" if name in BOUNDS else "density"
+        if name == "cgan":  # implicit density: samples only, honestly
+            assert caps == {"sample", "conditional_sample"}
+        elif name == "char-gpt":  # a language model: a density over texts, no classes
+            assert caps == {"density", "sample", "text"}
+        else:
+            assert {score, "sample", "conditional_sample"} <= caps, name
+            assert not caps & ({"density", "density_bound"} - {score}), name
 
 
 def test_random_state_is_pinned_where_the_estimator_has_one():
@@ -81,7 +102,7 @@ def test_unknown_name_lists_known_names_and_suggests_close_ones():
         make("logrg")
     message = str(info.value)
     assert "Did you mean 'logreg'" in message
-    for name in GENERATIVE | DISCRIMINATIVE:
+    for name in GENERATIVE | DISCRIMINATIVE | HYBRID:
         assert name in message
     with pytest.raises(ValueError, match="unknown model"):
         spec("zzzz")

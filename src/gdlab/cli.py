@@ -227,7 +227,7 @@ def _run(*, dataset, csv, target, models, studies, out, n_jobs, scheduler, seeds
     from gdlab import comparison
 
     ds = _load_data(dataset, csv, target)
-    names = _names("--models", models) or list(comparison.default_models(ds.modality))
+    names = _names("--models", models) or list(comparison.default_models_for(ds))
     try:
         comparison.check_plan(ds, names, studies, quick=quick)
     except (ValueError, TypeError) as exc:

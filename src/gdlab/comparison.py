@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_MODELS",
     "DEFAULT_MODELS_BY_MODALITY",
     "default_models",
+    "default_models_for",
     "model_input_kind",
     "SUMMARY_COLUMNS",
     "Comparison",
@@ -57,6 +58,8 @@ DEFAULT_MODELS_BY_MODALITY = {
     "tabular": DEFAULT_MODELS,
     "image": (*DEFAULT_MODELS, "cvae", "cgan", "diffusion", "cnn"),
     "sequence": ("hmm-classifier", "gru"),
+    # sequences of integer symbol codes (a dataset with metadata["vocabulary"])
+    "symbols": ("hmm-categorical", "gru-chars"),
     "text": ("char-ngram-classifier", "ngram-multinomial-nb", "ngram-logreg", "nbsvm"),
 }
 
@@ -73,6 +76,17 @@ def default_models(modality: str) -> tuple[str, ...]:
         raise ValueError(f"unknown modality {modality!r}; known: "
                          f"{sorted(DEFAULT_MODELS_BY_MODALITY)}.")
     return DEFAULT_MODELS_BY_MODALITY[modality]
+
+
+def default_models_for(dataset) -> tuple[str, ...]:
+    """The default models for one dataset: by modality, symbol sequences apart.
+
+    A sequence dataset whose ``metadata`` holds a ``vocabulary`` codes symbols
+    (characters) as integers: its defaults model them as categories.
+    """
+    if dataset.modality == "sequence" and "vocabulary" in (dataset.metadata or {}):
+        return default_models("symbols")
+    return default_models(dataset.modality)
 
 
 def model_input_kind(name: str) -> str:
@@ -172,8 +186,9 @@ def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
     ------
     ValueError
         An unknown model or study, duplicates, a model that does not take the
-        dataset's kind of input (rows, sequences, texts), or a named study that applies to none of the models
-        (the message says which capabilities it needs and who has them).
+        dataset's kind of input (rows, sequences, texts), or a named study
+        that applies to none of the models (the message says which
+        capabilities it needs and who has them).
     """
     from gdlab.studies.registry import default_studies
 
@@ -194,7 +209,7 @@ def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
             f"{dataset.name!r} is {dataset.modality} data, which needs models that take "
             f"{need}; {', '.join(f'{m} takes {model_input_kind(m)}' for m in wrong)}. "
             f"Models for {dataset.modality} data include: "
-            f"{', '.join(default_models(dataset.modality))}."
+            f"{', '.join(default_models_for(dataset))}."
         )
     if studies is not None and not list(studies):
         raise ValueError("no studies given: name at least one study.")
@@ -274,7 +289,7 @@ def compare(
     from gdlab.studies.runner import run
 
     ds = data.load(dataset) if isinstance(dataset, str) else dataset
-    models = list(default_models(ds.modality) if models is None else models)
+    models = list(default_models_for(ds) if models is None else models)
     chosen, notes = check_plan(ds, models, studies, quick=quick)
     if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer))
                               or seeds < 1):

@@ -381,6 +381,17 @@ def _class_conditional(module: str, cls_name: str, **params):
     return factory
 
 
+def _hmm_classifier(**params):
+    """Factory of ``HMMClassifier(HMM(**params))``, imported when built."""
+
+    def factory():
+        from gdlab.models.hmm import HMM, HMMClassifier
+
+        return HMMClassifier(HMM(**params))
+
+    return factory
+
+
 def _text_pipeline(function: str, **params):
     def factory():
         from gdlab.models import text
@@ -398,10 +409,23 @@ for _name, _family, _factory, _mod, _desc in [
     ("hmm-classifier", "generative",
      _lazy("gdlab.models.hmm", "HMMClassifier"), ("sequence",),
      "One Gaussian HMM per class (3 states, Baum-Welch), Bayes' rule; NaN frames marginalized"),
+    ("hmm-gmm", "generative",
+     _hmm_classifier(n_states=3, emission="gmm", n_mix=2, max_iter=30, random_state=0),
+     ("sequence",),
+     "One HMM per class with 2-Gaussian mixture emissions, Bayes' rule"),
+    ("hmm-categorical", "generative",
+     _hmm_classifier(n_states=3, emission="categorical", max_iter=50, random_state=0),
+     ("sequence",),
+     "One HMM per class over integer symbols (e.g. characters), Bayes' rule"),
     ("gru", "discriminative",
      _lazy("gdlab.models.rnn", "GRUClassifier", hidden_size=32, max_epochs=30, lr=0.01,
            batch_size=32, random_state=0), ("sequence",),
      "GRU over the frames, classifies from the last hidden state (torch)"),
+    ("gru-chars", "discriminative",
+     _lazy("gdlab.models.rnn", "GRUClassifier", n_symbols="auto", embedding_dim=16,
+           hidden_size=32, max_epochs=10, lr=0.02, batch_size=128, random_state=0),
+     ("sequence",),
+     "GRU over integer symbol codes (characters) with an embedding (torch)"),
     # neural generative and discriminative models
     ("cvae", "generative",
      _lazy("gdlab.models.vae", "CVAE", latent_dim=4, hidden=(64,), max_epochs=50, batch_size=64,
