@@ -21,7 +21,7 @@ GENERATIVE = {
     "qda", "lda", "diag-gaussian", "spherical-gaussian",
     "gmm-classifier", "gmm-bic-classifier", "kde-classifier",
     "hmm-classifier", "hmm-gmm", "hmm-categorical",
-    "cvae", "vae-class-conditional", "cgan", "diffusion",
+    "cvae", "vae-class-conditional", "cgan", "diffusion", "diffusion-conv",
     "char-ngram-classifier", "ngram-multinomial-nb", "char-gpt", "gpt-class-conditional",
     "gpt-label-prefix",
 }
@@ -34,7 +34,7 @@ HYBRID = {"nbsvm", "gpt-pretrain-finetune"}
 #: Generative entries that do not classify: pure samplers / language models.
 SAMPLERS = {"cgan", "char-gpt"}
 #: Generative entries whose score is a bound (ELBO), not an exact density.
-BOUNDS = {"cvae", "vae-class-conditional", "diffusion"}
+BOUNDS = {"cvae", "vae-class-conditional", "diffusion", "diffusion-conv"}
 #: Generative text pipelines (scikit-learn's sparse multinomial NB): tags read off sklearn.
 SKLEARN_TEXT = {"ngram-multinomial-nb"}
 

@@ -396,7 +396,10 @@ def _text_pipeline(function: str, **params):
     def factory():
         from gdlab.models import text
 
-        return getattr(text, function)(**params)
+        pipe = getattr(text, function)(**params)
+        # pin every seed (liblinear shuffles; calibration splits), as for the other entries
+        pipe.set_params(**{k: 0 for k in pipe.get_params() if k.endswith("random_state")})
+        return pipe
 
     return factory
 
@@ -439,6 +442,16 @@ for _name, _family, _factory, _mod, _desc in [
      _lazy("gdlab.models.gan", "ConditionalGAN", max_epochs=50, random_state=0),
      ("tabular", "image"),
      "Conditional GAN (MLP 128-128, R1 penalty, projection discriminator); samples, no density"),
+    ("diffusion", "generative",
+     _lazy("gdlab.models.diffusion", "ConditionalDiffusion", n_steps=100, hidden_sizes=(128, 128),
+           max_epochs=60, n_elbo_steps=20, random_state=0), ("tabular", "image"),
+     "Class-conditional denoising diffusion (MLP denoiser, DDPM, classifier-free guidance); "
+     "Bayes' rule over ELBOs (a bound)"),
+    ("diffusion-conv", "generative",
+     _lazy("gdlab.models.diffusion", "ConditionalDiffusion", architecture="conv",
+           image_shape=(8, 8), channels=16, n_steps=100, max_epochs=60, n_elbo_steps=10,
+           random_state=0), ("image",),
+     "Class-conditional diffusion with a small conv U-net denoiser (8x8 images)"),
     ("torch-mlp", "discriminative",
      _lazy("gdlab.models.networks", "MLPClassifier", hidden_sizes=(64,), lr=3e-3,
            max_epochs=100, batch_size=64, patience=10, random_state=0), ("tabular", "image"),
