@@ -208,7 +208,7 @@ for _name, _cls, _mod, _desc in [
      "Naive Bayes with one Gaussian per feature and class"),
     ("bernoulli-nb", "BernoulliNB", ("binary",),
      "Naive Bayes with independent binary features"),
-    ("multinomial-nb", "MultinomialNB", ("counts", "text"),
+    ("multinomial-nb", "MultinomialNB", ("counts",),
      "Naive Bayes over non-negative counts (bag of words)"),
     ("categorical-nb", "CategoricalNB", ("categorical",),
      "Naive Bayes with one categorical distribution per feature and class"),
