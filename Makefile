@@ -50,9 +50,15 @@ test: $(STAMP) data-deps
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 
+# the reference libraries (hmmlearn, pomegranate) come with the bench extra
 bench: $(STAMP)
+	$(PIP) install --quiet -e ".[dev,bench]"
 	$(PY) benchmarks/bench_naive_bayes.py
 	$(PY) benchmarks/bench_mixture.py
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) benchmarks/bench_hmm.py --repeats 3
+	$(PY) benchmarks/bench_trainer.py --repeats 3
+	$(PY) benchmarks/bench_gpt.py --texts 600 --epochs 1 --repeats 3
+	$(PY) benchmarks/bench_ngram.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
