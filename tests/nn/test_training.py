@@ -214,3 +214,55 @@ def test_auto_device_is_cuda_when_present_else_cpu():
     X, y = _regression()
     result = Trainer(TrainConfig(max_epochs=1, random_state=0)).fit(_net(), (X, y), _mse)
     assert result.device.type == expected
+
+
+def test_resume_with_validation_ends_like_an_uninterrupted_run(tmp_path):
+    """Best weights, early-stopping counter and split all survive the checkpoint."""
+    X, y = _regression(n=60)
+    cfg = dict(lr=0.3, batch_size=8, random_state=0)  # a bouncy validation loss
+    full = _net()
+    a = Trainer(TrainConfig(max_epochs=30, patience=None, **cfg)).fit(full, (X, y), _mse)
+    part = _net()
+    Trainer(TrainConfig(max_epochs=15, patience=None, **cfg), checkpoint_dir=tmp_path).fit(
+        part, (X, y), _mse)
+    resumed = _net(seed=7)
+    b = Trainer(TrainConfig(max_epochs=30, patience=None, **cfg), checkpoint_dir=tmp_path).fit(
+        resumed, (X, y), _mse, resume=True)
+    assert a.best_epoch == b.best_epoch
+    assert [h["val_loss"] for h in a.history] == pytest.approx([h["val_loss"] for h in b.history])
+    for p, q in zip(full.parameters(), resumed.parameters(), strict=True):  # the best weights
+        torch.testing.assert_close(p, q, rtol=0, atol=1e-6)
+
+
+def test_resume_keeps_the_patience_count_and_an_unseeded_split(tmp_path):
+    X, y = _regression(n=60)
+    cfg = dict(lr=0.3, batch_size=8, patience=5)
+    seeded = Trainer(TrainConfig(max_epochs=40, random_state=0, **cfg)).fit(_net(), (X, y), _mse)
+    Trainer(TrainConfig(max_epochs=seeded.best_epoch + 2, random_state=0, **cfg),
+            checkpoint_dir=tmp_path / "a").fit(_net(), (X, y), _mse)
+    again = Trainer(TrainConfig(max_epochs=40, random_state=0, **cfg),
+                    checkpoint_dir=tmp_path / "a").fit(_net(), (X, y), _mse, resume=True)
+    assert len(again.history) == len(seeded.history)  # stops where the uninterrupted run did
+
+    splits = []
+    spy = Trainer._split
+
+    def recording(self, n, generator):
+        out = spy(self, n, generator)
+        splits.append(sorted(out[1].tolist()))
+        return out
+
+    Trainer._split = recording
+    try:
+        Trainer(TrainConfig(max_epochs=2, random_state=None), checkpoint_dir=tmp_path / "b").fit(
+            _net(), (X, y), _mse)
+        Trainer(TrainConfig(max_epochs=4, random_state=None), checkpoint_dir=tmp_path / "b").fit(
+            _net(), (X, y), _mse, resume=True)
+    finally:
+        Trainer._split = spy
+    assert splits[0] == splits[1]  # the resumed run validates on the same rows
+
+
+def test_large_seeds_train():
+    X, y = _regression()
+    Trainer(TrainConfig(max_epochs=1, random_state=2**62)).fit(_net(), (X, y), _mse)

@@ -332,6 +332,8 @@ class Trainer:
         cfg = self.config
         seed = (int(np.random.SeedSequence().generate_state(1)[0])
                 if cfg.random_state is None else cfg.random_state)
+        if resume:  # the split and batch order of the interrupted run: its seed
+            seed = _saved_seed(self.checkpoint_dir, seed)
         generator = torch.Generator().manual_seed(seed)
         fabric = _fabric(self.device)
         fork_devices = [self.device.index] if self.device.type == "cuda" else []
@@ -353,13 +355,13 @@ class Trainer:
                 state = load_checkpoint(self.checkpoint_dir, module, self.optimizers)
                 result.history = state["history"]
                 start_epoch = state["epoch"]
-                if state.get("best_val") is not None:
-                    best = (state["best_val"], copy.deepcopy(module.state_dict()))
+                if state.get("best_val") is not None and state.get("best_state"):
+                    best = (state["best_val"], state["best_state"])
                 result.best_epoch = state.get("best_epoch", start_epoch)
             for cb in self.callbacks:
                 cb.on_train_begin(self)
             evaluate = eval_loss or loss
-            bad_epochs = 0
+            bad_epochs = int(state.get("bad_epochs", 0)) if resume else 0
             progress = _progress(cfg.verbose)
             task = progress.add_task("training", total=cfg.max_epochs,
                                      completed=start_epoch) if progress else None
@@ -372,7 +374,7 @@ class Trainer:
                     seen = 0
                     # the batch order of an epoch depends on (seed, epoch) only, so a resumed
                     # run sees the same batches as an uninterrupted one
-                    generator.manual_seed(seed * 100_003 + epoch)
+                    generator.manual_seed((seed * 100_003 + epoch) % 2**63)
                     for idx in self._batches(train_idx, generator, shuffle=True, device=device):
                         batch = tuple(t[idx] for t in data)
                         if step is not None:
@@ -409,7 +411,8 @@ class Trainer:
                                         epoch=epoch + 1, history=result.history,
                                         config=cfg.to_json(),
                                         best_val=None if best[1] is None else best[0],
-                                        best_epoch=result.best_epoch)
+                                        best_epoch=result.best_epoch, best_state=best[1],
+                                        seed=seed, bad_epochs=bad_epochs)
                     for cb in self.callbacks:
                         stop = bool(cb.on_epoch_end(self, logs)) or stop
                     if progress:
@@ -465,8 +468,18 @@ def _progress(verbose: bool):
 # ---------------------------------------------------------------- checkpoints
 
 
+def _saved_seed(directory, default: int) -> int:
+    """The seed an interrupted run used, from its checkpoint (``default`` if none is saved)."""
+    try:
+        saved = json.loads((Path(directory) / "state.json").read_text()).get("seed")
+    except (OSError, ValueError):
+        return default  # load_checkpoint raises the clear error
+    return default if saved is None else int(saved)
+
+
 def save_checkpoint(directory, module: torch.nn.Module, optimizers: Sequence, *, epoch: int,
-                    history: list, config: dict, best_val=None, best_epoch=None) -> Path:
+                    history: list, config: dict, best_val=None, best_epoch=None,
+                    best_state=None, seed=None, bad_epochs=0) -> Path:
     """Write a resumable checkpoint: weights and optimizer tensors as safetensors, rest as JSON.
 
     Parameters
@@ -481,8 +494,11 @@ def save_checkpoint(directory, module: torch.nn.Module, optimizers: Sequence, *,
     history : list of dict
     config : dict
         JSON-safe settings (``TrainConfig.to_json()``).
-    best_val, best_epoch : optional
-        Early-stopping state.
+    best_val, best_epoch, best_state, bad_epochs : optional
+        Early-stopping state: the best validation loss, its epoch and weights
+        (restored at the end of a resumed run), and epochs without improvement.
+    seed : int, optional
+        The run's seed (a resumed run reuses its split and batch order).
 
     Returns
     -------
@@ -493,6 +509,9 @@ def save_checkpoint(directory, module: torch.nn.Module, optimizers: Sequence, *,
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     weights = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+    if best_state is not None:
+        weights.update({f"best.{k}": v.detach().cpu().contiguous()
+                        for k, v in best_state.items()})
     # torch's random state (dropout, noise draws) so that a resumed run continues exactly
     opt_tensors = {"rng.cpu": torch.get_rng_state()}
     if torch.cuda.is_available() and torch.cuda.is_initialized():
@@ -512,7 +531,8 @@ def save_checkpoint(directory, module: torch.nn.Module, optimizers: Sequence, *,
                     meta["state"][str(pid)][key] = {"value": val}
         opt_meta.append(meta)
     state = {"epoch": int(epoch), "history": history, "config": config,
-             "optimizers": opt_meta, "best_val": best_val, "best_epoch": best_epoch}
+             "optimizers": opt_meta, "best_val": best_val, "best_epoch": best_epoch,
+             "seed": None if seed is None else int(seed), "bad_epochs": int(bad_epochs)}
     for name, write in (
         ("module.safetensors", lambda p: save_file(weights, str(p))),
         ("optimizers.safetensors", lambda p: save_file(opt_tensors, str(p))),
@@ -533,7 +553,8 @@ def load_checkpoint(directory, module: torch.nn.Module, optimizers: Sequence = (
     Returns
     -------
     dict
-        ``epoch``, ``history``, ``config``, ``best_val``, ``best_epoch``.
+        ``epoch``, ``history``, ``config``, ``best_val``, ``best_epoch``,
+        ``best_state`` (the best weights, or None), ``seed``, ``bad_epochs``.
 
     Raises
     ------
@@ -554,10 +575,14 @@ def load_checkpoint(directory, module: torch.nn.Module, optimizers: Sequence = (
         raise ValueError(f"checkpoint in {str(directory)!r} is corrupted: {err}") from err
     device = next(iter(module.parameters())).device if any(True for _ in module.parameters()) \
         else torch.device("cpu")
+    best = {k.removeprefix("best."): v.to(device) for k, v in weights.items()
+            if k.startswith("best.")}
     try:
-        module.load_state_dict({k: v.to(device) for k, v in weights.items()})
+        module.load_state_dict({k: v.to(device) for k, v in weights.items()
+                                if not k.startswith("best.")})
     except RuntimeError as err:
         raise ValueError(f"checkpoint weights do not fit this module: {err}") from err
+    state["best_state"] = best or None
     metas = state.get("optimizers", [])
     if optimizers and len(metas) != len(optimizers):
         raise ValueError(f"checkpoint has {len(metas)} optimizer states, the model has "
