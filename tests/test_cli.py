@@ -213,3 +213,11 @@ def test_generate_refuses_bad_requests_before_training(runner, tmp_path, monkeyp
     assert result.exit_code == 2
     assert message in result.stderr
     assert not (tmp_path / "models").exists()
+
+
+def test_generate_sequences_decodes_symbols_and_keeps_class_names(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("GDLAB_CACHE", str(tmp_path))
+    result = runner.invoke(app, ["generate", "-m", "hmm-classifier", "-d", "hmm-sequences",
+                                 "-n", "2", "--label", "hmm1", "--max-length", "7"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("[hmm1]: 7 frames") == 2  # the class name is not eaten as markup

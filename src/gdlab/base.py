@@ -719,8 +719,16 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         if any(label == c for c in self.classes_.tolist()):
             raise ValueError(f"class {label!r} already exists; classes are "
                              f"{self.classes_.tolist()!r}.")
+        new = np.asarray([label])
+        kind = {"U": "U", "S": "S", "O": "O"}.get(self.classes_.dtype.kind, "number")
+        new_kind = {"U": "U", "S": "S", "O": "O"}.get(new.dtype.kind, "number")
+        if kind != new_kind or (kind == "number" and np.result_type(
+                self.classes_, new) != self.classes_.dtype):
+            raise TypeError(f"label {label!r} ({new.dtype}) does not match the classes' type "
+                            f"{self.classes_.dtype}: {self.classes_.tolist()!r}.")
         try:
-            classes = np.append(self.classes_, label)
+            classes = np.concatenate([self.classes_, new.astype(self.classes_.dtype)
+                                      if kind == "number" else new])
             order = np.argsort(classes, kind="stable")
         except TypeError as err:
             raise TypeError(f"label {label!r} does not sort with the classes "

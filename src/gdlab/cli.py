@@ -394,8 +394,15 @@ def _sample_kwargs(model, options: dict) -> dict:
     """The generation options the model's ``sample`` accepts (others must not be set)."""
     import inspect
 
-    accepted = inspect.signature(model.sample).parameters
+    from gdlab.base import ClassConditional
+
+    # a per-class classifier passes these on to its densities' sample
+    target = model._density() if isinstance(model, ClassConditional) else model
+    accepted = inspect.signature(target.sample).parameters
     takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+    if "max_length" in options and "max_length" not in accepted and "length" in accepted:
+        options = dict(options)
+        options["length"] = options.pop("max_length")  # sequence models count frames
     kwargs, refused = {}, []
     for name, (value, default) in options.items():
         if name in accepted or takes_any:
@@ -417,8 +424,8 @@ def generate(
     label: Annotated[str | None, typer.Option(
         "--label", help="Class to sample from (conditional models), by its name.")] = None,
     prompt: Annotated[str | None, typer.Option(help="Text the samples start with.")] = None,
-    max_length: Annotated[int | None, typer.Option(help="Longest sample (characters).",
-                                                   min=1)] = None,
+    max_length: Annotated[int | None, typer.Option(
+        help="Longest sample (characters; frames for sequence models).", min=1)] = None,
     temperature: Annotated[float | None, typer.Option(help="Softmax temperature.")] = None,
     top_k: Annotated[int | None, typer.Option(help="Sample among the k likeliest tokens.",
                                               min=1)] = None,
@@ -489,19 +496,27 @@ def generate(
 
 
 def _print_samples(draws, labels, ds) -> None:
+    from rich.markup import escape
+    from rich.text import Text
+
     out = _stdout()
     names = [str(c) for c in ds.class_names]
     if ds.modality == "text":
         for i, text in enumerate(draws):
             tag = f" [{names[int(labels[i])]}]" if labels is not None else ""
-            out.rule(f"sample {i + 1}{tag}", style="dim")
+            out.rule(Text(f"sample {i + 1}{tag}"), style="dim")  # Text: names are not markup
             out.print(text, highlight=False, markup=False)
         return
     if ds.modality == "sequence":
         for i, seq in enumerate(draws):
             tag = f" [{names[int(labels[i])]}]" if labels is not None else ""
-            out.print(f"sample {i + 1}{tag}: {len(seq)} frames", highlight=False)
-            out.print(seq, highlight=False)
+            out.print(f"sample {i + 1}{tag}: {len(seq)} frames", highlight=False, markup=False)
+            vocabulary = ds.metadata.get("vocabulary")
+            if vocabulary is not None and seq.shape[1] == 1:  # symbol codes: show the text
+                out.print("".join(vocabulary[int(c)] for c in seq[:, 0]), highlight=False,
+                          markup=False)
+            else:
+                out.print(seq, highlight=False)
         return
     import numpy as np
 
@@ -511,6 +526,7 @@ def _print_samples(draws, labels, ds) -> None:
     table = _table(f"{len(X)} samples")
     if labels is not None:
         table.add_column("class")
+    names = [escape(n) for n in names]
     for f in features:
         table.add_column(str(f), justify="right")
     for i, row in enumerate(X):
