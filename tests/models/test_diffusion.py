@@ -379,3 +379,12 @@ EXPECTED_FAILURES = {
                          expected_failed_checks=lambda est: EXPECTED_FAILURES)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_ddim_steps_start_from_pure_noise_even_with_one_step():
+    from gdlab.models._schedules import DDIMSampler, cosine_schedule
+
+    sched = cosine_schedule(100)
+    assert DDIMSampler(sched, n_steps=1).timesteps().tolist() == [99]
+    steps = DDIMSampler(sched, n_steps=5).timesteps()
+    assert steps[0] == 99 and steps[-1] == 0 and np.all(np.diff(steps) < 0)

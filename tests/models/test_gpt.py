@@ -307,3 +307,19 @@ def test_gpt_classifier_pretrains_in_fit_on_unlabeled_texts():
     assert clf.score(A_TEXTS + B_TEXTS, y[:12]) == 1.0
     with pytest.raises(ValueError, match="pretrain_epochs"):
         GPTClassifier(pretrain_epochs=-1, **TINY).fit(texts, y)
+
+
+def test_unseen_characters_share_the_unk_mass(lm):
+    """Every unseen character gets 1 / (number of unseen code points) of p(<unk>)."""
+    from gdlab.models.ngram import N_CODEPOINTS
+    from gdlab.tokenizers import BOS_ID, N_SPECIAL, PAD_ID
+
+    unseen = [c for c in "XYZ中😀" if c not in "".join(CORPUS)]
+    scores = lm.score_samples(["ab" + c for c in unseen])
+    np.testing.assert_allclose(scores, scores[0])
+    n_unseen = N_CODEPOINTS - (lm.tokenizer_.vocab_size - N_SPECIAL)
+    # all strings "ab" + one unseen character together have at most probability 1
+    assert np.exp(scores[0]) * n_unseen <= 1.0
+    p = lm.next_token_proba(["ab"])
+    assert p[0, PAD_ID] == 0 and p[0, BOS_ID] == 0  # never generated, so never scored
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)

@@ -341,7 +341,10 @@ class DDIMSampler(_Sampler):
                              f"got {n_steps}.")
         self.n_steps = n_steps
         self.eta = check_positive(eta, "eta", allow_zero=True)
-        steps = np.unique(np.round(np.linspace(0, schedule.T - 1, n_steps)).astype(int))
+        # spaced from T-1 down ("trailing"), so every schedule starts from pure noise at
+        # T-1, also with one step (a grid starting at 0 would make that step t=0)
+        steps = np.unique(np.round(np.linspace(schedule.T - 1, 0, n_steps,
+                                               endpoint=n_steps > 1)).astype(int))
         self._steps = steps[::-1].copy()
         self._prev = {int(t): (int(steps[i - 1]) if i > 0 else -1) for i, t in enumerate(steps)}
 

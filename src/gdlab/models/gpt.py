@@ -59,7 +59,7 @@ from gdlab._validation import (
 )
 from gdlab.base import GenerativeClassifierMixin, _CapabilityMixin
 from gdlab.nn import TorchEstimatorMixin
-from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, make_tokenizer
+from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID, make_tokenizer
 
 __all__ = [
     "GPTConfig",
@@ -354,16 +354,43 @@ class _GPTMixin(_CapabilityMixin, TorchEstimatorMixin):
     def _encode(self, texts, first_token=BOS_ID):
         return [[first_token, *self.tokenizer_.encode(t), EOS_ID] for t in texts]
 
+    def _banned_ids(self) -> list[int]:
+        """Ids that are never a next token: <pad>, <bos> and class tokens."""
+        vocab = self.config_["vocab_size"]
+        return [PAD_ID, BOS_ID, *range(vocab - self._extra_vocab, vocab)]
+
+    def _unk_log_share(self) -> float:
+        """log of the number of characters one ``<unk>`` stands for (char tokenizer).
+
+        The char tokenizer maps every character unseen at fit to ``<unk>``; its
+        probability is shared evenly among all of them (as in CharNGramLM), so
+        scores are a proper distribution over strings of any characters.
+        """
+        if self.tokenizer != "char":
+            return 0.0
+        from gdlab.models.ngram import N_CODEPOINTS
+
+        return float(np.log(N_CODEPOINTS - (self.tokenizer_.vocab_size - N_SPECIAL)))
+
     def _sequence_log_prob(self, seqs) -> np.ndarray:
-        """Natural-log probability of each whole token sequence (first token given)."""
+        """Natural-log probability of each whole token sequence (first token given).
+
+        The next-token distribution excludes the ids that are never generated
+        (``_banned_ids``), exactly as :meth:`sample` draws from it.
+        """
         x, y, owner = _windows_of(seqs, self.config_["context_length"])
+        banned = self._banned_ids()
+        unk_share = self._unk_log_share()
 
         def window_sum(xb, yb):
             logits, _ = self.module_(xb)  # (B, T, V)
-            logp = torch.log_softmax(logits.float(), dim=-1)  # (B, T, V)
+            logits = logits.float()
+            logits[..., banned] = -math.inf
+            logp = torch.log_softmax(logits, dim=-1)  # (B, T, V)
             scored = yb != IGNORE  # (B, T)
             picked = logp.gather(-1, yb.clamp_min(0).unsqueeze(-1)).squeeze(-1)  # (B, T)
-            return (picked * scored).sum(1)  # (B,)
+            picked = picked - unk_share * (yb == UNK_ID)  # one unseen character of many
+            return torch.where(scored, picked, torch.zeros_like(picked)).sum(1)  # (B,)
 
         sums = self._batched(window_sum, x, y)
         return np.bincount(owner, weights=sums, minlength=len(seqs))
@@ -390,7 +417,7 @@ class _GPTMixin(_CapabilityMixin, TorchEstimatorMixin):
         module = self.module_.eval()
         device = next(module.parameters()).device
         gen = self._generator(random_state)
-        banned = [PAD_ID, BOS_ID, *range(vocab - self._extra_vocab, vocab)]
+        banned = self._banned_ids()
         T = self.config_["context_length"]
         by_prefix: dict[tuple, list[int]] = {}
         for i, p in enumerate(prefixes):
@@ -585,10 +612,14 @@ random_state, verbose
             x[i, : len(s)] = s
         last = np.array([len(s) - 1 for s in seqs], dtype=np.int64)
 
+        banned = self._banned_ids()
+
         def proba(xb, lb):
             logits, _ = self.module_(xb)  # (B, T, V)
             rows = torch.arange(xb.shape[0], device=xb.device)
-            return torch.softmax(logits[rows, lb].float(), dim=-1)  # (B, V)
+            last = logits[rows, lb].float()  # (B, V)
+            last[:, banned] = -math.inf  # never generated, so probability 0
+            return torch.softmax(last, dim=-1)  # (B, V)
 
         return self._batched(proba, x, last)
 
@@ -635,6 +666,13 @@ class LabelPrefixGPT(GenerativeClassifierMixin, _GPTMixin, BaseEstimator):
         log p(x, y=k) = log p(y=k) + log p(x | <class k>)
 
     gives ``predict_proba`` by Bayes' rule and ``score_samples`` = log p(x).
+
+    The class token conditions the first context window only: a text longer
+    than ``context_length`` is scored (and trained) in sliding windows, and the
+    windows after the first no longer see the class token. Evidence beyond the
+    first window then cannot move the posterior; choose ``context_length`` at
+    least as long as the texts (or use ``ClassConditional(CharGPT())``, one model
+    per class, which has no such limit).
 
     Parameters
     ----------

@@ -115,6 +115,9 @@ def inputs(dataset) -> tuple[np.ndarray, np.ndarray]:
     if dataset.modality == "text":
         X = dataset.X
         col = X.iloc[:, 0] if isinstance(X, pd.DataFrame) else pd.Series(list(X))
+        if col.isna().any():
+            raise ValueError(f"dataset {dataset.name!r} has {int(col.isna().sum())} missing "
+                             "texts; drop or fill them first.")
         out = np.empty(len(col), dtype=object)
         out[:] = col.astype(str).tolist()
         return out, y
