@@ -186,7 +186,6 @@ def _expected_failures(estimator):
     return {}
 
 
-@pytest.mark.slow
 @parametrize_with_checks([MLPClassifier(hidden_sizes=(16,), **TINY),
                           CNNClassifier(channels=2, hidden_size=8, **TINY)],
                          expected_failed_checks=_expected_failures)
