@@ -357,3 +357,14 @@ def test_add_class_with_a_given_prior_rescales_the_old_ones():
     clf = ClassConditional(_Unigram()).fit(texts, [0, 0, 1, 1])
     clf.add_class(["0101"], 2, prior=0.2)
     np.testing.assert_allclose(clf.class_prior_, [0.4, 0.4, 0.2])
+
+
+def test_text_pipelines_say_text_through_their_first_step():
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.pipeline import make_pipeline
+
+    from gdlab.models.text import ngram_logreg
+
+    assert "text" in capabilities(ngram_logreg()) and input_kind(ngram_logreg()) == "text"
+    assert "text" in capabilities(make_pipeline(CountVectorizer(), LogisticRegression()))
+    assert "text" not in capabilities(LogisticRegression())

@@ -85,7 +85,9 @@ def capabilities(estimator) -> frozenset[str]:
     gdlab estimators declare their tags; for other estimators they are read
     off the public API: ``classify`` for classifiers with ``predict_proba``
     (or ``decision_function``), ``missing_features`` when scikit-learn's
-    ``allow_nan`` tag is set, ``partial_fit`` when the method exists.
+    ``allow_nan`` tag is set, ``text`` when its input tags say strings and no
+    2-D array (for a Pipeline, those of its first step), ``partial_fit`` when
+    the method exists.
 
     Parameters
     ----------
@@ -110,6 +112,8 @@ def capabilities(estimator) -> frozenset[str]:
             caps.add("classify")
         if tags.input_tags.allow_nan or _pipeline_allows_nan(estimator):
             caps.add("missing_features")
+        if _takes_text(estimator):
+            caps.add("text")
         if hasattr(estimator, "partial_fit"):
             caps.add("partial_fit")
         caps = frozenset(caps)
@@ -138,6 +142,22 @@ def input_kind(estimator) -> str:
     if "text" in caps:
         return "text"
     return "tabular"
+
+
+def _takes_text(estimator) -> bool:
+    """Whether a scikit-learn estimator (or a Pipeline, by its first step) takes raw strings.
+
+    Read off scikit-learn's input tags: strings and no 2-D array (a vectorizer,
+    gdlab's ``TextColumn``). Pipeline does not pass these tags on from its
+    first step, so the first step is asked.
+    """
+    if isinstance(estimator, Pipeline):
+        steps = [step for _, step in estimator.steps if step not in (None, "passthrough")]
+        if not steps:
+            return False
+        estimator = steps[0]
+    tags = get_tags(estimator).input_tags
+    return bool(tags.string and not tags.two_d_array)
 
 
 def _pipeline_allows_nan(estimator) -> bool:

@@ -92,17 +92,12 @@ def default_models_for(dataset) -> tuple[str, ...]:
 def model_input_kind(name: str) -> str:
     """What a registered model takes: ``"tabular"``, ``"sequences"`` or ``"text"``.
 
-    Read off the registry entry's modalities (a scikit-learn text pipeline has
-    no capability tag saying it takes strings).
+    :func:`gdlab.base.input_kind` of a fresh instance: read off its capability tags.
     """
-    from gdlab.models.registry import spec
+    from gdlab.base import input_kind
+    from gdlab.models.registry import make
 
-    modality = spec(name).modality
-    if "text" in modality:
-        return "text"
-    if "sequence" in modality:
-        return "sequences"
-    return "tabular"
+    return input_kind(make(name))
 
 
 #: Columns of :func:`summarize`: label, (study, metric, how), format digits.
