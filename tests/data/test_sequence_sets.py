@@ -10,7 +10,6 @@ from gdlab.data.sequence_sets import (
     _register_all,
     decode,
     fortunes_lang_chars,
-    hmm_log_likelihood,
     hmm_synthetic,
 )
 from gdlab.data.sequences import hmm_sequences
@@ -67,7 +66,10 @@ def test_hmm_synthetic_splits_by_whole_sequences():
     assert len(train.y) + len(test.y) == 60
 
 
-def test_hmm_log_likelihood_matches_hmmlearn():
+def test_known_parameter_scores_match_hmmlearn():
+    """The Bayes ceiling of hmm-synthetic scores sequences with HMM.from_params."""
+    from gdlab.models import HMM
+
     hmm_lib = pytest.importorskip("hmmlearn.hmm")
     ds = hmm_sequences(n_sequences=4, length=(3, 9), n_classes=2, random_state=1)
     h = ds.metadata["hmms"][1]
@@ -77,25 +79,34 @@ def test_hmm_log_likelihood_matches_hmmlearn():
     lengths = ds.metadata["lengths"]
     ends = np.cumsum(lengths)
     expected = [ref.score(ds.X[e - n:e]) for e, n in zip(ends, lengths, strict=True)]
-    np.testing.assert_allclose(hmm_log_likelihood(ds.X, lengths, h), expected, rtol=1e-10)
+    hmm = HMM.from_params(h["startprob"], h["transmat"], means=h["means"], covars=h["covars"])
+    np.testing.assert_allclose(hmm.score_samples(ds.X, lengths), expected, rtol=1e-10)
 
 
-def test_hmm_log_likelihood_categorical_sums_to_one_over_all_sequences():
+def test_known_categorical_hmm_sums_to_one_over_all_sequences():
+    from gdlab.models import HMM
+
     # every sequence of length 3 over 2 symbols: the probabilities sum to one
     rng = np.random.RandomState(0)
-    hmm = {"startprob": rng.dirichlet(np.ones(2)), "transmat": rng.dirichlet(np.ones(2), 2),
-           "emissionprob": rng.dirichlet(np.ones(2), 2)}
+    hmm = HMM.from_params(rng.dirichlet(np.ones(2)), rng.dirichlet(np.ones(2), 2),
+                          emissionprob=rng.dirichlet(np.ones(2), 2))
     seqs = np.array([[a, b, c] for a in (0, 1) for b in (0, 1) for c in (0, 1)])
-    ll = hmm_log_likelihood(seqs.reshape(-1, 1), [3] * 8, hmm, emission="categorical")
+    ll = hmm.score_samples(seqs.reshape(-1, 1), [3] * 8)
     assert np.exp(ll).sum() == pytest.approx(1.0)
 
 
-def test_hmm_log_likelihood_bad_input():
-    ds = hmm_sequences(n_sequences=2, length=4)
-    with pytest.raises(ValueError, match="lengths sum"):
-        hmm_log_likelihood(ds.X, [3, 3], ds.metadata["hmms"][0])
-    with pytest.raises(ValueError, match="emission"):
-        hmm_log_likelihood(ds.X, None, ds.metadata["hmms"][0], emission="poisson")
+def test_from_params_bad_input():
+    from gdlab.models import HMM
+
+    h = hmm_sequences(n_sequences=2, length=4).metadata["hmms"][0]
+    with pytest.raises(ValueError, match="not both"):
+        HMM.from_params(h["startprob"], h["transmat"])
+    with pytest.raises(ValueError, match="rows summing to 1"):
+        HMM.from_params(h["startprob"], h["transmat"] * 1.1, means=h["means"],
+                        covars=h["covars"])
+    with pytest.raises(ValueError, match="covars_init"):
+        HMM.from_params(h["startprob"], h["transmat"], means=h["means"],
+                        covars=-h["covars"])
 
 
 @needs_fortunes

@@ -10,7 +10,7 @@ classifier (one HMM per class) and a discriminative one
   frames from three known 3-state HMMs that share their emissions and differ
   in their dynamics. The true parameters are in the metadata (for parameter
   recovery), with the accuracy of the Bayes classifier that knows them
-  (``bayes_accuracy``, computed with :func:`hmm_log_likelihood`): the best any
+  (``bayes_accuracy``, computed with the true HMMs): the best any
   model can do on these draws.
 - ``"fortunes-lang-chars"`` (:func:`fortunes_lang_chars`): language
   identification (de, en, es, it, pt) over character sequences of Debian's
@@ -34,13 +34,12 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import logsumexp
 
-from gdlab._validation import check_in, check_int, check_random_state
+from gdlab._validation import check_int, check_random_state
 from gdlab.data.registry import register
-from gdlab.data.sequences import check_lengths, hmm_sequences, split_sequences
+from gdlab.data.sequences import hmm_sequences, split_sequences
 
-__all__ = ["UNKNOWN_CHAR", "hmm_log_likelihood", "hmm_synthetic", "fortunes_lang_chars", "decode"]
+__all__ = ["UNKNOWN_CHAR", "hmm_synthetic", "fortunes_lang_chars", "decode"]
 
 #: The symbol that stands for every character outside the vocabulary of ``fortunes-lang-chars``.
 UNKNOWN_CHAR = "\ufffd"
@@ -57,71 +56,6 @@ _SOURCE_HMM = "gdlab synthetic (gdlab.data.sequence_sets.hmm_synthetic)"
 _SOURCE_FORTUNES = "Debian fortunes packages (fortune-mod; fortunes, -de, -it, -es, -br)"
 
 
-def _log_emissions(X: np.ndarray, hmm: dict, emission: str) -> np.ndarray:
-    """log p(x_t | state s) for stacked frames: (n_frames, n_states)."""
-    if emission == "categorical":
-        codes = np.asarray(X).reshape(-1).astype(np.int64)
-        with np.errstate(divide="ignore"):
-            return np.log(np.asarray(hmm["emissionprob"]))[:, codes].T
-    means = np.asarray(hmm["means"], dtype=np.float64)  # (S, d)
-    covars = np.asarray(hmm["covars"], dtype=np.float64)  # (S, d, d)
-    out = np.empty((len(X), len(means)))
-    for s, (mu, cov) in enumerate(zip(means, covars, strict=True)):
-        chol = np.linalg.cholesky(cov)
-        z = np.linalg.solve(chol, (X - mu).T)  # (d, n)
-        log_det = 2.0 * np.log(np.diag(chol)).sum()
-        out[:, s] = -0.5 * ((z ** 2).sum(axis=0) + log_det + len(mu) * np.log(2 * np.pi))
-    return out
-
-
-def hmm_log_likelihood(X, lengths, hmm: dict, *, emission: str = "gaussian") -> np.ndarray:
-    """log p(sequence) under a known HMM, for each sequence (the forward algorithm).
-
-    Parameters
-    ----------
-    X : array-like of shape (n_frames, n_features)
-        Stacked frames (categorical: one integer symbol column).
-    lengths : array-like of int, shape (n_sequences,), or None
-        Sequence lengths (None: one sequence).
-    hmm : dict
-        ``startprob`` (S,), ``transmat`` (S, S) and ``means`` (S, d) with
-        ``covars`` (S, d, d) (Gaussian) or ``emissionprob`` (S, n_symbols)
-        (categorical): one entry of ``metadata["hmms"]`` of
-        :func:`gdlab.data.sequences.hmm_sequences`.
-    emission : {"gaussian", "categorical"}, default="gaussian"
-
-    Returns
-    -------
-    ndarray of shape (n_sequences,)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> hmm = {"startprob": np.array([1.0, 0.0]), "transmat": np.array([[0.0, 1.0], [1.0, 0.0]]),
-    ...        "emissionprob": np.array([[0.5, 0.5], [1.0, 0.0]])}
-    >>> np.exp(hmm_log_likelihood([[1], [0], [0]], None, hmm, emission="categorical")).round(4)
-    array([0.25])
-    """
-    check_in(emission, "emission", ("gaussian", "categorical"))
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim == 1:
-        X = X[:, None]
-    lengths = check_lengths(X, lengths)
-    with np.errstate(divide="ignore"):
-        log_start = np.log(np.asarray(hmm["startprob"], dtype=np.float64))
-        log_trans = np.log(np.asarray(hmm["transmat"], dtype=np.float64))
-    log_b = _log_emissions(X, hmm, emission)  # (n_frames, S)
-    n, T, S = len(lengths), int(lengths.max()), len(log_start)
-    padded = np.zeros((n, T, S))
-    mask = np.arange(T)[None, :] < lengths[:, None]  # (n, T)
-    padded[mask] = log_b
-    alpha = log_start + padded[:, 0]  # (n, S)
-    for t in range(1, T):
-        step = logsumexp(alpha[:, :, None] + log_trans[None], axis=1) + padded[:, t]
-        alpha = np.where(mask[:, t, None], step, alpha)
-    return logsumexp(alpha, axis=1)
-
-
 def hmm_synthetic(*, n_sequences: int = 300, length=(20, 60), n_classes: int = 3,
                   n_states: int = 3, n_features: int = 2, shared_emissions: bool = True,
                   parameter_seed: int = 0, random_state=0):
@@ -130,7 +64,7 @@ def hmm_synthetic(*, n_sequences: int = 300, length=(20, 60), n_classes: int = 3
     A thin, registered configuration of
     :func:`gdlab.data.sequences.hmm_sequences` (Gaussian emissions; see there
     for how the parameters are drawn) that also scores every sequence under
-    every true class HMM with :func:`hmm_log_likelihood`.
+    every true class HMM (:meth:`gdlab.models.HMM.from_params`).
 
     Parameters
     ----------
@@ -162,8 +96,11 @@ def hmm_synthetic(*, n_sequences: int = 300, length=(20, 60), n_classes: int = 3
                        shared_emissions=shared_emissions, parameter_seed=parameter_seed,
                        random_state=random_state)
     meta = ds.metadata
-    log_lik = np.column_stack([hmm_log_likelihood(ds.X, meta["lengths"], h)
-                               for h in meta["hmms"]])
+    from gdlab.models.hmm import HMM
+
+    log_lik = np.column_stack([
+        HMM.from_params(h["startprob"], h["transmat"], means=h["means"], covars=h["covars"])
+        .score_samples(ds.X, meta["lengths"]) for h in meta["hmms"]])
     prior = np.bincount(ds.y, minlength=len(meta["hmms"])) / len(ds.y)
     with np.errstate(divide="ignore"):
         bayes = np.argmax(log_lik + np.log(prior), axis=1)

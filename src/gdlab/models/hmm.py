@@ -343,6 +343,86 @@ class HMM(_CapabilityMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         return tags
 
+    @classmethod
+    def from_params(cls, startprob, transmat, *, means=None, covars=None, weights=None,
+                    emissionprob=None, covariance="full"):
+        """An HMM with known parameters, ready to score, decode and sample (not fitted).
+
+        Parameters
+        ----------
+        startprob : array-like of shape (n_states,)
+        transmat : array-like of shape (n_states, n_states)
+            Rows sum to one.
+        means, covars : array-like, optional
+            Gaussian emissions: means (n_states, n_features) and covariances
+            (n_states, n_features, n_features) for ``covariance="full"`` or
+            variances (n_states, n_features) for ``"diag"``; with ``weights``
+            (n_states, n_mix) a Gaussian mixture per state, with a leading
+            (n_states, n_mix) on means and covars.
+        weights : array-like of shape (n_states, n_mix), optional
+        emissionprob : array-like of shape (n_states, n_symbols), optional
+            Categorical emissions (instead of means and covars).
+        covariance : {"full", "diag"}, default="full"
+
+        Returns
+        -------
+        HMM
+            With the fitted attributes set from the parameters (``monitor_``
+            empty); the hyper-parameters hold them as ``*_init`` values, so a
+            later ``fit`` starts from them.
+
+        Raises
+        ------
+        ValueError
+            Parameters of the wrong shape, rows not summing to one, covariances
+            that are not positive definite, or both kinds of emissions.
+
+        Examples
+        --------
+        >>> hmm = HMM.from_params([1.0, 0.0], [[0.0, 1.0], [1.0, 0.0]],
+        ...                       emissionprob=[[0.5, 0.5], [1.0, 0.0]])
+        >>> float(np.exp(hmm.score_samples(np.array([[1], [0], [0]])))[0])  # one sequence
+        0.25
+        """
+        startprob = np.asarray(startprob, dtype=np.float64)
+        if startprob.ndim != 1:
+            raise ValueError(f"startprob must be 1-D, got shape {startprob.shape}.")
+        S = startprob.shape[0]
+        if (emissionprob is None) == (means is None or covars is None):
+            raise ValueError("give either emissionprob (categorical) or means and covars "
+                             "(Gaussian), not both and not neither.")
+        if emissionprob is not None:
+            emissionprob = np.asarray(emissionprob, dtype=np.float64)
+            if emissionprob.ndim != 2:
+                raise ValueError(f"emissionprob must be 2-D (n_states, n_symbols), got shape "
+                                 f"{emissionprob.shape}.")
+            hmm = cls(S, emission="categorical", n_symbols=emissionprob.shape[1],
+                      startprob_init=startprob, transmat_init=transmat,
+                      emissionprob_init=emissionprob)
+            hmm.n_symbols_, hmm.n_features_in_ = emissionprob.shape[1], 1
+            hmm._check_given(S, 1, 1)
+            hmm.emissionprob_ = emissionprob
+        else:
+            means = np.asarray(means, dtype=np.float64)
+            gmm = weights is not None
+            M = np.asarray(weights).shape[-1] if gmm else 1
+            check_in(covariance, "covariance", ("diag", "full"))
+            hmm = cls(S, emission="gmm" if gmm else "gaussian", covariance=covariance,
+                      n_mix=M, startprob_init=startprob, transmat_init=transmat,
+                      means_init=means, covars_init=covars, weights_init=weights)
+            d = means.shape[-1] if means.ndim else 0
+            hmm.n_features_in_ = d
+            hmm._check_given(S, M, d)
+            means = hmm._given_means(S, M, d)
+            covars = hmm._given_covars(S, M, d)
+            weights = np.asarray(weights, dtype=np.float64).reshape(S, M) if gmm \
+                else np.ones((S, 1))
+            hmm._set_gaussian_params(weights, means, covars)
+        hmm.startprob_ = startprob
+        hmm.transmat_ = np.asarray(transmat, dtype=np.float64)
+        hmm.monitor_, hmm.converged_, hmm.n_iter_ = [], True, 0
+        return hmm
+
     # -- validation ----------------------------------------------------------------------------
     def _check_params(self):
         S = check_int(self.n_states, "n_states")
