@@ -83,6 +83,7 @@ from gdlab.models._schedules import (
     linear_schedule,
 )
 from gdlab.nn import SinusoidalEmbedding, TorchEstimatorMixin, check_image_shape, mlp
+from gdlab.nn.estimator import standardization
 
 __all__ = [
     "DiffusionModel",
@@ -310,15 +311,8 @@ class _DiffusionBase(TorchEstimatorMixin):
     # --------------------------------------------------------- standardizing
     def _fit_standardizer(self, X: np.ndarray) -> np.ndarray:
         """Store ``mean_``, ``scale_`` and the clip range; return standardized X (float32)."""
-        if self.architecture == "conv":
-            mean = np.full(X.shape[1], X.mean())
-            std = np.full(X.shape[1], X.std())
-        else:
-            mean, std = X.mean(axis=0), X.std(axis=0)
-        # constant features (or a constant image): unit scale instead of a division by 0
-        tiny = 1e-8 * max(1.0, float(np.abs(X).max()))
-        self.mean_ = mean
-        self.scale_ = np.where(std > tiny, std, 1.0)
+        # images share one scale over their pixels
+        self.mean_, self.scale_ = standardization(X, per_feature=self.architecture != "conv")
         Z = (X - self.mean_) / self.scale_
         self.clip_low_, self.clip_high_ = Z.min(axis=0), Z.max(axis=0)
         return Z.astype(np.float32)

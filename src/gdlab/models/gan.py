@@ -55,7 +55,7 @@ from gdlab._validation import (
     check_X_y,
 )
 from gdlab.base import _CapabilityMixin, class_indices_for_sampling
-from gdlab.nn.estimator import TorchEstimatorMixin
+from gdlab.nn.estimator import TorchEstimatorMixin, standardization
 from gdlab.nn.layers import ConvDecoder, ConvEncoder, check_image_shape, mlp
 
 __all__ = ["GAN", "ConditionalGAN"]
@@ -207,9 +207,7 @@ class _BaseGAN(_CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
 
     # --------------------------------------------------------------- training
     def _standardize_fit(self, X: np.ndarray) -> torch.Tensor:
-        self.mean_ = X.mean(axis=0)
-        std = X.std(axis=0)
-        self.scale_ = np.where(std > 1e-8 * np.maximum(1.0, np.abs(self.mean_)), std, 1.0)
+        self.mean_, self.scale_ = standardization(X)
         return torch.as_tensor((X - self.mean_) / self.scale_, dtype=torch.float32)
 
     def _standardize(self, X: np.ndarray) -> np.ndarray:

@@ -48,6 +48,7 @@ from torch import nn
 from gdlab._validation import check_fraction, check_in, check_int, check_X, check_X_y
 from gdlab.base import _CapabilityMixin
 from gdlab.nn import TorchEstimatorMixin
+from gdlab.nn.estimator import standardization
 from gdlab.nn.layers import ACTIVATIONS, ConvEncoder, check_image_shape, mlp
 
 __all__ = ["MLPClassifier", "CNNClassifier"]
@@ -133,12 +134,7 @@ class _NetworkClassifier(_CapabilityMixin, ClassifierMixin, TorchEstimatorMixin,
         X, y, classes, y_idx = check_X_y(self, X, y, allow_nan=False)
         self._check_data(X)
         self.classes_ = classes
-        if self._per_feature_scaling:
-            mean, std = X.mean(axis=0), X.std(axis=0)
-        else:
-            mean, std = np.full(X.shape[1], X.mean()), np.full(X.shape[1], X.std())
-        self.mean_ = mean
-        self.scale_ = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
+        self.mean_, self.scale_ = standardization(X, per_feature=self._per_feature_scaling)
         data = (torch.as_tensor(self._standardize(X), dtype=torch.float32),
                 torch.as_tensor(y_idx, dtype=torch.long))
         return self._train(data, _cross_entropy)

@@ -53,6 +53,7 @@ from gdlab._validation import (
 )
 from gdlab.base import _CapabilityMixin
 from gdlab.nn import TorchEstimatorMixin
+from gdlab.nn.estimator import standardization
 
 __all__ = ["GRUClassifier"]
 
@@ -248,9 +249,7 @@ class GRUClassifier(_CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, Base
         if reset:
             frames = np.concatenate(seqs)
             self.n_symbols_ = None
-            self.mean_ = frames.mean(axis=0)
-            scale = frames.std(axis=0)
-            self.scale_ = np.where(scale > 0, scale, 1.0)
+            self.mean_, self.scale_ = standardization(frames)
         return [((s - self.mean_) / self.scale_).astype(np.float32) for s in seqs]
 
     def _pad(self, seqs) -> tuple[np.ndarray, np.ndarray]:

@@ -66,6 +66,7 @@ from gdlab._validation import (
 )
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
 from gdlab.nn import ConvDecoder, ConvEncoder, TorchEstimatorMixin, check_image_shape, mlp
+from gdlab.nn.estimator import standardization
 
 __all__ = ["VAE", "CVAE"]
 
@@ -250,10 +251,7 @@ class _VAEBase(TorchEstimatorMixin):
 
     def _fit_scaling(self, X: np.ndarray) -> None:
         if self.likelihood == "gaussian":
-            self.mean_ = X.mean(axis=0, dtype=np.float64)
-            scale = X.std(axis=0, dtype=np.float64)
-            self.scale_ = np.where(scale > 1e-12 * np.maximum(1.0, np.abs(self.mean_)), scale,
-                                   1.0)
+            self.mean_, self.scale_ = standardization(X)
         else:
             self.mean_ = np.zeros(X.shape[1])
             self.scale_ = np.ones(X.shape[1])

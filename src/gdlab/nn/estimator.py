@@ -20,11 +20,42 @@ import torch
 from gdlab._validation import check_random_state
 from gdlab.nn.training import TrainConfig, Trainer, resolve_device
 
-__all__ = ["TRAINING_PARAMS", "TorchEstimatorMixin"]
+__all__ = ["TRAINING_PARAMS", "TorchEstimatorMixin", "standardization"]
 
 #: Constructor parameters every torch estimator has, passed to :class:`TrainConfig`.
 TRAINING_PARAMS = ("max_epochs", "batch_size", "lr", "weight_decay", "validation_fraction",
                    "patience", "device", "random_state", "verbose")
+
+
+def standardization(X: np.ndarray, *, per_feature: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean, scale)`` that standardize the rows of X, as every gdlab network does.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    per_feature : bool, default=True
+        One mean and scale per feature, or one for all features (images: the
+        pixels share a scale), repeated per feature.
+
+    Returns
+    -------
+    mean, scale : ndarray of shape (n_features,), float64
+        A constant feature (standard deviation below 1e-12 of its magnitude)
+        gets scale 1 instead of a division by zero.
+
+    Examples
+    --------
+    >>> mean, scale = standardization(np.array([[0.0, 5.0], [2.0, 5.0]]))
+    >>> mean.tolist(), scale.tolist()
+    ([1.0, 5.0], [1.0, 1.0])
+    """
+    X = np.asarray(X)
+    if per_feature:
+        mean, std = X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64)
+    else:
+        mean = np.full(X.shape[1], X.mean(dtype=np.float64))
+        std = np.full(X.shape[1], X.std(dtype=np.float64))
+    return mean, np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
 
 
 @contextlib.contextmanager
