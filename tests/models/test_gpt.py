@@ -323,3 +323,11 @@ def test_unseen_characters_share_the_unk_mass(lm):
     p = lm.next_token_proba(["ab"])
     assert p[0, PAD_ID] == 0 and p[0, BOS_ID] == 0  # never generated, so never scored
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
+
+
+def test_subword_tokenizers_make_the_score_a_bound():
+    """Characters and bytes have one tokenization; a Hugging Face tokenizer has many."""
+    assert "density" in capabilities(CharGPT(tokenizer="byte"))
+    for est in (CharGPT(tokenizer="hf"), LabelPrefixGPT(tokenizer="hf")):
+        caps = capabilities(est)
+        assert "density_bound" in caps and "density" not in caps

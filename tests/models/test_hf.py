@@ -164,10 +164,13 @@ def test_classifier_conditional_sampling(checkpoint):
 
 
 def test_capabilities_and_clone(checkpoint, lm):
-    assert capabilities(lm) == {"density", "sample", "text"}
+    # the canonical tokenization's probability: a lower bound on the string's
+    assert capabilities(lm) == {"density_bound", "sample", "text"}
+    assert "density_bound" not in capabilities(clone(lm).set_params(score_eos=False))
     assert input_kind(HFCausalLM()) == "text"
     clf = HFGenerativeClassifier(checkpoint)
-    assert {"classify", "density", "text"} <= capabilities(clf)
+    assert {"classify", "density_bound", "text"} <= capabilities(clf)
+    assert "density" not in capabilities(clf)
     assert "missing_features" not in capabilities(clf)
     assert clone(clf).get_params() == clf.get_params()
 

@@ -314,6 +314,15 @@ def _lm_loss(module, batch):
     return loss
 
 
+def _tokenized_density(est, caps: frozenset[str]) -> frozenset[str]:
+    """Characters and bytes tokenize a string one way: log p is exact. A Hugging Face
+    (sub-word) tokenizer has many tokenizations of a string and the model scores its
+    canonical one: a lower bound on log p(string)."""
+    if est.tokenizer == "hf" and "density" in caps:
+        return (caps - {"density"}) | {"density_bound"}
+    return caps
+
+
 class _GPTMixin(_CapabilityMixin, TorchEstimatorMixin):
     """Hyper-parameter checks, tokenizer, module, scoring and sampling shared by the GPTs."""
 
@@ -495,6 +504,9 @@ random_state, verbose
     """
 
     _gdlab_capabilities = frozenset({"density", "sample", "text"})
+
+    def _capabilities(self) -> frozenset[str]:
+        return _tokenized_density(self, super()._capabilities())
 
     def __init__(self, *, tokenizer="char", tokenizer_path=None, context_length=128, n_layer=2,
                  n_head=4, d_model=128, dropout=0.1, max_epochs=20, batch_size=64, lr=1e-3,
@@ -701,6 +713,9 @@ random_state, verbose
 
     _gdlab_capabilities = frozenset({"classify", "density", "sample", "conditional_sample",
                                      "text"})
+
+    def _capabilities(self) -> frozenset[str]:
+        return _tokenized_density(self, super()._capabilities())
 
     def __init__(self, *, priors=None, tokenizer="char", tokenizer_path=None,
                  context_length=128, n_layer=2, n_head=4, d_model=128, dropout=0.1,

@@ -246,6 +246,11 @@ def _check_sampling(max_length, temperature, top_k) -> None:
         check_int(top_k, "top_k")
 
 
+def _score_capabilities(est, caps: frozenset[str]) -> frozenset[str]:
+    """Without the closing EOS a score is a prefix probability: no bound on log p(string)."""
+    return caps if est.score_eos else caps - {"density_bound"}
+
+
 class HFCausalLM(_CapabilityMixin, BaseEstimator):
     """A local Hugging Face causal language model as a text density and generator.
 
@@ -275,13 +280,19 @@ class HFCausalLM(_CapabilityMixin, BaseEstimator):
 
     Notes
     -----
-    Capabilities: ``density`` (log p(text), exact for the tokenizer's own
-    tokenization), ``sample`` and ``text``. ``fit`` does not train: it loads
-    the checkpoint. :func:`gdlab.save` stores the settings, not the weights;
-    the saved file needs the same checkpoint directory when loaded.
+    Capabilities: ``density_bound`` (log p(text) of the tokenizer's own
+    tokenization, a lower bound on the string's probability; none with
+    ``score_eos=False``, a prefix probability), ``sample`` and ``text``.
+    ``fit`` does not train: it loads the checkpoint. :func:`gdlab.save` stores
+    the settings, not the weights; the saved file needs the same checkpoint
+    directory when loaded.
     """
 
-    _gdlab_capabilities = frozenset({"density", "sample", "text"})
+    # log p of the canonical tokenization: a lower bound on log p(string) (module docstring)
+    _gdlab_capabilities = frozenset({"density_bound", "sample", "text"})
+
+    def _capabilities(self) -> frozenset[str]:
+        return _score_capabilities(self, super()._capabilities())
 
     def __init__(self, path=None, *, device="auto", dtype="float32", batch_size=16,
                  score_eos=True):
@@ -412,13 +423,17 @@ class HFGenerativeClassifier(GenerativeClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    Capabilities: ``classify``, ``density`` (``score_samples`` is log p(x) =
-    logsumexp_k log p(x, y=k)), ``sample`` and ``conditional_sample`` (texts
+    Capabilities: ``classify``, ``density_bound`` (``score_samples`` is
+    logsumexp_k log p(x, y=k) over the canonical tokenization, a lower bound;
+    dropped with ``score_eos=False``), ``sample`` and ``conditional_sample`` (texts
     continue the class prompt) and ``text``. No missing features.
     """
 
-    _gdlab_capabilities = frozenset({"classify", "density", "sample", "conditional_sample",
-                                     "text"})
+    _gdlab_capabilities = frozenset({"classify", "density_bound", "sample",
+                                     "conditional_sample", "text"})
+
+    def _capabilities(self) -> frozenset[str]:
+        return _score_capabilities(self, super()._capabilities())
 
     def __init__(self, path=None, *, label_names=None, template="{label}: ", priors=None,
                  device="auto", dtype="float32", batch_size=16, score_eos=True):
