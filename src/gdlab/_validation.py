@@ -21,6 +21,8 @@ from sklearn.utils.validation import validate_data
 __all__ = [
     "check_X",
     "check_X_y",
+    "check_magnitude",
+    "MAX_ABS_SQUARED",
     "check_n_samples",
     "check_random_state",
     "check_positive",
@@ -135,6 +137,55 @@ def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2, dtype=n
             f"but y contains only {classes.shape[0]} class: {classes.tolist()!r}."
         )
     return X, y, classes, y_idx
+
+
+#: Largest magnitude accepted by models whose math squares the inputs (variances,
+#: quadratic forms, squared distances): its square, summed over many rows and
+#: features, stays far from float64 overflow (1.8e308).
+MAX_ABS_SQUARED = 1e150
+
+
+def check_magnitude(estimator, X, *, limit: float = MAX_ABS_SQUARED, feature_names=None,
+                    what: str = "X") -> None:
+    """Refuse entries too large for the model's arithmetic, before any work.
+
+    Parameters
+    ----------
+    estimator : object or str
+        The model (its class name goes into the message) or a name.
+    X : ndarray of shape (n_samples, n_features) or (n_samples,)
+        Validated numeric data; NaN entries (missing values) are ignored.
+    limit : float, default=MAX_ABS_SQUARED
+        Largest accepted ``|x|``.
+    feature_names : sequence of str, optional
+        Column names for the message (a DataFrame's columns).
+    what : str, default="X"
+        What the array is called in the message.
+
+    Raises
+    ------
+    ValueError
+        Naming the first offending column, its largest magnitude and the limit.
+    """
+    X = np.asarray(X)
+    if X.size == 0 or X.dtype.kind not in "fiu":
+        return
+    with np.errstate(invalid="ignore"):
+        big = np.abs(X) > limit
+    if not big.any():
+        return
+    name = estimator if isinstance(estimator, str) else type(estimator).__name__
+    if X.ndim == 1:
+        where, worst = what, np.nanmax(np.abs(X))
+    else:
+        col = int(np.flatnonzero(big.any(axis=0))[0])
+        label = f" ({feature_names[col]!r})" if feature_names is not None else ""
+        where, worst = f"column {col}{label} of {what}", np.nanmax(np.abs(X[:, col]))
+    raise ValueError(
+        f"{name} cannot take {where}: it holds a value of magnitude {worst:.3g}, beyond "
+        f"the {limit:.0e} its arithmetic can square without overflow. Rescale the column "
+        "(e.g. StandardScaler or a log transform) or mark wrong values as missing."
+    )
 
 
 def check_n_samples(n_samples) -> int:

@@ -203,6 +203,30 @@ class _CapabilityMixin:
         )
 
 
+def log_normalize(log_weights: np.ndarray, axis: int = 1) -> np.ndarray:
+    """Log of ``softmax(log_weights)`` along ``axis``, exact for any finite scale.
+
+    The maximum is subtracted *before* anything is added to it, so rows whose
+    log weights are huge (log p(x, y) of -1e34 for a point 1e17 standard
+    deviations out) still normalize: ``x - logsumexp(x)`` would lose the
+    ``log(n_classes)`` to rounding and return probabilities of 1 for every
+    class.
+
+    Parameters
+    ----------
+    log_weights : ndarray
+        Unnormalized log probabilities; each slice along ``axis`` must have a
+        finite maximum.
+    axis : int, default=1
+
+    Returns
+    -------
+    ndarray of the same shape; ``exp`` of it sums to one along ``axis``.
+    """
+    shifted = log_weights - log_weights.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
 def _as_output(model, Xv, like):
     """Convert an internal float array back to the user's representation."""
     return model._from_internal(Xv, like) if hasattr(model, "_from_internal") else Xv
@@ -305,8 +329,7 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        lj = self._supported_log_joint(self.log_joint(X))
-        return lj - logsumexp(lj, axis=1, keepdims=True)
+        return log_normalize(self._supported_log_joint(self.log_joint(X)))
 
     def predict_proba(self, X) -> np.ndarray:
         """Posterior p(y=k | x) by Bayes' rule; each row sums to one.
@@ -319,7 +342,8 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        return np.exp(self.predict_log_proba(X))
+        lj = self._supported_log_joint(self.log_joint(X))
+        return np.exp(log_normalize(lj))
 
     def predict(self, X) -> np.ndarray:
         """Most probable class under the posterior.
@@ -419,7 +443,7 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         if not missing.any():
             return _as_output(self, Xv.copy(), X)
         log_joint = self._supported_log_joint(self._log_joint(Xv), imputing=True)
-        posterior = np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+        posterior = np.exp(log_normalize(log_joint))
         if method == "mean":
             filled = self._impute_mean(Xv, posterior)
         else:
