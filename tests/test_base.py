@@ -368,3 +368,50 @@ def test_text_pipelines_say_text_through_their_first_step():
     assert "text" in capabilities(ngram_logreg()) and input_kind(ngram_logreg()) == "text"
     assert "text" in capabilities(make_pipeline(CountVectorizer(), LogisticRegression()))
     assert "text" not in capabilities(LogisticRegression())
+
+
+# -- Bayes' rule stays a distribution at any scale ------------------------------------------
+
+
+class _HugeJoint(ClassConditional):
+    """Log joints near -2**50 (ulp 0.25) that differ by exactly 0, 1, 2 in the first
+    rows, and tied at -1e34 in the last: x - logsumexp(x) rounds log(sum) to the ulp
+    (rows summing to 0.91), and at -1e34 rounds log(3) away entirely (rows of 1, 1, 1)."""
+
+    def _log_joint(self, X):
+        lj = np.full((X.shape[0], 3), -(2.0**50)) + np.array([0.0, -1.0, -2.0])
+        lj[-1] = -1e34
+        return lj
+
+
+def test_posterior_sums_to_one_when_log_joints_are_huge(two_blobs):
+    from gdlab.base import log_normalize
+
+    X, y = two_blobs
+    y3 = np.where(np.arange(len(y)) % 3 == 0, "c", y)
+    clf = _HugeJoint(Normal1D()).fit(X, y3)
+    proba = clf.predict_proba(X[:4])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    # the O(1) differences survive: p ∝ (1, e^-1, e^-2); a tie is uniform
+    expected = np.exp([0.0, -1.0, -2.0]) / np.exp([0.0, -1.0, -2.0]).sum()
+    np.testing.assert_allclose(proba[:3], np.tile(expected, (3, 1)), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(proba[3], 1 / 3, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X[:4])), proba, rtol=0, atol=1e-12)
+    # the helper itself, along either axis
+    lw = np.array([[-1e300, -1e300 - 1e285], [3.0, 3.0]])
+    np.testing.assert_allclose(np.exp(log_normalize(lw)).sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.exp(log_normalize(lw, axis=0)).sum(axis=0), 1.0, rtol=0,
+                               atol=1e-12)
+
+
+def test_check_magnitude_names_the_column_and_ignores_nan():
+    import pandas as pd
+
+    from gdlab._validation import MAX_ABS_SQUARED, check_magnitude
+
+    X = np.array([[1.0, np.nan], [2.0, -1e300]])
+    with pytest.raises(ValueError, match=r"column 1 \('year'\) of X.*1e\+300"):
+        check_magnitude("GaussianNB", X, feature_names=pd.Index(["a", "year"]))
+    check_magnitude("GaussianNB", np.array([[MAX_ABS_SQUARED, np.nan]]))  # the limit passes
+    with pytest.raises(ValueError, match="Normal1D cannot take y"):
+        check_magnitude(Normal1D(), np.array([1.0, 1e200]), what="y")
