@@ -299,13 +299,36 @@ class GaussianFit:
     log_likelihood_history: list = field(default_factory=list)
 
 
+def _standard_scale(variances):
+    """Per-feature standard deviations, 1 for a constant feature (as StandardScaler)."""
+    scale = np.sqrt(np.maximum(variances, 0.0))
+    return np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
+
+
 def _shrink(S, a):
+    """Shrink S by ``a`` on the standardized scale (scikit-learn's LDA rule).
+
+    With s_j the standard deviation of feature j and R = S / (s s^T), returns
+    s s^T * ((1 - a) R + a (tr(R) / d) I): the correlations shrink towards zero and
+    the variances stay (for non-constant features tr(R) / d = 1). The result does
+    not depend on the units of the features.
+    """
+    if a == 0.0:
+        return S
     d = S.shape[0]
-    return (1.0 - a) * S + a * (np.trace(S) / d) * np.eye(d)
+    s = _standard_scale(np.diag(S))
+    R = S / np.outer(s, s)
+    shrunk = (1.0 - a) * R + a * (np.trace(R) / d) * np.eye(d)
+    return shrunk * np.outer(s, s)
 
 
 def _m_step(X_hat, cond_cov_sums, class_rows, covariance, shrinkage, reg_covar):
-    """Constrained Gaussian MLE from expected sufficient statistics, then shrink and floor."""
+    """Constrained Gaussian MLE from expected sufficient statistics, then shrink and floor.
+
+    Shrinkage acts on each class's covariance; "tied" then averages the shrunk class
+    covariances weighted by the class row counts (without shrinkage: the pooled
+    within-class covariance).
+    """
     d = X_hat.shape[1]
     means = np.stack([X_hat[rows].mean(axis=0) for rows in class_rows])
     scatter = np.stack(
@@ -315,42 +338,43 @@ def _m_step(X_hat, cond_cov_sums, class_rows, covariance, shrinkage, reg_covar):
         ]
     )
     counts = np.array([rows.size for rows in class_rows], dtype=np.float64)
+    covs = scatter / counts[:, None, None]
+    covs = np.stack([_shrink(S, a) for S, a in zip(covs, shrinkage, strict=True)])
     if covariance == "tied":
-        pooled = scatter.sum(axis=0) / counts.sum()
+        pooled = np.tensordot(counts / counts.sum(), covs, axes=1)
         covs = np.repeat(pooled[None], len(class_rows), axis=0)
-    else:
-        covs = scatter / counts[:, None, None]
-    if covariance == "diag":
+    elif covariance == "diag":
         covs = np.stack([np.diag(np.diag(S)) for S in covs])
     elif covariance == "spherical":
         covs = np.stack([np.trace(S) / d * np.eye(d) for S in covs])
-    covs = np.stack([_shrink(S, a) for S, a in zip(covs, shrinkage, strict=True)])
     covs += reg_covar * np.eye(d)
     return means, covs
 
 
-def _auto_shrinkage(X, class_rows, covariance):
-    """Ledoit-Wolf intensity per class, from the complete rows (see fit_gaussians)."""
+def _auto_shrinkage(X, class_rows):
+    """Ledoit-Wolf intensity per class, on the standardized complete rows.
+
+    As scikit-learn's ``LinearDiscriminantAnalysis(shrinkage="auto")``: each class's
+    rows are standardized (centred, divided by their standard deviation) and the
+    intensity is :func:`sklearn.covariance.ledoit_wolf_shrinkage` of those rows. A
+    class with fewer than two complete rows uses its mean-imputed rows instead.
+    """
     from sklearn.covariance import ledoit_wolf_shrinkage
 
-    def lw(R, assume_centered):
-        if R.shape[0] < 2 or R.shape[1] < 2:
-            return 0.0
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            return float(ledoit_wolf_shrinkage(R, assume_centered=assume_centered))
-
-    blocks = []
-    for rows in class_rows:
+    out = np.zeros(len(class_rows))
+    for k, rows in enumerate(class_rows):
         Xk = X[rows]
         complete = Xk[~np.isnan(Xk).any(axis=1)]
         if complete.shape[0] < 2:  # too few complete rows: mean-imputed rows instead
             complete = np.where(np.isnan(Xk), np.nanmean(Xk, axis=0), Xk)
-        blocks.append(complete - complete.mean(axis=0))
-    if covariance == "tied":
-        a = lw(np.vstack(blocks), assume_centered=True)
-        return np.full(len(class_rows), a)
-    return np.array([lw(B, assume_centered=True) for B in blocks])
+        if complete.shape[0] < 2 or complete.shape[1] < 2:
+            continue
+        centred = complete - complete.mean(axis=0)
+        Z = centred / _standard_scale(centred.var(axis=0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            out[k] = float(ledoit_wolf_shrinkage(Z, assume_centered=True))
+    return out
 
 
 def fit_gaussians(
@@ -368,10 +392,14 @@ def fit_gaussians(
     covariance : {"full", "tied", "diag", "spherical"}
         "tied" pools the within-class scatter of all classes into one matrix.
     shrinkage : None, float in [0, 1] or "auto"
-        S <- (1 - a) S + a (tr(S) / d) I after each M-step. "auto" fixes a once,
-        before EM, as the Ledoit-Wolf intensity of each class's complete rows
-        (centred; for "tied", the within-class-centred rows pooled). A class with
-        fewer than two complete rows uses its mean-imputed rows instead.
+        After each M-step each class's covariance is shrunk on its standardized
+        scale (see :func:`_shrink`): S <- s s^T * ((1 - a) R + a (tr(R) / d) I)
+        with s the standard deviations and R = S / (s s^T); "tied" then averages
+        the shrunk class covariances by class row counts. "auto" fixes a once per
+        class, before EM, as the Ledoit-Wolf intensity of the class's standardized
+        complete rows (see :func:`_auto_shrinkage`); this is scikit-learn's
+        ``LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")`` rule. Only
+        for "full" and "tied" (callers refuse it elsewhere).
     reg_covar : float
         Added to the diagonal of every covariance after the M-step.
     max_iter : int
@@ -413,7 +441,7 @@ def fit_gaussians(
     if shrinkage is None:
         shrink = np.zeros(n_classes)
     elif isinstance(shrinkage, str):  # "auto"
-        shrink = _auto_shrinkage(X, class_rows, covariance)
+        shrink = _auto_shrinkage(X, class_rows)
     else:
         shrink = np.full(n_classes, float(shrinkage))
     diagonal = covariance in ("diag", "spherical")
