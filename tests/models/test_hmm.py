@@ -126,10 +126,12 @@ def test_forward_and_viterbi_equal_brute_force(emission, covariance, missing):
     paths = np.split(vit_states, np.cumsum([len(s) for s in seqs])[:-1])
     for i, s in enumerate(seqs):
         total, best_lp, best_path = brute_force(model, s)
-        np.testing.assert_allclose(ll[i], total, rtol=1e-10)
-        np.testing.assert_allclose(vit_lp[i], best_lp, rtol=1e-10)
+        # atol: a sequence of missing frames has log p = 0, which logsumexp over the
+        # paths gives as 0 or +-1e-16 depending on the BLAS and summation order
+        np.testing.assert_allclose(ll[i], total, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(vit_lp[i], best_lp, rtol=1e-10, atol=1e-12)
         np.testing.assert_array_equal(paths[i], best_path)
-    assert model.score(seqs) == pytest.approx(ll.sum())
+    assert model.score(seqs) == pytest.approx(ll.sum(), rel=1e-12, abs=1e-12)
 
 
 @pytest.mark.parametrize(("emission", "covariance"), CASES)
@@ -140,7 +142,7 @@ def test_posteriors_match_brute_force_and_sum_to_one(emission, covariance):
     seqs = tiny_sequences(rng, emission, lengths=(3, 2), missing=True)
     post = model.predict_proba(seqs)
     assert post.shape == (5, 3)
-    np.testing.assert_allclose(post.sum(axis=1), 1.0)
+    np.testing.assert_allclose(post.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     # brute-force marginal of the state at t=1 of sequence 0
     x = seqs[0]
     le = np.array([emission_logpdf(model, row) for row in x])
@@ -150,7 +152,7 @@ def test_posteriors_match_brute_force_and_sum_to_one(emission, covariance):
         for t in range(1, len(x)):
             s += np.log(model.transmat_[path[t - 1], path[t]]) + le[t, path[t]]
         marg[path[1]] += np.exp(s)
-    np.testing.assert_allclose(post[1], marg / marg.sum(), rtol=1e-9)
+    np.testing.assert_allclose(post[1], marg / marg.sum(), rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("covariance", ["diag", "full"])
@@ -168,7 +170,8 @@ def test_missing_entry_equals_model_on_observed_dimensions(covariance):
                       else params["covars_"][:, keep][:, :, keep])
     restricted = model_with(sub, covariance=covariance)
     np.testing.assert_allclose(model.score_samples(seqs),
-                               restricted.score_samples([s[:, keep] for s in seqs]), rtol=1e-12)
+                               restricted.score_samples([s[:, keep] for s in seqs]),
+                               rtol=1e-10, atol=1e-10)
 
 
 def test_nan_frame_contributes_nothing():
@@ -177,7 +180,8 @@ def test_nan_frame_contributes_nothing():
     x = rng.normal(size=(4, 2))
     x_nan = x.copy()
     x_nan[-1] = np.nan  # a missing last frame: p(x_1..3, anything) = p(x_1..3)
-    np.testing.assert_allclose(model.score_samples([x_nan]), model.score_samples([x[:3]]))
+    np.testing.assert_allclose(model.score_samples([x_nan]), model.score_samples([x[:3]]),
+                               rtol=1e-12, atol=1e-12)
 
 
 # -- interface ------------------------------------------------------------------------------
@@ -193,7 +197,8 @@ def test_list_and_stacked_inputs_agree():
     np.testing.assert_array_equal(a.predict_proba(seqs), b.predict_proba(ds.X, lengths))
     # batched scoring of variable-length sequences equals scoring each alone
     alone = np.array([a.score_samples([s])[0] for s in seqs])
-    np.testing.assert_allclose(a.score_samples(seqs), alone, rtol=1e-12)
+    # (batches of other sizes reach BLAS with other shapes: equal to rounding, not bitwise)
+    np.testing.assert_allclose(a.score_samples(seqs), alone, rtol=1e-12, atol=1e-10)
     # a single 1-D sequence
     one = HMM(2, emission="categorical", random_state=0, max_iter=5).fit(np.array([0, 1, 1, 0, 2]))
     assert one.n_features_in_ == 1 and one.n_symbols_ == 3
@@ -273,15 +278,16 @@ def test_predict_next_categorical_equals_brute_force():
     prefixes = [np.array([[0], [2], [1]]), np.array([[1]])]
     nxt = model.predict_next(prefixes)
     assert isinstance(nxt, NextObservation)
-    np.testing.assert_allclose(nxt.proba.sum(axis=1), 1.0)
-    np.testing.assert_allclose(nxt.weights.sum(axis=1), 1.0)
+    np.testing.assert_allclose(nxt.proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(nxt.weights.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     for i, prefix in enumerate(prefixes):
         base = model.score_samples([prefix])[0]
         for v in range(3):
             ext = np.vstack([prefix, [[v]]])
             expected = np.exp(model.score_samples([ext])[0] - base)
-            assert nxt.proba[i, v] == pytest.approx(expected, rel=1e-10)
-    np.testing.assert_allclose(nxt.log_pdf([2, 0]), np.log(nxt.proba[[0, 1], [2, 0]]))
+            assert nxt.proba[i, v] == pytest.approx(expected, rel=1e-10, abs=1e-12)
+    np.testing.assert_allclose(nxt.log_pdf([2, 0]), np.log(nxt.proba[[0, 1], [2, 0]]),
+                               rtol=1e-12, atol=1e-12)
     assert nxt.sample(random_state=0).shape == (2, 1)
 
 
@@ -295,7 +301,7 @@ def test_predict_next_gaussian_density_equals_brute_force(emission, covariance):
     x_next = rng.normal(size=(2, 2))
     expected = [model.score_samples([np.vstack([p, x[None]])])[0] - model.score_samples([p])[0]
                 for p, x in zip(prefixes, x_next, strict=True)]
-    np.testing.assert_allclose(nxt.log_pdf(x_next), expected, rtol=1e-10)
+    np.testing.assert_allclose(nxt.log_pdf(x_next), expected, rtol=1e-10, atol=1e-10)
     assert nxt.mean.shape == (2, 2) and nxt.sample(random_state=0).shape == (2, 2)
     with pytest.raises(AttributeError, match="categorical"):
         _ = nxt.proba
@@ -311,7 +317,7 @@ def test_matches_hmmlearn_score_and_em():
     ref.startprob_, ref.transmat_, ref.means_, ref.covars_ = (
         p["startprob_"], p["transmat_"], p["means_"], p["covars_"])
     ours = model_with(p, covariance="full")
-    assert ours.score(X, lengths) == pytest.approx(ref.score(X, lengths), rel=1e-10)
+    assert ours.score(X, lengths) == pytest.approx(ref.score(X, lengths), rel=1e-10, abs=1e-8)
     np.testing.assert_allclose(ours.predict_proba(X, lengths), ref.predict_proba(X, lengths),
                                atol=1e-10)
     # five Baum-Welch iterations from the same start give the same parameters
@@ -324,16 +330,17 @@ def test_matches_hmmlearn_score_and_em():
     ref.startprob_, ref.transmat_, ref.means_, ref.covars_ = (
         p["startprob_"], p["transmat_"], p["means_"], var)
     ref.fit(X, lengths)
-    np.testing.assert_allclose(ours.means_, ref.means_, rtol=1e-8)
-    np.testing.assert_allclose(ours.transmat_, ref.transmat_, rtol=1e-8)
-    np.testing.assert_allclose(ours.monitor_, ref.monitor_.history, rtol=1e-10)
+    np.testing.assert_allclose(ours.means_, ref.means_, rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(ours.transmat_, ref.transmat_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ours.monitor_, ref.monitor_.history, rtol=1e-10, atol=1e-8)
     # categorical
     cat = model_with(random_params(rng, emission="categorical"), emission="categorical")
     ref = hmmlearn.CategoricalHMM(3, init_params="", params="")
     ref.startprob_, ref.transmat_, ref.emissionprob_ = (
         cat.startprob_, cat.transmat_, cat.emissionprob_)
     sym = rng.randint(0, 4, (50, 1))
-    assert cat.score(sym, [20, 30]) == pytest.approx(ref.score(sym, [20, 30]), rel=1e-10)
+    assert cat.score(sym, [20, 30]) == pytest.approx(ref.score(sym, [20, 30]), rel=1e-10,
+                                                     abs=1e-10)
 
 
 # -- classifier ----------------------------------------------------------------------------
@@ -351,7 +358,7 @@ def test_hmm_classifier_on_known_hmms():
     assert bayes > 0.8
     assert clf.score(seqs[100:], ds.y[100:]) >= bayes - 0.05
     proba = clf.predict_proba(seqs[100:])
-    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     assert capabilities(clf) == {"classify", "density", "sample", "conditional_sample",
                                  "sequences", "missing_features"}
     assert input_kind(clf) == "sequences"
@@ -361,7 +368,7 @@ def test_hmm_classifier_on_known_hmms():
     X, lengths = stack_sequences(seqs[:100])
     clf2 = HMMClassifier(HMM(3, max_iter=30, random_state=0)).fit(X, ds.y[:100],
                                                                   lengths=lengths)
-    np.testing.assert_allclose(clf2.predict_proba(seqs[100:]), proba)
+    np.testing.assert_allclose(clf2.predict_proba(seqs[100:]), proba, rtol=1e-7, atol=1e-9)
     assert isinstance(HMMClassifier()._density(), HMM)
 
 
@@ -376,7 +383,7 @@ def test_categorical_classifier_shares_the_alphabet():
     assert clf.n_symbols_ == 5
     assert [d.n_symbols_ for d in clf.densities_] == [5, 5]
     proba = clf.predict_proba([np.array([[4], [0], [1]])])
-    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     assert clf.score(train[40:], ds.y[40:]) > 0.7  # held out, same distribution as training
     with pytest.raises(ValueError, match="not in the alphabet"):
         clf.predict([np.array([[7]])])
