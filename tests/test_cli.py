@@ -102,6 +102,21 @@ def test_fresh_run_replaces_old_results_and_resume_keeps_them(runner, tmp_path):
     pd.testing.assert_frame_equal(read_results(tmp_path / "results"), first)
 
 
+def test_resume_reruns_the_cells_of_a_part_file_cut_in_half(runner, tmp_path):
+    """A damaged results file: --resume warns, names it, and runs its cells again."""
+    args = ["compare", "-d", "iris", *TINY, "-o", str(tmp_path)]
+    assert runner.invoke(app, args, env=WIDE).exit_code == 0
+    first = read_results(tmp_path / "results")
+    (part,) = sorted((tmp_path / "results").glob("part-*.parquet"))
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
+    again = runner.invoke(app, [*args, "--resume"], env=WIDE)
+    assert again.exit_code == 0, again.output
+    assert "unreadable" in again.output and part.name in again.output
+    assert part.with_name(part.name + ".corrupt").exists()
+    pd.testing.assert_frame_equal(read_results(tmp_path / "results").drop(columns="fit_seconds"),
+                                  first.drop(columns="fit_seconds"))
+
+
 class _Broken(ClassifierMixin, BaseEstimator):
     """Test-only model whose fit always fails."""
 

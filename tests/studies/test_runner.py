@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -238,3 +239,109 @@ def test_default_seeds(data):
     assert sorted(set(rows[rows.study == "fit"].seed)) == [0, 1, 2, 3, 4]
     assert sorted(set(rows[rows.study == "splits"].seed)) == [0, 1]
     assert rows.attrs["cells"] == 7
+
+
+def _damage(part: Path, how: str) -> None:
+    """Cut a part file to half its bytes, overwrite it with garbage, or empty it."""
+    data = part.read_bytes()
+    if how == "truncated":
+        part.write_bytes(data[: len(data) // 2])
+    elif how == "garbage":
+        part.write_bytes(np.random.default_rng(0).bytes(len(data)))
+    else:
+        part.write_bytes(b"")
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage", "empty"])
+def test_resume_recomputes_the_cells_of_an_unreadable_part_file(tmp_path, monkeypatch, data,
+                                                                reference, how):
+    from gdlab.studies import runner
+
+    store = tmp_path / "results"
+    # Without compaction every cell stays in its own part file (as after a kill).
+    with monkeypatch.context() as m:
+        m.setattr(runner, "_compact", lambda path: [])
+        run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store, progress=False)
+    parts = _parts(store)
+    assert len(parts) == 18
+    bad = parts[7]
+    lost = set(pd.read_parquet(bad)["_cell"])
+    assert len(lost) == 1
+    _damage(bad, how)
+    with pytest.warns(UserWarning, match=rf"{bad.name} is unreadable") as record:
+        rows = run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store,
+                   progress=False)
+    assert any(str(bad) in str(w.message) for w in record)
+    # The readable cells are kept, the lost one is run again: no cell lost or duplicated.
+    assert rows.attrs["resumed"] == 17 and rows.attrs["cells"] == 18
+    assert any(bad.name in note and "run again" in note for note in rows.attrs["notes"])
+    same(rows, reference)
+    same(read_results(store), reference)
+    # The damaged file is kept aside, never read again, never deleted.
+    aside = bad.with_name(bad.name + ".corrupt")
+    assert not bad.exists() and aside.exists() and len(_parts(store)) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        third = run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store,
+                    progress=False)
+    assert third.attrs["resumed"] == 18
+    same(third, reference)
+    assert aside.exists()
+
+
+def test_unreadable_part_file_of_a_compacted_store(tmp_path, data, reference):
+    """Cut in half after compaction, the one file holds every cell: all run again."""
+    store = tmp_path / "results"
+    run([FitStudy()], MODELS[:2], [data], seeds=[0, 1, 2], results=store, progress=False)
+    (part,) = _parts(store)
+    _damage(part, "truncated")
+    with pytest.warns(UserWarning, match=part.name):
+        rows = run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store,
+                   progress=False)
+    assert rows.attrs["resumed"] == 0
+    same(rows, reference)
+    same(read_results(store), reference)
+
+
+def test_fresh_run_over_an_unreadable_part_file(tmp_path, data, reference):
+    """resume=False: the compaction at the end meets the damaged file and sets it aside."""
+    store = tmp_path / "results"
+    run([FitStudy()], MODELS[:1], [data], seeds=[0, 1, 2], results=store, progress=False)
+    (part,) = _parts(store)
+    _damage(part, "garbage")
+    with pytest.warns(UserWarning, match=part.name):
+        rows = run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store,
+                   resume=False, progress=False)
+    same(rows, reference)
+    same(read_results(store), reference)
+    assert part.with_name(part.name + ".corrupt").exists()
+
+
+def test_read_results_skips_an_unreadable_part_file_with_a_warning(tmp_path, data, reference):
+    from gdlab.studies import runner
+
+    store = tmp_path / "results"
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(runner, "_compact", lambda path: [])
+        run([FitStudy()], MODELS[:1], [data], seeds=[0, 1, 2], results=store, progress=False)
+    parts = _parts(store)
+    _damage(parts[0], "empty")
+    with pytest.warns(UserWarning, match=parts[0].name):
+        rows = read_results(store)
+    expected = reference[reference.model == "gaussian-nb"]
+    assert len(rows) == len(expected) - 2  # one cell (two metrics) unreadable
+    # A reader does not move files: the next run sets it aside and recomputes the cell.
+    assert parts[0].exists()
+
+
+def test_a_part_file_of_another_table_is_unreadable(tmp_path, data, reference):
+    store = tmp_path / "results"
+    run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store, progress=False)
+    stray = store / "part-0-stray.parquet"
+    pd.DataFrame({"x": [1.0, 2.0]}).to_parquet(stray)
+    with pytest.warns(UserWarning, match="part-0-stray.parquet"):
+        rows = run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store,
+                   progress=False)
+    assert rows.attrs["resumed"] == 18
+    same(rows, reference)
+    assert (store / "part-0-stray.parquet.corrupt").exists()

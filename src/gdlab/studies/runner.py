@@ -25,6 +25,12 @@ only the cells that were running; rerunning with ``resume=True`` skips every
 cell already in the store. When a cell is present more than once, the newest
 ``_part`` wins, so duplicates never surface. At the end of a run the part
 files are compacted into one. :func:`read_results` reads a store back.
+
+A part file that cannot be read (cut short, overwritten, emptied, or not a
+part file of this store) never stops a run: it is renamed
+``<name>.corrupt`` (kept for inspection, never read again), a warning and a
+note in ``attrs["notes"]`` name it, and its cells, which are then absent
+from the store, are run again; the cells of every readable file are kept.
 """
 
 from __future__ import annotations
@@ -96,20 +102,89 @@ def _write_part(path: Path, frame: pd.DataFrame, fresh: bool = False) -> Path:
     return final
 
 
-def _read_store(path: Path) -> tuple[pd.DataFrame, list[Path]]:
-    """Every row of the store with its hidden columns, deduplicated; and the files read."""
-    files = _parts(path) if path.is_dir() else []
-    if not files:
-        return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in (*ROW_COLUMNS, *_HIDDEN)}), []
+def _read_part(file: Path) -> pd.DataFrame:
+    """One part file with the store's columns; ValueError when it is not a readable part file."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    frame = pq.read_table([str(f) for f in files], schema=_schema()).to_pandas()
+    schema = _schema()
+    try:
+        table = pq.read_table(file)
+        absent = [c for c in schema.names if c not in table.column_names]
+        if absent:
+            raise ValueError(f"it has no column {absent[0]!r}")
+        table = table.select(schema.names).cast(schema)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        # pyarrow repeats the path the caller names anyway
+        raise ValueError(reason.replace(f"Could not open Parquet input source {str(file)!r}: ", "")
+                         ) from None
+    frame = table.to_pandas()
+    if frame["_cell"].isna().any() or frame["_part"].isna().any():
+        raise ValueError("it has rows without a cell key")
+    for key in frame["_cell"].unique():
+        try:
+            ok = isinstance(json.loads(key), list)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"its cell key {key[:60]!r} is not a JSON list")
+    return frame
+
+
+def _set_aside(file: Path) -> Path:
+    """Rename ``file`` to ``<name>.corrupt`` (``<name>.<i>.corrupt`` if taken); never delete it."""
+    aside, i = file.with_name(file.name + ".corrupt"), 0
+    while aside.exists():
+        i += 1
+        aside = file.with_name(f"{file.name}.{i}.corrupt")
+    file.rename(aside)
+    return aside
+
+
+def _read_store(path: Path, *, set_aside: bool = False
+                ) -> tuple[pd.DataFrame, list[Path], list[str]]:
+    """Every row of the store with its hidden columns, deduplicated; the files read; problems.
+
+    A part file that cannot be read (cut short, overwritten, empty, or not a
+    part file at all) is skipped with a warning naming it; its cells are
+    absent from the frame, so a resumed run computes them again. With
+    ``set_aside`` the file is also renamed to ``<name>.corrupt`` (kept, not
+    read again). The third value lists one message per such file.
+    """
+    files = _parts(path) if path.is_dir() else []
+    frames, read, problems = [], [], []
+    for file in files:
+        try:
+            frames.append(_read_part(file))
+        except ValueError as reason:
+            if not set_aside:
+                message = (f"results part file {file} is unreadable ({reason}); the cells it "
+                           "held are left out (a resumed run sets it aside and runs them again).")
+            else:
+                try:
+                    aside = _set_aside(file)
+                except OSError as exc:
+                    message = (f"results part file {file} is unreadable ({reason}) and could "
+                               f"not be moved aside ({exc}); the cells it held are run again.")
+                else:
+                    message = (f"results part file {file} is unreadable ({reason}); it was "
+                               f"moved aside to {aside.name} and the cells it held are run "
+                               "again.")
+            warnings.warn(message, UserWarning, stacklevel=3)
+            problems.append(message)
+            continue
+        read.append(file)
+    if not frames:
+        empty = pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in (*ROW_COLUMNS, *_HIDDEN)})
+        return empty, read, problems
+    frame = pd.concat(frames, ignore_index=True)
     # The newest copy of a cell wins; a file copied twice (e.g. a compaction
     # interrupted before it removed its inputs) holds identical (_part, _row).
     newest = frame.groupby("_cell")["_part"].transform("max")
     frame = frame[frame["_part"] == newest]
     frame = frame.drop_duplicates(["_cell", "_part", "_row"]).reset_index(drop=True)
-    return frame, files
+    return frame, read, problems
 
 
 def _dtype(column: str):
@@ -155,24 +230,34 @@ def read_results(path) -> pd.DataFrame:
         metric; each cell appears once even if a part file was written twice.
         Empty (with those columns) when the directory holds no results.
 
+    Warns
+    -----
+    UserWarning
+        For each part file that cannot be read, naming it; its cells are left
+        out (and the file left in place: a resumed :func:`run` sets it aside
+        and runs those cells again).
+
     Examples
     --------
     >>> import tempfile
     >>> read_results(tempfile.mkdtemp()).columns.tolist()[:3]
     ['study', 'dataset', 'model']
     """
-    frame, _ = _read_store(Path(path))
+    frame, _, _ = _read_store(Path(path))
     return _tidy(frame)
 
 
-def _compact(path: Path) -> None:
-    """Merge every part file of the store into one (crash-safe: duplicates are dropped on read)."""
-    frame, files = _read_store(path)
-    if len(files) <= 1:
-        return
-    _write_part(path, frame)
-    for f in files:
-        f.unlink(missing_ok=True)
+def _compact(path: Path) -> list[str]:
+    """Merge every part file of the store into one (crash-safe: duplicates are dropped on read).
+
+    Unreadable part files are set aside, not merged; returns one message per such file.
+    """
+    frame, files, problems = _read_store(path, set_aside=True)
+    if len(files) > 1:
+        _write_part(path, frame)
+        for f in files:
+            f.unlink(missing_ok=True)
+    return problems
 
 
 # ------------------------------------------------------------------- workers
@@ -376,14 +461,21 @@ def run(
     pandas.DataFrame
         Exactly :data:`~gdlab.studies.base.ROW_COLUMNS`, the rows of this
         grid's cells (resumed and new), sorted by cell key, then metric.
-        ``attrs["notes"]`` lists skipped studies; ``attrs["cells"]`` and
-        ``attrs["resumed"]`` count the grid's cells and those read back.
+        ``attrs["notes"]`` lists skipped studies and unreadable part files;
+        ``attrs["cells"]`` and ``attrs["resumed"]`` count the grid's cells and
+        those read back.
 
     Raises
     ------
     ValueError
         For an unknown model, dataset or backend, or when no study applies to
         any chosen model and dataset.
+
+    Warns
+    -----
+    UserWarning
+        For each unreadable part file in ``results``, naming it; the file is
+        renamed ``<name>.corrupt`` and its cells are run again.
 
     Examples
     --------
@@ -438,7 +530,8 @@ def run(
         store = Path(results)
         store.mkdir(parents=True, exist_ok=True)
         if resume:
-            old, _ = _read_store(store)
+            old, _, problems = _read_store(store, set_aside=True)
+            notes.extend(problems)
             done = old[old["_cell"].isin(grid)]
             finished = set(done["_cell"])
             tasks = [t for t in tasks if _cell_id(t[1]) not in finished]
@@ -464,7 +557,7 @@ def run(
         if bar is not None:
             bar.stop()
     if store is not None:
-        _compact(store)
+        notes.extend(_compact(store))
     frames = [f for f in (done, *new) if not f.empty]
     out = _tidy(pd.concat(frames, ignore_index=True) if frames else done)
     out.attrs.update(notes=notes, cells=len(grid), resumed=resumed)
