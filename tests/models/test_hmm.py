@@ -465,3 +465,52 @@ def test_sklearn_estimator_checks_do_not_apply():
     (fit(X, y) with labels as the second argument) do not apply, as for hmmlearn."""
     assert input_kind(HMM()) == "sequences"
     assert not HMM().__sklearn_tags__().input_tags.two_d_array
+
+
+# -- floating-point hygiene ---------------------------------------------------------------------
+def _separated_sequences(missing):
+    """Well-separated states: emission likelihoods of the wrong states underflow to 0."""
+    true = HMM.from_params([0.5, 0.3, 0.2],
+                           [[0.9, 0.05, 0.05], [0.05, 0.9, 0.05], [0.05, 0.05, 0.9]],
+                           means=[[0.0, 0.0], [60.0, 60.0], [120.0, -120.0]],
+                           covars=[[0.01, 0.01]] * 3, covariance="diag")
+    seqs = true.sample(4, length=(30, 60), random_state=0)
+    if missing:
+        rng = np.random.RandomState(1)
+        for s in seqs:
+            s[rng.rand(*s.shape) < 0.2] = np.nan
+            s[3] = np.nan  # a whole missing frame
+    return seqs
+
+
+@pytest.mark.parametrize(("emission", "covariance"), CASES)
+@pytest.mark.parametrize("missing", [False, True])
+def test_no_floating_point_warnings(emission, covariance, missing):
+    """Under np.errstate(all="raise") nothing in fit, scoring, decoding or sampling
+    raises: the underflow of probabilities far below the best state's is intended and
+    handled, never reported as an error to a user who runs with np.seterr(all="warn")."""
+    if emission == "categorical":
+        ct = HMM.from_params([1.0, 0.0], [[0.99, 0.01], [0.01, 0.99]],
+                             emissionprob=[[0.999, 0.001, 0.0], [0.0, 0.001, 0.999]])
+        seqs = [s.astype(float) for s in ct.sample(4, length=(100, 200), random_state=0)]
+        if missing:
+            seqs[0][[2, 5]] = np.nan
+        d = 1
+    else:
+        seqs, d = _separated_sequences(missing), 2
+    with np.errstate(all="raise"):
+        for init in ("kmeans", "random"):
+            model = HMM(3, emission=emission, covariance=covariance, n_mix=2, init=init,
+                        n_init=2, max_iter=5, random_state=0).fit(seqs)
+            model.score_samples(seqs)
+            model.predict_proba(seqs)
+            model.decode(seqs)
+            model.sample(3, length=20, random_state=0)
+            nxt = model.predict_next(seqs)
+            nxt.log_pdf(np.zeros((len(seqs), d)))
+            nxt.sample(random_state=0)
+            _ = nxt.mean
+        clf = HMMClassifier(HMM(2, emission=emission, covariance=covariance, n_mix=2,
+                                max_iter=3, random_state=0)).fit(seqs, [0, 1, 0, 1])
+        clf.predict_proba(seqs)
+        clf.sample(2, y=1, random_state=0, length=5)

@@ -32,6 +32,14 @@ from gdlab.models import _gaussian_math as gm
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
+# Probabilities far below the largest one of their frame (or step) underflow to 0, their
+# nearest double, in exp(log_emit - m), in the products of the scaled recursions and in the
+# posterior-weighted statistics: that is intended and exact to double precision, so the
+# numeric core runs with ``np.errstate(under="ignore")`` (a user's np.seterr(all="warn")
+# or "raise" must not report it). Overflow, invalid and divide keep the caller's setting
+# except where a comment says why not.
+_UNDERFLOW_OK = {"under": "ignore"}
+
 
 # -- layout --------------------------------------------------------------------------------------
 class Frames:
@@ -131,9 +139,9 @@ def scaled_emissions(log_emit, frames):
     m = np.max(log_emit, axis=1, out=frames.buffer("m", (frames.T, frames.N)))
     if not np.isfinite(m).all():  # a frame impossible under every state
         m[~np.isfinite(m)] = 0.0
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", **_UNDERFLOW_OK):
         np.subtract(log_emit, m[:, None, :], out=log_emit)
-    return np.exp(log_emit, out=log_emit), m
+        return np.exp(log_emit, out=log_emit), m
 
 
 def forward(startprob, transmat, B, n_active, out=None):
@@ -162,7 +170,9 @@ def forward(startprob, transmat, B, n_active, out=None):
     trans_T = np.ascontiguousarray(transmat.T)
     ones, inv = np.ones(S), np.empty(N)
     dot, multiply, reciprocal = np.dot, np.multiply, np.reciprocal
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # divide / invalid: a sequence impossible under the parameters has c = 0 (reported
+    # by the caller through its -inf log-likelihood)
+    with np.errstate(invalid="ignore", divide="ignore", **_UNDERFLOW_OK):
         multiply(startprob[:, None], B[0], out=alpha[0])
         dot(ones, alpha[0], out=c[0])
         alpha[0] /= c[0]
@@ -195,7 +205,7 @@ def backward(transmat, B, c, n_active, out=None):
     beta, Q = (np.ones((T, S, N)), np.zeros((T, S, N))) if out is None else out
     transmat = np.ascontiguousarray(transmat)
     dot, multiply = np.dot, np.multiply
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore", **_UNDERFLOW_OK):
         Bc = np.multiply(B, (1.0 / c)[:, None, :], out=B)  # emission / scaling, in place
         full = int(np.searchsorted(-n_active, -N, side="right"))
         for t in range(T - 2, full - 2, -1):
@@ -258,12 +268,13 @@ def e_step(startprob, transmat, log_emit, frames, *, statistics=True):
         return log_lik, None, None, alpha
     beta, Q = backward(transmat, B, c, frames.n_active,
                        out=(buf("beta", (T, S, N), 1.0), buf("Q", (T, S, N), 0.0)))
-    gamma = np.multiply(alpha, beta, out=buf("gamma", (T, S, N)))
-    if T > 1:
-        counts = np.matmul(alpha[:-1], Q[1:].transpose(0, 2, 1)).sum(axis=0)
-    else:
-        counts = np.zeros((S, S))
-    return log_lik, gamma, transmat * counts, alpha
+    with np.errstate(**_UNDERFLOW_OK):
+        gamma = np.multiply(alpha, beta, out=buf("gamma", (T, S, N)))
+        if T > 1:
+            counts = np.matmul(alpha[:-1], Q[1:].transpose(0, 2, 1)).sum(axis=0)
+        else:
+            counts = np.zeros((S, S))
+        return log_lik, gamma, transmat * counts, alpha
 
 
 def viterbi(log_startprob, log_transmat, log_emit, frames):
@@ -440,7 +451,7 @@ class GaussianEmissions:
                 return rows_to_tsn(lp, frames, out=frames.buffer("log_emit", (T, S, N))), None
             lp = rows_to_tsn(lp, frames)
         lp = lp.reshape(T, S, M, N) + log_weights[None, :, :, None]
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", **_UNDERFLOW_OK):
             le = logsumexp(lp, axis=2)  # (T, S, N)
             resp = np.exp(lp - le[:, :, None, :])
         nothing = ~self.has_obs.reshape(T, N)
@@ -454,6 +465,10 @@ class GaussianEmissions:
 
     def m_step(self, gamma, resp, weights, means, covars, reg_covar):
         """New (weights, means, covars) from state posteriors (T, S, N) and responsibilities."""
+        with np.errstate(**_UNDERFLOW_OK):  # posteriors times posteriors, times frames
+            return self._m_step(gamma, resp, weights, means, covars, reg_covar)
+
+    def _m_step(self, gamma, resp, weights, means, covars, reg_covar):
         S, M, d = means.shape
         T, _, N = gamma.shape
         post = gamma if resp is None else (gamma[:, :, None, :] * resp).reshape(T, S * M, N)

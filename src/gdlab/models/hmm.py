@@ -131,7 +131,7 @@ class NextObservation:
         lp = hm.GaussianEmissions(frames, "full" if full else "diag").component_log_prob_rows(
             self.means.reshape(S * M, d), cov)
         lp = lp.T[frames.pos]
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", under="ignore"):  # weights 0; far components
             return logsumexp(lp + np.log(self._component_weights()), axis=1)
 
     def sample(self, random_state=None) -> np.ndarray:
