@@ -362,6 +362,21 @@ def test_bad_input_raises_clear_errors():
         model.sample(2, y=0)
 
 
+@pytest.mark.parametrize("cls", [DiffusionModel, ConditionalDiffusion])
+def test_huge_values_are_refused_before_training(cls):
+    X, y = _two_blobs(40)
+    X[7, 0] = 1e300  # its square overflows the standardization's variance
+    model = cls(**TINY)
+    with pytest.raises(ValueError, match=r"column 0 of X.*magnitude 1e\+300"):
+        model.fit(X, y)
+    assert not hasattr(model, "module_")
+    X[7, 0] = 0.0
+    model.fit(X, y)
+    X[7, 0] = 1e300
+    with pytest.raises(ValueError, match="column 0 of X"):
+        model.score_samples(X)
+
+
 # ------------------------------------------------------------------ scikit-learn checks
 
 SK_TINY = dict(n_steps=10, hidden_sizes=(8,), time_embedding_dim=4, max_epochs=2,

@@ -283,6 +283,21 @@ def test_bad_data():
         ConditionalGAN().discriminator_score(np.zeros((2, 2)))
 
 
+@pytest.mark.parametrize("cls", [GAN, ConditionalGAN])
+def test_huge_values_are_refused_before_training(cls, blobs):
+    X, y = blobs[0].copy(), blobs[1]
+    X[5, 1] = -1e300  # its square overflows the standardization's variance
+    model = cls(**TINY)
+    with pytest.raises(ValueError, match=r"column 1 of X.*magnitude 1e\+300"):
+        model.fit(X, y)
+    assert not hasattr(model, "module_")
+    X[5, 1] = 0.0
+    model.fit(X, y)
+    X[5, 1] = 1e300
+    with pytest.raises(ValueError, match="column 1 of X"):
+        model.discriminator_score(X)
+
+
 # -------------------------------------------------------------- scikit-learn's checks
 
 

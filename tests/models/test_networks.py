@@ -138,6 +138,24 @@ def test_cnn_image_shape_is_checked(digits):
         CNNClassifier(image_shape=(1, 64), **FAST).fit(X, y)
 
 
+@pytest.mark.parametrize("image", [False, True], ids=["MLP", "CNN"])
+def test_huge_values_are_refused_before_training(image, iris, digits):
+    X, y = digits if image else iris
+    X = X[:100].astype(np.float64)
+    y = y[:100]
+    X[4, 3] = 1e300  # its square overflows the standardization's variance
+    model = CNNClassifier(channels=2, hidden_size=8, **FAST) if image else \
+        MLPClassifier(hidden_sizes=(4,), **FAST)
+    with pytest.raises(ValueError, match=r"column 3 of X.*magnitude 1e\+300"):
+        model.fit(X, y)
+    assert not hasattr(model, "module_")
+    X[4, 3] = 1.0
+    model.fit(X, y)
+    X[4, 3] = 1e300  # at predict: standardized and cast to float32 it would be inf
+    with pytest.raises(ValueError, match="column 3 of X"):
+        model.predict_proba(X)
+
+
 def test_grid_search_clones_and_refits(iris):
     X, y = iris
     search = GridSearchCV(MLPClassifier(**FAST), {"hidden_sizes": [(4,), (16,)]}, cv=2)

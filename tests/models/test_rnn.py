@@ -1,5 +1,7 @@
 """Tests of GRUClassifier, the discriminative sequence baseline."""
 
+import re
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -167,6 +169,51 @@ def test_bad_input_raises_clear_errors(hmm_data, fitted):
         fitted.predict(np.zeros((10, 2)), lengths=[3, 3])
     with pytest.raises(ValueError, match="at least 2 classes"):
         GRUClassifier(**TINY).fit(X[:5], [1] * 5)
+
+
+@pytest.mark.parametrize("n_symbols", ["auto", 4])
+@pytest.mark.parametrize("bad, shown", [
+    (1e300, "1e+300"), (2.5, "2.5"), (-1, "-1"), (-1e300, "-1e+300"), (2.0**63, "9.22337e+18"),
+])
+def test_bad_symbol_codes_are_refused_before_training(n_symbols, bad, shown):
+    X, y = _symbol_data(n=20)
+    X = [s.astype(np.float64) for s in X]
+    X[3][2] = bad
+    model = GRUClassifier(n_symbols=n_symbols, **{**TINY, "max_epochs": 1})
+    expected = r"integer symbol codes.*sequence 3 has " + re.escape(shown)
+    with pytest.raises(ValueError, match=expected):
+        model.fit(X, y)
+    assert not hasattr(model, "module_")
+    X[3][2] = np.nan
+    with pytest.raises(ValueError, match="sequence 3 contains NaN"):
+        model.fit(X, y)
+    X[3][2] = 1
+    model.fit(X, y)  # the same codes at predict time
+    X[3][2] = bad
+    with pytest.raises(ValueError, match=r"sequence 3 has " + re.escape(shown)):
+        model.predict(X)
+
+
+def test_auto_alphabet_is_capped():
+    """n_symbols='auto' sizes an embedding table by the largest code: a huge one is refused."""
+    X, y = _symbol_data(n=20)
+    X[0] = X[0].copy()
+    X[0][0] = 10**9  # an int code: an embedding of a billion rows would exhaust memory
+    with pytest.raises(ValueError, match=r"n_symbols=.auto. takes.*give n_symbols.*has 1000000000"):
+        GRUClassifier(n_symbols="auto", **TINY).fit(X, y)
+
+
+def test_numeric_frames_with_huge_values_are_refused(hmm_data):
+    X, y, _, _ = hmm_data
+    bad = X[0].copy()
+    bad[2, 1] = 1e300  # its square overflows the standardization's variance
+    model = GRUClassifier(**TINY)
+    with pytest.raises(ValueError, match=r"column 1 of X.*magnitude 1e\+300"):
+        model.fit([bad, *X[1:]], y)
+    assert not hasattr(model, "module_")
+    fitted = GRUClassifier(**{**TINY, "max_epochs": 1}).fit(X[:20], y[:20])
+    with pytest.raises(ValueError, match="column 1 of X"):
+        fitted.predict([bad])
 
 
 @pytest.mark.parametrize("param, value, err", [

@@ -360,6 +360,25 @@ def test_bad_hyper_parameters(params, error, match):
         VAE(**params).fit(X)
 
 
+@pytest.mark.parametrize("model", [VAE(**TINY, max_epochs=2), CVAE(**TINY, max_epochs=2)],
+                         ids=["VAE", "CVAE"])
+def test_huge_values_are_refused_before_training(model):
+    X, y, _ = _blobs()
+    X[3, 2] = 1e300  # its square overflows the standardization's variance
+    with pytest.raises(ValueError, match=r"column 2 of X.*magnitude 1e\+300"):
+        model.fit(X, y)
+    assert not hasattr(model, "module_")
+    # a large value whose square does not overflow trains: standardized in float64, then
+    # cast to the network's float32 (a float32 cast first would turn it into inf)
+    X[3, 2] = 1e100
+    model.fit(X, y)
+    scores = model.score_samples(X)
+    assert np.isfinite(scores).all()
+    X[3, 2] = 1e300  # and a fitted model refuses such rows too
+    with pytest.raises(ValueError, match="column 2 of X"):
+        model.score_samples(X)
+
+
 def test_bad_method_arguments(vae_and_data):
     vae, X = vae_and_data
     with pytest.raises(ValueError, match="k must"):

@@ -266,3 +266,21 @@ def test_resume_keeps_the_patience_count_and_an_unseeded_split(tmp_path):
 def test_large_seeds_train():
     X, y = _regression()
     Trainer(TrainConfig(max_epochs=1, random_state=2**62)).fit(_net(), (X, y), _mse)
+
+
+def test_standardization_refuses_values_whose_variance_overflows():
+    from gdlab.nn.estimator import standardization
+
+    X = np.ones((5, 3))
+    X[:, 1] = np.arange(5.0)
+    X[2, 1] = 1e300  # its square overflows: the scale would be inf and every value 0
+    with pytest.raises(ValueError, match=r"MyNet cannot take column 1 .*1e\+300"):
+        standardization(X, estimator="MyNet")
+    X[2, 1] = -1e151
+    with pytest.raises(ValueError, match="column 1"):
+        standardization(X, per_feature=False)
+    # below the limit the scale is finite and the standardized rows fit in float32
+    X[2, 1] = 1e100
+    mean, scale = standardization(X)
+    assert np.isfinite(mean).all() and np.isfinite(scale).all()
+    assert np.isfinite(((X - mean) / scale).astype(np.float32)).all()

@@ -83,7 +83,7 @@ from gdlab.models._schedules import (
     linear_schedule,
 )
 from gdlab.nn import SinusoidalEmbedding, TorchEstimatorMixin, check_image_shape, mlp
-from gdlab.nn.estimator import standardization
+from gdlab.nn.estimator import check_standardizable, standardization
 
 __all__ = [
     "DiffusionModel",
@@ -312,12 +312,14 @@ class _DiffusionBase(TorchEstimatorMixin):
     def _fit_standardizer(self, X: np.ndarray) -> np.ndarray:
         """Store ``mean_``, ``scale_`` and the clip range; return standardized X (float32)."""
         # images share one scale over their pixels
-        self.mean_, self.scale_ = standardization(X, per_feature=self.architecture != "conv")
+        self.mean_, self.scale_ = standardization(X, per_feature=self.architecture != "conv",
+                                                  estimator=self)
         Z = (X - self.mean_) / self.scale_
         self.clip_low_, self.clip_high_ = Z.min(axis=0), Z.max(axis=0)
         return Z.astype(np.float32)
 
     def _standardize(self, X: np.ndarray) -> np.ndarray:
+        check_standardizable(self, X)
         return (X - self.mean_) / self.scale_
 
     # --------------------------------------------------------------- training

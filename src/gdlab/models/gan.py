@@ -55,7 +55,7 @@ from gdlab._validation import (
     check_X_y,
 )
 from gdlab.base import _CapabilityMixin, class_indices_for_sampling
-from gdlab.nn.estimator import TorchEstimatorMixin, standardization
+from gdlab.nn.estimator import TorchEstimatorMixin, check_standardizable, standardization
 from gdlab.nn.layers import ConvDecoder, ConvEncoder, check_image_shape, mlp
 
 __all__ = ["GAN", "ConditionalGAN"]
@@ -207,10 +207,11 @@ class _BaseGAN(_CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
 
     # --------------------------------------------------------------- training
     def _standardize_fit(self, X: np.ndarray) -> torch.Tensor:
-        self.mean_, self.scale_ = standardization(X)
+        self.mean_, self.scale_ = standardization(X, estimator=self)
         return torch.as_tensor((X - self.mean_) / self.scale_, dtype=torch.float32)
 
     def _standardize(self, X: np.ndarray) -> np.ndarray:
+        check_standardizable(self, X)
         return (X - self.mean_) / self.scale_
 
     def _optimizers(self, module: _GANNet):

@@ -48,7 +48,7 @@ from torch import nn
 from gdlab._validation import check_fraction, check_in, check_int, check_X, check_X_y
 from gdlab.base import _CapabilityMixin
 from gdlab.nn import TorchEstimatorMixin
-from gdlab.nn.estimator import standardization
+from gdlab.nn.estimator import check_standardizable, standardization
 from gdlab.nn.layers import ACTIVATIONS, ConvEncoder, check_image_shape, mlp
 
 __all__ = ["MLPClassifier", "CNNClassifier"]
@@ -134,13 +134,15 @@ class _NetworkClassifier(_CapabilityMixin, ClassifierMixin, TorchEstimatorMixin,
         X, y, classes, y_idx = check_X_y(self, X, y, allow_nan=False)
         self._check_data(X)
         self.classes_ = classes
-        self.mean_, self.scale_ = standardization(X, per_feature=self._per_feature_scaling)
+        self.mean_, self.scale_ = standardization(X, per_feature=self._per_feature_scaling,
+                                                  estimator=self)
         data = (torch.as_tensor(self._standardize(X), dtype=torch.float32),
                 torch.as_tensor(y_idx, dtype=torch.long))
         return self._train(data, _cross_entropy)
 
     # -------------------------------------------------------------- inference
     def _standardize(self, X: np.ndarray) -> np.ndarray:
+        check_standardizable(self, X)
         return (X - self.mean_) / self.scale_
 
     def _validated(self, X) -> np.ndarray:

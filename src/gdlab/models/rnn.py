@@ -53,9 +53,21 @@ from gdlab._validation import (
 )
 from gdlab.base import _CapabilityMixin
 from gdlab.nn import TorchEstimatorMixin
-from gdlab.nn.estimator import standardization
+from gdlab.nn.estimator import check_standardizable, standardization
 
-__all__ = ["GRUClassifier"]
+__all__ = ["GRUClassifier", "MAX_AUTO_SYMBOLS"]
+
+#: Alphabet size above which ``n_symbols="auto"`` refuses a code (one per Unicode code
+#: point): the embedding table has one row per code up to the largest, so a stray huge
+#: code would allocate gigabytes.
+MAX_AUTO_SYMBOLS = 0x110000
+
+
+def _show_code(value: float) -> str:
+    """A code for an error message: an int when it is one, else as a float (1e+300, 2.5)."""
+    if value == np.floor(value) and abs(value) < 2**53:
+        return str(int(value))
+    return f"{value:g}"
 
 
 class _GRUNet(nn.Module):
@@ -212,22 +224,28 @@ class GRUClassifier(_CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, Base
     def _symbols(self) -> bool:
         return self.n_symbols is not None
 
-    def _check_codes(self, seqs, n_symbols) -> list[np.ndarray]:
-        """Symbol sequences as int64 code vectors; non-integer or out-of-range codes raise."""
+    def _check_codes(self, seqs, n_symbols: int, *, auto: bool = False) -> list[np.ndarray]:
+        """Symbol sequences as int64 code vectors, refusing anything but codes in range.
+
+        Every code must be an integer in ``range(n_symbols)``; a fraction, a
+        negative or too large code (1e300 too: it is checked before the cast
+        to int64, which would wrap it) raises ``ValueError`` naming the value
+        and its sequence. With ``auto`` (``n_symbols="auto"`` in fit), the
+        limit is :data:`MAX_AUTO_SYMBOLS`.
+        """
         name = type(self).__name__
         if seqs[0].shape[1] != 1:
             raise ValueError(f"{name} with n_symbols expects one symbol code per frame (1 "
                              f"column), got {seqs[0].shape[1]} features per frame.")
+        why = (f"n_symbols='auto' takes codes up to {MAX_AUTO_SYMBOLS - 1}, one per Unicode "
+               "code point; give n_symbols for a larger alphabet" if auto else "n_symbols")
         out = []
         for i, s in enumerate(seqs):
             codes = s[:, 0]
-            if not np.all(codes == np.round(codes)):
-                raise ValueError(f"{name} with n_symbols expects integer symbol codes; sequence "
-                                 f"{i} has {codes[codes != np.round(codes)][0]!r}.")
-            bad = (codes < 0) | (codes >= n_symbols if n_symbols is not None else False)
+            bad = (codes != np.floor(codes)) | (codes < 0) | (codes >= n_symbols)
             if bad.any():
-                raise ValueError(f"symbol codes must be in range({n_symbols}) (n_symbols), got "
-                                 f"{int(codes[bad][0])} in sequence {i}.")
+                raise ValueError(f"{name} expects integer symbol codes in range({n_symbols}) "
+                                 f"({why}); sequence {i} has {_show_code(codes[bad][0])}.")
             out.append(codes.astype(np.int64))
         return out
 
@@ -236,20 +254,20 @@ class GRUClassifier(_CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, Base
         seqs = check_sequences(self, X, lengths, allow_nan=False, reset=reset)
         if self._symbols():
             if reset:
-                codes = self._check_codes(seqs, None)
+                auto = self.n_symbols == "auto"
+                codes = self._check_codes(seqs, MAX_AUTO_SYMBOLS if auto else
+                                          int(self.n_symbols), auto=auto)
                 top = int(max(c.max() for c in codes)) + 1
-                self.n_symbols_ = max(top, 2) if self.n_symbols == "auto" else int(
-                    self.n_symbols)
-                if top > self.n_symbols_:
-                    raise ValueError(f"symbol codes must be in range({self.n_symbols_}) "
-                                     f"(n_symbols), got code {top - 1}.")
+                self.n_symbols_ = max(top, 2) if auto else int(self.n_symbols)
                 self.mean_ = self.scale_ = None
                 return codes
             return self._check_codes(seqs, self.n_symbols_)
         if reset:
             frames = np.concatenate(seqs)
             self.n_symbols_ = None
-            self.mean_, self.scale_ = standardization(frames)
+            self.mean_, self.scale_ = standardization(frames, estimator=self)
+        else:
+            check_standardizable(self, np.concatenate(seqs))
         return [((s - self.mean_) / self.scale_).astype(np.float32) for s in seqs]
 
     def _pad(self, seqs) -> tuple[np.ndarray, np.ndarray]:

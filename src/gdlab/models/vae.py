@@ -66,7 +66,7 @@ from gdlab._validation import (
 )
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
 from gdlab.nn import ConvDecoder, ConvEncoder, TorchEstimatorMixin, check_image_shape, mlp
-from gdlab.nn.estimator import standardization
+from gdlab.nn.estimator import check_standardizable, standardization
 
 __all__ = ["VAE", "CVAE"]
 
@@ -251,18 +251,27 @@ class _VAEBase(TorchEstimatorMixin):
 
     def _fit_scaling(self, X: np.ndarray) -> None:
         if self.likelihood == "gaussian":
-            self.mean_, self.scale_ = standardization(X)
+            self.mean_, self.scale_ = standardization(X, estimator=self)
         else:
             self.mean_ = np.zeros(X.shape[1])
             self.scale_ = np.ones(X.shape[1])
 
     def _scaled(self, X: np.ndarray, dtype=np.float64) -> np.ndarray:
-        """Standardized copy of X (a plain copy for ``"bernoulli"``)."""
-        out = np.array(X, dtype=dtype, copy=self.likelihood == "gaussian" or None)
-        if self.likelihood == "gaussian":
-            out -= self.mean_.astype(dtype)
-            out /= self.scale_.astype(dtype)
-        return out
+        """Standardized copy of X (a plain copy for ``"bernoulli"``) as ``dtype``.
+
+        Values too large to standardize raise (:func:`check_standardizable`).
+        The arithmetic runs in X's own precision (float64 rows are standardized
+        before the cast to float32, which would turn values beyond 3.4e38 into
+        inf; float32 rows are not copied to float64).
+        """
+        if self.likelihood != "gaussian":
+            return np.array(X, dtype=dtype, copy=None)
+        check_standardizable(self, X)
+        work = np.result_type(X.dtype, dtype)
+        out = np.array(X, dtype=work, copy=True)
+        out -= self.mean_.astype(work)
+        out /= self.scale_.astype(work)
+        return out.astype(dtype, copy=False)
 
     def _inference_device(self) -> torch.device:
         """The fitted device, or the CPU where it has no float64 (Apple's MPS)."""

@@ -17,17 +17,18 @@ import contextlib
 import numpy as np
 import torch
 
-from gdlab._validation import check_random_state
+from gdlab._validation import MAX_ABS_SQUARED, check_magnitude, check_random_state
 from gdlab.nn.training import TrainConfig, Trainer, resolve_device
 
-__all__ = ["TRAINING_PARAMS", "TorchEstimatorMixin", "standardization"]
+__all__ = ["TRAINING_PARAMS", "TorchEstimatorMixin", "check_standardizable", "standardization"]
 
 #: Constructor parameters every torch estimator has, passed to :class:`TrainConfig`.
 TRAINING_PARAMS = ("max_epochs", "batch_size", "lr", "weight_decay", "validation_fraction",
                    "patience", "device", "random_state", "verbose")
 
 
-def standardization(X: np.ndarray, *, per_feature: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def standardization(X: np.ndarray, *, per_feature: bool = True,
+                    estimator=None) -> tuple[np.ndarray, np.ndarray]:
     """``(mean, scale)`` that standardize the rows of X, as every gdlab network does.
 
     Parameters
@@ -36,12 +37,24 @@ def standardization(X: np.ndarray, *, per_feature: bool = True) -> tuple[np.ndar
     per_feature : bool, default=True
         One mean and scale per feature, or one for all features (images: the
         pixels share a scale), repeated per feature.
+    estimator : object or str, optional
+        The model being fitted, named in the error message (and its
+        ``feature_names_in_``, when it has them, name the column).
 
     Returns
     -------
     mean, scale : ndarray of shape (n_features,), float64
         A constant feature (standard deviation below 1e-12 of its magnitude)
         gets scale 1 instead of a division by zero.
+
+    Raises
+    ------
+    ValueError
+        When a column holds a value beyond
+        :data:`gdlab._validation.MAX_ABS_SQUARED` (1e150) in magnitude: its
+        variance would overflow (a scale of inf turns every standardized value
+        into 0 and training into nonsense), so such data is refused here, before
+        any training, naming the column.
 
     Examples
     --------
@@ -50,12 +63,37 @@ def standardization(X: np.ndarray, *, per_feature: bool = True) -> tuple[np.ndar
     ([1.0, 5.0], [1.0, 1.0])
     """
     X = np.asarray(X)
+    check_magnitude("standardization" if estimator is None else estimator, X,
+                    feature_names=getattr(estimator, "feature_names_in_", None))
     if per_feature:
         mean, std = X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64)
     else:
         mean = np.full(X.shape[1], X.mean(dtype=np.float64))
         std = np.full(X.shape[1], X.std(dtype=np.float64))
     return mean, np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
+
+
+def check_standardizable(estimator, X) -> None:
+    """Refuse rows a network fitted with :func:`standardization` cannot take at predict time.
+
+    The same limit as in fit (:data:`gdlab._validation.MAX_ABS_SQUARED`): a
+    larger value, standardized and cast to the network's float32, is inf and
+    the outputs NaN.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Named in the message (with its ``feature_names_in_``).
+    X : ndarray of shape (n_samples, n_features)
+        Validated numeric rows.
+
+    Raises
+    ------
+    ValueError
+        Naming the first column with a value beyond the limit.
+    """
+    check_magnitude(estimator, X, limit=MAX_ABS_SQUARED,
+                    feature_names=getattr(estimator, "feature_names_in_", None))
 
 
 @contextlib.contextmanager
