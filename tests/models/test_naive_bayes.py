@@ -500,7 +500,10 @@ def test_mixed_frame_bad_input_raises():
             df.assign(height=["tall"] + [1.0] * (len(df) - 1)), y
         )
     with pytest.raises(ValueError, match="negative"):
-        MixedNB().fit(df.assign(visits=-df["visits"] - 1), y)
+        MixedNB(distributions={"visits": "poisson"}).fit(df.assign(visits=-df["visits"] - 1), y)
+    # inferred, a column with negative integers is not a count: it is not Poisson
+    negative = MixedNB().fit(df.assign(visits=-df["visits"] - 1), y)
+    assert negative.distributions_[2] == "categorical"
     clf = MixedNB().fit(df, y)
     with pytest.raises(ValueError, match="feature names"):
         clf.predict(df.rename(columns={"height": "width"}))
@@ -783,3 +786,199 @@ def test_mixed_sample_refit_recovers_every_kind_of_column():
         known_a = np.exp(a[:, :-1]) / np.exp(a[:, :-1]).sum(axis=1, keepdims=True)
         known_b = np.exp(b[:, :-1]) / np.exp(b[:, :-1]).sum(axis=1, keepdims=True)
         np.testing.assert_allclose(known_a, known_b, atol=0.02)
+
+
+# -- issue 12: bad input that reached the math, samples the data never had -------------------
+def test_gaussian_models_refuse_values_whose_squares_overflow_at_fit():
+    X, y = gaussian_data(n=60, d=3)
+    big = X.copy()
+    big[4, 1] = 1e300
+    with pytest.raises(ValueError, match=r"GaussianNB cannot take column 1 of X.*1e\+300"):
+        GaussianNB().fit(big, y)
+    with pytest.raises(ValueError, match=r"column 1 of X.*1e\+300"):
+        GaussianNB().partial_fit(big, y, classes=[0, 1, 2])
+    frame = pd.DataFrame(big, columns=["a", "b", "c"]).assign(colour=np.where(y == 0, "r", "b"))
+    with pytest.raises(ValueError, match=r"MixedNB cannot take column 1 \('b'\) of X"):
+        MixedNB().fit(frame, y)
+    # a categorical or count column is not squared: its labels / counts may be large
+    labels = frame.assign(b=np.where(y == 0, 1e300, 0.0)).astype({"b": object})
+    clf = MixedNB(distributions={"b": "categorical"}).fit(labels, y)
+    assert clf.predict(labels).shape == y.shape
+
+
+def test_mixed_non_finite_fitted_parameter_is_refused_naming_the_column():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 200)
+    frame = pd.DataFrame({"h": rng.normal(y, 1.0), "huge": np.full(400, 1e307)})
+    # each count is finite, but their sum overflows: the Poisson rate would be inf
+    with pytest.raises(ValueError, match=r"non-finite.*'huge'"):
+        MixedNB(distributions={"huge": "poisson"}).fit(frame, y)
+
+
+def test_gaussian_values_beyond_the_limit_at_predict_raise_and_large_ones_are_valid():
+    X, y = gaussian_data(n=60, d=3)
+    for clf in (GaussianNB().fit(X, y), MixedNB().fit(X, y)):
+        name = type(clf).__name__
+        with pytest.raises(ValueError, match=rf"{name} cannot take column 0 of X.*1e\+300"):
+            clf.predict_proba([[1e300, 0.0, 0.0]])
+        with pytest.raises(ValueError, match="column 0 of X"):
+            clf.score_samples([[1e300, 0.0, 0.0]])
+        proba = clf.predict_proba([[1e100, 0.0, 0.0], [-1e100, np.nan, 1.0]])
+        assert np.isfinite(proba).all()
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("code", [10**12, 2**62, 1e20])
+def test_categorical_huge_code_at_fit_says_what_was_expected(code):
+    X, y = code_data(n=60)
+    X[5, 2] = code
+    with pytest.raises(ValueError, match=r"codes below 1048576.*got .*at row 5, column 2"):
+        CategoricalNB().fit(X, y)
+    clf = CategoricalNB().partial_fit(X[:4], y[:4], classes=[0, 1, 2])
+    before = [c.copy() for c in clf.category_count_]
+    with pytest.raises(ValueError, match=r"codes below 1048576.*row 1, column 2"):
+        clf.partial_fit(X[4:], y[4:])
+    for a, b in zip(clf.category_count_, before, strict=True):  # a refused batch changes nothing
+        np.testing.assert_array_equal(a, b)
+
+
+def test_categorical_codes_far_outside_the_alphabet_at_predict_are_unseen():
+    X, y = code_data(n=120)
+    clf = CategoricalNB().fit(X, y)
+    unseen = np.array([[0.0, 1, 2, code] for code in (10**12, 2**62, 1e300)])
+    reference = np.array([[0.0, 1, 2, clf.n_categories_[3]]])
+    proba = clf.predict_proba(unseen)
+    np.testing.assert_allclose(proba, np.tile(clf.predict_proba(reference), (3, 1)), atol=1e-12)
+    with pytest.raises(ValueError, match=r"Negative values.*-3\.0.*row 0, column 1"):
+        clf.predict([[0.0, -3.0, 0, 0]])
+    with pytest.raises(ValueError, match=r"Non-integer codes.*1\.5.*row 0, column 2"):
+        clf.predict([[0.0, 0, 1.5, 0]])
+
+
+def test_categorical_samples_only_codes_seen_in_training():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 600)
+    p = np.array([[0.6, 0.3, 0.1], [0.1, 0.2, 0.7]])
+    years = 2007 + np.array([rng.choice(3, p=p[k]) for k in y])
+    X = np.column_stack([years, rng.integers(0, 2, 600)]).astype(float)
+    clf = CategoricalNB().fit(X, y)
+    for k in (0, 1):
+        drawn = clf.sample(20_000, y=k, random_state=k)[0][:, 0]
+        assert set(np.unique(drawn)) <= {2007.0, 2008.0, 2009.0}
+        fitted = np.exp(clf.feature_log_prob_[0][k, 2007:2010])
+        freq = np.array([(drawn == code).mean() for code in (2007, 2008, 2009)])
+        np.testing.assert_allclose(freq, fitted / fitted.sum(), atol=0.015)
+    holes = np.column_stack([np.full(50, np.nan), X[:50, 1]])
+    assert set(np.unique(clf.impute(holes)[:, 0])) <= {2007.0, 2008.0, 2009.0}
+    assert set(np.unique(clf.impute(holes, method="sample", random_state=0)[:, 0])) <= {
+        2007.0, 2008.0, 2009.0
+    }
+    # declared categories (min_categories) are known and may be drawn; codes above them
+    # that training never saw still are not
+    declared = CategoricalNB(min_categories=[2, 2]).fit(X, y)
+    drawn = declared.sample(5_000, random_state=0)[0][:, 0]
+    assert set(np.unique(drawn)) <= {0.0, 1.0, 2007.0, 2008.0, 2009.0}
+
+
+def test_mixed_year_column_is_not_poisson_and_samples_stay_in_the_data():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    frame = pd.DataFrame(
+        {
+            "year": rng.integers(1990, 2011, 400),
+            "visits": rng.poisson(1 + 3 * y),
+            "rooms": rng.integers(1, 9, 400),
+            "temperature": rng.integers(-40, 41, 400),
+        }
+    )
+    clf = MixedNB().fit(frame, y)
+    kinds = dict(zip(frame.columns, clf.distributions_.tolist(), strict=True))
+    assert kinds == {
+        "year": "categorical", "visits": "poisson", "rooms": "poisson",
+        "temperature": "gaussian",
+    }
+    drawn, _ = clf.sample(5_000, random_state=0)
+    assert set(drawn["year"]) <= set(frame["year"])
+    assert drawn["year"].dtype == frame["year"].dtype
+    assert (drawn["visits"] >= 0).all() and (drawn["rooms"] >= 0).all()
+    # an integer array follows the same rule
+    as_array = MixedNB().fit(frame.to_numpy(), y)
+    assert as_array.distributions_.tolist() == list(kinds.values())
+    assert set(as_array.sample(2_000, random_state=1)[0][:, 0]) <= set(frame["year"])
+
+
+def test_mixed_impute_keeps_a_non_default_index():
+    df, y = mixed_frame()
+    clf = MixedNB().fit(df, y)
+    holes = df.head(40).copy()
+    holes.loc[holes.index[::3], "height"] = np.nan
+    holes.loc[holes.index[1::3], "colour"] = np.nan
+    holes.loc[holes.index[2::3], "visits"] = pd.NA
+    holes = holes.astype({"visits": "Int64"})
+    expected = clf.impute(holes)
+    shuffled = holes.iloc[np.random.default_rng(0).permutation(40)]
+    shuffled.index = np.arange(1000, 1040)[::-1]
+    filled = clf.impute(shuffled)
+    assert filled.index.equals(shuffled.index)
+    assert not filled.isna().any().any()
+    pd.testing.assert_frame_equal(
+        filled.reset_index(drop=True),
+        expected.iloc[np.random.default_rng(0).permutation(40)].reset_index(drop=True),
+    )
+
+
+def _feature_parameters(clf):
+    """Every fitted feature parameter of a naive Bayes model, as a flat list of arrays."""
+    if isinstance(clf, GaussianNB):
+        return [clf.theta_, clf.var_]
+    if isinstance(clf, MultinomialNB):
+        return [clf.feature_log_prob_, clf.mean_total_]
+    if isinstance(clf, CategoricalNB):
+        return list(clf.feature_log_prob_)
+    if isinstance(clf, MixedNB):
+        return [
+            np.asarray(v, dtype=float)
+            for params in clf.parameters_.values()
+            for value in params.values()
+            for v in (value if isinstance(value, list) else [value])
+        ]
+    return [clf.feature_log_prob_]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_rows_with_every_entry_missing_count_toward_the_prior_only(name):
+    model, data = CASES[name]
+    X, y = data(n=150)
+    blank = np.full((7, X.shape[1]), np.nan)
+    extra_y = np.array([0, 0, 0, 1, 2, 2, 2])
+    clf = model().fit(X, y)
+    padded = model().fit(np.vstack([X[:70], blank, X[70:]]), np.r_[y[:70], extra_y, y[70:]])
+    for a, b in zip(_feature_parameters(padded), _feature_parameters(clf), strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    counts = np.bincount(y, minlength=3) + np.bincount(extra_y, minlength=3)
+    np.testing.assert_array_equal(padded.class_count_, counts)
+    np.testing.assert_allclose(padded.class_prior_, counts / counts.sum(), atol=1e-12)
+    np.testing.assert_allclose(padded.predict_proba(blank[:2]),
+                               np.tile(padded.class_prior_, (2, 1)), rtol=0, atol=1e-12)
+
+
+def test_class_whose_rows_are_all_missing():
+    X, y = gaussian_data(n=150)
+    X[y == 2] = np.nan
+    for model in (GaussianNB, MixedNB):
+        with pytest.raises(ValueError, match=r"feature\) \[\(2, 0\), \(2, 1\).*no observed"):
+            model().fit(X, y)
+    # the smoothed discrete models are defined with no data for a class: the smoothing
+    # prior alone (uniform over the known categories, p = 1/2, theta uniform)
+    codes, yc = code_data(n=150)
+    codes[yc == 2] = np.nan
+    clf = CategoricalNB().fit(codes, yc)
+    for j, log_prob in enumerate(clf.feature_log_prob_):
+        np.testing.assert_allclose(
+            np.exp(log_prob[2]), 1.0 / (clf.n_categories_[j] + 1), rtol=0, atol=1e-12
+        )
+    binary, yb = binary_data(n=150)
+    binary[yb == 2] = np.nan
+    np.testing.assert_allclose(
+        np.exp(BernoulliNB().fit(binary, yb).feature_log_prob_[2]), 0.5, rtol=0, atol=1e-12
+    )

@@ -4,7 +4,10 @@ log p(x, y=k) = log p(y=k) + sum_j log p(x_j | y=k)
 
 Because the class-conditional density factorizes over features, a missing
 feature (NaN) is marginalized exactly by dropping its factor, at fit (each
-feature's statistics use its observed entries only) and at predict.
+feature's statistics use its observed entries only) and at predict. A row
+with every entry missing has likelihood 1 under every parameter, so every
+model here accepts it at fit: it counts toward the class prior and adds
+nothing to the feature statistics; at predict its posterior is the prior.
 
 One implementation per feature distribution, each a small stateless helper
 working on sufficient statistics (``init`` / ``update`` / ``finalize``) and on
@@ -34,6 +37,7 @@ from sklearn.base import BaseEstimator
 
 from gdlab._validation import (
     check_in,
+    check_magnitude,
     check_nonnegative,
     check_partial_fit_data,
     check_positive,
@@ -50,6 +54,12 @@ _NB_CAPABILITIES = frozenset(
 )
 #: smallest smoothing used for discrete distributions, so log-probabilities stay finite
 _ALPHA_FLOOR = 1e-10
+#: category codes at fit must be below this: each code c allocates a count table of
+#: n_classes x (c + 1); codes beyond it are almost always ids or years, not categories
+_MAX_CATEGORY_CODE = 2**20
+#: an inferred integer column that is not count-like is categorical with at most this
+#: many distinct values, Gaussian with more
+_MAX_INTEGER_CATEGORIES = 32
 
 
 # ---------------------------------------------------------------------------
@@ -67,6 +77,24 @@ def _missing_mask(X: np.ndarray):
         return None
     missing = np.isnan(X)
     return missing if missing.any() else None
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds, for messages (1.5, not np.float64(1.5))."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _first_bad(bad, X, names):
+    """(value, row, column label) of the first True entry of ``bad``, for messages."""
+    row, col = np.argwhere(bad)[0]
+    return _plain(X[row, col]), int(row), _plain(col if names is None else names[col])
+
+
+def _pairs(where, classes, names):
+    """The first five (class, feature) pairs of ``where`` (an argwhere result), for messages."""
+    found = [(_plain(classes[k]), _plain(names[j])) for k, j in where[:5]]
+    more = f" and {len(where) - 5} more" if len(where) > 5 else ""
+    return f"{found}{more}"
 
 
 def _check_dense(estimator, X):
@@ -157,34 +185,33 @@ class _GaussianFeatures:
         }
 
     @staticmethod
-    def check_defined(count, var, classes, names, estimator):
-        """Raise when a (class, feature) Gaussian is undefined or degenerate.
+    def check_defined(count, theta, var, classes, names, estimator):
+        """Raise when a (class, feature) Gaussian is undefined, overflowed or degenerate.
 
-        Undefined: the class has no observed value of the feature. Degenerate:
-        its variance is zero (a constant feature with ``var_smoothing=0``), so
-        the density is infinite at one point and every probability NaN.
-        Nothing is filled in silently; the user drops the column, gives the
-        class data, sets ``var_smoothing > 0`` or (with ``partial_fit``)
-        streams more batches before predicting.
+        Undefined: the class has no observed value of the feature. Overflowed:
+        its mean or variance is not finite (values too large for float64 sums
+        of squares). Degenerate: its variance is zero (a constant feature with
+        ``var_smoothing=0``), so the density is infinite at one point and
+        every probability NaN. Nothing is filled in silently; the user drops
+        the column, gives the class data, rescales it, sets
+        ``var_smoothing > 0`` or (with ``partial_fit``) streams more batches
+        before predicting.
         """
-
-        def pairs(where):
-            found = [(classes[k].item() if hasattr(classes[k], "item") else classes[k],
-                      names[j].item() if hasattr(names[j], "item") else names[j])
-                     for k, j in where[:5]]
-            more = f" and {len(where) - 5} more" if len(where) > 5 else ""
-            return f"{found}{more}"
-
         empty = np.argwhere(count == 0)
         if empty.size:
             raise ValueError(
-                f"{estimator} cannot estimate a Gaussian for (class, feature) {pairs(empty)}: "
-                "no observed (non-NaN) value of that feature in that class."
+                f"{estimator} cannot estimate a Gaussian for (class, feature) "
+                f"{_pairs(empty, classes, names)}: no observed (non-NaN) value of that feature "
+                "in that class."
             )
+        _check_finite_parameters(
+            {"mean": theta, "variance": var}, classes, names, estimator
+        )
         flat = np.argwhere(var <= 0)
         if flat.size:
             raise ValueError(
-                f"{estimator} has zero variance for (class, feature) {pairs(flat)}: the feature "
+                f"{estimator} has zero variance for (class, feature) "
+                f"{_pairs(flat, classes, names)}: the feature "
                 "is constant within the class and var_smoothing adds no variance, so the "
                 "Gaussian is degenerate and every probability would be NaN; set "
                 "var_smoothing > 0."
@@ -225,6 +252,19 @@ class _GaussianFeatures:
         return posterior @ theta
 
 
+def _check_finite_parameters(parameters, classes, names, estimator):
+    """Raise when a fitted (class, feature) parameter is inf or NaN (float64 overflow)."""
+    for what, values in parameters.items():
+        bad = np.argwhere(~np.isfinite(values))
+        if bad.size:
+            raise ValueError(
+                f"{estimator} has a non-finite fitted {what} for (class, feature) "
+                f"{_pairs(bad, classes, names)}: the feature's values are too large for "
+                "float64 sums (they overflow); rescale the column (e.g. StandardScaler or a "
+                "log transform) or mark wrong values as missing."
+            )
+
+
 def _merge_moments(stats, count_b, mean_b, m2_b):
     """Chan et al.'s parallel update of (count, mean, m2) with a batch, in place."""
     count_a, mean_a = stats["count"], stats["mean"]
@@ -249,10 +289,10 @@ class _BernoulliFeatures:
     def check(X, where, names=None):
         bad = ~np.isnan(X) & (X != 0) & (X != 1)
         if bad.any():
-            row, col = np.argwhere(bad)[0]
+            value, row, col = _first_bad(bad, X, names)
             raise ValueError(
-                f"{where} expects binary values 0/1 (or NaN for missing), got {X[row, col]!r} "
-                f"at row {row}, column {col if names is None else names[col]!r}."
+                f"{where} expects binary values 0/1 (or NaN for missing), got {value!r} "
+                f"at row {row}, column {col!r}."
             )
 
     @staticmethod
@@ -306,11 +346,16 @@ class _PoissonFeatures:
     def check(X, where, names=None):
         bad = X < 0  # NaN compares False
         if bad.any():
-            row, col = np.argwhere(bad)[0]
+            value, row, col = _first_bad(bad, X, names)
             raise ValueError(
-                f"{where} expects non-negative counts, got {X[row, col]!r} at row {row}, "
-                f"column {col if names is None else names[col]!r}."
+                f"{where} expects non-negative counts, got {value!r} at row {row}, "
+                f"column {col!r}."
             )
+
+    @staticmethod
+    def check_defined(rate, classes, names, estimator):
+        """Raise when a fitted rate overflowed (counts too large for float64 sums)."""
+        _check_finite_parameters({"rate": rate}, classes, names, estimator)
 
     @staticmethod
     def update(stats, X, y_idx, onehot):
@@ -350,11 +395,22 @@ class _CategoricalFeatures:
     alpha / (N_kj + alpha (C_j + 1)) for the reserved code C_j, which every
     code >= C_j (a category not seen in training) maps to: each distribution
     sums to one over the C_j known categories plus "unseen".
+
+    ``declared`` (one int per feature) holds the declared categories
+    (``min_categories``; for MixedNB every label it knows). Sampling, the
+    mean and the mode use the *drawable* categories only: codes observed in
+    training (in any class) or declared. The codes below the largest observed
+    one that were never observed nor declared (0 .. 2006 when the data hold
+    2007 .. 2009) keep their smoothing mass in the likelihood, as the unseen
+    bucket does, but are never produced as values.
     """
 
     @staticmethod
     def init(n_classes, n_features):
-        return {"counts": [np.zeros((n_classes, 0)) for _ in range(n_features)]}
+        return {
+            "counts": [np.zeros((n_classes, 0)) for _ in range(n_features)],
+            "declared": np.zeros(n_features, dtype=np.int64),
+        }
 
     @staticmethod
     def check(X, where, names=None):
@@ -365,17 +421,38 @@ class _CategoricalFeatures:
             (fractional, "Non-integer codes"),
         ):
             if bad.any():
-                row, col = np.argwhere(bad)[0]
+                value, row, col = _first_bad(bad, X, names)
                 raise ValueError(
                     f"{problem} passed to {where}, which expects non-negative integer category "
-                    f"codes (or NaN for missing): got {X[row, col]!r} at row {row}, "
-                    f"column {col if names is None else names[col]!r}."
+                    f"codes (or NaN for missing): got {value!r} at row {row}, column {col!r}."
                 )
+
+    @staticmethod
+    def check_trainable(X, where, names=None):
+        """Raise when a training code would need an absurdly large count table.
+
+        Codes are positions in a table of n_classes x (largest code + 1)
+        counts, so training codes must be below ``_MAX_CATEGORY_CODE``. At
+        predict, larger codes are fine: they are categories never seen in
+        training (the "unseen" bucket).
+        """
+        bad = X >= _MAX_CATEGORY_CODE  # NaN compares False
+        if bad.any():
+            value, row, col = _first_bad(bad, X, names)
+            raise ValueError(
+                f"{where} expects category codes below {_MAX_CATEGORY_CODE} (2**20) at fit: "
+                f"each code is a column of the count table, so code c needs c + 1 columns; "
+                f"got {value!r} at row {row}, column {col!r}. Re-encode the feature to "
+                "consecutive codes 0 .. C-1 (e.g. sklearn.preprocessing.OrdinalEncoder), or "
+                "use MixedNB, which takes any labels."
+            )
 
     @staticmethod
     def update(stats, X, y_idx, onehot, min_categories=None):
         n_classes = onehot.shape[0]
         counts = stats["counts"]
+        if min_categories is not None:
+            stats["declared"] = np.maximum(stats["declared"], np.asarray(min_categories))
         for j in range(X.shape[1]):
             col = X[:, j]
             observed = ~np.isnan(col)
@@ -400,12 +477,17 @@ class _CategoricalFeatures:
             log_probs.append(np.log(smoothed / smoothed.sum(axis=1, keepdims=True)))
             n_categories.append(count.shape[1])
         n_categories = np.asarray(n_categories, dtype=np.int64)
+        drawable = [
+            (count.sum(axis=0) > 0) | (np.arange(count.shape[1]) < declared)
+            for count, declared in zip(stats["counts"], stats["declared"], strict=True)
+        ]
         offsets = np.concatenate([[0], np.cumsum(n_categories + 1)])
         # one flat table, plus a zero column that missing entries point at
         flat = np.hstack(log_probs + [np.zeros((stats["counts"][0].shape[0], 1))])
         return {
             "log_probs": log_probs,
             "n_categories": n_categories,
+            "drawable": drawable,
             "offsets": offsets[:-1],
             "flat_log_prob": flat,
         }
@@ -442,48 +524,58 @@ class _CategoricalFeatures:
         return np.asarray(onehot @ flat_log_prob.T)
 
     @staticmethod
-    def _known_probs(log_prob):
-        """Probabilities over the known categories only (the "unseen" bucket dropped)."""
-        prob = np.exp(log_prob[:, :-1])
+    def _drawable_mass(log_prob, drawable):
+        """Fitted probabilities of the drawable categories; 0 for the others and no
+        "unseen" column (see the class docstring)."""
+        return np.exp(log_prob[:, :-1]) * drawable
+
+    @staticmethod
+    def _drawable_probs(log_prob, drawable):
+        """Probabilities over the drawable categories only, renormalized over them."""
+        prob = _CategoricalFeatures._drawable_mass(log_prob, drawable)
         return prob / prob.sum(axis=1, keepdims=True)
 
     @staticmethod
-    def draw(y_idx, rng, *, log_probs, **_):
-        """Draws among the known categories only, renormalized over them."""
+    def draw(y_idx, rng, *, log_probs, drawable, **_):
+        """Draws among the drawable categories only (observed in training or declared),
+        with the fitted probabilities renormalized over them."""
         out = np.empty((y_idx.shape[0], len(log_probs)))
-        for j, log_prob in enumerate(log_probs):
-            if log_prob.shape[1] == 1:  # no category ever seen
+        for j, (log_prob, ok) in enumerate(zip(log_probs, drawable, strict=True)):
+            if not ok.any():  # no category ever seen (check_defined refuses to sample)
                 out[:, j] = 0.0
                 continue
-            out[:, j] = _draw_categorical(_CategoricalFeatures._known_probs(log_prob)[y_idx], rng)
+            prob = _CategoricalFeatures._drawable_probs(log_prob, ok)
+            out[:, j] = _draw_categorical(prob[y_idx], rng)
         return out
 
     @staticmethod
-    def mean(*, log_probs, **_):
-        """Expected code under the known-category distribution (see ``draw``)."""
+    def mean(*, log_probs, drawable, **_):
+        """Expected code under the drawable-category distribution (see ``draw``)."""
         cols = []
-        for log_prob in log_probs:
-            if log_prob.shape[1] == 1:
+        for log_prob, ok in zip(log_probs, drawable, strict=True):
+            if not ok.any():
                 cols.append(np.zeros(log_prob.shape[0]))
                 continue
-            prob = _CategoricalFeatures._known_probs(log_prob)
+            prob = _CategoricalFeatures._drawable_probs(log_prob, ok)
             cols.append(prob @ np.arange(prob.shape[1], dtype=np.float64))
         return np.column_stack(cols)
 
     @staticmethod
-    def impute(posterior, *, log_probs, **_):
-        """Mode of each feature under the posterior mixture, among known categories.
+    def impute(posterior, *, log_probs, drawable, **_):
+        """Mode of each feature under the posterior mixture, among drawable categories.
 
-        argmax_v sum_k posterior_k p_k(v) over the known v, with the fitted
-        (not renormalized) p_k: renormalizing each class over the known
-        categories first would reweight the classes and can move the mode.
+        argmax_v sum_k posterior_k p_k(v) over the drawable v, with the fitted
+        (not renormalized) p_k: renormalizing each class over those categories
+        first would reweight the classes and can move the mode.
         """
         cols = []
-        for log_prob in log_probs:
-            if log_prob.shape[1] == 1:
+        for log_prob, ok in zip(log_probs, drawable, strict=True):
+            if not ok.any():
                 cols.append(np.zeros(posterior.shape[0]))
                 continue
-            cols.append(_mode_of_mixture(posterior, np.exp(log_prob[:, :-1])))
+            mass = _CategoricalFeatures._drawable_mass(log_prob, ok)
+            mass[:, ~ok] = -1.0  # never the argmax, even where every drawable mass is 0
+            cols.append(_mode_of_mixture(posterior, mass))
         return np.column_stack(cols)
 
 
@@ -561,7 +653,9 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
     """fit / partial_fit by sufficient statistics, shared by every naive Bayes model.
 
     Subclasses fill in the named steps: ``_check_params`` (hyper-parameters),
-    ``_check_values`` (model-specific checks of validated X), ``_init_stats``,
+    ``_check_values`` (model-specific checks of validated X, at fit and
+    predict), ``_check_training_values`` (checks of training batches only,
+    before any statistic changes), ``_init_stats``,
     ``_update_stats``, ``_finalize`` (parameters from statistics),
     ``_log_likelihood`` (n_samples, n_classes) without the prior,
     ``_draw`` (values for every feature), ``_class_means`` (n_classes,
@@ -575,7 +669,11 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         """Check hyper-parameters in fit; models with none to check keep this default."""
 
     def _check_values(self, X):
-        """Check the values a distribution allows (counts, binary); Gaussians allow all."""
+        """Check the values a distribution allows (counts, binary, magnitudes), at fit,
+        partial_fit and predict."""
+
+    def _check_training_values(self, X):
+        """Check what only training data must satisfy (before any statistic is touched)."""
 
     def _check_defined(self):
         """Raise when a parameter has no data to be estimated from (smoothed kinds never)."""
@@ -606,7 +704,8 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         """Fit the class prior and the per-class feature distributions.
 
         NaN entries of X are missing: each feature's statistics use its
-        observed entries only.
+        observed entries only. A row with every entry missing is exact to
+        include: it counts toward the class prior and nothing else.
 
         Parameters
         ----------
@@ -620,6 +719,7 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         self._check_params()
         X, classes, y_idx = self._validate_fit(X, y)
         self._check_values(X)
+        self._check_training_values(X)
         self._start(classes, X.shape[1])
         self._add_batch(X, y_idx)
         self._check_defined()
@@ -642,6 +742,7 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         self._check_params()
         X, classes, y_idx, first = self._validate_partial_fit(X, y, classes)
         self._check_values(X)
+        self._check_training_values(X)
         if first:
             self._start(classes, X.shape[1])
         self._add_batch(X, y_idx)
@@ -732,6 +833,12 @@ class GaussianNB(_BaseNB):
     ``partial_fit`` over batches equals ``fit`` (scikit-learn instead fixes
     it at the first batch).
 
+    Values of magnitude above 1e150 (:data:`gdlab._validation.MAX_ABS_SQUARED`)
+    raise ``ValueError`` naming the column, at fit and at predict: their
+    squares overflow float64, so the variances (at fit) or the log-densities
+    (at predict) would not be finite. A fitted mean or variance that is not
+    finite all the same raises ``ValueError`` naming the (class, feature).
+
     Examples
     --------
     >>> import numpy as np
@@ -752,6 +859,10 @@ class GaussianNB(_BaseNB):
     def _check_params(self):
         check_positive(self.var_smoothing, "var_smoothing", allow_zero=True)
 
+    def _check_values(self, X):
+        # squares of larger values overflow: refuse them at fit and at predict alike
+        check_magnitude(self, X, feature_names=getattr(self, "feature_names_in_", None))
+
     def _init_stats(self, n_classes, n_features):
         return _GaussianFeatures.init(n_classes, n_features)
 
@@ -771,7 +882,7 @@ class GaussianNB(_BaseNB):
     def _check_defined(self):
         names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
         _GaussianFeatures.check_defined(
-            self.observed_count_, self.var_, self.classes_, names, "GaussianNB"
+            self.observed_count_, self.theta_, self.var_, self.classes_, names, "GaussianNB"
         )
 
     def _params(self):
@@ -1004,8 +1115,11 @@ def _check_min_categories(min_categories, n_features):
             f"min_categories must be an int or have shape ({n_features},), got shape "
             f"{values.shape}."
         )
-    if (values < 0).any():
-        raise ValueError(f"min_categories must be >= 0, got {values.tolist()}.")
+    if (values < 0).any() or (values > _MAX_CATEGORY_CODE).any():
+        raise ValueError(
+            f"min_categories must be >= 0 and at most {_MAX_CATEGORY_CODE} (2**20), got "
+            f"{values.tolist()}."
+        )
     return values
 
 
@@ -1036,15 +1150,23 @@ class CategoricalNB(_DiscreteNB):
     Notes
     -----
     X holds non-negative integer codes (NaN = missing); other values raise
-    ``ValueError``. A code >= ``n_categories_[j]`` at predict (a category
+    ``ValueError``. Training codes must be below 2**20 (1048576): code c
+    makes a count table of c + 1 columns, so larger codes (ids, hashes) raise
+    ``ValueError`` before any work; re-encode them to 0 .. C-1, or use
+    :class:`MixedNB`, which takes any labels. A code >= ``n_categories_[j]`` at predict (a category
     never seen in training) is not an error: the smoothing reserves one extra
     "unseen" bucket per feature, p = alpha / (N_kj + alpha (C_j + 1)), so every
     distribution still sums to one. Known categories get
     (N_kjc + alpha) / (N_kj + alpha (C_j + 1)). This equals scikit-learn's
     CategoricalNB with ``min_categories = n_categories_ + 1``. ``sample``
-    draws known categories only, renormalized over them; ``impute`` (mean)
-    gives the mode of the posterior mixture, argmax_c sum_k p(y=k | x_obs)
-    p_kjc over the known c. ``partial_fit`` grows the tables when a later
+    draws only categories observed in training (in any class) or declared by
+    ``min_categories``, with the fitted probabilities renormalized over them:
+    codes below the largest one that training never saw (0 .. 2006 for data
+    coded 2007 .. 2009) keep their smoothing mass in the likelihood but are
+    never drawn, and neither is the "unseen" bucket. ``impute`` (mean) gives
+    the mode of the posterior mixture, argmax_c sum_k p(y=k | x_obs) p_kjc
+    over the same categories. A class with no observed value of a feature
+    gets the smoothing prior alone (uniform). ``partial_fit`` grows the tables when a later
     batch brings a larger code. A feature with no known category (every
     training value NaN and no ``min_categories``) raises ``ValueError`` at
     ``fit`` (with ``partial_fit``: at predict or sample time).
@@ -1074,6 +1196,11 @@ class CategoricalNB(_DiscreteNB):
     def _check_values(self, X):
         _CategoricalFeatures.check(X, type(self).__name__)
 
+    def _check_training_values(self, X):
+        _CategoricalFeatures.check_trainable(
+            X, type(self).__name__, getattr(self, "feature_names_in_", None)
+        )
+
     def _check_defined(self):
         names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
         _CategoricalFeatures.check_defined(self.n_categories_, names, "CategoricalNB")
@@ -1089,12 +1216,14 @@ class CategoricalNB(_DiscreteNB):
         p = _CategoricalFeatures.finalize(self._stats, alpha=_smoothing(self.alpha))
         self.feature_log_prob_, self.n_categories_ = p["log_probs"], p["n_categories"]
         self._offsets, self._flat_log_prob = p["offsets"], p["flat_log_prob"]
+        self._drawable = p["drawable"]
         self.category_count_ = self._stats["counts"]
 
     def _params(self):
         return {
             "log_probs": self.feature_log_prob_,
             "n_categories": self.n_categories_,
+            "drawable": self._drawable,
             "offsets": self._offsets,
             "flat_log_prob": self._flat_log_prob,
         }
@@ -1139,14 +1268,34 @@ def _numeric_dtype(X):
     return dtype if dtype.kind in "iu" else None
 
 
-def _infer_kind(dtype, name):
-    """Distribution of a DataFrame column from its dtype."""
+def _integer_kind(values):
+    """Distribution of an integer column from its values (see MixedNB's ``distributions``).
+
+    Count-like columns are Poisson: no negative value and the smallest value at
+    most half the largest (counts start near zero: 0..7, 1..8, 3..40), so a
+    Poisson's mass lies where the data are. Other integers (years 1990..2010,
+    ratings -2..2, ids) are categorical with at most ``_MAX_INTEGER_CATEGORIES``
+    distinct values, else Gaussian. A column with no observed value stays Poisson.
+    """
+    observed = pd.Series(values).dropna().to_numpy(dtype=np.float64)
+    if observed.size == 0:
+        return "poisson"
+    low, high = observed.min(), observed.max()
+    if low >= 0 and 2 * low <= high:
+        return "poisson"
+    if np.unique(observed).size <= _MAX_INTEGER_CATEGORIES:
+        return "categorical"
+    return "gaussian"
+
+
+def _infer_kind(dtype, name, values=None):
+    """Distribution of a column from its dtype (and, for integers, its values)."""
     if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
         return "categorical"
     if pd.api.types.is_float_dtype(dtype):
         return "gaussian"
     if pd.api.types.is_integer_dtype(dtype):
-        return "poisson"
+        return "poisson" if values is None else _integer_kind(values)
     if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
         return "categorical"
     raise TypeError(
@@ -1208,9 +1357,14 @@ class MixedNB(_BaseNB):
     distributions : None, str, list or dict, default=None
         None infers each column's kind from its pandas dtype: float ->
         gaussian; category, object, string, bool -> categorical; integer ->
-        poisson; any other array-like follows the same rule by the dtype
-        ``np.asarray(X)`` gives it (float arrays are all gaussian, integer
-        arrays and nested lists of ints all poisson). A string gives every
+        by its values: poisson when count-like (no negative value and the
+        smallest value at most half the largest, e.g. 0..7, 1..8, 3..40),
+        else categorical when it has at most 32 distinct values (years
+        1990..2010, ratings -2..2), else gaussian. Any other array-like
+        follows the same rule by the dtype ``np.asarray(X)`` gives it (float
+        arrays are all gaussian, the columns of integer arrays and nested
+        lists of ints follow the integer rule). With ``partial_fit`` the
+        first batch decides. A string gives every
         column that kind; a list gives one kind per column; a dict
         ``{column: kind}`` (column labels, or positions for arrays) sets some
         columns and infers the rest.
@@ -1246,7 +1400,10 @@ class MixedNB(_BaseNB):
     categories; a batch that is rejected adds none). A categorical column
     with no known label (every training value missing, no categorical dtype)
     raises ``ValueError`` at ``fit``: nothing could be sampled or imputed.
-    Poisson rates are (sum + alpha) / (observed + alpha).
+    Poisson rates are (sum + alpha) / (observed + alpha). Gaussian columns
+    refuse values of magnitude above 1e150 (their squares overflow), at fit
+    and at predict, and a fitted parameter that is not finite (a Poisson sum
+    that overflows) raises ``ValueError`` naming the column.
 
     A model fit on a DataFrame checks that later DataFrames have the same
     columns in the same order (``ValueError`` otherwise), whatever the
@@ -1309,7 +1466,9 @@ class MixedNB(_BaseNB):
             )
 
     # -- column kinds and encoding --------------------------------------------
-    def _resolve_kinds(self, names, dtypes):
+    def _resolve_kinds(self, names, dtypes, columns=None):
+        """Kind of each column: given in ``distributions``, else inferred from its dtype
+        and (integer columns, when ``columns`` holds the values) its values."""
         d = self.distributions
         n = len(names)
         if isinstance(d, str):
@@ -1325,7 +1484,11 @@ class MixedNB(_BaseNB):
         kinds = [
             given[name]
             if name in given
-            else ("gaussian" if dtypes is None else _infer_kind(dtypes[j], name))
+            else (
+                "gaussian"
+                if dtypes is None
+                else _infer_kind(dtypes[j], name, None if columns is None else columns[j])
+            )
             for j, name in enumerate(names)
         ]
         return np.array(kinds, dtype=object)
@@ -1339,7 +1502,7 @@ class MixedNB(_BaseNB):
         the whole batch is valid (a rejected batch leaves the model unchanged).
         """
         if mode == "fit":
-            self.distributions_ = self._resolve_kinds(names, dtypes)
+            self.distributions_ = self._resolve_kinds(names, dtypes, columns)
             self.categories_ = [None] * len(names)
             self._integer_columns = [
                 dtypes is not None and pd.api.types.is_integer_dtype(dtypes[j])
@@ -1472,8 +1635,16 @@ class MixedNB(_BaseNB):
         self._check_defined()
         return X
 
+    def _column_labels(self):
+        """Column labels for messages: the DataFrame's columns, or None (positions)."""
+        columns = getattr(self, "_frame_columns", None)
+        if columns is None:
+            columns = getattr(self, "feature_names_in_", None)
+        return None if columns is None else np.asarray(list(columns), dtype=object)
+
     def _check_defined(self):
-        names = np.asarray(getattr(self, "feature_names_in_", np.arange(self.n_features_in_)))
+        labels = self._column_labels()
+        names = np.arange(self.n_features_in_) if labels is None else labels
         cols = self.columns_.get("categorical")
         if cols is not None:
             _CategoricalFeatures.check_defined(
@@ -1483,20 +1654,34 @@ class MixedNB(_BaseNB):
         if cols is not None:
             _GaussianFeatures.check_defined(
                 self._stats["gaussian"]["count"],
+                self.parameters_["gaussian"]["theta"],
                 self.parameters_["gaussian"]["var"],
                 self.classes_,
                 names[cols],
                 "MixedNB",
             )
+        cols = self.columns_.get("poisson")
+        if cols is not None:
+            _PoissonFeatures.check_defined(
+                self.parameters_["poisson"]["rate"], self.classes_, names[cols], "MixedNB"
+            )
 
     def _check_values(self, X):
-        names = (
-            self.feature_names_in_ if hasattr(self, "feature_names_in_") else np.arange(X.shape[1])
-        )
+        labels = self._column_labels()
+        names = np.arange(X.shape[1]) if labels is None else labels
         for kind in ("poisson", "bernoulli"):
             cols = self.columns_.get(kind)
             if cols is not None:
                 _KINDS[kind].check(X[:, cols], f"{type(self).__name__} ({kind})", names[cols])
+        cols = self.columns_.get("gaussian")
+        if cols is not None:
+            # Gaussian columns are squared: refuse values whose squares overflow, at fit
+            # and at predict alike (labels and counts are not squared)
+            gaussian = X
+            if len(cols) < X.shape[1]:
+                gaussian = np.full_like(X, np.nan)
+                gaussian[:, cols] = X[:, cols]
+            check_magnitude(self, gaussian, feature_names=labels)
 
     # -- statistics and parameters, per kind ------------------------------------
     def _init_stats(self, n_classes, n_features):
@@ -1586,8 +1771,9 @@ class MixedNB(_BaseNB):
                 if missing.any():
                     dtype = self._dtype_holding_categories(s.dtype, j)
                     s = s.astype(dtype)
-                    fill = self._typed_column(decoded[j], j, dtype)
-                    out.isetitem(j, s.where(~missing, pd.Series(fill, index=s.index)))
+                    # positions, not labels: the fill is in row order, X's index is the user's
+                    fill = self._typed_column(decoded[j], j, dtype).set_axis(s.index)
+                    out.isetitem(j, s.where(~missing, fill))
             return out
         return pd.DataFrame(
             {
