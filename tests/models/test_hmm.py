@@ -447,7 +447,7 @@ def test_bad_input_raises_clear_errors():
     cat = HMM(2, emission="categorical", random_state=0).fit([[0, 1, 2, 1, 0]])
     with pytest.raises(ValueError, match=r"symbols \[5\] were not in the alphabet"):
         cat.score([[0, 5]])
-    with pytest.raises(ValueError, match="non-negative integer symbols"):
+    with pytest.raises(ValueError, match="non-negative integer symbol codes"):
         HMM(2, emission="categorical").fit([[0, 1.5, 2]])
     with pytest.raises(ValueError, match="1 column"):
         HMM(2, emission="categorical").fit(X)
@@ -514,3 +514,52 @@ def test_no_floating_point_warnings(emission, covariance, missing):
                                 max_iter=3, random_state=0)).fit(seqs, [0, 1, 0, 1])
         clf.predict_proba(seqs)
         clf.sample(2, y=1, random_state=0, length=5)
+
+
+# -- symbols and magnitudes -------------------------------------------------------------------
+@pytest.mark.parametrize(("bad", "shown"), [(1e300, "1e+300"), (2.0**63, "9.22337e+18"),
+                                            (1e19, "1e+19"), (2.5, "2.5"), (-1.0, "-1")])
+def test_categorical_bad_symbol_is_named_before_any_work(bad, shown):
+    seqs = [np.array([0.0, 1.0, 2.0, 1.0, 0.0, 1.0]), np.array([1.0, 1.0, 0.0, 2.0, 2.0])]
+    broken = [seqs[0].copy(), seqs[1]]
+    broken[0][2] = bad
+    clf = HMMClassifier(HMM(2, emission="categorical", max_iter=3, random_state=0))
+    # at fit: the value as it came, and what was expected
+    with pytest.raises(ValueError, match="non-negative integer symbol codes") as err:
+        clone(clf).fit(broken, [0, 1])
+    assert shown in str(err.value) and "-9223372036854775808" not in str(err.value)
+    with pytest.raises(ValueError, match="non-negative integer symbol codes") as err:
+        HMM(2, emission="categorical").fit(broken)
+    assert shown in str(err.value)
+    # at predict: a symbol outside the fitted alphabet is refused, never used as an index
+    clf.fit(seqs, [0, 1])
+    with pytest.raises(ValueError, match="symbol") as err:
+        clf.predict(broken)
+    assert shown in str(err.value) and "-9223372036854775808" not in str(err.value)
+
+
+def test_categorical_unseen_symbol_named_with_the_alphabet():
+    model = HMM(2, emission="categorical", max_iter=3, random_state=0).fit([[0, 1, 2, 1, 0]])
+    with pytest.raises(ValueError, match=r"symbols \[7\] were not in the alphabet.*0\.\.2"):
+        model.score([[0, 7]])
+    # a code too large for any alphabet at fit: refused, the alphabet is not allocated
+    with pytest.raises(ValueError, match="non-negative integer symbol codes"):
+        HMM(2, emission="categorical").fit([[0, 1, 10**12]])
+    # NaN is a missing frame, not a symbol
+    assert np.isfinite(model.score([[0, np.nan, 1]]))
+
+
+@pytest.mark.parametrize("emission", ["gaussian", "gmm"])
+def test_gaussian_huge_value_refused_before_work(emission):
+    rng = np.random.RandomState(0)
+    seqs = [rng.normal(size=(20, 2)) for _ in range(3)]
+    broken = [s.copy() for s in seqs]
+    broken[1][4, 1] = 1e300
+    with pytest.raises(ValueError, match=r"column 1 of X.*1e\+300"):
+        HMM(2, emission=emission, random_state=0).fit(broken)
+    with pytest.raises(ValueError, match=r"HMMClassifier .*column 1 of X"):
+        HMMClassifier(HMM(2, emission=emission, random_state=0)).fit(broken, [0, 0, 1])
+    model = HMM(2, emission=emission, max_iter=3, random_state=0).fit(seqs)
+    for method in (model.score_samples, model.predict, model.predict_proba, model.predict_next):
+        with pytest.raises(ValueError, match=r"column 1 of X"):
+            method(broken)

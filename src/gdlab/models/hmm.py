@@ -30,6 +30,7 @@ from gdlab._validation import (
     check_em_params,
     check_in,
     check_int,
+    check_magnitude,
     check_n_samples,
     check_positive,
     check_random_state,
@@ -42,6 +43,16 @@ __all__ = ["HMM", "HMMClassifier", "NextObservation"]
 
 _EMISSIONS = ("gaussian", "gmm", "categorical")
 _STOCHASTIC_ATOL = 1e-8
+# Largest categorical alphabet: symbol codes index a dense (n_states, n_symbols) table.
+_MAX_SYMBOLS = 2**24
+
+
+def _format_symbol(value) -> str:
+    """A symbol value as the user gave it: 3 for 3.0, 2.5, 1e+300 (never a cast int64)."""
+    value = float(value)
+    if value == np.round(value) and abs(value) < 2**53:
+        return str(int(value))
+    return f"{value:g}"
 
 
 # -- the predictive distribution of the next frame ----------------------------------------------
@@ -205,7 +216,10 @@ class HMM(_CapabilityMixin, BaseEstimator):
     n_mix : int, default=2
         Gaussians per state (``emission="gmm"``).
     n_symbols : int, optional
-        Alphabet size (categorical). None: ``max(symbol) + 1`` of the training data.
+        Alphabet size (categorical), at most 2**24. None: ``max(symbol) + 1`` of
+        the training data. Symbols are integer codes ``0 .. n_symbols - 1`` (NaN: a
+        missing frame); any other value (negative, fractional, beyond the alphabet
+        of fit) raises a ValueError naming it, before any work.
     startprob_init, transmat_init : array-like, optional
         Initial start distribution (n_states,) and transition matrix
         (n_states, n_states); rows must sum to 1 (within 1e-8). Zeros stay
@@ -429,8 +443,9 @@ class HMM(_CapabilityMixin, BaseEstimator):
         check_in(self.emission, "emission", _EMISSIONS)
         check_in(self.covariance, "covariance", ("diag", "full"))
         M = check_int(self.n_mix, "n_mix") if self.emission == "gmm" else 1
-        if self.n_symbols is not None:
-            check_int(self.n_symbols, "n_symbols")
+        if self.n_symbols is not None and check_int(self.n_symbols, "n_symbols") > _MAX_SYMBOLS:
+            raise ValueError(f"n_symbols must be at most {_MAX_SYMBOLS} (a dense emission "
+                             f"table per state), got {self.n_symbols}.")
         check_in(self.init, "init", ("kmeans", "random"))
         check_int(self.n_init, "n_init")
         reg, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
@@ -438,29 +453,47 @@ class HMM(_CapabilityMixin, BaseEstimator):
         return S, M, reg, max_iter, tol, smoothing
 
     def _check_symbols(self, seqs, n_symbols=None):
-        """Categorical frames: one column of non-negative integer codes (NaN: missing)."""
+        """Categorical frames: one column of non-negative integer codes (NaN: missing).
+
+        Codes must be integers in ``0 .. _MAX_SYMBOLS - 1`` (the alphabet is a dense
+        table); with ``n_symbols`` (an alphabet fixed at fit) they must be below it.
+        Offending values are named as they came (never cast to int first).
+
+        Returns
+        -------
+        int
+            ``max(code) + 1`` (1 when every frame is missing).
+        """
         name = type(self).__name__
         if seqs[0].shape[1] != 1:
             raise ValueError(f"categorical {name} expects one symbol per frame (1 column), "
                              f"got {seqs[0].shape[1]} columns.")
         x = np.concatenate(seqs)[:, 0]
         x = x[~np.isnan(x)]
-        if x.size and ((x < 0).any() or (x != np.round(x)).any()):
-            bad = x[(x < 0) | (x != np.round(x))][:5].tolist()
-            raise ValueError(f"categorical {name} expects non-negative integer symbols, got "
-                             f"{bad}.")
-        if n_symbols is not None and x.size and x.max() >= n_symbols:
-            unseen = np.unique(x[x >= n_symbols])[:10].astype(np.int64).tolist()
+        bad = (x < 0) | (x != np.round(x)) | (x >= _MAX_SYMBOLS)
+        if bad.any():
+            shown = ", ".join(_format_symbol(v) for v in np.unique(x[bad])[:5])
             raise ValueError(
-                f"symbols {unseen} were not in the alphabet at fit: {name} knows symbols "
+                f"categorical {name} expects non-negative integer symbol codes 0, 1, 2, ... "
+                f"(below {_MAX_SYMBOLS}; NaN marks a missing frame), got {shown}. Recode "
+                "the symbols as 0..n_symbols-1, e.g. with np.unique(x, return_inverse=True)."
+            )
+        if n_symbols is not None and x.size and x.max() >= n_symbols:
+            unseen = ", ".join(_format_symbol(v) for v in np.unique(x[x >= n_symbols])[:10])
+            raise ValueError(
+                f"symbols [{unseen}] were not in the alphabet at fit: {name} knows symbols "
                 f"0..{n_symbols - 1} (n_symbols_={n_symbols})."
             )
         return int(x.max()) + 1 if x.size else 1
 
     def _sequences(self, X, lengths, *, reset=False):
+        """Validated sequences: symbol codes (categorical), or frames whose squares do not
+        overflow (Gaussian emissions square the frames), refused before any work."""
         seqs = check_sequences(self, X, lengths, allow_nan=True, reset=reset)
         if self.emission == "categorical":
             self._check_symbols(seqs, None if reset else self.n_symbols_)
+        else:
+            check_magnitude(self, np.concatenate(seqs), what="X")
         return seqs
 
     # -- parameters ----------------------------------------------------------------------------
@@ -958,8 +991,12 @@ class HMMClassifier(ClassConditional):
         """
         self.__dict__.pop("n_symbols_", None)
         density = self._density()
-        if (isinstance(density, HMM) and density.emission == "categorical"
-                and density.n_symbols is None):
+        if isinstance(density, HMM):  # every class's frames checked before the first fit
             seqs = check_sequences(self, X, lengths, allow_nan=True, reset=True)
-            self.n_symbols_ = max(density._check_symbols(seqs), 2)
+            if density.emission == "categorical":
+                n_symbols = density._check_symbols(seqs)
+                if density.n_symbols is None:
+                    self.n_symbols_ = max(n_symbols, 2)
+            else:
+                check_magnitude(self, np.concatenate(seqs), what="X")
         return super().fit(X, y, lengths=lengths)
