@@ -105,9 +105,9 @@ def test_matches_sklearn_predict_proba(ours, theirs, data):
 def test_gaussian_parameters_match_sklearn():
     X, y = gaussian_data()
     ours, theirs = GaussianNB().fit(X, y), sk.GaussianNB().fit(X, y)
-    np.testing.assert_allclose(ours.theta_, theirs.theta_, rtol=1e-12)
-    np.testing.assert_allclose(ours.var_, theirs.var_, rtol=1e-10)
-    np.testing.assert_allclose(ours.epsilon_, theirs.epsilon_, rtol=1e-10)
+    np.testing.assert_allclose(ours.theta_, theirs.theta_, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.var_, theirs.var_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.epsilon_, theirs.epsilon_, rtol=1e-10, atol=1e-12)
 
 
 def test_categorical_matches_sklearn_with_unseen_bucket():
@@ -116,7 +116,7 @@ def test_categorical_matches_sklearn_with_unseen_bucket():
     theirs = sk.CategoricalNB(alpha=0.7, min_categories=ours.n_categories_ + 1).fit(X, y)
     np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-10)
     for a, b in zip(ours.feature_log_prob_, theirs.feature_log_prob_, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-12)
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
 def test_mixed_all_gaussian_equals_gaussian_nb():
@@ -152,8 +152,9 @@ def test_gaussian_nan_at_fit_uses_observed_entries_only():
     Xn = with_nan(X)
     clf = GaussianNB(var_smoothing=0.0).fit(Xn, y)
     for k in range(3):
-        np.testing.assert_allclose(clf.theta_[k], np.nanmean(Xn[y == k], axis=0), rtol=1e-12)
-        np.testing.assert_allclose(clf.var_[k], np.nanvar(Xn[y == k], axis=0), rtol=1e-10)
+        rows = Xn[y == k]
+        np.testing.assert_allclose(clf.theta_[k], np.nanmean(rows, 0), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(clf.var_[k], np.nanvar(rows, 0), rtol=1e-10, atol=1e-12)
         np.testing.assert_array_equal(clf.observed_count_[k], (~np.isnan(Xn[y == k])).sum(0))
 
 
@@ -222,7 +223,7 @@ def test_all_features_missing_gives_prior(name):
     X, y = data()
     clf = model().fit(X, y)
     proba = clf.predict_proba(np.full((3, X.shape[1]), np.nan))
-    np.testing.assert_allclose(proba, np.tile(clf.class_prior_, (3, 1)), rtol=1e-12)
+    np.testing.assert_allclose(proba, np.tile(clf.class_prior_, (3, 1)), rtol=1e-12, atol=1e-12)
 
 
 def test_mixed_frame_all_missing_gives_prior():
@@ -251,8 +252,8 @@ def test_chunked_partial_fit_equals_fit(name):
     )
     np.testing.assert_allclose(chunked.class_prior_, whole.class_prior_)
     if name == "gaussian":
-        np.testing.assert_allclose(chunked.theta_, whole.theta_, rtol=1e-12)
-        np.testing.assert_allclose(chunked.var_, whole.var_, rtol=1e-10)
+        np.testing.assert_allclose(chunked.theta_, whole.theta_, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(chunked.var_, whole.var_, rtol=1e-10, atol=1e-12)
         assert chunked.epsilon_ == pytest.approx(whole.epsilon_, rel=1e-10)
 
 
@@ -266,7 +267,9 @@ def test_mixed_frame_partial_fit_learns_new_categories():
     clf.partial_fit(df[~first], y[~first])
     assert list(clf.categories_[1]) == ["blue", "red"]
     whole = MixedNB().fit(df, y)
-    np.testing.assert_allclose(clf.predict_proba(df), whole.predict_proba(df), rtol=1e-9)
+    np.testing.assert_allclose(
+        clf.predict_proba(df), whole.predict_proba(df), rtol=1e-9, atol=1e-12
+    )
 
 
 # -- sampling -----------------------------------------------------------------------------
@@ -342,7 +345,7 @@ def test_gaussian_impute_mean_is_posterior_weighted_class_mean():
     rows[:, 0] = np.nan
     filled = clf.impute(rows)
     expected = clf.predict_proba(rows) @ clf.theta_[:, 0]
-    np.testing.assert_allclose(filled[:, 0], expected, rtol=1e-12)
+    np.testing.assert_allclose(filled[:, 0], expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(filled[:, 1:], rows[:, 1:])
 
 
@@ -534,7 +537,7 @@ def test_multinomial_mean_total_and_impute_are_unbiased_by_missing_counts():
     filled = part.impute(rows)[:, 0]
     # the imputed count is posterior @ (mean_total theta), close to the true rate
     expected = part.predict_proba(rows) @ (part.mean_total_ * np.exp(part.feature_log_prob_[:, 0]))
-    np.testing.assert_allclose(filled, expected, rtol=1e-12)
+    np.testing.assert_allclose(filled, expected, rtol=1e-12, atol=1e-12)
     truth = full.predict_proba(rows) @ rates[:, 0]
     np.testing.assert_allclose(filled, truth, atol=0.15)
     drawn = part.sample(20_000, y=1, random_state=0)[0].sum(axis=1).mean()
@@ -542,7 +545,7 @@ def test_multinomial_mean_total_and_impute_are_unbiased_by_missing_counts():
     chunked = MultinomialNB()
     for chunk in np.array_split(np.arange(len(y)), 5):
         chunked.partial_fit(Xn[chunk], y[chunk], classes=[0, 1])
-    np.testing.assert_allclose(chunked.mean_total_, part.mean_total_, rtol=1e-12)
+    np.testing.assert_allclose(chunked.mean_total_, part.mean_total_, rtol=1e-12, atol=1e-12)
 
 
 def test_categorical_impute_is_the_mode_of_the_posterior_mixture():
@@ -668,7 +671,7 @@ def test_mixed_poisson_imputation_rounding_follows_the_fitted_dtype():
     np.testing.assert_allclose(
         as_float.impute(holes)["visits"][:2],
         (as_float.predict_proba(holes) @ rate)[:2],
-        rtol=1e-12,
+        rtol=1e-12, atol=1e-12,
     )
     assert not np.allclose(as_float.impute(holes)["visits"][:2] % 1, 0)
 
@@ -755,11 +758,13 @@ def test_poisson_impute_is_posterior_weighted_rate_with_nan_at_fit():
     for k in range(3):
         rows = Xn[y == k]
         expected = (np.nansum(rows, axis=0) + 1.0) / ((~np.isnan(rows)).sum(axis=0) + 1.0)
-        np.testing.assert_allclose(rate[k], expected, rtol=1e-12)
+        np.testing.assert_allclose(rate[k], expected, rtol=1e-12, atol=1e-12)
     holes = with_nan(X[:50], 0.4, seed=7)
     expected = clf.predict_proba(holes) @ rate
     missing = np.isnan(holes)
-    np.testing.assert_allclose(clf.impute(holes)[missing], expected[missing], rtol=1e-12)
+    np.testing.assert_allclose(
+        clf.impute(holes)[missing], expected[missing], rtol=1e-12, atol=1e-12
+    )
 
 
 def test_mixed_sample_refit_recovers_every_kind_of_column():
@@ -853,6 +858,12 @@ def test_categorical_codes_far_outside_the_alphabet_at_predict_are_unseen():
         clf.predict([[0.0, -3.0, 0, 0]])
     with pytest.raises(ValueError, match=r"Non-integer codes.*1\.5.*row 0, column 2"):
         clf.predict([[0.0, 0, 1.5, 0]])
+    # MixedNB's categorical columns hold labels: any value never seen is "unseen"
+    mixed = MixedNB(distributions=["gaussian", "categorical"]).fit(
+        np.column_stack([X[:, 0], X[:, 3]]), y
+    )
+    far = mixed.predict_proba([[0.0, 1e300], [0.0, -(2.0**62)], [0.0, 0.5]])
+    np.testing.assert_allclose(far, np.tile(far[:1], (3, 1)), rtol=0, atol=1e-12)
 
 
 def test_categorical_samples_only_codes_seen_in_training():
