@@ -563,3 +563,31 @@ def test_gaussian_huge_value_refused_before_work(emission):
     for method in (model.score_samples, model.predict, model.predict_proba, model.predict_next):
         with pytest.raises(ValueError, match=r"column 1 of X"):
             method(broken)
+
+
+# -- frames with every entry missing -----------------------------------------------------------
+@pytest.mark.parametrize(("emission", "covariance"), CASES)
+def test_all_missing_frames_have_emission_log_likelihood_zero_and_fit_accepts_them(
+        emission, covariance):
+    """A frame whose every entry is NaN has likelihood 1 under every state (log 0
+    exactly), so fit takes it (and a sequence of nothing but such frames) as it is."""
+    rng = np.random.RandomState(10)
+    seqs = tiny_sequences(rng, emission, lengths=(20, 15, 12))
+    seqs[0][[0, 5]] = np.nan  # first frame and one inside
+    seqs[1][-1] = np.nan  # last frame
+    if emission != "categorical":
+        seqs[2][[3, 4], 0] = np.nan  # partly observed frames stay partly observed
+    seqs.append(np.full((4, seqs[0].shape[1]), np.nan))  # a sequence with nothing observed
+    model = HMM(2, emission=emission, covariance=covariance, n_mix=2, max_iter=5,
+                random_state=0).fit(seqs)
+    assert np.all(np.isfinite(model.monitor_))
+    frames, em = model._batch(seqs, None)
+    log_emit, _ = model._log_emissions(em)
+    per_frame = log_emit.transpose(0, 2, 1).reshape(-1, 2)[frames.pos]
+    all_missing = np.isnan(np.concatenate(seqs)).all(axis=1)
+    assert all_missing.sum() == 7
+    assert np.all(per_frame[all_missing] == 0.0)
+    assert np.all(per_frame[~all_missing] != 0.0)
+    # the unobserved sequence: log p = log sum of path probabilities = log 1
+    assert model.score_samples(seqs)[-1] == pytest.approx(0.0, abs=1e-12)
+    np.testing.assert_allclose(model.predict_proba(seqs).sum(axis=1), 1.0, rtol=0, atol=1e-12)

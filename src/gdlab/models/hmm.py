@@ -288,6 +288,12 @@ class HMM(_CapabilityMixin, BaseEstimator):
     Missing observations (NaN) are marginalized out of the emission
     likelihood: a NaN frame contributes nothing, a partially observed
     Gaussian frame contributes the marginal density of its observed block.
+    ``fit`` accepts frames with every entry missing (and whole sequences of
+    them) as they are, nothing to drop first: their emission likelihood is 1
+    (log-likelihood exactly 0) under every state and every parameter value,
+    so keeping them is exact; they remain time steps of the chain, so they do
+    inform the start and transition probabilities. Only data with no
+    observed entry at all is refused.
     EM is exact for them: with diagonal covariances the M-step uses the
     observed entries of each dimension; with full covariances the missing
     block enters through its conditional Gaussian moments.
