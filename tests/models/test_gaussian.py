@@ -240,6 +240,54 @@ def test_shrinkage_does_not_depend_on_the_units_of_the_features(covariance, shri
     )
 
 
+# -- inputs far from every class -------------------------------------------------------
+@pytest.mark.parametrize("covariance", COVARIANCES)
+@pytest.mark.parametrize("scale", [1e20, 1e148])
+def test_far_inputs_give_probabilities_that_sum_to_one(covariance, scale):
+    # log p(x, y) ~ -1e40 (or -1e300): x - logsumexp(x) lost log(n_classes) and
+    # returned [1, 1, 1]
+    X, y = _three_class_data()
+    clf = GaussianClassifier(covariance=covariance).fit(X, y)
+    Q = np.random.RandomState(1).normal(size=(6, 3)) * X.std(axis=0) * scale
+    Q[0, 1] = np.nan
+    proba = clf.predict_proba(Q)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    assert np.isfinite(clf.log_joint(Q)).all()
+    log_proba = clf.predict_log_proba(Q)
+    assert not np.isnan(log_proba).any()
+    np.testing.assert_allclose(np.exp(log_proba), proba, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e17, 1e20, 1e100])
+def test_tied_posterior_far_out_is_the_linear_discriminant(scale):
+    # With a shared covariance the class-independent quadratic term x' P x / 2
+    # (~1e40 at 1e20) swamps the linear term x' P mu_k (~1e20) that decides the
+    # class; the posterior is computed without it, so far out LDA still picks
+    # argmax_k x' P mu_k with certainty (before: uniform probabilities, class 0).
+    X, y = _three_class_data()
+    clf = GaussianClassifier(covariance="tied").fit(X, y)
+    Q = np.random.RandomState(2).normal(size=(20, 3))
+    P = np.linalg.inv(clf.covariances_[0])
+    expected = (Q @ P @ clf.means_.T).argmax(axis=1)
+    assert len(set(expected)) > 1
+    np.testing.assert_array_equal(clf.predict(Q * scale), clf.classes_[expected])
+    proba = clf.predict_proba(Q * scale)
+    np.testing.assert_allclose(proba.max(axis=1), 1.0, rtol=0, atol=1e-12)
+    # with a missing entry: the same on the observed block
+    Qm = Q * scale
+    Qm[:, 2] = np.nan
+    obs = [0, 1]
+    P_oo = np.linalg.inv(clf.covariances_[0][np.ix_(obs, obs)])
+    expected_m = (Q[:, obs] @ P_oo @ clf.means_[:, obs].T).argmax(axis=1)
+    np.testing.assert_array_equal(clf.predict(Qm), clf.classes_[expected_m])
+    # and at ordinary scale the posterior is still Bayes' rule on the log joint
+    lj = clf.log_joint(X)
+    np.testing.assert_allclose(
+        clf.predict_log_proba(X), lj - logsumexp(lj, axis=1, keepdims=True), rtol=0, atol=1e-9
+    )
+
+
 # -- marginalization ------------------------------------------------------------------
 @settings(max_examples=25, deadline=None)
 @given(
@@ -686,3 +734,52 @@ def test_singular_covariance_is_a_clear_error_not_nan(covariance):
     collinear = np.column_stack([X[:, 0], 2 * X[:, 0]]) * 1e6
     with pytest.raises(ValueError, match="singular"):
         GaussianDensity(covariance="full", reg_covar=0.0).fit(collinear)
+
+
+# -- values whose squares overflow --------------------------------------------------------
+@pytest.mark.parametrize("covariance", COVARIANCES)
+def test_values_whose_squares_overflow_are_refused_naming_the_column(covariance):
+    import pandas as pd
+
+    X, y = _three_class_data(n_per_class=20)
+    X_big = X.copy()
+    X_big[5, 2] = 1e300
+    shrinkage = "auto" if covariance in ("full", "tied") else None
+    clf = GaussianClassifier(covariance=covariance, shrinkage=shrinkage)
+    with pytest.raises(ValueError, match=r"column 2 of X.*1e\+300"):
+        clf.fit(X_big, y)
+    df = pd.DataFrame(X_big, columns=["a", "b", "c"])
+    with pytest.raises(ValueError, match="column 2 \\('c'\\)"):
+        GaussianClassifier(covariance=covariance).fit(df, y)
+    X_nan = _mcar(X_big, 0.2, seed=0)
+    X_nan[5, 2] = -1e300
+    with pytest.raises(ValueError, match="column 2"):
+        GaussianClassifier(covariance=covariance).fit(X_nan, y)
+    if covariance != "tied":
+        with pytest.raises(ValueError, match="column 2"):
+            GaussianDensity(covariance=covariance).fit(X_big)
+    # at predict: refused as well (log p(x, y) would overflow), with the column
+    fitted = GaussianClassifier(covariance=covariance).fit(X, y)
+    for method in ("predict", "predict_proba", "predict_log_proba", "log_joint",
+                   "score_samples", "impute"):
+        with pytest.raises(ValueError, match="column 2"):
+            getattr(fitted, method)(X_big[:6])
+    with pytest.raises(ValueError, match="column 2"):
+        GaussianDensity().fit(X).score_samples(X_big[:6])
+
+
+def test_log_joint_that_overflows_is_a_clear_error_not_nan():
+    # |x| within the limit but 1e150 standard deviations out in a narrow feature
+    X, y = _three_class_data(n_per_class=20)
+    X = X * 1e-30
+    Q = np.full((1, 3), 1e150)
+    for covariance in ["full", "diag", "spherical"]:
+        clf = GaussianClassifier(covariance=covariance, reg_covar=0.0).fit(X, y)
+        for method in ("predict_proba", "predict"):
+            with pytest.raises(ValueError, match="too far from every class.*rescale"):
+                getattr(clf, method)(Q)
+    # tied: Bayes' rule needs only the linear term x' P mu_k, which stays finite
+    clf = GaussianClassifier(covariance="tied", reg_covar=0.0).fit(X, y)
+    proba = clf.predict_proba(Q)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)

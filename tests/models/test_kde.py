@@ -616,3 +616,35 @@ def test_capabilities():
     assert {"classify", "density", "sample", "conditional_sample", "missing_features"} <= (
         KDEClassifier().capabilities
     )
+
+
+# -- values whose squares overflow --------------------------------------------------------
+@pytest.mark.parametrize("kernel", sorted(KERNELS))
+def test_values_whose_squares_overflow_are_refused_at_fit_naming_the_column(kernel):
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    y = np.arange(30) % 2
+    X_big = X.copy()
+    X_big[4, 2] = -1e300
+    with pytest.raises(ValueError, match="KernelDensity cannot take column 2 of X"):
+        KernelDensity(kernel=kernel).fit(X_big)
+    with pytest.raises(ValueError, match="KDEClassifier cannot take column 2 of X"):
+        KDEClassifier(kernel=kernel).fit(X_big, y)
+
+
+def test_far_inputs_at_predict():
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    y = np.arange(30) % 2
+    Q = np.array([[1e300, 0.0, 0.0], [1e20, -1e20, np.nan]])
+    # the gaussian kernel squares (x - x_i) / h: refused beyond 1e150, naming the column
+    with pytest.raises(ValueError, match="KernelDensity cannot take column 0"):
+        KernelDensity().fit(X).score_samples(Q)
+    with pytest.raises(ValueError, match="KDEClassifier cannot take column 0"):
+        KDEClassifier().fit(X, y).predict_proba(Q)
+    proba = KDEClassifier().fit(X, y).predict_proba(Q[1:])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    # the exponential kernel only takes |x - x_i| / h: valid probabilities even at 1e300
+    clf = KDEClassifier(kernel="exponential").fit(X, y)
+    proba = clf.predict_proba(Q)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    assert np.isfinite(clf.score_samples(Q)).all()

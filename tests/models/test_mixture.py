@@ -270,10 +270,11 @@ def test_classifier_is_bayes_rule_over_class_mixtures(data):
         [np.log(p) + d.score_samples(Xm) for p, d in zip([0.3, 0.7], clf.densities_, strict=True)]
     )
     expected = log_joint - logsumexp(log_joint, axis=1, keepdims=True)
-    np.testing.assert_allclose(clf.predict_log_proba(Xm), expected)
+    # log posteriors near 0 (-1e-13): an absolute tolerance, rounding of the log-softmax
+    np.testing.assert_allclose(clf.predict_log_proba(Xm), expected, rtol=1e-9, atol=1e-12)
     assert clf.score(X, y) > 0.97
     same = ClassConditional(GaussianMixture(2, random_state=0), priors=[0.3, 0.7]).fit(Xm, y)
-    np.testing.assert_allclose(clf.predict_proba(Xm), same.predict_proba(Xm))
+    np.testing.assert_allclose(clf.predict_proba(Xm), same.predict_proba(Xm), rtol=0, atol=1e-12)
 
 
 def test_bic_picks_the_true_number_of_components():
@@ -336,3 +337,51 @@ def test_bic_only_tries_component_counts_the_data_can_identify():
         np.vstack([X, X + 1000.0, X - 1000.0])
     )
     assert list(many.candidates_) == [1, 2, 3, 4]
+
+
+# -- values whose squares overflow --------------------------------------------------------
+def test_values_whose_squares_overflow_are_refused_naming_the_column():
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = np.arange(40) % 2
+    X_big = X.copy()
+    X_big[7, 1] = 1e300
+    for model in (GaussianMixture(2), GaussianMixtureBIC(3)):
+        with pytest.raises(ValueError, match=r"GaussianMixture\w* cannot take column 1 of X"):
+            model.fit(X_big)
+    with pytest.raises(ValueError, match="column 1"):
+        GaussianMixture(2).partial_fit(X_big)
+    with pytest.raises(ValueError, match="GMMClassifier cannot take column 1"):
+        GMMClassifier(2).fit(X_big, y)
+    with pytest.raises(ValueError, match="GMMClassifier cannot take column 1"):
+        GMMClassifier(2).partial_fit(X_big, y, classes=[0, 1])
+    clf = GMMClassifier(1)
+    clf.partial_fit(X, y, classes=[0, 1])
+    before = [d.means_.copy() for d in clf.densities_]
+    with pytest.raises(ValueError, match="column 1"):
+        clf.partial_fit(X_big, y)
+    for d, m in zip(clf.densities_, before, strict=True):  # refused before any update
+        np.testing.assert_array_equal(d.means_, m)
+    # at predict: refused, not NaN
+    gmm = GaussianMixture(2, random_state=0).fit(X)
+    for method in ("score_samples", "predict_proba", "impute"):
+        with pytest.raises(ValueError, match="column 1"):
+            getattr(gmm, method)(X_big[5:9])
+    fitted = GMMClassifier(2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="GMMClassifier cannot take column 1"):
+        fitted.predict_proba(X_big[5:9])
+
+
+@pytest.mark.parametrize("covariance", COVARIANCES)
+def test_far_inputs_give_finite_responsibilities(covariance):
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    X[:30] += 4
+    y = np.arange(60) % 2
+    gmm = GaussianMixture(2, covariance=covariance, random_state=0).fit(X)
+    clf = GMMClassifier(2, covariance=covariance, random_state=0).fit(X, y)
+    for scale in (1e20, 1e148):
+        Q = np.random.RandomState(1).normal(size=(5, 3)) * scale
+        Q[0, 1] = np.nan
+        for proba in (gmm.predict_proba(Q), clf.predict_proba(Q)):
+            assert np.isfinite(proba).all()
+            np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+        assert np.isfinite(gmm.score_samples(Q)).all()

@@ -38,6 +38,7 @@ __all__ = [
     "Pattern",
     "missing_patterns",
     "log_density",
+    "shared_covariance_discriminant",
     "conditional_mean",
     "conditional_draw",
     "expected_statistics",
@@ -120,7 +121,8 @@ def _check_patterns(X, patterns):
 
 # -- diagonal fast path ----------------------------------------------------
 def _diag_log_density(X, mean, var):
-    terms = -0.5 * ((X - mean) ** 2 / var + np.log(var) + _LOG_2PI)
+    with np.errstate(over="ignore"):  # beyond float64: -inf, reported by the caller
+        terms = -0.5 * ((X - mean) ** 2 / var + np.log(var) + _LOG_2PI)
     return np.where(np.isnan(X), 0.0, terms).sum(axis=1)
 
 
@@ -156,7 +158,44 @@ def log_density(X, mean, cov, *, diagonal=False, patterns=None) -> np.ndarray:
         centred = (X[np.ix_(rows, obs)] - mean[obs]).T  # (o, r)
         z = solve_triangular(L, centred, lower=True, check_finite=False)
         half_logdet = np.log(np.diag(L)).sum()
-        out[rows] = -0.5 * (z * z).sum(axis=0) - half_logdet - 0.5 * obs.size * _LOG_2PI
+        with np.errstate(over="ignore"):  # beyond float64: -inf, reported by the caller
+            out[rows] = -0.5 * (z * z).sum(axis=0) - half_logdet - 0.5 * obs.size * _LOG_2PI
+    return out
+
+
+@_single_threaded_blas
+def shared_covariance_discriminant(X, means, cov, *, patterns=None) -> np.ndarray:
+    """log N(x_o; mean_k,o, cov_oo) up to a term that depends on the row only.
+
+    With one covariance for every class, log N(x; mu_k, S) =
+    -x'S^{-1}x / 2 + x'S^{-1}mu_k - mu_k'S^{-1}mu_k / 2 + const; only the last
+    two terms differ between classes. Far from the data the first term (~|x|^2)
+    swamps the second (~|x|) in floating point, so Bayes' rule must be applied to
+    the class-dependent part alone, which is what this returns (with
+    w = L^{-1} x_o and m_k = L^{-1} mu_k,o for L the Cholesky factor of cov_oo:
+    w . m_k - |m_k|^2 / 2). NaN entries are marginalized (a row with every entry
+    missing gives 0 for every class).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    means : ndarray of shape (n_classes, n_features)
+    cov : ndarray of shape (n_features, n_features)
+        The shared covariance, symmetric positive definite.
+    patterns : list of Pattern, optional
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes)
+    """
+    out = np.zeros((X.shape[0], means.shape[0]))
+    for obs, _, rows in _check_patterns(X, patterns):
+        if obs.size == 0:
+            continue
+        L = np.linalg.cholesky(cov[np.ix_(obs, obs)])
+        w = solve_triangular(L, X[np.ix_(rows, obs)].T, lower=True, check_finite=False)
+        m = solve_triangular(L, means[:, obs].T, lower=True, check_finite=False)  # (o, K)
+        out[rows] = w.T @ m - 0.5 * (m * m).sum(axis=0)
     return out
 
 

@@ -17,15 +17,17 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted
 
 from gdlab._validation import (
     check_em_params,
     check_in,
+    check_magnitude,
     check_priors,
     check_X,
     check_X_y,
 )
-from gdlab.base import DensityMixin, GenerativeClassifierMixin
+from gdlab.base import DensityMixin, GenerativeClassifierMixin, log_normalize
 from gdlab.models import _gaussian_math as gm
 
 __all__ = ["GaussianClassifier", "GaussianDensity"]
@@ -71,12 +73,25 @@ def _warn_if_not_converged(estimator, result):
         )
 
 
+def _check_magnitude(estimator, X):
+    """The Gaussian math squares (x - mu) / sigma: refuse |x| beyond MAX_ABS_SQUARED."""
+    check_magnitude(estimator, X, feature_names=getattr(estimator, "feature_names_in_", None))
+    return X
+
+
+class _MagnitudeCheckedMixin:
+    """Validate X at predict as the contract does, then refuse entries too large to square."""
+
+    def _validate_X_predict(self, X):
+        return _check_magnitude(self, super()._validate_X_predict(X))
+
+
 def _is_diagonal(S) -> bool:
     """Whether a fitted covariance is diagonal (read off the matrix, not the parameter)."""
     return not np.any(S - np.diag(np.diag(S)))
 
 
-class GaussianClassifier(GenerativeClassifierMixin, BaseEstimator):
+class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, BaseEstimator):
     """Gaussian class-conditional classifier (QDA, LDA and their restricted forms).
 
     Models log p(x, y=k) = log p(y=k) + log N(x; mu_k, S_k) and classifies by
@@ -155,6 +170,13 @@ class GaussianClassifier(GenerativeClassifierMixin, BaseEstimator):
     Rows whose entries are all missing count towards the class prior but carry
     no information about the Gaussian parameters.
 
+    Entries with ``|x| > 1e150`` (whose squares overflow) are refused at fit
+    and predict with a ``ValueError`` naming the column. For
+    ``covariance="tied"``, ``predict`` and ``predict_proba`` apply Bayes' rule
+    to the class-dependent (linear) part of log p(x, y) only, so the posterior
+    stays exact for rows far from the data, where the shared quadratic term
+    swamps it in floating point; ``log_joint`` itself is the full log joint.
+
     Against scikit-learn: with the default priors, ``covariance="tied"`` gives
     the covariance and posteriors of
     ``LinearDiscriminantAnalysis(solver="lsqr", shrinkage=None or "auto")``
@@ -216,6 +238,7 @@ class GaussianClassifier(GenerativeClassifierMixin, BaseEstimator):
         shrinkage = _check_shrinkage(self.shrinkage, self.covariance)
         reg_covar, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
         X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
+        _check_magnitude(self, X)
         priors = check_priors(self.priors, len(classes))
         result = gm.fit_gaussians(
             X,
@@ -257,6 +280,75 @@ class GaussianClassifier(GenerativeClassifierMixin, BaseEstimator):
             ]
         ) + log_prior
 
+    def _discriminant(self, X):
+        """log p(x, y=k) up to a term that depends on the row only (for Bayes' rule).
+
+        For a tied covariance the class-independent quadratic term is left out
+        (see :func:`gdlab.models._gaussian_math.shared_covariance_discriminant`),
+        so posteriors stay exact for rows far from the data, where that term
+        swamps the class-dependent one; otherwise this is the log joint.
+        """
+        if self.covariance != "tied":
+            return self._log_joint(X)
+        with np.errstate(divide="ignore"):
+            log_prior = np.log(self.class_prior_)
+        return gm.shared_covariance_discriminant(X, self.means_, self.covariances_[0]) + log_prior
+
+    def _supported_log_joint(self, log_joint, *, imputing=False):
+        """A Gaussian is never zero: a row with no finite log p(x, y=k) overflowed."""
+        bad = ~np.isfinite(log_joint.max(axis=1))
+        if bad.any():
+            raise ValueError(
+                f"rows {np.flatnonzero(bad)[:10].tolist()} of X are too far from every class "
+                f"for float64: log p(x, y) overflows (the squared distance in standard "
+                "deviations exceeds 1e308); rescale X (e.g. StandardScaler) or mark wrong "
+                "values as missing."
+            )
+        return log_joint
+
+    def predict_log_proba(self, X):
+        """Log posterior log p(y=k | x) by Bayes' rule, NaN entries marginalized.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        discriminant = self._discriminant(self._validate_X_predict(X))
+        return log_normalize(self._supported_log_joint(discriminant))
+
+    def predict_proba(self, X):
+        """Posterior p(y=k | x) by Bayes' rule; each row sums to one.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """Most probable class under the posterior.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        discriminant = self._supported_log_joint(self._discriminant(self._validate_X_predict(X)))
+        return self.classes_[np.argmax(discriminant, axis=1)]
+
     def _conditional_mean(self, X):
         patterns = None if self._diagonal else gm.missing_patterns(X)
         return np.stack(
@@ -277,7 +369,7 @@ class GaussianClassifier(GenerativeClassifierMixin, BaseEstimator):
         return out
 
 
-class GaussianDensity(DensityMixin, BaseEstimator):
+class GaussianDensity(_MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
     """A multivariate Gaussian density, fitted by MLE or, with NaN entries, by EM.
 
     ``ClassConditional(GaussianDensity())`` is a QDA that handles missing
@@ -354,6 +446,7 @@ class GaussianDensity(DensityMixin, BaseEstimator):
         check_in(self.covariance, "covariance", {"full", "diag", "spherical"})
         reg_covar, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
         X = check_X(self, X, reset=True, allow_nan=True)
+        _check_magnitude(self, X)
         result = gm.fit_gaussians(
             X,
             np.zeros(X.shape[0], dtype=np.intp),

@@ -36,7 +36,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import KFold
 
-from gdlab._validation import check_in, check_positive, check_X
+from gdlab._validation import check_in, check_magnitude, check_positive, check_X, check_X_y
 from gdlab.base import ClassConditional, DensityMixin
 
 __all__ = ["KERNELS", "KernelDensity", "KDEClassifier"]
@@ -242,6 +242,20 @@ def _posterior_weights(L):
 # -- the density ----------------------------------------------------------------------------
 
 
+def _check_magnitude(estimator, X):
+    check_magnitude(estimator, X, feature_names=getattr(estimator, "feature_names_in_", None))
+    return X
+
+
+class _MagnitudeCheckedMixin:
+    """Refuse entries too large to square: always at fit (the bandwidth rules take
+    variances), and at predict for the gaussian kernel (it squares (x - x_i) / h)."""
+
+    def _validate_X_predict(self, X):
+        X = super()._validate_X_predict(X)
+        return _check_magnitude(self, X) if self.kernel == "gaussian" else X
+
+
 def _check_bandwidth(bandwidth):
     if isinstance(bandwidth, str):
         check_in(bandwidth, "bandwidth", {"scott", "silverman", "cv"})
@@ -278,7 +292,7 @@ def _check_cv(cv):
     return int(cv)
 
 
-class KernelDensity(DensityMixin, BaseEstimator):
+class KernelDensity(_MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
     """Kernel density estimate with a product kernel and one bandwidth per feature.
 
     p(x) = (1/n) sum_i prod_j K((x_j - x_ij) / h_j) / h_j, where K is a normalized
@@ -361,6 +375,11 @@ default="gaussian"
     observed values raises ``ValueError``. Bandwidth rules use the number of
     rows kept and each column's observed values.
 
+    **Magnitudes.** Entries with ``|x| > 1e150`` (whose squares overflow) are
+    refused at fit with a ``ValueError`` naming the column (the bandwidth rules
+    take variances), and at predict for the gaussian kernel only (it squares
+    (x - x_i) / h; the other kernels take any finite value).
+
     Cost: ``score_samples`` is O(n_query n_train d) time and
     O(chunk x n_train) memory.
 
@@ -421,6 +440,7 @@ default="gaussian"
         cv = _check_cv(self.cv)
         floor = check_positive(self.scale_floor, "scale_floor", allow_zero=True)
         X = check_X(self, X, reset=True, allow_nan=True)
+        _check_magnitude(self, X)
         X = X[~np.isnan(X).all(axis=1)]
         name = type(self).__name__
         if X.shape[0] < 2:
@@ -570,7 +590,7 @@ default="gaussian"
         return out
 
 
-class KDEClassifier(ClassConditional):
+class KDEClassifier(_MagnitudeCheckedMixin, ClassConditional):
     """Kernel density classifier: one :class:`KernelDensity` per class and Bayes' rule.
 
     ``ClassConditional(KernelDensity(...))`` with a flat constructor: the
@@ -662,6 +682,7 @@ default="gaussian"
         self
         """
         check_in(self.outside_support, "outside_support", {"raise", "prior"})
+        _check_magnitude(self, check_X_y(self, X, y, allow_nan=True)[0])
         return super().fit(X, y)
 
     @property

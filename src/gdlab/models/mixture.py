@@ -45,12 +45,14 @@ from gdlab._validation import (
     check_em_params,
     check_in,
     check_int,
+    check_magnitude,
     check_n_samples,
+    check_partial_fit_data,
     check_random_state,
     check_X,
     check_X_y,
 )
-from gdlab.base import ClassConditional, DensityMixin
+from gdlab.base import ClassConditional, DensityMixin, log_normalize
 from gdlab.models import _gaussian_math as gm
 
 __all__ = ["GaussianMixture", "GaussianMixtureBIC", "GMMClassifier"]
@@ -185,8 +187,9 @@ def _missing_stats(X, patterns, params, shift):
         for obs, miss, rows in _pattern_blocks(patterns):
             X_obs = X[np.ix_(rows, obs)]
             log_dens, cmean, ccov = gm.stacked_pattern_moments(X_obs, means, covs, obs, miss)
-            log_norm = logsumexp(log_dens + log_w, axis=1)
-            resp = np.exp(log_dens + log_w - log_norm[:, None]).T  # (K, r)
+            lp = log_dens + log_w
+            log_norm = logsumexp(lp, axis=1)
+            resp = np.exp(log_normalize(lp)).T  # (K, r)
             ll += float(log_norm.sum())
             n += rows.size
             X_hat = np.empty((K, rows.size, d))  # E[x - shift | x_obs, k]
@@ -298,11 +301,20 @@ def _precisions_to_covariances(precisions, covariance, K, d):
     return np.linalg.inv(p)
 
 
+def _check_magnitude(estimator, X):
+    """The mixture math squares x (quadratic features): refuse |x| beyond MAX_ABS_SQUARED."""
+    check_magnitude(estimator, X, feature_names=getattr(estimator, "feature_names_in_", None))
+    return X
+
+
 # -- the density ----------------------------------------------------------------------------
 class _BaseGaussianMixture(DensityMixin, BaseEstimator):
     """Hooks, predictions and sampling shared by the Gaussian-mixture densities."""
 
     _gdlab_capabilities = frozenset({"density", "sample", "missing_features"})
+
+    def _validate_X_predict(self, X):
+        return _check_magnitude(self, super()._validate_X_predict(X))
 
     # -- fitted parameters ---------------------------------------------------------------
     def _params(self):
@@ -357,8 +369,7 @@ class _BaseGaussianMixture(DensityMixin, BaseEstimator):
         return logsumexp(self._weighted_log_prob(X), axis=1)
 
     def _responsibilities(self, X):
-        lp = self._weighted_log_prob(X)
-        return np.exp(lp - logsumexp(lp, axis=1, keepdims=True))
+        return np.exp(log_normalize(self._weighted_log_prob(X)))
 
     def _conditional_mean(self, X):
         resp = self._responsibilities(X)
@@ -596,7 +607,9 @@ class GaussianMixture(_BaseGaussianMixture):
     the M-step uses sum_i r_ik x_hat and sum_i r_ik (x_hat x_hat^T + C). Rows
     sharing a missing pattern share one factorisation per component.
     Rows with every entry missing, and ``n_components`` greater than the number
-    of rows, are errors at fit.
+    of rows, are errors at fit. Entries with ``|x| > 1e150`` (whose squares
+    overflow the quadratic features) are refused at fit and predict with a
+    ``ValueError`` naming the column.
 
     ``partial_fit`` is stepwise (online) EM with step size n_batch / n_seen
     (Cappé & Moulines 2009; Neal & Hinton 1998): each call runs one E-step on
@@ -763,6 +776,7 @@ class GaussianMixture(_BaseGaussianMixture):
         """
         K, reg_covar, max_iter, tol = self._check_params()
         X = check_X(self, X, reset=True, allow_nan=True)
+        _check_magnitude(self, X)
         self._check_data(X, K)
         user = self._user_init(K, X.shape[1])
         rng = check_random_state(self.random_state)
@@ -811,6 +825,7 @@ class GaussianMixture(_BaseGaussianMixture):
         K, reg_covar, _, _ = self._check_params()
         first = not hasattr(self, "_stats")
         X = check_X(self, X, reset=first, allow_nan=True)
+        _check_magnitude(self, X)
         self._check_data(X, K if first else 1)
         if first:
             self.shift_ = np.nanmean(X, axis=0)
@@ -920,6 +935,7 @@ n_iter_, lower_bound_, log_likelihood_history_, shift_, n_features_in_
         """
         top = check_int(self.max_components, "max_components")
         X = check_X(self, X, reset=True, allow_nan=True)
+        _check_magnitude(self, X)
         rng = check_random_state(self.random_state)
         seed = rng.randint(np.iinfo(np.int32).max)
         n_rows = int((~np.isnan(X)).any(axis=1).sum())
@@ -1054,16 +1070,20 @@ class GMMClassifier(ClassConditional):
         self
         """
         check_in(self.select, "select", {"fixed", "bic"})
-        self._check_class_sizes(X, y)
+        X_checked, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
+        _check_magnitude(self, X_checked)
+        self._check_class_sizes(classes, y_idx)
         super().fit(X, y)
         self._set_n_components()
         return self
 
-    def _check_class_sizes(self, X, y):
+    def _validate_X_predict(self, X):
+        return _check_magnitude(self, super()._validate_X_predict(X))
+
+    def _check_class_sizes(self, classes, y_idx):
         if self.select != "fixed":
             return
         K = check_int(self.n_components, "n_components")
-        _, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
         counts = np.bincount(y_idx, minlength=len(classes))
         small = [(c, int(n)) for c, n in zip(classes.tolist(), counts, strict=True) if n < K]
         if small:
@@ -1092,6 +1112,8 @@ class GMMClassifier(ClassConditional):
         -------
         self
         """
+        X_checked = check_partial_fit_data(self, X, y, classes, allow_nan=True)[0]
+        _check_magnitude(self, X_checked)  # before any class's mixture is updated
         super().partial_fit(X, y, classes=classes)
         self.n_components_ = np.array(
             [len(getattr(d, "weights_", ())) for d in self.densities_]
