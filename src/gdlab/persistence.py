@@ -11,16 +11,32 @@ A saved model is one zip archive with these members:
 ``tensors.safetensors`` (only for models that hold torch state)
     Tensors written by :func:`safetensors.torch.save`.
 
-Loading never runs code from the file before it has been checked: the
-archive must be a zip, the manifest must describe exactly the members present
-with matching SHA-256 digests, the class path must belong to a trusted
-package, and :func:`skops.io.get_untrusted_types` must report only
-*classes* defined in ``gdlab`` or ``sklearn`` (plus the numpy, scipy and
-builtin types skops trusts on its own, and types the caller names in
-``trusted``). Functions are never trusted by package: skops can call a
-trusted callable while rebuilding, and a package-wide rule would admit
-callables such as ``numpy.memmap`` (which writes files). Anything else
-raises ``ValueError`` naming the problem.
+Loading never runs code from the file before it has been checked, and never
+writes anything (it reads bytes only):
+
+- the file, and every member of the zip archives nested in it (the archive
+  itself, the skops part, numpy ``.npz`` parts inside that), must fit the
+  size limits :data:`MAX_MEMBER_BYTES`, :data:`MAX_TOTAL_BYTES` and
+  :data:`MAX_COMPRESSION_RATIO`, checked on the *declared* sizes before
+  anything is decompressed, and reads stop at the declared size;
+- the manifest must describe exactly the members present, with matching
+  SHA-256 digests;
+- every type the skops part names (:func:`skops.io.get_untrusted_types`, on
+  top of the numpy, scipy and builtin types skops trusts on its own) and the
+  manifest's class path must be trusted by :func:`_is_trusted`: named by the
+  caller in ``trusted``, or a class *defined* in ``gdlab`` or ``sklearn``
+  (its own ``__module__`` and ``__qualname__`` are the name the file uses;
+  a class those packages merely import, such as ``numpy.memmap`` reached
+  through a scikit-learn module, is not theirs) that is an estimator or is
+  listed in :data:`SAFE_CLASSES`. skops calls the classes it rebuilds
+  (``cls(*args)`` with arguments from the file) or restores them
+  (``__setstate__``), so only classes known to touch no file, process or
+  network while doing so are trusted. Functions are never trusted by
+  package.
+
+Anything else raises ``ValueError`` naming the problem; a damaged file of any
+kind (bad zip structure, bad compressed data, bad JSON) raises ``ValueError``
+too.
 
 Tensor protocol
 ---------------
@@ -56,22 +72,60 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib
 import io
 import json
 import os
+import struct
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "TRUSTED_MODULES", "save", "load"]
+__all__ = [
+    "FORMAT", "FORMAT_VERSION", "TRUSTED_MODULES", "SAFE_CLASSES", "MAX_MEMBER_BYTES",
+    "MAX_TOTAL_BYTES", "MAX_COMPRESSION_RATIO", "save", "load",
+]
 
 #: Value of ``manifest["format"]``.
 FORMAT = "gdlab-model"
 #: Newest archive layout this version writes and reads.
 FORMAT_VERSION = 1
-#: Top-level packages whose classes (not functions) are trusted when loading.
+#: Top-level packages whose own estimator classes (never functions, never classes
+#: they merely import) are trusted when loading.
 TRUSTED_MODULES = ("gdlab", "sklearn")
+#: Classes defined in gdlab or scikit-learn, other than estimators, that fitted models
+#: hold. Each was read: building it from arguments (``cls(*args)``) or restoring it
+#: (``__setstate__``) stores values only, touching no file, process or network.
+#: (``Tree`` and ``TreePredictor`` index their node arrays without bounds checks, as
+#: skops notes; the SHA-256 digests catch corruption, not a crafted file.)
+SAFE_CLASSES = frozenset({
+    "gdlab.models.mixture._Stats",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+    "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
+    "sklearn.tree._tree.Tree",
+})
+#: Module path parts of test code, never trusted (test helpers may write files).
+_TEST_MODULE_PARTS = frozenset({"tests", "_testing", "conftest", "_mocking"})
+
+#: Largest uncompressed size of one member of a zip archive read by :func:`load`
+#: (the archive itself, the skops part, a numpy ``.npz`` inside it), in bytes.
+MAX_MEMBER_BYTES = 2 << 30
+#: Largest uncompressed size of all members of one archive together, and of the file.
+MAX_TOTAL_BYTES = 4 << 30
+#: Largest uncompressed / compressed size of a member over ``_RATIO_FREE_BYTES``;
+#: data a model holds compresses far less, a zip bomb far more (deflate: ~1000).
+MAX_COMPRESSION_RATIO = 200
+_RATIO_FREE_BYTES = 1 << 20
+#: Most members one archive may have.
+_MAX_MEMBERS = 100_000
+#: What reading, decompressing or parsing damaged bytes raises (zipfile, zlib, struct).
+_CORRUPT = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
+            ValueError, NotImplementedError, RuntimeError, struct.error, OverflowError,
+            KeyError, IndexError)
 
 _MANIFEST = "manifest.json"
 _ESTIMATOR = "estimator.skops"
@@ -104,32 +158,49 @@ def _trusted_names(trusted) -> frozenset[str]:
     return frozenset(names)
 
 
-def _resolve(type_name: str):
-    """The object a dotted name refers to, importing only its (trusted) package; else None."""
-    import importlib
+def _defined_class(type_name: str):
+    """The class ``module.Name`` names, if it is defined there under that name; else None.
 
-    parts = type_name.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        try:
-            for attr in parts[cut:]:
-                obj = getattr(obj, attr)
-        except AttributeError:
-            return None
-        return obj
-    return None
+    Imports only modules of :data:`TRUSTED_MODULES` (never test code) and looks up one
+    attribute, as skops does; a class found there whose own ``__module__`` or
+    ``__qualname__`` differ (imported from elsewhere) is not returned.
+    """
+    module_name, _, name = type_name.rpartition(".")
+    parts = module_name.split(".")
+    if parts[0] not in TRUSTED_MODULES or _TEST_MODULE_PARTS.intersection(parts):
+        return None
+    try:
+        obj = getattr(importlib.import_module(module_name), name, None)
+    except Exception:  # not a module, or a module that fails to import here
+        return None
+    if (
+        not isinstance(obj, type)
+        or obj.__module__ != module_name
+        or obj.__qualname__ != name
+    ):
+        return None
+    return obj
 
 
 def _is_trusted(type_name: str, extra: frozenset[str]) -> bool:
-    """Named by the caller, or a class (never a function) of a trusted package."""
+    """Named by the caller, or a class of gdlab / sklearn that is safe to rebuild.
+
+    Trusted by default: an estimator (a ``BaseEstimator`` or a Gaussian-process
+    kernel, whose ``__init__`` only stores its arguments) or a class of
+    :data:`SAFE_CLASSES`, *defined* in gdlab or sklearn under the very name the
+    file uses (:func:`_defined_class`).
+    """
     if type_name in extra:
         return True
-    if type_name.split(".", 1)[0] not in TRUSTED_MODULES:
+    cls = _defined_class(type_name)
+    if cls is None:
         return False
-    return isinstance(_resolve(type_name), type)
+    if type_name in SAFE_CLASSES:
+        return True
+    from sklearn.base import BaseEstimator
+    from sklearn.gaussian_process.kernels import Kernel
+
+    return issubclass(cls, (BaseEstimator, Kernel))
 
 
 def _refuse_untrusted(skops_bytes: bytes, extra: frozenset[str], *, action: str) -> list[str]:
@@ -149,8 +220,9 @@ def _refuse_untrusted(skops_bytes: bytes, extra: frozenset[str], *, action: str)
                 "_gdlab_load_tensors_ (see gdlab.persistence)."
             )
         raise ValueError(
-            f"cannot {action}: it contains untrusted types {bad}. Only classes from "
-            f"{', '.join(TRUSTED_MODULES)} are trusted; pass trusted=[...] naming the "
+            f"cannot {action}: it contains untrusted types {bad}. Only estimator "
+            f"classes defined in {', '.join(TRUSTED_MODULES)} and the classes of "
+            "gdlab.persistence.SAFE_CLASSES are trusted; pass trusted=[...] naming the "
             f"types if you know they are safe.{hint}"
         )
     return found

@@ -1,0 +1,258 @@
+"""Crafted, oversized and corrupted model files: load refuses them with ValueError, and
+never writes to the file system, opens a socket or decompresses more than the limits.
+
+Each attack is a real archive (valid zip, valid manifest with the right SHA-256 digests)
+whose skops part is written by hand, the way an attacker would: skops stores every
+object as a JSON node naming a loader, a module and a class, and calls that class
+(``ConstructorFromReduceNode``: ``cls(*args)``) or restores it (``ObjectNode``:
+``cls.__new__(cls)`` then ``__setstate__``) when the file is loaded.
+"""
+
+import builtins
+import hashlib
+import importlib
+import io
+import json
+import os
+import socket
+import tempfile
+import zipfile
+
+import numpy as np
+import pytest
+import skops
+import skops.io as sio
+from sklearn.tree import DecisionTreeClassifier
+from skops.io._protocol import PROTOCOL
+
+import gdlab
+from gdlab import persistence
+from gdlab.persistence import load
+
+TREE = "sklearn.tree._classes.DecisionTreeClassifier"
+
+
+# -- building crafted files ---------------------------------------------------------
+
+
+def _json(value):
+    """A skops JsonNode holding ``value``."""
+    return {"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode",
+            "content": json.dumps(value), "is_json": True}
+
+
+def _tuple(*values):
+    """A skops TupleNode of JSON values."""
+    return {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode",
+            "content": [_json(v) for v in values]}
+
+
+def _call(module, name, *args):
+    """A node that makes skops call ``module.name(*args)`` while loading."""
+    return {"__class__": name, "__module__": module, "__loader__": "ConstructorFromReduceNode",
+            "content": _tuple(*args)}
+
+
+def _skops_bytes(schema, other_members=(), compression=zipfile.ZIP_STORED):
+    """A skops archive with ``schema`` as its schema.json (plus raw members)."""
+    schema = {**schema, "protocol": PROTOCOL, "_skops_version": skops.__version__}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as zf:
+        zf.writestr("schema.json", json.dumps(schema))
+        for name, blob in other_members:
+            zf.writestr(name, blob)
+    return buffer.getvalue()
+
+
+def _tree_with(attribute, node):
+    """The skops bytes of a small fitted-free decision tree holding ``node`` as an attribute."""
+    with zipfile.ZipFile(io.BytesIO(sio.dumps(DecisionTreeClassifier(max_depth=2)))) as zf:
+        schema = json.loads(zf.read("schema.json"))
+    attrs = schema["content"]
+    key_types = attrs["key_types"]["content"]
+    key_types.append(dict(key_types[0]))  # the key is a str, like the others
+    attrs["content"][attribute] = node
+    return _skops_bytes(schema)
+
+
+def _archive(path, members, cls=TREE):
+    """A gdlab archive with a correct manifest (format, class, SHA-256 of each member)."""
+    manifest = {
+        "format": "gdlab-model", "format_version": 1, "gdlab_version": gdlab.__version__,
+        "class": cls, "torch_attributes": [],
+        "members": {k: hashlib.sha256(v).hexdigest() for k, v in members.items()},
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+        for name, blob in members.items():
+            zf.writestr(name, blob)
+    return path
+
+
+class SideEffect(BaseException):
+    """Raised by the guards below; a BaseException so no ``except Exception`` hides it."""
+
+
+@pytest.fixture
+def no_side_effects(monkeypatch):
+    """A function that, once called, makes writing a file, creating or removing a
+    directory entry, or opening a socket raise SideEffect (until the test ends)."""
+    real_open, real_os_open = builtins.open, os.open
+
+    def guarded_open(file, mode="r", *args, **kwargs):
+        if any(c in mode for c in "wax+"):
+            raise SideEffect(f"open({file!r}, {mode!r})")
+        return real_open(file, mode, *args, **kwargs)
+
+    def guarded_os_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND):
+            raise SideEffect(f"os.open({path!r}, {flags})")
+        return real_os_open(path, flags, *args, **kwargs)
+
+    def refuse(what):
+        def guard(*args, **kwargs):
+            raise SideEffect(f"{what}{args}")
+        return guard
+
+    def arm():
+        monkeypatch.setattr(builtins, "open", guarded_open)
+        monkeypatch.setattr(io, "open", guarded_open)
+        monkeypatch.setattr(os, "open", guarded_os_open)
+        for name in ("mkdir", "makedirs", "remove", "unlink", "rename", "replace", "rmdir"):
+            monkeypatch.setattr(os, name, refuse(f"os.{name}"))
+        monkeypatch.setattr(socket, "socket", refuse("socket.socket"))
+
+    return arm
+
+
+# -- 1. a class re-exported by a trusted package is not trusted ----------------------
+
+MEMMAP_REEXPORT = "sklearn.externals.array_api_compat.numpy"
+TEMPDIR_REEXPORT = "sklearn.datasets._covtype"
+
+
+def test_the_reexports_used_below_exist():
+    # guards the two attacks below: they go through these real re-exports
+    assert importlib.import_module(MEMMAP_REEXPORT).memmap is np.memmap
+    assert importlib.import_module(TEMPDIR_REEXPORT).TemporaryDirectory is \
+        tempfile.TemporaryDirectory
+
+
+def test_memmap_reexported_by_sklearn_cannot_truncate_a_file(tmp_path):
+    victim = tmp_path / "precious.txt"
+    victim.write_bytes(b"precious data, not to be truncated\n")
+    node = _call(MEMMAP_REEXPORT, "memmap", str(victim), "uint8", "w+", 0, 1)
+    path = _archive(tmp_path / "memmap.gdlab", {"estimator.skops": _skops_bytes(node)})
+    with pytest.raises(ValueError, match=r"untrusted types .*array_api_compat\.numpy\.memmap"):
+        load(path)
+    assert victim.read_bytes() == b"precious data, not to be truncated\n"
+
+
+def test_temporary_directory_reexported_by_sklearn_creates_nothing(tmp_path, monkeypatch):
+    target = tmp_path / "target"
+    target.mkdir()
+    made = []
+    real_mkdir = os.mkdir
+    monkeypatch.setattr(os, "mkdir", lambda p, *a, **k: (made.append(p), real_mkdir(p, *a, **k)))
+    node = _call(TEMPDIR_REEXPORT, "TemporaryDirectory", "", "gdlab-attack-", str(target))
+    path = _archive(tmp_path / "tmpdir.gdlab", {"estimator.skops": _tree_with("cache_", node)})
+    with pytest.raises(ValueError, match=r"untrusted types .*_covtype\.TemporaryDirectory"):
+        load(path)
+    assert made == []
+    assert list(target.iterdir()) == []
+
+
+def test_sklearn_class_that_opens_a_socket_when_restored_is_refused(tmp_path):
+    # a class *defined* in scikit-learn is still refused when it is not known to be
+    # inert: ScoringMonitor.__setstate__ connects to an address from the file and opens
+    # a listening UNIX socket (with a thread) when that fails
+    transport = pytest.importorskip("sklearn.callback._transport")
+    handle = {"__class__": "ListenerHandle", "__module__": "sklearn.callback._transport",
+              "__loader__": "TupleNode",
+              "content": [_json(str(tmp_path / "no-such-socket")), _json(None)]}
+    state = {"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode",
+             "key_types": {"__class__": "list", "__module__": "builtins",
+                           "__loader__": "ListNode",
+                           "content": [{"__class__": "str", "__module__": "builtins",
+                                        "__loader__": "TypeNode"}] * 2},
+             "content": {"_log": {"__class__": "list", "__module__": "builtins",
+                                  "__loader__": "ListNode", "content": []},
+                         "_listener_handle": handle}}
+    node = {"__class__": "ScoringMonitor", "__module__": "sklearn.callback._scoring_monitor",
+            "__loader__": "ObjectNode", "content": state}
+    path = _archive(tmp_path / "monitor.gdlab", {"estimator.skops": _tree_with("hook_", node)})
+    before = dict(transport._listeners)
+    with pytest.raises(ValueError, match="untrusted types .*ScoringMonitor"):
+        load(path)
+    assert transport._listeners == before
+
+
+def _reexports(module_name):
+    """Names ``module.attr`` of classes and callables a module holds but does not define."""
+    module = importlib.import_module(module_name)
+    found = []
+    for attr, value in sorted(vars(module).items()):
+        if attr.startswith("__") or not callable(value):
+            continue
+        defined_in = getattr(value, "__module__", None) or ""
+        if defined_in != module_name:
+            found.append(f"{module_name}.{attr}")
+    return found
+
+
+# a spread of gdlab and scikit-learn modules that import other packages' callables
+REEXPORTING_MODULES = [
+    "gdlab.persistence", "gdlab.base", "gdlab._validation", "gdlab.models.hf",
+    "gdlab.models.naive_bayes", "gdlab.nn.estimator", "gdlab.studies.runner", "gdlab.cli",
+    "sklearn.base", "sklearn.utils", "sklearn.utils.validation", "sklearn.datasets._lfw",
+    "sklearn.datasets._base", "sklearn.datasets._openml", "sklearn.datasets._covtype",
+    "sklearn.externals.array_api_compat.numpy", "sklearn.pipeline", "sklearn.tree._classes",
+]
+
+
+@pytest.mark.parametrize("module_name", REEXPORTING_MODULES)
+def test_no_callable_reached_through_a_reexport_is_trusted(module_name):
+    names = _reexports(module_name)
+    assert names, f"{module_name} re-exports nothing; pick another module"
+    trusted = [n for n in names if persistence._is_trusted(n, frozenset())]
+    assert trusted == []
+
+
+@pytest.mark.parametrize("name", [
+    f"{MEMMAP_REEXPORT}.memmap", f"{TEMPDIR_REEXPORT}.TemporaryDirectory",
+    "sklearn.datasets._lfw.Memory", "sklearn.datasets._openml.Path",
+    "gdlab.persistence.tempfile.TemporaryDirectory", "sklearn.utils.np.memmap",
+])
+def test_named_reexports_are_refused_end_to_end(name, tmp_path, no_side_effects):
+    module, _, cls = name.rpartition(".")
+    node = _call(module, cls, str(tmp_path / "x"))
+    path = _archive(tmp_path / "r.gdlab", {"estimator.skops": _tree_with("x_", node)})
+    no_side_effects()
+    with pytest.raises(ValueError, match="untrusted types"):
+        load(path)
+
+
+@pytest.mark.parametrize("name", [
+    "sklearn.callback._scoring_monitor.ScoringMonitor",  # opens a socket in __setstate__
+    "sklearn.callback._transport.ListenerHandle",
+    "sklearn.utils._testing.TempMemmap",  # a test helper that creates a temporary folder
+    "gdlab.studies.base.Cell",
+    "gdlab.data.Dataset",
+])
+def test_classes_defined_in_trusted_packages_need_the_allow_list(name):
+    module, _, cls = name.rpartition(".")
+    try:
+        obj = getattr(importlib.import_module(module), cls)
+    except (ImportError, AttributeError):
+        pytest.skip(f"{name} does not exist in this version")
+    assert isinstance(obj, type) and obj.__module__ == module  # defined there, not re-exported
+    assert not persistence._is_trusted(name, frozenset())
+
+
+def test_classes_real_models_hold_are_trusted():
+    for name in [TREE, "gdlab.models.naive_bayes.GaussianNB", "gdlab.models.mixture._Stats",
+                 "gdlab.tokenizers.CharTokenizer", "sklearn.tree._tree.Tree",
+                 "sklearn.calibration._CalibratedClassifier",
+                 "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+                 "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]:
+        assert persistence._is_trusted(name, frozenset()), name
