@@ -168,7 +168,9 @@ def test_discriminator_score(gan, cgan, blobs):
     sa = cgan.discriminator_score(X, "a")
     sb = cgan.discriminator_score(X, np.full(len(X), "b"))
     assert sa.shape == (len(X),) and not np.allclose(sa, sb)
-    np.testing.assert_allclose(cgan.discriminator_score(X), np.maximum(sa, sb), rtol=1e-6)
+    # float32 logits of the same rows: equal up to rounding by a row's place in the batch
+    np.testing.assert_allclose(cgan.discriminator_score(X), np.maximum(sa, sb), rtol=0,
+                               atol=1e-5)
     with pytest.raises(ValueError, match="not seen in fit"):
         cgan.discriminator_score(X, "z")
     with pytest.raises(ValueError, match="features"):

@@ -40,7 +40,7 @@ def test_proba_sums_to_one_and_predict_is_argmax(mlp_iris, iris):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)
     assert (proba >= 0).all()
     np.testing.assert_array_equal(mlp_iris.predict(X), mlp_iris.classes_[proba.argmax(axis=1)])
-    np.testing.assert_allclose(np.exp(mlp_iris.predict_log_proba(X)), proba)
+    np.testing.assert_allclose(np.exp(mlp_iris.predict_log_proba(X)), proba, atol=1e-12)
     assert mlp_iris.score(X, iris[1]) > 0.85
 
 

@@ -57,10 +57,10 @@ def test_predict_proba_rows_sum_to_one_and_match_predict(hmm_data, fitted):
     _, _, X_test, _ = hmm_data
     proba = fitted.predict_proba(X_test)
     assert proba.shape == (len(X_test), 3)
-    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     assert (proba >= 0).all()
     np.testing.assert_array_equal(fitted.predict(X_test), fitted.classes_[proba.argmax(axis=1)])
-    np.testing.assert_allclose(np.exp(fitted.predict_log_proba(X_test)), proba)
+    np.testing.assert_allclose(np.exp(fitted.predict_log_proba(X_test)), proba, atol=1e-12)
 
 
 def test_list_and_stacked_input_identical(hmm_data, fitted):

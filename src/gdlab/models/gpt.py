@@ -40,7 +40,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
-from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
@@ -57,7 +56,7 @@ from gdlab._validation import (
     check_random_state,
     check_texts,
 )
-from gdlab.base import GenerativeClassifierMixin, _CapabilityMixin
+from gdlab.base import GenerativeClassifierMixin, _CapabilityMixin, log_normalize
 from gdlab.nn import TorchEstimatorMixin
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID, make_tokenizer
 
@@ -1021,8 +1020,7 @@ random_state, verbose
         -------
         ndarray of shape (n_texts, n_classes)
         """
-        z = self.decision_function(X)
-        return z - logsumexp(z, axis=1, keepdims=True)
+        return log_normalize(self.decision_function(X), axis=1)
 
     def predict_proba(self, X) -> np.ndarray:
         """p(y=k | x); rows sum to one.
