@@ -87,11 +87,12 @@ def test_class_conditional_is_bayes_rule_over_class_densities(two_blobs):
     expected = np.column_stack(
         [np.log(0.75) + a.score_samples(X), np.log(0.25) + b.score_samples(X)]
     )
-    np.testing.assert_allclose(clf.log_joint(X), expected)
-    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0)
-    np.testing.assert_allclose(clf.score_samples(X), logsumexp(expected, axis=1))
+    np.testing.assert_allclose(clf.log_joint(X), expected, atol=1e-12)
+    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(clf.score_samples(X), logsumexp(expected, axis=1), atol=1e-12)
     np.testing.assert_allclose(
-        clf.predict_proba(X), np.exp(expected - logsumexp(expected, axis=1, keepdims=True))
+        clf.predict_proba(X), np.exp(expected - logsumexp(expected, axis=1, keepdims=True)),
+        atol=1e-12,
     )
 
 
@@ -132,7 +133,7 @@ def test_partial_fit_equals_fit(two_blobs):
     inc = ClassConditional(Normal1D())
     for chunk in np.array_split(np.arange(len(y)), 5):
         inc.partial_fit(X[chunk], y[chunk], classes=["a", "b"])
-    np.testing.assert_allclose(inc.predict_proba(X), full.predict_proba(X))
+    np.testing.assert_allclose(inc.predict_proba(X), full.predict_proba(X), atol=1e-12)
     np.testing.assert_allclose(inc.class_prior_, full.class_prior_)
     with pytest.raises(ValueError, match="not in classes"):
         inc.partial_fit(X[:2], ["a", "z"])
@@ -180,7 +181,7 @@ def test_impute_mean_is_posterior_weighted_and_keeps_observed(two_blobs):
     out = clf.impute(Xq)
     post = clf.predict_proba(Xq)
     means = np.stack([d.mean_ for d in clf.densities_])  # (K, d)
-    np.testing.assert_allclose(out[:2, 1], (post @ means)[:2, 1])
+    np.testing.assert_allclose(out[:2, 1], (post @ means)[:2, 1], atol=1e-12)
     np.testing.assert_array_equal(out[:, 0], Xq[:, 0])
     np.testing.assert_array_equal(out[2], Xq[2])
     d1 = clf.impute(Xq, method="sample", random_state=0)
@@ -297,11 +298,11 @@ def test_class_conditional_over_sequences_list_and_stacked_agree():
     a = clf.fit(seqs, y).predict_proba(seqs)
     X, lengths = stack_sequences(seqs)
     b = ClassConditional(_IIDFrames()).fit(X, y, lengths=lengths).predict_proba(seqs)
-    np.testing.assert_allclose(a, b)
-    np.testing.assert_allclose(a.sum(axis=1), 1.0)
+    np.testing.assert_allclose(a, b, atol=1e-12)
+    np.testing.assert_allclose(a.sum(axis=1), 1.0, atol=1e-12)
     lj = clf.log_joint(seqs)
     expected = np.column_stack([d.score_samples(seqs) for d in clf.densities_]) + np.log(0.5)
-    np.testing.assert_allclose(lj, expected)
+    np.testing.assert_allclose(lj, expected, atol=1e-12)
     assert clf.score(seqs, y) >= 0.9
     draws, labels = clf.sample(4, y=1, random_state=0, length=5)
     assert len(draws) == 4 and all(d.shape == (5, 2) for d in draws) and (labels == 1).all()
@@ -335,7 +336,8 @@ def test_class_conditional_over_texts_and_add_class():
     clf.add_class(["0101", "1100", "0011"], "d")
     assert clf.classes_.tolist() == ["a", "d", "x"]
     after = clf.log_joint(texts) - np.log(clf.class_prior_)
-    np.testing.assert_allclose(after[:, [0, 2]], before)  # old classes' log p(x|y) unchanged
+    # old classes' log p(x|y) unchanged
+    np.testing.assert_allclose(after[:, [0, 2]], before, atol=1e-12)
     np.testing.assert_allclose(clf.class_prior_, [1 / 3, 1 / 3, 1 / 3])
     assert clf.predict(["0110"]).tolist() == ["d"]
     draws, labels = clf.sample(3, y="d", random_state=0)

@@ -80,7 +80,8 @@ def test_known_parameter_scores_match_hmmlearn():
     ends = np.cumsum(lengths)
     expected = [ref.score(ds.X[e - n:e]) for e, n in zip(ends, lengths, strict=True)]
     hmm = HMM.from_params(h["startprob"], h["transmat"], means=h["means"], covars=h["covars"])
-    np.testing.assert_allclose(hmm.score_samples(ds.X, lengths), expected, rtol=1e-10)
+    np.testing.assert_allclose(hmm.score_samples(ds.X, lengths), expected, rtol=1e-10,
+                               atol=1e-10)
 
 
 def test_known_categorical_hmm_sums_to_one_over_all_sequences():
