@@ -384,6 +384,22 @@ def test_huge_values_are_refused_before_training(model):
         model.score_samples(X)
 
 
+def test_samples_of_bounded_data_stay_in_the_range_seen_in_fit():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:200], y[:200]  # pixels 0..16; some are 0 in every image
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    for model in (VAE(**TINY, max_epochs=2).fit(X), CVAE(**TINY, max_epochs=2).fit(X, y)):
+        np.testing.assert_array_equal(model.data_min_, lo)
+        np.testing.assert_array_equal(model.data_max_, hi)
+        for noise in (False, True):
+            S = model.sample(500, random_state=0, noise=noise)
+            S = S[0] if isinstance(S, tuple) else S
+            assert (S >= lo).all() and (S <= hi).all()
+            assert (S > lo).any() and (S < hi).any()  # clipped, not collapsed onto the bounds
+
+
 def test_bad_method_arguments(vae_and_data):
     vae, X = vae_and_data
     with pytest.raises(ValueError, match="k must"):

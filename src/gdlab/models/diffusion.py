@@ -316,6 +316,7 @@ class _DiffusionBase(TorchEstimatorMixin):
                                                   estimator=self)
         Z = (X - self.mean_) / self.scale_
         self.clip_low_, self.clip_high_ = Z.min(axis=0), Z.max(axis=0)
+        self._record_range(X)
         return Z.astype(np.float32)
 
     def _standardize(self, X: np.ndarray) -> np.ndarray:
@@ -395,7 +396,10 @@ class _DiffusionBase(TorchEstimatorMixin):
             for t in sampler.timesteps():
                 x = sampler.step(self._guided_eps(x, int(t), y), int(t), x, gen).prev_sample
             out.append(x.to("cpu", torch.float64).numpy())
-        return np.concatenate(out) * self.scale_ + self.mean_
+        X = np.concatenate(out) * self.scale_ + self.mean_
+        # x_0 was clipped in float32 standardized units: clip again in the original ones,
+        # where the range is exact (the float32 round trip overshoots it by ~1e-7)
+        return self._clip_to_range(X) if self.clip_denoised else X
 
     # ----------------------------------------------------------- variational bound
     def _elbo_draws(self, Z: np.ndarray, n_elbo_steps):
@@ -528,7 +532,9 @@ _COMMON_DOC = """    n_steps : int, default=200
         Size of the sinusoidal time (and class) embedding; even.
     clip_denoised : bool, default=True
         While sampling, clip every x_0 prediction to the per-feature range of the
-        training data (not in the bound; see the module docstring).
+        training data (not in the bound; see the module docstring), and the
+        returned samples to ``data_min_``, ``data_max_``: samples of bounded data
+        stay in its range. False leaves both unclipped.
     n_elbo_steps : int or None, default=50
         Timesteps of the variational-bound estimate behind ``score_samples``
         (stratified, see the module docstring); None uses all T steps. The cost
@@ -561,6 +567,8 @@ class DiffusionModel(DensityMixin, _DiffusionBase, BaseEstimator):
         Standardization (z = (x - mean_) / scale_).
     clip_low_, clip_high_ : ndarray of shape (n_features,)
         Range of the standardized training data (x_0 clipping).
+    data_min_, data_max_ : ndarray of shape (n_features,)
+        The same range in the original units (samples are clipped to it).
     module_ : torch.nn.Module
         The trained denoiser.
     history_ : list of dict
@@ -676,7 +684,7 @@ class ConditionalDiffusion(GenerativeClassifierMixin, _DiffusionBase, BaseEstima
     classes_ : ndarray of shape (n_classes,)
     class_prior_ : ndarray of shape (n_classes,)
     n_features_in_ : int
-    mean_, scale_, clip_low_, clip_high_ : ndarray of shape (n_features,)
+    mean_, scale_, clip_low_, clip_high_, data_min_, data_max_ : ndarray of shape (n_features,)
         See :class:`DiffusionModel`.
     module_ : torch.nn.Module
     history_ : list of dict

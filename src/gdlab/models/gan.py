@@ -28,7 +28,10 @@ from them it can score nonsense higher than data (measured on digits, see
 
 Inputs are standardized with the training mean and standard deviation (a
 constant column keeps scale 1); the networks work in standardized units and
-``sample`` returns rows in the original units. A GAN has no validation loss
+``sample`` returns rows in the original units, clipped per feature to the
+range seen in ``fit`` (``data_min_``, ``data_max_``): the generator's linear
+output is unbounded, and samples of bounded data (pixels 0..16, counts) must
+not take values the data can never have. A GAN has no validation loss
 to stop on (the losses of a two-player game do not measure sample quality),
 so ``validation_fraction`` must be 0 and ``patience`` None; training runs
 ``max_epochs`` epochs and keeps the final weights.
@@ -208,6 +211,7 @@ class _BaseGAN(_CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
     # --------------------------------------------------------------- training
     def _standardize_fit(self, X: np.ndarray) -> torch.Tensor:
         self.mean_, self.scale_ = standardization(X, estimator=self)
+        self._record_range(X)
         return torch.as_tensor((X - self.mean_) / self.scale_, dtype=torch.float32)
 
     def _standardize(self, X: np.ndarray) -> np.ndarray:
@@ -279,7 +283,7 @@ class _BaseGAN(_CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
             out = self._batched(G, z)
         else:
             out = self._batched(G, z, torch.as_tensor(y_idx, dtype=torch.long, device=z.device))
-        return out * self.scale_ + self.mean_
+        return self._clip_to_range(out * self.scale_ + self.mean_)
 
     def _noise(self, n: int, random_state) -> torch.Tensor:
         gen = self._generator(random_state)
@@ -347,6 +351,8 @@ class GAN(_BaseGAN):
         ``module_.generator`` and ``module_.discriminator``.
     mean_, scale_ : ndarray of shape (n_features,)
         Standardization of the inputs.
+    data_min_, data_max_ : ndarray of shape (n_features,)
+        Per-feature range of the training rows; samples are clipped to it.
     history_ : list of dict
         Per epoch: ``train_d_loss``, ``train_g_loss`` (the two losses above),
         ``train_d_real`` / ``train_d_fake`` (mean D probability of real on
@@ -399,7 +405,8 @@ class GAN(_BaseGAN):
         Returns
         -------
         ndarray of shape (n_samples, n_features)
-            In the units of the training data.
+            In the units of the training data, clipped per feature to the range
+            seen in ``fit`` (``data_min_``, ``data_max_``).
         """
         check_is_fitted(self)
         n = check_n_samples(n_samples)
@@ -473,7 +480,7 @@ class ConditionalGAN(_BaseGAN):
         Class frequencies of the training labels (used by ``sample`` when no
         ``y`` is given).
     class_count_ : ndarray of shape (n_classes,)
-    module_, mean_, scale_, history_, n_features_in_, device_, n_epochs_
+    module_, mean_, scale_, data_min_, data_max_, history_, n_features_in_, device_, n_epochs_
         As in :class:`GAN`.
 
     Examples
@@ -545,6 +552,7 @@ class ConditionalGAN(_BaseGAN):
         Returns
         -------
         X : ndarray of shape (n_samples, n_features)
+            Clipped per feature to the range seen in ``fit``.
         y : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)

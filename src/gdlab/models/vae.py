@@ -35,6 +35,14 @@ Observation models
     probability for binary data; for gray levels in (0, 1) it is the usual
     cross-entropy score, not a density.
 
+With ``likelihood="gaussian"``, samples (``sample``) are clipped, per
+feature, to the range of the training data (``data_min_``, ``data_max_``):
+a Gaussian decoder is unbounded, and samples of bounded data (pixels 0..16,
+counts) must not take values the data never has. With ``noise=True`` a
+sample is therefore a draw of the observation model censored at the training
+range, not of the density the scores bound. Bernoulli samples (means or 0/1
+draws) lie in [0, 1] by construction and are not clipped.
+
 Both networks are MLPs (``architecture="mlp"``, sizes ``hidden``) or small
 conv nets for flattened single-channel images (``architecture="conv"``, with
 ``image_shape``), built from the shared layers of :mod:`gdlab.nn` and trained
@@ -250,6 +258,7 @@ class _VAEBase(TorchEstimatorMixin):
                 f"{X.max():g}]; rescale X (e.g. digits / 16) or use likelihood='gaussian'.")
 
     def _fit_scaling(self, X: np.ndarray) -> None:
+        self._record_range(X)
         if self.likelihood == "gaussian":
             self.mean_, self.scale_ = standardization(X, estimator=self)
         else:
@@ -397,9 +406,12 @@ class _VAEBase(TorchEstimatorMixin):
         return self._batched(fn, *arrays) * self.scale_ + self.mean_
 
     def _generate(self, y_idx, n: int, rng, noise: bool) -> np.ndarray:
+        """Samples in the units of X (Gaussian: clipped per feature to the range seen in fit)."""
         gen = self._rng_generator(rng)
         z = torch.randn(n, int(self.latent_dim), generator=gen, device=gen.device).double()
-        return self._decode(z, y_idx, noise=noise, gen=gen)
+        X = self._decode(z, y_idx, noise=noise, gen=gen)
+        # Bernoulli means and draws lie in [0, 1] (the range that likelihood requires) already
+        return self._clip_to_range(X) if self.likelihood == "gaussian" else X
 
     def _reconstruct(self, X, y_idx) -> np.ndarray:
         z = self._posterior_mean(X, y_idx)
@@ -472,6 +484,8 @@ class VAE(DensityMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _VAEB
     n_features_in_ : int
     mean_, scale_ : ndarray of shape (n_features,)
         Standardization of the inputs (zeros and ones for ``"bernoulli"``).
+    data_min_, data_max_ : ndarray of shape (n_features,)
+        Per-feature range of the training rows; Gaussian samples are clipped to it.
     hidden_ : tuple of int
     image_shape_ : tuple of int or None
     module_ : torch.nn.Module
@@ -627,6 +641,8 @@ class VAE(DensityMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _VAEB
         Returns
         -------
         ndarray of shape (n_samples, n_features)
+            With ``likelihood="gaussian"``, clipped per feature to the range
+            seen in ``fit`` (``data_min_``, ``data_max_``).
         """
         check_is_fitted(self)
         n = check_n_samples(n_samples)
@@ -661,6 +677,8 @@ class CVAE(GenerativeClassifierMixin, ClassNamePrefixFeaturesOutMixin, Transform
     class_count_ : ndarray of shape (n_classes,)
     n_features_in_ : int
     mean_, scale_ : ndarray of shape (n_features,)
+    data_min_, data_max_ : ndarray of shape (n_features,)
+        Per-feature range of the training rows; Gaussian samples are clipped to it.
     hidden_ : tuple of int
     image_shape_ : tuple of int or None
     module_ : torch.nn.Module
@@ -847,6 +865,8 @@ class CVAE(GenerativeClassifierMixin, ClassNamePrefixFeaturesOutMixin, Transform
         Returns
         -------
         X : ndarray of shape (n_samples, n_features)
+            With ``likelihood="gaussian"``, clipped per feature to the range
+            seen in ``fit`` (``data_min_``, ``data_max_``).
         y : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)

@@ -165,6 +165,22 @@ class TorchEstimatorMixin:
         self.best_epoch_ = result.best_epoch
         return self
 
+    # ---------------------------------------------------------- sample range
+    def _record_range(self, X: np.ndarray) -> None:
+        """Store the per-feature range of the training rows: ``data_min_``, ``data_max_``.
+
+        Generative networks clip their samples to it (:meth:`_clip_to_range`):
+        their outputs are unbounded (a linear layer, a Gaussian observation
+        model), so without it samples of bounded data (pixel intensities,
+        counts, proportions) take values the data can never have.
+        """
+        self.data_min_ = np.asarray(X.min(axis=0), dtype=np.float64)
+        self.data_max_ = np.asarray(X.max(axis=0), dtype=np.float64)
+
+    def _clip_to_range(self, X: np.ndarray) -> np.ndarray:
+        """Samples clipped, per feature, to the range seen in fit (see :meth:`_record_range`)."""
+        return np.clip(X, self.data_min_, self.data_max_)
+
     # --------------------------------------------------------------- inference
     def _tensor(self, X, dtype=torch.float32) -> torch.Tensor:
         """A numpy array as a tensor on the fitted (or configured) device."""
