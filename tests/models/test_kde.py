@@ -648,3 +648,18 @@ def test_far_inputs_at_predict():
     assert np.isfinite(proba).all()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     assert np.isfinite(clf.score_samples(Q)).all()
+
+
+def test_rows_with_every_entry_missing_leave_the_fit_unchanged():
+    X = np.random.RandomState(0).normal(size=(40, 2))
+    X[::5, 1] = np.nan
+    y = np.arange(40) % 2
+    X_empty = np.vstack([X, np.full((6, 2), np.nan)])
+    y_empty = np.r_[y, [0] * 6]
+    kde, more = KernelDensity().fit(X), KernelDensity().fit(X_empty)
+    np.testing.assert_array_equal(more.bandwidth_, kde.bandwidth_)
+    np.testing.assert_array_equal(more.X_train_, kde.X_train_)
+    clf = KDEClassifier().fit(X_empty, y_empty)
+    np.testing.assert_array_equal(clf.class_count_, [26, 20])  # the prior counts them
+    for d, r in zip(clf.densities_, KDEClassifier().fit(X, y).densities_, strict=True):
+        np.testing.assert_array_equal(d.bandwidth_, r.bandwidth_)

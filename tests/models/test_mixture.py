@@ -299,10 +299,6 @@ def test_bad_input_errors():
         GaussianMixture(covariance="banana").fit(X)
     with pytest.raises(ValueError, match="init_params must be one of"):
         GaussianMixture(init_params="kmeans").fit(X)
-    X_nan = X.copy()
-    X_nan[3] = np.nan
-    with pytest.raises(ValueError, match=r"1 row\(s\) with every entry missing.*row 3"):
-        GaussianMixture().fit(X_nan)
     with pytest.raises(ValueError, match="means_init must have shape"):
         GaussianMixture(2, means_init=np.zeros((3, 2))).fit(X)
     fitted = GaussianMixture(2, random_state=0).fit(X)
@@ -385,3 +381,62 @@ def test_far_inputs_give_finite_responsibilities(covariance):
             assert np.isfinite(proba).all()
             np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
         assert np.isfinite(gmm.score_samples(Q)).all()
+
+
+# -- rows with every entry missing ---------------------------------------------------------
+def _with_empty_rows(X, n_empty, seed=0):
+    """X with n_empty all-NaN rows inserted at random positions, and the insert mask."""
+    rng = np.random.RandomState(seed)
+    out = np.insert(X, rng.randint(0, X.shape[0], n_empty), np.nan, axis=0)
+    return out, np.isnan(out).all(axis=1)
+
+
+@pytest.mark.parametrize("covariance", COVARIANCES)
+def test_rows_with_every_entry_missing_leave_the_fit_unchanged(data, covariance):
+    # their likelihood is 1 under every parameter: the maximum-likelihood fit, and
+    # the EM path, are those of the other rows
+    _, _, Xm = data
+    Xm = Xm[:600]
+    X_empty, empty = _with_empty_rows(Xm, 40)
+    kw = dict(covariance=covariance, random_state=0, tol=1e-8, max_iter=60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        base = GaussianMixture(3, **kw).fit(Xm)
+        gmm = GaussianMixture(3, **kw).fit(X_empty)
+    np.testing.assert_allclose(gmm.means_, base.means_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(gmm.covariances_, base.covariances_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(gmm.weights_, base.weights_, rtol=0, atol=1e-12)
+    hist = np.array(gmm.log_likelihood_history_)
+    np.testing.assert_allclose(hist, base.log_likelihood_history_, rtol=0, atol=1e-10)
+    assert np.all(np.diff(hist) >= -1e-10)
+    np.testing.assert_allclose(gmm.score_samples(X_empty[empty]), 0.0, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(gmm.bic(X_empty), base.bic(Xm), rtol=0, atol=1e-6)
+    assert gmm.n_samples_seen_ == X_empty.shape[0]
+
+
+def test_rows_with_every_entry_missing_in_bic_partial_fit_and_classifier(data):
+    X, z, Xm = data
+    Xm, z = Xm[:600], z[:600]
+    X_empty, empty = _with_empty_rows(Xm, 30)
+    bic = GaussianMixtureBIC(max_components=3, random_state=0).fit(X_empty)
+    ref = GaussianMixtureBIC(max_components=3, random_state=0).fit(Xm)
+    np.testing.assert_allclose(bic.bic_, ref.bic_, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(bic.means_, ref.means_, rtol=0, atol=1e-10)
+    # partial_fit: an empty row adds nothing to the running statistics
+    online = GaussianMixture(3, random_state=0).partial_fit(Xm[:300])
+    online.partial_fit(_with_empty_rows(Xm[300:], 20)[0])
+    ref_online = GaussianMixture(3, random_state=0).partial_fit(Xm[:300]).partial_fit(Xm[300:])
+    np.testing.assert_allclose(online.means_, ref_online.means_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(online.weights_, ref_online.weights_, rtol=0, atol=1e-12)
+    # classifier: the class prior counts every labelled row (p(x_empty, y) = p(y));
+    # each class's mixture is that of its other rows
+    y = np.where(z == 0, "a", "b")
+    y_empty = np.insert(y, np.flatnonzero(empty) - np.arange(empty.sum()), "a")
+    clf = GMMClassifier(2, random_state=0).fit(X_empty, y_empty)
+    ref_clf = GMMClassifier(2, random_state=0).fit(Xm, y)
+    np.testing.assert_array_equal(clf.class_count_, ref_clf.class_count_ + [30, 0])
+    for d, r in zip(clf.densities_, ref_clf.densities_, strict=True):
+        np.testing.assert_allclose(d.means_, r.means_, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(d.covariances_, r.covariances_, rtol=0, atol=1e-10)
+    with pytest.raises(ValueError, match="no observed"):
+        GaussianMixture().fit(np.full((4, 2), np.nan))

@@ -450,23 +450,23 @@ def fit_gaussians(
     Returns
     -------
     GaussianFit
-        ``log_likelihood_history[t]`` is the mean per-row observed-data
-        log-likelihood (log p(x_o | y), summed over rows, divided by n_samples)
-        after t EM iterations (t = 0: the initial mean-imputation estimate). On
-        complete data one M-step is the exact MLE: n_iter is 1 and the history
-        has one entry, for that MLE.
+        ``log_likelihood_history[t]`` is the mean per-row observed-data log-likelihood (log p(x_o |
+        y), summed over rows, divided by the number of rows with an observed entry) after t EM
+        iterations (t = 0: the initial mean-imputation estimate). On complete data one M-step is the
+        exact MLE: n_iter is 1 and the history has one entry, for that MLE.
 
     Notes
     -----
-    E-step: for each row, x_hat = E[x | x_o, y] and C = Cov[x | x_o, y] under the
-    current parameters. M-step: the (constrained) MLE from sum x_hat and
-    sum (x_hat x_hat^T + C). Rows with every entry missing carry no information
-    about the parameters and are left out of the EM statistics (the fixed point is
-    the same; convergence is faster). Without shrinkage or ``reg_covar`` each
-    iteration never decreases the observed-data log-likelihood.
+    E-step: for each row, x_hat = E[x | x_o, y] and C = Cov[x | x_o, y] under the current
+    parameters. M-step: the (constrained) MLE from sum x_hat and sum (x_hat x_hat^T + C). Rows with
+    every entry missing have likelihood 1 under every parameter: they are left out of the EM
+    statistics and of the mean log-likelihood, so adding them changes neither the estimates nor the
+    history. Without shrinkage or ``reg_covar`` each iteration never decreases the observed-data
+    log-likelihood.
     """
     n, d = X.shape
     all_missing = np.isnan(X).all(axis=1)
+    n_informative = max(int((~all_missing).sum()), 1)
     class_rows = [np.flatnonzero((y_idx == k) & ~all_missing) for k in range(n_classes)]
     for k, rows in enumerate(class_rows):
         col_seen = (~np.isnan(X[rows])).any(axis=0) if rows.size else np.zeros(d, bool)
@@ -511,7 +511,7 @@ def fit_gaussians(
                 X[rows], means[k], covs[k], diagonal=diagonal, patterns=patterns[k]
             )
             ll += ll_k
-        return ll / n, X_hat, cond
+        return ll / n_informative, X_hat, cond
 
     patterns = [missing_patterns(X[rows]) for rows in class_rows]
     zeros = np.zeros((n_classes, d, d))

@@ -150,9 +150,9 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
         the closed-form MLE).
     converged_ : bool
     log_likelihood_history_ : list of float
-        Mean per-row observed-data log-likelihood, (1/n) sum_i log p(x_i,obs | y_i):
-        entry 0 at the initial (mean-imputation) estimate, entry t after EM
-        iteration t. A single entry (the MLE) on complete data.
+        Mean per-row observed-data log-likelihood, (1/n) sum_i log p(x_i,obs | y_i) with n the
+        number of rows with an observed entry: entry 0 at the initial (mean-imputation) estimate,
+        entry t after EM iteration t. A single entry (the MLE) on complete data.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only when X had string column names.
@@ -167,8 +167,10 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
     A covariance that is singular even after ``reg_covar`` (collinear or
     constant features on a large scale) raises ``ValueError`` asking for a
     larger ``reg_covar`` or shrinkage, rather than returning NaN.
-    Rows whose entries are all missing count towards the class prior but carry
-    no information about the Gaussian parameters.
+    Rows whose entries are all missing are accepted at fit: their likelihood
+    p(x_obs | y) is 1 under every parameter, so they count towards the class
+    prior (p(x_empty, y) = p(y)) and leave the means, covariances and
+    ``log_likelihood_history_`` exactly as without them.
 
     Entries with ``|x| > 1e150`` (whose squares overflow) are refused at fit
     and predict with a ``ValueError`` naming the column. For
@@ -396,15 +398,17 @@ class GaussianDensity(_MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
         the closed-form MLE).
     converged_ : bool
     log_likelihood_history_ : list of float
-        Mean per-row observed-data log-likelihood: entry 0 at the initial
-        (mean-imputation) estimate, entry t after EM iteration t. A single entry
-        (the MLE) on complete data.
+        Mean per-row observed-data log-likelihood (over the rows with an
+        observed entry): entry 0 at the initial (mean-imputation) estimate,
+        entry t after EM iteration t. A single entry (the MLE) on complete data.
     n_features_in_ : int
 
     Notes
     -----
-    Rows with every entry missing are allowed (they score 0 and carry no
-    information); a column with no observed value raises ``ValueError``.
+    Rows with every entry missing are accepted at fit (their likelihood is 1
+    under every parameter, so the fit is exactly that of the other rows) and
+    score 0; a column with no observed value raises ``ValueError``. Entries
+    with ``|x| > 1e150`` are refused at fit and predict, naming the column.
 
     Examples
     --------

@@ -495,14 +495,16 @@ class _BaseGaussianMixture(DensityMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            NaN entries are marginalized out of the likelihood.
+            NaN entries are marginalized out of the likelihood; n counts the rows
+            with an observed entry (a row with none adds nothing).
 
         Returns
         -------
         float
         """
         ll = self.score_samples(X)
-        return float(-2 * ll.sum() + self._n_parameters() * np.log(ll.shape[0]))
+        n = max(int((~np.isnan(self._validate_X_predict(X))).any(axis=1).sum()), 1)
+        return float(-2 * ll.sum() + self._n_parameters() * np.log(n))
 
     def aic(self, X):
         """Akaike information criterion, -2 log L + 2 n_parameters (lower is better).
@@ -517,6 +519,13 @@ class _BaseGaussianMixture(DensityMixin, BaseEstimator):
         """
         ll = self.score_samples(X)
         return float(-2 * ll.sum() + 2 * self._n_parameters())
+
+
+def _informative_rows(X):
+    """The rows with an observed entry; a row with every entry missing has likelihood 1
+    under every parameter, so leaving it out changes neither the fit nor the EM path."""
+    empty = np.isnan(X).all(axis=1)
+    return X[~empty] if empty.any() else X
 
 
 def _split_rows(X):
@@ -588,9 +597,9 @@ class GaussianMixture(_BaseGaussianMixture):
         Mean per-row observed-data log-likelihood at the last E-step (of the
         parameters before the last M-step, as in scikit-learn).
     log_likelihood_history_ : list of float
-        The EM monitor: entry t is the mean per-row observed-data log-likelihood
-        of the parameters after t M-steps (entry 0: the initialization); it never
-        decreases (up to ``reg_covar``).
+        The EM monitor: entry t is the mean observed-data log-likelihood per row with an observed
+        entry, of the parameters after t M-steps (entry 0: the initialization); it never decreases
+        (up to ``reg_covar``).
     shift_ : ndarray of shape (n_features,)
         Column means of the (first) training data; statistics are kept relative
         to it for accuracy.
@@ -606,10 +615,13 @@ class GaussianMixture(_BaseGaussianMixture):
     the responsibilities r_ik), x_hat = E[x | x_o, k] and C = Cov[x_m | x_o, k];
     the M-step uses sum_i r_ik x_hat and sum_i r_ik (x_hat x_hat^T + C). Rows
     sharing a missing pattern share one factorisation per component.
-    Rows with every entry missing, and ``n_components`` greater than the number
-    of rows, are errors at fit. Entries with ``|x| > 1e150`` (whose squares
-    overflow the quadratic features) are refused at fit and predict with a
-    ``ValueError`` naming the column.
+    Rows with every entry missing are accepted at fit: their likelihood is 1 under every parameter,
+    so they are left out of EM and the weights, means, covariances and ``log_likelihood_history_``
+    (a mean over the rows with an observed entry) are exactly those of the other rows; at predict
+    they score 0 and their responsibilities are ``weights_``. ``n_components`` greater than the
+    number of rows with an observed entry is an error at fit. Entries with ``|x| > 1e150`` (whose
+    squares overflow the quadratic features) are refused at fit and predict with a ``ValueError``
+    naming the column.
 
     ``partial_fit`` is stepwise (online) EM with step size n_batch / n_seen
     (Cappé & Moulines 2009; Neal & Hinton 1998): each call runs one E-step on
@@ -673,24 +685,17 @@ class GaussianMixture(_BaseGaussianMixture):
         return K, *check_em_params(self.reg_covar, self.max_iter, self.tol)
 
     def _check_data(self, X, K):
-        n, d = X.shape
-        if K > n:
-            raise ValueError(
-                f"Expected n_samples >= n_components but got n_components = {K}, "
-                f"n_samples = {n}."
-            )
-        empty = np.isnan(X).all(axis=1)
-        if empty.any():
-            raise ValueError(
-                f"X has {int(empty.sum())} row(s) with every entry missing (NaN), e.g. row "
-                f"{int(np.flatnonzero(empty)[0])}; they carry no information, drop them "
-                "before fitting."
-            )
+        """Check the rows that carry information (those with an observed entry)."""
         unseen = np.isnan(X).all(axis=0)
         if unseen.any():
             raise ValueError(
                 f"X has no observed (non-NaN) value in column(s) "
                 f"{np.flatnonzero(unseen).tolist()}; its mean cannot be estimated."
+            )
+        if K > X.shape[0]:
+            raise ValueError(
+                f"Expected n_samples >= n_components but got n_components = {K}, "
+                f"n_samples = {X.shape[0]} (rows with an observed entry)."
             )
 
     def _user_init(self, K, d):
@@ -767,7 +772,8 @@ class GaussianMixture(_BaseGaussianMixture):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            NaN marks a missing entry; rows with every entry missing are an error.
+            NaN marks a missing entry; rows with every entry missing are accepted
+            and leave the fit unchanged (see Notes).
         y : ignored
 
         Returns
@@ -777,6 +783,8 @@ class GaussianMixture(_BaseGaussianMixture):
         K, reg_covar, max_iter, tol = self._check_params()
         X = check_X(self, X, reset=True, allow_nan=True)
         _check_magnitude(self, X)
+        n_rows = X.shape[0]
+        X = _informative_rows(X)
         self._check_data(X, K)
         user = self._user_init(K, X.shape[1])
         rng = check_random_state(self.random_state)
@@ -798,7 +806,7 @@ class GaussianMixture(_BaseGaussianMixture):
         self.lower_bound_ = history[-1]
         # entry t: parameters after t M-steps (entry 0 = initialization)
         self.log_likelihood_history_ = history
-        self.n_samples_seen_ = X.shape[0]
+        self.n_samples_seen_ = n_rows
         self._stats = stats
         if not converged:
             warnings.warn(
@@ -826,6 +834,11 @@ class GaussianMixture(_BaseGaussianMixture):
         first = not hasattr(self, "_stats")
         X = check_X(self, X, reset=first, allow_nan=True)
         _check_magnitude(self, X)
+        n_rows = X.shape[0]
+        X = _informative_rows(X)
+        if not first and X.shape[0] == 0:  # only empty rows: nothing to learn
+            self.n_samples_seen_ += n_rows
+            return self
         self._check_data(X, K if first else 1)
         if first:
             self.shift_ = np.nanmean(X, axis=0)
@@ -841,9 +854,9 @@ class GaussianMixture(_BaseGaussianMixture):
         total = batch if first else self._stats + batch
         self._set_params(_m_step(total, self.covariance, reg_covar, self.shift_))
         self._stats = total
-        self.n_samples_seen_ += X.shape[0]
+        self.n_samples_seen_ += n_rows
         self.n_iter_ += 1
-        mean_ll = batch.log_likelihood / X.shape[0]
+        mean_ll = batch.log_likelihood / X.shape[0]  # X: the rows with an observed entry
         self.log_likelihood_history_ = [*self.log_likelihood_history_, mean_ll]
         self.lower_bound_ = self.log_likelihood_history_[-1]
         self.converged_ = False
