@@ -64,8 +64,8 @@ def test_predict_proba_is_bayes_rule_with_scipy_densities(covariance):
     lj = _scipy_log_joint(clf, X)
     expected = np.exp(lj - logsumexp(lj, axis=1, keepdims=True))
     np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(clf.log_joint(X), lj, rtol=1e-10)
-    np.testing.assert_allclose(clf.score_samples(X), logsumexp(lj, axis=1), rtol=1e-10)
+    np.testing.assert_allclose(clf.log_joint(X), lj, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(clf.score_samples(X), logsumexp(lj, axis=1), rtol=1e-10, atol=1e-12)
 
 
 def test_parameters_are_the_class_mle():
@@ -73,17 +73,19 @@ def test_parameters_are_the_class_mle():
     clf = GaussianClassifier(reg_covar=0.0).fit(X, y)
     for k in range(3):
         Xk = X[y == k]
-        np.testing.assert_allclose(clf.means_[k], Xk.mean(axis=0))
-        np.testing.assert_allclose(clf.covariances_[k], np.cov(Xk.T, bias=True))
+        np.testing.assert_allclose(clf.means_[k], Xk.mean(axis=0), atol=1e-12)
+        np.testing.assert_allclose(clf.covariances_[k], np.cov(Xk.T, bias=True), atol=1e-12)
     tied = GaussianClassifier(covariance="tied", reg_covar=0.0).fit(X, y)
     pooled = sum(np.cov(X[y == k].T, bias=True) * (y == k).sum() for k in range(3)) / len(y)
     for k in range(3):
-        np.testing.assert_allclose(tied.covariances_[k], pooled)
+        np.testing.assert_allclose(tied.covariances_[k], pooled, atol=1e-12)
     diag = GaussianClassifier(covariance="diag", reg_covar=0.0).fit(X, y)
     sph = GaussianClassifier(covariance="spherical", reg_covar=0.0).fit(X, y)
     for k in range(3):
-        np.testing.assert_allclose(diag.covariances_[k], np.diag(X[y == k].var(axis=0)))
-        np.testing.assert_allclose(sph.covariances_[k], X[y == k].var(axis=0).mean() * np.eye(3))
+        np.testing.assert_allclose(diag.covariances_[k], np.diag(X[y == k].var(axis=0)), atol=1e-12)
+        np.testing.assert_allclose(
+            sph.covariances_[k], X[y == k].var(axis=0).mean() * np.eye(3), atol=1e-12
+        )
 
 
 def test_full_matches_sklearn_qda():
@@ -94,12 +96,14 @@ def test_full_matches_sklearn_qda():
     X, y = _three_class_data(n_per_class=2000)
     clf = GaussianClassifier(reg_covar=0.0).fit(X, y)
     qda = QuadraticDiscriminantAnalysis(store_covariance=True).fit(X, y)
-    np.testing.assert_allclose(clf.means_, qda.means_)
+    np.testing.assert_allclose(clf.means_, qda.means_, atol=1e-12)
     n_k = np.bincount(y)
     qda_is_mle = np.allclose(qda.covariance_[0], np.cov(X[y == 0].T, bias=True), rtol=1e-10)
     factor = np.ones(3) if qda_is_mle else n_k / (n_k - 1)
     for k in range(3):
-        np.testing.assert_allclose(clf.covariances_[k] * factor[k], qda.covariance_[k], rtol=1e-9)
+        np.testing.assert_allclose(
+            clf.covariances_[k] * factor[k], qda.covariance_[k], rtol=1e-9, atol=1e-12
+        )
     atol = 1e-8 if qda_is_mle else 2e-3
     np.testing.assert_allclose(clf.predict_proba(X), qda.predict_proba(X), atol=atol)
     assert (clf.predict(X) == qda.predict(X)).mean() > 0.999
@@ -111,7 +115,7 @@ def test_tied_matches_sklearn_lda_probabilities():
     X, y = _three_class_data()
     clf = GaussianClassifier(covariance="tied", reg_covar=0.0).fit(X, y)
     lda = LinearDiscriminantAnalysis(store_covariance=True).fit(X, y)
-    np.testing.assert_allclose(clf.covariances_[0], lda.covariance_, rtol=1e-10)
+    np.testing.assert_allclose(clf.covariances_[0], lda.covariance_, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(clf.predict_proba(X), lda.predict_proba(X), atol=1e-8)
 
 
@@ -120,9 +124,11 @@ def test_priors_enter_bayes_rule():
     priors = np.array([0.7, 0.2, 0.1])
     clf = GaussianClassifier(priors=priors).fit(X, y)
     base = GaussianClassifier().fit(X, y)
-    np.testing.assert_allclose(clf.class_prior_, priors)
+    np.testing.assert_allclose(clf.class_prior_, priors, atol=1e-12)
     shift = np.log(priors / base.class_prior_)
-    np.testing.assert_allclose(clf.log_joint(X) - base.log_joint(X), np.tile(shift, (len(X), 1)))
+    np.testing.assert_allclose(
+        clf.log_joint(X) - base.log_joint(X), np.tile(shift, (len(X), 1)), atol=1e-12
+    )
 
 
 class _StandardizedShrunk:
@@ -342,7 +348,7 @@ def test_spherical_marginal_is_the_restricted_model():
             for k in range(3)
         ]
     )
-    np.testing.assert_allclose(clf.log_joint(X_nan), expected, rtol=1e-10)
+    np.testing.assert_allclose(clf.log_joint(X_nan), expected, rtol=1e-10, atol=1e-12)
 
 
 def test_mixed_missing_patterns_in_one_call_match_row_by_row():
@@ -351,7 +357,7 @@ def test_mixed_missing_patterns_in_one_call_match_row_by_row():
     X_nan = _mcar(X[:60], 0.4, seed=3)
     batch = clf.log_joint(X_nan)
     rows = np.vstack([clf.log_joint(X_nan[i : i + 1]) for i in range(60)])
-    np.testing.assert_allclose(batch, rows, rtol=1e-12)
+    np.testing.assert_allclose(batch, rows, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("covariance", COVARIANCES)
@@ -359,7 +365,9 @@ def test_all_missing_row_gives_the_prior(covariance):
     X, y = _three_class_data()
     clf = GaussianClassifier(covariance=covariance, priors=[0.5, 0.3, 0.2]).fit(X, y)
     X_nan = np.full((2, 3), np.nan)
-    np.testing.assert_allclose(clf.predict_proba(X_nan), np.tile(clf.class_prior_, (2, 1)))
+    np.testing.assert_allclose(
+        clf.predict_proba(X_nan), np.tile(clf.class_prior_, (2, 1)), atol=1e-12
+    )
     np.testing.assert_allclose(clf.score_samples(X_nan), 0.0, atol=1e-12)
 
 
@@ -371,7 +379,7 @@ def test_density_all_missing_scores_zero(covariance):
     np.testing.assert_allclose(
         dens.score_samples(X[:5]),
         multivariate_normal(dens.mean_, dens.covariance_).logpdf(X[:5]),
-        rtol=1e-10,
+        rtol=1e-10, atol=1e-12
     )
 
 
@@ -460,10 +468,12 @@ def test_class_conditional_density_equals_full_classifier(frac):
         cc = ClassConditional(GaussianDensity(tol=0.0, max_iter=40)).fit(X, y)
         clf = GaussianClassifier(covariance="full", tol=0.0, max_iter=40).fit(X, y)
     for k, dens in enumerate(cc.densities_):
-        np.testing.assert_allclose(dens.mean_, clf.means_[k], rtol=1e-10)
-        np.testing.assert_allclose(dens.covariance_, clf.covariances_[k], rtol=1e-10)
+        np.testing.assert_allclose(dens.mean_, clf.means_[k], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(dens.covariance_, clf.covariances_[k], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(cc.predict_proba(X_test), clf.predict_proba(X_test), atol=1e-10)
-    np.testing.assert_allclose(cc.score_samples(X_test), clf.score_samples(X_test), rtol=1e-10)
+    np.testing.assert_allclose(
+        cc.score_samples(X_test), clf.score_samples(X_test), rtol=1e-10, atol=1e-12
+    )
     np.testing.assert_allclose(cc.impute(X_test), clf.impute(X_test), rtol=1e-10, atol=1e-12)
 
 
@@ -533,7 +543,7 @@ def test_impute_mean_is_the_posterior_weighted_conditional_mean_2d():
         w = np.array([p[k] * norm(m[k, o], np.sqrt(S[k, o, o])).pdf(x) for k in range(2)])
         w /= w.sum()
         cond = [m[k, u] + S[k, u, o] / S[k, o, o] * (x - m[k, o]) for k in range(2)]
-        np.testing.assert_allclose(out[i, u], w @ cond, rtol=1e-10)
+        np.testing.assert_allclose(out[i, u], w @ cond, rtol=1e-10, atol=1e-12)
         assert out[i, o] == X_nan[i, o]
     np.testing.assert_array_equal(out[2], X_nan[2])
 
@@ -551,7 +561,7 @@ def test_impute_sample_keeps_observed_and_follows_conditional():
     assert abs(draws[:, 1].mean() - cmean) < 0.03
     assert abs(draws[:, 1].var() - cvar) < 0.03
     mean_fill = dens.impute(X_nan[:1])
-    np.testing.assert_allclose(mean_fill[0, 1], cmean, rtol=1e-10)
+    np.testing.assert_allclose(mean_fill[0, 1], cmean, rtol=1e-10, atol=1e-12)
 
 
 # -- bad input --------------------------------------------------------------------------
@@ -800,7 +810,9 @@ def test_rows_with_every_entry_missing_leave_the_parameters_unchanged(covariance
     np.testing.assert_allclose(clf.covariances_, base.covariances_, rtol=0, atol=1e-10)
     # the class prior counts the labelled empty rows: p(x_empty, y) = p(y)
     np.testing.assert_array_equal(clf.class_count_, base.class_count_ + [8, 0, 4])
-    np.testing.assert_allclose(clf.class_prior_, clf.class_count_ / clf.class_count_.sum())
+    np.testing.assert_allclose(
+        clf.class_prior_, clf.class_count_ / clf.class_count_.sum(), atol=1e-12
+    )
     hist = np.array(clf.log_likelihood_history_)
     np.testing.assert_allclose(hist, base.log_likelihood_history_, rtol=0, atol=1e-10)
     assert np.all(np.diff(hist) >= -1e-10)

@@ -136,7 +136,7 @@ def test_score_samples_equals_brute_force_double_loop(kernel, small):
     got = kde.score_samples(Q)
     np.testing.assert_array_equal(np.isneginf(got), np.isneginf(expected))
     finite = np.isfinite(expected)
-    np.testing.assert_allclose(got[finite], expected[finite], rtol=1e-10)
+    np.testing.assert_allclose(got[finite], expected[finite], rtol=1e-10, atol=1e-12)
     if kernel in FINITE:
         assert np.isneginf(got[-1])  # outside every training row's support: -inf, honestly
 
@@ -149,7 +149,7 @@ def test_chunking_does_not_change_the_result(monkeypatch, small):
     monkeypatch.setattr(kde_module, "_CHUNK_ELEMENTS", 10)
     np.testing.assert_array_equal(kde.score_samples(Q), whole)
     np.testing.assert_allclose(kde.impute(Q), KernelDensity(
-        kernel="epanechnikov", bandwidth=3.0).fit(small).impute(Q), rtol=1e-12)
+        kernel="epanechnikov", bandwidth=3.0).fit(small).impute(Q), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("kernel", ALL_KERNELS)
@@ -168,10 +168,10 @@ def test_gaussian_agrees_with_sklearn_isotropic_on_standardized_data():
     X = np.random.RandomState(4).normal(size=(150, 4)) * [1.0, 3.0, 0.2, 5.0] + 7.0
     Z = (X - X.mean(axis=0)) / X.std(axis=0, ddof=1)  # every column has scale 1
     ours = KernelDensity(kernel="gaussian", bandwidth=0.35).fit(Z)
-    np.testing.assert_allclose(ours.bandwidth_, 0.35)
+    np.testing.assert_allclose(ours.bandwidth_, 0.35, atol=1e-12)
     sk = SkKernelDensity(kernel="gaussian", bandwidth=0.35).fit(Z)
     Q = np.random.RandomState(5).normal(size=(60, 4))
-    np.testing.assert_allclose(ours.score_samples(Q), sk.score_samples(Q), rtol=1e-9)
+    np.testing.assert_allclose(ours.score_samples(Q), sk.score_samples(Q), rtol=1e-9, atol=1e-12)
 
 
 # -- marginalization -------------------------------------------------------------------------
@@ -184,8 +184,8 @@ def test_missing_column_equals_kde_of_other_columns(kernel, small):
         Qm = Q.copy()
         Qm[:, j] = np.nan
         sub = KernelDensity(kernel=kernel, bandwidth=1.2).fit(small[:, rest])
-        np.testing.assert_allclose(sub.bandwidth_, kde.bandwidth_[rest])
-        np.testing.assert_allclose(kde.score_samples(Qm), sub.score_samples(Q[:, rest]))
+        np.testing.assert_allclose(sub.bandwidth_, kde.bandwidth_[rest], atol=1e-12)
+        np.testing.assert_allclose(kde.score_samples(Qm), sub.score_samples(Q[:, rest]), atol=1e-12)
 
 
 @pytest.mark.parametrize("kernel", ALL_KERNELS)
@@ -207,7 +207,7 @@ def test_missing_column_is_integrated_out_by_quadrature(kernel):
 
 def test_every_entry_missing_scores_zero(small):
     kde = KernelDensity(kernel="cosine").fit(small)
-    np.testing.assert_allclose(kde.score_samples(np.full((2, 3), np.nan)), 0.0)
+    np.testing.assert_allclose(kde.score_samples(np.full((2, 3), np.nan)), 0.0, atol=1e-12)
 
 
 # -- sampling --------------------------------------------------------------------------------
@@ -267,22 +267,22 @@ def _hand_example(kernel):
 
 def test_conditional_mean_by_hand_tophat():
     X, kde = _hand_example("tophat")
-    np.testing.assert_allclose(kde.bandwidth_[0], 1.0)
+    np.testing.assert_allclose(kde.bandwidth_[0], 1.0, atol=1e-12)
     # x1 = 0.5 lies within h = 1 of the first two rows only: equal weights
-    np.testing.assert_allclose(kde.impute([[0.5, np.nan]]), [[0.5, 15.0]])
+    np.testing.assert_allclose(kde.impute([[0.5, np.nan]]), [[0.5, 15.0]], atol=1e-12)
     # x1 = 4.5 lies within reach of the third row only
-    np.testing.assert_allclose(kde.impute([[4.5, np.nan]]), [[4.5, 30.0]])
+    np.testing.assert_allclose(kde.impute([[4.5, np.nan]]), [[4.5, 30.0]], atol=1e-12)
     # x2 = 21 selects the second row only (h2 = 3.78): x1's mean is its value
-    np.testing.assert_allclose(kde.impute([[np.nan, 21.0]]), [[1.0, 21.0]])
+    np.testing.assert_allclose(kde.impute([[np.nan, 21.0]]), [[1.0, 21.0]], atol=1e-12)
 
 
 def test_conditional_mean_by_hand_gaussian():
     X, kde = _hand_example("gaussian")
     w = np.exp(-0.5 * (0.5 - X[:, 0]) ** 2)  # h1 = 1
     expected = (w @ X[:, 1]) / w.sum()
-    np.testing.assert_allclose(kde.impute([[0.5, np.nan]])[0, 1], expected, rtol=1e-12)
+    np.testing.assert_allclose(kde.impute([[0.5, np.nan]])[0, 1], expected, rtol=1e-12, atol=1e-12)
     # nothing observed: the mean of the training rows
-    np.testing.assert_allclose(kde.impute([[np.nan, np.nan]]), [X.mean(axis=0)])
+    np.testing.assert_allclose(kde.impute([[np.nan, np.nan]]), [X.mean(axis=0)], atol=1e-12)
 
 
 def test_conditional_draw_by_hand_tophat():
@@ -330,8 +330,10 @@ def test_bandwidth_rules_equal_their_formulas(rule, kernel):
     kernel_factor = ((R / Rg) ** d / mu2**2) ** (1 / (d + 4))
     # the gaussian factor is scipy's own rule
     gauss = stats.gaussian_kde(X.T, bw_method=rule).factor
-    np.testing.assert_allclose(kde.bandwidth_, gauss * kernel_factor * X.std(axis=0, ddof=1))
-    np.testing.assert_allclose(kde.scale_, X.std(axis=0, ddof=1))
+    np.testing.assert_allclose(
+        kde.bandwidth_, gauss * kernel_factor * X.std(axis=0, ddof=1), atol=1e-12
+    )
+    np.testing.assert_allclose(kde.scale_, X.std(axis=0, ddof=1), atol=1e-12)
 
 
 def test_kernel_rule_factors_are_the_canonical_ratios():
@@ -348,7 +350,7 @@ def test_kernel_rule_factors_are_the_canonical_ratios():
 def test_float_bandwidth_is_a_factor_on_column_scales():
     X = np.random.RandomState(9).normal(size=(30, 2)) * [2.0, 0.5]
     kde = KernelDensity(kernel="tophat", bandwidth=0.3).fit(X)
-    np.testing.assert_allclose(kde.bandwidth_, 0.3 * X.std(axis=0, ddof=1))
+    np.testing.assert_allclose(kde.bandwidth_, 0.3 * X.std(axis=0, ddof=1), atol=1e-12)
     assert kde.bandwidth_factor_ == 0.3
 
 
@@ -374,11 +376,11 @@ def test_cv_picks_the_best_held_out_likelihood(kernel):
         for train, test in KFold(4, shuffle=True, random_state=0).split(X):
             total += _brute_log_density(X[test], X[train], b * scale, kernel).sum()
         manual.append(total / len(X))
-    np.testing.assert_allclose(kde.cv_scores_, manual, rtol=1e-9)
+    np.testing.assert_allclose(kde.cv_scores_, manual, rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(kde.cv_bandwidths_, cands)
     best = cands[int(np.argmax(manual))]
     assert kde.bandwidth_factor_ == best
-    np.testing.assert_allclose(kde.bandwidth_, best * scale)
+    np.testing.assert_allclose(kde.bandwidth_, best * scale, atol=1e-12)
     assert best < 1.6  # the bimodal data want less smoothing than the widest candidate
 
 
@@ -386,7 +388,7 @@ def test_cv_default_candidates_bracket_scott():
     X = np.random.RandomState(12).normal(size=(60, 2))
     kde = KernelDensity(bandwidth="cv", random_state=0).fit(X)
     scott = 60 ** (-1 / 6)
-    np.testing.assert_allclose(kde.cv_bandwidths_, scott * np.geomspace(0.2, 2.0, 10))
+    np.testing.assert_allclose(kde.cv_bandwidths_, scott * np.geomspace(0.2, 2.0, 10), atol=1e-12)
     assert kde.bandwidth_factor_ in kde.cv_bandwidths_
 
 
@@ -425,8 +427,8 @@ def test_missing_training_entry_uses_the_column_marginal(kernel):
                     p *= _pdf(kernel, (q[j] - t[j]) / h[j]) / h[j]
             comps.append(p)
         expected.append(np.log(np.mean(comps)))
-    np.testing.assert_allclose(kde.score_samples(Q), expected, rtol=1e-10)
-    np.testing.assert_allclose(kde.scale_, np.nanstd(X, axis=0, ddof=1))
+    np.testing.assert_allclose(kde.score_samples(Q), expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(kde.scale_, np.nanstd(X, axis=0, ddof=1), atol=1e-12)
 
 
 def test_density_fitted_with_nan_integrates_to_one_and_marginalizes():
@@ -443,7 +445,7 @@ def test_density_fitted_with_nan_integrates_to_one_and_marginalizes():
     q = np.array([[0.1, np.nan], [-0.6, np.nan]])
     seen0 = X[~np.isnan(X[:, 0]), 0]
     expected = np.log(np.mean(_pdf("epanechnikov", (q[:, :1] - seen0) / h[0]) / h[0], axis=1))
-    np.testing.assert_allclose(kde.score_samples(q), expected, rtol=1e-10)
+    np.testing.assert_allclose(kde.score_samples(q), expected, rtol=1e-10, atol=1e-12)
 
 
 def test_all_nan_training_rows_are_dropped_and_sampling_fills_every_entry():
@@ -474,13 +476,13 @@ def test_classifier_is_bayes_rule_over_per_class_kdes(kernel):
         np.log(p) + KernelDensity(kernel=kernel).fit(X[y == c]).score_samples(Q)
         for p, c in zip([0.3, 0.7], ["a", "b"], strict=True)
     ])
-    np.testing.assert_allclose(clf.log_joint(Q), lj, rtol=1e-12)
+    np.testing.assert_allclose(clf.log_joint(Q), lj, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(clf.predict_log_proba(Q), lj - logsumexp(lj, axis=1)[:, None],
                                atol=1e-12)
     np.testing.assert_array_equal(clf.predict(Q), np.array(["a", "b"])[lj.argmax(axis=1)])
     # the same thing as ClassConditional(KernelDensity(...)), and clone-able with its params
     same = ClassConditional(KernelDensity(kernel=kernel), priors=[0.3, 0.7]).fit(X, y)
-    np.testing.assert_allclose(same.predict_proba(Q), clf.predict_proba(Q), rtol=1e-12)
+    np.testing.assert_allclose(same.predict_proba(Q), clf.predict_proba(Q), rtol=1e-12, atol=1e-12)
     assert clf.get_params()["kernel"] == kernel and "density" not in clf.get_params()
 
 
@@ -491,9 +493,11 @@ def test_classifier_missing_feature_equals_classifier_without_it():
     Q = np.random.RandomState(17).normal(1, 0.5, size=(20, 2))
     Qm = Q.copy()
     Qm[:, 1] = np.nan
-    np.testing.assert_allclose(clf.predict_proba(Qm), sub.predict_proba(Q[:, :1]), rtol=1e-10)
+    np.testing.assert_allclose(
+        clf.predict_proba(Qm), sub.predict_proba(Q[:, :1]), rtol=1e-10, atol=1e-12
+    )
     np.testing.assert_allclose(clf.predict_proba(np.full((2, 2), np.nan)),
-                               np.tile(clf.class_prior_, (2, 1)))
+                               np.tile(clf.class_prior_, (2, 1)), atol=1e-12)
 
 
 @pytest.mark.parametrize("kernel", ALL_KERNELS)
@@ -532,8 +536,10 @@ def test_classifier_outside_every_support_raises_for_predict_not_for_score():
         with pytest.raises(ValueError, match="zero density under every class"):
             method([[50.0, np.nan]] if method == clf.impute else far)
     lenient = KDEClassifier(kernel="tophat", outside_support="prior", priors=[0.4, 0.6]).fit(X, y)
-    np.testing.assert_allclose(lenient.predict_proba(far)[0], [0.4, 0.6])
-    np.testing.assert_allclose(lenient.predict_proba(far)[1], clf.predict_proba(far[1:])[0])
+    np.testing.assert_allclose(lenient.predict_proba(far)[0], [0.4, 0.6], atol=1e-12)
+    np.testing.assert_allclose(
+        lenient.predict_proba(far)[1], clf.predict_proba(far[1:])[0], atol=1e-12
+    )
     assert lenient.predict(far)[0] == "b"
     assert np.isneginf(lenient.score_samples(far)[0])
     with pytest.raises(ValueError, match="zero density under every class"):
