@@ -15,6 +15,7 @@ import io
 import json
 import os
 import socket
+import struct
 import tempfile
 import zipfile
 
@@ -27,7 +28,7 @@ from skops.io._protocol import PROTOCOL
 
 import gdlab
 from gdlab import persistence
-from gdlab.persistence import load
+from gdlab.persistence import load, save
 
 TREE = "sklearn.tree._classes.DecisionTreeClassifier"
 
@@ -256,3 +257,224 @@ def test_classes_real_models_hold_are_trusted():
                  "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
                  "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]:
         assert persistence._is_trusted(name, frozenset()), name
+
+
+# -- 2. sizes are checked before anything is decompressed ------------------------------
+
+
+@pytest.fixture
+def no_big_reads(monkeypatch):
+    """Make opening any zip member declared over 1 MiB raise SideEffect."""
+    real_open = zipfile.ZipFile.open
+
+    def guarded(self, name, mode="r", *args, **kwargs):
+        info = name if isinstance(name, zipfile.ZipInfo) else self.NameToInfo.get(name)
+        if mode == "r" and info is not None and info.file_size > 1 << 20:
+            raise SideEffect(f"decompressing {info.filename} ({info.file_size} bytes)")
+        return real_open(self, name, mode, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", guarded)
+
+
+def _zeros_member(zf, name, n_bytes, prefix=b""):
+    """Stream ``prefix`` and zeros up to ``n_bytes`` into a deflated member; its SHA-256."""
+    digest = hashlib.sha256()
+    chunk = bytes(1 << 20)
+    with zf.open(name, "w", force_zip64=True) as fh:
+        fh.write(prefix)
+        digest.update(prefix)
+        left = n_bytes - len(prefix)
+        while left > 0:
+            piece = chunk[:min(left, len(chunk))]
+            fh.write(piece)
+            digest.update(piece)
+            left -= len(piece)
+    return digest.hexdigest()
+
+
+def _bomb_archive(path, n_bytes):
+    """A valid archive whose estimator.skops is ``n_bytes`` of zeros (a few KiB packed)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        digest = _zeros_member(zf, "estimator.skops", n_bytes)
+    manifest = {"format": "gdlab-model", "format_version": 1, "class": TREE,
+                "gdlab_version": gdlab.__version__, "torch_attributes": [],
+                "members": {"estimator.skops": digest}}
+    with zipfile.ZipFile(buffer, "a") as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_zip_bomb_member_is_refused_before_decompressing(tmp_path, no_big_reads):
+    path = _bomb_archive(tmp_path / "bomb.gdlab", 48 << 20)
+    assert path.stat().st_size < 200_000  # 48 MiB of zeros packed
+    with pytest.raises(ValueError, match=r"estimator\.skops .*compresses \d+:1.*zip bomb"):
+        load(path)
+
+
+def _declare_size(blob, name, n_bytes):
+    """The archive bytes with the central directory claiming ``name`` has ``n_bytes``."""
+    blob = bytearray(blob)
+    at = blob.find(b"PK\x01\x02")
+    while at >= 0:
+        name_len = struct.unpack_from("<H", blob, at + 28)[0]
+        if blob[at + 46:at + 46 + name_len] == name.encode():
+            struct.pack_into("<I", blob, at + 24, n_bytes)
+            return bytes(blob)
+        at = blob.find(b"PK\x01\x02", at + 4)
+    raise AssertionError(f"{name} not in the central directory")
+
+
+@pytest.fixture(scope="module")
+def tree_file(tmp_path_factory):
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    path = tmp_path_factory.mktemp("tree") / "tree.gdlab"
+    return save(DecisionTreeClassifier(random_state=0).fit(X, y), path), X
+
+
+def test_member_declared_over_the_size_limit_is_refused_unread(tree_file, tmp_path,
+                                                                no_big_reads):
+    path, _ = tree_file
+    big = tmp_path / "big.gdlab"
+    big.write_bytes(_declare_size(path.read_bytes(), "estimator.skops", 3 << 30))
+    with pytest.raises(ValueError, match=r"estimator\.skops .*3221225472 bytes.*MAX_MEMBER_BYTES"):
+        load(big)
+
+
+def test_size_limits_are_the_module_constants(tree_file, monkeypatch):
+    path, X = tree_file
+    monkeypatch.setattr(persistence, "MAX_MEMBER_BYTES", 100)
+    with pytest.raises(ValueError, match="MAX_MEMBER_BYTES"):
+        load(path)
+    monkeypatch.setattr(persistence, "MAX_MEMBER_BYTES", 1 << 30)
+    monkeypatch.setattr(persistence, "MAX_TOTAL_BYTES", 200)
+    with pytest.raises(ValueError, match="MAX_TOTAL_BYTES"):
+        load(path)
+    monkeypatch.undo()
+    assert load(path).predict(X).shape == (40,)
+
+
+def test_member_longer_than_declared_is_read_no_further(tree_file, tmp_path):
+    # a header claiming fewer bytes than the data holds: reading stops at the claim
+    path, _ = tree_file
+    blob = path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        real = zf.getinfo("estimator.skops").file_size
+    short = tmp_path / "short.gdlab"
+    short.write_bytes(_declare_size(blob, "estimator.skops", real // 2))
+    with pytest.raises(ValueError, match="estimator.skops"):
+        load(short)
+
+
+def test_zip_bomb_inside_the_skops_part_is_refused(tmp_path, no_big_reads):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        _zeros_member(zf, "schema.json", 48 << 20, prefix=b'{"a": "')
+    path = _archive(tmp_path / "inner.gdlab", {"estimator.skops": inner.getvalue()})
+    with pytest.raises(ValueError, match=r"skops part: schema\.json .*zip bomb"):
+        load(path)
+
+
+def test_zip_bomb_in_a_numpy_npz_inside_the_skops_part_is_refused(tmp_path, no_big_reads):
+    # scipy sparse matrices are stored as .npz (a zip) inside the skops part
+    n = 48 << 20
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "|u1", "fortran_order": False, "shape": (n,)})
+    npz = io.BytesIO()
+    with zipfile.ZipFile(npz, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        _zeros_member(zf, "format.npy", n + len(header.getvalue()), prefix=header.getvalue())
+    node = {"__class__": "spmatrix", "__module__": "scipy.sparse._matrix",  # trusted by skops
+            "__loader__": "SparseMatrixNode", "type": "scipy", "file": "m.npz"}
+    skops_part = _skops_bytes(node, [("m.npz", npz.getvalue())])
+    path = _archive(tmp_path / "npz.gdlab", {"estimator.skops": skops_part})
+    with pytest.raises(ValueError, match=r"m\.npz: format\.npy .*zip bomb"):
+        load(path)
+
+
+def test_oversized_file_is_refused_unread(tree_file, monkeypatch):
+    path, _ = tree_file
+    monkeypatch.setattr(persistence, "MAX_TOTAL_BYTES", 100)
+    with pytest.raises(ValueError, match=r"\d+ bytes.*MAX_TOTAL_BYTES"):
+        load(path)
+
+
+# -- 3. any damaged file gives ValueError; loading writes nothing -----------------------
+
+
+@pytest.fixture(scope="module")
+def saved_models(tmp_path_factory):
+    """(path, model, X) of a small torch network (with a safetensors member) and a tree."""
+    from gdlab.models.networks import MLPClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    folder = tmp_path_factory.mktemp("saved")
+    net = MLPClassifier(hidden_sizes=(4,), max_epochs=1, validation_fraction=0.0,
+                        device="cpu", random_state=0).fit(X, y)
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    out = []
+    for name, model in (("net", net), ("tree", tree)):
+        out.append((save(model, folder / f"{name}.gdlab"), model, X))
+    with zipfile.ZipFile(out[0][0]) as zf:
+        assert "tensors.safetensors" in zf.namelist()
+    return out
+
+
+def _flip_positions(blob):
+    """Byte positions to damage: every header byte, and a spread inside each member's data."""
+    positions = set()
+    with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+        infos = zf.infolist()
+    end_record = blob.rfind(b"PK\x05\x06")
+    cd_start = struct.unpack_from("<I", blob, end_record + 16)[0]  # central directory
+    for info in infos:
+        start = info.header_offset
+        header_len = 30 + len(info.filename.encode()) + struct.unpack_from(
+            "<H", blob, start + 28)[0]
+        positions.update(range(start, start + header_len))
+        data_start = start + header_len
+        positions.update(np.linspace(data_start, data_start + info.compress_size - 1,
+                                     40).astype(int).tolist())
+    positions.update(range(cd_start, len(blob)))  # central directory and its end record
+    return sorted(positions)
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["torch-net", "tree"])
+def test_every_damaged_byte_gives_value_error_or_the_same_model(saved_models, which, tmp_path):
+    path, model, X = saved_models[which]
+    blob = path.read_bytes()
+    expected = model.predict_proba(X)
+    positions = _flip_positions(blob)
+    assert len(positions) > 150
+    damaged = tmp_path / "damaged.gdlab"
+    other = []
+    for pos in positions:
+        flipped = bytearray(blob)
+        flipped[pos] ^= 0xFF
+        damaged.write_bytes(bytes(flipped))
+        try:
+            loaded = load(damaged)
+        except ValueError:
+            continue
+        except Exception as exc:  # noqa: BLE001 - the point is to catch every other kind
+            other.append((pos, type(exc).__name__, str(exc)[:80]))
+            continue
+        # a harmless byte (a timestamp, an unused field): the very same model came back
+        np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+    assert other == []
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["torch-net", "tree"])
+def test_load_writes_nothing(saved_models, which, tmp_path, monkeypatch, no_side_effects):
+    path, model, X = saved_models[which]
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    no_side_effects()
+    loaded = load(path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert list(scratch.iterdir()) == []

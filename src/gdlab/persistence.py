@@ -331,6 +331,122 @@ def save(model, path, *, trusted: Iterable[str | type] | None = None) -> Path:
     return path
 
 
+def _open_zip(data: bytes, what: str) -> zipfile.ZipFile:
+    """The zip archive in ``data``; ValueError naming ``what`` when it is not one."""
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except _CORRUPT:
+        raise ValueError(f"{what} is not a zip archive, or is truncated or corrupted.") from None
+
+
+def _check_zip_limits(zf: zipfile.ZipFile, where: str, spent: int = 0) -> int:
+    """Refuse an archive whose declared sizes break the limits, before decompressing.
+
+    Parameters
+    ----------
+    zf : zipfile.ZipFile
+        An archive opened for reading (only its central directory is looked at).
+    where : str
+        How to name the archive in error messages.
+    spent : int, default=0
+        Uncompressed bytes already accounted for by an enclosing archive.
+
+    Returns
+    -------
+    int
+        ``spent`` plus the declared uncompressed size of every member.
+
+    Raises
+    ------
+    ValueError
+        When a member is encrypted, uses a compression method gdlab never writes,
+        declares more than :data:`MAX_MEMBER_BYTES`, compresses more than
+        :data:`MAX_COMPRESSION_RATIO` (above 1 MiB), or the members together
+        declare more than :data:`MAX_TOTAL_BYTES`.
+    """
+    infos = zf.infolist()
+    if len(infos) > _MAX_MEMBERS:
+        raise ValueError(f"{where}: {len(infos)} members, more than {_MAX_MEMBERS}; refusing it.")
+    total = spent
+    for info in infos:
+        name, size, packed = info.filename, info.file_size, info.compress_size
+        if info.flag_bits & 0x1:
+            raise ValueError(f"{where}: {name} is encrypted; gdlab files never are.")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ValueError(
+                f"{where}: {name} uses compression method {info.compress_type}; gdlab "
+                "files hold stored or deflated members only."
+            )
+        if size > MAX_MEMBER_BYTES:
+            raise ValueError(
+                f"{where}: {name} declares {size} bytes uncompressed, more than "
+                f"gdlab.persistence.MAX_MEMBER_BYTES ({MAX_MEMBER_BYTES}); refusing to "
+                "decompress it."
+            )
+        if info.compress_type == zipfile.ZIP_STORED and packed != size:
+            raise ValueError(
+                f"{where}: {name} is stored uncompressed but declares {size} bytes in "
+                f"{packed} (corrupted file)."
+            )
+        if size > _RATIO_FREE_BYTES and size > MAX_COMPRESSION_RATIO * packed:
+            raise ValueError(
+                f"{where}: {name} compresses {size // max(packed, 1)}:1 ({size} bytes in "
+                f"{packed}), more than gdlab.persistence.MAX_COMPRESSION_RATIO "
+                f"({MAX_COMPRESSION_RATIO}:1): a zip bomb or a corrupted file; refusing "
+                "to decompress it."
+            )
+        total += size
+        if total > MAX_TOTAL_BYTES:
+            raise ValueError(
+                f"{where}: members declare more than gdlab.persistence.MAX_TOTAL_BYTES "
+                f"({MAX_TOTAL_BYTES}) bytes uncompressed together; refusing to decompress "
+                "them."
+            )
+    return total
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, where: str, limit: int | None = None) -> bytes:
+    """A member's bytes, reading no more than it declares (checked by _check_zip_limits).
+
+    ``limit`` reads only the first ``limit`` bytes. Damaged data (a bad header,
+    compressed stream, CRC or length) raises ValueError.
+    """
+    try:
+        info = zf.getinfo(name)
+        want = info.file_size if limit is None else min(limit, info.file_size)
+        with zf.open(info) as fh:
+            data = fh.read(want)
+    except _CORRUPT as exc:
+        raise ValueError(f"{where}: member {name} is corrupted ({exc}).") from None
+    if len(data) != want:
+        raise ValueError(
+            f"{where}: member {name} holds {len(data)} bytes where it declares {want} "
+            "(corrupted file)."
+        )
+    return data
+
+
+def _check_skops_part(est_bytes: bytes, where: str) -> None:
+    """Apply the size limits to the skops archive and to the zip archives inside it.
+
+    skops decompresses its own members while loading, and numpy decompresses each
+    ``.npz`` member (scipy sparse matrices) inside that; both are checked here on
+    their declared sizes, before either library reads them.
+    """
+    label = f"{where}: the skops part"
+    with _open_zip(est_bytes, label) as inner:
+        spent = _check_zip_limits(inner, label)
+        if "schema.json" not in inner.NameToInfo:
+            raise ValueError(f"{label} has no schema.json (corrupted or not a skops file).")
+        for info in inner.infolist():
+            head = _read_member(inner, info.filename, label, limit=4)
+            if head not in (b"PK\x03\x04", b"PK\x05\x06"):  # what numpy reads as .npz
+                continue
+            nested = f"{label}: {info.filename}"
+            with _open_zip(_read_member(inner, info.filename, label), nested) as npz:
+                spent = _check_zip_limits(npz, nested, spent)
+
+
 def _read_manifest(zf: zipfile.ZipFile, where: str) -> dict:
     names = zf.namelist()
     if _MANIFEST not in names:
@@ -338,8 +454,8 @@ def _read_manifest(zf: zipfile.ZipFile, where: str) -> dict:
     if zf.getinfo(_MANIFEST).file_size > _MAX_MANIFEST_BYTES:
         raise ValueError(f"{where}: {_MANIFEST} is implausibly large; refusing to read it.")
     try:
-        manifest = json.loads(zf.read(_MANIFEST).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+        manifest = json.loads(_read_member(zf, _MANIFEST, where).decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
         raise ValueError(f"{where}: {_MANIFEST} is not valid JSON ({exc}).") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ValueError(f"{where} is not a gdlab model file (manifest format is not {FORMAT!r}).")
@@ -387,30 +503,42 @@ def load(path, *, trusted: Iterable[str | type] | None = None):
     Raises
     ------
     ValueError
-        For a file that is not a gdlab model, is truncated or corrupted, has
-        a member whose SHA-256 differs from the manifest, names a class
-        outside the trusted packages, or contains untrusted types. Nothing
-        from the file is executed before these checks pass.
+        For a file that is not a gdlab model, is truncated or corrupted
+        (any damaged byte), declares sizes beyond :data:`MAX_MEMBER_BYTES`,
+        :data:`MAX_TOTAL_BYTES` or :data:`MAX_COMPRESSION_RATIO` (checked
+        before decompressing), has a member whose SHA-256 differs from the
+        manifest, names a class that is not trusted (module docstring), or
+        contains untrusted types. Nothing from the file is executed before
+        these checks pass, and nothing is written.
+    OSError
+        When the file cannot be opened (missing, no permission).
     """
     import skops.io as sio
 
     extra = _trusted_names(trusted)
     where = str(path)
-    data = Path(path).read_bytes()
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > MAX_TOTAL_BYTES:
+            raise ValueError(
+                f"{where} has {size} bytes, more than gdlab.persistence.MAX_TOTAL_BYTES "
+                f"({MAX_TOTAL_BYTES}); refusing to read it."
+            )
+        data = fh.read(MAX_TOTAL_BYTES + 1)
+    if len(data) > MAX_TOTAL_BYTES:
+        raise ValueError(f"{where} grew past gdlab.persistence.MAX_TOTAL_BYTES while read.")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError):
+    except _CORRUPT:
         raise ValueError(
             f"{where} is not a gdlab model file (not a zip archive, or truncated)."
         ) from None
     with zf:
+        _check_zip_limits(zf, where)
         manifest = _read_manifest(zf, where)
         contents = {}
         for name, digest in manifest["members"].items():
-            try:
-                contents[name] = zf.read(name)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-                raise ValueError(f"{where}: member {name} is corrupted ({exc}).") from None
+            contents[name] = _read_member(zf, name, where)
             if _sha256(contents[name]) != digest:
                 raise ValueError(
                     f"{where}: checksum mismatch for {name} (tampered or corrupted file)."
@@ -422,6 +550,7 @@ def load(path, *, trusted: Iterable[str | type] | None = None):
             f"{', '.join(TRUSTED_MODULES)} (or named in trusted=) are loaded."
         )
     est_bytes = contents[_ESTIMATOR]
+    _check_skops_part(est_bytes, where)
     found = _refuse_untrusted(est_bytes, extra, action=f"load {where}")
     try:
         model = sio.loads(est_bytes, trusted=found)
@@ -440,7 +569,12 @@ def load(path, *, trusted: Iterable[str | type] | None = None):
 
         try:
             tensors = st_load(contents[_TENSORS])
-        except Exception as exc:
+        except Exception as exc:  # safetensors parses untrusted bytes: any parser error
             raise ValueError(f"{where}: the tensors part is malformed ({exc}).") from None
-        model._gdlab_load_tensors_(tensors)
+        try:
+            model._gdlab_load_tensors_(tensors)
+        except (KeyError, TypeError, RuntimeError, IndexError) as exc:  # wrong names/shapes
+            raise ValueError(
+                f"{where}: the tensors do not fit {class_path} ({type(exc).__name__}: {exc})."
+            ) from None
     return model
