@@ -268,8 +268,10 @@ def save(model, path, *, trusted: Iterable[str | type] | None = None) -> Path:
     path : str or path-like
         Destination; written atomically (a temporary file, then a rename).
     trusted : iterable of str or type, optional
-        Extra fully qualified type names (beyond gdlab, sklearn, numpy and
-        scipy) the file may contain; :func:`load` needs the same list.
+        Extra fully qualified type names the file may contain, beyond those
+        trusted by default (estimators defined in gdlab or sklearn, the
+        classes of :data:`SAFE_CLASSES`, and the numpy, scipy and builtin
+        types skops trusts); :func:`load` needs the same list.
 
     Returns
     -------
