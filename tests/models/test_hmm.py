@@ -593,3 +593,53 @@ def test_all_missing_frames_have_emission_log_likelihood_zero_and_fit_accepts_th
     # the unobserved sequence: log p = log sum of path probabilities = log 1
     assert model.score_samples(seqs)[-1] == pytest.approx(0.0, abs=1e-12)
     np.testing.assert_allclose(model.predict_proba(seqs).sum(axis=1), 1.0, rtol=0, atol=1e-12)
+
+
+# -- one sequence or the same frames in chunks ------------------------------------------------
+def _square_hmm_frames():
+    """1000 frames of a 4-state HMM with well-separated unit-variance clusters."""
+    A = np.full((4, 4), 0.1 / 3)
+    np.fill_diagonal(A, 0.9)
+    true = HMM.from_params(np.full(4, 0.25), A,
+                           means=[[0.0, 0.0], [8.0, 0.0], [0.0, 8.0], [8.0, 8.0]],
+                           covars=[[1.0, 1.0]] * 4, covariance="diag")
+    return true.sample(1, length=1000, random_state=0)[0]
+
+
+def _matched_distance(a, b):
+    """Largest distance between the rows of a and b paired up by the best permutation
+    (the order of states and components is arbitrary)."""
+    from scipy.optimize import linear_sum_assignment
+
+    a, b = a.reshape(-1, a.shape[-1]), np.reshape(b, (-1, a.shape[-1]))
+    dist = np.linalg.norm(a[:, None] - b[None], axis=-1)
+    rows, cols = linear_sum_assignment(dist)
+    return dist[rows, cols].max()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_gmm_fit_on_one_sequence_or_five_chunks_agrees(seed):
+    """The same frames as one sequence or as 5 chunks: the same initialization (k-means
+    per state, then per mixture component inside each state; start and transition
+    estimates that do not depend on where the chunks are cut) and, on well-separated
+    data, the same solution. Only the chain's model differs (5 starts instead of 1, no
+    transitions across the cuts), a few 1e-3 nats per frame."""
+    X = _square_hmm_frames()
+    lengths = [200] * 5
+    kw = dict(emission="gmm", n_mix=2, max_iter=100, random_state=seed)
+    inits = []
+    for lens in (None, lengths):
+        m = HMM(4, **kw)
+        S, M, reg, *_ = m._check_params()
+        seqs = m._sequences(X, lens, reset=True)
+        m._initialize(seqs, S, M, reg, np.random.RandomState(seed))
+        inits.append(m._fitted_params())
+    for name, value in inits[0].items():
+        np.testing.assert_array_equal(inits[1][name], value, err_msg=name)
+    one = HMM(4, **kw).fit(X)
+    chunks = HMM(4, **kw).fit(X, lengths)
+    assert _matched_distance(one.means_, chunks.means_) < 0.05
+    assert abs(one.score(X) - chunks.score(X, lengths)) / len(X) < 0.01
+    # each state's two components sit on one cluster (the true means, up to noise)
+    centers = one.means_.mean(axis=1)
+    assert _matched_distance(centers, [[0.0, 0.0], [0.0, 8.0], [8.0, 0.0], [8.0, 8.0]]) < 0.5

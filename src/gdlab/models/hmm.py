@@ -236,11 +236,15 @@ class HMM(_CapabilityMixin, BaseEstimator):
         Initial emission probabilities (categorical).
     init : {"kmeans", "random"}, default="kmeans"
         How parameters not given by ``*_init`` are initialized. "kmeans":
-        Gaussian means from k-means on the frames (n_states * n_mix
-        clusters; state ``k`` takes clusters ``k*n_mix .. (k+1)*n_mix - 1``),
-        start and transition probabilities from the cluster labels of
-        first and consecutive frames (plus one pseudo-count), covariances
-        from all frames. "random": means drawn from the frames and
+        k-means with ``n_states`` clusters on the observed frames gives each
+        state its frames; for "gmm", k-means with ``n_mix`` clusters on a
+        state's frames gives its component means (so a state's components
+        start on one cluster, never on far-apart ones). Start probabilities
+        from the state frequencies of the frames, transition probabilities
+        from the labels of consecutive frames in the stacked order (both
+        plus one pseudo-count), covariances from all frames: the start does
+        not depend on how the frames are cut into sequences (``lengths``).
+        "random": means drawn from the frames and
         Dirichlet(1) start and transition rows. Categorical emissions always
         start from Dirichlet(1) rows averaged with the symbol frequencies.
         With every parameter given, no random initialization happens.
@@ -547,22 +551,17 @@ class HMM(_CapabilityMixin, BaseEstimator):
             labels = self._init_gaussian(seqs, S, M, d, reg, rng)
         if self.startprob_init is not None:
             self.startprob_ = _check_stochastic(self.startprob_init, "startprob_init", (S,))
-        elif labels is not None:
-            starts = np.cumsum([0] + [len(s) for s in seqs[:-1]]).astype(np.intp)
-            first = labels[starts]
-            counts = np.bincount(first, minlength=S) + 1.0
+        elif labels is not None:  # state frequencies of the observed frames
+            counts = np.bincount(labels[labels >= 0], minlength=S) + 1.0
             self.startprob_ = counts / counts.sum()
         else:
             self.startprob_ = rng.dirichlet(np.ones(S))
         if self.transmat_init is not None:
             self.transmat_ = _check_stochastic(self.transmat_init, "transmat_init", (S, S))
-        elif labels is not None:
+        elif labels is not None:  # consecutive observed frames of the stacked data
+            lab = labels[labels >= 0]
             counts = np.ones((S, S))
-            start = 0
-            for s in seqs:
-                lab = labels[start: start + len(s)]
-                np.add.at(counts, (lab[:-1], lab[1:]), 1.0)
-                start += len(s)
+            np.add.at(counts, (lab[:-1], lab[1:]), 1.0)
             self.transmat_ = counts / counts.sum(axis=1, keepdims=True)
         else:
             self.transmat_ = rng.dirichlet(np.ones(S), size=S)
@@ -641,11 +640,15 @@ class HMM(_CapabilityMixin, BaseEstimator):
                     f"distinct observed frames, got {len(np.unique(Xf, axis=0))}; give fewer "
                     "states or means_init."
                 )
-            km = KMeans(n_clusters, n_init=1, random_state=rng.randint(2**31 - 1)).fit(Xf)
-            means = km.cluster_centers_.reshape(S, M, d)
+            seed = rng.randint(2**31 - 1)
+            km = KMeans(S, n_init=1, random_state=seed).fit(Xf)
+            means = np.empty((S, M, d))
+            for k in range(S):
+                means[k] = self._split_cluster(Xf[km.labels_ == k], km.cluster_centers_[k],
+                                               M, seed, rng)
             labels = np.zeros(len(frames), dtype=np.intp)
-            labels[observed] = km.labels_ // M
-            labels[~observed] = 0
+            labels[observed] = km.labels_
+            labels[~observed] = -1
         else:
             means = Xf[rng.choice(len(Xf), size=S * M, replace=len(Xf) < S * M)].reshape(S, M, d)
         if self.covars_init is not None:
@@ -665,6 +668,25 @@ class HMM(_CapabilityMixin, BaseEstimator):
             weights = np.ones((S, 1))
         self._set_gaussian_params(weights, means, covars)
         return labels
+
+    @staticmethod
+    def _split_cluster(Xk, center, M, seed, rng):
+        """(M, d) component means of one state: k-means on the state's frames.
+
+        A state with fewer than ``M`` distinct frames keeps them and fills the rest
+        with its center plus draws of its spread (or the unit scale when it has none).
+        """
+        if M == 1:
+            return center[None]
+        distinct = np.unique(Xk, axis=0)
+        if len(distinct) >= M:
+            from sklearn.cluster import KMeans
+
+            return KMeans(M, n_init=1, random_state=seed).fit(Xk).cluster_centers_
+        scale = Xk.std(axis=0) if len(Xk) > 1 else np.zeros(center.shape)
+        scale = np.where(scale > 0, scale, 1.0)
+        extra = center + scale * rng.standard_normal((M - len(distinct), center.size))
+        return np.vstack([distinct, extra])
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(self, X, lengths=None):
