@@ -643,3 +643,16 @@ def test_gmm_fit_on_one_sequence_or_five_chunks_agrees(seed):
     # each state's two components sit on one cluster (the true means, up to noise)
     centers = one.means_.mean(axis=1)
     assert _matched_distance(centers, [[0.0, 0.0], [0.0, 8.0], [8.0, 0.0], [8.0, 8.0]]) < 0.5
+
+
+def test_gmm_kmeans_init_state_with_fewer_distinct_frames_than_components():
+    """A state whose k-means cluster is one repeated frame still gets n_mix component
+    means (its frame, plus draws around it), and EM puts them on that frame."""
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(0, 1, (50, 2)), np.full((30, 2), 20.0),
+                   rng.normal(-20, 1, (50, 2))])
+    model = HMM(3, emission="gmm", n_mix=2, max_iter=20, random_state=0).fit(X)
+    assert np.isfinite(model.score(X))
+    repeated = np.flatnonzero(np.abs(model.means_.mean(axis=1) - 20.0).max(axis=1) < 1.0)
+    assert repeated.size == 1
+    np.testing.assert_allclose(model.means_[repeated[0]], 20.0, rtol=0, atol=1e-3)
