@@ -318,6 +318,16 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         check_is_fitted(self)
         return self._log_joint(self._validate_X_predict(X))
 
+    def _bayes_scores(self, X) -> np.ndarray:
+        """log p(x, y=k) up to a term that depends on the row only: Bayes' rule's input.
+
+        The default is :meth:`log_joint`. A model whose log joint carries a
+        class-independent term that can swamp the class-dependent one far from
+        the data (a shared covariance's quadratic form) overrides this to leave
+        that term out, so ``predict``/``predict_proba`` stay exact there.
+        """
+        return self.log_joint(X)
+
     def predict_log_proba(self, X) -> np.ndarray:
         """Log posterior log p(y=k | x) by Bayes' rule.
 
@@ -329,7 +339,7 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        return log_normalize(self._supported_log_joint(self.log_joint(X)))
+        return log_normalize(self._supported_log_joint(self._bayes_scores(X)))
 
     def predict_proba(self, X) -> np.ndarray:
         """Posterior p(y=k | x) by Bayes' rule; each row sums to one.
@@ -342,8 +352,7 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        lj = self._supported_log_joint(self.log_joint(X))
-        return np.exp(log_normalize(lj))
+        return np.exp(log_normalize(self._supported_log_joint(self._bayes_scores(X))))
 
     def predict(self, X) -> np.ndarray:
         """Most probable class under the posterior.
@@ -356,8 +365,8 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         -------
         ndarray of shape (n_samples,)
         """
-        log_joint = self._supported_log_joint(self.log_joint(X))  # checks fitted state first
-        return self.classes_[np.argmax(log_joint, axis=1)]
+        scores = self._supported_log_joint(self._bayes_scores(X))  # checks fitted state first
+        return self.classes_[np.argmax(scores, axis=1)]
 
     def score_samples(self, X) -> np.ndarray:
         """Log marginal density log p(x) = logsumexp_k log p(x, y=k).

@@ -27,7 +27,7 @@ from gdlab._validation import (
     check_X,
     check_X_y,
 )
-from gdlab.base import DensityMixin, GenerativeClassifierMixin, log_normalize
+from gdlab.base import DensityMixin, GenerativeClassifierMixin
 from gdlab.models import _gaussian_math as gm
 
 __all__ = ["GaussianClassifier", "GaussianDensity"]
@@ -308,48 +308,9 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
             )
         return log_joint
 
-    def predict_log_proba(self, X):
-        """Log posterior log p(y=k | x) by Bayes' rule, NaN entries marginalized.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
+    def _bayes_scores(self, X):
         check_is_fitted(self)
-        discriminant = self._discriminant(self._validate_X_predict(X))
-        return log_normalize(self._supported_log_joint(discriminant))
-
-    def predict_proba(self, X):
-        """Posterior p(y=k | x) by Bayes' rule; each row sums to one.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        return np.exp(self.predict_log_proba(X))
-
-    def predict(self, X):
-        """Most probable class under the posterior.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        discriminant = self._supported_log_joint(self._discriminant(self._validate_X_predict(X)))
-        return self.classes_[np.argmax(discriminant, axis=1)]
+        return self._discriminant(self._validate_X_predict(X))
 
     def _conditional_mean(self, X):
         patterns = None if self._diagonal else gm.missing_patterns(X)
