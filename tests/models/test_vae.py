@@ -354,13 +354,12 @@ def test_bernoulli_needs_unit_interval():
     ({"likelihood": "poisson"}, ValueError, "likelihood"),
     ({"beta": 0.0}, ValueError, "beta"),
     ({"n_importance": -1}, ValueError, "n_importance"),
-    ({"validation_fraction": 0.1}, ValueError, "n_samples=5"),
+    ({"validation_fraction": 1.0}, ValueError, "validation_fraction"),
     ({"max_epochs": 0}, ValueError, "max_epochs"),
     ({"lr": -1.0}, ValueError, "lr"),
 ])
 def test_bad_hyper_parameters(params, error, match):
-    X = np.random.default_rng(0).normal(size=(5, 3)) if "validation" in str(params) else \
-        np.random.default_rng(0).normal(size=(20, 3))
+    X = np.random.default_rng(0).normal(size=(20, 3))
     with pytest.raises(error, match=match):
         VAE(**params).fit(X)
 
@@ -398,6 +397,14 @@ def test_samples_of_bounded_data_stay_in_the_range_seen_in_fit():
             S = S[0] if isinstance(S, tuple) else S
             assert (S >= lo).all() and (S <= hi).all()
             assert (S > lo).any() and (S < hi).any()  # clipped, not collapsed onto the bounds
+
+
+def test_too_few_rows_to_hold_one_out_train_on_all_rows():
+    """5 rows with validation_fraction=0.1 hold out none: no split, no early stopping."""
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    vae = VAE(**TINY, max_epochs=3, patience=1).fit(X)
+    assert vae.n_epochs_ == 3 and all("val_loss" not in h for h in vae.history_)
+    assert np.isfinite(vae.score_samples(X)).all()
 
 
 def test_bad_method_arguments(vae_and_data):

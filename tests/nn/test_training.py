@@ -186,9 +186,6 @@ def test_bad_data_and_devices_raise():
         Trainer(TrainConfig(max_epochs=1)).fit(_net(), (X.numpy(), y), _mse)
     with pytest.raises(TypeError, match="loss function"):
         Trainer(TrainConfig(max_epochs=1)).fit(_net(), (X, y))
-    with pytest.raises(ValueError, match="leaves no rows"):
-        Trainer(TrainConfig(max_epochs=1, validation_fraction=0.1)).fit(
-            _net(), (X[:3], y[:3]), _mse)
     with pytest.raises(ValueError, match="device"):
         resolve_device("tpu")
     if not torch.cuda.is_available():
@@ -285,3 +282,21 @@ def test_standardization_refuses_values_whose_variance_overflows():
     mean, scale = standardization(X)
     assert np.isfinite(mean).all() and np.isfinite(scale).all()
     assert np.isfinite(((X - mean) / scale).astype(np.float32)).all()
+
+
+@pytest.mark.parametrize("n", [1, 3, 9])
+def test_too_few_rows_for_a_validation_row_train_on_all_without_stopping(n):
+    """validation_fraction * n < 1 holds out no row: no split, no early stopping."""
+    X, y = _regression()
+    cfg = TrainConfig(max_epochs=4, validation_fraction=0.1, patience=1, random_state=0)
+    result = Trainer(cfg).fit(_net(), (X[:n], y[:n]), _mse)
+    assert len(result.history) == 4 and not result.stopped_early
+    assert all("val_loss" not in h for h in result.history)
+    assert result.best_epoch == 4
+    # the same run as asking for no split
+    plain = Trainer(TrainConfig(max_epochs=4, validation_fraction=0.0, patience=1,
+                                random_state=0)).fit(_net(), (X[:n], y[:n]), _mse)
+    assert [h["train_loss"] for h in result.history] == [h["train_loss"] for h in plain.history]
+    # ten rows hold one out
+    ten = Trainer(cfg).fit(_net(), (X[:10], y[:10]), _mse)
+    assert "val_loss" in ten.history[0]

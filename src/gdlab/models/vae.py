@@ -242,15 +242,6 @@ class _VAEBase(TorchEstimatorMixin):
         self.hidden_ = tuple(int(h) for h in hidden)
         self.image_shape_ = shape
 
-    def _check_rows(self, n_samples: int) -> None:
-        frac = self.validation_fraction
-        if isinstance(frac, numbers.Real) and frac > 0 and (
-                math.floor(n_samples * frac) < 1 or n_samples - math.floor(n_samples * frac) < 1):
-            raise ValueError(
-                f"{type(self).__name__} with validation_fraction={frac} needs enough rows to "
-                f"hold out at least one for validation, got n_samples={n_samples}; use more "
-                "rows or validation_fraction=0.")
-
     def _check_range(self, X: np.ndarray) -> None:
         if self.likelihood == "bernoulli" and (X.min() < 0.0 or X.max() > 1.0):
             raise ValueError(
@@ -435,7 +426,11 @@ _TRAINING_DOC = """
     weight_decay : float, default=0.0
         AdamW's decoupled weight decay.
     validation_fraction : float in [0, 1), default=0.1
-        Rows held out (seeded) for early stopping on the validation loss.
+        Rows held out (seeded) for early stopping on the validation loss. With
+        fewer than ``1 / validation_fraction`` rows (a tiny class under
+        ``ClassConditional``) no row is held out: training uses every row for
+        ``max_epochs`` epochs, without early stopping (see
+        :class:`gdlab.nn.TrainConfig`).
     patience : int or None, default=10
     device : str, default="auto"
         CUDA when available, else the CPU (see :func:`gdlab.nn.resolve_device`).
@@ -549,7 +544,6 @@ class VAE(DensityMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _VAEB
         # float32 input stays float32 (no float64 copy of a large training set)
         X = check_X(self, X, reset=True, allow_nan=False, dtype=(np.float64, np.float32))
         self._check_params(X.shape[1])
-        self._check_rows(X.shape[0])
         self._check_range(X)
         self._fit_scaling(X)
         return self._fit_module(X)
@@ -751,7 +745,6 @@ class CVAE(GenerativeClassifierMixin, ClassNamePrefixFeaturesOutMixin, Transform
                                          dtype=(np.float64, np.float32))
         self._check_params(X.shape[1])
         priors = check_priors(self.priors, len(classes))
-        self._check_rows(X.shape[0])
         self._check_range(X)
         self.classes_ = classes
         self.class_count_ = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)

@@ -129,8 +129,12 @@ class TrainConfig:
     weight_decay : float, default=0.0
         AdamW's decoupled weight decay (0 gives plain Adam).
     validation_fraction : float in [0, 1), default=0.1
-        Fraction of the rows held out (seeded) to monitor the loss; 0 trains on
-        all rows and early stopping is off.
+        Fraction of the rows held out (seeded) to monitor the loss: the
+        ``floor(n_rows * validation_fraction)`` rows of a seeded permutation. 0
+        trains on all rows and early stopping is off; so does a data set too
+        small to hold out one row (fewer than ``1 / validation_fraction``
+        rows, e.g. a tiny class of a per-class model), whose ``history`` then
+        has no ``val_`` entries.
     patience : int or None, default=10
         Stop when the validation loss has not improved for this many epochs
         (the best weights are restored). None: never stop early.
@@ -265,11 +269,8 @@ class Trainer:
 
     # ------------------------------------------------------------------ helpers
     def _split(self, n: int, generator: torch.Generator):
-        frac = self.config.validation_fraction
-        n_val = int(math.floor(n * frac))
-        if frac > 0 and (n_val < 1 or n - n_val < 1):
-            raise ValueError(f"validation_fraction={frac} leaves no rows to validate or train "
-                             f"on with {n} rows; use more rows or validation_fraction=0.")
+        """Seeded (train, validation) row indices; no validation rows when n * fraction < 1."""
+        n_val = int(math.floor(n * self.config.validation_fraction))  # < n: fraction < 1
         perm = torch.randperm(n, generator=generator)
         return perm[n_val:], perm[:n_val]
 
