@@ -208,11 +208,12 @@ def test_numeric_frames_with_huge_values_are_refused(hmm_data):
     bad = X[0].copy()
     bad[2, 1] = 1e300  # its square overflows the standardization's variance
     model = GRUClassifier(**TINY)
-    with pytest.raises(ValueError, match=r"column 1 of X.*magnitude 1e\+300"):
+    # (refused by check_sequences, naming the sequence, or by the standardization)
+    with pytest.raises(ValueError, match=r"column 1 of .*magnitude 1e\+300"):
         model.fit([bad, *X[1:]], y)
     assert not hasattr(model, "module_")
     fitted = GRUClassifier(**{**TINY, "max_epochs": 1}).fit(X[:20], y[:20])
-    with pytest.raises(ValueError, match="column 1 of X"):
+    with pytest.raises(ValueError, match="column 1 of "):
         fitted.predict([bad])
 
 
