@@ -388,8 +388,9 @@ def check_sequences(estimator, X, lengths=None, *, allow_nan: bool, reset: bool,
     Raises
     ------
     ValueError
-        Empty input, a zero-length sequence, lengths that do not sum to the
-        number of frames, mismatched feature counts, NaN where not allowed, inf.
+        Empty input, a zero-length sequence, frames with zero features, lengths
+        that do not sum to the number of frames, mismatched feature counts, NaN
+        where not allowed, inf.
     TypeError
         Non-numeric frames.
     """
@@ -432,6 +433,9 @@ def check_sequences(estimator, X, lengths=None, *, allow_nan: bool, reset: bool,
             raise ValueError(f"sequence {i} must be 1-D or 2-D, got shape {a.shape}.")
         if a.shape[0] == 0:
             raise ValueError(f"sequence {i} has zero length; every sequence needs a frame.")
+        if a.shape[1] == 0:
+            raise ValueError(f"sequence {i} has 0 features per frame; {name} needs at least "
+                             "one feature per frame.")
         if out and a.shape[1] != out[0].shape[1]:
             raise ValueError(f"sequence {i} has {a.shape[1]} features but sequence 0 has "
                              f"{out[0].shape[1]}.")

@@ -8,7 +8,9 @@ with the capability tags read off a fresh instance (never written by hand).
 Discriminative entries are configured scikit-learn estimators; models that
 need standardized inputs are wrapped in a scikit-learn ``Pipeline``
 with the steps ``scale`` and ``clf``, so ``make("logreg", clf__Cs=5)`` reaches
-the classifier.
+the classifier. The ``scale`` step is a :class:`CheckedStandardScaler`: it
+refuses values whose squares overflow before they reach liblinear, libsvm or
+lbfgs (one 1e300 kept liblinear busy for minutes, beyond Ctrl-C's reach).
 
 Examples
 --------
@@ -24,11 +26,28 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from sklearn.ensemble import HistGradientBoostingClassifier as _SkHistGradientBoosting
+from sklearn.neural_network import MLPClassifier as _SkMLPClassifier
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_array
 
+from gdlab._validation import MAX_ABS_SQUARED, check_magnitude
 from gdlab.base import capabilities
 
-__all__ = ["FAMILIES", "ModelSpec", "register", "make", "spec", "available"]
+__all__ = [
+    "FAMILIES",
+    "ModelSpec",
+    "register",
+    "make",
+    "spec",
+    "available",
+    "CheckedStandardScaler",
+    "HistGradientBoostingClassifier",
+    "MLPClassifier",
+]
 
 #: Model families of the registry.
 FAMILIES = ("generative", "discriminative", "hybrid")
@@ -255,11 +274,111 @@ for _name, _module, _cls, _params, _desc in [
 # built-in entries: discriminative (configured scikit-learn estimators)
 
 
+class CheckedStandardScaler(StandardScaler):
+    """:class:`~sklearn.preprocessing.StandardScaler` that refuses values too large to square.
+
+    Standardizing squares every entry (the variance), and the solvers behind the
+    scaled registry entries (liblinear, libsvm, lbfgs, Adam) square them again: a
+    single 1e300 gives an infinite variance, a column silently scaled to zero, or
+    a solver that never returns (liblinear ran for minutes, beyond Ctrl-C's
+    reach). This step refuses ``|x| > MAX_ABS_SQUARED`` (1e150) in ``fit``,
+    ``partial_fit`` and ``transform``, naming the column, before any work;
+    on every other input it is :class:`~sklearn.preprocessing.StandardScaler`
+    (same parameters, same output, same errors).
+
+    Parameters
+    ----------
+    copy, with_mean, with_std : bool, default=True
+        As in :class:`~sklearn.preprocessing.StandardScaler`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> CheckedStandardScaler().fit_transform(np.array([[1.0], [3.0]])).ravel()
+    array([-1.,  1.])
+    >>> CheckedStandardScaler().fit(np.array([[1.0], [1e300]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: CheckedStandardScaler cannot take column 0 of X: it holds a value of ...
+    """
+
+    def _check_magnitude(self, X) -> None:
+        values = check_array(X, accept_sparse=True, dtype=np.float64,
+                             ensure_all_finite="allow-nan", ensure_min_samples=0,
+                             ensure_min_features=0, estimator=self)
+        check_magnitude(self, values.data if sp.issparse(values) else values,
+                        limit=MAX_ABS_SQUARED, feature_names=getattr(X, "columns", None))
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Refuse too-large values, then :meth:`StandardScaler.partial_fit` (``fit`` calls it).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        self._check_magnitude(X)
+        return super().partial_fit(X, y, sample_weight)
+
+    def transform(self, X, copy=None):
+        """Refuse too-large values, then standardize as :meth:`StandardScaler.transform`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        copy : bool, optional
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+        """
+        self._check_magnitude(X)
+        return super().transform(X, copy=copy)
+
+
+class _TwoClasses:
+    """Refuse fewer than two classes at ``fit``: the scikit-learn classifiers below
+    would otherwise fit a one-class ``y`` and return probabilities of two columns."""
+
+    def fit(self, X, y, *args, **kwargs):
+        if y is not None:  # everything else about y is scikit-learn's check
+            classes = pd.unique(np.ravel(np.asarray(y, dtype=object)))
+            if len(classes) == 1:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes, but y "
+                    f"contains only 1 class: {classes.tolist()!r}."
+                )
+        return super().fit(X, y, *args, **kwargs)
+
+
+class HistGradientBoostingClassifier(_TwoClasses, _SkHistGradientBoosting):
+    """scikit-learn's histogram gradient boosting that refuses a one-class ``y``.
+
+    With one class scikit-learn's fits and returns probabilities of two columns
+    for one entry of ``classes_``; this raises ``ValueError`` instead. Same
+    parameters and results otherwise.
+    """
+
+
+class MLPClassifier(_TwoClasses, _SkMLPClassifier):
+    """scikit-learn's MLP classifier that refuses a one-class ``y``.
+
+    With one class scikit-learn's fits and returns probabilities of two columns
+    for one entry of ``classes_``; this raises ``ValueError`` instead. Same
+    parameters and results otherwise.
+    """
+
+
 def _scaled(clf):
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
 
-    return Pipeline([("scale", StandardScaler()), ("clf", clf)])
+    return Pipeline([("scale", CheckedStandardScaler()), ("clf", clf)])
 
 
 def _supported(cls, **kwargs) -> dict:
@@ -328,14 +447,10 @@ def _random_forest():
 
 
 def _hist_gb():
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
     return HistGradientBoostingClassifier(random_state=0)
 
 
 def _mlp():
-    from sklearn.neural_network import MLPClassifier
-
     # scikit-learn's defaults (Adam at 1e-3, patience 10) stop early on small
     # tables before the network has learned anything; 1e-2 and patience 20 do not.
     return _scaled(
