@@ -72,6 +72,7 @@ def _make(name):
 
 SYMBOLS = ("hmm-categorical", "gru-chars")  # sequences of integer symbol codes
 CATEGORICAL = ("categorical-nb",)  # integer codes, one category set per column
+FRAMES = ("mixed-nb",)  # a DataFrame of numeric and string (category) columns
 
 
 @functools.cache
@@ -81,8 +82,10 @@ def _caps(name) -> frozenset:
 
 
 def _kind(name) -> str:
-    """``rows``, ``images``, ``sequences``, ``symbols`` or ``texts``."""
+    """``rows``, ``images``, ``frames``, ``sequences``, ``symbols`` or ``texts``."""
     kind = input_kind(make(name))
+    if name in FRAMES:
+        return "frames"
     if kind == "sequences":
         return "symbols" if name in SYMBOLS else "sequences"
     if kind == "text":
@@ -105,6 +108,12 @@ def _train(kind):
         return [rng.normal(loc=k, size=(6 + i % 3, 2)) for i, k in enumerate(Y)]
     if kind == "symbols":
         return [rng.randint(0, 3 + k, size=(6 + i % 3, 1)) for i, k in enumerate(Y)]
+    if kind == "frames":
+        import pandas as pd
+
+        colours = np.array(["red", "green", "blue"])
+        return pd.DataFrame({"x0": rng.normal(size=30) + Y, "x1": rng.normal(size=30),
+                             "colour": colours[(Y + rng.randint(0, 2, 30)) % 3]})
     words = [["cat", "hat", "mat", "sat"], ["dog", "fog", "log", "bog"],
              ["sun", "fun", "run", "bun"]]
     return [" ".join(rng.choice(words[k], size=3 + i % 3)) for i, k in enumerate(Y)]
@@ -114,8 +123,8 @@ def _supervised(model) -> bool:
     return bool({"classify", "conditional_sample"} & gdlab.capabilities(model))
 
 
-def _fit(model, X, y=Y):
-    return model.fit(X, y) if _supervised(model) else model.fit(X)
+def _fit(model, X, y=Y, **kwargs):
+    return model.fit(X, y, **kwargs) if _supervised(model) else model.fit(X, **kwargs)
 
 
 def _use(model, X):
@@ -203,8 +212,15 @@ ROW_CELLS = {
     "one_d_predict": ("predict", lambda X: X[0]),
 }
 
+IMAGE_CELLS = {
+    **ROW_CELLS,
+    "non_square_image_fit": ("fit", lambda X: (X[:, :-1], Y)),
+}
+
 SEQUENCE_CELLS = {
     **NUMERIC_CELLS,
+    "lengths_mismatch_fit": ("fit", lambda X: (np.concatenate(X), Y,
+                                                {"lengths": [len(s) + 1 for s in X]})),
     "one_d_fit": ("fit", lambda X: (np.concatenate(X)[:, 0], Y)),
     "zero_features_fit": ("fit", lambda X: ([s[:, :0] for s in X], Y)),
     "wrong_n_features_predict": ("predict", lambda X: [np.c_[s, s] for s in X[:5]]),
@@ -217,6 +233,37 @@ SYMBOL_CELLS = {
     "fractional_symbol_fit": ("fit", lambda X: (_with(X, 1.5), Y)),
     "fractional_symbol_predict": ("predict", lambda X: _with(X[:5], 1.5)),
     "negative_symbol_predict": ("predict", lambda X: _with(X[:5], -1)),
+}
+
+def _frame_with(X, column, value, n=5):
+    X = X.iloc[:n].copy()
+    if isinstance(value, str):  # a numeric column holding a string is an object column
+        X[column] = X[column].astype(object)
+    X.loc[X.index[0], column] = value
+    return X
+
+
+FRAME_CELLS = {
+    "nan_fit": ("fit", lambda X: (_frame_with(X, "x0", np.nan, 30), Y)),
+    "nan_category_fit": ("fit", lambda X: (_frame_with(X, "colour", np.nan, 30), Y)),
+    "inf_fit": ("fit", lambda X: (_frame_with(X, "x0", np.inf, 30), Y)),
+    "empty_fit": ("fit", lambda X: (X.iloc[:0], Y[:0])),
+    "one_class_fit": ("fit", lambda X: (X, np.zeros_like(Y))),
+    "nan_in_y_fit": ("fit", lambda X: (X, _nan_y())),
+    "huge_fit": ("fit", lambda X: (_frame_with(X, "x1", 1e300, 30), Y)),
+    "constant_feature_fit": ("fit", lambda X: (X.assign(x1=2.0, colour="red"), Y)),
+    "one_d_fit": ("fit", lambda X: (X["x0"], Y)),
+    "zero_features_fit": ("fit", lambda X: (X[[]], Y)),
+    "nan_predict": ("predict", lambda X: _frame_with(X, "x0", np.nan)),
+    "nan_category_predict": ("predict", lambda X: _frame_with(X, "colour", np.nan)),
+    "inf_predict": ("predict", lambda X: _frame_with(X, "x0", np.inf)),
+    "string_predict": ("predict", lambda X: _frame_with(X, "x0", "red")),
+    "empty_predict": ("predict", lambda X: X.iloc[:0]),
+    "huge_predict": ("predict", lambda X: _frame_with(X, "x1", 1e300)),
+    "unseen_category_predict": ("predict", lambda X: _frame_with(X, "colour", "purple")),
+    "wrong_n_features_predict": ("predict", lambda X: X.iloc[:5, :-1]),
+    "renamed_feature_predict": ("predict", lambda X: X.iloc[:5].rename(columns={"x1": "z"})),
+    "one_d_predict": ("predict", lambda X: X.iloc[0]),
 }
 
 CATEGORY_CELLS = {
@@ -247,10 +294,13 @@ TEXT_CELLS = {
     "two_d_predict": ("predict", lambda X: np.array(X[:4]).reshape(2, 2)),
     "empty_text_predict": ("predict", lambda X: _texts_with(X[:5], "")),
     "unseen_chars_predict": ("predict", lambda X: _texts_with(X[:5], "zyx qwv \u2603")),
+    # NUL, a lone surrogate (not encodable as UTF-8), an emoji outside the BMP
+    "odd_chars_predict": ("predict", lambda X: ["a\x00b", "ab\ud800", "cat \U0001f600", *X[:2]]),
+    "bytes_predict": ("predict", lambda X: _texts_with(X[:5], b"cat hat")),
 }
 
-CELLS = {"rows": ROW_CELLS, "images": ROW_CELLS, "sequences": SEQUENCE_CELLS,
-         "symbols": SYMBOL_CELLS, "texts": TEXT_CELLS}
+CELLS = {"rows": ROW_CELLS, "images": IMAGE_CELLS, "sequences": SEQUENCE_CELLS,
+         "symbols": SYMBOL_CELLS, "texts": TEXT_CELLS, "frames": FRAME_CELLS}
 
 
 def _cells_of(name):
@@ -286,11 +336,11 @@ def run_cell(name, cell):
     phase, build = _cells_of(name)[cell]
     X = _train(KIND[name])
     if phase == "fit":
-        X_bad, y_bad = build(X)
+        X_bad, y_bad, *kwargs = build(X)  # (X, y) or (X, y, fit keyword arguments)
         model = _make(name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _fit(model, X_bad, y_bad)
+            _fit(model, X_bad, y_bad, **(kwargs[0] if kwargs else {}))
         _assert_valid(model, X_bad if cell.startswith(("nan", "constant")) else X)
     else:
         model = _fitted(name)
@@ -310,11 +360,12 @@ VALID_FOR_ALL = {
     "constant_fit",  # identical texts in every class
     "unseen_category_predict",  # categorical naive Bayes reserves an "unseen" bucket
     "unseen_chars_predict",  # language models have <unk>; vectorizers drop unknown n-grams
+    "odd_chars_predict",  # any str is a text: NUL, lone surrogates, astral characters
     "empty_text_predict",  # log p("") is p(end of text); a vectorizer gives a zero row
 }
 
 #: NaN marks a missing entry for models with the ``missing_features`` tag.
-VALID_IF_MISSING = {"nan_fit", "nan_predict"}
+VALID_IF_MISSING = {"nan_fit", "nan_predict", "nan_category_fit", "nan_category_predict"}
 
 #: Model-specific valid outputs, each with its reason. Every cell not listed (and not in
 #: VALID_FOR_ALL / VALID_IF_MISSING) expects a ValueError or TypeError.
@@ -354,12 +405,16 @@ MESSAGE = {
     "huge_fit": r"(?i)1e\+300|magnitude|too large|overflow",  # names what came
     "huge_predict": r"(?i)1e\+300|magnitude|too large|overflow|support|symbol",
     "one_d": r"(?i)1d|1-d|2d|2-d|shape|per frame|labels",
+    "lengths": r"(?i)lengths",
+    "non_square": r"(?i)square|image",
+    "renamed": r"(?i)feature names",
     "zero_features": r"(?i)0 feature|zero feature|features per frame|0 columns",
     "wrong_n_features": r"(?i)feature",
     "unseen": r"(?i)symbol|alphabet|range|categor",
     "fractional": r"(?i)integer",
     "negative": r"(?i)negative|range",
     "number": r"(?i)str",
+    "bytes": r"(?i)str",
     "bare_str": r"(?i)list of texts|single str",
     "two_d": r"(?i)1-d|shape",
     "empty_text": r"(?i)empty",
@@ -390,6 +445,12 @@ _EMPTY_TEXT = ("issue 12: ClassConditional._check_items (gdlab/base.py) calls ch
 XFAIL = {
     ("char-ngram-classifier", "empty_text_predict"): _EMPTY_TEXT,
     ("gpt-class-conditional", "empty_text_predict"): _EMPTY_TEXT,
+    ("mixed-nb", "zero_features_fit"): (
+        "issue 12: MixedNB given a DataFrame with no columns fails inside numpy ('at least "
+        "one array or dtype is required') instead of saying it needs at least one column"),
+    ("mixed-nb", "one_d_predict"): (
+        "issue 12: MixedNB given one row as a Series reads it as a column of mixed values "
+        "('could not convert string to float') instead of asking for a 2-D table"),
 }
 
 # -- a guard so that a hang (liblinear given 1e300 ran for minutes) fails fast -------
