@@ -295,8 +295,29 @@ CELLS = {"rows": ROW_CELLS, "images": IMAGE_CELLS, "sequences": SEQUENCE_CELLS,
          "symbols": SYMBOL_CELLS, "texts": TEXT_CELLS, "frames": FRAME_CELLS}
 
 
+def _half(X):
+    return X.iloc[::2] if hasattr(X, "iloc") else X[::2]
+
+
+#: Incremental learning (the ``partial_fit`` tag): a sequence of calls on one model.
+PARTIAL_FIT_CELLS = {
+    "partial_fit_without_classes": ("calls", lambda X: [(X, Y, {})]),
+    "partial_fit_new_class": ("calls", lambda X: [(X, Y, {"classes": [0, 1, 2]}),
+                                                  (X[:3], np.full(3, 7), {})]),
+    "partial_fit_changed_classes": ("calls", lambda X: [(X, Y, {"classes": [0, 1, 2]}),
+                                                        (X, Y, {"classes": [0, 1, 2, 3]})]),
+    "partial_fit_wrong_n_features": ("calls", lambda X: [
+        (X, Y, {"classes": [0, 1, 2]}),
+        (X.iloc[:, :-1] if hasattr(X, "iloc") else X[:, :-1], Y, {})]),
+    "partial_fit_in_two_batches": ("calls", lambda X: [(_half(X), Y[::2], {"classes": [0, 1, 2]}),
+                                                       (X, Y, {})]),
+}
+
+
 def _cells_of(name):
     cells = CATEGORY_CELLS if name in CATEGORICAL else CELLS[KIND[name]]
+    if "partial_fit" in _caps(name):
+        cells = {**cells, **PARTIAL_FIT_CELLS}
     if _use_kind(name) is None:  # nothing takes X after fit (a GAN): fit cells only
         cells = {c: v for c, v in cells.items() if v[0] == "fit"}
     if not {"classify", "conditional_sample"} & _caps(name):  # a density of X alone: no y
@@ -334,6 +355,13 @@ def run_cell(name, cell):
             warnings.simplefilter("ignore")
             _fit(model, X_bad, y_bad, **(kwargs[0] if kwargs else {}))
         _assert_valid(model, X_bad if cell.startswith(("nan", "constant")) else X)
+    elif phase == "calls":
+        model = _make(name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for X_call, y_call, kwargs in build(X):
+                model.partial_fit(X_call, y_call, **kwargs)
+        _assert_valid(model, X)
     else:
         model = _fitted(name)
         X_bad = build(X)
@@ -354,6 +382,7 @@ VALID_FOR_ALL = {
     "unseen_chars_predict",  # language models have <unk>; vectorizers drop unknown n-grams
     "odd_chars_predict",  # any str is a text: NUL, lone surrogates, astral characters
     "empty_text_predict",  # log p("") is p(end of text); a vectorizer gives a zero row
+    "partial_fit_in_two_batches",  # what partial_fit is for: the control cell
 }
 
 #: NaN marks a missing entry for models with the ``missing_features`` tag.
@@ -400,6 +429,10 @@ MESSAGE = {
     "lengths": r"(?i)lengths",
     "non_square": r"(?i)square|image",
     "renamed": r"(?i)feature names",
+    "partial_fit_without": r"(?i)classes",
+    "partial_fit_new": r"(?i)classes|labels",
+    "partial_fit_changed": r"(?i)classes",
+    "partial_fit_wrong": r"(?i)feature",
     "zero_features": r"(?i)0 feature|zero feature|features per frame|0 columns",
     "wrong_n_features": r"(?i)feature",
     "unseen": r"(?i)symbol|alphabet|range|categor",
