@@ -599,3 +599,25 @@ def test_one_class_refusing_entries_equal_scikit_learn_otherwise(name, sk_class)
                                       reference.fit(X, Y).predict_proba(X))
     with pytest.raises(ValueError, match=r"at least 2 classes.*only 1 class: \[0\]"):
         clone(clf).fit(X, np.zeros_like(Y))
+
+
+# -- tokenizers of the language models ------------------------------------------------
+
+
+@pytest.mark.parametrize("bad_id", [1.5, 4.0, True, np.float64(4.0), "4", None])
+@pytest.mark.parametrize("kind", ["char", "byte"])
+def test_tokenizer_decode_refuses_ids_that_are_not_ints(kind, bad_id):
+    from gdlab.tokenizers import make_tokenizer
+
+    tok = make_tokenizer(kind).fit(["abba", "cab"])
+    with pytest.raises(TypeError, match=r"int ids.*item 1"):  # 1.5 was read as 1, <bos>
+        tok.decode([5, bad_id])
+    assert tok.decode([5, np.int64(4), *np.array([5])]) == tok.decode([5, 4, 5])
+
+
+def test_byte_tokenizer_says_which_character_has_no_utf8_bytes():
+    from gdlab.tokenizers import ByteTokenizer
+
+    with pytest.raises(ValueError, match=r"position 2, '\\ud800', is a lone surrogate") as err:
+        ByteTokenizer().encode("ab\ud800c")
+    assert type(err.value) is ValueError  # not the codec's UnicodeEncodeError

@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from pathlib import Path
 
@@ -72,10 +73,21 @@ def _check_ids(ids, vocab_size: int, owner) -> list[int]:
         raise TypeError(f"{type(owner).__name__}.decode expects a sequence of int ids, got "
                         f"{type(ids).__name__}.")
     try:
-        out = [int(i) for i in ids]
-    except (TypeError, ValueError) as err:
+        items = list(ids)
+    except TypeError as err:
         raise TypeError(f"{type(owner).__name__}.decode expects a sequence of int ids, got "
-                        f"{ids!r:.60}.") from err
+                        f"{type(ids).__name__}.") from err
+    out = []
+    for k, i in enumerate(items):
+        # operator.index takes ints, numpy ints and integer tensors; int() would read
+        # 1.5 as 1 (<bos>, dropped) and "4" as 4, so a wrong id decoded silently
+        try:
+            if isinstance(i, bool):
+                raise TypeError
+            out.append(operator.index(i))
+        except TypeError:
+            raise TypeError(f"{type(owner).__name__}.decode expects a sequence of int ids, "
+                            f"got {type(i).__name__} {i!r:.20} at item {k}.") from None
     bad = [i for i in out if not 0 <= i < vocab_size]
     if bad:
         raise ValueError(f"ids {bad[:5]} are outside the vocabulary [0, {vocab_size}) of "
@@ -258,7 +270,18 @@ class ByteTokenizer(_TokenizerBase):
         -------
         list of int
         """
-        return [b + N_SPECIAL for b in _check_text(text, self).encode("utf-8")]
+        text = _check_text(text, self)
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError as err:  # a lone surrogate (U+D800..U+DFFF)
+            raise ValueError(
+                f"ByteTokenizer encodes the UTF-8 bytes of a text, but the character at "
+                f"position {err.start}, {text[err.start]!r}, is a lone surrogate, which has "
+                "no UTF-8 bytes (a text decoded with errors='surrogateescape' or "
+                "'surrogatepass'?). Decode the source with errors='replace', or use "
+                "CharTokenizer, which maps it to <unk>."
+            ) from None
+        return [b + N_SPECIAL for b in data]
 
     def decode(self, ids) -> str:
         """The text of ``ids`` (specials dropped, invalid UTF-8 replaced).
