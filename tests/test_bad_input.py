@@ -621,3 +621,40 @@ def test_byte_tokenizer_says_which_character_has_no_utf8_bytes():
     with pytest.raises(ValueError, match=r"position 2, '\\ud800', is a lone surrogate") as err:
         ByteTokenizer().encode("ab\ud800c")
     assert type(err.value) is ValueError  # not the codec's UnicodeEncodeError
+
+
+# -- NB-SVM on raw counts: liblinear again ----------------------------------------------
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_nbsvm_on_raw_counts_refuses_values_too_large_to_square(sparse, stderr_fd):
+    import scipy.sparse as sp
+
+    from gdlab.models.text import NBSVM
+
+    X = np.array([[1, 0, 2], [0, 1, 0], [1, 1, 0], [0, 3, 1], [2, 0, 0], [0, 2, 1.0]])
+    y = [0, 1, 0, 1, 0, 1]
+    huge = X.copy()
+    huge[3, 2] = 1e300
+    as_input = sp.csr_matrix if sparse else np.asarray
+    model = NBSVM(binarize=False)
+    # liblinear ran for minutes on this (binarized counts are 0/1 and never reach it)
+    with _guard(stderr_fd), pytest.raises(ValueError, match=r"column 2 of X.*1e\+300"):
+        model.fit(as_input(huge), y)
+    assert not hasattr(model, "coef_")
+    model.fit(as_input(X), y)
+    with pytest.raises(ValueError, match=r"column 2 of X.*1e\+300"):
+        model.decision_function(as_input(huge))
+    binarized = NBSVM().fit(as_input(huge), y)  # 1e300 > 0 is a 1: nothing to refuse
+    assert np.isin(binarized.predict(as_input(huge)), [0, 1]).all()
+
+
+def test_check_magnitude_names_the_column_of_a_sparse_matrix():
+    import scipy.sparse as sp
+
+    from gdlab._validation import check_magnitude
+
+    X = sp.csr_matrix(np.array([[0, 1.0, 0], [0, 0, -1e200], [3.0, 0, 0]]))
+    with pytest.raises(ValueError, match=r"column 2 \('c'\) of X.*magnitude 1e\+200"):
+        check_magnitude("M", X, feature_names=["a", "b", "c"])
+    check_magnitude("M", X, limit=1e201)

@@ -14,6 +14,7 @@ import contextlib
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
@@ -153,7 +154,7 @@ def check_magnitude(estimator, X, *, limit: float = MAX_ABS_SQUARED, feature_nam
     ----------
     estimator : object or str
         The model (its class name goes into the message) or a name.
-    X : ndarray of shape (n_samples, n_features) or (n_samples,)
+    X : ndarray or sparse matrix of shape (n_samples, n_features), or ndarray of shape (n_samples,)
         Validated numeric data; NaN entries (missing values) are ignored.
     limit : float, default=MAX_ABS_SQUARED
         Largest accepted ``|x|``.
@@ -167,20 +168,32 @@ def check_magnitude(estimator, X, *, limit: float = MAX_ABS_SQUARED, feature_nam
     ValueError
         Naming the first offending column, its largest magnitude and the limit.
     """
-    X = np.asarray(X)
-    if X.size == 0 or X.dtype.kind not in "fiu":
+    if sp.issparse(X):  # the stored entries; implicit zeros are small
+        coo = X.tocoo()
+        values, cols = coo.data, coo.col
+    else:
+        X = np.asarray(X)
+        values, cols = X, None
+    if values.size == 0 or values.dtype.kind not in "fiu":
         return
     with np.errstate(invalid="ignore"):
-        big = np.abs(X) > limit
+        big = np.abs(values) > limit
     if not big.any():
         return
     name = estimator if isinstance(estimator, str) else type(estimator).__name__
-    if X.ndim == 1:
-        where, worst = what, np.nanmax(np.abs(X))
+    if cols is not None:
+        col = int(cols[big].min())
+        worst = np.nanmax(np.abs(values[cols == col]))
+    elif X.ndim == 1:
+        col, worst = None, np.nanmax(np.abs(X))
     else:
         col = int(np.flatnonzero(big.any(axis=0))[0])
+        worst = np.nanmax(np.abs(X[:, col]))
+    if col is None:
+        where = what
+    else:
         label = f" ({feature_names[col]!r})" if feature_names is not None else ""
-        where, worst = f"column {col}{label} of {what}", np.nanmax(np.abs(X[:, col]))
+        where = f"column {col}{label} of {what}"
     raise ValueError(
         f"{name} cannot take {where}: it holds a value of magnitude {worst:.3g}, beyond "
         f"the {limit:.0e} its arithmetic can square without overflow. Rescale the column "

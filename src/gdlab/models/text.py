@@ -35,6 +35,7 @@ from gdlab._validation import (
     check_fraction,
     check_in,
     check_int,
+    check_magnitude,
     check_nonnegative,
     check_positive,
     check_texts,
@@ -149,7 +150,9 @@ class NBSVM(ClassifierMixin, BaseEstimator):
     base : {"svm", "logreg"}, default="svm"
         Linear model on the scaled features: NB-SVM or NB-LR.
     binarize : bool, default=True
-        Use 1{x > 0} (the paper's choice) or the raw counts.
+        Use 1{x > 0} (the paper's choice) or the raw counts. Raw counts beyond
+        :data:`gdlab._validation.MAX_ABS_SQUARED` (1e150) raise ``ValueError``:
+        the linear solver squares them (liblinear never returned on 1e300).
     max_iter : int, default=10000
         Iterations of the linear solver.
 
@@ -198,6 +201,7 @@ class NBSVM(ClassifierMixin, BaseEstimator):
     def _features(self, X):
         """Binarized (or raw) features as CSR or dense float64."""
         if not self.binarize:
+            check_magnitude(self, X)
             return X
         if sp.issparse(X):
             Xb = X.copy()
