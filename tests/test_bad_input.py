@@ -658,3 +658,16 @@ def test_check_magnitude_names_the_column_of_a_sparse_matrix():
     with pytest.raises(ValueError, match=r"column 2 \('c'\) of X.*magnitude 1e\+200"):
         check_magnitude("M", X, feature_names=["a", "b", "c"])
     check_magnitude("M", X, limit=1e201)
+
+
+@pytest.mark.parametrize("container", ["generator", "iterator", "dict", "set"])
+@pytest.mark.parametrize("name", ["ngram-logreg", "char-ngram-classifier", "char-gpt"])
+def test_texts_in_a_one_shot_or_unordered_container_are_refused(name, container):
+    texts = _train("texts")
+    X = {"generator": (t for t in texts), "iterator": iter(texts),
+         "dict": dict.fromkeys(texts), "set": set(texts)}[container]
+    model = _make(name)
+    # a generator was read by TextColumn.fit, then found empty by transform ("no texts");
+    # a dict gave its keys, a set an arbitrary order that no longer matches y
+    with pytest.raises(TypeError, match=rf"list of texts.*got {type(X).__name__}"):
+        _fit(model, X)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 import scipy.sparse as sp
@@ -474,7 +476,7 @@ def check_texts(estimator, X, *, allow_empty: bool = False) -> list[str]:
     ----------
     estimator : estimator
         Named in error messages.
-    X : sequence of str
+    X : list, tuple, 1-D array or Series of str, or a one-column DataFrame
     allow_empty : bool, default=False
         Whether empty strings are allowed.
 
@@ -485,7 +487,9 @@ def check_texts(estimator, X, *, allow_empty: bool = False) -> list[str]:
     Raises
     ------
     TypeError
-        A bare str, or items that are not str (numbers, bytes, None).
+        A bare str, items that are not str (numbers, bytes, None), or a
+        container without a fixed order or a second pass: an iterator or
+        generator, a dict, a set.
     ValueError
         No texts, or an empty string where not allowed.
     """
@@ -503,6 +507,11 @@ def check_texts(estimator, X, *, allow_empty: bool = False) -> list[str]:
             X = X[:, 0]
         else:
             raise ValueError(f"{name} expects a 1-D sequence of texts, got shape {X.shape}.")
+    if isinstance(X, (Iterator, Mapping, AbstractSet)):
+        why = ("it is read once, so a second pass (fit, then transform) finds it empty"
+               if isinstance(X, Iterator) else "it has no order that matches y")
+        raise TypeError(f"{name} expects a list of texts (list, tuple, 1-D array or Series), "
+                        f"got {type(X).__name__}: {why}. Pass list(X) in the order of y.")
     try:
         texts = list(X)
     except TypeError as err:
