@@ -187,6 +187,7 @@ NUMERIC_CELLS = {
     "empty_fit": ("fit", lambda X: (X[:0], Y[:0])),
     "one_class_fit": ("fit", lambda X: (X, np.zeros_like(Y))),
     "nan_in_y_fit": ("fit", lambda X: (X, _nan_y())),
+    "short_y_fit": ("fit", lambda X: (X, Y[:-1])),
     "huge_fit": ("fit", lambda X: (_with(X, 1e300), Y)),
     "constant_feature_fit": ("fit", lambda X: (_constant(X), Y)),
     "nan_predict": ("predict", lambda X: _with(X[:5], np.nan)),
@@ -242,6 +243,7 @@ FRAME_CELLS = {
     "empty_fit": ("fit", lambda X: (X.iloc[:0], Y[:0])),
     "one_class_fit": ("fit", lambda X: (X, np.zeros_like(Y))),
     "nan_in_y_fit": ("fit", lambda X: (X, _nan_y())),
+    "short_y_fit": ("fit", lambda X: (X, Y[:-1])),
     "huge_fit": ("fit", lambda X: (_frame_with(X, "x1", 1e300, 30), Y)),
     "constant_feature_fit": ("fit", lambda X: (X.assign(x1=2.0, colour="red"), Y)),
     "one_d_fit": ("fit", lambda X: (X["x0"], Y)),
@@ -275,6 +277,7 @@ TEXT_CELLS = {
     "empty_fit": ("fit", lambda X: ([], Y[:0])),
     "one_class_fit": ("fit", lambda X: (X, np.zeros_like(Y))),
     "nan_in_y_fit": ("fit", lambda X: (X, _nan_y())),
+    "short_y_fit": ("fit", lambda X: (X, Y[:-1])),
     "bare_str_fit": ("fit", lambda X: (X[0], Y)),
     "two_d_fit": ("fit", lambda X: (np.array(X).reshape(15, 2), Y)),
     "empty_text_fit": ("fit", lambda X: (_texts_with(X, ""), Y)),
@@ -321,7 +324,8 @@ def _cells_of(name):
     if _use_kind(name) is None:  # nothing takes X after fit (a GAN): fit cells only
         cells = {c: v for c, v in cells.items() if v[0] == "fit"}
     if not {"classify", "conditional_sample"} & _caps(name):  # a density of X alone: no y
-        cells = {c: v for c, v in cells.items() if c not in ("one_class_fit", "nan_in_y_fit")}
+        cells = {c: v for c, v in cells.items()
+                 if c not in ("one_class_fit", "nan_in_y_fit", "short_y_fit")}
     return cells
 
 
@@ -423,6 +427,7 @@ MESSAGE = {
     "empty": r"(?i)0 sample|no (sequences|texts)|empty",
     "one_class": r"(?i)class",
     "nan_in_y": r"(?i)nan",
+    "short_y": r"(?i)inconsistent|labels|samples|length",
     "huge_fit": r"(?i)1e\+300|magnitude|too large|overflow",  # names what came
     "huge_predict": r"(?i)1e\+300|magnitude|too large|overflow|support|symbol",
     "one_d": r"(?i)1d|1-d|2d|2-d|shape|per frame|labels",
