@@ -478,3 +478,299 @@ def test_load_writes_nothing(saved_models, which, tmp_path, monkeypatch, no_side
     loaded = load(path)
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     assert list(scratch.iterdir()) == []
+
+
+# -- 4. tree node arrays are checked: predict never reads out of bounds or loops -------
+#
+# sklearn.tree._tree.Tree, gradient boosting's predict_stages and the histogram
+# gradient boosting TreePredictor follow child indices and read X[i, feature] without
+# bounds checks. Each attack below rewrites a real saved model's node array (a .npy
+# member of the skops part) or a count in its schema, then recomputes every checksum.
+# None of them calls predict on the tampered model: without the checks that could
+# crash the interpreter or never return.
+
+
+@pytest.fixture(scope="module")
+def tree_models(tmp_path_factory):
+    """name -> (path, model, X) of small fitted tree models, saved."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 3))
+    y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(int)
+    models = {
+        "tree": DecisionTreeClassifier(max_depth=3, random_state=0),
+        "forest": RandomForestClassifier(n_estimators=3, max_depth=3, random_state=0),
+        "hist-gb": HistGradientBoostingClassifier(max_iter=3, max_leaf_nodes=4,
+                                                  min_samples_leaf=5, random_state=0),
+        "pipeline": make_pipeline(StandardScaler(),
+                                  DecisionTreeClassifier(max_depth=3, random_state=0)),
+    }
+    folder = tmp_path_factory.mktemp("trees")
+    return {name: (save(model.fit(X, y), folder / f"{name}.gdlab"), model, X)
+            for name, model in models.items()}
+
+
+def _rewrite_skops(path, out, edit_npy=None, edit_schema=None):
+    """Copy a saved model to ``out`` with its skops part edited, checksums recomputed.
+
+    ``edit_npy(arrays)`` gets the list of arrays stored in the skops part (in archive
+    order) and edits them in place or replaces items of the list; ``edit_schema(schema)``
+    edits the parsed schema.json in place.
+    """
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        skops_part = zf.read("estimator.skops")
+    with zipfile.ZipFile(io.BytesIO(skops_part)) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    if edit_npy is not None:
+        names = [n for n in members if n.endswith(".npy")]
+        arrays = [np.load(io.BytesIO(members[n]), allow_pickle=False) for n in names]
+        edit_npy(arrays)
+        for n, array in zip(names, arrays, strict=True):
+            buffer = io.BytesIO()
+            np.save(buffer, array, allow_pickle=False)
+            members[n] = buffer.getvalue()
+    if edit_schema is not None:
+        schema = json.loads(members["schema.json"])
+        edit_schema(schema)
+        members["schema.json"] = json.dumps(schema).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
+        for name, blob in members.items():
+            zf.writestr(name, blob)
+    return _archive(out, {"estimator.skops": buffer.getvalue()}, cls=manifest["class"])
+
+
+def _set_state_entry(schema, key, value):
+    """Set every ``key`` of a dict node in a skops schema (a Tree's state) to ``value``."""
+    found = []
+
+    def visit(node):
+        if isinstance(node, dict):
+            content = node.get("content")
+            if node.get("__loader__") == "DictNode" and isinstance(content, dict) \
+                    and key in content:
+                content[key] = _json(value)
+                found.append(node)
+            for child in node.values():
+                visit(child)
+        elif isinstance(node, list):
+            for child in node:
+                visit(child)
+
+    visit(schema)
+    assert found, f"no state holds {key!r}"
+
+
+def _tree_nodes(arrays):
+    """The Tree node arrays among a skops part's structured arrays."""
+    nodes = [a for a in arrays if a.dtype.names and "left_child" in a.dtype.names]
+    assert nodes
+    return nodes
+
+
+def _internal(nodes, after=0):
+    """Index of the first split node at or after ``after``."""
+    return int(np.flatnonzero(nodes["left_child"][after:] != -1)[0]) + after
+
+
+@pytest.mark.parametrize("name", ["tree", "forest", "hist-gb", "pipeline"])
+def test_untampered_tree_models_load_and_predict_identically(tree_models, name, tmp_path):
+    path, model, X = tree_models[name]
+    same = _rewrite_skops(path, tmp_path / "same.gdlab", edit_npy=lambda arrays: None)
+    for p in (path, same):
+        np.testing.assert_array_equal(load(p).predict_proba(X), model.predict_proba(X))
+
+
+def _other_tree_models():
+    """(name, model, X, y) of more tree models, fitted quickly, all valid."""
+    from sklearn.ensemble import (
+        BaggingClassifier,
+        GradientBoostingClassifier,
+        HistGradientBoostingClassifier,
+        IsolationForest,
+    )
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(90, 4))
+    y = np.arange(90) % 3
+    missing = X.copy()
+    missing[y == 1, 1] = np.nan  # the best split sends only the missing values right
+    coded = X.copy()
+    coded[:, 2] = rng.randint(0, 5, 90)
+    return [
+        ("missing-values", DecisionTreeClassifier(random_state=0), missing, (y == 1) * 1),
+        ("gradient-boosting", GradientBoostingClassifier(n_estimators=2, max_depth=2), X, y),
+        ("isolation-forest", IsolationForest(n_estimators=2, max_features=0.5,
+                                             random_state=0), X, None),
+        ("bagging-feature-subsets", BaggingClassifier(DecisionTreeClassifier(max_depth=2),
+                                                      n_estimators=2, max_features=2,
+                                                      random_state=0), X, y),
+        ("hist-gb-categorical", HistGradientBoostingClassifier(
+            max_iter=2, categorical_features=[2], random_state=0), coded, y),
+    ]
+
+
+@pytest.mark.parametrize("name, model, X, y", _other_tree_models(),
+                         ids=[case[0] for case in _other_tree_models()])
+def test_valid_tree_models_of_other_kinds_load_and_predict_identically(name, model, X, y,
+                                                                      tmp_path):
+    model.fit(X) if y is None else model.fit(X, y)
+    trusted = sio.get_untrusted_types(data=sio.dumps(model))  # the categorical encoder
+    loaded = load(save(model, tmp_path / "m.gdlab", trusted=trusted), trusted=trusted)
+    method = "predict_proba" if hasattr(model, "predict_proba") else "score_samples"
+    np.testing.assert_array_equal(getattr(loaded, method)(X), getattr(model, method)(X))
+    if name == "missing-values":
+        assert np.isinf(loaded.tree_.threshold).any()  # +inf is a valid threshold
+
+
+def test_tree_child_out_of_range_is_refused(tree_models, tmp_path):
+    path, _, _ = tree_models["tree"]
+
+    def edit(arrays):
+        _tree_nodes(arrays)[0]["left_child"][0] = 10**6
+
+    bad = _rewrite_skops(path, tmp_path / "bad.gdlab", edit_npy=edit)
+    with pytest.raises(ValueError, match=r"DecisionTreeClassifier\.tree_ has a malformed "
+                                         r"tree: node 0 has left child 1000000"):
+        load(bad)
+
+
+def test_tree_child_pointing_back_to_the_root_is_refused(tree_models, tmp_path):
+    # a cycle: predict would walk it forever
+    path, _, _ = tree_models["tree"]
+
+    def edit(arrays):
+        nodes = _tree_nodes(arrays)[0]
+        nodes["right_child"][_internal(nodes, after=1)] = 0
+
+    bad = _rewrite_skops(path, tmp_path / "cycle.gdlab", edit_npy=edit)
+    with pytest.raises(ValueError, match=r"malformed tree: node \d+ has right child 0; "
+                                         r"expected a later node"):
+        load(bad)
+
+
+def test_tree_child_shared_by_two_parents_is_refused(tree_models, tmp_path):
+    path, _, _ = tree_models["tree"]
+
+    def edit(arrays):
+        nodes = _tree_nodes(arrays)[0]
+        nodes["right_child"][0] = nodes["left_child"][0] + 1  # a grandchild, twice
+    bad = _rewrite_skops(path, tmp_path / "dag.gdlab", edit_npy=edit)
+    with pytest.raises(ValueError, match=r"malformed tree: node \d+ is the child of"):
+        load(bad)
+
+
+def test_forest_tree_feature_beyond_n_features_is_refused(tree_models, tmp_path):
+    path, _, X = tree_models["forest"]
+
+    def edit(arrays):
+        nodes = _tree_nodes(arrays)[1]  # a tree of the forest other than the first
+        nodes["feature"][0] = X.shape[1] + 5
+
+    bad = _rewrite_skops(path, tmp_path / "feature.gdlab", edit_npy=edit)
+    with pytest.raises(ValueError, match=r"RandomForestClassifier\.estimators_\[\d\]\.tree_ "
+                                         r"has a malformed tree: node 0 splits on feature 8"):
+        load(bad)
+
+
+def test_tree_in_a_pipeline_is_checked(tree_models, tmp_path):
+    path, _, _ = tree_models["pipeline"]
+
+    def edit(arrays):
+        _tree_nodes(arrays)[0]["feature"][0] = -7
+
+    bad = _rewrite_skops(path, tmp_path / "pipe.gdlab", edit_npy=edit)
+    with pytest.raises(ValueError, match=r"Pipeline\.steps\[1\]\[1\]\.tree_ has a malformed"):
+        load(bad)
+
+
+def test_tree_node_count_that_disagrees_with_the_stored_nodes_is_refused(tree_models,
+                                                                          tmp_path):
+    # (a node_count above the stored nodes is cut down by Tree.__setstate__ itself;
+    # one below leaves nodes that the children point to outside the counted tree)
+    path, _, _ = tree_models["tree"]
+    bad = _rewrite_skops(path, tmp_path / "count.gdlab",
+                         edit_schema=lambda s: _set_state_entry(s, "node_count", 1))
+    with pytest.raises(ValueError, match=r"node_count is 1 for \d+ stored nodes"):
+        load(bad)
+
+
+def test_tree_max_depth_below_the_real_depth_is_refused(tree_models, tmp_path):
+    # decision_path sizes its output by max_depth and writes one entry per level
+    path, _, _ = tree_models["tree"]
+    bad = _rewrite_skops(path, tmp_path / "depth.gdlab",
+                         edit_schema=lambda s: _set_state_entry(s, "max_depth", 0))
+    with pytest.raises(ValueError, match=r"max_depth is 0 but the nodes are 3 deep"):
+        load(bad)
+
+
+def _predictor_nodes(arrays):
+    nodes = [a for a in arrays if a.dtype.names and "bitset_idx" in a.dtype.names]
+    assert nodes
+    return nodes
+
+
+def test_hist_gb_predictor_left_index_out_of_range_is_refused(tree_models, tmp_path):
+    path, _, _ = tree_models["hist-gb"]
+
+    def edit(arrays):
+        nodes = _predictor_nodes(arrays)[-1]
+        nodes["left"][0] = len(nodes) + 7
+
+    bad = _rewrite_skops(path, tmp_path / "left.gdlab", edit_npy=edit)
+    with pytest.raises(ValueError, match=r"_predictors\[\d\]\[0\] has a malformed tree: "
+                                         r"node 0 has left child \d+"):
+        load(bad)
+
+
+def test_hist_gb_predictor_feature_beyond_n_features_is_refused(tree_models, tmp_path):
+    path, _, X = tree_models["hist-gb"]
+
+    def edit(arrays):
+        _predictor_nodes(arrays)[0]["feature_idx"][0] = X.shape[1]
+
+    bad = _rewrite_skops(path, tmp_path / "hfeature.gdlab", edit_npy=edit)
+    with pytest.raises(ValueError, match=r"node 0 splits on feature 3; expected one of \[0, 3\)"):
+        load(bad)
+
+
+def test_hist_gb_categorical_split_without_its_bitset_is_refused(tree_models, tmp_path):
+    # a categorical split reads row bitset_idx of the predictor's bitsets (none here)
+    path, _, _ = tree_models["hist-gb"]
+
+    def edit(arrays):
+        nodes = _predictor_nodes(arrays)[0]
+        nodes["is_categorical"][0] = 1
+        nodes["bitset_idx"][0] = 5
+
+    bad = _rewrite_skops(path, tmp_path / "bitset.gdlab", edit_npy=edit)
+    with pytest.raises(ValueError, match=r"node 0 uses bitset 5 of raw_left_cat_bitsets, "
+                                         r"which has 0 rows"):
+        load(bad)
+
+
+def test_gradient_boosting_init_narrower_than_its_trees_is_refused(tmp_path):
+    # predict_stages adds tree k's output to column k of the initial raw predictions;
+    # an init estimator with one class prior instead of three makes them one column
+    # wide, and the trees of classes 1 and 2 would write past the array
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    y = np.arange(60) % 3
+    path = save(GradientBoostingClassifier(n_estimators=2, max_depth=2).fit(X, y),
+                tmp_path / "gb.gdlab")
+
+    def edit(arrays):
+        priors = [i for i, a in enumerate(arrays)
+                  if a.dtype == np.float64 and a.shape == (3,) and np.isclose(a.sum(), 1)]
+        assert len(priors) == 1
+        arrays[priors[0]] = arrays[priors[0]][:1]
+
+    bad = _rewrite_skops(path, tmp_path / "narrow.gdlab", edit_npy=edit)
+    with pytest.raises(ValueError, match=r"GradientBoostingClassifier\.init_ has a malformed "
+                                         r"tree: predicts 3 classes with priors of shape \(1,\)"):
+        load(bad)

@@ -32,7 +32,15 @@ writes anything (it reads bytes only):
   (``cls(*args)`` with arguments from the file) or restores them
   (``__setstate__``), so only classes known to touch no file, process or
   network while doing so are trusted. Functions are never trusted by
-  package.
+  package;
+- after the estimator is rebuilt, every scikit-learn tree it holds (``Tree``,
+  ``TreePredictor``, at any depth: forests, pipelines, calibrated classifiers,
+  boosting stages) is checked by :func:`gdlab._tree_checks.check_loaded_trees`:
+  children are later nodes in range (no cycles), split features are within
+  the width the estimator checks, counts, depths, bitsets and shapes agree.
+  scikit-learn's compiled tree code follows these indices without bounds
+  checks, so a crafted file could otherwise make ``predict`` read or write out
+  of bounds or never return.
 
 Anything else raises ``ValueError`` naming the problem; a damaged file of any
 kind (bad zip structure, bad compressed data, bad JSON) raises ``ValueError``
@@ -83,6 +91,8 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from gdlab._tree_checks import check_loaded_trees
+
 __all__ = [
     "FORMAT", "FORMAT_VERSION", "TRUSTED_MODULES", "SAFE_CLASSES", "MAX_MEMBER_BYTES",
     "MAX_TOTAL_BYTES", "MAX_COMPRESSION_RATIO", "save", "load",
@@ -99,7 +109,8 @@ TRUSTED_MODULES = ("gdlab", "sklearn")
 #: hold. Each was read: building it from arguments (``cls(*args)``) or restoring it
 #: (``__setstate__``) stores values only, touching no file, process or network.
 #: (``Tree`` and ``TreePredictor`` index their node arrays without bounds checks, as
-#: skops notes; the SHA-256 digests catch corruption, not a crafted file.)
+#: skops notes; the SHA-256 digests catch corruption, not a crafted file, so
+#: :func:`load` checks every loaded tree with :func:`gdlab._tree_checks.check_loaded_trees`.)
 SAFE_CLASSES = frozenset({
     "gdlab.models.mixture._Stats",
     "sklearn.calibration._CalibratedClassifier",
@@ -509,9 +520,12 @@ def load(path, *, trusted: Iterable[str | type] | None = None):
         (any damaged byte), declares sizes beyond :data:`MAX_MEMBER_BYTES`,
         :data:`MAX_TOTAL_BYTES` or :data:`MAX_COMPRESSION_RATIO` (checked
         before decompressing), has a member whose SHA-256 differs from the
-        manifest, names a class that is not trusted (module docstring), or
-        contains untrusted types. Nothing from the file is executed before
-        these checks pass, and nothing is written.
+        manifest, names a class that is not trusted (module docstring),
+        contains untrusted types, or holds a scikit-learn tree whose node
+        arrays are malformed ("<file>: <estimator path> has a malformed tree:
+        ..."; child indices out of range or cyclic, split features beyond the
+        estimator's width, counts or shapes that disagree). Nothing from the
+        file is executed before these checks pass, and nothing is written.
     OSError
         When the file cannot be opened (missing, no permission).
     """
@@ -579,4 +593,5 @@ def load(path, *, trusted: Iterable[str | type] | None = None):
             raise ValueError(
                 f"{where}: the tensors do not fit {class_path} ({type(exc).__name__}: {exc})."
             ) from None
+    check_loaded_trees(model, where)
     return model
