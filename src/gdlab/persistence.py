@@ -576,6 +576,8 @@ def load(path, *, trusted: Iterable[str | type] | None = None):
         raise ValueError(
             f"{where}: manifest says {class_path!r} but the file holds {_class_path(model)!r}."
         )
+    # before torch state is attached: the skeleton holds every scikit-learn tree
+    check_loaded_trees(model, where)
     if _TENSORS in contents:
         if not hasattr(model, "_gdlab_load_tensors_"):
             raise ValueError(
@@ -593,5 +595,4 @@ def load(path, *, trusted: Iterable[str | type] | None = None):
             raise ValueError(
                 f"{where}: the tensors do not fit {class_path} ({type(exc).__name__}: {exc})."
             ) from None
-    check_loaded_trees(model, where)
     return model
