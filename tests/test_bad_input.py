@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import gdlab
 from gdlab.base import input_kind
@@ -676,3 +677,25 @@ def test_texts_in_a_one_shot_or_unordered_container_are_refused(name, container)
     # a dict gave its keys, a set an arbitrary order that no longer matches y
     with pytest.raises(TypeError, match=rf"list of texts.*got {type(X).__name__}"):
         _fit(model, X)
+
+
+def _registry_checked_estimators():
+    from gdlab.models.registry import CheckedStandardScaler, HistGradientBoostingClassifier
+
+    return [CheckedStandardScaler(), HistGradientBoostingClassifier(max_iter=5)]
+
+
+@parametrize_with_checks(_registry_checked_estimators())
+def test_registry_wrappers_pass_scikit_learn_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check(estimator)
+
+
+@pytest.mark.parametrize("name", ["hist-gb", "mlp"])
+def test_one_class_refusal_keeps_the_fit_signature(name):
+    from sklearn.utils.validation import has_fit_parameter
+
+    model = _make(name)
+    clf = model.named_steps["clf"] if hasattr(model, "named_steps") else model
+    assert has_fit_parameter(clf, "sample_weight")  # meta-estimators read the signature

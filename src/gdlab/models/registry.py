@@ -22,13 +22,13 @@ Examples
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from sklearn.ensemble import HistGradientBoostingClassifier as _SkHistGradientBoosting
 from sklearn.neural_network import MLPClassifier as _SkMLPClassifier
 from sklearn.preprocessing import StandardScaler
@@ -306,8 +306,8 @@ class CheckedStandardScaler(StandardScaler):
         values = check_array(X, accept_sparse=True, dtype=np.float64,
                              ensure_all_finite="allow-nan", ensure_min_samples=0,
                              ensure_min_features=0, estimator=self)
-        check_magnitude(self, values.data if sp.issparse(values) else values,
-                        limit=MAX_ABS_SQUARED, feature_names=getattr(X, "columns", None))
+        check_magnitude(self, values, limit=MAX_ABS_SQUARED,
+                        feature_names=getattr(X, "columns", None))
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Refuse too-large values, then :meth:`StandardScaler.partial_fit` (``fit`` calls it).
@@ -342,11 +342,12 @@ class CheckedStandardScaler(StandardScaler):
         return super().transform(X, copy=copy)
 
 
-class _TwoClasses:
-    """Refuse fewer than two classes at ``fit``: the scikit-learn classifiers below
-    would otherwise fit a one-class ``y`` and return probabilities of two columns."""
+def _refusing_one_class(fit):
+    """``fit`` that first refuses a ``y`` of one class, with ``fit``'s own signature
+    (meta-estimators read it, e.g. to know that ``sample_weight`` is taken)."""
 
-    def fit(self, X, y, *args, **kwargs):
+    @functools.wraps(fit)
+    def checked_fit(self, X, y, *args, **kwargs):
         if y is not None:  # everything else about y is scikit-learn's check
             classes = pd.unique(np.ravel(np.asarray(y, dtype=object)))
             if len(classes) == 1:
@@ -354,10 +355,12 @@ class _TwoClasses:
                     f"{type(self).__name__} needs samples of at least 2 classes, but y "
                     f"contains only 1 class: {classes.tolist()!r}."
                 )
-        return super().fit(X, y, *args, **kwargs)
+        return fit(self, X, y, *args, **kwargs)
+
+    return checked_fit
 
 
-class HistGradientBoostingClassifier(_TwoClasses, _SkHistGradientBoosting):
+class HistGradientBoostingClassifier(_SkHistGradientBoosting):
     """scikit-learn's histogram gradient boosting that refuses a one-class ``y``.
 
     With one class scikit-learn's fits and returns probabilities of two columns
@@ -365,14 +368,18 @@ class HistGradientBoostingClassifier(_TwoClasses, _SkHistGradientBoosting):
     parameters and results otherwise.
     """
 
+    fit = _refusing_one_class(_SkHistGradientBoosting.fit)
 
-class MLPClassifier(_TwoClasses, _SkMLPClassifier):
+
+class MLPClassifier(_SkMLPClassifier):
     """scikit-learn's MLP classifier that refuses a one-class ``y``.
 
     With one class scikit-learn's fits and returns probabilities of two columns
     for one entry of ``classes_``; this raises ``ValueError`` instead. Same
     parameters and results otherwise.
     """
+
+    fit = _refusing_one_class(_SkMLPClassifier.fit)
 
 
 def _scaled(clf):
