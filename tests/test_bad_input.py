@@ -624,7 +624,7 @@ def test_tokenizer_decode_refuses_ids_that_are_not_ints(kind, bad_id):
 def test_byte_tokenizer_says_which_character_has_no_utf8_bytes():
     from gdlab.tokenizers import ByteTokenizer
 
-    with pytest.raises(ValueError, match=r"position 2, '\\ud800', is a lone surrogate") as err:
+    with pytest.raises(ValueError, match=r"position 2\b.*'\\ud800', is a lone surrogate") as err:
         ByteTokenizer().encode("ab\ud800c")
     assert type(err.value) is ValueError  # not the codec's UnicodeEncodeError
 
@@ -699,3 +699,44 @@ def test_one_class_refusal_keeps_the_fit_signature(name):
     model = _make(name)
     clf = model.named_steps["clf"] if hasattr(model, "named_steps") else model
     assert has_fit_parameter(clf, "sample_weight")  # meta-estimators read the signature
+
+
+@pytest.fixture(scope="module")
+def hf_checkpoint(tmp_path_factory):
+    """A 1-layer GPT-2 with random weights and a byte-level BPE built here (no download)."""
+    pytest.importorskip("transformers")
+    tokenizers = pytest.importorskip("tokenizers")
+    torch = pytest.importorskip("torch")
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    tok = tokenizers.Tokenizer(tokenizers.models.BPE(unk_token="<unk>"))
+    tok.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = tokenizers.decoders.ByteLevel()
+    tok.train_from_iterator(_train("texts"), tokenizers.trainers.BpeTrainer(
+        vocab_size=280, special_tokens=["<bos>", "<eos>", "<unk>"],
+        initial_alphabet=tokenizers.pre_tokenizers.ByteLevel.alphabet()))
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<bos>", eos_token="<eos>",
+                                   unk_token="<unk>")
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(GPT2Config(n_layer=1, n_head=2, n_embd=8, n_positions=32,
+                                       vocab_size=len(fast), bos_token_id=fast.bos_token_id,
+                                       eos_token_id=fast.eos_token_id))
+    path = tmp_path_factory.mktemp("tiny-gpt2")
+    model.save_pretrained(path)
+    fast.save_pretrained(path)
+    return path
+
+
+def test_hugging_face_wrappers_say_which_text_has_a_lone_surrogate(hf_checkpoint):
+    from gdlab.models.hf import HFCausalLM, HFGenerativeClassifier
+    from gdlab.tokenizers import HFTokenizer
+
+    texts = ["cat hat", "dog\ud800 fog"]
+    # the Rust tokenizer said "TextEncodeInput must be Union[TextInputSequence, ...]"
+    with pytest.raises(ValueError, match=r"position 3 of text 1.*lone surrogate"):
+        HFCausalLM(hf_checkpoint, device="cpu").fit().score_samples(texts)
+    clf = HFGenerativeClassifier(hf_checkpoint, device="cpu").fit(texts[:1] * 2, ["a", "b"])
+    with pytest.raises(ValueError, match=r"position 3 of text 1.*lone surrogate"):
+        clf.predict_proba(texts)
+    with pytest.raises(ValueError, match=r"position 3\b.*lone surrogate"):
+        HFTokenizer(hf_checkpoint).fit().encode(texts[1])

@@ -52,6 +52,7 @@ __all__ = [
     "ByteTokenizer",
     "HFTokenizer",
     "make_tokenizer",
+    "utf8_bytes",
 ]
 
 #: The special tokens, in id order.
@@ -66,6 +67,39 @@ def _check_text(text, owner) -> str:
         raise TypeError(f"{type(owner).__name__}.encode expects a str, got "
                         f"{type(text).__name__} ({text!r:.40}).")
     return text
+
+
+def utf8_bytes(text: str, owner, *, item: int | None = None) -> bytes:
+    """The UTF-8 bytes of ``text``; ``ValueError`` naming a lone surrogate if it has one.
+
+    Byte-level and Hugging Face tokenizers read UTF-8, and a lone surrogate
+    (U+D800..U+DFFF, left by decoding bytes with ``errors="surrogateescape"``)
+    has no UTF-8 encoding: the codec's ``UnicodeEncodeError`` (or the Rust
+    tokenizer's ``TypeError``) does not say which text or what to do.
+
+    Parameters
+    ----------
+    text : str
+    owner : object or str
+        The tokenizer or model (its class name goes into the message).
+    item : int, optional
+        Index of the text in a list, for the message.
+
+    Returns
+    -------
+    bytes
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        name = owner if isinstance(owner, str) else type(owner).__name__
+        where = f"position {err.start}" + ("" if item is None else f" of text {item}")
+        raise ValueError(
+            f"{name} reads text as UTF-8, but the character at {where}, "
+            f"{text[err.start]!r}, is a lone surrogate, which has no UTF-8 bytes (text decoded "
+            "with errors='surrogateescape'?). Decode the source with errors='replace', or use "
+            "CharTokenizer, which maps it to <unk>."
+        ) from None
 
 
 def _check_ids(ids, vocab_size: int, owner) -> list[int]:
@@ -270,17 +304,7 @@ class ByteTokenizer(_TokenizerBase):
         -------
         list of int
         """
-        text = _check_text(text, self)
-        try:
-            data = text.encode("utf-8")
-        except UnicodeEncodeError as err:  # a lone surrogate (U+D800..U+DFFF)
-            raise ValueError(
-                f"ByteTokenizer encodes the UTF-8 bytes of a text, but the character at "
-                f"position {err.start}, {text[err.start]!r}, is a lone surrogate, which has "
-                "no UTF-8 bytes (a text decoded with errors='surrogateescape' or "
-                "'surrogatepass'?). Decode the source with errors='replace', or use "
-                "CharTokenizer, which maps it to <unk>."
-            ) from None
+        data = utf8_bytes(_check_text(text, self), self)
         return [b + N_SPECIAL for b in data]
 
     def decode(self, ids) -> str:
@@ -409,7 +433,9 @@ class HFTokenizer(_TokenizerBase):
         -------
         list of int
         """
-        enc = self._backend().encode(_check_text(text, self), add_special_tokens=False)
+        text = _check_text(text, self)
+        utf8_bytes(text, self)  # the Rust tokenizer's TypeError does not say what is wrong
+        enc = self._backend().encode(text, add_special_tokens=False)
         return [i + N_SPECIAL for i in enc.ids]
 
     def decode(self, ids) -> str:

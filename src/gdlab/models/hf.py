@@ -52,6 +52,7 @@ from gdlab._validation import (
 )
 from gdlab.base import GenerativeClassifierMixin, _CapabilityMixin
 from gdlab.nn import TorchEstimatorMixin, resolve_device
+from gdlab.tokenizers import utf8_bytes
 
 __all__ = ["HFCausalLM", "HFGenerativeClassifier"]
 
@@ -87,6 +88,8 @@ class _LoadedLM(torch.nn.Module):
         self.context = context
 
     def encode(self, texts) -> list[list[int]]:
+        for i, t in enumerate(texts):  # the Rust tokenizer's TypeError says nothing useful
+            utf8_bytes(t, type(self.tokenizer).__name__, item=i)
         return [list(self.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts]
 
     @property
