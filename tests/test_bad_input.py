@@ -680,9 +680,9 @@ def test_texts_in_a_one_shot_or_unordered_container_are_refused(name, container)
 
 
 def _registry_checked_estimators():
-    from gdlab.models.registry import CheckedStandardScaler, HistGradientBoostingClassifier
+    from gdlab.models.registry import CheckedHistGradientBoostingClassifier, CheckedStandardScaler
 
-    return [CheckedStandardScaler(), HistGradientBoostingClassifier(max_iter=5)]
+    return [CheckedStandardScaler(), CheckedHistGradientBoostingClassifier(max_iter=5)]
 
 
 @parametrize_with_checks(_registry_checked_estimators())

@@ -45,8 +45,8 @@ __all__ = [
     "spec",
     "available",
     "CheckedStandardScaler",
-    "HistGradientBoostingClassifier",
-    "MLPClassifier",
+    "CheckedHistGradientBoostingClassifier",
+    "CheckedMLPClassifier",
 ]
 
 #: Model families of the registry.
@@ -360,7 +360,7 @@ def _refusing_one_class(fit):
     return checked_fit
 
 
-class HistGradientBoostingClassifier(_SkHistGradientBoosting):
+class CheckedHistGradientBoostingClassifier(_SkHistGradientBoosting):
     """scikit-learn's histogram gradient boosting that refuses a one-class ``y``.
 
     With one class scikit-learn's fits and returns probabilities of two columns
@@ -371,8 +371,11 @@ class HistGradientBoostingClassifier(_SkHistGradientBoosting):
     fit = _refusing_one_class(_SkHistGradientBoosting.fit)
 
 
-class MLPClassifier(_SkMLPClassifier):
+class CheckedMLPClassifier(_SkMLPClassifier):
     """scikit-learn's MLP classifier that refuses a one-class ``y``.
+
+    (Not gdlab's torch :class:`gdlab.models.networks.MLPClassifier`: this is the
+    registry's ``mlp`` entry, scikit-learn's network.)
 
     With one class scikit-learn's fits and returns probabilities of two columns
     for one entry of ``classes_``; this raises ``ValueError`` instead. Same
@@ -454,15 +457,16 @@ def _random_forest():
 
 
 def _hist_gb():
-    return HistGradientBoostingClassifier(random_state=0)
+    return CheckedHistGradientBoostingClassifier(random_state=0)
 
 
 def _mlp():
     # scikit-learn's defaults (Adam at 1e-3, patience 10) stop early on small
     # tables before the network has learned anything; 1e-2 and patience 20 do not.
     return _scaled(
-        MLPClassifier(hidden_layer_sizes=(64,), learning_rate_init=0.01, early_stopping=True,
-                      n_iter_no_change=20, max_iter=500, random_state=0)
+        CheckedMLPClassifier(hidden_layer_sizes=(64,), learning_rate_init=0.01,
+                             early_stopping=True, n_iter_no_change=20, max_iter=500,
+                             random_state=0)
     )
 
 
