@@ -179,8 +179,9 @@ def _constant(X):
     return X
 
 
-# phase "fit": (X, y) to fit on, then the output on the clean training X is checked;
-# phase "predict": X given to a model fitted on the clean training data.
+# phase "fit": (X, y) or (X, y, fit keyword arguments) to fit on, then the output on
+# the training X is checked; phase "predict": X given to a model fitted on the clean
+# training data; phase "calls" (below): a sequence of partial_fit calls.
 NUMERIC_CELLS = {
     "nan_fit": ("fit", lambda X: (_with(X, np.nan), Y)),
     "inf_fit": ("fit", lambda X: (_with(X, np.inf), Y)),
@@ -228,6 +229,7 @@ SYMBOL_CELLS = {
     "fractional_symbol_predict": ("predict", lambda X: _with(X[:5], 1.5)),
     "negative_symbol_predict": ("predict", lambda X: _with(X[:5], -1)),
 }
+
 
 def _frame_with(X, column, value, n=5):
     X = X.iloc[:n].copy()
