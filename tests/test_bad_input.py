@@ -471,20 +471,8 @@ def _message_pattern(cell):
     raise KeyError(cell)
 
 
-#: Cells still failing because of a file another change owns (issue 12).
-_EMPTY_TEXT = ("issue 12: ClassConditional._check_items (gdlab/base.py) calls check_texts "
-               "without allow_empty at predict, so a text density that scores '' (log p of "
-               "the end of text) refuses it inside a classifier")
-XFAIL = {
-    ("char-ngram-classifier", "empty_text_predict"): _EMPTY_TEXT,
-    ("gpt-class-conditional", "empty_text_predict"): _EMPTY_TEXT,
-    ("mixed-nb", "zero_features_fit"): (
-        "issue 12: MixedNB given a DataFrame with no columns fails inside numpy ('at least "
-        "one array or dtype is required') instead of saying it needs at least one column"),
-    ("mixed-nb", "one_d_predict"): (
-        "issue 12: MixedNB given one row as a Series reads it as a column of mixed values "
-        "('could not convert string to float') instead of asking for a 2-D table"),
-}
+#: Cells that must still fail (none today): (model, cell) -> reason, run as strict xfails.
+XFAIL: dict[tuple[str, str], str] = {}
 
 # -- a guard so that a hang (liblinear given 1e300 ran for minutes) fails fast -------
 

@@ -646,7 +646,9 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         if self._kind() == "sequences":
             allow_nan = "missing_features" in self._density_capabilities()
             return check_sequences(self, X, lengths, allow_nan=allow_nan, reset=reset)
-        return check_texts(self, X)
+        # an empty text is a valid string to score (log p("") is the stop's probability),
+        # but a class cannot learn from one
+        return check_texts(self, X, allow_empty=not reset)
 
     def fit(self, X, y, lengths=None):
         """Fit one density per class and the class prior.

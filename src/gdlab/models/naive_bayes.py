@@ -1534,7 +1534,18 @@ class MixedNB(_BaseNB):
     def _as_frame(self, X, fitting):
         """The DataFrame path for DataFrames, and for non-numeric 2-D arrays with
         categorical columns; None for the plain numeric path (``check_X``)."""
+        if isinstance(X, pd.Series):
+            raise ValueError(
+                f"{type(self).__name__} expects a 2-D table of shape (n_samples, n_features) "
+                f"(a DataFrame or 2-D array), got a pandas Series of length {len(X)}; pass "
+                "one row as X.to_frame().T, or one column as df[[name]]."
+            )
         if isinstance(X, pd.DataFrame):
+            if X.shape[1] == 0:
+                raise ValueError(
+                    f"{type(self).__name__} needs at least one column, got a DataFrame "
+                    f"with 0 columns (shape {X.shape})."
+                )
             return X
         if sp.issparse(X) or not hasattr(X, "__len__") and not hasattr(X, "__array__"):
             return None
