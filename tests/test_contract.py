@@ -85,7 +85,7 @@ def _fit(name, seed, n, d, k):
 
 
 def _with_holes(X, seed, rate=0.3):
-    """MCAR holes that never empty a whole row (all-NaN rows are refused by mixtures)."""
+    """MCAR holes that never empty a whole row (all-empty rows: see the test below)."""
     return apply_mask(X, mcar_mask(X, rate, random_state=seed + 1))
 
 
@@ -175,6 +175,25 @@ def test_fit_with_missing_values_and_impute(name, data):
     np.testing.assert_array_equal(filled[observed], Xm[observed])
     drawn = model.impute(Xm, method="sample", random_state=0)
     np.testing.assert_array_equal(drawn[observed], Xm[observed])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_rows_with_every_entry_missing_only_count_toward_the_prior(name):
+    """p(x_empty | y) = 1 under every parameter, so fitting with such rows is exact:
+    the class-conditional densities are those fitted without them, and the prior
+    counts them."""
+    X, y = _data(KIND[name], 1, 60, 3, 2)
+    extra_y = np.array([0, 0, 0, 0, 1])
+    X_more = np.vstack([X, np.full((len(extra_y), X.shape[1]), np.nan)])
+    y_more = np.concatenate([y, extra_y])
+    plain, more = ALL[name]().fit(X, y), ALL[name]().fit(X_more, y_more)
+    counts = np.bincount(y_more, minlength=2)
+    np.testing.assert_allclose(more.class_prior_, counts / counts.sum(), atol=1e-12)
+    np.testing.assert_allclose(
+        more.log_joint(X) - np.log(more.class_prior_),
+        plain.log_joint(X) - np.log(plain.class_prior_),
+        atol=1e-8,
+    )
 
 
 @pytest.mark.parametrize("name", ALL)
