@@ -239,6 +239,17 @@ def test_clone_and_get_params():
     assert set(TRAINING_PARAMS) <= set(GAN().get_params())
 
 
+@pytest.mark.parametrize("cls", [GAN, ConditionalGAN])
+def test_parameters_are_keyword_only(cls):
+    # as for every gdlab estimator (and scikit-learn's): GAN(16, (8,)) would read
+    # as one thing and mean another after any reordering of the signature
+    with pytest.raises(TypeError, match="positional"):
+        cls(4)
+    with pytest.raises(TypeError, match="positional"):
+        cls(4, (8,))
+    assert cls(latent_dim=4, hidden=(8,)).get_params()["latent_dim"] == 4
+
+
 # ------------------------------------------------------------------------ bad input
 
 

@@ -132,7 +132,7 @@ class _BaseGAN(_CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
 
     _conditional = False
 
-    def __init__(self, latent_dim=16, hidden=(128, 128), *, architecture="mlp", image_shape=None,
+    def __init__(self, *, latent_dim=16, hidden=(128, 128), architecture="mlp", image_shape=None,
                  channels=32, stabilizer="r1", r1_gamma=1.0, n_critic=1, lr_d=None,
                  betas=(0.5, 0.999), max_epochs=200, batch_size=64, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.0, patience=None, device="auto", random_state=None,
