@@ -35,7 +35,7 @@ writes anything (it reads bytes only):
   package;
 - after the estimator is rebuilt, every scikit-learn tree it holds (``Tree``,
   ``TreePredictor``, at any depth: forests, pipelines, calibrated classifiers,
-  boosting stages) is checked by :func:`gdlab._tree_checks.check_loaded_trees`:
+  boosting stages) is checked by :func:`gdlab._load_checks.check_loaded_trees`:
   children are later nodes in range (no cycles), split features are within
   the width the estimator checks, counts, depths, bitsets and shapes agree.
   scikit-learn's compiled tree code follows these indices without bounds
@@ -91,7 +91,7 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from gdlab._tree_checks import check_loaded_trees
+from gdlab._load_checks import check_loaded_trees
 
 __all__ = [
     "FORMAT", "FORMAT_VERSION", "TRUSTED_MODULES", "SAFE_CLASSES", "MAX_MEMBER_BYTES",
@@ -110,7 +110,7 @@ TRUSTED_MODULES = ("gdlab", "sklearn")
 #: (``__setstate__``) stores values only, touching no file, process or network.
 #: (``Tree`` and ``TreePredictor`` index their node arrays without bounds checks, as
 #: skops notes; the SHA-256 digests catch corruption, not a crafted file, so
-#: :func:`load` checks every loaded tree with :func:`gdlab._tree_checks.check_loaded_trees`.)
+#: :func:`load` checks every loaded tree with :func:`gdlab._load_checks.check_loaded_trees`.)
 SAFE_CLASSES = frozenset({
     "gdlab.models.mixture._Stats",
     "sklearn.calibration._CalibratedClassifier",
