@@ -334,6 +334,108 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
+# scikit-learn's checks call predict, transform, score_samples, ...: a GAN has none of
+# them, so those checks pass without ever calling ``sample`` or ``discriminator_score``.
+# The same properties, asserted on the methods a GAN does have.
+
+def _label_of_rows(X):
+    """A label per row, from the row itself (so it follows the row when rows are reordered)."""
+    return np.where(np.asarray(X, dtype=float)[..., 0] > 0, "b", "a")
+
+
+#: The sampler's own methods: name -> (class, call(model, X)); rowwise ones take X.
+OWN_METHODS = {
+    "gan-sample": (GAN, lambda m, X: m.sample(6, random_state=1)),
+    "gan-discriminator_score": (GAN, lambda m, X: m.discriminator_score(X)),
+    "cgan-sample": (ConditionalGAN, lambda m, X: np.c_[m.sample(6, random_state=1)]),
+    "cgan-sample-y": (ConditionalGAN, lambda m, X: m.sample(6, y="b", random_state=1)[0]),
+    "cgan-discriminator_score": (ConditionalGAN, lambda m, X: m.discriminator_score(X)),
+    "cgan-discriminator_score-y": (
+        ConditionalGAN, lambda m, X: m.discriminator_score(X, _label_of_rows(X))),
+}
+ROWWISE = [name for name in OWN_METHODS if "discriminator_score" in name]
+#: float32 networks: a row's logit may round differently with its place in the batch
+ATOL = 1e-5
+
+
+def _small(seed=0):
+    X, y = _blobs(n=12, seed=seed)
+    return np.c_[X, X[:, :1] - X[:, 1:]], np.array(["a", "b"])[y]  # 24 rows, 3 columns
+
+
+def _fit(cls, X, y):
+    return cls(**TINY).fit(X, y)  # GAN.fit ignores y
+
+
+@pytest.mark.parametrize("name", sorted(OWN_METHODS))
+def test_own_methods_unfitted_idempotent_pickled_and_read_only(name):
+    """check_estimators_unfitted, check_fit_idempotent, check_estimators_pickle,
+    check_dict_unchanged, on the sampler's own methods."""
+    cls, call = OWN_METHODS[name]
+    X, y = _small()
+    with pytest.raises(NotFittedError):
+        call(cls(**TINY), X)
+    model = _fit(cls, X, y)
+    ref = call(model, X)
+    state = pickle.dumps(model)
+    before = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(model).items()}
+    np.testing.assert_array_equal(call(model, X), ref)  # a second call: same values
+    assert vars(model).keys() == before.keys()
+    for key, value in before.items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(vars(model)[key], value, err_msg=key)
+        else:
+            assert vars(model)[key] is value, key
+    np.testing.assert_array_equal(call(pickle.loads(state), X), ref)
+    np.testing.assert_array_equal(call(model.fit(X, y), X), ref)  # refit: same model
+    np.testing.assert_array_equal(call(_fit(cls, X[::-1][::-1].copy(), y), X), ref)
+
+
+@pytest.mark.parametrize("name", ROWWISE)
+def test_rowwise_own_methods_validate_and_treat_rows_alone(name, tmp_path):
+    """check_n_features_in_after_fitting, check_fit2d_predict1d, check_estimators_nan_inf,
+    check_readonly_memmap_input, check_f_contiguous_array_estimator, check_estimators_dtypes,
+    check_*_data_not_an_array, check_methods_subset_invariance,
+    check_methods_sample_order_invariance, on ``discriminator_score``."""
+    cls, call = OWN_METHODS[name]
+    X, y = _small()
+    model = _fit(cls, X, y)
+    ref = call(model, X)
+    assert ref.shape == (len(X),) and ref.dtype == np.float64
+    with pytest.raises(ValueError, match="3 features"):
+        call(model, X[:, :2])
+    with pytest.raises(ValueError, match="2D array"):
+        call(model, X[0])
+    for bad in (np.nan, np.inf):
+        Xbad = X.copy()
+        Xbad[3, 1] = bad
+        with pytest.raises(ValueError, match="NaN|infinity"):
+            call(model, Xbad)
+    np.save(tmp_path / "X.npy", X)
+    memmap = np.load(tmp_path / "X.npy", mmap_mode="r")  # read-only
+    for same in (memmap, np.asfortranarray(X), X.tolist(), X.astype(np.float32)):
+        np.testing.assert_allclose(call(model, same), ref, rtol=0, atol=ATOL)
+    order = np.random.default_rng(0).permutation(len(X))
+    np.testing.assert_allclose(call(model, X[order]), ref[order], rtol=0, atol=ATOL)
+    np.testing.assert_allclose(call(model, X[:5]), ref[:5], rtol=0, atol=ATOL)
+
+
+@pytest.mark.parametrize("name", ROWWISE)
+def test_rowwise_own_methods_check_feature_names(name):
+    """check_dataframe_column_names_consistency, on ``discriminator_score``."""
+    pd = pytest.importorskip("pandas")
+    cls, call = OWN_METHODS[name]
+    X, y = _small()
+    frame = pd.DataFrame(X, columns=["u", "v", "w"])
+    model = _fit(cls, frame, y)
+    ref = call(model, frame)
+    np.testing.assert_array_equal(ref, call(_fit(cls, X, y), X))
+    with pytest.warns(UserWarning, match="fitted with feature names"):
+        call(model, X)
+    with pytest.raises(ValueError, match="feature names"):
+        call(model, frame.rename(columns={"u": "x"}))
+
+
 # ------------------------------------------------------------------ digits quality (slow)
 
 
