@@ -431,3 +431,112 @@ def test_sklearn_checks_vae(estimator, check):
 ])
 def test_sklearn_checks_cvae(estimator, check):
     check(estimator)
+
+
+# scikit-learn's checks call predict*, transform, score_samples, ...; they never call
+# sample, elbo, log_likelihood_iw, reconstruct, or transform with a class. The same
+# properties, asserted on those.
+
+#: name -> (class, call(model, X)); the rowwise ones take rows of X.
+OWN_METHODS = {
+    "vae-sample": (VAE, lambda m, X: m.sample(6, random_state=1)),
+    "vae-sample-noise": (VAE, lambda m, X: m.sample(6, random_state=1, noise=True)),
+    "vae-elbo": (VAE, lambda m, X: m.elbo(X, k=3, random_state=1)),
+    "vae-log_likelihood_iw": (VAE, lambda m, X: m.log_likelihood_iw(X, k=3, random_state=1)),
+    "vae-reconstruct": (VAE, lambda m, X: m.reconstruct(X)),
+    "cvae-sample": (CVAE, lambda m, X: np.c_[m.sample(6, random_state=1)]),
+    "cvae-sample-y-noise": (CVAE, lambda m, X: m.sample(6, y=1, random_state=1, noise=True)[0]),
+    "cvae-elbo": (CVAE, lambda m, X: m.elbo(X, k=3, random_state=1)),
+    "cvae-log_likelihood_iw": (CVAE, lambda m, X: m.log_likelihood_iw(X, k=3, random_state=1)),
+    "cvae-reconstruct": (CVAE, lambda m, X: m.reconstruct(X)),
+    "cvae-reconstruct-y": (CVAE, lambda m, X: m.reconstruct(X, y=_label_of_rows(X))),
+    "cvae-transform-y": (CVAE, lambda m, X: m.transform(X, y=_label_of_rows(X))),
+}
+ROWWISE = [name for name in OWN_METHODS if "sample" not in name]
+OWN_TINY = dict(latent_dim=2, hidden=(8,), max_epochs=2, random_state=0)
+
+
+def _label_of_rows(X):
+    """A label per row, from the row itself (so it follows the row when rows are reordered)."""
+    return (np.asarray(X, dtype=float)[..., 0] > 0).astype(int)
+
+
+def _small():
+    X, y, _ = _blobs(n_per_class=12, n_features=3)
+    return X, y
+
+
+@pytest.mark.parametrize("name", sorted(OWN_METHODS))
+def test_own_methods_unfitted_idempotent_pickled_and_read_only(name):
+    """check_estimators_unfitted, check_fit_idempotent, check_estimators_pickle,
+    check_dict_unchanged, on the methods scikit-learn's checks do not call."""
+    import pickle
+
+    from sklearn.exceptions import NotFittedError
+
+    cls, call = OWN_METHODS[name]
+    X, y = _small()
+    with pytest.raises(NotFittedError):
+        call(cls(**OWN_TINY), X)
+    model = cls(**OWN_TINY).fit(X, y)
+    ref = call(model, X)
+    state = pickle.dumps(model)
+    before = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(model).items()}
+    np.testing.assert_array_equal(call(model, X), ref)  # a second call: same values
+    assert vars(model).keys() == before.keys()
+    for key, value in before.items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(vars(model)[key], value, err_msg=key)
+        else:
+            assert vars(model)[key] is value, key
+    np.testing.assert_array_equal(call(pickle.loads(state), X), ref)
+    np.testing.assert_array_equal(call(model.fit(X, y), X), ref)  # refit: same model
+
+
+@pytest.mark.parametrize("name", ROWWISE)
+def test_rowwise_own_methods_validate_and_treat_rows_alone(name, tmp_path):
+    """check_n_features_in_after_fitting, check_fit2d_predict1d, check_estimators_nan_inf,
+    check_readonly_memmap_input, check_f_contiguous_array_estimator, check_estimators_dtypes,
+    check_*_data_not_an_array, check_methods_subset_invariance,
+    check_methods_sample_order_invariance, on the methods the checks do not call."""
+    cls, call = OWN_METHODS[name]
+    X, y = _small()
+    model = cls(**OWN_TINY).fit(X, y)
+    ref = call(model, X)
+    assert len(ref) == len(X) and ref.dtype == np.float64
+    with pytest.raises(ValueError, match="3 features"):
+        call(model, X[:, :2])
+    with pytest.raises(ValueError, match="2D array"):
+        call(model, X[0])
+    for bad in (np.nan, np.inf):
+        Xbad = X.copy()
+        Xbad[3, 1] = bad
+        with pytest.raises(ValueError, match="NaN|infinity"):
+            call(model, Xbad)
+    np.save(tmp_path / "X.npy", X)
+    memmap = np.load(tmp_path / "X.npy", mmap_mode="r")  # read-only
+    for same in (memmap, np.asfortranarray(X), X.tolist()):
+        np.testing.assert_allclose(call(model, same), ref, rtol=0, atol=1e-10)
+    # float32 rows are standardized in float32 (rounding ~1e-7 of each value)
+    np.testing.assert_allclose(call(model, X.astype(np.float32)), ref, rtol=0, atol=1e-3)
+    # inference runs in float64: a row's value does not depend on the other rows
+    order = np.random.default_rng(0).permutation(len(X))
+    np.testing.assert_allclose(call(model, X[order]), ref[order], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(call(model, X[:5]), ref[:5], rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", ROWWISE)
+def test_rowwise_own_methods_check_feature_names(name):
+    """check_dataframe_column_names_consistency, on the methods the checks do not call."""
+    pd = pytest.importorskip("pandas")
+    cls, call = OWN_METHODS[name]
+    X, y = _small()
+    frame = pd.DataFrame(X, columns=["u", "v", "w"])
+    model = cls(**OWN_TINY).fit(frame, y)
+    # a frame's values are column-major: sums in another order, the same model to rounding
+    np.testing.assert_allclose(call(model, frame), call(cls(**OWN_TINY).fit(X, y), X),
+                               rtol=0, atol=1e-8)
+    with pytest.warns(UserWarning, match="fitted with feature names"):
+        call(model, X)
+    with pytest.raises(ValueError, match="feature names"):
+        call(model, frame.rename(columns={"u": "x"}))
