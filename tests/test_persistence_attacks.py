@@ -774,3 +774,378 @@ def test_gradient_boosting_init_narrower_than_its_trees_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"GradientBoostingClassifier\.init_ has a malformed "
                                          r"tree: predicts 3 classes with priors of shape \(1,\)"):
         load(bad)
+
+
+# -- 5. libsvm, k-means and neighbors state is checked: predict never reads out of bounds
+#
+# libsvm (SVC, NuSVC, SVR, NuSVR, OneClassSVM) builds its model from support_,
+# support_vectors_, _n_support, _dual_coef_, _intercept_, _probA and _probB and walks it
+# with sizes taken from _n_support alone; k-means reads cluster_centers_ with the width
+# of X; brute-force neighbors read _fit_X with the width of X and write a class score at
+# column _y[j]. None of these checks bounds. Each attack below rewrites one attribute of
+# a real saved model (its .npy / .npz member, or its JSON value) with every checksum
+# recomputed; none calls predict on the tampered model.
+
+
+def _edit_attribute(path, out, attribute, edit, trusted=None):
+    """Copy a saved model to ``out`` with ``edit(value)`` in place of one attribute.
+
+    The attribute is found by name in the skops schema (it must occur once, or name one
+    shared member); arrays (``.npy``) and sparse matrices (``.npz``) are rewritten in
+    their member, JSON values in the schema.
+    """
+    import scipy.sparse as sparse
+
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        skops_part = zf.read("estimator.skops")
+    with zipfile.ZipFile(io.BytesIO(skops_part)) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    schema = json.loads(members["schema.json"])
+    found = []
+
+    def visit(node):
+        if isinstance(node, dict):
+            content = node.get("content")
+            if node.get("__loader__") == "DictNode" and isinstance(content, dict) \
+                    and attribute in content:
+                found.append(content)
+            for child in node.values():
+                visit(child)
+        elif isinstance(node, list):
+            for child in node:
+                visit(child)
+
+    visit(schema)
+    nodes = [content[attribute] for content in found]
+    files = {node.get("file") for node in nodes}
+    assert len(nodes) == 1 or (len(files) == 1 and None not in files), \
+        f"{attribute} occurs {len(nodes)} times"
+    node = nodes[0]
+    name = node.get("file")
+    if name is None:
+        for content in found:
+            content[attribute] = _json(edit(json.loads(node["content"])))
+        members["schema.json"] = json.dumps(schema).encode()
+    elif name.endswith(".npz"):
+        buffer = io.BytesIO()
+        sparse.save_npz(buffer, edit(sparse.load_npz(io.BytesIO(members[name]))))
+        members[name] = buffer.getvalue()
+    else:
+        buffer = io.BytesIO()
+        np.save(buffer, edit(np.load(io.BytesIO(members[name]), allow_pickle=False)),
+                allow_pickle=False)
+        members[name] = buffer.getvalue()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
+        for member, blob in members.items():
+            zf.writestr(member, blob)
+    return _archive(out, {"estimator.skops": buffer.getvalue()}, cls=manifest["class"])
+
+
+CSR = ["scipy.sparse._csr.csr_matrix"]
+
+
+def _svm_cases():
+    """name -> (model, X, y, fit/predict input), small and fast."""
+    import scipy.sparse as sparse
+    from sklearn.metrics.pairwise import linear_kernel
+    from sklearn.svm import SVC, SVR, NuSVC, OneClassSVM
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 3))
+    y3 = np.arange(30) % 3
+    return {
+        "binary": (SVC(), X, y3 % 2),
+        "multiclass": (SVC(kernel="poly", degree=2), X, y3),
+        "probability": (SVC(probability=True, random_state=0), X, y3),
+        "precomputed": (SVC(kernel="precomputed"), X @ X.T, y3),
+        "callable-kernel": (SVC(kernel=linear_kernel), X, y3),  # no n_features_in_
+        "sparse": (SVC(kernel="linear"), sparse.csr_matrix(np.where(X > 0.5, X, 0)), y3),
+        "nu": (NuSVC(nu=0.3), X, y3 % 2),
+        "regression": (SVR(), X, X[:, 0]),
+        "one-class": (OneClassSVM(gamma=0.5), X, None),
+        "sparse-regression": (SVR(), sparse.csr_matrix(np.where(X > 0.5, X, 0)), X[:, 0]),
+    }
+
+
+@pytest.fixture(scope="module")
+def svm_models(tmp_path_factory):
+    """name -> (path, model, X, trusted) of small fitted libsvm models, saved."""
+    import warnings
+
+    folder = tmp_path_factory.mktemp("svms")
+    saved = {}
+    for name, (model, X, y) in _svm_cases().items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # probability=True (sklearn 1.9)
+            model.fit(X) if y is None else model.fit(X, y)
+        trusted = sio.get_untrusted_types(data=sio.dumps(model))  # CSR, linear_kernel
+        saved[name] = (save(model, folder / f"{name}.gdlab", trusted=trusted), model, X, trusted)
+    return saved
+
+
+def _outputs(model, X):
+    """The scores a libsvm classifier or one-class model makes."""
+    outputs = [model.decision_function(X)]
+    if getattr(model, "_probA", np.empty(0)).size:
+        outputs.append(model.predict_proba(X))
+    return outputs
+
+
+@pytest.mark.parametrize("name", list(_svm_cases()))
+def test_valid_svm_models_load_and_predict_identically(svm_models, name):
+    path, model, X, trusted = svm_models[name]
+    loaded = load(path, trusted=trusted)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    if name in ("regression", "sparse-regression"):
+        return
+    # the same arrays, possibly at other alignments: BLAS may round the last bit apart
+    for got, expected in zip(_outputs(loaded, X), _outputs(model, X), strict=True):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+
+
+def test_svc_n_support_summing_beyond_the_support_vectors_is_refused(svm_models, tmp_path):
+    # libsvm sizes each class's block of kernel values and coefficients from _n_support
+    path, model, _, _ = svm_models["binary"]
+    n_sv = len(model.support_)
+    bad = _edit_attribute(path, tmp_path / "n_support.gdlab", "_n_support",
+                          lambda a: a + np.array([0, 7], dtype=a.dtype))
+    with pytest.raises(ValueError, match=rf"SVC has a malformed support vector machine: "
+                                         rf"_n_support sums to {n_sv + 7}; expected {n_sv}"):
+        load(bad)
+
+
+def test_svc_negative_n_support_is_refused(svm_models, tmp_path):
+    path, _, _, _ = svm_models["binary"]
+    bad = _edit_attribute(path, tmp_path / "negative.gdlab", "_n_support",
+                          lambda a: np.array([a.sum() + 3, -3], dtype=a.dtype))
+    with pytest.raises(ValueError, match=r"_n_support holds a negative count"):
+        load(bad)
+
+
+def test_svc_dual_coef_of_the_wrong_shape_is_refused(svm_models, tmp_path):
+    # one row of coefficients per class but one: libsvm reads row j-1 for class j
+    path, model, _, _ = svm_models["multiclass"]
+    n_sv = len(model.support_)
+    bad = _edit_attribute(path, tmp_path / "dual.gdlab", "_dual_coef_", lambda a: a[:1])
+    with pytest.raises(ValueError, match=rf"_dual_coef_ has shape \(1, {n_sv}\); expected "
+                                         rf"\(2, {n_sv}\)"):
+        load(bad)
+
+
+def test_svc_support_vectors_narrower_than_n_features_in_are_refused(svm_models, tmp_path):
+    path, model, _, _ = svm_models["binary"]
+    n_sv = len(model.support_)
+    bad = _edit_attribute(path, tmp_path / "narrow.gdlab", "support_vectors_",
+                          lambda a: np.ascontiguousarray(a[:, :2]))
+    with pytest.raises(ValueError, match=rf"support_vectors_ has shape \({n_sv}, 2\); "
+                                         rf"expected \({n_sv}, 3\)"):
+        load(bad)
+
+
+def test_svc_support_vectors_fewer_than_support_are_refused(svm_models, tmp_path):
+    # libsvm walks len(support_) rows of support_vectors_
+    path, model, _, _ = svm_models["multiclass"]
+    bad = _edit_attribute(path, tmp_path / "rows.gdlab", "support_vectors_", lambda a: a[:3])
+    with pytest.raises(ValueError, match=r"support_vectors_ has shape \(3, 3\)"):
+        load(bad)
+
+
+def test_svc_intercept_too_short_is_refused(svm_models, tmp_path):
+    # one intercept per pair of classes: 3 for 3 classes
+    path, _, _, _ = svm_models["multiclass"]
+    bad = _edit_attribute(path, tmp_path / "intercept.gdlab", "_intercept_", lambda a: a[:1])
+    with pytest.raises(ValueError, match=r"_intercept_ has shape \(1,\); expected \(3,\)"):
+        load(bad)
+
+
+@pytest.mark.parametrize("attribute", ["_probA", "_probB"])
+def test_svc_probability_coefficients_of_the_wrong_length_are_refused(svm_models, tmp_path,
+                                                                     attribute):
+    # predict_proba copies one sigmoid per pair of classes from _probA and _probB
+    path, _, _, _ = svm_models["probability"]
+    bad = _edit_attribute(path, tmp_path / "prob.gdlab", attribute, lambda a: a[:1])
+    with pytest.raises(ValueError, match=rf"{attribute} has shape \(1,\); expected \(3,\)"):
+        load(bad)
+
+
+def test_svc_support_dtype_other_than_int32_is_refused(svm_models, tmp_path):
+    path, _, _, _ = svm_models["binary"]
+    bad = _edit_attribute(path, tmp_path / "dtype.gdlab", "support_",
+                          lambda a: a.astype(np.int64))
+    with pytest.raises(ValueError, match=r"support_ is int64 of shape \(\d+,\); expected "
+                                         r"int32"):
+        load(bad)
+
+
+def test_precomputed_svc_support_index_beyond_the_training_rows_is_refused(svm_models,
+                                                                          tmp_path):
+    # with a precomputed kernel libsvm reads column support_[i] of each row of X
+    path, _, X, _ = svm_models["precomputed"]
+
+    def edit(support):
+        support = support.copy()
+        support[-1] = X.shape[1] + 100
+        return support
+
+    bad = _edit_attribute(path, tmp_path / "support.gdlab", "support_", edit)
+    with pytest.raises(ValueError, match=r"support_ holds index 130; expected indices in "
+                                         r"\[0, 30\)"):
+        load(bad)
+
+
+def test_sparse_svc_with_a_precomputed_kernel_is_refused(svm_models, tmp_path):
+    # sparse libsvm reads X at the index stored as a support vector's value
+    path, _, _, _ = svm_models["sparse"]
+    bad = _edit_attribute(path, tmp_path / "sparse-pre.gdlab", "kernel",
+                          lambda k: "precomputed")
+    with pytest.raises(ValueError, match=r"kernel is 'precomputed' on sparse support vectors"):
+        load(bad, trusted=CSR)
+
+
+def test_sparse_svc_support_vector_rows_out_of_order_are_refused(svm_models, tmp_path):
+    # a row whose indptr decreases has a negative length: libsvm writes before its buffer
+    path, _, _, _ = svm_models["sparse"]
+
+    def edit(sv):
+        sv = sv.copy()
+        sv.indptr[1], sv.indptr[2] = sv.indptr[2], sv.indptr[1] - 1
+        return sv
+
+    bad = _edit_attribute(path, tmp_path / "indptr.gdlab", "support_vectors_", edit)
+    with pytest.raises(ValueError, match=r"support_vectors_ .*indptr"):
+        load(bad, trusted=CSR)
+
+
+def test_one_class_svm_n_support_of_another_length_is_refused(svm_models, tmp_path):
+    # regression and one-class models hold two counts: libsvm takes their number as
+    # the number of classes, reading one row of coefficients per class but one
+    path, _, _, _ = svm_models["one-class"]
+    bad = _edit_attribute(path, tmp_path / "oc.gdlab", "_n_support",
+                          lambda a: np.concatenate([a, a]))
+    with pytest.raises(ValueError, match=r"OneClassSVM has a malformed support vector "
+                                         r"machine: _n_support has 4 entries; expected 2"):
+        load(bad)
+
+
+def test_svc_shadowing_its_libsvm_type_is_refused(svm_models, tmp_path):
+    # _impl selects the libsvm type (and with it the layout above); a file may set any
+    # instance attribute, so one that shadows the class's is refused
+    path, _, _, _ = svm_models["binary"]
+
+    def add(schema):
+        content = schema["content"]
+        content["key_types"]["content"].append(dict(content["key_types"]["content"][0]))
+        content["content"]["_impl"] = _json("one_class")
+
+    bad = _rewrite_skops(path, tmp_path / "impl.gdlab", edit_schema=add)
+    with pytest.raises(ValueError, match=r"_impl is set on the instance"):
+        load(bad)
+
+
+def test_svc_in_the_registry_pipeline_is_checked(tmp_path):
+    # rbf-svm: a scaler, then CalibratedClassifierCV(SVC(), ensemble=False)
+    from gdlab.models.registry import make
+
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = np.arange(40) % 2
+    path = save(make("rbf-svm").fit(X, y), tmp_path / "rbf.gdlab")
+    bad = _edit_attribute(path, tmp_path / "bad.gdlab", "_intercept_", lambda a: a[:0])
+    with pytest.raises(ValueError, match=r"Pipeline\.steps\[1\]\[1\]\.calibrated_classifiers_"
+                                         r"\[0\]\.estimator has a malformed support vector "
+                                         r"machine: _intercept_ has shape \(0,\)"):
+        load(bad)
+
+
+@pytest.fixture(scope="module")
+def other_compiled_models(tmp_path_factory):
+    """name -> (path, model, X) of k-means and brute-force neighbors models, saved."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+    from sklearn.neighbors import KNeighborsClassifier, LocalOutlierFactor
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3))
+    y = np.arange(40) % 3
+    models = {
+        "kmeans": (KMeans(n_clusters=3, n_init=1, random_state=0), None),
+        "minibatch-kmeans": (MiniBatchKMeans(n_clusters=3, n_init=1, batch_size=16,
+                                             random_state=0), None),
+        "knn": (KNeighborsClassifier(n_neighbors=3, algorithm="brute"), y),
+        "lof": (LocalOutlierFactor(n_neighbors=5, algorithm="brute", novelty=True), None),
+    }
+    folder = tmp_path_factory.mktemp("compiled")
+    saved = {}
+    for name, (model, target) in models.items():
+        model.fit(X) if target is None else model.fit(X, target)
+        saved[name] = (save(model, folder / f"{name}.gdlab"), model, X)
+    return saved
+
+
+@pytest.mark.parametrize("name", ["kmeans", "minibatch-kmeans", "knn", "lof"])
+def test_valid_kmeans_and_neighbors_models_load_and_predict_identically(
+        other_compiled_models, name):
+    path, model, X = other_compiled_models[name]
+    loaded = load(path)
+    method = {"kmeans": "transform", "minibatch-kmeans": "transform",
+              "knn": "predict_proba", "lof": "score_samples"}[name]
+    np.testing.assert_array_equal(getattr(loaded, method)(X), getattr(model, method)(X))
+    if name.endswith("kmeans"):
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("name", ["kmeans", "minibatch-kmeans"])
+def test_kmeans_centers_narrower_than_n_features_in_are_refused(other_compiled_models, name,
+                                                                tmp_path):
+    # the compiled label assignment reads each center with the width of X
+    path, _, _ = other_compiled_models[name]
+    bad = _edit_attribute(path, tmp_path / "centers.gdlab", "cluster_centers_",
+                          lambda a: np.ascontiguousarray(a[:, :2]))
+    with pytest.raises(ValueError, match=r"KMeans has a malformed k-means model: "
+                                         r"cluster_centers_ has shape \(3, 2\); expected "
+                                         r"\(n_clusters, 3\)"):
+        load(bad)
+
+
+def test_minibatch_kmeans_counts_shorter_than_the_centers_are_refused(other_compiled_models,
+                                                                      tmp_path):
+    # partial_fit adds each sample's weight to _counts[its cluster]
+    path, _, _ = other_compiled_models["minibatch-kmeans"]
+    bad = _edit_attribute(path, tmp_path / "counts.gdlab", "_counts", lambda a: a[:1])
+    with pytest.raises(ValueError, match=r"_counts has shape \(1,\); expected \(3,\)"):
+        load(bad)
+
+
+def test_kmeans_thread_count_out_of_range_is_refused(other_compiled_models, tmp_path):
+    path, _, _ = other_compiled_models["kmeans"]
+    bad = _edit_attribute(path, tmp_path / "threads.gdlab", "_n_threads", lambda n: 10**9)
+    with pytest.raises(ValueError, match=r"_n_threads is 1000000000; expected an integer in "
+                                         r"\[1, \d+\]"):
+        load(bad)
+
+
+@pytest.mark.parametrize("name", ["knn", "lof"])
+def test_neighbors_fit_x_narrower_than_n_features_in_is_refused(other_compiled_models, name,
+                                                               tmp_path):
+    # the compiled brute-force search reads each training row with the width of X
+    path, _, _ = other_compiled_models[name]
+    bad = _edit_attribute(path, tmp_path / "fit_x.gdlab", "_fit_X",
+                          lambda a: np.ascontiguousarray(a[:, :1]))
+    with pytest.raises(ValueError, match=r"has a malformed nearest-neighbors model: _fit_X "
+                                         r"has shape \(40, 1\); expected \(n_samples, 3\)"):
+        load(bad)
+
+
+def test_knn_label_code_beyond_the_classes_is_refused(other_compiled_models, tmp_path):
+    # predict_proba adds each neighbor's vote at column _y[neighbor] of its class scores
+    path, _, _ = other_compiled_models["knn"]
+
+    def edit(codes):
+        codes = codes.copy()
+        codes[0] = 10**6
+        return codes
+
+    bad = _edit_attribute(path, tmp_path / "y.gdlab", "_y", edit)
+    with pytest.raises(ValueError, match=r"_y holds class code 1000000; expected codes in "
+                                         r"\[0, 3\)"):
+        load(bad)

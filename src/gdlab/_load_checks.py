@@ -1,24 +1,41 @@
-"""Check the node arrays of every scikit-learn tree in a loaded model.
+"""Check the state that scikit-learn's compiled code reads, in every loaded model.
 
-scikit-learn's compiled tree code follows child indices, reads ``X[i, feature]`` and
-bitset rows straight from the node arrays, without bounds checks:
-``sklearn.tree._tree.Tree`` (decision trees, forests, isolation forests),
-``predict_stages`` (gradient boosting, which also writes ``out[i, k]`` for every
-column of its ``estimators_``) and the histogram gradient boosting
-``TreePredictor``. skops leaves these classes out of its defaults for that reason;
-:mod:`gdlab.persistence` trusts them because the registry's models need them, and
-calls :func:`check_loaded_trees` on every loaded model so that a crafted file (whose
-checksums are right: the attacker writes the manifest) cannot make ``predict`` read
-or write out of bounds, or loop forever on a cycle of children.
+Some scikit-learn estimators hand arrays of their fitted state to compiled code that
+trusts their sizes and indices, without bounds checks; a file crafted to hold other
+sizes (its checksums are right: the attacker writes the manifest) could make
+``predict`` read or write out of bounds, or never return. :mod:`gdlab.persistence`
+calls :func:`check_loaded_model` on every loaded model, and it checks:
 
-This is the one place gdlab reads scikit-learn's private tree layout.
+- trees: ``sklearn.tree._tree.Tree`` (decision trees, forests, isolation forests),
+  ``predict_stages`` (gradient boosting, which also writes ``out[i, k]`` for every
+  column of its ``estimators_``) and the histogram gradient boosting
+  ``TreePredictor`` follow child indices, read ``X[i, feature]`` and bitset rows
+  straight from the node arrays, and could loop forever on a cycle of children;
+- libsvm models (every ``sklearn.svm._base.BaseLibSVM``: SVC, NuSVC, SVR, NuSVR,
+  OneClassSVM, dense or sparse): libsvm builds its model from ``support_``,
+  ``support_vectors_``, ``_n_support``, ``_dual_coef_``, ``_intercept_``, ``_probA``
+  and ``_probB`` with every size taken from ``len(_n_support)`` and ``len(support_)``;
+- k-means (``KMeans``, ``MiniBatchKMeans``, ``BisectingKMeans``): the label
+  assignment reads ``cluster_centers_`` with the width of X, ``partial_fit`` writes
+  ``_counts[label]``;
+- nearest neighbors (every ``NeighborsBase``: k-nearest-neighbors and radius
+  classifiers and regressors, ``NearestNeighbors``, ``LocalOutlierFactor``): the
+  brute-force search reads ``_fit_X`` with the width of X, and the classifiers add
+  each neighbor's vote at column ``_y[neighbor]`` of their class scores.
+
+Other scikit-learn estimators gdlab trusts by default compute their predictions with
+numpy and scipy, which check shapes and indices (linear models, naive Bayes,
+mixtures, MLPs, scalers, encoders, calibration), or hold compiled helpers that are
+not estimators and so are refused by default (see :mod:`gdlab.persistence`).
+
+This is the one place gdlab reads scikit-learn's private fitted layout.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["check_loaded_trees"]
+__all__ = ["check_loaded_model"]
 
 #: ``feature`` and ``threshold`` of a leaf, and ``left_child`` / ``right_child`` of a
 #: leaf, as ``sklearn.tree._tree`` writes them.
@@ -30,11 +47,14 @@ _SCALARS = (str, bytes, bytearray, int, float, complex, type(None), np.generic)
 
 
 class _Malformed(Exception):
-    """A violation found by a check; :func:`check_loaded_trees` adds file and path."""
+    """A violation found by a check; :func:`check_loaded_model` adds the file name.
 
-    def __init__(self, path: str, message: str):
+    ``kind`` names what is malformed in the message ("a malformed tree").
+    """
+
+    def __init__(self, path: str, message: str, kind: str = "tree"):
         super().__init__(path, message)
-        self.path, self.message = path, message
+        self.path, self.message, self.kind = path, message, kind
 
 
 def _children(obj, path: str):
@@ -79,11 +99,14 @@ def _walk(model):
             stack.append((child, child_path))
 
 
-def _int_attribute(obj, name: str, path: str, minimum: int = 1) -> int:
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _int_attribute(obj, name: str, path: str, minimum: int = 1, kind: str = "tree") -> int:
     value = vars(obj).get(name)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-            or value < minimum:
-        raise _Malformed(path, f"{name} is {value!r}; expected an integer >= {minimum}")
+    if not _is_int(value) or value < minimum:
+        raise _Malformed(path, f"{name} is {value!r}; expected an integer >= {minimum}", kind)
     return int(value)
 
 
@@ -382,13 +405,325 @@ def _check_hist_gradient_boosting(hgb, path: str, check_predictor) -> None:
                 )
 
 
-def check_loaded_trees(model, where: str) -> None:
-    """Refuse a model holding a tree that scikit-learn's compiled code cannot walk safely.
+_SVM = "support vector machine"
+_KMEANS = "k-means model"
+_NEIGHBORS = "nearest-neighbors model"
+#: The kernels libsvm knows, in the order of its kernel codes
+#: (``sklearn.svm._libsvm.LIBSVM_KERNEL_TYPES``).
+_LIBSVM_KERNELS = ("linear", "poly", "rbf", "sigmoid", "precomputed")
+#: Fitted attributes of a libsvm model that reach libsvm (or size what does): a fitted
+#: model holds all of them, an unfitted one none (and ``n_features_in_`` unless its
+#: kernel is a callable, which makes the kernel matrix from X as it comes).
+_LIBSVM_STATE = ("_sparse", "support_", "support_vectors_", "_n_support", "_dual_coef_",
+                 "dual_coef_", "_intercept_", "intercept_", "_probA", "_probB", "_gamma",
+                 "shape_fit_", "fit_status_")
+#: Most OpenMP threads a loaded k-means model may ask for (``_n_threads``).
+_MAX_THREADS = 1024
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_FLOAT64 = (np.dtype(np.float64),)
+_INT32 = (np.dtype(np.int32),)
+
+
+def _describe(value) -> str:
+    """``float64 of shape (3, 2)`` for an array or sparse matrix, else the type's name."""
+    if isinstance(value, np.ndarray) or _is_sparse(value):
+        return f"{value.dtype} of shape {value.shape}"
+    return type(value).__name__
+
+
+def _is_sparse(value) -> bool:
+    import scipy.sparse as sparse
+
+    return sparse.issparse(value)
+
+
+def _dense(value, name: str, path: str, kind: str, dtypes, ndim: int) -> np.ndarray:
+    """``value`` when it is a C-contiguous ndarray of one of ``dtypes`` with ``ndim`` axes.
+
+    The compiled code takes typed, C-contiguous buffers of these dtypes.
+    """
+    if not isinstance(value, np.ndarray) or value.dtype not in dtypes \
+            or value.ndim != ndim or not value.flags.c_contiguous:
+        expected = " or ".join(str(d) for d in dtypes)
+        raise _Malformed(
+            path, f"{name} is {_describe(value)}; expected {expected}, {ndim}-D, C-contiguous",
+            kind,
+        )
+    return value
+
+
+def _expect_shape(value, name: str, path: str, kind: str, *shapes) -> None:
+    if value.shape not in shapes:
+        raise _Malformed(
+            path, f"{name} has shape {value.shape}; expected "
+            f"{' or '.join(str(shape) for shape in shapes)}", kind
+        )
+
+
+def _finite(value, name: str, path: str, kind: str) -> None:
+    if not np.isfinite(value).all():
+        raise _Malformed(path, f"{name} holds values that are not finite", kind)
+
+
+def _check_csr(matrix, name: str, shape, path: str, kind: str, data_dtypes=_FLOAT64,
+               index_dtypes=_INT32) -> None:
+    """A CSR matrix of ``shape`` whose row offsets and columns index its stored values.
+
+    Compiled code converts each row ``i`` to ``indptr[i + 1] - indptr[i]`` values read
+    from ``data`` and ``indices`` (a negative count writes before its buffer).
+    """
+    if not _is_sparse(matrix) or matrix.format != "csr":
+        raise _Malformed(path, f"{name} is {_describe(matrix)} ({type(matrix).__name__}); "
+                               "expected a CSR sparse matrix", kind)
+    if matrix.shape != shape:
+        raise _Malformed(path, f"{name} has shape {matrix.shape}; expected {shape}", kind)
+    for part, dtypes in (("data", data_dtypes), ("indices", index_dtypes),
+                         ("indptr", index_dtypes)):
+        _dense(getattr(matrix, part), f"{name}.{part}", path, kind, dtypes, 1)
+    data, indices, indptr = matrix.data, matrix.indices, matrix.indptr
+    if len(indptr) != shape[0] + 1 or len(indices) != len(data) or indptr[0] != 0 \
+            or indptr[-1] != len(data) or (np.diff(indptr) < 0).any():
+        raise _Malformed(
+            path, f"{name} has indptr {indptr.tolist()[:8]}{'...' if len(indptr) > 8 else ''} "
+            f"({len(indptr)} offsets) for {len(data)} stored values and {len(indices)} "
+            f"column indices; expected {shape[0] + 1} non-decreasing offsets from 0 to "
+            f"{len(data)}", kind
+        )
+    if indices.size and (indices.min() < 0 or indices.max() >= shape[1]):
+        column = indices.min() if indices.min() < 0 else indices.max()
+        raise _Malformed(
+            path, f"{name} holds column {int(column)}; expected columns in [0, {shape[1]})", kind
+        )
+
+
+def _real(value, name: str, path: str, kind: str, minimum=None) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                     np.floating)) \
+            or not np.isfinite(value) or (minimum is not None and value < minimum):
+        bound = "" if minimum is None else f" >= {minimum}"
+        raise _Malformed(path, f"{name} is {value!r}; expected a finite number{bound}", kind)
+    return float(value)
+
+
+def _check_libsvm(svm, path: str) -> None:
+    """The arrays libsvm builds its model from agree with each other and with X's width.
+
+    libsvm takes the number of classes from ``len(_n_support)`` and the number of
+    support vectors from ``len(support_)`` (dense) or ``indptr`` (sparse), then reads
+    that many rows of ``support_vectors_`` and ``_dual_coef_``, one intercept and one
+    pair of probability coefficients per pair of classes, and per class the block of
+    ``_n_support[k]`` support vectors that follows the previous ones.
+    """
+    attributes = vars(svm)
+    present = [name for name in _LIBSVM_STATE if name in attributes]
+    if not present:
+        return  # not fitted
+    missing = [name for name in _LIBSVM_STATE if name not in attributes]
+    if missing:
+        raise _Malformed(path, f"holds {present} but not {missing}", _SVM)
+    for name in ("_impl", "_sparse_kernels"):  # class attributes that select the code
+        if name in attributes:
+            raise _Malformed(
+                path, f"{name} is set on the instance ({attributes[name]!r}); it belongs to "
+                f"the class ({getattr(type(svm), name, None)!r})", _SVM
+            )
+    classify = type(svm)._impl in ("c_svc", "nu_svc")
+    sparse = attributes["_sparse"]
+    if not isinstance(sparse, (bool, np.bool_)):
+        raise _Malformed(path, f"_sparse is {sparse!r}; expected True or False", _SVM)
+    kernel = attributes.get("kernel")
+    if not callable(kernel) and kernel not in _LIBSVM_KERNELS:
+        raise _Malformed(path, f"kernel is {kernel!r}; expected one of {_LIBSVM_KERNELS}", _SVM)
+    kernel_matrix = callable(kernel) or kernel == "precomputed"
+    if sparse and kernel_matrix:
+        raise _Malformed(
+            path, f"kernel is {'a callable' if callable(kernel) else repr(kernel)} on sparse "
+            "support vectors; scikit-learn never fits that, and sparse libsvm would read X "
+            "at indices taken from the support vectors' values", _SVM
+        )
+    degree = attributes.get("degree")
+    if not _is_int(degree) or not 0 <= degree < 2**31:
+        raise _Malformed(path, f"degree is {degree!r}; expected an integer in [0, 2**31)", _SVM)
+    _real(attributes["_gamma"], "_gamma", path, _SVM, minimum=0)
+    _real(attributes.get("coef0"), "coef0", path, _SVM)
+    # (a callable kernel makes a kernel matrix of shape_fit_[0] columns, checked at predict)
+    n_features = None if callable(kernel) else _int_attribute(svm, "n_features_in_", path,
+                                                              kind=_SVM)
+    fit_status = attributes["fit_status_"]
+    if not _is_int(fit_status) or fit_status not in (0, 1):
+        raise _Malformed(path, f"fit_status_ is {fit_status!r}; expected 0 or 1", _SVM)
+    shape_fit = attributes["shape_fit_"]
+    if not isinstance(shape_fit, tuple) or len(shape_fit) not in (1, 2) \
+            or not all(_is_int(n) and n >= 1 for n in shape_fit) \
+            or (len(shape_fit) == 1 and not callable(kernel)):
+        raise _Malformed(path, f"shape_fit_ is {shape_fit!r}; expected the training data's "
+                               "shape (n_samples, n_features)", _SVM)
+    n_train = int(shape_fit[0])
+    if not callable(kernel):
+        expected = (n_features, n_features) if kernel_matrix else (n_train, n_features)
+        if tuple(shape_fit) != expected:
+            raise _Malformed(path, f"shape_fit_ is {shape_fit!r}; expected {expected}", _SVM)
+
+    support = _dense(attributes["support_"], "support_", path, _SVM, _INT32, 1)
+    n_sv = len(support)
+    # with a kernel matrix libsvm reads column support_[i] of X (checked to be n_train wide)
+    bad = np.flatnonzero((support < 0) | (support >= n_train))
+    if bad.size:
+        raise _Malformed(path, f"support_ holds index {int(support[bad[0]])}; expected indices "
+                               f"in [0, {n_train})", _SVM)
+    n_support = _dense(attributes["_n_support"], "_n_support", path, _SVM, _INT32, 1)
+    if (n_support < 0).any():
+        raise _Malformed(path, f"_n_support holds a negative count ({n_support.tolist()})", _SVM)
+    if classify:
+        n_class = len(n_support)
+        classes = attributes.get("classes_")
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1 or n_class < 2 \
+                or len(classes) != n_class:
+            raise _Malformed(
+                path, f"_n_support has {n_class} entries and classes_ is "
+                f"{_describe(classes)}; expected one count per class, at least 2", _SVM
+            )
+        if int(n_support.sum()) != n_sv:
+            raise _Malformed(path, f"_n_support sums to {int(n_support.sum())}; expected "
+                                   f"{n_sv}, the length of support_", _SVM)
+    else:  # regression and one-class: two counts, the first of them the support vectors
+        n_class = 2
+        if len(n_support) != 2:
+            raise _Malformed(path, f"_n_support has {len(n_support)} entries; expected 2", _SVM)
+        if n_support[0] != n_sv:
+            raise _Malformed(path, f"_n_support[0] is {int(n_support[0])}; expected {n_sv}, "
+                                   "the length of support_", _SVM)
+    n_pairs = n_class * (n_class - 1) // 2
+
+    if sparse:
+        _check_csr(attributes["support_vectors_"], "support_vectors_", (n_sv, n_features),
+                   path, _SVM)
+        for name in ("_dual_coef_", "dual_coef_"):
+            coef = attributes[name]
+            # (only its values reach libsvm, row after row)
+            _check_csr(coef, name, coef.shape if _is_sparse(coef) else None, path, _SVM,
+                       index_dtypes=(np.dtype(np.int32), np.dtype(np.int64)))
+            if coef.data.size != (n_class - 1) * n_sv or (n_sv and coef.shape !=
+                                                           (n_class - 1, n_sv)):
+                raise _Malformed(
+                    path, f"{name} has shape {coef.shape} with {coef.data.size} stored values; "
+                    f"expected ({n_class - 1}, {n_sv}), every value stored", _SVM
+                )
+            _finite(coef.data, name, path, _SVM)
+    else:
+        vectors = _dense(attributes["support_vectors_"], "support_vectors_", path, _SVM,
+                         _FLOAT64, 2)
+        if not kernel_matrix:  # (with a kernel matrix libsvm does not read them)
+            _expect_shape(vectors, "support_vectors_", path, _SVM, (n_sv, n_features))
+        for name in ("_dual_coef_", "dual_coef_"):
+            coef = _dense(attributes[name], name, path, _SVM, _FLOAT64, 2)
+            _expect_shape(coef, name, path, _SVM, (n_class - 1, n_sv))
+            _finite(coef, name, path, _SVM)
+    for name in ("_intercept_", "intercept_"):
+        intercept = _dense(attributes[name], name, path, _SVM, _FLOAT64, 1)
+        _expect_shape(intercept, name, path, _SVM, (n_pairs,))
+        _finite(intercept, name, path, _SVM)
+    # libsvm copies one pair of sigmoid coefficients per pair of classes when the model
+    # makes probability estimates (predict_proba; any prediction on sparse data)
+    if "_effective_probability" in attributes:  # scikit-learn >= 1.9
+        probability = attributes["_effective_probability"]
+    else:
+        probability = attributes.get("probability", False)
+    if not isinstance(probability, (bool, np.bool_)):
+        raise _Malformed(path, f"probability is {probability!r}; expected True or False", _SVM)
+    shapes = ((n_pairs,),) if probability else ((0,), (n_pairs,))
+    for name in ("_probA", "_probB"):
+        _expect_shape(_dense(attributes[name], name, path, _SVM, _FLOAT64, 1), name, path, _SVM,
+                      *shapes)
+    if attributes["_probA"].shape != attributes["_probB"].shape:
+        raise _Malformed(path, f"_probA has shape {attributes['_probA'].shape} but _probB "
+                               f"{attributes['_probB'].shape}; expected the same", _SVM)
+    if "class_weight_" in attributes:
+        weights = attributes["class_weight_"]
+        if not isinstance(weights, np.ndarray) or weights.dtype not in _FLOAT64 \
+                or weights.ndim != 1 or (classify and len(weights) != n_class):
+            raise _Malformed(
+                path, f"class_weight_ is {_describe(weights)}; expected float64 of shape "
+                f"({n_class if classify else 'n_weights'},)", _SVM
+            )
+
+
+def _check_kmeans(kmeans, path: str) -> None:
+    """Centers as wide as X, with the dtype and layout the compiled assignment takes."""
+    attributes = vars(kmeans)
+    if attributes.get("cluster_centers_") is None:
+        return  # not fitted
+    n_features = _int_attribute(kmeans, "n_features_in_", path, kind=_KMEANS)
+    centers = _dense(attributes["cluster_centers_"], "cluster_centers_", path, _KMEANS,
+                     _FLOATS, 2)
+    if centers.shape[0] < 1 or centers.shape[1] != n_features:
+        raise _Malformed(path, f"cluster_centers_ has shape {centers.shape}; expected "
+                               f"(n_clusters, {n_features})", _KMEANS)
+    _finite(centers, "cluster_centers_", path, _KMEANS)
+    if "_n_threads" in attributes:
+        n_threads = attributes["_n_threads"]
+        if not _is_int(n_threads) or not 1 <= n_threads <= _MAX_THREADS:
+            raise _Malformed(path, f"_n_threads is {n_threads!r}; expected an integer in "
+                                   f"[1, {_MAX_THREADS}]", _KMEANS)
+    if attributes.get("_counts") is not None:  # MiniBatchKMeans: partial_fit adds to them
+        counts = _dense(attributes["_counts"], "_counts", path, _KMEANS, _FLOATS, 1)
+        _expect_shape(counts, "_counts", path, _KMEANS, (len(centers),))
+
+
+def _check_neighbors(neighbors, path: str) -> None:
+    """Training rows as wide as X; classifiers' label codes within their classes."""
+    attributes = vars(neighbors)
+    fit_x = attributes.get("_fit_X")
+    if fit_x is None:
+        return  # not fitted
+    n_features = _int_attribute(neighbors, "n_features_in_", path, kind=_NEIGHBORS)
+    if _is_sparse(fit_x):
+        rows = fit_x.shape[0]
+        _check_csr(fit_x, "_fit_X", (rows, n_features), path, _NEIGHBORS, data_dtypes=_FLOATS,
+                   index_dtypes=(np.dtype(np.int32), np.dtype(np.int64)))
+    else:
+        if not isinstance(fit_x, np.ndarray) or fit_x.ndim != 2 \
+                or fit_x.dtype.kind not in "biuf" or fit_x.shape[1] != n_features:
+            raise _Malformed(path, f"_fit_X has shape {getattr(fit_x, 'shape', None)}; expected "
+                                   f"(n_samples, {n_features})", _NEIGHBORS)
+        rows = fit_x.shape[0]
+    n_samples_fit = attributes.get("n_samples_fit_", rows)
+    if n_samples_fit != rows:
+        raise _Malformed(path, f"n_samples_fit_ is {n_samples_fit!r} but _fit_X has {rows} rows",
+                         _NEIGHBORS)
+    y = attributes.get("_y")
+    if y is None:
+        return
+    if not isinstance(y, np.ndarray) or y.ndim not in (1, 2) or y.shape[0] != rows:
+        raise _Malformed(path, f"_y is {_describe(y)}; expected one entry per row of _fit_X "
+                               f"({rows})", _NEIGHBORS)
+    classes = attributes.get("classes_")
+    if classes is None:
+        return  # a regressor: numpy reads _y
+    columns = y.reshape(rows, -1).T
+    class_lists = [classes] if y.ndim == 1 else classes
+    if not isinstance(class_lists, (list, tuple)) or len(class_lists) != len(columns):
+        raise _Malformed(path, f"_y has shape {y.shape} but classes_ is "
+                               f"{type(classes).__name__}; expected the classes of each of "
+                               f"{len(columns)} outputs", _NEIGHBORS)
+    for codes, known in zip(columns, class_lists, strict=True):
+        if codes.dtype.kind not in "iu":
+            raise _Malformed(path, f"_y is {_describe(y)}; expected integer class codes",
+                             _NEIGHBORS)
+        bad = np.flatnonzero((codes < 0) | (codes >= len(known)))
+        if bad.size:
+            raise _Malformed(path, f"_y holds class code {int(codes[bad[0]])}; expected codes "
+                                   f"in [0, {len(known)})", _NEIGHBORS)
+
+
+def check_loaded_model(model, where: str) -> None:
+    """Refuse a model whose state scikit-learn's compiled code cannot read safely.
 
     Walks every object reachable from ``model`` (attributes, lists, tuples, dicts, sets,
     object arrays: forests' ``estimators_``, pipeline steps, calibrated classifiers,
     histogram gradient boosting's ``_predictors``) and checks every ``Tree`` and
-    ``TreePredictor`` and the estimators that hold them.
+    ``TreePredictor`` and the estimators that hold them, every libsvm model, every
+    k-means model and every nearest-neighbors model (module docstring).
 
     Parameters
     ----------
@@ -400,13 +735,25 @@ def check_loaded_trees(model, where: str) -> None:
     Raises
     ------
     ValueError
-        ``"<where>: <path> has a malformed tree: <what>"`` for the first violation:
-        a child index that is not a later node (out of range, or a cycle), a node with
-        two parents, a split feature outside ``[0, n_features)``, a NaN threshold,
-        non-finite values, a ``node_count`` or ``max_depth`` that disagrees with the
-        nodes, a tree whose width or outputs differ from the estimator holding it, a
-        categorical bitset row that does not exist, or array shapes that disagree
-        (``estimators_`` columns, ``_baseline_prediction``, ``_bin_mapper``).
+        ``"<where>: <path> has a malformed <kind>: <what>"`` for the first violation,
+        ``<kind>`` being "tree", "support vector machine", "k-means model" or
+        "nearest-neighbors model". Trees: a child index that is not a later node (out
+        of range, or a cycle), a node with two parents, a split feature outside
+        ``[0, n_features)``, a NaN threshold, non-finite values, a ``node_count`` or
+        ``max_depth`` that disagrees with the nodes, a tree whose width or outputs
+        differ from the estimator holding it, a categorical bitset row that does not
+        exist, or array shapes that disagree (``estimators_`` columns,
+        ``_baseline_prediction``, ``_bin_mapper``). libsvm models: counts in
+        ``_n_support`` that are negative or do not add up to the support vectors,
+        ``support_vectors_``, ``_dual_coef_``, ``_intercept_``, ``_probA`` or
+        ``_probB`` of another shape than the counts and ``n_features_in_`` give, arrays
+        of another dtype or layout than libsvm takes, a ``support_`` index beyond the
+        training rows, a malformed sparse matrix, an unknown kernel (or a kernel matrix
+        on sparse data), non-finite coefficients or kernel parameters, or ``_impl``
+        set on the instance. k-means: ``cluster_centers_`` not ``n_features_in_`` wide,
+        ``_counts`` not one per center, ``_n_threads`` out of range. Neighbors:
+        ``_fit_X`` not ``n_features_in_`` wide, ``_y`` not one entry per training row
+        or holding class codes beyond ``classes_``.
 
     Notes
     -----
@@ -416,12 +763,15 @@ def check_loaded_trees(model, where: str) -> None:
     with ``trusted=``), and the columns of a gradient boosting ``init_`` estimator
     other than the default ``DummyClassifier`` / ``DummyRegressor`` or ``"zero"``.
     """
+    from sklearn.cluster._kmeans import _BaseKMeans
     from sklearn.ensemble import BaseEnsemble
     from sklearn.ensemble._gb import BaseGradientBoosting
     from sklearn.ensemble._hist_gradient_boosting.gradient_boosting import (
         BaseHistGradientBoosting,
     )
     from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+    from sklearn.neighbors._base import NeighborsBase
+    from sklearn.svm._base import BaseLibSVM
     from sklearn.tree._tree import Tree
 
     checked: dict[int, object] = {}  # id -> checked tree or predictor nodes
@@ -456,10 +806,18 @@ def check_loaded_trees(model, where: str) -> None:
                 _check_gradient_boosting(obj, path)
             if isinstance(obj, BaseHistGradientBoosting):
                 _check_hist_gradient_boosting(obj, path, predictor_nodes)
+            if isinstance(obj, BaseLibSVM):
+                _check_libsvm(obj, path)
+            if isinstance(obj, _BaseKMeans):
+                _check_kmeans(obj, path)
+            if isinstance(obj, NeighborsBase):
+                _check_neighbors(obj, path)
     except _Malformed as exc:
-        raise ValueError(f"{where}: {exc.path} has a malformed tree: {exc.message}.") from None
+        raise ValueError(
+            f"{where}: {exc.path} has a malformed {exc.kind}: {exc.message}."
+        ) from None
     except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError) as exc:
         # attributes of the wrong type where the checks expect arrays and numbers
         raise ValueError(
-            f"{where}: a tree model in it is malformed ({type(exc).__name__}: {exc})."
+            f"{where}: a model in it is malformed ({type(exc).__name__}: {exc})."
         ) from None

@@ -33,14 +33,35 @@ writes anything (it reads bytes only):
   (``__setstate__``), so only classes known to touch no file, process or
   network while doing so are trusted. Functions are never trusted by
   package;
-- after the estimator is rebuilt, every scikit-learn tree it holds (``Tree``,
-  ``TreePredictor``, at any depth: forests, pipelines, calibrated classifiers,
-  boosting stages) is checked by :func:`gdlab._load_checks.check_loaded_trees`:
-  children are later nodes in range (no cycles), split features are within
-  the width the estimator checks, counts, depths, bitsets and shapes agree.
-  scikit-learn's compiled tree code follows these indices without bounds
-  checks, so a crafted file could otherwise make ``predict`` read or write out
+- after the estimator is rebuilt, the state that scikit-learn hands to compiled
+  code without bounds checks is checked, at any depth (pipelines, calibrated
+  classifiers, ensembles), by :func:`gdlab._load_checks.check_loaded_model`:
+  trees (``Tree``, ``TreePredictor``: forests, boosting stages): children are
+  later nodes in range (no cycles), split features are within the width the
+  estimator checks, counts, depths, bitsets and shapes agree; libsvm models
+  (SVC, NuSVC, SVR, NuSVR, OneClassSVM, dense or sparse): ``_n_support``,
+  ``support_``, ``support_vectors_``, ``_dual_coef_``, ``_intercept_``,
+  ``_probA``/``_probB``, the kernel and its parameters agree with each other and
+  with ``n_features_in_``, in the dtypes and layout libsvm takes; k-means:
+  ``cluster_centers_`` are ``n_features_in_`` wide; nearest neighbors:
+  ``_fit_X`` is ``n_features_in_`` wide and class codes ``_y`` are within
+  ``classes_``. A crafted file could otherwise make ``predict`` read or write out
   of bounds or never return.
+
+Which scikit-learn models load by default: every scikit-learn estimator whose
+``predict``, ``transform`` or ``score_samples`` hands fitted arrays to compiled
+code that trusts their sizes is either checked as above or holds a compiled helper
+that is not an estimator and is therefore refused unless named in ``trusted``
+(the ``BallTree`` / ``KDTree`` and ``DistanceMetric`` of neighbors models fitted
+with those algorithms and of ``KernelDensity``, ``BisectingKMeans``'
+``_BisectingTree``, ``SplineTransformer``'s scipy ``BSpline``; skops cannot save
+``Birch`` at all). Naming a type in ``trusted`` vouches for the contents of the
+objects of that type, which load does not check. The other estimators (linear
+models, naive Bayes, mixtures, discriminant analysis, MLPs, scalers, encoders,
+vectorizers, calibration) predict with numpy and scipy, which check shapes and
+indices and raise on a mismatch. The checks cover what predicting and scoring
+read; continuing to train a loaded scikit-learn model (``partial_fit``,
+``warm_start``) relies on scikit-learn's own checks, beyond k-means' ``_counts``.
 
 Anything else raises ``ValueError`` naming the problem; a damaged file of any
 kind (bad zip structure, bad compressed data, bad JSON) raises ``ValueError``
@@ -91,7 +112,7 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from gdlab._load_checks import check_loaded_trees
+from gdlab._load_checks import check_loaded_model
 
 __all__ = [
     "FORMAT", "FORMAT_VERSION", "TRUSTED_MODULES", "SAFE_CLASSES", "MAX_MEMBER_BYTES",
@@ -110,7 +131,7 @@ TRUSTED_MODULES = ("gdlab", "sklearn")
 #: (``__setstate__``) stores values only, touching no file, process or network.
 #: (``Tree`` and ``TreePredictor`` index their node arrays without bounds checks, as
 #: skops notes; the SHA-256 digests catch corruption, not a crafted file, so
-#: :func:`load` checks every loaded tree with :func:`gdlab._load_checks.check_loaded_trees`.)
+#: :func:`load` checks every loaded tree with :func:`gdlab._load_checks.check_loaded_model`.)
 SAFE_CLASSES = frozenset({
     "gdlab.models.mixture._Stats",
     "sklearn.calibration._CalibratedClassifier",
@@ -521,10 +542,15 @@ def load(path, *, trusted: Iterable[str | type] | None = None):
         :data:`MAX_TOTAL_BYTES` or :data:`MAX_COMPRESSION_RATIO` (checked
         before decompressing), has a member whose SHA-256 differs from the
         manifest, names a class that is not trusted (module docstring),
-        contains untrusted types, or holds a scikit-learn tree whose node
-        arrays are malformed ("<file>: <estimator path> has a malformed tree:
-        ..."; child indices out of range or cyclic, split features beyond the
-        estimator's width, counts or shapes that disagree). Nothing from the
+        contains untrusted types, or holds scikit-learn state that compiled
+        code would read out of bounds ("<file>: <estimator path> has a malformed
+        tree: ..." or "... support vector machine", "... k-means model",
+        "... nearest-neighbors model"; tree child indices out of range or
+        cyclic, split features beyond the estimator's width, libsvm counts that
+        do not add up to the support vectors, coefficients, intercepts or
+        support vectors of the wrong shape or dtype, centers or training rows
+        narrower than ``n_features_in_``, class codes beyond ``classes_``; see
+        :func:`gdlab._load_checks.check_loaded_model`). Nothing from the
         file is executed before these checks pass, and nothing is written.
     OSError
         When the file cannot be opened (missing, no permission).
@@ -576,8 +602,8 @@ def load(path, *, trusted: Iterable[str | type] | None = None):
         raise ValueError(
             f"{where}: manifest says {class_path!r} but the file holds {_class_path(model)!r}."
         )
-    # before torch state is attached: the skeleton holds every scikit-learn tree
-    check_loaded_trees(model, where)
+    # before torch state is attached: the skeleton holds every scikit-learn model
+    check_loaded_model(model, where)
     if _TENSORS in contents:
         if not hasattr(model, "_gdlab_load_tensors_"):
             raise ValueError(
