@@ -11,6 +11,12 @@ import pickle
 
 import numpy as np
 import pytest
+from _estimator_checks import (
+    OwnMethodChecks,
+    bounded_data,
+    check_huge_values_refused,
+    check_samples_stay_in_fit_range,
+)
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -298,32 +304,14 @@ def test_bad_data():
 
 @pytest.mark.parametrize("cls", [GAN, ConditionalGAN])
 def test_huge_values_are_refused_before_training(cls, blobs):
-    X, y = blobs[0].copy(), blobs[1]
-    X[5, 1] = -1e300  # its square overflows the standardization's variance
-    model = cls(**TINY)
-    with pytest.raises(ValueError, match=r"column 1 of X.*magnitude 1e\+300"):
-        model.fit(X, y)
-    assert not hasattr(model, "module_")
-    X[5, 1] = 0.0
-    model.fit(X, y)
-    X[5, 1] = 1e300
-    with pytest.raises(ValueError, match="column 1 of X"):
-        model.discriminator_score(X)
+    check_huge_values_refused(cls(**TINY), *blobs, at=(5, 1), score="discriminator_score",
+                              huge=-1e300)
 
 
 def test_samples_of_bounded_data_stay_in_the_range_seen_in_fit():
-    from sklearn.datasets import load_digits
-
-    X, y = load_digits(return_X_y=True)
-    X, y = X[:200], y[:200]  # pixels 0..16; some are 0 in every image
-    lo, hi = X.min(axis=0), X.max(axis=0)
+    X, y = bounded_data()
     for model in (GAN(**TINY).fit(X), ConditionalGAN(**TINY).fit(X, y)):
-        np.testing.assert_array_equal(model.data_min_, lo)
-        np.testing.assert_array_equal(model.data_max_, hi)
-        S = model.sample(500, random_state=0)
-        S = S[0] if isinstance(S, tuple) else S
-        assert (S >= lo).all() and (S <= hi).all()
-        assert (S > lo).any() and (S < hi).any()  # clipped, not collapsed onto the bounds
+        check_samples_stay_in_fit_range(model, X, 500, random_state=0)
 
 
 # -------------------------------------------------------------- scikit-learn's checks
@@ -353,88 +341,24 @@ OWN_METHODS = {
     "cgan-discriminator_score-y": (
         ConditionalGAN, lambda m, X: m.discriminator_score(X, _label_of_rows(X))),
 }
-ROWWISE = [name for name in OWN_METHODS if "discriminator_score" in name]
-#: float32 networks: a row's logit may round differently with its place in the batch
-ATOL = 1e-5
 
 
 def _small(seed=0):
+    """24 rows, 3 columns, string labels (GAN.fit ignores them)."""
     X, y = _blobs(n=12, seed=seed)
-    return np.c_[X, X[:, :1] - X[:, 1:]], np.array(["a", "b"])[y]  # 24 rows, 3 columns
+    return np.c_[X, X[:, :1] - X[:, 1:]], np.array(["a", "b"])[y]
 
 
-def _fit(cls, X, y):
-    return cls(**TINY).fit(X, y)  # GAN.fit ignores y
+class TestOwnMethods(OwnMethodChecks):
+    """scikit-learn's check properties on ``sample`` and ``discriminator_score``."""
 
-
-@pytest.mark.parametrize("name", sorted(OWN_METHODS))
-def test_own_methods_unfitted_idempotent_pickled_and_read_only(name):
-    """check_estimators_unfitted, check_fit_idempotent, check_estimators_pickle,
-    check_dict_unchanged, on the sampler's own methods."""
-    cls, call = OWN_METHODS[name]
-    X, y = _small()
-    with pytest.raises(NotFittedError):
-        call(cls(**TINY), X)
-    model = _fit(cls, X, y)
-    ref = call(model, X)
-    state = pickle.dumps(model)
-    before = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(model).items()}
-    np.testing.assert_array_equal(call(model, X), ref)  # a second call: same values
-    assert vars(model).keys() == before.keys()
-    for key, value in before.items():
-        if isinstance(value, np.ndarray):
-            np.testing.assert_array_equal(vars(model)[key], value, err_msg=key)
-        else:
-            assert vars(model)[key] is value, key
-    np.testing.assert_array_equal(call(pickle.loads(state), X), ref)
-    np.testing.assert_array_equal(call(model.fit(X, y), X), ref)  # refit: same model
-    np.testing.assert_array_equal(call(_fit(cls, X[::-1][::-1].copy(), y), X), ref)
-
-
-@pytest.mark.parametrize("name", ROWWISE)
-def test_rowwise_own_methods_validate_and_treat_rows_alone(name, tmp_path):
-    """check_n_features_in_after_fitting, check_fit2d_predict1d, check_estimators_nan_inf,
-    check_readonly_memmap_input, check_f_contiguous_array_estimator, check_estimators_dtypes,
-    check_*_data_not_an_array, check_methods_subset_invariance,
-    check_methods_sample_order_invariance, on ``discriminator_score``."""
-    cls, call = OWN_METHODS[name]
-    X, y = _small()
-    model = _fit(cls, X, y)
-    ref = call(model, X)
-    assert ref.shape == (len(X),) and ref.dtype == np.float64
-    with pytest.raises(ValueError, match="3 features"):
-        call(model, X[:, :2])
-    with pytest.raises(ValueError, match="2D array"):
-        call(model, X[0])
-    for bad in (np.nan, np.inf):
-        Xbad = X.copy()
-        Xbad[3, 1] = bad
-        with pytest.raises(ValueError, match="NaN|infinity"):
-            call(model, Xbad)
-    np.save(tmp_path / "X.npy", X)
-    memmap = np.load(tmp_path / "X.npy", mmap_mode="r")  # read-only
-    for same in (memmap, np.asfortranarray(X), X.tolist(), X.astype(np.float32)):
-        np.testing.assert_allclose(call(model, same), ref, rtol=0, atol=ATOL)
-    order = np.random.default_rng(0).permutation(len(X))
-    np.testing.assert_allclose(call(model, X[order]), ref[order], rtol=0, atol=ATOL)
-    np.testing.assert_allclose(call(model, X[:5]), ref[:5], rtol=0, atol=ATOL)
-
-
-@pytest.mark.parametrize("name", ROWWISE)
-def test_rowwise_own_methods_check_feature_names(name):
-    """check_dataframe_column_names_consistency, on ``discriminator_score``."""
-    pd = pytest.importorskip("pandas")
-    cls, call = OWN_METHODS[name]
-    X, y = _small()
-    frame = pd.DataFrame(X, columns=["u", "v", "w"])
-    model = _fit(cls, frame, y)
-    ref = call(model, frame)
-    # a frame's values are column-major: sums in another order, the same model to rounding
-    np.testing.assert_allclose(ref, call(_fit(cls, X, y), X), rtol=0, atol=ATOL)
-    with pytest.warns(UserWarning, match="fitted with feature names"):
-        call(model, X)
-    with pytest.raises(ValueError, match="feature names"):
-        call(model, frame.rename(columns={"u": "x"}))
+    methods = OWN_METHODS
+    rowwise = [name for name in OWN_METHODS if "discriminator_score" in name]
+    params = TINY
+    #: float32 networks: a row's logit may round differently with its place in the batch
+    atol = float32_atol = feature_names_atol = 1e-5
+    rowwise_ndim = 1
+    data = staticmethod(_small)
 
 
 # ------------------------------------------------------------------ digits quality (slow)

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _estimator_checks import (
+    OwnMethodChecks,
+    bounded_data,
+    check_huge_values_refused,
+    check_samples_stay_in_fit_range,
+)
 from scipy import stats
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -368,35 +374,16 @@ def test_bad_hyper_parameters(params, error, match):
                          ids=["VAE", "CVAE"])
 def test_huge_values_are_refused_before_training(model):
     X, y, _ = _blobs()
-    X[3, 2] = 1e300  # its square overflows the standardization's variance
-    with pytest.raises(ValueError, match=r"column 2 of X.*magnitude 1e\+300"):
-        model.fit(X, y)
-    assert not hasattr(model, "module_")
     # a large value whose square does not overflow trains: standardized in float64, then
     # cast to the network's float32 (a float32 cast first would turn it into inf)
-    X[3, 2] = 1e100
-    model.fit(X, y)
-    scores = model.score_samples(X)
-    assert np.isfinite(scores).all()
-    X[3, 2] = 1e300  # and a fitted model refuses such rows too
-    with pytest.raises(ValueError, match="column 2 of X"):
-        model.score_samples(X)
+    check_huge_values_refused(model, X, y, at=(3, 2), score="score_samples", trainable=1e100)
 
 
 def test_samples_of_bounded_data_stay_in_the_range_seen_in_fit():
-    from sklearn.datasets import load_digits
-
-    X, y = load_digits(return_X_y=True)
-    X, y = X[:200], y[:200]  # pixels 0..16; some are 0 in every image
-    lo, hi = X.min(axis=0), X.max(axis=0)
+    X, y = bounded_data()
     for model in (VAE(**TINY, max_epochs=2).fit(X), CVAE(**TINY, max_epochs=2).fit(X, y)):
-        np.testing.assert_array_equal(model.data_min_, lo)
-        np.testing.assert_array_equal(model.data_max_, hi)
         for noise in (False, True):
-            S = model.sample(500, random_state=0, noise=noise)
-            S = S[0] if isinstance(S, tuple) else S
-            assert (S >= lo).all() and (S <= hi).all()
-            assert (S > lo).any() and (S < hi).any()  # clipped, not collapsed onto the bounds
+            check_samples_stay_in_fit_range(model, X, 500, random_state=0, noise=noise)
 
 
 def test_too_few_rows_to_hold_one_out_train_on_all_rows():
@@ -452,8 +439,6 @@ OWN_METHODS = {
     "cvae-reconstruct-y": (CVAE, lambda m, X: m.reconstruct(X, y=_label_of_rows(X))),
     "cvae-transform-y": (CVAE, lambda m, X: m.transform(X, y=_label_of_rows(X))),
 }
-ROWWISE = [name for name in OWN_METHODS if "sample" not in name]
-OWN_TINY = dict(latent_dim=2, hidden=(8,), max_epochs=2, random_state=0)
 
 
 def _label_of_rows(X):
@@ -466,77 +451,15 @@ def _small():
     return X, y
 
 
-@pytest.mark.parametrize("name", sorted(OWN_METHODS))
-def test_own_methods_unfitted_idempotent_pickled_and_read_only(name):
-    """check_estimators_unfitted, check_fit_idempotent, check_estimators_pickle,
-    check_dict_unchanged, on the methods scikit-learn's checks do not call."""
-    import pickle
+class TestOwnMethods(OwnMethodChecks):
+    """scikit-learn's check properties on the methods its checks never call."""
 
-    from sklearn.exceptions import NotFittedError
-
-    cls, call = OWN_METHODS[name]
-    X, y = _small()
-    with pytest.raises(NotFittedError):
-        call(cls(**OWN_TINY), X)
-    model = cls(**OWN_TINY).fit(X, y)
-    ref = call(model, X)
-    state = pickle.dumps(model)
-    before = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(model).items()}
-    np.testing.assert_array_equal(call(model, X), ref)  # a second call: same values
-    assert vars(model).keys() == before.keys()
-    for key, value in before.items():
-        if isinstance(value, np.ndarray):
-            np.testing.assert_array_equal(vars(model)[key], value, err_msg=key)
-        else:
-            assert vars(model)[key] is value, key
-    np.testing.assert_array_equal(call(pickle.loads(state), X), ref)
-    np.testing.assert_array_equal(call(model.fit(X, y), X), ref)  # refit: same model
-
-
-@pytest.mark.parametrize("name", ROWWISE)
-def test_rowwise_own_methods_validate_and_treat_rows_alone(name, tmp_path):
-    """check_n_features_in_after_fitting, check_fit2d_predict1d, check_estimators_nan_inf,
-    check_readonly_memmap_input, check_f_contiguous_array_estimator, check_estimators_dtypes,
-    check_*_data_not_an_array, check_methods_subset_invariance,
-    check_methods_sample_order_invariance, on the methods the checks do not call."""
-    cls, call = OWN_METHODS[name]
-    X, y = _small()
-    model = cls(**OWN_TINY).fit(X, y)
-    ref = call(model, X)
-    assert len(ref) == len(X) and ref.dtype == np.float64
-    with pytest.raises(ValueError, match="3 features"):
-        call(model, X[:, :2])
-    with pytest.raises(ValueError, match="2D array"):
-        call(model, X[0])
-    for bad in (np.nan, np.inf):
-        Xbad = X.copy()
-        Xbad[3, 1] = bad
-        with pytest.raises(ValueError, match="NaN|infinity"):
-            call(model, Xbad)
-    np.save(tmp_path / "X.npy", X)
-    memmap = np.load(tmp_path / "X.npy", mmap_mode="r")  # read-only
-    for same in (memmap, np.asfortranarray(X), X.tolist()):
-        np.testing.assert_allclose(call(model, same), ref, rtol=0, atol=1e-10)
-    # float32 rows are standardized in float32 (rounding ~1e-7 of each value)
-    np.testing.assert_allclose(call(model, X.astype(np.float32)), ref, rtol=0, atol=1e-3)
+    methods = OWN_METHODS
+    rowwise = [name for name in OWN_METHODS if "sample" not in name]
+    params = dict(latent_dim=2, hidden=(8,), max_epochs=2, random_state=0)
     # inference runs in float64: a row's value does not depend on the other rows
-    order = np.random.default_rng(0).permutation(len(X))
-    np.testing.assert_allclose(call(model, X[order]), ref[order], rtol=0, atol=1e-10)
-    np.testing.assert_allclose(call(model, X[:5]), ref[:5], rtol=0, atol=1e-10)
-
-
-@pytest.mark.parametrize("name", ROWWISE)
-def test_rowwise_own_methods_check_feature_names(name):
-    """check_dataframe_column_names_consistency, on the methods the checks do not call."""
-    pd = pytest.importorskip("pandas")
-    cls, call = OWN_METHODS[name]
-    X, y = _small()
-    frame = pd.DataFrame(X, columns=["u", "v", "w"])
-    model = cls(**OWN_TINY).fit(frame, y)
+    atol = 1e-10
+    float32_atol = 1e-3  # float32 rows are standardized in float32 (~1e-7 of each value)
     # a frame's values are column-major: sums in another order, the same model to rounding
-    np.testing.assert_allclose(call(model, frame), call(cls(**OWN_TINY).fit(X, y), X),
-                               rtol=0, atol=1e-8)
-    with pytest.warns(UserWarning, match="fitted with feature names"):
-        call(model, X)
-    with pytest.raises(ValueError, match="feature names"):
-        call(model, frame.rename(columns={"u": "x"}))
+    feature_names_atol = 1e-8
+    data = staticmethod(_small)

@@ -289,29 +289,20 @@ def test_resume_recomputes_the_cells_of_an_unreadable_part_file(tmp_path, monkey
     assert aside.exists()
 
 
-def test_unreadable_part_file_of_a_compacted_store(tmp_path, data, reference):
-    """Cut in half after compaction, the one file holds every cell: all run again."""
+@pytest.mark.parametrize("resume, how", [(True, "truncated"), (False, "garbage")],
+                         ids=["resume", "fresh-run"])
+def test_unreadable_part_file_of_a_compacted_store(tmp_path, data, reference, resume, how):
+    """After compaction one file holds every cell. Damaged, it is set aside, named in a
+    warning, and every cell is run again: when resuming reads it, and on a fresh run
+    (resume=False) when the compaction at the end meets it."""
     store = tmp_path / "results"
     run([FitStudy()], MODELS[:2], [data], seeds=[0, 1, 2], results=store, progress=False)
     (part,) = _parts(store)
-    _damage(part, "truncated")
+    _damage(part, how)
     with pytest.warns(UserWarning, match=part.name):
         rows = run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store,
-                   progress=False)
+                   resume=resume, progress=False)
     assert rows.attrs["resumed"] == 0
-    same(rows, reference)
-    same(read_results(store), reference)
-
-
-def test_fresh_run_over_an_unreadable_part_file(tmp_path, data, reference):
-    """resume=False: the compaction at the end meets the damaged file and sets it aside."""
-    store = tmp_path / "results"
-    run([FitStudy()], MODELS[:1], [data], seeds=[0, 1, 2], results=store, progress=False)
-    (part,) = _parts(store)
-    _damage(part, "garbage")
-    with pytest.warns(UserWarning, match=part.name):
-        rows = run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store,
-                   resume=False, progress=False)
     same(rows, reference)
     same(read_results(store), reference)
     assert part.with_name(part.name + ".corrupt").exists()
