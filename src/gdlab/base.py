@@ -9,9 +9,13 @@ Bayes' rule does the rest::
 
 A model fills in a few private steps, each once:
 
-``_log_joint(X)``
-    (n_samples, n_classes) array of log p(x, y=k) for validated float data,
-    NaN entries marginalized out (models with ``missing_features``).
+``_log_likelihood(X)``
+    (n_samples, n_classes) array of the class-conditional log p(x | y=k) for
+    validated float data, NaN entries marginalized out (models with
+    ``missing_features``). The mixin owns the class prior (given ``priors``,
+    or estimated from the class counts by ``_set_class_prior``, which
+    ``partial_fit`` calls again with the running counts) and adds its log in
+    ``_log_joint``, the one place Bayes' rule meets the prior.
 ``_conditional_draw(X, y_idx, rng)``
     X with every NaN entry replaced by a draw from p(x_missing | x_observed,
     y=classes_[y_idx]). Sampling is the special case of an all-NaN X.
@@ -270,10 +274,13 @@ def class_indices_for_sampling(classes, class_prior, n_samples, y, rng) -> np.nd
 
 
 class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
-    """Bayes' rule, density scores, sampling and imputation from ``_log_joint``.
+    """The class prior, Bayes' rule, density scores, sampling and imputation.
 
-    A subclass sets ``classes_`` and ``class_prior_`` in ``fit`` and
-    implements ``_log_joint``, ``_conditional_draw`` and (for models with
+    A subclass sets ``classes_`` in ``fit`` and the prior with
+    :meth:`_set_class_prior` (the one place ``class_count_`` and
+    ``class_prior_`` are set), and implements ``_log_likelihood`` (the
+    class-conditional log p(x | y=k); the mixin adds the log prior in
+    ``_log_joint``), ``_conditional_draw`` and (for models with
     ``missing_features``) ``_conditional_mean``; see the module docstring.
     """
 
@@ -281,6 +288,46 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
 
     def _capabilities(self) -> frozenset[str]:
         return frozenset(self._gdlab_capabilities) | {"classify"}
+
+    # -- the class prior ---------------------------------------------------
+    def _set_class_prior(self, class_count, priors=None, *, fit_prior=True):
+        """Set ``class_count_`` and ``class_prior_`` from the class counts.
+
+        Parameters
+        ----------
+        class_count : array-like of shape (n_classes,)
+            Training rows per class so far (``partial_fit`` passes the running
+            total).
+        priors : array-like of shape (n_classes,), optional
+            The user's priors, validated by :func:`gdlab._validation.check_priors`;
+            None estimates them.
+        fit_prior : bool, default=True
+            With ``priors=None``: the class frequencies when True, uniform when False.
+        """
+        class_count = np.asarray(class_count, dtype=np.float64)
+        n_classes = class_count.shape[0]
+        priors = check_priors(priors, n_classes)  # before any state changes
+        self.class_count_ = class_count
+        if priors is not None:
+            self.class_prior_ = priors
+        elif fit_prior:
+            self.class_prior_ = self.class_count_ / self.class_count_.sum()
+        else:
+            self.class_prior_ = np.full(n_classes, 1.0 / n_classes)
+
+    def _log_prior(self) -> np.ndarray:
+        """log p(y=k), shape (n_classes,); -inf for a class of prior zero."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.class_prior_)
+
+    def _log_likelihood(self, X) -> np.ndarray:
+        """(n_samples, n_classes) class-conditional log p(x | y=k) of validated X."""
+        raise NotImplementedError(f"{type(self).__name__} implements neither _log_likelihood "
+                                  "nor _log_joint.")
+
+    def _log_joint(self, X) -> np.ndarray:
+        """log p(x, y=k) = log p(x | y=k) + log p(y=k) of validated X (Bayes' rule's input)."""
+        return self._log_likelihood(X) + self._log_prior()
 
     # -- Bayes' rule -------------------------------------------------------
     def _supported_log_joint(self, log_joint: np.ndarray, *, imputing: bool = False):
@@ -685,13 +732,9 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
 
             def rows_of(k):
                 return [items[i] for i in np.flatnonzero(y_idx == k)]
-        priors = check_priors(self.priors, len(classes))
+        self._set_class_prior(np.bincount(y_idx, minlength=len(classes)), self.priors)
         self.classes_ = classes
-        self.class_count_ = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
         self.densities_ = [clone(self._density()).fit(rows_of(k)) for k in range(len(classes))]
-        self.class_prior_ = (
-            self.class_count_ / self.class_count_.sum() if priors is None else priors
-        )
         return self
 
     def _density_has_partial_fit(self):
@@ -724,11 +767,8 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
             self.densities_ = [clone(self._density()) for _ in classes]
         for k in np.unique(y_idx):
             self.densities_[k].partial_fit(X[y_idx == k])
-        self.class_count_ += np.bincount(y_idx, minlength=len(self.classes_))
-        priors = check_priors(self.priors, len(self.classes_))
-        self.class_prior_ = (
-            self.class_count_ / self.class_count_.sum() if priors is None else priors
-        )
+        self._set_class_prior(self.class_count_ + np.bincount(y_idx, minlength=len(self.classes_)),
+                              self.priors)
         return self
 
     def _fitted_densities(self):
@@ -737,11 +777,8 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
             raise ValueError(f"classes {unfitted!r} have no training rows yet; fit them first.")
         return self.densities_
 
-    def _log_joint(self, X):
-        dens = self._fitted_densities()
-        with np.errstate(divide="ignore"):
-            log_prior = np.log(self.class_prior_)
-        return np.column_stack([d.score_samples(X) for d in dens]) + log_prior
+    def _log_likelihood(self, X):
+        return np.column_stack([d.score_samples(X) for d in self._fitted_densities()])
 
     def _conditional_mean(self, X):
         return np.stack([d._conditional_mean(X) for d in self._fitted_densities()], axis=1)
@@ -794,18 +831,16 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         density = clone(self._density()).fit(items)
         n_new = len(items)
         counts = np.append(self.class_count_, float(n_new))
-        if prior is None:
-            if self.priors is None:
-                priors = counts / counts.sum()
-            else:
-                k = len(classes)
-                priors = np.append(self.class_prior_ * (k - 1) / k, 1.0 / k)
+        if prior is None and self.priors is None:
+            priors = None  # the class frequencies, the new rows included
+        elif prior is None:
+            k = len(classes)
+            priors = np.append(self.class_prior_ * (k - 1) / k, 1.0 / k)
         else:
             priors = np.append(self.class_prior_ * (1.0 - prior), prior)
         densities = [*self.densities_, density]
+        self._set_class_prior(counts[order], None if priors is None else priors[order])
         self.classes_ = classes[order]
-        self.class_count_ = counts[order]
-        self.class_prior_ = priors[order]
         self.densities_ = [densities[i] for i in order]
         return self
 
