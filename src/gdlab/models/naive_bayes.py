@@ -41,7 +41,6 @@ from gdlab._validation import (
     check_nonnegative,
     check_partial_fit_data,
     check_positive,
-    check_priors,
     check_X,
     check_X_y,
 )
@@ -755,25 +754,13 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
 
     def _add_batch(self, X, y_idx):
         n_classes = len(self.classes_)
-        self.class_count_ = self.class_count_ + np.bincount(y_idx, minlength=n_classes)
-        self._update_stats(X, y_idx, _class_onehot(y_idx, n_classes))
         priors, fit_prior = self._prior_param()
-        if priors is not None:
-            self.class_prior_ = check_priors(priors, n_classes)
-        elif fit_prior:
-            self.class_prior_ = self.class_count_ / self.class_count_.sum()
-        else:
-            self.class_prior_ = np.full(n_classes, 1.0 / n_classes)
+        self._set_class_prior(self.class_count_ + np.bincount(y_idx, minlength=n_classes),
+                              priors, fit_prior=fit_prior)
+        self._update_stats(X, y_idx, _class_onehot(y_idx, n_classes))
         self._finalize()
 
-    # -- the contract's hooks -------------------------------------------------
-    def _log_joint(self, X):
-        with np.errstate(divide="ignore"):
-            log_prior = np.log(self.class_prior_)
-        out = self._log_likelihood(X)
-        out += log_prior
-        return out
-
+    # -- the contract's hooks (the mixin adds the prior to _log_likelihood) --
     def _conditional_draw(self, X, y_idx, rng):
         self._check_defined()
         # features are independent given the class: draw them all, keep the observed ones
