@@ -254,10 +254,7 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
         )
         _warn_if_not_converged(self, result)
         self.classes_ = classes
-        self.class_count_ = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
-        if priors is None:
-            priors = self.class_count_ / self.class_count_.sum()
-        self.class_prior_ = priors
+        self._set_class_prior(np.bincount(y_idx, minlength=len(classes)), priors)
         self.means_ = result.means
         self.covariances_ = result.covariances
         self.shrinkage_ = result.shrinkage
@@ -271,16 +268,14 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
     def _diagonal(self) -> bool:
         return all(_is_diagonal(S) for S in self.covariances_)
 
-    def _log_joint(self, X):
+    def _log_likelihood(self, X):
         patterns = None if self._diagonal else gm.missing_patterns(X)
-        with np.errstate(divide="ignore"):
-            log_prior = np.log(self.class_prior_)
         return np.column_stack(
             [
                 gm.log_density(X, m, S, diagonal=self._diagonal, patterns=patterns)
                 for m, S in zip(self.means_, self.covariances_, strict=True)
             ]
-        ) + log_prior
+        )
 
     def _discriminant(self, X):
         """log p(x, y=k) up to a term that depends on the row only (for Bayes' rule).
@@ -292,9 +287,8 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
         """
         if self.covariance != "tied":
             return self._log_joint(X)
-        with np.errstate(divide="ignore"):
-            log_prior = np.log(self.class_prior_)
-        return gm.shared_covariance_discriminant(X, self.means_, self.covariances_[0]) + log_prior
+        return (gm.shared_covariance_discriminant(X, self.means_, self.covariances_[0])
+                + self._log_prior())
 
     def _supported_log_joint(self, log_joint, *, imputing=False):
         """A Gaussian is never zero: a row with no finite log p(x, y=k) overflowed."""

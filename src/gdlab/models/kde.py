@@ -703,8 +703,7 @@ default="gaussian"
         bad = ~np.isfinite(log_joint.max(axis=1))
         if bad.any() and self.outside_support == "prior" and not imputing:
             log_joint = log_joint.copy()
-            with np.errstate(divide="ignore"):
-                log_joint[bad] = np.log(self.class_prior_)
+            log_joint[bad] = self._log_prior()
             return log_joint
         if bad.any():
             raise ValueError(
