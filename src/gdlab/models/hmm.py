@@ -41,7 +41,6 @@ from gdlab.models import _hmm_math as hm
 
 __all__ = ["HMM", "HMMClassifier", "NextObservation"]
 
-_EMISSIONS = ("gaussian", "gmm", "categorical")
 _STOCHASTIC_ATOL = 1e-8
 # Largest categorical alphabet: symbol codes index a dense (n_states, n_symbols) table.
 _MAX_SYMBOLS = 2**24
@@ -194,6 +193,376 @@ def _check_stochastic(value, name, shape):
             f"row {where} sums to {np.atleast_1d(sums)[tuple(where)]!r}."
         )
     return arr.copy()
+
+
+# -- emissions: one object per kind ------------------------------------------------------------
+class _Emission:
+    """What one kind of emission knows, for the :class:`HMM` that holds it.
+
+    The parameters stay the HMM's fitted attributes (``attributes``, so that a
+    saved model keeps its layout); the object owns everything that depends on
+    the kind: parameter and data validation, the batch cache of
+    :mod:`gdlab.models._hmm_math` (log-likelihood of frames with missing
+    entries marginalized, sufficient statistics, M-step), initialization,
+    sampling and the predictive distribution of the next frame. Adding a kind
+    of emission is one subclass and one entry of ``_EMISSION_KINDS``.
+
+    Parameters
+    ----------
+    hmm : HMM
+        The estimator whose hyper-parameters and fitted attributes are read and set.
+    """
+
+    #: fitted attributes holding the emission parameters
+    attributes: tuple = ()
+    #: whether frames are symbol codes of an alphabet inferred from the data
+    symbols = False
+
+    def __init__(self, hmm):
+        self.hmm = hmm
+
+    def n_mix(self) -> int:
+        """Validated components per state (1 unless a mixture)."""
+        return 1
+
+    def check_data(self, seqs, *, fitted, owner=None):
+        """Refuse frames this kind cannot take, before any work.
+
+        Parameters
+        ----------
+        seqs : list of ndarray of shape (length_i, n_features)
+        fitted : bool
+            Whether the HMM is fitted (symbols must be in its alphabet).
+        owner : estimator, optional
+            Named in the message of a value too large for the arithmetic
+            (default: the HMM; the classifier that checks before fitting its HMMs).
+
+        Returns
+        -------
+        int or None
+            The alphabet size the frames need (symbol emissions), else None.
+        """
+        raise NotImplementedError
+
+    def prepare_fit(self, seqs):
+        """Set what the data fixes before initialization (e.g. the alphabet)."""
+
+    def check_given(self, S, M, d):
+        """Validate the user-given initial emission parameters."""
+        raise NotImplementedError
+
+    def batch(self, frames):
+        """The per-batch cache of :mod:`gdlab.models._hmm_math` for ``frames``."""
+        raise NotImplementedError
+
+    def log_prob(self, batch):
+        """(T, S, N) log-emissions of a batch and mixture responsibilities (or None)."""
+        raise NotImplementedError
+
+    def initialize(self, seqs, S, M, reg, rng):
+        """Set the emission parameters; return k-means state labels of the frames or None."""
+        raise NotImplementedError
+
+    def m_step(self, batch, gamma, resp, reg, smoothing):
+        """Set the emission parameters from the state posteriors ``gamma`` (T, S, N)."""
+        raise NotImplementedError
+
+    def sample(self, states, rng):
+        """One frame for each state of ``states`` (n,): ndarray of shape (n, n_features)."""
+        raise NotImplementedError
+
+    def next_observation(self, weights):
+        """:class:`NextObservation` with next-state weights (n_sequences, n_states)."""
+        raise NotImplementedError
+
+
+class _GaussianEmission(_Emission):
+    """One Gaussian per state, diagonal or full covariance: ``means_``, ``covars_``."""
+
+    attributes = ("means_", "covars_")
+
+    def _lead(self, S, M):
+        """Leading shape of the parameters: (n_states,) or (n_states, n_mix)."""
+        return (S,)
+
+    def check_data(self, seqs, *, fitted, owner=None):
+        # Gaussian emissions square the frames: refuse values whose squares overflow
+        check_magnitude(self.hmm if owner is None else owner, np.concatenate(seqs), what="X")
+        return None
+
+    def check_given(self, S, M, d):
+        hmm = self.hmm
+        if hmm.means_init is not None:
+            self.given_means(S, M, d)
+        if hmm.covars_init is not None:
+            self.given_covars(S, M, d)
+
+    def given_means(self, S, M, d):
+        """``means_init`` checked, as (S, M, d)."""
+        lead = self._lead(S, M)
+        means = np.asarray(self.hmm.means_init, dtype=np.float64)
+        if means.shape != (*lead, d):
+            raise ValueError(f"means_init must have shape {(*lead, d)}, got {means.shape}.")
+        if not np.isfinite(means).all():
+            raise ValueError("means_init must be finite.")
+        return means.reshape(S, M, d)
+
+    def given_covars(self, S, M, d):
+        """``covars_init`` checked, as (S, M, d) variances or (S, M, d, d) matrices."""
+        hmm = self.hmm
+        lead = self._lead(S, M)
+        full = hmm.covariance == "full"
+        shape = (*lead, d, d) if full else (*lead, d)
+        covars = np.asarray(hmm.covars_init, dtype=np.float64)
+        if covars.shape != shape:
+            raise ValueError(f"covars_init for covariance={hmm.covariance!r} must have "
+                             f"shape {shape}, got {covars.shape}.")
+        flat = covars.reshape(S * M, *shape[len(lead):])
+        if not np.isfinite(flat).all():
+            ok = False
+        elif full:
+            ok = all(np.allclose(C, C.T) and np.all(np.linalg.eigvalsh(C) > 0) for C in flat)
+        else:
+            ok = bool(np.all(flat > 0))
+        if not ok:
+            raise ValueError("covars_init must be finite and positive (variances) or symmetric "
+                             "positive definite (matrices).")
+        return covars.reshape(S, M, *shape[len(lead):])
+
+    def initial_weights(self, S, M):
+        """Within-state mixture weights at the start: (S, M)."""
+        return np.ones((S, 1))
+
+    def params(self):
+        """(log weights (S, M), means (S, M, d), covars (S, M, d[, d])) from the attributes."""
+        hmm = self.hmm
+        S = hmm.means_.shape[0]
+        return np.zeros((S, 1)), hmm.means_[:, None], hmm.covars_[:, None]
+
+    def set_params(self, weights, means, covars):
+        """Set the attributes from (S, M)-led weights, means and covars."""
+        self.hmm.means_, self.hmm.covars_ = means[:, 0], covars[:, 0]
+
+    def batch(self, frames):
+        return hm.GaussianEmissions(frames, self.hmm.covariance)
+
+    def log_prob(self, batch):
+        return batch.log_prob(*self.params())
+
+    def initialize(self, seqs, S, M, reg, rng):
+        hmm = self.hmm
+        d = seqs[0].shape[1]
+        full = hmm.covariance == "full"
+        if hmm.means_init is None or hmm.covars_init is None:
+            # observed frames, missing entries filled with column means (only needed here)
+            frames = np.concatenate(seqs)
+            observed = ~np.isnan(frames).all(axis=1)
+            Xo = frames[observed]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                col_mean = np.nansum(Xo, axis=0) / (~np.isnan(Xo)).sum(axis=0)
+            col_mean = np.where(np.isfinite(col_mean), col_mean, 0.0)
+            Xf = np.where(np.isnan(Xo), col_mean, Xo)
+        labels = None
+        if hmm.means_init is not None:
+            means = self.given_means(S, M, d)
+        elif hmm.init == "kmeans":
+            from sklearn.cluster import KMeans
+
+            n_clusters = S * M
+            if len(np.unique(Xf, axis=0)) < n_clusters:
+                raise ValueError(
+                    f"k-means initialization needs at least n_states * n_mix = {n_clusters} "
+                    f"distinct observed frames, got {len(np.unique(Xf, axis=0))}; give fewer "
+                    "states or means_init."
+                )
+            seed = rng.randint(2**31 - 1)
+            km = KMeans(S, n_init=1, random_state=seed).fit(Xf)
+            means = np.empty((S, M, d))
+            for k in range(S):
+                means[k] = _split_cluster(Xf[km.labels_ == k], km.cluster_centers_[k],
+                                          M, seed, rng)
+            labels = np.zeros(len(frames), dtype=np.intp)
+            labels[observed] = km.labels_
+            labels[~observed] = -1
+        else:
+            means = Xf[rng.choice(len(Xf), size=S * M, replace=len(Xf) < S * M)].reshape(S, M, d)
+        if hmm.covars_init is not None:
+            covars = self.given_covars(S, M, d)
+        else:
+            if len(Xf) > 1:
+                cov = np.atleast_2d(np.cov(Xf.T))
+            else:
+                cov = np.eye(d)
+            cov = cov + max(reg, 1e-3 * float(np.mean(np.diag(cov))) or 1e-3) * np.eye(d)
+            one = cov if full else np.diag(cov)
+            covars = np.array(np.broadcast_to(one, (S, M, *one.shape)))
+        self.set_params(self.initial_weights(S, M), means, covars)
+        return labels
+
+    def m_step(self, batch, gamma, resp, reg, smoothing):
+        log_w, means, covars = self.params()
+        self.set_params(*batch.m_step(gamma, resp, np.exp(log_w), means, covars, reg))
+
+    def sample(self, states, rng):
+        log_w, means, covars = self.params()
+        S, M, d = means.shape
+        comp = states * M + (_draw_index(np.exp(log_w)[states], rng) if M > 1 else 0)
+        return _draw_gaussian(means.reshape(S * M, d), covars.reshape(S * M, *covars.shape[2:]),
+                              comp, rng, len(states))
+
+    def next_observation(self, weights):
+        log_w, means, covars = self.params()
+        return NextObservation(weights, np.exp(log_w), means.copy(), covars.copy())
+
+
+class _GaussianMixtureEmission(_GaussianEmission):
+    """A mixture of ``n_mix`` Gaussians per state: ``weights_``, ``means_``, ``covars_``."""
+
+    attributes = ("weights_", "means_", "covars_")
+
+    def n_mix(self):
+        return check_int(self.hmm.n_mix, "n_mix")
+
+    def _lead(self, S, M):
+        return (S, M)
+
+    def check_given(self, S, M, d):
+        super().check_given(S, M, d)
+        if self.hmm.weights_init is not None:
+            _check_stochastic(self.hmm.weights_init, "weights_init", (S, M))
+
+    def initial_weights(self, S, M):
+        if self.hmm.weights_init is not None:
+            return _check_stochastic(self.hmm.weights_init, "weights_init", (S, M))
+        return np.full((S, M), 1.0 / M)
+
+    def params(self):
+        hmm = self.hmm
+        with np.errstate(divide="ignore"):
+            return np.log(hmm.weights_), hmm.means_, hmm.covars_
+
+    def set_params(self, weights, means, covars):
+        self.hmm.weights_, self.hmm.means_, self.hmm.covars_ = weights, means, covars
+
+
+class _CategoricalEmission(_Emission):
+    """One categorical distribution over symbols 0..n_symbols-1 per state: ``emissionprob_``."""
+
+    attributes = ("emissionprob_",)
+    symbols = True
+
+    def check_data(self, seqs, *, fitted, owner=None):
+        """Frames: one column of non-negative integer codes (NaN: missing), named by the HMM.
+
+        Codes must be integers in ``0 .. _MAX_SYMBOLS - 1`` (the alphabet is a dense
+        table); for a fitted HMM they must be below its ``n_symbols_``. Offending values
+        are named as they came (never cast to int first).
+
+        Returns
+        -------
+        int
+            ``max(code) + 1`` (1 when every frame is missing).
+        """
+        return _check_symbols(self.hmm, seqs, self.hmm.n_symbols_ if fitted else None)
+
+    def prepare_fit(self, seqs):
+        hmm = self.hmm
+        inferred = _check_symbols(hmm, seqs)
+        if hmm.n_symbols is not None:
+            _check_symbols(hmm, seqs, hmm.n_symbols)
+            hmm.n_symbols_ = int(hmm.n_symbols)
+        else:
+            hmm.n_symbols_ = max(inferred, 2)
+
+    def check_given(self, S, M, d):
+        if self.hmm.emissionprob_init is not None:
+            _check_stochastic(self.hmm.emissionprob_init, "emissionprob_init",
+                              (S, self.hmm.n_symbols_))
+
+    def batch(self, frames):
+        return hm.CategoricalEmissions(frames, self.hmm.n_symbols_)
+
+    def log_prob(self, batch):
+        return batch.log_prob(self.hmm.emissionprob_), None
+
+    def initialize(self, seqs, S, M, reg, rng):
+        hmm = self.hmm
+        V = hmm.n_symbols_
+        if hmm.emissionprob_init is not None:
+            hmm.emissionprob_ = _check_stochastic(hmm.emissionprob_init,
+                                                  "emissionprob_init", (S, V))
+        else:
+            x = np.concatenate(seqs)[:, 0]
+            freq = np.bincount(x[~np.isnan(x)].astype(np.intp), minlength=V) + 1.0
+            hmm.emissionprob_ = 0.5 * rng.dirichlet(np.ones(V), size=S) + 0.5 * (
+                freq / freq.sum())
+        return None
+
+    def m_step(self, batch, gamma, resp, reg, smoothing):
+        self.hmm.emissionprob_ = batch.m_step(gamma, self.hmm.emissionprob_, smoothing)
+
+    def sample(self, states, rng):
+        return _draw_index(self.hmm.emissionprob_[states], rng)[:, None].astype(np.int64)
+
+    def next_observation(self, weights):
+        return NextObservation(weights, emissionprob=self.hmm.emissionprob_.copy())
+
+
+#: the kinds of emission, by the name ``HMM(emission=...)`` takes
+_EMISSION_KINDS = {
+    "gaussian": _GaussianEmission,
+    "gmm": _GaussianMixtureEmission,
+    "categorical": _CategoricalEmission,
+}
+_EMISSIONS = tuple(_EMISSION_KINDS)
+
+
+def _check_symbols(estimator, seqs, n_symbols=None):
+    """Symbol frames: one column of integer codes below ``_MAX_SYMBOLS`` (and ``n_symbols``).
+
+    Returns ``max(code) + 1`` (1 when every frame is missing); see
+    :meth:`_CategoricalEmission.check_data`.
+    """
+    name = type(estimator).__name__
+    if seqs[0].shape[1] != 1:
+        raise ValueError(f"categorical {name} expects one symbol per frame (1 column), "
+                         f"got {seqs[0].shape[1]} columns.")
+    x = np.concatenate(seqs)[:, 0]
+    x = x[~np.isnan(x)]
+    bad = (x < 0) | (x != np.round(x)) | (x >= _MAX_SYMBOLS)
+    if bad.any():
+        shown = ", ".join(_format_symbol(v) for v in np.unique(x[bad])[:5])
+        raise ValueError(
+            f"categorical {name} expects non-negative integer symbol codes 0, 1, 2, ... "
+            f"(below {_MAX_SYMBOLS}; NaN marks a missing frame), got {shown}. Recode "
+            "the symbols as 0..n_symbols-1, e.g. with np.unique(x, return_inverse=True)."
+        )
+    if n_symbols is not None and x.size and x.max() >= n_symbols:
+        unseen = ", ".join(_format_symbol(v) for v in np.unique(x[x >= n_symbols])[:10])
+        raise ValueError(
+            f"symbols [{unseen}] were not in the alphabet at fit: {name} knows symbols "
+            f"0..{n_symbols - 1} (n_symbols_={n_symbols})."
+        )
+    return int(x.max()) + 1 if x.size else 1
+
+
+def _split_cluster(Xk, center, M, seed, rng):
+    """(M, d) component means of one state: k-means on the state's frames.
+
+    A state with fewer than ``M`` distinct frames keeps them and fills the rest
+    with its center plus draws of its spread (or the unit scale when it has none).
+    """
+    if M == 1:
+        return center[None]
+    distinct = np.unique(Xk, axis=0)
+    if len(distinct) >= M:
+        from sklearn.cluster import KMeans
+
+        return KMeans(M, n_init=1, random_state=seed).fit(Xk).cluster_centers_
+    scale = Xk.std(axis=0) if len(Xk) > 1 else np.zeros(center.shape)
+    scale = np.where(scale > 0, scale, 1.0)
+    extra = center + scale * rng.standard_normal((M - len(distinct), center.size))
+    return np.vstack([distinct, extra])
 
 
 # -- the density --------------------------------------------------------------------------------
@@ -437,11 +806,10 @@ class HMM(_CapabilityMixin, BaseEstimator):
             d = means.shape[-1] if means.ndim else 0
             hmm.n_features_in_ = d
             hmm._check_given(S, M, d)
-            means = hmm._given_means(S, M, d)
-            covars = hmm._given_covars(S, M, d)
+            em = hmm._emitter()
             weights = np.asarray(weights, dtype=np.float64).reshape(S, M) if gmm \
                 else np.ones((S, 1))
-            hmm._set_gaussian_params(weights, means, covars)
+            em.set_params(weights, em.given_means(S, M, d), em.given_covars(S, M, d))
         hmm.startprob_ = startprob
         hmm.transmat_ = np.asarray(transmat, dtype=np.float64)
         hmm.monitor_, hmm.converged_, hmm.n_iter_ = [], True, 0
@@ -450,9 +818,9 @@ class HMM(_CapabilityMixin, BaseEstimator):
     # -- validation ----------------------------------------------------------------------------
     def _check_params(self):
         S = check_int(self.n_states, "n_states")
-        check_in(self.emission, "emission", _EMISSIONS)
+        em = self._emitter()
         check_in(self.covariance, "covariance", ("diag", "full"))
-        M = check_int(self.n_mix, "n_mix") if self.emission == "gmm" else 1
+        M = em.n_mix()
         if self.n_symbols is not None and check_int(self.n_symbols, "n_symbols") > _MAX_SYMBOLS:
             raise ValueError(f"n_symbols must be at most {_MAX_SYMBOLS} (a dense emission "
                              f"table per state), got {self.n_symbols}.")
@@ -462,93 +830,27 @@ class HMM(_CapabilityMixin, BaseEstimator):
         smoothing = check_positive(self.smoothing, "smoothing", allow_zero=True)
         return S, M, reg, max_iter, tol, smoothing
 
-    def _check_symbols(self, seqs, n_symbols=None):
-        """Categorical frames: one column of non-negative integer codes (NaN: missing).
-
-        Codes must be integers in ``0 .. _MAX_SYMBOLS - 1`` (the alphabet is a dense
-        table); with ``n_symbols`` (an alphabet fixed at fit) they must be below it.
-        Offending values are named as they came (never cast to int first).
-
-        Returns
-        -------
-        int
-            ``max(code) + 1`` (1 when every frame is missing).
-        """
-        name = type(self).__name__
-        if seqs[0].shape[1] != 1:
-            raise ValueError(f"categorical {name} expects one symbol per frame (1 column), "
-                             f"got {seqs[0].shape[1]} columns.")
-        x = np.concatenate(seqs)[:, 0]
-        x = x[~np.isnan(x)]
-        bad = (x < 0) | (x != np.round(x)) | (x >= _MAX_SYMBOLS)
-        if bad.any():
-            shown = ", ".join(_format_symbol(v) for v in np.unique(x[bad])[:5])
-            raise ValueError(
-                f"categorical {name} expects non-negative integer symbol codes 0, 1, 2, ... "
-                f"(below {_MAX_SYMBOLS}; NaN marks a missing frame), got {shown}. Recode "
-                "the symbols as 0..n_symbols-1, e.g. with np.unique(x, return_inverse=True)."
-            )
-        if n_symbols is not None and x.size and x.max() >= n_symbols:
-            unseen = ", ".join(_format_symbol(v) for v in np.unique(x[x >= n_symbols])[:10])
-            raise ValueError(
-                f"symbols [{unseen}] were not in the alphabet at fit: {name} knows symbols "
-                f"0..{n_symbols - 1} (n_symbols_={n_symbols})."
-            )
-        return int(x.max()) + 1 if x.size else 1
-
     def _sequences(self, X, lengths, *, reset=False):
         """Validated sequences: symbol codes (categorical), or frames whose squares do not
         overflow (Gaussian emissions square the frames), refused before any work."""
         seqs = check_sequences(self, X, lengths, allow_nan=True, reset=reset)
-        if self.emission == "categorical":
-            self._check_symbols(seqs, None if reset else self.n_symbols_)
-        else:
-            check_magnitude(self, np.concatenate(seqs), what="X")
+        self._emitter().check_data(seqs, fitted=not reset)
         return seqs
 
-    # -- parameters ----------------------------------------------------------------------------
-    def _gaussian_params(self):
-        """(log weights (S, M), means (S, M, d), covars (S, M, d[, d])) from the attributes."""
-        if self.emission == "gmm":
-            with np.errstate(divide="ignore"):
-                return np.log(self.weights_), self.means_, self.covars_
-        S = self.means_.shape[0]
-        return np.zeros((S, 1)), self.means_[:, None], self.covars_[:, None]
-
-    def _set_gaussian_params(self, weights, means, covars):
-        if self.emission == "gmm":
-            self.weights_, self.means_, self.covars_ = weights, means, covars
-        else:
-            self.means_, self.covars_ = means[:, 0], covars[:, 0]
-
-    def _emissions(self, frames):
-        if self.emission == "categorical":
-            return hm.CategoricalEmissions(frames, self.n_symbols_)
-        return hm.GaussianEmissions(frames, self.covariance)
+    # -- emissions -----------------------------------------------------------------------------
+    def _emitter(self) -> _Emission:
+        """The emission object of ``self.emission`` (validated), bound to this HMM."""
+        check_in(self.emission, "emission", _EMISSIONS)
+        return _EMISSION_KINDS[self.emission](self)
 
     def _log_emissions(self, em):
         """(T, S, N) log-emissions and mixture responsibilities of a padded batch."""
-        if self.emission == "categorical":
-            return em.log_prob(self.emissionprob_), None
-        return em.log_prob(*self._gaussian_params())
+        return self._emitter().log_prob(em)
 
     # -- initialization ------------------------------------------------------------------------
     def _initialize(self, seqs, S, M, reg, rng):
         """Set every parameter: the given ``*_init`` ones, the others by ``init``."""
-        d = seqs[0].shape[1]
-        labels = None
-        if self.emission == "categorical":
-            V = self.n_symbols_
-            if self.emissionprob_init is not None:
-                self.emissionprob_ = _check_stochastic(self.emissionprob_init,
-                                                       "emissionprob_init", (S, V))
-            else:
-                x = np.concatenate(seqs)[:, 0]
-                freq = np.bincount(x[~np.isnan(x)].astype(np.intp), minlength=V) + 1.0
-                self.emissionprob_ = 0.5 * rng.dirichlet(np.ones(V), size=S) + 0.5 * (
-                    freq / freq.sum())
-        else:
-            labels = self._init_gaussian(seqs, S, M, d, reg, rng)
+        labels = self._emitter().initialize(seqs, S, M, reg, rng)
         if self.startprob_init is not None:
             self.startprob_ = _check_stochastic(self.startprob_init, "startprob_init", (S,))
         elif labels is not None:  # state frequencies of the observed frames
@@ -566,127 +868,13 @@ class HMM(_CapabilityMixin, BaseEstimator):
         else:
             self.transmat_ = rng.dirichlet(np.ones(S), size=S)
 
-    def _given_means(self, S, M, d):
-        """``means_init`` checked, as (S, M, d)."""
-        lead = (S,) if self.emission == "gaussian" else (S, M)
-        means = np.asarray(self.means_init, dtype=np.float64)
-        if means.shape != (*lead, d):
-            raise ValueError(f"means_init must have shape {(*lead, d)}, got {means.shape}.")
-        if not np.isfinite(means).all():
-            raise ValueError("means_init must be finite.")
-        return means.reshape(S, M, d)
-
-    def _given_covars(self, S, M, d):
-        """``covars_init`` checked, as (S, M, d) variances or (S, M, d, d) matrices."""
-        lead = (S,) if self.emission == "gaussian" else (S, M)
-        full = self.covariance == "full"
-        shape = (*lead, d, d) if full else (*lead, d)
-        covars = np.asarray(self.covars_init, dtype=np.float64)
-        if covars.shape != shape:
-            raise ValueError(f"covars_init for covariance={self.covariance!r} must have "
-                             f"shape {shape}, got {covars.shape}.")
-        flat = covars.reshape(S * M, *shape[len(lead):])
-        if not np.isfinite(flat).all():
-            ok = False
-        elif full:
-            ok = all(np.allclose(C, C.T) and np.all(np.linalg.eigvalsh(C) > 0) for C in flat)
-        else:
-            ok = bool(np.all(flat > 0))
-        if not ok:
-            raise ValueError("covars_init must be finite and positive (variances) or symmetric "
-                             "positive definite (matrices).")
-        return covars.reshape(S, M, *shape[len(lead):])
-
     def _check_given(self, S, M, d):
         """Validate every user-given initial parameter before any work starts."""
         if self.startprob_init is not None:
             _check_stochastic(self.startprob_init, "startprob_init", (S,))
         if self.transmat_init is not None:
             _check_stochastic(self.transmat_init, "transmat_init", (S, S))
-        if self.emission == "categorical":
-            if self.emissionprob_init is not None:
-                _check_stochastic(self.emissionprob_init, "emissionprob_init",
-                                  (S, self.n_symbols_))
-            return
-        if self.means_init is not None:
-            self._given_means(S, M, d)
-        if self.covars_init is not None:
-            self._given_covars(S, M, d)
-        if self.emission == "gmm" and self.weights_init is not None:
-            _check_stochastic(self.weights_init, "weights_init", (S, M))
-
-    def _init_gaussian(self, seqs, S, M, d, reg, rng):
-        """Set the Gaussian parameters; return k-means state labels of the frames (or None)."""
-        full = self.covariance == "full"
-        if self.means_init is None or self.covars_init is None:
-            # observed frames, missing entries filled with column means (only needed here)
-            frames = np.concatenate(seqs)
-            observed = ~np.isnan(frames).all(axis=1)
-            Xo = frames[observed]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                col_mean = np.nansum(Xo, axis=0) / (~np.isnan(Xo)).sum(axis=0)
-            col_mean = np.where(np.isfinite(col_mean), col_mean, 0.0)
-            Xf = np.where(np.isnan(Xo), col_mean, Xo)
-        labels = None
-        if self.means_init is not None:
-            means = self._given_means(S, M, d)
-        elif self.init == "kmeans":
-            from sklearn.cluster import KMeans
-
-            n_clusters = S * M
-            if len(np.unique(Xf, axis=0)) < n_clusters:
-                raise ValueError(
-                    f"k-means initialization needs at least n_states * n_mix = {n_clusters} "
-                    f"distinct observed frames, got {len(np.unique(Xf, axis=0))}; give fewer "
-                    "states or means_init."
-                )
-            seed = rng.randint(2**31 - 1)
-            km = KMeans(S, n_init=1, random_state=seed).fit(Xf)
-            means = np.empty((S, M, d))
-            for k in range(S):
-                means[k] = self._split_cluster(Xf[km.labels_ == k], km.cluster_centers_[k],
-                                               M, seed, rng)
-            labels = np.zeros(len(frames), dtype=np.intp)
-            labels[observed] = km.labels_
-            labels[~observed] = -1
-        else:
-            means = Xf[rng.choice(len(Xf), size=S * M, replace=len(Xf) < S * M)].reshape(S, M, d)
-        if self.covars_init is not None:
-            covars = self._given_covars(S, M, d)
-        else:
-            if len(Xf) > 1:
-                cov = np.atleast_2d(np.cov(Xf.T))
-            else:
-                cov = np.eye(d)
-            cov = cov + max(reg, 1e-3 * float(np.mean(np.diag(cov))) or 1e-3) * np.eye(d)
-            one = cov if full else np.diag(cov)
-            covars = np.array(np.broadcast_to(one, (S, M, *one.shape)))
-        if self.emission == "gmm":
-            weights = (_check_stochastic(self.weights_init, "weights_init", (S, M))
-                       if self.weights_init is not None else np.full((S, M), 1.0 / M))
-        else:
-            weights = np.ones((S, 1))
-        self._set_gaussian_params(weights, means, covars)
-        return labels
-
-    @staticmethod
-    def _split_cluster(Xk, center, M, seed, rng):
-        """(M, d) component means of one state: k-means on the state's frames.
-
-        A state with fewer than ``M`` distinct frames keeps them and fills the rest
-        with its center plus draws of its spread (or the unit scale when it has none).
-        """
-        if M == 1:
-            return center[None]
-        distinct = np.unique(Xk, axis=0)
-        if len(distinct) >= M:
-            from sklearn.cluster import KMeans
-
-            return KMeans(M, n_init=1, random_state=seed).fit(Xk).cluster_centers_
-        scale = Xk.std(axis=0) if len(Xk) > 1 else np.zeros(center.shape)
-        scale = np.where(scale > 0, scale, 1.0)
-        extra = center + scale * rng.standard_normal((M - len(distinct), center.size))
-        return np.vstack([distinct, extra])
+        self._emitter().check_given(S, M, d)
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(self, X, lengths=None):
@@ -706,18 +894,12 @@ class HMM(_CapabilityMixin, BaseEstimator):
         """
         S, M, reg, max_iter, tol, smoothing = self._check_params()
         seqs = self._sequences(X, lengths, reset=True)
-        if self.emission == "categorical":
-            inferred = self._check_symbols(seqs)
-            if self.n_symbols is not None:
-                self._check_symbols(seqs, self.n_symbols)
-                self.n_symbols_ = int(self.n_symbols)
-            else:
-                self.n_symbols_ = max(inferred, 2)
+        self._emitter().prepare_fit(seqs)
         self._check_given(S, M, seqs[0].shape[1])
         frames = hm.Frames(seqs)
         if not frames.any_observed():
             raise ValueError("every frame is missing (NaN); HMM needs observed frames to fit.")
-        em = self._emissions(frames)
+        em = self._emitter().batch(frames)
         rng = check_random_state(self.random_state)
         best, best_ll = None, -np.inf
         n_init = check_int(self.n_init, "n_init")
@@ -736,8 +918,8 @@ class HMM(_CapabilityMixin, BaseEstimator):
         return self
 
     def _fitted_params(self):
-        names = ["startprob_", "transmat_", "means_", "covars_", "weights_", "emissionprob_"]
-        return {n: getattr(self, n) for n in names if hasattr(self, n)}
+        names = ("startprob_", "transmat_", *self._emitter().attributes)
+        return {n: getattr(self, n) for n in names}
 
     def _e_step(self, frames, em, statistics=True):
         log_emit, resp = self._log_emissions(em)
@@ -771,18 +953,14 @@ class HMM(_CapabilityMixin, BaseEstimator):
         rows = xi_sum.sum(axis=1, keepdims=True)
         self.transmat_ = np.where(rows > 0, xi_sum / np.where(rows > 0, rows, 1.0),
                                   self.transmat_)
-        if self.emission == "categorical":
-            self.emissionprob_ = em.m_step(gamma, self.emissionprob_, smoothing)
-        else:
-            log_w, means, covars = self._gaussian_params()
-            self._set_gaussian_params(*em.m_step(gamma, resp, np.exp(log_w), means, covars, reg))
+        self._emitter().m_step(em, gamma, resp, reg, smoothing)
 
     # -- inference -----------------------------------------------------------------------------
     def _batch(self, X, lengths):
         check_is_fitted(self)
         seqs = self._sequences(X, lengths)
         frames = hm.Frames(seqs)
-        return frames, self._emissions(frames)
+        return frames, self._emitter().batch(frames)
 
     def score_samples(self, X, lengths=None) -> np.ndarray:
         """Log-likelihood log p(x_1..T) of each sequence (missing entries marginalized).
@@ -893,10 +1071,7 @@ class HMM(_CapabilityMixin, BaseEstimator):
         last = alpha.transpose(0, 2, 1).reshape(T * N, S)[frames.last]
         weights = last @ self.transmat_
         weights /= weights.sum(axis=1, keepdims=True)
-        if self.emission == "categorical":
-            return NextObservation(weights, emissionprob=self.emissionprob_.copy())
-        log_w, means, covars = self._gaussian_params()
-        return NextObservation(weights, np.exp(log_w), means.copy(), covars.copy())
+        return self._emitter().next_observation(weights)
 
     # -- sampling ------------------------------------------------------------------------------
     def sample(self, n_sequences=1, length=100, random_state=None, return_states=False):
@@ -933,14 +1108,7 @@ class HMM(_CapabilityMixin, BaseEstimator):
         for t in range(1, T):
             states[:, t] = _draw_index(self.transmat_[states[:, t - 1]], rng)
         flat = np.concatenate([states[i, : lens[i]] for i in range(n)])
-        if self.emission == "categorical":
-            X = _draw_index(self.emissionprob_[flat], rng)[:, None].astype(np.int64)
-        else:
-            log_w, means, covars = self._gaussian_params()
-            S, M, d = means.shape
-            comp = flat * M + (_draw_index(np.exp(log_w)[flat], rng) if M > 1 else 0)
-            X = _draw_gaussian(means.reshape(S * M, d), covars.reshape(S * M, *covars.shape[2:]),
-                               comp, rng, len(flat))
+        X = self._emitter().sample(flat, rng)
         seqs = np.split(X, np.cumsum(lens)[:-1])
         if return_states:
             return seqs, np.split(flat, np.cumsum(lens)[:-1])
@@ -997,7 +1165,8 @@ class HMMClassifier(ClassConditional):
         density = super()._density()
         n_symbols = getattr(self, "n_symbols_", None)
         if (n_symbols is not None and isinstance(density, HMM)
-                and density.emission == "categorical" and density.n_symbols is None):
+                and getattr(_EMISSION_KINDS.get(density.emission), "symbols", False)
+                and density.n_symbols is None):
             density = clone(density).set_params(n_symbols=n_symbols)
         return density
 
@@ -1021,10 +1190,8 @@ class HMMClassifier(ClassConditional):
         density = self._density()
         if isinstance(density, HMM):  # every class's frames checked before the first fit
             seqs = check_sequences(self, X, lengths, allow_nan=True, reset=True)
-            if density.emission == "categorical":
-                n_symbols = density._check_symbols(seqs)
-                if density.n_symbols is None:
-                    self.n_symbols_ = max(n_symbols, 2)
-            else:
-                check_magnitude(self, np.concatenate(seqs), what="X")
+            em = density._emitter()
+            n_symbols = em.check_data(seqs, fitted=False, owner=self)
+            if n_symbols is not None and density.n_symbols is None:
+                self.n_symbols_ = max(n_symbols, 2)
         return super().fit(X, y, lengths=lengths)
