@@ -683,6 +683,8 @@ class ConditionalDiffusion(GenerativeClassifierMixin, _DiffusionBase, BaseEstima
     ----------
     classes_ : ndarray of shape (n_classes,)
     class_prior_ : ndarray of shape (n_classes,)
+    class_count_ : ndarray of shape (n_classes,)
+        Training rows per class.
     n_features_in_ : int
     mean_, scale_, clip_low_, clip_high_, data_min_, data_max_ : ndarray of shape (n_features,)
         See :class:`DiffusionModel`.
@@ -774,15 +776,13 @@ class ConditionalDiffusion(GenerativeClassifierMixin, _DiffusionBase, BaseEstima
         priors = check_priors(self.priors, len(classes))
         self._check_image(X.shape[1])
         self.classes_ = classes
-        counts = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
-        self.class_prior_ = counts / counts.sum() if priors is None else priors
+        self._set_class_prior(np.bincount(y_idx, minlength=len(classes)), priors)
         Z = self._fit_standardizer(X)
         return self._fit_network(Z, y_idx)
 
-    def _log_joint(self, X: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore"):
-            log_prior = np.log(self.class_prior_)
-        return self._elbo_rows(X, len(self.classes_), self.n_elbo_steps) + log_prior
+    def _log_likelihood(self, X: np.ndarray) -> np.ndarray:
+        """Per-class ELBO of log p(x | y=k); the mixin adds the log prior."""
+        return self._elbo_rows(X, len(self.classes_), self.n_elbo_steps)
 
     def _conditional_draw(self, X: np.ndarray, y_idx: np.ndarray, rng) -> np.ndarray:
         if not np.isnan(X).all():

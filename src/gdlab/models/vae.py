@@ -747,9 +747,7 @@ class CVAE(GenerativeClassifierMixin, ClassNamePrefixFeaturesOutMixin, Transform
         priors = check_priors(self.priors, len(classes))
         self._check_range(X)
         self.classes_ = classes
-        self.class_count_ = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
-        self.class_prior_ = (self.class_count_ / self.class_count_.sum()
-                             if priors is None else priors)
+        self._set_class_prior(np.bincount(y_idx, minlength=len(classes)), priors)
         self._fit_scaling(X)
         return self._fit_module(X, y_idx)
 
@@ -759,13 +757,11 @@ class CVAE(GenerativeClassifierMixin, ClassNamePrefixFeaturesOutMixin, Transform
             self._bound(X, np.full(n, c, dtype=np.int64), k, random_state, importance)
             for c in range(len(self.classes_))])
 
-    def _log_joint(self, X) -> np.ndarray:
+    def _log_likelihood(self, X) -> np.ndarray:
+        """Per-class bound on log p(x | y=k); the mixin adds the log prior."""
         if self.n_importance:
-            bounds = self._class_bounds(X, int(self.n_importance), _SCORE_SEED, True)
-        else:
-            bounds = self._class_bounds(X, _SCORE_DRAWS, _SCORE_SEED, False)
-        with np.errstate(divide="ignore"):
-            return bounds + np.log(self.class_prior_)
+            return self._class_bounds(X, int(self.n_importance), _SCORE_SEED, True)
+        return self._class_bounds(X, _SCORE_DRAWS, _SCORE_SEED, False)
 
     def elbo(self, X, k=1, random_state=None) -> np.ndarray:
         """Per-class ELBO of log p(x | y=k), a Monte Carlo estimate with ``k`` draws.
