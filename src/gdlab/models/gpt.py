@@ -697,7 +697,8 @@ random_state, verbose
 
     Attributes
     ----------
-    classes_, class_prior_ : ndarray of shape (n_classes,)
+    classes_, class_prior_, class_count_ : ndarray of shape (n_classes,)
+        The labels, their prior and the training texts per class.
     tokenizer_, config_, module_
         As in :class:`CharGPT`.
 
@@ -766,8 +767,7 @@ random_state, verbose
         priors = check_priors(self.priors, len(classes))
         self._check_gpt_params()
         self.classes_ = classes
-        counts = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
-        self.class_prior_ = counts / counts.sum() if priors is None else priors
+        self._set_class_prior(np.bincount(y_idx, minlength=len(classes)), priors)
         self._fit_tokenizer(texts)
         self._set_config(self.vocab_size_ + len(classes))
         seqs = [[self._class_token(k), *self.tokenizer_.encode(t), EOS_ID]
@@ -775,13 +775,12 @@ random_state, verbose
         x, t, _ = _windows_of(seqs, self.context_length)
         return self._train((torch.from_numpy(x), torch.from_numpy(t)), _lm_loss)
 
-    def _log_joint(self, texts):
+    def _log_likelihood(self, texts):
+        """log p(text | y=k) under each class prefix; the mixin adds the log prior."""
         encoded = [self.tokenizer_.encode(t) for t in texts]
         K = len(self.classes_)
         seqs = [[self._class_token(k), *ids, EOS_ID] for ids in encoded for k in range(K)]
-        log_lik = self._sequence_log_prob(seqs).reshape(len(texts), K)
-        with np.errstate(divide="ignore"):
-            return log_lik + np.log(self.class_prior_)
+        return self._sequence_log_prob(seqs).reshape(len(texts), K)
 
     def sample(self, n_samples=None, y=None, random_state=None, *, prompt="", max_length=200,
                temperature=1.0, top_k=None):

@@ -497,21 +497,20 @@ class HFGenerativeClassifier(GenerativeClassifierMixin, BaseEstimator):
         prompts = self._prompts(classes)
         self.lm_ = _load(self)
         self.classes_ = classes
-        self.class_count_ = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
-        self.class_prior_ = self.class_count_ / self.class_count_.sum() if priors is None \
-            else priors
+        self._set_class_prior(np.bincount(y_idx, minlength=len(classes)), priors)
         self.prompts_ = prompts
         return self
 
     def _validate_X_predict(self, X):
         return check_texts(self, X, allow_empty=True)
 
-    def _log_joint(self, texts) -> np.ndarray:
+    def _log_likelihood(self, texts) -> np.ndarray:
+        """log p(text | prompt of class k); the mixin adds the log prior."""
         n = len(texts)
-        cols = [_log_likelihoods(self.lm_, texts, [p] * n, score_eos=self.score_eos,
-                                 batch_size=int(self.batch_size)) for p in self.prompts_]
-        with np.errstate(divide="ignore"):
-            return np.column_stack(cols) + np.log(self.class_prior_)
+        return np.column_stack([_log_likelihoods(self.lm_, texts, [p] * n,
+                                                 score_eos=self.score_eos,
+                                                 batch_size=int(self.batch_size))
+                                for p in self.prompts_])
 
     def score_samples(self, X) -> np.ndarray:
         """log p(x) = logsumexp_k log p(x, y=k) of each text.
