@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from gdlab.data.sequences import check_lengths, hmm_sequences, split_sequences, stack_sequences
+from gdlab.data.sequences import (
+    check_lengths,
+    draw_state_paths,
+    hmm_sequences,
+    split_sequences,
+    stack_sequences,
+)
+from gdlab.models.hmm import HMM
 
 
 def _transition_counts(ds, k):
@@ -133,3 +140,24 @@ def test_fixed_length():
     ds = hmm_sequences(n_sequences=7, length=4, n_classes=3)
     assert ds.metadata["lengths"].tolist() == [4] * 7 and ds.X.shape == (28, 2)
     assert sorted(np.bincount(ds.y).tolist()) == [2, 2, 3]
+
+
+def test_hmm_sequences_and_hmm_sample_share_one_forward_sampler():
+    """One class of hmm_sequences is a draw of HMM.from_params(...).sample: the same
+    paths and frames from the same random stream (per-sequence parameters equal to
+    shared ones give the same draws)."""
+    ds = hmm_sequences(n_sequences=2, length=30, n_classes=2, random_state=0)
+    meta = ds.metadata
+    k = int(ds.y[0])
+    hmm = HMM.from_params(meta["startprob"][k], meta["transmat"][k], means=meta["means"][k],
+                          covars=meta["covars"][k])
+    seqs, states = hmm.sample(3, length=30, random_state=7, return_states=True)
+    rng = np.random.RandomState(7)
+    n = 3
+    paths = draw_state_paths(np.tile(meta["startprob"][k], (n, 1)),
+                             np.tile(meta["transmat"][k], (n, 1, 1)), np.full(n, 30), rng)
+    np.testing.assert_array_equal(np.concatenate(states), paths)
+    # and hmm_sequences' emissions follow the states it reports (frames near their means)
+    z = (ds.X - meta["means"][0][meta["states"]]) / np.sqrt(
+        np.diagonal(meta["covars"][0], axis1=1, axis2=2)[meta["states"]])
+    assert np.abs(z).max() < 5

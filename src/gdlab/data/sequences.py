@@ -166,9 +166,78 @@ def _check_length_range(length) -> tuple[int, int]:
     raise TypeError(f"length must be an int or a (low, high) pair of ints, got {length!r}.")
 
 
-def _inverse_cdf(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Index drawn from each row's categorical distribution, given its CDF rows."""
-    return np.minimum((u[:, None] > cum).sum(axis=1), cum.shape[1] - 1)
+# -- the forward sampler of hidden Markov models (HMM.sample and hmm_sequences) -----------------
+def draw_categorical(p, rng) -> np.ndarray:
+    """One index drawn from each row of the probability rows ``p``.
+
+    Parameters
+    ----------
+    p : ndarray of shape (n, n_categories)
+        Non-negative rows (normalized by their sums).
+    rng : RandomState
+        Consumes one uniform draw per row.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+    """
+    cum = np.cumsum(p, axis=1)
+    u = rng.random_sample(len(p))[:, None] * cum[:, -1:]
+    return np.minimum((u >= cum).sum(axis=1), p.shape[1] - 1)
+
+
+def draw_gaussian(means, covars, comp, rng) -> np.ndarray:
+    """One Gaussian draw for each component index of ``comp``.
+
+    Parameters
+    ----------
+    means : ndarray of shape (n_components, n_features)
+    covars : ndarray of shape (n_components, n_features) or (n_components, n_features, n_features)
+        Variances (diagonal) or covariance matrices.
+    comp : ndarray of shape (n,)
+        Component of each draw.
+    rng : RandomState
+        Consumes ``n * n_features`` standard normal draws.
+
+    Returns
+    -------
+    ndarray of shape (n, n_features)
+    """
+    z = rng.standard_normal((len(comp), means.shape[1]))
+    if covars.ndim == 2:
+        return means[comp] + np.sqrt(covars[comp]) * z
+    L = np.linalg.cholesky(covars)
+    return means[comp] + np.einsum("nij,nj->ni", L[comp], z)
+
+
+def draw_state_paths(startprob, transmat, lengths, rng) -> np.ndarray:
+    """Hidden state paths of a Markov chain, drawn forward, vectorized over sequences.
+
+    Parameters
+    ----------
+    startprob : ndarray of shape (n_states,) or (n_sequences, n_states)
+        Start distribution, shared or one per sequence.
+    transmat : ndarray of shape (n_states, n_states) or (n_sequences, n_states, n_states)
+        Transition matrix, shared or one per sequence.
+    lengths : ndarray of shape (n_sequences,)
+    rng : RandomState
+        Consumes ``n_sequences`` uniform draws per time step of the longest sequence.
+
+    Returns
+    -------
+    ndarray of shape (sum(lengths),)
+        The paths stacked sequence by sequence, each in time order.
+    """
+    n, S = len(lengths), startprob.shape[-1]
+    T = int(np.max(lengths))
+    states = np.empty((n, T), dtype=np.intp)
+    states[:, 0] = draw_categorical(np.broadcast_to(startprob, (n, S)), rng)
+    seq = np.arange(n)
+    for t in range(1, T):
+        prev = states[:, t - 1]
+        rows = transmat[prev] if transmat.ndim == 2 else transmat[seq, prev]
+        states[:, t] = draw_categorical(rows, rng)
+    return states[np.arange(T)[None, :] < np.asarray(lengths)[:, None]]
 
 
 def hmm_sequences(
@@ -192,7 +261,8 @@ def hmm_sequences(
     By default the classes share their emission distributions and differ in
     their dynamics (start and transition probabilities), so telling them
     apart needs the order of the frames, not only their distribution.
-    Sequences are drawn by a forward sampler vectorized over sequences.
+    Sequences are drawn by the forward sampler of :meth:`gdlab.models.HMM.sample`
+    (:func:`draw_state_paths`, then one emission draw per frame).
 
     Parameters
     ----------
@@ -277,24 +347,15 @@ def hmm_sequences(
     counts[: n_sequences % K] += 1
     y = rng.permutation(np.repeat(np.arange(K), counts))
     lengths = rng.randint(low, high + 1, size=n_sequences).astype(np.int64)
-    T = int(lengths.max())
-    cum_start = np.cumsum(startprob, axis=1)
-    cum_trans = np.cumsum(transmat, axis=2)
-    states = np.empty((n_sequences, T), dtype=np.int64)
-    states[:, 0] = _inverse_cdf(cum_start[y], rng.uniform(size=n_sequences))
-    for t in range(1, T):
-        states[:, t] = _inverse_cdf(cum_trans[y, states[:, t - 1]], rng.uniform(size=n_sequences))
-    alive = np.arange(T)[None, :] < lengths[:, None]
-    flat_states = states[alive]  # row-major: sequence by sequence, in time order
-    flat_class = np.repeat(y, lengths)
+    flat_states = draw_state_paths(startprob[y], transmat[y], lengths, rng).astype(np.int64)
+    # emissions of (class, state) pairs, flattened: component k * S + s
+    comp = np.repeat(y, lengths) * S + flat_states
     if emission == "gaussian":
-        chol = np.sqrt(np.diagonal(covars, axis1=2, axis2=3))  # diagonal covariances
-        z = rng.standard_normal((len(flat_states), n_features))
-        X = means[flat_class, flat_states] + chol[flat_class, flat_states] * z
+        var = np.diagonal(covars, axis1=2, axis2=3).reshape(K * S, n_features)  # diagonal
+        X = draw_gaussian(means.reshape(K * S, n_features), var, comp, rng)
         feature_names = tuple(f"x{j}" for j in range(n_features))
     else:
-        cum_emit = np.cumsum(emit["emissionprob"], axis=2)
-        X = _inverse_cdf(cum_emit[flat_class, flat_states], rng.uniform(size=len(flat_states)))
+        X = draw_categorical(emit["emissionprob"].reshape(K * S, n_symbols)[comp], rng)
         X = X.astype(np.int64)[:, None]
         feature_names = ("symbol",)
 

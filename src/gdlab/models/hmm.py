@@ -37,6 +37,7 @@ from gdlab._validation import (
     check_sequences,
 )
 from gdlab.base import ClassConditional, _CapabilityMixin
+from gdlab.data.sequences import draw_categorical, draw_gaussian, draw_state_paths
 from gdlab.models import _hmm_math as hm
 
 __all__ = ["HMM", "HMMClassifier", "NextObservation"]
@@ -152,29 +153,12 @@ class NextObservation:
         ndarray of shape (n_sequences, n_features)
         """
         rng = check_random_state(random_state)
-        n = len(self.weights)
         if self.categorical:
-            return _draw_index(self.proba, rng)[:, None].astype(np.int64)
+            return draw_categorical(self.proba, rng)[:, None].astype(np.int64)
         S, M, d = self.means.shape
-        comp = _draw_index(self._component_weights(), rng)
-        return _draw_gaussian(self.means.reshape(S * M, d),
-                              self.covars.reshape(S * M, *self.covars.shape[2:]), comp, rng, n)
-
-
-def _draw_index(p, rng):
-    """One index per row of the probability rows ``p``."""
-    cum = np.cumsum(p, axis=1)
-    u = rng.random_sample(len(p))[:, None] * cum[:, -1:]
-    return np.minimum((u >= cum).sum(axis=1), p.shape[1] - 1)
-
-
-def _draw_gaussian(means, covars, comp, rng, n):
-    d = means.shape[1]
-    z = rng.standard_normal((n, d))
-    if covars.ndim == 2:
-        return means[comp] + np.sqrt(covars[comp]) * z
-    L = np.linalg.cholesky(covars)
-    return means[comp] + np.einsum("nij,nj->ni", L[comp], z)
+        comp = draw_categorical(self._component_weights(), rng)
+        return draw_gaussian(self.means.reshape(S * M, d),
+                             self.covars.reshape(S * M, *self.covars.shape[2:]), comp, rng)
 
 
 def _check_stochastic(value, name, shape):
@@ -406,9 +390,9 @@ class _GaussianEmission(_Emission):
     def sample(self, states, rng):
         log_w, means, covars = self.params()
         S, M, d = means.shape
-        comp = states * M + (_draw_index(np.exp(log_w)[states], rng) if M > 1 else 0)
-        return _draw_gaussian(means.reshape(S * M, d), covars.reshape(S * M, *covars.shape[2:]),
-                              comp, rng, len(states))
+        comp = states * M + (draw_categorical(np.exp(log_w)[states], rng) if M > 1 else 0)
+        return draw_gaussian(means.reshape(S * M, d), covars.reshape(S * M, *covars.shape[2:]),
+                             comp, rng)
 
     def next_observation(self, weights):
         log_w, means, covars = self.params()
@@ -502,7 +486,7 @@ class _CategoricalEmission(_Emission):
         self.hmm.emissionprob_ = batch.m_step(gamma, self.hmm.emissionprob_, smoothing)
 
     def sample(self, states, rng):
-        return _draw_index(self.hmm.emissionprob_[states], rng)[:, None].astype(np.int64)
+        return draw_categorical(self.hmm.emissionprob_[states], rng)[:, None].astype(np.int64)
 
     def next_observation(self, weights):
         return NextObservation(weights, emissionprob=self.hmm.emissionprob_.copy())
@@ -1101,13 +1085,7 @@ class HMM(_CapabilityMixin, BaseEstimator):
         low, high = _check_length_range(length)
         rng = check_random_state(random_state)
         lens = rng.randint(low, high + 1, size=n) if high > low else np.full(n, low)
-        T = int(lens.max())
-        states = np.empty((n, T), dtype=np.intp)
-        states[:, 0] = _draw_index(np.broadcast_to(self.startprob_, (n, len(self.startprob_))),
-                                   rng)
-        for t in range(1, T):
-            states[:, t] = _draw_index(self.transmat_[states[:, t - 1]], rng)
-        flat = np.concatenate([states[i, : lens[i]] for i in range(n)])
+        flat = draw_state_paths(self.startprob_, self.transmat_, lens, rng)
         X = self._emitter().sample(flat, rng)
         seqs = np.split(X, np.cumsum(lens)[:-1])
         if return_states:
