@@ -63,6 +63,7 @@ __all__ = [
     "capabilities",
     "input_kind",
     "class_indices_for_sampling",
+    "log_class_prior",
     "GenerativeClassifierMixin",
     "DensityMixin",
     "ClassConditional",
@@ -236,6 +237,30 @@ def _as_output(model, Xv, like):
     return model._from_internal(Xv, like) if hasattr(model, "_from_internal") else Xv
 
 
+def log_class_prior(class_prior) -> np.ndarray:
+    """log p(y=k) of a class prior: the one place Bayes' rule takes the prior's log.
+
+    A class of prior zero gets ``-inf`` without a divide-by-zero warning (it
+    is then never predicted). Used by :class:`GenerativeClassifierMixin` and by
+    the data module's Bayes classifiers with known parameters.
+
+    Parameters
+    ----------
+    class_prior : array-like of shape (n_classes,)
+
+    Returns
+    -------
+    ndarray of shape (n_classes,)
+
+    Examples
+    --------
+    >>> log_class_prior([0.5, 0.5, 0.0]).round(4)
+    array([-0.6931, -0.6931,    -inf])
+    """
+    with np.errstate(divide="ignore"):
+        return np.log(np.asarray(class_prior, dtype=np.float64))
+
+
 def class_indices_for_sampling(classes, class_prior, n_samples, y, rng) -> np.ndarray:
     """Class index of every draw of a conditional ``sample(n_samples, y)`` call.
 
@@ -317,8 +342,7 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
 
     def _log_prior(self) -> np.ndarray:
         """log p(y=k), shape (n_classes,); -inf for a class of prior zero."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.class_prior_)
+        return log_class_prior(self.class_prior_)
 
     def _log_likelihood(self, X) -> np.ndarray:
         """(n_samples, n_classes) class-conditional log p(x | y=k) of validated X."""

@@ -36,6 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from gdlab._validation import check_int, check_random_state
+from gdlab.base import log_class_prior
 from gdlab.data.registry import register
 from gdlab.data.sequences import hmm_sequences, split_sequences
 
@@ -102,8 +103,7 @@ def hmm_synthetic(*, n_sequences: int = 300, length=(20, 60), n_classes: int = 3
         HMM.from_params(h["startprob"], h["transmat"], means=h["means"], covars=h["covars"])
         .score_samples(ds.X, meta["lengths"]) for h in meta["hmms"]])
     prior = np.bincount(ds.y, minlength=len(meta["hmms"])) / len(ds.y)
-    with np.errstate(divide="ignore"):
-        bayes = np.argmax(log_lik + np.log(prior), axis=1)
+    bayes = np.argmax(log_lik + log_class_prior(prior), axis=1)
     meta = {**meta, "generator": "hmm_synthetic",
             "bayes_accuracy": float(np.mean(bayes == ds.y))}
     return dataclasses.replace(ds, name="hmm-synthetic", description=_DESC["hmm-synthetic"],

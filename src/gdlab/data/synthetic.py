@@ -44,6 +44,7 @@ from gdlab._validation import (
     check_priors,
     check_random_state,
 )
+from gdlab.base import log_class_prior  # the contract floor, below data
 
 __all__ = [
     "gaussian_classes",
@@ -179,8 +180,7 @@ class _Model(ABC):
         """log p(x | y=k) of each row and class, (n_samples, n_classes)."""
 
     def log_joint(self, X: np.ndarray, fast: bool = False) -> np.ndarray:
-        with np.errstate(divide="ignore"):
-            return np.log(self.priors) + self.log_conditional(X, fast)
+        return log_class_prior(self.priors) + self.log_conditional(X, fast)
 
     def sample(self, n: int, rng):
         counts = _class_counts(n, self.priors)
