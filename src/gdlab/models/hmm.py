@@ -8,6 +8,8 @@ for all sequences at once, with emission log-likelihoods and M-step
 statistics computed for all frames in a few matrix products. Missing
 observations (NaN entries, or whole NaN frames) are marginalized out of the
 emission likelihood, at fit and at scoring.
+Each kind of emission is one object of :mod:`gdlab.models._hmm_emissions`,
+chosen once from ``emission``; the HMM delegates to it.
 
 Every method takes ``X`` as a list of sequences (arrays of shape
 ``(length_i, n_features)`` or ``(length_i,)``) or, hmmlearn's ``lengths``
@@ -30,7 +32,6 @@ from gdlab._validation import (
     check_em_params,
     check_in,
     check_int,
-    check_magnitude,
     check_n_samples,
     check_positive,
     check_random_state,
@@ -39,21 +40,15 @@ from gdlab._validation import (
 from gdlab.base import ClassConditional, _CapabilityMixin
 from gdlab.data.sequences import draw_categorical, draw_gaussian, draw_state_paths
 from gdlab.models import _hmm_math as hm
+from gdlab.models._hmm_emissions import (
+    EMISSION_KINDS,
+    EMISSIONS,
+    MAX_SYMBOLS,
+    Emission,
+    check_stochastic,
+)
 
 __all__ = ["HMM", "HMMClassifier", "NextObservation"]
-
-_STOCHASTIC_ATOL = 1e-8
-# Largest categorical alphabet: symbol codes index a dense (n_states, n_symbols) table.
-_MAX_SYMBOLS = 2**24
-
-
-def _format_symbol(value) -> str:
-    """A symbol value as the user gave it: 3 for 3.0, 2.5, 1e+300 (never a cast int64)."""
-    value = float(value)
-    if value == np.round(value) and abs(value) < 2**53:
-        return str(int(value))
-    return f"{value:g}"
-
 
 # -- the predictive distribution of the next frame ----------------------------------------------
 @dataclass
@@ -159,394 +154,6 @@ class NextObservation:
         comp = draw_categorical(self._component_weights(), rng)
         return draw_gaussian(self.means.reshape(S * M, d),
                              self.covars.reshape(S * M, *self.covars.shape[2:]), comp, rng)
-
-
-def _check_stochastic(value, name, shape):
-    """A user-given probability array: right shape, non-negative, rows summing to 1."""
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}.")
-    if not np.isfinite(arr).all() or (arr < 0).any():
-        raise ValueError(f"{name} must be finite and non-negative.")
-    sums = arr.sum(axis=-1)
-    bad = np.abs(sums - 1.0) > _STOCHASTIC_ATOL
-    if bad.any():
-        where = np.argwhere(np.atleast_1d(bad))[0].tolist()
-        raise ValueError(
-            f"{name} must have rows summing to 1 (within {_STOCHASTIC_ATOL:g}); "
-            f"row {where} sums to {np.atleast_1d(sums)[tuple(where)]!r}."
-        )
-    return arr.copy()
-
-
-# -- emissions: one object per kind ------------------------------------------------------------
-class _Emission:
-    """What one kind of emission knows, for the :class:`HMM` that holds it.
-
-    The parameters stay the HMM's fitted attributes (``attributes``, so that a
-    saved model keeps its layout); the object owns everything that depends on
-    the kind: parameter and data validation, the batch cache of
-    :mod:`gdlab.models._hmm_math` (log-likelihood of frames with missing
-    entries marginalized, sufficient statistics, M-step), initialization,
-    sampling and the predictive distribution of the next frame. Adding a kind
-    of emission is one subclass and one entry of ``_EMISSION_KINDS``.
-
-    Parameters
-    ----------
-    hmm : HMM
-        The estimator whose hyper-parameters and fitted attributes are read and set.
-    """
-
-    #: fitted attributes holding the emission parameters
-    attributes: tuple = ()
-    #: whether frames are symbol codes of an alphabet inferred from the data
-    symbols = False
-
-    def __init__(self, hmm):
-        self.hmm = hmm
-
-    def n_mix(self) -> int:
-        """Validated components per state (1 unless a mixture)."""
-        return 1
-
-    def check_data(self, seqs, *, fitted, owner=None):
-        """Refuse frames this kind cannot take, before any work.
-
-        Parameters
-        ----------
-        seqs : list of ndarray of shape (length_i, n_features)
-        fitted : bool
-            Whether the HMM is fitted (symbols must be in its alphabet).
-        owner : estimator, optional
-            Named in the message of a value too large for the arithmetic
-            (default: the HMM; the classifier that checks before fitting its HMMs).
-
-        Returns
-        -------
-        int or None
-            The alphabet size the frames need (symbol emissions), else None.
-        """
-        raise NotImplementedError
-
-    def prepare_fit(self, seqs):
-        """Set what the data fixes before initialization (e.g. the alphabet)."""
-
-    def check_given(self, S, M, d):
-        """Validate the user-given initial emission parameters."""
-        raise NotImplementedError
-
-    def batch(self, frames):
-        """The per-batch cache of :mod:`gdlab.models._hmm_math` for ``frames``."""
-        raise NotImplementedError
-
-    def log_prob(self, batch):
-        """(T, S, N) log-emissions of a batch and mixture responsibilities (or None)."""
-        raise NotImplementedError
-
-    def initialize(self, seqs, S, M, reg, rng):
-        """Set the emission parameters; return k-means state labels of the frames or None."""
-        raise NotImplementedError
-
-    def m_step(self, batch, gamma, resp, reg, smoothing):
-        """Set the emission parameters from the state posteriors ``gamma`` (T, S, N)."""
-        raise NotImplementedError
-
-    def sample(self, states, rng):
-        """One frame for each state of ``states`` (n,): ndarray of shape (n, n_features)."""
-        raise NotImplementedError
-
-    def next_observation(self, weights):
-        """:class:`NextObservation` with next-state weights (n_sequences, n_states)."""
-        raise NotImplementedError
-
-
-class _GaussianEmission(_Emission):
-    """One Gaussian per state, diagonal or full covariance: ``means_``, ``covars_``."""
-
-    attributes = ("means_", "covars_")
-
-    def _lead(self, S, M):
-        """Leading shape of the parameters: (n_states,) or (n_states, n_mix)."""
-        return (S,)
-
-    def check_data(self, seqs, *, fitted, owner=None):
-        # Gaussian emissions square the frames: refuse values whose squares overflow
-        check_magnitude(self.hmm if owner is None else owner, np.concatenate(seqs), what="X")
-        return None
-
-    def check_given(self, S, M, d):
-        hmm = self.hmm
-        if hmm.means_init is not None:
-            self.given_means(S, M, d)
-        if hmm.covars_init is not None:
-            self.given_covars(S, M, d)
-
-    def given_means(self, S, M, d):
-        """``means_init`` checked, as (S, M, d)."""
-        lead = self._lead(S, M)
-        means = np.asarray(self.hmm.means_init, dtype=np.float64)
-        if means.shape != (*lead, d):
-            raise ValueError(f"means_init must have shape {(*lead, d)}, got {means.shape}.")
-        if not np.isfinite(means).all():
-            raise ValueError("means_init must be finite.")
-        return means.reshape(S, M, d)
-
-    def given_covars(self, S, M, d):
-        """``covars_init`` checked, as (S, M, d) variances or (S, M, d, d) matrices."""
-        hmm = self.hmm
-        lead = self._lead(S, M)
-        full = hmm.covariance == "full"
-        shape = (*lead, d, d) if full else (*lead, d)
-        covars = np.asarray(hmm.covars_init, dtype=np.float64)
-        if covars.shape != shape:
-            raise ValueError(f"covars_init for covariance={hmm.covariance!r} must have "
-                             f"shape {shape}, got {covars.shape}.")
-        flat = covars.reshape(S * M, *shape[len(lead):])
-        if not np.isfinite(flat).all():
-            ok = False
-        elif full:
-            ok = all(np.allclose(C, C.T) and np.all(np.linalg.eigvalsh(C) > 0) for C in flat)
-        else:
-            ok = bool(np.all(flat > 0))
-        if not ok:
-            raise ValueError("covars_init must be finite and positive (variances) or symmetric "
-                             "positive definite (matrices).")
-        return covars.reshape(S, M, *shape[len(lead):])
-
-    def initial_weights(self, S, M):
-        """Within-state mixture weights at the start: (S, M)."""
-        return np.ones((S, 1))
-
-    def params(self):
-        """(log weights (S, M), means (S, M, d), covars (S, M, d[, d])) from the attributes."""
-        hmm = self.hmm
-        S = hmm.means_.shape[0]
-        return np.zeros((S, 1)), hmm.means_[:, None], hmm.covars_[:, None]
-
-    def set_params(self, weights, means, covars):
-        """Set the attributes from (S, M)-led weights, means and covars."""
-        self.hmm.means_, self.hmm.covars_ = means[:, 0], covars[:, 0]
-
-    def batch(self, frames):
-        return hm.GaussianEmissions(frames, self.hmm.covariance)
-
-    def log_prob(self, batch):
-        return batch.log_prob(*self.params())
-
-    def initialize(self, seqs, S, M, reg, rng):
-        hmm = self.hmm
-        d = seqs[0].shape[1]
-        full = hmm.covariance == "full"
-        if hmm.means_init is None or hmm.covars_init is None:
-            # observed frames, missing entries filled with column means (only needed here)
-            frames = np.concatenate(seqs)
-            observed = ~np.isnan(frames).all(axis=1)
-            Xo = frames[observed]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                col_mean = np.nansum(Xo, axis=0) / (~np.isnan(Xo)).sum(axis=0)
-            col_mean = np.where(np.isfinite(col_mean), col_mean, 0.0)
-            Xf = np.where(np.isnan(Xo), col_mean, Xo)
-        labels = None
-        if hmm.means_init is not None:
-            means = self.given_means(S, M, d)
-        elif hmm.init == "kmeans":
-            from sklearn.cluster import KMeans
-
-            n_clusters = S * M
-            if len(np.unique(Xf, axis=0)) < n_clusters:
-                raise ValueError(
-                    f"k-means initialization needs at least n_states * n_mix = {n_clusters} "
-                    f"distinct observed frames, got {len(np.unique(Xf, axis=0))}; give fewer "
-                    "states or means_init."
-                )
-            seed = rng.randint(2**31 - 1)
-            km = KMeans(S, n_init=1, random_state=seed).fit(Xf)
-            means = np.empty((S, M, d))
-            for k in range(S):
-                means[k] = _split_cluster(Xf[km.labels_ == k], km.cluster_centers_[k],
-                                          M, seed, rng)
-            labels = np.zeros(len(frames), dtype=np.intp)
-            labels[observed] = km.labels_
-            labels[~observed] = -1
-        else:
-            means = Xf[rng.choice(len(Xf), size=S * M, replace=len(Xf) < S * M)].reshape(S, M, d)
-        if hmm.covars_init is not None:
-            covars = self.given_covars(S, M, d)
-        else:
-            if len(Xf) > 1:
-                cov = np.atleast_2d(np.cov(Xf.T))
-            else:
-                cov = np.eye(d)
-            cov = cov + max(reg, 1e-3 * float(np.mean(np.diag(cov))) or 1e-3) * np.eye(d)
-            one = cov if full else np.diag(cov)
-            covars = np.array(np.broadcast_to(one, (S, M, *one.shape)))
-        self.set_params(self.initial_weights(S, M), means, covars)
-        return labels
-
-    def m_step(self, batch, gamma, resp, reg, smoothing):
-        log_w, means, covars = self.params()
-        self.set_params(*batch.m_step(gamma, resp, np.exp(log_w), means, covars, reg))
-
-    def sample(self, states, rng):
-        log_w, means, covars = self.params()
-        S, M, d = means.shape
-        comp = states * M + (draw_categorical(np.exp(log_w)[states], rng) if M > 1 else 0)
-        return draw_gaussian(means.reshape(S * M, d), covars.reshape(S * M, *covars.shape[2:]),
-                             comp, rng)
-
-    def next_observation(self, weights):
-        log_w, means, covars = self.params()
-        return NextObservation(weights, np.exp(log_w), means.copy(), covars.copy())
-
-
-class _GaussianMixtureEmission(_GaussianEmission):
-    """A mixture of ``n_mix`` Gaussians per state: ``weights_``, ``means_``, ``covars_``."""
-
-    attributes = ("weights_", "means_", "covars_")
-
-    def n_mix(self):
-        return check_int(self.hmm.n_mix, "n_mix")
-
-    def _lead(self, S, M):
-        return (S, M)
-
-    def check_given(self, S, M, d):
-        super().check_given(S, M, d)
-        if self.hmm.weights_init is not None:
-            _check_stochastic(self.hmm.weights_init, "weights_init", (S, M))
-
-    def initial_weights(self, S, M):
-        if self.hmm.weights_init is not None:
-            return _check_stochastic(self.hmm.weights_init, "weights_init", (S, M))
-        return np.full((S, M), 1.0 / M)
-
-    def params(self):
-        hmm = self.hmm
-        with np.errstate(divide="ignore"):
-            return np.log(hmm.weights_), hmm.means_, hmm.covars_
-
-    def set_params(self, weights, means, covars):
-        self.hmm.weights_, self.hmm.means_, self.hmm.covars_ = weights, means, covars
-
-
-class _CategoricalEmission(_Emission):
-    """One categorical distribution over symbols 0..n_symbols-1 per state: ``emissionprob_``."""
-
-    attributes = ("emissionprob_",)
-    symbols = True
-
-    def check_data(self, seqs, *, fitted, owner=None):
-        """Frames: one column of non-negative integer codes (NaN: missing), named by the HMM.
-
-        Codes must be integers in ``0 .. _MAX_SYMBOLS - 1`` (the alphabet is a dense
-        table); for a fitted HMM they must be below its ``n_symbols_``. Offending values
-        are named as they came (never cast to int first).
-
-        Returns
-        -------
-        int
-            ``max(code) + 1`` (1 when every frame is missing).
-        """
-        return _check_symbols(self.hmm, seqs, self.hmm.n_symbols_ if fitted else None)
-
-    def prepare_fit(self, seqs):
-        hmm = self.hmm
-        inferred = _check_symbols(hmm, seqs)
-        if hmm.n_symbols is not None:
-            _check_symbols(hmm, seqs, hmm.n_symbols)
-            hmm.n_symbols_ = int(hmm.n_symbols)
-        else:
-            hmm.n_symbols_ = max(inferred, 2)
-
-    def check_given(self, S, M, d):
-        if self.hmm.emissionprob_init is not None:
-            _check_stochastic(self.hmm.emissionprob_init, "emissionprob_init",
-                              (S, self.hmm.n_symbols_))
-
-    def batch(self, frames):
-        return hm.CategoricalEmissions(frames, self.hmm.n_symbols_)
-
-    def log_prob(self, batch):
-        return batch.log_prob(self.hmm.emissionprob_), None
-
-    def initialize(self, seqs, S, M, reg, rng):
-        hmm = self.hmm
-        V = hmm.n_symbols_
-        if hmm.emissionprob_init is not None:
-            hmm.emissionprob_ = _check_stochastic(hmm.emissionprob_init,
-                                                  "emissionprob_init", (S, V))
-        else:
-            x = np.concatenate(seqs)[:, 0]
-            freq = np.bincount(x[~np.isnan(x)].astype(np.intp), minlength=V) + 1.0
-            hmm.emissionprob_ = 0.5 * rng.dirichlet(np.ones(V), size=S) + 0.5 * (
-                freq / freq.sum())
-        return None
-
-    def m_step(self, batch, gamma, resp, reg, smoothing):
-        self.hmm.emissionprob_ = batch.m_step(gamma, self.hmm.emissionprob_, smoothing)
-
-    def sample(self, states, rng):
-        return draw_categorical(self.hmm.emissionprob_[states], rng)[:, None].astype(np.int64)
-
-    def next_observation(self, weights):
-        return NextObservation(weights, emissionprob=self.hmm.emissionprob_.copy())
-
-
-#: the kinds of emission, by the name ``HMM(emission=...)`` takes
-_EMISSION_KINDS = {
-    "gaussian": _GaussianEmission,
-    "gmm": _GaussianMixtureEmission,
-    "categorical": _CategoricalEmission,
-}
-_EMISSIONS = tuple(_EMISSION_KINDS)
-
-
-def _check_symbols(estimator, seqs, n_symbols=None):
-    """Symbol frames: one column of integer codes below ``_MAX_SYMBOLS`` (and ``n_symbols``).
-
-    Returns ``max(code) + 1`` (1 when every frame is missing); see
-    :meth:`_CategoricalEmission.check_data`.
-    """
-    name = type(estimator).__name__
-    if seqs[0].shape[1] != 1:
-        raise ValueError(f"categorical {name} expects one symbol per frame (1 column), "
-                         f"got {seqs[0].shape[1]} columns.")
-    x = np.concatenate(seqs)[:, 0]
-    x = x[~np.isnan(x)]
-    bad = (x < 0) | (x != np.round(x)) | (x >= _MAX_SYMBOLS)
-    if bad.any():
-        shown = ", ".join(_format_symbol(v) for v in np.unique(x[bad])[:5])
-        raise ValueError(
-            f"categorical {name} expects non-negative integer symbol codes 0, 1, 2, ... "
-            f"(below {_MAX_SYMBOLS}; NaN marks a missing frame), got {shown}. Recode "
-            "the symbols as 0..n_symbols-1, e.g. with np.unique(x, return_inverse=True)."
-        )
-    if n_symbols is not None and x.size and x.max() >= n_symbols:
-        unseen = ", ".join(_format_symbol(v) for v in np.unique(x[x >= n_symbols])[:10])
-        raise ValueError(
-            f"symbols [{unseen}] were not in the alphabet at fit: {name} knows symbols "
-            f"0..{n_symbols - 1} (n_symbols_={n_symbols})."
-        )
-    return int(x.max()) + 1 if x.size else 1
-
-
-def _split_cluster(Xk, center, M, seed, rng):
-    """(M, d) component means of one state: k-means on the state's frames.
-
-    A state with fewer than ``M`` distinct frames keeps them and fills the rest
-    with its center plus draws of its spread (or the unit scale when it has none).
-    """
-    if M == 1:
-        return center[None]
-    distinct = np.unique(Xk, axis=0)
-    if len(distinct) >= M:
-        from sklearn.cluster import KMeans
-
-        return KMeans(M, n_init=1, random_state=seed).fit(Xk).cluster_centers_
-    scale = Xk.std(axis=0) if len(Xk) > 1 else np.zeros(center.shape)
-    scale = np.where(scale > 0, scale, 1.0)
-    extra = center + scale * rng.standard_normal((M - len(distinct), center.size))
-    return np.vstack([distinct, extra])
 
 
 # -- the density --------------------------------------------------------------------------------
@@ -805,8 +412,8 @@ class HMM(_CapabilityMixin, BaseEstimator):
         em = self._emitter()
         check_in(self.covariance, "covariance", ("diag", "full"))
         M = em.n_mix()
-        if self.n_symbols is not None and check_int(self.n_symbols, "n_symbols") > _MAX_SYMBOLS:
-            raise ValueError(f"n_symbols must be at most {_MAX_SYMBOLS} (a dense emission "
+        if self.n_symbols is not None and check_int(self.n_symbols, "n_symbols") > MAX_SYMBOLS:
+            raise ValueError(f"n_symbols must be at most {MAX_SYMBOLS} (a dense emission "
                              f"table per state), got {self.n_symbols}.")
         check_in(self.init, "init", ("kmeans", "random"))
         check_int(self.n_init, "n_init")
@@ -822,10 +429,10 @@ class HMM(_CapabilityMixin, BaseEstimator):
         return seqs
 
     # -- emissions -----------------------------------------------------------------------------
-    def _emitter(self) -> _Emission:
+    def _emitter(self) -> Emission:
         """The emission object of ``self.emission`` (validated), bound to this HMM."""
-        check_in(self.emission, "emission", _EMISSIONS)
-        return _EMISSION_KINDS[self.emission](self)
+        check_in(self.emission, "emission", EMISSIONS)
+        return EMISSION_KINDS[self.emission](self)
 
     def _log_emissions(self, em):
         """(T, S, N) log-emissions and mixture responsibilities of a padded batch."""
@@ -836,14 +443,14 @@ class HMM(_CapabilityMixin, BaseEstimator):
         """Set every parameter: the given ``*_init`` ones, the others by ``init``."""
         labels = self._emitter().initialize(seqs, S, M, reg, rng)
         if self.startprob_init is not None:
-            self.startprob_ = _check_stochastic(self.startprob_init, "startprob_init", (S,))
+            self.startprob_ = check_stochastic(self.startprob_init, "startprob_init", (S,))
         elif labels is not None:  # state frequencies of the observed frames
             counts = np.bincount(labels[labels >= 0], minlength=S) + 1.0
             self.startprob_ = counts / counts.sum()
         else:
             self.startprob_ = rng.dirichlet(np.ones(S))
         if self.transmat_init is not None:
-            self.transmat_ = _check_stochastic(self.transmat_init, "transmat_init", (S, S))
+            self.transmat_ = check_stochastic(self.transmat_init, "transmat_init", (S, S))
         elif labels is not None:  # consecutive observed frames of the stacked data
             lab = labels[labels >= 0]
             counts = np.ones((S, S))
@@ -855,9 +462,9 @@ class HMM(_CapabilityMixin, BaseEstimator):
     def _check_given(self, S, M, d):
         """Validate every user-given initial parameter before any work starts."""
         if self.startprob_init is not None:
-            _check_stochastic(self.startprob_init, "startprob_init", (S,))
+            check_stochastic(self.startprob_init, "startprob_init", (S,))
         if self.transmat_init is not None:
-            _check_stochastic(self.transmat_init, "transmat_init", (S, S))
+            check_stochastic(self.transmat_init, "transmat_init", (S, S))
         self._emitter().check_given(S, M, d)
 
     # -- fitting ------------------------------------------------------------------------------
@@ -1055,7 +662,7 @@ class HMM(_CapabilityMixin, BaseEstimator):
         last = alpha.transpose(0, 2, 1).reshape(T * N, S)[frames.last]
         weights = last @ self.transmat_
         weights /= weights.sum(axis=1, keepdims=True)
-        return self._emitter().next_observation(weights)
+        return NextObservation(weights, **self._emitter().next_observation())
 
     # -- sampling ------------------------------------------------------------------------------
     def sample(self, n_sequences=1, length=100, random_state=None, return_states=False):
@@ -1143,7 +750,7 @@ class HMMClassifier(ClassConditional):
         density = super()._density()
         n_symbols = getattr(self, "n_symbols_", None)
         if (n_symbols is not None and isinstance(density, HMM)
-                and getattr(_EMISSION_KINDS.get(density.emission), "symbols", False)
+                and getattr(EMISSION_KINDS.get(density.emission), "symbols", False)
                 and density.n_symbols is None):
             density = clone(density).set_params(n_symbols=n_symbols)
         return density

@@ -1,0 +1,420 @@
+"""Emissions of :class:`gdlab.models.HMM`: one class per kind, chosen once from ``emission``.
+
+Each kind (:class:`GaussianEmission`, :class:`GaussianMixtureEmission`,
+:class:`CategoricalEmission`) owns what depends on it, as hmmlearn's emission
+mixins do: data and parameter validation, initialization, the log-likelihood
+of a batch of frames (missing entries marginalized) and the M-step (through
+the batch caches of :mod:`gdlab.models._hmm_math`), sampling and the fields of
+the next-frame distribution. The parameters stay the HMM's fitted attributes
+(``means_``, ``covars_``, ``weights_``, ``emissionprob_``), so saved models
+keep their layout. A new kind is one subclass of :class:`Emission` and one
+entry of :data:`EMISSION_KINDS`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdlab._validation import check_int, check_magnitude
+from gdlab.data.sequences import draw_categorical, draw_gaussian
+from gdlab.models import _hmm_math as hm
+
+STOCHASTIC_ATOL = 1e-8
+# Largest categorical alphabet: symbol codes index a dense (n_states, n_symbols) table.
+MAX_SYMBOLS = 2**24
+
+
+def format_symbol(value) -> str:
+    """A symbol value as the user gave it: 3 for 3.0, 2.5, 1e+300 (never a cast int64)."""
+    value = float(value)
+    if value == np.round(value) and abs(value) < 2**53:
+        return str(int(value))
+    return f"{value:g}"
+
+
+def check_stochastic(value, name, shape):
+    """A user-given probability array: right shape, non-negative, rows summing to 1."""
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}.")
+    if not np.isfinite(arr).all() or (arr < 0).any():
+        raise ValueError(f"{name} must be finite and non-negative.")
+    sums = arr.sum(axis=-1)
+    bad = np.abs(sums - 1.0) > STOCHASTIC_ATOL
+    if bad.any():
+        where = np.argwhere(np.atleast_1d(bad))[0].tolist()
+        raise ValueError(
+            f"{name} must have rows summing to 1 (within {STOCHASTIC_ATOL:g}); "
+            f"row {where} sums to {np.atleast_1d(sums)[tuple(where)]!r}."
+        )
+    return arr.copy()
+
+
+# -- emissions: one object per kind ------------------------------------------------------------
+class Emission:
+    """What one kind of emission knows, for the :class:`gdlab.models.HMM` that holds it.
+
+    The parameters stay the HMM's fitted attributes (``attributes``, so that a
+    saved model keeps its layout); the object owns everything that depends on
+    the kind: parameter and data validation, the batch cache of
+    :mod:`gdlab.models._hmm_math` (log-likelihood of frames with missing
+    entries marginalized, sufficient statistics, M-step), initialization,
+    sampling and the predictive distribution of the next frame. Adding a kind
+    of emission is one subclass and one entry of ``EMISSION_KINDS``.
+
+    Parameters
+    ----------
+    hmm : HMM
+        The estimator whose hyper-parameters and fitted attributes are read and set.
+    """
+
+    #: fitted attributes holding the emission parameters
+    attributes: tuple = ()
+    #: whether frames are symbol codes of an alphabet inferred from the data
+    symbols = False
+
+    def __init__(self, hmm):
+        self.hmm = hmm
+
+    def n_mix(self) -> int:
+        """Validated components per state (1 unless a mixture)."""
+        return 1
+
+    def check_data(self, seqs, *, fitted, owner=None):
+        """Refuse frames this kind cannot take, before any work.
+
+        Parameters
+        ----------
+        seqs : list of ndarray of shape (length_i, n_features)
+        fitted : bool
+            Whether the HMM is fitted (symbols must be in its alphabet).
+        owner : estimator, optional
+            Named in the message of a value too large for the arithmetic
+            (default: the HMM; the classifier that checks before fitting its HMMs).
+
+        Returns
+        -------
+        int or None
+            The alphabet size the frames need (symbol emissions), else None.
+        """
+        raise NotImplementedError
+
+    def prepare_fit(self, seqs):
+        """Set what the data fixes before initialization (e.g. the alphabet)."""
+
+    def check_given(self, S, M, d):
+        """Validate the user-given initial emission parameters."""
+        raise NotImplementedError
+
+    def batch(self, frames):
+        """The per-batch cache of :mod:`gdlab.models._hmm_math` for ``frames``."""
+        raise NotImplementedError
+
+    def log_prob(self, batch):
+        """(T, S, N) log-emissions of a batch and mixture responsibilities (or None)."""
+        raise NotImplementedError
+
+    def initialize(self, seqs, S, M, reg, rng):
+        """Set the emission parameters; return k-means state labels of the frames or None."""
+        raise NotImplementedError
+
+    def m_step(self, batch, gamma, resp, reg, smoothing):
+        """Set the emission parameters from the state posteriors ``gamma`` (T, S, N)."""
+        raise NotImplementedError
+
+    def sample(self, states, rng):
+        """One frame for each state of ``states`` (n,): ndarray of shape (n, n_features)."""
+        raise NotImplementedError
+
+    def next_observation(self):
+        """The emission fields of :class:`gdlab.models.hmm.NextObservation` (copies), as a dict."""
+        raise NotImplementedError
+
+
+class GaussianEmission(Emission):
+    """One Gaussian per state, diagonal or full covariance: ``means_``, ``covars_``."""
+
+    attributes = ("means_", "covars_")
+
+    def _lead(self, S, M):
+        """Leading shape of the parameters: (n_states,) or (n_states, n_mix)."""
+        return (S,)
+
+    def check_data(self, seqs, *, fitted, owner=None):
+        # Gaussian emissions square the frames: refuse values whose squares overflow
+        check_magnitude(self.hmm if owner is None else owner, np.concatenate(seqs), what="X")
+        return None
+
+    def check_given(self, S, M, d):
+        hmm = self.hmm
+        if hmm.means_init is not None:
+            self.given_means(S, M, d)
+        if hmm.covars_init is not None:
+            self.given_covars(S, M, d)
+
+    def given_means(self, S, M, d):
+        """``means_init`` checked, as (S, M, d)."""
+        lead = self._lead(S, M)
+        means = np.asarray(self.hmm.means_init, dtype=np.float64)
+        if means.shape != (*lead, d):
+            raise ValueError(f"means_init must have shape {(*lead, d)}, got {means.shape}.")
+        if not np.isfinite(means).all():
+            raise ValueError("means_init must be finite.")
+        return means.reshape(S, M, d)
+
+    def given_covars(self, S, M, d):
+        """``covars_init`` checked, as (S, M, d) variances or (S, M, d, d) matrices."""
+        hmm = self.hmm
+        lead = self._lead(S, M)
+        full = hmm.covariance == "full"
+        shape = (*lead, d, d) if full else (*lead, d)
+        covars = np.asarray(hmm.covars_init, dtype=np.float64)
+        if covars.shape != shape:
+            raise ValueError(f"covars_init for covariance={hmm.covariance!r} must have "
+                             f"shape {shape}, got {covars.shape}.")
+        flat = covars.reshape(S * M, *shape[len(lead):])
+        if not np.isfinite(flat).all():
+            ok = False
+        elif full:
+            ok = all(np.allclose(C, C.T) and np.all(np.linalg.eigvalsh(C) > 0) for C in flat)
+        else:
+            ok = bool(np.all(flat > 0))
+        if not ok:
+            raise ValueError("covars_init must be finite and positive (variances) or symmetric "
+                             "positive definite (matrices).")
+        return covars.reshape(S, M, *shape[len(lead):])
+
+    def initial_weights(self, S, M):
+        """Within-state mixture weights at the start: (S, M)."""
+        return np.ones((S, 1))
+
+    def params(self):
+        """(log weights (S, M), means (S, M, d), covars (S, M, d[, d])) from the attributes."""
+        hmm = self.hmm
+        S = hmm.means_.shape[0]
+        return np.zeros((S, 1)), hmm.means_[:, None], hmm.covars_[:, None]
+
+    def set_params(self, weights, means, covars):
+        """Set the attributes from (S, M)-led weights, means and covars."""
+        self.hmm.means_, self.hmm.covars_ = means[:, 0], covars[:, 0]
+
+    def batch(self, frames):
+        return hm.GaussianEmissions(frames, self.hmm.covariance)
+
+    def log_prob(self, batch):
+        return batch.log_prob(*self.params())
+
+    def initialize(self, seqs, S, M, reg, rng):
+        hmm = self.hmm
+        d = seqs[0].shape[1]
+        full = hmm.covariance == "full"
+        if hmm.means_init is None or hmm.covars_init is None:
+            # observed frames, missing entries filled with column means (only needed here)
+            frames = np.concatenate(seqs)
+            observed = ~np.isnan(frames).all(axis=1)
+            Xo = frames[observed]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                col_mean = np.nansum(Xo, axis=0) / (~np.isnan(Xo)).sum(axis=0)
+            col_mean = np.where(np.isfinite(col_mean), col_mean, 0.0)
+            Xf = np.where(np.isnan(Xo), col_mean, Xo)
+        labels = None
+        if hmm.means_init is not None:
+            means = self.given_means(S, M, d)
+        elif hmm.init == "kmeans":
+            from sklearn.cluster import KMeans
+
+            n_clusters = S * M
+            if len(np.unique(Xf, axis=0)) < n_clusters:
+                raise ValueError(
+                    f"k-means initialization needs at least n_states * n_mix = {n_clusters} "
+                    f"distinct observed frames, got {len(np.unique(Xf, axis=0))}; give fewer "
+                    "states or means_init."
+                )
+            seed = rng.randint(2**31 - 1)
+            km = KMeans(S, n_init=1, random_state=seed).fit(Xf)
+            means = np.empty((S, M, d))
+            for k in range(S):
+                means[k] = split_cluster(Xf[km.labels_ == k], km.cluster_centers_[k],
+                                          M, seed, rng)
+            labels = np.zeros(len(frames), dtype=np.intp)
+            labels[observed] = km.labels_
+            labels[~observed] = -1
+        else:
+            means = Xf[rng.choice(len(Xf), size=S * M, replace=len(Xf) < S * M)].reshape(S, M, d)
+        if hmm.covars_init is not None:
+            covars = self.given_covars(S, M, d)
+        else:
+            if len(Xf) > 1:
+                cov = np.atleast_2d(np.cov(Xf.T))
+            else:
+                cov = np.eye(d)
+            cov = cov + max(reg, 1e-3 * float(np.mean(np.diag(cov))) or 1e-3) * np.eye(d)
+            one = cov if full else np.diag(cov)
+            covars = np.array(np.broadcast_to(one, (S, M, *one.shape)))
+        self.set_params(self.initial_weights(S, M), means, covars)
+        return labels
+
+    def m_step(self, batch, gamma, resp, reg, smoothing):
+        log_w, means, covars = self.params()
+        self.set_params(*batch.m_step(gamma, resp, np.exp(log_w), means, covars, reg))
+
+    def sample(self, states, rng):
+        log_w, means, covars = self.params()
+        S, M, d = means.shape
+        comp = states * M + (draw_categorical(np.exp(log_w)[states], rng) if M > 1 else 0)
+        return draw_gaussian(means.reshape(S * M, d), covars.reshape(S * M, *covars.shape[2:]),
+                             comp, rng)
+
+    def next_observation(self):
+        log_w, means, covars = self.params()
+        return {"mix_weights": np.exp(log_w), "means": means.copy(), "covars": covars.copy()}
+
+
+class GaussianMixtureEmission(GaussianEmission):
+    """A mixture of ``n_mix`` Gaussians per state: ``weights_``, ``means_``, ``covars_``."""
+
+    attributes = ("weights_", "means_", "covars_")
+
+    def n_mix(self):
+        return check_int(self.hmm.n_mix, "n_mix")
+
+    def _lead(self, S, M):
+        return (S, M)
+
+    def check_given(self, S, M, d):
+        super().check_given(S, M, d)
+        if self.hmm.weights_init is not None:
+            check_stochastic(self.hmm.weights_init, "weights_init", (S, M))
+
+    def initial_weights(self, S, M):
+        if self.hmm.weights_init is not None:
+            return check_stochastic(self.hmm.weights_init, "weights_init", (S, M))
+        return np.full((S, M), 1.0 / M)
+
+    def params(self):
+        hmm = self.hmm
+        with np.errstate(divide="ignore"):
+            return np.log(hmm.weights_), hmm.means_, hmm.covars_
+
+    def set_params(self, weights, means, covars):
+        self.hmm.weights_, self.hmm.means_, self.hmm.covars_ = weights, means, covars
+
+
+class CategoricalEmission(Emission):
+    """One categorical distribution over symbols 0..n_symbols-1 per state: ``emissionprob_``."""
+
+    attributes = ("emissionprob_",)
+    symbols = True
+
+    def check_data(self, seqs, *, fitted, owner=None):
+        """Frames: one column of non-negative integer codes (NaN: missing), named by the HMM.
+
+        Codes must be integers in ``0 .. MAX_SYMBOLS - 1`` (the alphabet is a dense
+        table); for a fitted HMM they must be below its ``n_symbols_``. Offending values
+        are named as they came (never cast to int first).
+
+        Returns
+        -------
+        int
+            ``max(code) + 1`` (1 when every frame is missing).
+        """
+        return check_symbols(self.hmm, seqs, self.hmm.n_symbols_ if fitted else None)
+
+    def prepare_fit(self, seqs):
+        hmm = self.hmm
+        inferred = check_symbols(hmm, seqs)
+        if hmm.n_symbols is not None:
+            check_symbols(hmm, seqs, hmm.n_symbols)
+            hmm.n_symbols_ = int(hmm.n_symbols)
+        else:
+            hmm.n_symbols_ = max(inferred, 2)
+
+    def check_given(self, S, M, d):
+        if self.hmm.emissionprob_init is not None:
+            check_stochastic(self.hmm.emissionprob_init, "emissionprob_init",
+                              (S, self.hmm.n_symbols_))
+
+    def batch(self, frames):
+        return hm.CategoricalEmissions(frames, self.hmm.n_symbols_)
+
+    def log_prob(self, batch):
+        return batch.log_prob(self.hmm.emissionprob_), None
+
+    def initialize(self, seqs, S, M, reg, rng):
+        hmm = self.hmm
+        V = hmm.n_symbols_
+        if hmm.emissionprob_init is not None:
+            hmm.emissionprob_ = check_stochastic(hmm.emissionprob_init,
+                                                  "emissionprob_init", (S, V))
+        else:
+            x = np.concatenate(seqs)[:, 0]
+            freq = np.bincount(x[~np.isnan(x)].astype(np.intp), minlength=V) + 1.0
+            hmm.emissionprob_ = 0.5 * rng.dirichlet(np.ones(V), size=S) + 0.5 * (
+                freq / freq.sum())
+        return None
+
+    def m_step(self, batch, gamma, resp, reg, smoothing):
+        self.hmm.emissionprob_ = batch.m_step(gamma, self.hmm.emissionprob_, smoothing)
+
+    def sample(self, states, rng):
+        return draw_categorical(self.hmm.emissionprob_[states], rng)[:, None].astype(np.int64)
+
+    def next_observation(self):
+        return {"emissionprob": self.hmm.emissionprob_.copy()}
+
+
+#: the kinds of emission, by the name ``HMM(emission=...)`` takes
+EMISSION_KINDS = {
+    "gaussian": GaussianEmission,
+    "gmm": GaussianMixtureEmission,
+    "categorical": CategoricalEmission,
+}
+EMISSIONS = tuple(EMISSION_KINDS)
+
+
+def check_symbols(estimator, seqs, n_symbols=None):
+    """Symbol frames: one column of integer codes below ``MAX_SYMBOLS`` (and ``n_symbols``).
+
+    Returns ``max(code) + 1`` (1 when every frame is missing); see
+    :meth:`CategoricalEmission.check_data`.
+    """
+    name = type(estimator).__name__
+    if seqs[0].shape[1] != 1:
+        raise ValueError(f"categorical {name} expects one symbol per frame (1 column), "
+                         f"got {seqs[0].shape[1]} columns.")
+    x = np.concatenate(seqs)[:, 0]
+    x = x[~np.isnan(x)]
+    bad = (x < 0) | (x != np.round(x)) | (x >= MAX_SYMBOLS)
+    if bad.any():
+        shown = ", ".join(format_symbol(v) for v in np.unique(x[bad])[:5])
+        raise ValueError(
+            f"categorical {name} expects non-negative integer symbol codes 0, 1, 2, ... "
+            f"(below {MAX_SYMBOLS}; NaN marks a missing frame), got {shown}. Recode "
+            "the symbols as 0..n_symbols-1, e.g. with np.unique(x, return_inverse=True)."
+        )
+    if n_symbols is not None and x.size and x.max() >= n_symbols:
+        unseen = ", ".join(format_symbol(v) for v in np.unique(x[x >= n_symbols])[:10])
+        raise ValueError(
+            f"symbols [{unseen}] were not in the alphabet at fit: {name} knows symbols "
+            f"0..{n_symbols - 1} (n_symbols_={n_symbols})."
+        )
+    return int(x.max()) + 1 if x.size else 1
+
+
+def split_cluster(Xk, center, M, seed, rng):
+    """(M, d) component means of one state: k-means on the state's frames.
+
+    A state with fewer than ``M`` distinct frames keeps them and fills the rest
+    with its center plus draws of its spread (or the unit scale when it has none).
+    """
+    if M == 1:
+        return center[None]
+    distinct = np.unique(Xk, axis=0)
+    if len(distinct) >= M:
+        from sklearn.cluster import KMeans
+
+        return KMeans(M, n_init=1, random_state=seed).fit(Xk).cluster_centers_
+    scale = Xk.std(axis=0) if len(Xk) > 1 else np.zeros(center.shape)
+    scale = np.where(scale > 0, scale, 1.0)
+    extra = center + scale * rng.standard_normal((M - len(distinct), center.size))
+    return np.vstack([distinct, extra])
