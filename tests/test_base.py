@@ -10,7 +10,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KernelDensity
 
-from gdlab.base import CAPABILITIES, ClassConditional, DensityMixin, capabilities
+from gdlab.base import (
+    CAPABILITIES,
+    ClassConditional,
+    DensityMixin,
+    capabilities,
+    log_class_prior,
+)
 
 
 class Normal1D(DensityMixin, BaseEstimator):
@@ -117,6 +123,44 @@ def test_priors_override_and_are_validated(two_blobs):
         ClassConditional(Normal1D(), priors=[0.5, 0.6]).fit(X, y)
     with pytest.raises(ValueError, match="shape"):
         ClassConditional(Normal1D(), priors=[1.0]).fit(X, y)
+
+
+def test_bad_priors_raise_before_the_fitted_state_changes(two_blobs):
+    X, y = two_blobs
+    clf = ClassConditional(Normal1D()).fit(X, y)
+    count, prior, densities = clf.class_count_, clf.class_prior_, clf.densities_
+    with pytest.raises(ValueError, match="sum to 1"):
+        clf.set_params(priors=[0.5, 0.6]).fit(X[::2], y[::2])
+    assert clf.class_count_ is count and clf.class_prior_ is prior
+    assert clf.densities_ is densities
+
+
+def test_the_mixin_owns_the_prior_and_adds_its_log_once(two_blobs):
+    X, y = two_blobs
+    clf = ClassConditional(Normal1D()).fit(X, y)
+    np.testing.assert_array_equal(clf.class_count_, [150.0, 50.0])
+    assert clf.class_count_.dtype == np.float64
+    np.testing.assert_allclose(clf.class_prior_, [0.75, 0.25], rtol=0, atol=1e-15)
+    # log p(x, y=k) is the class-conditional log-likelihood plus the log prior
+    per_class = np.column_stack([d.score_samples(X) for d in clf.densities_])
+    np.testing.assert_allclose(clf.log_joint(X), per_class + np.log([0.75, 0.25]),
+                               rtol=0, atol=1e-12)
+    # fit_prior=False (naive Bayes' option) gives the uniform prior whatever the counts
+    clf._set_class_prior([3, 1], fit_prior=False)
+    np.testing.assert_array_equal(clf.class_prior_, [0.5, 0.5])
+    np.testing.assert_array_equal(clf.class_count_, [3.0, 1.0])
+    # a class of prior zero is never predicted, with no warning
+    clf._set_class_prior([150, 50], [1.0, 0.0])
+    with np.errstate(all="raise"):
+        assert (clf.predict(X) == "a").all()
+        assert np.isneginf(clf.log_joint(X)[:, 1]).all()
+
+
+def test_log_class_prior_is_minus_infinity_for_a_zero_prior_without_warning():
+    with np.errstate(all="raise"):
+        out = log_class_prior([0.25, 0.75, 0.0])
+    np.testing.assert_array_equal(out, [np.log(0.25), np.log(0.75), -np.inf])
+    assert out.dtype == np.float64
 
 
 def test_all_missing_row_gives_the_prior(two_blobs):
