@@ -656,3 +656,68 @@ def test_gmm_kmeans_init_state_with_fewer_distinct_frames_than_components():
     repeated = np.flatnonzero(np.abs(model.means_.mean(axis=1) - 20.0).max(axis=1) < 1.0)
     assert repeated.size == 1
     np.testing.assert_allclose(model.means_[repeated[0]], 20.0, rtol=0, atol=1e-3)
+
+
+# -- a new kind of emission is one class ---------------------------------------------------------
+def test_a_new_emission_kind_is_one_class(monkeypatch):
+    """Poisson counts plug in as one Emission subclass registered under a name: fit (EM
+    never decreasing), score, decode and sample work through it unchanged."""
+    from scipy.special import gammaln
+
+    from gdlab.data.sequences import draw_state_paths
+    from gdlab.models import _hmm_emissions, _hmm_math
+
+    class PoissonEmission(_hmm_emissions.Emission):
+        attributes = ("rates_",)
+
+        def check_data(self, seqs, *, fitted, owner=None):
+            x = np.concatenate(seqs)
+            if (x[~np.isnan(x)] < 0).any():
+                raise ValueError("Poisson frames are non-negative counts.")
+
+        def check_given(self, S, M, d):
+            pass
+
+        def batch(self, frames):
+            return frames
+
+        def log_prob(self, frames):
+            obs = ~np.isnan(frames.X)  # padded rows and missing entries: not observed
+            x = np.where(obs, frames.X, 0.0)
+            rates = self.hmm.rates_
+            lp = x @ np.log(rates).T - obs @ rates.T - gammaln(x + 1).sum(axis=1)[:, None]
+            return _hmm_math.rows_to_tsn(lp.T, frames), None
+
+        def initialize(self, seqs, S, M, reg, rng):
+            x = np.concatenate(seqs)
+            self.hmm.rates_ = np.nanmean(x, axis=0) * rng.uniform(0.5, 1.5, (S, x.shape[1]))
+
+        def m_step(self, frames, gamma, resp, reg, smoothing):
+            post = _hmm_math.tsn_to_rows(gamma)  # (S, rows)
+            obs = ~np.isnan(frames.X)
+            x = np.where(obs, frames.X, 0.0)
+            self.hmm.rates_ = np.maximum(post @ x / np.maximum(post @ obs, 1e-300), 1e-10)
+
+        def sample(self, states, rng):
+            return rng.poisson(self.hmm.rates_[states]).astype(np.float64)
+
+    monkeypatch.setitem(_hmm_emissions.EMISSION_KINDS, "poisson", PoissonEmission)
+    rng = np.random.RandomState(0)
+    rates = np.array([[1.0, 8.0], [9.0, 2.0]])
+    lengths = np.full(30, 60)
+    states = draw_state_paths(np.array([0.5, 0.5]), np.array([[0.9, 0.1], [0.2, 0.8]]),
+                              lengths, rng)
+    X = rng.poisson(rates[states]).astype(np.float64)
+    X[::17, 0] = np.nan  # a missing entry now and then
+    model = HMM(2, emission="poisson", max_iter=200, random_state=0).fit(X, lengths)
+    assert np.all(np.diff(model.monitor_) >= -1e-8 * np.abs(model.monitor_[1:]))
+    np.testing.assert_allclose(model.rates_[np.argsort(model.rates_[:, 0])], rates, atol=0.3)
+    assert np.mean(model.predict(X, lengths) == (states if model.rates_[0, 0] < 5
+                                                 else 1 - states)) > 0.95
+    assert np.isfinite(model.score_samples(X, lengths)).all()
+    seqs = model.sample(3, length=10, random_state=0)
+    assert [s.shape for s in seqs] == [(10, 2)] * 3 and np.all(np.concatenate(seqs) >= 0)
+    with pytest.raises(ValueError, match="non-negative counts"):
+        model.score(-X, lengths)
+    with pytest.raises(ValueError, match="emission must be one of"):
+        HMM(emission="zipf").fit(X, lengths)

@@ -369,7 +369,6 @@ EMISSION_KINDS = {
     "gmm": GaussianMixtureEmission,
     "categorical": CategoricalEmission,
 }
-EMISSIONS = tuple(EMISSION_KINDS)
 
 
 def check_symbols(estimator, seqs, n_symbols=None):

@@ -42,7 +42,6 @@ from gdlab.data.sequences import draw_categorical, draw_gaussian, draw_state_pat
 from gdlab.models import _hmm_math as hm
 from gdlab.models._hmm_emissions import (
     EMISSION_KINDS,
-    EMISSIONS,
     MAX_SYMBOLS,
     Emission,
     check_stochastic,
@@ -431,7 +430,7 @@ class HMM(_CapabilityMixin, BaseEstimator):
     # -- emissions -----------------------------------------------------------------------------
     def _emitter(self) -> Emission:
         """The emission object of ``self.emission`` (validated), bound to this HMM."""
-        check_in(self.emission, "emission", EMISSIONS)
+        check_in(self.emission, "emission", tuple(EMISSION_KINDS))
         return EMISSION_KINDS[self.emission](self)
 
     def _log_emissions(self, em):
