@@ -252,6 +252,9 @@ def test_classifier_posteriors_and_accuracy(blobs_model):
     assert np.abs(lj).max() < 100  # the scale ELBO_ATOL is sized for
     np.testing.assert_allclose(lj - np.log(model.class_prior_), model.elbo(X[:5]),
                                rtol=0, atol=ELBO_ATOL)
+    # the prior is the class frequencies, with the counts kept as every classifier keeps them
+    np.testing.assert_array_equal(model.class_count_, [60.0, 60.0])
+    np.testing.assert_array_equal(model.class_prior_, [0.5, 0.5])
     # scores are per row: they do not depend on the other rows in X or their order
     np.testing.assert_allclose(model.log_joint(X[:5][::-1]), lj[::-1], rtol=0, atol=ELBO_ATOL)
 

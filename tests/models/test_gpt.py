@@ -174,6 +174,7 @@ def test_label_prefix_posteriors_are_bayes_rule(prefix_clf):
                                atol=1e-9)
     np.testing.assert_allclose(lj - np.log(prefix_clf.class_prior_),
                                lj - np.log(0.5), atol=1e-12)
+    np.testing.assert_array_equal(prefix_clf.class_count_, [6.0, 6.0])
     assert list(prefix_clf.predict(["aaab a", "bbcb b"])) == ["a", "b"]
     assert {"classify", "density", "sample", "conditional_sample", "text"} == capabilities(
         prefix_clf)
