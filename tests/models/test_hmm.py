@@ -675,9 +675,6 @@ def test_a_new_emission_kind_is_one_class(monkeypatch):
             if (x[~np.isnan(x)] < 0).any():
                 raise ValueError("Poisson frames are non-negative counts.")
 
-        def check_given(self, S, M, d):
-            pass
-
         def batch(self, frames):
             return frames
 
@@ -719,5 +716,7 @@ def test_a_new_emission_kind_is_one_class(monkeypatch):
     assert [s.shape for s in seqs] == [(10, 2)] * 3 and np.all(np.concatenate(seqs) >= 0)
     with pytest.raises(ValueError, match="non-negative counts"):
         model.score(-X, lengths)
+    with pytest.raises(NotImplementedError, match="no next-frame distribution"):
+        model.predict_next(X, lengths)
     with pytest.raises(ValueError, match="emission must be one of"):
         HMM(emission="zipf").fit(X, lengths)

@@ -13,6 +13,8 @@ entry of :data:`EMISSION_KINDS`.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 from gdlab._validation import check_int, check_magnitude
@@ -51,7 +53,7 @@ def check_stochastic(value, name, shape):
 
 
 # -- emissions: one object per kind ------------------------------------------------------------
-class Emission:
+class Emission(ABC):
     """What one kind of emission knows, for the :class:`gdlab.models.HMM` that holds it.
 
     The parameters stay the HMM's fitted attributes (``attributes``, so that a
@@ -80,6 +82,7 @@ class Emission:
         """Validated components per state (1 unless a mixture)."""
         return 1
 
+    @abstractmethod
     def check_data(self, seqs, *, fitted, owner=None):
         """Refuse frames this kind cannot take, before any work.
 
@@ -97,38 +100,39 @@ class Emission:
         int or None
             The alphabet size the frames need (symbol emissions), else None.
         """
-        raise NotImplementedError
 
     def prepare_fit(self, seqs):
         """Set what the data fixes before initialization (e.g. the alphabet)."""
+        return None  # optional step: nothing by default
 
     def check_given(self, S, M, d):
-        """Validate the user-given initial emission parameters."""
-        raise NotImplementedError
+        """Validate the user-given initial emission parameters (none by default)."""
+        return None  # optional step: nothing by default
 
+    @abstractmethod
     def batch(self, frames):
         """The per-batch cache of :mod:`gdlab.models._hmm_math` for ``frames``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def log_prob(self, batch):
         """(T, S, N) log-emissions of a batch and mixture responsibilities (or None)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def initialize(self, seqs, S, M, reg, rng):
         """Set the emission parameters; return k-means state labels of the frames or None."""
-        raise NotImplementedError
 
+    @abstractmethod
     def m_step(self, batch, gamma, resp, reg, smoothing):
         """Set the emission parameters from the state posteriors ``gamma`` (T, S, N)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def sample(self, states, rng):
         """One frame for each state of ``states`` (n,): ndarray of shape (n, n_features)."""
-        raise NotImplementedError
 
     def next_observation(self):
         """The emission fields of :class:`gdlab.models.hmm.NextObservation` (copies), as a dict."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} has no next-frame distribution "
+                                  "(HMM.predict_next).")
 
 
 class GaussianEmission(Emission):
