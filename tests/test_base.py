@@ -156,6 +156,28 @@ def test_the_mixin_owns_the_prior_and_adds_its_log_once(two_blobs):
         assert np.isneginf(clf.log_joint(X)[:, 1]).all()
 
 
+def test_from_densities_is_the_fitted_model_with_known_densities(two_blobs):
+    X, y = two_blobs
+    fitted = ClassConditional(Normal1D()).fit(X, y)
+    known = ClassConditional.from_densities(fitted.densities_, ["a", "b"], [150, 50])
+    np.testing.assert_array_equal(known.class_count_, fitted.class_count_)
+    np.testing.assert_array_equal(known.class_prior_, fitted.class_prior_)
+    np.testing.assert_array_equal(known.log_joint(X), fitted.log_joint(X))
+    np.testing.assert_array_equal(known.predict(X), fitted.predict(X))
+    assert known.n_features_in_ == 2
+    tilted = ClassConditional.from_densities(fitted.densities_, ["a", "b"], [150, 50],
+                                             priors=[0.5, 0.5])
+    np.testing.assert_allclose(tilted.predict_proba(np.full((1, 2), np.nan)), [[0.5, 0.5]])
+    with pytest.raises(ValueError, match="sorted distinct"):
+        ClassConditional.from_densities(fitted.densities_, ["b", "a"], [150, 50])
+    with pytest.raises(ValueError, match="one density and one count per class"):
+        ClassConditional.from_densities(fitted.densities_[:1], ["a", "b"], [150, 50])
+    with pytest.raises(ValueError, match="positive"):
+        ClassConditional.from_densities(fitted.densities_, ["a", "b"], [150, 0])
+    with pytest.raises(ValueError, match="sum to 1"):
+        ClassConditional.from_densities(fitted.densities_, ["a", "b"], [1, 1], priors=[1, 1])
+
+
 def test_log_class_prior_is_minus_infinity_for_a_zero_prior_without_warning():
     with np.errstate(all="raise"):
         out = log_class_prior([0.25, 0.75, 0.0])

@@ -761,6 +761,55 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         self.densities_ = [clone(self._density()).fit(rows_of(k)) for k in range(len(classes))]
         return self
 
+    @staticmethod
+    def from_densities(densities, classes, class_count, *, priors=None):
+        """A ClassConditional from known class densities, ready to predict (not fitted).
+
+        The Bayes classifier of a distribution whose class densities are known
+        (e.g. built with :meth:`gdlab.models.HMM.from_params`): the prior and
+        Bayes' rule are the same as after ``fit``.
+
+        Parameters
+        ----------
+        densities : list of estimators
+            One fitted density per class, in the order of ``classes``, all of
+            one kind (``density`` is set to an unfitted clone of the first).
+        classes : array-like of shape (n_classes,)
+            The labels, sorted and distinct.
+        class_count : array-like of shape (n_classes,)
+            Rows per class, every one positive; the prior is their frequencies
+            unless ``priors`` is given.
+        priors : array-like of shape (n_classes,), optional
+            Class prior probabilities.
+
+        Returns
+        -------
+        ClassConditional
+            With ``classes_``, ``class_count_``, ``class_prior_``,
+            ``densities_`` (the given objects) and ``n_features_in_`` (that of
+            the first density) set.
+        """
+        densities = list(densities)
+        classes = np.asarray(classes)
+        if classes.ndim != 1 or len(classes) < 2 or not np.array_equal(np.unique(classes),
+                                                                        classes):
+            raise ValueError(f"classes must be at least 2 sorted distinct labels, got "
+                             f"{classes.tolist()!r}.")
+        counts = np.asarray(class_count, dtype=np.float64)
+        if len(densities) != len(classes) or counts.shape != classes.shape:
+            raise ValueError(f"give one density and one count per class: {len(classes)} "
+                             f"classes, {len(densities)} densities, counts of shape "
+                             f"{counts.shape}.")
+        if not (np.isfinite(counts).all() and (counts > 0).all()):
+            raise ValueError(f"class_count must be positive, got {counts.tolist()}.")
+        model = ClassConditional(clone(densities[0]), priors=priors)
+        model._check_density()
+        model._set_class_prior(counts, priors)
+        model.classes_ = classes
+        model.densities_ = densities
+        model.n_features_in_ = densities[0].n_features_in_
+        return model
+
     def _density_has_partial_fit(self):
         return hasattr(self._density(), "partial_fit")
 

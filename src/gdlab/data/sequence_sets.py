@@ -36,7 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from gdlab._validation import check_int, check_random_state
-from gdlab.base import log_class_prior
+from gdlab.base import ClassConditional
 from gdlab.data.registry import register
 from gdlab.data.sequences import hmm_sequences, split_sequences
 
@@ -99,11 +99,12 @@ def hmm_synthetic(*, n_sequences: int = 300, length=(20, 60), n_classes: int = 3
     meta = ds.metadata
     from gdlab.models.hmm import HMM
 
-    log_lik = np.column_stack([
-        HMM.from_params(h["startprob"], h["transmat"], means=h["means"], covars=h["covars"])
-        .score_samples(ds.X, meta["lengths"]) for h in meta["hmms"]])
-    prior = np.bincount(ds.y, minlength=len(meta["hmms"])) / len(ds.y)
-    bayes = np.argmax(log_lik + log_class_prior(prior), axis=1)
+    K = len(meta["hmms"])
+    bayes = ClassConditional.from_densities(
+        [HMM.from_params(h["startprob"], h["transmat"], means=h["means"], covars=h["covars"])
+         for h in meta["hmms"]],
+        classes=np.arange(K), class_count=np.bincount(ds.y, minlength=K),
+    ).predict(split_sequences(ds.X, meta["lengths"]))
     meta = {**meta, "generator": "hmm_synthetic",
             "bayes_accuracy": float(np.mean(bayes == ds.y))}
     return dataclasses.replace(ds, name="hmm-synthetic", description=_DESC["hmm-synthetic"],
