@@ -921,9 +921,9 @@ random_state, verbose
         check_is_fitted(pre, "module_")
         return pre
 
-    def _build_module(self):
+    def _build_module(self, init=None):
+        """The classifier network; ``init``, a GPT body state dict, is loaded into its body."""
         net = _ClassifierNet(GPTConfig(**self.config_), len(self.classes_), self.pooling)
-        init = self.__dict__.get("_init_body")
         if init is not None:
             net.body.load_state_dict(init)
         return net
@@ -986,13 +986,9 @@ random_state, verbose
         def loss(module, batch):
             return F.cross_entropy(module(batch[0]), batch[1])
 
-        self.__dict__["_init_body"] = (None if pre is None else
-                                       {k: v.detach().cpu().clone()
-                                        for k, v in pre.module_.state_dict().items()})
-        try:
-            return self._train((x, target), loss)
-        finally:
-            self.__dict__.pop("_init_body", None)
+        init = (None if pre is None else
+                {k: v.detach().cpu().clone() for k, v in pre.module_.state_dict().items()})
+        return self._train((x, target), loss, build=lambda: self._build_module(init=init))
 
     def decision_function(self, X) -> np.ndarray:
         """Class logits of each text.

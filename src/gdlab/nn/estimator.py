@@ -138,7 +138,7 @@ class TorchEstimatorMixin:
         return int(check_random_state(random_state).randint(0, 2**31 - 1))
 
     def _train(self, data, loss=None, *, step=None, optimizers=None, callbacks=(),
-               resume=False, eval_loss=None):
+               resume=False, eval_loss=None, build=None):
         """Build the module (seeded) and train it with the one Trainer.
 
         Parameters
@@ -146,6 +146,10 @@ class TorchEstimatorMixin:
         data : tuple of torch.Tensor (CPU), one row per training item
         loss, step, optimizers, resume, eval_loss
             See :meth:`gdlab.nn.Trainer.fit`.
+        build : callable, optional
+            ``build() -> torch.nn.Module``, called under the training seed in
+            place of ``self._build_module()`` (e.g. ``lambda:
+            self._build_module(init=weights)`` to start from pretrained weights).
 
         Returns
         -------
@@ -155,7 +159,7 @@ class TorchEstimatorMixin:
         trainer = Trainer(config, callbacks=callbacks,
                           checkpoint_dir=getattr(self, "checkpoint_dir", None))
         with seeded(config.random_state, trainer.device):
-            module = self._build_module()
+            module = (self._build_module if build is None else build)()
         result = trainer.fit(module, data, loss, step=step, optimizers=optimizers,
                              resume=resume, eval_loss=eval_loss)
         self.module_ = module.eval()
