@@ -56,7 +56,7 @@ from gdlab._validation import (
     check_random_state,
     check_texts,
 )
-from gdlab.base import GenerativeClassifierMixin, _CapabilityMixin, log_normalize
+from gdlab.base import GenerativeClassifierMixin, _CapabilityMixin
 from gdlab.nn import TorchEstimatorMixin
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID, make_tokenizer
 
@@ -1015,7 +1015,7 @@ random_state, verbose
         -------
         ndarray of shape (n_texts, n_classes)
         """
-        return log_normalize(self.decision_function(X), axis=1)
+        return self._log_proba_from_logits(self.decision_function(X))
 
     def predict_proba(self, X) -> np.ndarray:
         """p(y=k | x); rows sum to one.
@@ -1041,4 +1041,4 @@ random_state, verbose
         -------
         ndarray of shape (n_texts,)
         """
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        return self._class_of_logits(self.decision_function(X))

@@ -40,7 +40,6 @@ import numbers
 
 import numpy as np
 import torch
-from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
@@ -166,7 +165,7 @@ class _NetworkClassifier(_CapabilityMixin, ClassifierMixin, TorchEstimatorMixin,
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        return log_softmax(self._logits(X), axis=1)
+        return self._log_proba_from_logits(self._logits(X))
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities p(y | x); each row sums to one.
@@ -193,8 +192,7 @@ class _NetworkClassifier(_CapabilityMixin, ClassifierMixin, TorchEstimatorMixin,
         -------
         ndarray of shape (n_samples,)
         """
-        logits = self._logits(X)
-        return self.classes_[np.argmax(logits, axis=1)]
+        return self._class_of_logits(self._logits(X))
 
     def embed(self, X) -> np.ndarray:
         """Activations of the last hidden layer (the inputs of the output layer).

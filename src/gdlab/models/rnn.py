@@ -38,7 +38,6 @@ import numbers
 
 import numpy as np
 import torch
-from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
@@ -377,7 +376,7 @@ class GRUClassifier(_CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, Base
         -------
         ndarray of shape (n_sequences, n_classes)
         """
-        return log_softmax(self._logits(X, lengths), axis=1)
+        return self._log_proba_from_logits(self._logits(X, lengths))
 
     def predict_proba(self, X, lengths=None) -> np.ndarray:
         """p(y | x) for every sequence; rows sum to one.
@@ -406,8 +405,7 @@ class GRUClassifier(_CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, Base
         -------
         ndarray of shape (n_sequences,)
         """
-        logits = self._logits(X, lengths)
-        return self.classes_[np.argmax(logits, axis=1)]
+        return self._class_of_logits(self._logits(X, lengths))
 
     def score(self, X, y, sample_weight=None, lengths=None) -> float:
         """Accuracy on labelled sequences.

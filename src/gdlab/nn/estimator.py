@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from gdlab._validation import MAX_ABS_SQUARED, check_magnitude, check_random_state
+from gdlab.base import log_normalize
 from gdlab.nn.training import TrainConfig, Trainer, resolve_device
 
 __all__ = ["TRAINING_PARAMS", "TorchEstimatorMixin", "check_standardizable", "standardization"]
@@ -204,6 +205,19 @@ class TorchEstimatorMixin:
                                   else torch.float32) for a in arrays]
             outs.append(fn(*parts).detach().to("cpu", torch.float64))
         return torch.cat(outs).numpy()
+
+    @staticmethod
+    def _log_proba_from_logits(logits: np.ndarray) -> np.ndarray:
+        """log p(y=k | x) of float64 class logits (log-softmax over the classes).
+
+        The one path from a discriminative network's logits to
+        ``predict_log_proba``; ``predict_proba`` is its ``exp``.
+        """
+        return log_normalize(logits, axis=1)
+
+    def _class_of_logits(self, logits: np.ndarray) -> np.ndarray:
+        """The most probable class (an entry of ``classes_``) of each row of logits."""
+        return self.classes_[np.argmax(logits, axis=1)]
 
     def _generator(self, random_state) -> torch.Generator:
         """A torch generator on the module's device seeded from ``random_state``."""
