@@ -611,15 +611,7 @@ class DiffusionModel(DensityMixin, _DiffusionBase, BaseEstimator):
         self.time_embedding_dim = time_embedding_dim
         self.clip_denoised = clip_denoised
         self.n_elbo_steps = n_elbo_steps
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._set_training_params(locals())
 
     def fit(self, X, y=None):
         """Fit the denoiser on the rows of X.
@@ -730,15 +722,7 @@ class ConditionalDiffusion(GenerativeClassifierMixin, _DiffusionBase, BaseEstima
         self.p_uncond = p_uncond
         self.guidance_scale = guidance_scale
         self.priors = priors
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._set_training_params(locals())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -147,15 +147,7 @@ class _BaseGAN(_CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
         self.n_critic = n_critic
         self.lr_d = lr_d
         self.betas = betas
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._set_training_params(locals())
 
     # ------------------------------------------------------------- parameters
     def _check_params(self) -> None:

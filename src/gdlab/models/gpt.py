@@ -518,15 +518,7 @@ random_state, verbose
         self.n_head = n_head
         self.d_model = d_model
         self.dropout = dropout
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._set_training_params(locals())
 
     def fit(self, X, y=None):
         """Train the language model on a corpus.
@@ -730,15 +722,7 @@ random_state, verbose
         self.n_head = n_head
         self.d_model = d_model
         self.dropout = dropout
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._set_training_params(locals())
 
     @property
     def _extra_vocab(self):
@@ -890,15 +874,7 @@ random_state, verbose
         self.n_head = n_head
         self.d_model = d_model
         self.dropout = dropout
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._set_training_params(locals())
 
     def __sklearn_clone__(self):
         """Clone the settings but keep ``pretrained`` itself (a fitted model, read-only)."""

@@ -274,15 +274,7 @@ class MLPClassifier(_NetworkClassifier):
         self.hidden_sizes = hidden_sizes
         self.activation = activation
         self.dropout = dropout
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._set_training_params(locals())
 
     def _check_own_params(self) -> None:
         _check_sizes(self.hidden_sizes)
@@ -359,15 +351,7 @@ random_state, verbose
         self.hidden_size = hidden_size
         self.activation = activation
         self.dropout = dropout
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._set_training_params(locals())
 
     def _check_own_params(self) -> None:
         check_int(self.channels, "channels")

@@ -193,15 +193,7 @@ class GRUClassifier(_CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, Base
         self.embedding_dim = embedding_dim
         self.dropout = dropout
         self.grad_clip = grad_clip
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._set_training_params(locals())
 
     # ------------------------------------------------------------ validation
     def _check_params(self) -> None:

@@ -518,15 +518,7 @@ class VAE(DensityMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _VAEB
         self.likelihood = likelihood
         self.beta = beta
         self.n_importance = n_importance
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._set_training_params(locals())
 
     def fit(self, X, y=None):
         """Fit the encoder and decoder by maximizing the ELBO.
@@ -713,15 +705,7 @@ class CVAE(GenerativeClassifierMixin, ClassNamePrefixFeaturesOutMixin, Transform
         self.beta = beta
         self.n_importance = n_importance
         self.priors = priors
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        self._set_training_params(locals())
 
     @property
     def _n_conditions(self) -> int:

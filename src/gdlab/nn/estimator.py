@@ -2,7 +2,9 @@
 
 A torch estimator is a scikit-learn estimator that mixes in
 :class:`TorchEstimatorMixin`, lists the common training settings
-(:data:`TRAINING_PARAMS`) among its own ``__init__`` parameters, and
+(:data:`TRAINING_PARAMS`) among its own keyword-only ``__init__`` parameters
+(explicitly, so that scikit-learn's ``get_params`` and ``clone`` see them),
+stores them with ``self._set_training_params(locals())``, and
 implements ``_build_module()``, which builds its ``torch.nn.Module`` from the
 hyper-parameters and the fitted shape attributes (``n_features_in_``,
 ``classes_``, ...). Training goes through :meth:`TorchEstimatorMixin._train`,
@@ -123,6 +125,22 @@ class TorchEstimatorMixin:
         raise NotImplementedError(f"{type(self).__name__} must implement _build_module().")
 
     # ---------------------------------------------------------------- training
+    def _set_training_params(self, settings: dict) -> None:
+        """Store the :data:`TRAINING_PARAMS` found in ``settings`` as attributes, unchanged.
+
+        Called from ``__init__`` with ``locals()``: the one place the training
+        settings are assigned. Like every scikit-learn ``__init__`` it only
+        stores; the values are checked in ``fit`` (:meth:`_train_config`).
+
+        Parameters
+        ----------
+        settings : dict
+            The ``__init__``'s ``locals()``; every name of
+            :data:`TRAINING_PARAMS` must be a key.
+        """
+        for name in TRAINING_PARAMS:
+            setattr(self, name, settings[name])
+
     def _train_config(self) -> TrainConfig:
         kwargs = {p: getattr(self, p) for p in TRAINING_PARAMS}
         seed = kwargs.pop("random_state")
