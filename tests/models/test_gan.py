@@ -378,3 +378,13 @@ def test_digits_class_conditional_samples_are_recognizable():
     model = ConditionalGAN(max_epochs=60, device="cpu", random_state=0).fit(X_gan, y_gan)
     S, S_y = model.sample(y=np.repeat(np.arange(10), 100), random_state=1)
     assert (judge.predict(S) == S_y).mean() >= 0.9
+
+
+def test_weight_decay_spares_biases_of_both_players():
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    gan = GAN(hidden=(8,), max_epochs=1, weight_decay=0.1, random_state=0, device="cpu").fit(X)
+    for opt in gan._optimizers(gan.module_):
+        for group in opt.param_groups:
+            dims = {p.dim() for p in group["params"]}
+            assert group["weight_decay"] == (0.1 if min(dims) >= 2 else 0.0)
+            assert dims <= {0, 1} or min(dims) >= 2

@@ -166,6 +166,22 @@ def test_custom_step_with_two_optimizers():
     assert len(calls) == 2 * 4 and len(result.history) == 2
 
 
+def test_weight_decay_shrinks_weight_matrices_only():
+    # a loss with zero gradient: AdamW's only change is its decoupled decay
+    X, y = _regression()
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.LayerNorm(8), torch.nn.Linear(8, 1))
+    before = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    Trainer(TrainConfig(max_epochs=3, lr=0.01, weight_decay=1.0, validation_fraction=0.0,
+                        random_state=0)).fit(net, (X, y), lambda m, b: 0.0 * _mse(m, b))
+    after = net.state_dict()
+    for name, value in before.items():
+        if value.dim() >= 2:
+            assert after[name].abs().sum() < value.abs().sum(), name
+        else:  # biases and the LayerNorm scale are not decayed
+            torch.testing.assert_close(after[name], value, rtol=0, atol=0)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(max_epochs=0), "max_epochs"),
     (dict(batch_size=-1), "batch_size"),

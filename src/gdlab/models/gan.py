@@ -60,6 +60,7 @@ from gdlab._validation import (
 from gdlab.base import _CapabilityMixin, class_indices_for_sampling
 from gdlab.nn.estimator import TorchEstimatorMixin, check_standardizable, standardization
 from gdlab.nn.layers import ConvDecoder, ConvEncoder, check_image_shape, mlp
+from gdlab.nn.training import weight_decay_groups
 
 __all__ = ["GAN", "ConditionalGAN"]
 
@@ -213,8 +214,8 @@ class _BaseGAN(_CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
     def _optimizers(self, module: _GANNet):
         def adam(params, lr):
             if self.weight_decay > 0:
-                return torch.optim.AdamW(params, lr=lr, betas=tuple(self.betas),
-                                         weight_decay=self.weight_decay)
+                return torch.optim.AdamW(weight_decay_groups(params, self.weight_decay), lr=lr,
+                                         betas=tuple(self.betas))
             return torch.optim.Adam(params, lr=lr, betas=tuple(self.betas))
 
         lr_d = self.lr if self.lr_d is None else self.lr_d

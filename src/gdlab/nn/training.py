@@ -54,6 +54,7 @@ __all__ = [
     "resolve_device",
     "load_checkpoint",
     "save_checkpoint",
+    "weight_decay_groups",
 ]
 
 #: Files of a checkpoint directory.
@@ -127,7 +128,9 @@ class TrainConfig:
     lr : float, default=1e-3
         Learning rate of the default optimizer (Adam / AdamW).
     weight_decay : float, default=0.0
-        AdamW's decoupled weight decay (0 gives plain Adam).
+        AdamW's decoupled weight decay (0 gives plain Adam), on weight matrices
+        and kernels only, not on biases or normalization scales
+        (:func:`weight_decay_groups`).
     validation_fraction : float in [0, 1), default=0.1
         Fraction of the rows held out (seeded) to monitor the loss: the
         ``floor(n_rows * validation_fraction)`` rows of a seeded permutation. 0
@@ -229,11 +232,43 @@ def _fabric(device: torch.device):
                                    precision="32-true")
 
 
+def weight_decay_groups(params, weight_decay: float) -> list[dict]:
+    """AdamW parameter groups that decay only the weight matrices and kernels.
+
+    As nanoGPT's ``configure_optimizers``: parameters of two or more
+    dimensions (linear and convolution weights, embeddings) are decayed;
+    biases and normalization scales (1-D) are not, since shrinking them
+    toward zero is no regularization, only a bias.
+
+    Parameters
+    ----------
+    params : iterable of torch.nn.Parameter
+        Those without ``requires_grad`` are left out.
+    weight_decay : float
+
+    Returns
+    -------
+    list of dict
+        Non-empty groups for ``torch.optim.AdamW``: the decayed parameters
+        with ``weight_decay``, then the others with ``weight_decay=0``.
+
+    Examples
+    --------
+    >>> net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.LayerNorm(4))
+    >>> [(len(g["params"]), g["weight_decay"]) for g in weight_decay_groups(net.parameters(), 0.1)]
+    [(1, 0.1), (3, 0.0)]
+    """
+    params = [p for p in params if p.requires_grad]
+    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": float(weight_decay)},
+              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+    return [g for g in groups if g["params"]]
+
+
 def _default_optimizers(module, config):
-    params = [p for p in module.parameters() if p.requires_grad]
     if config.weight_decay > 0:
-        return [torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)]
-    return [torch.optim.Adam(params, lr=config.lr)]
+        return [torch.optim.AdamW(weight_decay_groups(module.parameters(), config.weight_decay),
+                                  lr=config.lr)]
+    return [torch.optim.Adam([p for p in module.parameters() if p.requires_grad], lr=config.lr)]
 
 
 def _as_terms(out) -> dict[str, torch.Tensor]:
@@ -305,7 +340,9 @@ class Trainer:
             for models that update several optimizers themselves.
         optimizers : callable, optional
             ``optimizers(module) -> list[torch.optim.Optimizer]``; default Adam
-            (AdamW with ``weight_decay``) over all parameters.
+            over all parameters (AdamW with ``weight_decay``, which decays
+            only the parameters of two or more dimensions: see
+            :func:`weight_decay_groups`).
         resume : bool, default=False
             Continue from the checkpoint in ``checkpoint_dir`` (its epoch,
             weights, optimizer states and history).
