@@ -365,12 +365,16 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         """
         bad = ~np.isfinite(log_joint.max(axis=1))
         if bad.any():
-            raise ValueError(
-                f"rows {np.flatnonzero(bad)[:10].tolist()} of X have zero probability under "
-                f"every class of {type(self).__name__}, so p(y | x) is undefined for them "
-                "(outside the support of the class densities)."
-            )
+            raise ValueError(self._no_posterior_message(np.flatnonzero(bad)[:10].tolist()))
         return log_joint
+
+    def _no_posterior_message(self, rows: list) -> str:
+        """Why ``rows`` of X have no posterior (the error of :meth:`_supported_log_joint`)."""
+        return (
+            f"rows {rows} of X have zero probability under every class of "
+            f"{type(self).__name__}, so p(y | x) is undefined for them (outside the support "
+            "of the class densities)."
+        )
 
     def log_joint(self, X) -> np.ndarray:
         """Log joint probability log p(x, y=k) of each row and class.

@@ -290,17 +290,13 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
         return (gm.shared_covariance_discriminant(X, self.means_, self.covariances_[0])
                 + self._log_prior())
 
-    def _supported_log_joint(self, log_joint, *, imputing=False):
+    def _no_posterior_message(self, rows):
         """A Gaussian is never zero: a row with no finite log p(x, y=k) overflowed."""
-        bad = ~np.isfinite(log_joint.max(axis=1))
-        if bad.any():
-            raise ValueError(
-                f"rows {np.flatnonzero(bad)[:10].tolist()} of X are too far from every class "
-                f"for float64: log p(x, y) overflows (the squared distance in standard "
-                "deviations exceeds 1e308); rescale X (e.g. StandardScaler) or mark wrong "
-                "values as missing."
-            )
-        return log_joint
+        return (
+            f"rows {rows} of X are too far from every class for float64: log p(x, y) "
+            "overflows (the squared distance in standard deviations exceeds 1e308); rescale "
+            "X (e.g. StandardScaler) or mark wrong values as missing."
+        )
 
     def _bayes_scores(self, X):
         check_is_fitted(self)

@@ -705,14 +705,15 @@ default="gaussian"
             log_joint = log_joint.copy()
             log_joint[bad] = self._log_prior()
             return log_joint
-        if bad.any():
-            raise ValueError(
-                f"rows {np.flatnonzero(bad)[:10].tolist()} of X have zero density under every "
-                f"class (outside the support of the {self.kernel} kernel around every training "
-                "row), so their posterior is undefined; use a larger bandwidth or a kernel of "
-                "infinite support (gaussian, exponential), or outside_support='prior'."
-            )
-        return log_joint
+        return super()._supported_log_joint(log_joint, imputing=imputing)
+
+    def _no_posterior_message(self, rows):
+        return (
+            f"rows {rows} of X have zero density under every class (outside the support of "
+            f"the {self.kernel} kernel around every training row), so their posterior is "
+            "undefined; use a larger bandwidth or a kernel of infinite support (gaussian, "
+            "exponential), or outside_support='prior'."
+        )
 
     def _conditional_mean(self, X):
         # a class of zero density at x_obs has posterior 0: any finite mean will do
