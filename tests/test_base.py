@@ -265,6 +265,17 @@ def test_missing_density_and_bad_density():
         ClassConditional(LogisticRegression()).fit(X, [0, 0, 1, 1])
 
 
+def test_class_density_is_the_unfitted_density_each_class_clones(two_blobs):
+    X, y = two_blobs
+    assert ClassConditional().class_density() is None
+    density = Normal1D()
+    clf = ClassConditional(density)
+    assert clf.class_density() is density
+    clf.fit(X, y)
+    assert clf.class_density() is density and not hasattr(density, "n_features_in_")
+    assert all(type(d) is Normal1D for d in clf.densities_)
+
+
 def test_one_class_and_unfitted_errors(two_blobs):
     X, y = two_blobs
     with pytest.raises(ValueError, match="at least 2 classes"):

@@ -679,7 +679,30 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         return None
 
     def _density(self):
+        """The unfitted density (override hook: HMMClassifier gives it the whole alphabet)."""
         return self.density if self.density is not None else self._default_density()
+
+    def class_density(self):
+        """The unfitted density each class gets a clone of.
+
+        ``density``, or the subclass's default when it is None, as adjusted
+        for this data (an ``HMMClassifier`` fitted on symbols gives a
+        categorical HMM the alphabet of all the training data). Callers read
+        it, e.g. to see which arguments the densities' ``sample`` takes.
+
+        Returns
+        -------
+        estimator or None
+            None when ``density=None`` and there is no default.
+
+        Examples
+        --------
+        >>> from gdlab.base import ClassConditional
+        >>> from gdlab.models import GaussianDensity
+        >>> type(ClassConditional(GaussianDensity()).class_density()).__name__
+        'GaussianDensity'
+        """
+        return self._density()
 
     def _density_capabilities(self) -> frozenset[str]:
         if self._density() is None:
