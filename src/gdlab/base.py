@@ -62,6 +62,7 @@ __all__ = [
     "CAPABILITIES",
     "capabilities",
     "input_kind",
+    "CapabilityMixin",
     "class_indices_for_sampling",
     "log_class_prior",
     "GenerativeClassifierMixin",
@@ -179,8 +180,15 @@ def _pipeline_allows_nan(estimator) -> bool:
     return bool(steps) and all(get_tags(step).input_tags.allow_nan for step in steps)
 
 
-class _CapabilityMixin:
-    """Capabilities as a class attribute, readable from an instance."""
+class CapabilityMixin:
+    """Capabilities as a class attribute, readable from an instance.
+
+    A model lists its tags (keys of :data:`CAPABILITIES`) in
+    ``_gdlab_capabilities``; :func:`capabilities` and the ``capabilities``
+    property read them, scikit-learn's ``allow_nan`` tag follows
+    ``missing_features``, and :meth:`_validate_X_predict` admits NaN exactly
+    then. Base of every gdlab estimator, classifier or not.
+    """
 
     _gdlab_capabilities: frozenset[str] = frozenset()
 
@@ -206,6 +214,10 @@ class _CapabilityMixin:
         return check_X(
             self, X, reset=False, allow_nan="missing_features" in self._capabilities()
         )
+
+
+#: Old private name of :class:`CapabilityMixin`, kept until every module uses the public one.
+_CapabilityMixin = CapabilityMixin
 
 
 def log_normalize(log_weights: np.ndarray, axis: int = 1) -> np.ndarray:
@@ -298,7 +310,7 @@ def class_indices_for_sampling(classes, class_prior, n_samples, y, rng) -> np.nd
     return idx_clip
 
 
-class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
+class GenerativeClassifierMixin(CapabilityMixin, ClassifierMixin):
     """The class prior, Bayes' rule, density scores, sampling and imputation.
 
     A subclass sets ``classes_`` in ``fit`` and the prior with
@@ -541,7 +553,7 @@ class GenerativeClassifierMixin(_CapabilityMixin, ClassifierMixin):
         return _as_output(self, np.where(missing, filled, Xv), X)
 
 
-class DensityMixin(_CapabilityMixin, _SkDensityMixin):
+class DensityMixin(CapabilityMixin, _SkDensityMixin):
     """``score_samples``, ``score``, ``sample`` and ``impute`` from ``_log_density``.
 
     A subclass implements ``_log_density(X)`` (n_samples,), ``_draw(X, rng)``

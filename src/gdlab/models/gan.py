@@ -57,7 +57,7 @@ from gdlab._validation import (
     check_X,
     check_X_y,
 )
-from gdlab.base import _CapabilityMixin, class_indices_for_sampling
+from gdlab.base import CapabilityMixin, class_indices_for_sampling
 from gdlab.nn.estimator import TorchEstimatorMixin, check_standardizable, standardization
 from gdlab.nn.layers import ConvDecoder, ConvEncoder, check_image_shape, mlp
 from gdlab.nn.training import weight_decay_groups
@@ -128,7 +128,7 @@ class _GANNet(nn.Module):
 # ----------------------------------------------------------------------------- estimators
 
 
-class _BaseGAN(_CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
+class _BaseGAN(CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
     """Shared hyper-parameter checks, training step, sampling and pickling of both GANs."""
 
     _conditional = False

@@ -56,7 +56,7 @@ from gdlab._validation import (
     check_random_state,
     check_texts,
 )
-from gdlab.base import GenerativeClassifierMixin, _CapabilityMixin
+from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
 from gdlab.nn import TorchEstimatorMixin
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID, make_tokenizer
 
@@ -322,7 +322,7 @@ def _tokenized_density(est, caps: frozenset[str]) -> frozenset[str]:
     return caps
 
 
-class _GPTMixin(_CapabilityMixin, TorchEstimatorMixin):
+class _GPTMixin(CapabilityMixin, TorchEstimatorMixin):
     """Hyper-parameter checks, tokenizer, module, scoring and sampling shared by the GPTs."""
 
     #: Number of ids after the tokenizer's vocabulary that are never generated (class tokens).

@@ -50,7 +50,7 @@ from gdlab._validation import (
     check_random_state,
     check_texts,
 )
-from gdlab.base import GenerativeClassifierMixin, _CapabilityMixin
+from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
 from gdlab.nn import TorchEstimatorMixin, resolve_device
 from gdlab.tokenizers import utf8_bytes
 
@@ -254,7 +254,7 @@ def _score_capabilities(est, caps: frozenset[str]) -> frozenset[str]:
     return caps if est.score_eos else caps - {"density_bound"}
 
 
-class HFCausalLM(_CapabilityMixin, BaseEstimator):
+class HFCausalLM(CapabilityMixin, BaseEstimator):
     """A local Hugging Face causal language model as a text density and generator.
 
     Parameters

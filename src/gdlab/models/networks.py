@@ -45,7 +45,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from gdlab._validation import check_fraction, check_in, check_int, check_X, check_X_y
-from gdlab.base import _CapabilityMixin
+from gdlab.base import CapabilityMixin
 from gdlab.nn import TorchEstimatorMixin
 from gdlab.nn.estimator import check_standardizable, standardization
 from gdlab.nn.layers import ACTIVATIONS, ConvEncoder, check_image_shape, mlp
@@ -86,7 +86,7 @@ def _cross_entropy(module, batch):
     return nn.functional.cross_entropy(module(x), y)
 
 
-class _NetworkClassifier(_CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, BaseEstimator):
+class _NetworkClassifier(CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, BaseEstimator):
     """What the two networks share: validation, standardization, training, inference."""
 
     _gdlab_capabilities = frozenset({"classify"})

@@ -39,7 +39,7 @@ from gdlab._validation import (
     check_random_state,
     check_texts,
 )
-from gdlab.base import ClassConditional, _CapabilityMixin
+from gdlab.base import CapabilityMixin, ClassConditional
 
 __all__ = ["CharNGramLM", "CharNGramClassifier", "N_CODEPOINTS"]
 
@@ -79,7 +79,7 @@ def _group_sums(sorted_keys: np.ndarray, weights: np.ndarray):
     return sorted_keys[starts], sums.astype(np.float64), sizes.astype(np.int64)
 
 
-class CharNGramLM(_CapabilityMixin, _SkDensityMixin, BaseEstimator):
+class CharNGramLM(CapabilityMixin, _SkDensityMixin, BaseEstimator):
     """Character n-gram language model: a smoothed density over finite strings.
 
     Parameters

@@ -50,7 +50,7 @@ from gdlab._validation import (
     check_positive,
     check_sequences,
 )
-from gdlab.base import _CapabilityMixin
+from gdlab.base import CapabilityMixin
 from gdlab.nn import TorchEstimatorMixin
 from gdlab.nn.estimator import check_standardizable, standardization
 
@@ -100,7 +100,7 @@ class _GRUNet(nn.Module):
         return self.head(self.drop(last))  # (B, K)
 
 
-class GRUClassifier(_CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, BaseEstimator):
+class GRUClassifier(CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, BaseEstimator):
     """Gated-recurrent-unit sequence classifier (discriminative, torch).
 
     Each sequence is read frame by frame by a (possibly stacked,
