@@ -171,3 +171,28 @@ def test_available_survives_a_model_whose_code_is_missing(isolated_registry):
     table = available()
     assert isinstance(table, pd.DataFrame)
     assert table.set_index("name").loc["broken"].capabilities.startswith("unavailable")
+
+
+def test_spec_reads_capabilities_and_input_kind_once(isolated_registry):
+    built = []
+
+    def factory():
+        built.append(1)
+        return LogisticRegression()
+
+    entry = register(ModelSpec("counted", "discriminative", factory))
+    assert entry.capabilities == capabilities(LogisticRegression())
+    assert entry.input_kind == "tabular"
+    assert spec("counted").capabilities is entry.capabilities
+    available()
+    assert len(built) == 1  # one instance answered every question
+    assert make("counted") is not make("counted")  # make still builds fresh ones
+    assert spec("hmm-classifier").input_kind == "sequences"
+    assert spec("char-ngram-classifier").input_kind == "text"
+
+
+def test_names_lists_the_registry_in_order(isolated_registry):
+    register(ModelSpec("last-one", "discriminative", LogisticRegression))
+    assert registry.names()[0] == "gaussian-nb"
+    assert registry.names()[-1] == "last-one"
+    assert set(registry.names()) == set(available().name)

@@ -439,21 +439,19 @@ def generate(
     and reused by later calls with the same model and dataset.
     """
     import gdlab
-    from gdlab import comparison
-    from gdlab.base import capabilities
     from gdlab.models.registry import make, spec
     from gdlab.studies.prepare import inputs, modality_kind
 
     ds = _load_data(dataset, None, None)
     try:
-        spec(model)
+        entry = spec(model)
     except ValueError as exc:
         raise _fail(str(exc).strip().splitlines()[0]) from None
-    if comparison.model_input_kind(model) != modality_kind(ds.modality):
-        raise _fail(f"{model} takes {comparison.model_input_kind(model)}, but {ds.name!r} is "
+    if entry.input_kind != modality_kind(ds.modality):
+        raise _fail(f"{model} takes {entry.input_kind}, but {ds.name!r} is "
                     f"{ds.modality} data.")
     est = make(model)
-    caps = capabilities(est)
+    caps = entry.capabilities
     if "sample" not in caps:
         raise _fail(f"{model} cannot sample (capabilities: {', '.join(sorted(caps))}).")
     y_label = None

@@ -92,12 +92,17 @@ def default_models_for(dataset) -> tuple[str, ...]:
 def model_input_kind(name: str) -> str:
     """What a registered model takes: ``"tabular"``, ``"sequences"`` or ``"text"``.
 
-    :func:`gdlab.base.input_kind` of a fresh instance: read off its capability tags.
-    """
-    from gdlab.base import input_kind
-    from gdlab.models.registry import make
+    :attr:`gdlab.models.registry.ModelSpec.input_kind`: read off the capability
+    tags of one fresh instance, computed once per registered model.
 
-    return input_kind(make(name))
+    Examples
+    --------
+    >>> model_input_kind("hmm-classifier")
+    'sequences'
+    """
+    from gdlab.models.registry import spec
+
+    return spec(name).input_kind
 
 
 #: Columns of :func:`summarize`: label, (study, metric, how), format digits.
@@ -149,12 +154,10 @@ class Comparison:
 
 
 def _capabilities(models: Sequence[str]) -> dict[str, frozenset]:
-    from gdlab.base import capabilities
-    from gdlab.models.registry import make, spec
+    from gdlab.models.registry import spec
 
-    for name in models:
-        spec(name)  # unknown names fail here, with close matches
-    return {name: frozenset(capabilities(make(name))) for name in models}
+    # unknown names fail here, with close matches
+    return {name: spec(name).capabilities for name in models}
 
 
 def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
@@ -377,8 +380,7 @@ def summarize(rows: pd.DataFrame, models: Sequence[str] | None = None) -> pd.Dat
     >>> summarize(rows)[["model", "error"]].values.tolist()
     [['nb', 0.1], ['lr', 0.05]]
     """
-    from gdlab.base import capabilities
-    from gdlab.models.registry import make
+    from gdlab.models.registry import spec
 
     if models is None:
         models = list(dict.fromkeys(rows["model"]))
@@ -388,7 +390,7 @@ def summarize(rows: pd.DataFrame, models: Sequence[str] | None = None) -> pd.Dat
 
     def caps(name):
         try:
-            return ",".join(sorted(capabilities(make(name))))
+            return ",".join(sorted(spec(name).capabilities))
         except Exception:  # noqa: BLE001 - a name outside the registry
             return ""
 

@@ -3,7 +3,10 @@
 Each entry is a :class:`ModelSpec`: a name, a family, a factory that returns a
 fresh unfitted estimator, the data modalities it is meant for and a one-line
 description. :func:`make` builds a model by name, :func:`available` lists them
-with the capability tags read off a fresh instance (never written by hand).
+with the capability tags read off a fresh instance (never written by hand):
+:attr:`ModelSpec.capabilities` and :attr:`ModelSpec.input_kind` build that
+instance once per registered model and keep the answer, so every caller asks
+the spec rather than building throwaway models.
 
 Discriminative entries are configured scikit-learn estimators; models that
 need standardized inputs are wrapped in a scikit-learn ``Pipeline``
@@ -34,8 +37,8 @@ from sklearn.neural_network import MLPClassifier as _SkMLPClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_array
 
+from gdlab import base as _contract
 from gdlab._validation import MAX_ABS_SQUARED, check_magnitude
-from gdlab.base import capabilities
 
 __all__ = [
     "FAMILIES",
@@ -43,6 +46,7 @@ __all__ = [
     "register",
     "make",
     "spec",
+    "names",
     "available",
     "CheckedStandardScaler",
     "CheckedHistGradientBoostingClassifier",
@@ -69,6 +73,16 @@ class ModelSpec:
         ``"categorical"``, ``"binary"``, ``"image"``, ``"text"``, ``"sequence"``).
     description : str, default=""
         One line.
+
+    Attributes
+    ----------
+    capabilities : frozenset of str
+        :func:`gdlab.base.capabilities` of a fresh instance, computed on first
+        use and kept (an ``ImportError`` of the model's code propagates and is
+        not kept).
+    input_kind : str
+        :func:`gdlab.base.input_kind` of that instance (``"tabular"``,
+        ``"sequences"`` or ``"text"``), computed with the capabilities.
     """
 
     name: str
@@ -89,6 +103,22 @@ class ModelSpec:
         object.__setattr__(self, "modality", tuple(self.modality))
         if "\n" in self.description:
             raise ValueError(f"description must be one line, got {self.description!r}.")
+
+    @functools.cached_property
+    def _facts(self) -> tuple[frozenset[str], str]:
+        """(capability tags, input kind) of one fresh instance, computed once."""
+        estimator = self.factory()
+        return frozenset(_contract.capabilities(estimator)), _contract.input_kind(estimator)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """frozenset of str: capability tags of a fresh instance (computed once, then kept)."""
+        return self._facts[0]
+
+    @property
+    def input_kind(self) -> str:
+        """str: what ``X`` the model takes, ``"tabular"``, ``"sequences"`` or ``"text"``."""
+        return self._facts[1]
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
@@ -148,6 +178,17 @@ def spec(name: str) -> ModelSpec:
         raise _unknown(name) from None
 
 
+def names() -> list[str]:
+    """Names of every registered model, in registration order.
+
+    Examples
+    --------
+    >>> names()[:2]
+    ['gaussian-nb', 'bernoulli-nb']
+    """
+    return list(_REGISTRY)
+
+
 def make(name: str, **params):
     """A fresh unfitted estimator of the registered model ``name``.
 
@@ -176,14 +217,14 @@ def available() -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``name``, ``family``, ``capabilities`` (comma-joined sorted
-        tags of :func:`gdlab.base.capabilities` on a fresh instance),
+        tags, :attr:`ModelSpec.capabilities`),
         ``modality`` (comma-joined) and ``description``. A model whose code
         cannot be imported shows ``unavailable (<reason>)`` as capabilities.
     """
     rows = []
     for s in _REGISTRY.values():
         try:
-            caps = ",".join(sorted(capabilities(s.factory())))
+            caps = ",".join(sorted(s.capabilities))
         except ImportError as exc:
             caps = f"unavailable ({exc})"
         rows.append(

@@ -25,7 +25,6 @@ import time
 import warnings
 import zlib
 from contextlib import contextmanager
-from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -181,13 +180,11 @@ def family_of(name: str) -> str:
         return "unknown"
 
 
-@cache
 def capabilities_of(name: str) -> frozenset[str]:
-    """Capability tags of a fresh instance of the registered model ``name`` (cached)."""
-    from gdlab.base import capabilities
-    from gdlab.models.registry import make
+    """Capability tags of the registered model ``name`` (its spec keeps them)."""
+    from gdlab.models.registry import spec
 
-    return capabilities(make(name))
+    return spec(name).capabilities
 
 
 def fit_timed(model, X, y) -> float:
@@ -277,9 +274,9 @@ def model_color(name: str) -> str:
     >>> model_color("gaussian-nb") == model_color("gaussian-nb") != model_color("logreg")
     True
     """
-    from gdlab.models import registry
+    from gdlab.models.registry import names as registered
 
-    names = list(registry._REGISTRY)
+    names = registered()
     i = names.index(name) if name in names else zlib.crc32(name.encode()) % len(_PALETTE)
     return _PALETTE[i % len(_PALETTE)]
 

@@ -6,7 +6,8 @@ Dask cluster, or in this process), and returns one tidy table of
 :data:`~gdlab.studies.base.ROW_COLUMNS`.
 
 Models take part in a study by their capability tags
-(:func:`gdlab.base.capabilities` of a fresh instance and
+(:attr:`gdlab.models.registry.ModelSpec.capabilities`, read once off a fresh
+instance, and
 :meth:`Study.applies_to <gdlab.studies.base.Study.applies_to>`), never by
 class name. A cell whose model raises is recorded as one
 :func:`~gdlab.studies.base.error_row` with the reason; the grid goes on.
@@ -325,8 +326,7 @@ def _load_datasets(datasets) -> list:
 
 
 def _model_info(models) -> tuple[list[str], dict, dict]:
-    from gdlab.base import capabilities
-    from gdlab.models.registry import make, spec
+    from gdlab.models.registry import spec
 
     if isinstance(models, str):
         models = [models]
@@ -337,8 +337,8 @@ def _model_info(models) -> tuple[list[str], dict, dict]:
     for name in models:
         if not isinstance(name, str):
             raise ValueError(f"models must be registry names (str), got {name!r}.")
-        families[name] = spec(name).family  # ValueError naming the known models
-        caps[name] = frozenset(capabilities(make(name)))
+        entry = spec(name)  # ValueError naming the known models
+        families[name], caps[name] = entry.family, entry.capabilities
     return models, families, caps
 
 
