@@ -64,6 +64,7 @@ __all__ = [
     "input_kind",
     "CapabilityMixin",
     "class_indices_for_sampling",
+    "class_prior_from_counts",
     "log_class_prior",
     "GenerativeClassifierMixin",
     "DensityMixin",
@@ -273,6 +274,44 @@ def log_class_prior(class_prior) -> np.ndarray:
         return np.log(np.asarray(class_prior, dtype=np.float64))
 
 
+def class_prior_from_counts(class_count, priors=None, *, fit_prior=True) -> np.ndarray:
+    """p(y=k): the user's ``priors``, else estimated from the class counts.
+
+    The one place a class prior is estimated; used by
+    :class:`GenerativeClassifierMixin` (``_set_class_prior``) and by models
+    that draw labels from a prior without being classifiers (a conditional
+    GAN).
+
+    Parameters
+    ----------
+    class_count : array-like of shape (n_classes,)
+        Training rows per class.
+    priors : array-like of shape (n_classes,), optional
+        The user's priors, validated by :func:`gdlab._validation.check_priors`.
+    fit_prior : bool, default=True
+        With ``priors=None``: the class frequencies when True, uniform when False.
+
+    Returns
+    -------
+    ndarray of shape (n_classes,)
+
+    Examples
+    --------
+    >>> class_prior_from_counts([3, 1])
+    array([0.75, 0.25])
+    >>> class_prior_from_counts([3, 1], fit_prior=False)
+    array([0.5, 0.5])
+    """
+    class_count = np.asarray(class_count, dtype=np.float64)
+    n_classes = class_count.shape[0]
+    priors = check_priors(priors, n_classes)
+    if priors is not None:
+        return priors
+    if fit_prior:
+        return class_count / class_count.sum()
+    return np.full(n_classes, 1.0 / n_classes)
+
+
 def class_indices_for_sampling(classes, class_prior, n_samples, y, rng) -> np.ndarray:
     """Class index of every draw of a conditional ``sample(n_samples, y)`` call.
 
@@ -341,16 +380,9 @@ class GenerativeClassifierMixin(CapabilityMixin, ClassifierMixin):
         fit_prior : bool, default=True
             With ``priors=None``: the class frequencies when True, uniform when False.
         """
-        class_count = np.asarray(class_count, dtype=np.float64)
-        n_classes = class_count.shape[0]
-        priors = check_priors(priors, n_classes)  # before any state changes
-        self.class_count_ = class_count
-        if priors is not None:
-            self.class_prior_ = priors
-        elif fit_prior:
-            self.class_prior_ = self.class_count_ / self.class_count_.sum()
-        else:
-            self.class_prior_ = np.full(n_classes, 1.0 / n_classes)
+        class_prior = class_prior_from_counts(class_count, priors, fit_prior=fit_prior)
+        self.class_count_ = np.asarray(class_count, dtype=np.float64)  # after the checks
+        self.class_prior_ = class_prior
 
     def _log_prior(self) -> np.ndarray:
         """log p(y=k), shape (n_classes,); -inf for a class of prior zero."""

@@ -57,7 +57,7 @@ from gdlab._validation import (
     check_X,
     check_X_y,
 )
-from gdlab.base import CapabilityMixin, class_indices_for_sampling
+from gdlab.base import CapabilityMixin, class_indices_for_sampling, class_prior_from_counts
 from gdlab.nn.estimator import TorchEstimatorMixin, check_standardizable, standardization
 from gdlab.nn.layers import ConvDecoder, ConvEncoder, check_image_shape, mlp
 from gdlab.nn.training import weight_decay_groups
@@ -518,7 +518,7 @@ class ConditionalGAN(_BaseGAN):
         X, y, classes, y_idx = check_X_y(self, X, y, allow_nan=False, min_classes=1)
         self.classes_ = classes
         self.class_count_ = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
-        self.class_prior_ = self.class_count_ / self.class_count_.sum()
+        self.class_prior_ = class_prior_from_counts(self.class_count_)
         self._fit_tensors((self._standardize_fit(X), torch.as_tensor(y_idx, dtype=torch.long)))
         return self
 
