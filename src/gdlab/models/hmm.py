@@ -39,6 +39,7 @@ from gdlab._validation import (
 )
 from gdlab.base import ClassConditional, _CapabilityMixin
 from gdlab.data.sequences import draw_categorical, draw_gaussian, draw_state_paths
+from gdlab.inference.em import run_em
 from gdlab.models import _hmm_math as hm
 from gdlab.models._hmm_emissions import (
     EMISSION_KINDS,
@@ -491,20 +492,21 @@ class HMM(_CapabilityMixin, BaseEstimator):
             raise ValueError("every frame is missing (NaN); HMM needs observed frames to fit.")
         em = self._emitter().batch(frames)
         rng = check_random_state(self.random_state)
-        best, best_ll = None, -np.inf
         n_init = check_int(self.n_init, "n_init")
-        for _ in range(n_init):
+
+        def one_fit():
             self._initialize(seqs, S, M, reg, rng)
-            history, converged = self._em(frames, em, max_iter, tol, reg, smoothing)
+            result = self._em(frames, em, max_iter, tol, reg, smoothing)
             # the final log-likelihood decides between initializations (not needed for one)
             final = (float(self._e_step(frames, em, statistics=False)[0].sum())
                      if n_init > 1 else 0.0)
-            if best is None or final > best_ll:
-                best_ll = final
-                best = (self._fitted_params(), history, converged)
-        params, self.monitor_, self.converged_ = best
-        self.__dict__.update(params)
-        self.n_iter_ = len(self.monitor_)
+            return final, result
+
+        # the first of the best (max keeps the first of equal scores)
+        result = max((one_fit() for _ in range(n_init)), key=lambda fit: fit[0])[1]
+        self.__dict__.update(result.params)
+        self.monitor_, self.converged_, self.n_iter_ = (result.history, result.converged,
+                                                        result.n_iter)
         return self
 
     def _fitted_params(self):
@@ -518,23 +520,35 @@ class HMM(_CapabilityMixin, BaseEstimator):
         return ll, gamma, xi_sum, resp, alpha
 
     def _em(self, frames, em, max_iter, tol, reg, smoothing):
-        history, converged = [], False
-        n_frames = frames.n_frames
-        for it in range(max_iter):
+        """Baum-Welch from the current parameters, by :func:`gdlab.inference.em.run_em`.
+
+        The parameters passed between the steps are the fitted attributes
+        (:meth:`_fitted_params`); ``tol`` is per frame. Returns the
+        :class:`~gdlab.inference.em.EMResult`, its ``params`` those after the last
+        M-step (also set on ``self``).
+        """
+        iteration = 0
+
+        def e_step(params):
+            nonlocal iteration
+            self.__dict__.update(params)
             ll, gamma, xi_sum, resp, _ = self._e_step(frames, em)
             if not np.isfinite(ll).all():
                 bad = np.flatnonzero(~np.isfinite(ll))[:10].tolist()
                 raise ValueError(
                     f"sequences {bad} have zero probability under the current HMM parameters "
-                    f"(iteration {it}); check startprob_init / transmat_init for zeros that "
-                    "forbid them, or the data."
+                    f"(iteration {iteration}); check startprob_init / transmat_init for zeros "
+                    "that forbid them, or the data."
                 )
-            self._m_step(frames, em, gamma, xi_sum, resp, reg, smoothing)
-            history.append(float(ll.sum()))
-            if len(history) > 1 and abs(history[-1] - history[-2]) < tol * n_frames:
-                converged = True
-                break
-        return history, converged
+            iteration += 1
+            return float(ll.sum()), (gamma, xi_sum, resp)
+
+        def m_step(statistics):
+            self._m_step(frames, em, *statistics, reg, smoothing)
+            return self._fitted_params()
+
+        return run_em(self._fitted_params(), e_step, m_step, tol=tol, max_iter=max_iter,
+                      scale=frames.n_frames, m_step_last=True)
 
     def _m_step(self, frames, em, gamma, xi_sum, resp, reg, smoothing):
         start = gamma[0].sum(axis=1)
