@@ -416,7 +416,7 @@ def test_sklearn_compatible(estimator, check):
 
 
 def test_ddim_steps_start_from_pure_noise_even_with_one_step():
-    from gdlab.models._schedules import DDIMSampler, cosine_schedule
+    from gdlab.nn.schedules import DDIMSampler, cosine_schedule
 
     sched = cosine_schedule(100)
     assert DDIMSampler(sched, n_steps=1).timesteps().tolist() == [99]

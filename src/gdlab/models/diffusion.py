@@ -3,7 +3,7 @@
 Three separate pieces (as in diffusers):
 
 - a noise schedule with no weights (:func:`linear_schedule`, :func:`cosine_schedule`,
-  in :mod:`gdlab.models._schedules`),
+  in :mod:`gdlab.nn.schedules`),
 - a sampler whose ``step`` returns a :class:`StepOutput` (:class:`DDPMSampler`,
   :class:`DDIMSampler`),
 - a small denoising network predicting the added noise epsilon_theta(x_t, t, y): an
@@ -11,7 +11,7 @@ Three separate pieces (as in diffusers):
   both conditioned on a sinusoidal time embedding (and a class embedding with an
   extra *null* class for classifier-free guidance), behind a skip connection
   that is exact for Gaussian data (the net learns the residual; see
-  ``_EpsilonHead``). Training minimizes the simple epsilon-MSE of Ho et al.
+  :class:`gdlab.nn.denoisers.EpsilonHead`). Training minimizes the simple epsilon-MSE of Ho et al.
 
 :class:`DiffusionModel` is a density over rows (``fit(X)``, ``sample(n)``,
 ``score_samples``); :class:`ConditionalDiffusion` is one network shared by all
@@ -62,7 +62,6 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
-from torch.nn import functional as F  # noqa: N812
 
 from gdlab._validation import (
     check_fraction,
@@ -74,16 +73,18 @@ from gdlab._validation import (
     check_X_y,
 )
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
-from gdlab.models._schedules import (
+from gdlab.nn import TorchEstimatorMixin, check_image_shape
+from gdlab.nn.denoisers import ConvDenoiser, EpsilonHead, MLPDenoiser
+from gdlab.nn.estimator import check_standardizable, standardization
+from gdlab.nn.schedules import (
     DDIMSampler,
     DDPMSampler,
     Schedule,
     StepOutput,
     cosine_schedule,
     linear_schedule,
+    named_schedule,
 )
-from gdlab.nn import SinusoidalEmbedding, TorchEstimatorMixin, check_image_shape, mlp
-from gdlab.nn.estimator import check_standardizable, standardization
 
 __all__ = [
     "DiffusionModel",
@@ -100,136 +101,7 @@ __all__ = [
 _SAMPLE_CHUNK = 4096
 
 
-# ------------------------------------------------------------------------- networks
-
-
-class _Conditioning(nn.Module):
-    """Time step (and class) -> conditioning vector of size ``dim``.
-
-    ``n_classes > 0`` adds an embedding of ``n_classes + 1`` rows; the last row
-    (index ``n_classes``) is the null class of classifier-free guidance.
-    """
-
-    def __init__(self, dim: int, n_classes: int):
-        super().__init__()
-        self.time = nn.Sequential(SinusoidalEmbedding(dim), mlp([dim, dim, dim],
-                                                                 activation="silu"))
-        self.label = nn.Embedding(n_classes + 1, dim) if n_classes else None
-
-    def forward(self, t: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-        # t: (B,) long, y: (B,) long or None -> (B, dim)
-        emb = self.time(t)
-        if self.label is not None:
-            if y is None:
-                raise ValueError("a class-conditional denoiser needs labels.")
-            emb = emb + self.label(y)
-        return F.silu(emb)
-
-
-class _MLPDenoiser(nn.Module):
-    """epsilon_theta for rows: linear layers, each shifted by a projection of the conditioning.
-
-    h_{l+1} = silu(W_l h_l + U_l e) (+ h_l when the widths match); out = W_out h_L.
-    """
-
-    def __init__(self, n_features: int, hidden_sizes, emb_dim: int, n_classes: int):
-        super().__init__()
-        sizes = [n_features, *hidden_sizes]
-        self.cond = _Conditioning(emb_dim, n_classes)
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:],
-                                                                     strict=True))
-        self.shifts = nn.ModuleList(nn.Linear(emb_dim, b) for b in hidden_sizes)
-        self.out = nn.Linear(sizes[-1], n_features)
-
-    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None = None):
-        # x: (B, D), t: (B,), y: (B,) or None -> (B, D)
-        e = self.cond(t, y)  # (B, E)
-        h = x
-        for layer, shift in zip(self.layers, self.shifts, strict=True):
-            new = F.silu(layer(h) + shift(e))  # (B, H_l)
-            h = h + new if new.shape == h.shape else new
-        return self.out(h)
-
-
-class _ConvDenoiser(nn.Module):
-    """epsilon_theta for single-channel images with even sides: a one-level U-net.
-
-    conv -> residual conv at full size, stride-2 conv -> residual conv at half
-    size, transposed conv back up, concatenation with the full-size skip, conv,
-    output conv; the conditioning is added after the first conv of each level.
-    """
-
-    def __init__(self, image_shape, channels: int, emb_dim: int, n_classes: int):
-        super().__init__()
-        h, w = image_shape
-        self.image_shape = (int(h), int(w))
-        c = int(channels)
-        groups = math.gcd(8, c)
-        self.cond = _Conditioning(emb_dim, n_classes)
-        self.inc = nn.Conv2d(1, c, 3, padding=1)
-        self.norm_in = nn.GroupNorm(groups, c)
-        self.e_in = nn.Linear(emb_dim, c)
-        self.res_in = nn.Conv2d(c, c, 3, padding=1)
-        self.norm_res_in = nn.GroupNorm(groups, c)
-        self.down = nn.Conv2d(c, 2 * c, 4, stride=2, padding=1)
-        self.norm_down = nn.GroupNorm(groups, 2 * c)
-        self.e_down = nn.Linear(emb_dim, 2 * c)
-        self.mid = nn.Conv2d(2 * c, 2 * c, 3, padding=1)
-        self.norm_mid = nn.GroupNorm(groups, 2 * c)
-        self.up = nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1)
-        self.dec = nn.Conv2d(2 * c, c, 3, padding=1)
-        self.norm_dec = nn.GroupNorm(groups, c)
-        self.e_dec = nn.Linear(emb_dim, c)
-        self.outc = nn.Conv2d(c, 1, 3, padding=1)
-
-    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None = None):
-        # x: (B, H*W), t: (B,), y: (B,) or None -> (B, H*W)
-        e = self.cond(t, y)  # (B, E)
-        img = x.view(-1, 1, *self.image_shape)  # (B, 1, H, W)
-        h1 = F.silu(self.norm_in(self.inc(img)) + self.e_in(e)[:, :, None, None])  # (B, C, H, W)
-        h1 = h1 + F.silu(self.norm_res_in(self.res_in(h1)))  # (B, C, H, W)
-        h2 = F.silu(self.norm_down(self.down(h1))
-                    + self.e_down(e)[:, :, None, None])  # (B, 2C, H/2, W/2)
-        h2 = h2 + F.silu(self.norm_mid(self.mid(h2)))  # (B, 2C, H/2, W/2)
-        u = F.silu(self.up(h2))  # (B, C, H, W)
-        u = F.silu(self.norm_dec(self.dec(torch.cat([u, h1], dim=1)))
-                   + self.e_dec(e)[:, :, None, None])  # (B, C, H, W)
-        return self.outc(u).flatten(1)  # (B, H*W)
-
-
-class _EpsilonHead(nn.Module):
-    """epsilon_theta(z_t, t, y) = sqrt(1 - a_bar_t) z_t + sqrt(a_bar_t) F(z_t, t, y).
-
-    A skip connection, not another loss: the skip is the exact noise prediction
-    for standard normal data, so ``net`` (F) only learns the residual (F is the
-    v-prediction of Salimans & Ho, 2022: x_0_hat = sqrt(a_bar_t) z_t - sqrt(1 - a_bar_t) F).
-    Near t = T, where the KL weights of the bound are largest, an error of F
-    costs sqrt(a_bar_t) ~ 0 in noise, so the bound stays sane there.
-    ``alpha_bars`` is rebuilt from the schedule, not saved.
-    """
-
-    def __init__(self, net: nn.Module, alpha_bars: np.ndarray):
-        super().__init__()
-        self.net = net
-        self.register_buffer("alpha_bars", torch.as_tensor(np.array(alpha_bars),
-                                                           dtype=torch.float32),
-                             persistent=False)
-
-    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | None = None):
-        # x: (B, D), t: (B,), y: (B,) or None -> (B, D)
-        ab = self.alpha_bars[t][:, None]  # (B, 1)
-        return (1 - ab).sqrt() * x + ab.sqrt() * self.net(x, t, y)
-
-
 # ------------------------------------------------------------------- shared estimator
-
-
-def _schedule_for(name: str, T: int) -> Schedule:  # noqa: N803
-    """The named schedule; the linear one with Ho et al.'s ends rescaled by 1000 / T."""
-    if name == "cosine":
-        return cosine_schedule(T)
-    scale = 1000.0 / T
-    return linear_schedule(T, min(1e-4 * scale, 0.5), min(0.02 * scale, 0.999))
 
 
 class _DiffusionBase(TorchEstimatorMixin):
@@ -278,7 +150,7 @@ class _DiffusionBase(TorchEstimatorMixin):
 
     # ---------------------------------------------------------------- pieces
     def _schedule(self) -> Schedule:
-        return _schedule_for(self.schedule, self.n_steps)
+        return named_schedule(self.schedule, self.n_steps)
 
     def _make_sampler(self):
         """The sampler of the ``sampler`` setting, clipping x_0 to the training range."""
@@ -303,10 +175,10 @@ class _DiffusionBase(TorchEstimatorMixin):
         k = self._n_net_classes()
         if self.architecture == "conv":
             shape = check_image_shape(self.n_features_in_, self.image_shape)
-            net = _ConvDenoiser(shape, self.channels, self.time_embedding_dim, k)
+            net = ConvDenoiser(shape, self.channels, self.time_embedding_dim, k)
         else:
-            net = _MLPDenoiser(self.n_features_in_, self._hidden(), self.time_embedding_dim, k)
-        return _EpsilonHead(net, self._schedule().alpha_bars)
+            net = MLPDenoiser(self.n_features_in_, self._hidden(), self.time_embedding_dim, k)
+        return EpsilonHead(net, self._schedule().alpha_bars)
 
     # --------------------------------------------------------- standardizing
     def _fit_standardizer(self, X: np.ndarray) -> np.ndarray:

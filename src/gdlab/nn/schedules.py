@@ -39,6 +39,7 @@ __all__ = [
     "Schedule",
     "linear_schedule",
     "cosine_schedule",
+    "named_schedule",
     "StepOutput",
     "DDPMSampler",
     "DDIMSampler",
@@ -166,6 +167,34 @@ def cosine_schedule(T: int, s: float = 0.008, max_beta: float = 0.999) -> Schedu
     abar = f(t) / f(0.0)
     betas = np.minimum(1.0 - abar[1:] / abar[:-1], max_beta)
     return Schedule(betas)
+
+
+def named_schedule(name: str, T: int) -> Schedule:  # noqa: N803
+    """The schedule a diffusion model names: ``"cosine"``, or ``"linear"`` rescaled to ``T``.
+
+    The linear schedule keeps Ho et al.'s ends for ``T = 1000`` and rescales
+    them by ``1000 / T`` (capped at 0.5 and 0.999) so fewer steps still
+    destroy the signal.
+
+    Parameters
+    ----------
+    name : {"cosine", "linear"}
+    T : int
+        Number of diffusion steps.
+
+    Returns
+    -------
+    Schedule
+
+    Examples
+    --------
+    >>> float(named_schedule("linear", 100).betas[-1])
+    0.2
+    """
+    if name == "cosine":
+        return cosine_schedule(T)
+    scale = 1000.0 / T
+    return linear_schedule(T, min(1e-4 * scale, 0.5), min(0.02 * scale, 0.999))
 
 
 @dataclass(frozen=True)
