@@ -153,13 +153,6 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
 
 
-def _capabilities(models: Sequence[str]) -> dict[str, frozenset]:
-    from gdlab.models.registry import spec
-
-    # unknown names fail here, with close matches
-    return {name: spec(name).capabilities for name in models}
-
-
 def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
                quick: bool = True) -> tuple[list, list[str]]:
     """Validate a comparison before anything is fitted and build its studies.
@@ -180,6 +173,11 @@ def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
     notes : list of str
         One line per default study left out.
 
+    Notes
+    -----
+    Whether a study applies is :func:`gdlab.studies.plan.takers`, the
+    planner :func:`gdlab.studies.runner.run` builds its grid with.
+
     Raises
     ------
     ValueError
@@ -188,6 +186,7 @@ def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
         that applies to none of the models (the message says which
         capabilities it needs and who has them).
     """
+    from gdlab.studies.plan import model_facts, takers
     from gdlab.studies.registry import default_studies
 
     if isinstance(models, str):
@@ -197,7 +196,7 @@ def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
         raise ValueError("no models given: name at least one model.")
     if len(set(models)) != len(models):
         raise ValueError(f"models contains duplicates: {models}.")
-    caps = _capabilities(models)
+    _, _, caps = model_facts(models)  # unknown names fail here, with close matches
     from gdlab.studies.prepare import modality_kind
 
     need = modality_kind(dataset.modality)
@@ -214,13 +213,8 @@ def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
     built = default_studies(quick=quick, names=studies)
     chosen, notes = [], []
     for study in built:
-        takers = [m for m in models if study.applies_to(caps[m])]
-        if dataset.modality not in study.modalities:
-            reason = f"it does not apply to {dataset.modality} data"
-        elif not takers:
-            need = ", ".join(sorted(study.requires))
-            reason = f"it needs models with {need}; none of {', '.join(models)} has that"
-        else:
+        _, reason = takers(study, dataset, models, caps)  # the runner's planner
+        if reason is None:
             chosen.append(study)
             continue
         if studies is not None:

@@ -5,11 +5,10 @@ studies on the chosen datasets, runs each one (joblib's loky processes, a
 Dask cluster, or in this process), and returns one tidy table of
 :data:`~gdlab.studies.base.ROW_COLUMNS`.
 
-Models take part in a study by their capability tags
-(:attr:`gdlab.models.registry.ModelSpec.capabilities`, read once off a fresh
-instance, and
-:meth:`Study.applies_to <gdlab.studies.base.Study.applies_to>`), never by
-class name. A cell whose model raises is recorded as one
+Which model takes part in which study on which dataset is decided by
+:mod:`gdlab.studies.plan` (capability tags and modalities, never class
+names), the same planner :func:`gdlab.comparison.check_plan` asks. A cell
+whose model raises is recorded as one
 :func:`~gdlab.studies.base.error_row` with the reason; the grid goes on.
 Warnings inside a cell are silenced (they would interleave with the progress
 bar from every worker).
@@ -36,7 +35,6 @@ from the store, are run again; the cells of every readable file are kept.
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import os
@@ -50,6 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gdlab.studies import plan
 from gdlab.studies.base import ROW_COLUMNS, Cell, Study, error_row
 
 __all__ = ["run", "read_results", "BACKENDS"]
@@ -58,9 +57,6 @@ logger = logging.getLogger(__name__)
 
 #: Values accepted by ``backend``.
 BACKENDS = ("loky", "dask", "sequential")
-
-#: Seeds used when neither ``run(seeds=...)`` nor the study says (see :func:`run`).
-DEFAULT_SEEDS = tuple(range(5))
 
 _STR = ("study", "dataset", "model", "family", "setting", "metric", "error")
 _HIDDEN = ("_cell", "_part", "_row")
@@ -292,100 +288,7 @@ def _rows_frame(cell: Cell, rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
-# ------------------------------------------------------------------- the grid
-def _unique(items) -> list:
-    seen, out = set(), []
-    for item in items:
-        key = item if isinstance(item, str) else id(item)
-        if key not in seen:
-            seen.add(key)
-            out.append(item)
-    return out
-
-
-def _load_datasets(datasets) -> list:
-    from gdlab.data import Dataset, load
-
-    if isinstance(datasets, (str, Dataset)):
-        datasets = [datasets]
-    out = []
-    for d in _unique(datasets):
-        if isinstance(d, str):
-            out.append(load(d))  # ValueError naming the known datasets
-        elif isinstance(d, Dataset):
-            out.append(d)
-        else:
-            raise ValueError(f"datasets must be names or gdlab.data.Dataset objects, got {d!r}.")
-    names = [d.name for d in out]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise ValueError(f"two datasets share the name {dup[0]!r}; results are keyed by name.")
-    if not out:
-        raise ValueError("no datasets given.")
-    return out
-
-
-def _model_info(models) -> tuple[list[str], dict, dict]:
-    from gdlab.models.registry import spec
-
-    if isinstance(models, str):
-        models = [models]
-    models = _unique(models)
-    if not models:
-        raise ValueError("no models given.")
-    families, caps = {}, {}
-    for name in models:
-        if not isinstance(name, str):
-            raise ValueError(f"models must be registry names (str), got {name!r}.")
-        entry = spec(name)  # ValueError naming the known models
-        families[name], caps[name] = entry.family, entry.capabilities
-    return models, families, caps
-
-
-def _default_seeds(study: Study) -> list[int] | None:
-    """Seeds of a study when ``run`` is given none.
-
-    The study's ``default_seeds`` attribute when set; else ``None`` when its
-    ``cells`` takes ``seeds=None`` (the study then picks, e.g. ``range(n_splits)``);
-    else :data:`DEFAULT_SEEDS`.
-    """
-    declared = getattr(study, "default_seeds", None)
-    if declared is not None:
-        return [int(s) for s in declared]
-    try:
-        param = inspect.signature(study.cells).parameters.get("seeds")
-    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
-        param = None
-    if param is not None and param.default is None:
-        return None
-    return list(DEFAULT_SEEDS)
-
-
-def _plan(studies, models, caps, datasets, seeds):
-    """(tasks, notes): tasks are (study index, cell, dataset index)."""
-    tasks, notes, seen = [], [], set()
-    for di, dataset in enumerate(datasets):
-        for si, study in enumerate(studies):
-            if dataset.modality not in study.modalities:
-                notes.append(f"study {study.name!r} skipped on {dataset.name!r}: it does not "
-                             f"apply to {dataset.modality} data.")
-                continue
-            chosen = [m for m in models if study.applies_to(caps[m])]
-            if not chosen:
-                notes.append(
-                    f"study {study.name!r} skipped on {dataset.name!r}: no chosen model has "
-                    f"the capabilities it requires ({', '.join(sorted(study.requires))})."
-                )
-                continue
-            study_seeds = seeds if seeds is not None else _default_seeds(study)
-            for cell in study.cells(dataset, chosen, study_seeds):
-                if cell.key in seen:
-                    raise ValueError(f"study {study.name!r} produced the cell {cell.key} twice.")
-                seen.add(cell.key)
-                tasks.append((si, cell, di))
-    return tasks, notes
-
-
+# ------------------------------------------------------------------- progress
 def _progress(enabled: bool, total: int):
     if not enabled:
         return None
@@ -426,7 +329,7 @@ def run(
     studies : Study or sequence of Study
     models : str or iterable of str
         Registry names (:func:`gdlab.models.registry.available`). Each study
-        gets the models whose capabilities satisfy ``study.applies_to``.
+        gets the models :func:`gdlab.studies.plan.takers` chooses.
     datasets : str, Dataset, or iterable of them
         Names are loaded with :func:`gdlab.data.load`. A study runs on the
         datasets whose modality is in ``study.modalities``.
@@ -507,12 +410,12 @@ def run(
         backend = "dask"
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}.")
-    models, families, caps = _model_info(models)
-    datasets = _load_datasets(datasets)
+    models, families, caps = plan.model_facts(models)
+    datasets = plan.load_datasets(datasets)
     if seeds is not None:
         seeds = [int(s) for s in seeds]
 
-    tasks, notes = _plan(studies, models, caps, datasets, seeds)
+    tasks, notes = plan.plan_cells(studies, models, caps, datasets, seeds)
     if not tasks:
         raise ValueError(
             "no study applies to any chosen model and dataset: studies "
