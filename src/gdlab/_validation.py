@@ -36,6 +36,8 @@ __all__ = [
     "check_int",
     "check_fraction",
     "check_labels",
+    "check_lengths",
+    "check_length_range",
     "check_sequences",
     "check_texts",
 ]
@@ -376,6 +378,83 @@ def check_labels(estimator, y, n_items: int, *, min_classes: int = 2):
     return y, classes, y_idx
 
 
+def check_lengths(X, lengths) -> np.ndarray:
+    """Validate ``lengths`` against the stacked frames ``X``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_frames, ...)
+        Stacked frames.
+    lengths : array-like of int, shape (n_sequences,), or None
+        Positive integers summing to ``n_frames``; None means one sequence.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_sequences,)
+
+    Raises
+    ------
+    ValueError
+        For lengths that are not 1-D, not positive integers, or do not sum
+        to ``len(X)``.
+
+    Examples
+    --------
+    >>> check_lengths(np.zeros((5, 1)), [2, 3]).tolist()
+    [2, 3]
+    """
+    n_frames = len(X)
+    if lengths is None:
+        if n_frames == 0:
+            raise ValueError("X has no frames.")
+        return np.array([n_frames], dtype=np.int64)
+    arr = np.asarray(lengths)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"lengths must be a non-empty 1-D array of ints, got shape {arr.shape}.")
+    if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        raise ValueError(f"lengths must be integers, got dtype {arr.dtype}: {arr[:5].tolist()}.")
+    if (arr < 1).any():
+        bad = int(np.flatnonzero(arr < 1)[0])
+        raise ValueError(f"lengths must be positive, got lengths[{bad}] = {int(arr[bad])}.")
+    if int(arr.sum()) != n_frames:
+        raise ValueError(
+            f"lengths sum to {int(arr.sum())} but X has {n_frames} frames (rows); "
+            "they must be equal."
+        )
+    return arr.astype(np.int64)
+
+
+def check_length_range(length) -> tuple[int, int]:
+    """Check a sequence ``length`` argument: an int, or inclusive ``(low, high)`` int bounds.
+
+    Parameters
+    ----------
+    length : int or (int, int)
+        A fixed length, or the bounds of a uniform random length (both >= 1).
+
+    Returns
+    -------
+    (low, high) : tuple of int
+        ``(n, n)`` for a fixed length ``n``.
+
+    Examples
+    --------
+    >>> check_length_range(5), check_length_range((2, 4))
+    ((5, 5), (2, 4))
+    """
+    if isinstance(length, numbers.Integral) and not isinstance(length, bool):
+        n = check_int(length, "length")
+        return n, n
+    if isinstance(length, (tuple, list)) and len(length) == 2:
+        low, high = (check_int(v, "length bounds") for v in length)
+        if low > high:
+            raise ValueError(f"length=(low, high) needs low <= high, got {tuple(length)}.")
+        return low, high
+    raise TypeError(f"length must be an int or a (low, high) pair of ints, got {length!r}.")
+
+
 def check_sequences(estimator, X, lengths=None, *, allow_nan: bool, reset: bool,
                     dtype=np.float64) -> list[np.ndarray]:
     """Validate sequences given as a list of arrays or as stacked frames plus ``lengths``.
@@ -409,8 +488,6 @@ def check_sequences(estimator, X, lengths=None, *, allow_nan: bool, reset: bool,
     TypeError
         Non-numeric frames.
     """
-    from gdlab.data.sequences import check_lengths, split_sequences
-
     name = type(estimator).__name__
     if isinstance(X, str):
         raise TypeError(f"{name} expects sequences of numeric frames, got a str.")
@@ -431,7 +508,7 @@ def check_sequences(estimator, X, lengths=None, *, allow_nan: bool, reset: bool,
         if arr.ndim != 2:
             raise ValueError(f"{name} expects stacked frames of shape (n_frames, n_features) "
                              f"or a list of sequences, got an array of shape {arr.shape}.")
-        seqs = split_sequences(arr, check_lengths(arr, lengths))
+        seqs = np.split(arr, np.cumsum(check_lengths(arr, lengths))[:-1])
     if not seqs:
         raise ValueError(f"{name} got no sequences (an empty list).")
     out = []

@@ -7,7 +7,8 @@ number of frames of each sequence in order. A sequence dataset
 lengths in ``metadata["lengths"]`` and one label per sequence in ``y``.
 
 - :func:`stack_sequences` / :func:`split_sequences` convert between a list of
-  sequences and ``(X, lengths)``; :func:`check_lengths` validates a pair.
+  sequences and ``(X, lengths)``; :func:`check_lengths` validates a pair (it lives in
+  :mod:`gdlab._validation`, the bottom floor, and is re-exported here).
 - :func:`hmm_sequences` draws labelled sequences, each class from its own
   known hidden Markov model, parameters stored for recovery tests.
 
@@ -24,64 +25,20 @@ Examples
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from gdlab._validation import check_in, check_int, check_random_state
+from gdlab._validation import (
+    check_in,
+    check_int,
+    check_length_range,
+    check_lengths,  # re-exported: validation lives on the bottom floor
+    check_random_state,
+)
 
 __all__ = ["stack_sequences", "split_sequences", "check_lengths", "hmm_sequences"]
 
 #: metadata keys of a sequence Dataset that hold one entry per frame
 PER_FRAME_KEYS = ("states",)
-
-
-def check_lengths(X, lengths) -> np.ndarray:
-    """Validate ``lengths`` against the stacked frames ``X``.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_frames, ...)
-        Stacked frames.
-    lengths : array-like of int, shape (n_sequences,), or None
-        Positive integers summing to ``n_frames``; None means one sequence.
-
-    Returns
-    -------
-    ndarray of int64, shape (n_sequences,)
-
-    Raises
-    ------
-    ValueError
-        For lengths that are not 1-D, not positive integers, or do not sum
-        to ``len(X)``.
-
-    Examples
-    --------
-    >>> check_lengths(np.zeros((5, 1)), [2, 3]).tolist()
-    [2, 3]
-    """
-    n_frames = len(X)
-    if lengths is None:
-        if n_frames == 0:
-            raise ValueError("X has no frames.")
-        return np.array([n_frames], dtype=np.int64)
-    arr = np.asarray(lengths)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"lengths must be a non-empty 1-D array of ints, got shape {arr.shape}.")
-    if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-        arr = arr.astype(np.int64)
-    if arr.dtype.kind not in "iu":
-        raise ValueError(f"lengths must be integers, got dtype {arr.dtype}: {arr[:5].tolist()}.")
-    if (arr < 1).any():
-        bad = int(np.flatnonzero(arr < 1)[0])
-        raise ValueError(f"lengths must be positive, got lengths[{bad}] = {int(arr[bad])}.")
-    if int(arr.sum()) != n_frames:
-        raise ValueError(
-            f"lengths sum to {int(arr.sum())} but X has {n_frames} frames (rows); "
-            "they must be equal."
-        )
-    return arr.astype(np.int64)
 
 
 def stack_sequences(sequences) -> tuple[np.ndarray, np.ndarray]:
@@ -152,18 +109,6 @@ def split_sequences(X, lengths) -> list:
     if hasattr(X, "iloc"):
         return [X.iloc[e - n: e] for e, n in zip(ends, lengths, strict=True)]
     return np.split(X, ends[:-1])
-
-
-def _check_length_range(length) -> tuple[int, int]:
-    if isinstance(length, numbers.Integral) and not isinstance(length, bool):
-        n = check_int(length, "length")
-        return n, n
-    if isinstance(length, (tuple, list)) and len(length) == 2:
-        low, high = (check_int(v, "length bounds") for v in length)
-        if low > high:
-            raise ValueError(f"length=(low, high) needs low <= high, got {tuple(length)}.")
-        return low, high
-    raise TypeError(f"length must be an int or a (low, high) pair of ints, got {length!r}.")
 
 
 # -- the forward sampler of hidden Markov models (HMM.sample and hmm_sequences) -----------------
@@ -309,7 +254,7 @@ def hmm_sequences(
     (2, 3, 3)
     """
     n_sequences = check_int(n_sequences, "n_sequences")
-    low, high = _check_length_range(length)
+    low, high = check_length_range(length)
     n_states = check_int(n_states, "n_states")
     n_classes = check_int(n_classes, "n_classes", minimum=2)
     check_in(emission, "emission", ("gaussian", "categorical"))

@@ -32,6 +32,7 @@ from gdlab._validation import (
     check_em_params,
     check_in,
     check_int,
+    check_length_range,
     check_n_samples,
     check_positive,
     check_random_state,
@@ -698,11 +699,9 @@ class HMM(_CapabilityMixin, BaseEstimator):
         states : list of ndarray of shape (length_i,)
             Only with ``return_states=True``.
         """
-        from gdlab.data.sequences import _check_length_range
-
         check_is_fitted(self)
         n = check_n_samples(n_sequences)
-        low, high = _check_length_range(length)
+        low, high = check_length_range(length)
         rng = check_random_state(random_state)
         lens = rng.randint(low, high + 1, size=n) if high > low else np.full(n, low)
         flat = draw_state_paths(self.startprob_, self.transmat_, lens, rng)
