@@ -38,7 +38,7 @@ from gdlab._validation import (
     check_random_state,
     check_sequences,
 )
-from gdlab.base import ClassConditional, _CapabilityMixin
+from gdlab.base import CapabilityMixin, ClassConditional
 from gdlab.data.sequences import draw_categorical, draw_gaussian, draw_state_paths
 from gdlab.inference.em import run_em
 from gdlab.models import _hmm_math as hm
@@ -158,7 +158,7 @@ class NextObservation:
 
 
 # -- the density --------------------------------------------------------------------------------
-class HMM(_CapabilityMixin, BaseEstimator):
+class HMM(CapabilityMixin, BaseEstimator):
     """Hidden Markov model: a density over variable-length sequences, fitted by Baum-Welch.
 
     p(x_1..T) = sum over state paths z of p(z_1) prod_t p(z_t | z_{t-1}) p(x_t | z_t),
