@@ -10,14 +10,18 @@ model here accepts it at fit: it counts toward the class prior and adds
 nothing to the feature statistics; at predict its posterior is the prior.
 
 One implementation per feature distribution, each a small stateless helper
-working on sufficient statistics (``init`` / ``update`` / ``finalize``) and on
-fitted parameters (``log_likelihood`` / ``draw`` / ``mean`` / ``impute``):
+working on sufficient statistics (``new_summaries`` / ``summarize`` /
+``from_summaries``) and on fitted parameters (``log_prob`` / ``sample`` /
+``mean`` / ``impute``); the discrete ones live in
+:mod:`gdlab.distributions.discrete`:
 
-- :class:`_GaussianFeatures`     (:class:`GaussianNB`, MixedNB "gaussian")
-- :class:`_BernoulliFeatures`    (:class:`BernoulliNB`, MixedNB "bernoulli")
-- :class:`_CategoricalFeatures`  (:class:`CategoricalNB`, MixedNB "categorical")
-- :class:`_PoissonFeatures`      (MixedNB "poisson")
-- :class:`_MultinomialFeatures`  (:class:`MultinomialNB`; a joint over all features)
+- :class:`_GaussianFeatures`  (:class:`GaussianNB`, MixedNB "gaussian")
+- :class:`~gdlab.distributions.discrete.Bernoulli`    (:class:`BernoulliNB`, MixedNB "bernoulli")
+- :class:`~gdlab.distributions.discrete.Categorical`  (:class:`CategoricalNB`, MixedNB
+  "categorical")
+- :class:`~gdlab.distributions.discrete.Poisson`      (MixedNB "poisson")
+- :class:`~gdlab.distributions.discrete.Multinomial`  (:class:`MultinomialNB`; a joint over
+  all features)
 
 :class:`_BaseNB` owns ``fit`` / ``partial_fit`` (fit = reset the statistics,
 one update, finalize), the class prior and the hooks of
@@ -32,7 +36,6 @@ import numbers
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.special import gammaln
 from sklearn.base import BaseEstimator
 
 from gdlab._validation import (
@@ -45,6 +48,19 @@ from gdlab._validation import (
     check_X_y,
 )
 from gdlab.base import GenerativeClassifierMixin
+from gdlab.distributions.common import (
+    check_finite_parameters,
+    describe_pairs,
+    group_indicator,
+    missing_mask,
+)
+from gdlab.distributions.discrete import (
+    MAX_CATEGORY_CODE,
+    Bernoulli,
+    Categorical,
+    Multinomial,
+    Poisson,
+)
 
 __all__ = ["GaussianNB", "BernoulliNB", "MultinomialNB", "CategoricalNB", "MixedNB"]
 
@@ -53,9 +69,6 @@ _NB_CAPABILITIES = frozenset(
 )
 #: smallest smoothing used for discrete distributions, so log-probabilities stay finite
 _ALPHA_FLOOR = 1e-10
-#: category codes at fit must be below this: each code c allocates a count table of
-#: n_classes x (c + 1); codes beyond it are almost always ids or years, not categories
-_MAX_CATEGORY_CODE = 2**20
 #: an inferred integer column that is not count-like is categorical with at most this
 #: many distinct values, Gaussian with more
 _MAX_INTEGER_CATEGORIES = 32
@@ -64,38 +77,6 @@ _MAX_INTEGER_CATEGORIES = 32
 # ---------------------------------------------------------------------------
 # small shared helpers
 # ---------------------------------------------------------------------------
-def _class_onehot(y_idx: np.ndarray, n_classes: int) -> sp.csr_matrix:
-    """Sparse (n_classes, n_samples) indicator: ``Y @ X`` sums the rows of each class."""
-    n = y_idx.shape[0]
-    return sp.csr_matrix((np.ones(n), y_idx, np.arange(n + 1)), shape=(n, n_classes)).T.tocsr()
-
-
-def _missing_mask(X: np.ndarray):
-    """Boolean mask of the NaN entries of X, or None when there is none (one fast sum)."""
-    if not np.isnan(np.add.reduce(X, axis=None)):
-        return None
-    missing = np.isnan(X)
-    return missing if missing.any() else None
-
-
-def _plain(value):
-    """A numpy scalar as the Python value it holds, for messages (1.5, not np.float64(1.5))."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _first_bad(bad, X, names):
-    """(value, row, column label) of the first True entry of ``bad``, for messages."""
-    row, col = np.argwhere(bad)[0]
-    return _plain(X[row, col]), int(row), _plain(col if names is None else names[col])
-
-
-def _pairs(where, classes, names):
-    """The first five (class, feature) pairs of ``where`` (an argwhere result), for messages."""
-    found = [(_plain(classes[k]), _plain(names[j])) for k, j in where[:5]]
-    more = f" and {len(where) - 5} more" if len(where) > 5 else ""
-    return f"{found}{more}"
-
-
 def _check_dense(estimator, X):
     """Naive Bayes here takes dense input only: NaN marks a missing entry, and a sparse
     matrix's implicit zeros could not be told apart from missing values."""
@@ -111,18 +92,6 @@ def _smoothing(alpha) -> float:
     return max(check_positive(alpha, "alpha", allow_zero=True), _ALPHA_FLOOR)
 
 
-def _mode_of_mixture(posterior: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """argmax_v sum_k posterior[n, k] probs[k, v]: the mode of a mixture of categoricals."""
-    return np.argmax(posterior @ probs, axis=1).astype(np.float64)
-
-
-def _draw_categorical(probs: np.ndarray, rng) -> np.ndarray:
-    """One draw per row from the categorical distributions in the rows of ``probs``."""
-    cdf = np.cumsum(probs, axis=1)
-    u = rng.random_sample(probs.shape[0])[:, None] * cdf[:, -1:]
-    return np.minimum((cdf < u).sum(axis=1), probs.shape[1] - 1).astype(np.float64)
-
-
 # ---------------------------------------------------------------------------
 # one implementation per feature distribution
 # ---------------------------------------------------------------------------
@@ -135,13 +104,13 @@ class _GaussianFeatures:
     """
 
     @staticmethod
-    def init(n_classes, n_features):
+    def new_summaries(n_classes, n_features):
         shape = (n_classes, n_features)
         return {"count": np.zeros(shape), "mean": np.zeros(shape), "m2": np.zeros(shape)}
 
     @staticmethod
-    def update(stats, X, y_idx, onehot):
-        missing = _missing_mask(X)
+    def summarize(stats, X, y_idx, onehot):
+        missing = missing_mask(X)
         if missing is not None:
             count = onehot @ np.logical_not(missing).astype(np.float64)
             X0 = X.copy()
@@ -164,7 +133,7 @@ class _GaussianFeatures:
         _merge_moments(stats, count, mean, m2)
 
     @staticmethod
-    def finalize(stats, *, var_smoothing):
+    def from_summaries(stats, *, var_smoothing):
         """Means and variances per class; NaN where a class has no observed value yet."""
         count, mean, m2 = stats["count"], stats["mean"], stats["m2"]
         total = count.sum(axis=0)
@@ -200,31 +169,31 @@ class _GaussianFeatures:
         if empty.size:
             raise ValueError(
                 f"{estimator} cannot estimate a Gaussian for (class, feature) "
-                f"{_pairs(empty, classes, names)}: no observed (non-NaN) value of that feature "
-                "in that class."
+                f"{describe_pairs(empty, classes, names)}: no observed (non-NaN) value of that "
+                "feature in that class."
             )
-        _check_finite_parameters(
+        check_finite_parameters(
             {"mean": theta, "variance": var}, classes, names, estimator
         )
         flat = np.argwhere(var <= 0)
         if flat.size:
             raise ValueError(
                 f"{estimator} has zero variance for (class, feature) "
-                f"{_pairs(flat, classes, names)}: the feature "
+                f"{describe_pairs(flat, classes, names)}: the feature "
                 "is constant within the class and var_smoothing adds no variance, so the "
                 "Gaussian is degenerate and every probability would be NaN; set "
                 "var_smoothing > 0."
             )
 
     @staticmethod
-    def log_likelihood(X, *, theta, var, shift, **_):
+    def log_prob(X, *, theta, var, shift, **_):
         """sum_j over observed j of log N(x_j; theta_kj, var_kj), by matrix products."""
         inv_var = 1.0 / var  # (K, d)
         mu0 = theta - shift  # centred, to limit cancellation
         X0 = X - shift
         log_norm = np.log(2.0 * np.pi * var)
         quad_c = mu0 * mu0 * inv_var
-        missing = _missing_mask(X)
+        missing = missing_mask(X)
         if missing is not None:
             np.copyto(X0, 0.0, where=missing)
             observed = np.logical_not(missing, out=missing).astype(np.float64)
@@ -238,7 +207,7 @@ class _GaussianFeatures:
         return out
 
     @staticmethod
-    def draw(y_idx, rng, *, theta, var, **_):
+    def sample(y_idx, rng, *, theta, var, **_):
         z = rng.standard_normal((y_idx.shape[0], theta.shape[1]))
         return theta[y_idx] + z * np.sqrt(var[y_idx])
 
@@ -251,19 +220,6 @@ class _GaussianFeatures:
         return posterior @ theta
 
 
-def _check_finite_parameters(parameters, classes, names, estimator):
-    """Raise when a fitted (class, feature) parameter is inf or NaN (float64 overflow)."""
-    for what, values in parameters.items():
-        bad = np.argwhere(~np.isfinite(values))
-        if bad.size:
-            raise ValueError(
-                f"{estimator} has a non-finite fitted {what} for (class, feature) "
-                f"{_pairs(bad, classes, names)}: the feature's values are too large for "
-                "float64 sums (they overflow); rescale the column (e.g. StandardScaler or a "
-                "log transform) or mark wrong values as missing."
-            )
-
-
 def _merge_moments(stats, count_b, mean_b, m2_b):
     """Chan et al.'s parallel update of (count, mean, m2) with a batch, in place."""
     count_a, mean_a = stats["count"], stats["mean"]
@@ -274,375 +230,6 @@ def _merge_moments(stats, count_b, mean_b, m2_b):
     stats["m2"] = stats["m2"] + m2_b + delta * delta * count_a * w_b
     stats["mean"] = mean_a + delta * w_b
     stats["count"] = count
-
-
-class _BernoulliFeatures:
-    """Independent binary features: p_kj = (ones_kj + alpha) / (observed_kj + 2 alpha)."""
-
-    @staticmethod
-    def init(n_classes, n_features):
-        shape = (n_classes, n_features)
-        return {"count": np.zeros(shape), "ones": np.zeros(shape)}
-
-    @staticmethod
-    def check(X, where, names=None):
-        bad = ~np.isnan(X) & (X != 0) & (X != 1)
-        if bad.any():
-            value, row, col = _first_bad(bad, X, names)
-            raise ValueError(
-                f"{where} expects binary values 0/1 (or NaN for missing), got {value!r} "
-                f"at row {row}, column {col!r}."
-            )
-
-    @staticmethod
-    def update(stats, X, y_idx, onehot):
-        stats["count"] = stats["count"] + onehot @ (~np.isnan(X)).astype(np.float64)
-        stats["ones"] = stats["ones"] + onehot @ np.nan_to_num(X, nan=0.0)
-
-    @staticmethod
-    def finalize(stats, *, alpha):
-        prob = (stats["ones"] + alpha) / (stats["count"] + 2.0 * alpha)
-        return {"log_prob": np.log(prob), "log_prob_neg": np.log1p(-prob)}
-
-    @staticmethod
-    def log_likelihood(X, *, log_prob, log_prob_neg, **_):
-        missing = _missing_mask(X)
-        if missing is not None:
-            return (
-                np.where(missing, 0.0, X) @ (log_prob - log_prob_neg).T
-                + np.logical_not(missing).astype(np.float64) @ log_prob_neg.T
-            )
-        return X @ (log_prob - log_prob_neg).T + log_prob_neg.sum(axis=1)
-
-    @staticmethod
-    def draw(y_idx, rng, *, log_prob, **_):
-        prob = np.exp(log_prob[y_idx])
-        return (rng.random_sample(prob.shape) < prob).astype(np.float64)
-
-    @staticmethod
-    def mean(*, log_prob, **_):
-        return np.exp(log_prob)
-
-    @staticmethod
-    def impute(posterior, *, log_prob, **_):
-        """Mode of each feature under the posterior mixture: 1 when P(x_j = 1) > 1/2."""
-        return (posterior @ np.exp(log_prob) > 0.5).astype(np.float64)
-
-
-class _PoissonFeatures:
-    """Independent count features: x_j | y=k ~ Poisson(rate_kj).
-
-    rate_kj = (sum_kj + alpha) / (observed_kj + alpha): the posterior mean under
-    a Gamma(alpha, alpha) prior (prior mean 1), finite and positive for every class.
-    """
-
-    @staticmethod
-    def init(n_classes, n_features):
-        shape = (n_classes, n_features)
-        return {"count": np.zeros(shape), "sum": np.zeros(shape)}
-
-    @staticmethod
-    def check(X, where, names=None):
-        bad = X < 0  # NaN compares False
-        if bad.any():
-            value, row, col = _first_bad(bad, X, names)
-            raise ValueError(
-                f"{where} expects non-negative counts, got {value!r} at row {row}, "
-                f"column {col!r}."
-            )
-
-    @staticmethod
-    def check_defined(rate, classes, names, estimator):
-        """Raise when a fitted rate overflowed (counts too large for float64 sums)."""
-        _check_finite_parameters({"rate": rate}, classes, names, estimator)
-
-    @staticmethod
-    def update(stats, X, y_idx, onehot):
-        stats["count"] = stats["count"] + onehot @ (~np.isnan(X)).astype(np.float64)
-        stats["sum"] = stats["sum"] + onehot @ np.nan_to_num(X, nan=0.0)
-
-    @staticmethod
-    def finalize(stats, *, alpha):
-        return {"rate": (stats["sum"] + alpha) / (stats["count"] + alpha)}
-
-    @staticmethod
-    def log_likelihood(X, *, rate, **_):
-        observed = ~np.isnan(X)
-        X0 = np.where(observed, X, 0.0)
-        const = gammaln(X0 + 1.0).sum(axis=1)[:, None]
-        return X0 @ np.log(rate).T - observed.astype(np.float64) @ rate.T - const
-
-    @staticmethod
-    def draw(y_idx, rng, *, rate, **_):
-        return rng.poisson(rate[y_idx]).astype(np.float64)
-
-    @staticmethod
-    def mean(*, rate, **_):
-        return rate
-
-    @staticmethod
-    def impute(posterior, *, rate, **_):
-        return posterior @ rate
-
-
-class _CategoricalFeatures:
-    """Independent categorical features coded 0 .. C_j - 1, with an "unseen" bucket.
-
-    Statistics: ``counts``, a list with one (n_classes, C_j) array per feature,
-    grown when a batch brings a larger code. Parameters: for each feature
-    p_kjc = (N_kjc + alpha) / (N_kj + alpha (C_j + 1)) for c < C_j and
-    alpha / (N_kj + alpha (C_j + 1)) for the reserved code C_j, which every
-    code >= C_j (a category not seen in training) maps to: each distribution
-    sums to one over the C_j known categories plus "unseen".
-
-    ``declared`` (one int per feature) holds the declared categories
-    (``min_categories``; for MixedNB every label it knows). Sampling, the
-    mean and the mode use the *drawable* categories only: codes observed in
-    training (in any class) or declared. The codes below the largest observed
-    one that were never observed nor declared (0 .. 2006 when the data hold
-    2007 .. 2009) keep their smoothing mass in the likelihood, as the unseen
-    bucket does, but are never produced as values.
-    """
-
-    @staticmethod
-    def init(n_classes, n_features):
-        return {
-            "counts": [np.zeros((n_classes, 0)) for _ in range(n_features)],
-            "declared": np.zeros(n_features, dtype=np.int64),
-        }
-
-    @staticmethod
-    def check(X, where, names=None):
-        negative = X < 0  # NaN compares False
-        fractional = ~negative & (X != np.floor(X)) & ~np.isnan(X)
-        for bad, problem in (
-            (negative, "Negative values in data"),
-            (fractional, "Non-integer codes"),
-        ):
-            if bad.any():
-                value, row, col = _first_bad(bad, X, names)
-                raise ValueError(
-                    f"{problem} passed to {where}, which expects non-negative integer category "
-                    f"codes (or NaN for missing): got {value!r} at row {row}, column {col!r}."
-                )
-
-    @staticmethod
-    def check_trainable(X, where, names=None):
-        """Raise when a training code would need an absurdly large count table.
-
-        Codes are positions in a table of n_classes x (largest code + 1)
-        counts, so training codes must be below ``_MAX_CATEGORY_CODE``. At
-        predict, larger codes are fine: they are categories never seen in
-        training (the "unseen" bucket).
-        """
-        bad = X >= _MAX_CATEGORY_CODE  # NaN compares False
-        if bad.any():
-            value, row, col = _first_bad(bad, X, names)
-            raise ValueError(
-                f"{where} expects category codes below {_MAX_CATEGORY_CODE} (2**20) at fit: "
-                f"each code is a column of the count table, so code c needs c + 1 columns; "
-                f"got {value!r} at row {row}, column {col!r}. Re-encode the feature to "
-                "consecutive codes 0 .. C-1 (e.g. sklearn.preprocessing.OrdinalEncoder), or "
-                "use MixedNB, which takes any labels."
-            )
-
-    @staticmethod
-    def update(stats, X, y_idx, onehot, min_categories=None):
-        n_classes = onehot.shape[0]
-        counts = stats["counts"]
-        if min_categories is not None:
-            stats["declared"] = np.maximum(stats["declared"], np.asarray(min_categories))
-        for j in range(X.shape[1]):
-            col = X[:, j]
-            observed = ~np.isnan(col)
-            codes = col[observed].astype(np.intp)
-            needed = max(
-                counts[j].shape[1],
-                int(codes.max()) + 1 if codes.size else 0,
-                0 if min_categories is None else int(min_categories[j]),
-            )
-            if needed > counts[j].shape[1]:
-                grown = np.zeros((n_classes, needed))
-                grown[:, : counts[j].shape[1]] = counts[j]
-                counts[j] = grown
-            flat = np.bincount(y_idx[observed] * needed + codes, minlength=n_classes * needed)
-            counts[j] = counts[j] + flat.reshape(n_classes, needed)
-
-    @staticmethod
-    def finalize(stats, *, alpha):
-        log_probs, n_categories = [], []
-        for count in stats["counts"]:
-            smoothed = np.hstack([count + alpha, np.full((count.shape[0], 1), alpha)])
-            log_probs.append(np.log(smoothed / smoothed.sum(axis=1, keepdims=True)))
-            n_categories.append(count.shape[1])
-        n_categories = np.asarray(n_categories, dtype=np.int64)
-        drawable = [
-            (count.sum(axis=0) > 0) | (np.arange(count.shape[1]) < declared)
-            for count, declared in zip(stats["counts"], stats["declared"], strict=True)
-        ]
-        offsets = np.concatenate([[0], np.cumsum(n_categories + 1)])
-        # one flat table, plus a zero column that missing entries point at
-        flat = np.hstack(log_probs + [np.zeros((stats["counts"][0].shape[0], 1))])
-        return {
-            "log_probs": log_probs,
-            "n_categories": n_categories,
-            "drawable": drawable,
-            "offsets": offsets[:-1],
-            "flat_log_prob": flat,
-        }
-
-    @staticmethod
-    def check_defined(n_categories, names, estimator):
-        """Raise when a feature has no known category (never observed, no declared
-        categories): nothing could be sampled or imputed for it."""
-        empty = [n.item() if hasattr(n, "item") else n
-                 for n, c in zip(names, n_categories, strict=True) if c == 0]
-        if empty:
-            raise ValueError(
-                f"{estimator} has no known category for feature(s) {empty!r}: every training "
-                "value is missing (NaN), so there is nothing to sample or impute; drop the "
-                "feature, give it observed values, or declare its categories."
-            )
-
-    @staticmethod
-    def _flat_index(X, n_categories, offsets, missing_index):
-        missing = np.isnan(X)
-        codes = np.minimum(np.where(missing, 0.0, X), n_categories)  # unseen -> C_j
-        idx = codes.astype(np.intp) + offsets
-        idx[missing] = missing_index
-        return idx
-
-    @staticmethod
-    def log_likelihood(X, *, n_categories, offsets, flat_log_prob, **_):
-        n, d = X.shape
-        idx = _CategoricalFeatures._flat_index(X, n_categories, offsets, flat_log_prob.shape[1] - 1)
-        onehot = sp.csr_matrix(
-            (np.ones(n * d), idx.ravel(), np.arange(0, n * d + 1, d)),
-            shape=(n, flat_log_prob.shape[1]),
-        )
-        return np.asarray(onehot @ flat_log_prob.T)
-
-    @staticmethod
-    def _drawable_mass(log_prob, drawable):
-        """Fitted probabilities of the drawable categories; 0 for the others and no
-        "unseen" column (see the class docstring)."""
-        return np.exp(log_prob[:, :-1]) * drawable
-
-    @staticmethod
-    def _drawable_probs(log_prob, drawable):
-        """Probabilities over the drawable categories only, renormalized over them."""
-        prob = _CategoricalFeatures._drawable_mass(log_prob, drawable)
-        return prob / prob.sum(axis=1, keepdims=True)
-
-    @staticmethod
-    def draw(y_idx, rng, *, log_probs, drawable, **_):
-        """Draws among the drawable categories only (observed in training or declared),
-        with the fitted probabilities renormalized over them."""
-        out = np.empty((y_idx.shape[0], len(log_probs)))
-        for j, (log_prob, ok) in enumerate(zip(log_probs, drawable, strict=True)):
-            if not ok.any():  # no category ever seen (check_defined refuses to sample)
-                out[:, j] = 0.0
-                continue
-            prob = _CategoricalFeatures._drawable_probs(log_prob, ok)
-            out[:, j] = _draw_categorical(prob[y_idx], rng)
-        return out
-
-    @staticmethod
-    def mean(*, log_probs, drawable, **_):
-        """Expected code under the drawable-category distribution (see ``draw``)."""
-        cols = []
-        for log_prob, ok in zip(log_probs, drawable, strict=True):
-            if not ok.any():
-                cols.append(np.zeros(log_prob.shape[0]))
-                continue
-            prob = _CategoricalFeatures._drawable_probs(log_prob, ok)
-            cols.append(prob @ np.arange(prob.shape[1], dtype=np.float64))
-        return np.column_stack(cols)
-
-    @staticmethod
-    def impute(posterior, *, log_probs, drawable, **_):
-        """Mode of each feature under the posterior mixture, among drawable categories.
-
-        argmax_v sum_k posterior_k p_k(v) over the drawable v, with the fitted
-        (not renormalized) p_k: renormalizing each class over those categories
-        first would reweight the classes and can move the mode.
-        """
-        cols = []
-        for log_prob, ok in zip(log_probs, drawable, strict=True):
-            if not ok.any():
-                cols.append(np.zeros(posterior.shape[0]))
-                continue
-            mass = _CategoricalFeatures._drawable_mass(log_prob, ok)
-            mass[:, ~ok] = -1.0  # never the argmax, even where every drawable mass is 0
-            cols.append(_mode_of_mixture(posterior, mass))
-        return np.column_stack(cols)
-
-
-class _MultinomialFeatures:
-    """Counts given their total: x | y=k, n ~ Multinomial(n, theta_k).
-
-    With missing features, the observed counts given their own total are
-    multinomial with theta_k restricted to the observed features and
-    renormalized; that is the likelihood used (exact). For sampling, the row
-    total is Poisson(mean_total_k); equivalently (Poisson splitting)
-    x_j | y=k ~ Poisson(mean_total_k theta_kj) independently, which is how
-    missing counts are drawn.
-
-    Statistics: ``count`` (summed observed counts) and ``observed`` (rows in
-    which each feature is observed), each (n_classes, n_features). Under the
-    Poisson-splitting model the observed counts of class k have expectation
-    mean_total_k * sum_j observed_kj theta_kj, so the maximum-likelihood
-    mean_total_k = sum_j count_kj / sum_j observed_kj theta_kj: the mean row
-    total on complete data, and not biased down by missing entries. Both are
-    sums over rows, so batch-wise updates equal one pass.
-    """
-
-    @staticmethod
-    def init(n_classes, n_features):
-        shape = (n_classes, n_features)
-        return {"count": np.zeros(shape), "observed": np.zeros(shape)}
-
-    @staticmethod
-    def update(stats, X, y_idx, onehot):
-        stats["count"] = stats["count"] + onehot @ np.nan_to_num(X, nan=0.0)
-        stats["observed"] = stats["observed"] + onehot @ (~np.isnan(X)).astype(np.float64)
-
-    @staticmethod
-    def finalize(stats, *, alpha):
-        smoothed = stats["count"] + alpha
-        theta = smoothed / smoothed.sum(axis=1, keepdims=True)
-        exposure = (stats["observed"] * theta).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            # a class with no observed entry yet has no information on its row total
-            mean_total = np.where(exposure > 0, stats["count"].sum(axis=1) / exposure, 0.0)
-        return {"log_prob": np.log(theta), "mean_total": mean_total}
-
-    @staticmethod
-    def log_likelihood(X, *, log_prob, **_):
-        missing = _missing_mask(X)
-        X0 = X if missing is None else np.where(missing, 0.0, X)
-        n_obs = X0.sum(axis=1)
-        out = X0 @ log_prob.T
-        out += (gammaln(n_obs + 1.0) - gammaln(X0 + 1.0).sum(axis=1))[:, None]
-        if missing is not None:
-            # renormalize theta over the observed features of each row
-            mass = (~missing).astype(np.float64) @ np.exp(log_prob).T
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out -= np.where(n_obs[:, None] > 0, n_obs[:, None] * np.log(mass), 0.0)
-        return out
-
-    @staticmethod
-    def draw(y_idx, rng, *, log_prob, mean_total, **_):
-        rate = mean_total[y_idx, None] * np.exp(log_prob[y_idx])
-        return rng.poisson(rate).astype(np.float64)
-
-    @staticmethod
-    def mean(*, log_prob, mean_total, **_):
-        return mean_total[:, None] * np.exp(log_prob)
-
-    @staticmethod
-    def impute(posterior, *, log_prob, mean_total, **_):
-        return posterior @ (mean_total[:, None] * np.exp(log_prob))
 
 
 # ---------------------------------------------------------------------------
@@ -757,7 +344,7 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         priors, fit_prior = self._prior_param()
         self._set_class_prior(self.class_count_ + np.bincount(y_idx, minlength=n_classes),
                               priors, fit_prior=fit_prior)
-        self._update_stats(X, y_idx, _class_onehot(y_idx, n_classes))
+        self._update_stats(X, y_idx, group_indicator(y_idx, n_classes))
         self._finalize()
 
     # -- the contract's hooks (the mixin adds the prior to _log_likelihood) --
@@ -851,13 +438,13 @@ class GaussianNB(_BaseNB):
         check_magnitude(self, X, feature_names=getattr(self, "feature_names_in_", None))
 
     def _init_stats(self, n_classes, n_features):
-        return _GaussianFeatures.init(n_classes, n_features)
+        return _GaussianFeatures.new_summaries(n_classes, n_features)
 
     def _update_stats(self, X, y_idx, onehot):
-        _GaussianFeatures.update(self._stats, X, y_idx, onehot)
+        _GaussianFeatures.summarize(self._stats, X, y_idx, onehot)
 
     def _finalize(self):
-        p = _GaussianFeatures.finalize(self._stats, var_smoothing=self.var_smoothing)
+        p = _GaussianFeatures.from_summaries(self._stats, var_smoothing=self.var_smoothing)
         self.theta_, self.var_, self.epsilon_, self._shift = (
             p["theta"],
             p["var"],
@@ -876,10 +463,10 @@ class GaussianNB(_BaseNB):
         return {"theta": self.theta_, "var": self.var_, "shift": self._shift}
 
     def _log_likelihood(self, X):
-        return _GaussianFeatures.log_likelihood(X, **self._params())
+        return _GaussianFeatures.log_prob(X, **self._params())
 
     def _draw(self, y_idx, rng):
-        return _GaussianFeatures.draw(y_idx, rng, **self._params())
+        return _GaussianFeatures.sample(y_idx, rng, **self._params())
 
     def _class_means(self):
         return self.theta_
@@ -961,7 +548,7 @@ class BernoulliNB(_DiscreteNB):
 
     def _check_values(self, X):
         if self.binarize is None:
-            _BernoulliFeatures.check(X, type(self).__name__)
+            Bernoulli.check_support(X, type(self).__name__)
 
     def _binary(self, X):
         if self.binarize is None:
@@ -969,13 +556,13 @@ class BernoulliNB(_DiscreteNB):
         return np.where(np.isnan(X), np.nan, (X > self.binarize).astype(np.float64))
 
     def _init_stats(self, n_classes, n_features):
-        return _BernoulliFeatures.init(n_classes, n_features)
+        return Bernoulli.new_summaries(n_classes, n_features)
 
     def _update_stats(self, X, y_idx, onehot):
-        _BernoulliFeatures.update(self._stats, self._binary(X), y_idx, onehot)
+        Bernoulli.summarize(self._stats, self._binary(X), y_idx, onehot)
 
     def _finalize(self):
-        p = _BernoulliFeatures.finalize(self._stats, alpha=_smoothing(self.alpha))
+        p = Bernoulli.from_summaries(self._stats, alpha=_smoothing(self.alpha))
         self.feature_log_prob_, self._log_prob_neg = p["log_prob"], p["log_prob_neg"]
         self.feature_count_ = self._stats["ones"]
         self.observed_count_ = self._stats["count"]
@@ -984,16 +571,16 @@ class BernoulliNB(_DiscreteNB):
         return {"log_prob": self.feature_log_prob_, "log_prob_neg": self._log_prob_neg}
 
     def _log_likelihood(self, X):
-        return _BernoulliFeatures.log_likelihood(self._binary(X), **self._params())
+        return Bernoulli.log_prob(self._binary(X), **self._params())
 
     def _draw(self, y_idx, rng):
-        return _BernoulliFeatures.draw(y_idx, rng, **self._params())
+        return Bernoulli.sample(y_idx, rng, **self._params())
 
     def _class_means(self):
-        return _BernoulliFeatures.mean(**self._params())
+        return Bernoulli.mean(**self._params())
 
     def _impute_values(self, posterior):
-        return _BernoulliFeatures.impute(posterior, **self._params())
+        return Bernoulli.impute(posterior, **self._params())
 
 
 class MultinomialNB(_DiscreteNB):
@@ -1063,13 +650,13 @@ class MultinomialNB(_DiscreteNB):
         check_nonnegative(X, type(self).__name__)
 
     def _init_stats(self, n_classes, n_features):
-        return _MultinomialFeatures.init(n_classes, n_features)
+        return Multinomial.new_summaries(n_classes, n_features)
 
     def _update_stats(self, X, y_idx, onehot):
-        _MultinomialFeatures.update(self._stats, X, y_idx, onehot)
+        Multinomial.summarize(self._stats, X, y_idx, onehot)
 
     def _finalize(self):
-        p = _MultinomialFeatures.finalize(self._stats, alpha=_smoothing(self.alpha))
+        p = Multinomial.from_summaries(self._stats, alpha=_smoothing(self.alpha))
         self.feature_log_prob_, self.mean_total_ = p["log_prob"], p["mean_total"]
         self.feature_count_ = self._stats["count"]
         self.observed_count_ = self._stats["observed"]
@@ -1078,16 +665,16 @@ class MultinomialNB(_DiscreteNB):
         return {"log_prob": self.feature_log_prob_, "mean_total": self.mean_total_}
 
     def _log_likelihood(self, X):
-        return _MultinomialFeatures.log_likelihood(X, **self._params())
+        return Multinomial.log_prob(X, **self._params())
 
     def _draw(self, y_idx, rng):
-        return _MultinomialFeatures.draw(y_idx, rng, **self._params())
+        return Multinomial.sample(y_idx, rng, **self._params())
 
     def _class_means(self):
-        return _MultinomialFeatures.mean(**self._params())
+        return Multinomial.mean(**self._params())
 
     def _impute_values(self, posterior):
-        return _MultinomialFeatures.impute(posterior, **self._params())
+        return Multinomial.impute(posterior, **self._params())
 
 
 def _check_min_categories(min_categories, n_features):
@@ -1102,9 +689,9 @@ def _check_min_categories(min_categories, n_features):
             f"min_categories must be an int or have shape ({n_features},), got shape "
             f"{values.shape}."
         )
-    if (values < 0).any() or (values > _MAX_CATEGORY_CODE).any():
+    if (values < 0).any() or (values > MAX_CATEGORY_CODE).any():
         raise ValueError(
-            f"min_categories must be >= 0 and at most {_MAX_CATEGORY_CODE} (2**20), got "
+            f"min_categories must be >= 0 and at most {MAX_CATEGORY_CODE} (2**20), got "
             f"{values.tolist()}."
         )
     return values
@@ -1181,26 +768,26 @@ class CategoricalNB(_DiscreteNB):
         return tags
 
     def _check_values(self, X):
-        _CategoricalFeatures.check(X, type(self).__name__)
+        Categorical.check_support(X, type(self).__name__)
 
     def _check_training_values(self, X):
-        _CategoricalFeatures.check_trainable(
+        Categorical.check_trainable(
             X, type(self).__name__, getattr(self, "feature_names_in_", None)
         )
 
     def _check_defined(self):
         names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
-        _CategoricalFeatures.check_defined(self.n_categories_, names, "CategoricalNB")
+        Categorical.check_defined(self.n_categories_, names, "CategoricalNB")
 
     def _init_stats(self, n_classes, n_features):
-        return _CategoricalFeatures.init(n_classes, n_features)
+        return Categorical.new_summaries(n_classes, n_features)
 
     def _update_stats(self, X, y_idx, onehot):
         min_categories = _check_min_categories(self.min_categories, X.shape[1])
-        _CategoricalFeatures.update(self._stats, X, y_idx, onehot, min_categories)
+        Categorical.summarize(self._stats, X, y_idx, onehot, min_categories)
 
     def _finalize(self):
-        p = _CategoricalFeatures.finalize(self._stats, alpha=_smoothing(self.alpha))
+        p = Categorical.from_summaries(self._stats, alpha=_smoothing(self.alpha))
         self.feature_log_prob_, self.n_categories_ = p["log_probs"], p["n_categories"]
         self._offsets, self._flat_log_prob = p["offsets"], p["flat_log_prob"]
         self._drawable = p["drawable"]
@@ -1216,16 +803,16 @@ class CategoricalNB(_DiscreteNB):
         }
 
     def _log_likelihood(self, X):
-        return _CategoricalFeatures.log_likelihood(X, **self._params())
+        return Categorical.log_prob(X, **self._params())
 
     def _draw(self, y_idx, rng):
-        return _CategoricalFeatures.draw(y_idx, rng, **self._params())
+        return Categorical.sample(y_idx, rng, **self._params())
 
     def _class_means(self):
-        return _CategoricalFeatures.mean(**self._params())
+        return Categorical.mean(**self._params())
 
     def _impute_values(self, posterior):
-        return _CategoricalFeatures.impute(posterior, **self._params())
+        return Categorical.impute(posterior, **self._params())
 
 
 # ---------------------------------------------------------------------------
@@ -1233,9 +820,9 @@ class CategoricalNB(_DiscreteNB):
 # ---------------------------------------------------------------------------
 _KINDS = {
     "gaussian": _GaussianFeatures,
-    "categorical": _CategoricalFeatures,
-    "poisson": _PoissonFeatures,
-    "bernoulli": _BernoulliFeatures,
+    "categorical": Categorical,
+    "poisson": Poisson,
+    "bernoulli": Bernoulli,
 }
 
 
@@ -1645,7 +1232,7 @@ class MixedNB(_BaseNB):
         names = np.arange(self.n_features_in_) if labels is None else labels
         cols = self.columns_.get("categorical")
         if cols is not None:
-            _CategoricalFeatures.check_defined(
+            Categorical.check_defined(
                 [len(self.categories_[j]) for j in cols], names[cols], "MixedNB"
             )
         cols = self.columns_.get("gaussian")
@@ -1660,7 +1247,7 @@ class MixedNB(_BaseNB):
             )
         cols = self.columns_.get("poisson")
         if cols is not None:
-            _PoissonFeatures.check_defined(
+            Poisson.check_defined(
                 self.parameters_["poisson"]["rate"], self.classes_, names[cols], "MixedNB"
             )
 
@@ -1670,7 +1257,9 @@ class MixedNB(_BaseNB):
         for kind in ("poisson", "bernoulli"):
             cols = self.columns_.get(kind)
             if cols is not None:
-                _KINDS[kind].check(X[:, cols], f"{type(self).__name__} ({kind})", names[cols])
+                _KINDS[kind].check_support(
+                    X[:, cols], f"{type(self).__name__} ({kind})", names[cols]
+                )
         cols = self.columns_.get("gaussian")
         if cols is not None:
             # Gaussian columns are squared: refuse values whose squares overflow, at fit
@@ -1684,21 +1273,22 @@ class MixedNB(_BaseNB):
     # -- statistics and parameters, per kind ------------------------------------
     def _init_stats(self, n_classes, n_features):
         return {
-            kind: _KINDS[kind].init(n_classes, len(cols)) for kind, cols in self.columns_.items()
+            kind: _KINDS[kind].new_summaries(n_classes, len(cols))
+            for kind, cols in self.columns_.items()
         }
 
     def _update_stats(self, X, y_idx, onehot):
         for kind, cols in self.columns_.items():
             if kind == "categorical":
                 known = [len(self.categories_[j]) for j in cols]
-                _CategoricalFeatures.update(self._stats[kind], X[:, cols], y_idx, onehot, known)
+                Categorical.summarize(self._stats[kind], X[:, cols], y_idx, onehot, known)
             else:
-                _KINDS[kind].update(self._stats[kind], X[:, cols], y_idx, onehot)
+                _KINDS[kind].summarize(self._stats[kind], X[:, cols], y_idx, onehot)
 
     def _finalize(self):
         hyper = {"alpha": _smoothing(self.alpha)}
         self.parameters_ = {
-            kind: _KINDS[kind].finalize(
+            kind: _KINDS[kind].from_summaries(
                 self._stats[kind],
                 **({"var_smoothing": self.var_smoothing} if kind == "gaussian" else hyper),
             )
@@ -1708,7 +1298,7 @@ class MixedNB(_BaseNB):
     def _log_likelihood(self, X):
         out = np.zeros((X.shape[0], len(self.classes_)))
         for kind, cols in self.columns_.items():
-            out += _KINDS[kind].log_likelihood(X[:, cols], **self.parameters_[kind])
+            out += _KINDS[kind].log_prob(X[:, cols], **self.parameters_[kind])
         return out
 
     def _per_kind(self, method, n_rows, *args):
@@ -1718,7 +1308,7 @@ class MixedNB(_BaseNB):
         return out
 
     def _draw(self, y_idx, rng):
-        return self._per_kind("draw", y_idx.shape[0], y_idx, rng)
+        return self._per_kind("sample", y_idx.shape[0], y_idx, rng)
 
     def _class_means(self):
         return self._per_kind("mean", len(self.classes_))
