@@ -6,7 +6,7 @@ through :class:`gdlab.base.ClassConditional`. Both handle missing entries
 (NaN) exactly: at predict time by marginalizing (the observed block of the
 mean and covariance), at fit time by EM, and both impute and sample from the
 conditional Gaussian p(x_missing | x_observed). The numbers are computed once,
-in :mod:`gdlab.models._gaussian_math`.
+in :mod:`gdlab.distributions.gaussian`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from gdlab._validation import (
     check_X_y,
 )
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
-from gdlab.models import _gaussian_math as gm
+from gdlab.distributions import gaussian as gm
 
 __all__ = ["GaussianClassifier", "GaussianDensity"]
 
@@ -84,11 +84,6 @@ class _MagnitudeCheckedMixin:
 
     def _validate_X_predict(self, X):
         return _check_magnitude(self, super()._validate_X_predict(X))
-
-
-def _is_diagonal(S) -> bool:
-    """Whether a fitted covariance is diagonal (read off the matrix, not the parameter)."""
-    return not np.any(S - np.diag(np.diag(S)))
 
 
 class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, BaseEstimator):
@@ -266,13 +261,16 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
     # -- contract hooks ----------------------------------------------------
     @property
     def _diagonal(self) -> bool:
-        return all(_is_diagonal(S) for S in self.covariances_)
+        return gm.is_diagonal(self.covariances_)
 
     def _log_likelihood(self, X):
-        patterns = None if self._diagonal else gm.missing_patterns(X)
+        if self._diagonal:
+            variances = np.diagonal(self.covariances_, axis1=1, axis2=2)
+            return gm.diagonal_log_prob(X, self.means_, variances)
+        patterns = gm.missing_patterns(X)
         return np.column_stack(
             [
-                gm.log_density(X, m, S, diagonal=self._diagonal, patterns=patterns)
+                gm.log_density(X, m, S, patterns=patterns)
                 for m, S in zip(self.means_, self.covariances_, strict=True)
             ]
         )
@@ -281,7 +279,7 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
         """log p(x, y=k) up to a term that depends on the row only (for Bayes' rule).
 
         For a tied covariance the class-independent quadratic term is left out
-        (see :func:`gdlab.models._gaussian_math.shared_covariance_discriminant`),
+        (see :func:`gdlab.distributions.gaussian.shared_covariance_discriminant`),
         so posteriors stay exact for rows far from the data, where that term
         swamps the class-dependent one; otherwise this is the log joint.
         """
@@ -422,7 +420,7 @@ class GaussianDensity(_MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
 
     @property
     def _diagonal(self) -> bool:
-        return _is_diagonal(self.covariance_)
+        return gm.is_diagonal(self.covariance_)
 
     def _log_density(self, X):
         return gm.log_density(X, self.mean_, self.covariance_, diagonal=self._diagonal)
