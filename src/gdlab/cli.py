@@ -397,7 +397,7 @@ def _sample_kwargs(model, options: dict) -> dict:
     from gdlab.base import ClassConditional
 
     # a per-class classifier passes these on to its densities' sample
-    target = model._density() if isinstance(model, ClassConditional) else model
+    target = model.class_density() if isinstance(model, ClassConditional) else model
     accepted = inspect.signature(target.sample).parameters
     takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
     if "max_length" in options and "max_length" not in accepted and "length" in accepted:

@@ -293,14 +293,14 @@ def _dataset(dataset_info: Mapping | None, rows: pd.DataFrame) -> list[tuple[str
 
 
 def _version() -> str:
+    """The installed gdlab's version (package metadata; the report does not import the package
+    face, which sits above it), or ``"unknown"`` when gdlab runs uninstalled from a source tree."""
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
-        from importlib.metadata import version
-
         return version("gdlab")
-    except Exception:  # noqa: BLE001
-        from gdlab import __version__
-
-        return __version__
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _results_note(results_path, out_dir: Path) -> dict | None:
