@@ -105,3 +105,33 @@ def test_default_studies_leave_out_what_applies_to_no_model():
     names = [s.name for s in studies]
     assert "learning_curve" in names and "samples" not in names
     assert any("samples" in n and "conditional_sample" in n for n in notes)
+
+
+def test_summary_columns_come_from_the_studies_headlines(monkeypatch):
+    from gdlab.studies.base import Headline
+    from gdlab.studies.cost import Cost
+
+    extra = Headline("predict_ms", "predict_seconds", "predict ms", at="largest",
+                     at_name="n_rows")
+    monkeypatch.setattr(Cost, "headlines", (*Cost.headlines, extra))
+    rows = pd.DataFrame({
+        "study": "cost", "model": ["nb", "nb", "lr"], "family": "generative",
+        "setting": "rows", "setting_value": [10.0, 20.0, 20.0], "metric": "predict_seconds",
+        "value": [1.0, 2.0, 4.0]})
+    table = summarize(rows)
+    assert table["predict_ms"].tolist() == [2.0, 4.0]
+    assert table.attrs["n_rows"] == 20.0
+    headline, at = table.attrs["headlines"]["predict_ms"]
+    assert headline is extra and at == 20.0
+    assert headline.read("{at} rows", at) == "20.0 rows"
+
+
+def test_headline_checks_how_it_reads():
+    from gdlab.studies.base import Headline
+
+    with pytest.raises(ValueError, match="better"):
+        Headline("x", "x", "x", better="up")
+    with pytest.raises(ValueError, match="at must be"):
+        Headline("x", "x", "x", at="last")
+    rate = Headline("e", "error", "error {at}", at_format="{:.0%}")
+    assert rate.read(rate.header, 0.25) == "error 25%" and rate.read(rate.header, None) == "error ?"

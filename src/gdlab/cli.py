@@ -253,18 +253,6 @@ def _run(*, dataset, csv, target, models, studies, out, n_jobs, scheduler, seeds
     _print_summary(result, ds)
 
 
-#: Summary columns shown: (column, header, digits).
-_SHOWN = (
-    ("error", "error", 3),
-    ("log_loss", "log-loss", 3),
-    ("ece", "ECE", 3),
-    ("ood_auroc_density", "OOD\n-log p", 3),
-    ("ood_auroc_confidence", "OOD\nconf.", 3),
-    ("missing_error", "error\n{rate} NaN", 3),
-    ("fit_seconds", "fit s", 3),
-)
-
-
 #: One-letter capability codes for narrow terminals (every model can classify).
 _SHORT = {"density": "D", "density_bound": "B", "sample": "S", "conditional_sample": "C",
           "missing_features": "M", "partial_fit": "P", "sequences": "Q", "text": "T",
@@ -279,35 +267,24 @@ def _short_tags(capabilities: str) -> str:
 def _print_summary(result, ds) -> None:
     out = _stdout()
     summary = result.summary.sort_values("error", na_position="last", kind="stable")
-    m = summary.attrs.get("train_size")
     table = _table(f"{ds.name}, {len(ds.y)} rows: "
                    f"{', '.join(s.name for s in result.studies)}")
     table.add_column("model", no_wrap=True)
     table.add_column("family", no_wrap=True)
     wide = out.width >= 160
     table.add_column("capabilities" if wide else "caps", overflow="fold")
-    shown = [c for c in _SHOWN if summary[c[0]].notna().any()]
-    rate = summary.attrs.get("missing_rate", float("nan"))
-    for _, header, _ in shown:
-        table.add_column(header.format(rate=f"{rate:.0%}" if rate == rate else "?"),
-                         justify="right")
+    # the studies' headline columns that have a value (each study declares how to read its own)
+    shown = [(c, h, at) for c, (h, at) in summary.attrs.get("headlines", {}).items()
+             if summary[c].notna().any()]
+    for _, headline, at in shown:
+        table.add_column(headline.read(headline.header, at), justify="right")
     for row in summary.to_dict("records"):
         caps = _tags(row["capabilities"], out) if wide else _short_tags(row["capabilities"])
         cells = [row["model"], row["family"], caps]
-        cells += [_fmt(row[c], d) for c, _, d in shown]
+        cells += [_fmt(row[c], h.digits) for c, h, _ in shown]
         table.add_row(*cells)
     out.print(table)
-    legend = [f"error, log-loss: on the test part after training on {m} rows" if m else
-              "error: on the test part (calibration study)"] if summary["error"].notna().any() \
-        else []
-    if "ece" in dict.fromkeys(c for c, _, _ in shown):
-        legend.append("ECE: expected calibration error")
-    if any(c.startswith("ood") for c, _, _ in shown):
-        legend.append("OOD: AUROC telling odd rows from test rows by -log p(x) or by "
-                      "1 - max probability")
-    if "missing_error" in dict.fromkeys(c for c, _, _ in shown):
-        legend.append(f"error {rate:.0%} NaN: with that share of test entries missing "
-                      "(marginalized or native NaN where the model can, else mean-imputed)")
+    legend = list(dict.fromkeys(h.read(h.legend, at) for _, h, at in shown if h.legend))
     if not wide:
         present = set(",".join(summary["capabilities"]).split(","))
         legend.append("capabilities (besides classify): " + ", ".join(

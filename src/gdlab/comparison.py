@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gdlab.studies.registry import headlines as study_headlines
+
 __all__ = [
     "DEFAULT_DATASET",
     "DEFAULT_MODELS",
@@ -105,23 +107,14 @@ def model_input_kind(name: str) -> str:
     return spec(name).input_kind
 
 
-#: Columns of :func:`summarize`: label, (study, metric, how), format digits.
-_SUMMARY_SPEC = (
-    ("error", ("learning_curve", "error", "largest"), 3),
-    ("log_loss", ("learning_curve", "log_loss", "largest"), 3),
-    ("ece", ("calibration", "ece", "mean"), 3),
-    ("ood_auroc_density", ("ood", "auroc_density", "mean"), 3),
-    ("ood_auroc_confidence", ("ood", "auroc_confidence", "mean"), 3),
-    ("missing_error", ("missing_data", "error", "middle"), 3),
-    ("fit_seconds", ("cost", "fit_seconds", "mean"), 3),
-)
+def _summary_columns() -> tuple[str, ...]:
+    columns = dict.fromkeys(h.column for _, h in study_headlines())
+    return ("model", "family", "capabilities", *columns)
 
-#: Missing-data settings the summary reads: MCAR at predict time, NaN given to models
-#: that take it (marginalization, native NaN), mean imputation for the others.
-_MISSING_SETTINGS = ("mcar_rate:predict:native", "mcar_rate:predict:mean-impute")
 
-#: Columns of the table :func:`summarize` returns.
-SUMMARY_COLUMNS = ("model", "family", "capabilities", *(c for c, _, _ in _SUMMARY_SPEC))
+#: Columns of the table :func:`summarize` returns: model, family, capabilities, then
+#: one column per :class:`~gdlab.studies.base.Headline` of the studies, in report order.
+SUMMARY_COLUMNS = _summary_columns()
 
 
 @dataclass
@@ -321,20 +314,21 @@ def _dataset_info(ds) -> dict:
     }
 
 
-def _pick(rows: pd.DataFrame, study: str, metric: str, how: str) -> pd.Series:
-    """Per model: the mean over seeds of ``metric`` at the chosen setting."""
-    part = rows[(rows["study"] == study) & (rows["metric"] == metric)]
+def _pick(rows: pd.DataFrame, study: str, headline) -> tuple[pd.Series, float | None]:
+    """Per model: the mean over seeds of a headline's metric; and the setting value read."""
+    part = rows[(rows["study"] == study) & (rows["metric"] == headline.metric)]
     part = part[np.isfinite(part["value"].astype(float))]
-    if study == "missing_data":  # MCAR at predict time, as each model meets NaN by default
-        part = part[part["setting"].isin(_MISSING_SETTINGS)]
+    if headline.settings is not None:
+        part = part[part["setting"].isin(headline.settings)]
     if part.empty:
-        return pd.Series(dtype=float)
-    if how in ("largest", "middle"):
+        return pd.Series(dtype=float), None
+    at = None
+    if headline.at in ("largest", "middle"):
         values = np.sort(part["setting_value"].dropna().unique())
         if len(values):
-            at = values[-1] if how == "largest" else values[len(values) // 2]
+            at = float(values[-1] if headline.at == "largest" else values[len(values) // 2])
             part = part[np.isclose(part["setting_value"], at)]
-    return part.groupby("model")["value"].mean()
+    return part.groupby("model")["value"].mean(), at
 
 
 def summarize(rows: pd.DataFrame, models: Sequence[str] | None = None) -> pd.DataFrame:
@@ -350,19 +344,18 @@ def summarize(rows: pd.DataFrame, models: Sequence[str] | None = None) -> pd.Dat
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`SUMMARY_COLUMNS`. ``error`` and ``log_loss`` are the
-        learning curve's test error and log-loss at the largest training
-        size (attribute ``train_size``; without a learning curve, ``error``
-        is the calibration study's test error); ``ece`` the calibration study's
-        expected calibration error; ``ood_auroc_density`` and
-        ``ood_auroc_confidence`` the OOD study's AUROC of -log p(x) and of
-        1 - max softmax, averaged over its kinds of OOD rows;
-        ``missing_error`` the missing-data study's error at its middle MCAR
-        rate (attribute ``missing_rate``; NaN given as is to models that
-        take it, mean-imputed for the others); ``fit_seconds`` the cost
-        study's fit time.
-        NaN where a study did not run or the model could not take part;
-        mean over seeds everywhere.
+        Columns :data:`SUMMARY_COLUMNS`: one per
+        :class:`~gdlab.studies.base.Headline` a study declares (e.g. the
+        learning curve's ``error`` and ``log_loss`` at the largest training
+        size; ``ece``; the OOD AUROCs; ``missing_error`` at the middle MCAR
+        rate; ``fit_seconds``), the mean over seeds. NaN where a study did not
+        run or the model could not take part. A column two studies declare
+        (``error``: the learning curve's, else the calibration study's) takes
+        the first study's value and the later one's where the first has none.
+        ``attrs["headlines"]`` maps each column to ``(headline, setting value
+        read)`` of the study that gave it its values; a headline's ``at_name``
+        names that setting value in ``attrs`` too (``train_size``,
+        ``missing_rate``; None when its study did not run).
 
     Examples
     --------
@@ -389,17 +382,18 @@ def summarize(rows: pd.DataFrame, models: Sequence[str] | None = None) -> pd.Dat
             return ""
 
     out["capabilities"] = [caps(m) for m in models]
-    for column, (study, metric, how), _ in _SUMMARY_SPEC:
-        out[column] = out["model"].map(_pick(rows, study, metric, how)).astype(float)
-    # without a learning curve, the calibration study's test error (its whole training part)
-    out["error"] = out["error"].fillna(out["model"].map(
-        _pick(rows, "calibration", "error", "mean")).astype(float))
-    missing = rows[(rows["study"] == "missing_data") & (rows["metric"] == "error")
-                   & rows["setting"].isin(_MISSING_SETTINGS)]
-    values = np.sort(missing["setting_value"].dropna().unique()) if len(missing) else []
-    out.attrs["missing_rate"] = float(values[len(values) // 2]) if len(values) else np.nan
-    lc = rows[rows["study"] == "learning_curve"]["setting_value"].dropna()
-    out.attrs["train_size"] = int(lc.max()) if len(lc) else None
+    read = {}
+    for study, headline in study_headlines():
+        values, at = _pick(rows, study, headline)
+        column = out["model"].map(values).astype(float)
+        if headline.column in out:  # a later study fills what the first has no value for
+            column = out[headline.column].fillna(column)
+        if headline.column not in read or (not len(read[headline.column][2]) and len(values)):
+            read[headline.column] = (headline, at, values)
+        if headline.at_name is not None and headline.at_name not in out.attrs:
+            out.attrs[headline.at_name] = at
+        out[headline.column] = column
+    out.attrs["headlines"] = {c: (h, at) for c, (h, at, _) in read.items()}
     return out
 
 

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["ROW_COLUMNS", "NO_SETTING", "Cell", "Study", "make_row", "error_row"]
+__all__ = ["ROW_COLUMNS", "NO_SETTING", "Cell", "Headline", "Study", "make_row", "error_row"]
 
 #: ``setting`` of a study that varies nothing but the seed (``setting_value`` is NaN).
 NO_SETTING = "none"
@@ -57,6 +57,68 @@ class Cell:
     def key(self) -> tuple:
         value = None if np.isnan(self.setting_value) else round(float(self.setting_value), 12)
         return (self.study, self.dataset, self.model, self.setting, value, int(self.seed))
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One number per model that a study puts in a comparison's summary, and how to read it.
+
+    :func:`gdlab.comparison.summarize` makes one column of each headline of
+    every study (the mean over seeds), and ``gdlab compare`` prints it, so a
+    study declares what it reports and nothing else names its encoding.
+
+    Parameters
+    ----------
+    column : str
+        Summary column. When two studies declare one column, the first study
+        (in report order) gives the value and a later one fills the models the
+        first has no value for.
+    metric : str
+        The ``metric`` of the study's rows.
+    header : str
+        Console column header; ``{at}`` is replaced by the setting read.
+    better : {"lower", "higher"}, default="lower"
+        Which way is better.
+    at : {"mean", "largest", "middle"}, default="mean"
+        Which ``setting_value`` is read: every one (averaged), the largest, or
+        the middle one of the values present.
+    settings : tuple of str, optional
+        Read only rows of these ``setting`` names (default: every setting).
+    digits : int, default=3
+        Decimals shown.
+    legend : str, default=""
+        One line explaining the column (``{at}`` as in ``header``); equal
+        lines of several columns are printed once.
+    at_name : str, optional
+        Name under which the summary records the setting value it read (in
+        ``DataFrame.attrs``), e.g. ``"train_size"``.
+    at_format : str, default="{}"
+        How the setting value reads in ``header`` and ``legend`` (``"{:.0%}"``).
+    """
+
+    column: str
+    metric: str
+    header: str
+    better: str = "lower"
+    at: str = "mean"
+    settings: tuple[str, ...] | None = None
+    digits: int = 3
+    legend: str = ""
+    at_name: str | None = None
+    at_format: str = "{}"
+
+    def __post_init__(self):
+        if self.better not in ("lower", "higher"):
+            raise ValueError(f"better must be 'lower' or 'higher', got {self.better!r}.")
+        if self.at not in ("mean", "largest", "middle"):
+            raise ValueError(f"at must be 'mean', 'largest' or 'middle', got {self.at!r}.")
+
+    def read(self, text: str, at) -> str:
+        """``text`` (the header or legend) with ``{at}`` replaced by the setting value read."""
+        if "{at}" not in text:
+            return text
+        shown = "?" if at is None or at != at else self.at_format.format(at)
+        return text.replace("{at}", shown)
 
 
 def make_row(cell: Cell, family: str, metric: str, value: float, fit_seconds: float) -> dict:
@@ -93,6 +155,8 @@ class Study(ABC):
     requires: frozenset[str] = frozenset({"classify"})
     #: Modalities the study applies to.
     modalities: frozenset[str] = frozenset({"tabular", "image"})
+    #: What the study puts in a comparison's one-line-per-model summary (:class:`Headline`).
+    headlines: tuple[Headline, ...] = ()
 
     def per_model_seed_cells(self, dataset, models: Iterable[str], seeds) -> list[Cell]:
         """One cell per (model, seed) at ``setting="none"``, for studies that vary only the seed.

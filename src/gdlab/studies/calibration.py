@@ -49,7 +49,7 @@ from gdlab.data.splits import train_test_split
 from gdlab.metrics import align_proba, error_rate
 from gdlab.metrics.calibration import brier_score, expected_calibration_error, reliability_curve
 from gdlab.studies import _common
-from gdlab.studies.base import Cell, Study, make_row
+from gdlab.studies.base import Cell, Headline, Study, make_row
 from gdlab.studies.prepare import inputs, numeric
 
 __all__ = ["Calibration", "complete_numeric", "split_indices", "curve_row",
@@ -165,6 +165,11 @@ class Calibration(Study):
     """
 
     name = "calibration"
+    headlines = (
+        # the test error of the whole training part, for a comparison without a learning curve
+        Headline("error", "error", "error", legend="error: on the test part (calibration study)"),
+        Headline("ece", "ece", "ECE", legend="ECE: expected calibration error"),
+    )
     requires = frozenset({"classify"})
     modalities = frozenset({"tabular", "image", "sequence", "text"})
 

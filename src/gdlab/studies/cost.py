@@ -48,7 +48,7 @@ from threadpoolctl import threadpool_limits
 from gdlab._validation import check_int
 from gdlab.metrics.cost import n_parameters, peak_memory
 from gdlab.studies import _common
-from gdlab.studies.base import Cell, Study, make_row
+from gdlab.studies.base import Cell, Headline, Study, make_row
 from gdlab.studies.calibration import complete_numeric, split_indices
 
 __all__ = ["Cost", "COST_METRICS"]
@@ -75,6 +75,7 @@ class Cost(Study):
     """
 
     name = "cost"
+    headlines = (Headline("fit_seconds", "fit_seconds", "fit s"),)
     requires = frozenset({"classify"})
     modalities = frozenset({"tabular", "image", "sequence", "text"})
     #: Seeds the runner uses when it is given none (timings vary less than errors).

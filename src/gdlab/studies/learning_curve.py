@@ -39,7 +39,7 @@ import pandas as pd
 from gdlab.base import capabilities
 from gdlab.data.splits import nested_subsamples, train_test_split
 from gdlab.studies import _common
-from gdlab.studies.base import Cell, Study, make_row
+from gdlab.studies.base import Cell, Headline, Study, make_row
 from gdlab.studies.prepare import inputs
 
 __all__ = ["LearningCurve", "Crossover", "crossover", "default_sizes"]
@@ -104,6 +104,13 @@ class LearningCurve(Study):
     """
 
     name = "learning_curve"
+    headlines = (
+        Headline("error", "error", "error", at="largest", at_name="train_size",
+                 at_format="{:.0f}",
+                 legend="error, log-loss: on the test part after training on {at} rows"),
+        Headline("log_loss", "log_loss", "log-loss", at="largest", at_format="{:.0f}",
+                 legend="error, log-loss: on the test part after training on {at} rows"),
+    )
     requires = frozenset({"classify"})
     modalities = frozenset({"tabular", "image", "sequence", "text"})
 

@@ -41,7 +41,7 @@ import pandas as pd
 from gdlab.data.missing import apply_mask, mar_mask, mcar_mask, mnar_mask
 from gdlab.data.splits import train_test_split
 from gdlab.studies import _common
-from gdlab.studies.base import Cell, Study, make_row
+from gdlab.studies.base import Cell, Headline, Study, make_row
 from gdlab.studies.prepare import numeric
 
 __all__ = ["MissingData", "parse_setting", "setting_name", "handling_label", "MECHANISMS"]
@@ -102,6 +102,15 @@ class MissingData(Study):
     """
 
     name = "missing_data"
+    headlines = (
+        # MCAR at predict time, as each model meets NaN by default: given as is to models
+        # that take it (marginalization, native NaN), mean-imputed for the others
+        Headline("missing_error", "error", "error\n{at} NaN", at="middle",
+                 settings=("mcar_rate:predict:native", "mcar_rate:predict:mean-impute"),
+                 at_name="missing_rate", at_format="{:.0%}",
+                 legend="error {at} NaN: with that share of test entries missing "
+                        "(marginalized or native NaN where the model can, else mean-imputed)"),
+    )
     requires = frozenset({"classify"})
 
     def __init__(self, *, rates=(0, 0.1, 0.3, 0.5, 0.7, 0.9), mechanism="mcar",

@@ -54,7 +54,7 @@ import pandas as pd
 from gdlab.base import capabilities
 from gdlab.metrics.anomaly import FPR_GRID, auroc, roc_points
 from gdlab.studies import _common
-from gdlab.studies.base import Cell, Study, make_row
+from gdlab.studies.base import Cell, Headline, Study, make_row
 from gdlab.studies.calibration import complete_numeric, curve_row, split_indices
 
 __all__ = ["OOD", "OOD_KINDS", "KIND_LABELS", "ood_sets"]
@@ -118,6 +118,10 @@ def ood_sets(X, y, kind: str, seed: int, *, test_size=0.25, contrast: float = 0.
     return X_train, y[train], X_in, X_out
 
 
+#: The summary's legend of both AUROC columns.
+_LEGEND = "OOD: AUROC telling odd rows from test rows by -log p(x) or by 1 - max probability"
+
+
 class OOD(Study):
     """AUROC of ``-log p(x)`` and of max-softmax confidence for OOD rows of three kinds.
 
@@ -131,6 +135,12 @@ class OOD(Study):
     """
 
     name = "ood"
+    headlines = (
+        Headline("ood_auroc_density", "auroc_density", "OOD\n-log p", better="higher",
+                 legend=_LEGEND),
+        Headline("ood_auroc_confidence", "auroc_confidence", "OOD\nconf.", better="higher",
+                 legend=_LEGEND),
+    )
     requires = frozenset({"classify"})
 
     def __init__(self, *, kinds=OOD_KINDS, test_size=0.25, contrast: float = 0.2):

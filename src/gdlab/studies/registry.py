@@ -25,7 +25,8 @@ import importlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["StudySpec", "STUDIES", "make_study", "default_studies", "study_names"]
+__all__ = ["StudySpec", "STUDIES", "make_study", "default_studies", "study_names",
+           "headlines"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,15 @@ class StudySpec:
     quick_seeds: int | None = None
     thorough_seeds: int | None = None
 
+    def study_class(self) -> type:
+        """The :class:`~gdlab.studies.base.Study` subclass (its module imported now)."""
+        return getattr(importlib.import_module(self.module), self.cls)
+
+    @property
+    def headlines(self) -> tuple:
+        """The study's :attr:`~gdlab.studies.base.Study.headlines` (what it puts in a summary)."""
+        return tuple(self.study_class().headlines)
+
     def __call__(self, *, quick: bool = True, **params):
         """Build the study.
 
@@ -72,7 +82,7 @@ class StudySpec:
         -------
         gdlab.studies.base.Study
         """
-        study_cls = getattr(importlib.import_module(self.module), self.cls)
+        study_cls = self.study_class()
         kwargs = dict(self.quick if quick else self.thorough)
         kwargs.update(params)
         study = study_cls(**kwargs)
@@ -127,6 +137,17 @@ STUDIES: dict[str, StudySpec] = {
 def study_names() -> list[str]:
     """Names of every registered study, in report order."""
     return list(STUDIES)
+
+
+def headlines() -> list[tuple[str, object]]:
+    """(study name, :class:`~gdlab.studies.base.Headline`) of every study, in report order.
+
+    Examples
+    --------
+    >>> [(study, h.column) for study, h in headlines()][:2]
+    [('learning_curve', 'error'), ('learning_curve', 'log_loss')]
+    """
+    return [(name, h) for name, spec in STUDIES.items() for h in spec.headlines]
 
 
 def _unknown(name) -> ValueError:
