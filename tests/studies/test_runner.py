@@ -18,7 +18,8 @@ import pytest
 from gdlab.data import Dataset
 from gdlab.models.registry import spec
 from gdlab.studies.base import ROW_COLUMNS, Cell, Study, make_row
-from gdlab.studies.runner import _parts, read_results, run
+from gdlab.studies.runner import read_results, run
+from gdlab.studies.store import parts as _parts
 
 MODELS = ["gaussian-nb", "logreg-unreg", "multinomial-nb"]
 HERE = Path(__file__).resolve().parent
@@ -255,12 +256,12 @@ def _damage(part: Path, how: str) -> None:
 @pytest.mark.parametrize("how", ["truncated", "garbage", "empty"])
 def test_resume_recomputes_the_cells_of_an_unreadable_part_file(tmp_path, monkeypatch, data,
                                                                 reference, how):
-    from gdlab.studies import runner
+    from gdlab.studies import store as results_store
 
     store = tmp_path / "results"
     # Without compaction every cell stays in its own part file (as after a kill).
     with monkeypatch.context() as m:
-        m.setattr(runner, "_compact", lambda path: [])
+        m.setattr(results_store, "compact", lambda path: [])
         run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store, progress=False)
     parts = _parts(store)
     assert len(parts) == 18
@@ -309,11 +310,11 @@ def test_unreadable_part_file_of_a_compacted_store(tmp_path, data, reference, re
 
 
 def test_read_results_skips_an_unreadable_part_file_with_a_warning(tmp_path, data, reference):
-    from gdlab.studies import runner
+    from gdlab.studies import store as results_store
 
     store = tmp_path / "results"
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(runner, "_compact", lambda path: [])
+        m.setattr(results_store, "compact", lambda path: [])
         run([FitStudy()], MODELS[:1], [data], seeds=[0, 1, 2], results=store, progress=False)
     parts = _parts(store)
     _damage(parts[0], "empty")
