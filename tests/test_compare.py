@@ -135,3 +135,19 @@ def test_headline_checks_how_it_reads():
         Headline("x", "x", "x", at="last")
     rate = Headline("e", "error", "error {at}", at_format="{:.0%}")
     assert rate.read(rate.header, 0.25) == "error 25%" and rate.read(rate.header, None) == "error ?"
+
+
+def test_generate_trains_once_then_reads_the_cache(tmp_path, monkeypatch):
+    from gdlab.comparison import cache_dir, generate
+
+    monkeypatch.setenv("GDLAB_CACHE", str(tmp_path))
+    lines = []
+    first = generate("qda", "iris", 3, label="setosa", seed=2, report=lines.append)
+    assert not first.cached and first.path == cache_dir() / "qda-iris.gdlab"
+    assert first.path.is_file() and first.labels.tolist() == [0, 0, 0]
+    again = generate("qda", "iris", 3, label="setosa", seed=2, report=lines.append)
+    assert again.cached
+    np.testing.assert_array_equal(again.draws, first.draws)
+    assert lines[0].startswith("trained qda on iris") and "cached in" in lines[1]
+    with pytest.raises(ValueError, match="logreg cannot sample"):
+        generate("logreg", "iris")

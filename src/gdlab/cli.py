@@ -360,38 +360,6 @@ def study(
          progress=progress)
 
 
-def cache_dir() -> Path:
-    """Where ``gdlab generate`` keeps trained models: ``$GDLAB_CACHE`` or ``~/.cache/gdlab``."""
-    import os
-
-    return Path(os.environ.get("GDLAB_CACHE") or Path.home() / ".cache" / "gdlab") / "models"
-
-
-def _sample_kwargs(model, options: dict) -> dict:
-    """The generation options the model's ``sample`` accepts (others must not be set)."""
-    import inspect
-
-    from gdlab.base import ClassConditional
-
-    # a per-class classifier passes these on to its densities' sample
-    target = model.class_density() if isinstance(model, ClassConditional) else model
-    accepted = inspect.signature(target.sample).parameters
-    takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
-    if "max_length" in options and "max_length" not in accepted and "length" in accepted:
-        options = dict(options)
-        options["length"] = options.pop("max_length")  # sequence models count frames
-    kwargs, refused = {}, []
-    for name, (value, default) in options.items():
-        if name in accepted or takes_any:
-            if value is not None:
-                kwargs[name] = value
-        elif value is not None and value != default:
-            refused.append(name.replace("_", "-"))
-    if refused:
-        raise _fail(f"{type(model).__name__}.sample takes no --{', --'.join(refused)}.")
-    return kwargs
-
-
 @app.command()
 def generate(
     model: Annotated[str, typer.Option("--model", "-m", help="A model that can sample "
@@ -413,61 +381,23 @@ def generate(
     """Train a generative model on a dataset (once; cached) and print samples from it.
 
     The trained model is saved under ``$GDLAB_CACHE`` (default ``~/.cache/gdlab``)
-    and reused by later calls with the same model and dataset.
+    and reused by later calls with the same model and dataset
+    (:func:`gdlab.comparison.generate`).
     """
-    import gdlab
-    from gdlab.models.registry import make, spec
-    from gdlab.studies.prepare import inputs, modality_kind
+    from gdlab import comparison
 
     ds = _load_data(dataset, None, None)
-    try:
-        entry = spec(model)
-    except ValueError as exc:
-        raise _fail(str(exc).strip().splitlines()[0]) from None
-    if entry.input_kind != modality_kind(ds.modality):
-        raise _fail(f"{model} takes {entry.input_kind}, but {ds.name!r} is "
-                    f"{ds.modality} data.")
-    est = make(model)
-    caps = entry.capabilities
-    if "sample" not in caps:
-        raise _fail(f"{model} cannot sample (capabilities: {', '.join(sorted(caps))}).")
-    y_label = None
-    if label is not None:
-        if "conditional_sample" not in caps:
-            raise _fail(f"{model} cannot sample a given class (no conditional_sample); drop "
-                        "--label.")
-        names = [str(c) for c in ds.class_names]
-        if label not in names:
-            raise _fail(f"no class {label!r} in {ds.name}; classes: {', '.join(names)}.")
-        y_label = names.index(label)
-    kwargs = _sample_kwargs(est, {"prompt": (prompt, None), "max_length": (max_length, None),
-                                  "temperature": (temperature, None), "top_k": (top_k, None)})
-    path = cache_dir() / f"{model}-{ds.name}.gdlab"
     err = _stderr()
-    if path.is_file() and not retrain:
-        try:
-            est = gdlab.load(path)
-        except ValueError as exc:
-            raise _fail(f"cached model {path} is unreadable ({exc}); use --retrain.") from None
-        err.print(f"using the trained model cached in {path}", highlight=False)
-    else:
-        X, y = inputs(ds)
-        with err.status(f"training {model} on {ds.name} ({len(y)} items)"):
-            if "classify" in caps or "conditional_sample" in caps:
-                est.fit(X, y)
-            else:
-                est.fit(X)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        gdlab.save(est, path)
-        err.print(f"trained {model} on {ds.name}; cached in {path}", highlight=False)
     try:
-        if "classify" in caps or "conditional_sample" in caps:
-            draws, labels = est.sample(n, y=y_label, random_state=seed, **kwargs)
-        else:
-            draws, labels = est.sample(n, random_state=seed, **kwargs), None
+        result = comparison.generate(
+            model, ds, n, label=label, seed=seed, retrain=retrain,
+            options={"prompt": (prompt, None), "max_length": (max_length, None),
+                     "temperature": (temperature, None), "top_k": (top_k, None)},
+            training=err.status, report=lambda line: err.print(line, highlight=False),
+        )
     except (ValueError, TypeError) as exc:
         raise _fail(str(exc).strip().splitlines()[0]) from None
-    _print_samples(draws, labels, ds)
+    _print_samples(result.draws, result.labels, ds)
 
 
 def _print_samples(draws, labels, ds) -> None:

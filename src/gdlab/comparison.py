@@ -1,5 +1,7 @@
 """Compare models on one dataset: run the studies, write the report, summarize per model.
 
+Also the train-or-load workflow of ``gdlab generate`` (:func:`generate`).
+
 This is the one way gdlab compares models (``gdlab compare`` is a thin layer
 over :func:`compare`): the studies of :mod:`gdlab.studies.registry` run
 through :func:`gdlab.studies.runner.run`, their tidy rows go to a results
@@ -19,7 +21,8 @@ Examples
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +43,9 @@ __all__ = [
     "check_plan",
     "compare",
     "summarize",
+    "Generation",
+    "cache_dir",
+    "generate",
 ]
 
 #: Dataset of the default run: 569 rows, 30 continuous features, 2 classes. Small
@@ -404,3 +410,170 @@ def _family(name: str) -> str:
         return spec(name).family
     except ValueError:
         return "unknown"
+
+
+# ---------------------------------------------------------------------------- generate
+
+
+def cache_dir() -> Path:
+    """Where :func:`generate` keeps trained models: ``$GDLAB_CACHE`` or ``~/.cache/gdlab``."""
+    import os
+
+    return Path(os.environ.get("GDLAB_CACHE") or Path.home() / ".cache" / "gdlab") / "models"
+
+
+@dataclass
+class Generation:
+    """What :func:`generate` returns.
+
+    Attributes
+    ----------
+    draws : ndarray or list
+        The samples: rows, sequences or texts.
+    labels : ndarray or None
+        Class index of each draw, for models that draw ``(X, y)``.
+    model : estimator
+        The trained model.
+    path : pathlib.Path
+        Where the trained model is cached.
+    cached : bool
+        Whether the model was read from the cache rather than trained.
+    """
+
+    draws: object
+    labels: object
+    model: object
+    path: Path
+    cached: bool
+
+
+def _sample_kwargs(model, options: dict) -> dict:
+    """The generation options the model's ``sample`` accepts (others must not be set)."""
+    import inspect
+
+    from gdlab.base import ClassConditional
+
+    # a per-class classifier passes these on to its densities' sample
+    target = model.class_density() if isinstance(model, ClassConditional) else model
+    accepted = inspect.signature(target.sample).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+    if "max_length" in options and "max_length" not in accepted and "length" in accepted:
+        options = dict(options)
+        options["length"] = options.pop("max_length")  # sequence models count frames
+    kwargs, refused = {}, []
+    for name, (value, default) in options.items():
+        if name in accepted or takes_any:
+            if value is not None:
+                kwargs[name] = value
+        elif value is not None and value != default:
+            refused.append(name.replace("_", "-"))
+    if refused:
+        raise ValueError(f"{type(model).__name__}.sample takes no --{', --'.join(refused)}.")
+    return kwargs
+
+
+def generate(
+    model: str,
+    dataset,
+    n: int = 5,
+    *,
+    label: str | None = None,
+    options: dict | None = None,
+    seed: int = 0,
+    retrain: bool = False,
+    training: Callable[[str], AbstractContextManager] | None = None,
+    report: Callable[[str], None] | None = None,
+) -> Generation:
+    """Train a generative model on a dataset once (cached on disk) and draw samples from it.
+
+    The trained model is saved under :func:`cache_dir` as
+    ``<model>-<dataset>.gdlab`` and read back by later calls with the same
+    model and dataset (``gdlab generate`` is a thin layer over this).
+
+    Parameters
+    ----------
+    model : str
+        A registry name whose model can sample (capability ``sample``).
+    dataset : str or gdlab.data.Dataset
+    n : int, default=5
+        Number of samples.
+    label : str, optional
+        Class to draw from, by its name (models with ``conditional_sample``).
+    options : dict, optional
+        Generation options ``{name: (value, default)}`` (``prompt``,
+        ``max_length``, ``temperature``, ``top_k``); a value of None is not
+        passed; a set value the model's ``sample`` does not take is refused.
+        ``max_length`` goes to ``length`` for models that count frames.
+    seed : int, default=0
+        Seed of the draws.
+    retrain : bool, default=False
+        Train again even when a trained model is cached.
+    training : callable, optional
+        ``training(message)`` returns a context manager held while the model
+        trains (e.g. a spinner).
+    report : callable, optional
+        Called with one line when the cached model is used or a new one is saved.
+
+    Returns
+    -------
+    Generation
+
+    Raises
+    ------
+    ValueError
+        An unknown model or dataset, a model that does not take the dataset's
+        kind of input or cannot sample (a class), an unknown class, an option
+        the model does not take (all before training), an unreadable cached
+        model, or a sampling error.
+    """
+    import gdlab
+    from gdlab import data
+    from gdlab.models.registry import make, spec
+    from gdlab.studies.prepare import inputs, modality_kind
+
+    ds = data.load(dataset) if isinstance(dataset, str) else dataset
+    entry = spec(model)
+    if entry.input_kind != modality_kind(ds.modality):
+        raise ValueError(f"{model} takes {entry.input_kind}, but {ds.name!r} is "
+                         f"{ds.modality} data.")
+    caps = entry.capabilities
+    if "sample" not in caps:
+        raise ValueError(f"{model} cannot sample (capabilities: {', '.join(sorted(caps))}).")
+    y_label = None
+    if label is not None:
+        if "conditional_sample" not in caps:
+            raise ValueError(f"{model} cannot sample a given class (no conditional_sample); "
+                             "drop the label.")
+        names = [str(c) for c in ds.class_names]
+        if label not in names:
+            raise ValueError(f"no class {label!r} in {ds.name}; classes: {', '.join(names)}.")
+        y_label = names.index(label)
+    est = make(model)
+    kwargs = _sample_kwargs(est, options or {})
+    path = cache_dir() / f"{model}-{ds.name}.gdlab"
+    say = report or (lambda line: None)
+    cached = path.is_file() and not retrain
+    labelled = "classify" in caps or "conditional_sample" in caps
+    if cached:
+        try:
+            est = gdlab.load(path)
+        except ValueError as exc:
+            raise ValueError(f"cached model {path} is unreadable ({exc}); use --retrain."
+                             ) from None
+        say(f"using the trained model cached in {path}")
+    else:
+        X, y = inputs(ds)
+        with (training or (lambda message: nullcontext()))(
+                f"training {model} on {ds.name} ({len(y)} items)"):
+            if labelled:
+                est.fit(X, y)
+            else:
+                est.fit(X)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        gdlab.save(est, path)
+        say(f"trained {model} on {ds.name}; cached in {path}")
+    if labelled:
+        draws, labels = est.sample(n, y=y_label, random_state=seed, **kwargs)
+    else:
+        draws, labels = est.sample(n, random_state=seed, **kwargs), None
+    return Generation(draws=draws, labels=labels, model=est, path=path, cached=cached)
