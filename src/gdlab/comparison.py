@@ -526,9 +526,9 @@ def generate(
         the model does not take (all before training), an unreadable cached
         model, or a sampling error.
     """
-    import gdlab
     from gdlab import data
     from gdlab.models.registry import make, spec
+    from gdlab.persistence import load, save
     from gdlab.studies.prepare import inputs, modality_kind
 
     ds = data.load(dataset) if isinstance(dataset, str) else dataset
@@ -556,7 +556,7 @@ def generate(
     labelled = "classify" in caps or "conditional_sample" in caps
     if cached:
         try:
-            est = gdlab.load(path)
+            est = load(path)
         except ValueError as exc:
             raise ValueError(f"cached model {path} is unreadable ({exc}); use --retrain."
                              ) from None
@@ -570,7 +570,7 @@ def generate(
             else:
                 est.fit(X)
         path.parent.mkdir(parents=True, exist_ok=True)
-        gdlab.save(est, path)
+        save(est, path)
         say(f"trained {model} on {ds.name}; cached in {path}")
     if labelled:
         draws, labels = est.sample(n, y=y_label, random_state=seed, **kwargs)
