@@ -276,10 +276,10 @@ def compare(
     ValueError
         For bad input (see :func:`check_plan`), before anything is fitted.
     """
-    from gdlab import data
+    from gdlab.data import load as load_dataset
     from gdlab.studies.runner import run
 
-    ds = data.load(dataset) if isinstance(dataset, str) else dataset
+    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
     models = list(default_models_for(ds) if models is None else models)
     chosen, notes = check_plan(ds, models, studies, quick=quick)
     if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer))
@@ -526,12 +526,12 @@ def generate(
         the model does not take (all before training), an unreadable cached
         model, or a sampling error.
     """
-    from gdlab import data
+    from gdlab.data import load as load_dataset
     from gdlab.models.registry import make, spec
     from gdlab.persistence import load, save
     from gdlab.studies.prepare import inputs, modality_kind
 
-    ds = data.load(dataset) if isinstance(dataset, str) else dataset
+    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
     entry = spec(model)
     if entry.input_kind != modality_kind(ds.modality):
         raise ValueError(f"{model} takes {entry.input_kind}, but {ds.name!r} is "
