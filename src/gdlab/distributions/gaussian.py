@@ -37,12 +37,14 @@ from __future__ import annotations
 
 import functools
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from threadpoolctl import ThreadpoolController
+
+from gdlab.inference.em import EMResult, run_em
 
 __all__ = [
     "COVARIANCE_TYPES",
@@ -412,14 +414,38 @@ def expected_statistics(X, mean, cov, *, diagonal=False, patterns=None):
 # -- fitting: MLE / EM for one Gaussian per class ----------------------------
 @dataclass
 class GaussianFit:
-    """Result of :func:`fit_gaussians`."""
+    """Result of :func:`fit_gaussians`.
 
-    means: np.ndarray  # (K, d)
-    covariances: np.ndarray  # (K, d, d)
-    shrinkage: np.ndarray  # (K,) intensity applied to each class
-    n_iter: int
-    converged: bool
-    log_likelihood_history: list = field(default_factory=list)
+    Attributes
+    ----------
+    means : ndarray of shape (n_classes, n_features)
+    covariances : ndarray of shape (n_classes, n_features, n_features)
+    shrinkage : ndarray of shape (n_classes,)
+        The intensity applied to each class.
+    em : EMResult
+        The EM run (history, convergence, iterations; its
+        ``warn_if_not_converged`` warns). On complete data, the one exact M-step.
+    """
+
+    means: np.ndarray
+    covariances: np.ndarray
+    shrinkage: np.ndarray
+    em: EMResult
+
+    @property
+    def n_iter(self) -> int:
+        """EM iterations (M-steps) taken."""
+        return self.em.n_iter
+
+    @property
+    def converged(self) -> bool:
+        """Whether EM stopped on the tolerance."""
+        return self.em.converged
+
+    @property
+    def log_likelihood_history(self) -> list:
+        """The mean per-row observed-data log-likelihood after each M-step."""
+        return self.em.history
 
 
 def _standard_scale(variances):
@@ -586,7 +612,10 @@ def fit_gaussians(
                 ) from None
         return means, covs
 
-    def e_step(means, covs, patterns):
+    patterns = [missing_patterns(X[rows]) for rows in class_rows]
+
+    def e_step(params):
+        means, covs = params
         X_hat = X.copy()
         cond = np.zeros((n_classes, d, d))
         ll = 0.0
@@ -595,34 +624,28 @@ def fit_gaussians(
                 X[rows], means[k], covs[k], diagonal=diagonal, patterns=patterns[k]
             )
             ll += ll_k
-        return ll / n_informative, X_hat, cond
+        return ll / n_informative, (X_hat, cond)
 
-    patterns = [missing_patterns(X[rows]) for rows in class_rows]
     zeros = np.zeros((n_classes, d, d))
     if not has_missing:
-        means, covs = m_step(X, zeros)
-        ll = e_step(means, covs, patterns)[0]
-        return GaussianFit(means, covs, shrink, 1, True, [ll])
+        params = m_step(X, zeros)
+        history = [e_step(params)[0]]
+        return GaussianFit(*params, shrink, EMResult(params, history, True, 1, None))
 
     # initialise with the MLE of the class-mean-imputed data
     X_init = X.copy()
     for rows in class_rows:
         Xk = X[rows]
         X_init[rows] = np.where(np.isnan(Xk), np.nanmean(Xk, axis=0), Xk)
-    means, covs = m_step(X_init, zeros)
-    ll, X_hat, cond = e_step(means, covs, patterns)
-    history = [ll]
-    converged = False
-    n_iter = 0
-    while n_iter < max_iter:
-        n_iter += 1
-        means, covs = m_step(X_hat, cond)
-        ll, X_hat, cond = e_step(means, covs, patterns)
-        history.append(ll)
-        if abs(history[-1] - history[-2]) < tol:
-            converged = True
-            break
-    return GaussianFit(means, covs, shrink, n_iter, converged, history)
+    result = run_em(
+        m_step(X_init, zeros),
+        e_step,
+        lambda statistics: m_step(*statistics),
+        tol=tol,
+        max_iter=max_iter,
+        m_step_last=False,  # the returned parameters are those history[-1] was computed at
+    )
+    return GaussianFit(*result.params, shrink, result)
 
 
 # -- several Gaussians at once (mixtures) ------------------------------------

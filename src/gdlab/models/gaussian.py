@@ -12,11 +12,9 @@ in :mod:`gdlab.distributions.gaussian`.
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from gdlab._validation import (
@@ -61,16 +59,6 @@ def _check_shrinkage(shrinkage, covariance):
             f"covariance has none); leave shrinkage=None, got {shrinkage!r}."
         )
     return shrinkage if isinstance(shrinkage, str) else float(shrinkage)
-
-
-def _warn_if_not_converged(estimator, result):
-    if not result.converged:
-        warnings.warn(
-            f"{type(estimator).__name__}: EM did not converge in {result.n_iter} iterations "
-            f"(tol={estimator.tol}); increase max_iter or tol.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
 
 
 def _check_magnitude(estimator, X):
@@ -247,7 +235,7 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
             max_iter=max_iter,
             tol=tol,
         )
-        _warn_if_not_converged(self, result)
+        result.em.warn_if_not_converged(type(self).__name__, self.tol)
         self.classes_ = classes
         self._set_class_prior(np.bincount(y_idx, minlength=len(classes)), priors)
         self.means_ = result.means
@@ -410,7 +398,7 @@ class GaussianDensity(_MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
             max_iter=max_iter,
             tol=tol,
         )
-        _warn_if_not_converged(self, result)
+        result.em.warn_if_not_converged(type(self).__name__, self.tol)
         self.mean_ = result.means[0]
         self.covariance_ = result.covariances[0]
         self.n_iter_ = result.n_iter

@@ -54,6 +54,7 @@ from gdlab._validation import (
 )
 from gdlab.base import ClassConditional, DensityMixin, log_normalize
 from gdlab.distributions import gaussian as gm
+from gdlab.inference.em import run_em
 
 __all__ = ["GaussianMixture", "GaussianMixtureBIC", "GMMClassifier"]
 
@@ -766,18 +767,22 @@ class GaussianMixture(_BaseGaussianMixture):
 
     # -- EM -------------------------------------------------------------------------------
     def _em(self, X, data, params, shift, max_iter, tol, reg_covar):
+        """One EM run from ``params`` by the shared driver (scikit-learn's order:
+        E-step, M-step, then the convergence test on the mean log-likelihood)."""
         n = X.shape[0]
-        history = []
-        converged = False
-        stats = None
-        for _ in range(max_iter):
+
+        def e_step(params):
             stats = self._summarize(X, params, shift, data)
-            history.append(stats.log_likelihood / n)
-            params = _m_step(stats, self.covariance, reg_covar, shift)
-            if len(history) > 1 and abs(history[-1] - history[-2]) < tol:
-                converged = True
-                break
-        return params, history, converged, stats
+            return stats.log_likelihood / n, stats
+
+        return run_em(
+            params,
+            e_step,
+            lambda stats: _m_step(stats, self.covariance, reg_covar, shift),
+            tol=tol,
+            max_iter=max_iter,
+            m_step_last=True,
+        )
 
     def fit(self, X, y=None):
         """Estimate the mixture by EM (exact for NaN entries).
@@ -806,28 +811,19 @@ class GaussianMixture(_BaseGaussianMixture):
         best = None
         for _ in range(self.n_init):
             init = self._initialize(X, K, reg_covar, shift, rng, user)
-            params, history, converged, stats = self._em(
-                X, data, init, shift, max_iter, tol, reg_covar
-            )
-            if best is None or history[-1] > best[1][-1]:
-                best = (params, history, converged, stats)
-        params, history, converged, stats = best
+            result = self._em(X, data, init, shift, max_iter, tol, reg_covar)
+            if best is None or result.history[-1] > best.history[-1]:
+                best = result
         self.shift_ = shift
-        self._set_params(params)
-        self.converged_ = converged
-        self.n_iter_ = len(history)
-        self.lower_bound_ = history[-1]
+        self._set_params(best.params)
+        self.converged_ = best.converged
+        self.n_iter_ = best.n_iter  # = len(history): every E-step is followed by an M-step
+        self.lower_bound_ = best.history[-1]
         # entry t: parameters after t M-steps (entry 0 = initialization)
-        self.log_likelihood_history_ = history
+        self.log_likelihood_history_ = best.history
         self.n_samples_seen_ = n_rows
-        self._stats = stats
-        if not converged:
-            warnings.warn(
-                f"GaussianMixture: EM did not converge in {max_iter} iterations "
-                f"(tol={self.tol}); increase max_iter or tol.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        self._stats = best.statistics
+        best.warn_if_not_converged(type(self).__name__, self.tol)
         return self
 
     def partial_fit(self, X, y=None):
