@@ -32,7 +32,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 import numpy as np
-from scipy.linalg import cho_factor, solve_triangular
 from scipy.special import logsumexp
 from scipy.stats import norm
 
@@ -45,6 +44,7 @@ from gdlab._validation import (
     check_random_state,
 )
 from gdlab.base import log_class_prior  # the contract floor, below data
+from gdlab.distributions.gaussian import log_density
 
 __all__ = [
     "gaussian_classes",
@@ -85,15 +85,6 @@ def _class_counts(n: int, priors: np.ndarray) -> np.ndarray:
 def _priors(priors, n_classes: int) -> np.ndarray:
     checked = check_priors(priors, n_classes)
     return np.full(n_classes, 1.0 / n_classes) if checked is None else checked
-
-
-def _gaussian_logpdf(X: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    L, _ = cho_factor(cov, lower=True)
-    L = np.tril(L)
-    z = solve_triangular(L, (X - mean).T, lower=True, check_finite=False)  # (d, n)
-    d = X.shape[1]
-    log_det = 2.0 * np.log(np.diag(L)).sum()
-    return -0.5 * (np.einsum("ij,ij->j", z, z) + d * np.log(2 * np.pi) + log_det)
 
 
 def _draw_gaussian(rng, mean, cov, m: int) -> np.ndarray:
@@ -213,7 +204,7 @@ class _GaussianMixtures(_Model):
         params = zip(self.weights, self.means, self.covariances, strict=True)
         for k, (w, mu, cov) in enumerate(params):
             with np.errstate(divide="ignore"):
-                parts = [np.log(w[j]) + _gaussian_logpdf(X, mu[j], cov[j]) for j in range(len(w))]
+                parts = [np.log(w[j]) + log_density(X, mu[j], cov[j]) for j in range(len(w))]
             out[:, k] = logsumexp(np.stack(parts, axis=1), axis=1)
         return out
 
