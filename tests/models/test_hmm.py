@@ -664,8 +664,9 @@ def test_a_new_emission_kind_is_one_class(monkeypatch):
     never decreasing), score, decode and sample work through it unchanged."""
     from scipy.special import gammaln
 
-    from gdlab.data.sequences import draw_state_paths
-    from gdlab.models import _hmm_emissions, _hmm_math
+    from gdlab.inference import hmm as lattice
+    from gdlab.inference.hmm import draw_state_paths
+    from gdlab.models import _hmm_emissions
 
     class PoissonEmission(_hmm_emissions.Emission):
         attributes = ("rates_",)
@@ -683,14 +684,14 @@ def test_a_new_emission_kind_is_one_class(monkeypatch):
             x = np.where(obs, frames.X, 0.0)
             rates = self.hmm.rates_
             lp = x @ np.log(rates).T - obs @ rates.T - gammaln(x + 1).sum(axis=1)[:, None]
-            return _hmm_math.rows_to_tsn(lp.T, frames), None
+            return lattice.rows_to_tsn(lp.T, frames), None
 
         def initialize(self, seqs, S, M, reg, rng):
             x = np.concatenate(seqs)
             self.hmm.rates_ = np.nanmean(x, axis=0) * rng.uniform(0.5, 1.5, (S, x.shape[1]))
 
         def m_step(self, frames, gamma, resp, reg, smoothing):
-            post = _hmm_math.tsn_to_rows(gamma)  # (S, rows)
+            post = lattice.tsn_to_rows(gamma)  # (S, rows)
             obs = ~np.isnan(frames.X)
             x = np.where(obs, frames.X, 0.0)
             self.hmm.rates_ = np.maximum(post @ x / np.maximum(post @ obs, 1e-300), 1e-10)

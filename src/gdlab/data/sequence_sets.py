@@ -36,9 +36,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from gdlab._validation import check_int, check_random_state
-from gdlab.base import ClassConditional
+from gdlab.base import class_prior_from_counts, log_class_prior
 from gdlab.data.registry import register
 from gdlab.data.sequences import hmm_sequences, split_sequences
+from gdlab.inference.hmm import Frames, GaussianEmissions, e_step
 
 __all__ = ["UNKNOWN_CHAR", "hmm_synthetic", "fortunes_lang_chars", "decode"]
 
@@ -65,7 +66,8 @@ def hmm_synthetic(*, n_sequences: int = 300, length=(20, 60), n_classes: int = 3
     A thin, registered configuration of
     :func:`gdlab.data.sequences.hmm_sequences` (Gaussian emissions; see there
     for how the parameters are drawn) that also scores every sequence under
-    every true class HMM (:meth:`gdlab.models.HMM.from_params`).
+    every true class HMM, with the forward pass of :mod:`gdlab.inference.hmm`
+    that :class:`gdlab.models.HMM` runs.
 
     Parameters
     ----------
@@ -97,14 +99,19 @@ def hmm_synthetic(*, n_sequences: int = 300, length=(20, 60), n_classes: int = 3
                        shared_emissions=shared_emissions, parameter_seed=parameter_seed,
                        random_state=random_state)
     meta = ds.metadata
-    from gdlab.models.hmm import HMM
-
+    # Bayes' rule with the true parameters, on the lattice the HMM itself runs
+    frames = Frames(split_sequences(ds.X, meta["lengths"]))
+    emissions = GaussianEmissions(frames, "full")
+    log_lik = np.column_stack([
+        e_step(h["startprob"], h["transmat"],
+               emissions.log_prob(np.zeros((len(h["means"]), 1)), h["means"][:, None],
+                                  h["covars"][:, None])[0],
+               frames, statistics=False)[0]
+        for h in meta["hmms"]
+    ])  # (n_sequences, n_classes): log p(x | y=k)
     K = len(meta["hmms"])
-    bayes = ClassConditional.from_densities(
-        [HMM.from_params(h["startprob"], h["transmat"], means=h["means"], covars=h["covars"])
-         for h in meta["hmms"]],
-        classes=np.arange(K), class_count=np.bincount(ds.y, minlength=K),
-    ).predict(split_sequences(ds.X, meta["lengths"]))
+    log_prior = log_class_prior(class_prior_from_counts(np.bincount(ds.y, minlength=K)))
+    bayes = np.argmax(log_lik + log_prior, axis=1)
     meta = {**meta, "generator": "hmm_synthetic",
             "bayes_accuracy": float(np.mean(bayes == ds.y))}
     return dataclasses.replace(ds, name="hmm-synthetic", description=_DESC["hmm-synthetic"],

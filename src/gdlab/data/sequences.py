@@ -34,6 +34,7 @@ from gdlab._validation import (
     check_lengths,  # re-exported: validation lives on the bottom floor
     check_random_state,
 )
+from gdlab.inference.hmm import draw_categorical, draw_gaussian, draw_state_paths
 
 __all__ = ["stack_sequences", "split_sequences", "check_lengths", "hmm_sequences"]
 
@@ -109,80 +110,6 @@ def split_sequences(X, lengths) -> list:
     if hasattr(X, "iloc"):
         return [X.iloc[e - n: e] for e, n in zip(ends, lengths, strict=True)]
     return np.split(X, ends[:-1])
-
-
-# -- the forward sampler of hidden Markov models (HMM.sample and hmm_sequences) -----------------
-def draw_categorical(p, rng) -> np.ndarray:
-    """One index drawn from each row of the probability rows ``p``.
-
-    Parameters
-    ----------
-    p : ndarray of shape (n, n_categories)
-        Non-negative rows (normalized by their sums).
-    rng : RandomState
-        Consumes one uniform draw per row.
-
-    Returns
-    -------
-    ndarray of shape (n,)
-    """
-    cum = np.cumsum(p, axis=1)
-    u = rng.random_sample(len(p))[:, None] * cum[:, -1:]
-    return np.minimum((u >= cum).sum(axis=1), p.shape[1] - 1)
-
-
-def draw_gaussian(means, covars, comp, rng) -> np.ndarray:
-    """One Gaussian draw for each component index of ``comp``.
-
-    Parameters
-    ----------
-    means : ndarray of shape (n_components, n_features)
-    covars : ndarray of shape (n_components, n_features) or (n_components, n_features, n_features)
-        Variances (diagonal) or covariance matrices.
-    comp : ndarray of shape (n,)
-        Component of each draw.
-    rng : RandomState
-        Consumes ``n * n_features`` standard normal draws.
-
-    Returns
-    -------
-    ndarray of shape (n, n_features)
-    """
-    z = rng.standard_normal((len(comp), means.shape[1]))
-    if covars.ndim == 2:
-        return means[comp] + np.sqrt(covars[comp]) * z
-    L = np.linalg.cholesky(covars)
-    return means[comp] + np.einsum("nij,nj->ni", L[comp], z)
-
-
-def draw_state_paths(startprob, transmat, lengths, rng) -> np.ndarray:
-    """Hidden state paths of a Markov chain, drawn forward, vectorized over sequences.
-
-    Parameters
-    ----------
-    startprob : ndarray of shape (n_states,) or (n_sequences, n_states)
-        Start distribution, shared or one per sequence.
-    transmat : ndarray of shape (n_states, n_states) or (n_sequences, n_states, n_states)
-        Transition matrix, shared or one per sequence.
-    lengths : ndarray of shape (n_sequences,)
-    rng : RandomState
-        Consumes ``n_sequences`` uniform draws per time step of the longest sequence.
-
-    Returns
-    -------
-    ndarray of shape (sum(lengths),)
-        The paths stacked sequence by sequence, each in time order.
-    """
-    n, S = len(lengths), startprob.shape[-1]
-    T = int(np.max(lengths))
-    states = np.empty((n, T), dtype=np.intp)
-    states[:, 0] = draw_categorical(np.broadcast_to(startprob, (n, S)), rng)
-    seq = np.arange(n)
-    for t in range(1, T):
-        prev = states[:, t - 1]
-        rows = transmat[prev] if transmat.ndim == 2 else transmat[seq, prev]
-        states[:, t] = draw_categorical(rows, rng)
-    return states[np.arange(T)[None, :] < np.asarray(lengths)[:, None]]
 
 
 def hmm_sequences(

@@ -4,7 +4,7 @@ Each kind (:class:`GaussianEmission`, :class:`GaussianMixtureEmission`,
 :class:`CategoricalEmission`) owns what depends on it, as hmmlearn's emission
 mixins do: data and parameter validation, initialization, the log-likelihood
 of a batch of frames (missing entries marginalized) and the M-step (through
-the batch caches of :mod:`gdlab.models._hmm_math`), sampling and the fields of
+the batch caches of :mod:`gdlab.inference.hmm`), sampling and the fields of
 the next-frame distribution. The parameters stay the HMM's fitted attributes
 (``means_``, ``covars_``, ``weights_``, ``emissionprob_``), so saved models
 keep their layout. A new kind is one subclass of :class:`Emission` and one
@@ -18,8 +18,8 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from gdlab._validation import check_int, check_magnitude
-from gdlab.data.sequences import draw_categorical, draw_gaussian
-from gdlab.models import _hmm_math as hm
+from gdlab.inference import hmm as hm
+from gdlab.inference.hmm import draw_categorical, draw_gaussian
 
 STOCHASTIC_ATOL = 1e-8
 # Largest categorical alphabet: symbol codes index a dense (n_states, n_symbols) table.
@@ -59,7 +59,7 @@ class Emission(ABC):
     The parameters stay the HMM's fitted attributes (``attributes``, so that a
     saved model keeps its layout); the object owns everything that depends on
     the kind: parameter and data validation, the batch cache of
-    :mod:`gdlab.models._hmm_math` (log-likelihood of frames with missing
+    :mod:`gdlab.inference.hmm` (log-likelihood of frames with missing
     entries marginalized, sufficient statistics, M-step), initialization,
     sampling and the predictive distribution of the next frame. Adding a kind
     of emission is one subclass and one entry of ``EMISSION_KINDS``.
@@ -111,7 +111,7 @@ class Emission(ABC):
 
     @abstractmethod
     def batch(self, frames):
-        """The per-batch cache of :mod:`gdlab.models._hmm_math` for ``frames``."""
+        """The per-batch cache of :mod:`gdlab.inference.hmm` for ``frames``."""
 
     @abstractmethod
     def log_prob(self, batch):

@@ -3,7 +3,7 @@
 :class:`HMM` is a density over variable-length sequences of frames with
 Gaussian (diagonal or full covariance), Gaussian-mixture or categorical
 emissions. ``fit`` runs Baum-Welch (EM) vectorized across sequences
-(see :mod:`gdlab.models._hmm_math`): one forward-backward recursion over time
+(see :mod:`gdlab.inference.hmm`): one forward-backward recursion over time
 for all sequences at once, with emission log-likelihoods and M-step
 statistics computed for all frames in a few matrix products. Missing
 observations (NaN entries, or whole NaN frames) are marginalized out of the
@@ -39,9 +39,9 @@ from gdlab._validation import (
     check_sequences,
 )
 from gdlab.base import CapabilityMixin, ClassConditional
-from gdlab.data.sequences import draw_categorical, draw_gaussian, draw_state_paths
+from gdlab.inference import hmm as hm
 from gdlab.inference.em import run_em
-from gdlab.models import _hmm_math as hm
+from gdlab.inference.hmm import draw_categorical, draw_gaussian, draw_state_paths
 from gdlab.models._hmm_emissions import (
     EMISSION_KINDS,
     MAX_SYMBOLS,

@@ -1,4 +1,8 @@
-"""Numeric core of :class:`gdlab.models.HMM`: forward-backward, Viterbi, emissions.
+"""The hidden Markov lattice: forward-backward, Viterbi, emissions on a batch, sampling.
+
+The numeric core of :class:`gdlab.models.HMM`, below the models so that the
+data module's Bayes classifiers of known HMMs use the same math
+(:func:`gdlab.data.sequence_sets.hmm_synthetic`).
 
 Everything here is vectorized across sequences. A batch of sequences is laid
 out once in a :class:`Frames` object: sequences sorted by decreasing length,
@@ -19,6 +23,10 @@ Emission models (Gaussian with diagonal or full covariances, Gaussian
 mixtures, categorical) give ``(n_rows, n_states)`` log-likelihoods for all
 frames at once; missing entries (NaN) are marginalized out. Their M-steps take
 the state posteriors of all frames and return new parameters.
+
+The forward sampler (:func:`draw_state_paths`, then one emission draw per
+frame with :func:`draw_categorical` / :func:`draw_gaussian`) serves
+``HMM.sample`` and :func:`gdlab.data.sequences.hmm_sequences`.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from scipy import sparse
 from scipy.linalg import solve_triangular
 from scipy.special import logsumexp
 
-from gdlab.models import _gaussian_math as gm
+from gdlab.distributions import gaussian as gm
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -568,3 +576,77 @@ class CategoricalEmissions:
         counts = np.asarray(self.onehot.T @ tsn_to_rows(gamma).T).T + smoothing  # (S, V)
         tot = counts.sum(axis=1, keepdims=True)
         return np.where(tot > 0, counts / np.where(tot > 0, tot, 1.0), emissionprob)
+
+
+# -- the forward sampler of hidden Markov models (HMM.sample and hmm_sequences) -----------------
+def draw_categorical(p, rng) -> np.ndarray:
+    """One index drawn from each row of the probability rows ``p``.
+
+    Parameters
+    ----------
+    p : ndarray of shape (n, n_categories)
+        Non-negative rows (normalized by their sums).
+    rng : RandomState
+        Consumes one uniform draw per row.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+    """
+    cum = np.cumsum(p, axis=1)
+    u = rng.random_sample(len(p))[:, None] * cum[:, -1:]
+    return np.minimum((u >= cum).sum(axis=1), p.shape[1] - 1)
+
+
+def draw_gaussian(means, covars, comp, rng) -> np.ndarray:
+    """One Gaussian draw for each component index of ``comp``.
+
+    Parameters
+    ----------
+    means : ndarray of shape (n_components, n_features)
+    covars : ndarray of shape (n_components, n_features) or (n_components, n_features, n_features)
+        Variances (diagonal) or covariance matrices.
+    comp : ndarray of shape (n,)
+        Component of each draw.
+    rng : RandomState
+        Consumes ``n * n_features`` standard normal draws.
+
+    Returns
+    -------
+    ndarray of shape (n, n_features)
+    """
+    z = rng.standard_normal((len(comp), means.shape[1]))
+    if covars.ndim == 2:
+        return means[comp] + np.sqrt(covars[comp]) * z
+    L = np.linalg.cholesky(covars)
+    return means[comp] + np.einsum("nij,nj->ni", L[comp], z)
+
+
+def draw_state_paths(startprob, transmat, lengths, rng) -> np.ndarray:
+    """Hidden state paths of a Markov chain, drawn forward, vectorized over sequences.
+
+    Parameters
+    ----------
+    startprob : ndarray of shape (n_states,) or (n_sequences, n_states)
+        Start distribution, shared or one per sequence.
+    transmat : ndarray of shape (n_states, n_states) or (n_sequences, n_states, n_states)
+        Transition matrix, shared or one per sequence.
+    lengths : ndarray of shape (n_sequences,)
+    rng : RandomState
+        Consumes ``n_sequences`` uniform draws per time step of the longest sequence.
+
+    Returns
+    -------
+    ndarray of shape (sum(lengths),)
+        The paths stacked sequence by sequence, each in time order.
+    """
+    n, S = len(lengths), startprob.shape[-1]
+    T = int(np.max(lengths))
+    states = np.empty((n, T), dtype=np.intp)
+    states[:, 0] = draw_categorical(np.broadcast_to(startprob, (n, S)), rng)
+    seq = np.arange(n)
+    for t in range(1, T):
+        prev = states[:, t - 1]
+        rows = transmat[prev] if transmat.ndim == 2 else transmat[seq, prev]
+        states[:, t] = draw_categorical(rows, rng)
+    return states[np.arange(T)[None, :] < np.asarray(lengths)[:, None]]
