@@ -1,9 +1,9 @@
 """A small GPT: character/byte language model, label-prefix classifier, fine-tuned classifier.
 
-Three estimators share one network, :class:`GPT` (token + position
-embeddings, ``n_layer`` pre-norm blocks of causal self-attention and an MLP,
-a final layer norm and a head tied to the token embedding), all trained by
-gdlab's one :class:`gdlab.nn.Trainer`:
+Three estimators share one network, :class:`gdlab.nn.transformer.GPT` (token +
+position embeddings, ``n_layer`` pre-norm blocks of causal self-attention and
+an MLP, a final layer norm and a head tied to the token embedding; importable
+from here too), all trained by gdlab's one :class:`gdlab.nn.Trainer`:
 
 :class:`CharGPT`
     A density over texts: ``score_samples`` is log p(text) (natural log, the
@@ -36,13 +36,12 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
-from torch import nn
 from torch.nn import functional as F
 
 from gdlab._validation import (
@@ -58,6 +57,7 @@ from gdlab._validation import (
 )
 from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
 from gdlab.nn import TorchEstimatorMixin
+from gdlab.nn.transformer import GPT, IGNORE, GPTConfig, PooledClassifierNet
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID, make_tokenizer
 
 __all__ = [
@@ -68,174 +68,6 @@ __all__ = [
     "GPTClassifier",
     "sliding_windows",
 ]
-
-#: Target value of positions that are not scored (padding, or scored by an earlier window).
-IGNORE = -100
-
-
-# ---------------------------------------------------------------------------- the network
-
-
-@dataclass
-class GPTConfig:
-    """Shape of a :class:`GPT`.
-
-    Parameters
-    ----------
-    vocab_size : int
-        Number of token ids (specials included).
-    context_length : int, default=128
-        Longest input the network attends over (learned position embeddings).
-    n_layer : int, default=2
-    n_head : int, default=4
-        Must divide ``d_model``.
-    d_model : int, default=128
-    dropout : float in [0, 1), default=0.1
-    """
-
-    vocab_size: int
-    context_length: int = 128
-    n_layer: int = 2
-    n_head: int = 4
-    d_model: int = 128
-    dropout: float = 0.1
-
-    def __post_init__(self):
-        check_int(self.vocab_size, "vocab_size", minimum=N_SPECIAL + 1)
-        check_int(self.context_length, "context_length", minimum=2)
-        check_int(self.n_layer, "n_layer", minimum=1)
-        check_int(self.n_head, "n_head", minimum=1)
-        check_int(self.d_model, "d_model", minimum=1)
-        check_fraction(self.dropout, "dropout")
-        if self.d_model % self.n_head:
-            raise ValueError(f"d_model must be a multiple of n_head, got d_model={self.d_model} "
-                             f"and n_head={self.n_head}.")
-
-
-class CausalSelfAttention(nn.Module):
-    """Multi-head self-attention where position t sees positions <= t."""
-
-    def __init__(self, config: GPTConfig):
-        super().__init__()
-        self.n_head = config.n_head
-        self.qkv = nn.Linear(config.d_model, 3 * config.d_model)
-        self.proj = nn.Linear(config.d_model, config.d_model)
-        self.dropout = config.dropout
-        self.resid_drop = nn.Dropout(config.dropout)
-
-    def forward(self, x):
-        B, T, C = x.shape  # (B, T, C)
-        q, k, v = self.qkv(x).split(C, dim=2)  # 3 x (B, T, C)
-        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, H, T, C/H)
-        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, H, T, C/H)
-        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, H, T, C/H)
-        y = F.scaled_dot_product_attention(
-            q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0
-        )  # (B, H, T, C/H)
-        y = y.transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
-        return self.resid_drop(self.proj(y))  # (B, T, C)
-
-
-class Block(nn.Module):
-    """Pre-norm transformer block: x + attn(ln(x)), then x + mlp(ln(x))."""
-
-    def __init__(self, config: GPTConfig):
-        super().__init__()
-        self.ln1 = nn.LayerNorm(config.d_model)
-        self.attn = CausalSelfAttention(config)
-        self.ln2 = nn.LayerNorm(config.d_model)
-        self.mlp = nn.Sequential(
-            nn.Linear(config.d_model, 4 * config.d_model),
-            nn.GELU(),
-            nn.Linear(4 * config.d_model, config.d_model),
-            nn.Dropout(config.dropout),
-        )
-
-    def forward(self, x):
-        x = x + self.attn(self.ln1(x))  # (B, T, C)
-        return x + self.mlp(self.ln2(x))  # (B, T, C)
-
-
-class GPT(nn.Module):
-    """Decoder-only transformer language model (nanoGPT's shape, small).
-
-    Parameters
-    ----------
-    config : GPTConfig
-
-    Examples
-    --------
-    >>> net = GPT(GPTConfig(vocab_size=10, context_length=8, n_layer=1, n_head=2, d_model=8))
-    >>> logits, loss = net(torch.zeros(3, 5, dtype=torch.long))
-    >>> tuple(logits.shape), loss is None
-    ((3, 5, 10), True)
-    """
-
-    def __init__(self, config: GPTConfig):
-        super().__init__()
-        self.config = config
-        self.tok_emb = nn.Embedding(config.vocab_size, config.d_model)
-        self.pos_emb = nn.Embedding(config.context_length, config.d_model)
-        self.drop = nn.Dropout(config.dropout)
-        self.blocks = nn.ModuleList([Block(config) for _ in range(config.n_layer)])
-        self.ln_f = nn.LayerNorm(config.d_model)
-        self.head = nn.Linear(config.d_model, config.vocab_size, bias=False)
-        self.head.weight = self.tok_emb.weight  # weight tying
-        self.apply(self._init_weights)
-        for name, p in self.named_parameters():  # GPT-2's scaled init of residual projections
-            if name.endswith("proj.weight") or name.endswith("mlp.2.weight"):
-                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
-
-    @staticmethod
-    def _init_weights(module):
-        if isinstance(module, nn.Linear):
-            nn.init.normal_(module.weight, mean=0.0, std=0.02)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.Embedding):
-            nn.init.normal_(module.weight, mean=0.0, std=0.02)
-
-    def hidden(self, idx):
-        """Final hidden states (after the last layer norm) of token ids ``idx`` (B, T)."""
-        B, T = idx.shape  # (B, T)
-        if T > self.config.context_length:
-            raise ValueError(f"input of {T} tokens is longer than the context "
-                             f"({self.config.context_length}).")
-        pos = torch.arange(T, device=idx.device)  # (T,)
-        x = self.drop(self.tok_emb(idx) + self.pos_emb(pos))  # (B, T, C)
-        for block in self.blocks:
-            x = block(x)  # (B, T, C)
-        return self.ln_f(x)  # (B, T, C)
-
-    def forward(self, idx, targets=None):
-        """Next-token logits (B, T, vocab) and the mean cross-entropy over non-ignored targets."""
-        logits = self.head(self.hidden(idx))  # (B, T, V)
-        loss = None
-        if targets is not None:
-            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1),
-                                   ignore_index=IGNORE)
-        return logits, loss
-
-
-class _ClassifierNet(nn.Module):
-    """A GPT body plus a linear head on the pooled hidden states."""
-
-    def __init__(self, config: GPTConfig, n_classes: int, pooling: str):
-        super().__init__()
-        self.body = GPT(config)
-        self.pooling = pooling
-        self.classifier = nn.Linear(config.d_model, n_classes)
-
-    def forward(self, idx):
-        h = self.body.hidden(idx)  # (B, T, C)
-        mask = (idx != PAD_ID).unsqueeze(-1).to(h.dtype)  # (B, T, 1)
-        if self.pooling == "mean":
-            pooled = (h * mask).sum(1) / mask.sum(1).clamp_min(1.0)  # (B, C)
-        else:  # the last real token has attended over the whole text
-            last = (idx != PAD_ID).sum(1).clamp_min(1) - 1  # (B,)
-            pooled = h[torch.arange(idx.shape[0], device=idx.device), last]  # (B, C)
-        return self.classifier(pooled)  # (B, K)
-
 
 # ------------------------------------------------------------------------ windows
 
@@ -899,7 +731,7 @@ random_state, verbose
 
     def _build_module(self, init=None):
         """The classifier network; ``init``, a GPT body state dict, is loaded into its body."""
-        net = _ClassifierNet(GPTConfig(**self.config_), len(self.classes_), self.pooling)
+        net = PooledClassifierNet(GPTConfig(**self.config_), len(self.classes_), self.pooling)
         if init is not None:
             net.body.load_state_dict(init)
         return net
