@@ -37,6 +37,7 @@ from scipy.linalg import solve_triangular
 from scipy.special import logsumexp
 
 from gdlab.distributions import gaussian as gm
+from gdlab.distributions.discrete import categorical_log_prob
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -564,11 +565,11 @@ class CategoricalEmissions:
     def log_prob(self, emissionprob):
         """(T, S, N) log-emissions; 0 for missing symbols and padding."""
         with np.errstate(divide="ignore"):
-            table = np.hstack([np.log(emissionprob), np.zeros((emissionprob.shape[0], 1))])
+            log_probs = np.log(emissionprob)
         frames = self.frames
         S = emissionprob.shape[0]
-        # symbol -1 (missing / padded) picks the zero column
-        return rows_to_tsn(table[:, self.sym], frames,
+        # symbol -1 (missing / padded) contributes 0
+        return rows_to_tsn(categorical_log_prob(log_probs, self.sym).T, frames,
                            out=frames.buffer("log_emit", (frames.T, S, frames.N)))
 
     def m_step(self, gamma, emissionprob, smoothing):
