@@ -241,16 +241,44 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
     Subclasses fill in the named steps: ``_check_params`` (hyper-parameters),
     ``_check_values`` (model-specific checks of validated X, at fit and
     predict), ``_check_training_values`` (checks of training batches only,
-    before any statistic changes), ``_init_stats``,
-    ``_update_stats``, ``_finalize`` (parameters from statistics),
-    ``_log_likelihood`` (n_samples, n_classes) without the prior,
-    ``_draw`` (values for every feature), ``_class_means`` (n_classes,
-    n_features) and ``_impute_values`` (posterior -> (n_samples, n_features)).
+    before any statistic changes), ``_finalize`` (fitted attributes from the
+    statistics) and ``_params`` (the fitted attributes as the distribution's
+    keyword arguments). A single-kind model names its per-feature
+    distribution in ``_distribution``, which the defaults of ``_init_stats``,
+    ``_update_stats``, ``_log_likelihood`` (n_samples, n_classes) without
+    the prior, ``_draw`` (values for every feature), ``_class_means``
+    (n_classes, n_features) and ``_impute_values`` (posterior ->
+    (n_samples, n_features)) call; ``_prepare`` maps X to the values the
+    distribution reads. MixedNB overrides them, one distribution per kind.
     """
 
     _gdlab_capabilities = _NB_CAPABILITIES
+    #: the per-feature distribution of a single-kind model (gdlab.distributions)
+    _distribution = None
 
     # -- hooks with defaults ------------------------------------------------
+    def _prepare(self, X):
+        """X as the distribution reads it (BernoulliNB binarizes); unchanged by default."""
+        return X
+
+    def _init_stats(self, n_classes, n_features):
+        return self._distribution.new_summaries(n_classes, n_features)
+
+    def _update_stats(self, X, y_idx, onehot):
+        self._distribution.summarize(self._stats, self._prepare(X), y_idx, onehot)
+
+    def _log_likelihood(self, X):
+        return self._distribution.log_prob(self._prepare(X), **self._params())
+
+    def _draw(self, y_idx, rng):
+        return self._distribution.sample(y_idx, rng, **self._params())
+
+    def _class_means(self):
+        return self._distribution.mean(**self._params())
+
+    def _impute_values(self, posterior):
+        return self._distribution.impute(posterior, **self._params())
+
     def _check_params(self):
         """Check hyper-parameters in fit; models with none to check keep this default."""
 
@@ -423,6 +451,8 @@ class GaussianNB(_BaseNB):
     array([0])
     """
 
+    _distribution = _GaussianFeatures
+
     def __init__(self, *, priors=None, var_smoothing=1e-9):
         self.priors = priors
         self.var_smoothing = var_smoothing
@@ -436,12 +466,6 @@ class GaussianNB(_BaseNB):
     def _check_values(self, X):
         # squares of larger values overflow: refuse them at fit and at predict alike
         check_magnitude(self, X, feature_names=getattr(self, "feature_names_in_", None))
-
-    def _init_stats(self, n_classes, n_features):
-        return _GaussianFeatures.new_summaries(n_classes, n_features)
-
-    def _update_stats(self, X, y_idx, onehot):
-        _GaussianFeatures.summarize(self._stats, X, y_idx, onehot)
 
     def _finalize(self):
         p = _GaussianFeatures.from_summaries(self._stats, var_smoothing=self.var_smoothing)
@@ -461,19 +485,6 @@ class GaussianNB(_BaseNB):
 
     def _params(self):
         return {"theta": self.theta_, "var": self.var_, "shift": self._shift}
-
-    def _log_likelihood(self, X):
-        return _GaussianFeatures.log_prob(X, **self._params())
-
-    def _draw(self, y_idx, rng):
-        return _GaussianFeatures.sample(y_idx, rng, **self._params())
-
-    def _class_means(self):
-        return self.theta_
-
-    def _impute_values(self, posterior):
-        return _GaussianFeatures.impute(posterior, **self._params())
-
 
 class _DiscreteNB(_BaseNB):
     """Shared parameter checks of the smoothed discrete models."""
@@ -533,6 +544,8 @@ class BernoulliNB(_DiscreteNB):
     array([1])
     """
 
+    _distribution = Bernoulli
+
     def __init__(self, *, alpha=1.0, binarize=0.0, fit_prior=True, class_prior=None):
         self.alpha = alpha
         self.binarize = binarize
@@ -550,16 +563,11 @@ class BernoulliNB(_DiscreteNB):
         if self.binarize is None:
             Bernoulli.check_support(X, type(self).__name__)
 
-    def _binary(self, X):
+    def _prepare(self, X):
+        """X binarized at ``binarize`` (NaN stays missing), as the distribution reads it."""
         if self.binarize is None:
             return X
         return np.where(np.isnan(X), np.nan, (X > self.binarize).astype(np.float64))
-
-    def _init_stats(self, n_classes, n_features):
-        return Bernoulli.new_summaries(n_classes, n_features)
-
-    def _update_stats(self, X, y_idx, onehot):
-        Bernoulli.summarize(self._stats, self._binary(X), y_idx, onehot)
 
     def _finalize(self):
         p = Bernoulli.from_summaries(self._stats, alpha=_smoothing(self.alpha))
@@ -569,19 +577,6 @@ class BernoulliNB(_DiscreteNB):
 
     def _params(self):
         return {"log_prob": self.feature_log_prob_, "log_prob_neg": self._log_prob_neg}
-
-    def _log_likelihood(self, X):
-        return Bernoulli.log_prob(self._binary(X), **self._params())
-
-    def _draw(self, y_idx, rng):
-        return Bernoulli.sample(y_idx, rng, **self._params())
-
-    def _class_means(self):
-        return Bernoulli.mean(**self._params())
-
-    def _impute_values(self, posterior):
-        return Bernoulli.impute(posterior, **self._params())
-
 
 class MultinomialNB(_DiscreteNB):
     """Multinomial naive Bayes for counts, with missing features marginalized.
@@ -636,6 +631,8 @@ class MultinomialNB(_DiscreteNB):
     array(['a'], dtype='<U1')
     """
 
+    _distribution = Multinomial
+
     def __init__(self, *, alpha=1.0, fit_prior=True, class_prior=None):
         self.alpha = alpha
         self.fit_prior = fit_prior
@@ -649,12 +646,6 @@ class MultinomialNB(_DiscreteNB):
     def _check_values(self, X):
         check_nonnegative(X, type(self).__name__)
 
-    def _init_stats(self, n_classes, n_features):
-        return Multinomial.new_summaries(n_classes, n_features)
-
-    def _update_stats(self, X, y_idx, onehot):
-        Multinomial.summarize(self._stats, X, y_idx, onehot)
-
     def _finalize(self):
         p = Multinomial.from_summaries(self._stats, alpha=_smoothing(self.alpha))
         self.feature_log_prob_, self.mean_total_ = p["log_prob"], p["mean_total"]
@@ -663,18 +654,6 @@ class MultinomialNB(_DiscreteNB):
 
     def _params(self):
         return {"log_prob": self.feature_log_prob_, "mean_total": self.mean_total_}
-
-    def _log_likelihood(self, X):
-        return Multinomial.log_prob(X, **self._params())
-
-    def _draw(self, y_idx, rng):
-        return Multinomial.sample(y_idx, rng, **self._params())
-
-    def _class_means(self):
-        return Multinomial.mean(**self._params())
-
-    def _impute_values(self, posterior):
-        return Multinomial.impute(posterior, **self._params())
 
 
 def _check_min_categories(min_categories, n_features):
@@ -755,6 +734,8 @@ class CategoricalNB(_DiscreteNB):
     array([0, 1])
     """
 
+    _distribution = Categorical
+
     def __init__(self, *, alpha=1.0, min_categories=None, fit_prior=True, class_prior=None):
         self.alpha = alpha
         self.min_categories = min_categories
@@ -779,9 +760,6 @@ class CategoricalNB(_DiscreteNB):
         names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
         Categorical.check_defined(self.n_categories_, names, "CategoricalNB")
 
-    def _init_stats(self, n_classes, n_features):
-        return Categorical.new_summaries(n_classes, n_features)
-
     def _update_stats(self, X, y_idx, onehot):
         min_categories = _check_min_categories(self.min_categories, X.shape[1])
         Categorical.summarize(self._stats, X, y_idx, onehot, min_categories)
@@ -801,18 +779,6 @@ class CategoricalNB(_DiscreteNB):
             "offsets": self._offsets,
             "flat_log_prob": self._flat_log_prob,
         }
-
-    def _log_likelihood(self, X):
-        return Categorical.log_prob(X, **self._params())
-
-    def _draw(self, y_idx, rng):
-        return Categorical.sample(y_idx, rng, **self._params())
-
-    def _class_means(self):
-        return Categorical.mean(**self._params())
-
-    def _impute_values(self, posterior):
-        return Categorical.impute(posterior, **self._params())
 
 
 # ---------------------------------------------------------------------------
