@@ -59,70 +59,14 @@ from gdlab._validation import (
 )
 from gdlab.base import CapabilityMixin, class_indices_for_sampling, class_prior_from_counts
 from gdlab.nn.estimator import TorchEstimatorMixin, check_standardizable, standardization
-from gdlab.nn.layers import ConvDecoder, ConvEncoder, check_image_shape, mlp
+from gdlab.nn.gan import Discriminator, GANNet, Generator
+from gdlab.nn.layers import check_image_shape
 from gdlab.nn.training import weight_decay_groups
 
 __all__ = ["GAN", "ConditionalGAN"]
 
 ARCHITECTURES = ("mlp", "conv")
 STABILIZERS = ("spectral_norm", "r1", "both")
-
-
-# ----------------------------------------------------------------------------- networks
-
-
-class _Generator(nn.Module):
-    """Noise (and a class embedding) -> a row in standardized units."""
-
-    def __init__(self, n_features: int, latent_dim: int, hidden, architecture: str,
-                 image_shape, channels: int, n_classes: int = 0):
-        super().__init__()
-        self.embed = nn.Embedding(n_classes, latent_dim) if n_classes else None
-        in_features = latent_dim * (2 if n_classes else 1)
-        if architecture == "conv":
-            self.net = ConvDecoder(in_features, image_shape, channels)
-        else:
-            self.net = mlp([in_features, *hidden, n_features], activation="relu")
-
-    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        # z: (B, latent), y: (B,) class indices -> (B, n_features)
-        if self.embed is not None:
-            z = torch.cat([z, self.embed(y)], dim=1)
-        return self.net(z)
-
-
-class _Discriminator(nn.Module):
-    """A row (and a class) -> real-vs-fake logit; projection conditioning."""
-
-    def __init__(self, n_features: int, hidden, architecture: str, image_shape,
-                 channels: int, spectral_norm: bool, n_classes: int = 0):
-        super().__init__()
-        sn = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda m: m)
-        width = int(hidden[-1])
-        if architecture == "conv":
-            self.features = ConvEncoder(image_shape, width, channels, spectral_norm=spectral_norm)
-        else:
-            self.features = mlp([n_features, *hidden], activation="leaky_relu",
-                                spectral_norm=spectral_norm)
-        self.head = sn(nn.Linear(width, 1))
-        self.embed = sn(nn.Embedding(n_classes, width)) if n_classes else None
-
-    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        # x: (B, n_features) -> phi: (B, width) -> logit: (B,)
-        phi = F.leaky_relu(self.features(x), 0.2)
-        logit = self.head(phi).squeeze(1)
-        if self.embed is not None:
-            logit = logit + (self.embed(y) * phi).sum(dim=1)
-        return logit
-
-
-class _GANNet(nn.Module):
-    """The generator and the discriminator, as one module (one state dict)."""
-
-    def __init__(self, generator: _Generator, discriminator: _Discriminator):
-        super().__init__()
-        self.generator = generator
-        self.discriminator = discriminator
 
 
 # ----------------------------------------------------------------------------- estimators
@@ -195,11 +139,11 @@ class _BaseGAN(CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
         kw = dict(hidden=tuple(int(h) for h in self.hidden), architecture=self.architecture,
                   image_shape=self.image_shape, channels=int(self.channels),
                   n_classes=self._n_classes())
-        generator = _Generator(self.n_features_in_, int(self.latent_dim), **kw)
-        discriminator = _Discriminator(self.n_features_in_,
+        generator = Generator(self.n_features_in_, int(self.latent_dim), **kw)
+        discriminator = Discriminator(self.n_features_in_,
                                        spectral_norm=self.stabilizer in ("spectral_norm", "both"),
                                        **kw)
-        return _GANNet(generator, discriminator)
+        return GANNet(generator, discriminator)
 
     # --------------------------------------------------------------- training
     def _standardize_fit(self, X: np.ndarray) -> torch.Tensor:
@@ -211,7 +155,7 @@ class _BaseGAN(CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
         check_standardizable(self, X)
         return (X - self.mean_) / self.scale_
 
-    def _optimizers(self, module: _GANNet):
+    def _optimizers(self, module: GANNet):
         def adam(params, lr):
             if self.weight_decay > 0:
                 return torch.optim.AdamW(weight_decay_groups(params, self.weight_decay), lr=lr,
