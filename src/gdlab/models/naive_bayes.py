@@ -61,6 +61,7 @@ from gdlab.distributions.discrete import (
     Multinomial,
     Poisson,
 )
+from gdlab.distributions.gaussian import diagonal_log_prob
 
 __all__ = ["GaussianNB", "BernoulliNB", "MultinomialNB", "CategoricalNB", "MixedNB"]
 
@@ -188,23 +189,7 @@ class _GaussianFeatures:
     @staticmethod
     def log_prob(X, *, theta, var, shift, **_):
         """sum_j over observed j of log N(x_j; theta_kj, var_kj), by matrix products."""
-        inv_var = 1.0 / var  # (K, d)
-        mu0 = theta - shift  # centred, to limit cancellation
-        X0 = X - shift
-        log_norm = np.log(2.0 * np.pi * var)
-        quad_c = mu0 * mu0 * inv_var
-        missing = missing_mask(X)
-        if missing is not None:
-            np.copyto(X0, 0.0, where=missing)
-            observed = np.logical_not(missing, out=missing).astype(np.float64)
-            out = observed @ (-0.5 * (log_norm + quad_c)).T
-        else:
-            out = np.broadcast_to(-0.5 * (log_norm + quad_c).sum(axis=1), (X.shape[0], len(var)))
-            out = out.copy()
-        out += X0 @ (mu0 * inv_var).T
-        np.square(X0, out=X0)
-        out -= 0.5 * (X0 @ inv_var.T)
-        return out
+        return diagonal_log_prob(X, theta, var, shift)
 
     @staticmethod
     def sample(y_idx, rng, *, theta, var, **_):
