@@ -47,38 +47,11 @@ from torch import nn
 from gdlab._validation import check_fraction, check_in, check_int, check_X, check_X_y
 from gdlab.base import CapabilityMixin
 from gdlab.nn import TorchEstimatorMixin
+from gdlab.nn.classifiers import BodyHeadClassifier, ConvBody
 from gdlab.nn.estimator import check_standardizable, standardization
-from gdlab.nn.layers import ACTIVATIONS, ConvEncoder, check_image_shape, mlp
+from gdlab.nn.layers import ACTIVATIONS, check_image_shape, mlp
 
 __all__ = ["MLPClassifier", "CNNClassifier"]
-
-
-class _Classifier(nn.Module):
-    """``body`` (rows -> last hidden activations) then a linear ``head`` (-> logits)."""
-
-    def __init__(self, body: nn.Module, head: nn.Module):
-        super().__init__()
-        self.body = body
-        self.head = head
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # x: (batch, n_features) -> (batch, n_classes) logits
-        return self.head(self.body(x))
-
-
-class _ConvBody(nn.Module):
-    """ConvEncoder to ``hidden`` units, then activation and dropout."""
-
-    def __init__(self, image_shape, hidden: int, channels: int, activation: str,
-                 dropout: float):
-        super().__init__()
-        self.encoder = ConvEncoder(image_shape, hidden, channels=channels)
-        self.act = ACTIVATIONS[activation]()
-        self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # x: (batch, h*w) -> (batch, hidden)
-        return self.drop(self.act(self.encoder(x)))
 
 
 def _cross_entropy(module, batch):
@@ -112,7 +85,7 @@ class _NetworkClassifier(CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, 
 
     def _build_module(self) -> nn.Module:
         body, width = self._body()
-        return _Classifier(body, nn.Linear(width, len(self.classes_)))
+        return BodyHeadClassifier(body, nn.Linear(width, len(self.classes_)))
 
     def fit(self, X, y):
         """Train the network on ``X, y``.
@@ -370,7 +343,7 @@ random_state, verbose
         self.image_shape_ = check_image_shape(n, shape)
 
     def _body(self) -> tuple[nn.Module, int]:
-        return _ConvBody(self.image_shape_, self.hidden_size, self.channels, self.activation,
+        return ConvBody(self.image_shape_, self.hidden_size, self.channels, self.activation,
                          self.dropout), self.hidden_size
 
 

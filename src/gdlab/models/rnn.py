@@ -41,7 +41,6 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
 
 from gdlab._validation import (
     check_fraction,
@@ -52,6 +51,7 @@ from gdlab._validation import (
 )
 from gdlab.base import CapabilityMixin
 from gdlab.nn import TorchEstimatorMixin
+from gdlab.nn.classifiers import GRUNet
 from gdlab.nn.estimator import check_standardizable, standardization
 
 __all__ = ["GRUClassifier", "MAX_AUTO_SYMBOLS"]
@@ -67,37 +67,6 @@ def _show_code(value: float) -> str:
     if value == np.floor(value) and abs(value) < 2**53:
         return str(int(value))
     return f"{value:g}"
-
-
-class _GRUNet(nn.Module):
-    """Embedding (symbols) or identity (vectors) -> GRU -> linear head on the last hidden state.
-
-    ``forward(x, lengths)``: ``x`` of shape (B, T, d) float, or (B, T) long
-    symbol codes; ``lengths`` (B,) long, each >= 1. Returns logits (B, K).
-    """
-
-    def __init__(self, *, n_inputs: int, n_classes: int, hidden_size: int, num_layers: int,
-                 bidirectional: bool, dropout: float, n_symbols: int | None,
-                 embedding_dim: int):
-        super().__init__()
-        self.embed = None if n_symbols is None else nn.Embedding(n_symbols, embedding_dim)
-        self.gru = nn.GRU(embedding_dim if n_symbols is not None else n_inputs, hidden_size,
-                          num_layers=num_layers, batch_first=True, bidirectional=bidirectional,
-                          dropout=dropout if num_layers > 1 else 0.0)
-        self.n_directions = 2 if bidirectional else 1
-        self.drop = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size * self.n_directions, n_classes)
-
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        if self.embed is not None:
-            x = self.embed(x)  # (B, T, E)
-        packed = pack_padded_sequence(x, lengths.to("cpu", torch.int64), batch_first=True,
-                                      enforce_sorted=False)
-        _, h = self.gru(packed)  # (layers * dirs, B, H), in the order of the batch
-        B, H = h.shape[1], h.shape[2]
-        last = h.view(self.gru.num_layers, self.n_directions, B, H)[-1]  # (dirs, B, H)
-        last = last.transpose(0, 1).reshape(B, self.n_directions * H)  # (B, dirs * H)
-        return self.head(self.drop(last))  # (B, K)
 
 
 class GRUClassifier(CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, BaseEstimator):
@@ -275,7 +244,7 @@ class GRUClassifier(CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, BaseE
 
     # ------------------------------------------------------------ torch parts
     def _build_module(self) -> nn.Module:
-        return _GRUNet(n_inputs=self.n_features_in_, n_classes=len(self.classes_),
+        return GRUNet(n_inputs=self.n_features_in_, n_classes=len(self.classes_),
                        hidden_size=int(self.hidden_size), num_layers=int(self.num_layers),
                        bidirectional=bool(self.bidirectional), dropout=float(self.dropout),
                        n_symbols=self.n_symbols_, embedding_dim=int(self.embedding_dim))
