@@ -97,6 +97,18 @@ def check_X(estimator, X, *, reset: bool, allow_nan: bool, dtype=np.float64) -> 
         )
 
 
+def _classes_of(estimator, y, min_classes: int):
+    """Sorted labels of ``y`` and the index of each, refusing fewer than ``min_classes``."""
+    check_classification_targets(y)
+    classes, y_idx = np.unique(y, return_inverse=True)
+    if classes.shape[0] < min_classes:
+        raise ValueError(
+            f"{type(estimator).__name__} needs samples of at least {min_classes} classes, "
+            f"but y contains only {classes.shape[0]} class: {classes.tolist()!r}."
+        )
+    return classes, y_idx
+
+
 def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2, dtype=np.float64):
     """Validate training data for a classifier.
 
@@ -134,13 +146,7 @@ def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2, dtype=n
             ensure_all_finite=_finite_policy(allow_nan),
             y_numeric=False,
         )
-    check_classification_targets(y)
-    classes, y_idx = np.unique(y, return_inverse=True)
-    if classes.shape[0] < min_classes:
-        raise ValueError(
-            f"{type(estimator).__name__} needs samples of at least {min_classes} classes, "
-            f"but y contains only {classes.shape[0]} class: {classes.tolist()!r}."
-        )
+    classes, y_idx = _classes_of(estimator, y, min_classes)
     return X, y, classes, y_idx
 
 
@@ -368,13 +374,7 @@ def check_labels(estimator, y, n_items: int, *, min_classes: int = 2):
             f"X has {n_items} items (sequences or texts) but y has {y.shape[0]} labels; "
             "give one label per item."
         )
-    check_classification_targets(y)
-    classes, y_idx = np.unique(y, return_inverse=True)
-    if classes.shape[0] < min_classes:
-        raise ValueError(
-            f"{type(estimator).__name__} needs samples of at least {min_classes} classes, "
-            f"but y contains only {classes.shape[0]} class: {classes.tolist()!r}."
-        )
+    classes, y_idx = _classes_of(estimator, y, min_classes)
     return y, classes, y_idx
 
 
