@@ -12,10 +12,10 @@ nothing to the feature statistics; at predict its posterior is the prior.
 One implementation per feature distribution, each a small stateless helper
 working on sufficient statistics (``new_summaries`` / ``summarize`` /
 ``from_summaries``) and on fitted parameters (``log_prob`` / ``sample`` /
-``mean`` / ``impute``); the discrete ones live in
-:mod:`gdlab.distributions.discrete`:
+``mean`` / ``impute``), in :mod:`gdlab.distributions`:
 
-- :class:`_GaussianFeatures`  (:class:`GaussianNB`, MixedNB "gaussian")
+- :class:`~gdlab.distributions.gaussian_features.GaussianFeatures`  (:class:`GaussianNB`,
+  MixedNB "gaussian")
 - :class:`~gdlab.distributions.discrete.Bernoulli`    (:class:`BernoulliNB`, MixedNB "bernoulli")
 - :class:`~gdlab.distributions.discrete.Categorical`  (:class:`CategoricalNB`, MixedNB
   "categorical")
@@ -49,10 +49,7 @@ from gdlab._validation import (
 )
 from gdlab.base import GenerativeClassifierMixin
 from gdlab.distributions.common import (
-    check_finite_parameters,
-    describe_pairs,
     group_indicator,
-    missing_mask,
 )
 from gdlab.distributions.discrete import (
     MAX_CATEGORY_CODE,
@@ -61,7 +58,7 @@ from gdlab.distributions.discrete import (
     Multinomial,
     Poisson,
 )
-from gdlab.distributions.gaussian import diagonal_log_prob
+from gdlab.distributions.gaussian_features import GaussianFeatures
 from gdlab.models._mixed_columns import MixedColumnsMixin, numeric_dtype
 
 __all__ = ["GaussianNB", "BernoulliNB", "MultinomialNB", "CategoricalNB", "MixedNB"]
@@ -89,130 +86,6 @@ def _check_dense(estimator, X):
 def _smoothing(alpha) -> float:
     """Validated smoothing parameter, floored at 1e-10 so that log-probabilities stay finite."""
     return max(check_positive(alpha, "alpha", allow_zero=True), _ALPHA_FLOOR)
-
-
-# ---------------------------------------------------------------------------
-# one implementation per feature distribution
-# ---------------------------------------------------------------------------
-class _GaussianFeatures:
-    """Independent Gaussian features: per class and feature a mean and a variance.
-
-    Statistics: ``count`` (observed values), ``mean``, ``m2`` (sum of squared
-    deviations), each (n_classes, n_features), merged across batches with
-    Chan et al.'s parallel update, so batch-wise updates equal one pass.
-    """
-
-    @staticmethod
-    def new_summaries(n_classes, n_features):
-        shape = (n_classes, n_features)
-        return {"count": np.zeros(shape), "mean": np.zeros(shape), "m2": np.zeros(shape)}
-
-    @staticmethod
-    def summarize(stats, X, y_idx, onehot):
-        missing = missing_mask(X)
-        if missing is not None:
-            count = onehot @ np.logical_not(missing).astype(np.float64)
-            X0 = X.copy()
-            np.copyto(X0, 0.0, where=missing)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = np.where(count > 0, (onehot @ X0) / count, 0.0)
-            dev = np.subtract(X0, mean[y_idx], out=X0)
-            np.copyto(dev, 0.0, where=missing)
-        else:
-            count = np.broadcast_to(
-                np.bincount(y_idx, minlength=onehot.shape[0]).astype(np.float64)[:, None],
-                stats["count"].shape,
-            )
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = np.where(count > 0, (onehot @ X) / count, 0.0)
-            dev = mean[y_idx]
-            np.subtract(X, dev, out=dev)
-        np.square(dev, out=dev)
-        m2 = onehot @ dev
-        _merge_moments(stats, count, mean, m2)
-
-    @staticmethod
-    def from_summaries(stats, *, var_smoothing):
-        """Means and variances per class; NaN where a class has no observed value yet."""
-        count, mean, m2 = stats["count"], stats["mean"], stats["m2"]
-        total = count.sum(axis=0)
-        seen = total > 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pooled_mean = np.where(seen, (count * mean).sum(axis=0) / total, 0.0)
-            pooled_m2 = m2.sum(axis=0) + (count * (mean - pooled_mean) ** 2).sum(axis=0)
-            pooled_var = np.where(seen, pooled_m2 / total, 0.0)
-            var = np.where(count > 0, m2 / count, np.nan)
-        max_var = float(pooled_var.max()) if seen.any() else 0.0
-        epsilon = var_smoothing * (max_var if max_var > 0 else 1.0)
-        return {
-            "theta": np.where(count > 0, mean, np.nan),
-            "var": var + epsilon,
-            "epsilon": epsilon,
-            "shift": pooled_mean,
-        }
-
-    @staticmethod
-    def check_defined(count, theta, var, classes, names, estimator):
-        """Raise when a (class, feature) Gaussian is undefined, overflowed or degenerate.
-
-        Undefined: the class has no observed value of the feature. Overflowed:
-        its mean or variance is not finite (values too large for float64 sums
-        of squares). Degenerate: its variance is zero (a constant feature with
-        ``var_smoothing=0``), so the density is infinite at one point and
-        every probability NaN. Nothing is filled in silently; the user drops
-        the column, gives the class data, rescales it, sets
-        ``var_smoothing > 0`` or (with ``partial_fit``) streams more batches
-        before predicting.
-        """
-        empty = np.argwhere(count == 0)
-        if empty.size:
-            raise ValueError(
-                f"{estimator} cannot estimate a Gaussian for (class, feature) "
-                f"{describe_pairs(empty, classes, names)}: no observed (non-NaN) value of that "
-                "feature in that class."
-            )
-        check_finite_parameters(
-            {"mean": theta, "variance": var}, classes, names, estimator
-        )
-        flat = np.argwhere(var <= 0)
-        if flat.size:
-            raise ValueError(
-                f"{estimator} has zero variance for (class, feature) "
-                f"{describe_pairs(flat, classes, names)}: the feature "
-                "is constant within the class and var_smoothing adds no variance, so the "
-                "Gaussian is degenerate and every probability would be NaN; set "
-                "var_smoothing > 0."
-            )
-
-    @staticmethod
-    def log_prob(X, *, theta, var, shift, **_):
-        """sum_j over observed j of log N(x_j; theta_kj, var_kj), by matrix products."""
-        return diagonal_log_prob(X, theta, var, shift)
-
-    @staticmethod
-    def sample(y_idx, rng, *, theta, var, **_):
-        z = rng.standard_normal((y_idx.shape[0], theta.shape[1]))
-        return theta[y_idx] + z * np.sqrt(var[y_idx])
-
-    @staticmethod
-    def mean(*, theta, **_):
-        return theta
-
-    @staticmethod
-    def impute(posterior, *, theta, **_):
-        return posterior @ theta
-
-
-def _merge_moments(stats, count_b, mean_b, m2_b):
-    """Chan et al.'s parallel update of (count, mean, m2) with a batch, in place."""
-    count_a, mean_a = stats["count"], stats["mean"]
-    count = count_a + count_b
-    delta = mean_b - mean_a
-    with np.errstate(invalid="ignore", divide="ignore"):
-        w_b = np.where(count > 0, count_b / count, 0.0)
-    stats["m2"] = stats["m2"] + m2_b + delta * delta * count_a * w_b
-    stats["mean"] = mean_a + delta * w_b
-    stats["count"] = count
 
 
 # ---------------------------------------------------------------------------
@@ -434,7 +307,7 @@ class GaussianNB(_BaseNB):
     array([0])
     """
 
-    _distribution = _GaussianFeatures
+    _distribution = GaussianFeatures
 
     def __init__(self, *, priors=None, var_smoothing=1e-9):
         self.priors = priors
@@ -451,7 +324,7 @@ class GaussianNB(_BaseNB):
         check_magnitude(self, X, feature_names=getattr(self, "feature_names_in_", None))
 
     def _finalize(self):
-        p = _GaussianFeatures.from_summaries(self._stats, var_smoothing=self.var_smoothing)
+        p = GaussianFeatures.from_summaries(self._stats, var_smoothing=self.var_smoothing)
         self.theta_, self.var_, self.epsilon_, self._shift = (
             p["theta"],
             p["var"],
@@ -462,7 +335,7 @@ class GaussianNB(_BaseNB):
 
     def _check_defined(self):
         names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
-        _GaussianFeatures.check_defined(
+        GaussianFeatures.check_defined(
             self.observed_count_, self.theta_, self.var_, self.classes_, names, "GaussianNB"
         )
 
@@ -768,7 +641,7 @@ class CategoricalNB(_DiscreteNB):
 # mixed column types
 # ---------------------------------------------------------------------------
 _KINDS = {
-    "gaussian": _GaussianFeatures,
+    "gaussian": GaussianFeatures,
     "categorical": Categorical,
     "poisson": Poisson,
     "bernoulli": Bernoulli,
@@ -951,7 +824,7 @@ class MixedNB(MixedColumnsMixin, _BaseNB):
             )
         cols = self.columns_.get("gaussian")
         if cols is not None:
-            _GaussianFeatures.check_defined(
+            GaussianFeatures.check_defined(
                 self._stats["gaussian"]["count"],
                 self.parameters_["gaussian"]["theta"],
                 self.parameters_["gaussian"]["var"],
