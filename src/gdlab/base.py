@@ -217,10 +217,6 @@ class CapabilityMixin:
         )
 
 
-#: Old private name of :class:`CapabilityMixin`, kept until every module uses the public one.
-_CapabilityMixin = CapabilityMixin
-
-
 def log_normalize(log_weights: np.ndarray, axis: int = 1) -> np.ndarray:
     """Log of ``softmax(log_weights)`` along ``axis``, exact for any finite scale.
 
