@@ -73,12 +73,12 @@ from sklearn.svm import SVC
 
 from gdlab.metrics.samples import (
     c2st_auc,
-    feature_extractor,
     frechet_distance,
     held_out_accuracy,
     mmd_rbf,
     precision_recall_knn,
 )
+from gdlab.studies.features import feature_extractor
 
 N_PER_CLASS = 100
 HELD_OUT = 450

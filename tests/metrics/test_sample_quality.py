@@ -6,9 +6,7 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
 from gdlab.metrics.samples import (
-    FeatureNet,
     c2st_auc,
-    feature_extractor,
     frechet_distance,
     frechet_distance_gaussian,
     held_out_accuracy,
@@ -17,6 +15,7 @@ from gdlab.metrics.samples import (
     precision_recall_knn,
     tstr_accuracy,
 )
+from gdlab.studies.features import FeatureNet, feature_extractor
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ Two-sample distances between a set of real rows and a set of generated rows:
   fixed classifier telling real from generated rows (0.5: indistinguishable).
 - :func:`frechet_distance`: Fréchet distance between Gaussians fitted to two
   sets of features (FID when the features come from Inception; here from
-  :class:`FeatureNet`, a small network trained on the real data).
+  :class:`gdlab.studies.features.FeatureNet`, a small network trained on the
+  real data).
 - :func:`precision_recall_knn`: k-NN precision (how much of the generated set
   lies on the real manifold) and recall (how much of the real manifold the
   generated set covers), Kynkäänniemi et al. 2019.
@@ -55,8 +56,6 @@ __all__ = [
     "held_out_accuracy",
     "frechet_distance",
     "frechet_distance_gaussian",
-    "FeatureNet",
-    "feature_extractor",
     "precision_recall_knn",
 ]
 
@@ -405,87 +404,6 @@ def frechet_distance(real_features, fake_features) -> float:
     R, F = _check_pair(real_features, fake_features, ("real_features", "fake_features"))
     return frechet_distance_gaussian(R.mean(axis=0), np.atleast_2d(np.cov(R, rowvar=False)),
                                      F.mean(axis=0), np.atleast_2d(np.cov(F, rowvar=False)))
-
-
-class FeatureNet:
-    """A fixed small network trained on real labelled rows; its last hidden layer gives features.
-
-    The stand-in for Inception in FID on tabular or small-image data: an
-    :class:`gdlab.models.networks.MLPClassifier` with fixed settings (two
-    hidden layers of 64 and 32 ReLU units, Adam lr 0.01, at most 60 epochs
-    with early stopping, batches of 64), or a
-    :class:`~gdlab.models.networks.CNNClassifier` when ``image_shape`` is
-    given. With fewer than 20 rows it trains 30 epochs on all of them (no
-    validation split). Features are the 32 (or 64 for the CNN) activations of the last
-    hidden layer (:meth:`~gdlab.models.networks.MLPClassifier.embed`).
-
-    Parameters
-    ----------
-    random_state : int, default=0
-    image_shape : tuple of (height, width), optional
-    device : str, default="auto"
-
-    Attributes
-    ----------
-    network_ : MLPClassifier or CNNClassifier
-        The trained network.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> X, y = load_iris(return_X_y=True)
-    >>> net = FeatureNet(device="cpu").fit(X, y)
-    >>> net(X[:5]).shape
-    (5, 32)
-    """
-
-    def __init__(self, random_state: int = 0, image_shape=None, device="auto"):
-        self.random_state = random_state
-        self.image_shape = image_shape
-        self.device = device
-
-    def fit(self, X, y) -> FeatureNet:
-        """Train the network on real rows ``X`` with labels ``y``."""
-        from gdlab.models.networks import CNNClassifier, MLPClassifier
-
-        common = dict(lr=0.01, max_epochs=60, batch_size=64, patience=8,
-                      random_state=self.random_state, device=self.device)
-        if self.image_shape is None:
-            net = MLPClassifier(hidden_sizes=(64, 32), **common)
-        else:
-            net = CNNClassifier(self.image_shape, channels=8, hidden_size=64, **common)
-        if len(np.asarray(X)) < 20:  # too few rows to hold out a validation split
-            net.set_params(validation_fraction=0.0, max_epochs=30)
-        self.network_ = net.fit(X, y)
-        return self
-
-    def __call__(self, X) -> np.ndarray:
-        """Features of the rows of ``X``: array of shape (n_samples, n_features_out)."""
-        if not hasattr(self, "network_"):
-            raise ValueError("FeatureNet is not fitted; call fit(X, y) first.")
-        return self.network_.embed(X)
-
-    transform = __call__
-
-
-def feature_extractor(X_real, y_real, random_state=0, image_shape=None, device="auto"):
-    """Train a :class:`FeatureNet` on real labelled rows and return it (a callable on rows).
-
-    Parameters
-    ----------
-    X_real : array-like of shape (n_samples, n_features)
-    y_real : array-like of shape (n_samples,)
-    random_state : int, default=0
-    image_shape : tuple of (height, width), optional
-        Use a small CNN instead of an MLP.
-    device : str, default="auto"
-
-    Returns
-    -------
-    FeatureNet
-        ``features = extractor(X)``.
-    """
-    return FeatureNet(random_state, image_shape=image_shape, device=device).fit(X_real, y_real)
 
 
 # --------------------------------------------------------------------------- k-NN P/R

@@ -16,7 +16,7 @@ when present (``device="auto"``).
   output layer.
 
 Both expose :meth:`~MLPClassifier.embed`, the activations of the last hidden
-layer (what :class:`gdlab.metrics.samples.FeatureNet` uses as features).
+layer (what :class:`gdlab.studies.features.FeatureNet` uses as features).
 Training runs in float32; prediction runs a float64 copy of the trained
 network, so a row's output does not depend on which other rows share its
 batch (scikit-learn's subset-invariance checks hold exactly).

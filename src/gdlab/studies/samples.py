@@ -32,7 +32,7 @@ copying its training rows (all measures compare with *T*).
   network below (differences that matter to a classifier of the real data).
 - ``"tstr_accuracy"``: the judge trained on *S*, tested on *T*.
 - ``"frechet_distance"``: Fréchet distance between *T* and *S* in the
-  feature space of a fixed :class:`~gdlab.metrics.samples.FeatureNet`
+  feature space of a fixed :class:`~gdlab.studies.features.FeatureNet`
   trained on *T* (one per dataset and seed, cached across the cells of a
   process).
 - ``"knn_precision"``, ``"knn_recall"``: k-NN precision and recall
@@ -81,7 +81,6 @@ import pandas as pd
 
 from gdlab._validation import check_int
 from gdlab.metrics.samples import (
-    FeatureNet,
     c2st_auc,
     frechet_distance,
     held_out_accuracy,
@@ -92,6 +91,7 @@ from gdlab.metrics.samples import (
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Study, make_row
 from gdlab.studies.calibration import complete_numeric, curve_row, split_indices
+from gdlab.studies.features import FeatureNet
 
 __all__ = ["Samples", "sample_table", "quality_table", "judge", "QUALITY_METRICS",
            "REFERENCE_PREFIX"]
