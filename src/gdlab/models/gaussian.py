@@ -27,6 +27,7 @@ from gdlab._validation import (
 )
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
 from gdlab.distributions import gaussian as gm
+from gdlab.inference.gaussian_em import fit_gaussians
 
 __all__ = ["GaussianClassifier", "GaussianDensity"]
 
@@ -225,7 +226,7 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
         X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
         _check_magnitude(self, X)
         priors = check_priors(self.priors, len(classes))
-        result = gm.fit_gaussians(
+        result = fit_gaussians(
             X,
             y_idx,
             len(classes),
@@ -388,7 +389,7 @@ class GaussianDensity(_MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
         reg_covar, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
         X = check_X(self, X, reset=True, allow_nan=True)
         _check_magnitude(self, X)
-        result = gm.fit_gaussians(
+        result = fit_gaussians(
             X,
             np.zeros(X.shape[0], dtype=np.intp),
             1,

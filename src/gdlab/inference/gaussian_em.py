@@ -1,0 +1,255 @@
+"""EM for one Gaussian per class, with missing entries: the Gaussian classifier's fit.
+
+:func:`fit_gaussians` is the maximum-likelihood (or shrunk) fit of a Gaussian per
+class, full / tied / diagonal / spherical; with NaN entries it runs EM through
+:func:`gdlab.inference.em.run_em`, its E-step the conditional moments of
+:func:`gdlab.distributions.gaussian.expected_statistics`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdlab.distributions.gaussian import expected_statistics, missing_patterns
+from gdlab.inference.em import EMResult, run_em
+
+__all__ = ["GaussianFit", "fit_gaussians"]
+
+
+@dataclass
+class GaussianFit:
+    """Result of :func:`fit_gaussians`.
+
+    Attributes
+    ----------
+    means : ndarray of shape (n_classes, n_features)
+    covariances : ndarray of shape (n_classes, n_features, n_features)
+    shrinkage : ndarray of shape (n_classes,)
+        The intensity applied to each class.
+    em : EMResult
+        The EM run (history, convergence, iterations; its
+        ``warn_if_not_converged`` warns). On complete data, the one exact M-step.
+    """
+
+    means: np.ndarray
+    covariances: np.ndarray
+    shrinkage: np.ndarray
+    em: EMResult
+
+    @property
+    def n_iter(self) -> int:
+        """EM iterations (M-steps) taken."""
+        return self.em.n_iter
+
+    @property
+    def converged(self) -> bool:
+        """Whether EM stopped on the tolerance."""
+        return self.em.converged
+
+    @property
+    def log_likelihood_history(self) -> list:
+        """The mean per-row observed-data log-likelihood after each M-step."""
+        return self.em.history
+
+
+def _standard_scale(variances):
+    """Per-feature standard deviations, 1 for a constant feature (as StandardScaler)."""
+    scale = np.sqrt(np.maximum(variances, 0.0))
+    return np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
+
+
+def _shrink(S, a):
+    """Shrink S by ``a`` on the standardized scale (scikit-learn's LDA rule).
+
+    With s_j the standard deviation of feature j and R = S / (s s^T), returns
+    s s^T * ((1 - a) R + a (tr(R) / d) I): the correlations shrink towards zero and
+    the variances stay (for non-constant features tr(R) / d = 1). The result does
+    not depend on the units of the features.
+    """
+    if a == 0.0:
+        return S
+    d = S.shape[0]
+    s = _standard_scale(np.diag(S))
+    R = S / np.outer(s, s)
+    shrunk = (1.0 - a) * R + a * (np.trace(R) / d) * np.eye(d)
+    return shrunk * np.outer(s, s)
+
+
+def _m_step(X_hat, cond_cov_sums, class_rows, covariance, shrinkage, reg_covar):
+    """Constrained Gaussian MLE from expected sufficient statistics, then shrink and floor.
+
+    Shrinkage acts on each class's covariance; "tied" then averages the shrunk class
+    covariances weighted by the class row counts (without shrinkage: the pooled
+    within-class covariance).
+    """
+    d = X_hat.shape[1]
+    means = np.stack([X_hat[rows].mean(axis=0) for rows in class_rows])
+    scatter = np.stack(
+        [
+            (R := X_hat[rows] - means[k]).T @ R + cond_cov_sums[k]
+            for k, rows in enumerate(class_rows)
+        ]
+    )
+    counts = np.array([rows.size for rows in class_rows], dtype=np.float64)
+    covs = scatter / counts[:, None, None]
+    covs = np.stack([_shrink(S, a) for S, a in zip(covs, shrinkage, strict=True)])
+    if covariance == "tied":
+        pooled = np.tensordot(counts / counts.sum(), covs, axes=1)
+        covs = np.repeat(pooled[None], len(class_rows), axis=0)
+    elif covariance == "diag":
+        covs = np.stack([np.diag(np.diag(S)) for S in covs])
+    elif covariance == "spherical":
+        covs = np.stack([np.trace(S) / d * np.eye(d) for S in covs])
+    covs += reg_covar * np.eye(d)
+    return means, covs
+
+
+def _auto_shrinkage(X, class_rows):
+    """Ledoit-Wolf intensity per class, on the standardized complete rows.
+
+    As scikit-learn's ``LinearDiscriminantAnalysis(shrinkage="auto")``: each class's
+    rows are standardized (centred, divided by their standard deviation) and the
+    intensity is :func:`sklearn.covariance.ledoit_wolf_shrinkage` of those rows. A
+    class with fewer than two complete rows uses its mean-imputed rows instead.
+    """
+    from sklearn.covariance import ledoit_wolf_shrinkage
+
+    out = np.zeros(len(class_rows))
+    for k, rows in enumerate(class_rows):
+        Xk = X[rows]
+        complete = Xk[~np.isnan(Xk).any(axis=1)]
+        if complete.shape[0] < 2:  # too few complete rows: mean-imputed rows instead
+            complete = np.where(np.isnan(Xk), np.nanmean(Xk, axis=0), Xk)
+        if complete.shape[0] < 2 or complete.shape[1] < 2:
+            continue
+        centred = complete - complete.mean(axis=0)
+        Z = centred / _standard_scale(centred.var(axis=0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            out[k] = float(ledoit_wolf_shrinkage(Z, assume_centered=True))
+    return out
+
+
+def fit_gaussians(
+    X, y_idx, n_classes, *, covariance, shrinkage, reg_covar, max_iter, tol
+) -> GaussianFit:
+    """Fit one Gaussian per class by MLE, or by EM when X has NaN entries.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Validated float data; NaN marks a missing entry.
+    y_idx : ndarray of shape (n_samples,), int
+        Class index of each row, in ``range(n_classes)``; every class has rows.
+    n_classes : int
+    covariance : {"full", "tied", "diag", "spherical"}
+        "tied" pools the within-class scatter of all classes into one matrix.
+    shrinkage : None, float in [0, 1] or "auto"
+        After each M-step each class's covariance is shrunk on its standardized
+        scale (see :func:`_shrink`): S <- s s^T * ((1 - a) R + a (tr(R) / d) I)
+        with s the standard deviations and R = S / (s s^T); "tied" then averages
+        the shrunk class covariances by class row counts. "auto" fixes a once per
+        class, before EM, as the Ledoit-Wolf intensity of the class's standardized
+        complete rows (see :func:`_auto_shrinkage`); this is scikit-learn's
+        ``LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")`` rule. Only
+        for "full" and "tied" (callers refuse it elsewhere).
+    reg_covar : float
+        Added to the diagonal of every covariance after the M-step.
+    max_iter : int
+        Maximum EM iterations (unused on complete data).
+    tol : float
+        EM stops when the mean per-row observed-data log-likelihood changes by
+        less than ``tol``.
+
+    Returns
+    -------
+    GaussianFit
+        ``log_likelihood_history[t]`` is the mean per-row observed-data log-likelihood (log p(x_o |
+        y), summed over rows, divided by the number of rows with an observed entry) after t EM
+        iterations (t = 0: the initial mean-imputation estimate). On complete data one M-step is the
+        exact MLE: n_iter is 1 and the history has one entry, for that MLE.
+
+    Notes
+    -----
+    E-step: for each row, x_hat = E[x | x_o, y] and C = Cov[x | x_o, y] under the current
+    parameters. M-step: the (constrained) MLE from sum x_hat and sum (x_hat x_hat^T + C). Rows with
+    every entry missing have likelihood 1 under every parameter: they are left out of the EM
+    statistics and of the mean log-likelihood, so adding them changes neither the estimates nor the
+    history. Without shrinkage or ``reg_covar`` each iteration never decreases the observed-data
+    log-likelihood.
+    """
+    n, d = X.shape
+    all_missing = np.isnan(X).all(axis=1)
+    n_informative = max(int((~all_missing).sum()), 1)
+    class_rows = [np.flatnonzero((y_idx == k) & ~all_missing) for k in range(n_classes)]
+    for k, rows in enumerate(class_rows):
+        col_seen = (~np.isnan(X[rows])).any(axis=0) if rows.size else np.zeros(d, bool)
+        if not col_seen.all():
+            cols = np.flatnonzero(~col_seen).tolist()
+            who = "" if n_classes == 1 else f" for class index {k}"
+            raise ValueError(
+                f"X has no observed (non-NaN) value in column(s) {cols}{who}; "
+                "the mean of a never-observed feature cannot be estimated."
+            )
+    if shrinkage is None:
+        shrink = np.zeros(n_classes)
+    elif isinstance(shrinkage, str):  # "auto"
+        shrink = _auto_shrinkage(X, class_rows)
+    else:
+        shrink = np.full(n_classes, float(shrinkage))
+    diagonal = covariance in ("diag", "spherical")
+    has_missing = bool(np.isnan(X).any())
+
+    def m_step(X_hat, cond):
+        means, covs = _m_step(X_hat, cond, class_rows, covariance, shrink, reg_covar)
+        for k, S in enumerate(covs):
+            try:
+                if not np.isfinite(S).all():
+                    raise np.linalg.LinAlgError
+                np.linalg.cholesky(S)
+            except np.linalg.LinAlgError:
+                who = "the covariance" if n_classes == 1 else f"the covariance of class index {k}"
+                raise ValueError(
+                    f"{who} is singular or not finite even after adding reg_covar={reg_covar} "
+                    "(collinear or constant features, features on a very large scale, or too "
+                    "few rows); increase reg_covar, use shrinkage, or standardize X."
+                ) from None
+        return means, covs
+
+    patterns = [missing_patterns(X[rows]) for rows in class_rows]
+
+    def e_step(params):
+        means, covs = params
+        X_hat = X.copy()
+        cond = np.zeros((n_classes, d, d))
+        ll = 0.0
+        for k, rows in enumerate(class_rows):
+            ll_k, X_hat[rows], cond[k] = expected_statistics(
+                X[rows], means[k], covs[k], diagonal=diagonal, patterns=patterns[k]
+            )
+            ll += ll_k
+        return ll / n_informative, (X_hat, cond)
+
+    zeros = np.zeros((n_classes, d, d))
+    if not has_missing:
+        params = m_step(X, zeros)
+        history = [e_step(params)[0]]
+        return GaussianFit(*params, shrink, EMResult(params, history, True, 1, None))
+
+    # initialise with the MLE of the class-mean-imputed data
+    X_init = X.copy()
+    for rows in class_rows:
+        Xk = X[rows]
+        X_init[rows] = np.where(np.isnan(Xk), np.nanmean(Xk, axis=0), Xk)
+    result = run_em(
+        m_step(X_init, zeros),
+        e_step,
+        lambda statistics: m_step(*statistics),
+        tol=tol,
+        max_iter=max_iter,
+        m_step_last=False,  # the returned parameters are those history[-1] was computed at
+    )
+    return GaussianFit(*result.params, shrink, result)
