@@ -6,12 +6,11 @@
 """
 
 from gdlab import data, models
+from gdlab._version import __version__
 from gdlab.base import CAPABILITIES, ClassConditional, capabilities
 from gdlab.comparison import compare
 from gdlab.models.registry import available, make
 from gdlab.persistence import load, save
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CAPABILITIES",

@@ -113,6 +113,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from gdlab._load_checks import check_loaded_model
+from gdlab._version import __version__
 
 __all__ = [
     "FORMAT", "FORMAT_VERSION", "TRUSTED_MODULES", "SAFE_CLASSES", "MAX_MEMBER_BYTES",
@@ -319,8 +320,6 @@ def save(model, path, *, trusted: Iterable[str | type] | None = None) -> Path:
     """
     import skops.io as sio
 
-    import gdlab
-
     if not hasattr(model, "get_params"):
         raise TypeError(f"save() needs an estimator (with get_params), got {type(model).__name__}.")
     extra = _trusted_names(trusted)
@@ -346,7 +345,7 @@ def save(model, path, *, trusted: Iterable[str | type] | None = None) -> Path:
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "gdlab_version": gdlab.__version__,
+        "gdlab_version": __version__,
         "class": _class_path(model),
         "members": {name: _sha256(data) for name, data in members.items()},
         "torch_attributes": removed,
