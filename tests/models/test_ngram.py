@@ -294,7 +294,7 @@ def test_classifier_is_bayes_rule_over_class_scores():
 
 def test_classifier_defaults_and_tags():
     clf = CharNGramClassifier()
-    assert isinstance(clf._density(), CharNGramLM) and clf._density().order == 5
+    assert isinstance(clf.class_density(), CharNGramLM) and clf.class_density().order == 5
     assert capabilities(clf) == {"classify", "density", "sample", "conditional_sample", "text"}
     assert input_kind(clf) == "text"
     assert clone(clf).get_params()["density"] is None
