@@ -199,3 +199,21 @@ def test_svg_ids_are_prefixed():
     refs = re.findall(r'url\(#([^)]+)\)|href="#([^"]+)"', svg)
     assert refs and all(r.startswith("p7-") for pair in refs for r in pair if r)
     assert set(r for pair in refs for r in pair if r) <= set(ids)
+
+
+def test_results_note_names_the_kind_of_results(tmp_path):
+    """A results store (folder) is read with read_results, a CSV with read_csv: never mislabelled."""
+    rows = make_rows()
+    store = tmp_path / "results"
+    store.mkdir()
+    html = build_report(rows, [FakeCurve()], tmp_path / "a", results_path=store
+                        ).read_text(encoding="utf-8")
+    note = html.split('id="results"')[1]
+    assert '<a href="../results">results/</a>' in note
+    assert "read_results(&#34;../results&#34;)" in note or 'read_results("../results")' in note
+    assert "CSV file" not in note
+    csv = tmp_path / "rows.csv"
+    rows.to_csv(csv, index=False)
+    note = build_report(rows, [FakeCurve()], tmp_path / "b", results_path=csv
+                        ).read_text(encoding="utf-8").split('id="results"')[1]
+    assert "read_csv" in note and "read_results" not in note

@@ -312,8 +312,13 @@ def _results_note(results_path, out_dir: Path) -> dict | None:
     except ValueError:  # another drive on Windows
         href = path.resolve().as_uri()
     href = href.replace(os.sep, "/")
-    return {"href": href, "name": path.name,
-            "parquet": path.suffix.lower() in (".parquet", ".pq")}
+    if path.is_dir():
+        kind = "store"
+    elif path.suffix.lower() in (".parquet", ".pq"):
+        kind = "parquet"
+    else:
+        kind = "csv"
+    return {"href": href, "name": path.name + ("/" if kind == "store" else ""), "kind": kind}
 
 
 def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | None = None,
@@ -346,8 +351,10 @@ def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | Non
         (a string or a collection of tags). Default: the model and family
         pairs found in ``rows``.
     results_path : str or path-like, optional
-        The results file (Parquet or CSV); the report links to it by its path
-        relative to ``out_dir``.
+        The results: a results store (the folder of Parquet parts that
+        :func:`gdlab.studies.runner.run` writes), a Parquet file or a CSV
+        file; the report links to it by its path relative to ``out_dir`` and
+        says how to read it.
 
     Returns
     -------
