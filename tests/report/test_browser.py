@@ -58,21 +58,17 @@ class Curves(_Fake):
         return out.rename(columns={"setting_value": "train_size", "mean": "error"})
 
     def figures(self, rows):
-        fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
-        s = self.summarize(rows)
-        for (model, family), g in s.groupby(["model", "family"]):
-            line, = ax.plot(g.train_size, g.error, marker="o", label=f"{model} ({family})",
-                            linestyle="-" if family == "generative" else "--")
-            ax.fill_between(g.train_size, g.error - g.ci95, g.error + g.ci95, alpha=0.2,
-                            color=line.get_color())
-        ax.axvline(60, color="0.4", linewidth=1, linestyle=":")
-        ax.annotate("crossover ≈ 60", (60, 0.3), xytext=(80, 0.34))
-        ax.set_xscale("log")
-        ax.set_xlabel("training rows (m)")
-        ax.set_ylabel("test error")
-        ax.set_title("Learning curves")
-        ax.legend(fontsize=8)
-        return [fig]
+        """The interactive (Plotly) figure the report draws in the page."""
+        from gdlab.studies.plots import curves_figure
+
+        s = self.summarize(rows).rename(columns={"train_size": "setting_value",
+                                                 "error": "mean"})
+        s["lo"], s["hi"] = s["mean"] - s["ci95"], s["mean"] + s["ci95"]
+        markers = pd.DataFrame({"x": [60.0], "y": [0.25], "text": ["crossover ≈ 60"],
+                                "panel": ["naive-bayes"]})
+        return [curves_figure(s, title="Learning curves", x_title="training rows m",
+                              y_title="test error", log_x=True, y_range=(0, 1), percent=True,
+                              markers=markers)]
 
     def reading(self, rows):
         return ["naive Bayes is ahead below 60 training rows; logistic regression is ahead "
@@ -176,7 +172,9 @@ def test_report_renders_in_chromium(tmp_path):
                 const box = (el) => { const r = el.getBoundingClientRect();
                                       return [r.width, r.height]; };
                 const svgs = [...document.querySelectorAll('svg')]
-                    .filter((s) => !s.parentElement.closest('svg'))
+                    .filter((s) => !s.parentElement.closest('svg')
+                                   && !s.closest('.js-plotly-plot')
+                                   && s.id !== 'js-plotly-tester')  // plotly's off-screen text ruler
                     .map((s) => ({label: s.getAttribute('aria-label'), size: box(s)}));
                 const imgs = [...document.images].map((i) => ({
                     src: i.src.slice(0, 40), complete: i.complete, w: i.naturalWidth}));
@@ -188,7 +186,18 @@ def test_report_renders_in_chromium(tmp_path):
                         try { await im.decode(); } catch (e) { return 0; }
                         return im.naturalWidth * Math.min(...box(el));
                     }));
-                return {svgs, imgs, rasters, width: document.documentElement.scrollWidth};
+                const plots = [...document.querySelectorAll('.js-plotly-plot')].map((gd) => ({
+                    traces: gd.data.length, size: box(gd),
+                    names: [...new Set(gd.data.map((t) => t.name))]}));
+                return {svgs, imgs, rasters, plots,
+                        width: document.documentElement.scrollWidth};
+            }""")
+            # a click on a legend entry hides that model's line and band
+            page.locator(".js-plotly-plot .legend .traces .legendtoggle").first.click()
+            page.wait_for_timeout(1000)  # plotly waits out a possible double click
+            hidden = page.evaluate("""() => {
+                const gd = document.querySelector('.js-plotly-plot');
+                return gd.data.filter((t) => t.visible === 'legendonly').map((t) => t.name);
             }""")
             shot = tmp_path / "report.png"
             page.screenshot(path=str(shot), full_page=True)
@@ -202,7 +211,12 @@ def test_report_renders_in_chromium(tmp_path):
         shutil.copy(shot, os.environ["GDLAB_REPORT_SCREENSHOT"])
     assert console_errors == [] and page_errors == []
     assert network == []
-    assert len(state["svgs"]) == 2, state["svgs"]
+    assert len(state["svgs"]) == 1, state["svgs"]  # the matplotlib sample grid
+    assert len(state["plots"]) == 1, state["plots"]  # the interactive learning curves
+    plot = state["plots"][0]
+    assert set(MODELS) <= set(plot["names"]) and "crossover" in plot["names"], plot
+    assert plot["size"][0] > 800 and plot["size"][1] >= 400, plot  # the page's width
+    assert len(hidden) == 2 and len(set(hidden)) == 1, hidden  # line + band of one model
     for svg in state["svgs"]:
         assert svg["label"] and min(svg["size"]) > 50, svg
         assert svg["size"][0] <= 1000

@@ -217,3 +217,28 @@ def test_results_note_names_the_kind_of_results(tmp_path):
     note = build_report(rows, [FakeCurve()], tmp_path / "b", results_path=csv
                         ).read_text(encoding="utf-8").split('id="results"')[1]
     assert "read_csv" in note and "read_results" not in note
+
+
+class PlotlyCurve(FakeCurve):
+    """A study whose figure is interactive (Plotly)."""
+
+    def figures(self, rows):
+        from gdlab.studies.plots import curves_figure
+
+        s = pd.DataFrame({"model": ["<script>alert(1)</script>"] * 3, "family": "generative",
+                          "setting_value": [10.0, 20.0, 40.0], "mean": [0.3, 0.2, 0.1],
+                          "lo": [0.2, 0.1, 0.0], "hi": [0.4, 0.3, 0.2]})
+        return [curves_figure(s, title="Learning curves", x_title="m", y_title="error"),
+                curves_figure(s, title="Again", x_title="m", y_title="error")]
+
+
+def test_interactive_figures_inline_plotly_once_and_escape_names(tmp_path):
+    html = build_report(make_rows(), [PlotlyCurve()], tmp_path).read_text(encoding="utf-8")
+    assert html.count("<script") == 3  # the plotly.js bundle once, one drawing call per figure
+    assert html.count("Plotly.newPlot(") == 2
+    assert "<script>alert(1)" not in html  # the name is JSON-escaped (\u003c), never raw
+    assert 'id="s0f0"' in html and 'id="s0f1"' in html
+    assert not re.search(r'src="https?://', html)  # nothing fetched from the network
+    plain = build_report(make_rows(), [FakeCurve()], tmp_path / "plain").read_text(
+        encoding="utf-8")
+    assert "<script" not in plain  # no interactive figure, no script at all

@@ -1,9 +1,12 @@
 """Build the self-contained HTML report from a results table and its studies.
 
-The report is one file, ``index.html``: plots are inlined as SVG, the style
-sheet is inline, and nothing is fetched from the network (no scripts, fonts
-or images from elsewhere). Each study contributes its figures, its reading
-(plain-language sentences computed from the numbers) and its summary table.
+The report is one file, ``index.html``: the style sheet is inline and nothing
+is fetched from the network (no scripts, fonts or images from elsewhere). A
+study's figures are interactive Plotly figures (hover values, a legend click
+hides a series, zoom), drawn by the plotly.js bundle inlined once in the page,
+or matplotlib figures, inlined as SVG. Each study contributes its figures, its
+reading (plain-language sentences computed from the numbers) and its summary
+table.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
-__all__ = ["STUDY_ORDER", "STUDY_TITLES", "build_report", "figure_to_svg", "format_number"]
+__all__ = ["STUDY_ORDER", "STUDY_TITLES", "build_report", "figure_to_html", "figure_to_svg",
+           "format_number", "is_interactive"]
 
 #: Order of the study sections; studies not listed follow, in the order given.
 STUDY_ORDER = ("learning_curve", "missing_data", "calibration", "ood", "cost", "samples")
@@ -155,8 +159,57 @@ def figure_to_svg(fig, *, label: str = "", prefix: str = "f") -> str:
     return head + f"\n<title>{escape(label)}</title>" + text[head_end:]
 
 
+def is_interactive(fig) -> bool:
+    """Whether ``fig`` is a Plotly figure (drawn in the page) rather than a matplotlib one."""
+    return type(fig).__module__.startswith("plotly")
+
+
+#: Plotly's configuration in the report: no logo, responsive, SVG download.
+_PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
+                  "toImageButtonOptions": {"format": "svg"}}
+
+
+def figure_to_html(fig, *, div_id: str) -> str:
+    """Render a Plotly figure as a ``<div>`` and the call that draws it.
+
+    The plotly.js bundle itself is not included: :func:`build_report` inlines
+    it once in the page head. Text from the figure (model names, titles) is
+    JSON-encoded by Plotly with ``<`` written as ``\\u003c``, so it cannot end
+    the script.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        The figure.
+    div_id : str
+        The element id (unique within the page; a fixed id keeps the page
+        reproducible).
+
+    Returns
+    -------
+    str
+        HTML markup.
+    """
+    import plotly.io as pio
+
+    return pio.to_html(fig, full_html=False, include_plotlyjs=False, include_mathjax=False,
+                       div_id=div_id, config=_PLOTLY_CONFIG, default_width="100%")
+
+
+def _plotly_label(fig, fallback: str) -> str:
+    """A text alternative for a Plotly figure: its title, or the axes titles."""
+    title = fig.layout.title.text
+    if title:
+        return re.sub(r"<[^>]+>", " ", str(title)).strip()
+    x, y = fig.layout.xaxis.title.text, fig.layout.yaxis.title.text
+    return f"{y} against {x}" if x and y else fallback
+
+
 def _close(fig) -> None:
-    """Release a figure pyplot may hold (a no-op for figures made without pyplot)."""
+    """Release a figure pyplot may hold (a no-op for Plotly figures and figures made without
+    pyplot)."""
+    if is_interactive(fig):
+        return
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -226,14 +279,18 @@ def _study_section(study, rows: pd.DataFrame, index: int) -> dict:
         figs = []
         section["notes"].append(f"The figures could not be drawn ({_error_message(exc)}).")
     for j, fig in enumerate(figs):
-        label = _figure_label(fig, f"{title}, figure {j + 1}")
+        interactive = is_interactive(fig)
+        fallback = f"{title}, figure {j + 1}"
+        label = _plotly_label(fig, fallback) if interactive else _figure_label(fig, fallback)
         try:
-            svg = figure_to_svg(fig, label=label, prefix=f"s{index}f{j}")
+            markup = (figure_to_html(fig, div_id=f"s{index}f{j}") if interactive
+                      else figure_to_svg(fig, label=label, prefix=f"s{index}f{j}"))
         except Exception as exc:  # noqa: BLE001
             section["notes"].append(f"Figure {j + 1} could not be rendered "
                                     f"({_error_message(exc)}).")
         else:
-            section["figures"].append({"svg": Markup(svg), "caption": label})
+            section["figures"].append({"markup": Markup(markup), "caption": label,
+                                       "interactive": interactive})
         finally:
             _close(fig)
 
@@ -364,7 +421,9 @@ def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | Non
     Notes
     -----
     Figures are closed after rendering. Model names, readings and table
-    cells are HTML-escaped; the page contains no script.
+    cells are HTML-escaped. A page with Plotly figures carries the plotly.js
+    bundle inline (once) and one drawing call per figure, with the figure's
+    data JSON-encoded; a page without them contains no script.
     """
     import jinja2
 
@@ -379,6 +438,12 @@ def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | Non
     dataset_name = dict(dataset).get("Name", "")
     models = _models(models_info, rows)
 
+    interactive = any(f["interactive"] for s in sections for f in s["figures"])
+    plotly_js = None
+    if interactive:
+        from plotly.offline import get_plotlyjs
+
+        plotly_js = Markup(get_plotlyjs().replace("</script", "<\\/script"))
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gdlab.report", "templates"),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
@@ -395,6 +460,7 @@ def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | Non
         skipped=_skipped(rows),
         results=_results_note(results_path, out_dir),
         n_rows=int((~_skip_mask(rows)).sum()),
+        plotly_js=plotly_js,
     )
     path = out_dir / "index.html"
     path.write_text(html, encoding="utf-8")

@@ -1,0 +1,184 @@
+"""Interactive (Plotly) figures for the studies: curves with intervals, few series per panel.
+
+The report draws these in the page (hover values, a legend click hides a model,
+zoom; see :mod:`gdlab.report.build`). Every figure follows the same rules, so a
+study only says what to plot:
+
+- a model keeps its color in every figure (:func:`gdlab.studies._common.model_color`)
+  and its family its line style (generative solid, discriminative dashed,
+  hybrid dash-dot);
+- a panel holds at most ``max_series`` models; more become small multiples,
+  one panel per family (split further when a family alone has more);
+- an interval band is clipped to the valid range of its metric (an error rate
+  stays in [0, 1]), and belongs to its model's legend entry, so a click hides
+  both.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from gdlab.studies import _common
+
+__all__ = ["DASH", "curves_figure", "panels"]
+
+#: Plotly line dash by model family.
+DASH = {"generative": "solid", "discriminative": "dash", "hybrid": "dashdot"}
+
+_FAMILY_ORDER = ("generative", "discriminative", "hybrid")
+
+
+def panels(models: pd.DataFrame, max_series: int = 6) -> list[tuple[str, list[str]]]:
+    """Split models into panels of at most ``max_series``: one family per panel when needed.
+
+    Parameters
+    ----------
+    models : DataFrame
+        One row per model, columns ``model`` and ``family``, in display order.
+    max_series : int, default=6
+        The most models one panel shows.
+
+    Returns
+    -------
+    list of (title, models)
+        One panel with title ``""`` when every model fits; otherwise one per
+        family (``"generative"``, ``"discriminative 1/2"``, ...).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"model": list("abcdefg"), "family": ["generative"] * 3
+    ...                   + ["discriminative"] * 4})
+    >>> panels(m, 6)
+    [('generative', ['a', 'b', 'c']), ('discriminative', ['d', 'e', 'f', 'g'])]
+    >>> panels(m.iloc[:4], 6)
+    [('', ['a', 'b', 'c', 'd'])]
+    """
+    if isinstance(max_series, bool) or not isinstance(max_series, int) or max_series < 1:
+        raise ValueError(f"max_series must be a positive int, got {max_series!r}.")
+    names = list(dict.fromkeys(models["model"]))
+    if len(names) <= max_series:
+        return [("", names)]
+    fam = dict(zip(models["model"], models["family"], strict=False))
+    order = [f for f in _FAMILY_ORDER if f in fam.values()]
+    order += sorted({f for f in fam.values() if f not in order})
+    out = []
+    for family in order:
+        group = [m for m in names if fam[m] == family]
+        k = math.ceil(len(group) / max_series)
+        for i in range(k):
+            title = family if k == 1 else f"{family} {i + 1}/{k}"
+            out.append((title, group[i * max_series:(i + 1) * max_series]))
+    return out
+
+
+def _band(x, lo, hi):
+    """The closed outline of an interval band (x forward along hi, back along lo)."""
+    x = np.asarray(x, dtype=float)
+    return np.concatenate([x, x[::-1]]), np.concatenate([hi, lo[::-1]])
+
+
+def _fmt(v: float, percent: bool) -> str:
+    return "—" if not np.isfinite(v) else (_common.percent(v) if percent else f"{v:.3g}")
+
+
+def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: str,
+                  x: str = "setting_value", log_x: bool = False, y_range=None,
+                  percent: bool = False, max_series: int = 6, markers=None,
+                  x_format: str = "{:.0f}"):
+    """Mean curves with interval bands, one line per model, small multiples past ``max_series``.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Columns ``model``, ``family``, ``mean``, ``lo``, ``hi`` and ``x``.
+    title, x_title, y_title : str
+        Figure title and axis titles.
+    x : str, default="setting_value"
+        The column on the x axis.
+    log_x : bool, default=False
+        A logarithmic x axis.
+    y_range : (float, float), optional
+        The metric's valid range; bands are clipped to it (e.g. ``(0, 1)``
+        for an error rate).
+    percent : bool, default=False
+        Show y values as percentages.
+    max_series : int, default=6
+        The most models in one panel (see :func:`panels`).
+    markers : DataFrame, optional
+        Points to mark (e.g. crossovers): columns ``x``, ``y``, ``text`` and
+        optionally ``panel`` (a model name; the marker goes to that model's
+        panel). One legend entry, ``"crossover"``.
+    x_format : str, default="{:.0f}"
+        Format of x in the hover text.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    missing = {"model", "family", "mean", "lo", "hi", x} - set(summary.columns)
+    if missing:
+        raise ValueError(f"summary lacks the columns {sorted(missing)}; it has "
+                         f"{list(summary.columns)}.")
+    models = summary[["model", "family"]].drop_duplicates("model")
+    groups = panels(models, max_series)
+    cols = 1 if len(groups) == 1 else 2
+    rows = math.ceil(len(groups) / cols)
+    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=False,
+                        subplot_titles=[t for t, _ in groups] if len(groups) > 1 else None,
+                        horizontal_spacing=0.06, vertical_spacing=0.14 if rows > 1 else 0.0)
+    where = {}
+    for i, (_, names) in enumerate(groups):
+        r, c = divmod(i, cols)
+        for model in names:
+            where[model] = (r + 1, c + 1)
+            d = summary[summary["model"] == model].sort_values(x)
+            family = str(d["family"].iloc[0])
+            color = _common.model_color(model)
+            xs = d[x].to_numpy(float)
+            mean = d["mean"].to_numpy(float)
+            lo, hi = d["lo"].to_numpy(float), d["hi"].to_numpy(float)
+            lo = np.where(np.isfinite(lo), lo, mean)
+            hi = np.where(np.isfinite(hi), hi, mean)
+            if y_range is not None:
+                lo, hi = np.clip(lo, *y_range), np.clip(hi, *y_range)
+            bx, by = _band(xs, lo, hi)
+            fig.add_trace(go.Scatter(x=bx, y=by, fill="toself", fillcolor=color, opacity=0.15,
+                                     line={"width": 0}, hoverinfo="skip", showlegend=False,
+                                     legendgroup=model, name=model),
+                          row=r + 1, col=c + 1)
+            text = [f"{model} ({family})<br>{x_title} {x_format.format(a)}<br>{y_title} "
+                    f"{_fmt(m, percent)} [{_fmt(lo_, percent)}, {_fmt(hi_, percent)}]"
+                    for a, m, lo_, hi_ in zip(xs, mean, lo, hi, strict=True)]
+            fig.add_trace(go.Scatter(x=xs, y=mean, mode="lines+markers", name=model,
+                                     legendgroup=model, line={"color": color,
+                                                              "dash": DASH.get(family, "dot")},
+                                     marker={"size": 5}, text=text,
+                                     hovertemplate="%{text}<extra></extra>"),
+                          row=r + 1, col=c + 1)
+    if markers is not None and len(markers):
+        first = True
+        for rec in markers.to_dict("records"):
+            r, c = where.get(rec.get("panel"), (1, 1))
+            fig.add_trace(go.Scatter(x=[rec["x"]], y=[rec["y"]], mode="markers",
+                                     name="crossover", legendgroup="crossover",
+                                     showlegend=first, text=[rec["text"]],
+                                     hovertemplate="%{text}<extra></extra>",
+                                     marker={"symbol": "x", "size": 10, "color": "black"}),
+                          row=r, col=c)
+            first = False
+    fig.update_xaxes(type="log" if log_x else "linear", title_text=x_title, showgrid=True)
+    fig.update_yaxes(title_text=y_title, col=1, tickformat=".0%" if percent else None)
+    if y_range is not None and not percent:
+        fig.update_yaxes(rangemode="tozero")
+    fig.update_layout(template="plotly_white", title={"text": title, "x": 0.0},
+                      height=max(420, 360 * rows + 60), hovermode="closest",
+                      legend={"title": {"text": "model (click to hide)"},
+                              "groupclick": "togglegroup"},
+                      margin={"l": 60, "r": 20, "t": 70, "b": 50})
+    return fig
