@@ -174,7 +174,7 @@ def test_report_renders_in_chromium(tmp_path):
                 const svgs = [...document.querySelectorAll('svg')]
                     .filter((s) => !s.parentElement.closest('svg')
                                    && !s.closest('.js-plotly-plot')
-                                   && s.id !== 'js-plotly-tester')  // plotly's off-screen text ruler
+                                   && s.id !== 'js-plotly-tester')  // off-screen ruler
                     .map((s) => ({label: s.getAttribute('aria-label'), size: box(s)}));
                 const imgs = [...document.images].map((i) => ({
                     src: i.src.slice(0, 40), complete: i.complete, w: i.naturalWidth}));

@@ -202,7 +202,7 @@ def test_svg_ids_are_prefixed():
 
 
 def test_results_note_names_the_kind_of_results(tmp_path):
-    """A results store (folder) is read with read_results, a CSV with read_csv: never mislabelled."""
+    """A results store (folder) is read with read_results, a CSV with read_csv."""
     rows = make_rows()
     store = tmp_path / "results"
     store.mkdir()

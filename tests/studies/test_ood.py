@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 
 from gdlab.data import Dataset, load
 from gdlab.metrics.anomaly import FPR_GRID
@@ -68,7 +67,15 @@ def test_summary_figures_reading_on_real_rows():
     summary = study.summarize(rows)
     assert set(summary["kind"]) == {"held_out_class"} and len(summary) == 3
     figs = study.figures(rows)
-    assert len(figs) == 1 and isinstance(figs[0], Figure)
+    assert len(figs) == 1
+    fig = figs[0]
+    # one panel per detector: qda has both, logreg-unreg only the confidence
+    panels = {a.text for a in fig.layout.annotations}
+    assert panels == {"-log p(x)", "max-softmax confidence"}
+    lines = [t for t in fig.data if t.mode == "lines+markers"]
+    assert sorted(t.name for t in lines) == ["logreg-unreg", "qda", "qda"]
+    assert all(np.all((np.asarray(t.y) >= 0) & (np.asarray(t.y) <= 1)) for t in lines)
+    assert any("AUROC" in t.text[0] for t in lines)
     assert len(study.reading(rows)) == 1
 
 

@@ -210,27 +210,24 @@ class MissingData(Study):
         return s
 
     def figures(self, rows: pd.DataFrame) -> list:
-        """One figure per dataset, mechanism and ``at``: error vs rate, one line per handling."""
+        """One interactive figure per dataset, mechanism and ``at``: error vs rate.
+
+        One line per model and handling (at most six per panel; more split
+        by family), with the 95 % band over seeds.
+        """
+        from gdlab.studies.plots import curves_figure
+
         err = self._errors(rows)
         figs = []
-        markers = {"native": "o", "mean-impute": "s", "iterative-impute": "^"}
         for (dataset, mech, at), d in err.groupby(["dataset", "mechanism", "at"], sort=True):
             where = "test features" if at == "predict" else "training and test features"
-            fig, ax = _common.new_figure(f"Missing data ({mech.upper()}): {dataset}",
-                                         f"fraction of {where} missing", "test error")
-            for (model, handling), c in d.groupby(["model", "handling"], sort=True):
-                c = c.sort_values("rate")
-                family = c["family"].iloc[0]
-                color = _common.model_color(model)
-                ax.plot(c["rate"], c["mean"], color=color, linestyle=_common.line_style(family),
-                        marker=markers.get(handling, "o"), markersize=4,
-                        label=handling_label(model, family, handling))
-                ax.fill_between(c["rate"], c["lo"], c["hi"], color=color, alpha=0.12,
-                                linewidth=0)
-            ax.xaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f} %")
-            ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f} %")
-            ax.legend(fontsize=8, frameon=False)
-            figs.append(fig)
+            d = d.assign(line=[handling_label(m, f, h) for m, f, h
+                               in zip(d["model"], d["family"], d["handling"], strict=True)])
+            figs.append(curves_figure(
+                d, title=f"Missing data ({mech.upper()}): {dataset}",
+                x_title=f"fraction of {where} missing", y_title="test error", x="rate",
+                series="line", y_range=(0.0, 1.0), percent=True, percent_x=True,
+                hover_label={n: n for n in d["line"]}))
         return figs
 
     def reading(self, rows: pd.DataFrame) -> list[str]:

@@ -213,10 +213,14 @@ class OOD(Study):
         return out
 
     def figures(self, rows: pd.DataFrame) -> list:
-        """One figure per (dataset, kind): mean ROC curves over seeds.
+        """One interactive figure per (dataset, kind): mean ROC curves over seeds.
 
-        Solid lines: ``-log p(x)``; dashed: max-softmax confidence.
+        Two panels, one per detector (``-log p(x)`` and max-softmax
+        confidence), each with at most six models (more become further
+        panels); the hover box gives each model's AUROCs.
         """
+        from gdlab.studies.plots import curves_figure
+
         rows = rows[rows["study"] == self.name]
         roc = rows[rows["metric"].isin(["roc_tpr_density", "roc_tpr_confidence"])
                    & rows["setting"].astype(str).str.startswith("fpr:")]
@@ -225,24 +229,25 @@ class OOD(Study):
         figs = []
         for (dataset, setting), d in roc.groupby(["dataset", "setting"], sort=True):
             kind = setting.split(":", 1)[1]
-            fig, ax = _common.new_figure(
-                f"OOD detection, {KIND_LABELS.get(kind, kind)}: {dataset}",
-                "false-positive rate (in-distribution rows flagged)",
-                "true-positive rate (OOD rows flagged)", size=(6.4, 5.0))
-            ax.plot([0, 1], [0, 1], color="0.6", linewidth=1, linestyle=":", label="chance")
-            curves = d.groupby(["model", "metric", "setting_value"], sort=True)["value"].mean()
-            for (model, metric), c in curves.groupby(level=[0, 1], sort=True):
-                detector = metric.removeprefix("roc_tpr_")
-                a = mean_auc.get((dataset, kind, model, f"auroc_{detector}"), np.nan)
-                label = "-log p(x)" if detector == "density" else "max-softmax"
-                ax.plot(c.index.get_level_values(2), c.to_numpy(),
-                        color=_common.model_color(model),
-                        linestyle="-" if detector == "density" else "--",
-                        label=f"{model}, {label} (AUROC {a:.2f})")
-            ax.set_xlim(0, 1)
-            ax.set_ylim(0, 1.02)
-            ax.legend(fontsize=7, loc="lower right")
-            figs.append(fig)
+            curves = (d.groupby(["model", "family", "metric", "setting_value"], sort=True)
+                      ["value"].mean().reset_index())
+            detector = curves["metric"].str.removeprefix("roc_tpr_")
+            curves["detector"] = detector.map({"density": "-log p(x)",
+                                               "confidence": "max-softmax confidence"})
+            curves["mean"] = curves["lo"] = curves["hi"] = curves["value"]
+            labels = {}
+            for model in curves["model"].unique():
+                parts = [f"{name} AUROC {mean_auc[key]:.2f}"
+                         for name, key in (("-log p(x)", (dataset, kind, model, "auroc_density")),
+                                           ("confidence",
+                                            (dataset, kind, model, "auroc_confidence")))
+                         if key in mean_auc and np.isfinite(mean_auc[key])]
+                labels[model] = f"{model}: {', '.join(parts)}" if parts else model
+            figs.append(curves_figure(
+                curves, title=f"OOD detection, {KIND_LABELS.get(kind, kind)}: {dataset}",
+                x_title="false-positive rate (in-distribution rows flagged)",
+                y_title="true-positive rate (OOD rows flagged)", panel="detector",
+                y_range=(0.0, 1.0), diagonal=True, x_format="{:.2f}", hover_label=labels))
         return figs
 
     def reading(self, rows: pd.DataFrame) -> list[str]:

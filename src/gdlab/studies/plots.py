@@ -31,21 +31,28 @@ DASH = {"generative": "solid", "discriminative": "dash", "hybrid": "dashdot"}
 _FAMILY_ORDER = ("generative", "discriminative", "hybrid")
 
 
-def panels(models: pd.DataFrame, max_series: int = 6) -> list[tuple[str, list[str]]]:
-    """Split models into panels of at most ``max_series``: one family per panel when needed.
+def panels(models: pd.DataFrame, max_series: int = 6, *, series: str = "model",
+           group: str = "family", always: bool = False) -> list[tuple[str, list[str]]]:
+    """Split series into panels of at most ``max_series``: one ``group`` per panel when needed.
 
     Parameters
     ----------
     models : DataFrame
-        One row per model, columns ``model`` and ``family``, in display order.
+        One row per series, columns ``series`` and ``group``, in display order.
     max_series : int, default=6
-        The most models one panel shows.
+        The most series one panel shows.
+    series, group : str, default="model", "family"
+        The columns naming a series and its group.
+    always : bool, default=False
+        One panel per group even when every series would fit in one.
 
     Returns
     -------
-    list of (title, models)
-        One panel with title ``""`` when every model fits; otherwise one per
-        family (``"generative"``, ``"discriminative 1/2"``, ...).
+    list of (title, series names)
+        One panel with title ``""`` when every series fits (and ``always`` is
+        False); otherwise one per group (``"generative"``,
+        ``"discriminative 1/2"``, ...), families in the order generative,
+        discriminative, hybrid, then the others sorted.
 
     Examples
     --------
@@ -58,19 +65,20 @@ def panels(models: pd.DataFrame, max_series: int = 6) -> list[tuple[str, list[st
     """
     if isinstance(max_series, bool) or not isinstance(max_series, int) or max_series < 1:
         raise ValueError(f"max_series must be a positive int, got {max_series!r}.")
-    names = list(dict.fromkeys(models["model"]))
-    if len(names) <= max_series:
+    names = list(dict.fromkeys(models[series]))
+    if len(names) <= max_series and not always:
         return [("", names)]
-    fam = dict(zip(models["model"], models["family"], strict=False))
-    order = [f for f in _FAMILY_ORDER if f in fam.values()]
-    order += sorted({f for f in fam.values() if f not in order})
+    fam = dict(zip(models[series], models[group], strict=False))
+    present = list(dict.fromkeys(fam[m] for m in names))
+    order = [f for f in _FAMILY_ORDER if f in present]
+    order += [f for f in present if f not in order]
     out = []
     for family in order:
-        group = [m for m in names if fam[m] == family]
-        k = math.ceil(len(group) / max_series)
+        members = [m for m in names if fam[m] == family]
+        k = math.ceil(len(members) / max_series)
         for i in range(k):
-            title = family if k == 1 else f"{family} {i + 1}/{k}"
-            out.append((title, group[i * max_series:(i + 1) * max_series]))
+            title = str(family) if k == 1 else f"{family} {i + 1}/{k}"
+            out.append((title, members[i * max_series:(i + 1) * max_series]))
     return out
 
 
@@ -87,13 +95,15 @@ def _fmt(v: float, percent: bool) -> str:
 def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: str,
                   x: str = "setting_value", log_x: bool = False, y_range=None,
                   percent: bool = False, max_series: int = 6, markers=None,
-                  x_format: str = "{:.0f}"):
+                  x_format: str = "{:.0f}", series: str = "model", panel: str | None = None,
+                  percent_x: bool = False, diagonal: bool = False, hover_label=None):
     """Mean curves with interval bands, one line per model, small multiples past ``max_series``.
 
     Parameters
     ----------
     summary : DataFrame
-        Columns ``model``, ``family``, ``mean``, ``lo``, ``hi`` and ``x``.
+        Columns ``model``, ``family``, ``mean``, ``lo``, ``hi``, ``x`` and
+        ``series`` (and ``panel`` when given).
     title, x_title, y_title : str
         Figure title and axis titles.
     x : str, default="setting_value"
@@ -113,6 +123,18 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
         panel). One legend entry, ``"crossover"``.
     x_format : str, default="{:.0f}"
         Format of x in the hover text.
+    series : str, default="model"
+        The column naming a line (its legend entry); the line's color is its
+        ``model``'s, its dash its ``family``'s.
+    panel : str, optional
+        A column that puts each of its values in a panel of its own (small
+        multiples); by default panels split by family only past ``max_series``.
+    percent_x : bool, default=False
+        Show x values as percentages.
+    diagonal : bool, default=False
+        Draw the chance diagonal y = x (ROC curves).
+    hover_label : mapping, optional
+        Text shown for a series in the hover box instead of its name.
 
     Returns
     -------
@@ -121,23 +143,44 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    missing = {"model", "family", "mean", "lo", "hi", x} - set(summary.columns)
+    need = {"model", "family", "mean", "lo", "hi", x, series} | ({panel} if panel else set())
+    missing = need - set(summary.columns)
     if missing:
         raise ValueError(f"summary lacks the columns {sorted(missing)}; it has "
                          f"{list(summary.columns)}.")
-    models = summary[["model", "family"]].drop_duplicates("model")
-    groups = panels(models, max_series)
+    key = [series] if panel is None else [panel, series]
+    lines = summary.drop_duplicates(key)
+    if panel is None:
+        groups = [(t, [(None, n) for n in names])
+                  for t, names in panels(lines, max_series, series=series)]
+    else:
+        groups = []
+        for value in dict.fromkeys(lines[panel]):
+            sub = lines[lines[panel] == value]
+            for t, names in panels(sub.assign(_one=str(value)), max_series, series=series,
+                                   group="_one", always=True):
+                groups.append((t, [(value, n) for n in names]))
     cols = 1 if len(groups) == 1 else 2
     rows = math.ceil(len(groups) / cols)
     fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=False,
                         subplot_titles=[t for t, _ in groups] if len(groups) > 1 else None,
                         horizontal_spacing=0.06, vertical_spacing=0.14 if rows > 1 else 0.0)
-    where = {}
+    where, shown = {}, set()
+    hover_label = dict(hover_label or {})
     for i, (_, names) in enumerate(groups):
         r, c = divmod(i, cols)
-        for model in names:
-            where[model] = (r + 1, c + 1)
-            d = summary[summary["model"] == model].sort_values(x)
+        if diagonal:
+            fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance",
+                                     legendgroup="chance", showlegend=i == 0, hoverinfo="skip",
+                                     line={"color": "#999999", "width": 1, "dash": "dot"}),
+                          row=r + 1, col=c + 1)
+        for value, name in names:
+            where.setdefault(name, (r + 1, c + 1))
+            d = summary[summary[series] == name]
+            if panel is not None:
+                d = d[d[panel] == value]
+            d = d.sort_values(x)
+            model = str(d["model"].iloc[0])
             family = str(d["family"].iloc[0])
             color = _common.model_color(model)
             xs = d[x].to_numpy(float)
@@ -148,19 +191,24 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
             if y_range is not None:
                 lo, hi = np.clip(lo, *y_range), np.clip(hi, *y_range)
             bx, by = _band(xs, lo, hi)
-            fig.add_trace(go.Scatter(x=bx, y=by, fill="toself", fillcolor=color, opacity=0.15,
-                                     line={"width": 0}, hoverinfo="skip", showlegend=False,
-                                     legendgroup=model, name=model),
-                          row=r + 1, col=c + 1)
-            text = [f"{model} ({family})<br>{x_title} {x_format.format(a)}<br>{y_title} "
-                    f"{_fmt(m, percent)} [{_fmt(lo_, percent)}, {_fmt(hi_, percent)}]"
-                    for a, m, lo_, hi_ in zip(xs, mean, lo, hi, strict=True)]
-            fig.add_trace(go.Scatter(x=xs, y=mean, mode="lines+markers", name=model,
-                                     legendgroup=model, line={"color": color,
-                                                              "dash": DASH.get(family, "dot")},
+            if np.any(hi > lo):
+                bx, by = _band(xs, lo, hi)
+                fig.add_trace(go.Scatter(x=bx, y=by, fill="toself", fillcolor=color,
+                                         opacity=0.15, line={"width": 0}, hoverinfo="skip",
+                                         showlegend=False, legendgroup=name, name=name),
+                              row=r + 1, col=c + 1)
+            label = hover_label.get(name, f"{name} ({family})")
+            xfmt = [_common.percent(a) if percent_x else x_format.format(a) for a in xs]
+            text = [f"{label}<br>{x_title} {a}<br>{y_title} {_fmt(m, percent)}"
+                    + ("" if lo_ == hi_ else f" [{_fmt(lo_, percent)}, {_fmt(hi_, percent)}]")
+                    for a, m, lo_, hi_ in zip(xfmt, mean, lo, hi, strict=True)]
+            fig.add_trace(go.Scatter(x=xs, y=mean, mode="lines+markers", name=name,
+                                     legendgroup=name, showlegend=name not in shown,
+                                     line={"color": color, "dash": DASH.get(family, "dot")},
                                      marker={"size": 5}, text=text,
                                      hovertemplate="%{text}<extra></extra>"),
                           row=r + 1, col=c + 1)
+            shown.add(name)
     if markers is not None and len(markers):
         first = True
         for rec in markers.to_dict("records"):
@@ -172,7 +220,8 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
                                      marker={"symbol": "x", "size": 10, "color": "black"}),
                           row=r, col=c)
             first = False
-    fig.update_xaxes(type="log" if log_x else "linear", title_text=x_title, showgrid=True)
+    fig.update_xaxes(type="log" if log_x else "linear", title_text=x_title, showgrid=True,
+                     tickformat=".0%" if percent_x else None)
     fig.update_yaxes(title_text=y_title, col=1, tickformat=".0%" if percent else None)
     if y_range is not None and not percent:
         fig.update_yaxes(rangemode="tozero")
