@@ -453,11 +453,13 @@ def test_text_pipelines_say_text_through_their_first_step():
 
 
 class _HugeJoint(ClassConditional):
-    """Log joints near -2**50 (ulp 0.25) that differ by exactly 0, 1, 2 in the first
+    """Log-likelihoods near -2**50 (ulp 0.25) that differ by exactly 0, 1, 2 in the first
     rows, and tied at -1e34 in the last: x - logsumexp(x) rounds log(sum) to the ulp
-    (rows summing to 0.91), and at -1e34 rounds log(3) away entirely (rows of 1, 1, 1)."""
+    (rows summing to 0.91), and at -1e34 rounds log(3) away entirely (rows of 1, 1, 1).
+    With a uniform prior every class gets the same log prior, so the joints keep those
+    differences."""
 
-    def _log_joint(self, X):
+    def _log_likelihood(self, X):
         lj = np.full((X.shape[0], 3), -(2.0**50)) + np.array([0.0, -1.0, -2.0])
         lj[-1] = -1e34
         return lj
@@ -468,7 +470,7 @@ def test_posterior_sums_to_one_when_log_joints_are_huge(two_blobs):
 
     X, y = two_blobs
     y3 = np.where(np.arange(len(y)) % 3 == 0, "c", y)
-    clf = _HugeJoint(Normal1D()).fit(X, y3)
+    clf = _HugeJoint(Normal1D(), priors=[1 / 3] * 3).fit(X, y3)
     proba = clf.predict_proba(X[:4])
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     # the O(1) differences survive: p ∝ (1, e^-1, e^-2); a tie is uniform

@@ -390,8 +390,23 @@ class GenerativeClassifierMixin(CapabilityMixin, ClassifierMixin):
                                   "nor _log_joint.")
 
     def _log_joint(self, X) -> np.ndarray:
-        """log p(x, y=k) = log p(x | y=k) + log p(y=k) of validated X (Bayes' rule's input)."""
-        return self._log_likelihood(X) + self._log_prior()
+        """log p(x, y=k) = log p(x | y=k) + log p(y=k) of validated X."""
+        return self._with_prior(self._log_likelihood(X))
+
+    def _with_prior(self, class_scores: np.ndarray) -> np.ndarray:
+        """Add log p(y=k) to per-class scores: the one place a model adds the log prior."""
+        return class_scores + self._log_prior()
+
+    def _bayes_log_likelihood(self, X) -> np.ndarray:
+        """log p(x | y=k) of validated X up to a term that depends on the row only.
+
+        Bayes' rule's input before the prior. The default is
+        :meth:`_log_likelihood`; a model whose class-conditional density
+        carries a class-independent term that can swamp the class-dependent
+        one far from the data (a shared covariance's quadratic form) overrides
+        this to leave that term out, so posteriors stay exact there.
+        """
+        return self._log_likelihood(X)
 
     # -- Bayes' rule -------------------------------------------------------
     def _supported_log_joint(self, log_joint: np.ndarray, *, imputing: bool = False):
@@ -436,12 +451,10 @@ class GenerativeClassifierMixin(CapabilityMixin, ClassifierMixin):
     def _bayes_scores(self, X) -> np.ndarray:
         """log p(x, y=k) up to a term that depends on the row only: Bayes' rule's input.
 
-        The default is :meth:`log_joint`. A model whose log joint carries a
-        class-independent term that can swamp the class-dependent one far from
-        the data (a shared covariance's quadratic form) overrides this to leave
-        that term out, so ``predict``/``predict_proba`` stay exact there.
+        :meth:`_bayes_log_likelihood` plus the log prior.
         """
-        return self.log_joint(X)
+        check_is_fitted(self)
+        return self._with_prior(self._bayes_log_likelihood(self._validate_X_predict(X)))
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Log posterior log p(y=k | x) by Bayes' rule.

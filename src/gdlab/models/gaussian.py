@@ -264,18 +264,17 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
             ]
         )
 
-    def _discriminant(self, X):
-        """log p(x, y=k) up to a term that depends on the row only (for Bayes' rule).
+    def _bayes_log_likelihood(self, X):
+        """log p(x | y=k) up to a term that depends on the row only (for Bayes' rule).
 
         For a tied covariance the class-independent quadratic term is left out
         (see :func:`gdlab.distributions.gaussian.shared_covariance_discriminant`),
         so posteriors stay exact for rows far from the data, where that term
-        swamps the class-dependent one; otherwise this is the log joint.
+        swamps the class-dependent one; otherwise this is the log-likelihood.
         """
         if self.covariance != "tied":
-            return self._log_joint(X)
-        return (gm.shared_covariance_discriminant(X, self.means_, self.covariances_[0])
-                + self._log_prior())
+            return self._log_likelihood(X)
+        return gm.shared_covariance_discriminant(X, self.means_, self.covariances_[0])
 
     def _no_posterior_message(self, rows):
         """A Gaussian is never zero: a row with no finite log p(x, y=k) overflowed."""
@@ -284,10 +283,6 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
             "overflows (the squared distance in standard deviations exceeds 1e308); rescale "
             "X (e.g. StandardScaler) or mark wrong values as missing."
         )
-
-    def _bayes_scores(self, X):
-        check_is_fitted(self)
-        return self._discriminant(self._validate_X_predict(X))
 
     def _conditional_mean(self, X):
         patterns = None if self._diagonal else gm.missing_patterns(X)
