@@ -10,7 +10,7 @@ from gdlab.cli import app
 from gdlab.comparison import summarize
 from gdlab.data import load
 from gdlab.models import registry
-from gdlab.models.registry import ModelSpec, register
+from gdlab.models.registry import ModelSpec
 from gdlab.studies.runner import read_results
 
 WIDE = {"COLUMNS": "200"}
@@ -124,14 +124,13 @@ class _Broken(ClassifierMixin, BaseEstimator):
         raise RuntimeError("this model is broken on purpose")
 
 
-def test_skipped_model_is_shown_with_its_reason(runner, monkeypatch, tmp_path):
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
-    register(ModelSpec("broken", "hybrid", _Broken))
-    result = runner.invoke(
-        app, ["compare", "-d", "iris", "-m", "broken,lda", "-s", "learning_curve", "--seeds",
-              "1", "-j", "1", "--no-progress", "-o", str(tmp_path)],
-        env=WIDE,
-    )
+def test_skipped_model_is_shown_with_its_reason(runner, tmp_path):
+    with registry.registered(ModelSpec("broken", "hybrid", _Broken)):
+        result = runner.invoke(
+            app, ["compare", "-d", "iris", "-m", "broken,lda", "-s", "learning_curve",
+                  "--seeds", "1", "-j", "1", "--no-progress", "-o", str(tmp_path)],
+            env=WIDE,
+        )
     assert result.exit_code == 0, result.output
     assert "skipped broken" in result.output
     assert "this model is broken on purpose" in result.output

@@ -40,9 +40,10 @@ SKLEARN_TEXT = {"ngram-multinomial-nb"}
 
 
 @pytest.fixture
-def isolated_registry(monkeypatch):
-    """A copy of the registry, so tests can register without leaking entries."""
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+def isolated_registry():
+    """The registry restored after the test, so tests can register without leaking entries."""
+    with registry.registered():
+        yield
 
 
 def test_builtin_names_and_families():
@@ -196,3 +197,19 @@ def test_names_lists_the_registry_in_order(isolated_registry):
     assert registry.names()[0] == "gaussian-nb"
     assert registry.names()[-1] == "last-one"
     assert set(registry.names()) == set(available().name)
+
+
+def test_registered_restores_the_registry_and_unregister_removes():
+    from sklearn.dummy import DummyClassifier
+
+    before = registry.names()
+    entry = ModelSpec("tmp-model", "discriminative", DummyClassifier)
+    with registry.registered(entry):
+        assert registry.names() == [*before, "tmp-model"]
+        assert registry.unregister("lda").name == "lda"
+        assert "lda" not in registry.names()
+        with pytest.raises(ValueError, match="already registered"):
+            registry.register(entry)
+    assert registry.names() == before  # both the addition and the removal are undone
+    with pytest.raises(ValueError, match="unknown model 'no-such-model'"):
+        registry.unregister("no-such-model")

@@ -28,6 +28,7 @@ import difflib
 import functools
 import inspect
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,8 @@ __all__ = [
     "FAMILIES",
     "ModelSpec",
     "register",
+    "unregister",
+    "registered",
     "make",
     "spec",
     "names",
@@ -147,6 +150,61 @@ def register(spec: ModelSpec) -> ModelSpec:
         raise ValueError(f"a model named {spec.name!r} is already registered.")
     _REGISTRY[spec.name] = spec
     return spec
+
+
+def unregister(name: str) -> ModelSpec:
+    """Remove the model ``name`` from the registry.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    ModelSpec
+        The removed entry (``register`` it again to restore it).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+    """
+    removed = spec(name)
+    del _REGISTRY[name]
+    return removed
+
+
+@contextmanager
+def registered(*specs: ModelSpec):
+    """Register models for the duration of a ``with`` block, then restore the registry.
+
+    Whatever is registered or unregistered inside the block is undone on exit,
+    so a test (or a one-off experiment) can add models without leaking them.
+    Entries exist in this process only: runs with ``n_jobs > 1`` start worker
+    processes that see the registry as imported.
+
+    Parameters
+    ----------
+    *specs : ModelSpec
+        Models to register on entry.
+
+    Examples
+    --------
+    >>> from sklearn.dummy import DummyClassifier
+    >>> with registered(ModelSpec("dummy", "discriminative", DummyClassifier)):
+    ...     "dummy" in names()
+    True
+    >>> "dummy" in names()
+    False
+    """
+    saved = dict(_REGISTRY)
+    try:
+        for entry in specs:
+            register(entry)
+        yield
+    finally:
+        _REGISTRY.clear()
+        _REGISTRY.update(saved)
 
 
 def _unknown(name) -> ValueError:
