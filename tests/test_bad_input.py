@@ -89,7 +89,7 @@ def _kind(name) -> str:
     kind = input_kind(make(name))
     if name in FRAMES:
         return "frames"
-    if kind == "sequences":
+    if kind == "sequence":
         return "symbols" if name in SYMBOLS else "sequences"
     if kind == "text":
         return "texts"

@@ -371,7 +371,7 @@ def test_class_conditional_over_sequences_list_and_stacked_agree():
 
     seqs, y = _seq_data()
     clf = ClassConditional(_IIDFrames())
-    assert input_kind(clf) == "sequences" and "sequences" in clf.capabilities
+    assert input_kind(clf) == "sequence" and "sequences" in clf.capabilities
     a = clf.fit(seqs, y).predict_proba(seqs)
     X, lengths = stack_sequences(seqs)
     b = ClassConditional(_IIDFrames()).fit(X, y, lengths=lengths).predict_proba(seqs)

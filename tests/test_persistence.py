@@ -39,7 +39,7 @@ def _inputs_for(name, data):
     X, y = data
     kind = model_input_kind(name)
     rng = np.random.RandomState(1)
-    if kind == "sequences":
+    if kind == "sequence":
         if name in ("hmm-categorical", "gru-chars"):  # integer symbol codes
             seqs = [rng.randint(0, 3 + k, size=(8 + i % 5, 1)) for i, k in enumerate(y)]
         else:

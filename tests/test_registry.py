@@ -188,7 +188,7 @@ def test_spec_reads_capabilities_and_input_kind_once(isolated_registry):
     available()
     assert len(built) == 1  # one instance answered every question
     assert make("counted") is not make("counted")  # make still builds fresh ones
-    assert spec("hmm-classifier").input_kind == "sequences"
+    assert spec("hmm-classifier").input_kind == "sequence"
     assert spec("char-ngram-classifier").input_kind == "text"
 
 

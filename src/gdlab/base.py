@@ -62,6 +62,9 @@ __all__ = [
     "CAPABILITIES",
     "capabilities",
     "input_kind",
+    "DATA_KINDS",
+    "INPUT_KINDS",
+    "modality_input_kind",
     "CapabilityMixin",
     "class_indices_for_sampling",
     "class_prior_from_counts",
@@ -130,12 +133,46 @@ def capabilities(estimator) -> frozenset[str]:
     return caps
 
 
-def input_kind(estimator) -> str:
-    """What ``X`` an estimator takes: ``"tabular"``, ``"sequences"`` or ``"text"``.
+#: The kinds of data, one vocabulary for datasets and models: a dataset's
+#: ``modality`` is one of these, and a model's :func:`input_kind` one of
+#: :data:`INPUT_KINDS` (images are given to models as rows of pixels).
+DATA_KINDS = ("tabular", "image", "text", "sequence")
 
-    Read off the capability tags: ``sequences`` means a list of arrays of
-    frames (or stacked frames plus ``lengths``), ``text`` a list of strings;
-    anything else takes a 2-D numeric array.
+#: What ``X`` a model takes: rows (a 2-D array), sequences (a list of arrays of
+#: frames, or stacked frames with ``lengths``) or texts (a list of strings).
+INPUT_KINDS = ("tabular", "sequence", "text")
+
+
+def modality_input_kind(modality: str) -> str:
+    """The model input kind a dataset of this modality needs: an image is a row of pixels.
+
+    Parameters
+    ----------
+    modality : str
+        One of :data:`DATA_KINDS`.
+
+    Returns
+    -------
+    str
+        One of :data:`INPUT_KINDS`.
+
+    Examples
+    --------
+    >>> modality_input_kind("image"), modality_input_kind("sequence")
+    ('tabular', 'sequence')
+    """
+    if modality not in DATA_KINDS:
+        raise ValueError(f"unknown modality {modality!r}; known: {', '.join(DATA_KINDS)}.")
+    return "tabular" if modality == "image" else modality
+
+
+def input_kind(estimator) -> str:
+    """What ``X`` an estimator takes: ``"tabular"``, ``"sequence"`` or ``"text"``.
+
+    One of :data:`INPUT_KINDS`, the words of a dataset's ``modality``. Read off
+    the capability tags: ``sequences`` means a list of arrays of frames (or
+    stacked frames plus ``lengths``), ``text`` a list of strings; anything
+    else takes a 2-D numeric array.
 
     Examples
     --------
@@ -145,7 +182,7 @@ def input_kind(estimator) -> str:
     """
     caps = capabilities(estimator)
     if "sequences" in caps:
-        return "sequences"
+        return "sequence"
     if "text" in caps:
         return "text"
     return "tabular"
@@ -794,7 +831,7 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
 
     def _check_items(self, X, lengths, *, reset):
         """Sequences or texts as a list (the non-tabular kinds)."""
-        if self._kind() == "sequences":
+        if self._kind() == "sequence":
             allow_nan = "missing_features" in self._density_capabilities()
             return check_sequences(self, X, lengths, allow_nan=allow_nan, reset=reset)
         # an empty text is a valid string to score (log p("") is the stop's probability),

@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_DATASET",
     "DEFAULT_MODELS",
     "DEFAULT_MODELS_BY_MODALITY",
+    "DEFAULT_SYMBOL_MODELS",
     "default_models",
     "default_models_for",
     "model_input_kind",
@@ -66,10 +67,12 @@ DEFAULT_MODELS_BY_MODALITY = {
     "tabular": DEFAULT_MODELS,
     "image": (*DEFAULT_MODELS, "cvae", "cgan", "diffusion", "cnn"),
     "sequence": ("hmm-classifier", "gru"),
-    # sequences of integer symbol codes (a dataset with metadata["vocabulary"])
-    "symbols": ("hmm-categorical", "gru-chars"),
     "text": ("char-ngram-classifier", "ngram-multinomial-nb", "ngram-logreg", "nbsvm"),
 }
+
+#: Default models of a sequence dataset whose frames are integer symbol codes
+#: (``metadata["vocabulary"]``, e.g. characters): they model the codes as categories.
+DEFAULT_SYMBOL_MODELS = ("hmm-categorical", "gru-chars")
 
 
 def default_models(modality: str) -> tuple[str, ...]:
@@ -93,12 +96,12 @@ def default_models_for(dataset) -> tuple[str, ...]:
     (characters) as integers: its defaults model them as categories.
     """
     if dataset.modality == "sequence" and "vocabulary" in (dataset.metadata or {}):
-        return default_models("symbols")
+        return DEFAULT_SYMBOL_MODELS
     return default_models(dataset.modality)
 
 
 def model_input_kind(name: str) -> str:
-    """What a registered model takes: ``"tabular"``, ``"sequences"`` or ``"text"``.
+    """What a registered model takes: ``"tabular"``, ``"sequence"`` or ``"text"``.
 
     :attr:`gdlab.models.registry.ModelSpec.input_kind`: read off the capability
     tags of one fresh instance, computed once per registered model.
@@ -106,7 +109,7 @@ def model_input_kind(name: str) -> str:
     Examples
     --------
     >>> model_input_kind("hmm-classifier")
-    'sequences'
+    'sequence'
     """
     from gdlab.models.registry import spec
 
@@ -196,9 +199,9 @@ def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
     if len(set(models)) != len(models):
         raise ValueError(f"models contains duplicates: {models}.")
     _, _, caps = model_facts(models)  # unknown names fail here, with close matches
-    from gdlab.studies.prepare import modality_kind
+    from gdlab.base import modality_input_kind
 
-    need = modality_kind(dataset.modality)
+    need = modality_input_kind(dataset.modality)
     wrong = [m for m in models if model_input_kind(m) != need]
     if wrong:
         raise ValueError(
@@ -526,14 +529,15 @@ def generate(
         the model does not take (all before training), an unreadable cached
         model, or a sampling error.
     """
+    from gdlab.base import modality_input_kind
     from gdlab.data import load as load_dataset
     from gdlab.models.registry import make, spec
     from gdlab.persistence import load, save
-    from gdlab.studies.prepare import inputs, modality_kind
+    from gdlab.studies.prepare import inputs
 
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
     entry = spec(model)
-    if entry.input_kind != modality_kind(ds.modality):
+    if entry.input_kind != modality_input_kind(ds.modality):
         raise ValueError(f"{model} takes {entry.input_kind}, but {ds.name!r} is "
                          f"{ds.modality} data.")
     caps = entry.capabilities

@@ -361,7 +361,7 @@ def test_hmm_classifier_on_known_hmms():
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     assert capabilities(clf) == {"classify", "density", "sample", "conditional_sample",
                                  "sequences", "missing_features"}
-    assert input_kind(clf) == "sequences"
+    assert input_kind(clf) == "sequence"
     drawn, labels = clf.sample(4, y=1, random_state=0, length=10)
     assert len(drawn) == 4 and (labels == 1).all() and drawn[0].shape == (10, 2)
     # stacked frames with lengths at fit
@@ -393,7 +393,7 @@ def test_clone_get_params_and_capabilities():
     model = HMM(4, emission="gmm", n_mix=3, random_state=1)
     assert clone(model).get_params() == model.get_params()
     assert capabilities(model) == {"density", "sample", "sequences", "missing_features"}
-    assert input_kind(model) == "sequences"
+    assert input_kind(model) == "sequence"
     assert clone(HMMClassifier(model)).get_params()["density"].n_mix == 3
 
 
@@ -463,7 +463,7 @@ def test_bad_input_raises_clear_errors():
 def test_sklearn_estimator_checks_do_not_apply():
     """HMM takes sequences (X plus lengths), not 2-D rows with y: the sklearn checks
     (fit(X, y) with labels as the second argument) do not apply, as for hmmlearn."""
-    assert input_kind(HMM()) == "sequences"
+    assert input_kind(HMM()) == "sequence"
     assert not HMM().__sklearn_tags__().input_tags.two_d_array
 
 

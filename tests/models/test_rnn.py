@@ -141,7 +141,7 @@ def test_clone_capabilities_and_tags(fitted):
     assert c.get_params() == fitted.get_params()
     assert not hasattr(c, "module_")
     assert capabilities(fitted) == {"classify", "sequences"}
-    assert input_kind(GRUClassifier()) == "sequences"
+    assert input_kind(GRUClassifier()) == "sequence"
     from sklearn.utils import get_tags
     assert get_tags(GRUClassifier()).estimator_type == "classifier"
     assert get_tags(GRUClassifier()).input_tags.allow_nan is False

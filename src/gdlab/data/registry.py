@@ -26,10 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gdlab.base import DATA_KINDS
+
 __all__ = ["MODALITIES", "DatasetUnavailable", "register", "load", "available", "entry"]
 
-#: The values ``Dataset.modality`` may take.
-MODALITIES = ("tabular", "image", "text", "sequence")
+#: The values ``Dataset.modality`` may take (:data:`gdlab.base.DATA_KINDS`, the
+#: vocabulary models' input kinds share).
+MODALITIES = DATA_KINDS
 
 #: Columns of the table :func:`available` returns.
 COLUMNS = ("name", "modality", "n_samples", "n_features", "n_classes", "source", "description")

@@ -15,7 +15,6 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 
 from gdlab._validation import (
     check_em_params,

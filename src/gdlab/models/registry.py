@@ -85,7 +85,7 @@ class ModelSpec:
         not kept).
     input_kind : str
         :func:`gdlab.base.input_kind` of that instance (``"tabular"``,
-        ``"sequences"`` or ``"text"``), computed with the capabilities.
+        ``"sequence"`` or ``"text"``), computed with the capabilities.
     """
 
     name: str
@@ -120,7 +120,7 @@ class ModelSpec:
 
     @property
     def input_kind(self) -> str:
-        """str: what ``X`` the model takes, ``"tabular"``, ``"sequences"`` or ``"text"``."""
+        """str: what ``X`` the model takes, ``"tabular"``, ``"sequence"`` or ``"text"``."""
         return self._facts[1]
 
 

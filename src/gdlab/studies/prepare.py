@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["numeric", "inputs", "modality_kind"]
+__all__ = ["numeric", "inputs"]
 
 
 def numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -56,23 +56,6 @@ def numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
             onehot[cats.isna().to_numpy()] = np.nan
             blocks.append(onehot)
     return np.hstack(blocks), np.asarray(dataset.y)
-
-
-#: The model input kind (:func:`gdlab.base.input_kind`) each dataset modality needs.
-_KIND = {"tabular": "tabular", "image": "tabular", "sequence": "sequences", "text": "text"}
-
-
-def modality_kind(modality: str) -> str:
-    """The model input kind (``"tabular"``, ``"sequences"``, ``"text"``) a dataset modality needs.
-
-    Examples
-    --------
-    >>> modality_kind("image"), modality_kind("sequence")
-    ('tabular', 'sequences')
-    """
-    if modality not in _KIND:
-        raise ValueError(f"unknown dataset modality {modality!r}; known: {sorted(_KIND)}.")
-    return _KIND[modality]
 
 
 def inputs(dataset) -> tuple[np.ndarray, np.ndarray]:
