@@ -21,6 +21,9 @@ for K Gaussians at once:
   Gaussians sharing one covariance (LDA);
 - :func:`stacked_pattern_moments` -- log-densities and conditional moments of
   K full Gaussians for rows sharing one missing pattern (a mixture's E-step);
+- :func:`constrain_covariances` -- the M-step's covariance structure (full,
+  tied, diag, spherical) and ``reg_covar`` floor, shared by the per-class fit
+  and the mixture;
 
 The fit of one Gaussian per class by EM with missing entries, which uses
 these, is :func:`gdlab.inference.gaussian_em.fit_gaussians`.
@@ -43,6 +46,7 @@ from threadpoolctl import ThreadpoolController
 
 __all__ = [
     "COVARIANCE_TYPES",
+    "constrain_covariances",
     "Pattern",
     "missing_patterns",
     "log_density",
@@ -458,3 +462,51 @@ def stacked_pattern_moments(X_obs, means, covs, obs, miss, *, moments=True):
     cmean = means[:, None, miss] + z @ W  # (K, r, m)
     ccov = covs[:, miss[:, None], miss] - W.transpose(0, 2, 1) @ W
     return log_dens, cmean, (ccov + ccov.transpose(0, 2, 1)) / 2
+
+
+def constrain_covariances(covs, weights, covariance: str, reg_covar: float) -> np.ndarray:
+    """The maximum-likelihood covariances of K Gaussians under a covariance structure.
+
+    The one M-step rule for every Gaussian fitted by (EM) maximum likelihood:
+    ``"full"`` keeps each covariance, ``"tied"`` replaces them all by their
+    average weighted by ``weights`` (the pooled within-component covariance),
+    ``"diag"`` keeps the variances, ``"spherical"`` their mean; then each is
+    symmetrized and ``reg_covar`` is added to its diagonal.
+
+    Parameters
+    ----------
+    covs : ndarray of shape (K, d, d)
+        Unconstrained covariances (e.g. weighted scatter over weight).
+    weights : ndarray of shape (K,)
+        Each component's (expected) number of rows; only ``"tied"`` uses them.
+    covariance : {"full", "tied", "diag", "spherical"}
+    reg_covar : float
+        Non-negative floor added to every variance.
+
+    Returns
+    -------
+    ndarray of shape (K, d, d)
+
+    Examples
+    --------
+    >>> covs = np.array([np.diag([1.0, 3.0]), np.diag([3.0, 5.0])])
+    >>> constrain_covariances(covs, np.array([1.0, 1.0]), "tied", 0.0)[0]
+    array([[2., 0.],
+           [0., 4.]])
+    >>> constrain_covariances(covs, np.array([1.0, 1.0]), "spherical", 0.5)[1]
+    array([[4.5, 0. ],
+           [0. , 4.5]])
+    """
+    if covariance not in COVARIANCE_TYPES:
+        raise ValueError(f"covariance must be one of {COVARIANCE_TYPES}, got {covariance!r}.")
+    covs = np.asarray(covs, dtype=np.float64)
+    K, d, _ = covs.shape
+    if covariance == "tied":
+        w = np.asarray(weights, dtype=np.float64)
+        covs = np.broadcast_to(np.tensordot(w / w.sum(), covs, axes=1), (K, d, d))
+    elif covariance == "diag":
+        covs = np.diagonal(covs, axis1=1, axis2=2)[:, :, None] * np.eye(d)
+    elif covariance == "spherical":
+        covs = (np.trace(covs, axis1=1, axis2=2) / d)[:, None, None] * np.eye(d)
+    return (covs + covs.transpose(0, 2, 1)) / 2 + reg_covar * np.eye(d)
+

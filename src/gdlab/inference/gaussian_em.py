@@ -13,7 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gdlab.distributions.gaussian import expected_statistics, missing_patterns
+from gdlab.distributions.gaussian import (
+    constrain_covariances,
+    expected_statistics,
+    missing_patterns,
+)
 from gdlab.inference.em import EMResult, run_em
 
 __all__ = ["GaussianFit", "fit_gaussians"]
@@ -85,7 +89,6 @@ def _m_step(X_hat, cond_cov_sums, class_rows, covariance, shrinkage, reg_covar):
     covariances weighted by the class row counts (without shrinkage: the pooled
     within-class covariance).
     """
-    d = X_hat.shape[1]
     means = np.stack([X_hat[rows].mean(axis=0) for rows in class_rows])
     scatter = np.stack(
         [
@@ -96,15 +99,7 @@ def _m_step(X_hat, cond_cov_sums, class_rows, covariance, shrinkage, reg_covar):
     counts = np.array([rows.size for rows in class_rows], dtype=np.float64)
     covs = scatter / counts[:, None, None]
     covs = np.stack([_shrink(S, a) for S, a in zip(covs, shrinkage, strict=True)])
-    if covariance == "tied":
-        pooled = np.tensordot(counts / counts.sum(), covs, axes=1)
-        covs = np.repeat(pooled[None], len(class_rows), axis=0)
-    elif covariance == "diag":
-        covs = np.stack([np.diag(np.diag(S)) for S in covs])
-    elif covariance == "spherical":
-        covs = np.stack([np.trace(S) / d * np.eye(d) for S in covs])
-    covs += reg_covar * np.eye(d)
-    return means, covs
+    return means, constrain_covariances(covs, counts, covariance, reg_covar)
 
 
 def _auto_shrinkage(X, class_rows):

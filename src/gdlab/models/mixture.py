@@ -270,14 +270,7 @@ def _m_step(stats, covariance, reg_covar, shift):
     weights = nk / nk.sum()
     mu = stats.first / nk[:, None]
     covs = stats.second / nk[:, None, None] - mu[:, :, None] * mu[:, None, :]
-    if covariance == "tied":
-        covs = np.broadcast_to((covs * nk[:, None, None]).sum(axis=0) / nk.sum(), (K, d, d))
-    elif covariance == "diag":
-        covs = np.diagonal(covs, axis1=1, axis2=2)[:, :, None] * np.eye(d)
-    elif covariance == "spherical":
-        var = np.trace(covs, axis1=1, axis2=2) / d
-        covs = var[:, None, None] * np.eye(d)
-    covs = (covs + covs.transpose(0, 2, 1)) / 2 + reg_covar * np.eye(d)
+    covs = gm.constrain_covariances(covs, nk, covariance, reg_covar)
     return _make_params(weights, mu + shift, covs, reg_covar)
 
 
