@@ -6,6 +6,7 @@
 """
 
 from gdlab import data, models
+from gdlab.advice import Advice, advise
 from gdlab._version import __version__
 from gdlab.base import CAPABILITIES, ClassConditional, capabilities
 from gdlab.comparison import compare
@@ -13,8 +14,10 @@ from gdlab.models.registry import available, make
 from gdlab.persistence import load, save
 
 __all__ = [
+    "Advice",
     "CAPABILITIES",
     "ClassConditional",
+    "advise",
     "available",
     "capabilities",
     "compare",

@@ -145,6 +145,10 @@ class Comparison:
         :func:`gdlab.studies.runner.read_results`).
     notes : list of str
         Studies skipped and why.
+    advice : gdlab.advice.Advice or None
+        The verdict (:func:`gdlab.advice.advise_rows` of ``rows``); None when
+        the rows answer no goal (the reason is in ``notes``). With ``out_dir``
+        it is also written to ``advice.json`` and shown first in the report.
     """
 
     rows: pd.DataFrame
@@ -153,6 +157,7 @@ class Comparison:
     report: Path | None = None
     results: Path | None = None
     notes: list[str] = field(default_factory=list)
+    advice: object | None = None
 
 
 def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
@@ -258,8 +263,10 @@ def compare(
         Repeats (random splits) of every study, seeds ``0 .. seeds-1``; default:
         each study's own (see :data:`gdlab.studies.registry.STUDIES`).
     out_dir : str or path-like or None, default="gdlab-report"
-        Where ``index.html`` and the results store (``results/``) go; None
-        keeps everything in memory and writes no report.
+        Where ``index.html``, the results store (``results/``), the verdict
+        (``advice.json``) and ``manifest.json`` (what made the results; read
+        by :func:`gdlab.advise`) go; None keeps everything in memory and
+        writes no report.
     n_jobs : int, default=1
         Parallel workers (joblib; -1 for every core).
     scheduler : str, optional
@@ -300,9 +307,13 @@ def compare(
                n_jobs=n_jobs, scheduler=scheduler, progress=progress, resume=resume)
     notes = notes + list(rows.attrs.get("notes", []))
     table = summarize(rows, models)
+    advice = _advice(rows, ds.name, notes)
     if out_dir is not None:
         from gdlab.report import build_report
 
+        _write_manifest(out_dir, ds, models, chosen, quick=quick, seeds=seeds)
+        if advice is not None:
+            advice.to_json(out_dir / "advice.json")
         report = build_report(
             rows, chosen, out_dir,
             title=f"gdlab compare: {ds.name}",
@@ -310,9 +321,37 @@ def compare(
             models_info=table[["model", "family", "capabilities"]].rename(
                 columns={"model": "name"}),
             results_path=results,
+            advice=advice,
         )
     return Comparison(rows=rows, summary=table, studies=chosen, report=report,
-                      results=results, notes=notes)
+                      results=results, notes=notes, advice=advice)
+
+
+def _advice(rows, name, notes):
+    """The verdict of a comparison (:func:`gdlab.advice.advise_rows`), or None with a note."""
+    from gdlab.advice import advise_rows
+
+    try:
+        return advise_rows(rows, dataset=name)
+    except ValueError as err:
+        notes.append(f"no verdict: {err}")
+        return None
+
+
+def _write_manifest(out_dir: Path, ds, models, studies, *, quick, seeds) -> Path:
+    """``out_dir/manifest.json``: what made these results (read by :func:`gdlab.advise`)."""
+    import json
+
+    from gdlab._version import __version__
+    from gdlab.advice import MANIFEST
+
+    path = Path(out_dir) / MANIFEST
+    path.write_text(json.dumps({
+        "gdlab_version": __version__, "dataset": ds.name, "modality": ds.modality,
+        "n_samples": int(len(ds.y)), "models": list(models),
+        "studies": [s.name for s in studies], "quick": bool(quick),
+        "seeds": None if seeds is None else int(seeds)}, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def _dataset_info(ds) -> dict:

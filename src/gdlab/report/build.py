@@ -378,9 +378,47 @@ def _results_note(results_path, out_dir: Path) -> dict | None:
     return {"href": href, "name": path.name + ("/" if kind == "store" else ""), "kind": kind}
 
 
+def _verdict(advice) -> dict | None:
+    """The verdict section: the overall pick and one row per goal (from an Advice)."""
+    if advice is None:
+        return None
+    data = advice.to_dict() if hasattr(advice, "to_dict") else dict(advice)
+    goals = []
+    for a in data.get("answers", []):
+        label = a["goal"].replace("_", " ") + (f": {a['kind'].replace('_', ' ')}"
+                                               if a.get("kind") else "")
+        if a.get("model") is None:
+            verdict, pick = "unanswered", "—"
+        elif a.get("runner_up") is None:
+            verdict, pick = "only model", a["model"]
+        elif a.get("tie"):
+            verdict, pick = "no clear winner", f"{a['model']} ≈ {a['runner_up']}"
+        else:
+            verdict, pick = "clear", a["model"]
+        diff = a.get("difference")
+        interval = a.get("interval")
+        metric = a.get("metric") or ""
+        pct = metric in ("error", "ece", "tstr_accuracy")
+
+        def show(v, pct=pct):
+            if v is None:
+                return "—"
+            return f"{100 * v:+.1f} pts" if pct else f"{v:+.3g}"
+
+        evidence = "—" if diff is None else show(diff) + (
+            f" [{show(interval[0])}, {show(interval[1])}]" if interval else " (one split)")
+        goals.append({"goal": label, "pick": pick, "runner_up": a.get("runner_up") or "—",
+                      "verdict": verdict, "evidence": evidence, "metric": metric,
+                      "setting": a.get("setting", ""), "because": a.get("because", ""),
+                      "extrapolated": bool(a.get("extrapolated"))})
+    overall = data.get("overall") or {}
+    return {"model": overall.get("model"), "because": overall.get("because", ""),
+            "goals": goals, "notes": list(data.get("notes", []))}
+
+
 def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | None = None,
                  dataset_info: Mapping | None = None, models_info: pd.DataFrame | None = None,
-                 results_path=None) -> Path:
+                 results_path=None, advice=None) -> Path:
     """Write the self-contained HTML report ``out_dir/index.html``.
 
     Parameters
@@ -412,6 +450,10 @@ def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | Non
         :func:`gdlab.studies.runner.run` writes), a Parquet file or a CSV
         file; the report links to it by its path relative to ``out_dir`` and
         says how to read it.
+    advice : gdlab.advice.Advice or mapping, optional
+        The verdict (or its ``to_dict()``), shown first: the overall pick and,
+        per goal, the pick, the runner-up, the paired difference with its
+        95 % interval, and the reason.
 
     Returns
     -------
@@ -461,6 +503,7 @@ def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | Non
         results=_results_note(results_path, out_dir),
         n_rows=int((~_skip_mask(rows)).sum()),
         plotly_js=plotly_js,
+        verdict=_verdict(advice),
     )
     path = out_dir / "index.html"
     path.write_text(html, encoding="utf-8")
