@@ -6,8 +6,8 @@
 """
 
 from gdlab import data, models
-from gdlab.advice import Advice, advise
 from gdlab._version import __version__
+from gdlab.advice import Advice, advise
 from gdlab.base import CAPABILITIES, ClassConditional, capabilities
 from gdlab.comparison import compare
 from gdlab.models.registry import available, make
