@@ -74,7 +74,11 @@ class Answer:
     significant : bool
         The interval excludes 0.
     because : str
-        Plain-language reason (or why the goal is unanswered).
+        The verdict in plain language with its numbers (or why the goal is
+        unanswered).
+    reason : str
+        The one-sentence reason alone (the trade-off it reflects), without
+        the numbers.
     setting : str
         Where the comparison was read ("at 112 training rows", "noise
         inputs", ...).
@@ -101,6 +105,7 @@ class Answer:
     interval: tuple[float, float] | None = None
     significant: bool = False
     because: str = ""
+    reason: str = ""
     setting: str = ""
     kind: str | None = None
     rows: dict = field(default_factory=dict)
@@ -140,7 +145,7 @@ class Answer:
             "interval": None if self.interval is None else [_num(v) for v in self.interval],
             "significant": bool(self.significant), "tie": bool(self.tie),
             "extrapolated": bool(self.extrapolated), "setting": self.setting,
-            "because": self.because, "rows": self.rows,
+            "because": self.because, "reason": self.reason, "rows": self.rows,
             "values": {str(k): _num(v) for k, v in self.values.items()},
         }
 
@@ -278,15 +283,17 @@ def _compare(goal, part: pd.DataFrame, *, candidate: str, better: str, metric: s
     rows = dict(rows, models=[m for m in (winner, runner) if m is not None])
     answer = Answer(goal, winner, runner, metric, better, float(means[winner]),
                     None if runner is None else float(means[runner]), _num(diff), interval,
-                    significant, "", setting, kind, rows,
+                    significant, setting=setting, kind=kind, rows=rows,
                     values={str(k): float(v) for k, v in means.items()})
     return _with_reason(answer, because(answer))
 
 
-def _with_reason(answer: Answer, reason: str) -> Answer:
+def _with_reason(answer: Answer, reason) -> Answer:
+    """The answer with its text: ``reason`` is (because, short reason) or one string."""
     from dataclasses import replace
 
-    return replace(answer, because=reason)
+    because, short = reason if isinstance(reason, tuple) else (reason, reason)
+    return replace(answer, because=because, reason=short)
 
 
 def _fmt(metric: str, v) -> str:
@@ -321,11 +328,15 @@ def _evidence(a: Answer) -> str:
     return text + f"; difference {diff}, 95 % interval [{lo}, {hi}] over the same splits."
 
 
-def _tie_or(a: Answer, sentence: str) -> str:
+def _tie_or(a: Answer, sentence: str) -> tuple[str, str]:
+    """(the verdict with its numbers, the reason alone)."""
     if a.tie:
         return (f"No clear winner between {a.model} and {a.runner_up}: the interval of "
-                f"their difference includes 0. {_evidence(a)}")
-    return f"{sentence} {_evidence(a)}"
+                f"their difference includes 0. {_evidence(a)}",
+                f"Within the noise; on average {sentence[0].lower()}{sentence[1:]}"
+                if sentence[:1].isupper() and not sentence.startswith(a.model)
+                else f"Within the noise; on average {sentence}")
+    return f"{sentence} {_evidence(a)}", sentence
 
 
 # --------------------------------------------------------------------------- the goals
@@ -405,8 +416,9 @@ def _extrapolated(rows, lc, families, target, measured, notes) -> Answer:
     d = lcv.paired_difference_at(curves, runner, winner, target)
     answer = Answer("accuracy", winner, runner, "error", "lower",
                     float(pred.loc[winner, "predicted"]), float(pred.loc[runner, "predicted"]),
-                    d.difference, (d.lo, d.hi), d.significant, "",
-                    f"at {target:.0f} training rows (predicted)", None, rows_f, True,
+                    d.difference, (d.lo, d.hi), d.significant,
+                    setting=f"at {target:.0f} training rows (predicted)", rows=rows_f,
+                    extrapolated=True,
                     values={str(m): float(v) for m, v in pred["predicted"].items()})
     now = lc[lc["setting_value"] == measured].groupby("model")["value"].mean()
     sentences = []
@@ -422,9 +434,11 @@ def _extrapolated(rows, lc, families, target, measured, notes) -> Answer:
                          "the curves are too noisy): this is beyond what the data can "
                          "support, treat it as a hint.")
         notes.append("accuracy: extrapolated beyond what the measured sizes support.")
-    reason = _accuracy_reason(answer, families, None)
-    return _with_reason(answer, (f"Expected from the fitted learning curves "
-                                 f"(error = a + b m^-c): {reason} " + " ".join(sentences)).strip())
+    full, short = _accuracy_reason(answer, families, None)
+    extra = " ".join(sentences)
+    return _with_reason(answer, ((f"Expected from the fitted learning curves "
+                                  f"(error = a + b m^-c): {full} {extra}").strip(),
+                                 f"{short} {extra}".strip()))
 
 
 def _missing(rows, families, missing_rate, notes) -> Answer:
@@ -600,10 +614,12 @@ def _overall(answers, budget_models) -> dict:
     best = order[0]
     runner = order[1] if len(order) > 1 else None
     goals = {k: round(w, 3) for k, w in weights.items()}
+    pretty = [k.replace("_", " ").replace(":", " (") + (")" if ":" in k else "")
+              for k in ranks]
     acc = next((a for a in answers if a.goal == "accuracy" and a.answered), None)
     text = (f"{best} ranks best over the goals weighed (weighted mean rank "
             f"{scores[best]:.2f} over {len(ranks)} goal{'s' if len(ranks) != 1 else ''}: "
-            f"{', '.join(ranks)}; accuracy weighs double)")
+            f"{', '.join(pretty)}; accuracy weighs double)")
     if runner is not None:
         text += f", ahead of {runner} ({scores[runner]:.2f})"
     text += "."

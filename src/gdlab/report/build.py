@@ -400,16 +400,33 @@ def _verdict(advice) -> dict | None:
         metric = a.get("metric") or ""
         pct = metric in ("error", "ece", "tstr_accuracy")
 
-        def show(v, pct=pct):
+        def show(v, pct=pct, metric=metric):
             if v is None:
                 return "—"
-            return f"{100 * v:+.1f} pts" if pct else f"{v:+.3g}"
+            if pct:
+                return f"{100 * v:+.1f} pts"
+            return f"{1000 * v:+.3g} ms" if metric == "fit_seconds" else f"{v:+.3f}"
 
         evidence = "—" if diff is None else show(diff) + (
             f" [{show(interval[0])}, {show(interval[1])}]" if interval else " (one split)")
-        goals.append({"goal": label, "pick": pick, "runner_up": a.get("runner_up") or "—",
-                      "verdict": verdict, "evidence": evidence, "metric": metric,
-                      "setting": a.get("setting", ""), "because": a.get("because", ""),
+        label_metric = {"ece": "ECE", "auroc": "AUROC", "fit_seconds": "fit time",
+                        "tstr_accuracy": "TSTR accuracy"}.get(metric, metric)
+
+        def value(v, pct=pct, metric=metric):
+            if v is None:
+                return "—"
+            if pct:
+                return f"{100 * v:.1f} %"
+            return f"{1000 * v:.3g} ms" if metric == "fit_seconds" else f"{v:.3g}"
+
+        values = ("—" if a.get("model") is None else value(a.get("value")) + (
+            f" vs {value(a.get('runner_up_value'))}" if a.get("runner_up") else ""))
+        goals.append({"goal": label, "pick": pick,
+                      "runner_up": "—" if verdict == "no clear winner" else
+                      (a.get("runner_up") or "—"),
+                      "verdict": verdict, "evidence": evidence, "metric": label_metric,
+                      "vs": values, "setting": a.get("setting", ""),
+                      "because": a.get("reason") or a.get("because", ""),
                       "extrapolated": bool(a.get("extrapolated"))})
     overall = data.get("overall") or {}
     return {"model": overall.get("model"), "because": overall.get("because", ""),
