@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["GOALS", "Answer", "Advice", "advise", "advise_rows", "read_manifest",
-           "MANIFEST"]
+__all__ = ["GOALS", "Answer", "Advice", "advise", "advise_rows", "check_options",
+           "read_manifest", "MANIFEST"]
 
 #: The goals :func:`advise` answers, in the order it reports them.
 GOALS = ("accuracy", "accuracy_with_missing", "calibration", "anomaly_detection",
@@ -635,7 +635,15 @@ def _overall(answers, budget_models) -> dict:
 
 
 # ------------------------------------------------------------------------------ entry
-def _check_options(goals, target_rows, missing_rate, budget) -> list[str]:
+def check_options(goals=None, target_rows=None, missing_rate=None, budget=None) -> list[str]:
+    """Validate :func:`advise`'s options before any work; return the goals as a list.
+
+    Raises
+    ------
+    ValueError
+        An unknown goal, ``target_rows`` below 1, ``missing_rate`` outside
+        [0, 1), a budget that is not a positive number of seconds.
+    """
     if goals is None:
         goals = list(GOALS)
     elif isinstance(goals, str):
@@ -667,7 +675,7 @@ def advise_rows(rows: pd.DataFrame, *, dataset: str | None = None, goals=None,
 
     Parameters are those of :func:`advise`, without ``source``.
     """
-    goals = _check_options(goals, target_rows, missing_rate, budget)
+    goals = check_options(goals, target_rows, missing_rate, budget)
     from gdlab.studies.base import ROW_COLUMNS
 
     missing = set(ROW_COLUMNS) - set(rows.columns)
@@ -775,7 +783,7 @@ def advise(source="breast_cancer", *, goals=None, target_rows=None, missing_rate
     >>> advice = gdlab.advise("iris", goals=["accuracy", "cost"])  # doctest: +SKIP
     >>> print(advice)  # doctest: +SKIP
     """
-    _check_options(goals, target_rows, missing_rate, budget)
+    check_options(goals, target_rows, missing_rate, budget)
     from gdlab.comparison import Comparison, compare
 
     if isinstance(source, Comparison):

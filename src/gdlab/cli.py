@@ -154,6 +154,11 @@ _CsvOpt = Annotated[
 _TargetOpt = Annotated[
     str | None, typer.Option("--target", "-t", help="The class column of --csv.")
 ]
+_NaOpt = Annotated[
+    str | None,
+    typer.Option("--na-values", help="Comma-separated strings that mean 'missing' in --csv "
+                                     "(besides pandas' defaults, e.g. '?,-999')."),
+]
 _ModelsOpt = Annotated[
     str | None,
     typer.Option("--models", "-m",
@@ -201,7 +206,7 @@ def _names(option: str, value: str | None) -> list[str] | None:
     return names
 
 
-def _load_data(dataset, csv, target):
+def _load_data(dataset, csv, target, na_values=None):
     from gdlab import comparison, data
 
     if dataset is not None and csv is not None:
@@ -210,23 +215,29 @@ def _load_data(dataset, csv, target):
         raise _fail("--csv needs --target COLUMN: the column holding the class labels.")
     if csv is None and target is not None:
         raise _fail("--target goes with --csv; a --dataset already has its target.")
+    if csv is None and na_values is not None:
+        raise _fail("--na-values goes with --csv.")
+    na = None if na_values is None else [v for v in na_values.split(",") if v != ""]
+    if na is not None and not na:
+        raise _fail("--na-values is empty: give comma-separated strings, e.g. '?,-999'.")
     try:
         if csv is not None:
-            return data.load_csv(csv, target=target)
+            return data.load_csv(csv, target=target, **({} if na is None else
+                                                         {"na_values": na}))
         return data.load(dataset or comparison.DEFAULT_DATASET)
     except (ValueError, OSError) as exc:
         raise _fail(str(exc).strip().splitlines()[0]) from None
 
 
 def _run(*, dataset, csv, target, models, studies, out, n_jobs, scheduler, seeds, quick,
-         resume, progress) -> None:
-    """Shared body of ``compare`` and ``study``: check, run, report, print."""
+         resume, progress, na_values=None, verdict=True):
+    """Shared body of ``compare``, ``study`` and ``advise``: check, run, report, print."""
     import os
     import warnings
 
     from gdlab import comparison
 
-    ds = _load_data(dataset, csv, target)
+    ds = _load_data(dataset, csv, target, na_values)
     names = _names("--models", models) or list(comparison.default_models_for(ds))
     try:
         comparison.check_plan(ds, names, studies, quick=quick)
@@ -251,6 +262,37 @@ def _run(*, dataset, csv, target, models, studies, out, n_jobs, scheduler, seeds
         if saved is None:
             del os.environ["PYTHONWARNINGS"]
     _print_summary(result, ds)
+    if verdict and result.advice is not None:
+        _print_verdict(result.advice)
+    return result
+
+
+def _print_verdict(advice) -> None:
+    """The verdict at the end of the output: overall first, then one line per goal."""
+    from rich.markup import escape
+
+    out = _stdout()
+    out.rule("verdict", style="dim")
+    overall = advice.overall
+    if overall.get("model"):
+        out.print(f"[bold]Recommended: {escape(overall['model'])}.[/] "
+                  f"{escape(overall['because'])}", highlight=False)
+    else:
+        out.print(escape(overall.get("because", "")), highlight=False)
+    for a in advice.answers:
+        mark = ("[dim]?[/]" if not a.answered else "[yellow]≈[/]" if a.tie
+                else "[green]✓[/]")
+        line = escape(a.headline())
+        if a.answered and a.interval is not None and a.runner_up is not None:
+            lo, hi = a.interval
+            pct = a.metric in ("error", "ece", "tstr_accuracy")
+            scale, unit = ((100, " pts") if pct else (1000, " ms")
+                           if a.metric == "fit_seconds" else (1, ""))
+            line += (f" [dim](lead {scale * a.difference:+.3g}{unit}, 95 % interval "
+                     f"[{scale * lo:+.3g}, {scale * hi:+.3g}]{unit})[/]")
+        out.print(f"{mark} {line}", highlight=False)
+    for note in advice.notes:
+        out.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
 
 
 #: One-letter capability codes for narrow terminals (every model can classify).
@@ -325,8 +367,10 @@ def compare(
     quick: _QuickOpt = True,
     resume: _ResumeOpt = False,
     progress: _ProgressOpt = True,
+    na_values: _NaOpt = None,
 ):
-    """Run the studies on a dataset, write OUT/index.html and the results, print a summary.
+    """Run the studies on a dataset, write OUT/index.html and the results, print a summary
+    and the verdict (also in OUT/advice.json).
 
     With no arguments: breast_cancer, four generative and four discriminative
     models, every study that applies. Give a built-in ``--dataset`` or your own
@@ -334,7 +378,94 @@ def compare(
     """
     _run(dataset=dataset, csv=csv, target=target, models=models,
          studies=_names("--studies", studies), out=out, n_jobs=n_jobs, scheduler=scheduler,
-         seeds=seeds, quick=quick, resume=resume, progress=progress)
+         seeds=seeds, quick=quick, resume=resume, progress=progress, na_values=na_values)
+
+
+@app.command()
+def advise(
+    dataset: _DatasetOpt = None,
+    csv: _CsvOpt = None,
+    target: _TargetOpt = None,
+    models: _ModelsOpt = None,
+    studies: Annotated[
+        str | None,
+        typer.Option("--studies", "-s", help="Comma-separated studies (default: every one "
+                                             "that applies)."),
+    ] = None,
+    results: Annotated[
+        Path | None,
+        typer.Option("--from", help="Read a folder gdlab compare wrote (its -o) instead of "
+                                    "running the comparison."),
+    ] = None,
+    goal: Annotated[
+        str | None,
+        typer.Option("--goal", "-g", help="Comma-separated goals: accuracy, "
+                     "accuracy_with_missing, calibration, anomaly_detection, generation, cost "
+                     "(default: all)."),
+    ] = None,
+    target_rows: Annotated[
+        float | None,
+        typer.Option("--target-rows", help="Training rows you will have (default: all "
+                                           "measured); beyond them accuracy is predicted "
+                                           "from fitted learning curves."),
+    ] = None,
+    missing_rate: Annotated[
+        float | None,
+        typer.Option("--missing-rate", help="Share of entries missing at deployment, in "
+                                            "[0, 1)."),
+    ] = None,
+    fit_budget_s: Annotated[
+        float | None,
+        typer.Option("--fit-budget-s", help="Largest acceptable fit time in seconds."),
+    ] = None,
+    out: _OutOpt = Path("gdlab-report"),
+    n_jobs: _JobsOpt = -1,
+    scheduler: _SchedulerOpt = None,
+    seeds: _SeedsOpt = None,
+    quick: _QuickOpt = True,
+    resume: _ResumeOpt = False,
+    progress: _ProgressOpt = True,
+    na_values: _NaOpt = None,
+):
+    """Which model fits your task: per goal, with the evidence (and OUT/advice.json).
+
+    Runs the comparison as ``gdlab compare`` does (or reads one with --from),
+    then answers each goal: the pick, the runner-up, their difference with a
+    95 % interval over the same splits, and why.
+    """
+    from gdlab import advice as advice_mod
+
+    goals = _names("--goal", goal)
+    try:
+        advice_mod.check_options(goals, target_rows, missing_rate, fit_budget_s)
+    except (ValueError, TypeError) as exc:
+        raise _fail(str(exc)) from None
+    if results is not None:
+        if any(v is not None for v in (dataset, csv, target, models, studies, na_values)):
+            raise _fail("--from reads a finished comparison: leave out --dataset, --csv, "
+                        "--target, --models, --studies and --na-values.")
+        if not results.is_dir():
+            raise _fail(f"--from {results}: no such folder.")
+        try:
+            verdict = advice_mod.advise(results, goals=goals, target_rows=target_rows,
+                                        missing_rate=missing_rate, budget=fit_budget_s)
+        except ValueError as exc:
+            raise _fail(str(exc).strip().splitlines()[0]) from None
+        _print_verdict(verdict)
+        return
+    result = _run(dataset=dataset, csv=csv, target=target, models=models,
+                  studies=_names("--studies", studies), out=out, n_jobs=n_jobs,
+                  scheduler=scheduler, seeds=seeds, quick=quick, resume=resume,
+                  progress=progress, na_values=na_values, verdict=False)
+    try:
+        verdict = advice_mod.advise_rows(result.rows, dataset=result.advice.dataset
+                                         if result.advice else None, goals=goals,
+                                         target_rows=target_rows, missing_rate=missing_rate,
+                                         budget=fit_budget_s)
+    except ValueError as exc:
+        raise _fail(str(exc).strip().splitlines()[0]) from None
+    verdict.to_json(Path(out) / "advice.json")
+    _print_verdict(verdict)
 
 
 @app.command()
