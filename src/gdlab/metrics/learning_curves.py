@@ -439,7 +439,7 @@ def _first_crossing(diff: np.ndarray, grid: np.ndarray) -> np.ndarray:
     i = np.argmax(change, axis=1)
     rows = np.arange(diff.shape[0])
     d0, d1 = diff[rows, i], diff[rows, i + 1]
-    t = d0 / np.where(d0 - d1 == 0, 1.0, d0 - d1)
+    t = np.clip(np.where(has, d0, 0.0) / np.where(has & (d0 != d1), d0 - d1, 1.0), 0.0, 1.0)
     m = np.exp((1 - t) * np.log(grid[i]) + t * np.log(grid[i + 1]))
     return np.where(has, m, np.nan)
 
