@@ -235,3 +235,32 @@ def test_generate_sequences_decodes_symbols_and_keeps_class_names(runner, tmp_pa
                                  "-n", "2", "--label", "hmm1", "--max-length", "7"])
     assert result.exit_code == 0, result.output
     assert result.stdout.count("[hmm1]: 7 frames") == 2  # the class name is not eaten as markup
+
+
+def test_compare_ends_in_a_verdict_and_advise_reads_it_back(runner, tmp_path):
+    result = runner.invoke(
+        app, ["compare", "-d", "iris", "-m", "gaussian-nb,logreg", "-s", "learning_curve,cost",
+              "--seeds", "2", "-j", "1", "--no-progress", "-o", str(tmp_path)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    tail = result.output.split("verdict", 1)[1]
+    assert "Recommended:" in tail and "accuracy:" in tail and "cost:" in tail
+    assert (tmp_path / "advice.json").is_file() and (tmp_path / "manifest.json").is_file()
+    again = runner.invoke(app, ["advise", "--from", str(tmp_path), "-g", "accuracy"], env=WIDE)
+    assert again.exit_code == 0, again.output
+    assert "accuracy:" in again.output and "cost:" not in again.output
+
+
+@pytest.mark.parametrize("args,message", [
+    (["-g", "speed"], "unknown goal(s) ['speed']"),
+    (["--target-rows", "0"], "target_rows must be a number of training rows >= 1"),
+    (["--missing-rate", "1"], "missing_rate must be a fraction in [0, 1)"),
+    (["--fit-budget-s", "-2"], "budget must be a positive number of fit seconds"),
+    (["--from", "/nonexistent/folder"], "--from /nonexistent/folder: no such folder."),
+    (["--from", ".", "-d", "iris"], "--from reads a finished comparison"),
+    (["-d", "iris", "--na-values", "?"], "--na-values goes with --csv."),
+])
+def test_advise_refuses_bad_options_in_one_line(runner, args, message):
+    result = runner.invoke(app, ["advise", *args], env=WIDE)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output

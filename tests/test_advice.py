@@ -1,0 +1,207 @@
+"""The verdict: per-goal picks with paired intervals, honest ties, clear errors, advice.json."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from gdlab.advice import GOALS, MANIFEST, Advice, advise, advise_rows
+from gdlab.studies.base import ROW_COLUMNS
+
+FAMILY = {"nb": "generative", "lr": "discriminative", "rf": "discriminative"}
+
+
+def _row(study, model, metric, value, *, seed=0, setting="none", setting_value=np.nan):
+    return {"study": study, "dataset": "toy", "model": model, "family": FAMILY[model],
+            "setting": setting, "setting_value": setting_value, "seed": seed,
+            "metric": metric, "value": value, "fit_seconds": 0.01, "error": None}
+
+
+#: Per-seed test errors at the largest size: lr clearly best, nb and rf close.
+ERR = {"lr": [0.10, 0.12, 0.11, 0.09, 0.10], "nb": [0.20, 0.22, 0.19, 0.21, 0.20],
+       "rf": [0.21, 0.20, 0.20, 0.22, 0.21]}
+
+
+def _rows() -> pd.DataFrame:
+    rows = []
+    for model, errs in ERR.items():
+        for seed, e in enumerate(errs):
+            for m, extra in ((20, 0.15), (40, 0.08), (80, 0.04), (160, 0.0)):
+                small = {"nb": 0.3, "lr": 2.5, "rf": 2.0}[model] * extra
+                rows.append(_row("learning_curve", model, "error", e + small, seed=seed,
+                                 setting="train_size", setting_value=float(m)))
+            rows.append(_row("calibration", model, "ece", {"lr": 0.03, "nb": 0.05,
+                                                          "rf": 0.031}[model] + 0.001 * seed,
+                             seed=seed))
+            rows.append(_row("cost", model, "fit_seconds", {"lr": 0.5, "nb": 0.01,
+                                                            "rf": 2.0}[model], seed=seed))
+            # missing data at 50 %: nb marginalizes (native), lr and rf are mean-imputed
+            handling = "native" if model == "nb" else "mean-impute"
+            rows.append(_row("missing_data", model, "error",
+                             {"nb": 0.22, "lr": 0.30, "rf": 0.31}[model] + 0.002 * seed,
+                             seed=seed, setting=f"mcar_rate:predict:{handling}",
+                             setting_value=0.5))
+            # OOD: noise is found by nb's density, held-out classes by nobody in particular
+            if model == "nb":
+                rows.append(_row("ood", model, "auroc_density", 0.99 - 0.001 * seed,
+                                 seed=seed, setting="kind", setting_value=1.0))
+                rows.append(_row("ood", model, "auroc_density", [0.7, 0.6, 0.65, 0.72,
+                                                                 0.61][seed],
+                                 seed=seed, setting="kind", setting_value=0.0))
+            rows.append(_row("ood", model, "auroc_confidence", 0.6 + 0.01 * seed, seed=seed,
+                             setting="kind", setting_value=1.0))
+            rows.append(_row("ood", model, "auroc_confidence", [0.62, 0.68, 0.66, 0.6,
+                                                                0.7][seed],
+                             seed=seed, setting="kind", setting_value=0.0))
+    return pd.DataFrame(rows)[list(ROW_COLUMNS)]
+
+
+def test_accuracy_pick_and_paired_interval_match_a_hand_computation():
+    a = advise_rows(_rows(), goals="accuracy").answer("accuracy")
+    assert (a.model, a.runner_up) == ("lr", "nb")
+    d = np.array(ERR["nb"]) - np.array(ERR["lr"])  # paired over the 5 splits
+    half = stats.t.ppf(0.975, 4) * d.std(ddof=1) / np.sqrt(5)
+    np.testing.assert_allclose(a.difference, d.mean(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(a.interval, (d.mean() - half, d.mean() + half), rtol=0,
+                               atol=1e-12)
+    assert a.significant and not a.tie
+    assert a.setting == "at 160 training rows"
+    assert a.rows == {"study": "learning_curve", "metric": "error", "setting": "train_size",
+                      "setting_value": 160.0, "models": ["lr", "nb"]}
+    assert "p(y | x)" in a.reason  # the trade-off the verdict reflects
+
+
+def test_tie_says_no_clear_winner():
+    # calibration: lr 0.030.. vs rf 0.031..: a constant 0.001 apart on every split is real;
+    # make rf's split noise swamp it
+    rows = _rows()
+    rf = (rows["study"] == "calibration") & (rows["model"] == "rf")
+    rows.loc[rf, "value"] = [0.02, 0.045, 0.025, 0.05, 0.021]
+    a = advise_rows(rows, goals="calibration").answer("calibration")
+    assert a.tie and not a.significant
+    assert a.because.startswith(f"No clear winner between {a.model} and {a.runner_up}")
+    assert "no clear winner" in a.headline()
+
+
+def test_accuracy_at_a_smaller_target_is_read_at_the_nearest_measured_size():
+    advice = advise_rows(_rows(), goals="accuracy", target_rows=25)
+    a = advice.answer("accuracy")
+    assert a.setting == "at 20 training rows" and a.model == "nb"  # nb is ahead with few rows
+    assert any("nearest to target_rows=25" in n for n in advice.notes)
+
+
+def test_accuracy_beyond_the_measured_sizes_is_extrapolated():
+    a = advise_rows(_rows(), goals="accuracy", target_rows=400).answer("accuracy")
+    assert a.extrapolated and a.setting == "at 400 training rows (predicted)"
+    assert a.model == "lr" and set(a.values) == {"lr", "nb", "rf"}
+    assert a.interval[0] <= a.difference <= a.interval[1]
+    assert "fitted learning curves" in a.because
+
+
+def test_missing_data_answer_names_the_handling_and_the_rate():
+    a = advise_rows(_rows(), goals="accuracy_with_missing").answer("accuracy_with_missing")
+    assert a.model == "nb (native)" and a.runner_up == "lr (mean-impute)"
+    assert "50%" in a.setting and a.significant
+    assert "marginalizes the missing features" in a.reason
+
+
+def test_anomalies_are_answered_per_kind_never_averaged():
+    answers = [x for x in advise_rows(_rows(), goals="anomaly_detection").answers]
+    assert [x.kind for x in answers] == ["held_out_class", "noise"]
+    noise = next(x for x in answers if x.kind == "noise")
+    assert noise.model == "nb (-log p(x))" and noise.significant and noise.better == "higher"
+    assert "density p(x)" in noise.reason
+    held = next(x for x in answers if x.kind == "held_out_class")
+    assert held.tie  # 0.66 vs 0.65 with noisy splits
+
+
+def test_budget_excludes_slow_models_and_none_meeting_it_is_an_error():
+    advice = advise_rows(_rows(), goals=["accuracy", "cost"], budget=1.0)
+    assert "rf" not in advice.answer("accuracy").values
+    assert any("left out: rf" in n for n in advice.notes)
+    assert advice.answer("cost").model == "nb"
+    with pytest.raises(ValueError, match=r"no model fits within 0.001 s; the cheapest, nb, "
+                                         r"takes 0.01 s"):
+        advise_rows(_rows(), budget=0.001)
+
+
+def test_unanswerable_goal_is_reported_not_dropped():
+    advice = advise_rows(_rows(), goals=["accuracy", "generation"])
+    gen = advice.answer("generation")
+    assert not gen.answered and gen.model is None and "samples study" in gen.because
+    assert gen.headline().startswith("generation: unanswered.")
+    with pytest.raises(ValueError, match="no rows for the goal"):
+        advise_rows(_rows(), goals="generation")
+
+
+def test_overall_names_the_goals_it_weighed():
+    advice = advise_rows(_rows())
+    o = advice.overall
+    assert o["model"] == "lr"  # accuracy (double weight) and calibration
+    assert set(o["goals"]) == {"accuracy", "accuracy_with_missing", "calibration",
+                               "anomaly_detection:held_out_class", "anomaly_detection:noise",
+                               "cost"}
+    assert o["goals"]["accuracy"] == 2.0 and o["goals"]["anomaly_detection:noise"] == 0.5
+    assert "accuracy weighs double" in o["because"]
+    assert list(o["scores"]) == sorted(o["scores"], key=o["scores"].get)
+
+
+def test_schema_of_advice_json(tmp_path):
+    advice = advise_rows(_rows(), dataset="toy")
+    path = advice.to_json(tmp_path / "advice.json")
+    data = json.loads(path.read_text())
+    assert data["dataset"] == "toy" and set(data["overall"]) >= {"model", "because", "goals"}
+    for a in data["answers"]:
+        assert {"goal", "model", "runner_up", "difference", "interval", "significant",
+                "because"} <= set(a)
+        assert a["goal"] in GOALS
+        assert a["interval"] is None or (len(a["interval"]) == 2
+                                         and a["interval"][0] <= a["interval"][1])
+    text = str(advice)
+    assert text.startswith("Verdict for toy: lr ranks best") and "- accuracy: lr" in text
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"goals": "speed"}, r"unknown goal\(s\) \['speed'\]; known goals: accuracy"),
+    ({"goals": []}, "unknown goal"),
+    ({"target_rows": 0}, "target_rows must be a number of training rows >= 1"),
+    ({"target_rows": 5}, r"below the smallest training size measured \(20\)"),
+    ({"missing_rate": 1.0}, r"missing_rate must be a fraction in \[0, 1\)"),
+    ({"missing_rate": -0.1}, "missing_rate must be"),
+    ({"budget": 0}, "budget must be a positive number of fit seconds"),
+    ({"budget": float("nan")}, "budget must be"),
+])
+def test_bad_options_are_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        advise_rows(_rows(), **kwargs)
+
+
+def test_results_folder_checks_manifest_and_version(tmp_path):
+    with pytest.raises(ValueError, match="not a results folder written by gdlab compare"):
+        advise(tmp_path)
+    (tmp_path / MANIFEST).write_text(json.dumps({"gdlab_version": "0.0.0-old"}))
+    with pytest.raises(ValueError, match="written by gdlab 0.0.0-old"):
+        advise(tmp_path)
+    with pytest.raises(ValueError, match="unknown goal"):
+        advise(tmp_path, goals="nope")  # options are checked before anything is read
+
+
+def test_advise_on_a_real_comparison(tmp_path):
+    """End to end: compare writes manifest.json and advice.json; advise reads the folder."""
+    from gdlab.comparison import compare
+
+    result = compare("iris", ["gaussian-nb", "logreg"], ["learning_curve", "cost"], seeds=2,
+                     out_dir=tmp_path, n_jobs=1)
+    assert isinstance(result.advice, Advice)
+    saved = json.loads((tmp_path / "advice.json").read_text())
+    assert saved["dataset"] == "iris"
+    again = advise(tmp_path, goals=["accuracy", "cost"])
+    assert again.answer("accuracy").model in ("gaussian-nb", "logreg")
+    assert again.answer("accuracy").rows["study"] == "learning_curve"
+    assert again.to_dict()["answers"] == [a.to_dict() for a in again.answers]
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert html.index('id="verdict"') < html.index('id="at-a-glance"')  # the verdict first
