@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 
 from gdlab.data import Dataset
 from gdlab.metrics import align_proba, error_rate, log_loss
@@ -248,16 +247,16 @@ def test_reading_honest_without_crossing_and_within_intervals():
 
 def test_figures_lines_styles_and_crossover_marker():
     figs = LearningCurve().figures(_rows([0.2, 0.14, 0.14], [0.3, 0.16, 0.10]))
-    assert len(figs) == 1 and isinstance(figs[0], Figure)
-    ax = figs[0].axes[0]
-    assert ax.get_xscale() == "log"
-    lines = {ln.get_label(): ln for ln in ax.get_lines()}
-    assert lines["gaussian-nb (generative)"].get_linestyle() == "-"
-    assert lines["logreg (discriminative)"].get_linestyle() == "--"
-    assert lines["logreg (discriminative)"].get_color() == _common.model_color("logreg")
-    marker = lines["crossover"]  # one legend entry for every crossover marker
-    assert marker.get_xdata()[0] == pytest.approx(10 ** (2 + 1 / 3))
-    assert len(ax.collections) == 2  # the interval bands
+    assert len(figs) == 1
+    fig = figs[0]
+    assert fig.layout.xaxis.type == "log"
+    lines = {t.name: t for t in fig.data if t.mode == "lines+markers"}
+    assert lines["gaussian-nb"].line.dash == "solid"
+    assert lines["logreg"].line.dash == "dash"
+    assert lines["logreg"].line.color == _common.model_color("logreg")
+    marker = lines.get("crossover") or next(t for t in fig.data if t.name == "crossover")
+    assert marker.x[0] == pytest.approx(10 ** (2 + 1 / 3))
+    assert sum(t.fill == "toself" for t in fig.data) == 2  # the interval bands
 
 
 def test_end_to_end_on_real_models():
@@ -286,3 +285,30 @@ def test_reading_describes_headline_pairs_not_every_pair():
     pairs = _pairs(pd.DataFrame(recs))
     # the classic pair present, plus the best generative (qda) vs best discriminative (hist-gb)
     assert pairs == [("gaussian-nb", "logreg"), ("qda", "hist-gb")]
+
+
+def test_describe_crossover_never_repeats_a_size_nor_a_leader():
+    from gdlab.studies.learning_curve import Crossover, describe_crossover
+
+    # three crossings, two of which round to the same size; the same model leads at both ends
+    cr = Crossover("nb", "lr", 12.0, (12.2, 34.6, 35.2), "nb", "nb", (10.0, 50.0), True, True)
+    text = describe_crossover(cr)
+    assert text == ("The curves of nb and lr cross 3 times (between 12 and 35 training rows); "
+                    "nb is ahead at both ends.")
+    cr = Crossover("nb", "rf", 61.8, (61.8, 62.3, 62.4), "nb", "rf", (10.0, 100.0), True, True)
+    text = describe_crossover(cr)
+    assert text == ("The curves of nb and rf cross 3 times (near 62 training rows); nb is "
+                    "ahead below 62, rf above 62.")
+
+
+def test_reading_starts_at_the_whole_training_part():
+    rows = []
+    for model, family, errs in (("gaussian-nb", "generative", (0.2, 0.15)),
+                                ("logreg", "discriminative", (0.3, 0.1))):
+        for m, e in zip((10.0, 1000.0), errs, strict=True):
+            rows.append({"study": "learning_curve", "dataset": "d", "model": model,
+                         "family": family, "setting": "train_size", "setting_value": m,
+                         "seed": 0, "metric": "error", "value": e, "fit_seconds": 0.1,
+                         "error": None})
+    text = LearningCurve().reading(pd.DataFrame(rows))
+    assert text[0] == "At 1000 training rows the lowest test error is logreg's (10 %)."

@@ -190,31 +190,21 @@ class LearningCurve(Study):
         return _common.summarize_rows(rows, self.name)
 
     def figures(self, rows: pd.DataFrame) -> list:
-        """One figure per dataset: mean error vs m (log x), 95 % bands, crossover markers."""
+        """One interactive figure per dataset: mean error vs m (log x), 95 % bands,
+        crossover markers; at most six models per panel (more split by family)."""
+        from gdlab.studies.plots import curves_figure
+
         summary = self.summarize(rows)
         err = summary[summary["metric"] == "error"]
         figs = []
         for dataset, d in err.groupby("dataset", sort=True):
-            fig, ax = _common.new_figure(f"Learning curves: {dataset}", "training rows m",
-                                         "test error")
-            ax.set_xscale("log")
-            for model, c in d.groupby("model", sort=False):
-                c = c.sort_values("setting_value")
-                family = c["family"].iloc[0]
-                color = _common.model_color(model)
-                ax.plot(c["setting_value"], c["mean"], color=color, marker="o", markersize=3,
-                        linestyle=_common.line_style(family), label=f"{model} ({family})")
-                ax.fill_between(c["setting_value"], c["lo"], c["hi"], color=color, alpha=0.15,
-                                linewidth=0)
-            label = "crossover"
-            for gen, disc in _pairs(d):
-                for m in crossover(d, gen, disc).crossings:
-                    ax.plot([m], [_interp(d, gen, m)], marker="X", markersize=7, color="black",
-                            linestyle="none", label=label)
-                    label = None  # one legend entry for all crossover markers
-            ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f} %")
-            ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-            figs.append(fig)
+            marks = [{"x": m, "y": _interp(d, gen, m), "panel": gen,
+                      "text": f"{gen} and {disc} cross near {_rows(m)} training rows"}
+                     for gen, disc in _pairs(d) for m in crossover(d, gen, disc).crossings]
+            figs.append(curves_figure(
+                d, title=f"Learning curves: {dataset}", x_title="training rows m",
+                y_title="test error", log_x=True, y_range=(0.0, 1.0), percent=True,
+                markers=pd.DataFrame(marks) if marks else None))
         return figs
 
     def reading(self, rows: pd.DataFrame) -> list[str]:
@@ -225,7 +215,8 @@ class LearningCurve(Study):
         for dataset, d in err.groupby("dataset", sort=True):
             sizes = np.sort(d["setting_value"].unique())
             prefix = f"On {dataset}: " if err["dataset"].nunique() > 1 else ""
-            for m in (sizes[0], sizes[-1]) if len(sizes) > 1 else (sizes[0],):
+            # the whole training part first: the size the user has
+            for m in (sizes[-1], sizes[0]) if len(sizes) > 1 else (sizes[0],):
                 at = d[d["setting_value"] == m].sort_values("mean")
                 best = at.iloc[0]
                 out.append(f"{prefix}At {_rows(m)} training rows the lowest test error is "
@@ -378,11 +369,17 @@ def describe_crossover(cr: Crossover) -> str:
                 f"{'' if cr.separated_before else noise}; {cr.after} is ahead above"
                 f"{'' if cr.separated_after else noise}.")
     else:
-        where = ", ".join(_rows(m) for m in cr.crossings)
-        text = (f"The curves of {pair} cross {len(cr.crossings)} times (near {where} training "
-                f"rows); {cr.before} is ahead below {_rows(cr.crossings[0])}"
-                f"{'' if cr.separated_before else noise}, {cr.after} above "
-                f"{_rows(cr.crossings[-1])}{'' if cr.separated_after else noise}.")
+        points = list(dict.fromkeys(_rows(m) for m in cr.crossings))  # no repeats once rounded
+        where = (f"near {points[0]}" if len(points) == 1
+                 else f"between {points[0]} and {points[-1]}")
+        head = f"The curves of {pair} cross {len(cr.crossings)} times ({where} training rows)"
+        if cr.before == cr.after:
+            text = (f"{head}; {cr.before} is ahead at both ends"
+                    f"{'' if cr.separated_before or cr.separated_after else noise}.")
+        else:
+            text = (f"{head}; {cr.before} is ahead below {points[0]}"
+                    f"{'' if cr.separated_before else noise}, {cr.after} above {points[-1]}"
+                    f"{'' if cr.separated_after else noise}.")
     return text
 
 
