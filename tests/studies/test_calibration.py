@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 
 from gdlab.data import Dataset, load
 from gdlab.metrics.calibration import expected_calibration_error
@@ -56,7 +55,12 @@ def test_real_models_figures_and_summary():
     summary = study.summarize(rows)
     assert set(summary["metric"]) == {"ece", "brier", "error"} and len(summary) == 6
     figs = study.figures(rows)
-    assert len(figs) == 1 and isinstance(figs[0], Figure)
+    assert len(figs) == 1
+    lines = [t for t in figs[0].data if t.mode == "lines+markers"]
+    assert sorted(t.name for t in lines) == ["gaussian-nb", "logreg-unreg"]
+    assert all(0 <= min(t.y) and max(t.y) <= 1 for t in lines)
+    assert all("ECE" in t.text[0] for t in lines)
+    assert any(t.name == "perfectly calibrated" for t in figs[0].data)  # the diagonal
     assert all("calibrated" in s for s in study.reading(rows))
 
 

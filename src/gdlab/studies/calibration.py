@@ -218,28 +218,24 @@ class Calibration(Study):
         return out[out["metric"].isin(["ece", "brier", "error"])].reset_index(drop=True)
 
     def figures(self, rows: pd.DataFrame) -> list:
-        """One reliability diagram per dataset, every model overlaid (pooled over seeds)."""
+        """One interactive reliability diagram per dataset (pooled over seeds): at most six
+        models per panel, the diagonal of perfect calibration, each model's ECE on hover."""
+        from gdlab.studies.plots import curves_figure
+
         rows = rows[rows["study"] == self.name]
         pooled = pooled_reliability(rows)
         ece = self._ece(rows)
         figs = []
         for dataset, d in pooled.groupby("dataset", sort=True):
-            fig, ax = _common.new_figure(f"Reliability: {dataset}",
-                                         "predicted confidence (largest probability)",
-                                         "observed accuracy", size=(6.4, 5.0))
-            ax.plot([0, 1], [0, 1], color="0.6", linewidth=1, linestyle=":",
-                    label="perfectly calibrated")
-            for model, c in d.groupby("model", sort=True):
-                c = c.sort_values("bin")
-                family = c["family"].iloc[0]
-                value = ece.get((dataset, model), np.nan)
-                ax.plot(c["confidence"], c["accuracy"], marker="o", markersize=3,
-                        color=_common.model_color(model), linestyle=_common.line_style(family),
-                        label=f"{model} (ECE {value:.3f})")
-            ax.set_xlim(0, 1.02)
-            ax.set_ylim(0, 1.02)
-            ax.legend(fontsize=8, loc="upper left")
-            figs.append(fig)
+            d = d.assign(mean=d["accuracy"], lo=d["accuracy"], hi=d["accuracy"])
+            labels = {m: f"{m} ({d.loc[d['model'] == m, 'family'].iloc[0]}), ECE "
+                         f"{ece.get((dataset, m), np.nan):.3f}" for m in d["model"].unique()}
+            figs.append(curves_figure(
+                d, title=f"Reliability: {dataset}",
+                x_title="predicted confidence (largest probability)",
+                y_title="observed accuracy", x="confidence", y_range=(0.0, 1.0),
+                diagonal=True, diagonal_name="perfectly calibrated", x_format="{:.2f}",
+                hover_label=labels))
         return figs
 
     def _ece(self, rows) -> dict:

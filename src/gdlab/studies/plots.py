@@ -96,7 +96,8 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
                   x: str = "setting_value", log_x: bool = False, y_range=None,
                   percent: bool = False, max_series: int = 6, markers=None,
                   x_format: str = "{:.0f}", series: str = "model", panel: str | None = None,
-                  percent_x: bool = False, diagonal: bool = False, hover_label=None):
+                  percent_x: bool = False, diagonal: bool = False, hover_label=None,
+                  diagonal_name: str = "chance"):
     """Mean curves with interval bands, one line per model, small multiples past ``max_series``.
 
     Parameters
@@ -132,7 +133,10 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
     percent_x : bool, default=False
         Show x values as percentages.
     diagonal : bool, default=False
-        Draw the chance diagonal y = x (ROC curves).
+        Draw the diagonal y = x (chance for ROC curves, perfect calibration for
+        reliability diagrams).
+    diagonal_name : str, default="chance"
+        The diagonal's legend entry.
     hover_label : mapping, optional
         Text shown for a series in the hover box instead of its name.
 
@@ -170,8 +174,9 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
     for i, (_, names) in enumerate(groups):
         r, c = divmod(i, cols)
         if diagonal:
-            fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance",
-                                     legendgroup="chance", showlegend=i == 0, hoverinfo="skip",
+            fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=diagonal_name,
+                                     legendgroup="diagonal", showlegend=i == 0,
+                                     hoverinfo="skip",
                                      line={"color": "#999999", "width": 1, "dash": "dot"}),
                           row=r + 1, col=c + 1)
         for value, name in names:
