@@ -82,7 +82,7 @@ def test_tie_says_no_clear_winner():
     rf = (rows["study"] == "calibration") & (rows["model"] == "rf")
     rows.loc[rf, "value"] = [0.02, 0.045, 0.025, 0.05, 0.021]
     a = advise_rows(rows, goals="calibration").answer("calibration")
-    assert a.tie and not a.significant
+    assert a.tie and not a.significant and a.tied_with == (a.runner_up,)
     assert a.because.startswith(f"No clear winner between {a.model} and {a.runner_up}")
     assert "no clear winner" in a.headline()
 
@@ -205,3 +205,18 @@ def test_advise_on_a_real_comparison(tmp_path):
     assert again.to_dict()["answers"] == [a.to_dict() for a in again.answers]
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert html.index('id="verdict"') < html.index('id="at-a-glance"')  # the verdict first
+
+
+def test_tied_with_and_the_generative_discriminative_contrast():
+    rows = _rows()
+    a = advise_rows(rows, goals="accuracy").answer("accuracy")
+    assert a.tied_with == ()  # lr is clearly ahead of both
+    c = a.contrast
+    assert (c["generative"], c["discriminative"]) == ("nb", "lr")
+    d = np.array(ERR["nb"]) - np.array(ERR["lr"])
+    np.testing.assert_allclose(c["difference"], -d.mean(), rtol=0, atol=1e-12)  # nb worse
+    assert c["significant"] and "Modelling p(y | x) wins here" in a.because
+    cal = advise_rows(rows, goals="calibration").answer("calibration")
+    assert cal.model == "lr" and cal.tied_with == ()  # rf is 0.001 worse on every split
+    extrapolated = advise_rows(rows, goals="accuracy", target_rows=400).answer("accuracy")
+    assert extrapolated.contrast["generative"] == "nb"

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +92,14 @@ class Answer:
     values : dict
         Every candidate's mean metric (or prediction), the ranking the overall
         recommendation uses.
+    tied_with : tuple of str
+        Every other candidate whose paired interval against ``model`` includes
+        0 (within the noise of the pick).
+    contrast : dict or None
+        The question gdlab exists for: the best generative (p(x, y)) candidate
+        against the best discriminative (p(y | x)) one -- ``generative``,
+        ``discriminative``, ``difference`` (positive: the generative one is
+        better), ``interval``, ``significant``; None when one family is absent.
     """
 
     goal: str
@@ -111,6 +119,8 @@ class Answer:
     rows: dict = field(default_factory=dict)
     extrapolated: bool = False
     values: dict = field(default_factory=dict)
+    tied_with: tuple = ()
+    contrast: dict | None = None
 
     @property
     def answered(self) -> bool:
@@ -147,6 +157,7 @@ class Answer:
             "extrapolated": bool(self.extrapolated), "setting": self.setting,
             "because": self.because, "reason": self.reason, "rows": self.rows,
             "values": {str(k): _num(v) for k, v in self.values.items()},
+            "tied_with": list(self.tied_with), "contrast": self.contrast,
         }
 
 
@@ -265,7 +276,7 @@ def _paired(per_seed: pd.DataFrame, winner: str, runner_up: str, sign: float):
 
 
 def _compare(goal, part: pd.DataFrame, *, candidate: str, better: str, metric: str,
-             setting: str, rows: dict, because, kind=None) -> Answer:
+             setting: str, rows: dict, because, families: dict, kind=None) -> Answer:
     """Pick the best and the runner-up of ``part`` (columns candidate, seed, value)."""
     per_seed = part.pivot_table(index=candidate, columns="seed", values="value",
                                 aggfunc="mean")
@@ -280,19 +291,53 @@ def _compare(goal, part: pd.DataFrame, *, candidate: str, better: str, metric: s
     diff, interval, significant = (np.nan, None, False)
     if runner is not None:
         diff, interval, significant = _paired(per_seed, winner, runner, sign)
+    tied = tuple(str(c) for c in order[1:] if not _paired(per_seed, winner, c, sign)[2])
+    contrast = None
+    best = {}
+    for c in order:  # best first
+        best.setdefault(_fam(families, c), c)
+    if "generative" in best and "discriminative" in best:
+        g, d = best["generative"], best["discriminative"]
+        cd, ci, cs = _paired(per_seed, g, d, sign)
+        contrast = {"generative": str(g), "discriminative": str(d), "difference": _num(cd),
+                    "interval": None if ci is None else [_num(v) for v in ci],
+                    "significant": bool(cs)}
     rows = dict(rows, models=[m for m in (winner, runner) if m is not None])
     answer = Answer(goal, winner, runner, metric, better, float(means[winner]),
                     None if runner is None else float(means[runner]), _num(diff), interval,
                     significant, setting=setting, kind=kind, rows=rows,
-                    values={str(k): float(v) for k, v in means.items()})
-    return _with_reason(answer, because(answer))
+                    values={str(k): float(v) for k, v in means.items()}, tied_with=tied,
+                    contrast=contrast)
+    full, short = _split(because(answer))
+    extra = _contrast_sentence(answer)
+    return _with_reason(answer, (f"{full} {extra}".strip(), short))
+
+
+def _split(reason) -> tuple[str, str]:
+    return reason if isinstance(reason, tuple) else (reason, reason)
+
+
+def _contrast_sentence(a: Answer) -> str:
+    """p(x, y) against p(y | x) for this goal, in one sentence."""
+    c = a.contrast
+    if not c:
+        return ""
+    g, d = c["generative"], c["discriminative"]
+    if c["interval"] is None:
+        return ""
+    lo, hi = (_gap(a.metric, v) for v in c["interval"])
+    if not c["significant"]:
+        return (f"Best p(x, y) model {g} vs best p(y | x) model {d}: no significant "
+                f"difference (95 % interval [{lo}, {hi}]).")
+    ahead, behind = (g, d) if c["difference"] > 0 else (d, g)
+    kind = "p(x, y)" if ahead == g else "p(y | x)"
+    return (f"Modelling {kind} wins here: {ahead} beats {behind} by "
+            f"{_gap(a.metric, abs(c['difference']))} (95 % interval [{lo}, {hi}]).")
 
 
 def _with_reason(answer: Answer, reason) -> Answer:
     """The answer with its text: ``reason`` is (because, short reason) or one string."""
-    from dataclasses import replace
-
-    because, short = reason if isinstance(reason, tuple) else (reason, reason)
+    because, short = _split(reason)
     return replace(answer, because=because, reason=short)
 
 
@@ -356,7 +401,8 @@ def _accuracy(rows, families, target_rows, notes) -> Answer:
         if cal.empty:
             return Answer("accuracy", None, because="No test errors in the results: run the "
                           "learning_curve (or calibration) study.")
-        return _compare("accuracy", cal, candidate="model", better="lower", metric="error",
+        return _compare("accuracy", cal, families=families,
+                        candidate="model", better="lower", metric="error",
                         setting="on the test part", because=lambda a: _accuracy_reason(
                             a, families, None), rows={"study": "calibration",
                                                       "metric": "error", "setting": "none"})
@@ -372,7 +418,8 @@ def _accuracy(rows, families, target_rows, notes) -> Answer:
         notes.append(f"accuracy: read at {at:.0f} training rows, the measured size nearest "
                      f"to target_rows={target_rows:g}.")
     part = lc[lc["setting_value"] == at]
-    return _compare("accuracy", part, candidate="model", better="lower", metric="error",
+    return _compare("accuracy", part, families=families,
+                    candidate="model", better="lower", metric="error",
                     setting=f"at {at:.0f} training rows",
                     because=lambda a: _accuracy_reason(a, families, at),
                     rows={"study": "learning_curve", "metric": "error",
@@ -420,6 +467,15 @@ def _extrapolated(rows, lc, families, target, measured, notes) -> Answer:
                     setting=f"at {target:.0f} training rows (predicted)", rows=rows_f,
                     extrapolated=True,
                     values={str(m): float(v) for m, v in pred["predicted"].items()})
+    best = {}
+    for m in pred.index:  # best predicted first
+        best.setdefault(_fam(families, m), m)
+    if "generative" in best and "discriminative" in best:
+        g, disc = best["generative"], best["discriminative"]
+        c = lcv.paired_difference_at(curves, disc, g, target)
+        answer = replace(answer, contrast={
+            "generative": g, "discriminative": disc, "difference": _num(c.difference),
+            "interval": [_num(c.lo), _num(c.hi)], "significant": bool(c.significant)})
     now = lc[lc["setting_value"] == measured].groupby("model")["value"].mean()
     sentences = []
     cr = lcv.crossover(curves, winner, runner, max_rows=max(target, 2 * measured))
@@ -435,7 +491,7 @@ def _extrapolated(rows, lc, families, target, measured, notes) -> Answer:
                          "support, treat it as a hint.")
         notes.append("accuracy: extrapolated beyond what the measured sizes support.")
     full, short = _accuracy_reason(answer, families, None)
-    extra = " ".join(sentences)
+    extra = " ".join([*sentences, _contrast_sentence(answer)]).strip()
     return _with_reason(answer, ((f"Expected from the fitted learning curves "
                                   f"(error = a + b m^-c): {full} {extra}").strip(),
                                  f"{short} {extra}".strip()))
@@ -474,7 +530,8 @@ def _missing(rows, families, missing_rate, notes) -> Answer:
             why = f"{a.model} (mean-imputed) has the lowest error with missing entries."
         return _tie_or(a, why)
 
-    return _compare("accuracy_with_missing", part, candidate="candidate", better="lower",
+    return _compare("accuracy_with_missing", part, families=families,
+                    candidate="candidate", better="lower",
                     metric="error", setting=f"with {rate:.0%} of test entries missing "
                     f"({mechanism})", because=reason,
                     rows={"study": "missing_data", "metric": "error",
@@ -491,7 +548,8 @@ def _calibration(rows, families) -> Answer:
         return _tie_or(a, f"{a.model}'s predicted probabilities match the observed frequencies "
                        "best (lowest expected calibration error).")
 
-    return _compare("calibration", cal, candidate="model", better="lower", metric="ece",
+    return _compare("calibration", cal, families=families,
+                    candidate="model", better="lower", metric="ece",
                     setting="on the test part", because=reason,
                     rows={"study": "calibration", "metric": "ece", "setting": "none"})
 
@@ -522,7 +580,7 @@ def _anomaly(rows, families) -> list[Answer]:
                        f"{KIND_LABELS[kind]} best.")
             return _tie_or(a, why)
 
-        out.append(_compare("anomaly_detection", part, candidate="candidate",
+        out.append(_compare("anomaly_detection", part, families=families, candidate="candidate",
                             better="higher", metric="auroc", setting=f"on {KIND_LABELS[kind]}",
                             because=reason, kind=kind,
                             rows={"study": "ood", "metric": ["auroc_density",
@@ -546,7 +604,7 @@ def _generation(rows, families) -> Answer:
                 "(smallest MMD)")
         return _tie_or(a, f"{a.model} draws the most realistic rows: {what}.")
 
-    return _compare("generation", part, candidate="model",
+    return _compare("generation", part, families=families, candidate="model",
                     better="higher" if metric == "tstr_accuracy" else "lower", metric=metric,
                     setting="(train on synthetic, test on real)" if metric == "tstr_accuracy"
                     else "(MMD to real rows)", because=reason,
@@ -566,7 +624,8 @@ def _cost(rows, families) -> Answer:
     def reason(a):
         return _tie_or(a, f"{a.model} fits fastest.")
 
-    return _compare("cost", cost, candidate="model", better="lower", metric="fit_seconds",
+    return _compare("cost", cost, families=families,
+                    candidate="model", better="lower", metric="fit_seconds",
                     setting="(fit time)", because=reason,
                     rows={"study": "cost", "metric": "fit_seconds", "setting": "none"})
 

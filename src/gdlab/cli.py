@@ -291,6 +291,12 @@ def _print_verdict(advice) -> None:
             line += (f" [dim](lead {scale * a.difference:+.3g}{unit}, 95 % interval "
                      f"[{scale * lo:+.3g}, {scale * hi:+.3g}]{unit})[/]")
         out.print(f"{mark} {line}", highlight=False)
+        c = a.contrast
+        if a.answered and c and c.get("interval"):
+            verdict = ("p(x, y) ahead" if c["difference"] > 0 else "p(y | x) ahead") \
+                if c["significant"] else "no significant difference"
+            out.print(f"    [dim]p(x, y) {escape(c['generative'])} vs p(y | x) "
+                      f"{escape(c['discriminative'])}: {verdict}[/]", highlight=False)
     for note in advice.notes:
         out.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
 

@@ -421,7 +421,17 @@ def _verdict(advice) -> dict | None:
 
         values = ("—" if a.get("model") is None else value(a.get("value")) + (
             f" vs {value(a.get('runner_up_value'))}" if a.get("runner_up") else ""))
-        goals.append({"goal": label, "pick": pick,
+        c = a.get("contrast") or {}
+        if c.get("interval"):
+            lead = ("p(x, y) ahead" if c["difference"] > 0 else "p(y | x) ahead") \
+                if c["significant"] else "no significant difference"
+            family = (f"{c['generative']} vs {c['discriminative']}: {lead} "
+                      f"({show(c['difference'])} [{show(c['interval'][0])}, "
+                      f"{show(c['interval'][1])}])")
+        else:
+            family = "—"
+        goals.append({"goal": label, "pick": pick, "family": family,
+                      "tied": ", ".join(a.get("tied_with") or []),
                       "runner_up": "—" if verdict == "no clear winner" else
                       (a.get("runner_up") or "—"),
                       "verdict": verdict, "evidence": evidence, "metric": label_metric,
