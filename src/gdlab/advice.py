@@ -680,12 +680,15 @@ def _overall(answers, budget_models) -> dict:
             f"{scores[best]:.2f} over {len(ranks)} goal{'s' if len(ranks) != 1 else ''}: "
             f"{', '.join(pretty)}; accuracy weighs double)")
     if runner is not None:
-        text += f", ahead of {runner} ({scores[runner]:.2f})"
+        level = math.isclose(scores[runner], scores[best], rel_tol=0, abs_tol=1e-9)
+        text += (f", level with {runner}" if level else f", ahead of {runner}") + \
+            f" ({scores[runner]:.2f})"
     text += "."
     answered = [a for a in answers if a.answered and a.runner_up is not None]
     ties = sum(a.tie for a in answered)
     if answered and ties * 2 >= len(answered):
-        text += (f" {ties} of {len(answered)} goals are within the noise (no clear winner): "
+        are = "goal is" if len(answered) == 1 else "goals are"
+        text += (f" {ties} of {len(answered)} {are} within the noise (no clear winner): "
                  "more splits (--seeds) or more rows would sharpen the verdict.")
     if acc is not None and acc.model != best:
         text += f" For accuracy alone, pick {acc.model}."
