@@ -48,7 +48,7 @@ def test_fit_respects_the_bounds():
     assert rising.b >= 0.0
     steep = fit_power_law(SIZES, 2.0 * SIZES ** -0.5)  # asymptote 0
     assert steep.a >= 0.0 and steep.a < 1e-3
-    assert np.all((PowerLaw(0.0, 50.0, 0.1)(np.array([1.0, 2.0])) <= 1.0))
+    assert np.all(PowerLaw(0.0, 50.0, 0.1)(np.array([1.0, 2.0])) <= 1.0)
 
 
 def test_prediction_interval_covers_the_truth_on_noisy_curves():
@@ -145,3 +145,62 @@ def test_options_are_checked():
         paired_difference_at(curves, "a", "a", 100)
     with pytest.raises(ValueError, match="no learning curve of 'zz'"):
         crossover(curves, "a", "zz")
+
+
+def test_one_split_gives_no_interval_and_no_false_verdict():
+    nb, lr = PowerLaw(0.20, 0.3, 0.5), PowerLaw(0.10, 2.0, 0.5)
+    curves = _curves({"nb": nb, "lr": lr}, n_seeds=1, noise=0.002)
+    p = predict_at(curves, 200)
+    assert p[["lo", "hi"]].isna().all().all() and p["beyond_data"].all()
+    np.testing.assert_allclose(p.loc["nb", "predicted"], nb(200), rtol=0, atol=0.01)
+    d = paired_difference_at(curves, "lr", "nb", 200)
+    assert np.isnan(d.lo) and np.isnan(d.hi) and not d.significant and d.beyond_data
+    cr = crossover(curves, "nb", "lr")
+    assert cr is not None and np.isnan(cr.lo) and "no interval" in cr.describe()
+
+
+def test_describe_says_when_the_data_cannot_support_the_crossing():
+    nb, lr = PowerLaw(0.20, 0.3, 0.5), PowerLaw(0.10, 2.0, 0.5)  # cross near 289
+    curves = _curves({"nb": nb, "lr": lr}, noise=0.002, sizes=SIZES[:4])  # up to 80 rows
+    text = crossover(curves, "nb", "lr").describe()
+    assert text.startswith("With about ") and "lr is expected to overtake nb" in text
+    assert "beyond what the data can support" in text
+    inside = crossover(_curves({"nb": nb, "lr": lr}, noise=0.002), "nb", "lr").describe()
+    assert "beyond" not in inside and "95 % interval" in inside
+    with pytest.raises(ValueError, match="max_rows"):
+        crossover(curves, "nb", "lr", max_rows=5)
+
+
+def test_same_random_state_same_intervals():
+    curves = _curves({"a": PowerLaw(0.1, 1.0, 0.5), "b": PowerLaw(0.2, 1.0, 0.5)},
+                     noise=0.01)
+    pd.testing.assert_frame_equal(predict_at(curves, 500, random_state=7),
+                                  predict_at(curves, 500, random_state=7))
+    assert (paired_difference_at(curves, "a", "b", 500, random_state=np.random.default_rng(1))
+            == paired_difference_at(curves, "a", "b", 500, random_state=np.random.default_rng(1)))
+
+
+def test_real_rows_of_the_learning_curve_study(tmp_path):
+    from gdlab.studies.learning_curve import LearningCurve
+    from gdlab.studies.runner import run
+    from gdlab.studies.store import read_results
+
+    run(LearningCurve(sizes=[9, 15, 30, 60, 100]), ["gaussian-nb", "logreg"], "iris",
+        seeds=range(3), results=tmp_path, progress=False)
+    rows = read_results(tmp_path)
+    curves = curves_from_rows(rows)
+    assert set(curves["model"]) == {"gaussian-nb", "logreg"}
+    assert set(curves["seed"]) == {0, 1, 2}
+    assert curves.groupby("model")["size"].nunique().min() >= 3
+    assert curves["error"].between(0, 1).all()
+    pred = predict_at(curves, 150, n_boot=50)
+    assert list(pred.index) == ["gaussian-nb", "logreg"]
+    assert pred["predicted"].between(0, 1).all()
+    ok = pred.dropna()
+    assert (ok["lo"] <= ok["predicted"] + 1e-9).all() and (ok["predicted"] <= ok["hi"] + 1e-9).all()
+    assert (pred["measured_max"] == curves["size"].max()).all()
+    d = paired_difference_at(curves, "logreg", "gaussian-nb", 150, n_boot=50)
+    assert d.lo <= d.difference <= d.hi
+    np.testing.assert_allclose(
+        d.difference, pred.loc["logreg", "predicted"] - pred.loc["gaussian-nb", "predicted"],
+        rtol=0, atol=1e-12)

@@ -16,6 +16,10 @@ splits (seeds) with replacement, averages their curves and refits. Two
 models are compared on the *same* resampled splits (paired), so their common
 noise cancels.
 
+With a single split there is nothing to resample: the intervals are NaN,
+no difference is called significant and every prediction is flagged
+``beyond_data`` (the data cannot say how sure the fit is).
+
 Input is the tidy frame of :func:`curves_from_rows` (columns ``model``,
 ``seed``, ``size``, ``error``), built from the ``learning_curve`` study's rows.
 """
@@ -165,6 +169,9 @@ def curves_from_rows(rows: pd.DataFrame, metric: str = "error") -> pd.DataFrame:
         Tidy results (:data:`gdlab.studies.base.ROW_COLUMNS`); the
         ``learning_curve`` study's rows of ``metric`` are used.
     metric : str, default="error"
+        The metric read. The fits of this module need rates in [0, 1]
+        (``"error"``); a metric outside that range (``"log_loss"``) is
+        refused by them.
 
     Returns
     -------
@@ -249,6 +256,14 @@ def _setup(curves, n_boot, level, random_state):
     return seeds_all, _replicates(seeds_all, int(n_boot), rng)
 
 
+def _interval(values: np.ndarray, level: float, n_splits: int) -> tuple[float, float]:
+    """Percentile interval of bootstrap values; NaN with one split (nothing to resample)."""
+    if n_splits < 2 or values.size == 0:
+        return np.nan, np.nan
+    lo, hi = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)
+
+
 def _check_target(target_rows) -> float:
     if isinstance(target_rows, bool) or not isinstance(target_rows, (int, float, np.number)) \
             or not np.isfinite(target_rows) or target_rows < 1:
@@ -276,11 +291,18 @@ def predict_at(curves: pd.DataFrame, target_rows, *, n_boot: int = 200, level: f
     -------
     DataFrame indexed by model
         ``predicted`` (the fit of the mean curve over all splits), ``lo`` and
-        ``hi`` (bootstrap percentile interval), ``measured_max`` (the largest
-        size measured) and ``beyond_data``: True when ``target_rows`` is more
-        than :data:`EXTRAPOLATION_LIMIT` times the largest measured size, or
-        the interval is wider than :data:`WIDTH_LIMIT` (the curve does not pin
-        the prediction down).
+        ``hi`` (bootstrap percentile interval over the splits; NaN with a
+        single split), ``measured_max`` (the largest size measured) and
+        ``beyond_data``: True when ``target_rows`` is more than
+        :data:`EXTRAPOLATION_LIMIT` (4) times the largest measured size, or
+        the interval is wider than :data:`WIDTH_LIMIT` (0.25) or cannot be
+        estimated (one split): the curve does not pin the prediction down.
+
+    Notes
+    -----
+    Each bootstrap replicate resamples the split ids with replacement,
+    averages the resampled splits' curves and refits that mean curve (rather
+    than averaging per-split fits, which are unstable on one noisy split).
 
     Examples
     --------
@@ -298,11 +320,11 @@ def predict_at(curves: pd.DataFrame, target_rows, *, n_boot: int = 200, level: f
     for model in sorted(curves["model"].unique()):
         p, _, top = _fits(curves, model, W, seeds_all)
         pred = _law(p, target)[:, 0]
-        lo, hi = np.quantile(pred[1:], [(1 - level) / 2, (1 + level) / 2])
-        out.append({"model": model, "predicted": float(pred[0]), "lo": float(lo),
-                    "hi": float(hi), "measured_max": top,
+        lo, hi = _interval(pred[1:], level, seeds_all.size)
+        out.append({"model": model, "predicted": float(pred[0]), "lo": lo, "hi": hi,
+                    "measured_max": top,
                     "beyond_data": bool(target > EXTRAPOLATION_LIMIT * top
-                                        or hi - lo > WIDTH_LIMIT)})
+                                        or not hi - lo <= WIDTH_LIMIT)})
     return pd.DataFrame(out).set_index("model")
 
 
@@ -317,9 +339,9 @@ class PairedDifference:
     difference : float
         Negative: ``model_a`` is expected to err less.
     lo, hi : float
-        Bootstrap percentile interval of the difference.
+        Bootstrap percentile interval of the difference (NaN with one split).
     significant : bool
-        The interval excludes 0.
+        The interval excludes 0 (never with one split).
     beyond_data : bool
         As in :func:`predict_at`, for either model.
     """
@@ -343,6 +365,21 @@ def paired_difference_at(curves: pd.DataFrame, model_a: str, model_b: str, targe
     splits, so the interval reflects the difference's own noise, which is
     smaller than either model's when the splits affect both alike.
 
+    Parameters
+    ----------
+    curves : DataFrame
+        :func:`curves_from_rows` output.
+    model_a, model_b : str
+        Two different models of ``curves``.
+    target_rows : float
+        The training size asked about.
+    n_boot, level, random_state
+        As in :func:`predict_at`.
+
+    Returns
+    -------
+    PairedDifference
+
     Examples
     --------
     >>> m = [10, 20, 40, 80, 160]
@@ -360,11 +397,11 @@ def paired_difference_at(curves: pd.DataFrame, model_a: str, model_b: str, targe
     pa, _, top_a = _fits(curves, model_a, W, seeds_all)
     pb, _, top_b = _fits(curves, model_b, W, seeds_all)
     diff = _law(pa, target)[:, 0] - _law(pb, target)[:, 0]
-    lo, hi = np.quantile(diff[1:], [(1 - level) / 2, (1 + level) / 2])
+    lo, hi = _interval(diff[1:], level, seeds_all.size)
     wide = []
     for p in (pa, pb):
-        q = np.quantile(_law(p, target)[1:, 0], [(1 - level) / 2, (1 + level) / 2])
-        wide.append(q[1] - q[0] > WIDTH_LIMIT)
+        q = _interval(_law(p, target)[1:, 0], level, seeds_all.size)
+        wide.append(not q[1] - q[0] <= WIDTH_LIMIT)
     beyond = target > EXTRAPOLATION_LIMIT * min(top_a, top_b) or any(wide)
     return PairedDifference(model_a, model_b, target, float(diff[0]), float(lo), float(hi),
                             bool(lo > 0 or hi < 0), bool(beyond))
@@ -380,7 +417,7 @@ class Crossover:
         The training size of the crossing (fit of the mean curves).
     lo, hi : float
         Percentile interval over the bootstrap replicates that cross in the
-        searched range.
+        searched range (NaN with one split or when none crosses).
     fraction_crossing : float
         Share of replicates whose curves cross in that range.
     leader_before, leader_after : str
@@ -405,20 +442,26 @@ class Crossover:
 
         Examples
         --------
-        >>> text = Crossover(412.0, 251.0, 704.0, 0.9, "naive-bayes", "logreg", True).describe()
-        >>> text[:78]
-        'With about 410 labelled rows logreg is expected to overtake naive-bayes (95 % '
-        >>> text[78:]
-        'interval 250–700); this is beyond the sizes measured, so it is an extrapolation.'
+        >>> import textwrap
+        >>> cr = Crossover(412.0, 251.0, 704.0, 0.9, "naive-bayes", "logreg", True)
+        >>> print(textwrap.fill(cr.describe(), 70, break_on_hyphens=False))
+        With about 410 labelled rows logreg is expected to overtake
+        naive-bayes (95 % interval 250–700); this is beyond what the data can
+        support (an extrapolation past the largest size measured).
         """
+        if np.isfinite(self.lo) and np.isfinite(self.hi):
+            spread = (f"{100 * self.level:.0f} % interval "
+                      f"{_round_rows(self.lo)}–{_round_rows(self.hi)}")
+        else:
+            spread = "no interval: too few splits to resample"
         text = (f"With about {_round_rows(self.size)} {labels} {self.leader_after} is expected "
-                f"to overtake {self.leader_before} ({100 * self.level:.0f} % interval "
-                f"{_round_rows(self.lo)}–{_round_rows(self.hi)})")
-        if self.fraction_crossing < 0.8:
+                f"to overtake {self.leader_before} ({spread})")
+        if np.isfinite(self.fraction_crossing) and self.fraction_crossing < 0.8:
             text += (f"; only {100 * self.fraction_crossing:.0f} % of the resampled curves "
                      "cross at all")
         if self.beyond_data:
-            text += "; this is beyond the sizes measured, so it is an extrapolation"
+            text += ("; this is beyond what the data can support (an extrapolation past the "
+                     "largest size measured)")
         return text + "."
 
 
@@ -491,8 +534,7 @@ def crossover(curves: pd.DataFrame, model_a: str, model_b: str, *, max_rows=None
         return None
     boot = cross[1:]
     ok = boot[np.isfinite(boot)]
-    lo, hi = (np.quantile(ok, [(1 - level) / 2, (1 + level) / 2]) if ok.size
-              else (np.nan, np.nan))
+    lo, hi = _interval(ok, level, seeds_all.size)
     before_a = diff[0, 0] < 0
     return Crossover(size=float(cross[0]), lo=float(lo), hi=float(hi),
                      fraction_crossing=float(ok.size / boot.size),
