@@ -463,7 +463,9 @@ def _extrapolated(rows, lc, families, target, measured, notes) -> Answer:
     d = lcv.paired_difference_at(curves, runner, winner, target)
     answer = Answer("accuracy", winner, runner, "error", "lower",
                     float(pred.loc[winner, "predicted"]), float(pred.loc[runner, "predicted"]),
-                    d.difference, (d.lo, d.hi), d.significant,
+                    d.difference,
+                    None if not (np.isfinite(d.lo) and np.isfinite(d.hi)) else (d.lo, d.hi),
+                    d.significant,
                     setting=f"at {target:.0f} training rows (predicted)", rows=rows_f,
                     extrapolated=True,
                     values={str(m): float(v) for m, v in pred["predicted"].items()})
