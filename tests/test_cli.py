@@ -264,3 +264,13 @@ def test_advise_refuses_bad_options_in_one_line(runner, args, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_2(runner, tmp_path):
+    result = runner.invoke(
+        app, ["compare", "-d", "iris", "-m", "lda", "-s", "cost", "--seeds", "1",
+              "--scheduler", "tcp://127.0.0.1:1", "--no-progress", "-o", str(tmp_path)],
+        env=WIDE)
+    assert result.exit_code == 2, result.output
+    assert "cannot reach the Dask scheduler at 'tcp://127.0.0.1:1'" in result.output
+    assert "Traceback" not in result.output

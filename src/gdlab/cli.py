@@ -258,6 +258,10 @@ def _run(*, dataset, csv, target, models, studies, out, n_jobs, scheduler, seeds
             )
     except ValueError as exc:  # e.g. a class too small to split, a bad scheduler address
         raise _fail(str(exc).strip().splitlines()[0]) from None
+    except KeyboardInterrupt:
+        _stderr().print(f"interrupted: the finished cells are kept in {out}/results; run the "
+                        "same command with --resume to finish the rest.", highlight=False)
+        raise typer.Exit(code=130) from None
     finally:
         if saved is None:
             del os.environ["PYTHONWARNINGS"]

@@ -266,7 +266,12 @@ def _execute(tasks, studies, datasets, families, n_jobs, backend, scheduler):
                                dashboard_address=None)
         client = Client(cluster)
     else:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as err:  # unreachable, refused, timed out
+            raise ValueError(f"cannot reach the Dask scheduler at {scheduler!r} "
+                             f"({type(err).__name__}: {str(err).splitlines()[0]}); check the "
+                             "address and that `dask scheduler` runs there.") from None
     try:
         used = [datasets[di] for di in sorted({di for _, _, di in tasks})]
         with parallel_config(backend="dask", client=client, scatter=used):
