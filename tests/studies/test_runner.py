@@ -337,3 +337,17 @@ def test_a_part_file_of_another_table_is_unreadable(tmp_path, data, reference):
     assert rows.attrs["resumed"] == 18
     same(rows, reference)
     assert (store / "part-0-stray.parquet.corrupt").exists()
+
+
+def test_progress_in_a_log_is_one_line_per_study_and_per_tenth(capsys):
+    """stderr that is not a terminal gets plain lines, not a progress bar."""
+    from gdlab.studies.learning_curve import LearningCurve
+    from gdlab.studies.runner import run
+
+    run([LearningCurve(sizes=[20, 40])], ["gaussian-nb", "lda"], ["iris"], seeds=[0, 1, 2],
+        progress=True)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("study learning_curve done (12 cells); 12/12 cells, ")
+    tenths = [line for line in err if line.startswith("cells ")]
+    assert 1 <= len(tenths) <= 10 and all("%), " in line for line in tenths)
+    assert not any("\r" in line or "━" in line for line in err)  # no bar drawn into a log

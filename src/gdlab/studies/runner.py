@@ -22,7 +22,9 @@ this module runs the cells.
 from __future__ import annotations
 
 import logging
+import re
 import sys
+import time
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -61,9 +63,56 @@ def _run_one(study: Study, cell: Cell, dataset, family: str) -> tuple[Cell, list
 
 
 # ------------------------------------------------------------------- progress
-def _progress(enabled: bool, total: int):
+class _LineProgress:
+    """Progress as plain lines, for stderr that is not a terminal (a log, CI, ``make``).
+
+    One line when a study's last cell completes, and one at every further tenth
+    of all cells, each with the elapsed time, so a long run in a log is never
+    silent for minutes and never floods it.
+    """
+
+    def __init__(self, total: int, per_study: dict, stream=None):
+        self.total, self.per_study = total, dict(per_study)
+        self.stream = stream or sys.stderr
+        self.done, self.by_study = 0, dict.fromkeys(per_study, 0)
+        self.next_tenth = 1
+        self.t0 = time.perf_counter()
+        self.console = self  # notes are printed through .console.print
+
+    def print(self, text: str) -> None:
+        print(re.sub(r"\[/?[a-z ]*\]", "", str(text)), file=self.stream, flush=True)
+
+    def start(self) -> None:
+        self.t0 = time.perf_counter()
+
+    def update(self, _task, *, completed: int) -> None:
+        self.done = completed
+        if completed:
+            self.print(f"cells: {completed} of {self.total} already in the results store")
+
+    def advance(self, cell=None) -> None:
+        self.done += 1
+        elapsed = time.perf_counter() - self.t0
+        if cell is not None and cell.study in self.by_study:
+            self.by_study[cell.study] += 1
+            if self.by_study[cell.study] == self.per_study[cell.study]:
+                self.print(f"study {cell.study} done ({self.per_study[cell.study]} cells); "
+                           f"{self.done}/{self.total} cells, {elapsed:.0f} s")
+                return
+        if self.done * 10 >= self.next_tenth * self.total:
+            self.next_tenth = self.done * 10 // self.total + 1
+            self.print(f"cells {self.done}/{self.total} "
+                       f"({100 * self.done // self.total} %), {elapsed:.0f} s")
+
+    def stop(self) -> None:
+        pass
+
+
+def _progress(enabled: bool, total: int, per_study: dict | None = None):
     if not enabled:
         return None
+    if not sys.stderr.isatty():
+        return _LineProgress(total, per_study or {})
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -213,7 +262,10 @@ def run(
     resumed = len(grid) - len(tasks)
 
     new = []
-    bar = _progress(progress, len(grid))
+    per_study: dict = {}
+    for _, cell, _ in tasks:
+        per_study[cell.study] = per_study.get(cell.study, 0) + 1
+    bar = _progress(progress, len(grid), per_study)
     try:
         if bar is not None:
             bar.start()
@@ -226,7 +278,9 @@ def run(
             if store is not None:
                 results_store.write_part(store, frame, fresh=True)
             new.append(frame)
-            if bar is not None:
+            if isinstance(bar, _LineProgress):
+                bar.advance(cell)
+            elif bar is not None:
                 bar.advance(0)
     finally:
         if bar is not None:
