@@ -452,6 +452,17 @@ def _extrapolated(rows, lc, families, target, measured, notes) -> Answer:
     pred = lcv.predict_at(curves, target).sort_values("predicted", kind="stable")
     winner = pred.index[0]
     runner = pred.index[1] if len(pred) > 1 else None
+    # Evidence is not overturned without evidence: the curves may only displace the model
+    # measured best at the largest size when their predicted lead over it is significant.
+    now = lc[lc["setting_value"] == measured].groupby("model")["value"].mean()
+    now = now[now.index.isin(pred.index)]
+    kept = None
+    if len(now) and now.idxmin() != winner:
+        measured_best = now.idxmin()
+        if not lcv.paired_difference_at(curves, winner, measured_best, target).significant:
+            kept = winner
+            order = [measured_best, *[m for m in pred.index if m != measured_best]]
+            winner, runner = order[0], order[1]
     rows_f = {"study": "learning_curve", "metric": "error", "setting": "train_size",
               "setting_value": "all measured sizes", "models": [winner, runner]}
     if runner is None:
@@ -478,8 +489,11 @@ def _extrapolated(rows, lc, families, target, measured, notes) -> Answer:
         answer = replace(answer, contrast={
             "generative": g, "discriminative": disc, "difference": _num(c.difference),
             "interval": [_num(c.lo), _num(c.hi)], "significant": bool(c.significant)})
-    now = lc[lc["setting_value"] == measured].groupby("model")["value"].mean()
     sentences = []
+    if kept is not None:
+        sentences.append(f"The curves put {kept} ahead at {target:.0f} rows, but not "
+                         f"significantly ahead of {winner}, the best at {measured:.0f} rows, "
+                         f"so {winner} is kept.")
     cr = lcv.crossover(curves, winner, runner, max_rows=max(target, 2 * measured))
     if cr is not None:
         sentences.append(cr.describe())

@@ -126,7 +126,9 @@ def report(tmp_path):
 def test_single_self_contained_file(report):
     path, html, _ = report
     assert path.name == "index.html" and path.is_file()
-    assert sorted(p.name for p in path.parent.iterdir()) == ["index.html"]
+    # the page, and beside it each study's full summary as an optional CSV download
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "index.html", "study-cost.csv", "study-learning_curve.csv"]
     assert html.startswith("<!DOCTYPE html>")
     # No resource is referenced outside the file: no src at all, no network href,
     # no CSS url() or @import, no script.
@@ -135,7 +137,8 @@ def test_single_self_contained_file(report):
     assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", html, re.I)
     assert "<script" not in html.lower()
     hrefs = re.findall(r'\bhref="([^"]*)"', html)
-    assert all(h.startswith("#") or h == "../results.parquet" for h in hrefs), hrefs
+    assert all(h.startswith("#") or h in ("../results.parquet", "study-cost.csv",
+                                          "study-learning_curve.csv") for h in hrefs), hrefs
 
 
 def test_content(report):
@@ -242,3 +245,35 @@ def test_interactive_figures_inline_plotly_once_and_escape_names(tmp_path):
     plain = build_report(make_rows(), [FakeCurve()], tmp_path / "plain").read_text(
         encoding="utf-8")
     assert "<script" not in plain  # no interactive figure, no script at all
+
+
+class HeadlineCurve(FakeCurve):
+    """A study that declares its headline: the report shows one row per model."""
+
+    from gdlab.studies.base import Headline
+
+    headlines = (Headline("error", "error", "error at {at} rows", at="largest",
+                          at_format="{:.0f}"),)
+
+
+def test_summary_is_one_row_per_model_with_intervals_and_a_csv(tmp_path):
+    rows = pd.DataFrame([
+        {"study": "learning_curve", "dataset": "toy", "model": m, "family": f,
+         "setting": "train_size", "setting_value": size, "seed": seed, "metric": "error",
+         "value": base + 0.01 * seed + (0.2 if size == 10 else 0.0), "fit_seconds": 0.1,
+         "error": None}
+        for m, f, base in (("nb", "generative", 0.2), ("lr", "discriminative", 0.1))
+        for size in (10.0, 100.0) for seed in range(3)])
+    out = build_report(rows, [HeadlineCurve()], tmp_path)
+    html = out.read_text(encoding="utf-8")
+    table = html.split('id="study-learning_curve"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 3  # header + one row per model
+    assert table.index(">lr<") < table.index(">nb<")  # best first
+    assert "error at 100 rows" in table
+    # lr at 100 rows: 0.10, 0.11, 0.12 -> mean 0.110 and its t interval
+    half = 4.302652729911275 * 0.01 / 3 ** 0.5
+    assert f"0.110 [{0.11 - half:.3f}, {0.11 + half:.3f}]" in table
+    csv = pd.read_csv(tmp_path / "study-learning_curve.csv")
+    assert len(csv) == len(HeadlineCurve().summarize(rows))  # every number, behind a link
+    assert 'href="study-learning_curve.csv" download' in html
+

@@ -251,11 +251,12 @@ def _skip_mask(rows: pd.DataFrame) -> pd.Series:
     return rows["metric"] == "failed"
 
 
-def _study_section(study, rows: pd.DataFrame, index: int) -> dict:
+def _study_section(study, rows: pd.DataFrame, index: int, out_dir=None) -> dict:
     name = study.name
     title = STUDY_TITLES.get(name, name.replace("_", " ").capitalize())
     section = {"name": name, "anchor": f"study-{re.sub(r'[^A-Za-z0-9_-]', '-', name)}",
-               "title": title, "figures": [], "reading": [], "table": None, "notes": []}
+               "title": title, "figures": [], "reading": [], "table": None, "notes": [],
+               "download": None}
     sub = rows[rows["study"] == name] if "study" in rows.columns else rows.iloc[0:0]
     ok = sub[~_skip_mask(sub)]
     if ok.empty:
@@ -295,11 +296,91 @@ def _study_section(study, rows: pd.DataFrame, index: int) -> dict:
             _close(fig)
 
     try:
-        section["table"] = _table(study.summarize(ok))
+        full = study.summarize(ok)
+        headline = _headline_table(study, ok)
+        section["table"] = _table(headline if headline is not None else full)
+        if out_dir is not None and isinstance(full, pd.DataFrame) and not full.empty:
+            name = f"{section['anchor']}.csv"
+            full.to_csv(Path(out_dir) / name, index=False)
+            section["download"] = {"href": name, "rows": len(full)}
     except Exception as exc:  # noqa: BLE001
         section["notes"].append(f"The summary table could not be computed "
                                 f"({_error_message(exc)}).")
     return section
+
+
+def _cell(mean, lo, hi, digits: int) -> str:
+    """``mean [lo, hi]`` with ``digits`` decimals (the interval left out with one seed)."""
+    if not np.isfinite(mean):
+        return "—"
+    text = f"{mean:.{digits}f}"
+    if np.isfinite(lo) and np.isfinite(hi):
+        text += f" [{lo:.{digits}f}, {hi:.{digits}f}]"
+    return text
+
+
+def _headline_table(study, rows: pd.DataFrame) -> pd.DataFrame | None:
+    """One row per model: each headline metric of the study, mean over seeds [95 % interval].
+
+    The setting read follows the headline (``at``: the largest or middle value,
+    or each value in a column of its own when it averages several, e.g. one
+    column per kind of anomaly, which are never averaged together here). Rows
+    follow the first column, best first. None when the study declares no
+    headlines.
+    """
+    from gdlab.studies._common import mean_interval
+
+    heads = tuple(getattr(study, "headlines", ()) or ())
+    if not heads or rows.empty or "model" not in rows.columns:
+        return None
+    label_of = getattr(study, "setting_label", None)
+    columns: dict[str, dict] = {}
+    first_key = None
+    for h in heads:
+        part = rows[(rows["metric"] == h.metric) & np.isfinite(rows["value"].astype(float))]
+        if h.settings is not None:
+            part = part[part["setting"].isin(h.settings)]
+        if part.empty:
+            continue
+        values = np.sort(part["setting_value"].dropna().unique())
+        if h.at in ("largest", "middle") and len(values):
+            at = float(values[-1] if h.at == "largest" else values[len(values) // 2])
+            groups = [(h.read(h.header, at), part[np.isclose(part["setting_value"], at)])]
+        elif len(values) > 1:
+            groups = [(f"{h.read(h.header, None)} · "
+                       f"{label_of(v) if callable(label_of) else format_number(v)}",
+                       part[np.isclose(part["setting_value"], v)]) for v in values]
+        else:
+            groups = [(h.read(h.header, None), part)]
+        for header, g in groups:
+            header = " ".join(header.split())
+            per_seed = g.groupby(["model", "seed"])["value"].mean()
+            stats = {m: mean_interval(v.to_numpy()) for m, v in per_seed.groupby(level=0)}
+            columns[header] = {m: (st, h) for m, st in stats.items()}
+            first_key = first_key or header
+    if not columns:
+        return None
+    models = list(dict.fromkeys(rows["model"]))
+    family = dict(zip(rows["model"], rows["family"], strict=False))
+    first = columns[first_key]
+
+    def rank(m):
+        if m not in first:
+            return (1, 0.0)
+        (mean, *_), h = first[m]
+        return (0, mean if h.better == "lower" else -mean)
+
+    out = []
+    for m in sorted(models, key=rank):
+        rec = {"model": m, "family": family.get(m, "")}
+        for header, col in columns.items():
+            if m in col:
+                (mean, lo, hi, _), h = col[m]
+                rec[header] = _cell(mean, lo, hi, h.digits)
+            else:
+                rec[header] = "—"
+        out.append(rec)
+    return pd.DataFrame(out)
 
 
 def _skipped(rows: pd.DataFrame) -> list[dict]:
@@ -500,7 +581,7 @@ def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | Non
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = pd.DataFrame(rows).reset_index(drop=True)
 
-    sections = [_study_section(s, rows, i) for i, s in enumerate(_order(studies))]
+    sections = [_study_section(s, rows, i, out_dir) for i, s in enumerate(_order(studies))]
     glance = [{"title": s["title"], "anchor": s["anchor"], "sentence": s["reading"][0]}
               for s in sections if s["reading"]]
     dataset = _dataset(dataset_info, rows)

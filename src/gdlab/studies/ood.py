@@ -200,6 +200,11 @@ class OOD(Study):
         kinds = auc["setting_value"].astype(int).map(dict(enumerate(OOD_KINDS)))
         return auc.assign(kind=kinds)
 
+    @staticmethod
+    def setting_label(value) -> str:
+        """How the report names a ``setting_value`` of this study: the kind of anomaly."""
+        return KIND_LABELS.get(OOD_KINDS[int(value)], str(value))
+
     def summarize(self, rows: pd.DataFrame) -> pd.DataFrame:
         """Mean and 95 % interval over seeds of both AUROCs, per model and kind.
 
