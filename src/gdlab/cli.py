@@ -192,6 +192,12 @@ _ResumeOpt = Annotated[
                  help="Keep the cells already in OUT/results (an interrupted run with the same "
                       "options) or start over."),
 ]
+_StudiesOpt = Annotated[
+    str | None,
+    typer.Option("--studies", "-s",
+                 help="Comma-separated studies (learning_curve, missing_data, calibration, "
+                      "ood, cost, samples; default: every one that applies)."),
+]
 _ProgressOpt = Annotated[
     bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
 ]
@@ -364,12 +370,7 @@ def compare(
     csv: _CsvOpt = None,
     target: _TargetOpt = None,
     models: _ModelsOpt = None,
-    studies: Annotated[
-        str | None,
-        typer.Option("--studies", "-s",
-                     help="Comma-separated studies (learning_curve, missing_data, calibration, "
-                          "ood, cost, samples; default: every one that applies)."),
-    ] = None,
+    studies: _StudiesOpt = None,
     out: _OutOpt = Path("gdlab-report"),
     n_jobs: _JobsOpt = -1,
     scheduler: _SchedulerOpt = None,
@@ -397,11 +398,7 @@ def advise(
     csv: _CsvOpt = None,
     target: _TargetOpt = None,
     models: _ModelsOpt = None,
-    studies: Annotated[
-        str | None,
-        typer.Option("--studies", "-s", help="Comma-separated studies (default: every one "
-                                             "that applies)."),
-    ] = None,
+    studies: _StudiesOpt = None,
     results: Annotated[
         Path | None,
         typer.Option("--from", help="Read a folder gdlab compare wrote (its -o) instead of "
