@@ -220,3 +220,21 @@ def test_tied_with_and_the_generative_discriminative_contrast():
     assert cal.model == "lr" and cal.tied_with == ()  # rf is 0.001 worse on every split
     extrapolated = advise_rows(rows, goals="accuracy", target_rows=400).answer("accuracy")
     assert extrapolated.contrast["generative"] == "nb"
+
+
+def test_extrapolation_does_not_overturn_the_measured_best_without_evidence():
+    rng = np.random.default_rng(0)
+    rows = []
+    for seed in range(5):
+        for m in (20.0, 40.0, 80.0, 160.0):
+            for model, e in (("nb", 0.15), ("lr", 0.03 + 2.2 / np.sqrt(m))):
+                rows.append(_row("learning_curve", model, "error",
+                                 e + rng.normal(0, 0.03), seed=seed, setting="train_size",
+                                 setting_value=m))
+    rows = pd.DataFrame(rows)[list(ROW_COLUMNS)]
+    a = advise_rows(rows, goals="accuracy", target_rows=600).answer("accuracy")
+    # lr's curve is still falling and is predicted ahead at 600 rows, but not significantly
+    # ahead of nb, the best measured at 160 rows: nb is kept, and the answer says why
+    assert a.values["lr"] < a.values["nb"]
+    assert a.model == "nb" and a.runner_up == "lr" and not a.significant
+    assert "so nb is kept" in a.because
