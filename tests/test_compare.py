@@ -59,8 +59,10 @@ def test_summary_by_hand():
     assert table.loc["lr", "log_loss"] == pytest.approx(0.3)
     assert np.isnan(table.loc["nb", "log_loss"])
     assert table.loc["nb", "ece"] == pytest.approx(0.2) and np.isnan(table.loc["lr", "ece"])
-    assert table.loc["nb", "ood_auroc_density"] == pytest.approx(0.8)
-    assert np.isnan(table.loc["nb", "ood_auroc_confidence"])
+    # kinds are never averaged: kind 1 is noise (0.7); kind 0, held-out classes, has no column
+    assert table.loc["nb", "ood_noise_density"] == pytest.approx(0.7)
+    assert np.isnan(table.loc["nb", "ood_noise_confidence"])
+    assert np.isnan(table.loc["nb", "ood_contrast_density"])
     assert np.isnan(table.loc["lr", "missing_error"])
     assert table.loc["nb", "missing_error"] == pytest.approx(0.2)
     summary = summarize(_rows(records))

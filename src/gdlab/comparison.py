@@ -368,6 +368,8 @@ def _pick(rows: pd.DataFrame, study: str, headline) -> tuple[pd.Series, float | 
     part = part[np.isfinite(part["value"].astype(float))]
     if headline.settings is not None:
         part = part[part["setting"].isin(headline.settings)]
+    if headline.setting_value is not None:
+        part = part[np.isclose(part["setting_value"].astype(float), headline.setting_value)]
     if part.empty:
         return pd.Series(dtype=float), None
     at = None

@@ -340,6 +340,8 @@ def _headline_table(study, rows: pd.DataFrame) -> pd.DataFrame | None:
         part = rows[(rows["metric"] == h.metric) & np.isfinite(rows["value"].astype(float))]
         if h.settings is not None:
             part = part[part["setting"].isin(h.settings)]
+        if h.setting_value is not None:
+            part = part[np.isclose(part["setting_value"].astype(float), h.setting_value)]
         if part.empty:
             continue
         values = np.sort(part["setting_value"].dropna().unique())

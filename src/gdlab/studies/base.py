@@ -94,6 +94,9 @@ class Headline:
         ``DataFrame.attrs``), e.g. ``"train_size"``.
     at_format : str, default="{}"
         How the setting value reads in ``header`` and ``legend`` (``"{:.0%}"``).
+    setting_value : float, optional
+        Read only rows of this ``setting_value`` (e.g. one kind of anomaly, so
+        kinds are never averaged together).
     """
 
     column: str
@@ -106,6 +109,7 @@ class Headline:
     legend: str = ""
     at_name: str | None = None
     at_format: str = "{}"
+    setting_value: float | None = None
 
     def __post_init__(self):
         if self.better not in ("lower", "higher"):
