@@ -145,8 +145,8 @@ class Comparison:
         :func:`gdlab.studies.runner.read_results`).
     notes : list of str
         Studies skipped and why.
-    advice : gdlab.advice.Advice or None
-        The verdict (:func:`gdlab.advice.advise_rows` of ``rows``); None when
+    advice : gdlab.verdict.Advice or None
+        The verdict (:func:`gdlab.verdict.advise_rows` of ``rows``); None when
         the rows answer no goal (the reason is in ``notes``). With ``out_dir``
         it is also written to ``advice.json`` and shown first in the report.
     """
@@ -328,8 +328,8 @@ def compare(
 
 
 def _advice(rows, name, notes):
-    """The verdict of a comparison (:func:`gdlab.advice.advise_rows`), or None with a note."""
-    from gdlab.advice import advise_rows
+    """The verdict of a comparison (:func:`gdlab.verdict.advise_rows`), or None with a note."""
+    from gdlab.verdict import advise_rows
 
     try:
         return advise_rows(rows, dataset=name)
@@ -343,7 +343,7 @@ def _write_manifest(out_dir: Path, ds, models, studies, *, quick, seeds) -> Path
     import json
 
     from gdlab._version import __version__
-    from gdlab.advice import MANIFEST
+    from gdlab.verdict import MANIFEST
 
     path = Path(out_dir) / MANIFEST
     path.write_text(json.dumps({

@@ -560,7 +560,7 @@ def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | Non
         :func:`gdlab.studies.runner.run` writes), a Parquet file or a CSV
         file; the report links to it by its path relative to ``out_dir`` and
         says how to read it.
-    advice : gdlab.advice.Advice or mapping, optional
+    advice : gdlab.verdict.Advice or mapping, optional
         The verdict (or its ``to_dict()``), shown first: the overall pick and,
         per goal, the pick, the runner-up, the paired difference with its
         95 % interval, and the reason.

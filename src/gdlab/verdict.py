@@ -1,0 +1,775 @@
+"""The verdict: which model fits the user's task, per goal, with the evidence.
+
+:func:`advise_rows` reads the tidy rows of a comparison (:func:`gdlab.compare`
+computes it for every run; :func:`gdlab.advise` is the entry point that also
+reads a results folder or runs the comparison) and answers each goal
+separately -- ``accuracy``, ``accuracy_with_missing``, ``calibration``,
+``anomaly_detection`` (one answer per kind of anomaly),
+``generation`` and ``cost`` -- then gives one overall recommendation that says
+which goals it weighed.
+
+Each :class:`Answer` names the recommended model and the runner-up, the
+difference between them with a 95 % interval *paired over the same splits*
+(the mean per-split difference with a Student t interval), whether it is
+significant, the rows of the results that support it, and one or two plain
+sentences tying the verdict to the generative/discriminative trade-off. When
+the interval contains zero the answer says "no clear winner between A and B":
+an honest tie beats a false verdict. A goal the results cannot answer (no
+rows, no model that samples) is an answer with no model and the reason.
+
+With ``target_rows`` beyond the sizes measured, the accuracy answer comes from
+the fitted learning curves (:mod:`gdlab.metrics.learning_curves`): expected
+errors at that size, their paired difference bootstrapped over splits, and
+where the curves of the two leading models cross.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["GOALS", "Answer", "Advice", "advise_rows", "check_options", "MANIFEST"]
+
+#: The goals :func:`advise` answers, in the order it reports them.
+GOALS = ("accuracy", "accuracy_with_missing", "calibration", "anomaly_detection",
+         "generation", "cost")
+
+#: The file :func:`gdlab.compare` writes beside the results to say what made them.
+MANIFEST = "manifest.json"
+
+#: Weight of each goal in the overall recommendation (accuracy counts twice).
+GOAL_WEIGHTS = {"accuracy": 2.0, "accuracy_with_missing": 1.0, "calibration": 1.0,
+                "anomaly_detection": 1.0, "generation": 1.0, "cost": 0.5}
+
+_LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one goal.
+
+    Attributes
+    ----------
+    goal : str
+        One of :data:`GOALS`.
+    model, runner_up : str or None
+        The recommended model and the next best; None when unanswered (or
+        only one model was measured, for ``runner_up``).
+    metric : str or None
+        The metric compared (``"error"``, ``"ece"``, ``"auroc"``, ...).
+    better : {"lower", "higher"}
+    value, runner_up_value : float or None
+        Their mean metric over the splits.
+    difference : float or None
+        How much better the model is than the runner-up, in the metric's units
+        (positive: better).
+    interval : (float, float) or None
+        95 % interval of ``difference`` paired over the same splits; None with
+        a single split.
+    significant : bool
+        The interval excludes 0.
+    because : str
+        The verdict in plain language with its numbers (or why the goal is
+        unanswered).
+    reason : str
+        The one-sentence reason alone (the trade-off it reflects), without
+        the numbers.
+    setting : str
+        Where the comparison was read ("at 112 training rows", "noise
+        inputs", ...).
+    kind : str or None
+        The kind of anomaly (``anomaly_detection`` only).
+    rows : dict
+        The filter selecting the supporting rows of the results: ``study``,
+        ``metric``, ``setting``, ``setting_value``, ``models``.
+    extrapolated : bool
+        The answer is a learning-curve prediction beyond the sizes measured.
+    values : dict
+        Every candidate's mean metric (or prediction), the ranking the overall
+        recommendation uses.
+    tied_with : tuple of str
+        Every other candidate whose paired interval against ``model`` includes
+        0 (within the noise of the pick).
+    contrast : dict or None
+        The question gdlab exists for: the best generative (p(x, y)) candidate
+        against the best discriminative (p(y | x)) one -- ``generative``,
+        ``discriminative``, ``difference`` (positive: the generative one is
+        better), ``interval``, ``significant``; None when one family is absent.
+    """
+
+    goal: str
+    model: str | None
+    runner_up: str | None = None
+    metric: str | None = None
+    better: str = "lower"
+    value: float | None = None
+    runner_up_value: float | None = None
+    difference: float | None = None
+    interval: tuple[float, float] | None = None
+    significant: bool = False
+    because: str = ""
+    reason: str = ""
+    setting: str = ""
+    kind: str | None = None
+    rows: dict = field(default_factory=dict)
+    extrapolated: bool = False
+    values: dict = field(default_factory=dict)
+    tied_with: tuple = ()
+    contrast: dict | None = None
+
+    @property
+    def answered(self) -> bool:
+        """Whether the results answer this goal."""
+        return self.model is not None
+
+    @property
+    def tie(self) -> bool:
+        """A runner-up within the noise: "no clear winner"."""
+        return self.answered and self.runner_up is not None and not self.significant
+
+    def headline(self) -> str:
+        """One line: the pick, or the tie, or why there is none."""
+        label = self.goal.replace("_", " ") + (f" ({self.kind.replace('_', ' ')})"
+                                               if self.kind else "")
+        if not self.answered:
+            return f"{label}: unanswered. {self.because}"
+        if self.runner_up is None:
+            return f"{label}: {self.model} (the only model measured) {self.setting}".rstrip()
+        if self.tie:
+            return (f"{label}: no clear winner between {self.model} and {self.runner_up} "
+                    f"{self.setting}".rstrip())
+        return f"{label}: {self.model}, ahead of {self.runner_up} {self.setting}".rstrip()
+
+    def to_dict(self) -> dict:
+        """The answer in ``advice.json``'s schema."""
+        return {
+            "goal": self.goal, "kind": self.kind, "model": self.model,
+            "runner_up": self.runner_up, "metric": self.metric, "better": self.better,
+            "value": _num(self.value), "runner_up_value": _num(self.runner_up_value),
+            "difference": _num(self.difference),
+            "interval": None if self.interval is None else [_num(v) for v in self.interval],
+            "significant": bool(self.significant), "tie": bool(self.tie),
+            "extrapolated": bool(self.extrapolated), "setting": self.setting,
+            "because": self.because, "reason": self.reason, "rows": self.rows,
+            "values": {str(k): _num(v) for k, v in self.values.items()},
+            "tied_with": list(self.tied_with), "contrast": self.contrast,
+        }
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What :func:`advise` returns: the answers per goal and the overall recommendation.
+
+    Attributes
+    ----------
+    dataset : str
+    answers : list of Answer
+    overall : dict
+        ``model``, ``runner_up``, ``goals`` (the goals weighed, with weights),
+        ``scores`` (each model's weighted mean rank; lower is better) and
+        ``because``.
+    notes : list of str
+    """
+
+    dataset: str
+    answers: list
+    overall: dict
+    notes: list = field(default_factory=list)
+
+    def answer(self, goal: str, kind: str | None = None) -> Answer:
+        """The answer to ``goal`` (and ``kind``, for anomaly detection)."""
+        for a in self.answers:
+            if a.goal == goal and (kind is None or a.kind == kind):
+                return a
+        raise KeyError(f"no answer for goal {goal!r}"
+                       + (f" and kind {kind!r}" if kind else "") + ".")
+
+    def to_dict(self) -> dict:
+        """``{"dataset", "answers": [...], "overall": {...}, "notes"}`` (``advice.json``)."""
+        from gdlab._version import __version__
+
+        return {"dataset": self.dataset, "gdlab_version": __version__,
+                "answers": [a.to_dict() for a in self.answers], "overall": self.overall,
+                "notes": list(self.notes)}
+
+    def to_json(self, path) -> Path:
+        """Write :meth:`to_dict` as JSON to ``path`` (e.g. ``advice.json``); return the path."""
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n",
+                        encoding="utf-8")
+        return path
+
+    def summary(self) -> str:
+        """The verdict as plain text: overall first, then one line per goal."""
+        lines = [f"Verdict for {self.dataset}: {self.overall.get('because', '')}".rstrip()]
+        lines += [f"- {a.headline()}" for a in self.answers]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _num(x):
+    """A JSON-safe number: None for None / NaN / inf."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+# ------------------------------------------------------------------------ the evidence
+def _paired(per_seed: pd.DataFrame, winner: str, runner_up: str, sign: float):
+    """Mean per-split difference (runner-up worse = positive) and its t interval."""
+    a = per_seed.loc[winner].dropna()
+    b = per_seed.loc[runner_up].dropna()
+    common = a.index.intersection(b.index)
+    d = sign * (b[common] - a[common]).to_numpy(np.float64)
+    if d.size == 0:
+        return np.nan, None, False
+    mean = float(d.mean())
+    if d.size < 2:
+        return mean, None, False
+    sd = float(d.std(ddof=1))
+    half = float(stats.t.ppf((1 + _LEVEL) / 2, d.size - 1)) * sd / math.sqrt(d.size)
+    lo, hi = mean - half, mean + half
+    return mean, (lo, hi), bool(lo > 0 or hi < 0)
+
+
+def _compare(goal, part: pd.DataFrame, *, candidate: str, better: str, metric: str,
+             setting: str, rows: dict, because, families: dict, kind=None) -> Answer:
+    """Pick the best and the runner-up of ``part`` (columns candidate, seed, value)."""
+    per_seed = part.pivot_table(index=candidate, columns="seed", values="value",
+                                aggfunc="mean")
+    means = per_seed.mean(axis=1).dropna()
+    if means.empty:
+        return Answer(goal, None, kind=kind, because="No finite values to compare.",
+                      rows=rows)
+    sign = 1.0 if better == "lower" else -1.0
+    order = (means * sign).sort_values(kind="stable").index.tolist()
+    winner = order[0]
+    runner = order[1] if len(order) > 1 else None
+    diff, interval, significant = (np.nan, None, False)
+    if runner is not None:
+        diff, interval, significant = _paired(per_seed, winner, runner, sign)
+    tied = tuple(str(c) for c in order[1:] if not _paired(per_seed, winner, c, sign)[2])
+    contrast = None
+    best = {}
+    for c in order:  # best first
+        best.setdefault(_fam(families, c), c)
+    if "generative" in best and "discriminative" in best:
+        g, d = best["generative"], best["discriminative"]
+        cd, ci, cs = _paired(per_seed, g, d, sign)
+        contrast = {"generative": str(g), "discriminative": str(d), "difference": _num(cd),
+                    "interval": None if ci is None else [_num(v) for v in ci],
+                    "significant": bool(cs)}
+    rows = dict(rows, models=[m for m in (winner, runner) if m is not None])
+    answer = Answer(goal, winner, runner, metric, better, float(means[winner]),
+                    None if runner is None else float(means[runner]), _num(diff), interval,
+                    significant, setting=setting, kind=kind, rows=rows,
+                    values={str(k): float(v) for k, v in means.items()}, tied_with=tied,
+                    contrast=contrast)
+    full, short = _split(because(answer))
+    extra = _contrast_sentence(answer)
+    return _with_reason(answer, (f"{full} {extra}".strip(), short))
+
+
+def _split(reason) -> tuple[str, str]:
+    return reason if isinstance(reason, tuple) else (reason, reason)
+
+
+def _contrast_sentence(a: Answer) -> str:
+    """p(x, y) against p(y | x) for this goal, in one sentence."""
+    c = a.contrast
+    if not c:
+        return ""
+    g, d = c["generative"], c["discriminative"]
+    if c["interval"] is None:
+        return ""
+    lo, hi = (_gap(a.metric, v) for v in c["interval"])
+    if not c["significant"]:
+        return (f"Best p(x, y) model {g} vs best p(y | x) model {d}: no significant "
+                f"difference (95 % interval [{lo}, {hi}]).")
+    ahead, behind = (g, d) if c["difference"] > 0 else (d, g)
+    kind = "p(x, y)" if ahead == g else "p(y | x)"
+    return (f"Modelling {kind} wins here: {ahead} beats {behind} by "
+            f"{_gap(a.metric, abs(c['difference']))} (95 % interval [{lo}, {hi}]).")
+
+
+def _with_reason(answer: Answer, reason) -> Answer:
+    """The answer with its text: ``reason`` is (because, short reason) or one string."""
+    because, short = _split(reason)
+    return replace(answer, because=because, reason=short)
+
+
+def _fmt(metric: str, v) -> str:
+    if v is None or not np.isfinite(v):
+        return "—"
+    if metric in ("error", "ece", "accuracy", "tstr_accuracy"):
+        return f"{100 * v:.1f} %"
+    if metric == "fit_seconds":
+        return f"{v:.3g} s"
+    return f"{v:.3g}"
+
+
+def _gap(metric: str, v) -> str:
+    """A difference in the metric's units: percentage points for rates."""
+    if v is None or not np.isfinite(v):
+        return "—"
+    if metric in ("error", "ece", "accuracy", "tstr_accuracy"):
+        return f"{100 * v:.1f} points"
+    return f"{v:.3g}"
+
+
+def _evidence(a: Answer) -> str:
+    """The numbers of an answer in one clause."""
+    if a.runner_up is None:
+        return f"{a.model}: {a.metric} {_fmt(a.metric, a.value)}."
+    diff = _gap(a.metric, a.difference)
+    text = (f"{a.model}: {a.metric} {_fmt(a.metric, a.value)}; {a.runner_up}: "
+            f"{_fmt(a.metric, a.runner_up_value)}")
+    if a.interval is None:
+        return text + f" (one split: no interval; difference {diff})."
+    lo, hi = (_gap(a.metric, v) for v in a.interval)
+    return text + f"; difference {diff}, 95 % interval [{lo}, {hi}] over the same splits."
+
+
+def _tie_or(a: Answer, sentence: str) -> tuple[str, str]:
+    """(the verdict with its numbers, the reason alone)."""
+    if a.tie:
+        return (f"No clear winner between {a.model} and {a.runner_up}: the interval of "
+                f"their difference includes 0. {_evidence(a)}",
+                f"Within the noise; on average {sentence[0].lower()}{sentence[1:]}"
+                if sentence[:1].isupper() and not sentence.startswith(a.model)
+                else f"Within the noise; on average {sentence}")
+    return f"{sentence} {_evidence(a)}", sentence
+
+
+# --------------------------------------------------------------------------- the goals
+def _family(rows: pd.DataFrame) -> dict:
+    return dict(rows.drop_duplicates("model")[["model", "family"]].itertuples(index=False))
+
+
+def _fam(families, model) -> str:
+    return families.get(str(model).split(" (", 1)[0], "")
+
+
+def _accuracy(rows, families, target_rows, notes) -> Answer:
+    lc = rows[(rows["study"] == "learning_curve") & (rows["metric"] == "error")]
+    lc = lc[np.isfinite(lc["value"].astype(float))]
+    if lc.empty:
+        cal = rows[(rows["study"] == "calibration") & (rows["metric"] == "error")]
+        if cal.empty:
+            return Answer("accuracy", None, because="No test errors in the results: run the "
+                          "learning_curve (or calibration) study.")
+        return _compare("accuracy", cal, families=families,
+                        candidate="model", better="lower", metric="error",
+                        setting="on the test part", because=lambda a: _accuracy_reason(
+                            a, families, None), rows={"study": "calibration",
+                                                      "metric": "error", "setting": "none"})
+    sizes = np.sort(lc["setting_value"].unique())
+    full = lc.groupby("setting_value")["model"].nunique()
+    common = full[full == full.max()].index.to_numpy()
+    measured = float(common.max())
+    if target_rows is not None and target_rows > measured:
+        return _extrapolated(rows, lc, families, float(target_rows), measured, notes)
+    at = measured if target_rows is None else float(sizes[np.argmin(np.abs(np.log(sizes)
+                                                                    - np.log(target_rows)))])
+    if target_rows is not None and at != target_rows:
+        notes.append(f"accuracy: read at {at:.0f} training rows, the measured size nearest "
+                     f"to target_rows={target_rows:g}.")
+    part = lc[lc["setting_value"] == at]
+    return _compare("accuracy", part, families=families,
+                    candidate="model", better="lower", metric="error",
+                    setting=f"at {at:.0f} training rows",
+                    because=lambda a: _accuracy_reason(a, families, at),
+                    rows={"study": "learning_curve", "metric": "error",
+                          "setting": "train_size", "setting_value": at})
+
+
+def _accuracy_reason(a: Answer, families, at) -> str:
+    fam = _fam(families, a.model)
+    where = f" with {at:.0f} training rows" if at else ""
+    if fam == "generative":
+        why = (f"{a.model} models p(x, y): its few parameters are estimated well from few "
+               f"rows, so it is ahead{where} (the generative side of Ng & Jordan's trade-off).")
+    elif fam == "discriminative":
+        why = (f"{a.model} models p(y | x) only: nothing is spent on the distribution of x, "
+               f"so with enough rows its error is lowest{where} (a lower asymptote).")
+    else:
+        why = f"{a.model} has the lowest test error{where}."
+    return _tie_or(a, why)
+
+
+def _extrapolated(rows, lc, families, target, measured, notes) -> Answer:
+    from gdlab.metrics import learning_curves as lcv
+
+    curves = lcv.curves_from_rows(rows)
+    counts = curves.groupby("model")["size"].nunique()
+    curves = curves[curves["model"].isin(counts[counts >= 3].index)]
+    if curves["model"].nunique() < 1:
+        return Answer("accuracy", None, because="Too few training sizes per model (3 needed) "
+                      "to extrapolate the learning curves.")
+    pred = lcv.predict_at(curves, target).sort_values("predicted", kind="stable")
+    winner = pred.index[0]
+    runner = pred.index[1] if len(pred) > 1 else None
+    # Evidence is not overturned without evidence: the curves may only displace the model
+    # measured best at the largest size when their predicted lead over it is significant.
+    now = lc[lc["setting_value"] == measured].groupby("model")["value"].mean()
+    now = now[now.index.isin(pred.index)]
+    kept = None
+    if len(now) and now.idxmin() != winner:
+        measured_best = now.idxmin()
+        if not lcv.paired_difference_at(curves, winner, measured_best, target).significant:
+            kept = winner
+            order = [measured_best, *[m for m in pred.index if m != measured_best]]
+            winner, runner = order[0], order[1]
+    rows_f = {"study": "learning_curve", "metric": "error", "setting": "train_size",
+              "setting_value": "all measured sizes", "models": [winner, runner]}
+    if runner is None:
+        return Answer("accuracy", winner, None, "error", "lower",
+                      float(pred.loc[winner, "predicted"]), setting=f"at {target:.0f} rows "
+                      "(predicted)", because="Only one model has a learning curve.",
+                      rows=rows_f, extrapolated=True,
+                      values={winner: float(pred.loc[winner, "predicted"])})
+    d = lcv.paired_difference_at(curves, runner, winner, target)
+    answer = Answer("accuracy", winner, runner, "error", "lower",
+                    float(pred.loc[winner, "predicted"]), float(pred.loc[runner, "predicted"]),
+                    d.difference,
+                    None if not (np.isfinite(d.lo) and np.isfinite(d.hi)) else (d.lo, d.hi),
+                    d.significant,
+                    setting=f"at {target:.0f} training rows (predicted)", rows=rows_f,
+                    extrapolated=True,
+                    values={str(m): float(v) for m, v in pred["predicted"].items()})
+    best = {}
+    for m in pred.index:  # best predicted first
+        best.setdefault(_fam(families, m), m)
+    if "generative" in best and "discriminative" in best:
+        g, disc = best["generative"], best["discriminative"]
+        c = lcv.paired_difference_at(curves, disc, g, target)
+        answer = replace(answer, contrast={
+            "generative": g, "discriminative": disc, "difference": _num(c.difference),
+            "interval": [_num(c.lo), _num(c.hi)], "significant": bool(c.significant)})
+    sentences = []
+    if kept is not None:
+        sentences.append(f"The curves put {kept} ahead at {target:.0f} rows, but not "
+                         f"significantly ahead of {winner}, the best at {measured:.0f} rows, "
+                         f"so {winner} is kept.")
+    cr = lcv.crossover(curves, winner, runner, max_rows=max(target, 2 * measured))
+    if cr is not None:
+        sentences.append(cr.describe())
+    elif now.idxmin() == winner:
+        sentences.append(f"{winner} already leads at {measured:.0f} rows and its fitted curve "
+                         f"stays below {runner}'s up to {target:.0f}.")
+    beyond = d.beyond_data or bool(pred.loc[[winner, runner], "beyond_data"].any())
+    if beyond:
+        sentences.append(f"{target:.0f} rows is far beyond the {measured:.0f} measured (or "
+                         "the curves are too noisy): this is beyond what the data can "
+                         "support, treat it as a hint.")
+        notes.append("accuracy: extrapolated beyond what the measured sizes support.")
+    full, short = _accuracy_reason(answer, families, None)
+    extra = " ".join([*sentences, _contrast_sentence(answer)]).strip()
+    return _with_reason(answer, ((f"Expected from the fitted learning curves "
+                                  f"(error = a + b m^-c): {full} {extra}").strip(),
+                                 f"{short} {extra}".strip()))
+
+
+def _missing(rows, families, missing_rate, notes) -> Answer:
+    md = rows[(rows["study"] == "missing_data") & (rows["metric"] == "error")
+              & rows["setting"].astype(str).str.contains(":predict:")]
+    md = md[np.isfinite(md["value"].astype(float))]
+    if md.empty:
+        return Answer("accuracy_with_missing", None, because="No missing-data rows: run the "
+                      "missing_data study (gdlab compare -s missing_data).")
+    rates = np.sort(md["setting_value"].unique())
+    if missing_rate is None:
+        nonzero = rates[rates > 0]
+        rate = float(nonzero[len(nonzero) // 2]) if len(nonzero) else float(rates[-1])
+    else:
+        rate = float(rates[np.argmin(np.abs(rates - missing_rate))])
+        if not math.isclose(rate, missing_rate):
+            notes.append(f"accuracy_with_missing: read at {rate:.0%} missing, the measured "
+                         f"rate nearest to missing_rate={missing_rate:g}.")
+    part = md[md["setting_value"] == rate].copy()
+    handling = part["setting"].astype(str).str.rsplit(":", n=1).str[-1]
+    part["candidate"] = part["model"] + " (" + handling + ")"
+    mechanism = str(part["setting"].iloc[0]).split("_", 1)[0].upper()
+
+    def reason(a):
+        fam = _fam(families, a.model)
+        if "(native)" in a.model and fam == "generative":
+            why = (f"{a.model.split(' (')[0]} marginalizes the missing features under its "
+                   "model of p(x, y) instead of guessing them, which is what a generative "
+                   "model can do and p(y | x) cannot.")
+        elif "(native)" in a.model:
+            why = f"{a.model.split(' (')[0]} handles missing entries natively."
+        else:
+            why = f"{a.model} (mean-imputed) has the lowest error with missing entries."
+        return _tie_or(a, why)
+
+    return _compare("accuracy_with_missing", part, families=families,
+                    candidate="candidate", better="lower",
+                    metric="error", setting=f"with {rate:.0%} of test entries missing "
+                    f"({mechanism})", because=reason,
+                    rows={"study": "missing_data", "metric": "error",
+                          "setting": sorted(part["setting"].unique()), "setting_value": rate})
+
+
+def _calibration(rows, families) -> Answer:
+    cal = rows[(rows["study"] == "calibration") & (rows["metric"] == "ece")]
+    if cal.empty:
+        return Answer("calibration", None, because="No calibration rows: run the calibration "
+                      "study.")
+
+    def reason(a):
+        return _tie_or(a, f"{a.model}'s predicted probabilities match the observed frequencies "
+                       "best (lowest expected calibration error).")
+
+    return _compare("calibration", cal, families=families,
+                    candidate="model", better="lower", metric="ece",
+                    setting="on the test part", because=reason,
+                    rows={"study": "calibration", "metric": "ece", "setting": "none"})
+
+
+def _anomaly(rows, families) -> list[Answer]:
+    from gdlab.studies.ood import KIND_LABELS, OOD_KINDS
+
+    auc = rows[(rows["study"] == "ood") & (rows["setting"] == "kind")
+               & rows["metric"].isin(["auroc_density", "auroc_confidence"])]
+    auc = auc[np.isfinite(auc["value"].astype(float))]
+    if auc.empty:
+        return [Answer("anomaly_detection", None, because="No OOD rows: run the ood study.")]
+    out = []
+    for value in sorted(auc["setting_value"].unique()):
+        kind = OOD_KINDS[int(value)]
+        part = auc[auc["setting_value"] == value].copy()
+        detector = part["metric"].str.removeprefix("auroc_").map(
+            {"density": "-log p(x)", "confidence": "confidence"})
+        part["candidate"] = part["model"] + " (" + detector + ")"
+
+        def reason(a, kind=kind):
+            if "-log p(x)" in a.model:
+                why = (f"{a.model.split(' (')[0]} scores how unlikely a row is under its "
+                       f"density p(x), which flags {KIND_LABELS[kind]} that a classifier's "
+                       "confidence does not see; only generative models have it.")
+            else:
+                why = (f"{a.model.split(' (')[0]}'s low top-class probability flags "
+                       f"{KIND_LABELS[kind]} best.")
+            return _tie_or(a, why)
+
+        out.append(_compare("anomaly_detection", part, families=families, candidate="candidate",
+                            better="higher", metric="auroc", setting=f"on {KIND_LABELS[kind]}",
+                            because=reason, kind=kind,
+                            rows={"study": "ood", "metric": ["auroc_density",
+                                                             "auroc_confidence"],
+                                  "setting": "kind", "setting_value": float(value)}))
+    return out
+
+
+def _generation(rows, families) -> Answer:
+    s = rows[(rows["study"] == "samples") & rows["metric"].isin(["tstr_accuracy", "mmd"])]
+    s = s[np.isfinite(s["value"].astype(float))]
+    if s.empty:
+        return Answer("generation", None, because="No sample-quality rows: no model here "
+                      "samples, or the samples study did not run.")
+    metric = "tstr_accuracy" if (s["metric"] == "tstr_accuracy").any() else "mmd"
+    part = s[s["metric"] == metric]
+
+    def reason(a):
+        what = ("a classifier trained on its samples does best on real test rows"
+                if metric == "tstr_accuracy" else "its samples are closest to the real rows "
+                "(smallest MMD)")
+        return _tie_or(a, f"{a.model} draws the most realistic rows: {what}.")
+
+    return _compare("generation", part, families=families, candidate="model",
+                    better="higher" if metric == "tstr_accuracy" else "lower", metric=metric,
+                    setting="(train on synthetic, test on real)" if metric == "tstr_accuracy"
+                    else "(MMD to real rows)", because=reason,
+                    rows={"study": "samples", "metric": metric, "setting": "none"})
+
+
+def _fit_costs(rows) -> pd.Series:
+    cost = rows[(rows["study"] == "cost") & (rows["metric"] == "fit_seconds")]
+    return cost.groupby("model")["value"].mean()
+
+
+def _cost(rows, families) -> Answer:
+    cost = rows[(rows["study"] == "cost") & (rows["metric"] == "fit_seconds")]
+    if cost.empty:
+        return Answer("cost", None, because="No cost rows: run the cost study.")
+
+    def reason(a):
+        return _tie_or(a, f"{a.model} fits fastest.")
+
+    return _compare("cost", cost, families=families,
+                    candidate="model", better="lower", metric="fit_seconds",
+                    setting="(fit time)", because=reason,
+                    rows={"study": "cost", "metric": "fit_seconds", "setting": "none"})
+
+
+# ---------------------------------------------------------------------------- overall
+def _ranks(answers) -> dict:
+    """Per goal answered: each model's rank (1 = best), a model ranked by its best candidate
+    (e.g. its better anomaly score, or its own missing-value handling)."""
+    out = {}
+    for a in answers:
+        if not a.answered or not a.values:
+            continue
+        best: dict = {}
+        for candidate, v in a.values.items():
+            model = candidate.split(" (", 1)[0]
+            v = v if a.better == "lower" else -v
+            best[model] = min(best.get(model, np.inf), v)
+        key = a.goal + (f":{a.kind}" if a.kind else "")
+        out[key] = pd.Series(best).rank(method="min").to_dict()
+    return out
+
+
+def _overall(answers, budget_models) -> dict:
+    ranks = _ranks(answers)
+    if not ranks:
+        return {"model": None, "runner_up": None, "goals": {}, "scores": {},
+                "because": "No goal could be answered from these results."}
+    weights = {}
+    for key in ranks:
+        goal = key.split(":", 1)[0]
+        n_kinds = sum(k.split(":", 1)[0] == goal for k in ranks)
+        weights[key] = GOAL_WEIGHTS.get(goal, 1.0) / n_kinds
+    models = set().union(*(set(r) for r in ranks.values()))
+    if budget_models is not None:
+        models &= set(budget_models)
+    scores = {}
+    for m in models:
+        got = [(weights[k], r[m]) for k, r in ranks.items() if m in r]
+        total = sum(w for w, _ in got)
+        # a model missing from a goal (it cannot do it) ranks last there
+        missing = [(weights[k], len(r) + 1) for k, r in ranks.items() if m not in r]
+        total += sum(w for w, _ in missing)
+        scores[m] = sum(w * v for w, v in got + missing) / total
+    order = sorted(scores, key=lambda m: (scores[m], m))
+    best = order[0]
+    runner = order[1] if len(order) > 1 else None
+    goals = {k: round(w, 3) for k, w in weights.items()}
+    pretty = [k.replace("_", " ").replace(":", " (") + (")" if ":" in k else "")
+              for k in ranks]
+    acc = next((a for a in answers if a.goal == "accuracy" and a.answered), None)
+    text = (f"{best} ranks best over the goals weighed (weighted mean rank "
+            f"{scores[best]:.2f} over {len(ranks)} goal{'s' if len(ranks) != 1 else ''}: "
+            f"{', '.join(pretty)}; accuracy weighs double)")
+    if runner is not None:
+        level = math.isclose(scores[runner], scores[best], rel_tol=0, abs_tol=1e-9)
+        text += (f", level with {runner}" if level else f", ahead of {runner}") + \
+            f" ({scores[runner]:.2f})"
+    text += "."
+    answered = [a for a in answers if a.answered and a.runner_up is not None]
+    ties = sum(a.tie for a in answered)
+    if answered and ties * 2 >= len(answered):
+        are = "goal is" if len(answered) == 1 else "goals are"
+        text += (f" {ties} of {len(answered)} {are} within the noise (no clear winner): "
+                 "more splits (--seeds) or more rows would sharpen the verdict.")
+    if acc is not None and acc.model != best:
+        text += f" For accuracy alone, pick {acc.model}."
+    return {"model": best, "runner_up": runner, "goals": goals,
+            "scores": {m: round(scores[m], 3) for m in order}, "because": text}
+
+
+# ------------------------------------------------------------------------------ entry
+def check_options(goals=None, target_rows=None, missing_rate=None, budget=None) -> list[str]:
+    """Validate :func:`advise`'s options before any work; return the goals as a list.
+
+    Raises
+    ------
+    ValueError
+        An unknown goal, ``target_rows`` below 1, ``missing_rate`` outside
+        [0, 1), a budget that is not a positive number of seconds.
+    """
+    if goals is None:
+        goals = list(GOALS)
+    elif isinstance(goals, str):
+        goals = [goals]
+    goals = list(goals)
+    unknown = [g for g in goals if g not in GOALS]
+    if unknown or not goals:
+        raise ValueError(f"unknown goal(s) {unknown or goals!r}; known goals: "
+                         f"{', '.join(GOALS)}.")
+    if target_rows is not None and (isinstance(target_rows, bool)
+                                    or not isinstance(target_rows, (int, float, np.number))
+                                    or not math.isfinite(target_rows) or target_rows < 1):
+        raise ValueError(f"target_rows must be a number of training rows >= 1, got "
+                         f"{target_rows!r}.")
+    if missing_rate is not None and (isinstance(missing_rate, bool)
+                                     or not isinstance(missing_rate, (int, float, np.number))
+                                     or not 0 <= missing_rate < 1):
+        raise ValueError(f"missing_rate must be a fraction in [0, 1), got {missing_rate!r}.")
+    if budget is not None and (isinstance(budget, bool)
+                               or not isinstance(budget, (int, float, np.number))
+                               or not math.isfinite(budget) or budget <= 0):
+        raise ValueError(f"budget must be a positive number of fit seconds, got {budget!r}.")
+    return goals
+
+
+def advise_rows(rows: pd.DataFrame, *, dataset: str | None = None, goals=None,
+                target_rows=None, missing_rate=None, budget=None) -> Advice:
+    """The verdict from a table of results (the rows :func:`gdlab.compare` measured).
+
+    Parameters are those of :func:`gdlab.advice.advise`, without ``source``
+    (``dataset`` names the data in the verdict).
+    """
+    goals = check_options(goals, target_rows, missing_rate, budget)
+    from gdlab.studies.base import ROW_COLUMNS
+
+    missing = set(ROW_COLUMNS) - set(rows.columns)
+    if missing:
+        raise ValueError(f"rows lack the result columns {sorted(missing)}.")
+    rows = rows[rows["metric"] != "failed"]
+    if rows.empty:
+        raise ValueError("the results hold no measurements (every cell failed or none ran).")
+    notes: list[str] = []
+    budget_models = None
+    if budget is not None:
+        costs = _fit_costs(rows)
+        if costs.empty:
+            raise ValueError("a fit-time budget needs the cost study's rows; run gdlab compare "
+                             "-s cost (or leave the budget out).")
+        within = costs[costs <= budget]
+        if within.empty:
+            raise ValueError(f"no model fits within {budget:g} s; the cheapest, "
+                             f"{costs.idxmin()}, takes {costs.min():.3g} s.")
+        budget_models = set(within.index)
+        over = sorted(set(costs.index) - budget_models)
+        if over:
+            notes.append(f"over the {budget:g} s fit budget, left out: {', '.join(over)}.")
+        rows = rows[rows["model"].isin(budget_models) | ~rows["model"].isin(costs.index)]
+    if target_rows is not None:
+        lc = rows[(rows["study"] == "learning_curve") & (rows["metric"] == "error")]
+        if len(lc) and target_rows < float(lc["setting_value"].min()):
+            raise ValueError(f"target_rows={target_rows:g} is below the smallest training "
+                             f"size measured ({lc['setting_value'].min():.0f}).")
+    families = _family(rows)
+    answers: list[Answer] = []
+    for goal in goals:
+        if goal == "accuracy":
+            answers.append(_accuracy(rows, families, target_rows, notes))
+        elif goal == "accuracy_with_missing":
+            answers.append(_missing(rows, families, missing_rate, notes))
+        elif goal == "calibration":
+            answers.append(_calibration(rows, families))
+        elif goal == "anomaly_detection":
+            answers.extend(_anomaly(rows, families))
+        elif goal == "generation":
+            answers.append(_generation(rows, families))
+        else:
+            answers.append(_cost(rows, families))
+    if not any(a.answered for a in answers):
+        asked = ", ".join(goals)
+        raise ValueError(f"the results hold no rows for the goal(s) asked ({asked}): "
+                         + " ".join(a.because for a in answers))
+    if dataset is None:
+        names = rows["dataset"].dropna().unique()
+        dataset = ", ".join(map(str, names)) if len(names) else "the data"
+    return Advice(str(dataset), answers, _overall(answers, budget_models), notes)
