@@ -238,3 +238,18 @@ def test_extrapolation_does_not_overturn_the_measured_best_without_evidence():
     assert a.values["lr"] < a.values["nb"]
     assert a.model == "nb" and a.runner_up == "lr" and not a.significant
     assert "so nb is kept" in a.because
+
+
+def test_advise_takes_a_comparison_and_a_csv_path(tmp_path):
+    from gdlab.comparison import compare
+    from gdlab.data import load
+
+    result = compare("iris", ["gaussian-nb", "lda"], ["cost"], seeds=2, out_dir=None)
+    assert advise(result, goals="cost").answer("cost").model in ("gaussian-nb", "lda")
+    ds = load("iris")
+    frame = ds.X.assign(species=np.asarray(ds.class_names)[ds.y])
+    frame.to_csv(tmp_path / "iris.csv", index=False)
+    with pytest.raises(ValueError, match="name its class column with target="):
+        advise(tmp_path / "iris.csv")
+    with pytest.raises(ValueError, match="target= only applies to a CSV path"):
+        advise("iris", target="species")

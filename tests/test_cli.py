@@ -274,3 +274,33 @@ def test_unreachable_scheduler_is_one_line_and_exit_2(runner, tmp_path):
     assert result.exit_code == 2, result.output
     assert "cannot reach the Dask scheduler at 'tcp://127.0.0.1:1'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_advise_on_a_mixed_type_csv_ends_in_a_verdict(runner, tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = 120
+    y = rng.integers(0, 2, n)
+    frame = pd.DataFrame({
+        "age": rng.normal(40 + 5 * y, 8).round(1),
+        "colour": np.where(rng.random(n) < 0.3 + 0.4 * y, "red", "blue"),
+        "member": rng.random(n) < 0.5,
+        "visits": rng.poisson(2 + y),
+        "label": np.where(y == 1, "yes", "no"),
+    })
+    frame["age"] = frame["age"].astype(object)
+    frame.loc[::17, "age"] = "?"  # the missing-value marker of this file
+    path = tmp_path / "mixed.csv"
+    frame.to_csv(path, index=False)
+    result = runner.invoke(
+        app, ["advise", "--csv", str(path), "--target", "label", "--na-values", "?",
+              "-m", "gaussian-nb,logreg", "-s", "learning_curve,cost", "--seeds", "2",
+              "-j", "1", "--no-progress", "-o", str(tmp_path / "out")], env=WIDE)
+    assert result.exit_code == 0, result.output
+    verdict = result.output.split("verdict", 1)[1]
+    assert "Recommended:" in verdict and "accuracy:" in verdict
+    saved = (tmp_path / "out" / "advice.json").read_text()
+    assert '"dataset": "mixed"' in saved
+    html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert html.index('id="verdict"') < html.index('id="at-a-glance"')
