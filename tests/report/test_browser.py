@@ -140,6 +140,29 @@ def _rows() -> pd.DataFrame:
     return pd.DataFrame(rows)[list(ROW_COLUMNS)]
 
 
+#: A verdict as gdlab.verdict.Advice.to_dict() writes it (two goals).
+ADVICE = {
+    "dataset": "digits",
+    "answers": [
+        {"goal": "accuracy", "kind": None, "model": "hist-gb", "runner_up": "logistic",
+         "metric": "error", "value": 0.081, "runner_up_value": 0.14, "difference": 0.059,
+         "interval": [0.04, 0.078], "significant": True, "tie": False, "tied_with": [],
+         "contrast": {"generative": "gaussian-lda", "discriminative": "hist-gb",
+                      "difference": -0.12, "interval": [-0.14, -0.1], "significant": True},
+         "setting": "at 400 training rows", "because": "", "reason": "hist-gb has the "
+         "lowest error.", "extrapolated": False},
+        {"goal": "anomaly_detection", "kind": "noise", "model": "naive-bayes (-log p(x))",
+         "runner_up": "gaussian-lda (-log p(x))", "metric": "auroc", "value": 0.99,
+         "runner_up_value": 0.98, "difference": 0.01, "interval": [-0.01, 0.03],
+         "significant": False, "tie": True, "tied_with": ["gaussian-lda (-log p(x))"],
+         "contrast": None, "setting": "on noise inputs", "because": "", "reason": "Within "
+         "the noise.", "extrapolated": False},
+    ],
+    "overall": {"model": "hist-gb", "because": "hist-gb ranks best over the goals weighed."},
+    "notes": [],
+}
+
+
 def test_report_renders_in_chromium(tmp_path):
     from playwright import sync_api  # dev extra; a missing install fails, not skips
 
@@ -154,7 +177,7 @@ def test_report_renders_in_chromium(tmp_path):
         dataset_info={"name": "digits", "description": "8x8 handwritten digits",
                       "source": "scikit-learn", "n_samples": 1797, "n_features": 64,
                       "classes": list(range(10))},
-        results_path=results)
+        results_path=results, advice=ADVICE)
 
     console_errors, page_errors, network = [], [], []
     with sync_api.sync_playwright() as p:
@@ -189,7 +212,9 @@ def test_report_renders_in_chromium(tmp_path):
                 const plots = [...document.querySelectorAll('.js-plotly-plot')].map((gd) => ({
                     traces: gd.data.length, size: box(gd),
                     names: [...new Set(gd.data.map((t) => t.name))]}));
+                const verdict = document.querySelector('#verdict .overall');
                 return {svgs, imgs, rasters, plots,
+                        verdict_bottom: verdict ? verdict.getBoundingClientRect().bottom : null,
                         width: document.documentElement.scrollWidth};
             }""")
             # a click on a legend entry hides that model's line and band
@@ -211,6 +236,8 @@ def test_report_renders_in_chromium(tmp_path):
         shutil.copy(shot, os.environ["GDLAB_REPORT_SCREENSHOT"])
     assert console_errors == [] and page_errors == []
     assert network == []
+    # the verdict is the first thing on the page, within the first screen (800 px)
+    assert state["verdict_bottom"] is not None and state["verdict_bottom"] < 800, state
     assert len(state["svgs"]) == 1, state["svgs"]  # the matplotlib sample grid
     assert len(state["plots"]) == 1, state["plots"]  # the interactive learning curves
     plot = state["plots"][0]
