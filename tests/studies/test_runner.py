@@ -351,3 +351,28 @@ def test_progress_in_a_log_is_one_line_per_study_and_per_tenth(capsys):
     tenths = [line for line in err if line.startswith("cells ")]
     assert 1 <= len(tenths) <= 10 and all("%), " in line for line in tenths)
     assert not any("\r" in line or "━" in line for line in err)  # no bar drawn into a log
+
+
+class ThreadsStudy(FitStudy):
+    """Reports the largest BLAS / OpenMP thread count the cell's worker may use."""
+
+    name = "threads"
+
+    def run_cell(self, cell, dataset, make_model):
+        from threadpoolctl import threadpool_info
+
+        used = max((p["num_threads"] for p in threadpool_info()), default=1)
+        return [make_row(cell, "generative", "threads", float(used), 0.0)]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_the_runner_owns_the_thread_budget_whatever_the_environment_says(monkeypatch, n_jobs):
+    from gdlab.studies.runner import thread_budget
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "64")  # a user's setting: far above the cores
+    rows = run([ThreadsStudy(sizes=(20,))], ["gaussian-nb"], [toy_dataset()], seeds=[0, 1],
+               n_jobs=n_jobs, progress=False)
+    cores = os.cpu_count() or 1
+    expected = thread_budget(min(n_jobs, 2), cores)  # 2 cells: at most 2 workers
+    assert (rows["value"] <= expected).all(), (rows["value"].tolist(), expected)
+    assert thread_budget(2, cores=2) == 1 and thread_budget(3, cores=16) == 5

@@ -22,6 +22,7 @@ this module runs the cells.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
@@ -36,7 +37,8 @@ from gdlab.studies import store as results_store
 from gdlab.studies.base import ROW_COLUMNS, Cell, Study, error_row
 from gdlab.studies.store import read_results
 
-__all__ = ["run", "read_results", "BACKENDS"]
+__all__ = [
+    "thread_budget", "run", "read_results", "BACKENDS"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,17 +46,37 @@ logger = logging.getLogger(__name__)
 BACKENDS = ("loky", "dask", "sequential")
 
 # ------------------------------------------------------------------- workers
-def _run_one(study: Study, cell: Cell, dataset, family: str) -> tuple[Cell, list[dict]]:
+def thread_budget(n_workers: int, cores: int | None = None) -> int:
+    """BLAS / OpenMP threads each of ``n_workers`` workers may use: the cores shared out.
+
+    The runner owns the thread budget whatever the environment says
+    (``OMP_NUM_THREADS=2`` exported with 2 workers on 2 cores would otherwise
+    run 4 spinning threads on 2 cores).
+
+    Examples
+    --------
+    >>> thread_budget(2, cores=2), thread_budget(1, cores=8), thread_budget(16, cores=4)
+    (1, 8, 1)
+    """
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores // max(1, n_workers))
+
+
+def _run_one(study: Study, cell: Cell, dataset, family: str,
+             threads: int | None = None) -> tuple[Cell, list[dict]]:
     """Run one cell (in a worker); any exception becomes an error row.
 
     Warnings raised inside the cell (convergence, small classes, ...) are
     silenced: they would interleave with the progress bar from every worker,
-    and a cell's outcome is its rows.
+    and a cell's outcome is its rows. ``threads`` caps the BLAS / OpenMP
+    threads of the cell (:func:`thread_budget`).
     """
+    from threadpoolctl import threadpool_limits
+
     from gdlab.models.registry import make
 
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), threadpool_limits(limits=threads):
             warnings.simplefilter("ignore")
             rows = list(study.run_cell(cell, dataset, lambda: make(cell.model)))
     except Exception as exc:  # noqa: BLE001 - a model that cannot run is a result
@@ -299,13 +321,16 @@ def _execute(tasks, studies, datasets, families, n_jobs, backend, scheduler):
         return
     sequential = backend == "sequential" or (backend == "loky" and n_jobs == 1)
     if sequential:
+        threads = thread_budget(1)
         for si, cell, di in tasks:
-            yield _run_one(studies[si], cell, datasets[di], families[cell.model])
+            yield _run_one(studies[si], cell, datasets[di], families[cell.model], threads)
         return
 
     from joblib import Parallel, delayed, parallel_config
 
-    calls = (delayed(_run_one)(studies[si], cell, datasets[di], families[cell.model])
+    workers = n_jobs if n_jobs is not None and n_jobs > 0 else (os.cpu_count() or 1)
+    threads = thread_budget(min(workers, len(tasks))) if backend == "loky" else None
+    calls = (delayed(_run_one)(studies[si], cell, datasets[di], families[cell.model], threads)
              for si, cell, di in tasks)
     if backend == "loky":
         yield from Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")(calls)
