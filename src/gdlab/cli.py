@@ -39,6 +39,13 @@ app = typer.Typer(
 
 
 def _stdout() -> Console:
+    """The console of the results: a terminal's width, or 160 columns in a log or a pipe
+    (no terminal to fit; a table squeezed to 80 columns would cut its numbers)."""
+    import os
+    import sys
+
+    if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
+        return Console(width=160)
     return Console()
 
 
@@ -311,6 +318,9 @@ def _print_verdict(advice) -> None:
         out.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
 
 
+#: Family names on narrow terminals.
+_FAMILY_SHORT = {"generative": "gen.", "discriminative": "disc.", "hybrid": "hybrid"}
+
 #: One-letter capability codes for narrow terminals (every model can classify).
 _SHORT = {"density": "D", "density_bound": "B", "sample": "S", "conditional_sample": "C",
           "missing_features": "M", "partial_fit": "P", "sequences": "Q", "text": "T",
@@ -334,11 +344,15 @@ def _print_summary(result, ds) -> None:
     # the studies' headline columns that have a value (each study declares how to read its own)
     shown = [(c, h, at) for c, (h, at) in summary.attrs.get("headlines", {}).items()
              if summary[c].notna().any()]
+    if out.width < 110:  # a narrow terminal: the numbers first, log-loss is in the report
+        shown = [item for item in shown if item[0] != "log_loss"]
     for _, headline, at in shown:
         table.add_column(headline.read(headline.header, at), justify="right")
     for row in summary.to_dict("records"):
         caps = _tags(row["capabilities"], out) if wide else _short_tags(row["capabilities"])
-        cells = [row["model"], row["family"], caps]
+        family = row["family"] if out.width >= 110 else _FAMILY_SHORT.get(row["family"],
+                                                                           row["family"])
+        cells = [row["model"], family, caps]
         cells += [_fmt(row[c], h.digits) for c, h, _ in shown]
         table.add_row(*cells)
     out.print(table)
