@@ -461,6 +461,19 @@ def _results_note(results_path, out_dir: Path) -> dict | None:
     return {"href": href, "name": path.name + ("/" if kind == "store" else ""), "kind": kind}
 
 
+def _metric_text(v, metric: str, *, signed: bool = False) -> str:
+    """A verdict number in its metric's units: rates in % (a signed lead in points), fit time
+    in ms, anything else with 3 digits."""
+    if v is None:
+        return "—"
+    sign = "+" if signed else ""
+    if metric in ("error", "ece", "tstr_accuracy"):
+        return f"{100 * v:{sign}.1f} pts" if signed else f"{100 * v:.1f} %"
+    if metric == "fit_seconds":
+        return f"{1000 * v:{sign}.3g} ms"
+    return f"{v:{sign}.3f}" if signed else f"{v:.3g}"
+
+
 def _verdict(advice) -> dict | None:
     """The verdict section: the overall pick and one row per goal (from an Advice)."""
     if advice is None:
@@ -481,26 +494,17 @@ def _verdict(advice) -> dict | None:
         diff = a.get("difference")
         interval = a.get("interval")
         metric = a.get("metric") or ""
-        pct = metric in ("error", "ece", "tstr_accuracy")
 
-        def show(v, pct=pct, metric=metric):
-            if v is None:
-                return "—"
-            if pct:
-                return f"{100 * v:+.1f} pts"
-            return f"{1000 * v:+.3g} ms" if metric == "fit_seconds" else f"{v:+.3f}"
+        def show(v, metric=metric):
+            return _metric_text(v, metric, signed=True)
 
         evidence = "—" if diff is None else show(diff) + (
             f" [{show(interval[0])}, {show(interval[1])}]" if interval else " (one split)")
         label_metric = {"ece": "ECE", "auroc": "AUROC", "fit_seconds": "fit time",
                         "tstr_accuracy": "TSTR accuracy"}.get(metric, metric)
 
-        def value(v, pct=pct, metric=metric):
-            if v is None:
-                return "—"
-            if pct:
-                return f"{100 * v:.1f} %"
-            return f"{1000 * v:.3g} ms" if metric == "fit_seconds" else f"{v:.3g}"
+        def value(v, metric=metric):
+            return _metric_text(v, metric)
 
         values = ("—" if a.get("model") is None else value(a.get("value")) + (
             f" vs {value(a.get('runner_up_value'))}" if a.get("runner_up") else ""))
