@@ -509,7 +509,8 @@ def _missing(rows, families, missing_rate, notes) -> Answer:
         elif "(native)" in a.model:
             why = f"{a.model.split(' (')[0]} handles missing entries natively."
         else:
-            why = f"{a.model} (mean-imputed) has the lowest error with missing entries."
+            why = (f"{a.model.split(' (')[0]} (its missing entries mean-imputed) has the "
+                   "lowest error with missing entries.")
         return _tie_or(a, why)
 
     return _compare("accuracy_with_missing", part, families=families,
