@@ -277,3 +277,14 @@ def test_summary_is_one_row_per_model_with_intervals_and_a_csv(tmp_path):
     assert len(csv) == len(HeadlineCurve().summarize(rows))  # every number, behind a link
     assert 'href="study-learning_curve.csv" download' in html
 
+
+
+def test_summary_intervals_stay_in_the_metric_range(tmp_path):
+    rows = pd.DataFrame([
+        {"study": "learning_curve", "dataset": "toy", "model": "lr", "family": "discriminative",
+         "setting": "train_size", "setting_value": 100.0, "seed": seed, "metric": "error",
+         "value": v, "fit_seconds": 0.1, "error": None}
+        for seed, v in enumerate([0.0, 0.0, 0.06])])  # t interval of these dips below 0
+    html = build_report(rows, [HeadlineCurve()], tmp_path).read_text(encoding="utf-8")
+    table = html.split('id="study-learning_curve"')[1].split("</table>")[0]
+    assert "0.020 [0.000, " in table and "[-" not in table

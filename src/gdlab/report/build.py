@@ -309,6 +309,10 @@ def _study_section(study, rows: pd.DataFrame, index: int, out_dir=None) -> dict:
     return section
 
 
+#: Headline metrics that are rates in [0, 1] (their intervals are clipped to it).
+_UNIT_INTERVAL = frozenset({"error", "ece", "brier", "accuracy", "tstr_accuracy"})
+
+
 def _cell(mean, lo, hi, digits: int) -> str:
     """``mean [lo, hi]`` with ``digits`` decimals (the interval left out with one seed)."""
     if not np.isfinite(mean):
@@ -378,7 +382,10 @@ def _headline_table(study, rows: pd.DataFrame) -> pd.DataFrame | None:
         for header, col in columns.items():
             if m in col:
                 (mean, lo, hi, _), h = col[m]
-                rec[header] = _cell(mean, lo, hi, h.digits)
+                # every headline metric is >= 0; rates and AUROCs are <= 1 (t intervals are not)
+                top = 1.0 if h.metric in _UNIT_INTERVAL or h.metric.startswith("auroc") \
+                    else np.inf
+                rec[header] = _cell(mean, max(lo, 0.0), min(hi, top), h.digits)
             else:
                 rec[header] = "—"
         out.append(rec)
