@@ -74,8 +74,15 @@ def test_run_cell_tabular_rows():
     assert 0 <= scalar["knn_precision"] <= 1 and 0 <= scalar["knn_recall"] <= 1
     # the real-vs-real reference looks like real data
     assert 0.3 < scalar["reference_c2st_auc"] < 0.7 and scalar["reference_tstr_accuracy"] > 0.85
-    samples = rows[rows["setting"] != "none"]
+    samples = rows[rows["setting"].str.startswith("sample:")]
     assert len(samples) == 3 * 3 * 4
+    # each feature's name and the range seen in training, for the sample table
+    features = rows[rows["setting"].str.startswith("feature:")]
+    assert set(features["setting"]) == {f"feature:{n}" for n in ds.X.columns}
+    X = ds.X.to_numpy(float)
+    got = features.pivot_table(index="setting_value", columns="metric", values="value")
+    assert (got["min"].to_numpy() >= X.min(axis=0) - 1e-12).all()
+    assert (got["max"].to_numpy() <= X.max(axis=0) + 1e-12).all()
     assert set(samples["setting"]) == {f"sample:{c}" for c in ds.class_names}
     assert set(samples["metric"]) == {"x0", "x1", "x2", "x3"}
     table = sample_table(rows)
@@ -172,3 +179,17 @@ def test_reading_on_hand_made_rows():
         "On d, qda's samples are classified as their intended class 93 % of the time by a "
         "logistic regression trained on real data (real test rows: 97 %)."
     ]
+
+
+def test_sample_table_figure_uses_real_names_decodes_categories_and_flags_range():
+    from gdlab.studies.samples import _decoded
+
+    info = {"x0": ("bill length", 30.0, 60.0), "x1": ("island=Biscoe", 0.0, 1.0),
+            "x2": ("island=Dream", 0.0, 1.0)}
+    row = pd.Series({"x0": 75.0, "x1": 0.2, "x2": 0.7})
+    assert _decoded(row, ["x0", "x1", "x2"], info) == [("bill length", "75", True),
+                                                        ("island", "Dream", False)]
+    row = pd.Series({"x0": 42.0, "x1": 0.9, "x2": 0.1})
+    assert _decoded(row, ["x0", "x1", "x2"], info) == [("bill length", "42", False),
+                                                        ("island", "Biscoe", False)]
+

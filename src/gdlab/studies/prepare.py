@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["numeric", "inputs"]
+__all__ = ["numeric", "numeric_names", "inputs"]
 
 
 def numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -56,6 +56,33 @@ def numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
             onehot[cats.isna().to_numpy()] = np.nan
             blocks.append(onehot)
     return np.hstack(blocks), np.asarray(dataset.y)
+
+
+def numeric_names(dataset) -> list[str]:
+    """The name of each column :func:`numeric` makes: ``"col"``, or ``"col=category"`` for the
+    one-hot columns of a categorical column; ``dataset.feature_names`` (else ``x0, x1, ...``)
+    for an array.
+
+    Examples
+    --------
+    >>> from gdlab.data import load
+    >>> names = numeric_names(load("penguins"))
+    >>> len(names) == numeric(load("penguins"))[0].shape[1], names[0]
+    (True, 'island=Biscoe')
+    """
+    X = dataset.X
+    if not isinstance(X, pd.DataFrame):
+        n = np.asarray(X).shape[1] if np.asarray(X).ndim == 2 else 1
+        given = list(dataset.feature_names or ())
+        return [str(v) for v in given] if len(given) == n else [f"x{j}" for j in range(n)]
+    names = []
+    for name in X.columns:
+        col = X[name]
+        if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
+            names.append(str(name))
+        else:
+            names += [f"{name}={c}" for c in col.astype("category").cat.categories]
+    return names
 
 
 def inputs(dataset) -> tuple[np.ndarray, np.ndarray]:

@@ -92,11 +92,15 @@ from gdlab.studies import _common
 from gdlab.studies.base import Cell, Study, make_row
 from gdlab.studies.calibration import complete_numeric, curve_row, split_indices
 from gdlab.studies.features import FeatureNet
+from gdlab.studies.prepare import numeric_names
 
 __all__ = ["Samples", "sample_table", "quality_table", "judge", "QUALITY_METRICS",
            "REFERENCE_PREFIX"]
 
 _PREFIX = "sample:"
+#: Setting prefix of the rows naming a tabular feature (``feature:<name>``, setting_value =
+#: its column index, metrics ``min`` and ``max``: the range seen in training).
+_FEATURE = "feature:"
 #: Prefix of the real-vs-real reference of a quality metric.
 REFERENCE_PREFIX = "reference_"
 #: Two-sample quality metrics of the study, with their labels and whether higher is closer
@@ -323,6 +327,11 @@ class Samples(Study):
         if shape is not None and len(shape) >= 2:
             rows += [make_row(cell, family, "image_height", shape[0], seconds),
                      make_row(cell, family, "image_width", shape[1], seconds)]
+        if shape is None:  # tabular: each column's name and the range seen in training
+            lo, hi = X[train].min(axis=0), X[train].max(axis=0)
+            for j, name in enumerate(numeric_names(dataset)):
+                rows += [curve_row(cell, family, f"{_FEATURE}{name}", j, "min", lo[j], seconds),
+                         curve_row(cell, family, f"{_FEATURE}{name}", j, "max", hi[j], seconds)]
         for i, (x, k) in enumerate(zip(S, S_y, strict=True)):
             label = names[int(k)] if 0 <= int(k) < len(names) else str(k)
             for j, v in enumerate(x):
@@ -364,7 +373,8 @@ class Samples(Study):
                 figs.append(_image_grid(d, features, model, dataset,
                                         (int(h.iloc[0]), int(w.iloc[0]))))
             else:
-                figs.append(_table_figure(d, features, model, dataset))
+                info = _feature_info(meta[meta["seed"] == d["seed"].min()])
+                figs.append(_table_figure(d, features, model, dataset, info=info))
         return figs
 
     def reading(self, rows: pd.DataFrame) -> list[str]:
@@ -483,22 +493,76 @@ def _image_grid(d: pd.DataFrame, features, model, dataset, shape):
     return fig
 
 
+def _feature_info(rows: pd.DataFrame) -> dict:
+    """``{"x<j>": (name, min, max)}`` from the feature rows of one cell (empty when absent)."""
+    f = rows[rows["setting"].astype(str).str.startswith(_FEATURE)]
+    out = {}
+    for (setting, j), g in f.groupby(["setting", "setting_value"]):
+        v = g.set_index("metric")["value"]
+        out[f"x{int(j)}"] = (setting[len(_FEATURE):], float(v.get("min", np.nan)),
+                             float(v.get("max", np.nan)))
+    return out
+
+
+def _decoded(row, features, info) -> list[tuple[str, str, bool]]:
+    """(column, shown value, outside the training range) of one sampled row.
+
+    One-hot columns ``col=category`` are shown as one column ``col`` holding the
+    category with the largest sampled value; other columns keep their name and
+    value, flagged when outside the range seen in training.
+    """
+    out, groups = [], {}
+    for c in features:
+        name, lo, hi = info.get(c, (c, np.nan, np.nan))
+        if "=" in name and name.split("=", 1)[0]:
+            col, cat = name.split("=", 1)
+            if col not in groups:
+                groups[col] = len(out)
+                out.append([col, (-np.inf, ""), False])
+            best = out[groups[col]][1]
+            if row[c] > best[0]:
+                out[groups[col]][1] = (row[c], cat)
+            continue
+        v = float(row[c])
+        outside = bool(np.isfinite(lo) and np.isfinite(hi) and (v < lo or v > hi))
+        text = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"  # a year, a mass: no exponent
+        out.append([name, (v, text), outside])
+    return [(name, shown[1], flag) for name, shown, flag in out]
+
+
 def _table_figure(d: pd.DataFrame, features, model, dataset, per_class: int = 3,
-                  max_features: int = 8):
+                  max_features: int = 8, info: dict | None = None):
+    """The first draws per class as a table: real column names, one-hot columns decoded to
+    their category, values outside the training range marked ``*`` (and shaded)."""
     from matplotlib.figure import Figure
 
+    info = info or {}
     shown = d[d["draw"] < per_class]
-    cols = features[:max_features]
-    cells = [[str(r["class"])] + [f"{r[c]:.3g}" for c in cols] for _, r in shown.iterrows()]
-    header = ["class", *cols] + (["..."] if len(features) > max_features else [])
-    if len(features) > max_features:
+    decoded = [_decoded(r, features, info) for _, r in shown.iterrows()]
+    n_cols = len(decoded[0]) if decoded else 0
+    keep = min(n_cols, max_features)
+    header = ["class"] + [name for name, _, _ in decoded[0][:keep]] if decoded else ["class"]
+    cells, flags = [], []
+    for (_, r), row in zip(shown.iterrows(), decoded, strict=True):
+        cells.append([str(r["class"])] + [text + ("*" if out else "") for _, text, out
+                                          in row[:keep]])
+        flags.append([False] + [out for _, _, out in row[:keep]])
+    if n_cols > keep:
+        header.append("...")
         cells = [row + ["..."] for row in cells]
-    fig = Figure(figsize=(min(1.0 + 0.85 * len(header), 11), 0.28 * len(cells) + 0.9),
+        flags = [row + [False] for row in flags]
+    fig = Figure(figsize=(min(1.0 + 1.1 * len(header), 12), 0.28 * len(cells) + 1.1),
                  layout="constrained")
     ax = fig.add_subplot()
     ax.set_axis_off()
     table = ax.table(cellText=cells, colLabels=header, loc="center", cellLoc="right")
     table.auto_set_font_size(False)
     table.set_fontsize(8)
-    ax.set_title(f"Samples of {model}: {dataset} (first {per_class} per class)", fontsize=11)
+    for i, row in enumerate(flags):
+        for j, out in enumerate(row):
+            if out:
+                table[i + 1, j].set_facecolor("#fde2e1")
+    marked = any(any(row) for row in flags)
+    ax.set_title(f"Samples of {model}: {dataset} (first {per_class} per class)"
+                 + ("\n* outside the range seen in training" if marked else ""), fontsize=10)
     return fig
