@@ -369,7 +369,7 @@ def test_hmm_classifier_on_known_hmms():
     clf2 = HMMClassifier(HMM(3, max_iter=30, random_state=0)).fit(X, ds.y[:100],
                                                                   lengths=lengths)
     np.testing.assert_allclose(clf2.predict_proba(seqs[100:]), proba, rtol=1e-7, atol=1e-9)
-    assert isinstance(HMMClassifier()._density(), HMM)
+    assert isinstance(HMMClassifier().class_density(), HMM)
 
 
 def test_categorical_classifier_shares_the_alphabet():
