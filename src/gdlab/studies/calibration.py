@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from gdlab._validation import check_int
+from gdlab.base import DATA_KINDS, modality_input_kind
 from gdlab.data.splits import train_test_split
 from gdlab.metrics import align_proba, error_rate
 from gdlab.metrics.calibration import brier_score, expected_calibration_error, reliability_curve
@@ -69,7 +70,7 @@ def complete_numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
     ValueError
         When fewer than two complete rows per class would remain for some class.
     """
-    if dataset.modality in ("sequence", "text"):
+    if modality_input_kind(dataset.modality) != "tabular":
         X, y = inputs(dataset)
     else:
         X, y = numeric(dataset)
@@ -171,7 +172,7 @@ class Calibration(Study):
         Headline("ece", "ece", "ECE", legend="ECE: expected calibration error"),
     )
     requires = frozenset({"classify"})
-    modalities = frozenset({"tabular", "image", "sequence", "text"})
+    modalities = frozenset(DATA_KINDS)
 
     def __init__(self, *, n_bins: int = 10, test_size=0.25):
         self.n_bins = n_bins

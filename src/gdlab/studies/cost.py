@@ -46,6 +46,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from gdlab._validation import check_int
+from gdlab.base import DATA_KINDS
 from gdlab.metrics.cost import n_parameters, peak_memory
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Headline, Study, make_row
@@ -77,7 +78,7 @@ class Cost(Study):
     name = "cost"
     headlines = (Headline("fit_seconds", "fit_seconds", "fit s"),)
     requires = frozenset({"classify"})
-    modalities = frozenset({"tabular", "image", "sequence", "text"})
+    modalities = frozenset(DATA_KINDS)
     #: Seeds the runner uses when it is given none (timings vary less than errors).
     default_seeds = (0, 1, 2)
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gdlab.base import capabilities
+from gdlab.base import DATA_KINDS, capabilities
 from gdlab.data.splits import nested_subsamples, train_test_split
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Headline, Study, make_row
@@ -112,7 +112,7 @@ class LearningCurve(Study):
                  legend="error, log-loss: on the test part after training on {at} rows"),
     )
     requires = frozenset({"classify"})
-    modalities = frozenset({"tabular", "image", "sequence", "text"})
+    modalities = frozenset(DATA_KINDS)
 
     def __init__(self, *, sizes=None, n_sizes: int = 8, test_size=0.25, n_splits: int = 20):
         self.sizes = sizes

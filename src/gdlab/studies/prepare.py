@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gdlab.base import modality_input_kind
+
 __all__ = ["numeric", "numeric_names", "inputs"]
 
 
@@ -21,7 +23,8 @@ def numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
     Parameters
     ----------
     dataset : gdlab.data.Dataset
-        ``modality`` must be "tabular" or "image".
+        ``modality`` must be "tabular" or "image" (whose
+        :func:`~gdlab.base.modality_input_kind` is "tabular").
 
     Returns
     -------
@@ -36,7 +39,7 @@ def numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
     >>> X.shape[0] == y.shape[0] == 344
     True
     """
-    if dataset.modality not in ("tabular", "image"):
+    if modality_input_kind(dataset.modality) != "tabular":
         raise ValueError(
             f"dataset {dataset.name!r} is {dataset.modality}; studies need tabular or image data."
         )
@@ -109,10 +112,11 @@ def inputs(dataset) -> tuple[np.ndarray, np.ndarray]:
     >>> inputs(ds)[0].tolist()
     ['ab', 'c']
     """
-    if dataset.modality in ("tabular", "image"):
+    kind = modality_input_kind(dataset.modality)  # raises for an unknown modality
+    if kind == "tabular":
         return numeric(dataset)
     y = np.asarray(dataset.y)
-    if dataset.modality == "sequence":
+    if kind == "sequence":
         from gdlab.data.sequences import check_lengths, split_sequences
 
         X = np.asarray(dataset.X, dtype=np.float64)
@@ -122,13 +126,12 @@ def inputs(dataset) -> tuple[np.ndarray, np.ndarray]:
         out = np.empty(len(seqs), dtype=object)
         out[:] = seqs
         return out, y
-    if dataset.modality == "text":
-        X = dataset.X
-        col = X.iloc[:, 0] if isinstance(X, pd.DataFrame) else pd.Series(list(X))
-        if col.isna().any():
-            raise ValueError(f"dataset {dataset.name!r} has {int(col.isna().sum())} missing "
-                             "texts; drop or fill them first.")
-        out = np.empty(len(col), dtype=object)
-        out[:] = col.astype(str).tolist()
-        return out, y
-    raise ValueError(f"dataset {dataset.name!r} has unknown modality {dataset.modality!r}.")
+    # kind == "text"
+    X = dataset.X
+    col = X.iloc[:, 0] if isinstance(X, pd.DataFrame) else pd.Series(list(X))
+    if col.isna().any():
+        raise ValueError(f"dataset {dataset.name!r} has {int(col.isna().sum())} missing "
+                         "texts; drop or fill them first.")
+    out = np.empty(len(col), dtype=object)
+    out[:] = col.astype(str).tolist()
+    return out, y
