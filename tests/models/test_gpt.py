@@ -225,7 +225,7 @@ def test_gpt_classifier_learns_and_starts_from_pretrained(lm, tmp_path):
 def test_gpt_classifier_posteriors_normalize_for_any_logit_scale(monkeypatch):
     """Equal huge logits are a tie: x - logsumexp(x) would lose log 2 and give [1, 1]."""
     clf = GPTClassifier()
-    monkeypatch.setattr(clf, "decision_function", lambda X: np.array([[1e17, 1e17]]))
+    monkeypatch.setattr(clf, "_logits", lambda X: np.array([[1e17, 1e17]]))
     np.testing.assert_allclose(clf.predict_proba(["a"]), [[0.5, 0.5]], rtol=0, atol=1e-12)
 
 

@@ -56,7 +56,7 @@ from gdlab._validation import (
     check_texts,
 )
 from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
-from gdlab.nn import TorchEstimatorMixin
+from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
 from gdlab.nn.transformer import GPT, IGNORE, GPTConfig, PooledClassifierNet
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID, make_tokenizer
 
@@ -632,7 +632,7 @@ random_state, verbose
 # -------------------------------------------------------------------------- GPTClassifier
 
 
-class GPTClassifier(ClassifierMixin, _GPTMixin, BaseEstimator):
+class GPTClassifier(ClassifierMixin, LogitClassifierMixin, _GPTMixin, BaseEstimator):
     """Discriminative text classifier: a GPT body and a linear head on pooled hidden states.
 
     With ``pretrained`` (a fitted :class:`CharGPT`, or the path of one saved by
@@ -798,6 +798,11 @@ random_state, verbose
                 {k: v.detach().cpu().clone() for k, v in pre.module_.state_dict().items()})
         return self._train((x, target), loss, build=lambda: self._build_module(init=init))
 
+    def _logits(self, X) -> np.ndarray:
+        """Float64 class logits of validated texts (truncated to the context)."""
+        check_is_fitted(self)
+        return self._batched(self.module_, self._inputs(check_texts(self, X, allow_empty=True)))
+
     def decision_function(self, X) -> np.ndarray:
         """Class logits of each text.
 
@@ -809,44 +814,4 @@ random_state, verbose
         -------
         ndarray of shape (n_texts, n_classes)
         """
-        check_is_fitted(self)
-        return self._batched(self.module_, self._inputs(check_texts(self, X, allow_empty=True)))
-
-    def predict_log_proba(self, X) -> np.ndarray:
-        """Log p(y=k | x).
-
-        Parameters
-        ----------
-        X : sequence of str
-
-        Returns
-        -------
-        ndarray of shape (n_texts, n_classes)
-        """
-        return self._log_proba_from_logits(self.decision_function(X))
-
-    def predict_proba(self, X) -> np.ndarray:
-        """p(y=k | x); rows sum to one.
-
-        Parameters
-        ----------
-        X : sequence of str
-
-        Returns
-        -------
-        ndarray of shape (n_texts, n_classes)
-        """
-        return np.exp(self.predict_log_proba(X))
-
-    def predict(self, X) -> np.ndarray:
-        """Most probable class of each text.
-
-        Parameters
-        ----------
-        X : sequence of str
-
-        Returns
-        -------
-        ndarray of shape (n_texts,)
-        """
-        return self._class_of_logits(self.decision_function(X))
+        return self._logits(X)

@@ -46,7 +46,7 @@ from torch import nn
 
 from gdlab._validation import check_fraction, check_in, check_int, check_X, check_X_y
 from gdlab.base import CapabilityMixin
-from gdlab.nn import TorchEstimatorMixin
+from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
 from gdlab.nn.classifiers import BodyHeadClassifier, ConvBody
 from gdlab.nn.estimator import check_standardizable, standardization
 from gdlab.nn.layers import ACTIVATIONS, check_image_shape, mlp
@@ -59,8 +59,13 @@ def _cross_entropy(module, batch):
     return nn.functional.cross_entropy(module(x), y)
 
 
-class _NetworkClassifier(CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, BaseEstimator):
-    """What the two networks share: validation, standardization, training, inference."""
+class _NetworkClassifier(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
+                         TorchEstimatorMixin, BaseEstimator):
+    """What the two networks share: validation, standardization, training, logits.
+
+    ``predict_log_proba``, ``predict_proba`` and ``predict`` come from
+    :class:`gdlab.nn.LogitClassifierMixin`, fed by :meth:`_logits`.
+    """
 
     _gdlab_capabilities = frozenset({"classify"})
     #: Standardize each feature (True) or all features with one mean and scale (False).
@@ -126,46 +131,6 @@ class _NetworkClassifier(CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, 
         Xs = self._validated(X)
         net = copy.deepcopy(self.module_).double()
         return self._batched(net, torch.as_tensor(Xs, dtype=torch.float64, device=self.device_))
-
-    def predict_log_proba(self, X) -> np.ndarray:
-        """Log of :meth:`predict_proba` (log-softmax of the logits, in float64).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        return self._log_proba_from_logits(self._logits(X))
-
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities p(y | x); each row sums to one.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``.
-        """
-        return np.exp(self.predict_log_proba(X))
-
-    def predict(self, X) -> np.ndarray:
-        """The most probable class of each row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        return self._class_of_logits(self._logits(X))
 
     def embed(self, X) -> np.ndarray:
         """Activations of the last hidden layer (the inputs of the output layer).

@@ -50,7 +50,7 @@ from gdlab._validation import (
     check_sequences,
 )
 from gdlab.base import CapabilityMixin
-from gdlab.nn import TorchEstimatorMixin
+from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
 from gdlab.nn.classifiers import GRUNet
 from gdlab.nn.estimator import check_standardizable, standardization
 
@@ -69,7 +69,8 @@ def _show_code(value: float) -> str:
     return f"{value:g}"
 
 
-class GRUClassifier(CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, BaseEstimator):
+class GRUClassifier(CapabilityMixin, ClassifierMixin, LogitClassifierMixin, TorchEstimatorMixin,
+                    BaseEstimator):
     """Gated-recurrent-unit sequence classifier (discriminative, torch).
 
     Each sequence is read frame by frame by a (possibly stacked,
@@ -134,6 +135,10 @@ class GRUClassifier(CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, BaseE
 
     Notes
     -----
+    ``predict``, ``predict_proba`` and ``predict_log_proba`` (from
+    :class:`gdlab.nn.LogitClassifierMixin`) take ``(X, lengths=None)`` as
+    :meth:`fit` does; so do :meth:`decision_function` and :meth:`score`.
+
     Capabilities: ``classify`` and ``sequences`` only. The GRU has no model of
     p(x), so no density, no sampling, and no missing frames: NaN in X raises
     ``ValueError``. X is not a 2-D feature table, so scikit-learn's estimator
@@ -296,7 +301,8 @@ class GRUClassifier(CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, BaseE
 
         return self._train(data, loss)
 
-    def _logits(self, X, lengths) -> np.ndarray:
+    def _logits(self, X, lengths=None) -> np.ndarray:
+        """Float64 logits of validated sequences, batched by length (little padding)."""
         check_is_fitted(self, "module_")
         seqs = self._prepare(X, lengths, reset=False)
         order = np.argsort([len(s) for s in seqs], kind="stable")  # little padding per batch
@@ -324,49 +330,6 @@ class GRUClassifier(CapabilityMixin, ClassifierMixin, TorchEstimatorMixin, BaseE
         ndarray of shape (n_sequences, n_classes)
         """
         return self._logits(X, lengths)
-
-    def predict_log_proba(self, X, lengths=None) -> np.ndarray:
-        """Log of p(y | x) for every sequence and class.
-
-        Parameters
-        ----------
-        X, lengths
-            As in :meth:`fit`.
-
-        Returns
-        -------
-        ndarray of shape (n_sequences, n_classes)
-        """
-        return self._log_proba_from_logits(self._logits(X, lengths))
-
-    def predict_proba(self, X, lengths=None) -> np.ndarray:
-        """p(y | x) for every sequence; rows sum to one.
-
-        Parameters
-        ----------
-        X, lengths
-            As in :meth:`fit`.
-
-        Returns
-        -------
-        ndarray of shape (n_sequences, n_classes)
-            Columns in the order of ``classes_``.
-        """
-        return np.exp(self.predict_log_proba(X, lengths))
-
-    def predict(self, X, lengths=None) -> np.ndarray:
-        """Most probable class of every sequence.
-
-        Parameters
-        ----------
-        X, lengths
-            As in :meth:`fit`.
-
-        Returns
-        -------
-        ndarray of shape (n_sequences,)
-        """
-        return self._class_of_logits(self._logits(X, lengths))
 
     def score(self, X, y, sample_weight=None, lengths=None) -> float:
         """Accuracy on labelled sequences.

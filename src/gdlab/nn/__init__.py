@@ -1,6 +1,6 @@
 """Torch building blocks and the one training loop (:class:`Trainer`) of every gdlab network."""
 
-from gdlab.nn.estimator import TRAINING_PARAMS, TorchEstimatorMixin, seeded
+from gdlab.nn.estimator import TRAINING_PARAMS, LogitClassifierMixin, TorchEstimatorMixin, seeded
 from gdlab.nn.layers import (
     ConvDecoder,
     ConvEncoder,
@@ -25,6 +25,7 @@ __all__ = [
     "check_image_shape",
     "mlp",
     "TRAINING_PARAMS",
+    "LogitClassifierMixin",
     "TorchEstimatorMixin",
     "seeded",
     "Callback",

@@ -9,7 +9,10 @@ implements ``_build_module()``, which builds its ``torch.nn.Module`` from the
 hyper-parameters and the fitted shape attributes (``n_features_in_``,
 ``classes_``, ...). Training goes through :meth:`TorchEstimatorMixin._train`,
 i.e. through the one :class:`gdlab.nn.Trainer`; saving through the tensor
-protocol of :mod:`gdlab.persistence` is inherited.
+protocol of :mod:`gdlab.persistence` is inherited. A classifier whose network
+outputs class logits also mixes in :class:`LogitClassifierMixin` and
+implements ``_logits(X)``; ``predict_log_proba``, ``predict_proba`` and
+``predict`` follow from it.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from gdlab._validation import MAX_ABS_SQUARED, check_magnitude, check_random_sta
 from gdlab.base import log_normalize
 from gdlab.nn.training import TrainConfig, Trainer, resolve_device
 
-__all__ = ["TRAINING_PARAMS", "TorchEstimatorMixin", "check_standardizable", "standardization"]
+__all__ = ["TRAINING_PARAMS", "LogitClassifierMixin", "TorchEstimatorMixin", "check_standardizable",
+           "standardization"]
 
 #: Constructor parameters every torch estimator has, passed to :class:`TrainConfig`.
 TRAINING_PARAMS = ("max_epochs", "batch_size", "lr", "weight_decay", "validation_fraction",
@@ -224,19 +228,6 @@ class TorchEstimatorMixin:
             outs.append(fn(*parts).detach().to("cpu", torch.float64))
         return torch.cat(outs).numpy()
 
-    @staticmethod
-    def _log_proba_from_logits(logits: np.ndarray) -> np.ndarray:
-        """log p(y=k | x) of float64 class logits (log-softmax over the classes).
-
-        The one path from a discriminative network's logits to
-        ``predict_log_proba``; ``predict_proba`` is its ``exp``.
-        """
-        return log_normalize(logits, axis=1)
-
-    def _class_of_logits(self, logits: np.ndarray) -> np.ndarray:
-        """The most probable class (an entry of ``classes_``) of each row of logits."""
-        return self.classes_[np.argmax(logits, axis=1)]
-
     def _generator(self, random_state) -> torch.Generator:
         """A torch generator on the module's device seeded from ``random_state``."""
         device = getattr(self, "device_", None) or resolve_device(self.device)
@@ -286,3 +277,70 @@ class TorchEstimatorMixin:
             self._gdlab_load_tensors_({f"module_.{k}": torch.from_numpy(np.asarray(v))
                                        for k, v in arrays.items()})
 
+
+
+class LogitClassifierMixin:
+    """``predict_log_proba``, ``predict_proba`` and ``predict`` of a network that outputs logits.
+
+    The one path from a discriminative network's class logits to the
+    scikit-learn classifier methods: log-softmax over the classes for
+    ``predict_log_proba`` (:func:`gdlab.base.log_normalize`, exact for any
+    scale of the logits), its ``exp`` for ``predict_proba``, the arg-max for
+    ``predict``. A subclass (mixed in before :class:`TorchEstimatorMixin`)
+    supplies ``_logits(X, ...)``: the validated, batched forward pass (under
+    ``torch.no_grad`` and eval mode, e.g. through
+    :meth:`TorchEstimatorMixin._batched`) returning float64 logits of shape
+    (n_samples, n_classes) in the order of ``classes_``. Further arguments
+    of the three methods (the ``lengths`` of a sequence classifier) are
+    passed on to ``_logits`` unchanged.
+    """
+
+    def _logits(self, X, *args, **kwargs) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} must implement _logits(X).")
+
+    def predict_log_proba(self, X, *args, **kwargs) -> np.ndarray:
+        """Log of :meth:`predict_proba`: the log-softmax of the network's logits, in float64.
+
+        Parameters
+        ----------
+        X : array-like
+            The inputs, as in ``fit`` (further arguments, e.g. ``lengths`` of
+            stacked sequences, as in ``fit`` too).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            log p(y=k | x), columns in the order of ``classes_``.
+        """
+        return log_normalize(self._logits(X, *args, **kwargs), axis=1)
+
+    def predict_proba(self, X, *args, **kwargs) -> np.ndarray:
+        """Class probabilities p(y=k | x); each row sums to one.
+
+        Parameters
+        ----------
+        X : array-like
+            As in :meth:`predict_log_proba`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        return np.exp(self.predict_log_proba(X, *args, **kwargs))
+
+    def predict(self, X, *args, **kwargs) -> np.ndarray:
+        """The most probable class of each input (the arg-max of the logits).
+
+        Parameters
+        ----------
+        X : array-like
+            As in :meth:`predict_log_proba`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Entries of ``classes_``.
+        """
+        logits = self._logits(X, *args, **kwargs)  # checks the fitted state first
+        return self.classes_[np.argmax(logits, axis=1)]
