@@ -216,3 +216,17 @@ def test_values_outside_the_support_are_refused_naming_the_column(dist, bad, mes
     X = np.array([[0.0, 1.0], [1.0, bad]])
     with pytest.raises(ValueError, match=f"{message}.*row 1, column 'b'"):
         dist.check_support(X, "here", np.array(["a", "b"]))
+
+
+def test_sample_categorical_never_draws_a_zero_probability_category():
+    class Edge:  # a generator at the ends of [0, 1): u = 0, then u just below 1
+        def __init__(self, u):
+            self.u = u
+
+        def random_sample(self, n):
+            return np.full(n, self.u)
+
+    probs = np.array([[0.0, 0.5, 0.0, 0.5, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(sample_categorical(probs, Edge(0.0)), [1, 2])
+    np.testing.assert_array_equal(sample_categorical(probs, Edge(1.0 - 2.0**-53)), [3, 2])
+    assert sample_categorical(probs, np.random.RandomState(0)).dtype.kind == "i"

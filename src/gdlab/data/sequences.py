@@ -34,7 +34,8 @@ from gdlab._validation import (
     check_lengths,  # re-exported: validation lives on the bottom floor
     check_random_state,
 )
-from gdlab.inference.hmm import draw_categorical, draw_gaussian, draw_state_paths
+from gdlab.distributions.discrete import sample_categorical
+from gdlab.inference.hmm import draw_gaussian, draw_state_paths
 
 __all__ = ["stack_sequences", "split_sequences", "check_lengths", "hmm_sequences"]
 
@@ -227,7 +228,7 @@ def hmm_sequences(
         X = draw_gaussian(means.reshape(K * S, n_features), var, comp, rng)
         feature_names = tuple(f"x{j}" for j in range(n_features))
     else:
-        X = draw_categorical(emit["emissionprob"].reshape(K * S, n_symbols)[comp], rng)
+        X = sample_categorical(emit["emissionprob"].reshape(K * S, n_symbols)[comp], rng)
         X = X.astype(np.int64)[:, None]
         feature_names = ("symbol",)
 

@@ -79,20 +79,32 @@ def categorical_log_prob(log_probs: np.ndarray, codes: np.ndarray) -> np.ndarray
 def sample_categorical(probs: np.ndarray, rng) -> np.ndarray:
     """One draw per row from the categorical distributions in the rows of ``probs``.
 
+    The one categorical draw of gdlab (naive Bayes, HMM states, symbols and
+    mixture components, synthetic sequences): with ``u`` uniform on
+    ``[0, sum(row))``, the code drawn is the number of cumulative sums
+    ``<= u``, so a category of probability 0 is never drawn.
+
     Parameters
     ----------
     probs : ndarray of shape (n_samples, n_symbols)
-        Probabilities of each row (normalized or not: each row is scaled by its sum).
+        Non-negative probabilities of each row (normalized or not: each row is
+        scaled by its sum).
     rng : numpy.random.RandomState
+        Consumes one uniform draw per row.
 
     Returns
     -------
-    ndarray of float of shape (n_samples,)
+    ndarray of int of shape (n_samples,)
         The codes drawn, 0 .. n_symbols - 1.
+
+    Examples
+    --------
+    >>> sample_categorical(np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 2.0]]), np.random.RandomState(0))
+    array([1, 2])
     """
     cdf = np.cumsum(probs, axis=1)
     u = rng.random_sample(probs.shape[0])[:, None] * cdf[:, -1:]
-    return np.minimum((cdf < u).sum(axis=1), probs.shape[1] - 1).astype(np.float64)
+    return np.minimum((u >= cdf).sum(axis=1), probs.shape[1] - 1)
 
 
 def mode_of_mixture(posterior: np.ndarray, probs: np.ndarray) -> np.ndarray:

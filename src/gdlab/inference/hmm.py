@@ -25,8 +25,8 @@ frames at once; missing entries (NaN) are marginalized out. Their M-steps take
 the state posteriors of all frames and return new parameters.
 
 The forward sampler (:func:`draw_state_paths`, then one emission draw per
-frame with :func:`draw_categorical` / :func:`draw_gaussian`) serves
-``HMM.sample`` and :func:`gdlab.data.sequences.hmm_sequences`.
+frame with :func:`~gdlab.distributions.discrete.sample_categorical` /
+:func:`draw_gaussian`) serves ``HMM.sample`` and :func:`gdlab.data.sequences.hmm_sequences`.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from scipy.linalg import solve_triangular
 from scipy.special import logsumexp
 
 from gdlab.distributions import gaussian as gm
-from gdlab.distributions.discrete import categorical_log_prob
+from gdlab.distributions.discrete import categorical_log_prob, sample_categorical
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -580,25 +580,6 @@ class CategoricalEmissions:
 
 
 # -- the forward sampler of hidden Markov models (HMM.sample and hmm_sequences) -----------------
-def draw_categorical(p, rng) -> np.ndarray:
-    """One index drawn from each row of the probability rows ``p``.
-
-    Parameters
-    ----------
-    p : ndarray of shape (n, n_categories)
-        Non-negative rows (normalized by their sums).
-    rng : RandomState
-        Consumes one uniform draw per row.
-
-    Returns
-    -------
-    ndarray of shape (n,)
-    """
-    cum = np.cumsum(p, axis=1)
-    u = rng.random_sample(len(p))[:, None] * cum[:, -1:]
-    return np.minimum((u >= cum).sum(axis=1), p.shape[1] - 1)
-
-
 def draw_gaussian(means, covars, comp, rng) -> np.ndarray:
     """One Gaussian draw for each component index of ``comp``.
 
@@ -644,10 +625,10 @@ def draw_state_paths(startprob, transmat, lengths, rng) -> np.ndarray:
     n, S = len(lengths), startprob.shape[-1]
     T = int(np.max(lengths))
     states = np.empty((n, T), dtype=np.intp)
-    states[:, 0] = draw_categorical(np.broadcast_to(startprob, (n, S)), rng)
+    states[:, 0] = sample_categorical(np.broadcast_to(startprob, (n, S)), rng)
     seq = np.arange(n)
     for t in range(1, T):
         prev = states[:, t - 1]
         rows = transmat[prev] if transmat.ndim == 2 else transmat[seq, prev]
-        states[:, t] = draw_categorical(rows, rng)
+        states[:, t] = sample_categorical(rows, rng)
     return states[np.arange(T)[None, :] < np.asarray(lengths)[:, None]]

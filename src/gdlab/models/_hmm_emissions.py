@@ -18,8 +18,9 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from gdlab._validation import check_int, check_magnitude
+from gdlab.distributions.discrete import sample_categorical
 from gdlab.inference import hmm as hm
-from gdlab.inference.hmm import draw_categorical, draw_gaussian
+from gdlab.inference.hmm import draw_gaussian
 
 STOCHASTIC_ATOL = 1e-8
 # Largest categorical alphabet: symbol codes index a dense (n_states, n_symbols) table.
@@ -265,7 +266,7 @@ class GaussianEmission(Emission):
     def sample(self, states, rng):
         log_w, means, covars = self.params()
         S, M, d = means.shape
-        comp = states * M + (draw_categorical(np.exp(log_w)[states], rng) if M > 1 else 0)
+        comp = states * M + (sample_categorical(np.exp(log_w)[states], rng) if M > 1 else 0)
         return draw_gaussian(means.reshape(S * M, d), covars.reshape(S * M, *covars.shape[2:]),
                              comp, rng)
 
@@ -361,7 +362,7 @@ class CategoricalEmission(Emission):
         self.hmm.emissionprob_ = batch.m_step(gamma, self.hmm.emissionprob_, smoothing)
 
     def sample(self, states, rng):
-        return draw_categorical(self.hmm.emissionprob_[states], rng)[:, None].astype(np.int64)
+        return sample_categorical(self.hmm.emissionprob_[states], rng)[:, None].astype(np.int64)
 
     def next_observation(self):
         return {"emissionprob": self.hmm.emissionprob_.copy()}

@@ -39,9 +39,10 @@ from gdlab._validation import (
     check_sequences,
 )
 from gdlab.base import CapabilityMixin, ClassConditional
+from gdlab.distributions.discrete import sample_categorical
 from gdlab.inference import hmm as hm
 from gdlab.inference.em import run_em
-from gdlab.inference.hmm import draw_categorical, draw_gaussian, draw_state_paths
+from gdlab.inference.hmm import draw_gaussian, draw_state_paths
 from gdlab.models._hmm_emissions import (
     EMISSION_KINDS,
     MAX_SYMBOLS,
@@ -150,9 +151,9 @@ class NextObservation:
         """
         rng = check_random_state(random_state)
         if self.categorical:
-            return draw_categorical(self.proba, rng)[:, None].astype(np.int64)
+            return sample_categorical(self.proba, rng)[:, None].astype(np.int64)
         S, M, d = self.means.shape
-        comp = draw_categorical(self._component_weights(), rng)
+        comp = sample_categorical(self._component_weights(), rng)
         return draw_gaussian(self.means.reshape(S * M, d),
                              self.covars.reshape(S * M, *self.covars.shape[2:]), comp, rng)
 
