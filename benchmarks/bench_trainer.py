@@ -1,6 +1,6 @@
 """Overhead of gdlab's one training loop: a VAE epoch through ``VAE.fit`` vs a plain torch loop.
 
-Both sides train the *same* network class (``gdlab.models.vae._VAENet``, a
+Both sides train the *same* network class (:class:`gdlab.nn.vae.VAENet`, a
 784-400-20 MLP encoder and 20-400-784 decoder with a Bernoulli or Gaussian
 observation model) for one epoch over the same random rows: batch 128, Adam
 with lr 1e-3, no validation split, rows shuffled by a CPU ``randperm`` and
@@ -34,8 +34,9 @@ import time
 import numpy as np
 import torch
 
-from gdlab.models.vae import VAE, _VAENet
+from gdlab.models.vae import VAE
 from gdlab.nn import resolve_device
+from gdlab.nn.vae import VAENet
 
 N_FEATURES, HIDDEN, LATENT, BATCH, LR = 784, 400, 20, 128, 1e-3
 
@@ -63,7 +64,7 @@ def plain_epoch(X: np.ndarray, likelihood: str, seed: int, device: str) -> tuple
     _sync(dev)
     t0 = time.perf_counter()
     torch.manual_seed(seed)
-    module = _VAENet(N_FEATURES, LATENT, (HIDDEN,), "mlp", None, 32, 0, likelihood).to(dev)
+    module = VAENet(N_FEATURES, LATENT, (HIDDEN,), "mlp", None, 32, 0, likelihood).to(dev)
     opt = torch.optim.Adam(module.parameters(), lr=LR)
     x = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)).to(dev)
     generator = torch.Generator().manual_seed(seed)

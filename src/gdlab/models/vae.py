@@ -45,14 +45,14 @@ draws) lie in [0, 1] by construction and are not clipped.
 
 Both networks are MLPs (``architecture="mlp"``, sizes ``hidden``) or small
 conv nets for flattened single-channel images (``architecture="conv"``, with
-``image_shape``), built from the shared layers of :mod:`gdlab.nn` and trained
-with the one :class:`gdlab.nn.Trainer`.
+``image_shape``), built from the shared layers of :mod:`gdlab.nn` (the
+networks themselves live in :mod:`gdlab.nn.vae`) and trained with the one
+:class:`gdlab.nn.Trainer`.
 """
 
 from __future__ import annotations
 
 import copy
-import math
 import numbers
 
 import numpy as np
@@ -73,135 +73,18 @@ from gdlab._validation import (
     check_X_y,
 )
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
-from gdlab.nn import ConvDecoder, ConvEncoder, TorchEstimatorMixin, check_image_shape, mlp
+from gdlab.nn import TorchEstimatorMixin, check_image_shape
 from gdlab.nn.estimator import check_standardizable, standardization
+from gdlab.nn.vae import VAENet
 
 __all__ = ["VAE", "CVAE"]
 
-#: Floor of the learned observation standard deviation (standardized units).
-_MIN_STD = 1e-3
 #: Reparameterization draws per row behind the ELBO of ``score_samples`` (n_importance=0).
 _SCORE_DRAWS = 8
 #: Seed of the draws behind ``score_samples`` (scores are deterministic).
 _SCORE_SEED = 0
 #: Decoder rows per inference batch (batch rows x draws), to bound memory.
 _ROWS_PER_BATCH = 8192
-_LOG_2PI = math.log(2.0 * math.pi)
-
-
-# ----------------------------------------------------------------------------- networks
-
-
-class _Encoder(nn.Module):
-    """x (and a class one-hot) -> (mean, log-variance) of q(z | x[, y])."""
-
-    def __init__(self, n_features, latent_dim, hidden, architecture, image_shape, channels,
-                 n_classes):
-        super().__init__()
-        self.architecture = architecture
-        if architecture == "mlp":
-            self.net = mlp([n_features + n_classes, *hidden, 2 * latent_dim])
-        else:
-            self.net = ConvEncoder(image_shape, hidden[-1], channels=channels,
-                                   extra_features=n_classes)
-            self.head = nn.Sequential(nn.ReLU(), nn.Linear(hidden[-1], 2 * latent_dim))
-
-    def forward(self, x, onehot=None):
-        # x: (B, D), onehot: (B, K) or None -> mu, logvar: (B, L) each
-        if self.architecture == "mlp":
-            h = self.net(x if onehot is None else torch.cat([x, onehot], dim=1))
-        else:
-            h = self.head(self.net(x, onehot))
-        mu, logvar = h.chunk(2, dim=1)
-        return mu, logvar.clamp(-30.0, 20.0)
-
-
-class _Decoder(nn.Module):
-    """z (and a class one-hot) -> decoder output (normal mean or Bernoulli logits)."""
-
-    def __init__(self, n_features, latent_dim, hidden, architecture, image_shape, channels,
-                 n_classes):
-        super().__init__()
-        if architecture == "mlp":
-            self.net = mlp([latent_dim + n_classes, *reversed(hidden), n_features])
-        else:
-            self.net = nn.Sequential(nn.Linear(latent_dim + n_classes, hidden[-1]), nn.ReLU(),
-                                     ConvDecoder(hidden[-1], image_shape, channels=channels))
-
-    def forward(self, z, onehot=None):
-        # z: (B, L), onehot: (B, K) or None -> (B, D)
-        return self.net(z if onehot is None else torch.cat([z, onehot], dim=1))
-
-
-class _VAENet(nn.Module):
-    """Encoder, decoder and observation model of a (conditional) VAE.
-
-    ``forward(x, onehot)`` returns the one-draw reconstruction log-likelihood
-    and the analytic KL term per row (training); :meth:`bound` gives the
-    ELBO or IWAE estimate per row for given standard-normal draws (scoring).
-    """
-
-    def __init__(self, n_features, latent_dim, hidden, architecture, image_shape, channels,
-                 n_classes, likelihood):
-        super().__init__()
-        args = (n_features, latent_dim, hidden, architecture, image_shape, channels, n_classes)
-        self.encoder = _Encoder(*args)
-        self.decoder = _Decoder(*args)
-        self.likelihood = likelihood
-        self.latent_dim = latent_dim
-        if likelihood == "gaussian":
-            # std = _MIN_STD + softplus(raw), starting at 1 (standardized units)
-            start = math.log(math.expm1(1.0 - _MIN_STD))
-            self.raw_std = nn.Parameter(torch.full((n_features,), start))
-
-    def obs_std(self):
-        return _MIN_STD + F.softplus(self.raw_std)  # (D,)
-
-    def log_lik(self, x, out):
-        """log p(x | z) per row from the decoder output ``out``; x, out: (B, D) -> (B,)."""
-        if self.likelihood == "gaussian":
-            std = self.obs_std()
-            return (-0.5 * ((x - out) / std) ** 2 - torch.log(std) - 0.5 * _LOG_2PI).sum(1)
-        return -F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(1)
-
-    def mean(self, out):
-        """E[x | z] from the decoder output."""
-        return out if self.likelihood == "gaussian" else torch.sigmoid(out)
-
-    def forward(self, x, onehot=None):
-        # x: (B, D) -> (reconstruction log-lik (B,), KL (B,)), one reparameterized draw
-        mu, logvar = self.encoder(x, onehot)
-        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
-        rec = self.log_lik(x, self.decoder(z, onehot))
-        kl = 0.5 * (mu ** 2 + logvar.exp() - 1.0 - logvar).sum(1)
-        return rec, kl
-
-    def _draws(self, x, onehot, eps):
-        """Decoder log-likelihoods for the given draws: ll (B, S), z (B, S, L), mu, logvar."""
-        b, s = x.shape[0], eps.shape[0]
-        mu, logvar = self.encoder(x, onehot)  # (B, L)
-        z = mu[:, None, :] + torch.exp(0.5 * logvar)[:, None, :] * eps[None]  # (B, S, L)
-        rep = None if onehot is None else onehot.repeat_interleave(s, dim=0)
-        out = self.decoder(z.reshape(b * s, -1), rep)  # (B*S, D)
-        ll = self.log_lik(x.repeat_interleave(s, dim=0), out).view(b, s)  # (B, S)
-        return ll, z, mu, logvar
-
-    def elbo_terms(self, x, onehot, eps):
-        """Reconstruction log-likelihood (mean over the draws ``eps``) and KL per row."""
-        ll, _, mu, logvar = self._draws(x, onehot, eps)
-        return ll.mean(1), 0.5 * (mu ** 2 + logvar.exp() - 1.0 - logvar).sum(1)
-
-    def bound(self, x, onehot, eps, importance):
-        """ELBO (``importance=False``) or IWAE estimate per row, with draws ``eps``: (S, L)."""
-        if not importance:
-            rec, kl = self.elbo_terms(x, onehot, eps)
-            return rec - kl
-        s = eps.shape[0]
-        ll, z, _, logvar = self._draws(x, onehot, eps)
-        # log p(z) - log q(z | x); the 2*pi constants cancel
-        log_pz = -0.5 * (z ** 2).sum(2)
-        log_qz = (-0.5 * eps ** 2).sum(1)[None, :] - 0.5 * logvar.sum(1, keepdim=True)
-        return torch.logsumexp(ll + log_pz - log_qz, dim=1) - math.log(s)
 
 
 # ------------------------------------------------------------------------- shared logic
@@ -303,9 +186,9 @@ class _VAEBase(TorchEstimatorMixin):
 
     # ---------------------------------------------------------------- network
     def _build_module(self) -> nn.Module:
-        return _VAENet(self.n_features_in_, int(self.latent_dim), self.hidden_,
-                       self.architecture, self.image_shape_, int(self.channels),
-                       self._n_conditions, self.likelihood)
+        return VAENet(self.n_features_in_, int(self.latent_dim), self.hidden_,
+                      self.architecture, self.image_shape_, int(self.channels),
+                      self._n_conditions, self.likelihood)
 
     def _onehot(self, y_idx, dtype=torch.float32):
         if not self._n_conditions:
