@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
+from gdlab.distributions import gaussian as gm
 from gdlab.distributions.gaussian import diagonal_log_prob, is_diagonal, log_density
 
 
@@ -59,3 +60,49 @@ def test_marginalizing_is_refitting_on_the_observed_columns():
 def test_is_diagonal_reads_the_matrices():
     assert is_diagonal(np.stack([np.diag([1.0, 2.0]), np.eye(2)]))
     assert not is_diagonal(np.array([[[1.0, 0.1], [0.1, 1.0]]]))
+
+
+# -- sufficient statistics and the M-step ---------------------------------------------------
+def test_summaries_of_batches_add_up_to_the_weighted_mean_and_covariance():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(60, 3)) * [1.0, 5.0, 0.1] + 100.0
+    w = rng.uniform(size=(2, 60))
+    shift = X.mean(axis=0)
+    s = gm.summarize(X[:25] - shift, w[:, :25]) + gm.summarize(X[25:] - shift, w[:, 25:])
+    means, covs = gm.from_summaries(s, "full", 0.0, shift=shift)
+    for k in range(2):
+        np.testing.assert_allclose(means[k], np.average(X, axis=0, weights=w[k]), rtol=1e-12)
+        expected = np.cov(X.T, aweights=w[k], bias=True)
+        np.testing.assert_allclose(covs[k], expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(s.weight, w.sum(axis=1), rtol=1e-12)
+
+
+def test_summaries_of_a_missing_pattern_add_the_conditional_covariance():
+    rng = np.random.RandomState(2)
+    X = rng.normal(size=(10, 3))
+    obs, miss = np.array([0, 2]), np.array([1])
+    cmean = rng.normal(size=(2, 10, 1))
+    ccov = np.array([[[0.5]], [[2.0]]])
+    w = rng.uniform(size=(2, 10))
+    s = gm.summarize_missing(X[:, obs], cmean, ccov, obs, miss, w)
+    for k in range(2):
+        X_hat = X.copy()
+        X_hat[:, miss] = cmean[k]
+        ref = gm.summarize(X_hat, w[k : k + 1])
+        np.testing.assert_allclose(s.first[k], ref.first[0], rtol=1e-12)
+        np.testing.assert_allclose(
+            s.second[k] - ref.second[0], w[k].sum() * ccov[k, 0, 0] * np.diag([0, 1, 0]),
+            atol=1e-12,
+        )
+
+
+def test_from_summaries_shrinks_then_constrains():
+    S = np.array([[4.0, 2.0], [2.0, 1.0]])
+    s = gm.GaussianSummaries(np.array([2.0, 2.0]), np.zeros((2, 2)), np.stack([2 * S, 2 * S]))
+    _, covs = gm.from_summaries(s, "full", 0.1, shrinkage=np.array([0.0, 0.5]))
+    np.testing.assert_allclose(covs[0], S + 0.1 * np.eye(2), atol=1e-12)
+    np.testing.assert_allclose(covs[1], [[4.1, 1.0], [1.0, 1.1]], atol=1e-12)
+    _, tied = gm.from_summaries(s, "tied", 0.0, shrinkage=np.array([0.0, 0.5]))
+    np.testing.assert_allclose(tied[0], [[4.0, 1.5], [1.5, 1.0]], atol=1e-12)
+    with pytest.raises(ValueError, match="covariance must be one of"):
+        gm.from_summaries(s, "banded", 0.0)

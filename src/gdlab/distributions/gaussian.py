@@ -21,9 +21,14 @@ for K Gaussians at once:
   Gaussians sharing one covariance (LDA);
 - :func:`stacked_pattern_moments` -- log-densities and conditional moments of
   K full Gaussians for rows sharing one missing pattern (a mixture's E-step);
-- :func:`constrain_covariances` -- the M-step's covariance structure (full,
-  tied, diag, spherical) and ``reg_covar`` floor, shared by the per-class fit
-  and the mixture;
+- :class:`GaussianSummaries`, :func:`summarize`, :func:`summarize_missing`
+  -- the weighted sufficient statistics of K Gaussians (complete rows, and
+  rows of one missing pattern with their conditional moments);
+- :func:`from_summaries` -- the M-step: means and covariances from the
+  statistics, with optional shrinkage (:func:`shrink_covariance`) and the
+  covariance structure and ``reg_covar`` floor of
+  :func:`constrain_covariances`; shared by the per-class fit, the mixture and
+  the full-covariance HMM emissions;
 
 The fit of one Gaussian per class by EM with missing entries, which uses
 these, is :func:`gdlab.inference.gaussian_em.fit_gaussians`.
@@ -47,6 +52,12 @@ from threadpoolctl import ThreadpoolController
 __all__ = [
     "COVARIANCE_TYPES",
     "constrain_covariances",
+    "GaussianSummaries",
+    "summarize",
+    "summarize_missing",
+    "from_summaries",
+    "shrink_covariance",
+    "standard_scale",
     "Pattern",
     "missing_patterns",
     "log_density",
@@ -510,3 +521,176 @@ def constrain_covariances(covs, weights, covariance: str, reg_covar: float) -> n
         covs = (np.trace(covs, axis1=1, axis2=2) / d)[:, None, None] * np.eye(d)
     return (covs + covs.transpose(0, 2, 1)) / 2 + reg_covar * np.eye(d)
 
+
+# -- sufficient statistics and the M-step ------------------------------------
+class GaussianSummaries(NamedTuple):
+    """Weighted sufficient statistics of K Gaussians, relative to a shift vector.
+
+    Statistics of disjoint sets of rows add up (``a + b``), so data can stream.
+    Rows enter shifted (``x - shift``, ``shift`` near the data, e.g. its mean),
+    which keeps ``second / weight - mean mean^T`` accurate; a missing entry
+    enters through its conditional mean and covariance (exact EM).
+    """
+
+    weight: np.ndarray  # (K,) sum_i w_ik
+    first: np.ndarray  # (K, d) sum_i w_ik E[x_i - shift]
+    second: np.ndarray  # (K, d, d) sum_i w_ik E[(x_i - shift)(x_i - shift)^T]
+
+    def __add__(self, other):
+        return GaussianSummaries(*(a + b for a, b in zip(self, other, strict=True)))
+
+
+def summarize(X, weights) -> GaussianSummaries:
+    """Weighted statistics of complete (already shifted) rows for K Gaussians.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Rows without NaN, minus the shift.
+    weights : ndarray of shape (n_components, n_samples)
+        Weight of each row for each Gaussian (responsibilities, posteriors, or ones).
+
+    Returns
+    -------
+    GaussianSummaries
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0], [-1.0, 2.0]])
+    >>> s = summarize(X, np.array([[1.0, 1.0], [0.0, 2.0]]))
+    >>> s.weight, s.first[1], s.second[1]
+    (array([2., 2.]), array([-2.,  4.]), array([[ 2., -4.],
+           [-4.,  8.]]))
+    """
+    K, d = weights.shape[0], X.shape[1]
+    second = np.empty((K, d, d))
+    for k in range(K):
+        second[k] = (X.T * weights[k]) @ X
+    return GaussianSummaries(weights.sum(axis=1), weights @ X, second)
+
+
+def summarize_missing(X_obs, cond_means, cond_cov, obs, miss, weights) -> GaussianSummaries:
+    """Expected weighted statistics of rows sharing one missing pattern, for K Gaussians.
+
+    Each row counts as its observed block ``X_obs`` completed by its conditional
+    mean under Gaussian k, and the conditional covariance of the missing block is
+    added to the second moment (the E-step of exact EM with missing entries;
+    Ghahramani & Jordan 1994). Everything is relative to the same shift.
+
+    Parameters
+    ----------
+    X_obs : ndarray of shape (n_rows, n_observed)
+        The observed entries, shifted.
+    cond_means : ndarray of shape (n_components, n_rows, n_missing)
+        E[x_miss - shift | x_obs, k] (e.g. from :func:`stacked_pattern_moments`).
+    cond_cov : ndarray of shape (n_components, n_missing, n_missing)
+        Cov[x_miss | x_obs, k], the same for every row of the pattern.
+    obs, miss : ndarray of int
+        The observed and missing column indices.
+    weights : ndarray of shape (n_components, n_rows)
+
+    Returns
+    -------
+    GaussianSummaries
+    """
+    K, r = weights.shape
+    X_hat = np.empty((K, r, obs.size + miss.size))  # E[x - shift | x_obs, k]
+    X_hat[:, :, obs] = X_obs
+    X_hat[:, :, miss] = cond_means
+    w = weights.sum(axis=1)
+    first = np.einsum("kr,krd->kd", weights, X_hat)
+    second = (X_hat * weights[:, :, None]).transpose(0, 2, 1) @ X_hat
+    if miss.size:
+        second[:, miss[:, None], miss] += w[:, None, None] * cond_cov
+    return GaussianSummaries(w, first, second)
+
+
+def from_summaries(
+    summaries, covariance: str, reg_covar: float, *, shift=0.0, shrinkage=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The M-step: maximum-likelihood means and covariances from weighted statistics.
+
+    mean_k = first_k / weight_k and S_k = second_k / weight_k - mean_k mean_k^T;
+    each S_k is then shrunk by ``shrinkage[k]`` (:func:`shrink_covariance`) and
+    constrained by :func:`constrain_covariances` (``"tied"`` pools them weighted
+    by ``weight``).
+
+    Parameters
+    ----------
+    summaries : GaussianSummaries
+        Every ``weight`` must be positive (callers guard empty components).
+    covariance : {"full", "tied", "diag", "spherical"}
+    reg_covar : float
+        Non-negative floor added to every variance.
+    shift : float or ndarray of shape (n_features,) or (n_components, n_features)
+        The shift the statistics are relative to; added back to the means.
+    shrinkage : ndarray of shape (n_components,), optional
+        Shrinkage intensity of each covariance, in [0, 1].
+
+    Returns
+    -------
+    means : ndarray of shape (n_components, n_features)
+    covariances : ndarray of shape (n_components, n_features, n_features)
+
+    Examples
+    --------
+    >>> s = summarize(np.array([[1.0, 0.0], [-1.0, 2.0]]), np.ones((1, 2)))
+    >>> means, covs = from_summaries(s, "full", 0.0, shift=np.array([1.0, 1.0]))
+    >>> means, covs[0]
+    (array([[1., 2.]]), array([[ 1., -1.],
+           [-1.,  1.]]))
+    """
+    nk = summaries.weight
+    mu = summaries.first / nk[:, None]
+    covs = summaries.second / nk[:, None, None] - mu[:, :, None] * mu[:, None, :]
+    if shrinkage is not None:
+        covs = np.stack([shrink_covariance(S, a) for S, a in zip(covs, shrinkage, strict=True)])
+    return mu + shift, constrain_covariances(covs, nk, covariance, reg_covar)
+
+
+def standard_scale(variances) -> np.ndarray:
+    """Per-feature standard deviations, 1 for a constant feature (as ``StandardScaler``).
+
+    Parameters
+    ----------
+    variances : ndarray of shape (n_features,)
+
+    Returns
+    -------
+    ndarray of shape (n_features,)
+    """
+    scale = np.sqrt(np.maximum(variances, 0.0))
+    return np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
+
+
+def shrink_covariance(S, a) -> np.ndarray:
+    """Shrink S by ``a`` on the standardized scale (scikit-learn's LDA rule).
+
+    With s_j the standard deviation of feature j and R = S / (s s^T), returns
+    s s^T * ((1 - a) R + a (tr(R) / d) I): the correlations shrink towards zero and
+    the variances stay (for non-constant features tr(R) / d = 1). The result does
+    not depend on the units of the features.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n_features, n_features)
+    a : float
+        Intensity in [0, 1]; 0 returns ``S`` itself.
+
+    Returns
+    -------
+    ndarray of shape (n_features, n_features)
+
+    Examples
+    --------
+    >>> shrink_covariance(np.array([[4.0, 2.0], [2.0, 1.0]]), 0.5)
+    array([[4., 1.],
+           [1., 1.]])
+    """
+    if a == 0.0:
+        return S
+    d = S.shape[0]
+    s = standard_scale(np.diag(S))
+    R = S / np.outer(s, s)
+    shrunk = (1.0 - a) * R + a * (np.trace(R) / d) * np.eye(d)
+    return shrunk * np.outer(s, s)

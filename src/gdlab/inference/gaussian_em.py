@@ -14,9 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdlab.distributions.gaussian import (
-    constrain_covariances,
+    GaussianSummaries,
     expected_statistics,
+    from_summaries,
     missing_patterns,
+    standard_scale,
+    summarize,
 )
 from gdlab.inference.em import EMResult, run_em
 
@@ -59,47 +62,25 @@ class GaussianFit:
         return self.em.history
 
 
-def _standard_scale(variances):
-    """Per-feature standard deviations, 1 for a constant feature (as StandardScaler)."""
-    scale = np.sqrt(np.maximum(variances, 0.0))
-    return np.where(scale < 10 * np.finfo(np.float64).eps, 1.0, scale)
-
-
-def _shrink(S, a):
-    """Shrink S by ``a`` on the standardized scale (scikit-learn's LDA rule).
-
-    With s_j the standard deviation of feature j and R = S / (s s^T), returns
-    s s^T * ((1 - a) R + a (tr(R) / d) I): the correlations shrink towards zero and
-    the variances stay (for non-constant features tr(R) / d = 1). The result does
-    not depend on the units of the features.
-    """
-    if a == 0.0:
-        return S
-    d = S.shape[0]
-    s = _standard_scale(np.diag(S))
-    R = S / np.outer(s, s)
-    shrunk = (1.0 - a) * R + a * (np.trace(R) / d) * np.eye(d)
-    return shrunk * np.outer(s, s)
-
-
 def _m_step(X_hat, cond_cov_sums, class_rows, covariance, shrinkage, reg_covar):
     """Constrained Gaussian MLE from expected sufficient statistics, then shrink and floor.
 
-    Shrinkage acts on each class's covariance; "tied" then averages the shrunk class
-    covariances weighted by the class row counts (without shrinkage: the pooled
-    within-class covariance).
+    Each class's statistics are taken about its mean (which keeps the moment form
+    exact); :func:`gdlab.distributions.gaussian.from_summaries` shrinks each class's
+    covariance, then "tied" averages the shrunk class covariances weighted by the
+    class row counts (without shrinkage: the pooled within-class covariance).
     """
-    means = np.stack([X_hat[rows].mean(axis=0) for rows in class_rows])
-    scatter = np.stack(
-        [
-            (R := X_hat[rows] - means[k]).T @ R + cond_cov_sums[k]
-            for k, rows in enumerate(class_rows)
-        ]
+    shift = np.stack([X_hat[rows].mean(axis=0) for rows in class_rows])
+    summaries = [
+        summarize(X_hat[rows] - shift[k], np.ones((1, rows.size)))
+        for k, rows in enumerate(class_rows)
+    ]
+    summaries = GaussianSummaries(
+        np.concatenate([s.weight for s in summaries]),
+        np.concatenate([s.first for s in summaries]),
+        np.concatenate([s.second for s in summaries]) + cond_cov_sums,
     )
-    counts = np.array([rows.size for rows in class_rows], dtype=np.float64)
-    covs = scatter / counts[:, None, None]
-    covs = np.stack([_shrink(S, a) for S, a in zip(covs, shrinkage, strict=True)])
-    return means, constrain_covariances(covs, counts, covariance, reg_covar)
+    return from_summaries(summaries, covariance, reg_covar, shift=shift, shrinkage=shrinkage)
 
 
 def _auto_shrinkage(X, class_rows):
@@ -121,7 +102,7 @@ def _auto_shrinkage(X, class_rows):
         if complete.shape[0] < 2 or complete.shape[1] < 2:
             continue
         centred = complete - complete.mean(axis=0)
-        Z = centred / _standard_scale(centred.var(axis=0))
+        Z = centred / standard_scale(centred.var(axis=0))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             out[k] = float(ledoit_wolf_shrinkage(Z, assume_centered=True))
@@ -144,11 +125,12 @@ def fit_gaussians(
         "tied" pools the within-class scatter of all classes into one matrix.
     shrinkage : None, float in [0, 1] or "auto"
         After each M-step each class's covariance is shrunk on its standardized
-        scale (see :func:`_shrink`): S <- s s^T * ((1 - a) R + a (tr(R) / d) I)
-        with s the standard deviations and R = S / (s s^T); "tied" then averages
-        the shrunk class covariances by class row counts. "auto" fixes a once per
-        class, before EM, as the Ledoit-Wolf intensity of the class's standardized
-        complete rows (see :func:`_auto_shrinkage`); this is scikit-learn's
+        scale (see :func:`gdlab.distributions.gaussian.shrink_covariance`):
+        S <- s s^T * ((1 - a) R + a (tr(R) / d) I) with s the standard deviations
+        and R = S / (s s^T); "tied" then averages the shrunk class covariances by
+        class row counts. "auto" fixes a once per class, before EM, as the
+        Ledoit-Wolf intensity of the class's standardized complete rows (see
+        :func:`_auto_shrinkage`); this is scikit-learn's
         ``LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")`` rule. Only
         for "full" and "tied" (callers refuse it elsewhere).
     reg_covar : float

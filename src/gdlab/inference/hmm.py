@@ -501,13 +501,14 @@ class GaussianEmissions:
             post = tsn_to_rows(post)
             if self.any_missing:
                 post = post * self.has_obs
-            first, second, nk = self._full_stats(post, old_mu, old_cov)
+            summaries = self._full_stats(post, old_mu, old_cov)
+            nk = summaries.weight
             ok = nk > tiny
-            safe = np.where(ok, nk, 1.0)
-            mu = first / safe[:, None]
-            cov = second / safe[:, None, None] - mu[:, :, None] * mu[:, None, :]
-            cov = (cov + cov.transpose(0, 2, 1)) / 2 + reg_covar * np.eye(d)
-            new_mu = np.where(ok[:, None], mu + self.shift, old_mu)
+            mu, cov = gm.from_summaries(
+                summaries._replace(weight=np.where(ok, nk, 1.0)), "full", reg_covar,
+                shift=self.shift,
+            )
+            new_mu = np.where(ok[:, None], mu, old_mu)
             new_cov = np.where(ok[:, None, None], cov, old_cov)
         if M == 1:
             new_w = weights
@@ -518,33 +519,20 @@ class GaussianEmissions:
         return new_w, new_mu.reshape(S, M, d), new_cov.reshape(covars.shape)
 
     def _full_stats(self, post, old_mu, old_cov):
-        """Expected first and second moments (shifted) of each component, missing entries
-        filled by their conditional Gaussian given the observed block (exact EM)."""
-        C = post.shape[0]
-        d = self.Xs.shape[1]
+        """Expected statistics (shifted) of each component, missing entries filled by
+        their conditional Gaussian given the observed block (exact EM)."""
         rows = slice(None) if self.complete is None else self.complete
-        P, Xc = post[:, rows], self.Xs[rows]
-        first = P @ Xc
-        second = np.empty((C, d, d))
-        for c in range(C):
-            second[c] = (Xc.T * P[c]) @ Xc
-        n_eff = P.sum(axis=1)
+        total = gm.summarize(self.Xs[rows], post[:, rows])
         if self.patterns:
             mu = old_mu - self.shift
             with gm.one_blas_thread():
                 for obs, miss, prow in self.patterns:
                     X_obs = self.Xs[np.ix_(prow, obs)]
                     _, cmean, ccov = gm.stacked_pattern_moments(X_obs, mu, old_cov, obs, miss)
-                    R = post[:, prow]  # (C, r)
-                    X_hat = np.empty((C, prow.size, d))
-                    X_hat[:, :, obs] = X_obs
-                    X_hat[:, :, miss] = cmean
-                    r_c = R.sum(axis=1)
-                    n_eff += r_c
-                    first += np.einsum("cr,crd->cd", R, X_hat)
-                    second += (X_hat * R[:, :, None]).transpose(0, 2, 1) @ X_hat
-                    second[:, miss[:, None], miss] += r_c[:, None, None] * ccov
-        return first, second, n_eff
+                    total = total + gm.summarize_missing(
+                        X_obs, cmean, ccov, obs, miss, post[:, prow]
+                    )
+        return total
 
 
 # -- categorical emissions -----------------------------------------------------------------------

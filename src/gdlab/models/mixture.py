@@ -82,7 +82,13 @@ def _one_thread(func):
 
 # -- expected sufficient statistics ------------------------------------------------------------
 class _Stats(NamedTuple):
-    """Expected sufficient statistics of a set of rows, relative to a shift vector."""
+    """Expected sufficient statistics of a set of rows, relative to a shift vector.
+
+    The fields of :class:`gdlab.distributions.gaussian.GaussianSummaries`
+    (``resp``, ``first``, ``second``) after the log-likelihood and the row
+    count; a fitted model keeps one (``_stats``, for ``partial_fit``), so this
+    layout is what saved models hold.
+    """
 
     log_likelihood: float  # sum_i log p(x_i,obs) under the parameters of the E-step
     n_samples: int
@@ -181,7 +187,7 @@ def _missing_stats(X, patterns, params, shift):
     """E-step on rows with NaN, one missing pattern (all components) at a time."""
     weights, means, covs = params.weights, params.means, params.covariances
     K, d = means.shape
-    resp_sum, first, second = np.zeros(K), np.zeros((K, d)), np.zeros((K, d, d))
+    total = gm.GaussianSummaries(np.zeros(K), np.zeros((K, d)), np.zeros((K, d, d)))
     ll, n = 0.0, 0
     log_w = np.log(weights)
     with gm.one_blas_thread():
@@ -193,16 +199,10 @@ def _missing_stats(X, patterns, params, shift):
             resp = np.exp(log_normalize(lp)).T  # (K, r)
             ll += float(log_norm.sum())
             n += rows.size
-            X_hat = np.empty((K, rows.size, d))  # E[x - shift | x_obs, k]
-            X_hat[:, :, obs] = X_obs - shift[obs]
-            X_hat[:, :, miss] = cmean - shift[miss]
-            r_k = resp.sum(axis=1)
-            resp_sum += r_k
-            first += np.einsum("kr,krd->kd", resp, X_hat)
-            second += (X_hat * resp[:, :, None]).transpose(0, 2, 1) @ X_hat
-            if miss.size:
-                second[:, miss[:, None], miss] += r_k[:, None, None] * ccov
-    return _Stats(ll, n, resp_sum, first, second)
+            total = total + gm.summarize_missing(
+                X_obs - shift[obs], cmean - shift[miss], ccov, obs, miss, resp
+            )
+    return _Stats(ll, n, *total)
 
 
 # -- parameters --------------------------------------------------------------------------------
@@ -265,13 +265,10 @@ def _quad_weights(params, shift):
 
 def _m_step(stats, covariance, reg_covar, shift):
     """Constrained maximum-likelihood parameters from expected sufficient statistics."""
-    K, d = stats.first.shape
     nk = stats.resp + 10 * np.finfo(np.float64).eps
-    weights = nk / nk.sum()
-    mu = stats.first / nk[:, None]
-    covs = stats.second / nk[:, None, None] - mu[:, :, None] * mu[:, None, :]
-    covs = gm.constrain_covariances(covs, nk, covariance, reg_covar)
-    return _make_params(weights, mu + shift, covs, reg_covar)
+    summaries = gm.GaussianSummaries(nk, stats.first, stats.second)
+    means, covs = gm.from_summaries(summaries, covariance, reg_covar, shift=shift)
+    return _make_params(nk / nk.sum(), means, covs, reg_covar)
 
 
 def _precisions_to_covariances(precisions, covariance, K, d):
