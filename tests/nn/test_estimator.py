@@ -3,6 +3,7 @@ predict, shared by MLPClassifier, CNNClassifier, GRUClassifier and GPTClassifier
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
@@ -66,3 +67,14 @@ def test_every_logit_network_classifier_uses_the_mixin(cls):
     assert issubclass(cls, LogitClassifierMixin)
     for method in ("predict", "predict_proba", "predict_log_proba"):
         assert getattr(cls, method) is getattr(LogitClassifierMixin, method)
+
+
+def test_float64_inference_copy_leaves_the_trained_module_alone_and_avoids_mps():
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    clf = MLPClassifier(hidden_sizes=(4,), max_epochs=2, validation_fraction=0.0,
+                        random_state=0, device="cpu").fit(X, np.arange(40) % 2)
+    copy64 = clf._float64_module()
+    assert next(copy64.parameters()).dtype == torch.float64 and not copy64.training
+    assert next(clf.module_.parameters()).dtype == torch.float32
+    clf.device_ = "mps"  # Apple's MPS has no float64: inference falls back to the CPU
+    assert clf._inference_device() == torch.device("cpu")

@@ -75,7 +75,6 @@ from gdlab._validation import (
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
 from gdlab.nn import TorchEstimatorMixin, check_image_shape
 from gdlab.nn.denoisers import ConvDenoiser, EpsilonHead, MLPDenoiser
-from gdlab.nn.estimator import check_standardizable, standardization
 from gdlab.nn.schedules import (
     DDIMSampler,
     DDPMSampler,
@@ -184,16 +183,10 @@ class _DiffusionBase(TorchEstimatorMixin):
     def _fit_standardizer(self, X: np.ndarray) -> np.ndarray:
         """Store ``mean_``, ``scale_`` and the clip range; return standardized X (float32)."""
         # images share one scale over their pixels
-        self.mean_, self.scale_ = standardization(X, per_feature=self.architecture != "conv",
-                                                  estimator=self)
-        Z = (X - self.mean_) / self.scale_
+        Z = self._fit_standardization(X, per_feature=self.architecture != "conv")
         self.clip_low_, self.clip_high_ = Z.min(axis=0), Z.max(axis=0)
         self._record_range(X)
         return Z.astype(np.float32)
-
-    def _standardize(self, X: np.ndarray) -> np.ndarray:
-        check_standardizable(self, X)
-        return (X - self.mean_) / self.scale_
 
     # --------------------------------------------------------------- training
     def _fit_network(self, Z: np.ndarray, y_idx: np.ndarray | None):

@@ -58,7 +58,7 @@ from gdlab._validation import (
     check_X_y,
 )
 from gdlab.base import CapabilityMixin, class_indices_for_sampling, class_prior_from_counts
-from gdlab.nn.estimator import TorchEstimatorMixin, check_standardizable, standardization
+from gdlab.nn.estimator import TorchEstimatorMixin
 from gdlab.nn.gan import Discriminator, GANNet, Generator
 from gdlab.nn.layers import check_image_shape
 from gdlab.nn.training import weight_decay_groups
@@ -147,13 +147,8 @@ class _BaseGAN(CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
 
     # --------------------------------------------------------------- training
     def _standardize_fit(self, X: np.ndarray) -> torch.Tensor:
-        self.mean_, self.scale_ = standardization(X, estimator=self)
         self._record_range(X)
-        return torch.as_tensor((X - self.mean_) / self.scale_, dtype=torch.float32)
-
-    def _standardize(self, X: np.ndarray) -> np.ndarray:
-        check_standardizable(self, X)
-        return (X - self.mean_) / self.scale_
+        return torch.as_tensor(self._fit_standardization(X), dtype=torch.float32)
 
     def _optimizers(self, module: GANNet):
         def adam(params, lr):

@@ -35,7 +35,6 @@ True
 
 from __future__ import annotations
 
-import copy
 import numbers
 
 import numpy as np
@@ -48,7 +47,6 @@ from gdlab._validation import check_fraction, check_in, check_int, check_X, chec
 from gdlab.base import CapabilityMixin
 from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
 from gdlab.nn.classifiers import BodyHeadClassifier, ConvBody
-from gdlab.nn.estimator import check_standardizable, standardization
 from gdlab.nn.layers import ACTIVATIONS, check_image_shape, mlp
 
 __all__ = ["MLPClassifier", "CNNClassifier"]
@@ -111,26 +109,20 @@ class _NetworkClassifier(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
         X, y, classes, y_idx = check_X_y(self, X, y, allow_nan=False)
         self._check_data(X)
         self.classes_ = classes
-        self.mean_, self.scale_ = standardization(X, per_feature=self._per_feature_scaling,
-                                                  estimator=self)
-        data = (torch.as_tensor(self._standardize(X), dtype=torch.float32),
+        Xs = self._fit_standardization(X, per_feature=self._per_feature_scaling)
+        data = (torch.as_tensor(Xs, dtype=torch.float32),
                 torch.as_tensor(y_idx, dtype=torch.long))
         return self._train(data, _cross_entropy)
 
     # -------------------------------------------------------------- inference
-    def _standardize(self, X: np.ndarray) -> np.ndarray:
-        check_standardizable(self, X)
-        return (X - self.mean_) / self.scale_
-
     def _validated(self, X) -> np.ndarray:
         check_is_fitted(self, "module_")
         return self._standardize(check_X(self, X, reset=False, allow_nan=False))
 
     def _logits(self, X) -> np.ndarray:
         """Logits of validated rows, computed in float64 (results do not depend on batching)."""
-        Xs = self._validated(X)
-        net = copy.deepcopy(self.module_).double()
-        return self._batched(net, torch.as_tensor(Xs, dtype=torch.float64, device=self.device_))
+        rows = self._tensor64(self._validated(X))  # checks the fitted state first
+        return self._batched(self._float64_module(), rows)
 
     def embed(self, X) -> np.ndarray:
         """Activations of the last hidden layer (the inputs of the output layer).
@@ -144,9 +136,8 @@ class _NetworkClassifier(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
         ndarray of shape (n_samples, n_hidden)
             ``X`` itself, standardized, for an MLP without hidden layers.
         """
-        Xs = self._validated(X)
-        net = copy.deepcopy(self.module_.body).double()
-        return self._batched(net, torch.as_tensor(Xs, dtype=torch.float64, device=self.device_))
+        rows = self._tensor64(self._validated(X))
+        return self._batched(self._float64_module(self.module_.body), rows)
 
 
 class MLPClassifier(_NetworkClassifier):

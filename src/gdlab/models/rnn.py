@@ -52,7 +52,6 @@ from gdlab._validation import (
 from gdlab.base import CapabilityMixin
 from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
 from gdlab.nn.classifiers import GRUNet
-from gdlab.nn.estimator import check_standardizable, standardization
 
 __all__ = ["GRUClassifier", "MAX_AUTO_SYMBOLS"]
 
@@ -227,13 +226,14 @@ class GRUClassifier(CapabilityMixin, ClassifierMixin, LogitClassifierMixin, Torc
                 self.mean_ = self.scale_ = None
                 return codes
             return self._check_codes(seqs, self.n_symbols_)
+        frames = np.concatenate(seqs)
         if reset:
-            frames = np.concatenate(seqs)
             self.n_symbols_ = None
-            self.mean_, self.scale_ = standardization(frames, estimator=self)
+            frames = self._fit_standardization(frames)
         else:
-            check_standardizable(self, np.concatenate(seqs))
-        return [((s - self.mean_) / self.scale_).astype(np.float32) for s in seqs]
+            frames = self._standardize(frames)
+        ends = np.cumsum([len(s) for s in seqs])[:-1]
+        return np.split(frames.astype(np.float32), ends)
 
     def _pad(self, seqs) -> tuple[np.ndarray, np.ndarray]:
         """Zero-padded batch (n, T) int64 codes or (n, T, d) float32, and the lengths."""

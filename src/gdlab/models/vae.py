@@ -52,7 +52,6 @@ networks themselves live in :mod:`gdlab.nn.vae`) and trained with the one
 
 from __future__ import annotations
 
-import copy
 import numbers
 
 import numpy as np
@@ -74,7 +73,7 @@ from gdlab._validation import (
 )
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
 from gdlab.nn import TorchEstimatorMixin, check_image_shape
-from gdlab.nn.estimator import check_standardizable, standardization
+from gdlab.nn.estimator import check_standardizable
 from gdlab.nn.vae import VAENet
 
 __all__ = ["VAE", "CVAE"]
@@ -134,7 +133,7 @@ class _VAEBase(TorchEstimatorMixin):
     def _fit_scaling(self, X: np.ndarray) -> None:
         self._record_range(X)
         if self.likelihood == "gaussian":
-            self.mean_, self.scale_ = standardization(X, estimator=self)
+            self._fit_standardization(X)
         else:
             self.mean_ = np.zeros(X.shape[1])
             self.scale_ = np.ones(X.shape[1])
@@ -156,30 +155,8 @@ class _VAEBase(TorchEstimatorMixin):
         out /= self.scale_.astype(work)
         return out.astype(dtype, copy=False)
 
-    def _inference_device(self) -> torch.device:
-        """The fitted device, or the CPU where it has no float64 (Apple's MPS)."""
-        device = torch.device(self.device_)
-        return torch.device("cpu") if device.type == "mps" else device
-
-    def _inference_net(self) -> nn.Module:
-        """A float64 copy of the trained network for scoring, encoding and decoding.
-
-        Inference runs in float64 so that a row's output does not depend on the
-        other rows of its batch (float32 matrix kernels round differently for
-        different batch sizes) and so that bounds compare with float64 densities.
-        """
-        return copy.deepcopy(self.module_).to(self._inference_device()).double().eval()
-
-    def _tensor64(self, X: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(np.asarray(X, dtype=np.float64), device=self._inference_device())
-
     def _labels(self, y_idx) -> torch.Tensor:
         return torch.as_tensor(np.asarray(y_idx, dtype=np.int64), device=self._inference_device())
-
-    def _rng_generator(self, random_state) -> torch.Generator:
-        """A torch generator on the inference device seeded from ``random_state``."""
-        return torch.Generator(device=self._inference_device()).manual_seed(
-            self._seed_from(random_state))
 
     def _log_jacobian(self) -> float:
         return -float(np.log(self.scale_).sum())
@@ -232,10 +209,10 @@ class _VAEBase(TorchEstimatorMixin):
         does not depend on the other rows (order, batch) and a seed fixes it.
         """
         self._check_range(X)
-        gen = self._rng_generator(random_state)
+        gen = self._generator(random_state, self._inference_device())
         eps = torch.randn(k, int(self.latent_dim), generator=gen, device=gen.device).double()
         bs = max(1, _ROWS_PER_BATCH // k)
-        module = self._inference_net()
+        module = self._float64_module()
 
         def fn(xb, *yb):
             onehot = self._onehot(yb[0], torch.float64) if yb else None
@@ -247,15 +224,61 @@ class _VAEBase(TorchEstimatorMixin):
         xt = self._tensor64(self._scaled(X))
         return (xt,) if y_idx is None else (xt, self._labels(y_idx))
 
-    def _score_bound(self, X, y_idx) -> np.ndarray:
+    def _bounds(self, X, k: int, random_state, importance: bool) -> np.ndarray:
+        """The model's bounds per row of validated X (VAE: (n,); CVAE: (n, n_classes))."""
+        raise NotImplementedError
+
+    def _score_bounds(self, X) -> np.ndarray:
+        """The deterministic bounds behind the scores (fixed draws; IWAE with ``n_importance``)."""
         if self.n_importance:
-            return self._bound(X, y_idx, int(self.n_importance), _SCORE_SEED, True)
-        return self._bound(X, y_idx, _SCORE_DRAWS, _SCORE_SEED, False)
+            return self._bounds(X, int(self.n_importance), _SCORE_SEED, True)
+        return self._bounds(X, _SCORE_DRAWS, _SCORE_SEED, False)
+
+    def elbo(self, X, k=1, random_state=None) -> np.ndarray:
+        """Evidence lower bound per row, a Monte Carlo estimate with ``k`` draws.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        k : int, default=1
+            Reparameterized draws of z per row (the KL term is exact).
+        random_state : int, RandomState or None
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) (VAE) or (n_samples, n_classes) (CVAE)
+            The ELBO of log p(x), or per class of log p(x | y=k), in the units
+            of X (including the standardization's log-Jacobian).
+        """
+        check_is_fitted(self)
+        k = check_int(k, "k")
+        return self._bounds(self._validate_X_predict(X), k, random_state, False)
+
+    def log_likelihood_iw(self, X, k=64, random_state=None) -> np.ndarray:
+        """Importance-weighted (IWAE) estimate of log p(x) per row with ``k`` draws.
+
+        A lower bound in expectation that is never looser than the ELBO and
+        approaches log p(x) as ``k`` grows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        k : int, default=64
+        random_state : int, RandomState or None
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) (VAE) or (n_samples, n_classes) (CVAE)
+            The estimate of log p(x), or per class of log p(x | y=k).
+        """
+        check_is_fitted(self)
+        k = check_int(k, "k")
+        return self._bounds(self._validate_X_predict(X), k, random_state, True)
 
     # --------------------------------------------------------------- decoding
     def _posterior_mean(self, X, y_idx) -> np.ndarray:
         self._check_range(X)
-        module = self._inference_net()
+        module = self._float64_module()
 
         def fn(xb, *yb):
             return module.encoder(xb, self._onehot(yb[0], torch.float64) if yb else None)[0]
@@ -264,7 +287,7 @@ class _VAEBase(TorchEstimatorMixin):
 
     def _decode(self, z: torch.Tensor, y_idx, *, noise: bool, gen=None) -> np.ndarray:
         """Decode latent codes to rows in the original units (mean, or a draw with noise)."""
-        module = self._inference_net()
+        module = self._float64_module()
 
         def fn(zb, *yb):
             out = module.decoder(zb, self._onehot(yb[0], torch.float64) if yb else None)
@@ -281,7 +304,7 @@ class _VAEBase(TorchEstimatorMixin):
 
     def _generate(self, y_idx, n: int, rng, noise: bool) -> np.ndarray:
         """Samples in the units of X (Gaussian: clipped per feature to the range seen in fit)."""
-        gen = self._rng_generator(rng)
+        gen = self._generator(rng, self._inference_device())
         z = torch.randn(n, int(self.latent_dim), generator=gen, device=gen.device).double()
         X = self._decode(z, y_idx, noise=noise, gen=gen)
         # Bernoulli means and draws lie in [0, 1] (the range that likelihood requires) already
@@ -290,9 +313,6 @@ class _VAEBase(TorchEstimatorMixin):
     def _reconstruct(self, X, y_idx) -> np.ndarray:
         z = self._posterior_mean(X, y_idx)
         return self._decode(self._tensor64(z), y_idx, noise=False)
-
-    def _check_k(self, k):
-        return check_int(k, "k")
 
     @staticmethod
     def _check_all_missing(X, name):
@@ -424,46 +444,10 @@ class VAE(DensityMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _VAEB
         return self._fit_module(X)
 
     def _log_density(self, X) -> np.ndarray:
-        return self._score_bound(X, None)
+        return self._score_bounds(X)
 
-    def elbo(self, X, k=1, random_state=None) -> np.ndarray:
-        """Evidence lower bound per row, a Monte Carlo estimate with ``k`` draws.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        k : int, default=1
-            Reparameterized draws of z per row (the KL term is exact).
-        random_state : int, RandomState or None
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            ELBO in the units of X (including the standardization's log-Jacobian).
-        """
-        check_is_fitted(self)
-        k = self._check_k(k)
-        return self._bound(self._validate_X_predict(X), None, k, random_state, False)
-
-    def log_likelihood_iw(self, X, k=64, random_state=None) -> np.ndarray:
-        """Importance-weighted (IWAE) estimate of log p(x) per row with ``k`` draws.
-
-        A lower bound in expectation that is never looser than the ELBO and
-        approaches log p(x) as ``k`` grows.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        k : int, default=64
-        random_state : int, RandomState or None
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        k = self._check_k(k)
-        return self._bound(self._validate_X_predict(X), None, k, random_state, True)
+    def _bounds(self, X, k: int, random_state, importance: bool) -> np.ndarray:
+        return self._bound(X, None, k, random_state, importance)
 
     def transform(self, X) -> np.ndarray:
         """Latent codes: the posterior means E[z | x].
@@ -618,7 +602,8 @@ class CVAE(GenerativeClassifierMixin, ClassNamePrefixFeaturesOutMixin, Transform
         self._fit_scaling(X)
         return self._fit_module(X, y_idx)
 
-    def _class_bounds(self, X, k: int, random_state, importance: bool) -> np.ndarray:
+    def _bounds(self, X, k: int, random_state, importance: bool) -> np.ndarray:
+        """Per-class bounds, one column per class (the same draws for every class)."""
         n = X.shape[0]
         return np.column_stack([
             self._bound(X, np.full(n, c, dtype=np.int64), k, random_state, importance)
@@ -626,43 +611,7 @@ class CVAE(GenerativeClassifierMixin, ClassNamePrefixFeaturesOutMixin, Transform
 
     def _log_likelihood(self, X) -> np.ndarray:
         """Per-class bound on log p(x | y=k); the mixin adds the log prior."""
-        if self.n_importance:
-            return self._class_bounds(X, int(self.n_importance), _SCORE_SEED, True)
-        return self._class_bounds(X, _SCORE_DRAWS, _SCORE_SEED, False)
-
-    def elbo(self, X, k=1, random_state=None) -> np.ndarray:
-        """Per-class ELBO of log p(x | y=k), a Monte Carlo estimate with ``k`` draws.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        k : int, default=1
-        random_state : int, RandomState or None
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        check_is_fitted(self)
-        k = self._check_k(k)
-        return self._class_bounds(self._validate_X_predict(X), k, random_state, False)
-
-    def log_likelihood_iw(self, X, k=64, random_state=None) -> np.ndarray:
-        """Per-class IWAE estimate of log p(x | y=k) with ``k`` draws.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        k : int, default=64
-        random_state : int, RandomState or None
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        check_is_fitted(self)
-        k = self._check_k(k)
-        return self._class_bounds(self._validate_X_predict(X), k, random_state, True)
+        return self._score_bounds(X)
 
     def _y_idx(self, X, y) -> np.ndarray:
         if y is None:

@@ -18,6 +18,7 @@ implements ``_logits(X)``; ``predict_log_proba``, ``predict_proba`` and
 from __future__ import annotations
 
 import contextlib
+import copy
 
 import numpy as np
 import torch
@@ -192,6 +193,34 @@ class TorchEstimatorMixin:
         self.best_epoch_ = result.best_epoch
         return self
 
+    # --------------------------------------------------------- standardization
+    def _fit_standardization(self, X: np.ndarray, *, per_feature: bool = True) -> np.ndarray:
+        """Learn ``mean_`` and ``scale_`` of the training rows and return them standardized.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Validated training rows.
+        per_feature : bool, default=True
+            As in :func:`standardization` (False: images, one scale for every pixel).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features)
+            ``(X - mean_) / scale_``.
+        """
+        self.mean_, self.scale_ = standardization(X, per_feature=per_feature, estimator=self)
+        return (X - self.mean_) / self.scale_
+
+    def _standardize(self, X: np.ndarray) -> np.ndarray:
+        """Rows in the units the network was trained in: ``(X - mean_) / scale_``.
+
+        Values too large to standardize raise ``ValueError`` first
+        (:func:`check_standardizable`).
+        """
+        check_standardizable(self, X)
+        return (X - self.mean_) / self.scale_
+
     # ---------------------------------------------------------- sample range
     def _record_range(self, X: np.ndarray) -> None:
         """Store the per-feature range of the training rows: ``data_min_``, ``data_max_``.
@@ -228,9 +257,30 @@ class TorchEstimatorMixin:
             outs.append(fn(*parts).detach().to("cpu", torch.float64))
         return torch.cat(outs).numpy()
 
-    def _generator(self, random_state) -> torch.Generator:
-        """A torch generator on the module's device seeded from ``random_state``."""
-        device = getattr(self, "device_", None) or resolve_device(self.device)
+    def _inference_device(self) -> torch.device:
+        """The fitted device, or the CPU where it has no float64 (Apple's MPS)."""
+        device = torch.device(self.device_)
+        return torch.device("cpu") if device.type == "mps" else device
+
+    def _float64_module(self, module: torch.nn.Module | None = None) -> torch.nn.Module:
+        """A float64 copy, in eval mode on :meth:`_inference_device`, of ``module`` (``module_``).
+
+        Inference runs in float64 so that a row's output does not depend on the
+        other rows of its batch (float32 matrix kernels round differently for
+        different batch sizes; scikit-learn's subset-invariance checks hold
+        exactly) and so that scores compare with float64 densities.
+        """
+        module = self.module_ if module is None else module
+        return copy.deepcopy(module).to(self._inference_device()).double().eval()
+
+    def _tensor64(self, X) -> torch.Tensor:
+        """A numpy array as a float64 tensor on :meth:`_inference_device`."""
+        return torch.as_tensor(np.asarray(X, dtype=np.float64), device=self._inference_device())
+
+    def _generator(self, random_state, device=None) -> torch.Generator:
+        """A torch generator seeded from ``random_state``, on ``device`` (default: the module's)."""
+        if device is None:
+            device = getattr(self, "device_", None) or resolve_device(self.device)
         return torch.Generator(device=device).manual_seed(self._seed_from(random_state))
 
     def _n_parameters(self) -> int:
