@@ -16,7 +16,9 @@ one mean vector ``mean`` (d,) and covariance ``cov`` (d, d) at a time:
 for K Gaussians at once:
 
 - :func:`diagonal_log_prob` -- the (n, K) log-densities of K diagonal (or
-  spherical) Gaussians, by matrix products, NaN entries marginalized;
+  spherical) Gaussians, by matrix products, NaN entries marginalized; its
+  weights :func:`diagonal_weights` serve callers that keep the data's
+  features (the HMM's diagonal emissions);
 - :func:`shared_covariance_discriminant` -- the class-dependent part of K
   Gaussians sharing one covariance (LDA);
 - :func:`stacked_pattern_moments` -- log-densities and conditional moments of
@@ -62,6 +64,7 @@ __all__ = [
     "missing_patterns",
     "log_density",
     "diagonal_log_prob",
+    "diagonal_weights",
     "is_diagonal",
     "shared_covariance_discriminant",
     "conditional_mean",
@@ -184,21 +187,54 @@ def diagonal_log_prob(X, means, variances, shift=None) -> np.ndarray:
     """
     if shift is None:
         shift = means.mean(axis=0)
-    inv_var = 1.0 / variances  # (K, d)
-    mu0 = means - shift
+    d = X.shape[1]
+    W = diagonal_weights(means, variances, shift)
     X0 = X - shift  # (n, d), a fresh array
-    constant = -0.5 * (np.log(2.0 * np.pi * variances) + mu0 * mu0 * inv_var)  # (K, d)
     missing = np.isnan(X) if np.isnan(np.add.reduce(X, axis=None)) else None
     with np.errstate(over="ignore", invalid="ignore"):  # beyond float64: -inf
         if missing is not None:
             np.copyto(X0, 0.0, where=missing)
-            out = np.logical_not(missing).astype(np.float64) @ constant.T
+            out = np.logical_not(missing).astype(np.float64) @ W[:, 2 * d :].T
         else:
-            out = np.repeat(constant.sum(axis=1)[None], X.shape[0], axis=0)
-        out += X0 @ (mu0 * inv_var).T
+            out = np.repeat(W[:, 2 * d :].sum(axis=1)[None], X.shape[0], axis=0)
+        out += X0 @ W[:, d : 2 * d].T
         np.square(X0, out=X0)
-        out -= 0.5 * (X0 @ inv_var.T)
+        out += X0 @ W[:, :d].T
     return out
+
+
+def diagonal_weights(means, variances, shift, *, per_feature_constant=True) -> np.ndarray:
+    """The (K, 3 d) weights of K diagonal Gaussians' log-densities as a linear map.
+
+    With x0 = x - shift and o the indicator of the observed entries (missing
+    entries of x0 set to 0), ``W @ [x0**2, x0, o]`` is log N(x_o; mu_k,o,
+    diag(var_k,o)) for each k: the expansion of :func:`diagonal_log_prob`, for
+    callers that keep the features of their data (the HMM computes them once per
+    fit and reuses them every EM iteration).
+
+    Parameters
+    ----------
+    means : ndarray of shape (n_components, n_features)
+    variances : ndarray of shape (n_components, n_features)
+        Positive.
+    shift : ndarray of shape (n_features,)
+        The centre of the expansion (near the data).
+    per_feature_constant : bool, default=True
+        False: the last block is the (K, 1) sum of the constants, for features
+        ``[x0**2, x0, 1]`` of data without missing entries.
+
+    Returns
+    -------
+    ndarray of shape (n_components, 3 * n_features) or (n_components, 2 * n_features + 1)
+        Blocks ``-1 / (2 var)``, ``mu0 / var`` and the constants
+        ``-(log(2 pi var) + mu0**2 / var) / 2`` (mu0 = means - shift).
+    """
+    inv_var = 1.0 / variances  # (K, d)
+    mu0 = means - shift
+    constant = -0.5 * (np.log(2.0 * np.pi * variances) + mu0 * mu0 * inv_var)  # (K, d)
+    if not per_feature_constant:
+        constant = constant.sum(axis=1, keepdims=True)
+    return np.hstack([-0.5 * inv_var, mu0 * inv_var, constant])
 
 
 def is_diagonal(covariances) -> bool:

@@ -33,13 +33,10 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
-from scipy.linalg import solve_triangular
 from scipy.special import logsumexp
 
 from gdlab.distributions import gaussian as gm
 from gdlab.distributions.discrete import categorical_log_prob, sample_categorical
-
-_LOG_2PI = np.log(2.0 * np.pi)
 
 # Probabilities far below the largest one of their frame (or step) underflow to 0, their
 # nearest double, in exp(log_emit - m), in the products of the scaled recursions and in the
@@ -48,6 +45,9 @@ _LOG_2PI = np.log(2.0 * np.pi)
 # or "raise" must not report it). Overflow, invalid and divide keep the caller's setting
 # except where a comment says why not.
 _UNDERFLOW_OK = {"under": "ignore"}
+# Rows per block of the full-covariance log-densities (the (n_components, rows, d)
+# temporaries of gaussian.stacked_pattern_moments stay in cache).
+_PATTERN_CHUNK = 2048
 
 
 # -- layout --------------------------------------------------------------------------------------
@@ -406,33 +406,27 @@ class GaussianEmissions:
             ] if partial.size else []
         else:
             self.complete, self.patterns = None, []
+        if covariance == "full":  # the complete rows, and every pattern with an observed entry
+            complete = np.arange(X.shape[0]) if self.complete is None else self.complete
+            self.Xc = Xs if self.complete is None else Xs[complete]
+            whole = [gm.Pattern(np.arange(d), np.arange(0), complete)] if complete.size else []
+            self.all_patterns = whole + self.patterns
 
     def _diag_weights(self, means, covars):
         """W (C, k) with W @ F[t] = log N(x_obs; mu_c, diag(var_c)) of every position."""
-        mu = means - self.shift
-        prec = 1.0 / covars
-        const = -0.5 * (mu * mu * prec + np.log(covars) + _LOG_2PI)  # (C, d)
-        if not self.any_missing:
-            const = const.sum(axis=1, keepdims=True)
-        return np.hstack([-0.5 * prec, mu * prec, const])
+        return gm.diagonal_weights(means, covars, self.shift,
+                                   per_feature_constant=self.any_missing)
 
     def component_log_prob_rows(self, means, covars):
         """(C, T * N) log N(x_obs; mu_c, S_c) of every component and padded row."""
         if self.covariance == "diag":
             return tsn_to_rows(np.matmul(self._diag_weights(means, covars), self.F))
-        C, d = means.shape
         mu = means - self.shift
-        out = np.zeros((C, self.Xs.shape[0]))
-        L = np.linalg.cholesky(covars)
-        half_logdet = np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
-        rows = slice(None) if self.complete is None else self.complete
-        Xc_T = self.Xs[rows].T
-        for c in range(C):
-            z = solve_triangular(L[c], Xc_T - mu[c][:, None], lower=True, check_finite=False)
-            out[c, rows] = -0.5 * np.einsum("ij,ij->j", z, z) - half_logdet[c] - 0.5 * d * _LOG_2PI
-        if self.patterns:
-            with gm.one_blas_thread():
-                for obs, miss, prow in self.patterns:
+        out = np.zeros((means.shape[0], self.Xs.shape[0]))
+        with gm.one_blas_thread():
+            for obs, miss, rows in self.all_patterns:
+                for s in range(0, rows.size, _PATTERN_CHUNK):
+                    prow = rows[s: s + _PATTERN_CHUNK]
                     out[:, prow] = gm.stacked_pattern_moments(
                         self.Xs[np.ix_(prow, obs)], mu, covars, obs, miss, moments=False
                     )[0].T
@@ -522,7 +516,7 @@ class GaussianEmissions:
         """Expected statistics (shifted) of each component, missing entries filled by
         their conditional Gaussian given the observed block (exact EM)."""
         rows = slice(None) if self.complete is None else self.complete
-        total = gm.summarize(self.Xs[rows], post[:, rows])
+        total = gm.summarize(self.Xc, post[:, rows])
         if self.patterns:
             mu = old_mu - self.shift
             with gm.one_blas_thread():
