@@ -106,3 +106,32 @@ def test_from_summaries_shrinks_then_constrains():
     np.testing.assert_allclose(tied[0], [[4.0, 1.5], [1.5, 1.0]], atol=1e-12)
     with pytest.raises(ValueError, match="covariance must be one of"):
         gm.from_summaries(s, "banded", 0.0)
+
+
+def test_diagonal_weights_on_features_are_diagonal_log_prob():
+    X, means, variances = _data(seed=3)
+    X[::4, 2] = np.nan
+    shift = np.nanmean(X, axis=0)
+    x0 = np.where(np.isnan(X), 0.0, X - shift)
+    F = np.hstack([x0 * x0, x0, (~np.isnan(X)).astype(float)])
+    W = gm.diagonal_weights(means, variances, shift)
+    np.testing.assert_allclose(F @ W.T, diagonal_log_prob(X, means, variances, shift), atol=1e-10)
+    Wc = gm.diagonal_weights(means, variances, shift, per_feature_constant=False)
+    Xc = X[~np.isnan(X).any(axis=1)]
+    xc = Xc - shift
+    Fc = np.hstack([xc * xc, xc, np.ones((len(Xc), 1))])
+    np.testing.assert_allclose(Fc @ Wc.T, diagonal_log_prob(Xc, means, variances, shift),
+                               atol=1e-10)
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_sample_gaussian_draws_each_row_from_its_component(full):
+    means = np.array([[0.0, 0.0], [10.0, -5.0]])
+    cov = np.array([[[1.0, 0.6], [0.6, 2.0]], [[0.5, -0.2], [-0.2, 0.3]]])
+    covs = cov if full else np.diagonal(cov, axis1=1, axis2=2)
+    comp = np.tile([0, 1], 20_000)
+    X = gm.sample_gaussian(means, covs, comp, np.random.RandomState(0))
+    for c in range(2):
+        np.testing.assert_allclose(X[comp == c].mean(axis=0), means[c], atol=0.05)
+        expected = cov[c] if full else np.diag(np.diag(cov[c]))
+        np.testing.assert_allclose(np.cov(X[comp == c].T), expected, atol=0.05)

@@ -35,7 +35,8 @@ from gdlab._validation import (
     check_random_state,
 )
 from gdlab.distributions.discrete import sample_categorical
-from gdlab.inference.hmm import draw_gaussian, draw_state_paths
+from gdlab.distributions.gaussian import sample_gaussian
+from gdlab.inference.hmm import draw_state_paths
 
 __all__ = ["stack_sequences", "split_sequences", "check_lengths", "hmm_sequences"]
 
@@ -225,7 +226,7 @@ def hmm_sequences(
     comp = np.repeat(y, lengths) * S + flat_states
     if emission == "gaussian":
         var = np.diagonal(covars, axis1=2, axis2=3).reshape(K * S, n_features)  # diagonal
-        X = draw_gaussian(means.reshape(K * S, n_features), var, comp, rng)
+        X = sample_gaussian(means.reshape(K * S, n_features), var, comp, rng)
         feature_names = tuple(f"x{j}" for j in range(n_features))
     else:
         X = sample_categorical(emit["emissionprob"].reshape(K * S, n_symbols)[comp], rng)

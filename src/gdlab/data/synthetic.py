@@ -44,7 +44,7 @@ from gdlab._validation import (
     check_random_state,
 )
 from gdlab.base import log_class_prior  # the contract floor, below data
-from gdlab.distributions.gaussian import log_density
+from gdlab.distributions.gaussian import log_density, sample_gaussian
 
 __all__ = [
     "gaussian_classes",
@@ -85,11 +85,6 @@ def _class_counts(n: int, priors: np.ndarray) -> np.ndarray:
 def _priors(priors, n_classes: int) -> np.ndarray:
     checked = check_priors(priors, n_classes)
     return np.full(n_classes, 1.0 / n_classes) if checked is None else checked
-
-
-def _draw_gaussian(rng, mean, cov, m: int) -> np.ndarray:
-    L = np.linalg.cholesky(cov)
-    return mean + rng.standard_normal((m, len(mean))) @ L.T
 
 
 def _random_spd(rng, d: int) -> np.ndarray:
@@ -196,7 +191,8 @@ class _GaussianMixtures(_Model):
         X = np.empty((m, mu.shape[1]))
         for j in range(len(w)):
             idx = comp == j
-            X[idx] = _draw_gaussian(rng, mu[j], cov[j], int(idx.sum()))
+            one = np.zeros(int(idx.sum()), dtype=np.intp)  # component j's draws, in one block
+            X[idx] = sample_gaussian(mu[j][None], cov[j][None], one, rng)
         return X
 
     def log_conditional(self, X, fast=False):

@@ -23,6 +23,8 @@ for K Gaussians at once:
   Gaussians sharing one covariance (LDA);
 - :func:`stacked_pattern_moments` -- log-densities and conditional moments of
   K full Gaussians for rows sharing one missing pattern (a mixture's E-step);
+- :func:`sample_gaussian` -- one draw per row from its Gaussian among K
+  (naive Bayes features, HMM emissions, synthetic data);
 - :class:`GaussianSummaries`, :func:`summarize`, :func:`summarize_missing`
   -- the weighted sufficient statistics of K Gaussians (complete rows, and
   rows of one missing pattern with their conditional moments);
@@ -54,6 +56,7 @@ from threadpoolctl import ThreadpoolController
 __all__ = [
     "COVARIANCE_TYPES",
     "constrain_covariances",
+    "sample_gaussian",
     "GaussianSummaries",
     "summarize",
     "summarize_missing",
@@ -730,3 +733,43 @@ def shrink_covariance(S, a) -> np.ndarray:
     R = S / np.outer(s, s)
     shrunk = (1.0 - a) * R + a * (np.trace(R) / d) * np.eye(d)
     return shrunk * np.outer(s, s)
+
+
+# -- sampling ------------------------------------------------------------------
+def sample_gaussian(means, covariances, component, rng) -> np.ndarray:
+    """One draw from N(means[c], covariances[c]) for each entry c of ``component``.
+
+    Parameters
+    ----------
+    means : ndarray of shape (n_components, n_features)
+    covariances : ndarray of shape (n_components, n_features) or \
+(n_components, n_features, n_features)
+        Variances (diagonal Gaussians) or symmetric positive definite matrices.
+    component : ndarray of int of shape (n_samples,)
+        The Gaussian of each draw.
+    rng : numpy.random.RandomState
+        Consumes ``n_samples * n_features`` standard normal draws, row by row.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+        ``means[c] + sqrt(var[c]) * z``, or ``means[c] + z @ L_c.T`` with
+        ``L_c`` the Cholesky factor of ``covariances[c]``.
+
+    Examples
+    --------
+    >>> X = sample_gaussian(np.array([[0.0, 10.0]]), np.array([[1.0, 0.0]]),
+    ...                     np.zeros(3, dtype=int), np.random.RandomState(0))
+    >>> X[:, 1].tolist()
+    [10.0, 10.0, 10.0]
+    """
+    component = np.asarray(component)
+    z = rng.standard_normal((component.shape[0], means.shape[1]))
+    if covariances.ndim == 2:
+        return means[component] + np.sqrt(covariances[component]) * z
+    L = np.linalg.cholesky(covariances)
+    out = np.empty_like(z)
+    for c in np.unique(component):
+        rows = component == c
+        out[rows] = means[c] + z[rows] @ L[c].T
+    return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from gdlab.distributions.common import check_finite_parameters, describe_pairs, missing_mask
-from gdlab.distributions.gaussian import diagonal_log_prob
+from gdlab.distributions.gaussian import diagonal_log_prob, sample_gaussian
 
 __all__ = ["GaussianFeatures"]
 
@@ -113,8 +113,7 @@ class GaussianFeatures:
 
     @staticmethod
     def sample(y_idx, rng, *, theta, var, **_):
-        z = rng.standard_normal((y_idx.shape[0], theta.shape[1]))
-        return theta[y_idx] + z * np.sqrt(var[y_idx])
+        return sample_gaussian(theta, var, y_idx, rng)
 
     @staticmethod
     def mean(*, theta, **_):

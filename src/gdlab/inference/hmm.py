@@ -26,7 +26,8 @@ the state posteriors of all frames and return new parameters.
 
 The forward sampler (:func:`draw_state_paths`, then one emission draw per
 frame with :func:`~gdlab.distributions.discrete.sample_categorical` /
-:func:`draw_gaussian`) serves ``HMM.sample`` and :func:`gdlab.data.sequences.hmm_sequences`.
+:func:`~gdlab.distributions.gaussian.sample_gaussian`) serves ``HMM.sample`` and
+:func:`gdlab.data.sequences.hmm_sequences`.
 """
 
 from __future__ import annotations
@@ -562,30 +563,6 @@ class CategoricalEmissions:
 
 
 # -- the forward sampler of hidden Markov models (HMM.sample and hmm_sequences) -----------------
-def draw_gaussian(means, covars, comp, rng) -> np.ndarray:
-    """One Gaussian draw for each component index of ``comp``.
-
-    Parameters
-    ----------
-    means : ndarray of shape (n_components, n_features)
-    covars : ndarray of shape (n_components, n_features) or (n_components, n_features, n_features)
-        Variances (diagonal) or covariance matrices.
-    comp : ndarray of shape (n,)
-        Component of each draw.
-    rng : RandomState
-        Consumes ``n * n_features`` standard normal draws.
-
-    Returns
-    -------
-    ndarray of shape (n, n_features)
-    """
-    z = rng.standard_normal((len(comp), means.shape[1]))
-    if covars.ndim == 2:
-        return means[comp] + np.sqrt(covars[comp]) * z
-    L = np.linalg.cholesky(covars)
-    return means[comp] + np.einsum("nij,nj->ni", L[comp], z)
-
-
 def draw_state_paths(startprob, transmat, lengths, rng) -> np.ndarray:
     """Hidden state paths of a Markov chain, drawn forward, vectorized over sequences.
 

@@ -19,8 +19,8 @@ import numpy as np
 
 from gdlab._validation import check_int, check_magnitude
 from gdlab.distributions.discrete import sample_categorical
+from gdlab.distributions.gaussian import sample_gaussian
 from gdlab.inference import hmm as hm
-from gdlab.inference.hmm import draw_gaussian
 
 STOCHASTIC_ATOL = 1e-8
 # Largest categorical alphabet: symbol codes index a dense (n_states, n_symbols) table.
@@ -267,7 +267,7 @@ class GaussianEmission(Emission):
         log_w, means, covars = self.params()
         S, M, d = means.shape
         comp = states * M + (sample_categorical(np.exp(log_w)[states], rng) if M > 1 else 0)
-        return draw_gaussian(means.reshape(S * M, d), covars.reshape(S * M, *covars.shape[2:]),
+        return sample_gaussian(means.reshape(S * M, d), covars.reshape(S * M, *covars.shape[2:]),
                              comp, rng)
 
     def next_observation(self):

@@ -40,9 +40,10 @@ from gdlab._validation import (
 )
 from gdlab.base import CapabilityMixin, ClassConditional
 from gdlab.distributions.discrete import sample_categorical
+from gdlab.distributions.gaussian import sample_gaussian
 from gdlab.inference import hmm as hm
 from gdlab.inference.em import run_em
-from gdlab.inference.hmm import draw_gaussian, draw_state_paths
+from gdlab.inference.hmm import draw_state_paths
 from gdlab.models._hmm_emissions import (
     EMISSION_KINDS,
     MAX_SYMBOLS,
@@ -154,7 +155,7 @@ class NextObservation:
             return sample_categorical(self.proba, rng)[:, None].astype(np.int64)
         S, M, d = self.means.shape
         comp = sample_categorical(self._component_weights(), rng)
-        return draw_gaussian(self.means.reshape(S * M, d),
+        return sample_gaussian(self.means.reshape(S * M, d),
                              self.covars.reshape(S * M, *self.covars.shape[2:]), comp, rng)
 
 
