@@ -608,7 +608,9 @@ def summarize(X, weights) -> GaussianSummaries:
     return GaussianSummaries(weights.sum(axis=1), weights @ X, second)
 
 
-def summarize_missing(X_obs, cond_means, cond_cov, obs, miss, weights) -> GaussianSummaries:
+def summarize_missing(
+    X_obs, cond_means, cond_cov, obs, miss, weights, *, out=None
+) -> GaussianSummaries:
     """Expected weighted statistics of rows sharing one missing pattern, for K Gaussians.
 
     Each row counts as its observed block ``X_obs`` completed by its conditional
@@ -627,21 +629,29 @@ def summarize_missing(X_obs, cond_means, cond_cov, obs, miss, weights) -> Gaussi
     obs, miss : ndarray of int
         The observed and missing column indices.
     weights : ndarray of shape (n_components, n_rows)
+    out : GaussianSummaries, optional
+        Statistics the pattern's are added to, in place (an E-step's running
+        total over many patterns, without a new set of arrays per pattern).
 
     Returns
     -------
     GaussianSummaries
+        ``out`` when given.
     """
     K, r = weights.shape
-    X_hat = np.empty((K, r, obs.size + miss.size))  # E[x - shift | x_obs, k]
+    d = obs.size + miss.size
+    X_hat = np.empty((K, r, d))  # E[x - shift | x_obs, k]
     X_hat[:, :, obs] = X_obs
     X_hat[:, :, miss] = cond_means
+    if out is None:
+        out = GaussianSummaries(np.zeros(K), np.zeros((K, d)), np.zeros((K, d, d)))
     w = weights.sum(axis=1)
-    first = np.einsum("kr,krd->kd", weights, X_hat)
-    second = (X_hat * weights[:, :, None]).transpose(0, 2, 1) @ X_hat
+    out.weight[:] += w
+    out.first[:] += np.einsum("kr,krd->kd", weights, X_hat)
+    out.second[:] += (X_hat * weights[:, :, None]).transpose(0, 2, 1) @ X_hat
     if miss.size:
-        second[:, miss[:, None], miss] += w[:, None, None] * cond_cov
-    return GaussianSummaries(w, first, second)
+        out.second[:, miss[:, None], miss] += w[:, None, None] * cond_cov
+    return out
 
 
 def from_summaries(

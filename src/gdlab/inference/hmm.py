@@ -524,9 +524,7 @@ class GaussianEmissions:
                 for obs, miss, prow in self.patterns:
                     X_obs = self.Xs[np.ix_(prow, obs)]
                     _, cmean, ccov = gm.stacked_pattern_moments(X_obs, mu, old_cov, obs, miss)
-                    total = total + gm.summarize_missing(
-                        X_obs, cmean, ccov, obs, miss, post[:, prow]
-                    )
+                    gm.summarize_missing(X_obs, cmean, ccov, obs, miss, post[:, prow], out=total)
         return total
 
 

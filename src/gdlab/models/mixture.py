@@ -199,8 +199,8 @@ def _missing_stats(X, patterns, params, shift):
             resp = np.exp(log_normalize(lp)).T  # (K, r)
             ll += float(log_norm.sum())
             n += rows.size
-            total = total + gm.summarize_missing(
-                X_obs - shift[obs], cmean - shift[miss], ccov, obs, miss, resp
+            gm.summarize_missing(
+                X_obs - shift[obs], cmean - shift[miss], ccov, obs, miss, resp, out=total
             )
     return _Stats(ll, n, *total)
 
