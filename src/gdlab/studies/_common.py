@@ -6,9 +6,9 @@
   model name (capabilities read off a fresh instance, cached).
 - :func:`fit_timed`, :func:`evaluate`, :func:`with_imputation`: fit a model,
   score it (error rate and log loss over every class), put an imputer in front.
-- :func:`model_color`, :func:`line_style`, :func:`new_figure`, :func:`percent`:
-  one look for every study's plots (matplotlib's Agg backend, no pyplot state;
-  one color per model everywhere, generative solid, discriminative dashed).
+- :func:`model_color`, :func:`percent`: one color per model in every figure
+  (line styles by family: :data:`gdlab.studies.plots.DASH`), and percentages
+  in the readings.
 
 Examples
 --------
@@ -43,8 +43,6 @@ __all__ = [
     "evaluate",
     "with_imputation",
     "model_color",
-    "line_style",
-    "new_figure",
     "percent",
     "derived_seeds",
     "quiet_convergence",
@@ -279,31 +277,6 @@ def model_color(name: str) -> str:
     names = registered()
     i = names.index(name) if name in names else zlib.crc32(name.encode()) % len(_PALETTE)
     return _PALETTE[i % len(_PALETTE)]
-
-
-def line_style(family: str) -> str:
-    """Line style by family: generative ``"-"``, discriminative ``"--"``, hybrid ``"-."``."""
-    return {"generative": "-", "discriminative": "--", "hybrid": "-."}.get(family, ":")
-
-
-def new_figure(title: str, xlabel: str, ylabel: str, *, size=(6.4, 4.2)):
-    """A :class:`matplotlib.figure.Figure` with one styled axes (no pyplot state).
-
-    Returns
-    -------
-    fig, ax
-    """
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size, layout="constrained")
-    ax = fig.add_subplot()
-    ax.set_title(title, fontsize=11)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(True, which="major", alpha=0.3)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    return fig, ax
 
 
 def percent(x: float) -> str:
