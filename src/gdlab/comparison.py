@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gdlab.studies.prepare import onehot_groups
 from gdlab.studies.registry import headlines as study_headlines
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "DEFAULT_MODELS",
     "DEFAULT_MODELS_BY_MODALITY",
     "DEFAULT_SYMBOL_MODELS",
+    "DEFAULT_MIXED_MODELS",
     "default_models",
     "default_models_for",
     "model_input_kind",
@@ -89,15 +91,32 @@ def default_models(modality: str) -> tuple[str, ...]:
     return DEFAULT_MODELS_BY_MODALITY[modality]
 
 
+#: Added to the tabular defaults when a table has categorical or bool columns: naive
+#: Bayes with one categorical distribution per such column (the other defaults see
+#: their 0/1 indicator columns).
+DEFAULT_MIXED_MODELS = ("mixed-nb",)
+
+
 def default_models_for(dataset) -> tuple[str, ...]:
-    """The default models for one dataset: by modality, symbol sequences apart.
+    """The default models for one dataset: by modality, with two refinements.
 
     A sequence dataset whose ``metadata`` holds a ``vocabulary`` codes symbols
-    (characters) as integers: its defaults model them as categories.
+    (characters) as integers: its defaults model them as categories
+    (:data:`DEFAULT_SYMBOL_MODELS`). A table with categorical or bool columns
+    adds :data:`DEFAULT_MIXED_MODELS` after the tabular defaults.
+
+    Examples
+    --------
+    >>> from gdlab.data import load
+    >>> default_models_for(load("penguins"))[-1], default_models_for(load("iris"))[-1]
+    ('mixed-nb', 'hist-gb')
     """
     if dataset.modality == "sequence" and "vocabulary" in (dataset.metadata or {}):
         return DEFAULT_SYMBOL_MODELS
-    return default_models(dataset.modality)
+    models = default_models(dataset.modality)
+    if dataset.modality == "tabular" and onehot_groups(dataset):
+        models = (*models, *DEFAULT_MIXED_MODELS)
+    return models
 
 
 def model_input_kind(name: str) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from gdlab.base import modality_input_kind
 
-__all__ = ["numeric", "numeric_names", "inputs"]
+__all__ = ["numeric", "numeric_names", "onehot_groups", "model_for", "inputs"]
 
 
 def numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -86,6 +86,69 @@ def numeric_names(dataset) -> list[str]:
         else:
             names += [f"{name}={c}" for c in col.astype("category").cat.categories]
     return names
+
+
+def onehot_groups(dataset) -> list[list[int]]:
+    """Positions, in the :func:`numeric` matrix, of each categorical column's indicators.
+
+    One list per category, object, string or bool column of a DataFrame
+    (a bool column is one 0/1 position); empty for an array or an all-numeric
+    frame. A model that types its columns reads them through
+    :class:`gdlab.models.onehot.OneHotColumns` (:func:`model_for`).
+
+    Examples
+    --------
+    >>> from gdlab.data import load
+    >>> onehot_groups(load("penguins"))[:2]
+    [[0, 1, 2], [7, 8]]
+    """
+    X = dataset.X
+    if not isinstance(X, pd.DataFrame):
+        return []
+    groups, start = [], 0
+    for name in X.columns:
+        col = X[name]
+        if pd.api.types.is_bool_dtype(col.dtype):
+            groups.append([start])
+            width = 1
+        elif pd.api.types.is_numeric_dtype(col.dtype):
+            width = 1
+        else:
+            width = len(col.astype("category").cat.categories)
+            groups.append(list(range(start, start + width)))
+        start += width
+    return groups
+
+
+def model_for(name: str, dataset):
+    """A fresh registered model, ready for :func:`inputs` of ``dataset``.
+
+    ``make(name)``, except that a model meant for tabular data with
+    categorical columns (its registry ``modality`` holds both ``"tabular"``
+    and ``"categorical"``, e.g. ``mixed-nb``) on a table with categorical or
+    bool columns is wrapped in :class:`gdlab.models.onehot.OneHotColumns`: it
+    models each such column as one categorical variable instead of its 0/1
+    indicators, and its samples come back as indicators, like everyone's data.
+
+    Examples
+    --------
+    >>> from gdlab.data import load
+    >>> type(model_for("mixed-nb", load("penguins"))).__name__
+    'OneHotColumns'
+    >>> type(model_for("mixed-nb", load("iris"))).__name__
+    'MixedNB'
+    """
+    from gdlab.models.registry import make, spec
+
+    model = make(name)
+    modality = spec(name).modality
+    if "tabular" in modality and "categorical" in modality:
+        groups = onehot_groups(dataset)
+        if groups:
+            from gdlab.models.onehot import OneHotColumns
+
+            return OneHotColumns(model, groups=groups)
+    return model
 
 
 def inputs(dataset) -> tuple[np.ndarray, np.ndarray]:

@@ -73,12 +73,12 @@ def _run_one(study: Study, cell: Cell, dataset, family: str,
     """
     from threadpoolctl import threadpool_limits
 
-    from gdlab.models.registry import make
+    from gdlab.studies.prepare import model_for
 
     try:
         with warnings.catch_warnings(), threadpool_limits(limits=threads):
             warnings.simplefilter("ignore")
-            rows = list(study.run_cell(cell, dataset, lambda: make(cell.model)))
+            rows = list(study.run_cell(cell, dataset, lambda: model_for(cell.model, dataset)))
     except Exception as exc:  # noqa: BLE001 - a model that cannot run is a result
         rows = [error_row(cell, family, exc)]
     return cell, rows
