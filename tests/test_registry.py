@@ -28,7 +28,7 @@ GENERATIVE = {
 DISCRIMINATIVE = {
     "logreg", "logreg-unreg", "linear-svm", "rbf-svm", "tree", "random-forest", "hist-gb", "mlp",
     "gru", "gru-chars", "torch-mlp", "cnn", "ngram-logreg", "ngram-linear-svm", "char-ngram-logreg",
-    "gpt-classifier",
+    "gpt-classifier", "self-training-logreg", "label-spreading",
 }
 HYBRID = {"nbsvm", "gpt-pretrain-finetune"}
 #: Generative entries that do not classify: pure samplers / language models.

@@ -36,6 +36,9 @@ __all__ = [
     "check_int",
     "check_fraction",
     "check_labels",
+    "UNLABELLED",
+    "unlabelled_mask",
+    "check_semi_supervised_labels",
     "check_lengths",
     "check_length_range",
     "check_sequences",
@@ -186,8 +189,17 @@ def check_magnitude(estimator, X, *, limit: float = MAX_ABS_SQUARED, feature_nam
         values, cols = X, None
     if values.size == 0 or values.dtype.kind not in "fiu":
         return
-    with np.errstate(invalid="ignore"):
-        big = np.abs(values) > limit
+    if cols is None:
+        # the largest |x| of each column from its max and min (fmax / fmin skip NaN):
+        # reductions, so no temporary the size of X
+        axis = 0 if X.ndim == 2 else None
+        extreme = np.fmax(np.abs(np.fmax.reduce(X, axis=axis).astype(np.float64)),
+                          np.abs(np.fmin.reduce(X, axis=axis).astype(np.float64)))
+        with np.errstate(invalid="ignore"):
+            big = extreme > limit  # an all-NaN column is NaN here: not big
+    else:
+        with np.errstate(invalid="ignore"):
+            big = np.abs(values) > limit
     if not big.any():
         return
     name = estimator if isinstance(estimator, str) else type(estimator).__name__
@@ -195,10 +207,10 @@ def check_magnitude(estimator, X, *, limit: float = MAX_ABS_SQUARED, feature_nam
         col = int(cols[big].min())
         worst = np.nanmax(np.abs(values[cols == col]))
     elif X.ndim == 1:
-        col, worst = None, np.nanmax(np.abs(X))
+        col, worst = None, float(extreme)
     else:
-        col = int(np.flatnonzero(big.any(axis=0))[0])
-        worst = np.nanmax(np.abs(X[:, col]))
+        col = int(np.flatnonzero(big)[0])
+        worst = extreme.flat[col]
     if col is None:
         where = what
     else:
@@ -376,6 +388,102 @@ def check_labels(estimator, y, n_items: int, *, min_classes: int = 2):
         )
     classes, y_idx = _classes_of(estimator, y, min_classes)
     return y, classes, y_idx
+
+
+#: The label of an unlabelled row (scikit-learn's convention for semi-supervised ``fit``).
+UNLABELLED = -1
+
+
+def unlabelled_mask(y) -> np.ndarray:
+    """Which entries of ``y`` are :data:`UNLABELLED` (``-1``).
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Labels; a string array never holds ``-1`` (an object array may).
+
+    Returns
+    -------
+    ndarray of shape (n_samples,), bool
+
+    Examples
+    --------
+    >>> unlabelled_mask([0, -1, 2, -1]).tolist()
+    [False, True, False, True]
+    >>> unlabelled_mask(["a", "-1"]).tolist()
+    [False, False]
+    """
+    y = np.asarray(y)
+    if y.dtype.kind in "US":
+        return np.zeros(y.shape, dtype=bool)
+    if y.dtype == object:
+        return np.array([isinstance(v, numbers.Real) and not isinstance(v, bool)
+                         and v == UNLABELLED for v in y.ravel()], dtype=bool).reshape(y.shape)
+    return np.asarray(y == UNLABELLED, dtype=bool)
+
+
+def check_semi_supervised_labels(estimator, y, *, min_classes: int = 2) -> np.ndarray:
+    """Refuse labels a semi-supervised ``fit`` cannot learn from; return the classes.
+
+    ``-1`` marks an unlabelled row; every other value is a class. A model
+    with the ``semi_supervised`` tag calls this before fitting, so that ``y``
+    without a labelled row ("no class to learn") or with labelled rows of one
+    class only raises a clear ``ValueError`` instead of failing part-way (or
+    fitting a model that predicts one class).
+
+    Parameters
+    ----------
+    estimator : estimator
+        Named in error messages.
+    y : array-like of shape (n_samples,)
+    min_classes : int, default=2
+        Fewer distinct labels among the labelled rows raise ``ValueError``.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        Sorted labels of the labelled rows (empty when ``y`` is empty: the
+        caller's own check of ``X`` and ``y`` then names the problem).
+
+    Raises
+    ------
+    ValueError
+        NaN in ``y``, no labelled row, or fewer than ``min_classes`` classes
+        among the labelled rows.
+
+    Examples
+    --------
+    >>> check_semi_supervised_labels("model", [0, -1, 1, -1]).tolist()
+    [0, 1]
+    >>> check_semi_supervised_labels("model", [-1, -1])
+    Traceback (most recent call last):
+    ...
+    ValueError: str has no labelled row: every entry of y is -1 (unlabelled), so there is ...
+    """
+    name = type(estimator).__name__
+    if y is None:
+        raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.size == 0:
+        return y[:0]
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        rows = np.flatnonzero(np.isnan(y))
+        raise ValueError(f"y holds NaN (row {int(rows[0])}, {rows.size} in all); give a class "
+                         f"label, or -1 for an unlabelled row.")
+    labelled = y[~unlabelled_mask(y)]
+    if labelled.size == 0:
+        raise ValueError(f"{name} has no labelled row: every entry of y is -1 (unlabelled), "
+                         "so there is no class to learn. Label at least one row of each class.")
+    check_classification_targets(labelled)
+    classes = np.unique(labelled)
+    if classes.shape[0] < min_classes:
+        raise ValueError(
+            f"{name} needs labelled rows of at least {min_classes} classes, but the labelled "
+            f"rows of y (those not -1) hold only {classes.shape[0]} class: {classes.tolist()!r}."
+        )
+    return classes
 
 
 def check_lengths(X, lengths) -> np.ndarray:

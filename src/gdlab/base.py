@@ -97,7 +97,10 @@ def capabilities(estimator) -> frozenset[str]:
     (or ``decision_function``), ``missing_features`` when scikit-learn's
     ``allow_nan`` tag is set, ``text`` when its input tags say strings and no
     2-D array (for a Pipeline, those of its first step), ``partial_fit`` when
-    the method exists.
+    the method exists, ``semi_supervised`` for scikit-learn's semi-supervised
+    estimators (:mod:`sklearn.semi_supervised`: their ``fit`` takes ``y = -1``
+    for an unlabelled row) and for a Pipeline whose last step has that tag
+    (its earlier steps are transformers, which do not read ``y``).
 
     Parameters
     ----------
@@ -126,6 +129,8 @@ def capabilities(estimator) -> frozenset[str]:
             caps.add("text")
         if hasattr(estimator, "partial_fit"):
             caps.add("partial_fit")
+        if _semi_supervised(estimator):
+            caps.add("semi_supervised")
         caps = frozenset(caps)
     unknown = caps - CAPABILITIES.keys()
     if unknown:
@@ -202,6 +207,20 @@ def _takes_text(estimator) -> bool:
         estimator = steps[0]
     tags = get_tags(estimator).input_tags
     return bool(tags.string and not tags.two_d_array)
+
+
+def _semi_supervised(estimator) -> bool:
+    """Whether a scikit-learn estimator (or a Pipeline, by its last step) learns from ``y = -1``.
+
+    scikit-learn has no tag for it: its semi-supervised estimators are the
+    classes of :mod:`sklearn.semi_supervised` (and subclasses of them).
+    """
+    from sklearn.semi_supervised import LabelPropagation, LabelSpreading, SelfTrainingClassifier
+
+    if isinstance(estimator, Pipeline):
+        last = estimator.steps[-1][1] if estimator.steps else None
+        return last not in (None, "passthrough") and "semi_supervised" in capabilities(last)
+    return isinstance(estimator, (LabelPropagation, LabelSpreading, SelfTrainingClassifier))
 
 
 def _pipeline_allows_nan(estimator) -> bool:

@@ -588,6 +588,34 @@ for _name, _factory, _desc in [
     register(ModelSpec(_name, "discriminative", _factory, ("tabular",), _desc))
 
 
+def _self_training_logreg():
+    from sklearn.linear_model import LogisticRegression
+
+    from gdlab.models.semi_supervised import CheckedSelfTrainingClassifier
+
+    return _scaled(CheckedSelfTrainingClassifier(LogisticRegression(max_iter=5000,
+                                                                    random_state=0)))
+
+
+def _label_spreading():
+    from gdlab.models.semi_supervised import CheckedLabelSpreading
+
+    return _scaled(CheckedLabelSpreading(kernel="knn", n_neighbors=7, alpha=0.2, max_iter=100))
+
+
+# semi-supervised baselines (scikit-learn's; y = -1 marks an unlabelled row): they use
+# the unlabelled rows without a model of p(x), so they are discriminative
+for _name, _factory, _desc in [
+    ("self-training-logreg", _self_training_logreg,
+     "Standardize + self-training logistic regression (C=1): adds unlabelled rows (y=-1) "
+     "predicted with p >= 0.75 as pseudo-labels, refits"),
+    ("label-spreading", _label_spreading,
+     "Standardize + label spreading over a 7-nearest-neighbour graph of all rows, "
+     "labelled or not (y=-1)"),
+]:
+    register(ModelSpec(_name, "discriminative", _factory, ("tabular",), _desc))
+
+
 
 # ---------------------------------------------------------------------------
 # built-in entries: sequences, neural networks and text. Settings are small enough
