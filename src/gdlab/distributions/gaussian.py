@@ -28,6 +28,8 @@ for K Gaussians at once:
 - :class:`GaussianSummaries`, :func:`summarize`, :func:`summarize_missing`
   -- the weighted sufficient statistics of K Gaussians (complete rows, and
   rows of one missing pattern with their conditional moments);
+  :func:`summarize_labelled` streams :func:`summarize` over blocks of rows
+  for Gaussians each fitted to its own labelled rows (the per-class fit);
 - :func:`from_summaries` -- the M-step: means and covariances from the
   statistics, with optional shrinkage (:func:`shrink_covariance`) and the
   covariance structure and ``reg_covar`` floor of
@@ -39,9 +41,15 @@ these, is :func:`gdlab.inference.gaussian_em.fit_gaussians`.
 
 Rows are grouped by missing pattern (``np.unique`` on the mask rows), so each
 distinct pattern costs one Cholesky factorisation of its observed block and
-all rows sharing it are handled in one vectorised triangular solve; complete
+all rows sharing it are handled in vectorised triangular solves; complete
 data is a single pattern. Diagonal covariances take the matrix-product path of
 :func:`diagonal_log_prob`, with no factorisation.
+
+Functions that read every row of X (:func:`diagonal_log_prob`,
+:func:`log_density`, :func:`shared_covariance_discriminant`,
+:func:`summarize_labelled`) work through it in blocks of :func:`block_rows`
+rows, so their temporaries (centred, solved, squared copies) take about
+:data:`BLOCK_BYTES` whatever the size of X, and X itself is never copied whole.
 """
 
 from __future__ import annotations
@@ -59,6 +67,9 @@ __all__ = [
     "sample_gaussian",
     "GaussianSummaries",
     "summarize",
+    "summarize_labelled",
+    "BLOCK_BYTES",
+    "block_rows",
     "summarize_missing",
     "from_summaries",
     "shrink_covariance",
@@ -81,6 +92,30 @@ __all__ = [
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 
 LOG_2PI = np.log(2.0 * np.pi)  #: log(2 pi), the Gaussian normalizing constant per dimension
+
+#: Bytes of float64 data in one block of rows, for the functions that stream over X:
+#: small against any data worth measuring, large enough that BLAS calls stay efficient.
+BLOCK_BYTES = 4 * 2**20
+
+
+def block_rows(n_features: int) -> int:
+    """Rows per block for float64 data of ``n_features`` columns (:data:`BLOCK_BYTES`).
+
+    Parameters
+    ----------
+    n_features : int
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Examples
+    --------
+    >>> block_rows(20)
+    26214
+    """
+    return max(1, BLOCK_BYTES // (8 * max(1, int(n_features))))
 
 
 class Pattern(NamedTuple):
@@ -190,19 +225,25 @@ def diagonal_log_prob(X, means, variances, shift=None) -> np.ndarray:
     """
     if shift is None:
         shift = means.mean(axis=0)
-    d = X.shape[1]
+    n, d = X.shape
     W = diagonal_weights(means, variances, shift)
-    X0 = X - shift  # (n, d), a fresh array
-    missing = np.isnan(X) if np.isnan(np.add.reduce(X, axis=None)) else None
+    has_missing = bool(np.isnan(np.add.reduce(X, axis=None)))
+    out = np.empty((n, W.shape[0]))
+    step = block_rows(d)
     with np.errstate(over="ignore", invalid="ignore"):  # beyond float64: -inf
-        if missing is not None:
-            np.copyto(X0, 0.0, where=missing)
-            out = np.logical_not(missing).astype(np.float64) @ W[:, 2 * d :].T
-        else:
-            out = np.repeat(W[:, 2 * d :].sum(axis=1)[None], X.shape[0], axis=0)
-        out += X0 @ W[:, d : 2 * d].T
-        np.square(X0, out=X0)
-        out += X0 @ W[:, :d].T
+        for start in range(0, n, step):
+            X0 = X[start : start + step] - shift  # (b, d), a fresh block
+            block = out[start : start + step]
+            if has_missing:
+                missing = np.isnan(X0)
+                np.copyto(X0, 0.0, where=missing)
+                np.matmul(np.logical_not(missing).astype(np.float64), W[:, 2 * d :].T,
+                          out=block)
+            else:
+                block[:] = W[:, 2 * d :].sum(axis=1)
+            block += X0 @ W[:, d : 2 * d].T
+            np.square(X0, out=X0)
+            block += X0 @ W[:, :d].T
     return out
 
 
@@ -284,15 +325,20 @@ def log_density(X, mean, cov, *, diagonal=False, patterns=None) -> np.ndarray:
     if diagonal:
         return _diag_log_density(X, mean, np.diag(cov))
     out = np.zeros(X.shape[0])
+    step = block_rows(X.shape[1])
     for obs, _, rows in _check_patterns(X, patterns):
         if obs.size == 0:
             continue
         L = np.linalg.cholesky(cov[np.ix_(obs, obs)])
-        centred = (X[np.ix_(rows, obs)] - mean[obs]).T  # (o, r)
-        z = solve_triangular(L, centred, lower=True, check_finite=False)
         half_logdet = np.log(np.diag(L)).sum()
-        with np.errstate(over="ignore"):  # beyond float64: -inf, reported by the caller
-            out[rows] = -0.5 * (z * z).sum(axis=0) - half_logdet - 0.5 * obs.size * LOG_2PI
+        for start in range(0, rows.size, step):
+            block = rows[start : start + step]
+            centred = (X[np.ix_(block, obs)] - mean[obs]).T  # (o, b)
+            z = solve_triangular(L, centred, lower=True, check_finite=False)
+            with np.errstate(over="ignore"):  # beyond float64: -inf, reported by the caller
+                out[block] = (
+                    -0.5 * (z * z).sum(axis=0) - half_logdet - 0.5 * obs.size * LOG_2PI
+                )
     return out
 
 
@@ -322,13 +368,17 @@ def shared_covariance_discriminant(X, means, cov, *, patterns=None) -> np.ndarra
     ndarray of shape (n_samples, n_classes)
     """
     out = np.zeros((X.shape[0], means.shape[0]))
+    step = block_rows(X.shape[1])
     for obs, _, rows in _check_patterns(X, patterns):
         if obs.size == 0:
             continue
         L = np.linalg.cholesky(cov[np.ix_(obs, obs)])
-        w = solve_triangular(L, X[np.ix_(rows, obs)].T, lower=True, check_finite=False)
         m = solve_triangular(L, means[:, obs].T, lower=True, check_finite=False)  # (o, K)
-        out[rows] = w.T @ m - 0.5 * (m * m).sum(axis=0)
+        half_m2 = 0.5 * (m * m).sum(axis=0)
+        for start in range(0, rows.size, step):
+            block = rows[start : start + step]
+            w = solve_triangular(L, X[np.ix_(block, obs)].T, lower=True, check_finite=False)
+            out[block] = w.T @ m - half_m2
     return out
 
 
@@ -606,6 +656,72 @@ def summarize(X, weights) -> GaussianSummaries:
     for k in range(K):
         second[k] = (X.T * weights[k]) @ X
     return GaussianSummaries(weights.sum(axis=1), weights @ X, second)
+
+
+def summarize_labelled(X, labels, n_components, *, shift=None):
+    """Statistics of K Gaussians, Gaussian k from the rows labelled k, in blocks of rows.
+
+    The statistics of a per-class fit (every row of weight 1 for its own
+    Gaussian) without a copy of X: the rows of each block that belong to
+    Gaussian k are shifted and go through :func:`summarize`, and the blocks'
+    statistics add up, so the temporaries take about :data:`BLOCK_BYTES`
+    whatever the size of X.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Rows without NaN wherever ``labels >= 0`` (other rows are never read).
+    labels : ndarray of int of shape (n_samples,)
+        The Gaussian of each row, in ``range(n_components)``; -1 leaves a row out.
+    n_components : int
+    shift : ndarray of shape (n_components, n_features), optional
+        What each Gaussian's rows are taken relative to. None: the mean of its
+        rows (computed in one more pass), which keeps the moment form
+        ``second / weight - mean mean^T`` exact.
+
+    Returns
+    -------
+    summaries : GaussianSummaries
+        ``weight[k]`` is the number of rows labelled k.
+    shift : ndarray of shape (n_components, n_features)
+        The shift used (for :func:`from_summaries`).
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0], [3.0, 2.0], [9.0, 9.0]])
+    >>> s, shift = summarize_labelled(X, np.array([0, 0, -1]), 1)
+    >>> shift, s.weight, s.second[0]
+    (array([[2., 1.]]), array([2.]), array([[2., 2.],
+           [2., 2.]]))
+    """
+    n, d = X.shape
+    K = int(n_components)
+    labels = np.asarray(labels)
+    step = block_rows(d)
+    blocks = range(0, n, step)
+    if shift is None:
+        totals, counts = np.zeros((K, d)), np.zeros(K)
+        for start in blocks:
+            X_block, lab = X[start : start + step], labels[start : start + step]
+            for k in range(K):
+                rows = X_block[lab == k]
+                totals[k] += rows.sum(axis=0)
+                counts[k] += rows.shape[0]
+        shift = totals / np.maximum(counts, 1.0)[:, None]
+    shift = np.asarray(shift, dtype=np.float64)
+    weight, first, second = np.zeros(K), np.zeros((K, d)), np.zeros((K, d, d))
+    for start in blocks:
+        X_block, lab = X[start : start + step], labels[start : start + step]
+        for k in range(K):
+            rows = X_block[lab == k]  # a fresh (b_k, d) array
+            if rows.shape[0] == 0:
+                continue
+            rows -= shift[k]
+            part = summarize(rows, np.ones((1, rows.shape[0])))
+            weight[k] += part.weight[0]
+            first[k] += part.first[0]
+            second[k] += part.second[0]
+    return GaussianSummaries(weight, first, second), shift
 
 
 def summarize_missing(

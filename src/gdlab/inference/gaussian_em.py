@@ -15,11 +15,13 @@ import numpy as np
 
 from gdlab.distributions.gaussian import (
     GaussianSummaries,
+    block_rows,
     expected_statistics,
     from_summaries,
+    log_density,
     missing_patterns,
     standard_scale,
-    summarize,
+    summarize_labelled,
 )
 from gdlab.inference.em import EMResult, run_em
 
@@ -62,25 +64,33 @@ class GaussianFit:
         return self.em.history
 
 
-def _m_step(X_hat, cond_cov_sums, class_rows, covariance, shrinkage, reg_covar):
+def _m_step(X_hat, cond_cov_sums, labels, covariance, shrinkage, reg_covar):
     """Constrained Gaussian MLE from expected sufficient statistics, then shrink and floor.
 
     Each class's statistics are taken about its mean (which keeps the moment form
-    exact); :func:`gdlab.distributions.gaussian.from_summaries` shrinks each class's
+    exact), streamed over blocks of rows by
+    :func:`gdlab.distributions.gaussian.summarize_labelled` (no copy of ``X_hat``);
+    :func:`gdlab.distributions.gaussian.from_summaries` shrinks each class's
     covariance, then "tied" averages the shrunk class covariances weighted by the
     class row counts (without shrinkage: the pooled within-class covariance).
     """
-    shift = np.stack([X_hat[rows].mean(axis=0) for rows in class_rows])
-    summaries = [
-        summarize(X_hat[rows] - shift[k], np.ones((1, rows.size)))
-        for k, rows in enumerate(class_rows)
-    ]
-    summaries = GaussianSummaries(
-        np.concatenate([s.weight for s in summaries]),
-        np.concatenate([s.first for s in summaries]),
-        np.concatenate([s.second for s in summaries]) + cond_cov_sums,
-    )
+    summaries, shift = summarize_labelled(X_hat, labels, cond_cov_sums.shape[0])
+    summaries = GaussianSummaries(summaries.weight, summaries.first,
+                                  summaries.second + cond_cov_sums)
     return from_summaries(summaries, covariance, reg_covar, shift=shift, shrinkage=shrinkage)
+
+
+def _labelled_log_likelihood(X, labels, means, covs, diagonal):
+    """sum_i log N(x_i; mean_(y_i), cov_(y_i)) of complete rows, in blocks of rows."""
+    total = 0.0
+    step = block_rows(X.shape[1])
+    for start in range(0, X.shape[0], step):
+        X_block, lab = X[start : start + step], labels[start : start + step]
+        for k, (mean, cov) in enumerate(zip(means, covs, strict=True)):
+            rows = lab == k
+            if rows.any():
+                total += float(log_density(X_block[rows], mean, cov, diagonal=diagonal).sum())
+    return total
 
 
 def _auto_shrinkage(X, class_rows):
@@ -159,11 +169,18 @@ def fit_gaussians(
     log-likelihood.
     """
     n, d = X.shape
-    all_missing = np.isnan(X).all(axis=1)
+    # a sum of finite values is never NaN: complete data needs no (n, d) mask
+    missing = np.isnan(X) if np.isnan(np.add.reduce(X, axis=None)) else np.zeros((1, d), bool)
+    has_missing = bool(missing.any())
+    all_missing = missing.all(axis=1) if has_missing else np.zeros(n, dtype=bool)
     n_informative = max(int((~all_missing).sum()), 1)
-    class_rows = [np.flatnonzero((y_idx == k) & ~all_missing) for k in range(n_classes)]
+    labels = np.where(all_missing, -1, y_idx)  # -1: a row left out of the statistics
+    class_rows = [np.flatnonzero(labels == k) for k in range(n_classes)]
     for k, rows in enumerate(class_rows):
-        col_seen = (~np.isnan(X[rows])).any(axis=0) if rows.size else np.zeros(d, bool)
+        if not has_missing:
+            col_seen = np.full(d, rows.size > 0)
+        else:
+            col_seen = (~missing[rows]).any(axis=0) if rows.size else np.zeros(d, bool)
         if not col_seen.all():
             cols = np.flatnonzero(~col_seen).tolist()
             who = "" if n_classes == 1 else f" for class index {k}"
@@ -177,11 +194,11 @@ def fit_gaussians(
         shrink = _auto_shrinkage(X, class_rows)
     else:
         shrink = np.full(n_classes, float(shrinkage))
+    del missing
     diagonal = covariance in ("diag", "spherical")
-    has_missing = bool(np.isnan(X).any())
 
     def m_step(X_hat, cond):
-        means, covs = _m_step(X_hat, cond, class_rows, covariance, shrink, reg_covar)
+        means, covs = _m_step(X_hat, cond, labels, covariance, shrink, reg_covar)
         for k, S in enumerate(covs):
             try:
                 if not np.isfinite(S).all():
@@ -196,8 +213,6 @@ def fit_gaussians(
                 ) from None
         return means, covs
 
-    patterns = [missing_patterns(X[rows]) for rows in class_rows]
-
     def e_step(params):
         means, covs = params
         X_hat = X.copy()
@@ -211,11 +226,12 @@ def fit_gaussians(
         return ll / n_informative, (X_hat, cond)
 
     zeros = np.zeros((n_classes, d, d))
-    if not has_missing:
+    if not has_missing:  # the MLE in one pass over blocks of rows: no copy of X
         params = m_step(X, zeros)
-        history = [e_step(params)[0]]
+        history = [_labelled_log_likelihood(X, labels, *params, diagonal) / n_informative]
         return GaussianFit(*params, shrink, EMResult(params, history, True, 1, None))
 
+    patterns = [missing_patterns(X[rows]) for rows in class_rows]
     # initialise with the MLE of the class-mean-imputed data
     X_init = X.copy()
     for rows in class_rows:

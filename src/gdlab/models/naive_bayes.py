@@ -58,6 +58,7 @@ from gdlab.distributions.discrete import (
     Multinomial,
     Poisson,
 )
+from gdlab.distributions.gaussian import block_rows
 from gdlab.distributions.gaussian_features import GaussianFeatures
 from gdlab.models._mixed_columns import MixedColumnsMixin, numeric_dtype
 
@@ -228,7 +229,12 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         priors, fit_prior = self._prior_param()
         self._set_class_prior(self.class_count_ + np.bincount(y_idx, minlength=n_classes),
                               priors, fit_prior=fit_prior)
-        self._update_stats(X, y_idx, group_indicator(y_idx, n_classes))
+        # statistics merge across batches (as partial_fit), so stream the rows in blocks: the
+        # distributions' temporaries (deviations, masks, binarized copies) stay block-sized
+        step = block_rows(X.shape[1])
+        for start in range(0, X.shape[0], step):
+            rows = slice(start, start + step)
+            self._update_stats(X[rows], y_idx[rows], group_indicator(y_idx[rows], n_classes))
         self._finalize()
 
     # -- the contract's hooks (the mixin adds the prior to _log_likelihood) --
