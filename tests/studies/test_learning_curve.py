@@ -89,6 +89,18 @@ def test_default_sizes_geometric_from_five_per_class():
     assert ratios.max() - ratios.min() < 0.2
 
 
+@pytest.mark.parametrize("n_train", [12, 30, 90, 150, 426, 5000])
+def test_default_sizes_scale_with_the_data(n_train):
+    """Fewer sizes on a short range, each at least 1.5x the one before (up to rounding)."""
+    sizes = default_sizes(n_train, 2, 7)
+    assert sizes[0] == 10 and sizes[-1] == n_train
+    assert len(sizes) == max(2, min(7, 1 + int(np.log(n_train / 10) / np.log(1.5))))
+    if len(sizes) > 2:
+        assert all(b / a >= 1.5 - 0.1 for a, b in zip(sizes, sizes[1:], strict=False))
+    with pytest.raises(ValueError, match="min_ratio"):
+        default_sizes(n_train, 2, 7, min_ratio=1.0)
+
+
 def test_train_sizes_fractions_and_bad_sizes():
     ds = _blobs(80)  # 60 training rows
     assert LearningCurve(sizes=[0.1, 0.5, 1.0]).train_sizes(ds) == [6, 30, 60]

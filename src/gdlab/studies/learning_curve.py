@@ -47,12 +47,22 @@ __all__ = ["LearningCurve", "Crossover", "crossover", "default_sizes"]
 SETTING = "train_size"
 
 
-def default_sizes(n_train: int, n_classes: int, n_sizes: int = 8) -> list[int]:
+#: Consecutive default training sizes are at least this factor apart: closer sizes
+#: differ by less than the noise of one split, so a small table gets fewer sizes.
+MIN_SIZE_RATIO = 1.5
+
+
+def default_sizes(n_train: int, n_classes: int, n_sizes: int = 8,
+                  min_ratio: float = MIN_SIZE_RATIO) -> list[int]:
     """A geometric grid from 5 rows per class up to ``n_train``.
 
     Five per class is the smallest size at which the registry's cross-validated
     models (``logreg``: 5-fold CV) can be fit at all; below it they could only
     be recorded as failed cells. Pass ``sizes=`` for smaller training sets.
+    The grid scales with the data: it has ``n_sizes`` sizes, or fewer when the
+    range is short, so that each size is at least ``min_ratio`` times the one
+    before (90 training rows of 2 classes: 6 sizes from 10; 30 rows: 3), and
+    never fewer than two when ``n_train`` exceeds the first size.
 
     Parameters
     ----------
@@ -61,6 +71,8 @@ def default_sizes(n_train: int, n_classes: int, n_sizes: int = 8) -> list[int]:
     n_classes : int
     n_sizes : int, default=8
         At most this many sizes (fewer when rounding merges some).
+    min_ratio : float, default=:data:`MIN_SIZE_RATIO`
+        Smallest factor between consecutive sizes (> 1).
 
     Returns
     -------
@@ -68,15 +80,23 @@ def default_sizes(n_train: int, n_classes: int, n_sizes: int = 8) -> list[int]:
 
     Examples
     --------
-    >>> default_sizes(112, 3)
-    [15, 20, 27, 36, 47, 63, 84, 112]
+    >>> default_sizes(426, 2, 7)
+    [10, 19, 35, 65, 122, 228, 426]
+    >>> default_sizes(90, 2, 7)
+    [10, 16, 24, 37, 58, 90]
+    >>> default_sizes(30, 2, 7)
+    [10, 17, 30]
     """
     if n_train < n_classes:
         raise ValueError(
             f"a training part of {n_train} rows cannot hold all {n_classes} classes."
         )
+    if not min_ratio > 1:
+        raise ValueError(f"min_ratio must be > 1, got {min_ratio!r}.")
     first = min(5 * n_classes, n_train)
-    grid = np.unique(np.round(np.geomspace(first, n_train, max(n_sizes, 1))).astype(int))
+    fits = 1 + int(np.floor(np.log(n_train / first) / np.log(min_ratio) + 1e-9))
+    count = max(min(n_sizes, fits), 2 if n_train > first else 1)  # ends at n_train
+    grid = np.unique(np.round(np.geomspace(first, n_train, count)).astype(int))
     return [int(m) for m in grid]
 
 
