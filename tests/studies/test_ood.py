@@ -98,3 +98,21 @@ def test_reading_on_hand_made_rows():
         "On d, the max-softmax confidence of logreg reaches 0.55 on noise inputs "
         "(0.5 is chance).",
     ]
+
+
+def test_ood_rows_keep_categorical_columns_valid():
+    """Noise draws a category per categorical column; low-contrast copies keep the row's."""
+    rng = np.random.default_rng(0)
+    n = 80
+    code = rng.integers(0, 3, n)
+    X = np.column_stack([rng.normal(size=n), np.eye(3)[code], rng.integers(0, 2, n),
+                         rng.normal(size=n)]).astype(float)
+    y = rng.integers(0, 2, n)
+    groups = [[1, 2, 3], [4]]
+    _, _, X_in, X_noise = ood_sets(X, y, "noise", seed=0, groups=groups)
+    np.testing.assert_array_equal(X_noise[:, 1:4].sum(axis=1), 1.0)
+    assert set(np.unique(X_noise[:, 1:5])) == {0.0, 1.0}
+    assert len(np.unique(X_noise[:, 1:4].argmax(axis=1))) == 3
+    _, _, X_in, X_low = ood_sets(X, y, "low_contrast", seed=0, groups=groups)
+    np.testing.assert_array_equal(X_low[:, 1:5], X_in[:, 1:5])
+    assert np.abs(X_low[:, 0] - X[:, 0].mean()).max() < np.abs(X_in[:, 0]).max()

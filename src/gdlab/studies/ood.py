@@ -11,10 +11,15 @@ Three kinds of OOD rows, each its own cell:
     for datasets with at least three classes (two are left to classify).
 ``noise`` (kind 1)
     As many rows as the test part, each feature drawn uniformly between its
-    minimum and maximum on the training part.
+    minimum and maximum on the training part; each categorical or bool column
+    (:func:`~gdlab.studies.prepare.onehot_groups`) gets a category drawn
+    uniformly, written as valid 0/1 indicators.
 ``low_contrast`` (kind 2)
     The test rows shrunk toward the training mean:
-    ``x' = mean + contrast * (x - mean)`` (``contrast=0.2``).
+    ``x' = mean + contrast * (x - mean)`` (``contrast=0.2``); categorical and
+    bool columns keep the row's category (an indicator of 0.2 would be a value
+    no row can hold, found by any model that knows the column's type, not a
+    low-contrast copy).
 
 Rows with a missing feature are dropped first (see :mod:`gdlab.studies.calibration`).
 
@@ -56,6 +61,7 @@ from gdlab.metrics.anomaly import FPR_GRID, auroc, roc_points
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Headline, Study, make_row
 from gdlab.studies.calibration import complete_numeric, curve_row, split_indices
+from gdlab.studies.prepare import onehot_groups
 
 __all__ = ["OOD", "OOD_KINDS", "KIND_LABELS", "ood_sets"]
 
@@ -69,7 +75,8 @@ KIND_LABELS = {"held_out_class": "held-out classes", "noise": "noise inputs",
 _SCORES = ("density", "confidence")
 
 
-def ood_sets(X, y, kind: str, seed: int, *, test_size=0.25, contrast: float = 0.2):
+def ood_sets(X, y, kind: str, seed: int, *, test_size=0.25, contrast: float = 0.2,
+             groups=()):
     """Training rows, in-distribution test rows and OOD rows of one cell.
 
     Parameters
@@ -82,6 +89,9 @@ def ood_sets(X, y, kind: str, seed: int, *, test_size=0.25, contrast: float = 0.
     test_size : float or int, default=0.25
     contrast : float, default=0.2
         Shrink factor of ``low_contrast`` copies.
+    groups : sequence of sequences of int, default=()
+        Positions of each categorical column's 0/1 indicators (one position for a
+        bool column): they stay valid indicators in the OOD rows.
 
     Returns
     -------
@@ -112,9 +122,17 @@ def ood_sets(X, y, kind: str, seed: int, *, test_size=0.25, contrast: float = 0.
         rng = np.random.default_rng(noise_seed)
         lo, hi = X_train.min(axis=0), X_train.max(axis=0)
         X_out = lo + rng.random(X_in.shape) * (hi - lo)
+        for cols in groups:  # a category drawn uniformly, as valid indicators
+            cols = np.asarray(cols)
+            n_codes = 2 if cols.size == 1 else cols.size
+            code = rng.integers(0, n_codes, len(X_out))
+            X_out[:, cols] = (code[:, None] == np.arange(cols.size)) if cols.size > 1 \
+                else code[:, None]
     else:
         mean = X_train.mean(axis=0)
         X_out = mean + contrast * (X_in - mean)
+        for cols in groups:  # categories stay as they are
+            X_out[:, cols] = X_in[:, cols]
     return X_train, y[train], X_in, X_out
 
 
@@ -175,7 +193,8 @@ class OOD(Study):
         X, y = complete_numeric(dataset)
         X_train, y_train, X_in, X_out = ood_sets(X, y, kind, cell.seed,
                                                  test_size=self.test_size,
-                                                 contrast=self.contrast)
+                                                 contrast=self.contrast,
+                                                 groups=onehot_groups(dataset))
         model = make_model()
         caps = capabilities(model)
         X_test = np.vstack([X_in, X_out])
