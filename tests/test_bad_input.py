@@ -52,6 +52,7 @@ TINY = {
     "gru-chars": {"hidden_size": 4, "embedding_dim": 4, "max_epochs": 1},
     "cvae": {"hidden": (8,), "max_epochs": 1},
     "vae-class-conditional": {"density__hidden": (8,), "density__max_epochs": 1},
+    "m2-vae": {"hidden": (8,), "max_epochs": 1},
     "cgan": {"hidden": (8, 8), "latent_dim": 2, "max_epochs": 1},
     "diffusion": {"hidden_sizes": (8, 8), "n_steps": 10, "n_elbo_steps": 2, "max_epochs": 1,
                   "time_embedding_dim": 8},

@@ -30,7 +30,7 @@ DISCRIMINATIVE = {
     "gru", "gru-chars", "torch-mlp", "cnn", "ngram-logreg", "ngram-linear-svm", "char-ngram-logreg",
     "gpt-classifier", "self-training-logreg", "label-spreading",
 }
-HYBRID = {"nbsvm", "gpt-pretrain-finetune"}
+HYBRID = {"nbsvm", "gpt-pretrain-finetune", "m2-vae"}
 #: Generative entries that do not classify: pure samplers / language models.
 SAMPLERS = {"cgan", "char-gpt"}
 #: Generative entries whose score is a bound (ELBO), not an exact density.

@@ -62,21 +62,24 @@ from torch import nn
 from torch.nn import functional as F
 
 from gdlab._validation import (
+    check_fraction,
     check_in,
     check_int,
     check_n_samples,
     check_positive,
     check_priors,
     check_random_state,
+    check_semi_supervised_labels,
     check_X,
     check_X_y,
+    unlabelled_mask,
 )
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
-from gdlab.nn import TorchEstimatorMixin, check_image_shape
+from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin, check_image_shape
 from gdlab.nn.estimator import check_standardizable
-from gdlab.nn.vae import VAENet
+from gdlab.nn.vae import M2Net, VAENet
 
-__all__ = ["VAE", "CVAE"]
+__all__ = ["VAE", "CVAE", "M2VAE"]
 
 #: Reparameterization draws per row behind the ELBO of ``score_samples`` (n_importance=0).
 _SCORE_DRAWS = 8
@@ -87,6 +90,18 @@ _ROWS_PER_BATCH = 8192
 
 
 # ------------------------------------------------------------------------- shared logic
+
+
+def _layer_sizes(value, name: str) -> tuple[int, ...]:
+    """Hidden layer sizes: an int or a non-empty tuple / list of positive ints, as a tuple."""
+    sizes = value
+    if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+        sizes = (sizes,)
+    if (not isinstance(sizes, (tuple, list)) or not sizes
+            or any(isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1
+                   for h in sizes)):
+        raise ValueError(f"{name} must be a non-empty tuple of positive ints, got {value!r}.")
+    return tuple(int(h) for h in sizes)
 
 
 class _VAEBase(TorchEstimatorMixin):
@@ -102,14 +117,7 @@ class _VAEBase(TorchEstimatorMixin):
     # ----------------------------------------------------------------- checks
     def _check_params(self, n_features: int) -> None:
         check_int(self.latent_dim, "latent_dim")
-        hidden = self.hidden
-        if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool):
-            hidden = (hidden,)
-        if (not isinstance(hidden, (tuple, list)) or not hidden
-                or any(isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1
-                       for h in hidden)):
-            raise ValueError(f"hidden must be a non-empty tuple of positive ints, got "
-                             f"{self.hidden!r}.")
+        hidden = _layer_sizes(self.hidden, "hidden")
         check_in(self.architecture, "architecture", {"mlp", "conv"})
         check_in(self.likelihood, "likelihood", {"gaussian", "bernoulli"})
         check_positive(self.beta, "beta")
@@ -121,7 +129,7 @@ class _VAEBase(TorchEstimatorMixin):
         shape = None if self.image_shape is None else check_image_shape(n_features,
                                                                          self.image_shape)
         self._train_config()  # the training settings fail here too, before any work
-        self.hidden_ = tuple(int(h) for h in hidden)
+        self.hidden_ = hidden
         self.image_shape_ = shape
 
     def _check_range(self, X: np.ndarray) -> None:
@@ -683,3 +691,257 @@ class CVAE(GenerativeClassifierMixin, ClassNamePrefixFeaturesOutMixin, Transform
         """Whole rows of the given classes for an all-NaN X (decoder means)."""
         self._check_all_missing(X, type(self).__name__)
         return self._generate(np.asarray(y_idx), X.shape[0], rng, False)
+
+
+#: M2's training settings: no validation split by default.
+_M2_TRAINING_DOC = _TRAINING_DOC.replace(
+    """    validation_fraction : float in [0, 1), default=0.1
+        Rows held out (seeded) for early stopping on the validation loss.""",
+    """    validation_fraction : float in [0, 1), default=0.0
+        Rows held out (seeded) for early stopping on the validation loss; none
+        by default, since held-out rows would take labelled rows from the few
+        there are.""")
+if _M2_TRAINING_DOC == _TRAINING_DOC:  # the shared text changed: say so at import
+    raise ImportError("gdlab.models.vae: _M2_TRAINING_DOC no longer matches _TRAINING_DOC.")
+
+
+class M2VAE(LogitClassifierMixin, CVAE):
+    __doc__ = f"""Semi-supervised VAE "M2" (Kingma, Rezende, Mohamed & Welling, 2014).
+
+    A conditional VAE (encoder q(z | x, y), decoder p(x | y, z), standard
+    normal p(z), class prior p(y)) plus a classifier q(y | x), all trained
+    together on labelled and unlabelled rows. ``y = -1`` marks an unlabelled
+    row (numeric labels). Per row, the training loss is::
+
+        labelled (x, y):  -ELBO(x, y) - log p(y) - (alpha / n_labelled) log q(y | x)
+        unlabelled x:     sum_k q(k | x) (-ELBO(x, k) - log p(k)) - H(q(y | x))
+
+    averaged over the rows of a mini-batch. The unlabelled loss is the
+    negative of the bound on log p(x) with y marginalized under q(y | x); the
+    classifier term is what makes q(y | x) learn from the labels (Kingma et
+    al.'s J^alpha: alpha multiplies the mean log q(y | x) of the labelled rows
+    in an objective summed over all rows, and defaults to ``0.1 * n_samples``
+    as in the paper).
+
+    ``predict_proba`` is q(y | x), the classifier. ``log_joint`` is log p(y=k)
+    plus the per-class ELBO (or IWAE estimate with ``n_importance``), a lower
+    bound on log p(x, y=k) as in :class:`CVAE` (``density_bound``): Bayes'
+    rule through the bound, ``softmax(log_joint(X))``, is a second classifier
+    of the same fit, and ``score_samples`` bounds log p(x). ``sample(n, y=k)``
+    decodes z ~ p(z) under class k. Capability tags: ``classify``,
+    ``density_bound``, ``sample``, ``conditional_sample``, ``semi_supervised``.
+
+    With every row labelled the model is a CVAE trained beside an MLP
+    classifier (the classifier gets gradients only from its own term). The
+    classifier is an MLP on the (standardized) rows for either
+    ``architecture``.
+
+    Parameters
+    ----------{_VAE_PARAMS_DOC}
+    alpha : float or None, default=None
+        Weight of the labelled rows' classification term (see above); None:
+        ``0.1 * n_samples`` (all rows, labelled or not), the paper's choice.
+    classifier_hidden : tuple of int or None, default=None
+        Hidden sizes of the classifier MLP q(y | x); None: ``hidden``.
+    dropout : float in [0, 1), default=0.0
+        Dropout after each hidden layer of the classifier.
+    classes : array-like or None, default=None
+        The labels to learn. None: those of the labelled rows. Given, every
+        listed class must have a labelled row (M2 cannot name a class it never
+        sees labelled) and every label must be listed.
+    priors : array-like of shape (n_classes,), optional
+        Class prior p(y) in the order of the sorted labels; None: the
+        frequencies of the labelled rows.{_M2_TRAINING_DOC}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    class_prior_ : ndarray of shape (n_classes,)
+    class_count_ : ndarray of shape (n_classes,)
+        Labelled rows per class.
+    n_labelled_, n_unlabelled_ : int
+    alpha_ : float
+        The classification weight used.
+    n_features_in_ : int
+    mean_, scale_ : ndarray of shape (n_features,)
+        Standardization, learned from every row (labelled or not).
+    data_min_, data_max_ : ndarray of shape (n_features,)
+    hidden_, classifier_hidden_ : tuple of int
+    image_shape_ : tuple of int or None
+    module_ : torch.nn.Module
+        A :class:`gdlab.nn.vae.M2Net`.
+    history_ : list of dict
+        Per epoch, ``train_loss`` and its parts ``train_labelled``
+        (-ELBO - log p(y) of the labelled rows), ``train_unlabelled`` (the
+        unlabelled rows' loss) and ``train_class_nll`` (-log q(y | x) of the
+        labelled rows, unweighted), each summed over its rows and divided by
+        all rows; the same with ``val_`` with a validation split.
+    device_ : str
+    n_epochs_, best_epoch_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.vae import M2VAE
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 40)
+    >>> X = rng.normal(size=(80, 3)) + 3.0 * y[:, None]
+    >>> y_partial = np.where(np.arange(80) % 10 == 0, y, -1)  # 8 labelled rows
+    >>> m2 = M2VAE(latent_dim=2, hidden=(16,), max_epochs=40, batch_size=16,
+    ...            random_state=0).fit(X, y_partial)
+    >>> bool(m2.score(X, y) > 0.9), m2.n_labelled_
+    (True, 8)
+    >>> m2.log_joint(X[:2]).shape
+    (2, 2)
+    """
+
+    _gdlab_capabilities = frozenset({"classify", "density_bound", "sample",
+                                     "conditional_sample", "semi_supervised"})
+
+    def __init__(self, *, latent_dim=8, hidden=(128,), architecture="mlp", image_shape=None,
+                 channels=32, likelihood="gaussian", beta=1.0, n_importance=0, alpha=None,
+                 classifier_hidden=None, dropout=0.0, classes=None, priors=None,
+                 max_epochs=100, batch_size=128, lr=1e-3, weight_decay=0.0,
+                 validation_fraction=0.0, patience=10, device="auto", random_state=None,
+                 verbose=False):
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.architecture = architecture
+        self.image_shape = image_shape
+        self.channels = channels
+        self.likelihood = likelihood
+        self.beta = beta
+        self.n_importance = n_importance
+        self.alpha = alpha
+        self.classifier_hidden = classifier_hidden
+        self.dropout = dropout
+        self.classes = classes
+        self.priors = priors
+        self._set_training_params(locals())
+
+    # ----------------------------------------------------------------- checks
+    def _check_params(self, n_features: int) -> None:
+        super()._check_params(n_features)
+        if self.alpha is not None:
+            check_positive(self.alpha, "alpha")
+        check_fraction(self.dropout, "dropout")
+        self.classifier_hidden_ = (self.hidden_ if self.classifier_hidden is None else
+                                   _layer_sizes(self.classifier_hidden, "classifier_hidden"))
+
+    def _split_labels(self, y) -> tuple[np.ndarray, np.ndarray]:
+        """``classes_`` and the class index of every row, -1 for an unlabelled row.
+
+        ``y`` is the validated label array; -1 marks an unlabelled row
+        (:func:`gdlab._validation.unlabelled_mask`).
+        """
+        seen = check_semi_supervised_labels(self, y)
+        unlabelled = unlabelled_mask(y)
+        if self.classes is None:
+            classes = seen
+        else:
+            classes = np.unique(np.asarray(self.classes))
+            if classes.ndim != 1:
+                raise ValueError(f"classes must be a 1-D list of labels, got {self.classes!r}.")
+            if unlabelled_mask(classes).any():
+                raise ValueError("classes must not list -1: it marks unlabelled rows.")
+            unknown = np.setdiff1d(seen, classes)
+            if unknown.size:
+                raise ValueError(f"y has labels {unknown.tolist()!r} that are not in classes="
+                                 f"{classes.tolist()!r}.")
+            never = np.setdiff1d(classes, seen)
+            if never.size:
+                raise ValueError(f"classes {never.tolist()!r} have no labelled row in y; "
+                                 f"{type(self).__name__} cannot learn a class it never sees "
+                                 "labelled (give at least one labelled row of each class).")
+        y_idx = np.full(y.shape[0], -1, dtype=np.int64)
+        y_idx[~unlabelled] = np.searchsorted(classes, y[~unlabelled])
+        return classes, y_idx
+
+    # ---------------------------------------------------------------- network
+    def _build_module(self) -> nn.Module:
+        return M2Net(self.n_features_in_, int(self.latent_dim), self.hidden_, self.architecture,
+                     self.image_shape_, int(self.channels), len(self.classes_), self.likelihood,
+                     self.classifier_hidden_, float(self.dropout))
+
+    def _m2_loss(self, draws):
+        """The loss function of the Trainer; ``draws(module, x, onehot) -> (rec, kl)`` per row."""
+        beta, weight = float(self.beta), self.alpha_ / self.n_labelled_
+        n_classes = len(self.classes_)
+        log_prior = torch.as_tensor(self._log_prior(), dtype=torch.float32).clamp_min(-1e30)
+
+        def loss(module, batch):
+            x, y = batch  # (B, D), (B,) with -1 for unlabelled rows
+            logq = F.log_softmax(module.classify(x), dim=1)  # (B, K)
+            lab = y >= 0
+            x_lab, y_lab, x_unl, logq_unl = x[lab], y[lab], x[~lab], logq[~lab]
+            n_lab, n_unl = x_lab.shape[0], x_unl.shape[0]
+            # labelled rows with their class, then every unlabelled row with every class
+            classes = torch.arange(n_classes, device=x.device)
+            y_all = torch.cat([y_lab, classes.repeat(n_unl)])  # (n_lab + n_unl * K,)
+            x_all = torch.cat([x_lab, x_unl.repeat_interleave(n_classes, dim=0)])
+            rec, kl = draws(module, x_all, F.one_hot(y_all, n_classes).to(x.dtype))
+            neg_bound = beta * kl - rec - log_prior.to(x.device)[y_all]
+            labelled = neg_bound[:n_lab].sum()
+            q_unl = logq_unl.exp()  # (n_unl, K)
+            unlabelled = (q_unl * (neg_bound[n_lab:].view(n_unl, n_classes) + logq_unl)).sum()
+            class_nll = -logq[lab].gather(1, y_lab[:, None]).sum()
+            n = x.shape[0]
+            return {"loss": (labelled + unlabelled + weight * class_nll) / n,
+                    "labelled": labelled / n, "unlabelled": unlabelled / n,
+                    "class_nll": class_nll / n}
+
+        return loss
+
+    def fit(self, X, y):
+        """Fit the encoder, decoder and classifier on labelled and unlabelled rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Finite numeric rows (NaN raises), labelled or not.
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` marks an unlabelled row (numeric labels). The
+            labelled rows must show at least two classes (and every class of
+            ``classes``, when given).
+
+        Returns
+        -------
+        self
+        """
+        X, y, _, _ = check_X_y(self, X, y, allow_nan=False, min_classes=1,
+                               dtype=(np.float64, np.float32))
+        classes, y_idx = self._split_labels(y)
+        self._check_params(X.shape[1])
+        priors = check_priors(self.priors, len(classes))
+        self._check_range(X)
+        labelled = y_idx >= 0
+        self.classes_ = classes
+        self._set_class_prior(np.bincount(y_idx[labelled], minlength=len(classes)), priors)
+        self.n_labelled_ = int(labelled.sum())
+        self.n_unlabelled_ = int(X.shape[0] - self.n_labelled_)
+        self.alpha_ = 0.1 * X.shape[0] if self.alpha is None else float(self.alpha)
+        self._fit_scaling(X)
+        gen = torch.Generator().manual_seed(_SCORE_SEED)
+        eps = torch.randn(_SCORE_DRAWS, int(self.latent_dim), generator=gen)
+        data = (torch.from_numpy(self._scaled(X, np.float32)), torch.from_numpy(y_idx))
+        return self._train(
+            data, self._m2_loss(lambda m, x, onehot: m(x, onehot)),
+            eval_loss=self._m2_loss(
+                lambda m, x, onehot: m.elbo_terms(x, onehot, eps.to(x.device))))
+
+    # ------------------------------------------------------------- classifier
+    def _classifier_logits(self, X) -> np.ndarray:
+        """Float64 logits of q(y | x) for validated X."""
+        self._check_range(X)
+        module = self._float64_module()
+        return self._batched(module.classify, self._tensor64(self._scaled(X)))
+
+    def _logits(self, X) -> np.ndarray:
+        """Logits of q(y | x): ``predict_proba`` is their softmax."""
+        check_is_fitted(self)
+        return self._classifier_logits(self._validate_X_predict(X))
+
+    def _y_idx(self, X, y) -> np.ndarray:
+        if y is None:
+            return np.argmax(self._classifier_logits(X), axis=1)
+        return self._class_indices_for_sampling(X.shape[0], y, None)

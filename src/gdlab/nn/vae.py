@@ -32,7 +32,7 @@ from torch.nn import functional as F  # noqa: N812
 
 from gdlab.nn.layers import ConvDecoder, ConvEncoder, mlp
 
-__all__ = ["MIN_STD", "VAEEncoder", "VAEDecoder", "VAENet"]
+__all__ = ["MIN_STD", "VAEEncoder", "VAEDecoder", "VAENet", "M2Net"]
 
 #: Floor of the learned observation standard deviation (standardized units).
 MIN_STD = 1e-3
@@ -149,3 +149,31 @@ class VAENet(nn.Module):
         log_pz = -0.5 * (z ** 2).sum(2)
         log_qz = (-0.5 * eps ** 2).sum(1)[None, :] - 0.5 * logvar.sum(1, keepdim=True)
         return torch.logsumexp(ll + log_pz - log_qz, dim=1) - math.log(s)
+
+
+class M2Net(VAENet):
+    """The networks of the semi-supervised VAE M2 (Kingma et al., 2014).
+
+    A conditional :class:`VAENet` (encoder q(z | x, y), decoder p(x | y, z))
+    plus a classifier MLP ``classifier``: x -> the logits of q(y | x), with
+    ``classifier_hidden`` hidden sizes and dropout between them. The VAE parts
+    keep :class:`VAENet`'s names, so the per-class bounds, decoding and
+    sampling of a conditional VAE apply unchanged.
+
+    Examples
+    --------
+    >>> net = M2Net(6, 2, (8,), "mlp", None, 4, n_classes=3, likelihood="gaussian",
+    ...             classifier_hidden=(8,))
+    >>> tuple(net.classify(torch.zeros(5, 6)).shape)
+    (5, 3)
+    """
+
+    def __init__(self, n_features, latent_dim, hidden, architecture, image_shape, channels,
+                 n_classes, likelihood, classifier_hidden, dropout=0.0):
+        super().__init__(n_features, latent_dim, hidden, architecture, image_shape, channels,
+                         n_classes, likelihood)
+        self.classifier = mlp([n_features, *classifier_hidden, n_classes], dropout=dropout)
+
+    def classify(self, x):
+        """Logits of q(y | x); x: (B, D) -> (B, K)."""
+        return self.classifier(x)
