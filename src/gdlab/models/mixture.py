@@ -737,8 +737,8 @@ class GaussianMixture(_BaseGaussianMixture):
                 from sklearn.cluster import kmeans_plusplus
 
                 centers, _ = kmeans_plusplus(X_filled, K, random_state=rng)
-                sq = (
-                    (X_filled**2).sum(axis=1)[:, None]
+                sq = (  # (n, K); the row norms by einsum, without an (n, d) X_filled**2
+                    np.einsum("ij,ij->i", X_filled, X_filled)[:, None]
                     - 2 * X_filled @ centers.T
                     + (centers**2).sum(axis=1)
                 )
