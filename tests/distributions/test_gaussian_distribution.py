@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 from scipy.stats import norm
 
 from gdlab.distributions import gaussian as gm
@@ -135,3 +136,130 @@ def test_sample_gaussian_draws_each_row_from_its_component(full):
         np.testing.assert_allclose(X[comp == c].mean(axis=0), means[c], atol=0.05)
         expected = cov[c] if full else np.diag(np.diag(cov[c]))
         np.testing.assert_allclose(np.cov(X[comp == c].T), expected, atol=0.05)
+
+
+# -- every missing pattern at once: PatternGroups ------------------------------------------
+def _full_data(seed=0, n=300, d=5, K=3, missing=0.35):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) + 4.0
+    X[rng.uniform(size=X.shape) < missing] = np.nan
+    X[7] = np.nan  # nothing observed
+    X[8] = 4.0  # complete
+    means = rng.normal(size=(K, d)) + 4.0
+    A = rng.normal(size=(K, d, d))
+    covs = A @ A.transpose(0, 2, 1) + 0.5 * np.eye(d)
+    return X, means, covs
+
+
+def _row_reference(X, means, covs, weights):
+    """Per row and Gaussian: log N(x_o), and the statistics sum w E[x], sum w E[x x^T]."""
+    from scipy.stats import multivariate_normal
+
+    n, d = X.shape
+    K = len(means)
+    log_dens = np.zeros((n, K))
+    first, second = np.zeros((K, d)), np.zeros((K, d, d))
+    for i, x in enumerate(X):
+        o, m = ~np.isnan(x), np.isnan(x)
+        for k in range(K):
+            S, mu = covs[k], means[k]
+            x_hat, C = x.copy(), np.zeros((d, d))
+            if o.any():
+                log_dens[i, k] = multivariate_normal.logpdf(x[o], mu[o], S[np.ix_(o, o)])
+                B = S[np.ix_(m, o)] @ np.linalg.inv(S[np.ix_(o, o)])
+                x_hat[m] = mu[m] + B @ (x[o] - mu[o])
+                C[np.ix_(m, m)] = S[np.ix_(m, m)] - B @ S[np.ix_(o, m)]
+            else:
+                x_hat, C = mu.copy(), S.copy()
+            first[k] += weights[k, i] * x_hat
+            second[k] += weights[k, i] * (np.outer(x_hat, x_hat) + C)
+    return log_dens, gm.GaussianSummaries(weights.sum(axis=1), first, second)
+
+
+def _about(summaries, shift):
+    """Statistics about ``shift`` turned into raw moments (about 0)."""
+    w, f, s = summaries
+    second = s + f[:, :, None] * shift + shift[:, None] * f[:, None, :]
+    return f + w[:, None] * shift, second + w[:, None, None] * np.outer(shift, shift)
+
+
+def test_pattern_groups_log_prob_is_the_marginal_density_of_each_row():
+    X, means, covs = _full_data()
+    groups = gm.PatternGroups(X, np.nanmean(X, axis=0))
+    expected, _ = _row_reference(X, means, covs, np.ones((3, len(X))))
+    np.testing.assert_allclose(groups.log_prob(means, covs), expected, rtol=0, atol=1e-10)
+    assert groups.n_patterns == len(np.unique(np.isnan(X), axis=0))
+
+
+def test_pattern_groups_statistics_are_the_conditional_moments_of_each_row():
+    X, means, covs = _full_data(seed=1)
+    rng = np.random.RandomState(3)
+    w = rng.uniform(size=(3, len(X)))
+    shift = np.nanmean(X, axis=0)
+    _, ref = _row_reference(X, means, covs, w)
+    s = gm.PatternGroups(X, shift).summarize(means, covs, w)
+    first, second = _about(s, shift)
+    np.testing.assert_allclose(s.weight, ref.weight, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(first, ref.first, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(second, ref.second, rtol=0, atol=1e-8)  # entries ~1e3
+
+
+def test_pattern_groups_mixture_e_step_is_bayes_rule_then_the_statistics():
+    X, means, covs = _full_data(seed=2)
+    X = X[~np.isnan(X).all(axis=1)]
+    log_w = np.log([0.2, 0.5, 0.3])
+    shift = np.nanmean(X, axis=0)
+    log_dens, _ = _row_reference(X, means, covs, np.ones((3, len(X))))
+    lp = log_dens + log_w
+    resp = np.exp(lp - logsumexp(lp, axis=1, keepdims=True)).T
+    _, ref = _row_reference(X, means, covs, resp)
+    ll, s = gm.PatternGroups(X, shift).responsibility_statistics(log_w, means, covs)
+    assert abs(ll - logsumexp(lp, axis=1).sum()) <= 1e-9
+    first, second = _about(s, shift)
+    np.testing.assert_allclose(s.weight, ref.weight, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(first, ref.first, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(second, ref.second, rtol=0, atol=1e-8)
+
+
+def test_pattern_groups_in_many_small_blocks_and_batches_agree(monkeypatch):
+    X, means, covs = _full_data(seed=4, n=600, missing=0.2)
+    shift = np.nanmean(X, axis=0)
+    w = np.random.RandomState(5).uniform(size=(3, len(X)))
+    one = gm.PatternGroups(X, shift)
+    monkeypatch.setattr(gm, "_QUAD_BLOCK", 16 * gm.quadratic_size(5))  # 16 rows a block
+    monkeypatch.setattr(gm, "_PATTERN_BATCH", 3 * gm.quadratic_size(5))  # 3 patterns a batch
+    many = gm.PatternGroups(X, shift)
+    assert len(many._batches) > 5 and sum(len(b.blocks) for b in many._batches) > 20
+    np.testing.assert_allclose(many.log_prob(means, covs), one.log_prob(means, covs),
+                               rtol=0, atol=1e-10)
+    for a, b in zip(many.summarize(means, covs, w), one.summarize(means, covs, w),
+                    strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-9)
+
+
+def test_pattern_groups_rows_and_more_than_64_features():
+    rng = np.random.RandomState(6)
+    X = rng.normal(size=(40, 70))
+    X[rng.uniform(size=X.shape) < 0.05] = np.nan
+    X[:, 66] = np.nan  # a missing column beyond the first 64 bits
+    X[3, 69] = 1.0
+    rows = np.array([5, 3, 9, 3])  # any order; a row may repeat
+    means, covs = np.zeros((1, 70)), np.eye(70)[None]
+    groups = gm.PatternGroups(X, np.zeros(70), rows=rows)
+    assert groups.n_rows == 4
+    assert groups.n_patterns == len(np.unique(np.isnan(X[rows]), axis=0))
+    expected = np.nansum(norm.logpdf(X[rows]), axis=1)
+    np.testing.assert_allclose(groups.log_prob(means, covs)[:, 0], expected, rtol=0, atol=1e-10)
+
+
+def test_pattern_groups_bad_input():
+    X, means, covs = _full_data()
+    with pytest.raises(ValueError, match="X must be 2-D"):
+        gm.PatternGroups(X[0], np.zeros(5))
+    with pytest.raises(ValueError, match=r"shift must have shape \(5,\), got \(4,\)"):
+        gm.PatternGroups(X, np.zeros(4))
+    groups = gm.PatternGroups(X, np.zeros(5))
+    with pytest.raises(ValueError, match="weights must have shape"):
+        groups.summarize(means, covs, np.ones((3, 5)))
+    with pytest.raises(ValueError, match="means and covariances must have shapes"):
+        groups.log_prob(means[:, :4], covs)

@@ -446,3 +446,74 @@ def test_rows_with_every_entry_missing_in_bic_partial_fit_and_classifier(data):
         np.testing.assert_allclose(d.covariances_, r.covariances_, rtol=0, atol=1e-10)
     with pytest.raises(ValueError, match="no observed"):
         GaussianMixture().fit(np.full((4, 2), np.nan))
+
+
+def _reference_nan_em(X, weights, means, covs, n_iter, reg_covar):
+    """Exact EM with missing entries written row by row (Ghahramani & Jordan 1994):
+    the log-likelihood history and the parameters after ``n_iter`` M-steps."""
+    X = X[~np.isnan(X).all(axis=1)]  # likelihood 1 under every parameter
+    n, d = X.shape
+    K = len(weights)
+    history = []
+    for _ in range(n_iter):
+        N, S1, S2 = np.zeros(K), np.zeros((K, d)), np.zeros((K, d, d))
+        ll = 0.0
+        for x in X:
+            o, m = ~np.isnan(x), np.isnan(x)
+            lp = np.array([
+                np.log(weights[k])
+                + multivariate_normal.logpdf(x[o], means[k][o], covs[k][np.ix_(o, o)])
+                for k in range(K)
+            ])
+            ll += logsumexp(lp)
+            r = np.exp(lp - logsumexp(lp))
+            for k in range(K):
+                S = covs[k]
+                B = S[np.ix_(m, o)] @ np.linalg.inv(S[np.ix_(o, o)])
+                x_hat, C = x.copy(), np.zeros((d, d))
+                x_hat[m] = means[k][m] + B @ (x[o] - means[k][o])
+                C[np.ix_(m, m)] = S[np.ix_(m, m)] - B @ S[np.ix_(o, m)]
+                N[k] += r[k]
+                S1[k] += r[k] * x_hat
+                S2[k] += r[k] * (np.outer(x_hat, x_hat) + C)
+        history.append(ll / n)
+        nk = N + 10 * np.finfo(np.float64).eps
+        weights, means = nk / nk.sum(), S1 / nk[:, None]
+        covs = S2 / nk[:, None, None] - means[:, :, None] * means[:, None, :]
+        covs = (covs + covs.transpose(0, 2, 1)) / 2 + reg_covar * np.eye(d)
+    return history, weights, means, covs
+
+
+@pytest.mark.parametrize("missing", [0.15, 0.45])
+def test_nan_em_equals_a_row_by_row_reference(missing):
+    """The stacked E-step over all missing patterns (gaussian.PatternGroups) computes
+    exact EM: the same history, parameters and marginal densities as a per-row loop."""
+    X, _ = draw_mixture(160, seed=11)
+    X = np.hstack([X, X[:, :1] - X[:, 2:3] + np.random.RandomState(0).normal(size=(160, 1))])
+    X[np.random.RandomState(12).uniform(size=X.shape) < missing] = np.nan
+    X[4] = np.nan
+    w0 = np.array([0.3, 0.3, 0.4])
+    mu0 = np.nan_to_num(X[[0, 50, 100]], nan=1.0)
+    cov0 = np.tile(np.eye(4) * 2.0, (3, 1, 1))
+    gm = GaussianMixture(
+        3, tol=0, max_iter=6, weights_init=w0, means_init=mu0,
+        precisions_init=np.linalg.inv(cov0),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gm.fit(X)
+    history, w, mu, cov = _reference_nan_em(X, w0, mu0, cov0, 6, gm.reg_covar)
+    np.testing.assert_allclose(gm.log_likelihood_history_, history, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(gm.weights_, w, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(gm.means_, mu, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(gm.covariances_, cov, rtol=0, atol=1e-10)
+    # the marginal density of each row under the fitted mixture
+    expected = [
+        logsumexp([
+            np.log(w[k]) + multivariate_normal.logpdf(x[~np.isnan(x)], mu[k][~np.isnan(x)],
+                                                      cov[k][np.ix_(~np.isnan(x), ~np.isnan(x))])
+            for k in range(3)
+        ]) if (~np.isnan(x)).any() else 0.0
+        for x in X
+    ]
+    np.testing.assert_allclose(gm.score_samples(X), expected, rtol=0, atol=1e-10)
