@@ -131,9 +131,10 @@ def test_budget_excludes_slow_models_and_none_meeting_it_is_an_error():
 
 def test_unanswerable_goal_is_reported_not_dropped():
     advice = advise_rows(_rows(), goals=["accuracy", "generation"])
-    gen = advice.answer("generation")
-    assert not gen.answered and gen.model is None and "samples study" in gen.because
-    assert gen.headline().startswith("generation: unanswered.")
+    for kind in ("realism", "usefulness"):
+        gen = advice.answer("generation", kind)
+        assert not gen.answered and gen.model is None and "samples study" in gen.because
+        assert gen.headline().startswith(f"generation ({kind}): unanswered.")
     with pytest.raises(ValueError, match="no rows for the goal"):
         advise_rows(_rows(), goals="generation")
 
@@ -253,3 +254,20 @@ def test_advise_takes_a_comparison_and_a_csv_path(tmp_path):
         advise(tmp_path / "iris.csv")
     with pytest.raises(ValueError, match="target= only applies to a CSV path"):
         advise("iris", target="species")
+
+
+def test_generation_answers_realism_and_usefulness_apart():
+    """Realism from the two-sample test (distance of its AUC from 0.5), usefulness from TSTR."""
+    rows = []
+    for seed in range(4):
+        for model, c2st, tstr in (("nb", 0.95, 0.97), ("mix", 0.52 - 0.01 * seed, 0.90)):
+            for metric, value in (("c2st_auc", c2st), ("tstr_accuracy", tstr)):
+                rows.append(dict(study="samples", dataset="d", model=model, setting="none",
+                                 setting_value=np.nan, seed=seed, family="generative",
+                                 metric=metric, value=value, fit_seconds=0.0, error=None))
+    advice = advise_rows(pd.DataFrame(rows), goals=["generation"])
+    realism, usefulness = advice.answer("generation", "realism"), advice.answer(
+        "generation", "usefulness")
+    assert realism.model == "mix" and realism.significant
+    assert usefulness.model == "nb" and usefulness.significant
+    assert realism.headline().startswith("generation (realism)")

@@ -84,7 +84,8 @@ class Answer:
         Where the comparison was read ("at 112 training rows", "noise
         inputs", ...).
     kind : str or None
-        The kind of anomaly (``anomaly_detection`` only).
+        The kind of anomaly (``anomaly_detection``) or of sample quality
+        (``generation``: :data:`GENERATION_KINDS`).
     rows : dict
         The filter selecting the supporting rows of the results: ``study``,
         ``metric``, ``setting``, ``setting_value``, ``models``.
@@ -572,26 +573,43 @@ def _anomaly(rows, families) -> list[Answer]:
     return out
 
 
-def _generation(rows, families) -> Answer:
-    s = rows[(rows["study"] == "samples") & rows["metric"].isin(["tstr_accuracy", "mmd"])]
+#: The two questions the ``generation`` goal answers apart, each from its own metric
+#: of the samples study: do the samples look real (a classifier two-sample test, MMD
+#: when it is missing), and are they useful (train on synthetic, test on real).
+GENERATION_KINDS = {
+    "realism": (("c2st_auc", "lower", "(|AUC - 0.5| of a two-sample test against real rows; "
+                 "0 = indistinguishable)", "its samples are the hardest to tell from real rows"),
+                ("mmd", "lower", "(MMD to real rows)", "its samples are closest to the real "
+                 "rows (smallest MMD)")),
+    "usefulness": (("tstr_accuracy", "higher", "(train on synthetic, test on real)",
+                    "a classifier trained on its samples does best on real test rows"),),
+}
+
+
+def _generation(rows, families) -> list[Answer]:
+    s = rows[rows["study"] == "samples"]
     s = s[np.isfinite(s["value"].astype(float))]
-    if s.empty:
-        return Answer("generation", None, because="No sample-quality rows: no model here "
-                      "samples, or the samples study did not run.")
-    metric = "tstr_accuracy" if (s["metric"] == "tstr_accuracy").any() else "mmd"
-    part = s[s["metric"] == metric]
+    out = []
+    for kind, choices in GENERATION_KINDS.items():
+        present = [c for c in choices if (s["metric"] == c[0]).any()]
+        if not present:
+            out.append(Answer("generation", None, kind=kind, because=(
+                f"No {' or '.join(c[0] for c in choices)} rows: no model here samples, or "
+                "the samples study did not run.")))
+            continue
+        metric, better, setting, what = present[0]
+        part = s[s["metric"] == metric]
+        if metric == "c2st_auc":  # an AUC below 0.5 is as far from "indistinguishable"
+            part = part.assign(value=(part["value"].astype(float) - 0.5).abs())
 
-    def reason(a):
-        what = ("a classifier trained on its samples does best on real test rows"
-                if metric == "tstr_accuracy" else "its samples are closest to the real rows "
-                "(smallest MMD)")
-        return _tie_or(a, f"{a.model} draws the most realistic rows: {what}.")
+        def reason(a, what=what):
+            return _tie_or(a, f"{a.model} draws the most realistic rows: {what}.")
 
-    return _compare("generation", part, families=families, candidate="model",
-                    better="higher" if metric == "tstr_accuracy" else "lower", metric=metric,
-                    setting="(train on synthetic, test on real)" if metric == "tstr_accuracy"
-                    else "(MMD to real rows)", because=reason,
-                    rows={"study": "samples", "metric": metric, "setting": "none"})
+        out.append(_compare("generation", part, families=families, candidate="model",
+                            better=better, metric=metric, setting=setting, because=reason,
+                            kind=kind,
+                            rows={"study": "samples", "metric": metric, "setting": "none"}))
+    return out
 
 
 def _fit_costs(rows) -> pd.Series:
@@ -763,7 +781,7 @@ def advise_rows(rows: pd.DataFrame, *, dataset: str | None = None, goals=None,
         elif goal == "anomaly_detection":
             answers.extend(_anomaly(rows, families))
         elif goal == "generation":
-            answers.append(_generation(rows, families))
+            answers.extend(_generation(rows, families))
         else:
             answers.append(_cost(rows, families))
     if not any(a.answered for a in answers):
