@@ -17,7 +17,7 @@ from gdlab.models.registry import ModelSpec, available, make, register, spec
 _LAZY = {
     "HMM": "hmm", "HMMClassifier": "hmm",
     "GRUClassifier": "rnn",
-    "VAE": "vae", "CVAE": "vae",
+    "VAE": "vae", "CVAE": "vae", "M2VAE": "vae",
     "GAN": "gan", "ConditionalGAN": "gan",
     "DiffusionModel": "diffusion", "ConditionalDiffusion": "diffusion",
     "MLPClassifier": "networks", "CNNClassifier": "networks",
