@@ -202,8 +202,9 @@ _ResumeOpt = Annotated[
 _StudiesOpt = Annotated[
     str | None,
     typer.Option("--studies", "-s",
-                 help="Comma-separated studies (learning_curve, missing_data, calibration, "
-                      "ood, cost, samples; default: every one that applies)."),
+                 help="Comma-separated studies (learning_curve, semi_supervised, "
+                      "missing_data, calibration, ood, cost, samples; default: every one "
+                      "that applies but semi_supervised)."),
 ]
 _ProgressOpt = Annotated[
     bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
@@ -251,7 +252,7 @@ def _run(*, dataset, csv, target, models, studies, out, n_jobs, scheduler, seeds
     from gdlab import comparison
 
     ds = _load_data(dataset, csv, target, na_values)
-    names = _names("--models", models) or list(comparison.default_models_for(ds))
+    names = _names("--models", models) or list(comparison.default_models_for(ds, studies))
     try:
         comparison.check_plan(ds, names, studies, quick=quick)
     except (ValueError, TypeError) as exc:
@@ -492,7 +493,8 @@ def advise(
 @app.command()
 def study(
     name: Annotated[
-        str, typer.Argument(help="learning_curve, missing_data, calibration, ood, cost or samples.")
+        str, typer.Argument(help="learning_curve, semi_supervised, missing_data, calibration, "
+                                 "ood, cost or samples.")
     ],
     dataset: _DatasetOpt = None,
     csv: _CsvOpt = None,

@@ -97,13 +97,22 @@ def default_models(modality: str) -> tuple[str, ...]:
 DEFAULT_MIXED_MODELS = ("mixed-nb",)
 
 
-def default_models_for(dataset) -> tuple[str, ...]:
-    """The default models for one dataset: by modality, with two refinements.
+def default_models_for(dataset, studies=None) -> tuple[str, ...]:
+    """The default models for one dataset: by modality, with three refinements.
 
     A sequence dataset whose ``metadata`` holds a ``vocabulary`` codes symbols
     (characters) as integers: its defaults model them as categories
     (:data:`DEFAULT_SYMBOL_MODELS`). A table with categorical or bool columns
-    adds :data:`DEFAULT_MIXED_MODELS` after the tabular defaults.
+    adds :data:`DEFAULT_MIXED_MODELS` after the tabular defaults. A named
+    study that exists for models with certain tags (its
+    ``default_model_tags``: ``semi_supervised`` for the semi-supervised study)
+    adds every registered model with those tags that takes this kind of data.
+
+    Parameters
+    ----------
+    dataset : gdlab.data.Dataset
+    studies : iterable of str, optional
+        The studies named for the run (None: the default studies).
 
     Examples
     --------
@@ -112,11 +121,38 @@ def default_models_for(dataset) -> tuple[str, ...]:
     ('mixed-nb', 'hist-gb')
     """
     if dataset.modality == "sequence" and "vocabulary" in (dataset.metadata or {}):
-        return DEFAULT_SYMBOL_MODELS
-    models = default_models(dataset.modality)
-    if dataset.modality == "tabular" and onehot_groups(dataset):
-        models = (*models, *DEFAULT_MIXED_MODELS)
-    return models
+        models = DEFAULT_SYMBOL_MODELS
+    else:
+        models = default_models(dataset.modality)
+        if dataset.modality == "tabular" and onehot_groups(dataset):
+            models = (*models, *DEFAULT_MIXED_MODELS)
+    return (*models, *_study_models(dataset, studies, exclude=models))
+
+
+def _study_models(dataset, studies, exclude) -> tuple[str, ...]:
+    """Registered models carrying a named study's ``default_model_tags``, for this data."""
+    from gdlab.base import modality_input_kind
+    from gdlab.models.registry import names, spec
+    from gdlab.studies.registry import STUDIES
+
+    if studies is None or isinstance(studies, str):
+        return ()
+    tags = [STUDIES[s].study_class().default_model_tags for s in studies if s in STUDIES]
+    tags = [t for t in tags if t]
+    if not tags:
+        return ()
+    kind = modality_input_kind(dataset.modality)
+    out = []
+    for name in names():
+        entry = spec(name)
+        try:
+            if entry.input_kind != kind or name in exclude:
+                continue
+            if any(t <= entry.capabilities for t in tags):
+                out.append(name)
+        except ImportError:  # a model whose code is not installed here
+            continue
+    return tuple(out)
 
 
 def model_input_kind(name: str) -> str:
@@ -309,7 +345,7 @@ def compare(
     from gdlab.studies.runner import run
 
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
-    models = list(default_models_for(ds) if models is None else models)
+    models = list(default_models_for(ds, studies) if models is None else models)
     chosen, notes = check_plan(ds, models, studies, quick=quick)
     if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer))
                               or seeds < 1):

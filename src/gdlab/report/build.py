@@ -28,11 +28,13 @@ __all__ = ["STUDY_ORDER", "STUDY_TITLES", "build_report", "figure_to_html", "fig
            "format_number", "is_interactive"]
 
 #: Order of the study sections; studies not listed follow, in the order given.
-STUDY_ORDER = ("learning_curve", "missing_data", "calibration", "ood", "cost", "samples")
+STUDY_ORDER = ("learning_curve", "semi_supervised", "missing_data", "calibration", "ood", "cost",
+               "samples")
 
 #: Section headings of the known studies.
 STUDY_TITLES = {
     "learning_curve": "Learning curves",
+    "semi_supervised": "Learning from unlabelled rows",
     "missing_data": "Missing data",
     "calibration": "Calibration",
     "ood": "Out-of-distribution detection",
@@ -311,6 +313,8 @@ def _study_section(study, rows: pd.DataFrame, index: int, out_dir=None) -> dict:
 
 #: Headline metrics that are rates in [0, 1] (their intervals are clipped to it).
 _UNIT_INTERVAL = frozenset({"error", "ece", "brier", "accuracy", "tstr_accuracy"})
+#: Headline metrics that are differences (either sign): their intervals are not clipped.
+_SIGNED = frozenset({"gain"})
 
 
 def _cell(mean, lo, hi, digits: int) -> str:
@@ -382,10 +386,12 @@ def _headline_table(study, rows: pd.DataFrame) -> pd.DataFrame | None:
         for header, col in columns.items():
             if m in col:
                 (mean, lo, hi, _), h = col[m]
-                # every headline metric is >= 0; rates and AUROCs are <= 1 (t intervals are not)
+                # headline metrics are >= 0 but differences; rates and AUROCs are <= 1
+                # (t intervals are not)
                 top = 1.0 if h.metric in _UNIT_INTERVAL or h.metric.startswith("auroc") \
                     else np.inf
-                rec[header] = _cell(mean, max(lo, 0.0), min(hi, top), h.digits)
+                bottom = -np.inf if h.metric in _SIGNED else 0.0
+                rec[header] = _cell(mean, max(lo, bottom), min(hi, top), h.digits)
             else:
                 rec[header] = "—"
         out.append(rec)

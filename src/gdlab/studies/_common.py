@@ -4,7 +4,8 @@
   tidy rows over seeds (mean and a 95 % Student-t interval).
 - :func:`family_of`, :func:`capabilities_of`: what the registry says about a
   model name (capabilities read off a fresh instance, cached).
-- :func:`fit_timed`, :func:`evaluate`, :func:`with_imputation`: fit a model,
+- :func:`fit_timed`, :func:`training_rows`, :func:`evaluate`, :func:`with_imputation`:
+  fit a model (unlabelled rows, ``y = -1``, only for ``semi_supervised`` models),
   score it (error rate and log loss over every class), put an imputer in front.
 - :func:`model_color`, :func:`percent`: one color per model in every figure
   (line styles by family: :data:`gdlab.studies.plots.DASH`), and percentages
@@ -40,6 +41,7 @@ __all__ = [
     "family_of",
     "capabilities_of",
     "fit_timed",
+    "training_rows",
     "evaluate",
     "with_imputation",
     "model_color",
@@ -185,8 +187,96 @@ def capabilities_of(name: str) -> frozenset[str]:
     return spec(name).capabilities
 
 
-def fit_timed(model, X, y) -> float:
-    """Fit ``model`` on ``X, y``; return the wall-clock seconds it took."""
+def training_rows(model, X, y, *, classes=None):
+    """The rows a study fits ``model`` on: every row, or the labelled ones only.
+
+    The one place of the rule for unlabelled rows in studies (and so in
+    ``compare``): a study's labels are class indices (``Dataset.y``, >= 0),
+    so a ``-1`` can only mark a row a study left unlabelled (the
+    semi-supervised study does). A model with the ``semi_supervised`` tag gets
+    every row, ``-1`` included; any other model gets the labelled rows only.
+    (Called directly, outside a study, a model keeps scikit-learn's
+    convention: a supervised model treats ``-1`` as an ordinary label.)
+
+    Parameters
+    ----------
+    model : estimator
+    X : array-like of shape (n_samples, ...)
+        Rows, indexable by a boolean mask (the studies' arrays, or a list).
+    y : array-like of shape (n_samples,)
+        Class labels, ``-1`` for an unlabelled row.
+    classes : array-like, optional
+        Every class of the dataset: one with no labelled row raises.
+
+    Returns
+    -------
+    X, y
+        What to fit on.
+
+    Raises
+    ------
+    ValueError
+        When no row is labelled (no class to learn), or a class of ``classes``
+        has no labelled row (named).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.semi_supervised import LabelSpreading
+    >>> X, y = np.arange(8.0)[:, None], np.array([0, -1, 1, -1, 0, -1, 1, -1])
+    >>> training_rows(LogisticRegression(), X, y)[1].tolist()
+    [0, 1, 0, 1]
+    >>> len(training_rows(LabelSpreading(), X, y)[1])
+    8
+    >>> training_rows(LogisticRegression(), X, y, classes=[0, 1, 2])
+    Traceback (most recent call last):
+    ...
+    ValueError: class 2 has no labelled row among the 8 training rows (4 labelled); ...
+    """
+    from gdlab._validation import unlabelled_mask
+    from gdlab.base import capabilities
+
+    y = np.asarray(y)
+    unlabelled = unlabelled_mask(y)
+    labelled = y[~unlabelled]
+    if len(y) and not len(labelled):
+        raise ValueError(f"no labelled row among the {len(y)} training rows (every label is "
+                         "-1): there is no class to learn.")
+    if classes is not None:
+        absent = [c for c in np.asarray(classes).tolist() if c not in set(labelled.tolist())]
+        if absent:
+            raise ValueError(
+                f"class{'es' if len(absent) > 1 else ''} {', '.join(map(str, absent))} "
+                f"{'have' if len(absent) > 1 else 'has'} no labelled row among the {len(y)} "
+                f"training rows ({len(labelled)} labelled); label at least one row of each "
+                "class.")
+    if not unlabelled.any() or "semi_supervised" in capabilities(model):
+        return X, y
+    keep = ~unlabelled
+    if isinstance(X, list):
+        return [x for x, k in zip(X, keep, strict=True) if k], labelled
+    return X[keep], labelled
+
+
+def fit_timed(model, X, y, *, classes=None) -> float:
+    """Fit ``model`` on :func:`training_rows` of ``X, y``; return the wall-clock seconds it took.
+
+    Parameters
+    ----------
+    model : estimator
+    X : array-like of shape (n_samples, ...)
+    y : array-like of shape (n_samples,)
+        ``-1`` marks an unlabelled row: only a ``semi_supervised`` model sees it.
+    classes : array-like, optional
+        Every class of the dataset; one without a labelled row raises ``ValueError``.
+
+    Returns
+    -------
+    float
+        Seconds spent in ``fit`` (choosing the rows is not counted).
+    """
+    X, y = training_rows(model, X, y, classes=classes)
     start = time.perf_counter()
     model.fit(X, y)
     return time.perf_counter() - start

@@ -161,6 +161,10 @@ class Study(ABC):
     modalities: frozenset[str] = frozenset({"tabular", "image"})
     #: What the study puts in a comparison's one-line-per-model summary (:class:`Headline`).
     headlines: tuple[Headline, ...] = ()
+    #: A study that exists for models with these tags: when it is named and no models are,
+    #: every registered model with them joins the defaults
+    #: (:func:`gdlab.comparison.default_models_for`).
+    default_model_tags: frozenset[str] = frozenset()
 
     def per_model_seed_cells(self, dataset, models: Iterable[str], seeds) -> list[Cell]:
         """One cell per (model, seed) at ``setting="none"``, for studies that vary only the seed.

@@ -11,7 +11,7 @@ Examples
 --------
 >>> from gdlab.studies.registry import STUDIES, default_studies, make_study
 >>> list(STUDIES)
-['learning_curve', 'missing_data', 'calibration', 'ood', 'cost', 'samples']
+['learning_curve', 'semi_supervised', 'missing_data', 'calibration', 'ood', 'cost', 'samples']
 >>> make_study("calibration").name
 'calibration'
 >>> [s.name for s in default_studies(names=["cost", "ood"])]
@@ -48,6 +48,9 @@ class StudySpec:
         Repeats of a study whose constructor has no ``n_splits``: set as the
         study's ``default_seeds`` (``range(n)``), which the runner uses when
         it is given no seeds. None keeps the study's own default.
+    in_default : bool, default=True
+        Whether ``gdlab compare`` runs it when no studies are named
+        (:func:`default_studies`); otherwise it runs when named.
     """
 
     name: str
@@ -58,6 +61,7 @@ class StudySpec:
     thorough: Mapping = field(default_factory=dict)
     quick_seeds: int | None = None
     thorough_seeds: int | None = None
+    in_default: bool = True
 
     def study_class(self) -> type:
         """The :class:`~gdlab.studies.base.Study` subclass (its module imported now)."""
@@ -100,6 +104,16 @@ STUDIES: dict[str, StudySpec] = {
             "learning_curve", "gdlab.studies.learning_curve", "LearningCurve",
             "test error vs training size, with the generative/discriminative crossover",
             quick={"n_sizes": 7, "n_splits": 10}, thorough={"n_sizes": 10, "n_splits": 50},
+        ),
+        # Not a default: it refits every model at each number of labels (semi-supervised
+        # ones twice), and tells nothing the learning curves do not unless a model with
+        # the semi_supervised tag takes part.
+        StudySpec(
+            "semi_supervised", "gdlab.studies.semi_supervised", "SemiSupervised",
+            "test error vs labelled rows, the rest unlabelled: what unlabelled rows are worth",
+            quick={"labels_per_class": (2, 10, "all"), "n_splits": 3},
+            thorough={"labels_per_class": (2, 5, 10, 25, "all"), "n_splits": 10},
+            in_default=False,
         ),
         StudySpec(
             "missing_data", "gdlab.studies.missing_data", "MissingData",
@@ -193,13 +207,14 @@ def default_studies(quick: bool = True, names: Iterable[str] | None = None) -> l
         Quick settings (a few minutes on a laptop) or thorough ones.
     names : iterable of str, optional
         Only these studies, in the given order; default every study in
-        :data:`STUDIES`. Unknown names raise before anything is built.
+        :data:`STUDIES` whose spec is ``in_default`` (all but
+        ``semi_supervised``). Unknown names raise before anything is built.
 
     Returns
     -------
     list of gdlab.studies.base.Study
     """
-    chosen = list(STUDIES) if names is None else list(names)
+    chosen = [n for n, s in STUDIES.items() if s.in_default] if names is None else list(names)
     if isinstance(names, str):
         raise TypeError(f"names must be a list of study names, got the string {names!r}.")
     for name in chosen:
