@@ -788,29 +788,20 @@ _QUAD_BLOCK = 1 << 17
 _PATTERN_BATCH = 1 << 18
 
 
-def _small_cholesky(A):
-    """Cholesky factors F (lower) of a stack of small SPD matrices, and F^{-1}.
+def _lower_inverse(F):
+    """The inverses of a stack of small lower-triangular matrices (forward substitution).
 
-    One vectorised step per column over the whole stack: for the thousands of
-    tiny blocks of an E-step this is several times faster than LAPACK called
-    once per matrix (``np.linalg.cholesky`` / ``inv`` on a stack). A matrix
-    that is not positive definite gives NaN, which the caller's log-likelihood
-    reports.
+    One vectorised step per row over the whole stack: for the thousands of tiny
+    blocks of an E-step this is several times faster than ``np.linalg.inv``,
+    which calls LAPACK once per matrix.
     """
-    m = A.shape[-1]
-    F = np.zeros_like(A)
-    F_inv = np.zeros_like(A)
-    with np.errstate(invalid="ignore"):
-        for j in range(m):
-            v = A[..., j:, j] - np.einsum("...ik,...k->...i", F[..., j:, :j], F[..., j, :j])
-            piv = np.sqrt(v[..., 0])
-            F[..., j, j] = piv
-            F[..., j + 1 :, j] = v[..., 1:] / piv[..., None]
-        for i in range(m):
-            row = -np.einsum("...l,...lc->...c", F[..., i, :i], F_inv[..., :i, :])
-            row[..., i] += 1.0
-            F_inv[..., i, :] = row / F[..., i, i][..., None]
-    return F, F_inv
+    m = F.shape[-1]
+    F_inv = np.zeros_like(F)
+    for i in range(m):
+        row = -np.einsum("...l,...lc->...c", F[..., i, :i], F_inv[..., :i, :])
+        row[..., i] += 1.0
+        F_inv[..., i, :] = row / F[..., i, i][..., None]
+    return F_inv
 
 
 def _pattern_codes(mask):
@@ -849,6 +840,7 @@ class _Block(NamedTuple):
     Y: np.ndarray  # (E, d, r) shifted rows, missing entries and padding 0
     position: np.ndarray  # (E, r) index of each row in ``rows`` (0 for padding)
     valid: np.ndarray | None  # (E, r) bool: a row, not padding; None: no padding
+    one: np.ndarray  # (E, r) 1.0 for a row, 0.0 for padding (whose features are all 0)
 
 
 class _Batch(NamedTuple):
@@ -997,7 +989,7 @@ class PatternGroups:
         Yb = Y[position].transpose(0, 2, 1) * valid[:, None, :]  # (E, d, r)
         patterns = np.array([p for p, _, _ in entries], dtype=np.intp)
         return _Block(patterns, np.ascontiguousarray(Yb), position,
-                      None if valid.all() else valid)
+                      None if valid.all() else valid, valid.astype(np.float64))
 
     # -- per-pattern matrices -------------------------------------------------------------
     def _factor(self, batch, prec, nu, const, moments):
@@ -1025,8 +1017,10 @@ class PatternGroups:
             if m == 0:
                 cond.append(None)
                 continue
-            F, F_inv = _small_cholesky(prec[:, cols[:, :, None], cols[:, None, :]])
-            H = F_inv @ prec[:, cols]  # (K, Pg, m, d)
+            G = prec[:, cols]  # (K, Pg, m, d): the rows P_m.
+            F = np.linalg.cholesky(prec[:, cols[:, :, None], cols[:, None, :]])  # of P_mm
+            F_inv = _lower_inverse(F)
+            H = F_inv @ G
             HtH = H.transpose(0, 1, 3, 2) @ H  # (K, Pg, d, d)
             H_nu = np.einsum("kpmd,kd->kpm", H, nu)
             Wg[..., : iu0.size] += half * HtH[..., iu0, iu1]
@@ -1055,7 +1049,7 @@ class PatternGroups:
         for i in range(d):
             np.multiply(y[:, i : i + 1], y[:, i:], out=phi[:, off : off + d - i])
             off += d - i
-        phi[:, -1] = 1.0
+        phi[:, -1] = block.one  # padding: all features 0, so it adds nothing to statistics
         return phi
 
     def _moments(self, batch, T, cond, nu, total):
@@ -1063,7 +1057,7 @@ class PatternGroups:
         d = self._d
         P = d * (d + 1) // 2
         Tk = T.transpose(1, 0, 2)  # (K, P, n_quad)
-        tot = Tk.sum(axis=1)  # the zero-filled rows' statistics
+        tot = T.sum(axis=0)  # (K, n_quad): the zero-filled rows' statistics
         total.weight[:] += tot[:, -1]
         total.first[:] += tot[:, P : P + d]
         total.second[:] += tot[:, self._sym]
@@ -1133,11 +1127,7 @@ class PatternGroups:
                     norm = lp.sum(axis=1, keepdims=True)
                     lp /= norm
                     row_ll = np.log(norm[:, 0]) + top[:, 0]  # (E, r)
-                    if valid is None:
-                        ll += float(row_ll.sum())
-                    else:
-                        ll += float(row_ll[valid].sum())
-                        lp *= valid[:, None, :]
+                    ll += float(row_ll.sum() if valid is None else row_ll[valid].sum())
                     resp = lp
                 T[block.patterns] += np.matmul(resp, phi.transpose(0, 2, 1))  # (E, K, n_quad)
             if stats:
