@@ -824,3 +824,66 @@ def test_rows_with_every_entry_missing_leave_the_parameters_unchanged(covariance
         np.testing.assert_allclose(
             more.log_likelihood_history_, dens.log_likelihood_history_, rtol=0, atol=1e-10
         )
+
+
+def _reference_class_em(X, y, covariance, n_iter, reg_covar):
+    """EM for one Gaussian per class with missing entries, row by row: history and
+    parameters after ``n_iter`` M-steps from the class-mean-imputed MLE."""
+    classes = np.unique(y)
+    d = X.shape[1]
+
+    def m_step(stats):
+        means = np.array([s1 / n for n, s1, _ in stats])
+        covs = np.array(
+            [s2 / n - np.outer(mu, mu) for (n, _, s2), mu in zip(stats, means, strict=True)]
+        )
+        if covariance == "tied":
+            n = np.array([s[0] for s in stats])
+            covs = np.broadcast_to(np.tensordot(n / n.sum(), covs, axes=1), covs.shape)
+        return means, (covs + covs.transpose(0, 2, 1)) / 2 + reg_covar * np.eye(d)
+
+    init = []
+    for c in classes:
+        Xc = X[y == c]
+        Xc = np.where(np.isnan(Xc), np.nanmean(Xc, axis=0), Xc)
+        init.append((len(Xc), Xc.sum(axis=0), Xc.T @ Xc))
+    means, covs = m_step(init)
+    history = []
+    for t in range(n_iter + 1):
+        ll, stats = 0.0, []
+        for k, c in enumerate(classes):
+            n, s1, s2 = 0, np.zeros(d), np.zeros((d, d))
+            for x in X[y == c]:
+                o, m = ~np.isnan(x), np.isnan(x)
+                S, mu = covs[k], means[k]
+                ll += multivariate_normal.logpdf(x[o], mu[o], S[np.ix_(o, o)])
+                B = S[np.ix_(m, o)] @ np.linalg.inv(S[np.ix_(o, o)])
+                x_hat, C = x.copy(), np.zeros((d, d))
+                x_hat[m] = mu[m] + B @ (x[o] - mu[o])
+                C[np.ix_(m, m)] = S[np.ix_(m, m)] - B @ S[np.ix_(o, m)]
+                n, s1, s2 = n + 1, s1 + x_hat, s2 + np.outer(x_hat, x_hat) + C
+            stats.append((n, s1, s2))
+        history.append(ll / len(X))
+        if t < n_iter:
+            means, covs = m_step(stats)
+    return history, means, covs
+
+
+@pytest.mark.parametrize("covariance", ["full", "tied"])
+def test_nan_em_equals_a_row_by_row_reference(covariance):
+    """The class EM's stacked E-step over missing patterns (gaussian.PatternGroups) is
+    exact EM: the same history and parameters as a per-row loop."""
+    rng = np.random.RandomState(21)
+    X = rng.normal(size=(150, 4)) @ rng.normal(size=(4, 4)) + 2.0
+    y = rng.randint(0, 3, size=150)
+    X[y == 1] += 1.5
+    X[rng.uniform(size=X.shape) < 0.3] = np.nan
+    X[np.isnan(X).all(axis=1), 0] = 1.0  # every row has an observed entry
+    clf = GaussianClassifier(covariance=covariance, tol=0, max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    history, means, covs = _reference_class_em(X, y, covariance, 5, clf.reg_covar)
+    np.testing.assert_allclose(clf.log_likelihood_history_, history, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(clf.means_, means, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(clf.covariances_, covs, rtol=0, atol=1e-10)

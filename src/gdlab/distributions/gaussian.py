@@ -1079,6 +1079,7 @@ class PatternGroups:
             total.second[:] += Z + Z.transpose(0, 2, 1)
             total.first[:] += XE[..., d].reshape(K, -1) @ group.select.T
 
+    @_single_threaded_blas
     def _run(self, means, covariances, *, log_weights=None, weights=None, log_prob=False):
         """One pass over the rows: log-densities, responsibilities and/or statistics."""
         means = np.asarray(means, dtype=np.float64)

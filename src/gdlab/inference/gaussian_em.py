@@ -3,7 +3,9 @@
 :func:`fit_gaussians` is the maximum-likelihood (or shrunk) fit of a Gaussian per
 class, full / tied / diagonal / spherical; with NaN entries it runs EM through
 :func:`gdlab.inference.em.run_em`, its E-step the conditional moments of
-:func:`gdlab.distributions.gaussian.expected_statistics`.
+:class:`gdlab.distributions.gaussian.PatternGroups` (full and tied covariances:
+every missing pattern of a class in stacked calls) or
+:func:`gdlab.distributions.gaussian.expected_statistics` (diagonal ones).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from gdlab.distributions.gaussian import (
     GaussianSummaries,
+    PatternGroups,
     block_rows,
     expected_statistics,
     from_summaries,
@@ -197,8 +200,7 @@ def fit_gaussians(
     del missing
     diagonal = covariance in ("diag", "spherical")
 
-    def m_step(X_hat, cond):
-        means, covs = _m_step(X_hat, cond, labels, covariance, shrink, reg_covar)
+    def check_covariances(means, covs):
         for k, S in enumerate(covs):
             try:
                 if not np.isfinite(S).all():
@@ -212,6 +214,9 @@ def fit_gaussians(
                     "few rows); increase reg_covar, use shrinkage, or standardize X."
                 ) from None
         return means, covs
+
+    def m_step(X_hat, cond):
+        return check_covariances(*_m_step(X_hat, cond, labels, covariance, shrink, reg_covar))
 
     def e_step(params):
         means, covs = params
@@ -231,16 +236,40 @@ def fit_gaussians(
         history = [_labelled_log_likelihood(X, labels, *params, diagonal) / n_informative]
         return GaussianFit(*params, shrink, EMResult(params, history, True, 1, None))
 
-    patterns = [missing_patterns(X[rows]) for rows in class_rows]
     # initialise with the MLE of the class-mean-imputed data
     X_init = X.copy()
     for rows in class_rows:
         Xk = X[rows]
         X_init[rows] = np.where(np.isnan(Xk), np.nanmean(Xk, axis=0), Xk)
+    init = m_step(X_init, zeros)
+    del X_init
+    if diagonal:
+        patterns = [missing_patterns(X[rows]) for rows in class_rows]
+        e, m = e_step, lambda statistics: m_step(*statistics)
+    else:  # every pattern of a class in stacked calls, statistics about its observed mean
+        shift = np.stack([np.nanmean(X[rows], axis=0) for rows in class_rows])
+        groups = [PatternGroups(X, shift[k], rows=rows) for k, rows in enumerate(class_rows)]
+
+        def e(params):
+            means, covs = params
+            ll, parts = 0.0, []
+            for k, g in enumerate(groups):  # one Gaussian a class: responsibilities are 1
+                ll_k, s = g.responsibility_statistics(np.zeros(1), means[k:k + 1], covs[k:k + 1])
+                ll += ll_k
+                parts.append(s)
+            return ll / n_informative, GaussianSummaries(
+                *(np.concatenate(field) for field in zip(*parts, strict=True))
+            )
+
+        def m(summaries):
+            return check_covariances(
+                *from_summaries(summaries, covariance, reg_covar, shift=shift, shrinkage=shrink)
+            )
+
     result = run_em(
-        m_step(X_init, zeros),
-        e_step,
-        lambda statistics: m_step(*statistics),
+        init,
+        e,
+        m,
         tol=tol,
         max_iter=max_iter,
         m_step_last=False,  # the returned parameters are those history[-1] was computed at
