@@ -15,9 +15,10 @@ frames never enter the recursions.
 The forward-backward pass uses the scaling trick on exp-normalized emission
 probabilities: ``B[t, n, k] = exp(log b_k(x_tn) - m_tn)`` with ``m_tn`` the
 per-frame maximum over states, so that every entry is in [0, 1] with a 1 in
-each row. The scaled forward variables ``alpha_hat[t] = p(z_t | x_1..t)`` are
-normalized at every step by ``c_t``; ``log p(x_1..T) = sum_t (log c_t + m_t)``
-exactly, as in log space, without a single ``logsumexp`` in the recursion.
+each row. The scaled forward variables ``alpha_hat[t] = p(z_t | x_1..t)`` have
+scaling factors ``c_t`` (taken once per block of steps, see :func:`forward`);
+``log p(x_1..T) = sum_t (log c_t + m_t)`` exactly, as in log space, without a
+single ``logsumexp`` in the recursion.
 
 Emission models (Gaussian with diagonal or full covariances, Gaussian
 mixtures, categorical) give ``(n_rows, n_states)`` log-likelihoods for all
@@ -128,107 +129,219 @@ class Frames:
 # Recursions run on arrays of shape (T, S, N): time, state, sequence. Each step's
 # (S, N) slab is contiguous and sums over states are sums of S contiguous rows,
 # which numpy does several times faster than reductions over a short last axis.
+#
+# With few states a recursion step is a handful of numpy calls on a small slab, so its
+# cost is the calls, not the arithmetic: a step makes two (a product with the emissions,
+# a matrix product with the transitions), on same-shaped operands, into preallocated
+# arrays. Everything else runs once per block of time steps, while the block's slabs are
+# still in the core's cache: computing and exp-normalizing the emissions, the scaling of
+# alpha (one normalization per block, see :func:`forward`), the transition counts, gamma
+# and (through ``blocks``) the emission M-step statistics.
 
-def scaled_emissions(log_emit, frames):
-    """Exp-normalize log-emissions in place: B = exp(log_emit - m), m the max over states.
-
-    Parameters
-    ----------
-    log_emit : ndarray of shape (T, S, N)
-        Log-emission of each state for every padded position (0 at padding);
-        overwritten by B.
-    frames : Frames
-
-    Returns
-    -------
-    B : ndarray of shape (T, S, N)
-        The same array, entries in [0, 1].
-    m : ndarray of shape (T, N)
-        Per-frame log-normalizers (0 at padding).
-    """
-    m = np.max(log_emit, axis=1, out=frames.buffer("m", (frames.T, frames.N)))
-    if not np.isfinite(m).all():  # a frame impossible under every state
-        m[~np.isfinite(m)] = 0.0
-    with np.errstate(invalid="ignore", **_UNDERFLOW_OK):
-        np.subtract(log_emit, m[:, None, :], out=log_emit)
-        return np.exp(log_emit, out=log_emit), m
+# Bytes of one (block, S, N) slab: a block's slabs of the emission, forward and backward
+# arrays stay in the core's cache between the passes over it.
+_BLOCK_BYTES = 1 << 18
+# The forward pass rescales alpha once per block; a block whose running scale (the
+# product of its steps' c_t, each in [0, 1]) falls below this is redone with one
+# rescaling per step, so that no probability loses precision to underflow.
+_SCALE_FLOOR = 1e-100
 
 
-def forward(startprob, transmat, B, n_active, out=None):
-    """Scaled forward pass.
+def time_blocks(T, S, N):
+    """Steps per block (at least 1) of the blocked passes over (T, S, N) arrays."""
+    return max(1, min(T, _BLOCK_BYTES // (8 * S * N)))
+
+
+def forward(startprob, transmat, log_emit, frames, *, blocks=None):
+    """Scaled forward pass, exp-normalizing the emissions block by block.
 
     Parameters
     ----------
     startprob : ndarray of shape (S,)
     transmat : ndarray of shape (S, S)
-    B : ndarray of shape (T, S, N)
-        Scaled emission probabilities.
-    n_active : ndarray of shape (T,)
-
-    out : (alpha, c) arrays to fill, optional
-        Zero / one at the padded positions (they are not written).
+    log_emit : ndarray of shape (T, S, N) or None
+        Log-emission of each state for every padded position (0 at padding);
+        overwritten by the scaled emissions. None: ``blocks`` gives them and a
+        work buffer of ``frames`` holds the scaled emissions.
+    frames : Frames
+    blocks : object, optional
+        Gives the log-emissions a block of steps at a time, just before the block
+        is used (so that they are still in cache): ``blocks.fill(start, stop)``
+        returns those of steps ``start..stop-1`` as an array of shape
+        ``(stop - start, S, N)`` (any strides; 0 at padding).
 
     Returns
     -------
+    B : ndarray of shape (T, S, N)
+        Scaled emissions ``exp(log_emit - m)``: entries in [0, 1], 0 at padding.
+    m : ndarray of shape (T, N)
+        Per-frame log-normalizers (max over states; 0 at padding).
     alpha : ndarray of shape (T, S, N)
-        p(z_t | x_1..t) for running sequences, 0 at padded positions.
+        p(z_t | x_1..t) for running sequences, 0 at padded positions (a work buffer of
+        ``frames``).
     c : ndarray of shape (T, N)
-        Scaling factors (1 at padded positions; 0 or NaN where a sequence is impossible).
+        Scaling factors: log p(x_t | x_1..t-1) = log c_t + m_t (1 at padded positions;
+        0 or NaN where a sequence is impossible).
+
+    Notes
+    -----
+    Within a block the recursion runs unnormalized, two calls a step: q_t = p_t * B_t
+    (alpha_t times the block's running scale s_t), p_{t+1} = A^T q_t. Then, for the
+    whole block at once, s_t = sum_k q_t(k), alpha_t = q_t / s_t, c_t = s_t / s_{t-1},
+    and the next block starts from p / s. Every c_t is at most 1 (emissions are at most
+    1), so s_t only falls; should it fall below ``_SCALE_FLOOR`` (a run of very
+    improbable frames) the block is redone normalizing at every step, as the scaled
+    recursion of Rabiner (1989) does.
     """
-    T, S, N = B.shape
-    alpha, c = (np.zeros((T, S, N)), np.ones((T, N))) if out is None else out
-    trans_T = np.ascontiguousarray(transmat.T)
-    ones, inv = np.ones(S), np.empty(N)
-    dot, multiply, reciprocal = np.dot, np.multiply, np.reciprocal
-    # divide / invalid: a sequence impossible under the parameters has c = 0 (reported
-    # by the caller through its -inf log-likelihood)
+    T, N = frames.T, frames.N
+    S = startprob.shape[0]
+    n_active = frames.n_active
+    L = time_blocks(T, S, N)
+    B = frames.buffer("log_emit", (T, S, N)) if log_emit is None else log_emit
+    m = frames.buffer("m", (T, N))
+    alpha = frames.buffer("alpha", (T, S, N), 0.0)  # padded entries stay 0
+    c = frames.buffer("c", (T, N), 1.0)
+    AT = np.ascontiguousarray(transmat.T)
+    p = np.empty((S, N))  # p(z_t | x_1..t-1) of the step being taken, times s_{t-1}
+    p[...] = startprob[:, None]
+    p_start = np.empty((S, N))
+    dot, matmul, multiply = np.dot, np.matmul, np.multiply
+    # divide / invalid: a sequence impossible under the parameters has c = 0 (reported by
+    # the caller through its -inf log-likelihood); frames impossible under every state
     with np.errstate(invalid="ignore", divide="ignore", **_UNDERFLOW_OK):
-        multiply(startprob[:, None], B[0], out=alpha[0])
-        dot(ones, alpha[0], out=c[0])
-        alpha[0] /= c[0]
-        # sequences are sorted by decreasing length: steps 0..full-1 have all N running
-        full = int(np.searchsorted(-n_active, -N, side="right"))
-        al, cl, Bl = list(alpha[:full]), list(c[:full]), list(B[:full])
-        for t in range(1, full):  # contiguous (S, N) slabs: BLAS dot with out=
-            a, ct = al[t], cl[t]
-            dot(trans_T, al[t - 1], out=a)
-            multiply(a, Bl[t], out=a)
-            dot(ones, a, out=ct)
-            reciprocal(ct, out=inv)
-            multiply(a, inv, out=a)
-        for t in range(max(full, 1), T):
-            n = n_active[t]
-            a = trans_T @ alpha[t - 1, :, :n]
-            a *= B[t, :, :n]
-            ct = a.sum(axis=0)
-            c[t, :n] = ct
-            alpha[t, :, :n] = a / ct
-    return alpha, c
+        for t0 in range(0, T, L):
+            t1 = min(t0 + L, T)
+            Bb, mb, q, s = B[t0:t1], m[t0:t1], alpha[t0:t1], c[t0:t1]
+            le = Bb if blocks is None else blocks.fill(t0, t1)
+            np.max(le, axis=1, out=mb)
+            if not np.isfinite(mb).all():  # a frame impossible under every state
+                mb[~np.isfinite(mb)] = 0.0
+            np.subtract(le, mb[:, None, :], out=Bb)
+            np.exp(Bb, out=Bb)
+            p_start[...] = p
+            full = n_active[t1 - 1] == N  # every sequence runs through the block
+            if full:
+                for qt, bt in zip(q, Bb, strict=True):
+                    multiply(p, bt, qt)
+                    dot(AT, qt, p)
+            else:
+                for j, t in enumerate(range(t0, t1)):
+                    n = n_active[t]
+                    Bb[j, :, n:] = 0.0  # no emission after a sequence ends
+                    qt, pn = q[j, :, :n], p[:, :n]
+                    multiply(pn, Bb[j, :, :n], qt)
+                    matmul(AT, qt, out=pn)
+            np.add.reduce(q, axis=1, out=s)  # s_t, 0 at padding
+            if not full:
+                _pad(s, n_active, t0, 1.0)
+            if s.min() >= _SCALE_FLOOR:
+                np.divide(q, s[:, None, :], out=q)
+                p /= s[-1]
+                np.divide(s[1:], s[:-1], out=s[1:])  # c_t = s_t / s_{t-1} (c_t0 = s_t0)
+                if not full:
+                    _pad(s, n_active, t0, 1.0)
+            else:
+                _forward_rescaled(AT, Bb, p_start, q, s, n_active[t0:t1])
+                p[...] = p_start
+    return B, m, alpha, c
 
 
-def backward(transmat, B, c, n_active, out=None):
-    """Scaled backward pass; also returns Q[t] = B[t] * beta[t] / c[t] (0 at padding).
+def _pad(values, n_active, start, value):
+    """Set the padded positions of a (steps, N) block starting at step ``start``."""
+    for j in range(values.shape[0]):
+        values[j, n_active[start + j]:] = value
 
-    ``out``: (beta, Q) arrays to fill, one / zero at the padded positions.
+
+def _forward_rescaled(AT, B, p, alpha, c, n_active):
+    """A block of the forward recursion normalized at every step (see :func:`forward`).
+
+    ``p`` (the prediction for the block's first step) becomes the next block's.
+    """
+    for j, n in enumerate(n_active):
+        a = alpha[j, :, :n]
+        np.multiply(p[:, :n], B[j, :, :n], out=a)
+        ct = a.sum(axis=0)
+        c[j, :n] = ct
+        a /= ct
+        p[:, :n] = AT @ a
+
+
+def backward(transmat, B, c, alpha, frames, *, blocks=None):
+    """Scaled backward pass, turning alpha into the state posteriors block by block.
+
+    Parameters
+    ----------
+    transmat : ndarray of shape (S, S)
+    B : ndarray of shape (T, S, N)
+        Scaled emissions from :func:`forward` (0 at padding).
+    c : ndarray of shape (T, N)
+        Scaling factors from :func:`forward`.
+    alpha : ndarray of shape (T, S, N)
+        Scaled forward variables; overwritten by gamma.
+    frames : Frames
+    blocks : object, optional
+        ``blocks.collect(start, stop, gamma)`` is called with the posteriors of each
+        block of steps (an array of shape (stop - start, S, N)) as soon as they are
+        known; the blocks cover every step once, in decreasing order.
+
+    Returns
+    -------
+    gamma : ndarray of shape (T, S, N)
+        ``alpha`` overwritten by p(z_t | x_1..T) = alpha_t * beta_t (0 at padding).
+    counts : ndarray of shape (S, S)
+        sum over t and sequences of alpha_t(i) Q_{t+1}(j), with Q_{t+1} = B_{t+1} *
+        beta_{t+1} / c_{t+1}; the expected transition counts are ``transmat * counts``.
+
+    Notes
+    -----
+    beta_t = A @ Q_{t+1}. beta and Q live in block-sized buffers only (B is only read),
+    as the block's gamma and transition counts are taken right after them.
     """
     T, S, N = B.shape
-    beta, Q = (np.ones((T, S, N)), np.zeros((T, S, N))) if out is None else out
-    transmat = np.ascontiguousarray(transmat)
-    dot, multiply = np.dot, np.multiply
+    n_active = frames.n_active
+    L = time_blocks(T, S, N)
+    A = np.ascontiguousarray(transmat)
+    counts = np.zeros((S, S))
+    if T == 1:
+        if blocks is not None:
+            blocks.collect(0, 1, alpha)
+        return alpha, counts
+    beta = frames.buffer("beta", (L + 1, S, N))
+    Q = frames.buffer("Q", (L, S, N))
+    xi = frames.buffer("xi", (L, S, S))
+    dot, matmul, multiply = np.dot, np.matmul, np.multiply
+    starts = list(range(0, T - 1, L))
+    beta[T - 1 - starts[-1]] = 1.0  # beta_{T-1}
     with np.errstate(invalid="ignore", divide="ignore", over="ignore", **_UNDERFLOW_OK):
-        Bc = np.multiply(B, (1.0 / c)[:, None, :], out=B)  # emission / scaling, in place
-        full = int(np.searchsorted(-n_active, -N, side="right"))
-        for t in range(T - 2, full - 2, -1):
-            n = n_active[t + 1]
-            q = Bc[t + 1, :, :n] * beta[t + 1, :, :n]
-            Q[t + 1, :, :n] = q
-            beta[t, :, :n] = transmat @ q
-        Ql, Bl, bl = list(Q[:full]), list(Bc[:full]), list(beta[:full])
-        for t in range(min(full, T) - 2, -1, -1):  # all N running at t + 1
-            q = Ql[t + 1]
-            multiply(Bl[t + 1], bl[t + 1], out=q)
-            dot(transmat, q, out=bl[t])
-    return beta, Q
+        for t0 in reversed(starts):  # the block of beta_t, t in [t0, t1); beta_{t1} on top
+            t1 = min(t0 + L, T - 1)
+            k = t1 - t0
+            Qb = Q[:k]  # Q_{t+1}, t in [t0, t1)
+            np.divide(B[t0 + 1: t1 + 1], c[t0 + 1: t1 + 1, None, :], out=Qb)  # B / c
+            if n_active[t1] == N:  # every sequence runs to t1 at least
+                Ql, bl = list(Qb), list(beta[: k + 1])
+                for j in range(k - 1, -1, -1):
+                    q = Ql[j]
+                    multiply(q, bl[j + 1], q)
+                    dot(A, q, bl[j])
+            else:
+                for j in range(k - 1, -1, -1):
+                    n = n_active[t0 + j + 1]
+                    q = Qb[j, :, :n]
+                    multiply(q, beta[j + 1, :, :n], out=q)
+                    matmul(A, q, out=beta[j, :, :n])
+                    beta[j, :, n:] = 1.0  # sequences ending at t0 + j
+            a = alpha[t0:t1]
+            matmul(a, Qb.transpose(0, 2, 1), out=xi[:k])
+            counts += xi[:k].sum(axis=0)
+            stop = T if t1 == T - 1 else t1  # the last block also has gamma_{T-1} = alpha
+            a = alpha[t0:stop]
+            multiply(a, beta[: stop - t0], out=a)
+            if blocks is not None:
+                blocks.collect(t0, stop, a)
+            if t0 > 0:
+                beta[L] = beta[0]  # the next (earlier) block is a full one
+    return alpha, counts
 
 
 def sequence_log_likelihood(c, m, frames):
@@ -244,18 +357,22 @@ def sequence_log_likelihood(c, m, frames):
     return total[frames.rank]
 
 
-def e_step(startprob, transmat, log_emit, frames, *, statistics=True):
+def e_step(startprob, transmat, log_emit, frames, *, statistics=True, blocks=None):
     """One forward-backward pass over a batch.
 
     Parameters
     ----------
     startprob, transmat : ndarray
-    log_emit : ndarray of shape (T, S, N)
+    log_emit : ndarray of shape (T, S, N) or None
         Log-emissions of every state and padded position (0 at padding);
-        overwritten (used as work space).
+        overwritten (used as work space). None: ``blocks`` gives them.
     frames : Frames
     statistics : bool, default=True
         Whether to run the backward pass and return posteriors.
+    blocks : object, optional
+        Log-emissions computed a block of steps at a time (``fill``) and emission
+        statistics gathered from each block's posteriors (``collect``); see
+        :func:`forward` and :func:`backward`.
 
     Returns
     -------
@@ -265,26 +382,17 @@ def e_step(startprob, transmat, log_emit, frames, *, statistics=True):
         overwritten by the next call.
     xi_sum : ndarray of shape (S, S) or None
         Expected transition counts summed over all sequences and steps.
-    alpha : ndarray of shape (T, S, N)
-        p(z_t | x_1..t); a work buffer of ``frames`` too.
+    alpha : ndarray of shape (T, S, N) or None
+        p(z_t | x_1..t), a work buffer of ``frames`` (``statistics=False`` only:
+        the backward pass turns it into gamma).
     """
-    T, S, N = log_emit.shape
-    buf = frames.buffer
-    B, m = scaled_emissions(log_emit, frames)
-    alpha, c = forward(startprob, transmat, B, frames.n_active,
-                       out=(buf("alpha", (T, S, N), 0.0), buf("c", (T, N), 1.0)))
+    B, m, alpha, c = forward(startprob, transmat, log_emit, frames, blocks=blocks)
     log_lik = sequence_log_likelihood(c, m, frames)
     if not statistics:
         return log_lik, None, None, alpha
-    beta, Q = backward(transmat, B, c, frames.n_active,
-                       out=(buf("beta", (T, S, N), 1.0), buf("Q", (T, S, N), 0.0)))
+    gamma, counts = backward(transmat, B, c, alpha, frames, blocks=blocks)
     with np.errstate(**_UNDERFLOW_OK):
-        gamma = np.multiply(alpha, beta, out=buf("gamma", (T, S, N)))
-        if T > 1:
-            counts = np.matmul(alpha[:-1], Q[1:].transpose(0, 2, 1)).sum(axis=0)
-        else:
-            counts = np.zeros((S, S))
-        return log_lik, gamma, transmat * counts, alpha
+        return log_lik, gamma, transmat * counts, None
 
 
 def viterbi(log_startprob, log_transmat, log_emit, frames):
@@ -355,14 +463,17 @@ class GaussianEmissions:
     Rows are shifted by the mean of the observed entries, which keeps the
     quadratic expansion of the diagonal log-density accurate. With diagonal
     covariances the log-densities of all components at all positions are one
-    batched matrix product ``W @ F[t]`` of the precomputed features
-    ``F = [x^2, x, o]`` (``o`` the observed mask; a constant 1 without
-    missing entries), laid out (T, n_features_of_F, N) so that the result is
-    already in the (T, S, N) layout of the recursions; the M-step statistics
-    are one more batched product. Rows whose entries are all missing (and
-    padded rows) have log-emission 0 and are left out of the emission M-step:
-    their emission likelihood is 1 for every parameter value, so integrating
-    them out analytically is exact EM.
+    matrix product ``W @ F`` of the features ``F = [x^2, x, o]`` (``o`` the
+    observed mask; a constant 1 without missing entries) of the padded rows,
+    feature-major (columns ``t * N + n``); the M-step statistics are one more
+    product. With one Gaussian per state, :meth:`blocks` computes both a block
+    of time steps at a time inside the forward-backward pass (see
+    :class:`DiagonalBlocks`), from the shifted frames alone, so that neither
+    the features nor the posteriors make a pass through memory of their own.
+    Rows whose entries are all missing (and padded rows) have log-emission 0
+    and are left out of the emission M-step (their features are 0): their
+    emission likelihood is 1 for every parameter value, so integrating them
+    out analytically is exact EM.
     """
 
     def __init__(self, frames, covariance):
@@ -384,17 +495,14 @@ class GaussianEmissions:
         T, N, d = frames.T, frames.N, X.shape[1]
         self.d = d
         if covariance == "diag":
-            k = 3 * d if self.any_missing else 2 * d + 1
-            F = np.empty((T, k, N))
-            Xt = Xs.reshape(T, N, d).transpose(0, 2, 1)  # (T, d, N)
-            np.multiply(Xt, Xt, out=F[:, :d])
-            F[:, d: 2 * d] = Xt
+            self.n_features_F = 3 * d if self.any_missing else 2 * d + 1
+            self.Xk = np.ascontiguousarray(Xs.T)  # (d, T * N), feature-major
+            self.Ok = (np.ascontiguousarray(observed.T, dtype=np.float64)
+                       if self.any_missing else None)
             if self.any_missing:
-                F[:, 2 * d:] = observed.reshape(T, N, d).transpose(0, 2, 1)
                 self.has_obs_tn = self.has_obs.reshape(T, 1, N)
-            else:
-                F[:, 2 * d:] = 1.0
-            self.F = F
+            self._F = None
+            self._pending = None
             self.Xs = None
         else:
             self.Xs = Xs
@@ -414,14 +522,65 @@ class GaussianEmissions:
             self.all_patterns = whole + self.patterns
 
     def _diag_weights(self, means, covars):
-        """W (C, k) with W @ F[t] = log N(x_obs; mu_c, diag(var_c)) of every position."""
+        """W (C, k) with W @ F = log N(x_obs; mu_c, diag(var_c)) of every position."""
         return gm.diagonal_weights(means, covars, self.shift,
                                    per_feature_constant=self.any_missing)
+
+    def features(self, start=0, stop=None, out=None):
+        """The features ``[x^2, x, o]`` of steps ``start..stop-1`` (diagonal covariances).
+
+        Parameters
+        ----------
+        start, stop : int
+            Time steps; ``stop=None``: all of them.
+        out : ndarray of shape (k, (stop - start) * N), optional
+
+        Returns
+        -------
+        ndarray of shape (k, (stop - start) * N)
+            Column ``(t - start) * N + n`` for step t of padded sequence n; 0 for
+            padded rows and rows with nothing observed.
+        """
+        N, d = self.frames.N, self.d
+        stop = self.frames.T if stop is None else stop
+        cols = slice(start * N, stop * N)
+        x = self.Xk[:, cols]
+        F = np.empty((self.n_features_F, x.shape[1])) if out is None else out
+        np.multiply(x, x, out=F[:d])
+        F[d: 2 * d] = x
+        if self.any_missing:
+            F[2 * d:] = self.Ok[:, cols]
+        else:
+            F[2 * d:] = 1.0
+        return F
+
+    def _all_features(self):
+        """The features of every step, kept (for mixtures and full passes)."""
+        if self._F is None:
+            self._F = self.features()
+        return self._F
+
+    def blocks(self, log_weights, means, covars):
+        """Per-block log-emissions and M-step statistics for :func:`e_step`, or None.
+
+        Only for one diagonal Gaussian per state (``n_mix = 1``); the statistics a
+        full backward pass gathers are what the next :meth:`m_step` uses.
+
+        Returns
+        -------
+        DiagonalBlocks or None
+        """
+        if self.covariance != "diag" or log_weights.shape[1] != 1:
+            return None
+        S, d = means.shape[0], means.shape[-1]
+        self._pending = DiagonalBlocks(
+            self, self._diag_weights(means.reshape(S, d), covars.reshape(S, d)))
+        return self._pending
 
     def component_log_prob_rows(self, means, covars):
         """(C, T * N) log N(x_obs; mu_c, S_c) of every component and padded row."""
         if self.covariance == "diag":
-            return tsn_to_rows(np.matmul(self._diag_weights(means, covars), self.F))
+            return self._diag_weights(means, covars) @ self._all_features()
         mu = means - self.shift
         out = np.zeros((means.shape[0], self.Xs.shape[0]))
         with gm.one_blas_thread():
@@ -445,10 +604,10 @@ class GaussianEmissions:
         flat_mu = means.reshape(S * M, d)
         flat_cov = covars.reshape(S * M, *covars.shape[2:])
         if self.covariance == "diag":
-            W = self._diag_weights(flat_mu, flat_cov)
+            lp = self._diag_weights(flat_mu, flat_cov) @ self._all_features()  # (C, T * N)
             if M == 1:
-                return np.matmul(W, self.F, out=frames.buffer("log_emit", (T, S, N))), None
-            lp = np.matmul(W, self.F)  # (T, C, N)
+                return rows_to_tsn(lp, frames, out=frames.buffer("log_emit", (T, S, N))), None
+            lp = rows_to_tsn(lp, frames)
         else:
             lp = self.component_log_prob_rows(flat_mu, flat_cov)
             if M == 1:
@@ -468,11 +627,17 @@ class GaussianEmissions:
         return le, resp
 
     def m_step(self, gamma, resp, weights, means, covars, reg_covar):
-        """New (weights, means, covars) from state posteriors (T, S, N) and responsibilities."""
-        with np.errstate(**_UNDERFLOW_OK):  # posteriors times posteriors, times frames
-            return self._m_step(gamma, resp, weights, means, covars, reg_covar)
+        """New (weights, means, covars) from state posteriors (T, S, N) and responsibilities.
 
-    def _m_step(self, gamma, resp, weights, means, covars, reg_covar):
+        After a full :func:`e_step` with :meth:`blocks`, its gathered statistics are
+        used (they are those of ``gamma``).
+        """
+        pending, self._pending = self._pending if self.covariance == "diag" else None, None
+        stats = pending.statistics if pending is not None and pending.complete else None
+        with np.errstate(**_UNDERFLOW_OK):  # posteriors times posteriors, times frames
+            return self._m_step(gamma, resp, weights, means, covars, reg_covar, stats)
+
+    def _m_step(self, gamma, resp, weights, means, covars, reg_covar, stats=None):
         S, M, d = means.shape
         T, _, N = gamma.shape
         post = gamma if resp is None else (gamma[:, :, None, :] * resp).reshape(T, S * M, N)
@@ -480,11 +645,12 @@ class GaussianEmissions:
         old_cov = covars.reshape(S * M, *covars.shape[2:])
         tiny = 10 * np.finfo(float).tiny
         if self.covariance == "diag":
-            if self.any_missing:
-                post = post * self.has_obs_tn
-            stats = np.matmul(post, self.F.transpose(0, 2, 1)).sum(axis=0)  # (C, k)
+            if stats is None:  # features are 0 on rows with nothing observed
+                stats = tsn_to_rows(post) @ self._all_features().T  # (C, k)
             s2, s1 = stats[:, :d], stats[:, d: 2 * d]
             den = stats[:, 2 * d:]  # (C, d) per-dimension observed weight, or (C, 1)
+            if M > 1 and self.any_missing:
+                post = post * self.has_obs_tn
             nk = post.sum(axis=(0, 2)) if M > 1 else None
             ok = np.broadcast_to(den > tiny, s1.shape)
             safe = np.where(den > tiny, den, 1.0)
@@ -526,6 +692,66 @@ class GaussianEmissions:
                     _, cmean, ccov = gm.stacked_pattern_moments(X_obs, mu, old_cov, obs, miss)
                     gm.summarize_missing(X_obs, cmean, ccov, obs, miss, post[:, prow], out=total)
         return total
+
+
+class DiagonalBlocks:
+    """Log-emissions and M-step statistics of one diagonal Gaussian per state, by blocks.
+
+    The ``blocks`` argument of :func:`e_step` for :class:`GaussianEmissions` with
+    diagonal covariances and one component per state: :meth:`fill` computes the
+    log-emissions of a block of time steps as the forward pass reaches it,
+    :meth:`collect` adds a block's posterior-weighted features to
+    :attr:`statistics` as the backward pass finishes it. Both rebuild the block's
+    features ``[x^2, x, o]`` from the shifted frames in a small reused buffer.
+
+    Parameters
+    ----------
+    emissions : GaussianEmissions
+    weights : ndarray of shape (S, k)
+        The state log-densities as a linear map of the features
+        (:func:`gdlab.distributions.gaussian.diagonal_weights`).
+
+    Attributes
+    ----------
+    statistics : ndarray of shape (S, k)
+        sum over steps and sequences of gamma times the features, of the blocks
+        collected so far.
+    complete : bool
+        Whether every step has been collected (a full backward pass).
+    """
+
+    def __init__(self, emissions, weights):
+        frames = emissions.frames
+        S, k = weights.shape
+        self.emissions, self.weights, self.N, self.T = emissions, weights, frames.N, frames.T
+        steps = time_blocks(frames.T, S, frames.N) + 1  # the backward's last block has one more
+        self._features = frames.buffer("block_features", (k * steps * frames.N,))
+        self._work = frames.buffer("block_work", (S * steps * frames.N,))
+        self.statistics = np.zeros((S, k))
+        self._collected = 0
+
+    @property
+    def complete(self) -> bool:
+        return self._collected == self.T
+
+    def _block(self, start, stop):
+        n = (stop - start) * self.N
+        k = self.weights.shape[1]
+        F = self.emissions.features(start, stop, out=self._features[: k * n].reshape(k, n))
+        return F, self._work[: self.weights.shape[0] * n].reshape(-1, n)
+
+    def fill(self, start, stop):
+        """Log-emissions of steps ``start..stop-1``: a (stop - start, S, N) view."""
+        F, G = self._block(start, stop)
+        np.dot(self.weights, F, out=G)
+        return G.reshape(-1, stop - start, self.N).transpose(1, 0, 2)
+
+    def collect(self, start, stop, gamma):
+        """Add the statistics of steps ``start..stop-1`` from their posteriors (steps, S, N)."""
+        F, P = self._block(start, stop)
+        P.reshape(-1, stop - start, self.N)[...] = gamma.transpose(1, 0, 2)
+        self.statistics += P @ F.T
+        self._collected += stop - start
 
 
 # -- categorical emissions -----------------------------------------------------------------------

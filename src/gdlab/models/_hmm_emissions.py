@@ -118,6 +118,15 @@ class Emission(ABC):
     def log_prob(self, batch):
         """(T, S, N) log-emissions of a batch and mixture responsibilities (or None)."""
 
+    def blocks(self, batch):
+        """Log-emissions and M-step statistics computed inside the forward-backward pass.
+
+        The ``blocks`` argument of :func:`gdlab.inference.hmm.e_step` (faster: no
+        pass of their own over the batch), or None to use :meth:`log_prob` and
+        :meth:`m_step` on the whole batch (the default).
+        """
+        return None
+
     @abstractmethod
     def initialize(self, seqs, S, M, reg, rng):
         """Set the emission parameters; return k-means state labels of the frames or None."""
@@ -208,6 +217,9 @@ class GaussianEmission(Emission):
 
     def log_prob(self, batch):
         return batch.log_prob(*self.params())
+
+    def blocks(self, batch):
+        return batch.blocks(*self.params())
 
     def initialize(self, seqs, S, M, reg, rng):
         hmm = self.hmm

@@ -517,9 +517,10 @@ class HMM(CapabilityMixin, BaseEstimator):
         return {n: getattr(self, n) for n in names}
 
     def _e_step(self, frames, em, statistics=True):
-        log_emit, resp = self._log_emissions(em)
+        blocks = self._emitter().blocks(em)
+        log_emit, resp = (None, None) if blocks is not None else self._log_emissions(em)
         ll, gamma, xi_sum, alpha = hm.e_step(self.startprob_, self.transmat_, log_emit, frames,
-                                             statistics=statistics)
+                                             statistics=statistics, blocks=blocks)
         return ll, gamma, xi_sum, resp, alpha
 
     def _em(self, frames, em, max_iter, tol, reg, smoothing):
