@@ -481,6 +481,32 @@ class GaussianEmissions:
         self.covariance = covariance
         X = frames.X
         self.any_missing = frames.has_nan or frames.padded
+        T, N, d = frames.T, frames.N, X.shape[1]
+        self.d = d
+        if covariance == "diag":  # feature-major: each feature's values contiguous
+            Xk = np.ascontiguousarray(X.T)  # (d, T * N)
+            if self.any_missing:
+                observed_k = ~np.isnan(Xk)
+                n_obs = observed_k.sum(axis=1)
+                np.copyto(Xk, 0.0, where=~observed_k)
+                self.shift = Xk.sum(axis=1) / np.maximum(n_obs, 1)
+                Xk -= self.shift[:, None]
+                np.copyto(Xk, 0.0, where=~observed_k)  # shifted, 0 at missing
+                self.has_obs = observed_k.any(axis=0)
+                self.has_obs_tn = self.has_obs.reshape(T, 1, N)
+                self.Ok = observed_k.astype(np.float64)
+            else:
+                self.shift = Xk.mean(axis=1)
+                Xk -= self.shift[:, None]
+                self.has_obs = np.ones(X.shape[0], dtype=bool)
+                self.Ok = None
+            self.Xk = Xk
+            self.n_features_F = 3 * d if self.any_missing else 2 * d + 1
+            self._F = None
+            self._pending = None
+            self.Xs = None
+            self.complete, self.patterns = None, None
+            return
         if self.any_missing:
             missing = np.isnan(X)
             observed = ~missing
@@ -492,20 +518,7 @@ class GaussianEmissions:
             self.shift = X.mean(axis=0)
             Xs = X - self.shift
             self.has_obs = np.ones(X.shape[0], dtype=bool)
-        T, N, d = frames.T, frames.N, X.shape[1]
-        self.d = d
-        if covariance == "diag":
-            self.n_features_F = 3 * d if self.any_missing else 2 * d + 1
-            self.Xk = np.ascontiguousarray(Xs.T)  # (d, T * N), feature-major
-            self.Ok = (np.ascontiguousarray(observed.T, dtype=np.float64)
-                       if self.any_missing else None)
-            if self.any_missing:
-                self.has_obs_tn = self.has_obs.reshape(T, 1, N)
-            self._F = None
-            self._pending = None
-            self.Xs = None
-        else:
-            self.Xs = Xs
+        self.Xs = Xs
         if covariance == "full" and self.any_missing:
             self.complete = np.flatnonzero(observed.all(axis=1))
             partial = np.flatnonzero(self.has_obs & ~observed.all(axis=1))
