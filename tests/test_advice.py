@@ -145,7 +145,7 @@ def test_overall_names_the_goals_it_weighed():
     assert o["model"] == "lr"  # accuracy (double weight) and calibration
     assert set(o["goals"]) == {"accuracy", "accuracy_with_missing", "calibration",
                                "anomaly_detection:held_out_class", "anomaly_detection:noise",
-                               "cost"}
+                               "cost:fit"}
     assert o["goals"]["accuracy"] == 2.0 and o["goals"]["anomaly_detection:noise"] == 0.5
     assert "accuracy weighs double" in o["because"]
     assert list(o["scores"]) == sorted(o["scores"], key=o["scores"].get)
@@ -271,3 +271,31 @@ def test_generation_answers_realism_and_usefulness_apart():
     assert realism.model == "mix" and realism.significant
     assert usefulness.model == "nb" and usefulness.significant
     assert realism.headline().startswith("generation (realism)")
+
+
+def test_cost_answers_fit_predict_and_memory_apart():
+    rows = []
+    for seed in range(4):
+        for model, fit, pred, mem in (("nb", 0.01, 9.0, 1.0), ("lr", 0.5, 0.2, 3.0)):
+            for metric, value in (("fit_seconds", fit + 0.001 * seed),
+                                  ("predict_ms_per_1000", pred + 0.01 * seed),
+                                  ("peak_memory_mb", mem + 0.01 * seed)):
+                rows.append(dict(study="cost", dataset="d", model=model, setting="none",
+                                 setting_value=np.nan, seed=seed, family="generative"
+                                 if model == "nb" else "discriminative", metric=metric,
+                                 value=value, fit_seconds=0.0, error=None))
+    advice = advise_rows(pd.DataFrame(rows), goals=["cost"])
+    assert advice.answer("cost", "fit").model == "nb"
+    assert advice.answer("cost", "predict").model == "lr"
+    assert advice.answer("cost", "memory").model == "nb"
+    assert advice.answer("cost", "predict").headline().startswith("cost (predict)")
+
+
+def test_verdict_numbers_have_one_formatter():
+    from gdlab.verdict import format_value
+
+    assert format_value(0.1234, "error") == "12.3 %"
+    assert format_value(-0.004, "ece", signed=True) == "-0.4 pts"
+    assert format_value(0.0021, "fit_seconds") == "2.1 ms"
+    assert format_value(3.5, "peak_memory_mb", signed=True) == "+3.5 MB"
+    assert format_value(float("nan"), "auroc") == "—"

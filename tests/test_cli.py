@@ -243,11 +243,13 @@ def test_compare_ends_in_a_verdict_and_advise_reads_it_back(runner, tmp_path):
               "--seeds", "2", "-j", "1", "--no-progress", "-o", str(tmp_path)], env=WIDE)
     assert result.exit_code == 0, result.output
     tail = result.output.split("verdict", 1)[1]
-    assert "Recommended:" in tail and "accuracy:" in tail and "cost:" in tail
+    assert "Recommended:" in tail and "accuracy:" in tail
+    assert "cost (fit):" in tail and "cost (predict):" in tail and "cost (memory):" in tail
+    assert " MB, 95 % interval [" in tail  # memory in its unit, from the one formatter
     assert (tmp_path / "advice.json").is_file() and (tmp_path / "manifest.json").is_file()
     again = runner.invoke(app, ["advise", "--from", str(tmp_path), "-g", "accuracy"], env=WIDE)
     assert again.exit_code == 0, again.output
-    assert "accuracy:" in again.output and "cost:" not in again.output
+    assert "accuracy:" in again.output and "cost (" not in again.output
 
 
 @pytest.mark.parametrize("args,message", [

@@ -289,6 +289,8 @@ def _print_verdict(advice) -> None:
     """The verdict at the end of the output: overall first, then one line per goal."""
     from rich.markup import escape
 
+    from gdlab.verdict import format_value
+
     out = _stdout()
     out.rule("verdict", style="dim")
     overall = advice.overall
@@ -302,12 +304,9 @@ def _print_verdict(advice) -> None:
                 else "[green]✓[/]")
         line = escape(a.headline())
         if a.answered and a.interval is not None and a.runner_up is not None:
-            lo, hi = a.interval
-            pct = a.metric in ("error", "ece", "tstr_accuracy")
-            scale, unit = ((100, " pts") if pct else (1000, " ms")
-                           if a.metric == "fit_seconds" else (1, ""))
-            line += (f" [dim](lead {scale * a.difference:+.3g}{unit}, 95 % interval "
-                     f"[{scale * lo:+.3g}, {scale * hi:+.3g}]{unit})[/]")
+            lo, hi = (format_value(v, a.metric, signed=True) for v in a.interval)
+            line += (f" [dim](lead {format_value(a.difference, a.metric, signed=True)}, "
+                     f"95 % interval [{lo}, {hi}])[/]")
         out.print(f"{mark} {line}", highlight=False)
         c = a.contrast
         if a.answered and c and c.get("interval"):

@@ -84,8 +84,9 @@ class Answer:
         Where the comparison was read ("at 112 training rows", "noise
         inputs", ...).
     kind : str or None
-        The kind of anomaly (``anomaly_detection``) or of sample quality
-        (``generation``: :data:`GENERATION_KINDS`).
+        The kind of anomaly (``anomaly_detection``), of sample quality
+        (``generation``: :data:`GENERATION_KINDS`) or of cost (``cost``:
+        :data:`COST_KINDS`).
     rows : dict
         The filter selecting the supporting rows of the results: ``study``,
         ``metric``, ``setting``, ``setting_value``, ``models``.
@@ -292,14 +293,15 @@ def _contrast_sentence(a: Answer) -> str:
     g, d = c["generative"], c["discriminative"]
     if c["interval"] is None:
         return ""
-    lo, hi = (_gap(a.metric, v) for v in c["interval"])
+    lo, hi = (format_value(v, a.metric, signed=True) for v in c["interval"])
     if not c["significant"]:
         return (f"Best p(x, y) model {g} vs best p(y | x) model {d}: no significant "
                 f"difference (95 % interval [{lo}, {hi}]).")
     ahead, behind = (g, d) if c["difference"] > 0 else (d, g)
     kind = "p(x, y)" if ahead == g else "p(y | x)"
-    return (f"Modelling {kind} wins here: {ahead} beats {behind} by "
-            f"{_gap(a.metric, abs(c['difference']))} (95 % interval [{lo}, {hi}]).")
+    by = format_value(abs(c["difference"]), a.metric, signed=True).lstrip("+")
+    return (f"Modelling {kind} wins here: {ahead} beats {behind} by {by} "
+            f"(95 % interval [{lo}, {hi}]).")
 
 
 def _with_reason(answer: Answer, reason) -> Answer:
@@ -308,35 +310,69 @@ def _with_reason(answer: Answer, reason) -> Answer:
     return replace(answer, because=because, reason=short)
 
 
-def _fmt(metric: str, v) -> str:
-    if v is None or not np.isfinite(v):
-        return "—"
-    if metric in ("error", "ece", "accuracy", "tstr_accuracy"):
-        return f"{100 * v:.1f} %"
-    if metric == "fit_seconds":
-        return f"{v:.3g} s"
-    return f"{v:.3g}"
+#: How a verdict number is shown, per metric: (scale, unit of a value, unit of a
+#: difference, label). Rates are percentages whose differences are points; times and
+#: memory keep their unit; anything else is shown with 3 significant digits.
+METRIC_UNITS = {
+    "error": (100, " %", " pts", "error"),
+    "ece": (100, " %", " pts", "ECE"),
+    "accuracy": (100, " %", " pts", "accuracy"),
+    "tstr_accuracy": (100, " %", " pts", "TSTR accuracy"),
+    "fit_seconds": (1000, " ms", " ms", "fit time"),
+    "predict_ms_per_1000": (1, " ms", " ms", "predict time per 1,000 rows"),
+    "peak_memory_mb": (1, " MB", " MB", "peak memory in fit"),
+    "auroc": (1, "", "", "AUROC"),
+    "c2st_auc": (1, "", "", "|C2ST AUC - 0.5|"),
+    "mmd": (1, "", "", "MMD²"),
+}
 
 
-def _gap(metric: str, v) -> str:
-    """A difference in the metric's units: percentage points for rates."""
+def format_value(v, metric: str, *, signed: bool = False) -> str:
+    """A verdict number in its metric's units (:data:`METRIC_UNITS`): the one formatter
+    of the terminal, the report and :class:`Answer` text.
+
+    ``signed=True`` formats a difference (a lead): rates in points, with a sign.
+
+    Examples
+    --------
+    >>> format_value(0.11, "error"), format_value(0.011, "error", signed=True)
+    ('11.0 %', '+1.1 pts')
+    >>> format_value(0.00251, "fit_seconds"), format_value(0.5, "auroc", signed=True)
+    ('2.51 ms', '+0.5')
+    >>> format_value(None, "error")
+    '—'
+    """
     if v is None or not np.isfinite(v):
         return "—"
-    if metric in ("error", "ece", "accuracy", "tstr_accuracy"):
-        return f"{100 * v:.1f} points"
-    return f"{v:.3g}"
+    scale, unit, diff_unit, _ = METRIC_UNITS.get(metric, (1, "", "", metric))
+    v = scale * float(v)
+    if scale == 100:
+        return f"{v:+.1f}{diff_unit}" if signed else f"{v:.1f}{unit}"
+    return f"{v:+.3g}{diff_unit}" if signed else f"{v:.3g}{unit}"
+
+
+def metric_label(metric: str) -> str:
+    """What a metric is called in the verdict ("fit time", "ECE", ...).
+
+    Examples
+    --------
+    >>> metric_label("fit_seconds"), metric_label("something_else")
+    ('fit time', 'something_else')
+    """
+    return METRIC_UNITS.get(metric, (1, "", "", metric))[3]
 
 
 def _evidence(a: Answer) -> str:
     """The numbers of an answer in one clause."""
+    label = metric_label(a.metric)
     if a.runner_up is None:
-        return f"{a.model}: {a.metric} {_fmt(a.metric, a.value)}."
-    diff = _gap(a.metric, a.difference)
-    text = (f"{a.model}: {a.metric} {_fmt(a.metric, a.value)}; {a.runner_up}: "
-            f"{_fmt(a.metric, a.runner_up_value)}")
+        return f"{a.model}: {label} {format_value(a.value, a.metric)}."
+    diff = format_value(a.difference, a.metric, signed=True)
+    text = (f"{a.model}: {label} {format_value(a.value, a.metric)}; {a.runner_up}: "
+            f"{format_value(a.runner_up_value, a.metric)}")
     if a.interval is None:
         return text + f" (one split: no interval; difference {diff})."
-    lo, hi = (_gap(a.metric, v) for v in a.interval)
+    lo, hi = (format_value(v, a.metric, signed=True) for v in a.interval)
     return text + f"; difference {diff}, 95 % interval [{lo}, {hi}] over the same splits."
 
 
@@ -617,18 +653,31 @@ def _fit_costs(rows) -> pd.Series:
     return cost.groupby("model")["value"].mean()
 
 
-def _cost(rows, families) -> Answer:
-    cost = rows[(rows["study"] == "cost") & (rows["metric"] == "fit_seconds")]
-    if cost.empty:
-        return Answer("cost", None, because="No cost rows: run the cost study.")
+#: The kinds of cost answered apart: (metric of the cost study, what the pick does best).
+COST_KINDS = {
+    "fit": ("fit_seconds", "fits fastest"),
+    "predict": ("predict_ms_per_1000", "predicts fastest"),
+    "memory": ("peak_memory_mb", "needs the least memory to fit"),
+}
 
-    def reason(a):
-        return _tie_or(a, f"{a.model} fits fastest.")
 
-    return _compare("cost", cost, families=families,
-                    candidate="model", better="lower", metric="fit_seconds",
-                    setting="(fit time)", because=reason,
-                    rows={"study": "cost", "metric": "fit_seconds", "setting": "none"})
+def _cost(rows, families) -> list[Answer]:
+    out = []
+    for kind, (metric, what) in COST_KINDS.items():
+        cost = rows[(rows["study"] == "cost") & (rows["metric"] == metric)]
+        if cost.empty:
+            out.append(Answer("cost", None, kind=kind,
+                              because=f"No {metric} rows: run the cost study."))
+            continue
+
+        def reason(a, what=what):
+            return _tie_or(a, f"{a.model} {what}.")
+
+        out.append(_compare("cost", cost, families=families, candidate="model",
+                            better="lower", metric=metric, setting=f"({metric_label(metric)})",
+                            because=reason, kind=kind,
+                            rows={"study": "cost", "metric": metric, "setting": "none"}))
+    return out
 
 
 # ---------------------------------------------------------------------------- overall
@@ -783,7 +832,7 @@ def advise_rows(rows: pd.DataFrame, *, dataset: str | None = None, goals=None,
         elif goal == "generation":
             answers.extend(_generation(rows, families))
         else:
-            answers.append(_cost(rows, families))
+            answers.extend(_cost(rows, families))
     if not any(a.answered for a in answers):
         asked = ", ".join(goals)
         raise ValueError(f"the results hold no rows for the goal(s) asked ({asked}): "

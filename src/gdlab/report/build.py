@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
+from gdlab.verdict import format_value, metric_label
+
 __all__ = ["STUDY_ORDER", "STUDY_TITLES", "build_report", "figure_to_html", "figure_to_svg",
            "format_number", "is_interactive"]
 
@@ -474,19 +476,6 @@ def _results_note(results_path, out_dir: Path) -> dict | None:
     return {"href": href, "name": path.name + ("/" if kind == "store" else ""), "kind": kind}
 
 
-def _metric_text(v, metric: str, *, signed: bool = False) -> str:
-    """A verdict number in its metric's units: rates in % (a signed lead in points), fit time
-    in ms, anything else with 3 digits."""
-    if v is None:
-        return "—"
-    sign = "+" if signed else ""
-    if metric in ("error", "ece", "tstr_accuracy"):
-        return f"{100 * v:{sign}.1f} pts" if signed else f"{100 * v:.1f} %"
-    if metric == "fit_seconds":
-        return f"{1000 * v:{sign}.3g} ms"
-    return f"{v:{sign}.3f}" if signed else f"{v:.3g}"
-
-
 def _verdict(advice) -> dict | None:
     """The verdict section: the overall pick and one row per goal (from an Advice)."""
     if advice is None:
@@ -509,15 +498,14 @@ def _verdict(advice) -> dict | None:
         metric = a.get("metric") or ""
 
         def show(v, metric=metric):
-            return _metric_text(v, metric, signed=True)
+            return format_value(v, metric, signed=True)
 
         evidence = "—" if diff is None else show(diff) + (
             f" [{show(interval[0])}, {show(interval[1])}]" if interval else " (one split)")
-        label_metric = {"ece": "ECE", "auroc": "AUROC", "fit_seconds": "fit time",
-                        "tstr_accuracy": "TSTR accuracy"}.get(metric, metric)
+        label_metric = metric_label(metric)
 
         def value(v, metric=metric):
-            return _metric_text(v, metric)
+            return format_value(v, metric)
 
         values = ("—" if a.get("model") is None else value(a.get("value")) + (
             f" vs {value(a.get('runner_up_value'))}" if a.get("runner_up") else ""))
