@@ -721,3 +721,44 @@ def test_a_new_emission_kind_is_one_class(monkeypatch):
         model.predict_next(X, lengths)
     with pytest.raises(ValueError, match="emission must be one of"):
         HMM(emission="zipf").fit(X, lengths)
+
+
+def test_full_covariance_emissions_with_missing_entries_equal_a_row_by_row_reference():
+    """Log-emissions and M-step statistics of full-covariance Gaussians on frames with
+    missing entries (gaussian.PatternGroups, every pattern in stacked calls) equal the
+    marginal density and the conditional moments computed frame by frame."""
+    from gdlab.inference import hmm as hm
+
+    rng = np.random.RandomState(31)
+    seqs = [rng.normal(size=(n, 3)) * 2.0 + 1.0 for n in (9, 6, 11)]
+    for s in seqs:
+        s[rng.uniform(size=s.shape) < 0.35] = np.nan
+    seqs[1][2] = np.nan  # a frame with nothing observed
+    frames = hm.Frames(seqs)
+    emissions = hm.GaussianEmissions(frames, "full")
+    means = rng.normal(size=(2, 3)) + 1.0
+    A = rng.normal(size=(2, 3, 3))
+    covs = A @ A.transpose(0, 2, 1) + 0.5 * np.eye(3)
+    post = rng.uniform(size=(2, frames.X.shape[0])) * emissions.has_obs
+    log_prob = emissions.component_log_prob_rows(means, covs)
+    s = emissions._full_stats(post, means, covs)
+    shift = emissions.shift
+    first, second = np.zeros((2, 3)), np.zeros((2, 3, 3))
+    for i, x in enumerate(frames.X):
+        o, m = ~np.isnan(x), np.isnan(x)
+        for k in range(2):
+            if not o.any():
+                assert log_prob[k, i] == 0.0
+                continue
+            S, mu = covs[k], means[k]
+            expected = multivariate_normal.logpdf(x[o], mu[o], S[np.ix_(o, o)])
+            assert abs(log_prob[k, i] - expected) <= 1e-10
+            B = S[np.ix_(m, o)] @ np.linalg.inv(S[np.ix_(o, o)])
+            y, C = x - shift, np.zeros((3, 3))
+            y[m] = mu[m] - shift[m] + B @ (x[o] - mu[o])
+            C[np.ix_(m, m)] = S[np.ix_(m, m)] - B @ S[np.ix_(o, m)]
+            first[k] += post[k, i] * y
+            second[k] += post[k, i] * (np.outer(y, y) + C)
+    np.testing.assert_allclose(s.weight, post.sum(axis=1), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(s.first, first, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(s.second, second, rtol=0, atol=1e-10)

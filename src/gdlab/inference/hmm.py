@@ -519,20 +519,22 @@ class GaussianEmissions:
             Xs = X - self.shift
             self.has_obs = np.ones(X.shape[0], dtype=bool)
         self.Xs = Xs
+        # full covariances: the rows with an observed entry and a missing one, grouped by
+        # pattern once (every pattern and component in stacked calls, gm.PatternGroups)
+        self.partial, self.patterns = None, None
         if covariance == "full" and self.any_missing:
             self.complete = np.flatnonzero(observed.all(axis=1))
             partial = np.flatnonzero(self.has_obs & ~observed.all(axis=1))
-            self.patterns = [
-                gm.Pattern(p.observed, p.missing, partial[p.rows])
-                for p in gm.missing_patterns(X[partial])
-            ] if partial.size else []
+            if partial.size:
+                self.partial = partial
+                self.patterns = gm.PatternGroups(X, self.shift, rows=partial)
         else:
-            self.complete, self.patterns = None, []
-        if covariance == "full":  # the complete rows, and every pattern with an observed entry
+            self.complete = None
+        if covariance == "full":  # the complete rows
             complete = np.arange(X.shape[0]) if self.complete is None else self.complete
             self.Xc = Xs if self.complete is None else Xs[complete]
             whole = [gm.Pattern(np.arange(d), np.arange(0), complete)] if complete.size else []
-            self.all_patterns = whole + self.patterns
+            self.all_patterns = whole
 
     def _diag_weights(self, means, covars):
         """W (C, k) with W @ F = log N(x_obs; mu_c, diag(var_c)) of every position."""
@@ -603,6 +605,8 @@ class GaussianEmissions:
                     out[:, prow] = gm.stacked_pattern_moments(
                         self.Xs[np.ix_(prow, obs)], mu, covars, obs, miss, moments=False
                     )[0].T
+        if self.patterns is not None:
+            out[:, self.partial] = self.patterns.log_prob(means, covars).T
         return out
 
     def log_prob(self, log_weights, means, covars):
@@ -697,13 +701,8 @@ class GaussianEmissions:
         their conditional Gaussian given the observed block (exact EM)."""
         rows = slice(None) if self.complete is None else self.complete
         total = gm.summarize(self.Xc, post[:, rows])
-        if self.patterns:
-            mu = old_mu - self.shift
-            with gm.one_blas_thread():
-                for obs, miss, prow in self.patterns:
-                    X_obs = self.Xs[np.ix_(prow, obs)]
-                    _, cmean, ccov = gm.stacked_pattern_moments(X_obs, mu, old_cov, obs, miss)
-                    gm.summarize_missing(X_obs, cmean, ccov, obs, miss, post[:, prow], out=total)
+        if self.patterns is not None:
+            total = total + self.patterns.summarize(old_mu, old_cov, post[:, self.partial])
         return total
 
 
