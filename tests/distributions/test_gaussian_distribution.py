@@ -78,25 +78,6 @@ def test_summaries_of_batches_add_up_to_the_weighted_mean_and_covariance():
     np.testing.assert_allclose(s.weight, w.sum(axis=1), rtol=1e-12)
 
 
-def test_summaries_of_a_missing_pattern_add_the_conditional_covariance():
-    rng = np.random.RandomState(2)
-    X = rng.normal(size=(10, 3))
-    obs, miss = np.array([0, 2]), np.array([1])
-    cmean = rng.normal(size=(2, 10, 1))
-    ccov = np.array([[[0.5]], [[2.0]]])
-    w = rng.uniform(size=(2, 10))
-    s = gm.summarize_missing(X[:, obs], cmean, ccov, obs, miss, w)
-    for k in range(2):
-        X_hat = X.copy()
-        X_hat[:, miss] = cmean[k]
-        ref = gm.summarize(X_hat, w[k : k + 1])
-        np.testing.assert_allclose(s.first[k], ref.first[0], rtol=1e-12)
-        np.testing.assert_allclose(
-            s.second[k] - ref.second[0], w[k].sum() * ccov[k, 0, 0] * np.diag([0, 1, 0]),
-            atol=1e-12,
-        )
-
-
 def test_from_summaries_shrinks_then_constrains():
     S = np.array([[4.0, 2.0], [2.0, 1.0]])
     s = gm.GaussianSummaries(np.array([2.0, 2.0]), np.zeros((2, 2)), np.stack([2 * S, 2 * S]))

@@ -25,14 +25,17 @@ for K Gaussians at once:
   K full Gaussians for rows sharing one missing pattern;
 - :class:`PatternGroups` -- the same for every row and pattern of a data set at
   once, prepared once for many EM iterations: log-densities, statistics for
-  given weights, and a mixture's E-step (responsibilities and statistics),
-  with the per-pattern algebra stacked over patterns and Gaussians and the
-  per-row work two GEMMs on quadratic features (a mixture's NaN-aware EM);
+  given weights (with the conditional moments of the missing entries), and a
+  mixture's E-step (responsibilities and statistics), with the per-pattern
+  algebra stacked over patterns and Gaussians and the per-row work two GEMMs
+  on quadratic features (the NaN-aware EM of the mixture, of the Gaussian
+  classifier with full or tied covariances, and of full-covariance HMM
+  emissions);
 - :func:`sample_gaussian` -- one draw per row from its Gaussian among K
   (naive Bayes features, HMM emissions, synthetic data);
-- :class:`GaussianSummaries`, :func:`summarize`, :func:`summarize_missing`
-  -- the weighted sufficient statistics of K Gaussians (complete rows, and
-  rows of one missing pattern with their conditional moments);
+- :class:`GaussianSummaries`, :func:`summarize` -- the weighted sufficient
+  statistics of K Gaussians (complete rows; rows with missing entries:
+  :meth:`PatternGroups.summarize`);
   :func:`summarize_labelled` streams :func:`summarize` over blocks of rows
   for Gaussians each fitted to its own labelled rows (the per-class fit);
 - :func:`from_summaries` -- the M-step: means and covariances from the
@@ -75,7 +78,6 @@ __all__ = [
     "summarize_labelled",
     "BLOCK_BYTES",
     "block_rows",
-    "summarize_missing",
     "from_summaries",
     "shrink_covariance",
     "standard_scale",
@@ -731,52 +733,6 @@ def summarize_labelled(X, labels, n_components, *, shift=None):
     return GaussianSummaries(weight, first, second), shift
 
 
-def summarize_missing(
-    X_obs, cond_means, cond_cov, obs, miss, weights, *, out=None
-) -> GaussianSummaries:
-    """Expected weighted statistics of rows sharing one missing pattern, for K Gaussians.
-
-    Each row counts as its observed block ``X_obs`` completed by its conditional
-    mean under Gaussian k, and the conditional covariance of the missing block is
-    added to the second moment (the E-step of exact EM with missing entries;
-    Ghahramani & Jordan 1994). Everything is relative to the same shift.
-
-    Parameters
-    ----------
-    X_obs : ndarray of shape (n_rows, n_observed)
-        The observed entries, shifted.
-    cond_means : ndarray of shape (n_components, n_rows, n_missing)
-        E[x_miss - shift | x_obs, k] (e.g. from :func:`stacked_pattern_moments`).
-    cond_cov : ndarray of shape (n_components, n_missing, n_missing)
-        Cov[x_miss | x_obs, k], the same for every row of the pattern.
-    obs, miss : ndarray of int
-        The observed and missing column indices.
-    weights : ndarray of shape (n_components, n_rows)
-    out : GaussianSummaries, optional
-        Statistics the pattern's are added to, in place (an E-step's running
-        total over many patterns, without a new set of arrays per pattern).
-
-    Returns
-    -------
-    GaussianSummaries
-        ``out`` when given.
-    """
-    K, r = weights.shape
-    d = obs.size + miss.size
-    X_hat = np.empty((K, r, d))  # E[x - shift | x_obs, k]
-    X_hat[:, :, obs] = X_obs
-    X_hat[:, :, miss] = cond_means
-    if out is None:
-        out = GaussianSummaries(np.zeros(K), np.zeros((K, d)), np.zeros((K, d, d)))
-    w = weights.sum(axis=1)
-    out.weight[:] += w
-    out.first[:] += np.einsum("kr,krd->kd", weights, X_hat)
-    out.second[:] += (X_hat * weights[:, :, None]).transpose(0, 2, 1) @ X_hat
-    if miss.size:
-        out.second[:, miss[:, None], miss] += w[:, None, None] * cond_cov
-    return out
-
-
 def quadratic_size(n_features: int) -> int:
     """Length of the quadratic features ``[x_i x_j (i <= j), x, 1]`` of a d-vector."""
     return n_features * (n_features + 1) // 2 + n_features + 1
@@ -1153,8 +1109,10 @@ class PatternGroups:
     def summarize(self, means, covariances, weights) -> GaussianSummaries:
         """Expected weighted statistics of the rows, missing entries by their conditional moments.
 
-        The same statistics as :func:`summarize_missing` over every pattern, with
-        the conditional moments of :func:`stacked_pattern_moments`.
+        Each row counts as its observed entries completed by their conditional
+        mean under Gaussian k, and the conditional covariance of the missing
+        block is added to the second moment (exact EM with missing entries;
+        Ghahramani & Jordan 1994).
 
         Parameters
         ----------
