@@ -20,7 +20,11 @@ component's precision, precision @ mean and constant), and *all* K
 components' M-step statistics are one more GEMM, phi.T @ resp. No (n, K, d)
 temporary is ever formed; rows stream in chunks of a few thousand, so the
 working set stays in cache and peak memory does not grow with n. Data are
-shifted by their mean first, which keeps the moment form accurate.
+shifted by their mean first, which keeps the moment form accurate. Rows with
+NaN take the same two GEMMs per missing pattern on their zero-filled features,
+with each pattern's weights and conditional moments computed for all patterns
+and components in stacked calls
+(:class:`gdlab.distributions.gaussian.PatternGroups`).
 
 :class:`GMMClassifier` is ``ClassConditional(GaussianMixture(...))`` with a
 friendly constructor, and BIC selection of the number of components per class
@@ -509,6 +513,17 @@ def _informative_rows(X):
     return X[~empty] if empty.any() else X
 
 
+def _column_means(X):
+    """``np.nanmean(X, axis=0)``, without the copy of X that nanmean makes when X has no NaN.
+
+    A sum of finite values is never NaN, so one reduction tells complete data apart;
+    its column means are then ``X.mean(axis=0)`` (the same pairwise sums as nanmean's).
+    """
+    if np.isnan(np.add.reduce(X, axis=None)):
+        return np.nanmean(X, axis=0)
+    return X.mean(axis=0)
+
+
 def _split_rows(X, shift):
     """Complete rows (a copy, for the fast path) and the other rows grouped by pattern."""
     missing = np.isnan(X)
@@ -590,7 +605,10 @@ class GaussianMixture(_BaseGaussianMixture):
     the E-step computes the marginal log-density of the observed block (giving
     the responsibilities r_ik), x_hat = E[x | x_o, k] and C = Cov[x_m | x_o, k];
     the M-step uses sum_i r_ik x_hat and sum_i r_ik (x_hat x_hat^T + C). Rows
-    sharing a missing pattern share one factorisation per component.
+    sharing a missing pattern share one factorisation per component, and no
+    per-row x_hat or C is formed: the factorisations of all patterns and
+    components are stacked, and the statistics of a pattern follow from its
+    rows' weighted quadratic features (:class:`gdlab.distributions.gaussian.PatternGroups`).
     Rows with every entry missing are accepted at fit: their likelihood is 1 under every parameter,
     so they are left out of EM and the weights, means, covariances and ``log_likelihood_history_``
     (a mean over the rows with an observed entry) are exactly those of the other rows; at predict
@@ -768,7 +786,7 @@ class GaussianMixture(_BaseGaussianMixture):
         self._check_data(X, K)
         user = self._user_init(K, X.shape[1])
         rng = check_random_state(self.random_state)
-        shift = np.nanmean(X, axis=0)
+        shift = _column_means(X)
         data = _split_rows(X, shift)
         best = None
         for _ in range(self.n_init):
@@ -812,7 +830,7 @@ class GaussianMixture(_BaseGaussianMixture):
             return self
         self._check_data(X, K if first else 1)
         if first:
-            self.shift_ = np.nanmean(X, axis=0)
+            self.shift_ = _column_means(X)
             rng = check_random_state(self.random_state)
             user = self._user_init(K, X.shape[1])
             params = self._initialize(X, K, reg_covar, self.shift_, rng, user)
