@@ -244,3 +244,17 @@ def test_pattern_groups_bad_input():
         groups.summarize(means, covs, np.ones((3, 5)))
     with pytest.raises(ValueError, match="means and covariances must have shapes"):
         groups.log_prob(means[:, :4], covs)
+
+
+def test_pattern_groups_mixture_e_step_with_a_component_of_weight_zero():
+    X, means, covs = _full_data(seed=8, n=120)
+    X = X[~np.isnan(X).all(axis=1)]
+    shift = np.nanmean(X, axis=0)
+    groups = gm.PatternGroups(X, shift)
+    with np.errstate(divide="ignore"):
+        ll, s = groups.responsibility_statistics(np.log([0.4, 0.0, 0.6]), means, covs)
+    ll2, s2 = groups.responsibility_statistics(np.log([0.4, 0.6]), means[[0, 2]], covs[[0, 2]])
+    assert abs(ll - ll2) <= 1e-9
+    assert np.all(s.weight[1] == 0.0) and np.all(s.first[1] == 0.0) and np.all(s.second[1] == 0.0)
+    for a, b in zip(s, s2, strict=True):
+        np.testing.assert_allclose(a[[0, 2]], b, rtol=0, atol=1e-9)

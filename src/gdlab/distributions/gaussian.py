@@ -1051,8 +1051,8 @@ class PatternGroups:
         prec = L_inv.transpose(0, 2, 1) @ L_inv
         nu = means - self._shift
         const = -np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1) - 0.5 * d * LOG_2PI
-        if log_weights is not None:
-            const = const + log_weights
+        if log_weights is not None:  # added after the GEMM: -inf times a padding row's 0
+            log_w = log_weights[None, :, None]  # would be NaN
         stats = log_weights is not None or weights is not None
         total = GaussianSummaries(np.zeros(K), np.zeros((K, d)), np.zeros((K, d, d)))
         out = np.empty((self.n_rows, K)) if log_prob else None
@@ -1078,6 +1078,7 @@ class PatternGroups:
                             out[block.position[valid]] = rows_lp[valid]
                     if log_weights is None:
                         continue
+                    lp += log_w
                     top = lp.max(axis=1, keepdims=True)
                     lp -= top
                     np.exp(lp, out=lp)
