@@ -62,8 +62,8 @@ def test_forward_backward_matches_log_space_for_any_block_size(monkeypatch, bloc
 
 def test_runs_of_improbable_frames_are_rescaled_at_every_step(monkeypatch):
     """Each frame is ~e^-80 likelier under the state the chain is least likely to be in:
-    within a block the running scale underflows far below 1e-100, so the block is redone
-    normalizing every step, and the result still matches the log-space recursion."""
+    within a block the scale falls far below 1e-100, so the block is redone as one-step
+    blocks (normalized every step), and the result still matches the log-space recursion."""
     S, T = 3, 40
     transmat = np.full((S, S), 1e-12) + (1 - S * 1e-12) * np.eye(S)
     startprob = np.full(S, 1.0 / S)
@@ -71,8 +71,8 @@ def test_runs_of_improbable_frames_are_rescaled_at_every_step(monkeypatch):
     log_emit = np.full((T, S), -80.0)
     log_emit[np.arange(T), states] = 0.0
     calls = []
-    rescaled = lattice._forward_rescaled
-    monkeypatch.setattr(lattice, "_forward_rescaled",
+    rescaled = lattice._forward_one_step_blocks
+    monkeypatch.setattr(lattice, "_forward_one_step_blocks",
                         lambda *args: calls.append(1) or rescaled(*args))
     ll, gamma, xi = lattice_e_step(startprob, transmat, [log_emit, log_emit[:25]])
     ref_ll, ref_gamma, ref_xi = log_space_reference(startprob, transmat, [log_emit, log_emit[:25]])

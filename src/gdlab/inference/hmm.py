@@ -134,16 +134,16 @@ class Frames:
 # cost is the calls, not the arithmetic: a step makes two (a product with the emissions,
 # a matrix product with the transitions), on same-shaped operands, into preallocated
 # arrays. Everything else runs once per block of time steps, while the block's slabs are
-# still in the core's cache: computing and exp-normalizing the emissions, the scaling of
-# alpha (one normalization per block, see :func:`forward`), the transition counts, gamma
-# and (through ``blocks``) the emission M-step statistics.
+# still in the core's cache: computing and exp-normalizing the emissions, one rescaling
+# of alpha per block (see :func:`forward`), the transition counts, gamma and (through
+# ``blocks``) the emission M-step statistics.
 
 # Bytes of one (block, S, N) slab: a block's slabs of the emission, forward and backward
 # arrays stay in the core's cache between the passes over it.
 _BLOCK_BYTES = 1 << 18
-# The forward pass rescales alpha once per block; a block whose running scale (the
-# product of its steps' c_t, each in [0, 1]) falls below this is redone with one
-# rescaling per step, so that no probability loses precision to underflow.
+# The forward pass rescales alpha once per block; a block whose scale (the product of
+# its steps' c_t, each in [0, 1]) falls below this is redone rescaling every step, so
+# that no forward or backward variable comes near the ends of the float64 range.
 _SCALE_FLOOR = 1e-100
 
 
@@ -153,7 +153,7 @@ def time_blocks(T, S, N):
 
 
 def forward(startprob, transmat, log_emit, frames, *, blocks=None):
-    """Scaled forward pass, exp-normalizing the emissions block by block.
+    """Forward pass, rescaled once per block of steps, exp-normalizing the emissions.
 
     Parameters
     ----------
@@ -177,21 +177,24 @@ def forward(startprob, transmat, log_emit, frames, *, blocks=None):
     m : ndarray of shape (T, N)
         Per-frame log-normalizers (max over states; 0 at padding).
     alpha : ndarray of shape (T, S, N)
-        p(z_t | x_1..t) for running sequences, 0 at padded positions (a work buffer of
-        ``frames``).
-    c : ndarray of shape (T, N)
-        Scaling factors: log p(x_t | x_1..t-1) = log c_t + m_t (1 at padded positions;
-        0 or NaN where a sequence is impossible).
+        Forward variables rescaled per block: p(z_t | x_1..t) / r_t (0 at padding), a
+        work buffer of ``frames``.
+    scales : list of (start, stop, s)
+        The blocks: steps ``start..stop-1`` and ``s`` of shape (N,), the product of the
+        blocks' c_t for each sequence (1 for sequences not running in the block); the
+        log-likelihood of a sequence is the sum of its log s and of its m.
 
     Notes
     -----
-    Within a block the recursion runs unnormalized, two calls a step: q_t = p_t * B_t
-    (alpha_t times the block's running scale s_t), p_{t+1} = A^T q_t. Then, for the
-    whole block at once, s_t = sum_k q_t(k), alpha_t = q_t / s_t, c_t = s_t / s_{t-1},
-    and the next block starts from p / s. Every c_t is at most 1 (emissions are at most
-    1), so s_t only falls; should it fall below ``_SCALE_FLOOR`` (a run of very
-    improbable frames) the block is redone normalizing at every step, as the scaled
-    recursion of Rabiner (1989) does.
+    Within a block the recursion runs unscaled, two calls a step: q_t = p_t * B_t,
+    p_{t+1} = A^T q_t (p_t0 = p(z_t0 | x_1..t0-1)), so q_t = p(z_t | x_1..t) times
+    s_t = c_t0 ... c_t, with c_t = p(x_t | x_1..t-1) exp(-m_t) <= 1. The block ends
+    with one division by its scale s = s_stop-1 (per sequence: at its last step in
+    the block): alpha_t = q_t / s = p(z_t | x_1..t) / r_t, r_t = c_t+1 ... c_stop-1 in
+    (s, 1]. :func:`backward` carries the matching beta_t r_t, so that gamma and the
+    transition counts need no further scaling. A block whose s falls below
+    ``_SCALE_FLOOR`` (a run of very improbable frames) is redone as one-step blocks
+    (alpha normalized at every step, as in Rabiner's scaled recursion).
     """
     T, N = frames.T, frames.N
     S = startprob.shape[0]
@@ -200,18 +203,20 @@ def forward(startprob, transmat, log_emit, frames, *, blocks=None):
     B = frames.buffer("log_emit", (T, S, N)) if log_emit is None else log_emit
     m = frames.buffer("m", (T, N))
     alpha = frames.buffer("alpha", (T, S, N), 0.0)  # padded entries stay 0
-    c = frames.buffer("c", (T, N), 1.0)
     AT = np.ascontiguousarray(transmat.T)
-    p = np.empty((S, N))  # p(z_t | x_1..t-1) of the step being taken, times s_{t-1}
+    p = np.empty((S, N))  # the prediction for the step being taken (times its scale)
     p[...] = startprob[:, None]
     p_start = np.empty((S, N))
+    sorted_lengths = np.empty_like(frames.lengths)
+    sorted_lengths[frames.rank] = frames.lengths
+    scales = []
     dot, matmul, multiply = np.dot, np.matmul, np.multiply
-    # divide / invalid: a sequence impossible under the parameters has c = 0 (reported by
-    # the caller through its -inf log-likelihood); frames impossible under every state
+    # divide / invalid: a sequence impossible under the parameters has a scale 0 (reported
+    # by the caller through its -inf log-likelihood); frames impossible under every state
     with np.errstate(invalid="ignore", divide="ignore", **_UNDERFLOW_OK):
         for t0 in range(0, T, L):
             t1 = min(t0 + L, T)
-            Bb, mb, q, s = B[t0:t1], m[t0:t1], alpha[t0:t1], c[t0:t1]
+            Bb, mb, q = B[t0:t1], m[t0:t1], alpha[t0:t1]
             le = Bb if blocks is None else blocks.fill(t0, t1)
             np.max(le, axis=1, out=mb)
             if not np.isfinite(mb).all():  # a frame impossible under every state
@@ -219,11 +224,12 @@ def forward(startprob, transmat, log_emit, frames, *, blocks=None):
             np.subtract(le, mb[:, None, :], out=Bb)
             np.exp(Bb, out=Bb)
             p_start[...] = p
-            full = n_active[t1 - 1] == N  # every sequence runs through the block
-            if full:
+            if n_active[t1 - 1] == N:  # every sequence runs through the block
                 for qt, bt in zip(q, Bb, strict=True):
                     multiply(p, bt, qt)
                     dot(AT, qt, p)
+                s = np.add.reduce(q[-1], axis=0)
+                n0 = N
             else:
                 for j, t in enumerate(range(t0, t1)):
                     n = n_active[t]
@@ -231,53 +237,51 @@ def forward(startprob, transmat, log_emit, frames, *, blocks=None):
                     qt, pn = q[j, :, :n], p[:, :n]
                     multiply(pn, Bb[j, :, :n], qt)
                     matmul(AT, qt, out=pn)
-            np.add.reduce(q, axis=1, out=s)  # s_t, 0 at padding
-            if not full:
-                _pad(s, n_active, t0, 1.0)
-            if s.min() >= _SCALE_FLOOR:
-                np.divide(q, s[:, None, :], out=q)
-                p /= s[-1]
-                np.divide(s[1:], s[:-1], out=s[1:])  # c_t = s_t / s_{t-1} (c_t0 = s_t0)
-                if not full:
-                    _pad(s, n_active, t0, 1.0)
+                n0 = n_active[t0]  # the sequences running in the block, and their last step
+                last = np.minimum(sorted_lengths[:n0], t1) - 1 - t0
+                s = np.ones(N)
+                s[:n0] = np.add.reduce(q[last, :, np.arange(n0)], axis=1)
+            if s[:n0].min() >= _SCALE_FLOOR:
+                np.divide(q, s, out=q)
+                p /= s
+                scales.append((t0, t1, s))
             else:
-                _forward_rescaled(AT, Bb, p_start, q, s, n_active[t0:t1])
                 p[...] = p_start
-    return B, m, alpha, c
+                scales.extend(_forward_one_step_blocks(AT, Bb, p, q, n_active, t0))
+    return B, m, alpha, scales
 
 
-def _pad(values, n_active, start, value):
-    """Set the padded positions of a (steps, N) block starting at step ``start``."""
-    for j in range(values.shape[0]):
-        values[j, n_active[start + j]:] = value
-
-
-def _forward_rescaled(AT, B, p, alpha, c, n_active):
+def _forward_one_step_blocks(AT, B, p, alpha, n_active, start):
     """A block of the forward recursion normalized at every step (see :func:`forward`).
 
-    ``p`` (the prediction for the block's first step) becomes the next block's.
+    ``p`` (the prediction for the block's first step) becomes the next block's; returns
+    the scales of the one-step blocks.
     """
-    for j, n in enumerate(n_active):
+    scales = []
+    for j in range(alpha.shape[0]):
+        n = n_active[start + j]
         a = alpha[j, :, :n]
         np.multiply(p[:, :n], B[j, :, :n], out=a)
-        ct = a.sum(axis=0)
-        c[j, :n] = ct
-        a /= ct
+        c = np.ones(p.shape[1])
+        c[:n] = a.sum(axis=0)
+        a /= c[:n]
         p[:, :n] = AT @ a
+        scales.append((start + j, start + j + 1, c))
+    return scales
 
 
-def backward(transmat, B, c, alpha, frames, *, blocks=None):
-    """Scaled backward pass, turning alpha into the state posteriors block by block.
+def backward(transmat, B, alpha, scales, frames, *, blocks=None):
+    """Backward pass, turning alpha into the state posteriors block by block.
 
     Parameters
     ----------
     transmat : ndarray of shape (S, S)
     B : ndarray of shape (T, S, N)
-        Scaled emissions from :func:`forward` (0 at padding).
-    c : ndarray of shape (T, N)
-        Scaling factors from :func:`forward`.
+        Scaled emissions from :func:`forward` (0 at padding); not modified.
     alpha : ndarray of shape (T, S, N)
-        Scaled forward variables; overwritten by gamma.
+        Forward variables from :func:`forward`; overwritten by gamma.
+    scales : list of (start, stop, s)
+        The blocks of :func:`forward`.
     frames : Frames
     blocks : object, optional
         ``blocks.collect(start, stop, gamma)`` is called with the posteriors of each
@@ -287,72 +291,76 @@ def backward(transmat, B, c, alpha, frames, *, blocks=None):
     Returns
     -------
     gamma : ndarray of shape (T, S, N)
-        ``alpha`` overwritten by p(z_t | x_1..T) = alpha_t * beta_t (0 at padding).
+        ``alpha`` overwritten by p(z_t | x_1..T) (0 at padding).
     counts : ndarray of shape (S, S)
-        sum over t and sequences of alpha_t(i) Q_{t+1}(j), with Q_{t+1} = B_{t+1} *
-        beta_{t+1} / c_{t+1}; the expected transition counts are ``transmat * counts``.
+        sum over t and sequences of alpha_t(i) Q_{t+1}(j) (Rabiner's scaled variables,
+        Q_{t+1} = B_{t+1} beta_{t+1} / c_{t+1}); the expected transition counts are
+        ``transmat * counts``.
 
     Notes
     -----
-    beta_t = A @ Q_{t+1}. beta and Q live in block-sized buffers only (B is only read),
-    as the block's gamma and transition counts are taken right after them.
+    Within a block the recursion runs unscaled, two calls a step: Q'_{t+1} = B_{t+1} *
+    beta'_{t+1}, beta'_t = A @ Q'_{t+1}, from beta'_{stop-1} = 1 at the last step, so that
+    beta'_t = beta_t r_t (see :func:`forward`) and gamma_t = alpha_t * beta'_t. Crossing
+    into the block from the next one divides by the next block's scale once. beta' and Q'
+    live in block-sized buffers only.
     """
     T, S, N = B.shape
     n_active = frames.n_active
-    L = time_blocks(T, S, N)
+    L = max(stop - start for start, stop, _ in scales)
     A = np.ascontiguousarray(transmat)
     counts = np.zeros((S, S))
-    if T == 1:
-        if blocks is not None:
-            blocks.collect(0, 1, alpha)
-        return alpha, counts
     beta = frames.buffer("beta", (L + 1, S, N))
     Q = frames.buffer("Q", (L, S, N))
     xi = frames.buffer("xi", (L, S, S))
+    carry = np.empty((S, N))  # beta' at the first step of the block just done
     dot, matmul, multiply = np.dot, np.matmul, np.multiply
-    starts = list(range(0, T - 1, L))
-    beta[T - 1 - starts[-1]] = 1.0  # beta_{T-1}
+    next_scale = None
     with np.errstate(invalid="ignore", divide="ignore", over="ignore", **_UNDERFLOW_OK):
-        for t0 in reversed(starts):  # the block of beta_t, t in [t0, t1); beta_{t1} on top
-            t1 = min(t0 + L, T - 1)
+        for t0, t1, s in reversed(scales):
             k = t1 - t0
-            Qb = Q[:k]  # Q_{t+1}, t in [t0, t1)
-            np.divide(B[t0 + 1: t1 + 1], c[t0 + 1: t1 + 1, None, :], out=Qb)  # B / c
-            if n_active[t1] == N:  # every sequence runs to t1 at least
-                Ql, bl = list(Qb), list(beta[: k + 1])
-                for j in range(k - 1, -1, -1):
+            if t1 == T:  # beta_{T-1} = 1
+                beta[k - 1] = 1.0
+                pairs = k - 1
+            else:  # into the block from step t1: Q_t1 = B_t1 beta_t1 / c_t1, scaled
+                n = n_active[t1]
+                q = Q[k - 1]
+                multiply(B[t1], carry, out=q)  # 0 for sequences that ended
+                np.divide(q, next_scale, out=q)
+                matmul(A, q[:, :n], out=beta[k - 1, :, :n])
+                beta[k - 1, :, n:] = 1.0  # sequences ending at t1 - 1
+                pairs = k
+            if n_active[t1 - 1] == N:  # every sequence runs through the block
+                Ql, bl, Bl = list(Q[: k - 1]), list(beta[:k]), list(B[t0 + 1: t1])
+                for j in range(k - 2, -1, -1):
                     q = Ql[j]
-                    multiply(q, bl[j + 1], q)
+                    multiply(Bl[j], bl[j + 1], q)
                     dot(A, q, bl[j])
             else:
-                for j in range(k - 1, -1, -1):
+                for j in range(k - 2, -1, -1):
                     n = n_active[t0 + j + 1]
-                    q = Qb[j, :, :n]
-                    multiply(q, beta[j + 1, :, :n], out=q)
-                    matmul(A, q, out=beta[j, :, :n])
+                    q = Q[j]
+                    multiply(B[t0 + j + 1], beta[j + 1], out=q)  # 0 after a sequence ends
+                    matmul(A, q[:, :n], out=beta[j, :, :n])
                     beta[j, :, n:] = 1.0  # sequences ending at t0 + j
             a = alpha[t0:t1]
-            matmul(a, Qb.transpose(0, 2, 1), out=xi[:k])
-            counts += xi[:k].sum(axis=0)
-            stop = T if t1 == T - 1 else t1  # the last block also has gamma_{T-1} = alpha
-            a = alpha[t0:stop]
-            multiply(a, beta[: stop - t0], out=a)
+            if pairs:
+                matmul(a[:pairs], Q[:pairs].transpose(0, 2, 1), out=xi[:pairs])
+                counts += xi[:pairs].sum(axis=0)
+            multiply(a, beta[:k], out=a)
             if blocks is not None:
-                blocks.collect(t0, stop, a)
-            if t0 > 0:
-                beta[L] = beta[0]  # the next (earlier) block is a full one
+                blocks.collect(t0, t1, a)
+            carry[...] = beta[0]
+            next_scale = s
     return alpha, counts
 
 
-def sequence_log_likelihood(c, m, frames):
+def sequence_log_likelihood(scales, m, frames):
     """log p(x_1..T) of each sequence (caller's order); -inf for impossible sequences."""
-    T, N = c.shape
     with np.errstate(divide="ignore", invalid="ignore"):
-        per_row = np.log(c, out=frames.buffer("log_c", c.shape))
-        per_row += m
-    if frames.padded:
-        per_row = np.where(frames.valid.reshape(T, N), per_row, 0.0)
-    total = per_row.sum(axis=0)
+        total = m.sum(axis=0)  # 0 at padding
+        for _, _, s in scales:
+            total += np.log(s)
     total = np.where(np.isnan(total), -np.inf, total)
     return total[frames.rank]
 
@@ -383,14 +391,18 @@ def e_step(startprob, transmat, log_emit, frames, *, statistics=True, blocks=Non
     xi_sum : ndarray of shape (S, S) or None
         Expected transition counts summed over all sequences and steps.
     alpha : ndarray of shape (T, S, N) or None
-        p(z_t | x_1..t), a work buffer of ``frames`` (``statistics=False`` only:
-        the backward pass turns it into gamma).
+        p(z_t | x_1..t) (0 at padding), a work buffer of ``frames``
+        (``statistics=False`` only: the backward pass turns it into gamma).
     """
-    B, m, alpha, c = forward(startprob, transmat, log_emit, frames, blocks=blocks)
-    log_lik = sequence_log_likelihood(c, m, frames)
+    B, m, alpha, scales = forward(startprob, transmat, log_emit, frames, blocks=blocks)
+    log_lik = sequence_log_likelihood(scales, m, frames)
     if not statistics:
+        with np.errstate(invalid="ignore", divide="ignore", **_UNDERFLOW_OK):
+            total = np.add.reduce(alpha, axis=1)
+            total[~frames.valid.reshape(total.shape)] = 1.0
+            np.divide(alpha, total[:, None, :], out=alpha)
         return log_lik, None, None, alpha
-    gamma, counts = backward(transmat, B, c, alpha, frames, blocks=blocks)
+    gamma, counts = backward(transmat, B, alpha, scales, frames, blocks=blocks)
     with np.errstate(**_UNDERFLOW_OK):
         return log_lik, gamma, transmat * counts, None
 
