@@ -2,7 +2,6 @@
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from gdlab.data import load
 from gdlab.metrics.cost import n_parameters
@@ -37,7 +36,13 @@ def test_table_figure_and_default_seeds():
     assert list(table.columns) == ["dataset", "model", "family", *COST_METRICS, "n"]
     assert set(table["model"]) == {"gaussian-nb", "tree"}
     figs = study.figures(pd.DataFrame(rows))
-    assert len(figs) == 1 and isinstance(figs[0], Figure)
+    assert len(figs) == 1
+    bars = [t for t in figs[0].data if t.type == "bar"]
+    assert len(bars) == 2 * len(COST_METRICS)  # one bar per model and metric
+    # one legend entry per model, and a click on it hides the model in every panel
+    assert sorted(t.name for t in bars if t.showlegend) == ["gaussian-nb", "tree"]
+    assert all(t.legendgroup == t.name for t in bars)
+    assert [a.text for a in figs[0].layout.annotations] == list(COST_METRICS.values())
 
 
 def _row(model, metric, value, seed=0):

@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 from sklearn.base import BaseEstimator
 
 from gdlab.data import Dataset, load
@@ -96,8 +95,10 @@ def test_run_cell_tabular_rows():
     for m in QUALITY_METRICS:
         assert other[REFERENCE_PREFIX + m] == pytest.approx(scalar[REFERENCE_PREFIX + m])
     figs = study.figures(rows)
-    assert len(figs) == 2 and all(isinstance(f, Figure) for f in figs)
-    assert len(figs[0].axes) == len(QUALITY_METRICS)  # quality panels first, then the samples
+    assert len(figs) == 2 and figs[1].data[0].type == "table"  # quality panels, then samples
+    assert len(figs[0].layout.annotations) == len(QUALITY_METRICS)  # one panel per metric
+    refs = [t for t in figs[0].data if t.legendgroup == "reference"]
+    assert len(refs) == len(QUALITY_METRICS) and sum(bool(t.showlegend) for t in refs) == 1
 
 
 def test_quality_metrics_tell_copies_from_noise_without_predict():
@@ -163,7 +164,10 @@ def test_reading_with_quality_against_reference():
                                       "reference_c2st_auc", "frechet_distance",
                                       "reference_frechet_distance"}
     fig = Samples().figures(rows)[0]
-    assert len(fig.axes) == 2
+    assert [a.text for a in fig.layout.annotations] == [
+        QUALITY_METRICS["c2st_auc"][0], QUALITY_METRICS["frechet_distance"][0]]
+    dots = {(t.name, t.xaxis): t.x[0] for t in fig.data if t.legendgroup != "reference"}
+    assert dots[("vae", "x")] == 0.9 and dots[("kde", "x2")] == 0.2
     table = quality_table(rows)
     assert table[["model", "metric"]].values.tolist() == [
         ["kde", "c2st_auc"], ["kde", "frechet_distance"],
@@ -193,3 +197,19 @@ def test_sample_table_figure_uses_real_names_decodes_categories_and_flags_range(
     assert _decoded(row, ["x0", "x1", "x2"], info) == [("bill length", "42", False),
                                                         ("island", "Biscoe", False)]
 
+
+
+def test_sample_table_is_an_interactive_table_with_flagged_cells():
+    from gdlab.studies.samples import _table_figure
+
+    info = {"x0": ("bill length", 30.0, 60.0), "x1": ("island=Biscoe", 0.0, 1.0),
+            "x2": ("island=Dream", 0.0, 1.0)}
+    d = pd.DataFrame({"class": ["a", "b"], "draw": [0, 0], "x0": [75.0, 42.0],
+                      "x1": [0.2, 0.9], "x2": [0.7, 0.1]})
+    fig = _table_figure(d, ["x0", "x1", "x2"], "qda", "penguins", info=info)
+    table = fig.data[0]
+    assert list(table.header.values) == ["<b>class</b>", "<b>bill length</b>", "<b>island</b>"]
+    assert [list(c) for c in table.cells.values] == [["a", "b"], ["75*", "42"],
+                                                     ["Dream", "Biscoe"]]
+    assert table.cells.fill.color[1][0] == "#fde2e1" and table.cells.fill.color[1][1] != "#fde2e1"
+    assert "outside the range seen in training" in fig.layout.title.text

@@ -150,30 +150,20 @@ class Cost(Study):
         return wide[cols]
 
     def figures(self, rows: pd.DataFrame) -> list:
-        """One figure per dataset: four horizontal bar panels (log scale), one per metric."""
-        from matplotlib.figure import Figure
-        from matplotlib.ticker import NullFormatter
+        """One interactive figure per dataset: a bar panel per metric (log scale), the mean
+        over seeds with its 95 % interval, slowest model on top."""
+        from gdlab.studies.plots import dots_figure
 
-        table = self.summarize(rows)
+        rows = rows[(rows["study"] == self.name) & rows["metric"].isin(list(COST_METRICS))]
+        summary = _common.summarize_rows(rows)
         figs = []
-        for dataset, d in table.groupby("dataset", sort=True):
-            d = d.sort_values("fit_seconds", ascending=False)
-            height = 1.2 + 0.32 * len(d)
-            fig = Figure(figsize=(10, max(2.4, height)), layout="constrained")
-            axes = fig.subplots(1, len(COST_METRICS), sharey=True)
-            colors = [_common.model_color(m) for m in d["model"]]
-            for ax, (metric, label) in zip(axes, COST_METRICS.items(), strict=True):
-                values = d[metric].astype(float).to_numpy()
-                ax.barh(d["model"], values, color=colors)
-                if np.nanmin(values) > 0:
-                    ax.set_xscale("log")
-                    ax.xaxis.set_minor_formatter(NullFormatter())
-                ax.set_title(label, fontsize=9)
-                ax.grid(True, axis="x", alpha=0.3)
-                for side in ("top", "right"):
-                    ax.spines[side].set_visible(False)
-            fig.suptitle(f"Cost: {dataset} (mean over seeds; log scale)", fontsize=11)
-            figs.append(fig)
+        for dataset, d in summary.groupby("dataset", sort=True):
+            order = (d[d["metric"] == "fit_seconds"].sort_values("mean", ascending=False)
+                     ["model"].tolist())
+            d = d.assign(_order=d["model"].map({m: i for i, m in enumerate(order)})) \
+                .sort_values("_order", na_position="last")
+            figs.append(dots_figure(d, COST_METRICS, bars=True, log_x=set(COST_METRICS),
+                                    title=f"Cost: {dataset} (mean over seeds; log scale)"))
         return figs
 
     def reading(self, rows: pd.DataFrame) -> list[str]:

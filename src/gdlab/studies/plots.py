@@ -23,7 +23,7 @@ import pandas as pd
 
 from gdlab.studies import _common
 
-__all__ = ["DASH", "curves_figure", "panels"]
+__all__ = ["DASH", "curves_figure", "dots_figure", "panels"]
 
 #: Plotly line dash by model family.
 DASH = {"generative": "solid", "discriminative": "dash", "hybrid": "dashdot"}
@@ -235,4 +235,118 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
                       legend={"title": {"text": "model (click to hide)"},
                               "groupclick": "togglegroup"},
                       margin={"l": 60, "r": 20, "t": 70, "b": 50})
+    return fig
+
+
+def dots_figure(summary: pd.DataFrame, metrics, *, title: str, bars: bool = False,
+                log_x=(), references=None, valid_range=None, reference_name: str = "reference",
+                per_row: int = 4):
+    """One value per model in each metric's panel: a dot with its interval, or a bar.
+
+    Models are rows (the same order in every panel, the first row on top); a
+    model keeps its color and its legend entry hides it in every panel.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Columns ``model``, ``family``, ``metric``, ``mean``, ``lo``, ``hi`` (one
+        row per model and metric; NaN bounds draw no interval).
+    metrics : mapping of str to str
+        The metrics to draw, in order, with their panel titles.
+    title : str
+    bars : bool, default=False
+        Horizontal bars (for magnitudes: seconds, megabytes) instead of dots.
+    log_x : collection of str, default=()
+        Metrics whose axis is logarithmic (only when every value is positive).
+    references : mapping of str to float, optional
+        A dashed vertical line per metric (e.g. real data against itself).
+    valid_range : mapping of str to (float, float), optional
+        Intervals are clipped to a metric's valid range (an AUC stays in [0, 1]).
+    reference_name : str, default="reference"
+        The reference line's legend entry.
+    per_row : int, default=4
+        Panels per row.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"model": ["a", "b"], "family": ["generative", "discriminative"],
+    ...                   "metric": "m", "mean": [0.2, 0.4], "lo": [0.1, 0.3], "hi": [0.3, 0.5]})
+    >>> fig = dots_figure(s, {"m": "metric m"}, title="t", references={"m": 0.25})
+    >>> [t.name for t in fig.data]
+    ['a', 'b', 'reference']
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    need = {"model", "family", "metric", "mean", "lo", "hi"}
+    if need - set(summary.columns):
+        raise ValueError(f"summary lacks the columns {sorted(need - set(summary.columns))}; "
+                         f"it has {list(summary.columns)}.")
+    metrics = {m: t for m, t in dict(metrics).items() if (summary["metric"] == m).any()}
+    if not metrics:
+        raise ValueError("none of the metrics asked is in the summary.")
+    references, valid_range = dict(references or {}), dict(valid_range or {})
+    models = list(dict.fromkeys(summary.loc[summary["metric"].isin(list(metrics)), "model"]))
+    families = summary.drop_duplicates("model").set_index("model")["family"].to_dict()
+    cols = min(per_row, len(metrics))
+    rows = math.ceil(len(metrics) / cols)
+    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True,
+                        subplot_titles=list(metrics.values()), horizontal_spacing=0.04,
+                        vertical_spacing=0.5 / max(rows, 1) if rows > 1 else 0.0)
+    shown = set()
+    reference_shown = False
+    for i, (metric, label) in enumerate(metrics.items()):
+        r, c = divmod(i, cols)
+        d = summary[summary["metric"] == metric].set_index("model")
+        for model in models:
+            if model not in d.index:
+                continue
+            rec = d.loc[model]
+            mean, lo, hi = (float(rec[k]) for k in ("mean", "lo", "hi"))
+            if not np.isfinite(mean):
+                continue
+            color = _common.model_color(model)
+            has_interval = np.isfinite(lo) and np.isfinite(hi) and hi > lo
+            if has_interval and metric in valid_range:
+                lo, hi = np.clip([lo, hi], *valid_range[metric])
+            hover = f"{model} ({families.get(model, '')})<br>{label}: {mean:.3g}" + (
+                f" [{lo:.3g}, {hi:.3g}]" if has_interval else "")
+            common = dict(name=model, legendgroup=model, showlegend=model not in shown,
+                          hovertemplate=hover + "<extra></extra>")
+            error = ({"type": "data", "symmetric": False, "array": [hi - mean],
+                      "arrayminus": [mean - lo], "color": color, "thickness": 1.5, "width": 0}
+                     if has_interval else None)
+            if bars:
+                fig.add_trace(go.Bar(x=[mean], y=[model], orientation="h",
+                                     marker={"color": color}, error_x=error, **common),
+                              row=r + 1, col=c + 1)
+            else:
+                fig.add_trace(go.Scatter(x=[mean], y=[model], mode="markers",
+                                         marker={"color": color, "size": 10},
+                                         error_x=error, **common),
+                              row=r + 1, col=c + 1)
+            shown.add(model)
+        ref = references.get(metric)
+        if ref is not None and np.isfinite(ref):
+            fig.add_trace(go.Scatter(x=[ref, ref], y=[models[0], models[-1]], mode="lines",
+                                     name=reference_name, legendgroup="reference",
+                                     showlegend=not reference_shown,
+                                     hovertemplate=f"{reference_name}: {ref:.3g}<extra></extra>",
+                                     line={"color": "#555555", "dash": "dash", "width": 1}),
+                          row=r + 1, col=c + 1)
+            reference_shown = True
+        values = d["mean"].astype(float)
+        positive = bool((values[np.isfinite(values)] > 0).all())
+        fig.update_xaxes(type="log" if metric in log_x and positive else "linear",
+                         showgrid=True, row=r + 1, col=c + 1)
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=models)
+    fig.update_layout(template="plotly_white", title={"text": title, "x": 0.0},
+                      height=max(260, rows * (26 * len(models) + 110) + 60),
+                      hovermode="closest", barmode="overlay", bargap=0.25,
+                      legend={"title": {"text": "model (click to hide)"}},
+                      margin={"l": 120, "r": 20, "t": 80, "b": 40})
     return fig

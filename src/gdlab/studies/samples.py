@@ -424,50 +424,24 @@ def _quality_sentence(dataset, model, m: pd.Series) -> str | None:
 
 def _quality_figure(rows: pd.DataFrame, dataset):
     """One panel per quality metric: each model's mean and interval, the reference as a line."""
+    from gdlab.studies.plots import dots_figure
+
     wanted = [*QUALITY_METRICS, *(REFERENCE_PREFIX + m for m in QUALITY_METRICS)]
     summary = _common.summarize_rows(rows[rows["metric"].isin(wanted)])
-    metrics = [m for m in QUALITY_METRICS if (summary["metric"] == m).any()]
+    metrics = {m: label for m, (label, _) in QUALITY_METRICS.items()
+               if (summary["metric"] == m).any()}
     if not metrics:
         return None
-    models = sorted(summary.loc[summary["metric"].isin(metrics), "model"].unique())
-    from matplotlib.figure import Figure
-
-    ncols = min(4, len(metrics))
-    nrows = -(-len(metrics) // ncols)
-    fig = Figure(figsize=(3.3 * ncols + 0.6, 0.32 * len(models) * nrows + 1.3 * nrows + 0.4),
-                 layout="constrained")
-    axes = np.asarray(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-    for ax in axes[len(metrics):]:
-        fig.delaxes(ax)
-    legend_drawn = False
-    for ax, metric in zip(axes, metrics, strict=False):
-        label, _ = QUALITY_METRICS[metric]
-        s = summary[summary["metric"] == metric].set_index("model")
-        for i, model in enumerate(models):
-            if model not in s.index:
-                continue
-            r = s.loc[model]
-            color = _common.model_color(model)
-            ax.plot([r["mean"]], [i], marker="o", color=color, linestyle="none")
-            if np.isfinite(r["lo"]) and np.isfinite(r["hi"]):
-                ax.plot([r["lo"], r["hi"]], [i, i], color=color, linewidth=1.5)
+    references = {}
+    for metric in metrics:
         ref = summary.loc[summary["metric"] == REFERENCE_PREFIX + metric, "mean"]
         if len(ref) and np.isfinite(ref.mean()):
-            ax.axvline(float(ref.mean()), color="0.3", linestyle="--", linewidth=1,
-                       label="real vs real (test split)")
-            if not legend_drawn:
-                ax.legend(fontsize=7, loc="best")
-                legend_drawn = True
-        ax.set_yticks(range(len(models)))
-        ax.set_yticklabels(models, fontsize=8)
-        ax.set_ylim(-0.6, len(models) - 0.4)
-        ax.invert_yaxis()
-        ax.set_title(label, fontsize=9)
-        ax.grid(True, axis="x", alpha=0.3)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-    fig.suptitle(f"Sample quality against real training rows: {dataset}", fontsize=11)
-    return fig
+            references[metric] = float(ref.mean())
+    models = summary[summary["metric"].isin(list(metrics))].sort_values("model")
+    unit = {m: (0.0, 1.0) for m in metrics if m != "frechet_distance" and m != "mmd"}
+    return dots_figure(models, metrics, references=references, valid_range=unit,
+                       reference_name="real vs real (test split)",
+                       title=f"Sample quality against real training rows: {dataset}")
 
 
 def _image_grid(d: pd.DataFrame, features, model, dataset, shape):
@@ -534,8 +508,6 @@ def _table_figure(d: pd.DataFrame, features, model, dataset, per_class: int = 3,
                   max_features: int = 8, info: dict | None = None):
     """The first draws per class as a table: real column names, one-hot columns decoded to
     their category, values outside the training range marked ``*`` (and shaded)."""
-    from matplotlib.figure import Figure
-
     info = info or {}
     shown = d[d["draw"] < per_class]
     decoded = [_decoded(r, features, info) for _, r in shown.iterrows()]
@@ -551,18 +523,22 @@ def _table_figure(d: pd.DataFrame, features, model, dataset, per_class: int = 3,
         header.append("...")
         cells = [row + ["..."] for row in cells]
         flags = [row + [False] for row in flags]
-    fig = Figure(figsize=(min(1.0 + 1.1 * len(header), 12), 0.28 * len(cells) + 1.1),
-                 layout="constrained")
-    ax = fig.add_subplot()
-    ax.set_axis_off()
-    table = ax.table(cellText=cells, colLabels=header, loc="center", cellLoc="right")
-    table.auto_set_font_size(False)
-    table.set_fontsize(8)
-    for i, row in enumerate(flags):
-        for j, out in enumerate(row):
-            if out:
-                table[i + 1, j].set_facecolor("#fde2e1")
+    import plotly.graph_objects as go
+
     marked = any(any(row) for row in flags)
-    ax.set_title(f"Samples of {model}: {dataset} (first {per_class} per class)"
-                 + ("\n* outside the range seen in training" if marked else ""), fontsize=10)
+    columns = [list(col) for col in zip(*cells, strict=True)] if cells else [[] for _ in header]
+    fill = [["#fde2e1" if row[j] else ("#f7f8fa" if i % 2 else "white")
+             for i, row in enumerate(flags)] for j in range(len(header))]
+    fig = go.Figure(go.Table(
+        header={"values": [f"<b>{h}</b>" for h in header], "align": ["left"] + ["right"] *
+                (len(header) - 1), "fill_color": "#eef1f5", "font": {"size": 12}},
+        cells={"values": columns, "align": ["left"] + ["right"] * (len(header) - 1),
+               "fill_color": fill, "font": {"size": 12}, "height": 24},
+        columnwidth=[1.2] + [1.0] * (len(header) - 1)))
+    title = f"Samples of {model}: {dataset} (first {per_class} per class)"
+    if marked:
+        title += "<br><sup>* shaded: outside the range seen in training</sup>"
+    fig.update_layout(title={"text": title, "x": 0.0}, template="plotly_white",
+                      height=24 * len(cells) + 130, width=min(140 + 120 * len(header), 1100),
+                      margin={"l": 10, "r": 10, "t": 70, "b": 10})
     return fig
