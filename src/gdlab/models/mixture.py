@@ -727,9 +727,9 @@ class GaussianMixture(_BaseGaussianMixture):
                 from sklearn.cluster import kmeans_plusplus
 
                 centers, _ = kmeans_plusplus(X_filled, K, random_state=rng)
-                sq = (  # (n, K); the row norms by einsum, without an (n, d) X_filled**2
+                sq = (  # (n, K), with no (n, d) temporary (X_filled**2 or 2 * X_filled)
                     np.einsum("ij,ij->i", X_filled, X_filled)[:, None]
-                    - 2 * X_filled @ centers.T
+                    - 2 * (X_filled @ centers.T)  # doubling is exact: same numbers
                     + (centers**2).sum(axis=1)
                 )
                 resp = np.zeros((n, K))
