@@ -608,6 +608,7 @@ def check_sequences(estimator, X, lengths=None, *, allow_nan: bool, reset: bool,
         raise TypeError(f"{name} expects sequences of numeric frames, got a str.")
     is_list = isinstance(X, (list, tuple)) or (
         isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1)
+    check_each = True  # inf / NaN sequence by sequence (the message names the first)
     if is_list:
         if lengths is not None:
             raise ValueError("lengths is only for stacked frames; X is already a list of "
@@ -624,6 +625,10 @@ def check_sequences(estimator, X, lengths=None, *, allow_nan: bool, reset: bool,
             raise ValueError(f"{name} expects stacked frames of shape (n_frames, n_features) "
                              f"or a list of sequences, got an array of shape {arr.shape}.")
         seqs = np.split(arr, np.cumsum(check_lengths(arr, lengths))[:-1])
+        if arr.dtype.kind in "biu":  # integers: neither inf nor NaN
+            check_each = False
+        elif arr.dtype.kind == "f":  # once over the stacked frames; each only to name one
+            check_each = bool(np.isinf(arr).any() or (not allow_nan and np.isnan(arr).any()))
     if not seqs:
         raise ValueError(f"{name} got no sequences (an empty list).")
     out = []
@@ -646,9 +651,9 @@ def check_sequences(estimator, X, lengths=None, *, allow_nan: bool, reset: bool,
         if out and a.shape[1] != out[0].shape[1]:
             raise ValueError(f"sequence {i} has {a.shape[1]} features but sequence 0 has "
                              f"{out[0].shape[1]}.")
-        if np.isinf(a).any():
+        if check_each and np.isinf(a).any():
             raise ValueError(f"sequence {i} contains inf; {name} needs finite values.")
-        if not allow_nan and np.isnan(a).any():
+        if check_each and not allow_nan and np.isnan(a).any():
             raise ValueError(f"sequence {i} contains NaN, and {name} does not take missing "
                              "observations.")
         out.append(a)
