@@ -98,8 +98,9 @@ def main(argv=None):
     parser.add_argument("--hidden", type=int, nargs="+", default=[256, 256])
     parser.add_argument("--classifier-hidden", type=int, nargs="+", default=None)
     parser.add_argument("--likelihood", choices=["bernoulli", "gaussian"], default="bernoulli")
-    parser.add_argument("--alpha", type=float, default=None,
-                        help="classification weight; default 0.1 * n_samples (the paper's)")
+    parser.add_argument("--alpha", type=float, default=10.0,
+                        help="classification weight per training row (M2VAE's alpha; the "
+                             "paper's is 0.1)")
     parser.add_argument("--dropout", type=float, default=0.0)
     parser.add_argument("--epochs", type=int, default=150)
     parser.add_argument("--batch-size", type=int, default=100)
