@@ -976,21 +976,22 @@ class PatternGroups:
             G = prec[:, cols]  # (K, Pg, m, d): the rows P_m.
             F = np.linalg.cholesky(prec[:, cols[:, :, None], cols[:, None, :]])  # of P_mm
             F_inv = _lower_inverse(F)
-            H = F_inv @ G
-            HtH = H.transpose(0, 1, 3, 2) @ H  # (K, Pg, d, d)
-            H_nu = np.einsum("kpmd,kd->kpm", H, nu)
-            Wg[..., : iu0.size] += half * HtH[..., iu0, iu1]
-            Wg[..., iu0.size : -1] -= np.einsum("kpmd,kpm->kpd", H, H_nu)
+            C = F_inv.transpose(0, 1, 3, 2) @ F_inv  # P_mm^{-1}: Cov[y_m | y_o]
+            # E[y_m | y_o] = D y + e with D = -C P_m. and e = -D nu = C P_m. nu
+            De = np.empty(G.shape[:-1] + (d + 1,))
+            np.matmul(C, G, out=De[..., :d])
+            De[..., :d] *= -1.0
+            G_nu = np.einsum("kpmd,kd->kpm", G, nu)
+            e = De[..., d]
+            e[...] = np.einsum("kpab,kpb->kpa", C, G_nu)
+            # the observed block's precision is P - P_.m C P_m. = P + P_.m D
+            HtH = G.transpose(0, 1, 3, 2) @ De[..., :d]  # -(P_.m C P_m.), (K, Pg, d, d)
+            Wg[..., : iu0.size] -= half * HtH[..., iu0, iu1]
+            Wg[..., iu0.size : -1] -= np.einsum("kpmd,kpm->kpd", G, e)
             log_det_mm = 2.0 * np.log(np.diagonal(F, axis1=2, axis2=3)).sum(axis=2)
-            Wg[..., -1] += 0.5 * (np.einsum("kpm,kpm->kp", H_nu, H_nu) - log_det_mm)
+            Wg[..., -1] += 0.5 * (np.einsum("kpm,kpm->kp", G_nu, e) - log_det_mm)
             Wg[..., -1] += 0.5 * m * LOG_2PI
-            if moments:
-                # [D, e] (E[y_m | y_o] = D y + e, D = -F^{-T} H, e = -D nu) and C = F^{-T} F^{-1}
-                rhs = np.concatenate([-H, H_nu[..., None], F_inv], axis=3)
-                DeC = F_inv.transpose(0, 1, 3, 2) @ rhs  # (K, Pg, m, d + 1 + m)
-                cond.append((DeC[..., : d + 1], DeC[..., d + 1 :]))
-            else:
-                cond.append(None)
+            cond.append((De, C) if moments else None)
         return W, cond
 
     def _features(self, block, buf):
