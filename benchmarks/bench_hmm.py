@@ -16,14 +16,17 @@ process:
   pomegranate defaults; it also learns end probabilities, so its
   likelihood is not comparable to the others' and is printed for reference).
 
-Each fit is timed (time.perf_counter, median of ``--repeats``) with one BLAS /
-OpenMP thread for every library. The final log-likelihood per frame of each
+Each fit is timed (wall clock, time.perf_counter, and the process's CPU time,
+median of ``--repeats`` after one untimed warm-up fit each; the libraries take
+turns within each repeat, so that a change in the machine's load hits all of
+them) with ``--threads`` BLAS / OpenMP / torch threads for every library
+(default: ``OMP_NUM_THREADS``, else 1). The final log-likelihood per frame of each
 fitted model is computed by hmmlearn's ``score`` (scaling implementation) on
 the model's parameters, and gdlab's is compared with hmmlearn's (relative
 difference). Then gdlab with 10 % of the frames missing (NaN rows) on the same
 data, 20 iterations.
 
-    python benchmarks/bench_hmm.py [--quick] [--repeats 3]
+    OMP_NUM_THREADS=2 python benchmarks/bench_hmm.py [--quick] [--repeats 3] [--threads 2]
 """
 
 from __future__ import annotations
@@ -120,14 +123,17 @@ def per_frame_ll(startprob, transmat, means, covars, X, lengths):
     return model.score(X, lengths) / len(X)
 
 
-def timed(fit, repeats):
-    times, model = [], None
+def timed(fits, repeats):
+    """{name: (median wall seconds, median CPU seconds, last fitted model)}, taking turns."""
+    runs = {name: [] for name in fits}
+    models = {name: fit() for name, fit in fits.items()}  # warm-up (imports, first calls)
     for _ in range(repeats):
-        start = time.perf_counter()
-        model = fit()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), model
-
+        for name, fit in fits.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            models[name] = fit()
+            runs[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+    return {name: (statistics.median(w for w, _ in runs[name]),
+                   statistics.median(c for _, c in runs[name]), models[name]) for name in fits}
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -136,57 +142,73 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="20 sequences x 100 steps, 1 repeat")
     parser.add_argument("--no-pomegranate", action="store_true")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS/OpenMP/torch threads (default: OMP_NUM_THREADS, else 1)")
     args = parser.parse_args(argv)
     if args.quick:
         args.sequences, args.length, args.repeats = 20, 100, 1
+    threads = args.threads or int(os.environ.get("OMP_NUM_THREADS") or 1)
     X, lengths, init = make_data(args.sequences, args.length)
     print(f"data: {args.sequences} sequences x {args.length} steps, {D}-dim diag Gaussian, "
           f"{S} states, {ITER} Baum-Welch iterations from the same start; "
-          f"median of {args.repeats}; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}")
-    results = {}
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        t, g = timed(lambda: fit_gdlab(X, lengths, init), args.repeats)
-        results["gdlab"] = (t, per_frame_ll(g.startprob_, g.transmat_, g.means_, g.covars_,
-                                            X, lengths), g.n_iter_)
-        for impl in ("scaling", "log"):
-            t, h = timed(lambda impl=impl: fit_hmmlearn(X, lengths, init, impl), args.repeats)
-            results[f"hmmlearn-{impl}"] = (
-                t, per_frame_ll(h.startprob_, h.transmat_, h.means_, h.covars_, X, lengths),
-                h.monitor_.iter)
-        if not args.no_pomegranate and importlib.util.find_spec("pomegranate") is None:
-            print("pomegranate is not installed (make bench installs it): its row is skipped")
-        elif not args.no_pomegranate:
-            import torch
+          f"median of {args.repeats}; {threads} BLAS/OpenMP/torch thread(s) "
+          f"(OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}); load "
+          f"{os.getloadavg()[0]:.1f}")
+    fits = {
+        "gdlab": lambda: fit_gdlab(X, lengths, init),
+        "hmmlearn-scaling": lambda: fit_hmmlearn(X, lengths, init, "scaling"),
+        "hmmlearn-log": lambda: fit_hmmlearn(X, lengths, init, "log"),
+    }
+    if not args.no_pomegranate and importlib.util.find_spec("pomegranate") is None:
+        print("pomegranate is not installed (make bench installs it): its row is skipped")
+    elif not args.no_pomegranate:
+        import torch
 
-            torch.set_num_threads(1)
-            t, p = timed(lambda: fit_pomegranate(X, lengths, init), args.repeats)
-            starts = np.exp(p.starts.detach().numpy().astype(np.float64))
-            edges = np.exp(p.edges.detach().numpy().astype(np.float64))
-            means = np.stack([d.means.detach().numpy() for d in p.distributions]).astype(float)
-            covs = np.stack([d.covs.detach().numpy() for d in p.distributions]).astype(float)
+        torch.set_num_threads(threads)
+        fits["pomegranate-DenseHMM"] = lambda: fit_pomegranate(X, lengths, init)
+    with threadpool_limits(threads), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        timings = timed(fits, args.repeats)
+    results = {}
+    for name, (wall, cpu, model) in timings.items():
+        if name == "gdlab" or name.startswith("hmmlearn"):
+            covars = model.covars_
+            iters = model.n_iter_ if name == "gdlab" else model.monitor_.iter
+            ll = per_frame_ll(model.startprob_, model.transmat_, model.means_, covars, X,
+                              lengths)
+        else:
+            starts = np.exp(model.starts.detach().numpy().astype(np.float64))
+            edges = np.exp(model.edges.detach().numpy().astype(np.float64))
+            means = np.stack([d.means.detach().numpy() for d in model.distributions]).astype(float)
+            covs = np.stack([d.covs.detach().numpy() for d in model.distributions]).astype(float)
             edges = edges / edges.sum(axis=1, keepdims=True)  # drop its end probabilities
-            results["pomegranate-DenseHMM"] = (
-                t, per_frame_ll(starts / starts.sum(), edges, means, covs, X, lengths), ITER)
-    ref = results["hmmlearn-scaling"][1]
-    others = [r[0] for name, r in results.items() if name != "gdlab"]
-    print(f"{'library':<22}{'seconds':>10}{'iters':>7}{'ll/frame':>14}{'rel.diff vs hmmlearn':>22}")
-    for name, (t, ll, iters) in results.items():
-        print(f"{name:<22}{t:>10.3f}{iters:>7}{ll:>14.8f}{abs(ll - ref) / abs(ref):>22.2e}")
-    speedup = min(others) / results["gdlab"][0]
-    print(f"speed-up of gdlab over the fastest other library: {speedup:.2f}x")
-    for name, (t, _, _) in results.items():
-        if name != "gdlab":
-            print(f"  vs {name}: {t / results['gdlab'][0]:.2f}x")
+            ll = per_frame_ll(starts / starts.sum(), edges, means, covs, X, lengths)
+            iters = ITER
+        results[name] = (wall, cpu, ll, iters)
+    ref = results["hmmlearn-scaling"][2]
+    print(f"{'library':<22}{'seconds':>9}{'CPU s':>8}{'iters':>7}{'ll/frame':>14}"
+          f"{'rel.diff vs hmmlearn':>22}")
+    for name, (wall, cpu, ll, iters) in results.items():
+        print(f"{name:<22}{wall:>9.3f}{cpu:>8.3f}{iters:>7}{ll:>14.8f}"
+              f"{abs(ll - ref) / abs(ref):>22.2e}")
+    others = {name: r for name, r in results.items() if name != "gdlab"}
+    fastest = min(others, key=lambda name: others[name][0])
+    print(f"speed-up of gdlab over the fastest other library ({fastest}): "
+          f"{others[fastest][0] / results['gdlab'][0]:.2f}x (CPU time: "
+          f"{others[fastest][1] / results['gdlab'][1]:.2f}x)")
+    for name, (wall, cpu, _, _) in others.items():
+        print(f"  vs {name}: {wall / results['gdlab'][0]:.2f}x (CPU time: "
+              f"{cpu / results['gdlab'][1]:.2f}x)")
 
     rng = np.random.default_rng(1)
     X_missing = X.copy()
     X_missing[rng.random(len(X)) < 0.10] = np.nan
-    with threadpool_limits(1):
-        t_miss, g_miss = timed(lambda: fit_gdlab(X_missing, lengths, init), args.repeats)
+    with threadpool_limits(threads):
+        t_miss, _, g_miss = timed({"gdlab": lambda: fit_gdlab(X_missing, lengths, init)},
+                                  args.repeats)["gdlab"]
     print(f"gdlab with 10 % of frames missing (NaN): {t_miss:.3f} s for {g_miss.n_iter_} "
           f"iterations ({t_miss / results['gdlab'][0]:.2f}x the complete-data time)")
-
+    print(f"load after: {os.getloadavg()[0]:.1f}")
 
 if __name__ == "__main__":
     main()
