@@ -116,6 +116,15 @@ class Frames:
             self._buffers[name] = buf
         return buf
 
+    def steps(self, name, array):
+        """``list(array)``, the per-step slabs of a work array, kept while it is the same
+        array (the recursions then index a list instead of making a view every step)."""
+        cached = self._buffers.get(("steps", name))
+        if cached is None or cached[0] is not array:
+            cached = (array, list(array))
+            self._buffers[("steps", name)] = cached
+        return cached[1]
+
     def any_observed(self) -> bool:
         """Whether some entry of some frame is observed (not NaN)."""
         return not self.has_nan or not np.isnan(self.X[self.pos]).all()
@@ -211,6 +220,7 @@ def forward(startprob, transmat, log_emit, frames, *, blocks=None):
     sorted_lengths = np.empty_like(frames.lengths)
     sorted_lengths[frames.rank] = frames.lengths
     scales = []
+    alpha_steps, B_steps = frames.steps("alpha", alpha), frames.steps("B", B)
     dot, matmul, multiply = np.dot, np.matmul, np.multiply
     # divide / invalid: a sequence impossible under the parameters has a scale 0 (reported
     # by the caller through its -inf log-likelihood); frames impossible under every state
@@ -226,8 +236,9 @@ def forward(startprob, transmat, log_emit, frames, *, blocks=None):
             np.exp(Bb, out=Bb)
             p_start[...] = p
             if n_active[t1 - 1] == N:  # every sequence runs through the block
-                for qt, bt in zip(q, Bb, strict=True):
-                    multiply(p, bt, qt)
+                for t in range(t0, t1):
+                    qt = alpha_steps[t]
+                    multiply(p, B_steps[t], qt)
                     dot(AT, qt, p)
                 s = np.add.reduce(q[-1], axis=0)
                 n0 = N
@@ -315,6 +326,8 @@ def backward(transmat, B, alpha, scales, frames, *, blocks=None):
     Q = frames.buffer("Q", (L, S, N))
     xi = frames.buffer("xi", (L, S, S))
     carry = np.empty((S, N))  # beta' at the first step of the block just done
+    Q_steps, beta_steps = frames.steps("Q", Q), frames.steps("beta", beta)
+    B_steps = frames.steps("B", B)
     dot, matmul, multiply = np.dot, np.matmul, np.multiply
     next_scale = None
     with np.errstate(invalid="ignore", divide="ignore", over="ignore", **_UNDERFLOW_OK):
@@ -332,11 +345,10 @@ def backward(transmat, B, alpha, scales, frames, *, blocks=None):
                 beta[k - 1, :, n:] = 1.0  # sequences ending at t1 - 1
                 pairs = k
             if n_active[t1 - 1] == N:  # every sequence runs through the block
-                Ql, bl, Bl = list(Q[: k - 1]), list(beta[:k]), list(B[t0 + 1: t1])
                 for j in range(k - 2, -1, -1):
-                    q = Ql[j]
-                    multiply(Bl[j], bl[j + 1], q)
-                    dot(A, q, bl[j])
+                    q = Q_steps[j]
+                    multiply(B_steps[t0 + 1 + j], beta_steps[j + 1], q)
+                    dot(A, q, beta_steps[j])
             else:
                 for j in range(k - 2, -1, -1):
                     n = n_active[t0 + j + 1]
