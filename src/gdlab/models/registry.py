@@ -692,7 +692,7 @@ for _name, _family, _factory, _mod, _desc in [
                         batch_size=64, random_state=0), ("tabular", "image"),
      "One VAE (MLP) per class, Bayes' rule over the ELBOs (a bound)"),
     ("m2-vae", "hybrid",
-     _lazy("gdlab.models.vae", "M2VAE", latent_dim=8, hidden=(64,), max_epochs=50,
+     _lazy("gdlab.models.vae", "M2VAE", latent_dim=8, hidden=(64,), alpha=10.0, max_epochs=50,
            batch_size=64, random_state=0), ("tabular", "image"),
      "Semi-supervised VAE M2 (Kingma et al. 2014): CVAE + classifier q(y|x), learns from "
      "unlabelled rows (y=-1)"),
