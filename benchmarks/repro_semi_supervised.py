@@ -107,12 +107,19 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--csv", default=None, help="write one row per fit here")
+    parser.add_argument("--from-csv", nargs="+", default=None, metavar="CSV",
+                        help="no fitting: print the table of rows written by --csv (runs of "
+                             "different splits, e.g. in parallel processes, together)")
     parser.add_argument("--quick", action="store_true",
                         help="a tiny run that only checks the script")
     args = parser.parse_args(argv)
     if args.quick:
         args.labels, args.splits, args.epochs, args.hidden = [20], [0], 2, [16]
 
+    if args.from_csv:
+        df = pd.concat([pd.read_csv(f) for f in args.from_csv], ignore_index=True)
+        print_table(df, float(df.seconds.sum()))
+        return df
     X, y = load_digits(return_X_y=True)
     X = X / 16.0
     print(f"M2 settings: {m2_settings(args)}", flush=True)
@@ -127,20 +134,25 @@ def main(argv=None):
     df = pd.DataFrame(rows)
     if args.csv:
         df.to_csv(args.csv, index=False)
-    total = time.perf_counter() - t_all
-    models = ["m2-vae", "label-spreading", "logreg"]
+    print_table(df, time.perf_counter() - t_all)
+    return df
+
+
+def print_table(df: pd.DataFrame, total: float) -> None:
+    """The markdown table of test errors: one row per number of labels, one column per model."""
+    models = [m for m in ("m2-vae", "label-spreading", "logreg") if m in set(df.model)]
+    splits = sorted(int(s) for s in df.split.unique())
     print(f"\ntest error on digits (1,347 train / 450 test), mean [95 % t interval] over "
-          f"{len(args.splits)} splits; total {total:.0f} s\n")
+          f"{len(splits)} splits {splits}; {total:.0f} s of fitting\n")
     print("| labels (per class) | " + " | ".join(models) + " | m2-vae seconds per fit |")
     print("|---" + "|---:" * (len(models) + 1) + "|")
-    for n in args.labels:
+    for n in sorted(df.labels.unique()):
         cells = []
         for m in models:
             mean, lo, hi = interval(df[(df.labels == n) & (df.model == m)].error)
             cells.append(f"{mean:.3f} [{lo:.3f}, {hi:.3f}]")
         sec = df[(df.labels == n) & (df.model == "m2-vae")].seconds.mean()
         print(f"| {n} ({n // 10}) | " + " | ".join(cells) + f" | {sec:.0f} |")
-    return df
 
 
 if __name__ == "__main__":
