@@ -1,6 +1,6 @@
 """The networks of gdlab's variational autoencoders: encoder, decoder and observation model.
 
-The estimators ``VAE`` and ``CVAE`` of :mod:`gdlab.models.vae` stay there;
+The estimators ``VAE``, ``CVAE`` and ``M2VAE`` of :mod:`gdlab.models.vae` stay there;
 this module holds the torch parts they train: :class:`VAEEncoder` (rows, and a
 class one-hot, to the mean and log-variance of q(z | x[, y])),
 :class:`VAEDecoder` (a latent code, and a class one-hot, to the decoder's
@@ -9,7 +9,8 @@ output) and :class:`VAENet`, both of them plus the observation model
 :data:`MIN_STD`, or a product of Bernoullis), with the one-draw training terms
 and the ELBO / IWAE bound per row. Each network is an MLP (sizes ``hidden``)
 or a small conv net for flattened single-channel images, built from
-:mod:`gdlab.nn.layers`.
+:mod:`gdlab.nn.layers`. :class:`M2Net` is a conditional :class:`VAENet` with a
+classifier MLP for q(y | x) beside it (the semi-supervised VAE M2).
 
 Examples
 --------
