@@ -168,7 +168,9 @@ def test_pattern_groups_log_prob_is_the_marginal_density_of_each_row():
     X, means, covs = _full_data()
     groups = gm.PatternGroups(X, np.nanmean(X, axis=0))
     expected, _ = _row_reference(X, means, covs, np.ones((3, len(X))))
-    np.testing.assert_allclose(groups.log_prob(means, covs), expected, rtol=0, atol=1e-10)
+    log_prob = groups.log_prob(means, covs)
+    np.testing.assert_allclose(log_prob, expected, rtol=0, atol=1e-10)
+    assert np.all(log_prob[7] == 0.0)  # nothing observed: exactly 0, whatever the covariance
     assert groups.n_patterns == len(np.unique(np.isnan(X), axis=0))
 
 

@@ -948,12 +948,12 @@ class PatternGroups:
                       None if valid.all() else valid, valid.astype(np.float64))
 
     # -- per-pattern matrices -------------------------------------------------------------
-    def _factor(self, batch, prec, nu, const, moments):
-        """Weights (P, K, n_quad) of every pattern's log-densities, and per group (D, C).
+    def _factor(self, batch, prec, cov, nu, const, moments):
+        """Weights (P, K, n_quad) of every pattern's log-densities, and per group ([D, e], C).
 
-        With H = F^{-1} P_m. (F the Cholesky factor of P_mm), the observed block's
-        precision is P - H^T H, so the weights are those of the full precision
-        plus the quadratic features of H^T H.
+        With C = P_mm^{-1} and D = -C P_m., the observed block's precision is
+        P - P_.m C P_m. = P + P_.m D (zero on the missing rows and columns), so
+        the weights are those of the full precision plus those of P_.m D.
         """
         K, d = nu.shape
         P = batch.patterns.stop - batch.patterns.start
@@ -972,6 +972,12 @@ class PatternGroups:
             Wg[...] = base[:, None]
             if m == 0:
                 cond.append(None)
+                continue
+            if m == d:  # nothing observed: log-density 0, the conditional is the Gaussian
+                Wg[...] = 0.0
+                De = np.zeros((K, cols.shape[0], d, d + 1))
+                De[..., d] = nu[:, None]
+                cond.append((De, np.broadcast_to(cov[:, None], (K, cols.shape[0], d, d))))
                 continue
             G = prec[:, cols]  # (K, Pg, m, d): the rows P_m.
             F = np.linalg.cholesky(prec[:, cols[:, :, None], cols[:, None, :]])  # of P_mm
@@ -1060,7 +1066,7 @@ class PatternGroups:
         ll = 0.0
         buf = np.empty(self._nq * self._block)
         for batch in self._batches:
-            W, cond = self._factor(batch, prec, nu, const, stats)
+            W, cond = self._factor(batch, prec, covariances, nu, const, stats)
             T = np.zeros((W.shape[0], K, self._nq)) if stats else None
             for block in batch.blocks:
                 phi = self._features(block, buf)  # (E, n_quad, r)
