@@ -785,8 +785,12 @@ class _Group(NamedTuple):
     n_missing: int
     patterns: slice  # within the batch
     cols: np.ndarray  # (P, m) missing columns of each pattern
+    obs: np.ndarray  # (P, o) observed columns of each pattern
     select: np.ndarray  # (d, P m) one-hot: column j of pattern p -> feature
     put: tuple  # fancy index of the missing columns in a (P, m, d) array
+    put_obs: tuple  # fancy index of the observed columns in a (P, m, d) array
+    quad: tuple  # fancy index, per pattern, of phi's y_i y_j (i <= j) in (P, o * o + 1)
+    lin: tuple  # fancy index, per pattern, of phi's y_i in (P, o + 1)
 
 
 class _Block(NamedTuple):
@@ -826,12 +830,14 @@ class PatternGroups:
       s1 + D s1 + e s0 and sum w E[y y^T] = s2 + (D s2 + e s1^T) + (...)^T +
       (D s2 D^T + ... + s0 C) on the missing block, C the conditional covariance.
 
-    The per-pattern matrices come from the precision P = S^{-1} of each
-    Gaussian by Schur complements: with F the Cholesky factor of P_mm and
-    H = F^{-1} P_m., the observed block's precision is P - H^T H (zero on the
-    missing rows and columns), D = -F^{-T} H, C = P_mm^{-1} and
-    log|S_oo| = log|S| + log|P_mm|. They are computed for all patterns with the
-    same number of missing entries, and all Gaussians, in a few stacked calls.
+    The per-pattern matrices come from the Cholesky factor L of each observed
+    block S_oo (as the per-pattern solves did; the Schur complement of the
+    precision was measured far less accurate for an ill-conditioned S): its
+    inverse Q = S_oo^{-1} (padded with zeros: the weights), log|S_oo|,
+    B = S_mo Q (the regression of the missing entries on the observed ones) and
+    C = S_mm - B S_om. They are computed for all patterns with the same number of
+    missing entries, and all Gaussians, in a few stacked calls (LAPACK Cholesky
+    and a vectorised triangular inverse).
 
     Parameters
     ----------
@@ -929,9 +935,23 @@ class PatternGroups:
             cols = np.nonzero(self._missing[p0 + g0 : p0 + g1])[1].reshape(g1 - g0, m)
             select = np.zeros((d, cols.size))
             select[cols.ravel(), np.arange(cols.size)] = 1.0
+            obs = np.nonzero(~self._missing[p0 + g0 : p0 + g1])[1].reshape(g1 - g0, d - m)
             # Xm[:, p, a, cols[p, b]] addresses the missing columns of each pattern
-            put = (np.arange(g1 - g0)[:, None, None], np.arange(m)[None, :, None], cols[:, None])
-            groups.append(_Group(int(m), slice(g0, g1), cols, select, put))
+            at = np.arange(g1 - g0)
+            put = (at[:, None, None], np.arange(m)[None, :, None], cols[:, None])
+            put_obs = (at[:, None, None], np.arange(m)[None, :, None], obs[:, None])
+            # where each entry of phi finds its weight in a pattern's observed block
+            # (flattened, o * o) or in its observed vector (o); missing: the last, a 0
+            o = d - m
+            pos = np.full((g1 - g0, d), o)
+            pos[at[:, None], obs] = np.arange(o)
+            iu0, iu1 = np.triu_indices(d)
+            a, b = pos[:, iu0], pos[:, iu1]
+            quad = (at[:, None], np.where((a < o) & (b < o), a * o + b, o * o))
+            groups.append(
+                _Group(int(m), slice(g0, g1), cols, obs, select, put, put_obs, quad,
+                       (at[:, None], pos))
+            )
         return _Batch(slice(p0, p1), blocks, groups)
 
     def _make_block(self, entries, Y, order):
@@ -951,9 +971,9 @@ class PatternGroups:
     def _factor(self, batch, prec, cov, nu, const, moments):
         """Weights (P, K, n_quad) of every pattern's log-densities, and per group ([D, e], C).
 
-        With C = P_mm^{-1} and D = -C P_m., the observed block's precision is
-        P - P_.m C P_m. = P + P_.m D (zero on the missing rows and columns), so
-        the weights are those of the full precision plus those of P_.m D.
+        ``prec`` serves the complete rows (if any); a pattern with missing entries
+        has the weights of its observed block's precision, zero-padded, and
+        E[y_m | y_o] = D y + e, Cov[y_m | y_o] = C.
         """
         K, d = nu.shape
         P = batch.patterns.stop - batch.patterns.start
@@ -979,25 +999,38 @@ class PatternGroups:
                 De[..., d] = nu[:, None]
                 cond.append((De, np.broadcast_to(cov[:, None], (K, cols.shape[0], d, d))))
                 continue
-            G = prec[:, cols]  # (K, Pg, m, d): the rows P_m.
-            F = np.linalg.cholesky(prec[:, cols[:, :, None], cols[:, None, :]])  # of P_mm
-            F_inv = _lower_inverse(F)
-            C = F_inv.transpose(0, 1, 3, 2) @ F_inv  # P_mm^{-1}: Cov[y_m | y_o]
-            # E[y_m | y_o] = D y + e with D = -C P_m. and e = -D nu = C P_m. nu
-            De = np.empty(G.shape[:-1] + (d + 1,))
-            np.matmul(C, G, out=De[..., :d])
-            De[..., :d] *= -1.0
-            G_nu = np.einsum("kpmd,kd->kpm", G, nu)
-            e = De[..., d]
-            e[...] = np.einsum("kpab,kpb->kpa", C, G_nu)
-            # the observed block's precision is P - P_.m C P_m. = P + P_.m D
-            HtH = G.transpose(0, 1, 3, 2) @ De[..., :d]  # -(P_.m C P_m.), (K, Pg, d, d)
-            Wg[..., : iu0.size] -= half * HtH[..., iu0, iu1]
-            Wg[..., iu0.size : -1] -= np.einsum("kpmd,kpm->kpd", G, e)
-            log_det_mm = 2.0 * np.log(np.diagonal(F, axis1=2, axis2=3)).sum(axis=2)
-            Wg[..., -1] += 0.5 * (np.einsum("kpm,kpm->kp", G_nu, e) - log_det_mm)
-            Wg[..., -1] += 0.5 * m * LOG_2PI
-            cond.append((De, C) if moments else None)
+            # the observed block: Q = S_oo^{-1} from its Cholesky factor (as accurate as
+            # the per-pattern solves; the precision's Schur complement was not, for an
+            # ill-conditioned S); its weights are Q padded with zeros
+            Pg, o = cols.shape[0], d - m
+            obs = group.obs
+            L = np.linalg.cholesky(cov[:, obs[:, :, None], obs[:, None, :]])  # (K, Pg, o, o)
+            L_inv = _lower_inverse(L)
+            Q = L_inv.transpose(0, 1, 3, 2) @ L_inv
+            nu_o = nu[:, obs]  # (K, Pg, o)
+            Q_nu = np.einsum("kpij,kpj->kpi", Q, nu_o)
+            padded = np.zeros((K, Pg, o * o + 1))
+            padded[..., :-1] = Q.reshape(K, Pg, o * o)
+            Wg[..., : iu0.size] = -half * padded[(slice(None), *group.quad)]
+            padded = np.zeros((K, Pg, o + 1))
+            padded[..., :-1] = Q_nu
+            Wg[..., iu0.size : -1] = padded[(slice(None), *group.lin)]
+            log_det_oo = 2.0 * np.log(np.diagonal(L, axis1=2, axis2=3)).sum(axis=2)
+            Wg[..., -1] = -0.5 * (
+                log_det_oo + o * LOG_2PI + np.einsum("kpi,kpi->kp", Q_nu, nu_o)
+            )
+            if moments:
+                # E[y_m | y_o] = nu_m + B (y_o - nu_o) = D y + e, B = S_mo Q (D: B on the
+                # observed columns, 0 on the missing ones, whose entries of y are 0)
+                S_mo = cov[:, cols[:, :, None], obs[:, None, :]]  # (K, Pg, m, o)
+                B = S_mo @ Q
+                C = cov[:, cols[:, :, None], cols[:, None, :]] - B @ S_mo.transpose(0, 1, 3, 2)
+                De = np.zeros((K, Pg, m, d + 1))
+                De[(slice(None), *group.put_obs)] = B
+                De[..., d] = nu[:, cols] - np.einsum("kpmo,kpo->kpm", B, nu_o)
+                cond.append((De, C))
+            else:
+                cond.append(None)
         return W, cond
 
     def _features(self, block, buf):
