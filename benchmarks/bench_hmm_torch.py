@@ -3,12 +3,13 @@
 Many sequences (default 20,000 x 200 steps, 6 states) whose log-emissions are
 given, in the padded layout of :class:`gdlab.inference.hmm.Frames`. One E-step
 (forward, backward, posteriors, transition counts) by
-:func:`gdlab.inference.hmm.e_step` (numpy, CPU, one BLAS thread) and by
+:func:`gdlab.inference.hmm.e_step` (numpy, CPU) and by
 :func:`gdlab.inference.hmm_torch.e_step_torch` on ``--device`` (default: cuda
 when available, else cpu), float64 both. The torch time has the log-emissions
 already on the device and ends with a device synchronization; the largest
 differences between the two paths are printed with the ratio of the times
-(median of ``--repeats``).
+(median of ``--repeats``). ``--threads`` (default ``OMP_NUM_THREADS``, else 1) CPU
+threads for numpy's BLAS and for torch.
 
     python benchmarks/bench_hmm_torch.py [--sequences 20000] [--length 200] [--device cuda]
 """
@@ -16,6 +17,7 @@ differences between the two paths are printed with the ratio of the times
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -55,13 +57,19 @@ def main(argv=None):
     parser.add_argument("--length", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU threads of numpy's BLAS and of torch (default: "
+                             "OMP_NUM_THREADS, else 1)")
     args = parser.parse_args(argv)
+    threads = args.threads or int(os.environ.get("OMP_NUM_THREADS") or 1)
+    torch.set_num_threads(threads)
     frames, startprob, transmat, log_emit = problem(args.sequences, args.length)
     device = torch.device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
     print(f"{args.sequences} sequences x {args.length} steps, {S} states, float64; torch on "
-          f"{device} ({name}); median of {args.repeats}")
-    with threadpool_limits(1):
+          f"{device} ({name}); {threads} CPU thread(s); median of {args.repeats}; load "
+          f"{os.getloadavg()[0]:.1f}")
+    with threadpool_limits(threads):
         work = log_emit.copy()
 
         def numpy_step():
@@ -78,7 +86,7 @@ def main(argv=None):
                           args.repeats, sync)
     t_ll, t_gamma, t_xi = (v.cpu().numpy() for v in
                            e_step_torch(startprob, transmat, le_device, frames))
-    print(f"numpy e_step (CPU, 1 thread)      {t_numpy:8.3f} s")
+    print(f"numpy e_step (CPU)                {t_numpy:8.3f} s")
     print(f"torch e_step_torch ({device.type:>4})          {t_torch:8.3f} s")
     print(f"largest differences: log-likelihood {np.max(np.abs(t_ll - ll) / np.abs(ll)):.1e} "
           f"(relative), gamma {np.max(np.abs(t_gamma - gamma)):.1e}, transition counts "
