@@ -15,10 +15,10 @@ frames never enter the recursions.
 The forward-backward pass uses the scaling trick on exp-normalized emission
 probabilities: ``B[t, n, k] = exp(log b_k(x_tn) - m_tn)`` with ``m_tn`` the
 per-frame maximum over states, so that every entry is in [0, 1] with a 1 in
-each row. The scaled forward variables ``alpha_hat[t] = p(z_t | x_1..t)`` have
-scaling factors ``c_t`` (taken once per block of steps, see :func:`forward`);
-``log p(x_1..T) = sum_t (log c_t + m_t)`` exactly, as in log space, without a
-single ``logsumexp`` in the recursion.
+each row. The forward variables are rescaled once per block of time steps, by
+the product of the block's scaling factors ``c_t = p(x_t | x_1..t-1) exp(-m_t)``
+(see :func:`forward`); ``log p(x_1..T) = sum_t (log c_t + m_t)`` exactly, as in
+log space, without a single ``logsumexp`` in the recursion.
 
 Emission models (Gaussian with diagonal or full covariances, Gaussian
 mixtures, categorical) give ``(n_rows, n_states)`` log-likelihoods for all
