@@ -21,6 +21,13 @@ extrapolation). The goal: lower mean regret than every fixed choice, and than
 the CV pick at the target size, where extrapolation matters.
 
     python benchmarks/advisor_regret.py [--splits 3] [--small 60] [--target 240] [--quick]
+        [--datasets pima,xor] [--cache /tmp/advisor-cache [--cached-only]] [--save picks.csv]
+
+With ``--cache DIR`` each case's learning-curve rows and true test errors are
+stored in ``DIR`` (one parquet per dataset, split and sizes) and read back on a
+later run, so a change to the advisor is re-scored without refitting a model
+(the advisor itself always runs on the rows); ``--cached-only`` scores only the
+cases already cached.
 
 Prints one table of mean regret (percentage points) per strategy and size,
 with the number of (dataset, split) cases, and the machine's load.
@@ -64,11 +71,17 @@ def _stratified(y, n, rng, within):
     return np.concatenate(out)
 
 
-def one_case(name, split, small, target, models):
-    from gdlab.advice import advise_rows
+def measure(name, split, small, target, models):
+    """The case's learning-curve rows on the small sample and every model's true test error.
+
+    Returns ``(rows, truth)``: the ``learning_curve`` study's tidy rows, and a
+    frame with columns ``size`` ("small" or "target"), ``model``, ``error``.
+    """
+    from gdlab.base import capabilities
     from gdlab.data import load
     from gdlab.metrics import error_rate
     from gdlab.models.registry import make
+    from gdlab.studies._common import with_imputation
     from gdlab.studies.learning_curve import LearningCurve
     from gdlab.studies.prepare import numeric
     from gdlab.studies.runner import run
@@ -87,21 +100,57 @@ def one_case(name, split, small, target, models):
     user = _subset(ds, small_idx, f"{name}[{small}]")
     rows = run([LearningCurve(n_splits=5)], list(models), [user], seeds=range(5),
                progress=False)
-    at_small = advise_rows(rows, goals="accuracy").answer("accuracy")
-    at_target = advise_rows(rows, goals="accuracy", target_rows=target).answer("accuracy")
-    measured = (rows[(rows["metric"] == "error")
-                     & (rows["setting_value"] == rows["setting_value"].max())]
-                .groupby("model")["value"].mean())
-    cv_pick = measured.idxmin()
-
-    truth = {}
+    truth = []
     for size, idx in (("small", small_idx), ("target", big)):
         for m in models:
+            est = make(m)
+            # as the learning_curve study does: mean imputation for a model that cannot
+            # take NaN (biopsy has missing entries)
+            if np.isnan(X_all[idx]).any() or np.isnan(X_all[test]).any():
+                if "missing_features" not in capabilities(est):
+                    est = with_imputation(est, "mean")
             try:
-                est = make(m).fit(X_all[idx], y[idx])
-                truth[(size, m)] = float(error_rate(y[test], est.predict(X_all[test])))
+                est = est.fit(X_all[idx], y[idx])
+                err = float(error_rate(y[test], est.predict(X_all[test])))
             except Exception:  # noqa: BLE001 - a model that cannot fit is simply not the best
-                truth[(size, m)] = np.nan
+                err = np.nan
+            truth.append({"size": size, "model": m, "error": err})
+    return rows, pd.DataFrame(truth)
+
+
+def _cache_files(cache, name, split, small, target, models):
+    from pathlib import Path
+
+    stem = f"{name}-{split}-{small}-{target}-{'+'.join(models)}"
+    return Path(cache) / f"{stem}.rows.parquet", Path(cache) / f"{stem}.truth.parquet"
+
+
+def cached_measure(name, split, small, target, models, cache=None):
+    """:func:`measure`, read from / written to ``cache`` (a folder) when given."""
+    if cache is None:
+        return measure(name, split, small, target, models)
+    rows_file, truth_file = _cache_files(cache, name, split, small, target, models)
+    rows_file.parent.mkdir(parents=True, exist_ok=True)
+    if rows_file.is_file() and truth_file.is_file():
+        return pd.read_parquet(rows_file), pd.read_parquet(truth_file)
+    rows, truth = measure(name, split, small, target, models)
+    rows.to_parquet(rows_file)
+    truth.to_parquet(truth_file)
+    return rows, truth
+
+
+def one_case(name, split, small, target, models, cache=None):
+    """The regret of every strategy on one (dataset, split): a list of dicts."""
+    from gdlab.advice import advise_rows
+
+    rows, truth_df = cached_measure(name, split, small, target, models, cache)
+    at_small = advise_rows(rows, goals="accuracy").answer("accuracy")
+    at_target = advise_rows(rows, goals="accuracy", target_rows=target).answer("accuracy")
+    lc = rows[(rows["study"] == "learning_curve") & (rows["metric"] == "error")]
+    measured = (lc[lc["setting_value"] == lc["setting_value"].max()]
+                .groupby("model")["value"].mean())
+    cv_pick = measured.idxmin()
+    truth = {(r.size, r.model): r.error for r in truth_df.itertuples(index=False)}
     out = []
     for size, advisor in (("small", at_small.model), ("target", at_target.model)):
         errs = pd.Series({m: truth[(size, m)] for m in models})
@@ -119,8 +168,23 @@ def main(argv=None):
     ap.add_argument("--small", type=int, default=60)
     ap.add_argument("--target", type=int, default=240)
     ap.add_argument("--quick", action="store_true", help="4 datasets, 1 split")
+    ap.add_argument("--datasets", default=None,
+                    help="comma-separated subset of the datasets (default: all 11)")
+    ap.add_argument("--cache", default=None,
+                    help="folder caching each case's learning-curve rows and true errors")
+    ap.add_argument("--cached-only", action="store_true",
+                    help="score only the cases already in --cache (no fitting)")
+    ap.add_argument("--save", default=None, help="write every case's picks and regrets to "
+                    "this CSV file")
     args = ap.parse_args(argv)
+    if args.cached_only and not args.cache:
+        ap.error("--cached-only needs --cache DIR")
     datasets = DATASETS[:4] if args.quick else DATASETS
+    if args.datasets:
+        datasets = tuple(args.datasets.split(","))
+        unknown = sorted(set(datasets) - set(DATASETS))
+        if unknown:
+            ap.error(f"unknown datasets {unknown}; known: {', '.join(DATASETS)}")
     splits = 1 if args.quick else args.splits
     warnings.simplefilter("ignore")
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
@@ -129,9 +193,15 @@ def main(argv=None):
     rows = []
     for name in datasets:
         for s in range(splits):
-            rows += one_case(name, s, args.small, args.target, MODELS)
+            if args.cached_only and not all(
+                    f.is_file() for f in _cache_files(args.cache, name, s, args.small,
+                                                      args.target, MODELS)):
+                continue
+            rows += one_case(name, s, args.small, args.target, MODELS, args.cache)
             print(f"{name} split {s}: done ({time.perf_counter() - t0:.0f} s)", flush=True)
     df = pd.DataFrame(rows)
+    if args.save:
+        df.to_csv(args.save, index=False)
     table = (df.pivot_table(index="strategy", columns="size", values="regret", aggfunc="mean")
              .rename(columns={"small": f"regret at {args.small} rows",
                               "target": f"regret at {args.target} rows"}))
@@ -139,7 +209,8 @@ def main(argv=None):
     table = table.loc[[s for s in order if s in table.index]]
     n = df.groupby(["dataset", "split"]).ngroups
     print(f"\nMean regret in percentage points of test error (pick minus best of "
-          f"{len(MODELS)} models), {n} cases ({len(datasets)} datasets x {splits} splits); "
+          f"{len(MODELS)} models), {n} cases ({df['dataset'].nunique()} datasets, up to "
+          f"{splits} splits each); "
           f"load average {load0:.1f} at start, {os.getloadavg()[0]:.1f} at end; "
           f"{time.perf_counter() - t0:.0f} s")
     print(table.round(2).to_string())
