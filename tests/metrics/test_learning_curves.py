@@ -204,3 +204,38 @@ def test_real_rows_of_the_learning_curve_study(tmp_path):
     np.testing.assert_allclose(
         d.difference, pred.loc["logreg", "predicted"] - pred.loc["gaussian-nb", "predicted"],
         rtol=0, atol=1e-12)
+
+
+def test_pooled_exponent_steadies_extrapolation_from_few_noisy_sizes():
+    """Five models sharing one exponent, four noisy sizes: pooling predicts 4x out better."""
+    laws = {f"m{i}": PowerLaw(a, b, 0.6) for i, (a, b) in
+            enumerate([(0.05, 1.5), (0.10, 0.8), (0.15, 2.5), (0.02, 1.0), (0.20, 0.4)])}
+    target = 4 * 80
+    own, pooled = [], []
+    for seed in range(12):
+        curves = _curves(laws, n_seeds=5, noise=0.02, seed=seed, sizes=SIZES[:4])
+        for pool, out in ((0.0, own), (np.inf, pooled)):
+            p = predict_at(curves, target, n_boot=20, pool=pool)["predicted"]
+            out.append(np.mean([abs(p[m] - law(target)) for m, law in laws.items()]))
+    assert np.mean(pooled) < np.mean(own)
+
+
+def test_pooling_keeps_noiseless_curves_and_shares_one_exponent_at_infinity():
+    laws = {"flat": PowerLaw(0.2, 0.3, 0.3), "steep": PowerLaw(0.05, 2.0, 0.9)}
+    curves = _curves(laws, n_seeds=3, noise=0.0)
+    p = predict_at(curves, 1000, n_boot=20, pool=4.0)["predicted"]
+    for m, law in laws.items():  # no residual noise: nothing pulls the exponents together
+        np.testing.assert_allclose(p[m], law(1000), rtol=0, atol=2e-3)
+    from gdlab.metrics import learning_curves as lcv
+
+    noisy = _curves(laws, n_seeds=4, noise=0.01)
+    seeds, W = lcv._setup(noisy, 20, 0.95, 0)
+    fits = lcv._fits(noisy, W, seeds, np.inf)
+    np.testing.assert_array_equal(fits["flat"][0][:, 2], fits["steep"][0][:, 2])
+
+
+@pytest.mark.parametrize("pool", [-1.0, np.nan, True, "a"])
+def test_pool_is_checked(pool):
+    curves = _curves({"a": PowerLaw(0.1, 1.0, 0.5), "b": PowerLaw(0.2, 1.0, 0.5)})
+    with pytest.raises(ValueError, match="pool must be a number >= 0"):
+        predict_at(curves, 100, pool=pool)

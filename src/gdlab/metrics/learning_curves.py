@@ -11,6 +11,13 @@ model is linear in (a, b) and is solved in closed form under the bounds, and
 the best c wins. That is deterministic, fast (vectorized over bootstrap
 replicates) and never stalls in a local minimum.
 
+With four or five noisy sizes the exponent c of one curve is poorly pinned
+down. ``pool`` (:data:`POOL`, default 0: each model alone) pulls each model's
+exponent toward one exponent pooled over all the models measured on the same
+splits. On the advisor's regret benchmark (``benchmarks/advisor_regret.py``)
+pooling did not pick better models at the target size than fitting each model
+alone, so it is off by default.
+
 Uncertainty comes from the splits: a bootstrap replicate resamples the
 splits (seeds) with replacement, averages their curves and refits. Two
 models are compared on the *same* resampled splits (paired), so their common
@@ -40,6 +47,9 @@ _C_GRID = np.geomspace(0.05, 2.0, 160)
 EXTRAPOLATION_LIMIT = 4.0
 #: A prediction interval wider than this (in error rate) is flagged ill-determined.
 WIDTH_LIMIT = 0.25
+#: Default pull of each model's exponent toward the exponent pooled over the models
+#: (see :func:`predict_at`); 0 fits each model alone.
+POOL = 0.0
 
 
 @dataclass(frozen=True)
@@ -107,25 +117,34 @@ def _solve(sizes: np.ndarray, Y: np.ndarray, C: np.ndarray):
     return a, b, (resid * resid).sum(axis=2)
 
 
-def _fit_many(sizes: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """Best (a, b, c) of each row of Y (B, T) at ``sizes`` (T,): shape (B, 3).
+def _search(objective, B: int) -> np.ndarray:
+    """The exponent minimizing ``objective`` per row: shape (B,).
 
-    A coarse grid of exponents, then three rounds of a finer grid around each
-    row's best one (the grid step shrinks 10-fold each round).
+    ``objective(C)`` maps exponents C (B, G) to values (B, G). A coarse grid
+    of exponents, then three rounds of a finer grid around each row's best one
+    (the grid step shrinks 10-fold each round).
     """
-    B = Y.shape[0]
     rows = np.arange(B)
     C = np.broadcast_to(_C_GRID, (B, _C_GRID.size))
     step = np.log(_C_GRID[1] / _C_GRID[0])
     for _ in range(4):
-        a, b, sse = _solve(sizes, Y, C)
-        best = np.argmin(sse, axis=1)
-        c_best = C[rows, best]
-        fit = np.column_stack([a[rows, best], b[rows, best], c_best])
+        c_best = C[rows, np.argmin(objective(C), axis=1)]
         C = c_best[:, None] * np.exp(np.linspace(-step, step, 21))[None, :]
         C = np.clip(C, _C_GRID[0], _C_GRID[-1])
         step /= 10
-    return fit
+    return c_best
+
+
+def _at(sizes: np.ndarray, Y: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """(a, b, c) of each row of Y (B, T) at its exponent c (B,): shape (B, 3)."""
+    a, b, _ = _solve(sizes, Y, c[:, None])
+    return np.column_stack([a[:, 0], b[:, 0], c])
+
+
+def _fit_many(sizes: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Best (a, b, c) of each row of Y (B, T) at ``sizes`` (T,): shape (B, 3)."""
+    c = _search(lambda C: _solve(sizes, Y, C)[2], Y.shape[0])
+    return _at(sizes, Y, c)
 
 
 def fit_power_law(sizes, errors) -> PowerLaw:
@@ -229,16 +248,79 @@ def _mean_curves(E: np.ndarray, W: np.ndarray) -> np.ndarray:
         return num / den
 
 
-def _fits(curves, model, W_of_seed, seeds_all) -> tuple[np.ndarray, float, float]:
-    """Fitted (a, b, c) per replicate (R, 3), and the smallest / largest size measured."""
+def _curve(curves, model, W_of_seed, seeds_all):
+    """A model's measured sizes (T,), its mean curve per replicate (R, T), clipped to
+    [0, 1], and the variance of each point of the mean curve over the splits (T,; 0
+    with one split)."""
     seeds, sizes, E = _matrix(curves, model)
     index = {s: i for i, s in enumerate(seeds_all)}
     W = W_of_seed[:, [index[s] for s in seeds]]
     Y = _mean_curves(E, W)
     keep = np.all(np.isfinite(Y), axis=0)
-    sizes, Y = sizes[keep], Y[:, keep]
+    sizes, Y, E = sizes[keep], Y[:, keep], E[:, keep]
     _check_curve(sizes, Y[0])
-    return _fit_many(sizes, np.clip(Y, 0.0, 1.0)), float(sizes.min()), float(sizes.max())
+    n = np.isfinite(E).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = np.where(n > 1, np.nanvar(E, axis=0, ddof=1) / np.maximum(n, 1), 0.0)
+    return sizes, np.clip(Y, 0.0, 1.0), np.nan_to_num(var)
+
+
+def _fits(curves, W_of_seed, seeds_all, pool: float, only=None) -> dict:
+    """Every model's fitted (a, b, c) per replicate (R, 3), smallest and largest size measured.
+
+    With ``pool`` > 0 each model's exponent is pulled toward the exponent
+    pooled over all the models (the one exponent that, with each model's own
+    a and b, fits all their curves best, per replicate): model i's exponent
+    minimizes ``SSE_i(c) + pool * s2 * (log c - log c_pooled) ** 2``, where
+    ``s2`` is the variance of a point of the mean curves over the splits
+    (averaged over models and sizes) -- so ``pool`` is how many points of
+    measurement noise a factor-e departure from the pooled exponent is worth,
+    and curves without noise keep their own exponents. ``pool=0`` fits each
+    model alone; ``np.inf`` gives every model the pooled exponent. With
+    ``pool=0`` only the models of ``only`` (default all) are fitted.
+    """
+    models = sorted(curves["model"].unique())
+    if pool == 0 and only is not None:
+        for m in only:
+            _fit_of(dict.fromkeys(models), m)
+        models = [m for m in models if m in set(only)]
+    data = {m: _curve(curves, m, W_of_seed, seeds_all) for m in models}
+    R = W_of_seed.shape[0]
+    if pool == 0 or len(models) < 2:
+        return {m: (_fit_many(x, Y), float(x.min()), float(x.max()))
+                for m, (x, Y, _) in data.items()}
+
+    def pooled_sse(C):
+        return sum(_solve(x, Y, C)[2] for x, Y, _ in data.values())
+
+    c_pool = _search(pooled_sse, R)
+    s2 = float(np.mean(np.concatenate([v for _, _, v in data.values()])))
+    out = {}
+    for m, (x, Y, _) in data.items():
+        if np.isinf(pool):
+            c = c_pool
+        else:
+            def objective(C, x=x, Y=Y):
+                pull = (np.log(C) - np.log(c_pool)[:, None]) ** 2
+                return _solve(x, Y, C)[2] + pool * s2 * pull
+
+            c = _search(objective, R)
+        out[m] = (_at(x, Y, c), float(x.min()), float(x.max()))
+    return out
+
+
+def _fit_of(fits: dict, model: str):
+    if model not in fits:
+        raise ValueError(f"no learning curve of {model!r}; the curves hold {sorted(fits)}.")
+    return fits[model]
+
+
+def _check_pool(pool) -> float:
+    if isinstance(pool, bool) or not isinstance(pool, (int, float, np.number)) \
+            or np.isnan(pool) or pool < 0:
+        raise ValueError(f"pool must be a number >= 0 (np.inf: one shared exponent), "
+                         f"got {pool!r}.")
+    return float(pool)
 
 
 def _law(p, m):
@@ -272,7 +354,7 @@ def _check_target(target_rows) -> float:
 
 
 def predict_at(curves: pd.DataFrame, target_rows, *, n_boot: int = 200, level: float = 0.95,
-               random_state=0) -> pd.DataFrame:
+               random_state=0, pool: float = POOL) -> pd.DataFrame:
     """Each model's expected error after training on ``target_rows`` rows.
 
     Parameters
@@ -286,6 +368,15 @@ def predict_at(curves: pd.DataFrame, target_rows, *, n_boot: int = 200, level: f
     level : float, default=0.95
         Coverage of the interval.
     random_state : int, optional
+    pool : float >= 0, default=:data:`POOL`
+        How strongly each model's exponent c is pulled toward the exponent
+        pooled over all the models of ``curves`` (fitted with each model's own
+        a and b). A curve of four or five noisy points pins c down poorly; the
+        models measured on the same splits of the same data share much of
+        that information. 0 fits every model alone; ``np.inf`` gives them one
+        exponent. The pull is ``pool`` times the pooled fit's residual
+        variance per point times (log c - log c_pooled)^2, added to the
+        model's sum of squares, so noiseless curves keep their own exponents.
 
     Returns
     -------
@@ -317,8 +408,9 @@ def predict_at(curves: pd.DataFrame, target_rows, *, n_boot: int = 200, level: f
     target = _check_target(target_rows)
     seeds_all, W = _setup(curves, n_boot, level, random_state)
     out = []
-    for model in sorted(curves["model"].unique()):
-        p, _, top = _fits(curves, model, W, seeds_all)
+    fits = _fits(curves, W, seeds_all, _check_pool(pool))
+    for model in sorted(fits):
+        p, _, top = fits[model]
         pred = _law(p, target)[:, 0]
         lo, hi = _interval(pred[1:], level, seeds_all.size)
         out.append({"model": model, "predicted": float(pred[0]), "lo": lo, "hi": hi,
@@ -357,8 +449,8 @@ class PairedDifference:
 
 
 def paired_difference_at(curves: pd.DataFrame, model_a: str, model_b: str, target_rows, *,
-                         n_boot: int = 200, level: float = 0.95,
-                         random_state=0) -> PairedDifference:
+                         n_boot: int = 200, level: float = 0.95, random_state=0,
+                         pool: float = POOL) -> PairedDifference:
     """Expected error of ``model_a`` minus ``model_b`` at ``target_rows``, on the same splits.
 
     Both models' curves are refitted on the same bootstrap resamples of the
@@ -373,8 +465,9 @@ def paired_difference_at(curves: pd.DataFrame, model_a: str, model_b: str, targe
         Two different models of ``curves``.
     target_rows : float
         The training size asked about.
-    n_boot, level, random_state
-        As in :func:`predict_at`.
+    n_boot, level, random_state, pool
+        As in :func:`predict_at` (with ``pool`` > 0 every model of ``curves``
+        is fitted, since they share the pooled exponent).
 
     Returns
     -------
@@ -394,8 +487,8 @@ def paired_difference_at(curves: pd.DataFrame, model_a: str, model_b: str, targe
         raise ValueError(f"compare two different models, got {model_a!r} twice.")
     target = _check_target(target_rows)
     seeds_all, W = _setup(curves, n_boot, level, random_state)
-    pa, _, top_a = _fits(curves, model_a, W, seeds_all)
-    pb, _, top_b = _fits(curves, model_b, W, seeds_all)
+    fits = _fits(curves, W, seeds_all, _check_pool(pool), only=(model_a, model_b))
+    (pa, _, top_a), (pb, _, top_b) = (_fit_of(fits, m) for m in (model_a, model_b))
     diff = _law(pa, target)[:, 0] - _law(pb, target)[:, 0]
     lo, hi = _interval(diff[1:], level, seeds_all.size)
     wide = []
@@ -488,7 +581,8 @@ def _first_crossing(diff: np.ndarray, grid: np.ndarray) -> np.ndarray:
 
 
 def crossover(curves: pd.DataFrame, model_a: str, model_b: str, *, max_rows=None,
-              n_boot: int = 200, level: float = 0.95, random_state=0) -> Crossover | None:
+              n_boot: int = 200, level: float = 0.95, random_state=0,
+              pool: float = POOL) -> Crossover | None:
     """The training size where the fitted curves of two models cross, with an interval.
 
     Parameters
@@ -498,8 +592,8 @@ def crossover(curves: pd.DataFrame, model_a: str, model_b: str, *, max_rows=None
     model_a, model_b : str
     max_rows : float, optional
         Search up to this size; default 10 times the largest measured size.
-    n_boot, level, random_state
-        As in :func:`predict_at`.
+    n_boot, level, random_state, pool
+        As in :func:`paired_difference_at`.
 
     Returns
     -------
@@ -520,8 +614,8 @@ def crossover(curves: pd.DataFrame, model_a: str, model_b: str, *, max_rows=None
     if model_a == model_b:
         raise ValueError(f"compare two different models, got {model_a!r} twice.")
     seeds_all, W = _setup(curves, n_boot, level, random_state)
-    pa, lo_a, top_a = _fits(curves, model_a, W, seeds_all)
-    pb, lo_b, top_b = _fits(curves, model_b, W, seeds_all)
+    fits = _fits(curves, W, seeds_all, _check_pool(pool), only=(model_a, model_b))
+    (pa, lo_a, top_a), (pb, lo_b, top_b) = (_fit_of(fits, m) for m in (model_a, model_b))
     start, top = max(lo_a, lo_b), min(top_a, top_b)
     stop = 10 * top if max_rows is None else _check_target(max_rows)
     if stop <= start:
