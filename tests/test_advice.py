@@ -299,3 +299,38 @@ def test_verdict_numbers_have_one_formatter():
     assert format_value(0.0021, "fit_seconds") == "2.1 ms"
     assert format_value(3.5, "peak_memory_mb", signed=True) == "+3.5 MB"
     assert format_value(float("nan"), "auroc") == "—"
+
+
+def _ss_rows():
+    rows = []
+    for seed in range(4):
+        for model, family, errs, gains in (
+                ("label-spreading", "discriminative", {20: 0.10, 50: 0.07, 1000: 0.02},
+                 {20: 0.15, 50: 0.08}),
+                ("logreg", "discriminative", {20: 0.26, 50: 0.15, 1000: 0.03}, {})):
+            for n, e in errs.items():
+                base = dict(study="semi_supervised", dataset="d", model=model,
+                            setting="n_labelled", setting_value=float(n), seed=seed,
+                            family=family, fit_seconds=0.0, error=None)
+                rows.append({**base, "metric": "error", "value": e + 0.002 * seed})
+                if n in gains:
+                    rows.append({**base, "metric": "gain", "value": gains[n]})
+    return pd.DataFrame(rows)
+
+
+def test_few_labels_is_answered_per_number_of_labels_when_the_study_ran():
+    advice = advise_rows(_ss_rows())  # default goals: few_labels because the study ran
+    answers = [a for a in advice.answers if a.goal == "few_labels"]
+    assert [a.kind for a in answers] == ["20 labels", "50 labels"]  # "all labelled" left out
+    first = answers[0]
+    assert first.model == "label-spreading" and first.significant
+    assert "-15.0 pts" in first.reason and "unlabelled rows" in first.reason
+    assert first.rows["setting_value"] == 20.0
+
+
+def test_few_labels_is_left_out_by_default_without_the_study_but_reported_when_asked():
+    advice = advise_rows(_rows())
+    assert all(a.goal != "few_labels" for a in advice.answers)
+    asked = advise_rows(_rows(), goals=["accuracy", "few_labels"])
+    few = asked.answer("few_labels")
+    assert not few.answered and "semi_supervised" in few.because

@@ -421,8 +421,9 @@ def advise(
     goal: Annotated[
         str | None,
         typer.Option("--goal", "-g", help="Comma-separated goals: accuracy, "
-                     "accuracy_with_missing, calibration, anomaly_detection, generation, cost "
-                     "(default: all)."),
+                     "accuracy_with_missing, few_labels, calibration, anomaly_detection, "
+                     "generation, cost (default: all; few_labels when the semi_supervised "
+                     "study ran)."),
     ] = None,
     target_rows: Annotated[
         float | None,

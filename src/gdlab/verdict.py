@@ -3,10 +3,12 @@
 :func:`advise_rows` reads the tidy rows of a comparison (:func:`gdlab.compare`
 computes it for every run; :func:`gdlab.advise` is the entry point that also
 reads a results folder or runs the comparison) and answers each goal
-separately -- ``accuracy``, ``accuracy_with_missing``, ``calibration``,
-``anomaly_detection`` (one answer per kind of anomaly),
-``generation`` and ``cost`` -- then gives one overall recommendation that says
-which goals it weighed.
+separately -- ``accuracy``, ``accuracy_with_missing``, ``few_labels`` (one
+answer per number of labelled rows of the semi_supervised study; by default
+only when that study ran), ``calibration``, ``anomaly_detection`` (one answer
+per kind of anomaly), ``generation`` (realism, usefulness) and ``cost`` (fit,
+predict, memory) -- then gives one overall recommendation that says which
+goals it weighed.
 
 Each :class:`Answer` names the recommended model and the runner-up, the
 difference between them with a 95 % interval *paired over the same splits*
@@ -37,14 +39,19 @@ from scipy import stats
 __all__ = ["GOALS", "Answer", "Advice", "advise_rows", "check_options", "MANIFEST"]
 
 #: The goals :func:`advise` answers, in the order it reports them.
-GOALS = ("accuracy", "accuracy_with_missing", "calibration", "anomaly_detection",
-         "generation", "cost")
+GOALS = ("accuracy", "accuracy_with_missing", "few_labels", "calibration",
+         "anomaly_detection", "generation", "cost")
+
+#: Goals answered by default only when the results hold their study's rows (asked by
+#: name, they are reported as unanswered without them).
+OPTIONAL_GOALS = {"few_labels": "semi_supervised"}
 
 #: The file :func:`gdlab.compare` writes beside the results to say what made them.
 MANIFEST = "manifest.json"
 
 #: Weight of each goal in the overall recommendation (accuracy counts twice).
-GOAL_WEIGHTS = {"accuracy": 2.0, "accuracy_with_missing": 1.0, "calibration": 1.0,
+GOAL_WEIGHTS = {"accuracy": 2.0, "accuracy_with_missing": 1.0, "few_labels": 1.0,
+                "calibration": 1.0,
                 "anomaly_detection": 1.0, "generation": 1.0, "cost": 0.5}
 
 _LEVEL = 0.95
@@ -84,7 +91,8 @@ class Answer:
         Where the comparison was read ("at 112 training rows", "noise
         inputs", ...).
     kind : str or None
-        The kind of anomaly (``anomaly_detection``), of sample quality
+        The number of labelled rows (``few_labels``), the kind of anomaly
+        (``anomaly_detection``), of sample quality
         (``generation``: :data:`GENERATION_KINDS`) or of cost (``cost``:
         :data:`COST_KINDS`).
     rows : dict
@@ -558,6 +566,43 @@ def _missing(rows, families, missing_rate, notes) -> Answer:
                           "setting": sorted(part["setting"].unique()), "setting_value": rate})
 
 
+def _few_labels(rows, families) -> list[Answer]:
+    """One answer per number of labelled rows of the semi_supervised study (all rows labelled
+    left out: that is the accuracy goal)."""
+    ss = rows[(rows["study"] == "semi_supervised") & (rows["setting"] == "n_labelled")]
+    err = ss[(ss["metric"] == "error") & np.isfinite(ss["value"].astype(float))]
+    if err.empty:
+        return [Answer("few_labels", None, because="No semi-supervised rows: run the "
+                       "semi_supervised study (gdlab compare -s semi_supervised).")]
+    counts = np.sort(err["setting_value"].unique())
+    gains = ss[ss["metric"] == "gain"]
+    if len(counts) > 1:
+        counts = counts[:-1]  # the largest is every training row labelled
+    out = []
+    for n in counts:
+        part = err[err["setting_value"] == n]
+        gain = gains[gains["setting_value"] == n].groupby("model")["value"].mean()
+
+        def reason(a, n=n, gain=gain):
+            if a.model in gain.index:
+                g = gain[a.model]
+                why = (f"{a.model} learns from the unlabelled rows too: with {int(n)} labelled "
+                       f"rows they change its error by {format_value(-g, 'error', signed=True)}"
+                       " against its fit on the labelled rows alone.")
+            else:
+                why = (f"{a.model} learns best from the {int(n)} labelled rows alone; no model "
+                       "here that uses the unlabelled rows does better.")
+            return _tie_or(a, why)
+
+        out.append(_compare("few_labels", part, families=families, candidate="model",
+                            better="lower", metric="error",
+                            setting=f"with {int(n)} labelled training rows, the rest unlabelled",
+                            because=reason, kind=f"{int(n)} labels",
+                            rows={"study": "semi_supervised", "metric": "error",
+                                  "setting": "n_labelled", "setting_value": float(n)}))
+    return out
+
+
 def _calibration(rows, families) -> Answer:
     cal = rows[(rows["study"] == "calibration") & (rows["metric"] == "ece")]
     if cal.empty:
@@ -728,7 +773,8 @@ def _overall(answers, budget_models) -> dict:
     acc = next((a for a in answers if a.goal == "accuracy" and a.answered), None)
     text = (f"{best} ranks best over the goals weighed (weighted mean rank "
             f"{scores[best]:.2f} over {len(ranks)} goal{'s' if len(ranks) != 1 else ''}: "
-            f"{', '.join(pretty)}; accuracy weighs double)")
+            f"{', '.join(pretty)}" + ("; accuracy weighs double)" if "accuracy" in ranks
+                                      else ")"))
     if runner is not None:
         level = math.isclose(scores[runner], scores[best], rel_tol=0, abs_tol=1e-9)
         text += (f", level with {runner}" if level else f", ahead of {runner}") + \
@@ -788,6 +834,7 @@ def advise_rows(rows: pd.DataFrame, *, dataset: str | None = None, goals=None,
     Parameters are those of :func:`gdlab.advice.advise`, without ``source``
     (``dataset`` names the data in the verdict).
     """
+    default_goals = goals is None
     goals = check_options(goals, target_rows, missing_rate, budget)
     from gdlab.studies.base import ROW_COLUMNS
 
@@ -797,6 +844,9 @@ def advise_rows(rows: pd.DataFrame, *, dataset: str | None = None, goals=None,
     rows = rows[rows["metric"] != "failed"]
     if rows.empty:
         raise ValueError("the results hold no measurements (every cell failed or none ran).")
+    if default_goals:
+        present = set(rows["study"].unique())
+        goals = [g for g in goals if OPTIONAL_GOALS.get(g, "") in present | {""}]
     notes: list[str] = []
     budget_models = None
     if budget is not None:
@@ -825,6 +875,8 @@ def advise_rows(rows: pd.DataFrame, *, dataset: str | None = None, goals=None,
             answers.append(_accuracy(rows, families, target_rows, notes))
         elif goal == "accuracy_with_missing":
             answers.append(_missing(rows, families, missing_rate, notes))
+        elif goal == "few_labels":
+            answers.extend(_few_labels(rows, families))
         elif goal == "calibration":
             answers.append(_calibration(rows, families))
         elif goal == "anomaly_detection":
