@@ -1,0 +1,102 @@
+"""Extrapolation rules tried for the advisor, re-scored on advisor_regret.py's cached cases.
+
+Reads the cache that ``advisor_regret.py --cache DIR`` writes (each case's
+learning-curve rows on the small sample and every model's true test error at
+the small and the target size) and prints the mean regret at the target size
+of several ways of choosing a model from the fitted learning curves
+(:mod:`gdlab.metrics.learning_curves`, its fits used directly), for exponents
+fitted per model or pulled toward the pooled one (``pool``):
+
+- ``argmin``: the lowest predicted error at the target size;
+- ``zK``: the model measured best at the largest size, unless the model with
+  the lowest prediction leads it by more than K bootstrap standard deviations
+  of their paired predicted difference (``cv`` is K = infinity);
+- ``half``: measured error at the largest size plus half the predicted change.
+
+It then chooses the rule with one dataset held out at a time (the rule with
+the lowest mean regret on the other datasets, both sizes together) and
+reports that choice's regret on the held-out datasets.
+
+    python benchmarks/advisor_regret_variants.py --cache DIR [--boot 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CONFIGS = ((60, 240), (150, 450))
+POOLS = (0.0, 1.0, 4.0, np.inf)
+ZS = (1.0, 1.5, 1.96)
+
+
+def _cases(cache, small, target):
+    for f in sorted(Path(cache).glob(f"*-{small}-{target}-*.rows.parquet")):
+        name, split = re.match(rf"(.+)-(\d+)-{small}-{target}-", f.name).groups()
+        truth = pd.read_parquet(str(f).replace(".rows.parquet", ".truth.parquet"))
+        yield name, int(split), pd.read_parquet(f), truth
+
+
+def _picks(rows, target, pool, n_boot):
+    from gdlab.metrics import learning_curves as lcv
+
+    curves = lcv.curves_from_rows(rows)
+    seeds, W = lcv._setup(curves, n_boot, 0.95, 0)
+    fits = lcv._fits(curves, W, seeds, pool)
+    models = sorted(fits)
+    top = max(f[2] for f in fits.values())
+    measured = {m: float(lcv._curve(curves, m, W, seeds)[1][0, -1]) for m in models}
+    at_target = {m: lcv._law(fits[m][0], target)[:, 0] for m in models}
+    at_top = {m: lcv._law(fits[m][0], top)[:, 0] for m in models}
+    cv = min(models, key=lambda m: (measured[m], m))
+    best = min(models, key=lambda m: (at_target[m][0], m))
+    out = {"cv": cv, "argmin": best}
+    d = at_target[best] - at_target[cv]
+    for z in ZS:
+        out[f"z{z:g}"] = best if best != cv and d[0] < -z * d[1:].std() else cv
+    half = {m: measured[m] + 0.5 * (at_target[m][0] - at_top[m][0]) for m in models}
+    out["half"] = min(models, key=lambda m: (half[m], m))
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cache", required=True)
+    ap.add_argument("--boot", type=int, default=100)
+    args = ap.parse_args(argv)
+    res = []
+    for small, target in CONFIGS:
+        for name, split, rows, truth in _cases(args.cache, small, target):
+            errs = truth[truth["size"] == "target"].set_index("model")["error"]
+            for pool in POOLS:
+                for rule, pick in _picks(rows, target, pool, args.boot).items():
+                    res.append({"target": target, "dataset": name, "split": split,
+                                "rule": f"pool={pool:g} {rule}",
+                                "regret": 100 * (errs[pick] - errs.min())})
+    df = pd.DataFrame(res)
+    if df.empty:
+        raise SystemExit(f"no cached cases in {args.cache}; run advisor_regret.py --cache")
+    table = df.pivot_table(index="rule", columns="target", values="regret", aggfunc="mean")
+    n = df.groupby("target").apply(lambda d: d.groupby(["dataset", "split"]).ngroups)
+    print(f"Mean regret at the target size (percentage points); cases: {n.to_dict()}")
+    print(table.round(2).to_string())
+    wide = df.pivot_table(index=["target", "dataset", "split"], columns="rule", values="regret")
+    held = []
+    for d in wide.index.get_level_values("dataset").unique():
+        inside = wide.index.get_level_values("dataset") == d
+        rule = wide[~inside].mean().idxmin()
+        part = wide[inside][rule].rename("regret").reset_index()
+        held.append(part.assign(rule=rule))
+    held = pd.concat(held)
+    print("\nRule chosen on the other datasets, scored on the held-out one:")
+    print(held.groupby("dataset")["rule"].first().to_string())
+    print(held.groupby("target")["regret"].mean().round(2).rename("held-out regret")
+          .to_string())
+
+
+if __name__ == "__main__":
+    main()
