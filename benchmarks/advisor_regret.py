@@ -7,7 +7,8 @@ splits:
    stratified sample of ``--small`` rows is "the user's data", nested in a
    larger sample of ``--target`` rows ("the data they will have");
 2. the advisor sees only the small sample: gdlab's ``learning_curve`` study
-   on it (5 inner splits, default sizes), then ``gdlab.advise_rows`` asked
+   on it (``--inner-splits``, default 5; compare's quick default has 10;
+   default sizes), then ``gdlab.advise_rows`` asked
    for ``accuracy`` at that size and at ``target_rows=--target``;
 3. every model is then fitted on the small sample and on the large one and
    scored on the fresh test part: the truth.
@@ -71,7 +72,7 @@ def _stratified(y, n, rng, within):
     return np.concatenate(out)
 
 
-def measure(name, split, small, target, models):
+def measure(name, split, small, target, models, inner=5):
     """The case's learning-curve rows on the small sample and every model's true test error.
 
     Returns ``(rows, truth)``: the ``learning_curve`` study's tidy rows, and a
@@ -98,7 +99,7 @@ def measure(name, split, small, target, models):
     X_all, _ = numeric(ds)
 
     user = _subset(ds, small_idx, f"{name}[{small}]")
-    rows = run([LearningCurve(n_splits=5)], list(models), [user], seeds=range(5),
+    rows = run([LearningCurve(n_splits=inner)], list(models), [user], seeds=range(inner),
                progress=False)
     truth = []
     for size, idx in (("small", small_idx), ("target", big)):
@@ -118,32 +119,33 @@ def measure(name, split, small, target, models):
     return rows, pd.DataFrame(truth)
 
 
-def _cache_files(cache, name, split, small, target, models):
+def _cache_files(cache, name, split, small, target, models, inner=5):
     from pathlib import Path
 
-    stem = f"{name}-{split}-{small}-{target}-{'+'.join(models)}"
+    stem = f"{name}-{split}-{small}-{target}-{'+'.join(models)}" + (
+        "" if inner == 5 else f"-inner{inner}")
     return Path(cache) / f"{stem}.rows.parquet", Path(cache) / f"{stem}.truth.parquet"
 
 
-def cached_measure(name, split, small, target, models, cache=None):
+def cached_measure(name, split, small, target, models, cache=None, inner=5):
     """:func:`measure`, read from / written to ``cache`` (a folder) when given."""
     if cache is None:
-        return measure(name, split, small, target, models)
-    rows_file, truth_file = _cache_files(cache, name, split, small, target, models)
+        return measure(name, split, small, target, models, inner)
+    rows_file, truth_file = _cache_files(cache, name, split, small, target, models, inner)
     rows_file.parent.mkdir(parents=True, exist_ok=True)
     if rows_file.is_file() and truth_file.is_file():
         return pd.read_parquet(rows_file), pd.read_parquet(truth_file)
-    rows, truth = measure(name, split, small, target, models)
+    rows, truth = measure(name, split, small, target, models, inner)
     rows.to_parquet(rows_file)
     truth.to_parquet(truth_file)
     return rows, truth
 
 
-def one_case(name, split, small, target, models, cache=None):
+def one_case(name, split, small, target, models, cache=None, inner=5):
     """The regret of every strategy on one (dataset, split): a list of dicts."""
     from gdlab.advice import advise_rows
 
-    rows, truth_df = cached_measure(name, split, small, target, models, cache)
+    rows, truth_df = cached_measure(name, split, small, target, models, cache, inner)
     at_small = advise_rows(rows, goals="accuracy").answer("accuracy")
     at_target = advise_rows(rows, goals="accuracy", target_rows=target).answer("accuracy")
     lc = rows[(rows["study"] == "learning_curve") & (rows["metric"] == "error")]
@@ -168,6 +170,9 @@ def main(argv=None):
     ap.add_argument("--small", type=int, default=60)
     ap.add_argument("--target", type=int, default=240)
     ap.add_argument("--quick", action="store_true", help="4 datasets, 1 split")
+    ap.add_argument("--inner-splits", type=int, default=5,
+                    help="splits of the learning_curve study on the small sample (compare's "
+                         "quick default has 10)")
     ap.add_argument("--datasets", default=None,
                     help="comma-separated subset of the datasets (default: all 11)")
     ap.add_argument("--cache", default=None,
@@ -195,9 +200,10 @@ def main(argv=None):
         for s in range(splits):
             if args.cached_only and not all(
                     f.is_file() for f in _cache_files(args.cache, name, s, args.small,
-                                                      args.target, MODELS)):
+                                                      args.target, MODELS, args.inner_splits)):
                 continue
-            rows += one_case(name, s, args.small, args.target, MODELS, args.cache)
+            rows += one_case(name, s, args.small, args.target, MODELS, args.cache,
+                             args.inner_splits)
             print(f"{name} split {s}: done ({time.perf_counter() - t0:.0f} s)", flush=True)
     df = pd.DataFrame(rows)
     if args.save:

@@ -17,7 +17,7 @@ It then chooses the rule with one dataset held out at a time (the rule with
 the lowest mean regret on the other datasets, both sizes together) and
 reports that choice's regret on the held-out datasets.
 
-    python benchmarks/advisor_regret_variants.py --cache DIR [--boot 100]
+    python benchmarks/advisor_regret_variants.py --cache DIR [--boot 100] [--inner-splits 5]
 """
 
 from __future__ import annotations
@@ -34,8 +34,11 @@ POOLS = (0.0, 1.0, 4.0, np.inf)
 ZS = (1.0, 1.5, 1.96)
 
 
-def _cases(cache, small, target):
+def _cases(cache, small, target, inner=5):
     for f in sorted(Path(cache).glob(f"*-{small}-{target}-*.rows.parquet")):
+        if ("-inner" in f.name) != (inner != 5) or (
+                inner != 5 and not f.name.endswith(f"-inner{inner}.rows.parquet")):
+            continue
         name, split = re.match(rf"(.+)-(\d+)-{small}-{target}-", f.name).groups()
         truth = pd.read_parquet(str(f).replace(".rows.parquet", ".truth.parquet"))
         yield name, int(split), pd.read_parquet(f), truth
@@ -67,10 +70,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", required=True)
     ap.add_argument("--boot", type=int, default=100)
+    ap.add_argument("--inner-splits", type=int, default=5,
+                    help="the cases cached with this many inner splits")
     args = ap.parse_args(argv)
     res = []
     for small, target in CONFIGS:
-        for name, split, rows, truth in _cases(args.cache, small, target):
+        for name, split, rows, truth in _cases(args.cache, small, target, args.inner_splits):
             errs = truth[truth["size"] == "target"].set_index("model")["error"]
             for pool in POOLS:
                 for rule, pick in _picks(rows, target, pool, args.boot).items():
