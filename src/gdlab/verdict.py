@@ -658,8 +658,8 @@ def _anomaly(rows, families) -> list[Answer]:
 #: of the samples study: do the samples look real (a classifier two-sample test, MMD
 #: when it is missing), and are they useful (train on synthetic, test on real).
 GENERATION_KINDS = {
-    "realism": (("c2st_auc", "lower", "(|AUC - 0.5| of a two-sample test against real rows; "
-                 "0 = indistinguishable)", "its samples are the hardest to tell from real rows"),
+    "realism": (("c2st_auc", "lower", "(a two-sample test against real rows; 0 = "
+                 "indistinguishable)", "its samples are the hardest to tell from real rows"),
                 ("mmd", "lower", "(MMD to real rows)", "its samples are closest to the real "
                  "rows (smallest MMD)")),
     "usefulness": (("tstr_accuracy", "higher", "(train on synthetic, test on real)",

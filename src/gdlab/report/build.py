@@ -523,7 +523,10 @@ def _verdict(advice) -> dict | None:
                       "runner_up": "—" if verdict == "no clear winner" else
                       (a.get("runner_up") or "—"),
                       "verdict": verdict, "evidence": evidence, "metric": label_metric,
-                      "vs": values, "setting": a.get("setting", ""),
+                      "vs": values,
+                      # "(fit time)" beside the label "fit time" would say it twice
+                      "setting": "" if (a.get("setting") or "").strip("()") == label_metric
+                      else a.get("setting", ""),
                       "because": a.get("reason") or a.get("because", ""),
                       "extrapolated": bool(a.get("extrapolated"))})
     overall = data.get("overall") or {}
