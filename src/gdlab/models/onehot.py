@@ -220,7 +220,6 @@ class OneHotColumns(ClassifierMixin, BaseEstimator):
 
     def _decode(self, X, *, fitting: bool = False) -> np.ndarray:
         if fitting:
-            X = np.asarray(X, dtype=np.float64) if not hasattr(X, "dtype") else X
             arr = np.asarray(X, dtype=np.float64)
             if arr.ndim != 2:
                 raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {arr.shape}.")
@@ -343,3 +342,5 @@ class OneHotColumns(ClassifierMixin, BaseEstimator):
                 block[np.isnan(block)] = 0.0
                 out[:, cols] = block
         return out
+
+    del _has  # a helper of the class body, not a method
