@@ -229,6 +229,33 @@ def test_generate_refuses_bad_requests_before_training(runner, tmp_path, monkeyp
     assert not (tmp_path / "models").exists()
 
 
+def test_generate_on_a_mixed_table_shows_the_data_columns_and_categories(runner, tmp_path,
+                                                                         monkeypatch):
+    """mixed-nb on penguins models island and sex as categories (OneHotColumns) and the
+    samples print under the table's own column names, each category a valid value."""
+    import pandas as pd
+
+    from gdlab.data import load
+
+    monkeypatch.setenv("GDLAB_CACHE", str(tmp_path))
+    result = runner.invoke(app, ["generate", "-m", "mixed-nb", "-d", "penguins", "-n", "6",
+                                 "--seed", "3"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    from gdlab.persistence import load as load_model
+
+    assert type(load_model(tmp_path / "models" / "mixed-nb-penguins.gdlab")).__name__ == (
+        "OneHotColumns")
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if "island" in line).split()
+    assert header[:2] == ["class", "island"] and "sex" in header and not any(
+        h.startswith("x") or "=" in h for h in header)
+    ds = load("penguins")
+    islands = set(pd.Series(ds.X["island"]).dropna().astype(str))
+    rows = [line.split() for line in lines if line.split()[:1] and line.split()[0] in
+            {str(c) for c in ds.class_names}]
+    assert len(rows) == 6 and all(r[1] in islands for r in rows)
+
+
 def test_generate_sequences_decodes_symbols_and_keeps_class_names(runner, tmp_path, monkeypatch):
     monkeypatch.setenv("GDLAB_CACHE", str(tmp_path))
     result = runner.invoke(app, ["generate", "-m", "hmm-classifier", "-d", "hmm-sequences",

@@ -577,20 +577,36 @@ def _print_samples(draws, labels, ds) -> None:
             else:
                 out.print(seq, highlight=False)
         return
+    import warnings
+
     import numpy as np
 
+    from gdlab.studies.prepare import numeric, numeric_names
+    from gdlab.studies.samples import _decoded
+
     X = np.asarray(draws, dtype=float)
-    features = list(ds.feature_names) if len(ds.feature_names) == X.shape[1] else [
-        f"x{j}" for j in range(X.shape[1])]
+    # The data's own columns: a one-hot block shows its category, a value outside the
+    # range seen in the data is marked (the report's sample tables read the same way).
+    data = numeric(ds)[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column
+        lo, hi = np.nanmin(data, axis=0), np.nanmax(data, axis=0)
+    info = {f"x{j}": (name, lo[j], hi[j]) for j, name in enumerate(numeric_names(ds))}
+    features = [f"x{j}" for j in range(X.shape[1])]
+    rows = [_decoded(dict(zip(features, row, strict=True)), features, info) for row in X]
     table = _table(f"{len(X)} samples")
     if labels is not None:
         table.add_column("class")
     names = [escape(n) for n in names]
-    for f in features:
-        table.add_column(str(f), justify="right")
-    for i, row in enumerate(X):
+    for column, _, _ in rows[0] if rows else ():
+        table.add_column(escape(column), justify="right")
+    outside = False
+    for i, row in enumerate(rows):
         cells = [names[int(labels[i])]] if labels is not None else []
-        table.add_row(*cells, *(f"{v:.3g}" for v in row))
+        table.add_row(*cells, *(escape(text) + ("*" if out else "") for _, text, out in row))
+        outside = outside or any(out for _, _, out in row)
+    if outside:
+        table.caption = "* outside the range seen in the data"
     out.print(table)
 
 

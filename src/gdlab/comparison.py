@@ -627,9 +627,9 @@ def generate(
     """
     from gdlab.base import modality_input_kind
     from gdlab.data import load as load_dataset
-    from gdlab.models.registry import make, spec
+    from gdlab.models.registry import spec
     from gdlab.persistence import load, save
-    from gdlab.studies.prepare import inputs
+    from gdlab.studies.prepare import inputs, model_for
 
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
     entry = spec(model)
@@ -648,7 +648,7 @@ def generate(
         if label not in names:
             raise ValueError(f"no class {label!r} in {ds.name}; classes: {', '.join(names)}.")
         y_label = names.index(label)
-    est = make(model)
+    est = model_for(model, ds)  # a mixed table: categorical columns as categories
     kwargs = _sample_kwargs(est, options or {})
     path = cache_dir() / f"{model}-{ds.name}.gdlab"
     say = report or (lambda line: None)
@@ -656,12 +656,17 @@ def generate(
     labelled = "classify" in caps or "conditional_sample" in caps
     if cached:
         try:
-            est = load(path)
+            loaded = load(path)
         except ValueError as exc:
             raise ValueError(f"cached model {path} is unreadable ({exc}); use --retrain."
                              ) from None
-        say(f"using the trained model cached in {path}")
-    else:
+        # A model cached before the table's columns were typed (or by another gdlab) is
+        # of another class than the one that would be trained now: train again.
+        cached = type(loaded) is type(est)
+        if cached:
+            est = loaded
+            say(f"using the trained model cached in {path}")
+    if not cached:
         X, y = inputs(ds)
         with (training or (lambda message: nullcontext()))(
                 f"training {model} on {ds.name} ({len(y)} items)"):

@@ -499,7 +499,7 @@ def _decoded(row, features, info) -> list[tuple[str, str, bool]]:
             continue
         v = float(row[c])
         outside = bool(np.isfinite(lo) and np.isfinite(hi) and (v < lo or v > hi))
-        text = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"  # a year, a mass: no exponent
+        text = f"{v:.0f}" if abs(v) >= 1000 else f"{v:.3g}"  # a year, a mass: no exponent
         out.append([name, (v, text), outside])
     return [(name, shown[1], flag) for name, shown, flag in out]
 
