@@ -256,6 +256,36 @@ def test_generate_on_a_mixed_table_shows_the_data_columns_and_categories(runner,
     assert len(rows) == 6 and all(r[1] in islands for r in rows)
 
 
+def test_generate_from_a_csv_keys_its_cache_by_contents_and_reads_bools(runner, tmp_path,
+                                                                         monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    monkeypatch.setenv("GDLAB_CACHE", str(tmp_path / "cache"))
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"size": rng.normal(size=60), "member": rng.random(60) < 0.5,
+                          "colour": rng.choice(["red", "blue"], 60),
+                          "label": np.repeat(["a", "b"], 30)})
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    args = ["generate", "-m", "mixed-nb", "--csv", str(path), "--target", "label", "-n", "5"]
+    first = runner.invoke(app, args, env=WIDE)
+    assert first.exit_code == 0, first.output
+    rows = [line.split() for line in first.stdout.splitlines() if line.split()[:1] in
+            (["a"], ["b"])]
+    assert len(rows) == 5
+    header = next(line for line in first.stdout.splitlines() if "colour" in line).split()
+    at = {name: header.index(name) for name in ("member", "colour")}
+    assert all(r[at["member"]] in ("True", "False") and r[at["colour"]] in ("red", "blue")
+               for r in rows)
+    assert runner.invoke(app, args, env=WIDE).stderr.count("cached") == 1  # same file: reused
+    frame.loc[0, "size"] += 1.0  # other contents, same file name: trained again
+    frame.to_csv(path, index=False)
+    again = runner.invoke(app, args, env=WIDE)
+    assert again.exit_code == 0 and "trained mixed-nb" in again.stderr
+    assert len(list((tmp_path / "cache" / "models").glob("mixed-nb-t-*.gdlab"))) == 2
+
+
 def test_generate_sequences_decodes_symbols_and_keeps_class_names(runner, tmp_path, monkeypatch):
     monkeypatch.setenv("GDLAB_CACHE", str(tmp_path))
     result = runner.invoke(app, ["generate", "-m", "hmm-classifier", "-d", "hmm-sequences",

@@ -519,6 +519,9 @@ def generate(
     model: Annotated[str, typer.Option("--model", "-m", help="A model that can sample "
                                        "(gdlab models: tag sample).")],
     dataset: _DatasetOpt = None,
+    csv: _CsvOpt = None,
+    target: _TargetOpt = None,
+    na_values: _NaOpt = None,
     n: Annotated[int, typer.Option("-n", help="Number of samples.", min=1)] = 5,
     label: Annotated[str | None, typer.Option(
         "--label", help="Class to sample from (conditional models), by its name.")] = None,
@@ -535,16 +538,17 @@ def generate(
     """Train a generative model on a dataset (once; cached) and print samples from it.
 
     The trained model is saved under ``$GDLAB_CACHE`` (default ``~/.cache/gdlab``)
-    and reused by later calls with the same model and dataset
-    (:func:`gdlab.comparison.generate`).
+    and reused by later calls with the same model and dataset (a CSV file: the
+    same contents) (:func:`gdlab.comparison.generate`).
     """
     from gdlab import comparison
 
-    ds = _load_data(dataset, None, None)
+    ds = _load_data(dataset, csv, target, na_values)
     err = _stderr()
     try:
         result = comparison.generate(
-            model, ds, n, label=label, seed=seed, retrain=retrain,
+            model, ds if csv is not None else ds.name, n, label=label, seed=seed,
+            retrain=retrain,
             options={"prompt": (prompt, None), "max_length": (max_length, None),
                      "temperature": (temperature, None), "top_k": (top_k, None)},
             training=err.status, report=lambda line: err.print(line, highlight=False),
@@ -580,6 +584,7 @@ def _print_samples(draws, labels, ds) -> None:
     import warnings
 
     import numpy as np
+    import pandas as pd
 
     from gdlab.studies.prepare import numeric, numeric_names
     from gdlab.studies.samples import _decoded
@@ -594,6 +599,11 @@ def _print_samples(draws, labels, ds) -> None:
     info = {f"x{j}": (name, lo[j], hi[j]) for j, name in enumerate(numeric_names(ds))}
     features = [f"x{j}" for j in range(X.shape[1])]
     rows = [_decoded(dict(zip(features, row, strict=True)), features, info) for row in X]
+    frame = ds.X if isinstance(ds.X, pd.DataFrame) else None
+    flags = {str(c) for c in frame.columns if pd.api.types.is_bool_dtype(frame[c].dtype)
+             } if frame is not None else set()
+    rows = [[(c, {"0": "False", "1": "True"}.get(t, t) if c in flags else t, o)
+             for c, t, o in row] for row in rows]  # a bool column reads as the data's
     table = _table(f"{len(X)} samples")
     if labels is not None:
         table.add_column("class")

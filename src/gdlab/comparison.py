@@ -571,6 +571,31 @@ def _sample_kwargs(model, options: dict) -> dict:
     return kwargs
 
 
+def _fingerprint(ds) -> str:
+    """Eight hex digits that change with a dataset's values, labels and column names."""
+    import hashlib
+
+    from gdlab.studies.prepare import inputs, numeric_names
+
+    X, y = inputs(ds)
+    h = hashlib.sha256()
+    def update(arr):
+        arr = np.asarray(arr)
+        if arr.dtype == object:  # texts (str) or sequences (float arrays), item by item
+            for item in arr:
+                update(item) if isinstance(item, np.ndarray) else h.update(
+                    b"\x00" + str(item).encode())
+            return
+        h.update(str(arr.dtype).encode() + str(arr.shape).encode())
+        h.update(np.ascontiguousarray(arr).tobytes())
+
+    update(X)
+    update(y)
+    if ds.modality in ("tabular", "image"):
+        h.update("\x00".join(numeric_names(ds)).encode())
+    return h.hexdigest()[:8]
+
+
 def generate(
     model: str,
     dataset,
@@ -586,8 +611,10 @@ def generate(
     """Train a generative model on a dataset once (cached on disk) and draw samples from it.
 
     The trained model is saved under :func:`cache_dir` as
-    ``<model>-<dataset>.gdlab`` and read back by later calls with the same
-    model and dataset (``gdlab generate`` is a thin layer over this).
+    ``<model>-<dataset>.gdlab`` (a :class:`~gdlab.data.Dataset` given as an
+    object, e.g. a CSV file's: ``<model>-<name>-<fingerprint of its
+    contents>.gdlab``) and read back by later calls with the same model and
+    dataset (``gdlab generate`` is a thin layer over this).
 
     Parameters
     ----------
@@ -650,7 +677,8 @@ def generate(
         y_label = names.index(label)
     est = model_for(model, ds)  # a mixed table: categorical columns as categories
     kwargs = _sample_kwargs(est, options or {})
-    path = cache_dir() / f"{model}-{ds.name}.gdlab"
+    key = ds.name if isinstance(dataset, str) else f"{ds.name}-{_fingerprint(ds)}"
+    path = cache_dir() / f"{model}-{key}.gdlab"
     say = report or (lambda line: None)
     cached = path.is_file() and not retrain
     labelled = "classify" in caps or "conditional_sample" in caps

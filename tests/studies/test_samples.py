@@ -196,6 +196,11 @@ def test_sample_table_figure_uses_real_names_decodes_categories_and_flags_range(
     row = pd.Series({"x0": 42.0, "x1": 0.9, "x2": 0.1})
     assert _decoded(row, ["x0", "x1", "x2"], info) == [("bill length", "42", False),
                                                         ("island", "Biscoe", False)]
+    years = {"x0": ("year", 2007.0, 2009.0)}  # flagged values never read as inside the range
+    assert _decoded(pd.Series({"x0": 2009.4}), ["x0"], years) == [("year", "2009.4", True)]
+    assert _decoded(pd.Series({"x0": 2008.4}), ["x0"], years) == [("year", "2008", False)]
+    assert _decoded(pd.Series({"x0": 60.004}), ["x0"], info) == [("bill length", "60.004",
+                                                                   True)]
 
 
 

@@ -500,6 +500,10 @@ def _decoded(row, features, info) -> list[tuple[str, str, bool]]:
         v = float(row[c])
         outside = bool(np.isfinite(lo) and np.isfinite(hi) and (v < lo or v > hi))
         text = f"{v:.0f}" if abs(v) >= 1000 else f"{v:.3g}"  # a year, a mass: no exponent
+        for digits in range(1, 7):  # a value marked outside must not read as inside (2009.4)
+            if not outside or not lo <= float(text) <= hi:
+                break
+            text = f"{v:.{digits}f}" if abs(v) >= 1000 else f"{v:.{3 + digits}g}"
         out.append([name, (v, text), outside])
     return [(name, shown[1], flag) for name, shown, flag in out]
 
