@@ -220,6 +220,12 @@ def _names(option: str, value: str | None) -> list[str] | None:
     return names
 
 
+def _study_names() -> list[str]:
+    from gdlab.studies.registry import STUDIES  # names only: no study module is imported
+
+    return list(STUDIES)
+
+
 def _load_data(dataset, csv, target, na_values=None):
     from gdlab import comparison, data
 
@@ -493,8 +499,7 @@ def advise(
 @app.command()
 def study(
     name: Annotated[
-        str, typer.Argument(help="learning_curve, semi_supervised, missing_data, calibration, "
-                                 "ood, cost or samples.")
+        str, typer.Argument(help=f"One of: {', '.join(_study_names())}.")
     ],
     dataset: _DatasetOpt = None,
     csv: _CsvOpt = None,
