@@ -39,6 +39,7 @@ __all__ = [
     "UNLABELLED",
     "unlabelled_mask",
     "check_semi_supervised_labels",
+    "semi_supervised_class_indices",
     "check_lengths",
     "check_length_range",
     "check_sequences",
@@ -491,6 +492,73 @@ def check_semi_supervised_labels(estimator, y, *, min_classes: int = 2) -> np.nd
             f"rows of y (those not -1) hold only {classes.shape[0]} class: {classes.tolist()!r}."
         )
     return classes
+
+
+def semi_supervised_class_indices(estimator, y, classes=None) -> tuple[np.ndarray, np.ndarray]:
+    """The classes of a semi-supervised fit and each row's class index (-1: unlabelled).
+
+    Runs :func:`check_semi_supervised_labels` on ``y``, then checks the
+    ``classes`` a user listed, if any: a listed class with no labelled row
+    cannot be learnt (a semi-supervised model cannot name a class it never
+    sees labelled), a label outside the list is a mistake, and ``-1`` cannot be
+    a class.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Named in error messages.
+    y : ndarray of shape (n_samples,)
+        Validated labels; ``-1`` marks an unlabelled row (:func:`unlabelled_mask`).
+    classes : array-like or None, default=None
+        The labels to learn; None: those of the labelled rows.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        Sorted.
+    y_idx : ndarray of shape (n_samples,), int64
+        Index into ``classes`` of each labelled row, -1 for an unlabelled row.
+
+    Raises
+    ------
+    ValueError
+        As :func:`check_semi_supervised_labels`; a listed class without a
+        labelled row (named), a label that is not listed (named), or ``-1``
+        among ``classes``.
+
+    Examples
+    --------
+    >>> classes, y_idx = semi_supervised_class_indices("model", np.array([5, -1, 3, -1]))
+    >>> classes.tolist(), y_idx.tolist()
+    ([3, 5], [1, -1, 0, -1])
+    >>> semi_supervised_class_indices("model", np.array([5, -1, 3]), classes=[3, 5, 7])
+    Traceback (most recent call last):
+    ...
+    ValueError: classes [7] have no labelled row in y; str cannot learn a class it never ...
+    """
+    y = np.asarray(y)
+    seen = check_semi_supervised_labels(estimator, y)
+    unlabelled = unlabelled_mask(y)
+    if classes is None:
+        classes_ = seen
+    else:
+        classes_ = np.unique(np.asarray(classes))
+        if classes_.ndim != 1:
+            raise ValueError(f"classes must be a 1-D list of labels, got {classes!r}.")
+        if unlabelled_mask(classes_).any():
+            raise ValueError("classes must not list -1: it marks unlabelled rows.")
+        unknown = np.setdiff1d(seen, classes_)
+        if unknown.size:
+            raise ValueError(f"y has labels {unknown.tolist()!r} that are not in classes="
+                             f"{classes_.tolist()!r}.")
+        never = np.setdiff1d(classes_, seen)
+        if never.size:
+            raise ValueError(f"classes {never.tolist()!r} have no labelled row in y; "
+                             f"{type(estimator).__name__} cannot learn a class it never sees "
+                             "labelled (give at least one labelled row of each class).")
+    y_idx = np.full(y.shape[0], -1, dtype=np.int64)
+    y_idx[~unlabelled] = np.searchsorted(classes_, y[~unlabelled])
+    return classes_, y_idx
 
 
 def check_lengths(X, lengths) -> np.ndarray:

@@ -69,10 +69,9 @@ from gdlab._validation import (
     check_positive,
     check_priors,
     check_random_state,
-    check_semi_supervised_labels,
     check_X,
     check_X_y,
-    unlabelled_mask,
+    semi_supervised_class_indices,
 )
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
 from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin, check_image_shape
@@ -834,30 +833,9 @@ class M2VAE(LogitClassifierMixin, CVAE):
         """``classes_`` and the class index of every row, -1 for an unlabelled row.
 
         ``y`` is the validated label array; -1 marks an unlabelled row
-        (:func:`gdlab._validation.unlabelled_mask`).
+        (:func:`gdlab._validation.semi_supervised_class_indices`).
         """
-        seen = check_semi_supervised_labels(self, y)
-        unlabelled = unlabelled_mask(y)
-        if self.classes is None:
-            classes = seen
-        else:
-            classes = np.unique(np.asarray(self.classes))
-            if classes.ndim != 1:
-                raise ValueError(f"classes must be a 1-D list of labels, got {self.classes!r}.")
-            if unlabelled_mask(classes).any():
-                raise ValueError("classes must not list -1: it marks unlabelled rows.")
-            unknown = np.setdiff1d(seen, classes)
-            if unknown.size:
-                raise ValueError(f"y has labels {unknown.tolist()!r} that are not in classes="
-                                 f"{classes.tolist()!r}.")
-            never = np.setdiff1d(classes, seen)
-            if never.size:
-                raise ValueError(f"classes {never.tolist()!r} have no labelled row in y; "
-                                 f"{type(self).__name__} cannot learn a class it never sees "
-                                 "labelled (give at least one labelled row of each class).")
-        y_idx = np.full(y.shape[0], -1, dtype=np.int64)
-        y_idx[~unlabelled] = np.searchsorted(classes, y[~unlabelled])
-        return classes, y_idx
+        return semi_supervised_class_indices(self, y, self.classes)
 
     # ---------------------------------------------------------------- network
     def _build_module(self) -> nn.Module:
