@@ -18,8 +18,10 @@ at that size. Strategies: the advisor; always logistic regression (``logreg``,
 cross-validated C); always random forest; always Gaussian naive Bayes; and
 "the CV best at the current size" (the model with the lowest measured error
 on the small sample, also used at the target size -- what a user does without
-extrapolation). The goal: lower mean regret than every fixed choice, and than
-the CV pick at the target size, where extrapolation matters.
+extrapolation; it is the advisor's own answer at the current size, so models
+tied on the mean are ordered by the same rule, :func:`gdlab.verdict.rank_candidates`).
+The goal: lower mean regret than every fixed choice, and than the CV pick at
+the target size, where extrapolation matters.
 
     python benchmarks/advisor_regret.py [--splits 3] [--small 60] [--target 240] [--quick]
         [--datasets pima,xor] [--cache /tmp/advisor-cache [--cached-only]] [--save picks.csv]
@@ -148,10 +150,11 @@ def one_case(name, split, small, target, models, cache=None, inner=5):
     rows, truth_df = cached_measure(name, split, small, target, models, cache, inner)
     at_small = advise_rows(rows, goals="accuracy").answer("accuracy")
     at_target = advise_rows(rows, goals="accuracy", target_rows=target).answer("accuracy")
-    lc = rows[(rows["study"] == "learning_curve") & (rows["metric"] == "error")]
-    measured = (lc[lc["setting_value"] == lc["setting_value"].max()]
-                .groupby("model")["value"].mean())
-    cv_pick = measured.idxmin()
+    # The CV pick is the advisor's answer at the current size: the lowest mean error at the
+    # largest size measured, exact ties broken by gdlab.verdict.rank_candidates (the
+    # steadier model over the splits, then the cheaper one, then the name) -- one
+    # implementation, so the pick no longer depends on the order means are summed in.
+    cv_pick = at_small.model
     truth = {(r.size, r.model): r.error for r in truth_df.itertuples(index=False)}
     out = []
     for size, advisor in (("small", at_small.model), ("target", at_target.model)):

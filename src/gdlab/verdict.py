@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["GOALS", "Answer", "Advice", "advise_rows", "check_options", "MANIFEST"]
+__all__ = ["GOALS", "Answer", "Advice", "advise_rows", "check_options", "rank_candidates",
+           "TIE_TOLERANCE", "MANIFEST"]
 
 #: The goals :func:`advise` answers, in the order it reports them.
 GOALS = ("accuracy", "accuracy_with_missing", "few_labels", "calibration",
@@ -55,6 +56,13 @@ GOAL_WEIGHTS = {"accuracy": 2.0, "accuracy_with_missing": 1.0, "few_labels": 1.0
                 "anomaly_detection": 1.0, "generation": 1.0, "cost": 0.5}
 
 _LEVEL = 0.95
+
+#: Two candidates whose mean metrics differ by at most this much, relative to the
+#: metric's scale (the largest absolute mean, at least 1), are tied. A real difference
+#: between two mean test errors is at least one test row over all the splits
+#: (about 1e-3 here), so this only merges means that are equal up to the order in
+#: which they were summed; the tie is then broken by :func:`rank_candidates`' rule.
+TIE_TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -234,6 +242,157 @@ def _num(x):
 
 
 # ------------------------------------------------------------------------ the evidence
+#: What broke a tie for the top place, as :func:`_rank` reports it.
+TIE_BREAKS = ("prefer", "spread", "cost", "name")
+
+
+def _check_mapping(name, value):
+    if value is None:
+        return {}
+    if isinstance(value, pd.Series):
+        return value.to_dict()
+    if not isinstance(value, dict):
+        raise TypeError(f"{name} must be a dict or pandas Series of candidate -> number, got "
+                        f"{type(value).__name__}.")
+    return value
+
+
+def _tiers(items: list, key, tol: float) -> list[list]:
+    """``items`` sorted by ``key`` (NaN last) and cut into groups whose keys are within ``tol``
+    (relative to their scale) of the group's first."""
+    vals = {i: float(key(i)) for i in items}
+    finite = [i for i in items if math.isfinite(vals[i])]
+    scale = max([1.0, *(abs(vals[i]) for i in finite)])
+    groups: list[list] = []
+    for i in sorted(finite, key=lambda i: vals[i]):
+        if groups and vals[i] - vals[groups[-1][0]] <= tol * scale:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    rest = [i for i in items if not math.isfinite(vals[i])]
+    return groups + ([rest] if rest else [])
+
+
+def _rank(per_seed: pd.DataFrame, *, better: str = "lower", prefer=None, costs=None):
+    """:func:`rank_candidates` and what decided the top place: None when the best mean
+    stands alone, else one of :data:`TIE_BREAKS`."""
+    if not isinstance(per_seed, pd.DataFrame):
+        raise TypeError(f"per_seed must be a DataFrame (candidates x splits), got "
+                        f"{type(per_seed).__name__}.")
+    if better not in ("lower", "higher"):
+        raise ValueError(f"better must be 'lower' or 'higher', got {better!r}.")
+    prefer = _check_mapping("prefer", prefer)
+    costs = _check_mapping("costs", costs)
+    sign = 1.0 if better == "lower" else -1.0
+    values = per_seed.to_numpy(np.float64)
+    ok = np.isfinite(values).any(axis=1)
+    means = pd.Series(np.nan, index=per_seed.index)
+    spread = pd.Series(np.nan, index=per_seed.index)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means[ok] = np.nanmean(values[ok], axis=1)
+        many = np.isfinite(values).sum(axis=1) > 1
+        spread[ok & many] = np.nanstd(values[ok & many], axis=1, ddof=1)
+    keys = [
+        lambda c: sign * means[c],
+        lambda c: prefer.get(c, np.nan),
+        lambda c: spread[c],
+        lambda c: costs.get(c, np.nan),
+    ]
+
+    def order(items, level):
+        if len(items) == 1:
+            return items
+        if level == len(keys):
+            return sorted(items, key=str)
+        return [c for group in _tiers(items, keys[level], TIE_TOLERANCE)
+                for c in order(group, level + 1)]
+
+    items = [c for c, good in zip(per_seed.index, ok, strict=True) if good]
+    if not items:
+        return [], None
+    top = _tiers(items, keys[0], TIE_TOLERANCE)
+    ranked = [c for group in top for c in order(group, 1)]
+    decided = None
+    if len(top[0]) > 1:  # which key separated the first two (both tied on the mean)
+        decided = "name"
+        for level, name in zip(range(1, len(keys)), TIE_BREAKS, strict=False):
+            if len(_tiers(ranked[:2], keys[level], TIE_TOLERANCE)) > 1:
+                decided = name
+                break
+    return ranked, decided
+
+
+def rank_candidates(per_seed: pd.DataFrame, *, better: str = "lower", prefer=None,
+                    costs=None) -> list:
+    """Candidates best first: by their mean over the splits, ties broken by a fixed rule.
+
+    With a few test rows per split, two models often have exactly the same mean
+    error; which of them is "the measured best" must not depend on the order
+    in which their means were summed. Means within :data:`TIE_TOLERANCE` of
+    each other (relative to the metric's scale) are tied, and a tie is broken,
+    in this order, by:
+
+    1. ``prefer`` (lower first), when given: the advisor passes each model's
+       predicted change of error from the largest measured size to
+       ``target_rows`` (its fitted learning curve), so that among models
+       equal today the one whose curve is still falling fastest is expected
+       to be ahead at the larger size -- the Ng & Jordan trade-off, where the
+       more flexible (discriminative) model keeps improving towards a lower
+       asymptote after the generative one has levelled off;
+    2. the spread of the candidate's values over the splits (standard
+       deviation, lower first): of two models with the same mean, the steadier
+       one is the safer pick at the size measured;
+    3. ``costs`` (lower first), when given: the cheaper model (the advisor
+       passes the mean fit seconds of the rows compared);
+    4. the candidate's name, so that the order is always the same.
+
+    Each tie-break only orders candidates whose means are tied: a candidate
+    with a better mean is always ranked first.
+
+    Parameters
+    ----------
+    per_seed : DataFrame
+        One row per candidate, one column per split (NaN where not measured).
+        Candidates with no finite value are left out.
+    better : {"lower", "higher"}, default="lower"
+        Whether a lower or a higher mean is better.
+    prefer, costs : dict or Series, optional
+        Candidate -> number, lower first; a candidate without one ranks after
+        those with one.
+
+    Returns
+    -------
+    list
+        The candidates, best first.
+
+    Raises
+    ------
+    TypeError
+        ``per_seed`` is not a DataFrame, or ``prefer`` / ``costs`` not a dict
+        or Series.
+    ValueError
+        ``better`` is neither "lower" nor "higher".
+
+    Examples
+    --------
+    >>> per_seed = pd.DataFrame({0: [0.2, 0.1, 0.2], 1: [0.0, 0.1, 0.0]},
+    ...                         index=["lda", "logreg", "nb"])
+    >>> rank_candidates(per_seed)  # all tied at 0.1; logreg varies least over the splits
+    ['logreg', 'lda', 'nb']
+    >>> rank_candidates(per_seed, prefer={"nb": -0.02, "lda": -0.01, "logreg": 0.0})
+    ['nb', 'lda', 'logreg']
+    """
+    return _rank(per_seed, better=better, prefer=prefer, costs=costs)[0]
+
+
+def _costs(part: pd.DataFrame, candidate: str) -> dict:
+    """Mean fit seconds per candidate of the rows compared (the cheaper wins a tie)."""
+    if "fit_seconds" not in part.columns:
+        return {}
+    secs = pd.to_numeric(part["fit_seconds"], errors="coerce")
+    return secs.groupby(part[candidate]).mean().dropna().to_dict()
+
+
 def _paired(per_seed: pd.DataFrame, winner: str, runner_up: str, sign: float):
     """Mean per-split difference (runner-up worse = positive) and its t interval."""
     a = per_seed.loc[winner].dropna()
@@ -261,7 +420,8 @@ def _compare(goal, part: pd.DataFrame, *, candidate: str, better: str, metric: s
         return Answer(goal, None, kind=kind, because="No finite values to compare.",
                       rows=rows)
     sign = 1.0 if better == "lower" else -1.0
-    order = (means * sign).sort_values(kind="stable").index.tolist()
+    order, broke = _rank(per_seed.loc[means.index], better=better,
+                         costs=_costs(part, candidate))
     winner = order[0]
     runner = order[1] if len(order) > 1 else None
     diff, interval, significant = (np.nan, None, False)
@@ -285,8 +445,25 @@ def _compare(goal, part: pd.DataFrame, *, candidate: str, better: str, metric: s
                     values={str(k): float(v) for k, v in means.items()}, tied_with=tied,
                     contrast=contrast)
     full, short = _split(because(answer))
-    extra = _contrast_sentence(answer)
+    extra = f"{_tie_break_sentence(answer, broke)} {_contrast_sentence(answer)}".strip()
     return _with_reason(answer, (f"{full} {extra}".strip(), short))
+
+
+#: Why the first of two candidates with the same mean was put first, per tie-break.
+_TIE_BREAK_WHY = {
+    "prefer": "its fitted learning curve is still falling faster",
+    "spread": "its values vary less over the splits",
+    "cost": "it is cheaper to fit",
+    "name": "it comes first by name (nothing else tells them apart)",
+}
+
+
+def _tie_break_sentence(a: Answer, broke) -> str:
+    """Say how an exact tie on the mean was broken (:func:`rank_candidates`), if it was."""
+    if broke is None or a.runner_up is None:
+        return ""
+    return (f"{a.model} and {a.runner_up} have the same mean {metric_label(a.metric)}; "
+            f"{a.model} is put first because {_TIE_BREAK_WHY[broke]}.")
 
 
 def _split(reason) -> tuple[str, str]:
@@ -465,11 +642,22 @@ def _extrapolated(rows, lc, families, target, measured, notes) -> Answer:
     runner = pred.index[1] if len(pred) > 1 else None
     # Evidence is not overturned without evidence: the curves may only displace the model
     # measured best at the largest size when their predicted lead over it is significant.
-    now = lc[lc["setting_value"] == measured].groupby("model")["value"].mean()
-    now = now[now.index.isin(pred.index)]
+    # Models tied on the mean there are told apart by their curves (rank_candidates'
+    # prefer): the one predicted to improve most from the measured size to the target.
+    now_seed = lc[lc["setting_value"] == measured].pivot_table(
+        index="model", columns="seed", values="value", aggfunc="mean")
+    now_seed = now_seed[now_seed.index.isin(pred.index)]
+    change = pred["predicted"] - lcv.predict_at(curves, measured, n_boot=10)["predicted"]
+    at_now = lc[(lc["setting_value"] == measured) & lc["model"].isin(pred.index)]
+    ranked, broke = _rank(now_seed, prefer=change, costs=_costs(at_now, "model"))
+    measured_best = ranked[0] if ranked else None
     kept = None
-    if len(now) and now.idxmin() != winner:
-        measured_best = now.idxmin()
+    tie_note = ""
+    if broke is not None:
+        tie_note = (f"{ranked[0]} and {ranked[1]} have the same mean error at "
+                    f"{measured:.0f} rows; {ranked[0]} is taken as the best measured because "
+                    f"{_TIE_BREAK_WHY[broke]}.")
+    if measured_best is not None and measured_best != winner:
         if not lcv.paired_difference_at(curves, winner, measured_best, target).significant:
             kept = winner
             order = [measured_best, *[m for m in pred.index if m != measured_best]]
@@ -500,7 +688,7 @@ def _extrapolated(rows, lc, families, target, measured, notes) -> Answer:
         answer = replace(answer, contrast={
             "generative": g, "discriminative": disc, "difference": _num(c.difference),
             "interval": [_num(c.lo), _num(c.hi)], "significant": bool(c.significant)})
-    sentences = []
+    sentences = [tie_note] if tie_note else []
     if kept is not None:
         sentences.append(f"The curves put {kept} ahead at {target:.0f} rows, but not "
                          f"significantly ahead of {winner}, the best at {measured:.0f} rows, "
@@ -508,7 +696,7 @@ def _extrapolated(rows, lc, families, target, measured, notes) -> Answer:
     cr = lcv.crossover(curves, winner, runner, max_rows=max(target, 2 * measured))
     if cr is not None:
         sentences.append(cr.describe())
-    elif now.idxmin() == winner:
+    elif measured_best == winner:
         sentences.append(f"{winner} already leads at {measured:.0f} rows and its fitted curve "
                          f"stays below {runner}'s up to {target:.0f}.")
     beyond = d.beyond_data or bool(pred.loc[[winner, runner], "beyond_data"].any())
