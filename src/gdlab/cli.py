@@ -592,7 +592,7 @@ def _print_samples(draws, labels, ds) -> None:
     import pandas as pd
 
     from gdlab.studies.prepare import numeric, numeric_names
-    from gdlab.studies.samples import _decoded
+    from gdlab.studies.samples import decoded_row
 
     X = np.asarray(draws, dtype=float)
     # The data's own columns: a one-hot block shows its category, a value outside the
@@ -603,7 +603,7 @@ def _print_samples(draws, labels, ds) -> None:
         lo, hi = np.nanmin(data, axis=0), np.nanmax(data, axis=0)
     info = {f"x{j}": (name, lo[j], hi[j]) for j, name in enumerate(numeric_names(ds))}
     features = [f"x{j}" for j in range(X.shape[1])]
-    rows = [_decoded(dict(zip(features, row, strict=True)), features, info) for row in X]
+    rows = [decoded_row(dict(zip(features, row, strict=True)), features, info) for row in X]
     frame = ds.X if isinstance(ds.X, pd.DataFrame) else None
     flags = {str(c) for c in frame.columns if pd.api.types.is_bool_dtype(frame[c].dtype)
              } if frame is not None else set()

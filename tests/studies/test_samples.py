@@ -186,20 +186,20 @@ def test_reading_on_hand_made_rows():
 
 
 def test_sample_table_figure_uses_real_names_decodes_categories_and_flags_range():
-    from gdlab.studies.samples import _decoded
+    from gdlab.studies.samples import decoded_row
 
     info = {"x0": ("bill length", 30.0, 60.0), "x1": ("island=Biscoe", 0.0, 1.0),
             "x2": ("island=Dream", 0.0, 1.0)}
     row = pd.Series({"x0": 75.0, "x1": 0.2, "x2": 0.7})
-    assert _decoded(row, ["x0", "x1", "x2"], info) == [("bill length", "75", True),
+    assert decoded_row(row, ["x0", "x1", "x2"], info) == [("bill length", "75", True),
                                                         ("island", "Dream", False)]
     row = pd.Series({"x0": 42.0, "x1": 0.9, "x2": 0.1})
-    assert _decoded(row, ["x0", "x1", "x2"], info) == [("bill length", "42", False),
+    assert decoded_row(row, ["x0", "x1", "x2"], info) == [("bill length", "42", False),
                                                         ("island", "Biscoe", False)]
     years = {"x0": ("year", 2007.0, 2009.0)}  # flagged values never read as inside the range
-    assert _decoded(pd.Series({"x0": 2009.4}), ["x0"], years) == [("year", "2009.4", True)]
-    assert _decoded(pd.Series({"x0": 2008.4}), ["x0"], years) == [("year", "2008", False)]
-    assert _decoded(pd.Series({"x0": 60.004}), ["x0"], info) == [("bill length", "60.004",
+    assert decoded_row(pd.Series({"x0": 2009.4}), ["x0"], years) == [("year", "2009.4", True)]
+    assert decoded_row(pd.Series({"x0": 2008.4}), ["x0"], years) == [("year", "2008", False)]
+    assert decoded_row(pd.Series({"x0": 60.004}), ["x0"], info) == [("bill length", "60.004",
                                                                    True)]
 
 

@@ -94,7 +94,7 @@ from gdlab.studies.calibration import complete_numeric, curve_row, split_indices
 from gdlab.studies.features import FeatureNet
 from gdlab.studies.prepare import numeric_names
 
-__all__ = ["Samples", "sample_table", "quality_table", "judge", "QUALITY_METRICS",
+__all__ = ["Samples", "sample_table", "quality_table", "judge", "decoded_row", "QUALITY_METRICS",
            "REFERENCE_PREFIX"]
 
 _PREFIX = "sample:"
@@ -478,12 +478,36 @@ def _feature_info(rows: pd.DataFrame) -> dict:
     return out
 
 
-def _decoded(row, features, info) -> list[tuple[str, str, bool]]:
+def decoded_row(row, features, info) -> list[tuple[str, str, bool]]:
     """(column, shown value, outside the training range) of one sampled row.
 
     One-hot columns ``col=category`` are shown as one column ``col`` holding the
     category with the largest sampled value; other columns keep their name and
-    value, flagged when outside the range seen in training.
+    value, flagged when outside the range seen in training (shown with the
+    digits that make the flag visible). The report's sample tables and ``gdlab
+    generate`` read samples through it.
+
+    Parameters
+    ----------
+    row : mapping
+        ``{feature: value}`` of one sampled row (a dict or a pandas Series).
+    features : list of str
+        The row's keys in column order (``x0, x1, ...``).
+    info : dict
+        ``{feature: (name, min, max)}``: the column's name (``"col=category"``
+        for a one-hot indicator) and the range seen in the data; a feature
+        missing from it keeps its key as name and is never flagged.
+
+    Returns
+    -------
+    list of (str, str, bool)
+
+    Examples
+    --------
+    >>> info = {"x0": ("year", 2007.0, 2009.0), "x1": ("island=Biscoe", 0.0, 1.0),
+    ...         "x2": ("island=Dream", 0.0, 1.0)}
+    >>> decoded_row({"x0": 2009.4, "x1": 0.1, "x2": 0.8}, ["x0", "x1", "x2"], info)
+    [('year', '2009.4', True), ('island', 'Dream', False)]
     """
     out, groups = [], {}
     for c in features:
@@ -514,7 +538,7 @@ def _table_figure(d: pd.DataFrame, features, model, dataset, per_class: int = 3,
     their category, values outside the training range marked ``*`` (and shaded)."""
     info = info or {}
     shown = d[d["draw"] < per_class]
-    decoded = [_decoded(r, features, info) for _, r in shown.iterrows()]
+    decoded = [decoded_row(r, features, info) for _, r in shown.iterrows()]
     n_cols = len(decoded[0]) if decoded else 0
     keep = min(n_cols, max_features)
     header = ["class"] + [name for name, _, _ in decoded[0][:keep]] if decoded else ["class"]
