@@ -403,6 +403,10 @@ VALID = {
     "bernoulli-nb": {"huge_fit", "huge_predict"},
     # counts enter linearly (x * log p), nothing is squared
     "multinomial-nb": {"huge_fit", "huge_predict"},
+    # the blends of these two: the same densities (the multinomial blend's gradient
+    # multiplies counts, so it refuses training counts above 1e150)
+    "blend-bernoulli-nb": {"huge_fit", "huge_predict"},
+    "blend-multinomial-nb": {"huge_predict"},
     # a code never seen at fit falls in the reserved "unseen" bucket
     "categorical-nb": {"huge_predict"},
     # histogram bins: +-inf and 1e300 land in the outermost bins

@@ -86,6 +86,7 @@ CAPABILITIES: dict[str, str] = {
     "text": "X is a list of strings",
     "partial_fit": "can learn incrementally with partial_fit",
     "semi_supervised": "fit accepts unlabeled rows (y = -1)",
+    "blend": "generative model fitted by lambda_ log p(x, y) + (1 - lambda_) log p(y | x)",
 }
 
 

@@ -25,6 +25,7 @@ _LAZY = {
     "NBSVM": "text", "TextColumn": "text",
     "CharGPT": "gpt", "LabelPrefixGPT": "gpt", "GPTClassifier": "gpt", "GPTConfig": "gpt",
     "HFCausalLM": "hf", "HFGenerativeClassifier": "hf",
+    "BlendGaussianNB": "blend", "BlendMultinomialNB": "blend", "BlendBernoulliNB": "blend",
 }
 
 

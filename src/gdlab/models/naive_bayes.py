@@ -189,6 +189,10 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         """
         self._check_params()
         X, classes, y_idx = self._validate_fit(X, y)
+        return self._fit_validated(X, classes, y_idx)
+
+    def _fit_validated(self, X, classes, y_idx):
+        """The closed-form fit of validated X (``_validate_fit``'s output); returns self."""
         self._check_values(X)
         self._check_training_values(X)
         self._start(classes, X.shape[1])

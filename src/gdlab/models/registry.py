@@ -368,6 +368,20 @@ for _name, _module, _cls, _params, _desc in [
 ]:
     register(ModelSpec(_name, "generative", _lazy(_module, _cls, **_params), ("tabular",), _desc))
 
+# generative-discriminative blends (Bouchard & Triggs 2004): lambda_ chosen by 5-fold CV
+for _name, _cls, _params, _mod, _desc in [
+    ("blend-gaussian-nb", "BlendGaussianNB", {}, ("tabular",),
+     "Gaussian naive Bayes fitted by lambda log p(x,y) + (1-lambda) log p(y|x), lambda by CV"),
+    ("blend-shared-gaussian-nb", "BlendGaussianNB", {"covariance": "shared"}, ("tabular",),
+     "Blend of Gaussian NB with shared variances (lambda=1) and logistic regression (lambda=0)"),
+    ("blend-multinomial-nb", "BlendMultinomialNB", {}, ("counts",),
+     "Multinomial naive Bayes fitted between log p(x,y) and log p(y|x), lambda by CV"),
+    ("blend-bernoulli-nb", "BlendBernoulliNB", {}, ("binary",),
+     "Bernoulli naive Bayes fitted between log p(x,y) and log p(y|x), lambda by CV"),
+]:
+    register(ModelSpec(_name, "hybrid",
+                       _lazy("gdlab.models.blend", _cls, random_state=0, **_params), _mod, _desc))
+
 
 # ---------------------------------------------------------------------------
 # built-in entries: discriminative (configured scikit-learn estimators)
@@ -614,6 +628,40 @@ for _name, _factory, _desc in [
      "labelled or not (y=-1)"),
 ]:
     register(ModelSpec(_name, "discriminative", _factory, ("tabular",), _desc))
+
+
+def _augmented(generator: str, classifier: str, **params):
+    """Factory of ``GenerativeAugmentation(make(generator), make(classifier), **params)``."""
+
+    def factory():
+        from gdlab.models.augmentation import GenerativeAugmentation
+
+        return GenerativeAugmentation(make(generator), make(classifier), random_state=0, **params)
+
+    return factory
+
+
+def _smote_logreg():
+    from gdlab.models.augmentation import GenerativeAugmentation, SMOTESampler
+
+    return GenerativeAugmentation(SMOTESampler(), _logreg(), ratio=0.0, balance=True,
+                                  random_state=0)
+
+
+# generative data augmentation: a discriminative model trained on real rows plus rows drawn
+# from a generative model's p(x | y); SMOTE (interpolation, no model of p(x)) is the baseline
+for _name, _family, _factory, _desc in [
+    ("augment-gmm-logreg", "hybrid", _augmented("gmm-classifier", "logreg", ratio=1.0),
+     "logreg trained on real rows + as many drawn from a per-class Gaussian mixture "
+     "(2 components)"),
+    ("augment-kde-random-forest", "hybrid",
+     _augmented("kde-classifier", "random-forest", ratio=1.0),
+     "Random forest trained on real rows + as many drawn from a per-class kernel density"),
+    ("smote-logreg", "discriminative", _smote_logreg,
+     "logreg after SMOTE oversampling of the smaller classes up to the largest (no model "
+     "of p(x))"),
+]:
+    register(ModelSpec(_name, _family, _factory, ("tabular",), _desc))
 
 
 

@@ -1,0 +1,625 @@
+"""Generative-discriminative blends: naive Bayes fitted between log p(x, y) and log p(y | x).
+
+Bouchard & Triggs (2004) fit the parameters theta of one generative model by
+maximizing
+
+    L_lambda(theta) = lambda * sum_i log p(x_i, y_i) + (1 - lambda) * sum_i log p(y_i | x_i)
+                    = sum_i log p(y_i | x_i) + lambda * sum_i log p(x_i)
+
+lambda = 1 is the usual generative fit (the closed-form naive Bayes
+estimates); lambda = 0 the discriminative fit of the same family (for Gaussian
+naive Bayes with one variance per feature shared by the classes, the linear
+logistic model; with per-class variances a quadratic one; for multinomial and
+Bernoulli naive Bayes, a linear model on the counts or bits). Between the two
+the log p(x) term is a data-dependent regularizer that pulls the parameters
+towards the generative fit: at small training sizes an interior lambda is often
+best, and the best lambda moves towards 0 as the training set grows.
+
+Whatever lambda, the fitted parameters are those of a proper naive Bayes model:
+``score_samples`` is a normalized log p(x), ``sample`` draws from p(x, y), and
+NaN entries are marginalized exactly, through the same code as
+:class:`~gdlab.models.naive_bayes.GaussianNB`, :class:`~gdlab.models.naive_bayes.MultinomialNB`
+and :class:`~gdlab.models.naive_bayes.BernoulliNB` (each blend is a subclass
+that keeps its parent's predict-time hooks and replaces ``fit`` only).
+
+How it is fitted: full-batch L-BFGS (:func:`scipy.optimize.minimize`, L-BFGS-B)
+on analytic gradients. The gradient of L_lambda with respect to the (n, K)
+matrix J of log p(x_i, y=k) is W = onehot(y) - (1 - lambda) p(y | x), so every
+family needs only the gradient of its log-density weighted by W: weighted
+sufficient statistics, the same matrix products the closed-form fit uses. The
+log-densities themselves come from :mod:`gdlab.distributions` (one owner).
+L-BFGS rather than gdlab's torch training loop because the objective is a
+smooth full-batch function of a few hundred parameters: a quasi-Newton method
+converges to a gradient tolerance in a few dozen steps, deterministically,
+which the lambda = 1 check against the closed form needs, and the models stay
+torch-free like the rest of naive Bayes. It starts from the closed-form
+generative fit. Variances are parameterized by their logarithm (on features
+standardized inside the fit, so one tolerance suits every scale), multinomial
+probabilities by a softmax, Bernoulli probabilities by a logistic.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import log_expit, logsumexp
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.metaestimators import available_if
+
+from gdlab._validation import check_in, check_int, check_magnitude, check_positive
+from gdlab.base import log_normalize
+from gdlab.distributions.common import missing_mask
+from gdlab.distributions.discrete import Bernoulli, Multinomial
+from gdlab.distributions.gaussian_features import GaussianFeatures
+from gdlab.models.naive_bayes import (
+    _NB_CAPABILITIES,
+    BernoulliNB,
+    GaussianNB,
+    MultinomialNB,
+    _smoothing,
+)
+
+__all__ = ["BlendGaussianNB", "BlendMultinomialNB", "BlendBernoulliNB", "DEFAULT_LAMBDA_GRID",
+           "check_blend_weight"]
+
+#: The lambdas ``lambda_="cv"`` chooses among (and the ``blend`` study's default curves).
+DEFAULT_LAMBDA_GRID = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
+
+_BLEND_CAPABILITIES = (_NB_CAPABILITIES - {"partial_fit"}) | {"blend"}
+
+#: Bounds of a log-variance on the standardized scale: wide enough never to bind on
+#: data, narrow enough that exp() never overflows when lambda = 0 drives a fit apart.
+_LOG_VAR_BOUNDS = (-60.0, 60.0)
+
+
+def check_blend_weight(value, name: str = "lambda_"):
+    """Validate a blend weight: a real number in [0, 1], or ``"cv"``.
+
+    Parameters
+    ----------
+    value : float or str
+    name : str, default="lambda_"
+        The parameter's name, for the message.
+
+    Returns
+    -------
+    float or "cv"
+
+    Examples
+    --------
+    >>> check_blend_weight(0.3), check_blend_weight("cv")
+    (0.3, 'cv')
+    >>> check_blend_weight(1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: lambda_ must be a number in [0, 1] or 'cv', got 1.5.
+    """
+    if isinstance(value, str):
+        if value != "cv":
+            raise ValueError(f"{name} must be a number in [0, 1] or 'cv', got {value!r}.")
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1] or 'cv', got {value!r}.")
+    if not 0.0 <= value <= 1.0:  # NaN fails too
+        raise ValueError(f"{name} must be a number in [0, 1] or 'cv', got {value!r}.")
+    return float(value)
+
+
+def _check_grid(grid):
+    if isinstance(grid, str) or not hasattr(grid, "__iter__"):
+        raise TypeError(f"lambda_grid must be a sequence of numbers in [0, 1], got {grid!r}.")
+    values = [check_blend_weight(v, "each lambda_grid value") for v in grid]
+    if not values or "cv" in values:
+        raise ValueError(f"lambda_grid must hold at least one number in [0, 1], got {grid!r}.")
+    return values
+
+
+def _never(_self) -> bool:
+    return False
+
+
+class _BlendMixin:
+    """Fit by L-BFGS on lambda log p(x, y) + (1 - lambda) log p(y | x); see the module docstring.
+
+    A subclass (listed before its naive Bayes parent) supplies the family's
+    pieces: ``_design(X)`` (the arrays the gradients read, computed once per
+    fit), ``_initial_parameters()`` (a flat vector from the closed-form fit),
+    ``_bounds()``, ``_family_terms(v, data, W)`` (the (n, K) log-likelihood
+    when ``W`` is None; else the gradient of sum_ik W_ik log p(x_i | k) plus
+    any parameter prior, with that prior's value) and ``_store(v, data)``
+    (fitted attributes from the optimum).
+    """
+
+    _gdlab_capabilities = _BLEND_CAPABILITIES
+
+    def __sklearn_is_fitted__(self) -> bool:
+        # ``lambda_`` ends in "_" but is a hyper-parameter: fitted means classes_ exists
+        return hasattr(self, "classes_")
+
+    @available_if(_never)
+    def partial_fit(self, X, y, classes=None):
+        """Not available: the blend is fitted in one full-batch optimization."""
+        raise AttributeError("partial_fit")  # pragma: no cover
+
+    def _check_blend_params(self):
+        lam = check_blend_weight(self.lambda_)
+        _check_grid(self.lambda_grid)
+        check_int(self.cv, "cv", minimum=2)
+        check_int(self.max_iter, "max_iter")
+        check_positive(self.tol, "tol")
+        return lam
+
+    def fit(self, X, y):
+        """Fit the parameters by L-BFGS on the blended objective.
+
+        With ``lambda_="cv"`` the weight is first chosen among ``lambda_grid``
+        by stratified ``cv``-fold cross-validation (lowest held-out log-loss;
+        ties go to the larger lambda), then the model is refitted on all rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN marks a missing entry (marginalized in both terms).
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
+        lam = self._check_blend_params()
+        self._check_params()
+        X, classes, y_idx = self._validate_fit(X, y)
+        if lam == "cv":
+            lam, scores = self._choose_lambda(X, classes[y_idx])
+            self.cv_log_loss_ = scores
+        # the closed-form generative fit: the statistics, the lambda = 1 optimum and the start
+        self._fit_validated(X, classes, y_idx)
+        self.blend_lambda_ = lam
+        self._optimize(X, y_idx, lam)
+        self._check_defined()
+        return self
+
+    def _choose_lambda(self, X, y):
+        counts = np.unique(y, return_counts=True)[1]
+        if counts.min() < 2:
+            raise ValueError(
+                f"lambda_='cv' needs at least 2 training rows of every class for "
+                f"cross-validation, got a class with {counts.min()}; give lambda_ a number."
+            )
+        folds = StratifiedKFold(n_splits=min(self.cv, int(counts.min())), shuffle=True,
+                                random_state=self.random_state)
+        grid = _check_grid(self.lambda_grid)
+        losses = np.zeros(len(grid))
+        classes = np.unique(y)
+        for train, test in folds.split(X, y):
+            for g, lam in enumerate(grid):
+                model = clone(self).set_params(lambda_=lam)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    model.fit(X[train], y[train])
+                proba = model.predict_proba(X[test])
+                truth = np.searchsorted(classes, y[test])
+                col = np.searchsorted(model.classes_, classes[truth])
+                p = np.clip(proba[np.arange(len(test)), col], 1e-15, 1.0)
+                losses[g] += -np.log(p).sum() / len(y)
+        # the lowest loss; among (near) ties the largest lambda, the more generative fit
+        best = max((g for g in range(len(grid)) if losses[g] <= losses.min() + 1e-12),
+                   key=lambda g: grid[g])
+        return grid[best], dict(zip(grid, losses.tolist(), strict=True))
+
+    # -- the objective ------------------------------------------------------
+    def _learns_prior(self) -> bool:
+        priors, fit_prior = self._prior_param()
+        return priors is None and fit_prior
+
+    def _split(self, v):
+        K = len(self.classes_)
+        if self._learns_prior():
+            logits = v[:K]
+            return logits - logsumexp(logits), v[K:]
+        return self._fixed_log_prior, v
+
+    def _objective(self, v, data, y_idx, lam):
+        """(-L / n, -grad / n) of the blended objective at the flat parameters ``v``."""
+        n = y_idx.shape[0]
+        log_prior, family = self._split(v)
+        with np.errstate(divide="ignore"):
+            J = self._family_terms(family, data, None) + log_prior  # (n, K)
+        log_post = log_normalize(J)
+        value = J[np.arange(n), y_idx].sum() - (1.0 - lam) * (
+            J[np.arange(n), y_idx] - log_post[np.arange(n), y_idx]).sum()
+        W = -(1.0 - lam) * np.exp(log_post)
+        W[np.arange(n), y_idx] += 1.0
+        penalty, grad_family = self._family_terms(family, data, W)
+        value += penalty
+        if self._learns_prior():
+            prior = np.exp(log_prior)
+            grad = np.concatenate([W.sum(axis=0) - W.sum() * prior, grad_family.ravel()])
+        else:
+            grad = grad_family.ravel()
+        if not np.isfinite(value):
+            return np.inf, np.zeros_like(v)
+        return -value / n, -grad / n
+
+    def _optimize(self, X, y_idx, lam):
+        data = self._design(X)
+        K = len(self.classes_)
+        self._fixed_log_prior = np.log(self.class_prior_)
+        start = self._initial_parameters(data)
+        if self._learns_prior():
+            start = np.concatenate([np.log(np.maximum(self.class_prior_, 1e-300)), start])
+        bounds = self._bounds(data)
+        if bounds is not None and self._learns_prior():
+            bounds = [(None, None)] * K + bounds
+        result = minimize(self._objective, start, args=(data, y_idx, lam), jac=True,
+                          method="L-BFGS-B", bounds=bounds,
+                          options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 0.0,
+                                   "maxcor": 20})
+        if not np.isfinite(result.x).all():
+            raise ValueError(
+                f"{type(self).__name__} (lambda_={lam}): the optimization left the range of "
+                "float64 (parameters not finite); rescale X."
+            )
+        self.n_iter_ = int(result.nit)
+        # a line search that cannot improve on a point whose gradient is already at the
+        # tolerance's scale (the closed form at lambda = 1) has converged as well
+        self.converged_ = bool(result.success or np.abs(result.jac).max() <= 100 * self.tol)
+        self.objective_ = float(-result.fun)
+        if not result.success and result.nit >= self.max_iter:
+            warnings.warn(
+                f"{type(self).__name__} (lambda_={lam}) did not reach tol={self.tol} in "
+                f"max_iter={self.max_iter} L-BFGS iterations; with lambda_ near 0 on separable "
+                "data the discriminative fit has no finite optimum.",
+                ConvergenceWarning, stacklevel=3,
+            )
+        log_prior, family = self._split(result.x)
+        if self._learns_prior():
+            prior = np.exp(log_prior)
+            self._set_class_prior(self.class_count_, prior / prior.sum())
+        self._store(family, data)
+        del self._fixed_log_prior
+
+
+class BlendGaussianNB(_BlendMixin, GaussianNB):
+    """Gaussian naive Bayes fitted between the generative and the discriminative objective.
+
+    Maximizes lambda * sum log p(x, y) + (1 - lambda) * sum log p(y | x)
+    over the class prior, the means and the (log) variances (Bouchard &
+    Triggs 2004). ``lambda_=1`` is :class:`~gdlab.models.naive_bayes.GaussianNB`;
+    ``lambda_=0`` with ``covariance="shared"`` is linear logistic regression
+    written as a Gaussian model (posteriors of the unregularized logistic
+    regression), with ``covariance="diag"`` its quadratic counterpart.
+
+    Parameters
+    ----------
+    lambda_ : float in [0, 1] or "cv", default="cv"
+        Weight of log p(x, y); ``"cv"`` chooses it among ``lambda_grid`` by
+        stratified cross-validation (held-out log-loss).
+    covariance : {"diag", "shared"}, default="diag"
+        "diag": one variance per class and feature (naive Bayes). "shared":
+        one variance per feature, the same in every class (the Gaussian model
+        behind linear logistic regression).
+    priors : array-like of shape (n_classes,), optional
+        Fixed class priors; None learns them with the other parameters.
+    var_smoothing : float, default=1e-9
+        Floor ``var_smoothing * (largest feature variance)`` added to every
+        variance, as in GaussianNB (keeps the lambda = 0 fit from collapsing a
+        variance to zero).
+    lambda_grid : sequence of float, default=DEFAULT_LAMBDA_GRID
+        Candidates for ``lambda_="cv"``.
+    cv : int, default=5
+        Folds for ``lambda_="cv"`` (fewer when a class has fewer rows).
+    max_iter : int, default=1000
+        L-BFGS iterations.
+    tol : float, default=1e-8
+        L-BFGS stops when every gradient entry of the per-row objective is below ``tol``.
+    random_state : int, RandomState instance or None
+        Shuffling of the cross-validation folds.
+
+    Attributes
+    ----------
+    classes_, class_count_, class_prior_, theta_, var_, epsilon_, observed_count_ :
+        As in :class:`~gdlab.models.naive_bayes.GaussianNB` (``class_prior_``
+        is fitted by the blended objective unless ``priors`` is given; with
+        "shared", every row of ``var_`` is the same).
+    blend_lambda_ : float
+        The lambda used (``lambda_``, or the one cross-validation chose).
+    cv_log_loss_ : dict of float to float
+        Held-out log-loss of each grid lambda (``lambda_="cv"`` only).
+    objective_ : float
+        lambda log p(x, y) + (1 - lambda) log p(y | x) summed over the training rows, at the fit.
+    n_iter_ : int
+    converged_ : bool
+    n_features_in_ : int
+
+    Notes
+    -----
+    Missing entries (NaN) drop their factor from both terms, at fit and at
+    predict. At ``lambda_=0`` the parameters are determined only as far as
+    p(y | x) determines them (the logistic weights mean / variance, not the
+    means and variances separately): any optimum is returned, and it is still
+    a proper density, but its log p(x) means little. On separable data the
+    discriminative end has no finite optimum: L-BFGS stops at ``max_iter``
+    with a ``ConvergenceWarning``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from gdlab.models.blend import BlendGaussianNB
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = BlendGaussianNB(lambda_=0.5).fit(X, y)
+    >>> clf.predict_proba(X[:1]).sum().round(6)
+    np.float64(1.0)
+    >>> clf.sample(2, y=0, random_state=0)[0].shape
+    (2, 4)
+    """
+
+    def __init__(self, *, lambda_="cv", covariance="diag", priors=None, var_smoothing=1e-9,
+                 lambda_grid=DEFAULT_LAMBDA_GRID, cv=5, max_iter=1000, tol=1e-8,
+                 random_state=None):
+        self.lambda_ = lambda_
+        self.covariance = covariance
+        self.priors = priors
+        self.var_smoothing = var_smoothing
+        self.lambda_grid = lambda_grid
+        self.cv = cv
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    def _check_params(self):
+        super()._check_params()
+        check_in(self.covariance, "covariance", {"diag", "shared"})
+
+    def _design(self, X):
+        # standardize by the pooled moments of the observed entries: the model is equivariant,
+        # so the fit is the same up to the map back, and one tolerance suits every scale
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            center = np.nanmean(X, axis=0)
+            scale = np.nanstd(X, axis=0)
+        scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        center = np.where(np.isfinite(center), center, 0.0)
+        Z = (X - center) / scale
+        missing = missing_mask(Z)
+        Z0 = Z if missing is None else np.where(missing, 0.0, Z)
+        obs = None if missing is None else np.logical_not(missing).astype(np.float64)
+        return {"Z": Z, "Z0": Z0, "Z2": Z0 * Z0, "obs": obs, "center": center, "scale": scale,
+                "floor": self.epsilon_ / scale**2}
+
+    def _n_variances(self) -> int:
+        return 1 if self.covariance == "shared" else len(self.classes_)
+
+    def _initial_parameters(self, data):
+        mu = (self.theta_ - data["center"]) / data["scale"]
+        var = self.var_ / data["scale"] ** 2
+        if self.covariance == "shared":
+            weights = self.observed_count_ / self.observed_count_.sum(axis=0)
+            var = (weights * var).sum(axis=0, keepdims=True)
+        log_var = np.log(np.maximum(var - data["floor"], 1e-300))
+        return np.concatenate([mu.ravel(), np.clip(log_var, *_LOG_VAR_BOUNDS).ravel()])
+
+    def _bounds(self, data):
+        K, d = self.theta_.shape
+        return [(None, None)] * (K * d) + [_LOG_VAR_BOUNDS] * (self._n_variances() * d)
+
+    def _unpack(self, v, data):
+        K, d = self.theta_.shape
+        mu = v[: K * d].reshape(K, d)
+        log_var = v[K * d:].reshape(self._n_variances(), d)
+        var = np.exp(log_var) + data["floor"]
+        return mu, np.broadcast_to(var, (K, d)), log_var
+
+    def _family_terms(self, v, data, W):
+        mu, var, log_var = self._unpack(v, data)
+        if W is None:
+            return GaussianFeatures.log_prob(data["Z"], theta=mu, var=var,
+                                             shift=np.zeros(mu.shape[1]))
+        Wo = (W.T @ data["obs"] if data["obs"] is not None
+              else np.broadcast_to(W.sum(axis=0)[:, None], mu.shape))
+        W1 = W.T @ data["Z0"]
+        W2 = W.T @ data["Z2"]
+        g_mu = (W1 - Wo * mu) / var
+        g_var = 0.5 * (W2 - 2.0 * mu * W1 + mu * mu * Wo) / var**2 - 0.5 * Wo / var
+        g_log_var = g_var * (var - data["floor"])
+        if self.covariance == "shared":
+            g_log_var = g_log_var.sum(axis=0, keepdims=True)
+        return 0.0, np.concatenate([g_mu.ravel(), g_log_var.ravel()])
+
+    def _store(self, v, data):
+        mu, var, _ = self._unpack(v, data)
+        self.theta_ = data["center"] + data["scale"] * mu
+        self.var_ = np.array(var * data["scale"] ** 2)
+
+
+class _DiscreteBlendMixin(_BlendMixin):
+    """The Dirichlet (Beta) prior that the smoothing ``alpha`` stands for, in the objective.
+
+    The discrete naive Bayes estimates with additive smoothing alpha are the
+    maximum of log p(x, y) + alpha * sum log(probabilities); the blend keeps
+    that term whatever lambda, so lambda = 1 gives exactly the smoothed
+    closed form and the discriminative end stays finite on separable data.
+    """
+
+    def _design(self, X):
+        X = self._prepare(X)
+        missing = missing_mask(X)
+        X0 = X if missing is None else np.where(missing, 0.0, X)
+        obs = None if missing is None else np.logical_not(missing).astype(np.float64)
+        return {"X": X, "X0": X0, "obs": obs, "alpha": _smoothing(self.alpha)}
+
+    def _bounds(self, data):
+        return None
+
+
+class BlendMultinomialNB(_DiscreteBlendMixin, MultinomialNB):
+    """Multinomial naive Bayes fitted between the generative and the discriminative objective.
+
+    Maximizes lambda * sum log p(x, y) + (1 - lambda) * sum log p(y | x) +
+    alpha * sum_kj log theta_kj over the class prior and the word
+    probabilities theta_k = softmax(beta_k). ``lambda_=1`` is
+    :class:`~gdlab.models.naive_bayes.MultinomialNB` with the same ``alpha``;
+    ``lambda_=0`` a linear softmax model on the counts (the log-probabilities
+    are its weights), kept finite by the alpha term. Training counts above
+    1e150 are refused (``ValueError``), as their products overflow the gradient.
+
+    Parameters
+    ----------
+    lambda_ : float in [0, 1] or "cv", default="cv"
+        Weight of log p(x, y); ``"cv"`` chooses it by cross-validation.
+    alpha : float, default=1.0
+        Smoothing: the weight of the Dirichlet log-prior term (>= 0, floored at 1e-10).
+    fit_prior : bool, default=True
+        Learn the class prior (with the other parameters); False: uniform.
+    class_prior : array-like of shape (n_classes,), optional
+        Fixed class prior.
+    lambda_grid, cv, max_iter, tol, random_state :
+        As in :class:`BlendGaussianNB`.
+
+    Attributes
+    ----------
+    classes_, class_count_, class_prior_, feature_log_prob_, feature_count_,
+    observed_count_, mean_total_ :
+        As in :class:`~gdlab.models.naive_bayes.MultinomialNB` (``mean_total_``
+        is recomputed for the fitted probabilities).
+    blend_lambda_, cv_log_loss_, objective_, n_iter_, converged_, n_features_in_ :
+        As in :class:`BlendGaussianNB`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.blend import BlendMultinomialNB
+    >>> X = np.array([[5, 1, 0], [4, 2, 0], [0, 1, 6], [1, 0, 5]])
+    >>> clf = BlendMultinomialNB(lambda_=0.0).fit(X, ["a", "a", "b", "b"])
+    >>> clf.predict([[3, np.nan, 0]])
+    array(['a'], dtype='<U1')
+    """
+
+    def __init__(self, *, lambda_="cv", alpha=1.0, fit_prior=True, class_prior=None,
+                 lambda_grid=DEFAULT_LAMBDA_GRID, cv=5, max_iter=1000, tol=1e-8,
+                 random_state=None):
+        self.lambda_ = lambda_
+        self.alpha = alpha
+        self.fit_prior = fit_prior
+        self.class_prior = class_prior
+        self.lambda_grid = lambda_grid
+        self.cv = cv
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    def _check_training_values(self, X):
+        # the gradient multiplies counts by row totals and weights: counts whose squares
+        # overflow would send L-BFGS to NaN, so they are refused at fit (predict takes them)
+        super()._check_training_values(X)
+        check_magnitude(self, X, feature_names=getattr(self, "feature_names_in_", None))
+
+    def _initial_parameters(self, data):
+        return self.feature_log_prob_.ravel().copy()
+
+    def _log_theta(self, v):
+        beta = v.reshape(self.feature_log_prob_.shape)
+        return beta - logsumexp(beta, axis=1, keepdims=True)
+
+    def _family_terms(self, v, data, W):
+        log_theta = self._log_theta(v)
+        if W is None:
+            return Multinomial.log_prob(data["X"], log_prob=log_theta)
+        theta = np.exp(log_theta)
+        X0, obs, alpha = data["X0"], data["obs"], data["alpha"]
+        total = X0.sum(axis=1)
+        if obs is None:
+            g = W.T @ X0 - theta * (W.T @ total)[:, None]
+        else:
+            mass = obs @ theta.T  # (n, K): probability of each row's observed features
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scaled = np.where(total[:, None] > 0, W * total[:, None] / mass, 0.0)
+            g = W.T @ X0 - theta * (scaled.T @ obs)
+        d = theta.shape[1]
+        g += alpha * (1.0 - d * theta)
+        return alpha * log_theta.sum(), g.ravel()
+
+    def _store(self, v, data):
+        log_theta = self._log_theta(v)
+        stats = self._stats
+        exposure = (stats["observed"] * np.exp(log_theta)).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.mean_total_ = np.where(exposure > 0, stats["count"].sum(axis=1) / exposure, 0.0)
+        self.feature_log_prob_ = log_theta
+
+
+class BlendBernoulliNB(_DiscreteBlendMixin, BernoulliNB):
+    """Bernoulli naive Bayes fitted between the generative and the discriminative objective.
+
+    Maximizes lambda * sum log p(x, y) + (1 - lambda) * sum log p(y | x) +
+    alpha * sum_kj [log p_kj + log(1 - p_kj)] over the class prior and the
+    probabilities p_kj = sigmoid(b_kj). ``lambda_=1`` is
+    :class:`~gdlab.models.naive_bayes.BernoulliNB` with the same ``alpha``;
+    ``lambda_=0`` a linear logistic model on the bits, kept finite by the
+    alpha term.
+
+    Parameters
+    ----------
+    lambda_ : float in [0, 1] or "cv", default="cv"
+    alpha : float, default=1.0
+        Smoothing: the weight of the Beta log-prior term (>= 0, floored at 1e-10).
+    binarize : float or None, default=0.0
+        As in :class:`~gdlab.models.naive_bayes.BernoulliNB`.
+    fit_prior : bool, default=True
+    class_prior : array-like of shape (n_classes,), optional
+    lambda_grid, cv, max_iter, tol, random_state :
+        As in :class:`BlendGaussianNB`.
+
+    Attributes
+    ----------
+    classes_, class_count_, class_prior_, feature_log_prob_, feature_count_, observed_count_ :
+        As in :class:`~gdlab.models.naive_bayes.BernoulliNB`.
+    blend_lambda_, cv_log_loss_, objective_, n_iter_, converged_, n_features_in_ :
+        As in :class:`BlendGaussianNB`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.blend import BlendBernoulliNB
+    >>> X = np.array([[1, 0, 1], [1, 1, 1], [0, 0, 0], [0, 1, 0]])
+    >>> clf = BlendBernoulliNB(lambda_=0.5).fit(X, [1, 1, 0, 0])
+    >>> clf.predict([[1, np.nan, np.nan]])
+    array([1])
+    """
+
+    def __init__(self, *, lambda_="cv", alpha=1.0, binarize=0.0, fit_prior=True,
+                 class_prior=None, lambda_grid=DEFAULT_LAMBDA_GRID, cv=5, max_iter=1000,
+                 tol=1e-8, random_state=None):
+        self.lambda_ = lambda_
+        self.alpha = alpha
+        self.binarize = binarize
+        self.fit_prior = fit_prior
+        self.class_prior = class_prior
+        self.lambda_grid = lambda_grid
+        self.cv = cv
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    def _initial_parameters(self, data):
+        return (self.feature_log_prob_ - self._log_prob_neg).ravel()  # the logits
+
+    def _family_terms(self, v, data, W):
+        b = v.reshape(self.feature_log_prob_.shape)
+        log_p, log_q = log_expit(b), log_expit(-b)
+        if W is None:
+            return Bernoulli.log_prob(data["X"], log_prob=log_p, log_prob_neg=log_q)
+        p = np.exp(log_p)
+        X0, obs, alpha = data["X0"], data["obs"], data["alpha"]
+        Wo = W.T @ obs if obs is not None else W.sum(axis=0)[:, None]
+        g = W.T @ X0 - p * Wo + alpha * (1.0 - 2.0 * p)
+        return alpha * (log_p + log_q).sum(), g.ravel()
+
+    def _store(self, v, data):
+        b = v.reshape(self.feature_log_prob_.shape)
+        self.feature_log_prob_, self._log_prob_neg = log_expit(b), log_expit(-b)
