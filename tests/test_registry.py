@@ -32,6 +32,9 @@ DISCRIMINATIVE = {
 }
 HYBRID = {"nbsvm", "gpt-pretrain-finetune", "m2-vae", "blend-gaussian-nb",
           "blend-shared-gaussian-nb", "blend-multinomial-nb", "blend-bernoulli-nb"}
+# generative data augmentation (the SMOTE baseline has no model of p(x): discriminative)
+HYBRID |= {"augment-gmm-logreg", "augment-kde-random-forest"}
+DISCRIMINATIVE |= {"smote-logreg"}
 #: Generative entries that do not classify: pure samplers / language models.
 SAMPLERS = {"cgan", "char-gpt"}
 #: Generative entries whose score is a bound (ELBO), not an exact density.

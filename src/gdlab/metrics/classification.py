@@ -1,4 +1,4 @@
-"""Classification metrics: error rate and (clipped) log loss.
+"""Classification metrics: error rate, balanced error, recall of one class, (clipped) log loss.
 
 Examples
 --------
@@ -13,9 +13,9 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import accuracy_score
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, recall_score
 
-__all__ = ["error_rate", "log_loss", "align_proba"]
+__all__ = ["error_rate", "balanced_error_rate", "class_recall", "log_loss", "align_proba"]
 
 #: Smallest probability :func:`log_loss` takes the log of.
 EPS = 1e-15
@@ -38,6 +38,58 @@ def error_rate(y_true, y_pred) -> float:
     0.3333
     """
     return float(1.0 - accuracy_score(y_true, y_pred))
+
+
+def balanced_error_rate(y_true, y_pred) -> float:
+    """Mean over the classes present in ``y_true`` of each class's error rate.
+
+    ``1 - balanced accuracy`` (:func:`sklearn.metrics.balanced_accuracy_score`):
+    every class weighs the same however few rows it has, so a classifier that
+    ignores a small class scores badly here even when its error rate is low.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_samples,)
+
+    Returns
+    -------
+    float in [0, 1]
+
+    Examples
+    --------
+    >>> balanced_error_rate([0, 0, 0, 1], [0, 0, 0, 0])
+    0.5
+    """
+    return float(1.0 - balanced_accuracy_score(y_true, y_pred))
+
+
+def class_recall(y_true, y_pred, label) -> float:
+    """Fraction of the rows of class ``label`` predicted as ``label``.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_samples,)
+    label
+        A class present in ``y_true``.
+
+    Returns
+    -------
+    float in [0, 1]
+
+    Raises
+    ------
+    ValueError
+        When ``y_true`` has no row of ``label``.
+
+    Examples
+    --------
+    >>> class_recall([0, 1, 1, 1], [0, 1, 0, 0], 1)
+    0.3333333333333333
+    """
+    y_true = np.asarray(y_true)
+    if not np.any(y_true == label):
+        raise ValueError(f"y_true has no row of class {label!r}: its recall is undefined.")
+    return float(recall_score(y_true, y_pred, labels=[label], average=None)[0])
 
 
 def log_loss(y_true, proba, *, labels=None, eps: float = EPS) -> float:

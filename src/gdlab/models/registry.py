@@ -630,6 +630,40 @@ for _name, _factory, _desc in [
     register(ModelSpec(_name, "discriminative", _factory, ("tabular",), _desc))
 
 
+def _augmented(generator: str, classifier: str, **params):
+    """Factory of ``GenerativeAugmentation(make(generator), make(classifier), **params)``."""
+
+    def factory():
+        from gdlab.models.augmentation import GenerativeAugmentation
+
+        return GenerativeAugmentation(make(generator), make(classifier), random_state=0, **params)
+
+    return factory
+
+
+def _smote_logreg():
+    from gdlab.models.augmentation import GenerativeAugmentation, SMOTESampler
+
+    return GenerativeAugmentation(SMOTESampler(), _logreg(), ratio=0.0, balance=True,
+                                  random_state=0)
+
+
+# generative data augmentation: a discriminative model trained on real rows plus rows drawn
+# from a generative model's p(x | y); SMOTE (interpolation, no model of p(x)) is the baseline
+for _name, _family, _factory, _desc in [
+    ("augment-gmm-logreg", "hybrid", _augmented("gmm-classifier", "logreg", ratio=1.0),
+     "logreg trained on real rows + as many drawn from a per-class Gaussian mixture "
+     "(2 components)"),
+    ("augment-kde-random-forest", "hybrid",
+     _augmented("kde-classifier", "random-forest", ratio=1.0),
+     "Random forest trained on real rows + as many drawn from a per-class kernel density"),
+    ("smote-logreg", "discriminative", _smote_logreg,
+     "logreg after SMOTE oversampling of the smaller classes up to the largest (no model "
+     "of p(x))"),
+]:
+    register(ModelSpec(_name, _family, _factory, ("tabular",), _desc))
+
+
 
 # ---------------------------------------------------------------------------
 # built-in entries: sequences, neural networks and text. Settings are small enough
