@@ -439,7 +439,7 @@ def test_bad_input_raises_clear_errors():
     with pytest.raises(ValueError, match="means_init must have shape"):
         HMM(2, means_init=np.zeros((3, 2))).fit(X)
     with pytest.raises(ValueError, match="emission must be one of"):
-        HMM(2, emission="poisson").fit(X)
+        HMM(2, emission="zipf").fit(X)
     with pytest.raises(TypeError, match="n_states"):
         HMM(2.5).fit(X)
     with pytest.raises(ValueError, match="n_states"):
@@ -660,7 +660,7 @@ def test_gmm_kmeans_init_state_with_fewer_distinct_frames_than_components():
 
 # -- a new kind of emission is one class ---------------------------------------------------------
 def test_a_new_emission_kind_is_one_class(monkeypatch):
-    """Poisson counts plug in as one Emission subclass registered under a name: fit (EM
+    """Counts plug in as one Emission subclass registered under a name: fit (EM
     never decreasing), score, decode and sample work through it unchanged."""
     from scipy.special import gammaln
 
@@ -699,7 +699,7 @@ def test_a_new_emission_kind_is_one_class(monkeypatch):
         def sample(self, states, rng):
             return rng.poisson(self.hmm.rates_[states]).astype(np.float64)
 
-    monkeypatch.setitem(_hmm_emissions.EMISSION_KINDS, "poisson", PoissonEmission)
+    monkeypatch.setitem(_hmm_emissions.EMISSION_KINDS, "counts", PoissonEmission)
     rng = np.random.RandomState(0)
     rates = np.array([[1.0, 8.0], [9.0, 2.0]])
     lengths = np.full(30, 60)
@@ -707,7 +707,7 @@ def test_a_new_emission_kind_is_one_class(monkeypatch):
                               lengths, rng)
     X = rng.poisson(rates[states]).astype(np.float64)
     X[::17, 0] = np.nan  # a missing entry now and then
-    model = HMM(2, emission="poisson", max_iter=200, random_state=0).fit(X, lengths)
+    model = HMM(2, emission="counts", max_iter=200, random_state=0).fit(X, lengths)
     assert np.all(np.diff(model.monitor_) >= -1e-8 * np.abs(model.monitor_[1:]))
     np.testing.assert_allclose(model.rates_[np.argsort(model.rates_[:, 0])], rates, atol=0.3)
     assert np.mean(model.predict(X, lengths) == (states if model.rates_[0, 0] < 5

@@ -21,7 +21,7 @@ the product of the block's scaling factors ``c_t = p(x_t | x_1..t-1) exp(-m_t)``
 log space, without a single ``logsumexp`` in the recursion.
 
 Emission models (Gaussian with diagonal or full covariances, Gaussian
-mixtures, categorical) give ``(n_rows, n_states)`` log-likelihoods for all
+mixtures, categorical, Poisson) give ``(n_rows, n_states)`` log-likelihoods for all
 frames at once; missing entries (NaN) are marginalized out. Their M-steps take
 the state posteriors of all frames and return new parameters.
 
@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
-from scipy.special import logsumexp
+from scipy.special import gammaln, logsumexp
 
 from gdlab.distributions import gaussian as gm
 from gdlab.distributions.discrete import categorical_log_prob, sample_categorical
@@ -821,6 +821,50 @@ class CategoricalEmissions:
         counts = np.asarray(self.onehot.T @ tsn_to_rows(gamma).T).T + smoothing  # (S, V)
         tot = counts.sum(axis=1, keepdims=True)
         return np.where(tot > 0, counts / np.where(tot > 0, tot, 1.0), emissionprob)
+
+
+# -- Poisson emissions ---------------------------------------------------------------------------
+class PoissonEmissions:
+    """Independent Poisson counts per state and feature (NaN entry: missing, marginalized).
+
+    The frames' observed mask, counts (0 at missing entries and padding) and
+    ``sum_j log x_j!`` are computed once per batch, so an EM iteration is two
+    matrix products for the log-emissions and two for the M-step.
+    """
+
+    def __init__(self, frames):
+        self.frames = frames
+        X = frames.X
+        observed = ~np.isnan(X)
+        self.X0 = np.where(observed, X, 0.0)  # (T * N, d)
+        self.O = observed.astype(np.float64)
+        self.const = gammaln(self.X0 + 1.0).sum(axis=1)  # (T * N,)
+        self.positive = (self.X0 > 0).astype(np.float64)
+
+    def log_prob(self, lambdas):
+        """(T, S, N) log-emissions: sum over observed j of log Poisson(x_j; lambda_kj).
+
+        A rate of 0 gives log-probability 0 to a count of 0 and -inf to any other.
+        """
+        frames = self.frames
+        S = lambdas.shape[0]
+        zero = lambdas <= 0
+        with np.errstate(divide="ignore"):
+            log_rate = np.where(zero, 0.0, np.log(lambdas))
+        lp = self.X0 @ log_rate.T - self.O @ lambdas.T - self.const[:, None]  # (rows, S)
+        if zero.any():
+            lp[(self.positive @ zero.T.astype(np.float64)) > 0] = -np.inf
+        return rows_to_tsn(lp.T, frames, out=frames.buffer("log_emit", (frames.T, S, frames.N)))
+
+    def m_step(self, gamma, lambdas):
+        """Rates from state posteriors (T, S, N): posterior-weighted mean count of each
+        state and feature over its observed entries (the old rate where none is)."""
+        post = tsn_to_rows(gamma)  # (S, rows); 0 at padding
+        with np.errstate(**_UNDERFLOW_OK):
+            total = post @ self.X0
+            weight = post @ self.O
+        ok = weight > 10 * np.finfo(float).tiny
+        return np.where(ok, total / np.where(ok, weight, 1.0), lambdas)
 
 
 # -- the forward sampler of hidden Markov models (HMM.sample and hmm_sequences) -----------------

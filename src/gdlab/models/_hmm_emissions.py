@@ -1,12 +1,13 @@
 """Emissions of :class:`gdlab.models.HMM`: one class per kind, chosen once from ``emission``.
 
 Each kind (:class:`GaussianEmission`, :class:`GaussianMixtureEmission`,
-:class:`CategoricalEmission`) owns what depends on it, as hmmlearn's emission
-mixins do: data and parameter validation, initialization, the log-likelihood
-of a batch of frames (missing entries marginalized) and the M-step (through
-the batch caches of :mod:`gdlab.inference.hmm`), sampling and the fields of
-the next-frame distribution. The parameters stay the HMM's fitted attributes
-(``means_``, ``covars_``, ``weights_``, ``emissionprob_``), so saved models
+:class:`CategoricalEmission`, :class:`PoissonEmission`) owns what depends on
+it, as hmmlearn's emission mixins do: data and parameter validation,
+initialization, the log-likelihood of a batch of frames (missing entries
+marginalized) and the M-step (through the batch caches of
+:mod:`gdlab.inference.hmm`), sampling and the fields of the next-frame
+distribution. The parameters stay the HMM's fitted attributes (``means_``,
+``covars_``, ``weights_``, ``emissionprob_``, ``lambdas_``), so saved models
 keep their layout. A new kind is one subclass of :class:`Emission` and one
 entry of :data:`EMISSION_KINDS`.
 """
@@ -226,14 +227,7 @@ class GaussianEmission(Emission):
         d = seqs[0].shape[1]
         full = hmm.covariance == "full"
         if hmm.means_init is None or hmm.covars_init is None:
-            # observed frames, missing entries filled with column means (only needed here)
-            frames = np.concatenate(seqs)
-            observed = ~np.isnan(frames).all(axis=1)
-            Xo = frames[observed]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                col_mean = np.nansum(Xo, axis=0) / (~np.isnan(Xo)).sum(axis=0)
-            col_mean = np.where(np.isfinite(col_mean), col_mean, 0.0)
-            Xf = np.where(np.isnan(Xo), col_mean, Xo)
+            frames, observed, Xf = filled_frames(seqs)
         labels = None
         if hmm.means_init is not None:
             means = self.given_means(S, M, d)
@@ -253,9 +247,7 @@ class GaussianEmission(Emission):
             for k in range(S):
                 means[k] = split_cluster(Xf[km.labels_ == k], km.cluster_centers_[k],
                                           M, seed, rng)
-            labels = np.zeros(len(frames), dtype=np.intp)
-            labels[observed] = km.labels_
-            labels[~observed] = -1
+            labels = frame_labels(km.labels_, observed)
         else:
             means = Xf[rng.choice(len(Xf), size=S * M, replace=len(Xf) < S * M)].reshape(S, M, d)
         if hmm.covars_init is not None:
@@ -380,11 +372,88 @@ class CategoricalEmission(Emission):
         return {"emissionprob": self.hmm.emissionprob_.copy()}
 
 
+class PoissonEmission(Emission):
+    """Independent Poisson counts per state and feature (hmmlearn's PoissonHMM): ``lambdas_``.
+
+    Frames are non-negative integer counts, any number of features; a NaN entry
+    is missing and marginalized (it contributes 0 to the log-likelihood and
+    nothing to the M-step of its feature).
+    """
+
+    attributes = ("lambdas_",)
+
+    def check_data(self, seqs, *, fitted, owner=None):
+        x = np.concatenate(seqs)
+        bad = ~np.isnan(x) & ((x < 0) | (x != np.round(x)))
+        if bad.any():
+            name = type(self.hmm if owner is None else owner).__name__
+            shown = ", ".join(format_symbol(v) for v in np.unique(x[bad])[:5])
+            raise ValueError(f"Poisson {name} expects non-negative integer counts (NaN marks "
+                             f"a missing entry), got {shown}.")
+        return None
+
+    def given_lambdas(self, S, d):
+        """``lambdas_init`` checked: shape (n_states, n_features), finite, non-negative."""
+        lam = np.asarray(self.hmm.lambdas_init, dtype=np.float64)
+        if lam.shape != (S, d):
+            raise ValueError(f"lambdas_init must have shape {(S, d)} (n_states, n_features), "
+                             f"got {lam.shape}.")
+        if not np.isfinite(lam).all() or (lam < 0).any():
+            raise ValueError("lambdas_init must be finite and non-negative.")
+        return lam.copy()
+
+    def check_given(self, S, M, d):
+        if self.hmm.lambdas_init is not None:
+            self.given_lambdas(S, d)
+
+    def batch(self, frames):
+        return hm.PoissonEmissions(frames)
+
+    def log_prob(self, batch):
+        return batch.log_prob(self.hmm.lambdas_), None
+
+    def initialize(self, seqs, S, M, reg, rng):
+        """Given rates; else k-means cluster means (floored) or, for ``init="random"``,
+        hmmlearn's method-of-moments Gamma draws. Returns the k-means labels or None."""
+        hmm = self.hmm
+        d = seqs[0].shape[1]
+        if hmm.lambdas_init is not None:
+            hmm.lambdas_ = self.given_lambdas(S, d)
+            return None
+        frames, observed, Xf = filled_frames(seqs)
+        floor = 1e-3 * max(float(Xf.mean()), 1.0)
+        if hmm.init == "kmeans":
+            from sklearn.cluster import KMeans
+
+            if len(np.unique(Xf, axis=0)) < S:
+                raise ValueError(
+                    f"k-means initialization needs at least n_states = {S} distinct "
+                    f"observed frames, got {len(np.unique(Xf, axis=0))}; give fewer states, "
+                    "lambdas_init or init='random'.")
+            km = KMeans(S, n_init=1, random_state=rng.randint(2**31 - 1)).fit(Xf)
+            hmm.lambdas_ = np.maximum(km.cluster_centers_, floor)
+            return frame_labels(km.labels_, observed)
+        mean, var = float(Xf.mean()), float(Xf.var())
+        if mean > 0 and var > 0:
+            hmm.lambdas_ = rng.gamma(mean**2 / var, var / mean, size=(S, d))
+        else:
+            hmm.lambdas_ = rng.uniform(0.5, 1.5, size=(S, d)) * max(mean, floor)
+        hmm.lambdas_ = np.maximum(hmm.lambdas_, floor)
+        return None
+
+    def m_step(self, batch, gamma, resp, reg, smoothing):
+        self.hmm.lambdas_ = batch.m_step(gamma, self.hmm.lambdas_)
+
+    def sample(self, states, rng):
+        return rng.poisson(self.hmm.lambdas_[states]).astype(np.int64)
+
+
 #: the kinds of emission, by the name ``HMM(emission=...)`` takes
 EMISSION_KINDS = {
     "gaussian": GaussianEmission,
     "gmm": GaussianMixtureEmission,
     "categorical": CategoricalEmission,
+    "poisson": PoissonEmission,
 }
 
 
@@ -434,3 +503,22 @@ def split_cluster(Xk, center, M, seed, rng):
     scale = np.where(scale > 0, scale, 1.0)
     extra = center + scale * rng.standard_normal((M - len(distinct), center.size))
     return np.vstack([distinct, extra])
+
+
+def filled_frames(seqs):
+    """Stacked frames, the mask of frames with an observed entry, and those frames with
+    their missing entries filled by the column means (for initialization only)."""
+    frames = np.concatenate(seqs)
+    observed = ~np.isnan(frames).all(axis=1)
+    Xo = frames[observed]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        col_mean = np.nansum(Xo, axis=0) / (~np.isnan(Xo)).sum(axis=0)
+    col_mean = np.where(np.isfinite(col_mean), col_mean, 0.0)
+    return frames, observed, np.where(np.isnan(Xo), col_mean, Xo)
+
+
+def frame_labels(labels, observed):
+    """k-means labels of the observed frames spread over all frames (-1: nothing observed)."""
+    out = np.full(len(observed), -1, dtype=np.intp)
+    out[observed] = labels
+    return out

