@@ -7,10 +7,19 @@ of several ways of choosing a model from the fitted learning curves
 (:mod:`gdlab.metrics.learning_curves`, its fits used directly), for exponents
 fitted per model or pulled toward the pooled one (``pool``):
 
+- ``cv``: the model measured best at the largest size, exact ties broken as
+  the advisor does at the current size (:func:`gdlab.verdict.rank_candidates`:
+  spread over the splits, fit time, name) -- ``advisor_regret.py``'s CV pick;
+- ``tie``: the same, but models tied on the mean there are ordered first by
+  their predicted change of error from that size to the target (the
+  advisor's tie rule beyond the data);
 - ``argmin``: the lowest predicted error at the target size;
-- ``zK``: the model measured best at the largest size, unless the model with
-  the lowest prediction leads it by more than K bootstrap standard deviations
-  of their paired predicted difference (``cv`` is K = infinity);
+- ``zK``: ``tie``'s pick, unless the model with the lowest prediction leads it
+  by more than K bootstrap standard deviations of their paired predicted
+  difference (``tie`` is K = infinity);
+- ``nsig``: among the models whose measured error at the largest size is not
+  significantly different from ``tie``'s pick (paired 95 % t interval over the
+  splits, as the verdict's), the lowest measured error plus predicted change;
 - ``half``: measured error at the largest size plus half the predicted change.
 
 It then chooses the rule with one dataset held out at a time (the rule with
@@ -18,6 +27,7 @@ the lowest mean regret on the other datasets, both sizes together) and
 reports that choice's regret on the held-out datasets.
 
     python benchmarks/advisor_regret_variants.py --cache DIR [--boot 100] [--inner-splits 5]
+        [--save regrets.csv]
 """
 
 from __future__ import annotations
@@ -46,22 +56,31 @@ def _cases(cache, small, target, inner=5):
 
 def _picks(rows, target, pool, n_boot):
     from gdlab.metrics import learning_curves as lcv
+    from gdlab.verdict import _costs, _paired, rank_candidates
 
     curves = lcv.curves_from_rows(rows)
     seeds, W = lcv._setup(curves, n_boot, 0.95, 0)
     fits = lcv._fits(curves, W, seeds, pool)
     models = sorted(fits)
     top = max(f[2] for f in fits.values())
-    measured = {m: float(lcv._curve(curves, m, W, seeds)[1][0, -1]) for m in models}
+    lc = rows[(rows["study"] == "learning_curve") & (rows["metric"] == "error")
+              & (rows["setting_value"] == top) & rows["model"].isin(models)]
+    per_seed = lc.pivot_table(index="model", columns="seed", values="value", aggfunc="mean")
+    measured = per_seed.mean(axis=1).to_dict()
+    costs = _costs(lc, "model")
     at_target = {m: lcv._law(fits[m][0], target)[:, 0] for m in models}
     at_top = {m: lcv._law(fits[m][0], top)[:, 0] for m in models}
-    cv = min(models, key=lambda m: (measured[m], m))
+    change = {m: float(at_target[m][0] - at_top[m][0]) for m in models}
+    cv = rank_candidates(per_seed, costs=costs)[0]
+    tie = rank_candidates(per_seed, prefer=change, costs=costs)[0]
     best = min(models, key=lambda m: (at_target[m][0], m))
-    out = {"cv": cv, "argmin": best}
-    d = at_target[best] - at_target[cv]
+    out = {"cv": cv, "tie": tie, "argmin": best}
+    d = at_target[best] - at_target[tie]
     for z in ZS:
-        out[f"z{z:g}"] = best if best != cv and d[0] < -z * d[1:].std() else cv
-    half = {m: measured[m] + 0.5 * (at_target[m][0] - at_top[m][0]) for m in models}
+        out[f"z{z:g}"] = best if best != tie and d[0] < -z * d[1:].std() else tie
+    close = [m for m in models if m == tie or not _paired(per_seed, tie, m, 1.0)[2]]
+    out["nsig"] = min(close, key=lambda m: (measured[m] + change[m], m))
+    half = {m: measured[m] + 0.5 * change[m] for m in models}
     out["half"] = min(models, key=lambda m: (half[m], m))
     return out
 
@@ -72,6 +91,8 @@ def main(argv=None):
     ap.add_argument("--boot", type=int, default=100)
     ap.add_argument("--inner-splits", type=int, default=5,
                     help="the cases cached with this many inner splits")
+    ap.add_argument("--save", default=None,
+                    help="write every case's regret per rule to this CSV file")
     args = ap.parse_args(argv)
     res = []
     for small, target in CONFIGS:
@@ -85,6 +106,8 @@ def main(argv=None):
     df = pd.DataFrame(res)
     if df.empty:
         raise SystemExit(f"no cached cases in {args.cache}; run advisor_regret.py --cache")
+    if args.save:
+        df.to_csv(args.save, index=False)
     table = df.pivot_table(index="rule", columns="target", values="regret", aggfunc="mean")
     n = df.groupby("target").apply(lambda d: d.groupby(["dataset", "split"]).ngroups)
     print(f"Mean regret at the target size (percentage points); cases: {n.to_dict()}")
