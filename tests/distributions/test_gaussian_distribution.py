@@ -212,12 +212,17 @@ def test_pattern_groups_in_many_small_blocks_and_batches_agree(monkeypatch):
     monkeypatch.setattr(gm, "_QUAD_BLOCK", 16 * gm.quadratic_size(5))  # 16 rows a block
     monkeypatch.setattr(gm, "_PATTERN_BATCH", 3 * gm.quadratic_size(5))  # 3 patterns a batch
     many = gm.PatternGroups(X, shift)
+    monkeypatch.setattr(gm, "_PHI_CACHE_BYTES", 0)  # features rebuilt on every pass
+    rebuilt = gm.PatternGroups(X, shift)
     assert len(many._batches) > 5 and sum(len(b.blocks) for b in many._batches) > 20
-    np.testing.assert_allclose(many.log_prob(means, covs), one.log_prob(means, covs),
-                               rtol=0, atol=1e-10)
-    for a, b in zip(many.summarize(means, covs, w), one.summarize(means, covs, w),
-                    strict=True):
-        np.testing.assert_allclose(a, b, rtol=0, atol=1e-9)
+    assert all(b.phi is not None for batch in one._batches for b in batch.blocks)
+    assert all(b.phi is None for batch in rebuilt._batches for b in batch.blocks)
+    for other in (many, rebuilt):
+        np.testing.assert_allclose(other.log_prob(means, covs), one.log_prob(means, covs),
+                                   rtol=0, atol=1e-10)
+        for a, b in zip(other.summarize(means, covs, w), one.summarize(means, covs, w),
+                        strict=True):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-9)
 
 
 def test_pattern_groups_rows_and_more_than_64_features():
