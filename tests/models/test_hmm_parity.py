@@ -103,3 +103,93 @@ def test_poisson_bad_input():
         HMM(2, emission="poisson", lambdas_init=np.ones((2, 2))).fit(X, lengths)
     with pytest.raises(ValueError, match="lambdas_init must be finite and non-negative"):
         HMM(2, emission="poisson", lambdas_init=-np.ones((2, 3))).fit(X, lengths)
+
+
+# -- spherical and tied covariances ---------------------------------------------------------------
+def _start_covars(form, rng, S=3, d=3):
+    A = rng.normal(0, 0.4, (d, d))
+    tied = A @ A.T + np.eye(d)
+    return {"spherical": rng.uniform(1.0, 2.0, S), "tied": tied,
+            "diag": rng.uniform(1.0, 2.0, (S, d)), "full": np.tile(tied, (S, 1, 1))}[form]
+
+
+def full_matrices(covars, form, S=3, d=3):
+    """(S, d, d) matrices of a Gaussian HMM's covars_ (diag, tied or full)."""
+    if form == "diag":
+        return covars[:, :, None] * np.eye(d)
+    if form == "tied":
+        return np.tile(covars, (S, 1, 1))
+    return covars
+
+
+@pytest.mark.parametrize("form", ["spherical", "tied", "diag", "full"])
+def test_covariance_forms_match_hmmlearn_gaussian_hmm(form):
+    X, lengths = gaussian_data()
+    rng = np.random.RandomState(5)
+    s0, t0 = rng.dirichlet(np.ones(3)), rng.dirichlet(np.ones(3), size=3)
+    m0, c0 = rng.normal(0, 2, (3, 3)), _start_covars(form, rng)
+    ref = hmmlearn.GaussianHMM(3, covariance_type=form, init_params="", n_iter=5, tol=-np.inf,
+                               covars_prior=0.0)
+    ref.startprob_, ref.transmat_, ref.means_, ref.covars_ = s0, t0, m0, c0
+    ours = HMM.from_params(s0, t0, means=m0, covars=c0, covariance=form)
+    assert ours.covars_.shape == np.shape(c0)
+    assert ours.score(X, lengths) == pytest.approx(ref.score(X, lengths), rel=1e-12, abs=1e-9)
+    ref.fit(X, lengths)
+    ours = HMM(3, covariance=form, startprob_init=s0, transmat_init=t0, means_init=m0,
+               covars_init=c0, max_iter=5, tol=0, reg_covar=0).fit(X, lengths)
+    assert ours.covars_.shape == np.shape(c0)
+    np.testing.assert_allclose(ours.means_, ref.means_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.transmat_, ref.transmat_, rtol=0, atol=1e-10)
+    if form == "spherical":  # hmmlearn keeps the one variance tiled over features after fit
+        np.testing.assert_allclose(np.broadcast_to(ours.covars_[:, None], (3, 3)), ref._covars_,
+                                   rtol=0, atol=1e-10)
+    else:  # hmmlearn's covars_: full matrices (S, d, d)
+        np.testing.assert_allclose(full_matrices(ours.covars_, form), ref.covars_, rtol=0,
+                                   atol=1e-10)
+    np.testing.assert_allclose(ours.monitor_, ref.monitor_.history, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("emission", ["gaussian", "gmm"])
+@pytest.mark.parametrize("form", ["spherical", "tied"])
+def test_tied_forms_with_missing_entries_score_as_their_expanded_model_and_em_climbs(
+        emission, form):
+    X, lengths = gaussian_data(seed=6)
+    X = X.copy()
+    X[np.random.RandomState(0).rand(*X.shape) < 0.15] = np.nan
+    model = HMM(3, emission=emission, covariance=form, n_mix=2, max_iter=15, tol=0,
+                random_state=0).fit(X, lengths)
+    assert np.all(np.diff(model.monitor_) >= -1e-8 * np.abs(model.monitor_[1:]))
+    lead = (3,) if emission == "gaussian" else (3, 2)
+    expected = {"spherical": lead, "tied": (*lead[:-1], 3, 3)}[form]
+    assert model.covars_.shape == expected
+    # the same model written with per-component diagonal / full covariances
+    _, means, covars = model._emitter().params()
+    kw = dict(weights=model.weights_) if emission == "gmm" else {}
+    same = HMM.from_params(model.startprob_, model.transmat_,
+                           means=means[:, 0] if emission == "gaussian" else means,
+                           covars=covars[:, 0] if emission == "gaussian" else covars,
+                           covariance="diag" if form == "spherical" else "full", **kw)
+    np.testing.assert_allclose(model.score_samples(X, lengths), same.score_samples(X, lengths),
+                               rtol=1e-12, atol=1e-9)
+    if form == "spherical":  # one variance per component
+        assert np.ptp(covars, axis=-1).max() == 0.0
+    else:  # one matrix for the model (gaussian) or per state (gmm)
+        shared = covars.reshape(-1, 3, 3) if emission == "gaussian" else covars[0]
+        assert np.ptp(shared, axis=0).max() == 0.0
+    drawn = model.sample(2, length=5, random_state=0)
+    assert drawn[0].shape == (5, 3)
+    assert model.predict_next(X[:10]).log_pdf(np.zeros((1, 3))).shape == (1,)
+
+
+def test_covariance_form_bad_input():
+    X, lengths = gaussian_data()
+    with pytest.raises(ValueError, match=r"covars_init for covariance='spherical' must have "
+                                         r"shape \(3,\)"):
+        HMM(3, covariance="spherical", covars_init=np.ones((3, 3))).fit(X, lengths)
+    with pytest.raises(ValueError, match=r"covars_init for covariance='tied' must have "
+                                         r"shape \(3, 3\)"):
+        HMM(3, covariance="tied", covars_init=np.ones((3, 3, 3))).fit(X, lengths)
+    with pytest.raises(ValueError, match="symmetric positive definite"):
+        HMM(3, covariance="tied", covars_init=-np.eye(3)).fit(X, lengths)
+    with pytest.raises(ValueError, match="covariance must be one of"):
+        HMM(3, covariance="banded").fit(X, lengths)

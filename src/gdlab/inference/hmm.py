@@ -668,18 +668,43 @@ class GaussianEmissions:
             resp.transpose(0, 1, 3, 2)[bad] = 1.0 / M
         return le, resp
 
-    def m_step(self, gamma, resp, weights, means, covars, reg_covar):
+    def m_step(self, gamma, resp, weights, means, covars, reg_covar, *, pool=None,
+               update="wmc"):
         """New (weights, means, covars) from state posteriors (T, S, N) and responsibilities.
 
         After a full :func:`e_step` with :meth:`blocks`, its gathered statistics are
         used (they are those of ``gamma``).
+
+        Parameters
+        ----------
+        gamma : ndarray of shape (T, S, N)
+        resp : ndarray of shape (T, S, M, N) or None
+        weights : ndarray of shape (S, M)
+        means : ndarray of shape (S, M, d)
+        covars : ndarray of shape (S, M, d) or (S, M, d, d)
+            In the batch's layout ("diag": variances, "full": matrices).
+        reg_covar : float
+        pool : {None, "spherical", "tied_all", "tied_state"}, default=None
+            Tie the covariances: "spherical" (diagonal layout) gives each component
+            one variance, the average of its per-feature variances weighted by the
+            observed posterior weight of each feature (the exact M-step with missing
+            entries; the plain mean without them, as hmmlearn). "tied_all" (full
+            layout) gives every component the posterior-weighted average of their
+            covariances (one matrix for the model), "tied_state" the same within
+            each state (one matrix per state, hmmlearn's tied GMMHMM).
+        update : str, default="wmc"
+            Which of weights (w), means (m) and covariances (c) are updated; the
+            others keep their value. Covariances are then taken about the means
+            kept (E[(x - a)(x - a)^T] = C + (mu - a)(mu - a)^T), as hmmlearn.
         """
         pending, self._pending = self._pending if self.covariance == "diag" else None, None
         stats = pending.statistics if pending is not None and pending.complete else None
         with np.errstate(**_UNDERFLOW_OK):  # posteriors times posteriors, times frames
-            return self._m_step(gamma, resp, weights, means, covars, reg_covar, stats)
+            return self._m_step(gamma, resp, weights, means, covars, reg_covar, stats,
+                                pool=pool, update=update)
 
-    def _m_step(self, gamma, resp, weights, means, covars, reg_covar, stats=None):
+    def _m_step(self, gamma, resp, weights, means, covars, reg_covar, stats=None, *,
+                pool=None, update="wmc"):
         S, M, d = means.shape
         T, _, N = gamma.shape
         post = gamma if resp is None else (gamma[:, :, None, :] * resp).reshape(T, S * M, N)
@@ -697,9 +722,18 @@ class GaussianEmissions:
             ok = np.broadcast_to(den > tiny, s1.shape)
             safe = np.where(den > tiny, den, 1.0)
             mu = s1 / safe
-            var = np.maximum(s2 / safe - mu * mu, 0.0) + reg_covar
+            var = np.maximum(s2 / safe - mu * mu, 0.0)
+            if "m" not in update:  # variances about the kept means
+                var = var + (mu + self.shift - old_mu) ** 2
+            if pool == "spherical":
+                w_obs = np.where(ok, np.broadcast_to(den, s1.shape), 0.0)
+                tot = w_obs.sum(axis=1, keepdims=True)
+                var = np.broadcast_to(
+                    (w_obs * var).sum(axis=1, keepdims=True) / np.where(tot > 0, tot, 1.0),
+                    var.shape)
+                ok = ok.any(axis=1, keepdims=True) & np.ones(var.shape, dtype=bool)
             new_mu = np.where(ok, mu + self.shift, old_mu)
-            new_cov = np.where(ok, var, old_cov)
+            new_cov = np.where(ok, var + reg_covar, old_cov)
         else:
             post = tsn_to_rows(post)
             if self.any_missing:
@@ -712,8 +746,23 @@ class GaussianEmissions:
                 shift=self.shift,
             )
             new_mu = np.where(ok[:, None], mu, old_mu)
+            if "m" not in update:  # covariances about the kept means
+                diff = mu - old_mu
+                cov = cov + diff[:, :, None] * diff[:, None, :]
+            if pool in ("tied_all", "tied_state"):
+                groups = 1 if pool == "tied_all" else S
+                w_k = np.where(ok, nk, 0.0).reshape(groups, -1)
+                tot = w_k.sum(axis=1)
+                pooled = np.einsum("gc,gcij->gij", w_k, cov.reshape(groups, -1, d, d))
+                pooled = pooled / np.where(tot > 0, tot, 1.0)[:, None, None]
+                ok = np.repeat(tot > 0, S * M // groups)
+                cov = np.repeat(pooled, S * M // groups, axis=0)
             new_cov = np.where(ok[:, None, None], cov, old_cov)
-        if M == 1:
+        if "m" not in update:
+            new_mu = old_mu
+        if "c" not in update:
+            new_cov = old_cov
+        if M == 1 or "w" not in update:
             new_w = weights
         else:
             nk_s = nk.reshape(S, M)

@@ -147,13 +147,58 @@ class Emission(ABC):
 
 
 class GaussianEmission(Emission):
-    """One Gaussian per state, diagonal or full covariance: ``means_``, ``covars_``."""
+    """One Gaussian per state: ``means_``, ``covars_``.
+
+    ``covariance`` (hmmlearn's ``covariance_type``) is "diag", "full",
+    "spherical" (one variance per state) or "tied" (one matrix shared by all
+    states); ``covars_`` keeps hmmlearn's layout of each (:meth:`covars_shape`).
+    The batch computations see every form as diagonal variances or full
+    matrices per component (:meth:`expand_covars`); the M-step ties them.
+    """
 
     attributes = ("means_", "covars_")
+    #: how "tied" pools covariances in the M-step (one matrix for the whole model)
+    tied_pool = "tied_all"
 
     def _lead(self, S, M):
         """Leading shape of the parameters: (n_states,) or (n_states, n_mix)."""
         return (S,)
+
+    # -- the covariance layouts --------------------------------------------------------------
+    def mode(self):
+        """The batch layout: "full" matrices (full, tied) or "diag" variances (diag, spherical)."""
+        return "full" if self.hmm.covariance in ("full", "tied") else "diag"
+
+    def pool(self):
+        """How the M-step ties covariances (see :meth:`GaussianEmissions.m_step`)."""
+        return {"spherical": "spherical", "tied": self.tied_pool}.get(self.hmm.covariance)
+
+    def covars_shape(self, S, M, d):
+        """Shape of ``covars_`` for the covariance form (hmmlearn's layout)."""
+        lead = self._lead(S, M)
+        return {"diag": (*lead, d), "full": (*lead, d, d), "spherical": lead,
+                "tied": (*lead[:-1], d, d)}[self.hmm.covariance]
+
+    def expand_covars(self, covars, S, M, d):
+        """``covars_`` as (S, M, d) variances or (S, M, d, d) matrices, one per component."""
+        lead = self._lead(S, M)
+        cov = self.hmm.covariance
+        if cov == "spherical":
+            covars = np.broadcast_to(covars[..., None], (*lead, d))
+        elif cov == "tied":
+            covars = np.broadcast_to(np.expand_dims(covars, len(lead) - 1), (*lead, d, d))
+        return np.reshape(covars, (S, M, *covars.shape[len(lead):]))
+
+    def compress_covars(self, covars):
+        """(S, M, ...) per-component covariances (tied as the form says) to ``covars_``."""
+        S, M = covars.shape[:2]
+        lead = self._lead(S, M)
+        c = covars.reshape(*lead, *covars.shape[2:])
+        if self.hmm.covariance == "spherical":
+            c = c[..., 0]
+        elif self.hmm.covariance == "tied":
+            c = np.take(c, 0, axis=len(lead) - 1)
+        return np.ascontiguousarray(c)
 
     def check_data(self, seqs, *, fitted, owner=None):
         # Gaussian emissions square the frames: refuse values whose squares overflow
@@ -180,41 +225,45 @@ class GaussianEmission(Emission):
     def given_covars(self, S, M, d):
         """``covars_init`` checked, as (S, M, d) variances or (S, M, d, d) matrices."""
         hmm = self.hmm
-        lead = self._lead(S, M)
-        full = hmm.covariance == "full"
-        shape = (*lead, d, d) if full else (*lead, d)
+        shape = self.covars_shape(S, M, d)
+        matrices = hmm.covariance in ("full", "tied")
         covars = np.asarray(hmm.covars_init, dtype=np.float64)
         if covars.shape != shape:
             raise ValueError(f"covars_init for covariance={hmm.covariance!r} must have "
                              f"shape {shape}, got {covars.shape}.")
-        flat = covars.reshape(S * M, *shape[len(lead):])
-        if not np.isfinite(flat).all():
+        if not np.isfinite(covars).all():
             ok = False
-        elif full:
+        elif matrices:
+            flat = covars.reshape(-1, d, d)
             ok = all(np.allclose(C, C.T) and np.all(np.linalg.eigvalsh(C) > 0) for C in flat)
         else:
-            ok = bool(np.all(flat > 0))
+            ok = bool(np.all(covars > 0))
         if not ok:
             raise ValueError("covars_init must be finite and positive (variances) or symmetric "
                              "positive definite (matrices).")
-        return covars.reshape(S, M, *shape[len(lead):])
+        return np.array(self.expand_covars(covars, S, M, d))
 
     def initial_weights(self, S, M):
         """Within-state mixture weights at the start: (S, M)."""
         return np.ones((S, 1))
 
+    def log_weights(self, S):
+        """Within-state log mixture weights: (S, M)."""
+        return np.zeros((S, 1))
+
     def params(self):
         """(log weights (S, M), means (S, M, d), covars (S, M, d[, d])) from the attributes."""
         hmm = self.hmm
-        S = hmm.means_.shape[0]
-        return np.zeros((S, 1)), hmm.means_[:, None], hmm.covars_[:, None]
+        S, d = hmm.means_.shape[0], hmm.means_.shape[-1]
+        means = hmm.means_.reshape(S, -1, d)
+        return self.log_weights(S), means, self.expand_covars(hmm.covars_, S, means.shape[1], d)
 
     def set_params(self, weights, means, covars):
         """Set the attributes from (S, M)-led weights, means and covars."""
-        self.hmm.means_, self.hmm.covars_ = means[:, 0], covars[:, 0]
+        self.hmm.means_, self.hmm.covars_ = means[:, 0], self.compress_covars(covars)
 
     def batch(self, frames):
-        return hm.GaussianEmissions(frames, self.hmm.covariance)
+        return hm.GaussianEmissions(frames, self.mode())
 
     def log_prob(self, batch):
         return batch.log_prob(*self.params())
@@ -225,7 +274,6 @@ class GaussianEmission(Emission):
     def initialize(self, seqs, S, M, reg, rng):
         hmm = self.hmm
         d = seqs[0].shape[1]
-        full = hmm.covariance == "full"
         if hmm.means_init is None or hmm.covars_init is None:
             frames, observed, Xf = filled_frames(seqs)
         labels = None
@@ -258,14 +306,18 @@ class GaussianEmission(Emission):
             else:
                 cov = np.eye(d)
             cov = cov + max(reg, 1e-3 * float(np.mean(np.diag(cov))) or 1e-3) * np.eye(d)
-            one = cov if full else np.diag(cov)
+            if hmm.covariance == "spherical":
+                one = np.full(d, np.mean(np.diag(cov)))
+            else:
+                one = cov if self.mode() == "full" else np.diag(cov)
             covars = np.array(np.broadcast_to(one, (S, M, *one.shape)))
         self.set_params(self.initial_weights(S, M), means, covars)
         return labels
 
     def m_step(self, batch, gamma, resp, reg, smoothing):
         log_w, means, covars = self.params()
-        self.set_params(*batch.m_step(gamma, resp, np.exp(log_w), means, covars, reg))
+        self.set_params(*batch.m_step(gamma, resp, np.exp(log_w), means, covars, reg,
+                                      pool=self.pool()))
 
     def sample(self, states, rng):
         log_w, means, covars = self.params()
@@ -280,9 +332,13 @@ class GaussianEmission(Emission):
 
 
 class GaussianMixtureEmission(GaussianEmission):
-    """A mixture of ``n_mix`` Gaussians per state: ``weights_``, ``means_``, ``covars_``."""
+    """A mixture of ``n_mix`` Gaussians per state: ``weights_``, ``means_``, ``covars_``.
+
+    "tied" shares one matrix among the components of a state (hmmlearn's GMMHMM).
+    """
 
     attributes = ("weights_", "means_", "covars_")
+    tied_pool = "tied_state"
 
     def n_mix(self):
         return check_int(self.hmm.n_mix, "n_mix")
@@ -300,13 +356,13 @@ class GaussianMixtureEmission(GaussianEmission):
             return check_stochastic(self.hmm.weights_init, "weights_init", (S, M))
         return np.full((S, M), 1.0 / M)
 
-    def params(self):
-        hmm = self.hmm
+    def log_weights(self, S):
         with np.errstate(divide="ignore"):
-            return np.log(hmm.weights_), hmm.means_, hmm.covars_
+            return np.log(self.hmm.weights_)
 
     def set_params(self, weights, means, covars):
-        self.hmm.weights_, self.hmm.means_, self.hmm.covars_ = weights, means, covars
+        hmm = self.hmm
+        hmm.weights_, hmm.means_, hmm.covars_ = weights, means, self.compress_covars(covars)
 
 
 class CategoricalEmission(Emission):

@@ -53,6 +53,9 @@ from gdlab.models._hmm_emissions import (
 
 __all__ = ["HMM", "HMMClassifier", "NextObservation"]
 
+#: covariance forms of Gaussian (mixture) emissions (hmmlearn's covariance_type)
+COVARIANCE_FORMS = ("diag", "full", "spherical", "tied")
+
 # -- the predictive distribution of the next frame ----------------------------------------------
 @dataclass
 class NextObservation:
@@ -175,8 +178,11 @@ class HMM(CapabilityMixin, BaseEstimator):
         Gaussian frames; a mixture of ``n_mix`` Gaussians per state; one
         integer symbol per frame (a single column of codes 0..n_symbols-1); or
         independent Poisson counts per feature (hmmlearn's ``PoissonHMM``).
-    covariance : {"diag", "full"}, default="diag"
-        Covariance form of the Gaussian (mixture) emissions.
+    covariance : {"diag", "full", "spherical", "tied"}, default="diag"
+        Covariance form of the Gaussian (mixture) emissions (hmmlearn's
+        ``covariance_type``): diagonal, full, one variance per state (per
+        component for "gmm"), or one full matrix shared by every state (by
+        the components of a state for "gmm", as hmmlearn's GMMHMM).
     n_mix : int, default=2
         Gaussians per state (``emission="gmm"``).
     n_symbols : int, optional
@@ -191,9 +197,7 @@ class HMM(CapabilityMixin, BaseEstimator):
     means_init : array-like, optional
         Initial means, (n_states, n_features), or (n_states, n_mix, n_features) for "gmm".
     covars_init : array-like, optional
-        Initial covariances in the layout of ``covars_``: variances
-        (n_states[, n_mix], n_features) for "diag", matrices
-        (n_states[, n_mix], n_features, n_features) for "full".
+        Initial covariances in the layout of ``covars_`` (see below).
     weights_init : array-like of shape (n_states, n_mix), optional
         Initial within-state mixture weights ("gmm").
     emissionprob_init : array-like of shape (n_states, n_symbols), optional
@@ -240,7 +244,9 @@ class HMM(CapabilityMixin, BaseEstimator):
     means_ : ndarray of shape (n_states, n_features) or (n_states, n_mix, n_features)
     covars_ : ndarray
         "diag": variances (n_states[, n_mix], n_features); "full": matrices
-        (n_states[, n_mix], n_features, n_features).
+        (n_states[, n_mix], n_features, n_features); "spherical": variances
+        (n_states[, n_mix]); "tied": one matrix (n_features, n_features), or one
+        per state (n_states, n_features, n_features) for "gmm" (hmmlearn's layouts).
     weights_ : ndarray of shape (n_states, n_mix)
         Mixture weights ("gmm" only).
     emissionprob_ : ndarray of shape (n_states, n_symbols)
@@ -361,7 +367,8 @@ class HMM(CapabilityMixin, BaseEstimator):
             Categorical emissions (instead of means and covars).
         lambdas : array-like of shape (n_states, n_features), optional
             Poisson rates (instead of means and covars).
-        covariance : {"full", "diag"}, default="full"
+        covariance : {"full", "diag", "spherical", "tied"}, default="full"
+            The form of ``covars`` (the layouts of ``covars_``).
 
         Returns
         -------
@@ -417,7 +424,7 @@ class HMM(CapabilityMixin, BaseEstimator):
             means = np.asarray(means, dtype=np.float64)
             gmm = weights is not None
             M = np.asarray(weights).shape[-1] if gmm else 1
-            check_in(covariance, "covariance", ("diag", "full"))
+            check_in(covariance, "covariance", COVARIANCE_FORMS)
             hmm = cls(S, emission="gmm" if gmm else "gaussian", covariance=covariance,
                       n_mix=M, startprob_init=startprob, transmat_init=transmat,
                       means_init=means, covars_init=covars, weights_init=weights)
@@ -437,7 +444,7 @@ class HMM(CapabilityMixin, BaseEstimator):
     def _check_params(self):
         S = check_int(self.n_states, "n_states")
         em = self._emitter()
-        check_in(self.covariance, "covariance", ("diag", "full"))
+        check_in(self.covariance, "covariance", COVARIANCE_FORMS)
         M = em.n_mix()
         if self.n_symbols is not None and check_int(self.n_symbols, "n_symbols") > MAX_SYMBOLS:
             raise ValueError(f"n_symbols must be at most {MAX_SYMBOLS} (a dense emission "
