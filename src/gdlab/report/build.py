@@ -37,6 +37,7 @@ STUDY_ORDER = ("learning_curve", "semi_supervised", "missing_data", "calibration
 STUDY_TITLES = {
     "learning_curve": "Learning curves",
     "semi_supervised": "Learning from unlabelled rows",
+    "augmentation": "Generative data augmentation",
     "missing_data": "Missing data",
     "calibration": "Calibration",
     "ood": "Out-of-distribution detection",

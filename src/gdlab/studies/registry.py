@@ -10,8 +10,8 @@ and any parameter overridden by keyword.
 Examples
 --------
 >>> from gdlab.studies.registry import STUDIES, default_studies, make_study
->>> list(STUDIES)
-['learning_curve', 'semi_supervised', 'missing_data', 'calibration', 'ood', 'cost', 'samples']
+>>> list(STUDIES)[:2]
+['learning_curve', 'semi_supervised']
 >>> make_study("calibration").name
 'calibration'
 >>> [s.name for s in default_studies(names=["cost", "ood"])]
@@ -143,6 +143,16 @@ STUDIES: dict[str, StudySpec] = {
             "samples", "gdlab.studies.samples", "Samples",
             "class-conditional samples of models that can draw them",
             quick_seeds=1, thorough_seeds=3,
+        ),
+        # Not a default: every classifier is refitted per generator, ratio and regime (some
+        # hundred fits); it answers a question of its own, named when wanted.
+        StudySpec(
+            "augmentation", "gdlab.studies.augmentation", "Augmentation",
+            "classifiers trained on real + generated rows: error, balanced error and "
+            "minority recall vs the ratio of synthetic rows",
+            quick={"ratios": (0, 0.5, 1, 2, 4), "train_sizes": (50,), "n_splits": 3},
+            thorough={"ratios": (0, 0.5, 1, 2, 4), "train_sizes": (50, 200), "n_splits": 10},
+            in_default=False,
         ),
     ]
 }
