@@ -699,6 +699,9 @@ def test_a_new_emission_kind_is_one_class(monkeypatch):
         def sample(self, states, rng):
             return rng.poisson(self.hmm.rates_[states]).astype(np.float64)
 
+        def n_parameters(self):
+            return {"l": self.hmm.rates_.size}
+
     monkeypatch.setitem(_hmm_emissions.EMISSION_KINDS, "counts", PoissonEmission)
     rng = np.random.RandomState(0)
     rates = np.array([[1.0, 8.0], [9.0, 2.0]])
@@ -717,6 +720,7 @@ def test_a_new_emission_kind_is_one_class(monkeypatch):
     assert [s.shape for s in seqs] == [(10, 2)] * 3 and np.all(np.concatenate(seqs) >= 0)
     with pytest.raises(ValueError, match="non-negative counts"):
         model.score(-X, lengths)
+    assert model.n_parameters() == 1 + 2 + 4
     with pytest.raises(NotImplementedError, match="no next-frame distribution"):
         model.predict_next(X, lengths)
     with pytest.raises(ValueError, match="emission must be one of"):

@@ -193,3 +193,49 @@ def test_covariance_form_bad_input():
         HMM(3, covariance="tied", covars_init=-np.eye(3)).fit(X, lengths)
     with pytest.raises(ValueError, match="covariance must be one of"):
         HMM(3, covariance="banded").fit(X, lengths)
+
+
+# -- aic / bic ------------------------------------------------------------------------------------
+def _hmmlearn_twin(ours, form="diag"):
+    """hmmlearn's model holding the parameters of a fitted gdlab HMM."""
+    S = len(ours.startprob_)
+    if ours.emission == "poisson":
+        ref = hmmlearn.PoissonHMM(S)
+        ref.lambdas_ = ours.lambdas_
+    elif ours.emission == "categorical":
+        ref = hmmlearn.CategoricalHMM(S, n_features=ours.n_symbols_)
+        ref.emissionprob_ = ours.emissionprob_
+    else:
+        ref = hmmlearn.GaussianHMM(S, covariance_type=form)
+        ref.means_, ref.covars_ = ours.means_, ours.covars_
+    ref.startprob_, ref.transmat_ = ours.startprob_, ours.transmat_
+    ref.n_features = ours.n_features_in_ if ours.emission != "categorical" else ours.n_symbols_
+    return ref
+
+
+@pytest.mark.parametrize(("emission", "form"), [
+    ("gaussian", "diag"), ("gaussian", "full"), ("gaussian", "spherical"),
+    ("gaussian", "tied"), ("categorical", "diag"), ("poisson", "diag")])
+def test_aic_bic_match_hmmlearn(emission, form):
+    if emission == "poisson":
+        X, lengths, _, _ = poisson_data()
+    elif emission == "categorical":
+        X, lengths = np.random.RandomState(0).randint(0, 4, (90, 1)), [40, 50]
+    else:
+        X, lengths = gaussian_data()
+    ours = HMM(3, emission=emission, covariance=form, max_iter=5, random_state=0).fit(
+        X, lengths)
+    ref = _hmmlearn_twin(ours, form)
+    assert ours.n_parameters() == sum(ref._get_n_fit_scalars_per_param().values())
+    assert ours.aic(X, lengths) == pytest.approx(ref.aic(X, lengths), rel=1e-12, abs=1e-8)
+    assert ours.bic(X, lengths) == pytest.approx(ref.bic(X, lengths), rel=1e-12, abs=1e-8)
+    seqs = np.split(np.asarray(X, dtype=float), np.cumsum(lengths)[:-1])
+    assert ours.bic(seqs) == pytest.approx(ours.bic(X, lengths), rel=1e-12, abs=1e-9)
+
+
+def test_gmm_parameter_count():
+    X, lengths = gaussian_data()
+    model = HMM(3, emission="gmm", n_mix=2, covariance="tied", max_iter=3,
+                random_state=0).fit(X, lengths)
+    # start 2, transitions 6, means 3*2*3, one 3x3 matrix per state, weights 3*(2-1)
+    assert model.n_parameters() == 2 + 6 + 18 + 3 * 6 + 3

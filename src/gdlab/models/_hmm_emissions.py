@@ -140,6 +140,14 @@ class Emission(ABC):
     def sample(self, states, rng):
         """One frame for each state of ``states`` (n,): ndarray of shape (n, n_features)."""
 
+    @abstractmethod
+    def n_parameters(self) -> dict:
+        """Free scalar parameters of the fitted emissions, by hmmlearn's letter.
+
+        hmmlearn's ``_get_n_fit_scalars_per_param`` without "s" and "t", e.g.
+        ``{"m": ..., "c": ...}`` (what :meth:`gdlab.models.HMM.aic` adds up).
+        """
+
     def next_observation(self):
         """The emission fields of :class:`gdlab.models.hmm.NextObservation` (copies), as a dict."""
         raise NotImplementedError(f"{type(self).__name__} has no next-frame distribution "
@@ -330,6 +338,20 @@ class GaussianEmission(Emission):
         log_w, means, covars = self.params()
         return {"mix_weights": np.exp(log_w), "means": means.copy(), "covars": covars.copy()}
 
+    def n_parameters(self):
+        """Means and covariances, as hmmlearn's GaussianHMM / GMMHMM count them; mixture
+        weights ("w") are S * (n_mix - 1) (hmmlearn 0.3 counts n_mix - 1 only)."""
+        _, means, _ = self.params()
+        S, M, d = means.shape
+        lead = self._lead(S, M)
+        components, per_matrix = S * M, d * (d + 1) // 2
+        covars = {"diag": components * d, "full": components * per_matrix,
+                  "spherical": components, "tied": int(np.prod(lead[:-1])) * per_matrix}
+        counts = {"m": components * d, "c": covars[self.hmm.covariance]}
+        if len(lead) == 2:
+            counts["w"] = S * (M - 1)
+        return counts
+
 
 class GaussianMixtureEmission(GaussianEmission):
     """A mixture of ``n_mix`` Gaussians per state: ``weights_``, ``means_``, ``covars_``.
@@ -427,6 +449,10 @@ class CategoricalEmission(Emission):
     def next_observation(self):
         return {"emissionprob": self.hmm.emissionprob_.copy()}
 
+    def n_parameters(self):
+        S, V = self.hmm.emissionprob_.shape
+        return {"e": S * (V - 1)}
+
 
 class PoissonEmission(Emission):
     """Independent Poisson counts per state and feature (hmmlearn's PoissonHMM): ``lambdas_``.
@@ -502,6 +528,9 @@ class PoissonEmission(Emission):
 
     def sample(self, states, rng):
         return rng.poisson(self.hmm.lambdas_[states]).astype(np.int64)
+
+    def n_parameters(self):
+        return {"l": self.hmm.lambdas_.size}
 
 
 #: the kinds of emission, by the name ``HMM(emission=...)`` takes

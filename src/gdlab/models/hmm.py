@@ -712,6 +712,56 @@ class HMM(CapabilityMixin, BaseEstimator):
         weights /= weights.sum(axis=1, keepdims=True)
         return NextObservation(weights, **self._emitter().next_observation())
 
+    # -- model selection -----------------------------------------------------------------------
+    def n_parameters(self) -> int:
+        """Free scalar parameters of the fitted model, counted as hmmlearn counts them.
+
+        ``n_states - 1`` start probabilities, ``n_states * (n_states - 1)``
+        transition probabilities and the emission parameters (means, covariances in
+        their form, mixture weights, emission probabilities or rates). As in
+        hmmlearn, every parameter counts, structural zeros and parameters that
+        ``params`` keeps fixed included.
+
+        Returns
+        -------
+        int
+        """
+        check_is_fitted(self)
+        S = self.startprob_.shape[0]
+        return S - 1 + S * (S - 1) + sum(self._emitter().n_parameters().values())
+
+    def aic(self, X, lengths=None) -> float:
+        """Akaike information criterion, ``-2 log p(X) + 2 n_parameters`` (lower is better).
+
+        Parameters
+        ----------
+        X : list of array-like, or array-like of shape (n_frames, n_features)
+        lengths : array-like of int, optional
+
+        Returns
+        -------
+        float
+        """
+        return -2.0 * self.score(X, lengths) + 2.0 * self.n_parameters()
+
+    def bic(self, X, lengths=None) -> float:
+        """Bayesian information criterion, ``-2 log p(X) + n_parameters log(n_frames)``.
+
+        ``n_frames`` counts every frame of X, as hmmlearn's ``len(X)``.
+
+        Parameters
+        ----------
+        X : list of array-like, or array-like of shape (n_frames, n_features)
+        lengths : array-like of int, optional
+
+        Returns
+        -------
+        float
+        """
+        log_lik = self.score(X, lengths)
+        n_frames = sum(len(seq) for seq in self._sequences(X, lengths))
+        return -2.0 * log_lik + self.n_parameters() * np.log(n_frames)
+
     # -- sampling ------------------------------------------------------------------------------
     def sample(self, n_sequences=1, length=100, random_state=None, return_states=False):
         """Draw sequences from the HMM.
