@@ -239,3 +239,104 @@ def test_gmm_parameter_count():
                 random_state=0).fit(X, lengths)
     # start 2, transitions 6, means 3*2*3, one 3x3 matrix per state, weights 3*(2-1)
     assert model.n_parameters() == 2 + 6 + 18 + 3 * 6 + 3
+
+
+# -- params: which parameters EM updates -----------------------------------------------------------
+def test_left_right_model_keeps_its_transitions_exactly():
+    X, lengths = gaussian_data()
+    trans = np.array([[0.9, 0.1, 0.0], [0.0, 0.8, 0.2], [0.0, 0.0, 1.0]])
+    start = np.array([1.0, 0.0, 0.0])
+    for params in ("smc", ["startprob", "means", "covars"]):
+        model = HMM(3, startprob_init=start, transmat_init=trans, params=params, max_iter=20,
+                    random_state=0).fit(X, lengths)
+        np.testing.assert_array_equal(model.transmat_, trans)
+        assert model.startprob_[1:].max() == 0.0  # structural zeros stay zero
+        assert np.all(np.diff(model.monitor_) >= -1e-8 * np.abs(model.monitor_[1:]))
+    fixed = HMM(3, params="t", max_iter=5, random_state=0).fit(X, lengths)
+    init = HMM(3, max_iter=1, random_state=0)
+    init._check_params()
+    init._initialize([X], 3, 1, 1e-6, np.random.RandomState(0))
+    np.testing.assert_array_equal(fixed.means_, init.means_)
+    np.testing.assert_array_equal(fixed.covars_, init.covars_)
+
+
+@pytest.mark.parametrize(("form", "params"), [("diag", "st"), ("full", "smc"), ("diag", "sm"),
+                                              ("spherical", "tmc"), ("tied", "mc")])
+def test_params_match_hmmlearn(form, params):
+    X, lengths = gaussian_data()
+    rng = np.random.RandomState(5)
+    s0, t0 = rng.dirichlet(np.ones(3)), rng.dirichlet(np.ones(3), size=3)
+    m0, c0 = rng.normal(0, 2, (3, 3)), _start_covars(form, rng)
+    ref = hmmlearn.GaussianHMM(3, covariance_type=form, init_params="", params=params,
+                               n_iter=4, tol=-np.inf, covars_prior=0.0)
+    ref.startprob_, ref.transmat_, ref.means_, ref.covars_ = s0, t0, m0, c0
+    ref.fit(X, lengths)
+    ours = HMM(3, covariance=form, startprob_init=s0, transmat_init=t0, means_init=m0,
+               covars_init=c0, params=params, max_iter=4, tol=0, reg_covar=0).fit(X, lengths)
+    np.testing.assert_allclose(ours.startprob_, ref.startprob_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.transmat_, ref.transmat_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.means_, ref.means_, rtol=0, atol=1e-10)
+    if form == "spherical":
+        np.testing.assert_allclose(np.broadcast_to(ours.covars_[:, None], (3, 3)),
+                                   np.broadcast_to(ref._covars_, (3, 3)), rtol=0, atol=1e-10)
+    else:
+        np.testing.assert_allclose(full_matrices(ours.covars_, form), ref.covars_, rtol=0,
+                                   atol=1e-10)
+    np.testing.assert_allclose(ours.monitor_, ref.monitor_.history, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("form", ["diag", "full", "spherical", "tied"])
+def test_covariances_without_means_are_taken_about_the_kept_means(form):
+    """params with "c" but not "m": one M-step gives the posterior-weighted scatter about the
+    kept means (hmmlearn 0.3.3 gathers no posterior sums without "m" and returns garbage)."""
+    X, lengths = gaussian_data()
+    rng = np.random.RandomState(5)
+    s0, t0 = rng.dirichlet(np.ones(3)), rng.dirichlet(np.ones(3), size=3)
+    m0, c0 = rng.normal(0, 2, (3, 3)), _start_covars(form, rng)
+    gamma = HMM.from_params(s0, t0, means=m0, covars=c0, covariance=form).predict_proba(
+        X, lengths)
+    ours = HMM(3, covariance=form, startprob_init=s0, transmat_init=t0, means_init=m0,
+               covars_init=c0, params="c", max_iter=1, reg_covar=0).fit(X, lengths)
+    np.testing.assert_array_equal(ours.means_, m0)
+    scatter = np.einsum("tk,tki,tkj->kij", gamma, X[:, None] - m0, X[:, None] - m0)
+    full = scatter / gamma.sum(axis=0)[:, None, None]
+    expected = {"full": full, "diag": np.diagonal(full, axis1=1, axis2=2),
+                "spherical": np.diagonal(full, axis1=1, axis2=2).mean(axis=1),
+                "tied": scatter.sum(axis=0) / len(X)}[form]
+    np.testing.assert_allclose(ours.covars_, expected, rtol=0, atol=1e-10)
+
+
+def test_params_poisson_and_categorical_match_hmmlearn():
+    X, lengths, _, _ = poisson_data()
+    s0, t0, l0 = start_params(np.random.RandomState(1))
+    ref = hmmlearn.PoissonHMM(3, init_params="", params="sl", n_iter=3, tol=-np.inf)
+    ref.startprob_, ref.transmat_, ref.lambdas_ = s0, t0, l0
+    ref.fit(X, lengths)
+    ours = HMM(3, emission="poisson", startprob_init=s0, transmat_init=t0, lambdas_init=l0,
+               params="sl", max_iter=3, tol=0).fit(X, lengths)
+    np.testing.assert_array_equal(ours.transmat_, t0)
+    np.testing.assert_allclose(ours.lambdas_, ref.lambdas_, rtol=0, atol=1e-10)
+    sym = np.random.RandomState(2).randint(0, 4, (90, 1))
+    e0 = np.random.RandomState(3).dirichlet(np.ones(4), size=3)
+    ref = hmmlearn.CategoricalHMM(3, init_params="", params="te", n_iter=3, tol=-np.inf)
+    ref.startprob_, ref.transmat_, ref.emissionprob_ = s0, t0, e0
+    ref.fit(sym, [40, 50])
+    ours = HMM(3, emission="categorical", startprob_init=s0, transmat_init=t0,
+               emissionprob_init=e0, smoothing=0, params="te", max_iter=3, tol=0).fit(
+        sym, [40, 50])
+    np.testing.assert_array_equal(ours.startprob_, s0)
+    np.testing.assert_allclose(ours.emissionprob_, ref.emissionprob_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.transmat_, ref.transmat_, rtol=0, atol=1e-10)
+
+
+def test_params_naming_a_missing_parameter_is_refused():
+    X, lengths = gaussian_data()
+    with pytest.raises(ValueError, match=r"params names 'e', which HMM\(emission='gaussian'\) "
+                                         r"does not have; its parameters are s \(startprob\)"):
+        HMM(3, params="ste").fit(X, lengths)
+    with pytest.raises(ValueError, match="params names 'lambdas'"):
+        HMM(3, params=["means", "lambdas"]).fit(X, lengths)
+    with pytest.raises(ValueError, match="params names 'w'"):
+        HMM(3, emission="gaussian", params="stmcw").fit(X, lengths)
+    with pytest.raises(TypeError, match="params must be a string"):
+        HMM(3, params=3).fit(X, lengths)

@@ -74,6 +74,8 @@ class Emission(ABC):
 
     #: fitted attributes holding the emission parameters
     attributes: tuple = ()
+    #: hmmlearn's letter of each emission parameter (``HMM(params=...)``), with its name
+    letters: dict = {}
     #: whether frames are symbol codes of an alphabet inferred from the data
     symbols = False
 
@@ -165,6 +167,7 @@ class GaussianEmission(Emission):
     """
 
     attributes = ("means_", "covars_")
+    letters = {"m": "means", "c": "covars"}
     #: how "tied" pools covariances in the M-step (one matrix for the whole model)
     tied_pool = "tied_all"
 
@@ -324,8 +327,9 @@ class GaussianEmission(Emission):
 
     def m_step(self, batch, gamma, resp, reg, smoothing):
         log_w, means, covars = self.params()
+        update = "".join(sorted(self.hmm._updated() & set(self.letters)))
         self.set_params(*batch.m_step(gamma, resp, np.exp(log_w), means, covars, reg,
-                                      pool=self.pool()))
+                                      pool=self.pool(), update=update))
 
     def sample(self, states, rng):
         log_w, means, covars = self.params()
@@ -360,6 +364,7 @@ class GaussianMixtureEmission(GaussianEmission):
     """
 
     attributes = ("weights_", "means_", "covars_")
+    letters = {"m": "means", "c": "covars", "w": "weights"}
     tied_pool = "tied_state"
 
     def n_mix(self):
@@ -391,6 +396,7 @@ class CategoricalEmission(Emission):
     """One categorical distribution over symbols 0..n_symbols-1 per state: ``emissionprob_``."""
 
     attributes = ("emissionprob_",)
+    letters = {"e": "emissionprob"}
     symbols = True
 
     def check_data(self, seqs, *, fitted, owner=None):
@@ -463,6 +469,7 @@ class PoissonEmission(Emission):
     """
 
     attributes = ("lambdas_",)
+    letters = {"l": "lambdas"}
 
     def check_data(self, seqs, *, fitted, owner=None):
         x = np.concatenate(seqs)

@@ -233,6 +233,15 @@ class HMM(CapabilityMixin, BaseEstimator):
         Added to the variances (diagonal of the covariances) in each M-step.
     smoothing : float, default=1e-3
         Pseudo-count added to every (state, symbol) emission count (categorical).
+    params : str or collection of str, optional
+        The parameters EM updates (hmmlearn's ``params``); the others keep their
+        initial value (given by ``*_init`` or initialized by ``init``) exactly.
+        hmmlearn's letters ("st" + "mc", "mcw", "e" or "l": start, transitions,
+        means, covariances, mixture weights, emission probabilities, Poisson
+        rates) or the names ``{"startprob", "transmat", "means", ...}``. None:
+        all of them. Naming a parameter the emission does not have raises a
+        ValueError. E.g. a left-right model with fixed transitions:
+        ``transmat_init`` upper-bidiagonal and ``params="smc"``.
     random_state : int, RandomState instance or None
         Seed of the initialization.
 
@@ -319,6 +328,7 @@ class HMM(CapabilityMixin, BaseEstimator):
         tol=1e-4,
         reg_covar=1e-6,
         smoothing=1e-3,
+        params=None,
         random_state=None,
     ):
         self.n_states = n_states
@@ -339,6 +349,7 @@ class HMM(CapabilityMixin, BaseEstimator):
         self.tol = tol
         self.reg_covar = reg_covar
         self.smoothing = smoothing
+        self.params = params
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -451,6 +462,7 @@ class HMM(CapabilityMixin, BaseEstimator):
                              f"table per state), got {self.n_symbols}.")
         check_in(self.init, "init", ("kmeans", "random"))
         check_int(self.n_init, "n_init")
+        self._updated()
         reg, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
         smoothing = check_positive(self.smoothing, "smoothing", allow_zero=True)
         return S, M, reg, max_iter, tol, smoothing
@@ -586,13 +598,41 @@ class HMM(CapabilityMixin, BaseEstimator):
                       scale=frames.n_frames, m_step_last=True)
 
     def _m_step(self, frames, em, gamma, xi_sum, resp, reg, smoothing):
-        start = gamma[0].sum(axis=1)
-        if start.sum() > 0:
-            self.startprob_ = start / start.sum()
-        rows = xi_sum.sum(axis=1, keepdims=True)
-        self.transmat_ = np.where(rows > 0, xi_sum / np.where(rows > 0, rows, 1.0),
-                                  self.transmat_)
-        self._emitter().m_step(em, gamma, resp, reg, smoothing)
+        updated = self._updated()
+        if "s" in updated:
+            start = gamma[0].sum(axis=1)
+            if start.sum() > 0:
+                self.startprob_ = start / start.sum()
+        if "t" in updated:
+            rows = xi_sum.sum(axis=1, keepdims=True)
+            self.transmat_ = np.where(rows > 0, xi_sum / np.where(rows > 0, rows, 1.0),
+                                      self.transmat_)
+        emitter = self._emitter()
+        if updated & set(emitter.letters) or not emitter.letters:  # (a kind without letters)
+            emitter.m_step(em, gamma, resp, reg, smoothing)
+
+    def _updated(self) -> frozenset:
+        """hmmlearn's letters of the parameters EM updates (``params``, validated)."""
+        letters = {"s": "startprob", "t": "transmat", **self._emitter().letters}
+        if self.params is None:
+            return frozenset(letters)
+        names = {name: letter for letter, name in letters.items()}
+        given = list(self.params) if isinstance(self.params, str) else self.params
+        try:
+            given = list(given)
+        except TypeError:
+            raise TypeError(f"params must be a string of hmmlearn's letters or a collection of "
+                            f"parameter names, got {type(self.params).__name__}.") from None
+        out = set()
+        for item in given:
+            letter = item if item in letters else names.get(item)
+            if letter is None:
+                have = ", ".join(f"{k} ({v})" for k, v in letters.items())
+                raise ValueError(f"params names {item!r}, which HMM(emission="
+                                 f"{self.emission!r}) does not have; its parameters are "
+                                 f"{have}.")
+            out.add(letter)
+        return frozenset(out)
 
     # -- inference -----------------------------------------------------------------------------
     def _batch(self, X, lengths):
