@@ -372,8 +372,9 @@ class Augmentation(Study):
                       if np.isfinite(before) else "")
             verdict = ("beyond the noise" if best["lo"] > 0 else "within the noise")
             if best["mean"] > 0:
-                out.append(f"{prefix}: the largest gain is {best['generator']} at ratio "
-                           f"{best['setting_value']:g} for {best['model']}: {what} "
+                out.append(f"{prefix}: the largest gain is {best['generator']} "
+                           f"{_ratio_text(regime, best['setting_value'])} for {best['model']}: "
+                           f"{what} "
                            f"{change}{_points(best['mean'])} lower ({verdict}).")
             else:
                 out.append(f"{prefix}: no generator lowered the {what} of any classifier on "
@@ -386,13 +387,16 @@ class Augmentation(Study):
             for model, gm in hurt.groupby("model", sort=True):
                 worst = gm.sort_values("mean").iloc[0]
                 out.append(f"{prefix}: augmentation hurts {model} most with "
-                           f"{worst['generator']} at ratio {worst['setting_value']:g} "
+                           f"{worst['generator']} {_ratio_text(regime, worst['setting_value'])} "
                            f"({what} {_points(-worst['mean'])} higher).")
             rec = d[d["metric"] == "gain_minority_recall"]
-            if len(rec):
+            if len(rec) and rec["mean"].max() <= 0:
+                out.append(f"{prefix}: no generator raised the minority-class recall on "
+                           "average.")
+            elif len(rec):
                 top = rec.sort_values("mean", ascending=False).iloc[0]
                 out.append(f"{prefix}: minority-class recall gains most with "
-                           f"{top['generator']} at ratio {top['setting_value']:g} for "
+                           f"{top['generator']} {_ratio_text(regime, top['setting_value'])} for "
                            f"{top['model']} ({_signed(top['mean'])}"
                            f"{', beyond the noise' if top['lo'] > 0 else ', within the noise'}).")
         fails = _common.failures(rows, self.name)
@@ -410,6 +414,16 @@ def _generator_family(name: str) -> str:
     if name in (SMOTE, "no augmentation", NONE):
         return "discriminative"
     return _common.family_of(name)
+
+
+def _ratio_text(regime: str, ratio: float) -> str:
+    """How a ratio reads: in the imbalanced regime the classes are brought to (1 + ratio)
+    times the largest one."""
+    if regime != IMBALANCED:
+        return f"at ratio {ratio:g}"
+    if ratio == 0:
+        return "evening the classes out (ratio 0)"
+    return f"at ratio {ratio:g} (every class brought to {1 + ratio:g}x the largest)"
 
 
 def _points(delta: float) -> str:
