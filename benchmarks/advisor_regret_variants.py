@@ -20,11 +20,13 @@ fitted per model or pulled toward the pooled one (``pool``):
 - ``nsig``: among the models whose measured error at the largest size is not
   significantly different from ``tie``'s pick (paired 95 % t interval over the
   splits, as the verdict's), the lowest measured error plus predicted change;
-- ``half``: measured error at the largest size plus half the predicted change.
+- ``half``: measured error at the largest size plus half the predicted change;
+- ``advisor``: what ``gdlab.advise_rows`` answers (its own fits, 200 replicates).
 
 It then chooses the rule with one dataset held out at a time (the rule with
 the lowest mean regret on the other datasets, both sizes together) and
-reports that choice's regret on the held-out datasets.
+reports that choice's regret on the held-out datasets; then the same choice
+between the advisor and ``tie`` alone.
 
     python benchmarks/advisor_regret_variants.py --cache DIR [--boot 100] [--inner-splits 5]
         [--save regrets.csv]
@@ -86,6 +88,8 @@ def _picks(rows, target, pool, n_boot):
 
 
 def main(argv=None):
+    from gdlab.advice import advise_rows
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", required=True)
     ap.add_argument("--boot", type=int, default=100)
@@ -98,6 +102,10 @@ def main(argv=None):
     for small, target in CONFIGS:
         for name, split, rows, truth in _cases(args.cache, small, target, args.inner_splits):
             errs = truth[truth["size"] == "target"].set_index("model")["error"]
+            pick = advise_rows(rows, goals="accuracy", target_rows=target).answer(
+                "accuracy").model
+            res.append({"target": target, "dataset": name, "split": split,
+                        "rule": "advisor", "regret": 100 * (errs[pick] - errs.min())})
             for pool in POOLS:
                 for rule, pick in _picks(rows, target, pool, args.boot).items():
                     res.append({"target": target, "dataset": name, "split": split,
@@ -113,17 +121,29 @@ def main(argv=None):
     print(f"Mean regret at the target size (percentage points); cases: {n.to_dict()}")
     print(table.round(2).to_string())
     wide = df.pivot_table(index=["target", "dataset", "split"], columns="rule", values="regret")
-    held = []
-    for d in wide.index.get_level_values("dataset").unique():
-        inside = wide.index.get_level_values("dataset") == d
-        rule = wide[~inside].mean().idxmin()
-        part = wide[inside][rule].rename("regret").reset_index()
-        held.append(part.assign(rule=rule))
-    held = pd.concat(held)
+    held = _held_out(wide, list(wide.columns))
     print("\nRule chosen on the other datasets, scored on the held-out one:")
     print(held.groupby("dataset")["rule"].first().to_string())
     print(held.groupby("target")["regret"].mean().round(2).rename("held-out regret")
           .to_string())
+    pair = ["advisor", "pool=0 tie"]
+    held = _held_out(wide, pair)
+    print(f"\nChosen between {' and '.join(pair)} on the other datasets: "
+          f"{held.groupby('dataset')['rule'].first().value_counts().to_dict()}")
+    print(held.groupby("target")["regret"].mean().round(2).rename("held-out regret")
+          .to_string())
+
+
+def _held_out(wide, rules):
+    """Leave one dataset out: the rule of ``rules`` with the lowest mean regret on the other
+    datasets (both target sizes together), scored on the held-out one."""
+    held = []
+    for d in wide.index.get_level_values("dataset").unique():
+        inside = wide.index.get_level_values("dataset") == d
+        rule = wide.loc[~inside, rules].mean().idxmin()
+        part = wide[inside][rule].rename("regret").reset_index()
+        held.append(part.assign(rule=rule))
+    return pd.concat(held)
 
 
 if __name__ == "__main__":
