@@ -13,7 +13,7 @@ from gdlab.models.hmm import HMM
 hmmlearn = pytest.importorskip("hmmlearn.hmm")
 
 
-# -- data -----------------------------------------------------------------------------------------
+# -- data ------------------------------------------------------------------------------------------
 def poisson_data(seed=0, lengths=(30, 50, 20, 40)):
     rng = np.random.RandomState(seed)
     lam = np.array([[1.0, 8.0, 3.0], [9.0, 2.0, 0.5], [4.0, 4.0, 4.0]])
@@ -39,7 +39,7 @@ def gaussian_data(seed=2, d=3):
     return X, lengths
 
 
-# -- Poisson emissions ----------------------------------------------------------------------------
+# -- Poisson emissions -----------------------------------------------------------------------------
 def test_poisson_log_likelihood_and_em_match_hmmlearn():
     X, lengths, _, _ = poisson_data()
     s0, t0, l0 = start_params(np.random.RandomState(1))
@@ -105,7 +105,7 @@ def test_poisson_bad_input():
         HMM(2, emission="poisson", lambdas_init=-np.ones((2, 3))).fit(X, lengths)
 
 
-# -- spherical and tied covariances ---------------------------------------------------------------
+# -- spherical and tied covariances ----------------------------------------------------------------
 def _start_covars(form, rng, S=3, d=3):
     A = rng.normal(0, 0.4, (d, d))
     tied = A @ A.T + np.eye(d)
@@ -195,7 +195,7 @@ def test_covariance_form_bad_input():
         HMM(3, covariance="banded").fit(X, lengths)
 
 
-# -- aic / bic ------------------------------------------------------------------------------------
+# -- aic / bic -------------------------------------------------------------------------------------
 def _hmmlearn_twin(ours, form="diag"):
     """hmmlearn's model holding the parameters of a fitted gdlab HMM."""
     S = len(ours.startprob_)
@@ -340,3 +340,31 @@ def test_params_naming_a_missing_parameter_is_refused():
         HMM(3, emission="gaussian", params="stmcw").fit(X, lengths)
     with pytest.raises(TypeError, match="params must be a string"):
         HMM(3, params=3).fit(X, lengths)
+
+
+# -- MAP (posterior) decoding ----------------------------------------------------------------------
+@pytest.mark.parametrize("emission", ["gaussian", "poisson"])
+def test_map_decoding_matches_hmmlearn_and_the_posteriors(emission):
+    if emission == "poisson":
+        X, lengths, _, _ = poisson_data()
+    else:
+        X, lengths = gaussian_data()
+    ours = HMM(3, emission=emission, max_iter=5, random_state=0).fit(X, lengths)
+    ref = _hmmlearn_twin(ours)
+    log_prob, states = ours.decode(X, lengths, algorithm="map")
+    ref_sum, ref_states = ref.decode(X, lengths, algorithm="map")
+    np.testing.assert_array_equal(states, ref_states)
+    post = ours.predict_proba(X, lengths)
+    np.testing.assert_array_equal(states, post.argmax(axis=1))
+    assert log_prob.shape == (len(lengths),)
+    np.testing.assert_allclose(log_prob.sum(), np.log(post.max(axis=1)).sum(), rtol=1e-12)
+    # hmmlearn's number: the sum of the per-frame max posteriors
+    assert post.max(axis=1).sum() == pytest.approx(ref_sum, rel=1e-10)
+    np.testing.assert_array_equal(ours.predict(X, lengths, algorithm="map"), states)
+    v_log, v_states = ours.decode(X, lengths)
+    r_log, r_states = ref.decode(X, lengths, algorithm="viterbi")
+    np.testing.assert_array_equal(v_states, r_states)
+    assert v_log.sum() == pytest.approx(r_log, rel=1e-12)
+    with pytest.raises(ValueError, match="algorithm must be one of"):
+        ours.decode(X, lengths, algorithm="beam")
+

@@ -695,35 +695,52 @@ class HMM(CapabilityMixin, BaseEstimator):
             raise ValueError(f"sequences {bad} have zero probability under the fitted HMM; "
                              "their state posteriors are undefined.")
 
-    def decode(self, X, lengths=None):
-        """Most probable state path of each sequence (Viterbi).
+    def decode(self, X, lengths=None, algorithm="viterbi"):
+        """State path of each sequence: the most probable path (Viterbi), or each frame's
+        most probable state (MAP, posterior decoding).
 
         Parameters
         ----------
         X : list of array-like, or array-like of shape (n_frames, n_features)
         lengths : array-like of int, optional
+        algorithm : {"viterbi", "map"}, default="viterbi"
+            "viterbi": argmax over paths of p(z | x). "map": argmax_k p(z_t = k | x)
+            frame by frame (forward-backward); it maximizes the expected number of
+            correct states, and may be a path the transitions forbid.
 
         Returns
         -------
         log_prob : ndarray of shape (n_sequences,)
-            log p(x, z*) of each sequence's best path (hmmlearn returns the sum).
+            "viterbi": log p(x, z*) of each sequence's best path; "map": the sum over
+            frames of log p(z_t = z*_t | x). (hmmlearn returns one number, the sum.)
         states : ndarray of shape (n_frames,)
-            The best paths, stacked in the frame order of X.
+            The paths, stacked in the frame order of X.
         """
+        check_in(algorithm, "algorithm", ("viterbi", "map"))
         frames, em = self._batch(X, lengths)
+        if algorithm == "map":
+            ll, gamma, *_ = self._e_step(frames, em)
+            self._check_possible(ll)
+            T, S, N = gamma.shape
+            post = gamma.transpose(0, 2, 1).reshape(T * N, S)[frames.pos]
+            states = post.argmax(axis=1)
+            with np.errstate(divide="ignore"):
+                log_best = np.log(post[np.arange(len(states)), states])
+            per_sequence = np.add.reduceat(log_best, np.r_[0, np.cumsum(frames.lengths)[:-1]])
+            return per_sequence, states
         log_emit, _ = self._log_emissions(em)
         with np.errstate(divide="ignore"):
             log_start, log_trans = np.log(self.startprob_), np.log(self.transmat_)
         return hm.viterbi(log_start, log_trans, log_emit, frames)
 
-    def predict(self, X, lengths=None) -> np.ndarray:
-        """Viterbi state of every frame, stacked (see :meth:`decode`).
+    def predict(self, X, lengths=None, algorithm="viterbi") -> np.ndarray:
+        """The decoded state of every frame, stacked (see :meth:`decode`).
 
         Returns
         -------
         ndarray of shape (n_frames,)
         """
-        return self.decode(X, lengths)[1]
+        return self.decode(X, lengths, algorithm=algorithm)[1]
 
     def predict_next(self, X, lengths=None) -> NextObservation:
         """The distribution of the next observation given each sequence as a prefix.
