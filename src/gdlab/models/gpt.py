@@ -729,12 +729,9 @@ random_state, verbose
         check_is_fitted(pre, "module_")
         return pre
 
-    def _build_module(self, init=None):
-        """The classifier network; ``init``, a GPT body state dict, is loaded into its body."""
-        net = PooledClassifierNet(GPTConfig(**self.config_), len(self.classes_), self.pooling)
-        if init is not None:
-            net.body.load_state_dict(init)
-        return net
+    def _build_module(self):
+        """The classifier network (a pretrained body is loaded by ``_train``'s ``init_state``)."""
+        return PooledClassifierNet(GPTConfig(**self.config_), len(self.classes_), self.pooling)
 
     def _inputs(self, texts) -> np.ndarray:
         T = self.config_["context_length"]
@@ -794,9 +791,8 @@ random_state, verbose
         def loss(module, batch):
             return F.cross_entropy(module(batch[0]), batch[1])
 
-        init = (None if pre is None else
-                {k: v.detach().cpu().clone() for k, v in pre.module_.state_dict().items()})
-        return self._train((x, target), loss, build=lambda: self._build_module(init=init))
+        init = None if pre is None else {"body": pre.module_.state_dict()}
+        return self._train((x, target), loss, init_state=init)
 
     def _logits(self, X) -> np.ndarray:
         """Float64 class logits of validated texts (truncated to the context)."""

@@ -1,6 +1,12 @@
 """Torch building blocks and the one training loop (:class:`Trainer`) of every gdlab network."""
 
-from gdlab.nn.estimator import TRAINING_PARAMS, LogitClassifierMixin, TorchEstimatorMixin, seeded
+from gdlab.nn.estimator import (
+    TRAINING_PARAMS,
+    LogitClassifierMixin,
+    TorchEstimatorMixin,
+    load_init_state,
+    seeded,
+)
 from gdlab.nn.layers import (
     ConvDecoder,
     ConvEncoder,
@@ -10,6 +16,7 @@ from gdlab.nn.layers import (
 )
 from gdlab.nn.training import (
     Callback,
+    FreezeParameters,
     TrainConfig,
     Trainer,
     TrainResult,
@@ -27,8 +34,10 @@ __all__ = [
     "TRAINING_PARAMS",
     "LogitClassifierMixin",
     "TorchEstimatorMixin",
+    "load_init_state",
     "seeded",
     "Callback",
+    "FreezeParameters",
     "TrainConfig",
     "TrainResult",
     "Trainer",

@@ -28,7 +28,7 @@ from gdlab.base import log_normalize
 from gdlab.nn.training import TrainConfig, Trainer, resolve_device
 
 __all__ = ["TRAINING_PARAMS", "LogitClassifierMixin", "TorchEstimatorMixin", "check_standardizable",
-           "standardization"]
+           "load_init_state", "standardization"]
 
 #: Constructor parameters every torch estimator has, passed to :class:`TrainConfig`.
 TRAINING_PARAMS = ("max_epochs", "batch_size", "lr", "weight_decay", "validation_fraction",
@@ -104,6 +104,59 @@ def check_standardizable(estimator, X) -> None:
                     feature_names=getattr(estimator, "feature_names_in_", None))
 
 
+def load_init_state(module: torch.nn.Module, init_state, estimator=None) -> torch.nn.Module:
+    """Load pretrained weights into named parts of a freshly built network, in place.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    init_state : mapping of str to dict of str to torch.Tensor
+        ``{submodule name: state dict}``; the name is a dotted path as
+        :meth:`torch.nn.Module.get_submodule` reads it (``"body"``,
+        ``"body.net.0"``), ``""`` for the whole module. Each state dict must
+        fit its submodule exactly (``strict=True``); tensors are copied.
+    estimator : object or str, optional
+        Named in error messages.
+
+    Returns
+    -------
+    torch.nn.Module
+        ``module``.
+
+    Raises
+    ------
+    ValueError
+        A name that is no submodule, or weights that do not fit it (missing or
+        unexpected keys, other shapes).
+
+    Examples
+    --------
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    >>> pretrained = torch.nn.Linear(2, 3)
+    >>> _ = load_init_state(net, {"0": pretrained.state_dict()})
+    >>> bool(torch.equal(net[0].weight, pretrained.weight))
+    True
+    """
+    who = estimator if isinstance(estimator, str) or estimator is None \
+        else type(estimator).__name__
+    who = "" if who is None else f"{who}: "
+    if not hasattr(init_state, "items"):
+        raise TypeError(f"{who}init_state must map submodule names to state dicts, got "
+                        f"{type(init_state).__name__}.")
+    for name, state in init_state.items():
+        try:
+            part = module.get_submodule(name)
+        except AttributeError as err:
+            raise ValueError(f"{who}init_state names {name!r}, which is not a part of "
+                             f"{type(module).__name__}.") from err
+        try:
+            part.load_state_dict(state, strict=True)
+        except RuntimeError as err:
+            raise ValueError(f"{who}pretrained weights do not fit {name or 'the network'!r}: "
+                             f"{err}") from err
+    return module
+
+
 @contextlib.contextmanager
 def seeded(seed: int, device: torch.device):
     """Seed torch inside the block and restore the global random state after it."""
@@ -162,18 +215,24 @@ class TorchEstimatorMixin:
         return int(check_random_state(random_state).randint(0, 2**31 - 1))
 
     def _train(self, data, loss=None, *, step=None, optimizers=None, callbacks=(),
-               resume=False, eval_loss=None, build=None):
-        """Build the module (seeded) and train it with the one Trainer.
+               resume=False, eval_loss=None, init_state=None):
+        """Build the module (seeded), load any pretrained weights, train it with the one Trainer.
 
         Parameters
         ----------
         data : tuple of torch.Tensor (CPU), one row per training item
-        loss, step, optimizers, resume, eval_loss
-            See :meth:`gdlab.nn.Trainer.fit`.
-        build : callable, optional
-            ``build() -> torch.nn.Module``, called under the training seed in
-            place of ``self._build_module()`` (e.g. ``lambda:
-            self._build_module(init=weights)`` to start from pretrained weights).
+        loss, step, optimizers, callbacks, resume, eval_loss
+            See :meth:`gdlab.nn.Trainer.fit` and :class:`gdlab.nn.Trainer`.
+        init_state : mapping of str to state dict, optional
+            Pretrained weights to start from (generative pretraining, then
+            fine-tuning): ``{submodule name: state dict}``, each loaded strictly
+            into ``module.get_submodule(name)`` (``""``: the whole module) right
+            after ``_build_module()`` and before any update (see
+            :func:`load_init_state`). The one way a gdlab estimator hands
+            pretrained weights to its network: ``GPTClassifier`` loads a
+            ``CharGPT``'s weights into ``"body"``, ``VAEPretrainClassifier`` a
+            VAE's encoder into ``"body"``. Parts not named keep their seeded
+            random initialization.
 
         Returns
         -------
@@ -183,7 +242,9 @@ class TorchEstimatorMixin:
         trainer = Trainer(config, callbacks=callbacks,
                           checkpoint_dir=getattr(self, "checkpoint_dir", None))
         with seeded(config.random_state, trainer.device):
-            module = (self._build_module if build is None else build)()
+            module = self._build_module()
+        if init_state:
+            load_init_state(module, init_state, self)
         result = trainer.fit(module, data, loss, step=step, optimizers=optimizers,
                              resume=resume, eval_loss=eval_loss)
         self.module_ = module.eval()

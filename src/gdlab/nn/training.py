@@ -51,6 +51,7 @@ __all__ = [
     "TrainResult",
     "Trainer",
     "Callback",
+    "FreezeParameters",
     "resolve_device",
     "load_checkpoint",
     "save_checkpoint",
@@ -220,6 +221,65 @@ class Callback:
 
     def on_train_end(self, trainer: Trainer, result: TrainResult) -> None:
         """Called once after training."""
+
+
+class FreezeParameters(Callback):
+    """Hold the parameters of named submodules fixed for the first ``epochs`` epochs.
+
+    Fine-tuning a pretrained part (an encoder, a language model body) with a
+    fresh head: while the head is random its gradients would push the
+    pretrained weights around, so they are frozen first. The parameters get
+    ``requires_grad=False`` when training begins, so they receive no gradient
+    and torch's optimizers (Adam, AdamW, their weight decay included) leave
+    them unchanged; after epoch ``epochs`` (or when training ends earlier)
+    ``requires_grad`` is restored and they train with the rest.
+
+    Parameters
+    ----------
+    names : str or sequence of str
+        Dotted submodule names of the trained module
+        (:meth:`torch.nn.Module.get_submodule`), e.g. ``"body"``.
+    epochs : int
+        Frozen epochs; 0 freezes nothing.
+
+    Examples
+    --------
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))
+    >>> before = net[0].weight.detach().clone()
+    >>> X, y = torch.randn(32, 2), torch.randn(32)
+    >>> mse = lambda m, b: ((m(b[0]).squeeze(1) - b[1]) ** 2).mean()
+    >>> config = TrainConfig(max_epochs=2, validation_fraction=0.0, random_state=0)
+    >>> _ = Trainer(config, callbacks=[FreezeParameters("0", 2)]).fit(net, (X, y), mse)
+    >>> bool(torch.equal(net[0].weight, before)), net[0].weight.requires_grad
+    (True, True)
+    """
+
+    def __init__(self, names, epochs: int):
+        self.names = (names,) if isinstance(names, str) else tuple(names)
+        self.epochs = check_int(epochs, "freeze epochs", minimum=0)
+        self._frozen: list = []
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self._frozen = []
+        if self.epochs == 0 or trainer.epoch >= self.epochs:
+            return
+        for name in self.names:
+            for p in trainer.module.get_submodule(name).parameters():
+                if p.requires_grad:
+                    p.requires_grad_(False)
+                    self._frozen.append(p)
+
+    def _release(self) -> None:
+        for p in self._frozen:
+            p.requires_grad_(True)
+        self._frozen = []
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict) -> None:
+        if trainer.epoch >= self.epochs:
+            self._release()
+
+    def on_train_end(self, trainer: Trainer, result: TrainResult) -> None:
+        self._release()
 
 
 def _fabric(device: torch.device):

@@ -11,6 +11,8 @@ and the ELBO / IWAE bound per row. Each network is an MLP (sizes ``hidden``)
 or a small conv net for flattened single-channel images, built from
 :mod:`gdlab.nn.layers`. :class:`M2Net` is a conditional :class:`VAENet` with a
 classifier MLP for q(y | x) beside it (the semi-supervised VAE M2).
+:class:`EncoderClassifier` is an unconditional :class:`VAEEncoder` as the
+body of a classifier (a pretrained VAE's encoder, then fine-tuned).
 
 Examples
 --------
@@ -33,7 +35,7 @@ from torch.nn import functional as F  # noqa: N812
 
 from gdlab.nn.layers import ConvDecoder, ConvEncoder, mlp
 
-__all__ = ["MIN_STD", "VAEEncoder", "VAEDecoder", "VAENet", "M2Net"]
+__all__ = ["MIN_STD", "VAEEncoder", "VAEDecoder", "VAENet", "M2Net", "EncoderClassifier"]
 
 #: Floor of the learned observation standard deviation (standardized units).
 MIN_STD = 1e-3
@@ -53,6 +55,15 @@ class VAEEncoder(nn.Module):
             self.net = ConvEncoder(image_shape, hidden[-1], channels=channels,
                                    extra_features=n_classes)
             self.head = nn.Sequential(nn.ReLU(), nn.Linear(hidden[-1], 2 * latent_dim))
+
+    def hidden(self, x):
+        """The last hidden activations (the input of the mean / log-variance layer).
+
+        x: (B, D) -> (B, hidden[-1]); an unconditional encoder only.
+        """
+        if self.architecture == "mlp":
+            return self.net[:-1](x)  # every layer but the last linear: ends in the activation
+        return self.head[0](self.net(x))
 
     def forward(self, x, onehot=None):
         # x: (B, D), onehot: (B, K) or None -> mu, logvar: (B, L) each
@@ -178,3 +189,44 @@ class M2Net(VAENet):
     def classify(self, x):
         """Logits of q(y | x); x: (B, D) -> (B, K)."""
         return self.classifier(x)
+
+
+class EncoderClassifier(nn.Module):
+    """A VAE's encoder as the body of a classifier: its features, dropout, a linear head.
+
+    ``body`` is an unconditional :class:`VAEEncoder` (state-dict keys as in
+    :class:`VAENet`'s ``encoder``, so a trained VAE's encoder loads into it
+    as is). ``features="hidden"`` feeds the head the encoder's last hidden
+    activations (width ``hidden[-1]``; the mean / log-variance layer is then
+    unused and gets no gradient), ``"latent"`` the posterior mean (width
+    ``latent_dim``, Kingma et al.'s M1 features).
+
+    Examples
+    --------
+    >>> enc = VAEEncoder(6, 2, (8,), "mlp", None, 4, 0)
+    >>> tuple(EncoderClassifier(enc, 3, "hidden", 0.0)(torch.zeros(5, 6)).shape)
+    (5, 3)
+    """
+
+    def __init__(self, encoder: VAEEncoder, n_classes: int, features: str, dropout: float):
+        super().__init__()
+        self.body = encoder
+        self.features = features
+        if features == "latent":
+            width = encoder.net[-1].out_features // 2 if encoder.architecture == "mlp" \
+                else encoder.head[-1].out_features // 2
+        else:
+            width = encoder.net[-1].in_features if encoder.architecture == "mlp" \
+                else encoder.head[-1].in_features
+        self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.head = nn.Linear(width, n_classes)
+
+    def embed(self, x):
+        """The features the head reads; x: (B, D) -> (B, width)."""
+        if self.features == "latent":
+            return self.body(x)[0]
+        return self.body.hidden(x)
+
+    def forward(self, x):
+        # x: (B, D) -> (B, K) logits
+        return self.head(self.drop(self.embed(x)))
