@@ -368,3 +368,64 @@ def test_map_decoding_matches_hmmlearn_and_the_posteriors(emission):
     with pytest.raises(ValueError, match="algorithm must be one of"):
         ours.decode(X, lengths, algorithm="beam")
 
+
+
+# -- priors (MAP estimation) ----------------------------------------------------------------------
+@pytest.mark.parametrize("form", ["spherical", "tied", "diag", "full"])
+@pytest.mark.parametrize("strong", [False, True])
+def test_priors_match_hmmlearn(form, strong):
+    """hmmlearn's default covars_prior=1e-2 alone, then every prior (Dirichlet start and
+    transitions, normal means, covariance scatter and weight) together."""
+    X, lengths = gaussian_data()
+    rng = np.random.RandomState(5)
+    s0, t0 = rng.dirichlet(np.ones(3)), rng.dirichlet(np.ones(3), size=3)
+    m0, c0 = rng.normal(0, 2, (3, 3)), _start_covars(form, rng)
+    kw = dict(covars_prior=1e-2)
+    if strong:
+        kw.update(covars_prior=0.3, covars_weight=5.0, means_prior=rng.normal(size=(3, 3)),
+                  means_weight=2.0, startprob_prior=2.0,
+                  transmat_prior=rng.uniform(1.0, 4.0, (3, 3)))
+    ref = hmmlearn.GaussianHMM(3, covariance_type=form, init_params="", n_iter=3, tol=-np.inf,
+                               **kw)
+    ref.startprob_, ref.transmat_, ref.means_, ref.covars_ = s0, t0, m0, c0
+    ref.fit(X, lengths)
+    ours = HMM(3, covariance=form, startprob_init=s0, transmat_init=t0, means_init=m0,
+               covars_init=c0, max_iter=3, tol=0, reg_covar=0, **kw).fit(X, lengths)
+    np.testing.assert_allclose(ours.startprob_, ref.startprob_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.transmat_, ref.transmat_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.means_, ref.means_, rtol=0, atol=1e-10)
+    covars = np.broadcast_to(ours.covars_[:, None], (3, 3)) if form == "spherical" \
+        else ours.covars_
+    np.testing.assert_allclose(covars, ref._covars_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.monitor_, ref.monitor_.history, rtol=1e-12, atol=1e-9)
+
+
+def test_means_weight_per_state():
+    """A vector means_weight weighs each state's prior mean (hmmlearn 0.3.3 broadcasts it
+    over features instead, so a vector is not compared with it)."""
+    X, lengths = gaussian_data()
+    target = np.full((3, 3), 50.0)
+    model = HMM(3, means_prior=target, means_weight=[1e9, 0.0, 0.0], max_iter=3,
+                random_state=0).fit(X, lengths)
+    np.testing.assert_allclose(model.means_[0], 50.0, rtol=0, atol=1e-5)
+    assert np.abs(model.means_[1:]).max() < 10.0
+
+
+def test_dirichlet_prior_keeps_structural_zeros_and_bad_priors_are_refused():
+    X, lengths = gaussian_data()
+    trans = np.array([[0.9, 0.1, 0.0], [0.0, 0.8, 0.2], [0.0, 0.0, 1.0]])
+    model = HMM(3, transmat_init=trans, transmat_prior=5.0, startprob_prior=3.0, max_iter=5,
+                random_state=0).fit(X, lengths)
+    assert np.all(model.transmat_[trans == 0] == 0.0)
+    assert model.startprob_.min() > 0.0  # the prior keeps every start state possible
+    with pytest.raises(ValueError, match=r"transmat_prior must be a number or have shape "
+                                         r"\(3, 3\)"):
+        HMM(3, transmat_prior=np.ones(4)).fit(X, lengths)
+    with pytest.raises(ValueError, match="startprob_prior must be finite and non-negative"):
+        HMM(3, startprob_prior=-1.0).fit(X, lengths)
+    with pytest.raises(ValueError, match=r"means_prior must be a number or have shape \(3, 3\)"):
+        HMM(3, means_prior=np.zeros((2, 3)), means_weight=1.0).fit(X, lengths)
+    with pytest.raises(ValueError, match="covars_prior must be finite"):
+        HMM(3, covars_prior=-1.0).fit(X, lengths)
+    with pytest.raises(ValueError, match="emission='gaussian' only"):
+        HMM(3, emission="gmm", covars_prior=0.1).fit(X, lengths)

@@ -475,6 +475,52 @@ def tsn_to_rows(values):
 
 
 # -- Gaussian (mixture) emissions ----------------------------------------------------------------
+class GaussianPrior:
+    """Conjugate (normal / inverse-Wishart style) prior of Gaussian emissions, hmmlearn's form.
+
+    With posterior weight n, maximum-likelihood mean m and covariance V of a component
+    (Huang, Acero & Hon, Spoken Language Processing, p. 443-445, as hmmlearn):
+    mu = (w_m mu_0 + n m) / (w_m + n); scatter c = w_m (mu - mu_0)(mu - mu_0)^T +
+    n (V + (m - mu)(m - mu)^T); covariance (c_0 + c) / (max(w_c - 1, 0) + n)
+    (diagonal; ``max(w_c - d, 0)`` for matrices; tied: summed over components). The
+    defaults are no prior (maximum likelihood).
+
+    Parameters
+    ----------
+    means_prior, means_weight : float or ndarray
+        mu_0 (broadcast to (n_components, n_features)) and w_m (to (n_components,)).
+    covars_prior, covars_weight : float or ndarray
+        c_0 (broadcast to the covariances) and w_c.
+    """
+
+    def __init__(self, means_prior=0.0, means_weight=0.0, covars_prior=0.0, covars_weight=1.0):
+        self.means_prior = np.asarray(means_prior, dtype=np.float64)
+        w = np.asarray(means_weight, dtype=np.float64)
+        self.means_weight = w[:, None] if w.ndim == 1 else w
+        self.covars_prior = np.asarray(covars_prior, dtype=np.float64)
+        self.covars_weight = float(covars_weight)
+
+    def variance_weight(self, d):
+        """The prior's count in the covariance denominator: max(w_c - d, 0)."""
+        return max(self.covars_weight - d, 0.0)
+
+    def update(self, n, m_hat, v_hat, old_mu, update_means):
+        """(means, scatter) of the M-step: (C, d) means and (C, d[, d]) scatter ``c``."""
+        w, mu0 = self.means_weight, self.means_prior
+        n_m = n if m_hat.ndim == n.ndim else n[:, None]  # (C, d) or (C, 1)
+        if update_means:
+            mu = (w * mu0 + n_m * m_hat) / np.where(w + n_m > 0, w + n_m, 1.0)
+        else:
+            mu = old_mu
+        diff0, diff = mu - mu0, m_hat - mu
+        if v_hat.ndim == m_hat.ndim:  # variances
+            return mu, w * diff0**2 + n_m * (v_hat + diff**2)
+        w3 = w[:, :, None] if np.ndim(w) == 2 else w
+        outer = diff[:, :, None] * diff[:, None, :]
+        return mu, (w3 * diff0[:, :, None] * diff0[:, None, :]
+                    + n[:, None, None] * (v_hat + outer))
+
+
 class GaussianEmissions:
     """Per-state Gaussian mixtures (a single Gaussian is ``n_mix = 1``) on a padded batch.
 
@@ -669,7 +715,7 @@ class GaussianEmissions:
         return le, resp
 
     def m_step(self, gamma, resp, weights, means, covars, reg_covar, *, pool=None,
-               update="wmc"):
+               update="wmc", prior=None):
         """New (weights, means, covars) from state posteriors (T, S, N) and responsibilities.
 
         After a full :func:`e_step` with :meth:`blocks`, its gathered statistics are
@@ -696,21 +742,25 @@ class GaussianEmissions:
             Which of weights (w), means (m) and covariances (c) are updated; the
             others keep their value. Covariances are then taken about the means
             kept (E[(x - a)(x - a)^T] = C + (mu - a)(mu - a)^T), as hmmlearn.
+        prior : GaussianPrior, optional
+            Conjugate prior of the means and covariances (MAP estimates, hmmlearn's
+            formulas); None: maximum likelihood.
         """
         pending, self._pending = self._pending if self.covariance == "diag" else None, None
         stats = pending.statistics if pending is not None and pending.complete else None
         with np.errstate(**_UNDERFLOW_OK):  # posteriors times posteriors, times frames
             return self._m_step(gamma, resp, weights, means, covars, reg_covar, stats,
-                                pool=pool, update=update)
+                                pool=pool, update=update, prior=prior)
 
     def _m_step(self, gamma, resp, weights, means, covars, reg_covar, stats=None, *,
-                pool=None, update="wmc"):
+                pool=None, update="wmc", prior=None):
         S, M, d = means.shape
         T, _, N = gamma.shape
         post = gamma if resp is None else (gamma[:, :, None, :] * resp).reshape(T, S * M, N)
         old_mu = means.reshape(S * M, d)
         old_cov = covars.reshape(S * M, *covars.shape[2:])
         tiny = 10 * np.finfo(float).tiny
+        prior = GaussianPrior() if prior is None else prior
         if self.covariance == "diag":
             if stats is None:  # features are 0 on rows with nothing observed
                 stats = tsn_to_rows(post) @ self._all_features().T  # (C, k)
@@ -719,20 +769,22 @@ class GaussianEmissions:
             if M > 1 and self.any_missing:
                 post = post * self.has_obs_tn
             nk = post.sum(axis=(0, 2)) if M > 1 else None
-            ok = np.broadcast_to(den > tiny, s1.shape)
-            safe = np.where(den > tiny, den, 1.0)
-            mu = s1 / safe
-            var = np.maximum(s2 / safe - mu * mu, 0.0)
-            if "m" not in update:  # variances about the kept means
-                var = var + (mu + self.shift - old_mu) ** 2
+            n = np.where(den > tiny, np.broadcast_to(den, s1.shape), 0.0)
+            ok = n > 0
+            safe = np.where(ok, n, 1.0)
+            m_hat = s1 / safe  # shifted
+            v_hat = np.maximum(s2 / safe - m_hat * m_hat, 0.0)
+            m_hat = m_hat + self.shift
+            mu, scatter = prior.update(n, m_hat, v_hat, old_mu, "m" in update)
+            var = (prior.covars_prior + scatter) / np.where(
+                ok, prior.variance_weight(1) + n, 1.0)
             if pool == "spherical":
-                w_obs = np.where(ok, np.broadcast_to(den, s1.shape), 0.0)
-                tot = w_obs.sum(axis=1, keepdims=True)
+                tot = n.sum(axis=1, keepdims=True)
                 var = np.broadcast_to(
-                    (w_obs * var).sum(axis=1, keepdims=True) / np.where(tot > 0, tot, 1.0),
+                    (n * var).sum(axis=1, keepdims=True) / np.where(tot > 0, tot, 1.0),
                     var.shape)
                 ok = ok.any(axis=1, keepdims=True) & np.ones(var.shape, dtype=bool)
-            new_mu = np.where(ok, mu + self.shift, old_mu)
+            new_mu = np.where(ok, mu, old_mu)
             new_cov = np.where(ok, var + reg_covar, old_cov)
         else:
             post = tsn_to_rows(post)
@@ -741,22 +793,25 @@ class GaussianEmissions:
             summaries = self._full_stats(post, old_mu, old_cov)
             nk = summaries.weight
             ok = nk > tiny
-            mu, cov = gm.from_summaries(
-                summaries._replace(weight=np.where(ok, nk, 1.0)), "full", reg_covar,
+            n = np.where(ok, nk, 0.0)
+            m_hat, v_hat = gm.from_summaries(
+                summaries._replace(weight=np.where(ok, nk, 1.0)), "full", 0.0,
                 shift=self.shift,
             )
-            new_mu = np.where(ok[:, None], mu, old_mu)
-            if "m" not in update:  # covariances about the kept means
-                diff = mu - old_mu
-                cov = cov + diff[:, :, None] * diff[:, None, :]
+            mu, scatter = prior.update(n, m_hat, v_hat, old_mu, "m" in update)
+            eye = np.eye(d)
             if pool in ("tied_all", "tied_state"):
                 groups = 1 if pool == "tied_all" else S
-                w_k = np.where(ok, nk, 0.0).reshape(groups, -1)
-                tot = w_k.sum(axis=1)
-                pooled = np.einsum("gc,gcij->gij", w_k, cov.reshape(groups, -1, d, d))
-                pooled = pooled / np.where(tot > 0, tot, 1.0)[:, None, None]
-                ok = np.repeat(tot > 0, S * M // groups)
+                n_g = n.reshape(groups, -1).sum(axis=1)
+                pooled = (prior.covars_prior + scatter.reshape(groups, -1, d, d).sum(axis=1)) / (
+                    prior.variance_weight(d) + np.where(n_g > 0, n_g, 1.0))[:, None, None]
+                ok = np.repeat(n_g > 0, S * M // groups)
                 cov = np.repeat(pooled, S * M // groups, axis=0)
+            else:
+                cov = (prior.covars_prior + scatter) / (
+                    prior.variance_weight(d) + np.where(ok, n, 1.0))[:, None, None]
+            cov = 0.5 * (cov + cov.transpose(0, 2, 1)) + reg_covar * eye
+            new_mu = np.where(ok[:, None], mu, old_mu)
             new_cov = np.where(ok[:, None, None], cov, old_cov)
         if "m" not in update:
             new_mu = old_mu

@@ -329,7 +329,38 @@ class GaussianEmission(Emission):
         log_w, means, covars = self.params()
         update = "".join(sorted(self.hmm._updated() & set(self.letters)))
         self.set_params(*batch.m_step(gamma, resp, np.exp(log_w), means, covars, reg,
-                                      pool=self.pool(), update=update))
+                                      pool=self.pool(), update=update,
+                                      prior=self.prior(*means.shape)))
+
+    def prior(self, S, M, d):
+        """The conjugate prior of the HMM's ``means_prior`` ... ``covars_weight`` (validated),
+        or None when they are the no-prior defaults."""
+        hmm = self.hmm
+        values = {name: np.asarray(getattr(hmm, name), dtype=np.float64) for name in
+                  ("means_prior", "means_weight", "covars_prior", "covars_weight")}
+        if (not values["means_weight"].any() and not values["covars_prior"].any()
+                and values["covars_weight"].shape == () and values["covars_weight"] <= 1.0):
+            return None
+        if M > 1:
+            raise ValueError("means_prior, means_weight, covars_prior and covars_weight apply "
+                             "to emission='gaussian' only (hmmlearn's GaussianHMM form).")
+        covars = {"diag": (S, d), "spherical": (S, 1), "full": (S, d, d), "tied": (d, d)}
+        shapes = {"means_prior": (S, d), "means_weight": (S,),
+                  "covars_prior": covars[hmm.covariance], "covars_weight": ()}
+        for name, value in values.items():
+            if not np.isfinite(value).all() or (name != "means_prior" and (value < 0).any()):
+                raise ValueError(f"{name} must be finite (and non-negative, but for "
+                                 "means_prior).")
+            if name == "covars_prior" and hmm.covariance == "spherical" and value.shape == (S,):
+                values[name] = value = value[:, None]
+            try:
+                values[name] = np.broadcast_to(value, shapes[name])
+            except ValueError:
+                shown = (S,) if shapes[name] == (S, 1) else shapes[name]
+                raise ValueError(f"{name} must be a number or have shape {shown}, got shape "
+                                 f"{value.shape}.") from None
+        return hm.GaussianPrior(values["means_prior"], values["means_weight"],
+                                values["covars_prior"], float(values["covars_weight"]))
 
     def sample(self, states, rng):
         log_w, means, covars = self.params()

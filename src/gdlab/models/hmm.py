@@ -233,6 +233,20 @@ class HMM(CapabilityMixin, BaseEstimator):
         Added to the variances (diagonal of the covariances) in each M-step.
     smoothing : float, default=1e-3
         Pseudo-count added to every (state, symbol) emission count (categorical).
+    startprob_prior, transmat_prior : float or array-like, default=1.0
+        Dirichlet concentrations of the start distribution (n_states,) and of each
+        transition row (n_states, n_states), hmmlearn's: the M-step is
+        ``max(prior - 1 + expected counts, 0)`` normalized (MAP estimate), zeros of
+        the current parameters kept. 1: no prior (maximum likelihood).
+    means_prior, means_weight, covars_prior, covars_weight : float or array-like
+        Conjugate prior of Gaussian emissions (``emission="gaussian"``), hmmlearn's
+        GaussianHMM form (see :class:`gdlab.inference.hmm.GaussianPrior`): prior
+        means (n_states, n_features) with weight (n_states,), prior scatter
+        added to the covariances' numerator and a weight ``covars_weight`` of which
+        ``max(covars_weight - 1, 0)`` (diagonal, spherical) or
+        ``max(covars_weight - n_features, 0)`` (full, tied) is added to their
+        denominator. Defaults 0, 0, 0, 1: no prior. hmmlearn's default
+        ``covars_prior=1e-2`` is a prior here.
     params : str or collection of str, optional
         The parameters EM updates (hmmlearn's ``params``); the others keep their
         initial value (given by ``*_init`` or initialized by ``init``) exactly.
@@ -328,6 +342,12 @@ class HMM(CapabilityMixin, BaseEstimator):
         tol=1e-4,
         reg_covar=1e-6,
         smoothing=1e-3,
+        startprob_prior=1.0,
+        transmat_prior=1.0,
+        means_prior=0.0,
+        means_weight=0.0,
+        covars_prior=0.0,
+        covars_weight=1.0,
         params=None,
         random_state=None,
     ):
@@ -349,6 +369,12 @@ class HMM(CapabilityMixin, BaseEstimator):
         self.tol = tol
         self.reg_covar = reg_covar
         self.smoothing = smoothing
+        self.startprob_prior = startprob_prior
+        self.transmat_prior = transmat_prior
+        self.means_prior = means_prior
+        self.means_weight = means_weight
+        self.covars_prior = covars_prior
+        self.covars_weight = covars_weight
         self.params = params
         self.random_state = random_state
 
@@ -463,6 +489,7 @@ class HMM(CapabilityMixin, BaseEstimator):
         check_in(self.init, "init", ("kmeans", "random"))
         check_int(self.n_init, "n_init")
         self._updated()
+        self._dirichlet_priors()
         reg, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
         smoothing = check_positive(self.smoothing, "smoothing", allow_zero=True)
         return S, M, reg, max_iter, tol, smoothing
@@ -599,17 +626,41 @@ class HMM(CapabilityMixin, BaseEstimator):
 
     def _m_step(self, frames, em, gamma, xi_sum, resp, reg, smoothing):
         updated = self._updated()
+        start_prior, trans_prior = self._dirichlet_priors()
         if "s" in updated:
             start = gamma[0].sum(axis=1)
+            if start_prior is not None:
+                start = np.where(self.startprob_ == 0, 0.0,
+                                 np.maximum(start_prior - 1.0 + start, 0.0))
             if start.sum() > 0:
                 self.startprob_ = start / start.sum()
         if "t" in updated:
+            if trans_prior is not None:
+                xi_sum = np.where(self.transmat_ == 0, 0.0,
+                                  np.maximum(trans_prior - 1.0 + xi_sum, 0.0))
             rows = xi_sum.sum(axis=1, keepdims=True)
             self.transmat_ = np.where(rows > 0, xi_sum / np.where(rows > 0, rows, 1.0),
                                       self.transmat_)
         emitter = self._emitter()
         if updated & set(emitter.letters) or not emitter.letters:  # (a kind without letters)
             emitter.m_step(em, gamma, resp, reg, smoothing)
+
+    def _dirichlet_priors(self):
+        """Validated (start, transition) Dirichlet concentrations; None where all are 1."""
+        S = check_int(self.n_states, "n_states")
+        out = []
+        for name, shape in (("startprob_prior", (S,)), ("transmat_prior", (S, S))):
+            value = np.asarray(getattr(self, name), dtype=np.float64)
+            try:
+                value = np.broadcast_to(value, shape)
+            except ValueError:
+                raise ValueError(f"{name} must be a number or have shape {shape}, got shape "
+                                 f"{value.shape}.") from None
+            if not np.isfinite(value).all() or (value < 0).any():
+                raise ValueError(f"{name} must be finite and non-negative (Dirichlet "
+                                 "concentrations; 1 is no prior).")
+            out.append(None if np.all(value == 1.0) else value)
+        return out
 
     def _updated(self) -> frozenset:
         """hmmlearn's letters of the parameters EM updates (``params``, validated)."""
