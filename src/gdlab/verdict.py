@@ -23,6 +23,12 @@ With ``target_rows`` beyond the sizes measured, the accuracy answer comes from
 the fitted learning curves (:mod:`gdlab.metrics.learning_curves`): expected
 errors at that size, their paired difference bootstrapped over splits, and
 where the curves of the two leading models cross.
+
+Candidates with the same mean (a few test rows per split make exact ties
+common) are ordered by one documented rule, :func:`rank_candidates`, never by
+the order in which their means were summed: beyond the data, the model whose
+curve is still falling fastest; then the steadier one over the splits; then
+the cheaper one; then the name. A better mean is never overridden by it.
 """
 
 from __future__ import annotations
