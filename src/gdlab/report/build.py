@@ -30,13 +30,14 @@ __all__ = ["STUDY_ORDER", "STUDY_TITLES", "build_report", "figure_to_html", "fig
            "format_number", "is_interactive"]
 
 #: Order of the study sections; studies not listed follow, in the order given.
-STUDY_ORDER = ("learning_curve", "semi_supervised", "missing_data", "calibration", "ood", "cost",
-               "samples")
+STUDY_ORDER = ("learning_curve", "semi_supervised", "blend", "missing_data", "calibration", "ood",
+               "cost", "samples")
 
 #: Section headings of the known studies.
 STUDY_TITLES = {
     "learning_curve": "Learning curves",
     "semi_supervised": "Learning from unlabelled rows",
+    "blend": "Generative-discriminative blend",
     "augmentation": "Generative data augmentation",
     "missing_data": "Missing data",
     "calibration": "Calibration",

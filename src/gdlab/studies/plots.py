@@ -97,7 +97,7 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
                   percent: bool = False, max_series: int = 6, markers=None,
                   x_format: str = "{:.0f}", series: str = "model", panel: str | None = None,
                   percent_x: bool = False, diagonal: bool = False, hover_label=None,
-                  diagonal_name: str = "chance"):
+                  diagonal_name: str = "chance", colors=None, marker_name: str = "crossover"):
     """Mean curves with interval bands, one line per model, small multiples past ``max_series``.
 
     Parameters
@@ -121,7 +121,7 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
     markers : DataFrame, optional
         Points to mark (e.g. crossovers): columns ``x``, ``y``, ``text`` and
         optionally ``panel`` (a model name; the marker goes to that model's
-        panel). One legend entry, ``"crossover"``.
+        panel). One legend entry, ``marker_name``.
     x_format : str, default="{:.0f}"
         Format of x in the hover text.
     series : str, default="model"
@@ -139,6 +139,11 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
         The diagonal's legend entry.
     hover_label : mapping, optional
         Text shown for a series in the hover box instead of its name.
+    colors : mapping, optional
+        A color per series name, for series that share one model (the blend
+        study's lambdas); by default a line takes its model's color.
+    marker_name : str, default="crossover"
+        The legend entry of ``markers``.
 
     Returns
     -------
@@ -187,7 +192,7 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
             d = d.sort_values(x)
             model = str(d["model"].iloc[0])
             family = str(d["family"].iloc[0])
-            color = _common.model_color(model)
+            color = (colors or {}).get(name) or _common.model_color(model)
             xs = d[x].to_numpy(float)
             mean = d["mean"].to_numpy(float)
             lo, hi = d["lo"].to_numpy(float), d["hi"].to_numpy(float)
@@ -219,7 +224,7 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
         for rec in markers.to_dict("records"):
             r, c = where.get(rec.get("panel"), (1, 1))
             fig.add_trace(go.Scatter(x=[rec["x"]], y=[rec["y"]], mode="markers",
-                                     name="crossover", legendgroup="crossover",
+                                     name=marker_name, legendgroup=marker_name,
                                      showlegend=first, text=[rec["text"]],
                                      hovertemplate="%{text}<extra></extra>",
                                      marker={"symbol": "x", "size": 10, "color": "black"}),

@@ -10,8 +10,8 @@ and any parameter overridden by keyword.
 Examples
 --------
 >>> from gdlab.studies.registry import STUDIES, default_studies, make_study
->>> list(STUDIES)[:2]
-['learning_curve', 'semi_supervised']
+>>> list(STUDIES)[:3]
+['learning_curve', 'semi_supervised', 'blend']
 >>> make_study("calibration").name
 'calibration'
 >>> [s.name for s in default_studies(names=["cost", "ood"])]
@@ -113,6 +113,15 @@ STUDIES: dict[str, StudySpec] = {
             "test error vs labelled rows, the rest unlabelled: what unlabelled rows are worth",
             quick={"labels_per_class": (2, 10, "all"), "n_splits": 3},
             thorough={"labels_per_class": (2, 5, 10, 25, "all"), "n_splits": 10},
+            in_default=False,
+        ),
+        # Not a default: it exists for the blend models (tag blend), fitting each at seven
+        # lambdas per cell; it runs when named and then takes every registered blend.
+        StudySpec(
+            "blend", "gdlab.studies.blend", "Blend",
+            "test error vs training size for several lambdas of lambda log p(x,y) + "
+            "(1-lambda) log p(y|x)",
+            quick={"n_sizes": 5, "n_splits": 5}, thorough={"n_sizes": 8, "n_splits": 30},
             in_default=False,
         ),
         StudySpec(
@@ -218,7 +227,7 @@ def default_studies(quick: bool = True, names: Iterable[str] | None = None) -> l
     names : iterable of str, optional
         Only these studies, in the given order; default every study in
         :data:`STUDIES` whose spec is ``in_default`` (all but
-        ``semi_supervised``). Unknown names raise before anything is built.
+        ``semi_supervised`` and ``blend``). Unknown names raise before anything is built.
 
     Returns
     -------
