@@ -1,0 +1,510 @@
+"""hmmlearn's ``hmm`` module over gdlab's HMM: change ``from hmmlearn import hmm`` to
+``from gdlab.hmmlearn import hmm`` and the script runs.
+
+:class:`GaussianHMM`, :class:`GMMHMM`, :class:`CategoricalHMM` and
+:class:`PoissonHMM` take hmmlearn's constructor arguments and offer its
+methods (``fit(X, lengths)``, ``score``, ``score_samples``, ``decode``,
+``predict``, ``predict_proba``, ``sample``, ``aic``, ``bic``) and fitted
+attributes (``startprob_``, ``transmat_``, ``means_``, ``covars_``, ...,
+``monitor_``). Parameters set by hand before ``fit`` are kept as the start of
+EM when their letter is not in ``init_params``, and only the letters of
+``params`` are updated, as in hmmlearn. Every call goes through
+:class:`gdlab.models.HMM`, so frames with NaN entries are marginalized (missing
+observations), and :meth:`BaseHMM.to_gdlab` gives the equivalent gdlab model,
+e.g. for :class:`gdlab.models.HMMClassifier`.
+
+Where it differs from hmmlearn 0.3.3 (see the README's hmmlearn-parity section):
+initialization (gdlab's k-means start for start and transition probabilities;
+the same start gives the same EM to ~1e-10), ``tol`` (the same absolute
+log-likelihood gain, checked as ``|gain| < tol``), ``implementation`` and
+``verbose`` (gdlab has one scaled forward-backward engine and no printing),
+``GMMHMM`` fits by maximum likelihood (its priors are not supported: the
+defaults are accepted and not applied), ``PoissonHMM`` has no Gamma prior
+(non-zero ``lambdas_prior`` / ``lambdas_weight`` raise), and a vector
+``means_weight`` weighs each state's prior mean.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from gdlab._validation import check_random_state
+from gdlab.inference.em import ConvergenceMonitor
+from gdlab.models._hmm_emissions import check_stochastic
+from gdlab.models.hmm import HMM
+
+__all__ = ["GaussianHMM", "GMMHMM", "CategoricalHMM", "PoissonHMM"]
+
+DECODER_ALGORITHMS = ("viterbi", "map")
+
+
+class BaseHMM(BaseEstimator):
+    """What the four hmmlearn-compatible models share: fit, scoring, decoding, sampling.
+
+    Subclasses name their emission (``_emission``), its fitted attributes with
+    their letters (``_emission_attributes``) and the gdlab keyword arguments
+    their hmmlearn arguments become (:meth:`_gdlab_kwargs`).
+    """
+
+    _emission = "gaussian"
+    #: hmmlearn letter -> (fitted attribute, gdlab ``*_init`` argument)
+    _emission_attributes: dict = {}
+
+    # -- translation ---------------------------------------------------------------------------
+    def _gdlab_kwargs(self) -> dict:
+        """Emission-specific arguments of :class:`gdlab.models.HMM`."""
+        return {}
+
+    def to_gdlab(self) -> HMM:
+        """The unfitted :class:`gdlab.models.HMM` this model fits (same settings).
+
+        Returns
+        -------
+        HMM
+        """
+        return HMM(self.n_components, emission=self._emission,
+                   startprob_prior=self.startprob_prior, transmat_prior=self.transmat_prior,
+                   max_iter=self.n_iter, tol=0.0, reg_covar=0.0, params=self.params,
+                   random_state=self.random_state, **self._gdlab_kwargs())
+
+    def _letters(self, name):
+        value = getattr(self, name)
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a string of hmmlearn's letters, got "
+                            f"{type(value).__name__}.")
+        known = {"s", "t", *self._emission_attributes}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"{name}={value!r} names {unknown}, which {type(self).__name__} "
+                             f"does not have; its letters are {''.join(sorted(known))}.")
+        return set(value)
+
+    def _attributes(self):
+        """hmmlearn letter -> fitted attribute name, start and transitions included."""
+        return {"s": "startprob_", "t": "transmat_",
+                **{k: v for k, (v, _) in self._emission_attributes.items()}}
+
+    def _model(self) -> HMM:
+        """A gdlab HMM holding the current parameters (set by fit or by hand)."""
+        check_is_fitted(self, "startprob_")
+        missing = [a for a in self._attributes().values() if not hasattr(self, a)]
+        if missing:
+            raise ValueError(f"{type(self).__name__} needs {', '.join(missing)} set (fit it, or "
+                             "set every parameter by hand) before this call.")
+        S = self.n_components
+        check_stochastic(self.startprob_, "startprob_", (S,))
+        check_stochastic(self.transmat_, "transmat_", (S, S))
+        try:
+            return HMM.from_params(self.startprob_, self.transmat_, **self._emission_params())
+        except ValueError as err:  # name the attributes the user set, not gdlab's arguments
+            raise ValueError(str(err).replace("_init", "_")) from None
+
+    def _emission_params(self) -> dict:
+        raise NotImplementedError  # each subclass names its emission parameters
+
+    def _set_from(self, model: HMM):
+        ours = {"s": "startprob_", "t": "transmat_",
+                **{k: v for k, (v, _) in self._emission_attributes.items()}}
+        for letter, name in self._attributes().items():
+            setattr(self, name, getattr(model, ours[letter]))
+
+    # -- fitting -------------------------------------------------------------------------------
+    def fit(self, X, lengths=None):
+        """Estimate the parameters by Baum-Welch (EM), as hmmlearn's ``fit``.
+
+        Parameters not in ``init_params`` that are already set (by hand) start EM;
+        the others are initialized; only those in ``params`` are updated.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Stacked frames; NaN entries are missing and marginalized.
+        lengths : array-like of int, optional
+            Lengths of the sequences in X (None: one sequence).
+
+        Returns
+        -------
+        self
+        """
+        init_letters = self._letters("init_params")
+        self._letters("params")
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim == 1:
+            X = X[:, None]
+        model = self.to_gdlab()
+        given = {}
+        for letter, name in self._attributes().items():
+            if letter not in init_letters and hasattr(self, name):
+                arg = {"s": "startprob_init", "t": "transmat_init"}.get(
+                    letter) or self._emission_attributes[letter][1]
+                given[arg] = getattr(self, name)
+        n_frames = X.shape[0]
+        model.set_params(tol=max(float(self.tol), 0.0) / max(n_frames, 1), **given)
+        try:
+            model.fit(X, lengths)
+        except ValueError as err:
+            raise ValueError(str(err).replace("_init", "_")) from None
+        self._set_from(model)
+        self.n_features = model.n_features_in_ if self._emission != "categorical" \
+            else model.n_symbols_
+        self.monitor_ = ConvergenceMonitor(tol=self.tol, max_iter=self.n_iter)
+        self.monitor_.history = list(model.monitor_)
+        self.monitor_.iter = model.n_iter_
+        return self
+
+    # -- scoring and decoding ------------------------------------------------------------------
+    def score(self, X, lengths=None) -> float:
+        """Total log-likelihood of X (missing entries marginalized).
+
+        Returns
+        -------
+        float
+        """
+        return self._model().score(X, lengths)
+
+    def score_samples(self, X, lengths=None):
+        """Total log-likelihood and the state posteriors of every frame (hmmlearn's pair).
+
+        Returns
+        -------
+        log_prob : float
+        posteriors : ndarray of shape (n_samples, n_components)
+        """
+        model = self._model()
+        return model.score(X, lengths), model.predict_proba(X, lengths)
+
+    def predict_proba(self, X, lengths=None) -> np.ndarray:
+        """State posteriors of every frame.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components)
+        """
+        return self._model().predict_proba(X, lengths)
+
+    def decode(self, X, lengths=None, algorithm=None):
+        """Most likely states: Viterbi path, or each frame's most probable state ("map").
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        lengths : array-like of int, optional
+        algorithm : {"viterbi", "map"}, optional
+            Default: the ``algorithm`` the model was built with.
+
+        Returns
+        -------
+        log_prob : float
+            "viterbi": log p(X, path), summed over sequences. "map": as hmmlearn 0.3.3,
+            the sum over frames of the largest posterior (not a log-probability;
+            :meth:`gdlab.models.HMM.decode` returns the log of each).
+        state_sequence : ndarray of shape (n_samples,)
+        """
+        algorithm = self.algorithm if algorithm is None else algorithm
+        if algorithm not in DECODER_ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {DECODER_ALGORITHMS}, got {algorithm!r}.")
+        model = self._model()
+        if algorithm == "map":
+            post = model.predict_proba(X, lengths)
+            return float(post.max(axis=1).sum()), post.argmax(axis=1)
+        log_prob, states = model.decode(X, lengths)
+        return float(log_prob.sum()), states
+
+    def predict(self, X, lengths=None) -> np.ndarray:
+        """States of :meth:`decode` with the model's ``algorithm``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return self.decode(X, lengths)[1]
+
+    def aic(self, X, lengths=None) -> float:
+        """Akaike information criterion (lower is better)."""
+        return self._model().aic(X, lengths)
+
+    def bic(self, X, lengths=None) -> float:
+        """Bayesian information criterion (lower is better)."""
+        return self._model().bic(X, lengths)
+
+    # -- sampling ------------------------------------------------------------------------------
+    def sample(self, n_samples=1, random_state=None, currstate=None):
+        """Draw one sequence of ``n_samples`` frames.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None
+            None: the model's ``random_state`` (as hmmlearn).
+        currstate : int, optional
+            State of the first frame; None: drawn from ``startprob_``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        state_sequence : ndarray of shape (n_samples,)
+        """
+        model = self._model()
+        rng = check_random_state(self.random_state if random_state is None else random_state)
+        if currstate is not None:
+            S = self.n_components
+            if not (isinstance(currstate, (int, np.integer)) and 0 <= currstate < S):
+                raise ValueError(f"currstate must be a state in 0..{S - 1}, got {currstate!r}.")
+            model.startprob_ = np.eye(S)[currstate]
+        X, states = model.sample(1, length=n_samples, random_state=rng, return_states=True)
+        return X[0], states[0].astype(int)
+
+
+def _check_neutral(model, **values):
+    """Refuse hmmlearn arguments gdlab does not apply (other than their neutral value)."""
+    for name, (value, neutral) in values.items():
+        if value is not None and not np.all(np.asarray(value) == neutral):
+            raise ValueError(f"{type(model).__name__}({name}={value!r}) is not supported by "
+                             f"gdlab.hmmlearn (only {neutral!r}).")
+
+
+class GaussianHMM(BaseHMM):
+    """Hidden Markov model with Gaussian emissions (hmmlearn's ``GaussianHMM``).
+
+    Parameters
+    ----------
+    n_components : int, default=1
+    covariance_type : {"diag", "full", "spherical", "tied"}, default="diag"
+    min_covar : float, default=1e-3
+        Accepted; gdlab's initialization adds its own floor to the data covariance.
+    startprob_prior, transmat_prior : float or array-like, default=1.0
+        Dirichlet priors.
+    means_prior, means_weight, covars_prior, covars_weight : default 0, 0, 1e-2, 1
+        Conjugate prior of the emissions (hmmlearn's form and defaults).
+    algorithm : {"viterbi", "map"}, default="viterbi"
+    random_state : int, RandomState instance or None
+    n_iter : int, default=10
+    tol : float, default=1e-2
+        EM stops when the total log-likelihood changes by less than ``tol``.
+    verbose : bool, default=False
+        Accepted; gdlab prints nothing.
+    params, init_params : str, default="stmc"
+    implementation : str, default="log"
+        Accepted; gdlab uses its one scaled forward-backward engine.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.hmmlearn import hmm
+    >>> X = np.r_[np.random.RandomState(0).normal(-3, 1, (50, 1)),
+    ...           np.random.RandomState(1).normal(3, 1, (50, 1))]
+    >>> model = hmm.GaussianHMM(n_components=2, random_state=0).fit(X)
+    >>> np.sort(model.means_.ravel()).round(0).tolist()
+    [-3.0, 3.0]
+    """
+
+    _emission = "gaussian"
+    _emission_attributes = {"m": ("means_", "means_init"), "c": ("covars_", "covars_init")}
+
+    def __init__(self, n_components=1, covariance_type="diag", min_covar=1e-3,
+                 startprob_prior=1.0, transmat_prior=1.0, means_prior=0, means_weight=0,
+                 covars_prior=1e-2, covars_weight=1, algorithm="viterbi", random_state=None,
+                 n_iter=10, tol=1e-2, verbose=False, params="stmc", init_params="stmc",
+                 implementation="log"):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.min_covar = min_covar
+        self.startprob_prior = startprob_prior
+        self.transmat_prior = transmat_prior
+        self.means_prior = means_prior
+        self.means_weight = means_weight
+        self.covars_prior = covars_prior
+        self.covars_weight = covars_weight
+        self.algorithm = algorithm
+        self.random_state = random_state
+        self.n_iter = n_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.params = params
+        self.init_params = init_params
+        self.implementation = implementation
+
+    @property
+    def covars_(self):
+        """Covariance matrices (n_components, n_features, n_features), whatever the type
+        (hmmlearn's getter); set them in the layout of ``covariance_type``."""
+        covars = self._covars_
+        S = self.n_components
+        if self.covariance_type == "diag":
+            return covars[:, :, None] * np.eye(covars.shape[1])
+        if self.covariance_type == "spherical":
+            d = np.shape(self.means_)[1]
+            return np.ravel(covars)[:, None, None] * np.eye(d)
+        if self.covariance_type == "tied":
+            return np.tile(covars, (S, 1, 1))
+        return covars
+
+    @covars_.setter
+    def covars_(self, covars):
+        self._covars_ = np.array(covars, dtype=np.float64, copy=True)
+
+    def _attributes(self):
+        out = super()._attributes()
+        out["c"] = "_covars_"
+        return out
+
+    def _gdlab_kwargs(self):
+        return dict(covariance=self.covariance_type, means_prior=self.means_prior,
+                    means_weight=self.means_weight, covars_prior=self.covars_prior,
+                    covars_weight=self.covars_weight)
+
+    def _emission_params(self):
+        return dict(means=self.means_, covars=self._covars_, covariance=self.covariance_type)
+
+
+class GMMHMM(BaseHMM):
+    """Hidden Markov model with Gaussian-mixture emissions (hmmlearn's ``GMMHMM``).
+
+    Fitted by maximum likelihood: hmmlearn's GMMHMM priors (``weights_prior``,
+    ``means_prior``, ``means_weight``, ``covars_prior``, ``covars_weight``) are
+    accepted at their defaults and not applied; other values raise.
+    ``covars_`` is in the layout of ``covariance_type``, as hmmlearn's.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+    n_mix : int, default=1
+    covariance_type : {"diag", "full", "spherical", "tied"}, default="diag"
+    algorithm, random_state, n_iter, tol, verbose, params, init_params, implementation
+        As :class:`GaussianHMM` (``params`` letters "stmcw").
+    """
+
+    _emission = "gmm"
+    _emission_attributes = {"m": ("means_", "means_init"), "c": ("covars_", "covars_init"),
+                            "w": ("weights_", "weights_init")}
+
+    def __init__(self, n_components=1, n_mix=1, min_covar=1e-3, startprob_prior=1.0,
+                 transmat_prior=1.0, weights_prior=1.0, means_prior=0.0, means_weight=0.0,
+                 covars_prior=None, covars_weight=None, algorithm="viterbi",
+                 covariance_type="diag", random_state=None, n_iter=10, tol=1e-2,
+                 verbose=False, params="stmcw", init_params="stmcw", implementation="log"):
+        self.n_components = n_components
+        self.n_mix = n_mix
+        self.min_covar = min_covar
+        self.startprob_prior = startprob_prior
+        self.transmat_prior = transmat_prior
+        self.weights_prior = weights_prior
+        self.means_prior = means_prior
+        self.means_weight = means_weight
+        self.covars_prior = covars_prior
+        self.covars_weight = covars_weight
+        self.algorithm = algorithm
+        self.covariance_type = covariance_type
+        self.random_state = random_state
+        self.n_iter = n_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.params = params
+        self.init_params = init_params
+        self.implementation = implementation
+
+    def _gdlab_kwargs(self):
+        _check_neutral(self, weights_prior=(self.weights_prior, 1.0),
+                       means_weight=(self.means_weight, 0.0))
+        for name in ("covars_prior", "covars_weight"):
+            if getattr(self, name) is not None:
+                raise ValueError(f"GMMHMM({name}=...) is not supported by gdlab.hmmlearn "
+                                 "(GMMHMM fits by maximum likelihood; only None).")
+        return dict(covariance=self.covariance_type, n_mix=self.n_mix)
+
+    def _emission_params(self):
+        return dict(means=self.means_, covars=self.covars_, weights=self.weights_,
+                    covariance=self.covariance_type)
+
+
+class CategoricalHMM(BaseHMM):
+    """Hidden Markov model with categorical emissions (hmmlearn's ``CategoricalHMM``).
+
+    Parameters
+    ----------
+    n_components : int, default=1
+    startprob_prior, transmat_prior : float or array-like, default=1.0
+    emissionprob_prior : float, default=1.0
+        Dirichlet prior of each emission row (a number >= 1: ``emissionprob_prior - 1``
+        is gdlab's ``smoothing``).
+    n_features : int, optional
+        Number of symbols (None: from the data).
+    algorithm, random_state, n_iter, tol, verbose, params, init_params, implementation
+        As :class:`GaussianHMM` (``params`` letters "ste").
+    """
+
+    _emission = "categorical"
+    _emission_attributes = {"e": ("emissionprob_", "emissionprob_init")}
+
+    def __init__(self, n_components=1, startprob_prior=1.0, transmat_prior=1.0,
+                 emissionprob_prior=1.0, n_features=None, algorithm="viterbi",
+                 random_state=None, n_iter=10, tol=1e-2, verbose=False, params="ste",
+                 init_params="ste", implementation="log"):
+        self.n_components = n_components
+        self.startprob_prior = startprob_prior
+        self.transmat_prior = transmat_prior
+        self.emissionprob_prior = emissionprob_prior
+        self.n_features = n_features
+        self.algorithm = algorithm
+        self.random_state = random_state
+        self.n_iter = n_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.params = params
+        self.init_params = init_params
+        self.implementation = implementation
+
+    def _gdlab_kwargs(self):
+        prior = self.emissionprob_prior
+        if np.ndim(prior) or not np.isfinite(prior) or prior < 1:
+            raise ValueError("CategoricalHMM(emissionprob_prior=...) must be a number >= 1 in "
+                             f"gdlab.hmmlearn (one pseudo-count for every symbol), got {prior!r}.")
+        return dict(n_symbols=self.n_features, smoothing=float(prior) - 1.0)
+
+    def _emission_params(self):
+        return dict(emissionprob=self.emissionprob_)
+
+
+class PoissonHMM(BaseHMM):
+    """Hidden Markov model with Poisson emissions (hmmlearn's ``PoissonHMM``).
+
+    Parameters
+    ----------
+    n_components : int, default=1
+    startprob_prior, transmat_prior : float or array-like, default=1.0
+    lambdas_prior, lambdas_weight : float, default=0.0
+        Only 0 (no Gamma prior) is supported.
+    algorithm, random_state, n_iter, tol, verbose, params, init_params, implementation
+        As :class:`GaussianHMM` (``params`` letters "stl").
+    """
+
+    _emission = "poisson"
+    _emission_attributes = {"l": ("lambdas_", "lambdas_init")}
+
+    def __init__(self, n_components=1, startprob_prior=1.0, transmat_prior=1.0,
+                 lambdas_prior=0.0, lambdas_weight=0.0, algorithm="viterbi",
+                 random_state=None, n_iter=10, tol=1e-2, verbose=False, params="stl",
+                 init_params="stl", implementation="log"):
+        self.n_components = n_components
+        self.startprob_prior = startprob_prior
+        self.transmat_prior = transmat_prior
+        self.lambdas_prior = lambdas_prior
+        self.lambdas_weight = lambdas_weight
+        self.algorithm = algorithm
+        self.random_state = random_state
+        self.n_iter = n_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.params = params
+        self.init_params = init_params
+        self.implementation = implementation
+
+    def _gdlab_kwargs(self):
+        _check_neutral(self, lambdas_prior=(self.lambdas_prior, 0.0),
+                       lambdas_weight=(self.lambdas_weight, 0.0))
+        return {}
+
+    def _emission_params(self):
+        return dict(lambdas=self.lambdas_)
