@@ -54,14 +54,17 @@ def _perturbed_start(monkeypatch, cls, seed=1):
 
 
 @pytest.mark.parametrize("perturb", [False, True])
-def test_lambda_one_is_gaussian_naive_bayes(monkeypatch, perturb):
+@pytest.mark.parametrize("scale", [1.0, 1e3])
+def test_lambda_one_is_gaussian_naive_bayes(monkeypatch, perturb, scale):
     X, y = load_iris(return_X_y=True)
+    X[:, 0] *= scale  # epsilon_ (from the largest variance) then matters for the other columns
     if perturb:
         _perturbed_start(monkeypatch, BlendGaussianNB)
     blend = BlendGaussianNB(lambda_=1.0).fit(X, y)
     nb = GaussianNB().fit(X, y)
-    np.testing.assert_allclose(blend.theta_, nb.theta_, rtol=0, atol=1e-6)
-    np.testing.assert_allclose(blend.var_, nb.var_, rtol=0, atol=1e-6)
+    sd = X.std(axis=0)  # compare on each feature's own scale
+    np.testing.assert_allclose(blend.theta_ / sd, nb.theta_ / sd, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(blend.var_ / sd**2, nb.var_ / sd**2, rtol=0, atol=1e-6)
     np.testing.assert_allclose(blend.class_prior_, nb.class_prior_, rtol=0, atol=1e-7)
     np.testing.assert_allclose(blend.predict_proba(X), nb.predict_proba(X), rtol=0, atol=1e-5)
     assert blend.converged_

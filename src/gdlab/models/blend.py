@@ -307,9 +307,12 @@ class BlendGaussianNB(_BlendMixin, GaussianNB):
     priors : array-like of shape (n_classes,), optional
         Fixed class priors; None learns them with the other parameters.
     var_smoothing : float, default=1e-9
-        Floor ``var_smoothing * (largest feature variance)`` added to every
-        variance, as in GaussianNB (keeps the lambda = 0 fit from collapsing a
-        variance to zero).
+        ``epsilon_ = var_smoothing * (largest feature variance)``, as in
+        GaussianNB, enters the objective as the prior term
+        ``-N_kj epsilon_ / (2 var_kj)`` (N_kj: observed values of feature j in
+        class k), whose optimum at lambda = 1 is GaussianNB's ``var_`` = MLE +
+        ``epsilon_`` exactly; at every lambda it keeps a variance from
+        collapsing to zero.
     lambda_grid : sequence of float, default=DEFAULT_LAMBDA_GRID
         Candidates for ``lambda_="cv"``.
     cv : int, default=5
@@ -389,8 +392,13 @@ class BlendGaussianNB(_BlendMixin, GaussianNB):
         missing = missing_mask(Z)
         Z0 = Z if missing is None else np.where(missing, 0.0, Z)
         obs = None if missing is None else np.logical_not(missing).astype(np.float64)
+        # GaussianNB's smoothing epsilon_ as a prior: -N_kj epsilon / (2 var_kj) per class and
+        # feature, whose maximum with the likelihood is GaussianNB's var_ = MLE + epsilon_
+        weight = self.observed_count_ * (self.epsilon_ / scale**2)
+        if self.covariance == "shared":
+            weight = weight.sum(axis=0, keepdims=True)
         return {"Z": Z, "Z0": Z0, "Z2": Z0 * Z0, "obs": obs, "center": center, "scale": scale,
-                "floor": self.epsilon_ / scale**2}
+                "smoothing": weight}
 
     def _n_variances(self) -> int:
         return 1 if self.covariance == "shared" else len(self.classes_)
@@ -399,9 +407,10 @@ class BlendGaussianNB(_BlendMixin, GaussianNB):
         mu = (self.theta_ - data["center"]) / data["scale"]
         var = self.var_ / data["scale"] ** 2
         if self.covariance == "shared":
+            # the pooled within-class variance (+ epsilon): the shared optimum at lambda = 1
             weights = self.observed_count_ / self.observed_count_.sum(axis=0)
             var = (weights * var).sum(axis=0, keepdims=True)
-        log_var = np.log(np.maximum(var - data["floor"], 1e-300))
+        log_var = np.log(np.maximum(var, 1e-300))
         return np.concatenate([mu.ravel(), np.clip(log_var, *_LOG_VAR_BOUNDS).ravel()])
 
     def _bounds(self, data):
@@ -412,8 +421,7 @@ class BlendGaussianNB(_BlendMixin, GaussianNB):
         K, d = self.theta_.shape
         mu = v[: K * d].reshape(K, d)
         log_var = v[K * d:].reshape(self._n_variances(), d)
-        var = np.exp(log_var) + data["floor"]
-        return mu, np.broadcast_to(var, (K, d)), log_var
+        return mu, np.broadcast_to(np.exp(log_var), (K, d)), log_var
 
     def _family_terms(self, v, data, W):
         mu, var, log_var = self._unpack(v, data)
@@ -425,11 +433,13 @@ class BlendGaussianNB(_BlendMixin, GaussianNB):
         W1 = W.T @ data["Z0"]
         W2 = W.T @ data["Z2"]
         g_mu = (W1 - Wo * mu) / var
-        g_var = 0.5 * (W2 - 2.0 * mu * W1 + mu * mu * Wo) / var**2 - 0.5 * Wo / var
-        g_log_var = g_var * (var - data["floor"])
+        g_log_var = 0.5 * (W2 - 2.0 * mu * W1 + mu * mu * Wo) / var - 0.5 * Wo  # d/dlog var
         if self.covariance == "shared":
             g_log_var = g_log_var.sum(axis=0, keepdims=True)
-        return 0.0, np.concatenate([g_mu.ravel(), g_log_var.ravel()])
+        inv_var = np.exp(-log_var)
+        penalty = -0.5 * (data["smoothing"] * inv_var).sum()
+        g_log_var = g_log_var + 0.5 * data["smoothing"] * inv_var
+        return penalty, np.concatenate([g_mu.ravel(), g_log_var.ravel()])
 
     def _store(self, v, data):
         mu, var, _ = self._unpack(v, data)
