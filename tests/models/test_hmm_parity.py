@@ -429,3 +429,24 @@ def test_dirichlet_prior_keeps_structural_zeros_and_bad_priors_are_refused():
         HMM(3, covars_prior=-1.0).fit(X, lengths)
     with pytest.raises(ValueError, match="emission='gaussian' only"):
         HMM(3, emission="gmm", covars_prior=0.1).fit(X, lengths)
+
+
+@pytest.mark.parametrize("form", ["spherical", "tied", "diag", "full"])
+def test_gmm_covariance_forms_score_as_hmmlearn_gmmhmm(form):
+    """GMMHMM's covars_ layouts (tied: one matrix per state) give hmmlearn's likelihood and
+    posteriors. (Its EM is not compared: GMMHMM's default priors are not maximum likelihood.)"""
+    X, lengths = gaussian_data(d=2)
+    rng = np.random.RandomState(0)
+    S, M, d = 3, 2, 2
+    s0, t0 = rng.dirichlet(np.ones(S)), rng.dirichlet(np.ones(S), size=S)
+    w0, m0 = rng.dirichlet(np.ones(M), size=S), rng.normal(0, 2, (S, M, d))
+    c0 = {"diag": rng.uniform(1, 2, (S, M, d)), "full": np.tile(np.eye(d) * 1.5, (S, M, 1, 1)),
+          "spherical": rng.uniform(1, 2, (S, M)), "tied": np.tile(np.eye(d) * 1.5, (S, 1, 1))}
+    ref = hmmlearn.GMMHMM(S, n_mix=M, covariance_type=form, init_params="")
+    ref.startprob_, ref.transmat_, ref.weights_, ref.means_, ref.covars_ = (
+        s0, t0, w0, m0, c0[form])
+    ref.n_features = d
+    ours = HMM.from_params(s0, t0, means=m0, covars=c0[form], weights=w0, covariance=form)
+    assert ours.score(X, lengths) == pytest.approx(ref.score(X, lengths), rel=1e-12, abs=1e-9)
+    np.testing.assert_allclose(ours.predict_proba(X, lengths), ref.predict_proba(X, lengths),
+                               rtol=0, atol=1e-10)
