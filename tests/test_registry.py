@@ -34,6 +34,8 @@ HYBRID = {"nbsvm", "gpt-pretrain-finetune", "m2-vae", "blend-gaussian-nb",
           "blend-shared-gaussian-nb", "blend-multinomial-nb", "blend-bernoulli-nb"}
 # generative data augmentation (the SMOTE baseline has no model of p(x): discriminative)
 HYBRID |= {"augment-gmm-logreg", "augment-kde-random-forest"}
+# generative pretraining (a VAE on every row), then discriminative fine-tuning
+HYBRID |= {"vae-pretrain-finetune"}
 DISCRIMINATIVE |= {"smote-logreg"}
 #: Generative entries that do not classify: pure samplers / language models.
 SAMPLERS = {"cgan", "char-gpt"}

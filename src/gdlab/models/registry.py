@@ -744,6 +744,12 @@ for _name, _family, _factory, _mod, _desc in [
            batch_size=64, random_state=0), ("tabular", "image"),
      "Semi-supervised VAE M2 (Kingma et al. 2014): CVAE + classifier q(y|x), learns from "
      "unlabelled rows (y=-1)"),
+    ("vae-pretrain-finetune", "hybrid",
+     _lazy("gdlab.models.vae_pretrain", "VAEPretrainClassifier", latent_dim=8, hidden=(64,),
+           pretrain_epochs=50, max_epochs=100, freeze_epochs=50, batch_size=64,
+           random_state=0), ("tabular", "image"),
+     "VAE (MLP) pretrained on every row, labelled or not (y=-1); its encoder + a linear head "
+     "fine-tuned on the labelled rows (encoder frozen for the first 50 epochs)"),
     ("cgan", "generative",
      _lazy("gdlab.models.gan", "ConditionalGAN", max_epochs=50, random_state=0),
      ("tabular", "image"),
