@@ -15,12 +15,23 @@ model. Models on the same split:
 - ``logreg``: scikit-learn's ``LogisticRegression`` (C=1) on the labelled rows only;
 - ``label-spreading``: scikit-learn's ``LabelSpreading(kernel="knn")`` on all
   training rows (the issue's other reference point);
-- ``m2-vae``: :class:`gdlab.models.vae.M2VAE` on all training rows (settings below).
+- ``m2-vae``: :class:`gdlab.models.vae.M2VAE` on all training rows (settings below);
+- ``vae-pretrain-finetune``: :class:`gdlab.models.vae_pretrain.VAEPretrainClassifier`,
+  a VAE (the M2 shape: ``--latent``, ``--hidden``, ``--likelihood``) pretrained on all
+  training rows for ``--pretrain-epochs``, its encoder then fine-tuned with a linear
+  head on the labelled rows for ``--finetune-epochs`` (``--freeze-epochs`` of them
+  with the encoder fixed);
+- ``mlp``: :class:`gdlab.models.networks.MLPClassifier`, the fine-tuned network's
+  shape (hidden layers ``--hidden``, a linear head) and training settings, from
+  random weights, on the labelled rows only (what the pretraining is worth).
+
+``--models`` picks among them (default: all).
 
 Each cell: test error, mean over splits, with a 95 % t interval of the mean;
 ``--csv`` writes one row per fit.
 
-    python benchmarks/repro_semi_supervised.py [--labels 20 50 100] [--splits 0 1 2 3 4]
+    python benchmarks/repro_semi_supervised.py [--labels 20 50 100] [--splits 0 1 2 3 4] \
+        [--models logreg label-spreading m2-vae vae-pretrain-finetune mlp]
 """
 
 from __future__ import annotations
@@ -37,7 +48,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.semi_supervised import LabelSpreading
 
+from gdlab.models.networks import MLPClassifier
 from gdlab.models.vae import M2VAE
+from gdlab.models.vae_pretrain import VAEPretrainClassifier
+
+MODELS = ("m2-vae", "vae-pretrain-finetune", "mlp", "label-spreading", "logreg")
 
 
 def split(X, y, seed: int, n_labels: int):
@@ -62,21 +77,39 @@ def m2_settings(args) -> dict:
                 validation_fraction=0.0, device=args.device)
 
 
+def pretrain_settings(args) -> dict:
+    return dict(latent_dim=args.latent, hidden=tuple(args.hidden), likelihood=args.likelihood,
+                pretrain_epochs=args.pretrain_epochs, max_epochs=args.finetune_epochs,
+                freeze_epochs=args.freeze_epochs, features=args.features, dropout=args.dropout,
+                batch_size=args.batch_size, lr=args.lr, validation_fraction=0.0,
+                device=args.device)
+
+
+def mlp_settings(args) -> dict:
+    return dict(hidden_sizes=tuple(args.hidden), dropout=args.dropout,
+                max_epochs=args.finetune_epochs, batch_size=args.batch_size, lr=args.lr,
+                validation_fraction=0.0, device=args.device)
+
+
 def fit_models(args, Xtr, ytr, Xte, yte, seed):
-    """Test error and seconds of every model on one split."""
+    """Test error and seconds of every model of ``args.models`` on one split."""
     lab = ytr != -1
+    fits = {
+        "logreg": lambda: LogisticRegression(max_iter=5000).fit(Xtr[lab], ytr[lab]),
+        "label-spreading": lambda: LabelSpreading(kernel="knn").fit(Xtr, ytr),
+        "m2-vae": lambda: M2VAE(**m2_settings(args), random_state=seed).fit(Xtr, ytr),
+        "vae-pretrain-finetune": lambda: VAEPretrainClassifier(
+            **pretrain_settings(args), random_state=seed).fit(Xtr, ytr),
+        "mlp": lambda: MLPClassifier(**mlp_settings(args), random_state=seed).fit(
+            Xtr[lab], ytr[lab]),
+    }
     out = []
-    t0 = time.perf_counter()
-    lr = LogisticRegression(max_iter=5000).fit(Xtr[lab], ytr[lab])
-    out.append(("logreg", 1.0 - lr.score(Xte, yte), time.perf_counter() - t0))
-    t0 = time.perf_counter()
-    with warnings.catch_warnings():  # kNN rows without labelled neighbours divide 0 by 0
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ls = LabelSpreading(kernel="knn").fit(Xtr, ytr)
-        out.append(("label-spreading", 1.0 - ls.score(Xte, yte), time.perf_counter() - t0))
-    t0 = time.perf_counter()
-    m2 = M2VAE(**m2_settings(args), random_state=seed).fit(Xtr, ytr)
-    out.append(("m2-vae", 1.0 - m2.score(Xte, yte), time.perf_counter() - t0))
+    for name in args.models:
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():  # kNN rows without labelled neighbours divide 0 by 0
+            warnings.simplefilter("ignore", RuntimeWarning)
+            model = fits[name]()
+        out.append((name, 1.0 - model.score(Xte, yte), time.perf_counter() - t0))
     return out
 
 
@@ -93,6 +126,7 @@ def interval(values) -> tuple[float, float, float]:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--labels", type=int, nargs="+", default=[20, 50, 100])
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     parser.add_argument("--splits", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--latent", type=int, default=16)
     parser.add_argument("--hidden", type=int, nargs="+", default=[256, 256])
@@ -105,6 +139,14 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=150)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--pretrain-epochs", type=int, default=100,
+                        help="VAE epochs of vae-pretrain-finetune")
+    parser.add_argument("--finetune-epochs", type=int, default=100,
+                        help="epochs of vae-pretrain-finetune's fine-tuning and of mlp")
+    parser.add_argument("--freeze-epochs", type=int, default=0,
+                        help="fine-tuning epochs with the pretrained encoder fixed")
+    parser.add_argument("--features", choices=["hidden", "latent"], default="hidden",
+                        help="what vae-pretrain-finetune's head reads")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--csv", default=None, help="write one row per fit here")
     parser.add_argument("--from-csv", nargs="+", default=None, metavar="CSV",
@@ -115,6 +157,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.quick:
         args.labels, args.splits, args.epochs, args.hidden = [20], [0], 2, [16]
+        args.pretrain_epochs, args.finetune_epochs = 2, 2
 
     if args.from_csv:
         df = pd.concat([pd.read_csv(f) for f in args.from_csv], ignore_index=True)
@@ -122,14 +165,20 @@ def main(argv=None):
         return df
     X, y = load_digits(return_X_y=True)
     X = X / 16.0
-    print(f"M2 settings: {m2_settings(args)}", flush=True)
+    print(f"models: {args.models}", flush=True)
+    if "m2-vae" in args.models:
+        print(f"M2 settings: {m2_settings(args)}", flush=True)
+    if "vae-pretrain-finetune" in args.models:
+        print(f"vae-pretrain-finetune settings: {pretrain_settings(args)}", flush=True)
+    if "mlp" in args.models:
+        print(f"mlp settings: {mlp_settings(args)}", flush=True)
     t_all = time.perf_counter()
     rows = []
     for seed in args.splits:
         for n in args.labels:
             for model, err, sec in fit_models(args, *split(X, y, seed, n), seed):
                 rows.append(dict(model=model, labels=n, split=seed, error=err, seconds=sec))
-                print(f"  split {seed} labels {n:4d} {model:16s} error {err:.3f} ({sec:.1f} s)",
+                print(f"  split {seed} labels {n:4d} {model:21s} error {err:.3f} ({sec:.1f} s)",
                       flush=True)
     df = pd.DataFrame(rows)
     if args.csv:
@@ -140,19 +189,20 @@ def main(argv=None):
 
 def print_table(df: pd.DataFrame, total: float) -> None:
     """The markdown table of test errors: one row per number of labels, one column per model."""
-    models = [m for m in ("m2-vae", "label-spreading", "logreg") if m in set(df.model)]
+    models = [m for m in MODELS if m in set(df.model)]
     splits = sorted(int(s) for s in df.split.unique())
     print(f"\ntest error on digits (1,347 train / 450 test), mean [95 % t interval] over "
           f"{len(splits)} splits {splits}; {total:.0f} s of fitting\n")
-    print("| labels (per class) | " + " | ".join(models) + " | m2-vae seconds per fit |")
-    print("|---" + "|---:" * (len(models) + 1) + "|")
+    print("| labels (per class) | " + " | ".join(models) + " |")
+    print("|---" + "|---:" * len(models) + "|")
     for n in sorted(df.labels.unique()):
         cells = []
         for m in models:
             mean, lo, hi = interval(df[(df.labels == n) & (df.model == m)].error)
             cells.append(f"{mean:.3f} [{lo:.3f}, {hi:.3f}]")
-        sec = df[(df.labels == n) & (df.model == "m2-vae")].seconds.mean()
-        print(f"| {n} ({n // 10}) | " + " | ".join(cells) + f" | {sec:.0f} |")
+        print(f"| {n} ({n // 10}) | " + " | ".join(cells) + " |")
+    print("\nseconds per fit (mean over splits and labels): " + ", ".join(
+        f"{m} {df[df.model == m].seconds.mean():.1f}" for m in models))
 
 
 if __name__ == "__main__":
