@@ -60,6 +60,9 @@ TINY = {
                        "n_elbo_steps": 2, "max_epochs": 1, "time_embedding_dim": 8},
     "torch-mlp": {"hidden_sizes": (8,), "max_epochs": 1},
     "cnn": {"channels": 2, "hidden_size": 8, "max_epochs": 1},
+    "jem": {"hidden_sizes": (8,), "max_epochs": 1, "buffer_size": 50, "sample_steps": 2},
+    "jem-cnn": {"channels": 2, "hidden_size": 8, "max_epochs": 1, "buffer_size": 50,
+                "sample_steps": 2},
     "char-gpt": {**_GPT_TINY},
     "gpt-class-conditional": {f"density__{k}": v for k, v in _GPT_TINY.items()},
     "gpt-label-prefix": {**_GPT_TINY},
@@ -142,7 +145,7 @@ def _assert_valid(model, X, n=None):
         assert (proba >= 0).all()
         np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-5)
         assert np.isin(model.predict(X), model.classes_).all()
-    if {"density", "density_bound"} & caps:
+    if {"density", "density_bound", "unnormalized_density"} & caps:
         scores = np.asarray(model.score_samples(X))
         assert scores.shape == (n,) and np.isfinite(scores).all(), scores
     if "conditional_sample" in caps and "classify" not in caps:  # a GAN: it can sample

@@ -36,6 +36,8 @@ HYBRID = {"nbsvm", "gpt-pretrain-finetune", "m2-vae", "blend-gaussian-nb",
 HYBRID |= {"augment-gmm-logreg", "augment-kde-random-forest"}
 # generative pretraining (a VAE on every row), then discriminative fine-tuning
 HYBRID |= {"vae-pretrain-finetune"}
+# a classifier read as an energy-based model: its log p(x) is unnormalized
+HYBRID |= {"jem", "jem-cnn"}
 DISCRIMINATIVE |= {"smote-logreg"}
 #: Generative entries that do not classify: pure samplers / language models.
 SAMPLERS = {"cgan", "char-gpt"}
@@ -87,6 +89,12 @@ def test_generative_models_declare_density_and_sampling():
         else:
             assert {score, "sample", "conditional_sample"} <= caps, name
             assert not caps & ({"density", "density_bound"} - {score}), name
+
+
+def test_energy_based_entries_say_their_density_is_unnormalized():
+    for name in ("jem", "jem-cnn"):
+        caps = capabilities(make(name))
+        assert caps == {"classify", "unnormalized_density", "sample", "conditional_sample"}
 
 
 def test_random_state_is_pinned_where_the_estimator_has_one():

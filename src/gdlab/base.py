@@ -79,6 +79,8 @@ CAPABILITIES: dict[str, str] = {
     "classify": "predict / predict_proba",
     "density": "score_samples is log p(x) (exact)",
     "density_bound": "score_samples is a lower bound on log p(x) (e.g. an ELBO)",
+    "unnormalized_density": "score_samples is log p(x) + an unknown constant (an energy-based "
+                            "model): it ranks rows, it is no likelihood",
     "sample": "sample(n) draws from the model",
     "conditional_sample": "sample(n, y=k) draws from p(x | y=k)",
     "missing_features": "NaN in X is marginalized at predict (and at fit, where stated)",

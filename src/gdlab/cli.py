@@ -328,7 +328,8 @@ def _print_verdict(advice) -> None:
 _FAMILY_SHORT = {"generative": "gen.", "discriminative": "disc.", "hybrid": "hybrid"}
 
 #: One-letter capability codes for narrow terminals (every model can classify).
-_SHORT = {"density": "D", "density_bound": "B", "sample": "S", "conditional_sample": "C",
+_SHORT = {"density": "D", "density_bound": "B", "unnormalized_density": "E", "sample": "S",
+          "conditional_sample": "C",
           "missing_features": "M", "partial_fit": "P", "sequences": "Q", "text": "T",
           "semi_supervised": "U"}
 

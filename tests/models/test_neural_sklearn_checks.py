@@ -32,6 +32,7 @@ SHRUNK = {
     "m2-vae": dict(max_epochs=30, hidden=(16,)),
     "vae-pretrain-finetune": dict(pretrain_epochs=5, max_epochs=60, freeze_epochs=0,
                                   hidden=(16,)),
+    "jem": dict(max_epochs=20, hidden_sizes=(16,), buffer_size=200, sample_steps=5),
 }
 
 

@@ -21,6 +21,7 @@ _LAZY = {
     "GAN": "gan", "ConditionalGAN": "gan",
     "DiffusionModel": "diffusion", "ConditionalDiffusion": "diffusion",
     "MLPClassifier": "networks", "CNNClassifier": "networks",
+    "JEMClassifier": "jem", "JEMCNNClassifier": "jem",
     "CharNGramLM": "ngram", "CharNGramClassifier": "ngram",
     "NBSVM": "text", "TextColumn": "text",
     "CharGPT": "gpt", "LabelPrefixGPT": "gpt", "GPTClassifier": "gpt", "GPTConfig": "gpt",

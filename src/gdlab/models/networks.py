@@ -112,7 +112,22 @@ class _NetworkClassifier(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
         Xs = self._fit_standardization(X, per_feature=self._per_feature_scaling)
         data = (torch.as_tensor(Xs, dtype=torch.float32),
                 torch.as_tensor(y_idx, dtype=torch.long))
-        return self._train(data, _cross_entropy)
+        loss, eval_loss = self._losses(Xs)
+        return self._train(data, loss, eval_loss=eval_loss)
+
+    def _losses(self, Xs: np.ndarray):
+        """The training loss and the validation loss (None: the same) for the Trainer.
+
+        The cross-entropy for both here; a subclass that trains on more (the
+        SGLD contrastive term of :class:`gdlab.models.jem.JEMClassifier`)
+        returns its own loss and keeps the cross-entropy for validation.
+
+        Parameters
+        ----------
+        Xs : ndarray of shape (n_samples, n_features)
+            The standardized training rows.
+        """
+        return _cross_entropy, None
 
     # -------------------------------------------------------------- inference
     def _validated(self, X) -> np.ndarray:
@@ -291,8 +306,8 @@ random_state, verbose
         if self.image_shape is None:
             side = int(round(np.sqrt(n)))
             if side * side != n:
-                raise ValueError(f"CNNClassifier needs image_shape=(height, width) for rows of "
-                                 f"{n} features (not a square number of pixels).")
+                raise ValueError(f"{type(self).__name__} needs image_shape=(height, width) for "
+                                 f"rows of {n} features (not a square number of pixels).")
             shape = (side, side)
         else:
             shape = self.image_shape

@@ -773,6 +773,17 @@ for _name, _family, _factory, _mod, _desc in [
      _lazy("gdlab.models.networks", "CNNClassifier", channels=16, hidden_size=64, lr=2e-3,
            max_epochs=30, batch_size=64, patience=5, random_state=0), ("image",),
      "Small CNN (conv, stride-2 conv, 64 units) on flattened square images (e.g. digits 8x8)"),
+    # a classifier read as an energy-based model (JEM, Grathwohl et al. 2020)
+    ("jem", "hybrid",
+     _lazy("gdlab.models.jem", "JEMClassifier", hidden_sizes=(64,), lr=3e-3, max_epochs=50,
+           batch_size=64, patience=10, random_state=0), ("tabular", "image"),
+     "JEM: torch MLP whose logsumexp of logits is an unnormalized log p(x), trained with "
+     "an SGLD contrastive term"),
+    ("jem-cnn", "hybrid",
+     _lazy("gdlab.models.jem", "JEMCNNClassifier", channels=16, hidden_size=64, lr=2e-3,
+           max_epochs=30, batch_size=64, patience=5, random_state=0), ("image",),
+     "JEM on the small CNN (flattened square images): unnormalized log p(x) by logsumexp, "
+     "SGLD samples"),
     # text (character language models, n-gram baselines, NB-SVM, small GPTs)
     ("char-ngram-classifier", "generative",
      _lazy("gdlab.models.ngram", "CharNGramClassifier"), ("text",),

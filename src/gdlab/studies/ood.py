@@ -26,7 +26,11 @@ Rows with a missing feature are dropped first (see :mod:`gdlab.studies.calibrati
 Two detectors, each scored by AUROC (OOD rows are the positives):
 
 - ``"auroc_density"``: the score ``-log p(x)`` (``score_samples``); only for
-  models with the ``density`` or ``density_bound`` capability;
+  models with the ``density``, ``density_bound`` or ``unnormalized_density``
+  capability. For the last (an energy-based reading of a classifier, JEM) the
+  score is the energy ``-log p~(x) = -log p(x) - log Z``: one constant off for
+  every row, so its AUROC is that of ``-log p(x)`` itself, and the same
+  network's max-softmax confidence is scored beside it;
 - ``"auroc_confidence"``: the score ``1 - max_k p(y=k | x)``; every classifier.
 
 Tidy encoding
@@ -63,7 +67,7 @@ from gdlab.studies.base import Cell, Headline, Study, make_row
 from gdlab.studies.calibration import complete_numeric, curve_row, split_indices
 from gdlab.studies.prepare import onehot_groups
 
-__all__ = ["OOD", "OOD_KINDS", "KIND_LABELS", "ood_sets"]
+__all__ = ["OOD", "OOD_KINDS", "KIND_LABELS", "DENSITY_SCORES", "ood_sets"]
 
 #: The kinds of out-of-distribution rows; ``setting_value`` is the index in this tuple.
 OOD_KINDS = ("held_out_class", "noise", "low_contrast")
@@ -73,6 +77,10 @@ KIND_LABELS = {"held_out_class": "held-out classes", "noise": "noise inputs",
                "low_contrast": "low-contrast copies"}
 
 _SCORES = ("density", "confidence")
+
+#: Capabilities whose ``score_samples`` ranks rows as log p(x) does: exact, a bound, or up
+#: to a constant (an unnormalized density; AUROC only ranks, so the constant drops out).
+DENSITY_SCORES = frozenset({"density", "density_bound", "unnormalized_density"})
 
 
 def ood_sets(X, y, kind: str, seed: int, *, test_size=0.25, contrast: float = 0.2,
@@ -202,7 +210,7 @@ class OOD(Study):
         with _common.quiet_convergence():
             seconds = _common.fit_timed(model, X_train, y_train)
             scores = {}
-            if caps & {"density", "density_bound"}:
+            if caps & DENSITY_SCORES:
                 scores["density"] = -np.asarray(model.score_samples(X_test), dtype=np.float64)
             scores["confidence"] = 1.0 - np.asarray(model.predict_proba(X_test)).max(axis=1)
         family = _common.family_of(cell.model)
