@@ -15,6 +15,11 @@ is a projection discriminator (Miyato & Koyama, 2018):
 ``D(x, y) = w . phi(x) + b + embed(y) . phi(x)``; the conditional generator
 takes ``[z, embed(y)]``.
 
+:class:`SemiSupervisedGAN` (Salimans et al., 2016) is the third: its
+discriminator has one logit per class (the logit of "generated" fixed at 0),
+learns from labelled, unlabelled (``y = -1``) and generated rows, and *is*
+the classifier; its generator is trained by feature matching (see the class).
+
 What a GAN is and is not: it samples, but its density is implicit, so it has
 no ``score_samples`` and no ``log_joint``; its capability tags say only
 ``sample`` (and ``conditional_sample``). A conditional GAN does not classify:
@@ -44,11 +49,12 @@ import numbers
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from gdlab._validation import (
+    check_fraction,
     check_in,
     check_int,
     check_n_samples,
@@ -56,17 +62,58 @@ from gdlab._validation import (
     check_random_state,
     check_X,
     check_X_y,
+    semi_supervised_class_indices,
 )
 from gdlab.base import CapabilityMixin, class_indices_for_sampling, class_prior_from_counts
-from gdlab.nn.estimator import TorchEstimatorMixin
-from gdlab.nn.gan import Discriminator, GANNet, Generator
+from gdlab.nn.estimator import LogitClassifierMixin, TorchEstimatorMixin
+from gdlab.nn.gan import ClassDiscriminator, Discriminator, GANNet, Generator
 from gdlab.nn.layers import check_image_shape
 from gdlab.nn.training import weight_decay_groups
 
-__all__ = ["GAN", "ConditionalGAN"]
+__all__ = ["GAN", "ConditionalGAN", "SemiSupervisedGAN"]
 
 ARCHITECTURES = ("mlp", "conv")
 STABILIZERS = ("spectral_norm", "r1", "both")
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _check_layer_sizes(value, name: str) -> None:
+    if (not isinstance(value, (tuple, list)) or not value
+            or any(isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1
+                   for h in value)):
+        raise ValueError(f"{name} must be a non-empty tuple of positive ints, got {value!r}.")
+
+
+def _check_betas(betas) -> None:
+    if (not isinstance(betas, (tuple, list)) or len(betas) != 2
+            or any(isinstance(b, bool) or not isinstance(b, numbers.Real)
+                   or not 0.0 <= b < 1.0 for b in betas)):
+        raise ValueError(f"betas must be a pair of numbers in [0, 1), got {betas!r}.")
+
+
+def _check_no_validation(estimator) -> None:
+    """A GAN trains without a validation split; then the shared training settings are checked."""
+    if estimator.validation_fraction != 0:
+        raise ValueError(
+            f"{type(estimator).__name__} needs validation_fraction=0, got "
+            f"{estimator.validation_fraction!r}: the losses of a GAN's two-player game do not "
+            "measure sample quality, so there is no validation loss to stop on or to pick "
+            "weights by.")
+    if estimator.patience is not None:
+        raise ValueError(
+            f"{type(estimator).__name__} needs patience=None (no early stopping: there is no "
+            f"validation loss), got {estimator.patience!r}.")
+    estimator._train_config()  # the shared training settings raise on bad values here
+
+
+def _adam(params, lr, betas, weight_decay):
+    """Adam with the given betas (AdamW decaying only weight matrices when weight_decay > 0)."""
+    if weight_decay > 0:
+        return torch.optim.AdamW(weight_decay_groups(params, weight_decay), lr=lr,
+                                 betas=tuple(betas))
+    return torch.optim.Adam(params, lr=lr, betas=tuple(betas))
 
 
 # ----------------------------------------------------------------------------- estimators
@@ -97,11 +144,7 @@ class _BaseGAN(CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
     # ------------------------------------------------------------- parameters
     def _check_params(self) -> None:
         check_int(self.latent_dim, "latent_dim")
-        hidden = self.hidden
-        if (not isinstance(hidden, (tuple, list)) or not hidden
-                or any(isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1
-                       for h in hidden)):
-            raise ValueError(f"hidden must be a non-empty tuple of positive ints, got {hidden!r}.")
+        _check_layer_sizes(self.hidden, "hidden")
         check_in(self.architecture, "architecture", ARCHITECTURES)
         check_in(self.stabilizer, "stabilizer", STABILIZERS)
         check_positive(self.r1_gamma, "r1_gamma", allow_zero=self.stabilizer == "spectral_norm")
@@ -109,24 +152,10 @@ class _BaseGAN(CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
         check_int(self.channels, "channels")
         if self.lr_d is not None:
             check_positive(self.lr_d, "lr_d")
-        betas = self.betas
-        if (not isinstance(betas, (tuple, list)) or len(betas) != 2
-                or any(isinstance(b, bool) or not isinstance(b, numbers.Real)
-                       or not 0.0 <= b < 1.0 for b in betas)):
-            raise ValueError(f"betas must be a pair of numbers in [0, 1), got {betas!r}.")
+        _check_betas(self.betas)
         if self.architecture == "conv" and self.image_shape is None:
             raise ValueError("architecture='conv' needs image_shape=(height, width), got None.")
-        if self.validation_fraction != 0:
-            raise ValueError(
-                f"{type(self).__name__} needs validation_fraction=0, got "
-                f"{self.validation_fraction!r}: the losses of a GAN's two-player game do not "
-                "measure sample quality, so there is no validation loss to stop on or to pick "
-                "weights by.")
-        if self.patience is not None:
-            raise ValueError(
-                f"{type(self).__name__} needs patience=None (no early stopping: there is no "
-                f"validation loss), got {self.patience!r}.")
-        self._train_config()  # the shared training settings raise on bad values here
+        _check_no_validation(self)
 
     def _check_image_shape(self) -> None:
         if self.image_shape is not None:
@@ -151,15 +180,9 @@ class _BaseGAN(CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
         return torch.as_tensor(self._fit_standardization(X), dtype=torch.float32)
 
     def _optimizers(self, module: GANNet):
-        def adam(params, lr):
-            if self.weight_decay > 0:
-                return torch.optim.AdamW(weight_decay_groups(params, self.weight_decay), lr=lr,
-                                         betas=tuple(self.betas))
-            return torch.optim.Adam(params, lr=lr, betas=tuple(self.betas))
-
         lr_d = self.lr if self.lr_d is None else self.lr_d
-        return [adam(module.generator.parameters(), self.lr),
-                adam(module.discriminator.parameters(), lr_d)]
+        return [_adam(module.generator.parameters(), self.lr, self.betas, self.weight_decay),
+                _adam(module.discriminator.parameters(), lr_d, self.betas, self.weight_decay)]
 
     def _step(self, module, batch, optimizers, backward) -> dict[str, torch.Tensor]:
         """One generator update after ``n_critic`` discriminator updates on the batch.
@@ -520,3 +543,327 @@ class ConditionalGAN(_BaseGAN):
         scores = [self._batched(D, Xs, np.full(len(Xs), k, dtype=np.int64))
                   for k in range(len(self.classes_))]
         return np.max(scores, axis=0)
+
+
+class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
+                        TorchEstimatorMixin, BaseEstimator):
+    """Semi-supervised GAN (Salimans et al., 2016): the discriminator is a K-class classifier.
+
+    The discriminator ``D`` outputs one logit ``l_k(x)`` per class; the logit
+    of a (K+1)-th class, "generated", is fixed at 0. With
+    ``Z(x) = sum_k exp(l_k(x))``, D says a row is real with probability
+    ``Z / (Z + 1)`` and, if real, of class k with probability ``softmax(l)_k``,
+    which is :meth:`predict_proba`. ``fit(X, y)`` takes labelled rows and
+    unlabelled ones (``y = -1``); each step draws a batch of all training rows
+    (labelled or not: the "unlabelled" stream), a batch of labelled rows and a
+    batch of generated rows ``G(z)``, and updates::
+
+        D minimizes  CE(l(x_lab), y_lab)
+                     + unlabelled_weight * (softplus(-log Z(x)) + softplus(log Z(G(z))))
+        G minimizes  || mean phi(x) - mean phi(G(z)) ||^2 / width   (feature matching)
+
+    where ``phi`` is D's last hidden layer. The unlabelled term is the real
+    vs. generated log-loss written through ``Z``; it shapes D's features (and
+    so its classes) around where the data lie, which is how the unlabelled rows
+    help. The generator (an MLP from noise, as :class:`GAN`'s) gives
+    ``sample``; it is not class-conditional (no ``conditional_sample``), and
+    feature matching trains it for the classifier's sake, not for sample
+    quality (the paper's own finding). No density either: tags ``classify``,
+    ``sample``, ``semi_supervised``.
+
+    The discriminator is an MLP for tabular rows (images as flattened rows),
+    with Gaussian noise on the input and after each hidden layer,
+    weight-normalized layers and optional dropout, as the paper's MNIST model.
+    Inputs are standardized per feature with the mean and standard deviation
+    of all training rows, labelled or not.
+
+    Parameters
+    ----------
+    latent_dim : int, default=32
+        Size of the generator's noise z ~ N(0, I).
+    hidden : tuple of int, default=(256, 128, 128)
+        Hidden layer sizes of the discriminator; ``hidden[-1]`` is the width
+        of the features matched by the generator.
+    generator_hidden : tuple of int, default=(256, 256)
+        Hidden layer sizes of the generator (ReLU MLP, linear output in
+        standardized units).
+    input_noise : float, default=0.3
+        Standard deviation of the Gaussian noise added to the discriminator's
+        (standardized) input in training.
+    hidden_noise : float, default=0.5
+        Standard deviation of the noise after each hidden layer in training.
+    dropout : float in [0, 1), default=0.0
+        Dropout after each hidden layer of the discriminator.
+    weight_norm : bool, default=True
+        Weight-normalize the discriminator's linear layers.
+    unlabelled_weight : float, default=1.0
+        Weight of the real-vs-generated term; 0 trains the discriminator on
+        the labelled rows alone (a supervised MLP with noise layers).
+    labelled_batch_size : int or None, default=None
+        Labelled rows per step; None: ``batch_size``. With fewer labelled
+        rows than that, every labelled row is in every step.
+    classes : array-like or None, default=None
+        The labels to learn. None: those of the labelled rows. Given, every
+        listed class must have a labelled row and every label must be listed.
+    lr_d : float, optional
+        Learning rate of the discriminator; None uses ``lr``.
+    betas : tuple of two floats, default=(0.5, 0.999)
+        Adam's betas for both players.
+    max_epochs : int, default=200
+        Passes over all training rows (the unlabelled stream).
+    batch_size : int, default=100
+    lr : float, default=1e-3
+        Learning rate of the generator (and of the discriminator unless ``lr_d``).
+    weight_decay : float, default=0.0
+    validation_fraction : float, default=0.0
+        Must be 0: a GAN has no validation loss to stop on.
+    patience : None, default=None
+        Must be None: no early stopping.
+    device : str, default="auto"
+    random_state : int, RandomState or None, default=None
+        Seeds initialization, batches, labelled draws and noise.
+    verbose : bool, default=False
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    class_count_ : ndarray of shape (n_classes,)
+        Labelled rows per class.
+    class_prior_ : ndarray of shape (n_classes,)
+        Frequencies of the labelled rows' classes.
+    n_labelled_, n_unlabelled_ : int
+    n_features_in_ : int
+    mean_, scale_ : ndarray of shape (n_features,)
+        Standardization, from every training row.
+    data_min_, data_max_ : ndarray of shape (n_features,)
+        Per-feature range of the training rows; samples are clipped to it.
+    module_ : torch.nn.Module
+        ``module_.generator`` and ``module_.discriminator`` (a
+        :class:`gdlab.nn.gan.ClassDiscriminator`).
+    history_ : list of dict
+        Per epoch, averaged over steps: ``train_d_loss`` (the discriminator's
+        loss), ``train_labelled`` (its cross-entropy on the labelled batch),
+        ``train_labelled_accuracy`` (its accuracy there, in training mode),
+        ``train_unlabelled`` (the real-vs-generated term), ``train_g_loss``
+        (feature matching), ``train_d_real`` / ``train_d_fake`` (mean
+        probability of real on the unlabelled / generated rows), ``seconds``.
+    device_ : str
+    n_epochs_, best_epoch_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.gan import SemiSupervisedGAN
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 40)
+    >>> X = rng.normal(size=(80, 3)) + 3.0 * y[:, None]
+    >>> y_partial = np.where(np.arange(80) % 10 == 0, y, -1)  # 8 labelled rows
+    >>> gan = SemiSupervisedGAN(hidden=(32, 16), generator_hidden=(32,), latent_dim=4,
+    ...                         max_epochs=20, batch_size=16, random_state=0)
+    >>> gan = gan.fit(X, y_partial)
+    >>> bool(gan.score(X, y) > 0.9), gan.n_labelled_
+    (True, 8)
+    >>> Xs, ys = gan.sample(3, random_state=0)
+    >>> Xs.shape, ys.shape
+    ((3, 3), (3,))
+    """
+
+    _gdlab_capabilities = frozenset({"classify", "sample", "semi_supervised"})
+
+    def __init__(self, *, latent_dim=32, hidden=(256, 128, 128), generator_hidden=(256, 256),
+                 input_noise=0.3, hidden_noise=0.5, dropout=0.0, weight_norm=True,
+                 unlabelled_weight=1.0, labelled_batch_size=None, classes=None, lr_d=None,
+                 betas=(0.5, 0.999), max_epochs=200, batch_size=100, lr=1e-3, weight_decay=0.0,
+                 validation_fraction=0.0, patience=None, device="auto", random_state=None,
+                 verbose=False):
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.generator_hidden = generator_hidden
+        self.input_noise = input_noise
+        self.hidden_noise = hidden_noise
+        self.dropout = dropout
+        self.weight_norm = weight_norm
+        self.unlabelled_weight = unlabelled_weight
+        self.labelled_batch_size = labelled_batch_size
+        self.classes = classes
+        self.lr_d = lr_d
+        self.betas = betas
+        self._set_training_params(locals())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+    # ------------------------------------------------------------- parameters
+    def _check_params(self) -> None:
+        check_int(self.latent_dim, "latent_dim")
+        _check_layer_sizes(self.hidden, "hidden")
+        _check_layer_sizes(self.generator_hidden, "generator_hidden")
+        check_positive(self.input_noise, "input_noise", allow_zero=True)
+        check_positive(self.hidden_noise, "hidden_noise", allow_zero=True)
+        check_fraction(self.dropout, "dropout")
+        if not isinstance(self.weight_norm, (bool, np.bool_)):
+            raise TypeError(f"weight_norm must be True or False, got {self.weight_norm!r}.")
+        check_positive(self.unlabelled_weight, "unlabelled_weight", allow_zero=True)
+        if self.labelled_batch_size is not None:
+            check_int(self.labelled_batch_size, "labelled_batch_size")
+        if self.lr_d is not None:
+            check_positive(self.lr_d, "lr_d")
+        _check_betas(self.betas)
+        _check_no_validation(self)
+
+    # ---------------------------------------------------------------- network
+    def _build_module(self) -> nn.Module:
+        generator = Generator(self.n_features_in_, int(self.latent_dim),
+                              tuple(int(h) for h in self.generator_hidden), "mlp", None, 0)
+        discriminator = ClassDiscriminator(
+            self.n_features_in_, tuple(int(h) for h in self.hidden), len(self.classes_),
+            float(self.input_noise), float(self.hidden_noise), float(self.dropout),
+            bool(self.weight_norm))
+        return GANNet(generator, discriminator)
+
+    def _optimizers(self, module: GANNet):
+        lr_d = self.lr if self.lr_d is None else self.lr_d
+        return [_adam(module.generator.parameters(), self.lr, self.betas, self.weight_decay),
+                _adam(module.discriminator.parameters(), lr_d, self.betas, self.weight_decay)]
+
+    def _step_fn(self, X_lab: torch.Tensor, y_lab: torch.Tensor):
+        """The Trainer's step: one discriminator update, then one generator update.
+
+        The Trainer's batch is a batch of all training rows (the unlabelled
+        stream); the labelled batch is drawn here from the labelled rows
+        (all of them when there are at most ``labelled_batch_size``).
+        """
+        n_lab_batch = int(self.labelled_batch_size or self.batch_size)
+        weight = float(self.unlabelled_weight)
+        latent = int(self.latent_dim)
+        on_device: dict = {}
+
+        def step(module, batch, optimizers, backward):
+            opt_g, opt_d = optimizers
+            G, D = module.generator, module.discriminator
+            x = batch[0]  # (B, D): training rows, labelled or not
+            n, device = x.shape[0], x.device
+            if device not in on_device:
+                on_device[device] = (X_lab.to(device), y_lab.to(device))
+            xl, yl = on_device[device]
+            if xl.shape[0] > n_lab_batch:
+                pick = torch.randperm(xl.shape[0], device=device)[:n_lab_batch]
+                xl, yl = xl[pick], yl[pick]
+            m = xl.shape[0]
+            with torch.no_grad():
+                fake = G(torch.randn(n, latent, device=device))
+            logits = D(torch.cat([xl, x, fake]))  # (m + 2n, K)
+            l_lab, l_unl, l_fake = logits[:m], logits[m:m + n], logits[m + n:]
+            labelled = F.cross_entropy(l_lab, yl)
+            log_z_real = torch.logsumexp(l_unl, dim=1)  # log Z; p(real) = sigmoid(log Z)
+            log_z_fake = torch.logsumexp(l_fake, dim=1)
+            unlabelled = F.softplus(-log_z_real).mean() + F.softplus(log_z_fake).mean()
+            d_loss = labelled + weight * unlabelled
+            opt_d.zero_grad(set_to_none=True)
+            backward(d_loss)
+            opt_d.step()
+            D.requires_grad_(False)
+            try:
+                with torch.no_grad():
+                    real_features = D.forward_features(x)[1].mean(dim=0)
+                fake_features = D.forward_features(G(torch.randn(n, latent, device=device)))[1]
+                g_loss = (real_features - fake_features.mean(dim=0)).pow(2).mean()
+                opt_g.zero_grad(set_to_none=True)
+                backward(g_loss)
+                opt_g.step()
+            finally:
+                D.requires_grad_(True)
+            return {"d_loss": d_loss.detach(), "labelled": labelled.detach(),
+                    "labelled_accuracy": (l_lab.argmax(dim=1) == yl).float().mean(),
+                    "unlabelled": unlabelled.detach(), "g_loss": g_loss.detach(),
+                    "d_real": torch.sigmoid(log_z_real).mean().detach(),
+                    "d_fake": torch.sigmoid(log_z_fake).mean().detach()}
+
+        return step
+
+    # -------------------------------------------------------------------- fit
+    def fit(self, X, y):
+        """Train the discriminator (the classifier) and the generator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Finite numeric rows, labelled or not.
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` marks an unlabelled row (numeric labels). The
+            labelled rows must show at least two classes (and every class of
+            ``classes``, when given).
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
+                             "is None (label some rows; -1 marks an unlabelled row).")
+        X, y, _, _ = check_X_y(self, X, y, allow_nan=False, min_classes=1)
+        classes, y_idx = semi_supervised_class_indices(self, y, self.classes)
+        labelled = y_idx >= 0
+        self.classes_ = classes
+        self.class_count_ = np.bincount(y_idx[labelled], minlength=len(classes)).astype(float)
+        self.class_prior_ = class_prior_from_counts(self.class_count_)
+        self.n_labelled_ = int(labelled.sum())
+        self.n_unlabelled_ = int(X.shape[0] - self.n_labelled_)
+        self._record_range(X)
+        Xs = torch.as_tensor(self._fit_standardization(X), dtype=torch.float32)
+        step = self._step_fn(Xs[torch.from_numpy(labelled)],
+                             torch.as_tensor(y_idx[labelled], dtype=torch.long))
+        return self._train((Xs,), step=step, optimizers=self._optimizers)
+
+    # -------------------------------------------------------------- inference
+    def _logits(self, X) -> np.ndarray:
+        """The discriminator's K class logits (float64; ``predict_proba`` is their softmax)."""
+        check_is_fitted(self)
+        Xs = self._standardize(self._validate_X_predict(X))
+        D = self._float64_module(self.module_.discriminator)
+        return self._batched(D, self._tensor64(Xs))
+
+    def sample(self, n_samples=1, y=None, random_state=None):
+        """Draw rows from the generator, each with a class drawn from the discriminator.
+
+        ``x = G(z)``, ``z ~ N(0, I)``; its label is drawn from the
+        discriminator's ``p(y | x)`` (:meth:`predict_proba`), so ``(x, label)``
+        pairs follow the generator's p(x) times the classifier's p(y | x). The
+        generator is not conditioned on a class: ``y`` must be None.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        y : None
+            Present for the shared signature; any other value raises
+            ``ValueError`` (use ``cgan`` or ``m2-vae`` to sample a class).
+        random_state : int, RandomState instance or None
+            Seed of the noise and the labels; the same seed gives the same draws.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            In the units of the training data, clipped per feature to the
+            range seen in ``fit``.
+        y : ndarray of shape (n_samples,)
+            Entries of ``classes_``.
+        """
+        check_is_fitted(self)
+        if y is not None:
+            raise ValueError(f"{type(self).__name__}'s generator is not class-conditional: "
+                             f"sample(y=...) is not supported, got y={y!r}. Use y=None (labels "
+                             "are drawn from the discriminator's p(y | x)), or a conditional "
+                             "model (ConditionalGAN, M2VAE).")
+        n = check_n_samples(n_samples)
+        rng = check_random_state(random_state)
+        gen = self._generator(rng.randint(0, 2**31 - 1))
+        z = torch.randn(n, int(self.latent_dim), generator=gen, device=gen.device)
+        X = self._clip_to_range(self._batched(self.module_.generator, z) * self.scale_
+                                + self.mean_)
+        proba = self.predict_proba(X)
+        u = rng.random_sample(n)[:, None]
+        idx = np.minimum((np.cumsum(proba, axis=1) < u).sum(axis=1), len(self.classes_) - 1)
+        return X, self.classes_[idx]

@@ -1,9 +1,12 @@
 """The two players of gdlab's GANs: a generator and a projection discriminator.
 
-The networks of :mod:`gdlab.models.gan` (the estimators ``GAN`` and
-``ConditionalGAN`` stay there): an MLP or conv generator from noise (and a
-class embedding), a discriminator whose class conditioning is a projection
-(Miyato & Koyama, 2018), and :class:`GANNet` holding both in one state dict.
+The networks of :mod:`gdlab.models.gan` (the estimators ``GAN``,
+``ConditionalGAN`` and ``SemiSupervisedGAN`` stay there): an MLP or conv
+generator from noise (and a class embedding), a discriminator whose class
+conditioning is a projection (Miyato & Koyama, 2018), the K-class
+discriminator of the semi-supervised GAN (:class:`ClassDiscriminator`,
+Salimans et al., 2016), and :class:`GANNet` holding both players in one
+state dict.
 
 Examples
 --------
@@ -23,7 +26,7 @@ from torch.nn import functional as F  # noqa: N812
 
 from gdlab.nn.layers import ConvDecoder, ConvEncoder, mlp
 
-__all__ = ["Generator", "Discriminator", "GANNet"]
+__all__ = ["Generator", "Discriminator", "ClassDiscriminator", "GaussianNoise", "GANNet"]
 
 
 class Generator(nn.Module):
@@ -69,6 +72,71 @@ class Discriminator(nn.Module):
         if self.embed is not None:
             logit = logit + (self.embed(y) * phi).sum(dim=1)
         return logit
+
+
+class GaussianNoise(nn.Module):
+    """Adds N(0, std^2) noise to its input in training mode; the identity in eval mode."""
+
+    def __init__(self, std: float):
+        super().__init__()
+        self.std = float(std)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.std == 0.0:
+            return x
+        return x + self.std * torch.randn_like(x)
+
+
+class ClassDiscriminator(nn.Module):
+    """A row -> K class logits, the discriminator (and classifier) of a semi-supervised GAN.
+
+    Salimans et al. (2016): the (K+1)-th logit, "generated", is fixed at 0, so
+    with ``Z = sum_k exp(l_k)`` the probability that a row is real is
+    ``Z / (Z + 1)`` and, given real, its class is ``softmax(l)``. Layers as in
+    their MNIST model: Gaussian noise on the input and after every hidden
+    layer (training only), weight-normalized linear layers (Salimans & Kingma,
+    2016), ReLU, optional dropout.
+
+    Parameters
+    ----------
+    n_features : int
+    hidden : tuple of int
+        Hidden layer sizes; the last hidden layer's activations are the
+        features of the generator's feature-matching loss.
+    n_classes : int
+    input_noise, hidden_noise : float
+        Standard deviations of the Gaussian noise (in standardized units).
+    dropout : float
+        Dropout after each hidden layer.
+    weight_norm : bool
+        Weight-normalize every linear layer.
+    """
+
+    def __init__(self, n_features: int, hidden, n_classes: int, input_noise: float,
+                 hidden_noise: float, dropout: float, weight_norm: bool):
+        super().__init__()
+        wn = nn.utils.parametrizations.weight_norm if weight_norm else (lambda m: m)
+        self.input_noise = GaussianNoise(input_noise)
+        self.hidden = nn.ModuleList()
+        self.noise = nn.ModuleList()
+        sizes = [int(n_features), *(int(h) for h in hidden)]
+        for a, b in zip(sizes[:-1], sizes[1:], strict=True):
+            self.hidden.append(wn(nn.Linear(a, b)))
+            self.noise.append(nn.Sequential(GaussianNoise(hidden_noise), nn.Dropout(dropout)))
+        self.head = wn(nn.Linear(sizes[-1], int(n_classes)))
+
+    def forward_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Class logits and the last hidden layer's activations (before its noise)."""
+        # x: (B, n_features) -> h: (B, hidden[-1]) -> logits: (B, K)
+        h = self.input_noise(x)
+        features = h
+        for layer, noise in zip(self.hidden, self.noise, strict=True):
+            features = F.relu(layer(h))
+            h = noise(features)
+        return self.head(h), features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_features(x)[0]
 
 
 class GANNet(nn.Module):
