@@ -26,6 +26,7 @@ _LAZY = {
     "NBSVM": "text", "TextColumn": "text",
     "CharGPT": "gpt", "LabelPrefixGPT": "gpt", "GPTClassifier": "gpt", "GPTConfig": "gpt",
     "HFCausalLM": "hf", "HFGenerativeClassifier": "hf",
+    "GenerativeAugmentation": "augmentation", "SMOTESampler": "augmentation",
     "BlendGaussianNB": "blend", "BlendMultinomialNB": "blend", "BlendBernoulliNB": "blend",
 }
 
