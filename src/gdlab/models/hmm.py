@@ -1,8 +1,11 @@
 """Hidden Markov models: a density over sequences, and the HMM sequence classifier.
 
 :class:`HMM` is a density over variable-length sequences of frames with
-Gaussian (diagonal or full covariance), Gaussian-mixture, categorical or
-Poisson emissions. ``fit`` runs Baum-Welch (EM) vectorized across sequences
+Gaussian (diagonal, full, spherical or tied covariance), Gaussian-mixture,
+categorical or Poisson emissions, and hmmlearn's options: which parameters EM
+updates (``params``), Dirichlet and conjugate Gaussian priors (MAP estimation),
+Viterbi or MAP decoding, AIC/BIC (:mod:`gdlab.hmmlearn` gives it hmmlearn's
+API). ``fit`` runs Baum-Welch (EM) vectorized across sequences
 (see :mod:`gdlab.inference.hmm`): one forward-backward recursion over time
 for all sequences at once, with emission log-likelihoods and M-step
 statistics computed for all frames in a few matrix products. Missing
