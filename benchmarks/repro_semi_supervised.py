@@ -23,7 +23,9 @@ model. Models on the same split:
   with the encoder fixed);
 - ``mlp``: :class:`gdlab.models.networks.MLPClassifier`, the fine-tuned network's
   shape (hidden layers ``--hidden``, a linear head) and training settings, from
-  random weights, on the labelled rows only (what the pretraining is worth).
+  random weights, on the labelled rows only (what the pretraining is worth);
+- ``ss-gan``: :class:`gdlab.models.gan.SemiSupervisedGAN` (Salimans et al. 2016) on
+  all training rows (the ``--gan-*`` settings).
 
 ``--models`` picks among them (default: all).
 
@@ -31,7 +33,7 @@ Each cell: test error, mean over splits, with a 95 % t interval of the mean;
 ``--csv`` writes one row per fit.
 
     python benchmarks/repro_semi_supervised.py [--labels 20 50 100] [--splits 0 1 2 3 4] \
-        [--models logreg label-spreading m2-vae vae-pretrain-finetune mlp]
+        [--models logreg label-spreading m2-vae vae-pretrain-finetune mlp ss-gan]
 """
 
 from __future__ import annotations
@@ -48,11 +50,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.semi_supervised import LabelSpreading
 
+from gdlab.models.gan import SemiSupervisedGAN
 from gdlab.models.networks import MLPClassifier
 from gdlab.models.vae import M2VAE
 from gdlab.models.vae_pretrain import VAEPretrainClassifier
 
-MODELS = ("m2-vae", "vae-pretrain-finetune", "mlp", "label-spreading", "logreg")
+MODELS = ("m2-vae", "vae-pretrain-finetune", "mlp", "ss-gan", "label-spreading", "logreg")
 
 
 def split(X, y, seed: int, n_labels: int):
@@ -91,6 +94,14 @@ def mlp_settings(args) -> dict:
                 validation_fraction=0.0, device=args.device)
 
 
+def gan_settings(args) -> dict:
+    return dict(latent_dim=args.gan_latent, hidden=tuple(args.gan_hidden),
+                generator_hidden=tuple(args.gan_generator_hidden), dropout=args.gan_dropout,
+                input_noise=args.gan_input_noise, hidden_noise=args.gan_hidden_noise,
+                max_epochs=args.gan_epochs, batch_size=args.batch_size, lr=args.gan_lr,
+                device=args.device)
+
+
 def fit_models(args, Xtr, ytr, Xte, yte, seed):
     """Test error and seconds of every model of ``args.models`` on one split."""
     lab = ytr != -1
@@ -102,6 +113,8 @@ def fit_models(args, Xtr, ytr, Xte, yte, seed):
             **pretrain_settings(args), random_state=seed).fit(Xtr, ytr),
         "mlp": lambda: MLPClassifier(**mlp_settings(args), random_state=seed).fit(
             Xtr[lab], ytr[lab]),
+        "ss-gan": lambda: SemiSupervisedGAN(**gan_settings(args), random_state=seed).fit(
+            Xtr, ytr),
     }
     out = []
     for name in args.models:
@@ -147,6 +160,15 @@ def main(argv=None):
                         help="fine-tuning epochs with the pretrained encoder fixed")
     parser.add_argument("--features", choices=["hidden", "latent"], default="hidden",
                         help="what vae-pretrain-finetune's head reads")
+    parser.add_argument("--gan-latent", type=int, default=32)
+    parser.add_argument("--gan-hidden", type=int, nargs="+", default=[256, 128, 128],
+                        help="hidden layers of the SS-GAN's discriminator")
+    parser.add_argument("--gan-generator-hidden", type=int, nargs="+", default=[256, 256])
+    parser.add_argument("--gan-dropout", type=float, default=0.3)
+    parser.add_argument("--gan-input-noise", type=float, default=0.3)
+    parser.add_argument("--gan-hidden-noise", type=float, default=0.5)
+    parser.add_argument("--gan-epochs", type=int, default=50)
+    parser.add_argument("--gan-lr", type=float, default=1e-3)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--csv", default=None, help="write one row per fit here")
     parser.add_argument("--from-csv", nargs="+", default=None, metavar="CSV",
@@ -158,6 +180,7 @@ def main(argv=None):
     if args.quick:
         args.labels, args.splits, args.epochs, args.hidden = [20], [0], 2, [16]
         args.pretrain_epochs, args.finetune_epochs = 2, 2
+        args.gan_epochs, args.gan_hidden, args.gan_generator_hidden = 2, [16], [16]
 
     if args.from_csv:
         df = pd.concat([pd.read_csv(f) for f in args.from_csv], ignore_index=True)
@@ -172,6 +195,8 @@ def main(argv=None):
         print(f"vae-pretrain-finetune settings: {pretrain_settings(args)}", flush=True)
     if "mlp" in args.models:
         print(f"mlp settings: {mlp_settings(args)}", flush=True)
+    if "ss-gan" in args.models:
+        print(f"ss-gan settings: {gan_settings(args)}", flush=True)
     t_all = time.perf_counter()
     rows = []
     for seed in args.splits:
