@@ -437,8 +437,8 @@ class HMM(CapabilityMixin, BaseEstimator):
         kinds = [emissionprob is not None, lambdas is not None,
                  means is not None and covars is not None]
         if sum(kinds) != 1:
-            raise ValueError("give one of emissionprob (categorical), lambdas (Poisson) or "
-                             "means and covars (Gaussian), not several and not none.")
+            raise ValueError("give emissionprob (categorical), lambdas (Poisson) or means and "
+                             "covars (Gaussian): one kind, not both (or more) and not neither.")
         if lambdas is not None:
             lambdas = np.asarray(lambdas, dtype=np.float64)
             if lambdas.ndim != 2:
