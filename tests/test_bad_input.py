@@ -53,6 +53,7 @@ TINY = {
     "cvae": {"hidden": (8,), "max_epochs": 1},
     "vae-class-conditional": {"density__hidden": (8,), "density__max_epochs": 1},
     "m2-vae": {"hidden": (8,), "max_epochs": 1},
+    "ss-gan": {"hidden": (8,), "generator_hidden": (8,), "latent_dim": 2, "max_epochs": 1},
     "cgan": {"hidden": (8, 8), "latent_dim": 2, "max_epochs": 1},
     "diffusion": {"hidden_sizes": (8, 8), "n_steps": 10, "n_elbo_steps": 2, "max_epochs": 1,
                   "time_embedding_dim": 8},

@@ -30,7 +30,7 @@ DISCRIMINATIVE = {
     "gru", "gru-chars", "torch-mlp", "cnn", "ngram-logreg", "ngram-linear-svm", "char-ngram-logreg",
     "gpt-classifier", "self-training-logreg", "label-spreading",
 }
-HYBRID = {"nbsvm", "gpt-pretrain-finetune", "m2-vae", "blend-gaussian-nb",
+HYBRID = {"nbsvm", "gpt-pretrain-finetune", "m2-vae", "ss-gan", "blend-gaussian-nb",
           "blend-shared-gaussian-nb", "blend-multinomial-nb", "blend-bernoulli-nb"}
 # generative data augmentation (the SMOTE baseline has no model of p(x): discriminative)
 HYBRID |= {"augment-gmm-logreg", "augment-kde-random-forest"}

@@ -18,7 +18,7 @@ _LAZY = {
     "HMM": "hmm", "HMMClassifier": "hmm",
     "GRUClassifier": "rnn",
     "VAE": "vae", "CVAE": "vae", "M2VAE": "vae",
-    "GAN": "gan", "ConditionalGAN": "gan",
+    "GAN": "gan", "ConditionalGAN": "gan", "SemiSupervisedGAN": "gan",
     "DiffusionModel": "diffusion", "ConditionalDiffusion": "diffusion",
     "MLPClassifier": "networks", "CNNClassifier": "networks",
     "JEMClassifier": "jem", "JEMCNNClassifier": "jem",

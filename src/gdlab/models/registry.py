@@ -744,6 +744,12 @@ for _name, _family, _factory, _mod, _desc in [
            batch_size=64, random_state=0), ("tabular", "image"),
      "Semi-supervised VAE M2 (Kingma et al. 2014): CVAE + classifier q(y|x), learns from "
      "unlabelled rows (y=-1)"),
+    ("ss-gan", "hybrid",
+     _lazy("gdlab.models.gan", "SemiSupervisedGAN", latent_dim=16, hidden=(128, 64),
+           generator_hidden=(128,), dropout=0.3, max_epochs=50, batch_size=64, random_state=0),
+     ("tabular", "image"),
+     "Semi-supervised GAN (Salimans et al. 2016): the K-class discriminator is the classifier, "
+     "learns from unlabelled (y=-1) and generated rows; samples, no density"),
     ("vae-pretrain-finetune", "hybrid",
      _lazy("gdlab.models.vae_pretrain", "VAEPretrainClassifier", latent_dim=8, hidden=(64,),
            pretrain_epochs=50, max_epochs=100, freeze_epochs=50, batch_size=64,
