@@ -148,7 +148,7 @@ def test_bad_input_is_refused_with_the_attribute_named():
         hmm.GaussianHMM(2, params="stme").fit(X)
     with pytest.raises(ValueError, match=r"init_params='l' names \['l'\]"):
         hmm.CategoricalHMM(2, init_params="l").fit(np.zeros((5, 1), dtype=int))
-    with pytest.raises(ValueError, match="needs means_, _covars_ set"):
+    with pytest.raises(ValueError, match="needs means_, covars_ set"):
         bare = hmm.GaussianHMM(2)
         bare.startprob_, bare.transmat_ = np.array([0.5, 0.5]), np.full((2, 2), 0.5)
         bare.score(X)

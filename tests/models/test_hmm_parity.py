@@ -93,6 +93,19 @@ def test_poisson_fit_recovers_rates_and_samples_counts():
     assert rand.score(X, lengths) == pytest.approx(model.score(X, lengths), rel=1e-3)
 
 
+def test_poisson_hmm_classifier():
+    from gdlab.models.hmm import HMMClassifier
+
+    a, la, _, _ = poisson_data(seed=1, lengths=(40,) * 6)
+    b = poisson_data(seed=2, lengths=(40,) * 6)[0][:, ::-1]  # other rates per feature
+    seqs = np.split(a, 6) + np.split(b, 6)
+    y = np.repeat([0, 1], 6)
+    clf = HMMClassifier(HMM(3, emission="poisson", random_state=0)).fit(seqs[::2], y[::2])
+    proba = clf.predict_proba(seqs[1::2])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    assert (clf.predict(seqs[1::2]) == y[1::2]).mean() >= 5 / 6
+
+
 def test_poisson_bad_input():
     X, lengths, _, _ = poisson_data()
     with pytest.raises(ValueError, match="non-negative integer counts.*-1"):

@@ -91,8 +91,9 @@ class BaseHMM(BaseEstimator):
         check_is_fitted(self, "startprob_")
         missing = [a for a in self._attributes().values() if not hasattr(self, a)]
         if missing:
-            raise ValueError(f"{type(self).__name__} needs {', '.join(missing)} set (fit it, or "
-                             "set every parameter by hand) before this call.")
+            shown = ", ".join(name.lstrip("_") for name in missing)
+            raise ValueError(f"{type(self).__name__} needs {shown} set (fit it, or set every "
+                             "parameter by hand) before this call.")
         S = self.n_components
         check_stochastic(self.startprob_, "startprob_", (S,))
         check_stochastic(self.transmat_, "transmat_", (S, S))
