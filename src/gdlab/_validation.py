@@ -250,6 +250,62 @@ def check_positive(value, name: str, *, allow_zero: bool = False) -> float:
     return float(value)
 
 
+def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray | None:
+    """Check ``sample_weight`` of a ``fit``: None, or n_samples finite weights >= 0, not all 0.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,) or None
+    n_samples : int
+        Rows of the X it goes with.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,), float64, or None
+        None stands for every weight 1 (the unweighted fit, unchanged).
+
+    Raises
+    ------
+    TypeError
+        Weights that are not real numbers.
+    ValueError
+        Weights of another length than X's rows, not 1-D, not finite, negative,
+        or all zero (nothing to fit).
+
+    Examples
+    --------
+    >>> check_sample_weight([1, 0.5], 2)
+    array([1. , 0.5])
+    >>> check_sample_weight([1, -1], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_weight must be >= 0, got -1.0 at row 1.
+    """
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"sample_weight must be real numbers, got {type(sample_weight).__name__}."
+        ) from None
+    if w.ndim != 1 or w.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per row of X, "
+            f"got shape {w.shape}."
+        )
+    bad = ~np.isfinite(w)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise ValueError(f"sample_weight must be finite, got {float(w[row])!r} at row {row}.")
+    if (w < 0).any():
+        row = int(np.argmax(w < 0))
+        raise ValueError(f"sample_weight must be >= 0, got {float(w[row])!r} at row {row}.")
+    if n_samples and not w.any():
+        raise ValueError("every sample_weight is zero: there is no row to fit.")
+    return w
+
+
 def check_nonnegative(X: np.ndarray, estimator_name: str, what: str = "X") -> None:
     """Raise ``ValueError`` when a count or frequency array has negative entries."""
     neg = np.nan_to_num(X, nan=0.0) < 0

@@ -1,5 +1,6 @@
 """Behaviour of the naive Bayes family that users rely on."""
 
+import re
 import warnings
 from itertools import product
 
@@ -993,3 +994,88 @@ def test_class_whose_rows_are_all_missing():
     np.testing.assert_allclose(
         np.exp(BernoulliNB().fit(binary, yb).feature_log_prob_[2]), 0.5, rtol=0, atol=1e-12
     )
+
+
+# -- sample_weight ---------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_integer_sample_weight_equals_repeating_rows(name):
+    """A row of weight w is the row w times: every statistic, the prior and the posterior."""
+    model, data = CASES[name]
+    X, y = data(n=300)
+    X = with_nan(X, 0.1)
+    w = np.random.default_rng(3).integers(0, 4, len(y))  # 0: the row is left out
+    weighted = model().fit(X, y, sample_weight=w)
+    repeated = model().fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    Xt = with_nan(data(seed=5)[0], 0.1)
+    np.testing.assert_allclose(weighted.predict_log_proba(Xt), repeated.predict_log_proba(Xt),
+                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(weighted.score_samples(Xt), repeated.score_samples(Xt),
+                               rtol=0, atol=1e-8)
+    np.testing.assert_allclose(weighted.class_count_, repeated.class_count_, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_weighted_partial_fit_equals_weighted_fit(name):
+    model, data = CASES[name]
+    X, y = data(n=300)
+    X = with_nan(X, 0.1)
+    if name == "categorical":  # later chunks bring new (larger) codes
+        order = np.argsort(np.nanmax(np.nan_to_num(X), axis=1), kind="stable")
+        X, y = X[order], y[order]
+    w = np.random.default_rng(4).uniform(0.1, 3.0, len(y))
+    whole = model().fit(X, y, sample_weight=w)
+    chunked = model()
+    for part in np.array_split(np.arange(len(y)), 5):
+        chunked.partial_fit(X[part], y[part], classes=np.unique(y), sample_weight=w[part])
+    Xt = with_nan(data(seed=5)[0], 0.1)
+    np.testing.assert_allclose(chunked.predict_log_proba(Xt), whole.predict_log_proba(Xt),
+                               rtol=0, atol=1e-9)
+
+
+def test_mixed_frame_sample_weight_equals_repeating_rows():
+    df, y = mixed_frame(n=200)
+    w = np.random.default_rng(5).integers(0, 3, len(y))
+    weighted = MixedNB().fit(df, y, sample_weight=w)
+    repeated = MixedNB().fit(df.loc[df.index.repeat(w)].reset_index(drop=True),
+                             np.repeat(y, w))
+    np.testing.assert_allclose(weighted.predict_log_proba(df), repeated.predict_log_proba(df),
+                               rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs, data",
+    [
+        (GaussianNB(var_smoothing=0.0), sk.GaussianNB(var_smoothing=0.0), gaussian_data),
+        (BernoulliNB(binarize=None), sk.BernoulliNB(binarize=None), binary_data),
+        (MultinomialNB(), sk.MultinomialNB(), count_data),
+    ],
+)
+def test_sample_weight_matches_sklearn(ours, theirs, data):
+    X, y = data()
+    w = np.random.default_rng(6).uniform(0.0, 2.0, len(y))
+    ours.fit(X, y, sample_weight=w)
+    theirs.fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=0,
+                               atol=1e-10)
+    np.testing.assert_allclose(ours.class_count_, theirs.class_count_, rtol=0, atol=1e-9)
+    if isinstance(ours, GaussianNB):
+        np.testing.assert_allclose(ours.theta_, theirs.theta_, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(ours.var_, theirs.var_, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("weight, error, message", [
+    ([1.0, 2.0], ValueError, "sample_weight must have shape (6,)"),
+    ([1, 1, -1, 1, 1, 1], ValueError, "sample_weight must be >= 0, got -1.0 at row 2"),
+    ([1, 1, np.nan, 1, 1, 1], ValueError, "sample_weight must be finite, got nan at row 2"),
+    ([0] * 6, ValueError, "every sample_weight is zero"),
+    (["a"] * 6, TypeError, "sample_weight must be real numbers"),
+    (np.ones((6, 1)), ValueError, "sample_weight must have shape (6,)"),
+])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_bad_sample_weight_is_refused_before_any_statistic(weight, error, message, method):
+    X, y = gaussian_data(n=6, d=2, k=2)
+    model = GaussianNB()
+    kwargs = {"classes": [0, 1]} if method == "partial_fit" else {}
+    with pytest.raises(error, match=re.escape(message)):
+        getattr(model, method)(X, y, sample_weight=weight, **kwargs)
+    assert not hasattr(model, "classes_")

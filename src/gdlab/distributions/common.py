@@ -13,6 +13,7 @@ import scipy.sparse as sp
 
 __all__ = [
     "group_indicator",
+    "row_weights",
     "missing_mask",
     "first_bad",
     "describe_pairs",
@@ -20,7 +21,7 @@ __all__ = [
 ]
 
 
-def group_indicator(y_idx: np.ndarray, n_groups: int) -> sp.csr_matrix:
+def group_indicator(y_idx: np.ndarray, n_groups: int, weights=None) -> sp.csr_matrix:
     """Sparse indicator of each row's group: ``indicator @ X`` sums the rows of each group.
 
     Parameters
@@ -28,6 +29,10 @@ def group_indicator(y_idx: np.ndarray, n_groups: int) -> sp.csr_matrix:
     y_idx : ndarray of shape (n_samples,)
         Group (class) index of each row, in 0 .. n_groups - 1.
     n_groups : int
+    weights : ndarray of shape (n_samples,), optional
+        Each row's weight (``sample_weight``): the entries of the indicator, so
+        ``indicator @ X`` sums the weighted rows and ``row_weights`` reads them
+        back. None: every weight 1.
 
     Returns
     -------
@@ -40,7 +45,20 @@ def group_indicator(y_idx: np.ndarray, n_groups: int) -> sp.csr_matrix:
     array([4., 2.])
     """
     n = y_idx.shape[0]
-    return sp.csr_matrix((np.ones(n), y_idx, np.arange(n + 1)), shape=(n, n_groups)).T.tocsr()
+    data = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    return sp.csr_matrix((data, y_idx, np.arange(n + 1)), shape=(n, n_groups)).T.tocsr()
+
+
+def row_weights(indicator) -> np.ndarray:
+    """The weight of each row in a :func:`group_indicator` (1 unless weights were given).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> row_weights(group_indicator(np.array([0, 1, 0]), 2, np.array([2.0, 1.0, 0.5])))
+    array([2. , 1. , 0.5])
+    """
+    return np.asarray(indicator.sum(axis=0), dtype=np.float64).ravel()
 
 
 def missing_mask(X: np.ndarray):

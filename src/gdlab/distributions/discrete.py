@@ -27,7 +27,12 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import gammaln
 
-from gdlab.distributions.common import check_finite_parameters, first_bad, missing_mask
+from gdlab.distributions.common import (
+    check_finite_parameters,
+    first_bad,
+    missing_mask,
+    row_weights,
+)
 
 __all__ = [
     "MAX_CATEGORY_CODE",
@@ -345,6 +350,7 @@ class Categorical:
     def summarize(stats, X, y_idx, indicator, min_categories=None):
         """Add a batch; ``min_categories`` (one int per feature) declares categories."""
         n_groups = indicator.shape[0]
+        weights = row_weights(indicator)  # sample_weight (ones when none was given)
         counts = stats["counts"]
         if min_categories is not None:
             stats["declared"] = np.maximum(stats["declared"], np.asarray(min_categories))
@@ -361,7 +367,8 @@ class Categorical:
                 grown = np.zeros((n_groups, needed))
                 grown[:, : counts[j].shape[1]] = counts[j]
                 counts[j] = grown
-            flat = np.bincount(y_idx[observed] * needed + codes, minlength=n_groups * needed)
+            flat = np.bincount(y_idx[observed] * needed + codes, weights=weights[observed],
+                               minlength=n_groups * needed)
             counts[j] = counts[j] + flat.reshape(n_groups, needed)
 
     @staticmethod

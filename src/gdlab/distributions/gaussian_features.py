@@ -41,8 +41,8 @@ class GaussianFeatures:
             dev = np.subtract(X0, mean[y_idx], out=X0)
             np.copyto(dev, 0.0, where=missing)
         else:
-            count = np.broadcast_to(
-                np.bincount(y_idx, minlength=onehot.shape[0]).astype(np.float64)[:, None],
+            count = np.broadcast_to(  # weighted rows per class (sample_weight)
+                np.asarray(onehot.sum(axis=1), dtype=np.float64).reshape(-1, 1),
                 stats["count"].shape,
             )
             with np.errstate(invalid="ignore", divide="ignore"):

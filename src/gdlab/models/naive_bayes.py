@@ -44,6 +44,7 @@ from gdlab._validation import (
     check_nonnegative,
     check_partial_fit_data,
     check_positive,
+    check_sample_weight,
     check_X,
     check_X_y,
 )
@@ -171,7 +172,7 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         return X
 
     # -- fitting --------------------------------------------------------------
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the class prior and the per-class feature distributions.
 
         NaN entries of X are missing: each feature's statistics use its
@@ -182,6 +183,10 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Weight of each row in every statistic (class counts, feature
+            counts, means, variances): a row of weight 2 counts as the row
+            twice. Finite, >= 0, not all 0. None: every row weighs 1.
 
         Returns
         -------
@@ -189,18 +194,19 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         """
         self._check_params()
         X, classes, y_idx = self._validate_fit(X, y)
-        return self._fit_validated(X, classes, y_idx)
+        return self._fit_validated(X, classes, y_idx, check_sample_weight(sample_weight,
+                                                                           len(y_idx)))
 
-    def _fit_validated(self, X, classes, y_idx):
+    def _fit_validated(self, X, classes, y_idx, sample_weight=None):
         """The closed-form fit of validated X (``_validate_fit``'s output); returns self."""
         self._check_values(X)
         self._check_training_values(X)
         self._start(classes, X.shape[1])
-        self._add_batch(X, y_idx)
+        self._add_batch(X, y_idx, sample_weight)
         self._check_defined()
         return self
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Update the model with one batch; a sequence of batches equals one ``fit``.
 
         Parameters
@@ -209,6 +215,8 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
         classes : array-like of shape (n_classes,), optional
             Every label that will ever appear; required on the first call.
+        sample_weight : array-like of shape (n_samples,), optional
+            As in :meth:`fit`, for this batch's rows.
 
         Returns
         -------
@@ -216,11 +224,12 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         """
         self._check_params()
         X, classes, y_idx, first = self._validate_partial_fit(X, y, classes)
+        sample_weight = check_sample_weight(sample_weight, len(y_idx))
         self._check_values(X)
         self._check_training_values(X)
         if first:
             self._start(classes, X.shape[1])
-        self._add_batch(X, y_idx)
+        self._add_batch(X, y_idx, sample_weight)
         return self
 
     def _start(self, classes, n_features):
@@ -228,17 +237,20 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         self.class_count_ = np.zeros(len(classes))
         self._stats = self._init_stats(len(classes), n_features)
 
-    def _add_batch(self, X, y_idx):
+    def _add_batch(self, X, y_idx, sample_weight=None):
         n_classes = len(self.classes_)
         priors, fit_prior = self._prior_param()
-        self._set_class_prior(self.class_count_ + np.bincount(y_idx, minlength=n_classes),
-                              priors, fit_prior=fit_prior)
+        counts = np.bincount(y_idx, weights=sample_weight, minlength=n_classes)
+        self._set_class_prior(self.class_count_ + counts, priors, fit_prior=fit_prior)
         # statistics merge across batches (as partial_fit), so stream the rows in blocks: the
-        # distributions' temporaries (deviations, masks, binarized copies) stay block-sized
+        # distributions' temporaries (deviations, masks, binarized copies) stay block-sized;
+        # a row's weight is its entry of the class indicator, so every statistic is weighted
         step = block_rows(X.shape[1])
         for start in range(0, X.shape[0], step):
             rows = slice(start, start + step)
-            self._update_stats(X[rows], y_idx[rows], group_indicator(y_idx[rows], n_classes))
+            weights = None if sample_weight is None else sample_weight[rows]
+            self._update_stats(X[rows], y_idx[rows],
+                               group_indicator(y_idx[rows], n_classes, weights))
         self._finalize()
 
     # -- the contract's hooks (the mixin adds the prior to _log_likelihood) --
