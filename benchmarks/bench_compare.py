@@ -6,13 +6,23 @@ runner owned the thread budget, the exported setting made every worker run 2
 OpenMP/BLAS threads on a 2-core machine and the run took about 6x as long
 (issue 18). Prints both times, the ratio, and the load average.
 
+``--fits`` measures shared fits instead (issue 18 target 4): the same default
+compare with fits shared (the default), with ``GDLAB_SHARE_FITS=0`` (every
+cell fits its own model), and, with ``--against REV``, the code of commit
+``REV`` (checked out with ``git worktree`` under /tmp and imported through
+``PYTHONPATH``, same interpreter and packages), the runs interleaved so that
+a change of machine load hits each alike. Prints the median of each and the
+ratios.
+
     python benchmarks/bench_compare.py [--repeats 1] [--dataset breast_cancer]
+    python benchmarks/bench_compare.py --fits --against a995cab [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,11 +42,51 @@ def one_run(env_extra: dict, dataset: str) -> float:
         return time.perf_counter() - t0
 
 
+def worktree(rev: str) -> Path:
+    """A detached ``git worktree`` of ``rev`` under /tmp (made once, reused)."""
+    repo = Path(__file__).resolve().parents[1]
+    sha = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", rev], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    path = Path(tempfile.gettempdir()) / f"gdlab-bench-{sha}"
+    if not path.exists():
+        subprocess.run(["git", "-C", str(repo), "worktree", "add", "--detach", str(path), sha],
+                       check=True, capture_output=True)
+    return path
+
+
+def fits_main(args) -> None:
+    """Shared fits against no sharing (and against an older commit), interleaved."""
+    configs = {"shared fits (default)": {}, "GDLAB_SHARE_FITS=0": {"GDLAB_SHARE_FITS": "0"}}
+    if args.against:
+        src = worktree(args.against) / "src"
+        configs[f"commit {args.against}"] = {"PYTHONPATH": str(src)}
+    load0 = os.getloadavg()[0]
+    times: dict[str, list[float]] = {name: [] for name in configs}
+    for _ in range(args.repeats):
+        for name, env in configs.items():
+            times[name].append(one_run(env, args.dataset))
+    med = {name: statistics.median(t) for name, t in times.items()}
+    print(f"gdlab compare -d {args.dataset} (defaults), {os.cpu_count()} cores, load average "
+          f"{load0:.1f} at start, {os.getloadavg()[0]:.1f} at end")
+    base = med["shared fits (default)"]
+    for name, t in times.items():
+        ratio = "" if t is times["shared fits (default)"] else f"  {med[name] / base:.2f}x"
+        print(f"  {name + ':':26s} {med[name]:7.1f} s median  (runs: "
+              f"{', '.join(f'{x:.1f}' for x in t)}){ratio}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--dataset", default="breast_cancer")
+    ap.add_argument("--fits", action="store_true",
+                    help="time shared fits against GDLAB_SHARE_FITS=0 (and --against REV)")
+    ap.add_argument("--against", metavar="REV",
+                    help="with --fits: also time the code of this commit (a git worktree)")
     args = ap.parse_args(argv)
+    if args.fits:
+        fits_main(args)
+        return
     load0 = os.getloadavg()[0]
     unset = [one_run({}, args.dataset) for _ in range(args.repeats)]
     exported = [one_run({"OMP_NUM_THREADS": "2"}, args.dataset) for _ in range(args.repeats)]

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gdlab.studies import plan
+from gdlab.studies import fits, plan
 from gdlab.studies import store as results_store
 from gdlab.studies.base import ROW_COLUMNS, Cell, Study, error_row
 from gdlab.studies.store import read_results
@@ -82,6 +82,43 @@ def _run_one(study: Study, cell: Cell, dataset, family: str,
     except Exception as exc:  # noqa: BLE001 - a model that cannot run is a result
         rows = [error_row(cell, family, exc)]
     return cell, rows
+
+
+def _run_group(items, dataset, threads: int | None = None,
+               max_bytes: int = fits.MAX_BYTES) -> tuple[list[tuple[Cell, list[dict]]], int, int]:
+    """Run the cells of one group (in a worker) with one :class:`~gdlab.studies.fits.FitCache`.
+
+    ``items`` are ``(study, cell, family)`` of one dataset, model and seed: the
+    cells whose fits can coincide (:func:`_groups`). The cache lives as long
+    as the group, so fits are shared inside it and nothing outlives it.
+    ``max_bytes=0`` shares nothing.
+
+    Returns
+    -------
+    results : list of (Cell, list of dict)
+    fitted, shared : int
+        Fits made, and fits answered from the cache.
+    """
+    cache = fits.FitCache(max_bytes)
+    with fits.sharing(cache):
+        results = [_run_one(study, cell, dataset, family, threads)
+                   for study, cell, family in items]
+    return results, cache.fits, cache.shared
+
+
+def _groups(tasks, studies, families) -> list[tuple[int, list]]:
+    """The tasks grouped by (dataset, model, seed), largest groups first.
+
+    Studies derive their splits from the cell seed alone, so the cells that can
+    fit one model on the same rows are those of one dataset, model and seed;
+    the runner gives each group to one worker. Returns ``(dataset index,
+    [(study, cell, family), ...])`` per group, the cells in plan order.
+    """
+    grouped: dict[tuple, tuple[int, list]] = {}
+    for si, cell, di in tasks:
+        key = (di, cell.model, int(cell.seed))
+        grouped.setdefault(key, (di, []))[1].append((studies[si], cell, families[cell.model]))
+    return sorted(grouped.values(), key=lambda g: -len(g[1]))  # stable: plan order in ties
 
 
 # ------------------------------------------------------------------- progress
@@ -164,6 +201,7 @@ def run(
     scheduler: str | None = None,
     progress: bool = True,
     resume: bool = True,
+    share_fits: bool | None = None,
 ) -> pd.DataFrame:
     """Run every cell of ``studies`` x ``models`` x ``datasets`` x seeds.
 
@@ -201,6 +239,11 @@ def run(
     resume : bool, default=True
         Skip cells already in ``results``. False runs every cell again; the
         new rows supersede the stored ones.
+    share_fits : bool, optional
+        Fit each model once per training rows and let every cell of the same
+        dataset, model and seed read that fit (:mod:`gdlab.studies.fits`); the
+        rows are the same either way, only fewer fits are made. Default: on,
+        unless the environment variable ``GDLAB_SHARE_FITS=0``.
 
     Returns
     -------
@@ -209,7 +252,8 @@ def run(
         grid's cells (resumed and new), sorted by cell key, then metric.
         ``attrs["notes"]`` lists skipped studies and unreadable part files;
         ``attrs["cells"]`` and ``attrs["resumed"]`` count the grid's cells and
-        those read back.
+        those read back; ``attrs["fits"]`` the models fitted by this call and
+        ``attrs["shared_fits"]`` the fits read from another cell's instead.
 
     Raises
     ------
@@ -257,6 +301,10 @@ def run(
     datasets = plan.load_datasets(datasets)
     if seeds is not None:
         seeds = [int(s) for s in seeds]
+    if share_fits is None:
+        share_fits = fits.share_fits_default()
+    if not isinstance(share_fits, bool):
+        raise TypeError(f"share_fits must be a bool or None, got {share_fits!r}.")
 
     tasks, notes = plan.plan_cells(studies, models, caps, datasets, seeds)
     if not tasks:
@@ -284,6 +332,7 @@ def run(
     resumed = len(grid) - len(tasks)
 
     new = []
+    n_fitted = n_shared = 0
     per_study: dict = {}
     for _, cell, _ in tasks:
         per_study[cell.study] = per_study.get(cell.study, 0) + 1
@@ -294,16 +343,20 @@ def run(
             bar.update(0, completed=resumed)
             for note in notes:
                 bar.console.print(f"[yellow]note:[/] {note}")
-        for cell, rows in _execute(tasks, studies, datasets, families, n_jobs, backend,
-                                   scheduler):
-            frame = results_store.rows_frame(cell, rows)
-            if store is not None:
-                results_store.write_part(store, frame, fresh=True)
-            new.append(frame)
-            if isinstance(bar, _LineProgress):
-                bar.advance(cell)
-            elif bar is not None:
-                bar.advance(0)
+        max_bytes = fits.MAX_BYTES if share_fits else 0
+        for results, fitted, shared in _execute(tasks, studies, datasets, families, n_jobs,
+                                                backend, scheduler, max_bytes):
+            n_fitted += fitted
+            n_shared += shared
+            for cell, rows in results:
+                frame = results_store.rows_frame(cell, rows)
+                if store is not None:
+                    results_store.write_part(store, frame, fresh=True)
+                new.append(frame)
+                if isinstance(bar, _LineProgress):
+                    bar.advance(cell)
+                elif bar is not None:
+                    bar.advance(0)
     finally:
         if bar is not None:
             bar.stop()
@@ -311,27 +364,29 @@ def run(
         notes.extend(results_store.compact(store))
     frames = [f for f in (done, *new) if not f.empty]
     out = results_store.tidy(pd.concat(frames, ignore_index=True) if frames else done)
-    out.attrs.update(notes=notes, cells=len(grid), resumed=resumed)
+    out.attrs.update(notes=notes, cells=len(grid), resumed=resumed, fits=n_fitted,
+                     shared_fits=n_shared)
     return out
 
 
-def _execute(tasks, studies, datasets, families, n_jobs, backend, scheduler):
-    """Yield (cell, rows) as cells complete."""
+def _execute(tasks, studies, datasets, families, n_jobs, backend, scheduler, max_bytes):
+    """Yield ``(results, fitted, shared)`` of each group of cells (:func:`_run_group`), as done."""
     if not tasks:
         return
+    groups = _groups(tasks, studies, families)
     sequential = backend == "sequential" or (backend == "loky" and n_jobs == 1)
     if sequential:
         threads = thread_budget(1)
-        for si, cell, di in tasks:
-            yield _run_one(studies[si], cell, datasets[di], families[cell.model], threads)
+        for di, items in groups:
+            yield _run_group(items, datasets[di], threads, max_bytes)
         return
 
     from joblib import Parallel, delayed, parallel_config
 
     workers = n_jobs if n_jobs is not None and n_jobs > 0 else (os.cpu_count() or 1)
-    threads = thread_budget(min(workers, len(tasks))) if backend == "loky" else None
-    calls = (delayed(_run_one)(studies[si], cell, datasets[di], families[cell.model], threads)
-             for si, cell, di in tasks)
+    threads = thread_budget(min(workers, len(groups))) if backend == "loky" else None
+    calls = (delayed(_run_group)(items, datasets[di], threads, max_bytes)
+             for di, items in groups)
     if backend == "loky":
         yield from Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")(calls)
         return
