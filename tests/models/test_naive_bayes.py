@@ -1079,3 +1079,146 @@ def test_bad_sample_weight_is_refused_before_any_statistic(weight, error, messag
     with pytest.raises(error, match=re.escape(message)):
         getattr(model, method)(X, y, sample_weight=weight, **kwargs)
     assert not hasattr(model, "classes_")
+
+
+# -- scikit-learn's names and smoothing options (issue 17) ------------------------------
+@pytest.mark.parametrize(
+    "ours, theirs, data",
+    [
+        (GaussianNB(), sk.GaussianNB(), gaussian_data),
+        (BernoulliNB(alpha=0.5), sk.BernoulliNB(alpha=0.5), gaussian_data),
+        (MultinomialNB(fit_prior=False), sk.MultinomialNB(fit_prior=False), count_data),
+        (MultinomialNB(class_prior=[0.2, 0.3, 0.5]),
+         sk.MultinomialNB(class_prior=[0.2, 0.3, 0.5]), count_data),
+        (CategoricalNB(unseen="error"), sk.CategoricalNB(), code_data),
+    ],
+)
+def test_sklearn_attribute_and_method_names_match_sklearn(ours, theirs, data):
+    X, y = data()
+    w = np.random.default_rng(3).uniform(0.5, 2.0, len(y))
+    ours.fit(X, y, sample_weight=w)
+    theirs.fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.class_log_prior_, np.log(ours.class_prior_), rtol=0,
+                               atol=0)
+    if not isinstance(ours, GaussianNB):  # sklearn's GaussianNB has no class_log_prior_
+        np.testing.assert_allclose(ours.class_log_prior_, theirs.class_log_prior_, rtol=0,
+                                   atol=1e-12)
+    np.testing.assert_allclose(ours.class_count_, theirs.class_count_, rtol=0, atol=1e-9)
+    joint = ours.predict_joint_log_proba(X)
+    np.testing.assert_array_equal(joint, ours.log_joint(X))
+    # the multinomial keeps its coefficient (a true log p(x, y)): equal up to a row term
+    reference = theirs.predict_joint_log_proba(X)
+    np.testing.assert_allclose(joint - joint[:, :1], reference - reference[:, :1], rtol=0,
+                               atol=1e-9)
+    if isinstance(ours, (BernoulliNB, MultinomialNB)):
+        np.testing.assert_allclose(ours.feature_count_, theirs.feature_count_, rtol=0,
+                                   atol=1e-9)
+        np.testing.assert_allclose(ours.feature_log_prob_, theirs.feature_log_prob_, rtol=0,
+                                   atol=1e-12)
+
+
+def test_vector_alpha_matches_sklearn():
+    X, y = count_data(d=5)
+    alpha = np.array([0.1, 1.0, 2.0, 0.5, 3.0])
+    ours = MultinomialNB(alpha=alpha).fit(X, y)
+    theirs = sk.MultinomialNB(alpha=alpha).fit(X, y)
+    np.testing.assert_allclose(ours.feature_log_prob_, theirs.feature_log_prob_, rtol=0,
+                               atol=1e-12)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=0,
+                               atol=1e-12)
+    # scikit-learn 1.9's Bernoulli/Categorical NB cannot fit a vector alpha (it broadcasts it
+    # against class counts): each feature's parameters equal scikit-learn's on that column
+    # with that column's alpha
+    bern = BernoulliNB(alpha=alpha, binarize=1.5).fit(X, y)
+    codes = np.minimum(X, 4)
+    cat = CategoricalNB(alpha=alpha, unseen="error").fit(codes, y)
+    for j, a in enumerate(alpha):
+        one = sk.BernoulliNB(alpha=a, binarize=1.5).fit(X[:, [j]], y)
+        np.testing.assert_allclose(bern.feature_log_prob_[:, j], one.feature_log_prob_[:, 0],
+                                   rtol=0, atol=1e-12)
+        one = sk.CategoricalNB(alpha=a).fit(codes[:, [j]], y)
+        np.testing.assert_allclose(cat.feature_log_prob_[j], one.feature_log_prob_[0], rtol=0,
+                                   atol=1e-12)
+
+
+@pytest.mark.parametrize("model", [BernoulliNB, MultinomialNB, CategoricalNB])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_vector_alpha_of_the_wrong_length_names_both_lengths(model, method):
+    X, y = count_data(d=5)
+    X = np.minimum(X, 4)
+    clf = model(alpha=[1.0, 2.0])
+    kwargs = {"classes": [0, 1, 2]} if method == "partial_fit" else {}
+    with pytest.raises(ValueError, match="alpha has 2 values, but X has 5 features"):
+        getattr(clf, method)(X, y, **kwargs)
+    assert not hasattr(clf, "classes_")
+    with pytest.raises(ValueError, match=r"alpha must hold finite values >= 0"):
+        model(alpha=[1.0, -1.0, 1.0, 1.0, 1.0]).fit(X, y)
+    with pytest.raises(TypeError, match="alpha must be a float or a 1-D array"):
+        model(alpha=np.ones((5, 1))).fit(X, y)
+    with pytest.raises(TypeError, match="force_alpha must be a bool"):
+        model(force_alpha="yes").fit(X, y)
+
+
+@pytest.mark.parametrize("force_alpha", [False, True])
+def test_force_alpha_follows_sklearn(force_alpha):
+    X, y = count_data()
+    X[:, 0] = 0.0  # a feature never counted: alpha 0 gives it probability 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ours = MultinomialNB(alpha=0.0, force_alpha=force_alpha).fit(X, y)
+    assert any("force_alpha=True" in str(w.message) for w in caught) != force_alpha
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = sk.MultinomialNB(alpha=0.0, force_alpha=force_alpha).fit(X, y)
+    np.testing.assert_array_equal(np.isneginf(ours.feature_log_prob_), force_alpha
+                                  & (X.sum(axis=0) == 0)[None].repeat(3, axis=0))
+    finite = np.isfinite(theirs.feature_log_prob_)
+    np.testing.assert_array_equal(np.isfinite(ours.feature_log_prob_), finite)
+    np.testing.assert_allclose(ours.feature_log_prob_[finite], theirs.feature_log_prob_[finite],
+                               rtol=0, atol=1e-12)
+    # sample weights and categorical features: unseen="error" with force_alpha reproduces it
+    codes, yc = code_data()
+    ours = CategoricalNB(alpha=0.0, force_alpha=True, unseen="error").fit(codes, yc)
+    theirs = sk.CategoricalNB(alpha=0.0, force_alpha=True).fit(codes, yc)
+    for a, b in zip(ours.feature_log_prob_, theirs.feature_log_prob_, strict=True):
+        np.testing.assert_array_equal(np.isneginf(a), np.isneginf(b))
+
+
+# -- CategoricalNB(unseen="error") reproduces scikit-learn ----------------------------
+@pytest.mark.parametrize("kwargs", [{}, {"alpha": 0.3}, {"min_categories": 6},
+                                    {"fit_prior": False}, {"class_prior": [0.5, 0.3, 0.2]}])
+def test_categorical_without_unseen_bucket_equals_sklearn(kwargs):
+    X, y = code_data()
+    w = np.random.default_rng(2).uniform(0.5, 2.0, len(y))
+    ours = CategoricalNB(unseen="error", **kwargs).fit(X, y, sample_weight=w)
+    theirs = sk.CategoricalNB(**kwargs).fit(X, y, sample_weight=w)
+    np.testing.assert_array_equal(ours.n_categories_, theirs.n_categories_)
+    for a, b in zip(ours.feature_log_prob_, theirs.feature_log_prob_, strict=True):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    for a, b in zip(ours.category_count_, theirs.category_count_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    for method in ("predict_joint_log_proba", "predict_log_proba", "predict_proba"):
+        np.testing.assert_allclose(getattr(ours, method)(X), getattr(theirs, method)(X),
+                                   rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    # the default keeps the bucket: its known categories get less mass than scikit-learn's
+    default = CategoricalNB(**kwargs).fit(X, y, sample_weight=w)
+    assert default.feature_log_prob_[0].shape[1] == theirs.feature_log_prob_[0].shape[1] + 1
+
+
+def test_categorical_without_unseen_bucket_refuses_unseen_codes_and_still_marginalizes():
+    X, y = code_data()
+    clf = CategoricalNB(unseen="error").fit(X, y)
+    with pytest.raises(ValueError, match=r"unseen='error'.*got 7\.0 at row 1, column 2"):
+        clf.predict(np.array([[0, 0, 0, 0], [0, 0, 7, 0]], dtype=float))
+    row = np.array([[1.0, np.nan, 2.0, np.nan]])
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(row)).sum(), 1.0, atol=1e-12)
+    with pytest.raises(ValueError, match="unseen must be one of"):
+        CategoricalNB(unseen="ignore").fit(X, y)
+    # partial_fit on chunks equals fit
+    chunked = CategoricalNB(unseen="error")
+    for part in np.array_split(np.arange(len(y)), 3):
+        chunked.partial_fit(X[part], y[part], classes=[0, 1, 2])
+    for a, b in zip(chunked.feature_log_prob_, clf.feature_log_prob_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)

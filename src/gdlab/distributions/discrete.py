@@ -175,7 +175,8 @@ class Bernoulli:
 
     @staticmethod
     def from_summaries(stats, *, alpha):
-        """Smoothed parameters ``log_prob`` and ``log_prob_neg``."""
+        """Smoothed parameters ``log_prob`` and ``log_prob_neg``; ``alpha`` is a float or
+        one value per feature."""
         prob = (stats["ones"] + alpha) / (stats["count"] + 2.0 * alpha)
         return {"log_prob": np.log(prob), "log_prob_neg": np.log1p(-prob)}
 
@@ -372,14 +373,24 @@ class Categorical:
             counts[j] = counts[j] + flat.reshape(n_groups, needed)
 
     @staticmethod
-    def from_summaries(stats, *, alpha):
+    def from_summaries(stats, *, alpha, unseen_bucket=True):
         """Smoothed parameters: ``log_probs`` (one (n_groups, C_j + 1) table per
         feature, "unseen" last), ``n_categories``, ``drawable`` and the flat
-        table that :meth:`log_prob` reads (``offsets``, ``flat_log_prob``)."""
+        table that :meth:`log_prob` reads (``offsets``, ``flat_log_prob``).
+
+        ``alpha`` is a float or one value per feature. With
+        ``unseen_bucket=False`` no mass is reserved for unseen codes:
+        p_kjc = (N_kjc + alpha) / (N_kj + alpha C_j) (scikit-learn's
+        CategoricalNB) and the "unseen" column is -inf, so the caller must
+        refuse codes >= C_j.
+        """
         log_probs, n_categories = [], []
-        for count in stats["counts"]:
-            smoothed = np.hstack([count + alpha, np.full((count.shape[0], 1), alpha)])
-            log_probs.append(np.log(smoothed / smoothed.sum(axis=1, keepdims=True)))
+        alphas = np.broadcast_to(np.asarray(alpha, dtype=np.float64), (len(stats["counts"]),))
+        for count, a in zip(stats["counts"], alphas, strict=True):
+            unseen = np.full((count.shape[0], 1), a if unseen_bucket else 0.0)
+            smoothed = np.hstack([count + a, unseen])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_probs.append(np.log(smoothed / smoothed.sum(axis=1, keepdims=True)))
             n_categories.append(count.shape[1])
         n_categories = np.asarray(n_categories, dtype=np.int64)
         drawable = [
@@ -519,7 +530,9 @@ class Multinomial:
 
     @staticmethod
     def from_summaries(stats, *, alpha):
-        """Smoothed ``log_prob`` and the maximum-likelihood ``mean_total``."""
+        """Smoothed ``log_prob`` and the maximum-likelihood ``mean_total``; ``alpha`` is a
+        float or one value per feature (theta_kj = (count_kj + alpha_j) /
+        sum_j (count_kj + alpha_j), as scikit-learn)."""
         smoothed = stats["count"] + alpha
         theta = smoothed / smoothed.sum(axis=1, keepdims=True)
         exposure = (stats["observed"] * theta).sum(axis=1)

@@ -32,6 +32,7 @@ helper handles which columns.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,7 @@ from gdlab._validation import (
 )
 from gdlab.base import GenerativeClassifierMixin
 from gdlab.distributions.common import (
+    first_bad,
     group_indicator,
 )
 from gdlab.distributions.discrete import (
@@ -88,6 +90,51 @@ def _check_dense(estimator, X):
 def _smoothing(alpha) -> float:
     """Validated smoothing parameter, floored at 1e-10 so that log-probabilities stay finite."""
     return max(check_positive(alpha, "alpha", allow_zero=True), _ALPHA_FLOOR)
+
+
+def _check_alpha(alpha, force_alpha, n_features=None):
+    """Validated ``alpha`` of a discrete model: a float, or one value per feature.
+
+    As scikit-learn: values below 1e-10 are raised to 1e-10 (so that
+    log-probabilities stay finite) unless ``force_alpha`` is True, when they
+    are used as given (alpha=0: no smoothing, log-probabilities may be -inf).
+
+    Parameters
+    ----------
+    alpha : float or array-like of shape (n_features,)
+    force_alpha : bool
+    n_features : int, optional
+        Features of the training X: a vector alpha must have this length.
+
+    Returns
+    -------
+    float or ndarray of shape (n_features,)
+    """
+    if not isinstance(force_alpha, (bool, np.bool_)):
+        raise TypeError(f"force_alpha must be a bool, got {force_alpha!r}.")
+    if isinstance(alpha, numbers.Real) and not isinstance(alpha, bool):
+        value = check_positive(alpha, "alpha", allow_zero=True)
+        return value if force_alpha else max(value, _ALPHA_FLOOR)
+    if isinstance(alpha, (str, bytes, bool)) or not hasattr(alpha, "__len__"):
+        raise TypeError(
+            f"alpha must be a non-negative float or an array-like of one per feature, got "
+            f"{alpha!r}."
+        )
+    values = np.asarray(alpha)
+    if values.ndim != 1 or values.dtype == bool or not np.issubdtype(values.dtype, np.number):
+        raise TypeError(
+            f"alpha must be a float or a 1-D array of real numbers (one per feature), got "
+            f"an array of shape {values.shape} and dtype {values.dtype}."
+        )
+    values = values.astype(np.float64)
+    if n_features is not None and values.shape[0] != n_features:
+        raise ValueError(
+            f"alpha has {values.shape[0]} values, but X has {n_features} features: a vector "
+            "alpha needs one value per feature."
+        )
+    if not np.isfinite(values).all() or (values < 0).any():
+        raise ValueError(f"alpha must hold finite values >= 0, got {values.tolist()!r}.")
+    return values if force_alpha else np.maximum(values, _ALPHA_FLOOR)
 
 
 # ---------------------------------------------------------------------------
@@ -170,6 +217,26 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         self._check_values(X)
         self._check_defined()
         return X
+
+    # -- scikit-learn's names -------------------------------------------------
+    @property
+    def class_log_prior_(self):
+        """ndarray of shape (n_classes,): log of ``class_prior_`` (scikit-learn's name)."""
+        return np.log(self.class_prior_)
+
+    def predict_joint_log_proba(self, X):
+        """log p(x, y=k) of each row and class: :meth:`log_joint`, scikit-learn's name.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        return self.log_joint(X)
 
     # -- fitting --------------------------------------------------------------
     def fit(self, X, y, sample_weight=None):
@@ -289,6 +356,8 @@ class GaussianNB(_BaseNB):
     class_count_ : ndarray of shape (n_classes,)
         Training rows per class.
     class_prior_ : ndarray of shape (n_classes,)
+    class_log_prior_ : ndarray of shape (n_classes,)
+        ``log(class_prior_)``, scikit-learn's name for the log prior.
     theta_ : ndarray of shape (n_classes, n_features)
         Per-class feature means.
     var_ : ndarray of shape (n_classes, n_features)
@@ -374,9 +443,24 @@ class _DiscreteNB(_BaseNB):
         return tags
 
     def _check_params(self):
-        _smoothing(self.alpha)
+        force = getattr(self, "force_alpha", False)
+        _check_alpha(self.alpha, force)
+        if not force and np.min(np.asarray(self.alpha, dtype=np.float64)) < _ALPHA_FLOOR:
+            warnings.warn(
+                f"alpha below {_ALPHA_FLOOR:.0e} is raised to {_ALPHA_FLOOR:.0e} so that "
+                "log-probabilities stay finite; use force_alpha=True to keep it unchanged.",
+                UserWarning, stacklevel=3,
+            )
         if not isinstance(self.fit_prior, (bool, np.bool_)):
             raise TypeError(f"fit_prior must be a bool, got {self.fit_prior!r}.")
+
+    def _check_training_values(self, X):
+        # a vector alpha must have one value per feature: refused before any statistic
+        _check_alpha(self.alpha, getattr(self, "force_alpha", False), X.shape[1])
+
+    def _alpha(self):
+        """The smoothing in use: ``alpha`` floored at 1e-10 unless ``force_alpha``."""
+        return _check_alpha(self.alpha, getattr(self, "force_alpha", False), self.n_features_in_)
 
 
 class BernoulliNB(_DiscreteNB):
@@ -384,9 +468,16 @@ class BernoulliNB(_DiscreteNB):
 
     Parameters
     ----------
-    alpha : float, default=1.0
-        Additive (Laplace) smoothing, >= 0 (values below 1e-10 are raised to
-        1e-10 so that log-probabilities stay finite).
+    alpha : float or array-like of shape (n_features,), default=1.0
+        Additive (Laplace/Lidstone) smoothing, >= 0; a vector gives each
+        feature its own (a vector of another length than X's features raises
+        ``ValueError``).
+    force_alpha : bool, default=False
+        As scikit-learn's: when False, alpha values below 1e-10 are raised to
+        1e-10 (with a ``UserWarning``) so that log-probabilities stay finite;
+        when True they are used as given (alpha=0 is no smoothing, and a
+        probability may be 0). scikit-learn's default is True; with the
+        default alpha=1.0 both give the same model.
     binarize : float or None, default=0.0
         Threshold: values > binarize are 1, others 0; NaN stays missing. None
         means X is already binary (values other than 0, 1 and NaN raise).
@@ -397,7 +488,7 @@ class BernoulliNB(_DiscreteNB):
 
     Attributes
     ----------
-    classes_, class_count_, class_prior_, n_features_in_ : as in GaussianNB
+    classes_, class_count_, class_prior_, class_log_prior_, n_features_in_ : as in GaussianNB
     feature_count_ : ndarray of shape (n_classes, n_features)
         Ones per class and feature (observed entries).
     observed_count_ : ndarray of shape (n_classes, n_features)
@@ -424,8 +515,10 @@ class BernoulliNB(_DiscreteNB):
 
     _distribution = Bernoulli
 
-    def __init__(self, *, alpha=1.0, binarize=0.0, fit_prior=True, class_prior=None):
+    def __init__(self, *, alpha=1.0, force_alpha=False, binarize=0.0, fit_prior=True,
+                 class_prior=None):
         self.alpha = alpha
+        self.force_alpha = force_alpha
         self.binarize = binarize
         self.fit_prior = fit_prior
         self.class_prior = class_prior
@@ -448,7 +541,7 @@ class BernoulliNB(_DiscreteNB):
         return np.where(np.isnan(X), np.nan, (X > self.binarize).astype(np.float64))
 
     def _finalize(self):
-        p = Bernoulli.from_summaries(self._stats, alpha=_smoothing(self.alpha))
+        p = Bernoulli.from_summaries(self._stats, alpha=self._alpha())
         self.feature_log_prob_, self._log_prob_neg = p["log_prob"], p["log_prob_neg"]
         self.feature_count_ = self._stats["ones"]
         self.observed_count_ = self._stats["count"]
@@ -466,14 +559,22 @@ class MultinomialNB(_DiscreteNB):
 
     Parameters
     ----------
-    alpha : float, default=1.0
-        Additive smoothing, >= 0 (floored at 1e-10).
+    alpha : float or array-like of shape (n_features,), default=1.0
+        Additive (Laplace/Lidstone) smoothing, >= 0; a vector gives each
+        feature its own (a vector of another length than X's features raises
+        ``ValueError``).
+    force_alpha : bool, default=False
+        As scikit-learn's: when False, alpha values below 1e-10 are raised to
+        1e-10 (with a ``UserWarning``) so that log-probabilities stay finite;
+        when True they are used as given (alpha=0 is no smoothing, and a
+        probability may be 0). scikit-learn's default is True; with the
+        default alpha=1.0 both give the same model.
     fit_prior : bool, default=True
     class_prior : array-like of shape (n_classes,), optional
 
     Attributes
     ----------
-    classes_, class_count_, class_prior_, n_features_in_ : as in GaussianNB
+    classes_, class_count_, class_prior_, class_log_prior_, n_features_in_ : as in GaussianNB
     feature_count_ : ndarray of shape (n_classes, n_features)
         Summed observed counts per class and feature.
     feature_log_prob_ : ndarray of shape (n_classes, n_features)
@@ -511,8 +612,9 @@ class MultinomialNB(_DiscreteNB):
 
     _distribution = Multinomial
 
-    def __init__(self, *, alpha=1.0, fit_prior=True, class_prior=None):
+    def __init__(self, *, alpha=1.0, force_alpha=False, fit_prior=True, class_prior=None):
         self.alpha = alpha
+        self.force_alpha = force_alpha
         self.fit_prior = fit_prior
         self.class_prior = class_prior
 
@@ -525,7 +627,7 @@ class MultinomialNB(_DiscreteNB):
         check_nonnegative(X, type(self).__name__)
 
     def _finalize(self):
-        p = Multinomial.from_summaries(self._stats, alpha=_smoothing(self.alpha))
+        p = Multinomial.from_summaries(self._stats, alpha=self._alpha())
         self.feature_log_prob_, self.mean_total_ = p["log_prob"], p["mean_total"]
         self.feature_count_ = self._stats["count"]
         self.observed_count_ = self._stats["observed"]
@@ -559,22 +661,36 @@ class CategoricalNB(_DiscreteNB):
 
     Parameters
     ----------
-    alpha : float, default=1.0
-        Additive smoothing, >= 0 (floored at 1e-10).
+    alpha : float or array-like of shape (n_features,), default=1.0
+        Additive (Laplace/Lidstone) smoothing, >= 0; a vector gives each
+        feature its own (a vector of another length than X's features raises
+        ``ValueError``).
+    force_alpha : bool, default=False
+        As scikit-learn's: when False, alpha values below 1e-10 are raised to
+        1e-10 (with a ``UserWarning``) so that log-probabilities stay finite;
+        when True they are used as given (alpha=0 is no smoothing, and a
+        probability may be 0). scikit-learn's default is True; with the
+        default alpha=1.0 both give the same model.
     min_categories : int or array-like of shape (n_features,), optional
         Minimum number of categories per feature (codes 0 .. min - 1 are known
         even when absent from the training data).
     fit_prior : bool, default=True
     class_prior : array-like of shape (n_classes,), optional
+    unseen : {"bucket", "error"}, default="bucket"
+        "bucket" (gdlab's default) reserves a smoothed "unseen" category per
+        feature, so a code never seen in training gets a probability at
+        predict. "error" reserves none, which reproduces scikit-learn's
+        CategoricalNB exactly (same ``feature_log_prob_``, same posteriors)
+        and makes a code >= ``n_categories_[j]`` at predict a ``ValueError``.
 
     Attributes
     ----------
-    classes_, class_count_, class_prior_, n_features_in_ : as in GaussianNB
+    classes_, class_count_, class_prior_, class_log_prior_, n_features_in_ : as in GaussianNB
     category_count_ : list of ndarray of shape (n_classes, n_categories_[j])
         Training rows per class and category of each feature.
-    feature_log_prob_ : list of ndarray of shape (n_classes, n_categories_[j] + 1)
-        Log-probabilities of each known category, and in the last column of
-        the reserved "unseen" category.
+    feature_log_prob_ : list of ndarray of shape (n_classes, n_categories_[j] (+ 1))
+        Log-probabilities of each known category; with ``unseen="bucket"``
+        the last column is the reserved "unseen" category.
     n_categories_ : ndarray of shape (n_features,)
         Known categories per feature: max(largest code seen + 1, min_categories).
 
@@ -584,12 +700,15 @@ class CategoricalNB(_DiscreteNB):
     ``ValueError``. Training codes must be below 2**20 (1048576): code c
     makes a count table of c + 1 columns, so larger codes (ids, hashes) raise
     ``ValueError`` before any work; re-encode them to 0 .. C-1, or use
-    :class:`MixedNB`, which takes any labels. A code >= ``n_categories_[j]`` at predict (a category
+    :class:`MixedNB`, which takes any labels. With ``unseen="bucket"`` a code >=
+    ``n_categories_[j]`` at predict (a category
     never seen in training) is not an error: the smoothing reserves one extra
     "unseen" bucket per feature, p = alpha / (N_kj + alpha (C_j + 1)), so every
     distribution still sums to one. Known categories get
     (N_kjc + alpha) / (N_kj + alpha (C_j + 1)). This equals scikit-learn's
-    CategoricalNB with ``min_categories = n_categories_ + 1``. ``sample``
+    CategoricalNB with ``min_categories = n_categories_ + 1``; ``unseen="error"``
+    equals scikit-learn's CategoricalNB with the same ``min_categories``
+    (p = (N_kjc + alpha) / (N_kj + alpha C_j)). ``sample``
     draws only categories observed in training (in any class) or declared by
     ``min_categories``, with the fitted probabilities renormalized over them:
     codes below the largest one that training never saw (0 .. 2006 for data
@@ -614,11 +733,14 @@ class CategoricalNB(_DiscreteNB):
 
     _distribution = Categorical
 
-    def __init__(self, *, alpha=1.0, min_categories=None, fit_prior=True, class_prior=None):
+    def __init__(self, *, alpha=1.0, force_alpha=False, min_categories=None, fit_prior=True,
+                 class_prior=None, unseen="bucket"):
         self.alpha = alpha
+        self.force_alpha = force_alpha
         self.min_categories = min_categories
         self.fit_prior = fit_prior
         self.class_prior = class_prior
+        self.unseen = unseen
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -626,13 +748,34 @@ class CategoricalNB(_DiscreteNB):
         tags.input_tags.categorical = True  # integer category codes
         return tags
 
+    def _check_params(self):
+        super()._check_params()
+        check_in(self.unseen, "unseen", ("bucket", "error"))
+
     def _check_values(self, X):
         Categorical.check_support(X, type(self).__name__)
 
     def _check_training_values(self, X):
+        super()._check_training_values(X)
         Categorical.check_trainable(
             X, type(self).__name__, getattr(self, "feature_names_in_", None)
         )
+
+    def _validate_X_predict(self, X):
+        X = super()._validate_X_predict(X)
+        if self.unseen == "error":
+            # no mass is reserved for codes never seen in training: refuse them by name
+            bad = X >= self.n_categories_  # NaN compares False
+            if bad.any():
+                names = getattr(self, "feature_names_in_", None)
+                value, row, col = first_bad(bad, X, names)
+                raise ValueError(
+                    f"CategoricalNB(unseen='error') knows codes 0 .. n_categories_ - 1 of each "
+                    f"feature ({self.n_categories_.tolist()}), got {value!r} at row {row}, "
+                    f"column {col!r}; use unseen='bucket' to give unseen codes a smoothed "
+                    "probability, or declare them with min_categories."
+                )
+        return X
 
     def _check_defined(self):
         names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
@@ -643,15 +786,19 @@ class CategoricalNB(_DiscreteNB):
         Categorical.summarize(self._stats, X, y_idx, onehot, min_categories)
 
     def _finalize(self):
-        p = Categorical.from_summaries(self._stats, alpha=_smoothing(self.alpha))
-        self.feature_log_prob_, self.n_categories_ = p["log_probs"], p["n_categories"]
+        p = Categorical.from_summaries(self._stats, alpha=self._alpha(),
+                                       unseen_bucket=self.unseen == "bucket")
+        self._log_probs, self.n_categories_ = p["log_probs"], p["n_categories"]
+        # scikit-learn's layout without the bucket: the -inf "unseen" column is internal
+        self.feature_log_prob_ = (self._log_probs if self.unseen == "bucket"
+                                  else [lp[:, :-1] for lp in self._log_probs])
         self._offsets, self._flat_log_prob = p["offsets"], p["flat_log_prob"]
         self._drawable = p["drawable"]
         self.category_count_ = self._stats["counts"]
 
     def _params(self):
         return {
-            "log_probs": self.feature_log_prob_,
+            "log_probs": self._log_probs,
             "n_categories": self.n_categories_,
             "drawable": self._drawable,
             "offsets": self._offsets,
@@ -703,7 +850,7 @@ class MixedNB(MixedColumnsMixin, _BaseNB):
 
     Attributes
     ----------
-    classes_, class_count_, class_prior_, n_features_in_ : as in GaussianNB
+    classes_, class_count_, class_prior_, class_log_prior_, n_features_in_ : as in GaussianNB
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when X has string column names.
     distributions_ : ndarray of shape (n_features_in_,)
