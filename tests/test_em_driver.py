@@ -75,3 +75,16 @@ def test_converged_result_does_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         result.warn_if_not_converged("Toy", 0.1)
+
+
+def test_previous_log_likelihood_continues_a_run():
+    """``previous`` (a warm start) is compared with the first E-step and left out of history."""
+    x = np.array([1.0, 2.0, 3.0])
+
+    def e_step(mu):
+        return float(-0.5 * ((x - mu) ** 2).sum()), x.mean()
+
+    cold = run_em(2.0, e_step, lambda s: s, tol=1e-9, max_iter=10)
+    warm = run_em(2.0, e_step, lambda s: s, tol=1e-9, max_iter=10, previous=cold.history[-1])
+    assert cold.n_iter == 2 and warm.n_iter == 1 and warm.converged
+    assert warm.history == [cold.history[-1]]

@@ -517,3 +517,94 @@ def test_nan_em_equals_a_row_by_row_reference(missing):
         for x in X
     ]
     np.testing.assert_allclose(gm.score_samples(X), expected, rtol=0, atol=1e-10)
+
+
+# -- scikit-learn parity: lower_bound_, warm_start, init_params="random_from_data" -----------------
+def test_lower_bound_and_lower_bounds_follow_sklearn(data):
+    X, _, _ = data
+    kw = dict(init_params="random_from_data", random_state=3, tol=1e-6, max_iter=200)
+    gmm = GaussianMixture(3, **kw).fit(X)
+    sk = SkGaussianMixture(3, **kw).fit(X)
+    assert gmm.n_iter_ == sk.n_iter_ == len(gmm.lower_bounds_) == len(sk.lower_bounds_)
+    np.testing.assert_allclose(gmm.lower_bounds_[1:], sk.lower_bounds_[1:], rtol=0, atol=1e-9)
+    # scikit-learn's random_from_data weights are 1/n each (summing to K/n, not 1): its
+    # first lower bound is lower by log(n/K); the responsibilities, hence the fit, agree
+    np.testing.assert_allclose(
+        gmm.lower_bounds_[0] - sk.lower_bounds_[0], np.log(X.shape[0] / 3), rtol=0, atol=1e-4
+    )
+    assert gmm.lower_bound_ == gmm.lower_bounds_[-1] == gmm.log_likelihood_history_[-1]
+    np.testing.assert_allclose(gmm.lower_bound_, sk.lower_bound_, rtol=0, atol=1e-9)
+
+
+def test_random_from_data_starts_from_the_rows_sklearn_draws(data):
+    X, _, _ = data
+    for seed in range(3):
+        kw = dict(init_params="random_from_data", random_state=seed, tol=0, max_iter=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            gmm = GaussianMixture(3, **kw).fit(X)
+            sk = SkGaussianMixture(3, **kw).fit(X)
+        # the E-step under the initial parameters (means: the drawn rows) agrees, but for
+        # scikit-learn's initial weights of 1/n each (see above)
+        np.testing.assert_allclose(
+            gmm.lower_bound_ - sk.lower_bound_, np.log(X.shape[0] / 3), rtol=0, atol=1e-4
+        )
+        np.testing.assert_allclose(gmm.means_, sk.means_, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(gmm.weights_, sk.weights_, rtol=0, atol=1e-12)
+
+
+def test_random_from_data_means_are_distinct_training_rows(data):
+    X, _, Xm = data
+    rng = np.random.RandomState(5)
+    rows = rng.choice(X.shape[0], size=3, replace=False)
+    gmm = GaussianMixture(3, init_params="random_from_data", random_state=5)
+    init = gmm._initialize(X, 3, 1e-6, X.mean(axis=0), np.random.RandomState(5), {})
+    np.testing.assert_allclose(init.means, X[rows], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(init.weights, np.full(3, 1 / 3), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(init.covariances, np.tile(1e-6 * np.eye(3), (3, 1, 1)), atol=1e-12)
+    GaussianMixture(3, init_params="random_from_data", random_state=0).fit(Xm)  # NaN rows too
+
+
+def test_warm_start_continues_the_previous_fit_as_sklearn(data):
+    X, _, _ = data
+    kw = dict(init_params="random_from_data", random_state=1, tol=0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gmm, sk = GaussianMixture(3, max_iter=3, **kw), SkGaussianMixture(3, max_iter=3, **kw)
+        for _ in range(3):  # three fits of 3 iterations = one fit of 9 from the same start
+            gmm.fit(X)
+            sk.fit(X)
+        once = GaussianMixture(3, **{**kw, "warm_start": False, "max_iter": 9}).fit(X)
+    np.testing.assert_allclose(gmm.means_, once.means_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(gmm.covariances_, once.covariances_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(gmm.lower_bound_, once.lower_bound_, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(gmm.lower_bounds_, once.lower_bounds_[6:], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(gmm.means_, sk.means_, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(gmm.lower_bound_, sk.lower_bound_, rtol=0, atol=1e-9)
+
+
+def test_warm_start_of_a_converged_fit_stops_after_one_iteration(data):
+    X, _, _ = data
+    gmm = GaussianMixture(3, random_state=0, tol=1e-4, warm_start=True).fit(X)
+    sk = SkGaussianMixture(3, random_state=0, tol=1e-4, warm_start=True).fit(X)
+    assert gmm.converged_ and sk.converged_
+    gmm.fit(X)
+    sk.fit(X)
+    assert gmm.n_iter_ == sk.n_iter_ == 1 and gmm.converged_ and sk.converged_
+
+
+def test_warm_start_errors_and_cold_refit(data):
+    X, _, _ = data
+    gmm = GaussianMixture(2, random_state=0, warm_start=True).fit(X)
+    with pytest.raises(ValueError, match="n_features|features"):
+        gmm.fit(X[:, :2])
+    gmm.set_params(n_components=3)
+    with pytest.raises(ValueError, match="n_components=3"):
+        gmm.fit(X)
+    with pytest.raises(TypeError, match="warm_start must be a bool"):
+        GaussianMixture(2, warm_start="yes").fit(X)
+    with pytest.raises(ValueError, match="init_params"):
+        GaussianMixture(2, init_params="kmeans++").fit(X)
+    cold = GaussianMixture(3, random_state=0).fit(X)
+    again = GaussianMixture(3, random_state=0).fit(X)  # warm_start=False: same fit each time
+    np.testing.assert_array_equal(cold.means_, again.means_)

@@ -135,6 +135,7 @@ def run_em(
     max_iter: int,
     scale: float = 1.0,
     m_step_last: bool = True,
+    previous: float | None = None,
 ) -> EMResult[P, S]:
     """Run EM from ``params`` until the log-likelihood settles or ``max_iter``.
 
@@ -163,6 +164,11 @@ def run_em(
         ones the last recorded log-likelihood was computed at, so the history ends
         with the returned parameters' log-likelihood (and has ``n_iter + 1``
         entries).
+    previous : float, optional
+        The last log-likelihood of an earlier run that ``params`` continue
+        (scikit-learn's ``warm_start``): the first E-step is compared with it, so
+        a converged fit restarted from its parameters stops after one iteration.
+        It is not part of the returned history.
 
     Returns
     -------
@@ -183,6 +189,8 @@ def run_em(
     (np.float64(2.0), 2, True)
     """
     monitor = ConvergenceMonitor(tol=tol, max_iter=max_iter, scale=scale)
+    if previous is not None:
+        monitor.report(previous)
     statistics: Any = None
     n_iter = 0
     while True:
@@ -200,4 +208,5 @@ def run_em(
                 break
             params = m_step(statistics)
             n_iter += 1
-    return EMResult(params, monitor.history, monitor.converged, n_iter, statistics)
+    history = monitor.history[1:] if previous is not None else monitor.history
+    return EMResult(params, history, monitor.converged, n_iter, statistics)

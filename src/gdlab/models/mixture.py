@@ -62,7 +62,7 @@ from gdlab.inference.em import run_em
 
 __all__ = ["GaussianMixture", "GaussianMixtureBIC", "GMMClassifier"]
 
-_INIT_PARAMS = ("k-means++", "random")
+_INIT_PARAMS = ("k-means++", "random", "random_from_data")
 _CHUNK = 1024  # rows per block of the complete-data E/M pass (fits in cache)
 
 
@@ -513,12 +513,16 @@ def _informative_rows(X):
     return X[~empty] if empty.any() else X
 
 
-def _column_means(X):
+def _column_means(X, w=None):
     """``np.nanmean(X, axis=0)``, without the copy of X that nanmean makes when X has no NaN.
 
     A sum of finite values is never NaN, so one reduction tells complete data apart;
     its column means are then ``X.mean(axis=0)`` (the same pairwise sums as nanmean's).
+    With row weights ``w``: the weighted mean of each column's observed entries.
     """
+    if w is not None:
+        observed = ~np.isnan(X)
+        return (np.where(observed, X, 0.0).T @ w) / (observed.T @ w)
     if np.isnan(np.add.reduce(X, axis=None)):
         return np.nanmean(X, axis=0)
     return X.mean(axis=0)
@@ -556,11 +560,16 @@ class GaussianMixture(_BaseGaussianMixture):
         EM iterations per initialization.
     n_init : int, default=1
         Initializations; the one with the best final lower bound is kept.
-    init_params : {"k-means++", "random"}, default="k-means++"
+    init_params : {"k-means++", "random", "random_from_data"}, default="k-means++"
         "k-means++": seeds by :func:`sklearn.cluster.kmeans_plusplus`, every row
         assigned to its nearest seed, and the parameters estimated from that hard
-        partition (one Lloyd step). "random": random responsibilities. Rows with
-        NaN are mean-imputed for the initialization only.
+        partition (one Lloyd step). "random": random responsibilities.
+        "random_from_data" (as scikit-learn): ``n_components`` distinct rows drawn
+        at random, each the only member of its component, so the initial means
+        are those rows, the weights equal and the covariances ``reg_covar`` times
+        the identity (scikit-learn's initial weights are 1/n each, so its first
+        lower bound is lower than gdlab's by log(n / n_components); the fits agree).
+        Rows with NaN are mean-imputed for the initialization only.
     weights_init : array-like of shape (n_components,), optional
     means_init : array-like of shape (n_components, n_features), optional
     precisions_init : array-like, optional
@@ -569,6 +578,13 @@ class GaussianMixture(_BaseGaussianMixture):
         (n_components,) for "spherical". When all three initial values are given
         no data-driven initialization runs.
     random_state : int, RandomState instance or None, default=None
+    warm_start : bool, default=False
+        As scikit-learn: when True and the model is fitted, ``fit`` starts EM from
+        the fitted parameters (``n_init``, ``init_params`` and the ``*_init``
+        values are ignored), and the first iteration's change is measured from
+        the previous ``lower_bound_``, so refitting a converged model on the same
+        data stops after one iteration. ``n_components`` and the number of
+        features must be those of the fitted model.
 
     Attributes
     ----------
@@ -586,7 +602,11 @@ class GaussianMixture(_BaseGaussianMixture):
         EM iterations of the kept initialization.
     lower_bound_ : float
         Mean per-row observed-data log-likelihood at the last E-step (of the
-        parameters before the last M-step, as in scikit-learn).
+        parameters before the last M-step, as in scikit-learn; for a mixture
+        fitted by exact EM this log-likelihood is scikit-learn's lower bound).
+    lower_bounds_ : list of float
+        scikit-learn's name for the history of the kept initialization: the
+        ``lower_bound_`` of every iteration (equal to ``log_likelihood_history_``).
     log_likelihood_history_ : list of float
         The EM monitor: entry t is the mean observed-data log-likelihood per row with an observed
         entry, of the parameters after t M-steps (entry 0: the initialization); it never decreases
@@ -657,6 +677,7 @@ class GaussianMixture(_BaseGaussianMixture):
         means_init=None,
         precisions_init=None,
         random_state=None,
+        warm_start=False,
     ):
         self.n_components = n_components
         self.covariance = covariance
@@ -669,6 +690,7 @@ class GaussianMixture(_BaseGaussianMixture):
         self.means_init = means_init
         self.precisions_init = precisions_init
         self.random_state = random_state
+        self.warm_start = warm_start
 
     # -- checks ---------------------------------------------------------------------------
     def _check_params(self):
@@ -676,6 +698,8 @@ class GaussianMixture(_BaseGaussianMixture):
         check_in(self.covariance, "covariance", set(gm.COVARIANCE_TYPES))
         check_in(self.init_params, "init_params", set(_INIT_PARAMS))
         check_int(self.n_init, "n_init")
+        if not isinstance(self.warm_start, (bool, np.bool_)):
+            raise TypeError(f"warm_start must be a bool, got {self.warm_start!r}.")
         return K, *check_em_params(self.reg_covar, self.max_iter, self.tol)
 
     def _check_data(self, X, K):
@@ -714,19 +738,36 @@ class GaussianMixture(_BaseGaussianMixture):
         return out
 
     # -- initialization -------------------------------------------------------------------
-    def _initialize(self, X, K, reg_covar, shift, rng, user):
+    def _initialize(self, X, K, reg_covar, shift, rng, user, w=None):
+        """Initial parameters (``w``: the row weights, None for all 1)."""
         n, d = X.shape
-        if len(user) < 3:
+        weights = means = covs = None
+        if len(user) == 3:
+            pass
+        elif self.init_params == "random_from_data":
+            # as scikit-learn: K distinct rows (drawn with probability proportional to
+            # their weights), each alone in its component; the one-row maximum-likelihood
+            # estimate is set exactly (a moment form would leave rounding of order
+            # eps |x|^2 in covariances of size reg_covar)
+            p = None if w is None else w / w.sum()
+            rows = rng.choice(n, size=K, replace=False, p=p)
+            X_filled = X[rows]
+            if np.isnan(X_filled).any():
+                X_filled = np.where(np.isnan(X_filled), _column_means(X, w), X_filled)
+            weights = np.full(K, 1.0 / K)
+            means = X_filled
+            covs = np.tile(reg_covar * np.eye(d), (K, 1, 1))
+        else:
             X_filled = X
             if np.isnan(X).any():
-                X_filled = np.where(np.isnan(X), np.nanmean(X, axis=0), X)
+                X_filled = np.where(np.isnan(X), _column_means(X, w), X)
             if self.init_params == "random":
                 resp = rng.uniform(size=(n, K))
                 resp /= resp.sum(axis=1, keepdims=True)
             else:
                 from sklearn.cluster import kmeans_plusplus
 
-                centers, _ = kmeans_plusplus(X_filled, K, random_state=rng)
+                centers, _ = kmeans_plusplus(X_filled, K, random_state=rng, sample_weight=w)
                 sq = (  # (n, K), with no (n, d) temporary (X_filled**2 or 2 * X_filled)
                     np.einsum("ij,ij->i", X_filled, X_filled)[:, None]
                     - 2 * (X_filled @ centers.T)  # doubling is exact: same numbers
@@ -734,21 +775,22 @@ class GaussianMixture(_BaseGaussianMixture):
                 )
                 resp = np.zeros((n, K))
                 resp[np.arange(n), sq.argmin(axis=1)] = 1.0
+            if w is not None:
+                resp *= w[:, None]
             params = _m_step(
                 _stats_from_resp(X_filled, resp, shift), self.covariance, reg_covar, shift
             )
             weights, means, covs = params.weights, params.means, params.covariances
-        else:
-            weights = means = covs = None
         weights = user.get("weights", weights)
         means = user.get("means", means)
         covs = user.get("covariances", covs)
         return _make_params(weights, means, covs)
 
     # -- EM -------------------------------------------------------------------------------
-    def _em(self, X, data, params, shift, max_iter, tol, reg_covar):
+    def _em(self, X, data, params, shift, max_iter, tol, reg_covar, previous=None):
         """One EM run from ``params`` by the shared driver (scikit-learn's order:
-        E-step, M-step, then the convergence test on the mean log-likelihood)."""
+        E-step, M-step, then the convergence test on the mean log-likelihood;
+        ``previous``: the lower bound a warm start continues from)."""
         n = X.shape[0]
 
         def e_step(params):
@@ -762,6 +804,7 @@ class GaussianMixture(_BaseGaussianMixture):
             tol=tol,
             max_iter=max_iter,
             m_step_last=True,
+            previous=previous,
         )
 
     def fit(self, X, y=None):
@@ -779,28 +822,41 @@ class GaussianMixture(_BaseGaussianMixture):
         self
         """
         K, reg_covar, max_iter, tol = self._check_params()
-        X = check_X(self, X, reset=True, allow_nan=True)
+        warm = bool(self.warm_start) and hasattr(self, "converged_")
+        X = check_X(self, X, reset=not warm, allow_nan=True)
         _check_magnitude(self, X)
+        if warm and K != len(self.weights_):
+            raise ValueError(
+                f"warm_start=True continues the fitted mixture of {len(self.weights_)} "
+                f"components, but n_components={K}; set warm_start=False to refit."
+            )
         n_rows = X.shape[0]
         X = _informative_rows(X)
         self._check_data(X, K)
-        user = self._user_init(K, X.shape[1])
-        rng = check_random_state(self.random_state)
         shift = _column_means(X)
         data = _split_rows(X, shift)
-        best = None
-        for _ in range(self.n_init):
-            init = self._initialize(X, K, reg_covar, shift, rng, user)
-            result = self._em(X, data, init, shift, max_iter, tol, reg_covar)
-            if best is None or result.history[-1] > best.history[-1]:
-                best = result
+        if warm:  # one EM run from the fitted parameters (scikit-learn's warm_start)
+            best = self._em(
+                X, data, self._params(), shift, max_iter, tol, reg_covar,
+                previous=self.lower_bound_,
+            )
+        else:
+            user = self._user_init(K, X.shape[1])
+            rng = check_random_state(self.random_state)
+            best = None
+            for _ in range(self.n_init):
+                init = self._initialize(X, K, reg_covar, shift, rng, user)
+                result = self._em(X, data, init, shift, max_iter, tol, reg_covar)
+                if best is None or result.history[-1] > best.history[-1]:
+                    best = result
         self.shift_ = shift
         self._set_params(best.params)
         self.converged_ = best.converged
         self.n_iter_ = best.n_iter  # = len(history): every E-step is followed by an M-step
         self.lower_bound_ = best.history[-1]
-        # entry t: parameters after t M-steps (entry 0 = initialization)
+        # entry t: parameters after t M-steps (entry 0 = initialization, or the warm start)
         self.log_likelihood_history_ = best.history
+        self.lower_bounds_ = list(best.history)
         self.n_samples_seen_ = n_rows
         self._stats = best.statistics
         best.warn_if_not_converged(type(self).__name__, self.tol)
@@ -848,6 +904,7 @@ class GaussianMixture(_BaseGaussianMixture):
         mean_ll = batch.log_likelihood / X.shape[0]  # X: the rows with an observed entry
         self.log_likelihood_history_ = [*self.log_likelihood_history_, mean_ll]
         self.lower_bound_ = self.log_likelihood_history_[-1]
+        self.lower_bounds_ = list(self.log_likelihood_history_)
         self.converged_ = False
         return self
 
@@ -961,8 +1018,8 @@ n_iter_, lower_bound_, log_likelihood_history_, shift_, n_features_in_
                 best = (k, gmm)
         k, gmm = best
         for name in (
-            "shift_", "converged_", "n_iter_", "lower_bound_", "log_likelihood_history_",
-            "n_samples_seen_",
+            "shift_", "converged_", "n_iter_", "lower_bound_", "lower_bounds_",
+            "log_likelihood_history_", "n_samples_seen_",
         ):
             setattr(self, name, getattr(gmm, name))
         self._set_params(gmm._params())
