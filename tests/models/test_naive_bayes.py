@@ -1222,3 +1222,24 @@ def test_categorical_without_unseen_bucket_refuses_unseen_codes_and_still_margin
         chunked.partial_fit(X[part], y[part], classes=[0, 1, 2])
     for a, b in zip(chunked.feature_log_prob_, clf.feature_log_prob_, strict=True):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+# -- one rule for a single class (README "scikit-learn parity: naive Bayes") -------------
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_single_class_is_refused_at_fit_and_partial_fit(name):
+    # gdlab's rule for every classifier: at least 2 classes (scikit-learn's discrete naive
+    # Bayes accept one and then predict it for every row); the message names the class
+    model, data = CASES[name]
+    X, y = data()
+    with pytest.raises(ValueError, match=r"at least 2 classes.*only 1 class: \[7\]"):
+        model().fit(X, np.full(len(y), 7))
+    clf = model()
+    with pytest.raises(ValueError, match=r"at least 2 classes, got \[7\]"):
+        clf.partial_fit(X, np.full(len(y), 7), classes=[7])
+    assert not hasattr(clf, "classes_")
+    # a batch of one class is fine once every class is declared (the smoothed kinds can
+    # predict at once; Gaussian columns wait for the other classes' rows)
+    clf.partial_fit(X[y == 0], y[y == 0], classes=np.unique(y))
+    np.testing.assert_array_equal(clf.class_count_, [np.sum(y == 0), 0, 0])
+    if name in ("bernoulli", "multinomial", "categorical"):
+        assert clf.predict(X[:3]).tolist() == [0, 0, 0]
