@@ -608,3 +608,77 @@ def test_warm_start_errors_and_cold_refit(data):
     cold = GaussianMixture(3, random_state=0).fit(X)
     again = GaussianMixture(3, random_state=0).fit(X)  # warm_start=False: same fit each time
     np.testing.assert_array_equal(cold.means_, again.means_)
+
+
+# -- sample_weight: weighted EM equals EM on repeated rows -----------------------------------------
+def _same_start(X, covariance="full"):
+    return dict(
+        weights_init=[0.4, 0.3, 0.3],
+        means_init=np.nan_to_num(X[[0, 1, 2]], nan=0.0),
+        precisions_init=np.ones((3, 3)) if covariance == "diag" else np.tile(np.eye(3), (3, 1, 1)),
+    )
+
+
+@pytest.mark.parametrize("missing", [False, True])
+@pytest.mark.parametrize("covariance", ["full", "diag"])
+def test_integer_sample_weight_equals_repeated_rows(data, missing, covariance):
+    X = (data[2] if missing else data[0])[:600]
+    w = np.random.RandomState(0).randint(0, 4, size=X.shape[0])
+    kw = dict(covariance=covariance, tol=1e-8, max_iter=500, **_same_start(X, covariance))
+    weighted = GaussianMixture(3, **kw).fit(X, sample_weight=w)
+    repeated = GaussianMixture(3, **kw).fit(np.repeat(X, w, axis=0))
+    assert weighted.n_iter_ == repeated.n_iter_ and weighted.converged_
+    for name in ("weights_", "means_", "covariances_"):
+        np.testing.assert_allclose(
+            getattr(weighted, name), getattr(repeated, name), rtol=0, atol=1e-9
+        )
+    np.testing.assert_allclose(
+        weighted.lower_bounds_, repeated.lower_bounds_, rtol=0, atol=1e-10
+    )
+    # a float weight scales like a count: all weights x 0.5 give the same fit
+    halved = GaussianMixture(3, **kw).fit(X, sample_weight=0.5 * w)
+    np.testing.assert_allclose(halved.means_, weighted.means_, rtol=0, atol=1e-9)
+
+
+def test_weighted_partial_fit_equals_repeated_rows(data):
+    X = data[2][:400]
+    w = np.random.RandomState(1).randint(0, 3, size=X.shape[0])
+    a = GaussianMixture(3, **_same_start(X))
+    b = GaussianMixture(3, **_same_start(X))
+    for chunk in (slice(0, 200), slice(200, 400)):
+        a.partial_fit(X[chunk], sample_weight=w[chunk])
+        b.partial_fit(np.repeat(X[chunk], w[chunk], axis=0))
+    np.testing.assert_allclose(a.means_, b.means_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(a.covariances_, b.covariances_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(a.log_likelihood_history_, b.log_likelihood_history_, atol=1e-10)
+
+
+def test_weighted_initializations_skip_rows_of_weight_zero(data):
+    X = data[0][:300]
+    w = np.zeros(X.shape[0])
+    w[:3] = 1.0  # only three rows count: random_from_data must draw exactly them
+    gmm = GaussianMixture(3, init_params="random_from_data", random_state=0)
+    init = gmm._initialize(X[:3], 3, 1e-6, X[:3].mean(0), np.random.RandomState(0), {}, w[:3])
+    assert sorted(map(tuple, init.means)) == sorted(map(tuple, X[:3]))
+    for init_params in ("k-means++", "random", "random_from_data"):
+        fitted = GaussianMixture(
+            2, init_params=init_params, random_state=0, reg_covar=1e-3
+        ).fit(X, sample_weight=w)
+        assert np.isfinite(fitted.means_).all()
+
+
+@pytest.mark.parametrize(
+    ("weights", "error", "match"),
+    [
+        (np.ones(5), ValueError, r"shape \(300,\)"),
+        (-np.ones(300), ValueError, ">= 0"),
+        (np.zeros(300), ValueError, "every sample_weight is zero"),
+        (np.full(300, np.nan), ValueError, "finite"),
+        (["a"] * 300, TypeError, "real numbers"),
+    ],
+)
+def test_bad_sample_weight_is_refused(data, weights, error, match):
+    with pytest.raises(error, match=match):
+        GaussianMixture(2).fit(data[0][:300], sample_weight=weights)
+    with pytest.raises(error, match=match):
+        GaussianMixture(2).partial_fit(data[0][:300], sample_weight=weights)

@@ -53,6 +53,7 @@ from gdlab._validation import (
     check_n_samples,
     check_partial_fit_data,
     check_random_state,
+    check_sample_weight,
     check_X,
     check_X_y,
 )
@@ -142,21 +143,30 @@ def _unpack(T, d, log_likelihood, n):
 
 
 @_one_thread
-def _complete_stats(X, W, shift):
-    """E-step on rows without NaN: statistics and log-likelihood, in two GEMMs per block."""
+def _complete_stats(X, W, shift, w=None):
+    """E-step on rows without NaN: statistics and log-likelihood, in two GEMMs per block.
+
+    ``w``: row weights (None: all 1); they multiply the responsibilities and the
+    rows' log-likelihoods, as repeating each row w times would.
+    """
     d, K = X.shape[1], W.shape[1]
     T = np.zeros((K, W.shape[0]))
     lp_buf = np.empty((K, min(_CHUNK, X.shape[0])))
     W_t = np.ascontiguousarray(W.T)
     ll = 0.0
-    for _, phi in _feature_blocks(X, shift):
+    for start, phi in _feature_blocks(X, shift):
         lp = np.matmul(W_t, phi, out=lp_buf[:, : phi.shape[1]])  # log w_k + log N_k(x), (K, c)
         top = lp.max(axis=0)
         lp -= top
         np.exp(lp, out=lp)
         norm = lp.sum(axis=0)
-        lp /= norm  # responsibilities
-        ll += float(np.log(norm).sum() + top.sum())
+        if w is None:
+            lp /= norm  # responsibilities
+            ll += float(np.log(norm).sum() + top.sum())
+        else:
+            rows_w = w[start : start + phi.shape[1]]
+            lp *= rows_w / norm  # responsibilities times the row weights
+            ll += float((np.log(norm) + top) @ rows_w)
         T += lp @ phi.T
     return _unpack(T.T, d, ll, X.shape[0])
 
@@ -180,13 +190,24 @@ def _complete_log_prob(X, W, shift):
     return out
 
 
-def _missing_stats(groups, params):
+def _missing_stats(groups, params, w=None):
     """E-step on rows with NaN: every missing pattern and component in stacked calls
-    (:class:`gdlab.distributions.gaussian.PatternGroups`)."""
+    (:class:`gdlab.distributions.gaussian.PatternGroups`).
+
+    With row weights ``w`` (in the order of the groups' rows) it takes two passes:
+    the log-densities, then the statistics weighted by responsibility times weight.
+    """
     with gm.one_blas_thread(), np.errstate(divide="ignore"):
-        ll, total = groups.responsibility_statistics(
-            np.log(params.weights), params.means, params.covariances
-        )
+        if w is None:
+            ll, total = groups.responsibility_statistics(
+                np.log(params.weights), params.means, params.covariances
+            )
+        else:
+            lp = groups.log_prob(params.means, params.covariances) + np.log(params.weights)
+            norm = logsumexp(lp, axis=1)
+            resp = np.exp(lp - norm[:, None]) * w[:, None]
+            ll = float(norm @ w)
+            total = groups.summarize(params.means, params.covariances, resp.T)
     return _Stats(ll, groups.n_rows, *total)
 
 
@@ -310,12 +331,15 @@ class _BaseGaussianMixture(DensityMixin, BaseEstimator):
         self._half_logdet = params.half_logdet
 
     # -- E-step over a data set -----------------------------------------------------------
-    def _summarize(self, X, params, shift, data=None):
-        """Expected sufficient statistics of X under ``params`` (one E-step)."""
-        complete, groups = data if data is not None else _split_rows(X, shift)
-        stats = _complete_stats(complete, _quad_weights(params, shift), shift)
+    def _summarize(self, X, params, shift, data=None, w=None):
+        """Expected sufficient statistics of X under ``params`` (one E-step);
+        ``w``: row weights, None for all 1 (``data`` already carries its own)."""
+        complete, groups, w_complete, w_groups = (
+            data if data is not None else _split_rows(X, shift, w)
+        )
+        stats = _complete_stats(complete, _quad_weights(params, shift), shift, w_complete)
         if groups is not None:
-            stats = stats + _missing_stats(groups, params)
+            stats = stats + _missing_stats(groups, params, w_groups)
         return stats
 
     def _weighted_log_prob(self, X):
@@ -506,11 +530,15 @@ class _BaseGaussianMixture(DensityMixin, BaseEstimator):
         return float(-2 * ll.sum() + 2 * self._n_parameters())
 
 
-def _informative_rows(X):
+def _informative_rows(X, w=None):
     """The rows with an observed entry; a row with every entry missing has likelihood 1
-    under every parameter, so leaving it out changes neither the fit nor the EM path."""
+    under every parameter, so leaving it out changes neither the fit nor the EM path.
+    With row weights ``w``: also without the rows of weight 0; returns (X, w)."""
     empty = np.isnan(X).all(axis=1)
-    return X[~empty] if empty.any() else X
+    if w is None:
+        return X[~empty] if empty.any() else X
+    keep = ~empty & (w > 0)
+    return (X, w) if keep.all() else (X[keep], w[keep])
 
 
 def _column_means(X, w=None):
@@ -528,13 +556,18 @@ def _column_means(X, w=None):
     return X.mean(axis=0)
 
 
-def _split_rows(X, shift):
-    """Complete rows (a copy, for the fast path) and the other rows grouped by pattern."""
+def _split_rows(X, shift, w=None):
+    """Complete rows (a copy, for the fast path) and the other rows grouped by pattern,
+    with their row weights (None when ``w`` is None)."""
     missing = np.isnan(X)
     if not missing.any():
-        return X, None
+        return X, None, w, None
     full = ~missing.any(axis=1)
-    return X[full], gm.PatternGroups(X, shift, rows=np.flatnonzero(~full))
+    partial = np.flatnonzero(~full)
+    groups = gm.PatternGroups(X, shift, rows=partial)
+    if w is None:
+        return X[full], groups, None, None
+    return X[full], groups, w[full], w[partial]
 
 
 class GaussianMixture(_BaseGaussianMixture):
@@ -787,11 +820,12 @@ class GaussianMixture(_BaseGaussianMixture):
         return _make_params(weights, means, covs)
 
     # -- EM -------------------------------------------------------------------------------
-    def _em(self, X, data, params, shift, max_iter, tol, reg_covar, previous=None):
+    def _em(self, X, data, params, shift, max_iter, tol, reg_covar, previous=None, w=None):
         """One EM run from ``params`` by the shared driver (scikit-learn's order:
         E-step, M-step, then the convergence test on the mean log-likelihood;
-        ``previous``: the lower bound a warm start continues from)."""
-        n = X.shape[0]
+        ``previous``: the lower bound a warm start continues from; ``w``: row
+        weights, the mean then weighted)."""
+        n = X.shape[0] if w is None else float(w.sum())
 
         def e_step(params):
             stats = self._summarize(X, params, shift, data)
@@ -807,7 +841,7 @@ class GaussianMixture(_BaseGaussianMixture):
             previous=previous,
         )
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Estimate the mixture by EM (exact for NaN entries).
 
         Parameters
@@ -816,6 +850,14 @@ class GaussianMixture(_BaseGaussianMixture):
             NaN marks a missing entry; rows with every entry missing are accepted
             and leave the fit unchanged (see Notes).
         y : ignored
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative row weights (weighted EM): each row's responsibilities
+            are multiplied by its weight in the M-step and the convergence test
+            uses the weighted mean log-likelihood, so integer weights give the fit
+            of the data with each row repeated that many times (from the same
+            initial parameters; the data-driven initializations draw their seeds
+            or rows with probability proportional to the weights). Rows of
+            weight 0 are left out. None: every weight 1.
 
         Returns
         -------
@@ -831,22 +873,23 @@ class GaussianMixture(_BaseGaussianMixture):
                 f"components, but n_components={K}; set warm_start=False to refit."
             )
         n_rows = X.shape[0]
-        X = _informative_rows(X)
+        w = check_sample_weight(sample_weight, n_rows)
+        X, w = _informative_rows(X, w) if w is not None else (_informative_rows(X), None)
         self._check_data(X, K)
         shift = _column_means(X)
-        data = _split_rows(X, shift)
+        data = _split_rows(X, shift, w)
         if warm:  # one EM run from the fitted parameters (scikit-learn's warm_start)
             best = self._em(
                 X, data, self._params(), shift, max_iter, tol, reg_covar,
-                previous=self.lower_bound_,
+                previous=self.lower_bound_, w=w,
             )
         else:
             user = self._user_init(K, X.shape[1])
             rng = check_random_state(self.random_state)
             best = None
             for _ in range(self.n_init):
-                init = self._initialize(X, K, reg_covar, shift, rng, user)
-                result = self._em(X, data, init, shift, max_iter, tol, reg_covar)
+                init = self._initialize(X, K, reg_covar, shift, rng, user, w)
+                result = self._em(X, data, init, shift, max_iter, tol, reg_covar, w=w)
                 if best is None or result.history[-1] > best.history[-1]:
                     best = result
         self.shift_ = shift
@@ -862,7 +905,7 @@ class GaussianMixture(_BaseGaussianMixture):
         best.warn_if_not_converged(type(self).__name__, self.tol)
         return self
 
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, sample_weight=None):
         """One stepwise-EM update with a batch (see Notes); data can stream.
 
         Parameters
@@ -870,6 +913,9 @@ class GaussianMixture(_BaseGaussianMixture):
         X : array-like of shape (n_samples, n_features)
             NaN marks a missing entry.
         y : ignored
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative row weights, as in :meth:`fit` (the running statistics
+            are weighted sums).
 
         Returns
         -------
@@ -880,7 +926,8 @@ class GaussianMixture(_BaseGaussianMixture):
         X = check_X(self, X, reset=first, allow_nan=True)
         _check_magnitude(self, X)
         n_rows = X.shape[0]
-        X = _informative_rows(X)
+        w = check_sample_weight(sample_weight, n_rows)
+        X, w = _informative_rows(X, w) if w is not None else (_informative_rows(X), None)
         if not first and X.shape[0] == 0:  # only empty rows: nothing to learn
             self.n_samples_seen_ += n_rows
             return self
@@ -889,19 +936,20 @@ class GaussianMixture(_BaseGaussianMixture):
             self.shift_ = _column_means(X)
             rng = check_random_state(self.random_state)
             user = self._user_init(K, X.shape[1])
-            params = self._initialize(X, K, reg_covar, self.shift_, rng, user)
+            params = self._initialize(X, K, reg_covar, self.shift_, rng, user, w)
             self.n_iter_ = 0
             self.n_samples_seen_ = 0
             self.log_likelihood_history_ = []
         else:
             params = self._params()
-        batch = self._summarize(X, params, self.shift_)
+        batch = self._summarize(X, params, self.shift_, w=w)
         total = batch if first else self._stats + batch
         self._set_params(_m_step(total, self.covariance, reg_covar, self.shift_))
         self._stats = total
         self.n_samples_seen_ += n_rows
         self.n_iter_ += 1
-        mean_ll = batch.log_likelihood / X.shape[0]  # X: the rows with an observed entry
+        # X: the rows with an observed entry (and a positive weight)
+        mean_ll = batch.log_likelihood / (X.shape[0] if w is None else w.sum())
         self.log_likelihood_history_ = [*self.log_likelihood_history_, mean_ll]
         self.lower_bound_ = self.log_likelihood_history_[-1]
         self.lower_bounds_ = list(self.log_likelihood_history_)
