@@ -98,8 +98,8 @@ def gan_settings(args) -> dict:
     return dict(latent_dim=args.gan_latent, hidden=tuple(args.gan_hidden),
                 generator_hidden=tuple(args.gan_generator_hidden), dropout=args.gan_dropout,
                 input_noise=args.gan_input_noise, hidden_noise=args.gan_hidden_noise,
-                max_epochs=args.gan_epochs, batch_size=args.batch_size, lr=args.gan_lr,
-                device=args.device)
+                unlabelled_weight=args.gan_unlabelled_weight, max_epochs=args.gan_epochs,
+                batch_size=args.batch_size, lr=args.gan_lr, device=args.device)
 
 
 def fit_models(args, Xtr, ytr, Xte, yte, seed):
@@ -169,6 +169,9 @@ def main(argv=None):
     parser.add_argument("--gan-hidden-noise", type=float, default=0.5)
     parser.add_argument("--gan-epochs", type=int, default=50)
     parser.add_argument("--gan-lr", type=float, default=1e-3)
+    parser.add_argument("--gan-unlabelled-weight", type=float, default=1.0,
+                        help="weight of the SS-GAN's real-vs-generated term; 0: the same "
+                             "discriminator and steps on the labelled rows alone")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--csv", default=None, help="write one row per fit here")
     parser.add_argument("--from-csv", nargs="+", default=None, metavar="CSV",
