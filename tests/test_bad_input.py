@@ -407,6 +407,7 @@ VALID = {
     "bernoulli-nb": {"huge_fit", "huge_predict"},
     # counts enter linearly (x * log p), nothing is squared
     "multinomial-nb": {"huge_fit", "huge_predict"},
+    "complement-nb": {"huge_fit", "huge_predict"},
     # the blends of these two: the same densities (the multinomial blend's gradient
     # multiplies counts, so it refuses training counts above 1e150)
     "blend-bernoulli-nb": {"huge_fit", "huge_predict"},

@@ -39,6 +39,8 @@ HYBRID |= {"vae-pretrain-finetune"}
 # a classifier read as an energy-based model: its log p(x) is unnormalized
 HYBRID |= {"jem", "jem-cnn"}
 DISCRIMINATIVE |= {"smote-logreg"}
+# complement naive Bayes: class scores from the other classes' counts, no model of p(x)
+DISCRIMINATIVE |= {"complement-nb"}
 #: Generative entries that do not classify: pure samplers / language models.
 SAMPLERS = {"cgan", "char-gpt"}
 #: Generative entries whose score is a bound (ELBO), not an exact density.

@@ -14,6 +14,7 @@ from sklearn.datasets import make_classification
 from gdlab.models.naive_bayes import (
     BernoulliNB,
     CategoricalNB,
+    ComplementNB,
     GaussianNB,
     MixedNB,
     MultinomialNB,
@@ -1243,3 +1244,79 @@ def test_a_single_class_is_refused_at_fit_and_partial_fit(name):
     np.testing.assert_array_equal(clf.class_count_, [np.sum(y == 0), 0, 0])
     if name in ("bernoulli", "multinomial", "categorical"):
         assert clf.predict(X[:3]).tolist() == [0, 0, 0]
+
+
+# -- ComplementNB (Rennie et al. 2003), as scikit-learn's ---------------------------------
+@pytest.mark.parametrize("kwargs", [{}, {"norm": True}, {"alpha": 0.3},
+                                    {"alpha": np.array([0.1, 1.0, 2.0, 0.5, 3.0, 1.5])},
+                                    {"fit_prior": False}, {"class_prior": [0.6, 0.3, 0.1]}])
+def test_complement_matches_sklearn(kwargs):
+    X, y = count_data()
+    y = np.where(y == 2, np.where(np.arange(len(y)) % 4 == 0, 2, 0), y)  # unbalanced classes
+    w = np.random.default_rng(4).uniform(0.5, 2.0, len(y))
+    ours = ComplementNB(**kwargs).fit(X, y, sample_weight=w)
+    theirs = sk.ComplementNB(**kwargs).fit(X, y, sample_weight=w)
+    for name in ("feature_count_", "feature_all_", "class_count_", "feature_log_prob_",
+                 "class_log_prior_"):
+        np.testing.assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=0,
+                                   atol=1e-12, err_msg=name)
+    for method in ("predict_joint_log_proba", "predict_log_proba", "predict_proba"):
+        np.testing.assert_allclose(getattr(ours, method)(X), getattr(theirs, method)(X),
+                                   rtol=0, atol=1e-12, err_msg=method)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    chunked = ComplementNB(**kwargs)
+    for part in np.array_split(np.arange(len(y)), 4):
+        chunked.partial_fit(X[part], y[part], classes=[0, 1, 2], sample_weight=w[part])
+    np.testing.assert_allclose(chunked.feature_log_prob_, ours.feature_log_prob_, rtol=0,
+                               atol=1e-12)
+
+
+def test_complement_is_not_tagged_a_density_and_has_no_density_methods():
+    from gdlab.base import capabilities
+
+    X, y = count_data()
+    clf = ComplementNB().fit(X, y)
+    assert capabilities(clf) == {"classify", "partial_fit"}
+    for method in ("score_samples", "sample", "impute"):
+        assert not hasattr(clf, method)
+    with pytest.raises(AttributeError, match="score_samples"):
+        clf.score_samples(X)
+    # its scores carry no class prior: a prior changes nothing (scikit-learn's rule)
+    skewed = ComplementNB(class_prior=[0.98, 0.01, 0.01]).fit(X, y)
+    np.testing.assert_array_equal(skewed.predict_joint_log_proba(X), clf.log_joint(X))
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)).sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_complement_bad_input():
+    X, y = count_data()
+    with pytest.raises(ValueError, match="NaN"):
+        ComplementNB().fit(with_nan(X), y)
+    clf = ComplementNB().fit(X, y)
+    with pytest.raises(ValueError, match="NaN"):
+        clf.predict(with_nan(X))
+    with pytest.raises(ValueError, match=r"Negative values .*ComplementNB.*-1\.0\)? at row 0"):
+        clf.predict(np.vstack([-np.ones(6), X[:2]]))
+    with pytest.raises(TypeError, match="norm must be a bool"):
+        ComplementNB(norm="yes").fit(X, y)
+    with pytest.raises(ValueError, match="alpha has 2 values, but X has 6 features"):
+        ComplementNB(alpha=[1.0, 2.0]).fit(X, y)
+
+
+def test_complement_counts_whose_sums_overflow_are_named():
+    X, y = count_data()
+    X[:2, 3] = 1e308  # summed over rows: inf
+    y[:2] = 0
+    with pytest.raises(ValueError, match=r"non-finite fitted complement weight .*class"):
+        ComplementNB().fit(X, y)
+    X[:2, 3] = 1e300  # large but summable: alpha is kept beside it, weights stay finite
+    clf = ComplementNB().fit(X, y)
+    assert np.isfinite(clf.feature_log_prob_).all()
+    assert np.isfinite(clf.predict_log_proba(X)).all()
+
+
+def test_complement_passes_sklearn_estimator_checks():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    failed = check_estimator(ComplementNB(), on_fail=None)
+    assert len(failed) > 30  # the checks ran
+    assert [r for r in failed if r["status"] == "failed"] == []

@@ -9,7 +9,14 @@ from gdlab.base import ClassConditional
 from gdlab.models.gaussian import GaussianClassifier, GaussianDensity
 from gdlab.models.kde import KDEClassifier, KernelDensity
 from gdlab.models.mixture import GaussianMixture, GaussianMixtureBIC, GMMClassifier
-from gdlab.models.naive_bayes import BernoulliNB, CategoricalNB, GaussianNB, MixedNB, MultinomialNB
+from gdlab.models.naive_bayes import (
+    BernoulliNB,
+    CategoricalNB,
+    ComplementNB,
+    GaussianNB,
+    MixedNB,
+    MultinomialNB,
+)
 from gdlab.models.registry import ModelSpec, available, make, register, spec
 
 # Torch and text models are imported on first use (``gdlab.models.VAE``), so that
@@ -47,6 +54,7 @@ __all__ = [  # noqa: PLE0604
     "BernoulliNB",
     "CategoricalNB",
     "ClassConditional",
+    "ComplementNB",
     "GaussianClassifier",
     "GaussianDensity",
     "GaussianMixture",

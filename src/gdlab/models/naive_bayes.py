@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.utils.metaestimators import available_if
 
 from gdlab._validation import (
     check_in,
@@ -51,6 +52,7 @@ from gdlab._validation import (
 )
 from gdlab.base import GenerativeClassifierMixin
 from gdlab.distributions.common import (
+    check_finite_parameters,
     first_bad,
     group_indicator,
 )
@@ -65,7 +67,8 @@ from gdlab.distributions.gaussian import block_rows
 from gdlab.distributions.gaussian_features import GaussianFeatures
 from gdlab.models._mixed_columns import MixedColumnsMixin, numeric_dtype
 
-__all__ = ["GaussianNB", "BernoulliNB", "MultinomialNB", "CategoricalNB", "MixedNB"]
+__all__ = ["GaussianNB", "BernoulliNB", "MultinomialNB", "ComplementNB", "CategoricalNB",
+           "MixedNB"]
 
 _NB_CAPABILITIES = frozenset(
     {"classify", "density", "sample", "conditional_sample", "missing_features", "partial_fit"}
@@ -160,6 +163,8 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
     _gdlab_capabilities = _NB_CAPABILITIES
     #: the per-feature distribution of a single-kind model (gdlab.distributions)
     _distribution = None
+    #: whether NaN marks a missing entry at fit (models without missing_features: False)
+    _allow_nan = True
 
     # -- hooks with defaults ------------------------------------------------
     def _prepare(self, X):
@@ -203,12 +208,13 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
 
     def _validate_fit(self, X, y):
         _check_dense(self, X)
-        X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
+        X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=self._allow_nan)
         return X, classes, y_idx
 
     def _validate_partial_fit(self, X, y, classes):
         _check_dense(self, X)
-        X, classes, y_idx, first = check_partial_fit_data(self, X, y, classes, allow_nan=True)
+        X, classes, y_idx, first = check_partial_fit_data(self, X, y, classes,
+                                                          allow_nan=self._allow_nan)
         return X, classes, y_idx, first
 
     def _validate_X_predict(self, X):
@@ -634,6 +640,118 @@ class MultinomialNB(_DiscreteNB):
 
     def _params(self):
         return {"log_prob": self.feature_log_prob_, "mean_total": self.mean_total_}
+
+
+def _no_density(estimator):
+    """available_if check of ComplementNB's density methods: it has none."""
+    raise AttributeError(
+        f"{type(estimator).__name__} has no density: its class scores (log_joint) are "
+        "complement-class weights, not log p(x, y), so it cannot score_samples, sample or "
+        "impute; use MultinomialNB for those."
+    )
+
+
+class ComplementNB(MultinomialNB):
+    """Complement naive Bayes (Rennie et al. 2003) for counts, as scikit-learn's.
+
+    Each class is scored by the counts of every *other* class (its
+    complement), which is steadier than the multinomial on unbalanced
+    classes: with theta~_kj = (sum_{c != k} N_cj + alpha_j) / sum_j (...),
+    the weights are w_kj = -log theta~_kj (``norm=False``) or
+    log theta~_kj / sum_j log theta~_kj (``norm=True``, the paper's weight
+    normalization), and a row's score for class k is sum_j x_j w_kj.
+
+    Parameters
+    ----------
+    alpha : float or array-like of shape (n_features,), default=1.0
+        Additive smoothing of the complement counts (as in
+        :class:`MultinomialNB`).
+    force_alpha : bool, default=False
+        As in :class:`MultinomialNB` (scikit-learn's default is True).
+    fit_prior : bool, default=True
+        Only used, as in scikit-learn, when the scores need a prior: the
+        class prior does not enter the scores of two or more classes.
+    class_prior : array-like of shape (n_classes,), optional
+    norm : bool, default=False
+        Normalize the weights (Rennie et al.'s second normalization).
+
+    Attributes
+    ----------
+    classes_, class_count_, class_prior_, class_log_prior_, n_features_in_ : as in GaussianNB
+    feature_count_ : ndarray of shape (n_classes, n_features)
+        Summed counts per class and feature.
+    feature_all_ : ndarray of shape (n_features,)
+        Summed counts per feature over every class.
+    feature_log_prob_ : ndarray of shape (n_classes, n_features)
+        The weights w_kj (scikit-learn's name and values).
+
+    Notes
+    -----
+    This is not a generative model: the scores ``log_joint`` (and
+    ``predict_joint_log_proba``, scikit-learn's name) are scikit-learn's
+    class scores X @ w.T, not log p(x, y) — they hold no class prior and are
+    not normalized over x. Hence the capability tags are ``classify`` and
+    ``partial_fit`` only: ``score_samples``, ``sample`` and ``impute`` do not
+    exist (``AttributeError``), and NaN in X raises ``ValueError`` (a missing
+    count cannot be marginalized out of a complement weight). Posteriors are
+    the softmax of the scores, as scikit-learn's ``predict_proba``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlab.models.naive_bayes import ComplementNB
+    >>> X = np.array([[5, 1, 0], [4, 2, 0], [0, 1, 6], [1, 0, 5]])
+    >>> clf = ComplementNB().fit(X, ["a", "a", "b", "b"])
+    >>> clf.predict([[3, 1, 0]])
+    array(['a'], dtype='<U1')
+    """
+
+    _gdlab_capabilities = frozenset({"classify", "partial_fit"})
+    _allow_nan = False
+
+    def __init__(self, *, alpha=1.0, force_alpha=False, fit_prior=True, class_prior=None,
+                 norm=False):
+        super().__init__(alpha=alpha, force_alpha=force_alpha, fit_prior=fit_prior,
+                         class_prior=class_prior)
+        self.norm = norm
+
+    def _check_params(self):
+        super()._check_params()
+        if not isinstance(self.norm, (bool, np.bool_)):
+            raise TypeError(f"norm must be a bool, got {self.norm!r}.")
+
+    def _finalize(self):
+        count = self._stats["count"]
+        self.feature_count_ = count
+        self.feature_all_ = count.sum(axis=0)
+        # the other classes' counts, then alpha: exact for counts of any size (adding alpha
+        # to feature_all_ first, as scikit-learn, loses it beside counts of 1e300)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            complement = (self.feature_all_ - count) + self._alpha()
+            logged = np.log(complement / complement.sum(axis=1, keepdims=True))
+        self.feature_log_prob_ = (logged / logged.sum(axis=1, keepdims=True) if self.norm
+                                  else -logged)
+        if not np.isnan(self.feature_log_prob_).any():
+            return
+        # counts whose sums overflow float64: say which instead of NaN scores
+        names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
+        check_finite_parameters({"complement weight": np.where(
+            np.isnan(self.feature_log_prob_), np.inf, 0.0)}, self.classes_, names,
+            type(self).__name__)
+
+    def _log_likelihood(self, X):
+        # the class scores of scikit-learn's ComplementNB (X may be sparse)
+        return np.asarray(X @ self.feature_log_prob_.T)
+
+    def _with_prior(self, class_scores):
+        # as scikit-learn: the prior enters the scores only when there is one class
+        if len(self.classes_) == 1:
+            return class_scores + self._log_prior()
+        return class_scores
+
+    score_samples = available_if(_no_density)(MultinomialNB.score_samples)
+    sample = available_if(_no_density)(MultinomialNB.sample)
+    impute = available_if(_no_density)(MultinomialNB.impute)
 
 
 def _check_min_categories(min_categories, n_features):

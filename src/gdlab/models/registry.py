@@ -334,6 +334,9 @@ for _name, _cls, _mod, _desc in [
      "Naive Bayes over mixed column types (Gaussian, Bernoulli, categorical)"),
 ]:
     register(ModelSpec(_name, "generative", _nb(_cls), _mod, _desc))
+# complement naive Bayes scores each class by its complement's counts: no density of x
+register(ModelSpec("complement-nb", "discriminative", _nb("ComplementNB"), ("counts",),
+                   "Complement naive Bayes (Rennie et al. 2003) over counts; no density"))
 
 for _name, _cov, _desc in [
     ("qda", "full", "Gaussian class-conditional with one full covariance per class (QDA)"),
