@@ -887,3 +887,91 @@ def test_nan_em_equals_a_row_by_row_reference(covariance):
     np.testing.assert_allclose(clf.log_likelihood_history_, history, rtol=0, atol=1e-10)
     np.testing.assert_allclose(clf.means_, means, rtol=0, atol=1e-10)
     np.testing.assert_allclose(clf.covariances_, covs, rtol=0, atol=1e-10)
+
+
+# -- sample_weight: weighted statistics and weighted EM equal repeated rows ------------------------
+@pytest.mark.parametrize("missing", [False, True])
+@pytest.mark.parametrize("covariance", ["full", "tied", "diag", "spherical"])
+def test_integer_sample_weight_equals_repeated_rows(covariance, missing):
+    X, y = _three_class_data(seed=4, n_per_class=80)
+    if missing:
+        X = _mcar(X, 0.3, seed=5)
+    w = np.random.RandomState(6).randint(0, 4, size=X.shape[0])
+    kw = dict(covariance=covariance, tol=1e-10, max_iter=1000)
+    weighted = GaussianClassifier(**kw).fit(X, y, sample_weight=w)
+    repeated = GaussianClassifier(**kw).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    assert weighted.n_iter_ == repeated.n_iter_
+    np.testing.assert_allclose(weighted.class_count_, repeated.class_count_, rtol=0, atol=1e-12)
+    for name in ("class_prior_", "means_", "covariances_"):
+        np.testing.assert_allclose(
+            getattr(weighted, name), getattr(repeated, name), rtol=0, atol=1e-9
+        )
+    np.testing.assert_allclose(
+        weighted.log_likelihood_history_, repeated.log_likelihood_history_, rtol=0, atol=1e-10
+    )
+    X_test = _mcar(_three_class_data(seed=7, n_per_class=20)[0], 0.3, seed=8)
+    np.testing.assert_allclose(
+        weighted.predict_proba(X_test), repeated.predict_proba(X_test), rtol=0, atol=1e-9
+    )
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_density_sample_weight_equals_repeated_rows(missing):
+    X = _three_class_data(seed=1, n_per_class=60)[0]
+    if missing:
+        X = _mcar(X, 0.3, seed=2)
+    w = np.random.RandomState(3).randint(0, 3, size=X.shape[0])
+    weighted = GaussianDensity(tol=1e-10).fit(X, sample_weight=w)
+    repeated = GaussianDensity(tol=1e-10).fit(np.repeat(X, w, axis=0))
+    np.testing.assert_allclose(weighted.mean_, repeated.mean_, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(weighted.covariance_, repeated.covariance_, rtol=0, atol=1e-9)
+
+
+def test_unit_weights_equal_the_unweighted_fit_and_sklearn_qda():
+    X, y = _three_class_data(seed=2)
+    plain = GaussianClassifier(reg_covar=0).fit(X, y)
+    ones = GaussianClassifier(reg_covar=0).fit(X, y, sample_weight=np.ones(len(y)))
+    np.testing.assert_allclose(ones.covariances_, plain.covariances_, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ones.means_, plain.means_, rtol=0, atol=1e-12)
+    # scikit-learn's QDA/LDA take no sample_weight: integer weights against QDA on repeats
+    w = np.random.RandomState(0).randint(1, 4, size=len(y))
+    weighted = GaussianClassifier(reg_covar=0).fit(X, y, sample_weight=w)
+    qda = QuadraticDiscriminantAnalysis(store_covariance=True).fit(
+        np.repeat(X, w, axis=0), np.repeat(y, w)
+    )
+    np.testing.assert_allclose(weighted.means_, qda.means_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(
+        weighted.predict_proba(X), qda.predict_proba(X), rtol=0, atol=1e-8
+    )
+
+
+@pytest.mark.parametrize(
+    ("weights", "error", "match"),
+    [
+        (np.ones(5), ValueError, r"shape \(600,\)"),
+        (-np.ones(600), ValueError, ">= 0"),
+        (np.zeros(600), ValueError, "every sample_weight is zero"),
+        (np.full(600, np.inf), ValueError, "finite"),
+        (["x"] * 600, TypeError, "real numbers"),
+        (np.r_[np.zeros(200), np.ones(400)], ValueError, "class index 0 is zero"),
+    ],
+)
+def test_bad_sample_weight_is_refused(weights, error, match):
+    X, y = _three_class_data(seed=0)
+    with pytest.raises(error, match=match):
+        GaussianClassifier().fit(X, y, sample_weight=weights)
+
+
+@pytest.mark.parametrize("missing", [False, True])
+@pytest.mark.parametrize("covariance", ["full", "tied"])
+def test_auto_shrinkage_with_integer_weights_equals_repeated_rows(covariance, missing):
+    X, y = _three_class_data(seed=3, n_per_class=60, d=4)
+    if missing:
+        X = _mcar(X, 0.2, seed=4)
+    w = np.random.RandomState(5).randint(0, 4, size=len(y))
+    kw = dict(covariance=covariance, shrinkage="auto", tol=1e-10, max_iter=1000)
+    weighted = GaussianClassifier(**kw).fit(X, y, sample_weight=w)
+    repeated = GaussianClassifier(**kw).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    assert (weighted.shrinkage_ > 0).all()
+    np.testing.assert_allclose(weighted.shrinkage_, repeated.shrinkage_, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(weighted.covariances_, repeated.covariances_, rtol=0, atol=1e-9)

@@ -96,34 +96,86 @@ def _labelled_log_likelihood(X, labels, means, covs, diagonal):
     return total
 
 
-def _auto_shrinkage(X, class_rows):
+def _weighted_column_means(X, w):
+    """Weighted mean of each column's observed (non-NaN) entries."""
+    observed = ~np.isnan(X)
+    return (np.where(observed, X, 0.0).T @ w) / (observed.T @ w)
+
+
+def _weighted_summaries(X, class_rows, w):
+    """Statistics of complete rows with row weights, class k about its weighted mean.
+
+    Returns the :class:`GaussianSummaries` (``weight[k]``: the class's total weight)
+    and the shift of each class, for :func:`from_summaries`.
+    """
+    K, d = len(class_rows), X.shape[1]
+    shift, first, second = np.zeros((K, d)), np.zeros((K, d)), np.zeros((K, d, d))
+    weight = np.array([w[rows].sum() for rows in class_rows])
+    for k, rows in enumerate(class_rows):
+        w_k, X_k = w[rows], X[rows]
+        shift[k] = (w_k @ X_k) / weight[k]
+        Z = X_k - shift[k]
+        first[k] = w_k @ Z
+        second[k] = (Z.T * w_k) @ Z
+    return GaussianSummaries(weight, first, second), shift
+
+
+def _weighted_ledoit_wolf_shrinkage(Z, w):
+    """:func:`sklearn.covariance.ledoit_wolf_shrinkage` of centred rows ``Z`` with row
+    weights ``w``: its formula with every sum over rows weighted and n the total weight,
+    so integer weights give the intensity of the repeated rows."""
+    n, p = float(w.sum()), Z.shape[1]
+    Z2 = Z**2
+    emp_cov_trace = (w @ Z2) / n
+    mu = emp_cov_trace.sum() / p
+    beta_ = float(((Z2.T * w) @ Z2).sum())
+    delta_ = float((((Z.T * w) @ Z) ** 2).sum()) / n**2
+    beta = (beta_ / n - delta_) / (p * n)
+    delta = (delta_ - 2.0 * mu * emp_cov_trace.sum() + p * mu**2) / p
+    beta = min(beta, delta)
+    return 0.0 if beta == 0 else beta / delta
+
+
+def _auto_shrinkage(X, class_rows, w=None):
     """Ledoit-Wolf intensity per class, on the standardized complete rows.
 
     As scikit-learn's ``LinearDiscriminantAnalysis(shrinkage="auto")``: each class's
     rows are standardized (centred, divided by their standard deviation) and the
     intensity is :func:`sklearn.covariance.ledoit_wolf_shrinkage` of those rows. A
     class with fewer than two complete rows uses its mean-imputed rows instead.
+    With row weights ``w`` the means, variances and the intensity are weighted
+    (:func:`_weighted_ledoit_wolf_shrinkage`).
     """
     from sklearn.covariance import ledoit_wolf_shrinkage
 
     out = np.zeros(len(class_rows))
     for k, rows in enumerate(class_rows):
         Xk = X[rows]
-        complete = Xk[~np.isnan(Xk).any(axis=1)]
+        w_k = None if w is None else w[rows]
+        complete_rows = ~np.isnan(Xk).any(axis=1)
+        complete = Xk[complete_rows]
         if complete.shape[0] < 2:  # too few complete rows: mean-imputed rows instead
-            complete = np.where(np.isnan(Xk), np.nanmean(Xk, axis=0), Xk)
+            fill = np.nanmean(Xk, axis=0) if w_k is None else _weighted_column_means(Xk, w_k)
+            complete = np.where(np.isnan(Xk), fill, Xk)
+        elif w_k is not None:
+            w_k = w_k[complete_rows]
         if complete.shape[0] < 2 or complete.shape[1] < 2:
             continue
-        centred = complete - complete.mean(axis=0)
-        Z = centred / standard_scale(centred.var(axis=0))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            out[k] = float(ledoit_wolf_shrinkage(Z, assume_centered=True))
+        if w_k is None:
+            centred = complete - complete.mean(axis=0)
+            Z = centred / standard_scale(centred.var(axis=0))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                out[k] = float(ledoit_wolf_shrinkage(Z, assume_centered=True))
+        else:
+            centred = complete - (w_k @ complete) / w_k.sum()
+            Z = centred / standard_scale((w_k @ centred**2) / w_k.sum())
+            out[k] = _weighted_ledoit_wolf_shrinkage(Z, w_k)
     return out
 
 
 def fit_gaussians(
-    X, y_idx, n_classes, *, covariance, shrinkage, reg_covar, max_iter, tol
+    X, y_idx, n_classes, *, covariance, shrinkage, reg_covar, max_iter, tol, sample_weight=None
 ) -> GaussianFit:
     """Fit one Gaussian per class by MLE, or by EM when X has NaN entries.
 
@@ -153,6 +205,15 @@ def fit_gaussians(
     tol : float
         EM stops when the mean per-row observed-data log-likelihood changes by
         less than ``tol``.
+    sample_weight : ndarray of shape (n_samples,), optional
+        Checked non-negative row weights (:func:`gdlab._validation.check_sample_weight`);
+        None: every weight 1. Each row's statistics are multiplied by its weight
+        (weighted MLE; with NaN, weighted EM whose E-step is
+        :class:`~gdlab.distributions.gaussian.PatternGroups` for every covariance
+        form, and whose history is the weighted mean log-likelihood), so integer
+        weights fit as repeated rows do. Rows of weight 0 are left out; a class
+        whose weights are all 0 is a ``ValueError``. ``shrinkage="auto"`` takes
+        the weighted Ledoit-Wolf intensity (:func:`_weighted_ledoit_wolf_shrinkage`).
 
     Returns
     -------
@@ -177,6 +238,16 @@ def fit_gaussians(
     has_missing = bool(missing.any())
     all_missing = missing.all(axis=1) if has_missing else np.zeros(n, dtype=bool)
     n_informative = max(int((~all_missing).sum()), 1)
+    w = sample_weight
+    if w is not None:
+        all_missing = all_missing | (w == 0)  # a row of weight 0 is left out as an empty one
+        n_informative = float(w[~all_missing].sum())
+        zero = np.flatnonzero(np.bincount(y_idx, weights=w, minlength=n_classes) == 0)
+        if zero.size:
+            raise ValueError(
+                f"every sample_weight of class index {int(zero[0])} is zero: its Gaussian "
+                "cannot be estimated; drop the class or give its rows positive weights."
+            )
     labels = np.where(all_missing, -1, y_idx)  # -1: a row left out of the statistics
     class_rows = [np.flatnonzero(labels == k) for k in range(n_classes)]
     for k, rows in enumerate(class_rows):
@@ -194,7 +265,7 @@ def fit_gaussians(
     if shrinkage is None:
         shrink = np.zeros(n_classes)
     elif isinstance(shrinkage, str):  # "auto"
-        shrink = _auto_shrinkage(X, class_rows)
+        shrink = _auto_shrinkage(X, class_rows, w)
     else:
         shrink = np.full(n_classes, float(shrinkage))
     del missing
@@ -230,6 +301,11 @@ def fit_gaussians(
             ll += ll_k
         return ll / n_informative, (X_hat, cond)
 
+    if w is not None:
+        return _fit_weighted(
+            X, w, class_rows, has_missing, n_informative, covariance, shrink, reg_covar,
+            max_iter, tol, check_covariances,
+        )
     zeros = np.zeros((n_classes, d, d))
     if not has_missing:  # the MLE in one pass over blocks of rows: no copy of X
         params = m_step(X, zeros)
@@ -273,5 +349,52 @@ def fit_gaussians(
         tol=tol,
         max_iter=max_iter,
         m_step_last=False,  # the returned parameters are those history[-1] was computed at
+    )
+    return GaussianFit(*result.params, shrink, result)
+
+
+def _fit_weighted(
+    X, w, class_rows, has_missing, n_informative, covariance, shrink, reg_covar, max_iter, tol,
+    check_covariances,
+) -> GaussianFit:
+    """:func:`fit_gaussians` with row weights (rows of weight 0 already left out)."""
+    diagonal = covariance in ("diag", "spherical")
+
+    def m_step(summaries, shift):
+        return check_covariances(
+            *from_summaries(summaries, covariance, reg_covar, shift=shift, shrinkage=shrink)
+        )
+
+    if not has_missing:  # the weighted MLE
+        params = m_step(*_weighted_summaries(X, class_rows, w))
+        ll = sum(
+            float(w[rows] @ log_density(X[rows], params[0][k], params[1][k], diagonal=diagonal))
+            for k, rows in enumerate(class_rows)
+        )
+        return GaussianFit(*params, shrink, EMResult(params, [ll / n_informative], True, 1, None))
+
+    # initialise with the weighted MLE of the data imputed by weighted class means
+    shift = np.stack([_weighted_column_means(X[rows], w[rows]) for rows in class_rows])
+    X_init = X.copy()
+    for k, rows in enumerate(class_rows):
+        X_init[rows] = np.where(np.isnan(X[rows]), shift[k], X[rows])
+    init = m_step(*_weighted_summaries(X_init, class_rows, w))
+    del X_init
+    groups = [PatternGroups(X, shift[k], rows=rows) for k, rows in enumerate(class_rows)]
+
+    def e_step(params):
+        means, covs = params
+        ll, parts = 0.0, []
+        for k, (g, rows) in enumerate(zip(groups, class_rows, strict=True)):
+            w_k = w[rows]  # one Gaussian a class: the statistics are weighted by w alone
+            ll += float(g.log_prob(means[k : k + 1], covs[k : k + 1])[:, 0] @ w_k)
+            parts.append(g.summarize(means[k : k + 1], covs[k : k + 1], w_k[None]))
+        return ll / n_informative, GaussianSummaries(
+            *(np.concatenate(field) for field in zip(*parts, strict=True))
+        )
+
+    result = run_em(
+        init, e_step, lambda summaries: m_step(summaries, shift), tol=tol, max_iter=max_iter,
+        m_step_last=False,
     )
     return GaussianFit(*result.params, shrink, result)

@@ -21,6 +21,7 @@ from gdlab._validation import (
     check_in,
     check_magnitude,
     check_priors,
+    check_sample_weight,
     check_X,
     check_X_y,
 )
@@ -120,7 +121,8 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
     ----------
     classes_ : ndarray of shape (n_classes,)
     class_count_ : ndarray of shape (n_classes,)
-        Training rows per class (including rows with missing entries).
+        Training rows per class (including rows with missing entries); the sum
+        of their weights when ``fit`` had ``sample_weight``.
     class_prior_ : ndarray of shape (n_classes,)
     means_ : ndarray of shape (n_classes, n_features)
     covariances_ : ndarray of shape (n_classes, n_features, n_features)
@@ -206,7 +208,7 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
         self.max_iter = max_iter
         self.tol = tol
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the class priors and the class Gaussians (EM when X has NaN).
 
         Parameters
@@ -214,6 +216,14 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
         X : array-like of shape (n_samples, n_features)
             NaN marks a missing entry.
         y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative row weights: weighted class counts (the prior), weighted
+            means and covariances, and with NaN weighted EM (the history is the
+            weighted mean log-likelihood), so integer weights give the fit of the
+            rows repeated that many times. Rows of weight 0 are left out; a class
+            whose weights are all 0 is a ``ValueError``; ``shrinkage="auto"``
+            takes the weighted Ledoit-Wolf intensity. None: every weight 1.
+            (scikit-learn's LDA / QDA take no sample_weight.)
 
         Returns
         -------
@@ -224,6 +234,7 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
         reg_covar, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
         X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
         _check_magnitude(self, X)
+        w = check_sample_weight(sample_weight, X.shape[0])
         priors = check_priors(self.priors, len(classes))
         result = fit_gaussians(
             X,
@@ -234,10 +245,11 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
             reg_covar=reg_covar,
             max_iter=max_iter,
             tol=tol,
+            sample_weight=w,
         )
         result.em.warn_if_not_converged(type(self).__name__, self.tol)
         self.classes_ = classes
-        self._set_class_prior(np.bincount(y_idx, minlength=len(classes)), priors)
+        self._set_class_prior(np.bincount(y_idx, weights=w, minlength=len(classes)), priors)
         self.means_ = result.means
         self.covariances_ = result.covariances
         self.shrinkage_ = result.shrinkage
@@ -366,7 +378,7 @@ class GaussianDensity(_MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Fit the mean and covariance (EM when X has NaN).
 
         Parameters
@@ -374,6 +386,9 @@ class GaussianDensity(_MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             NaN marks a missing entry.
         y : ignored
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative row weights (weighted MLE or EM, as
+            :meth:`GaussianClassifier.fit`). None: every weight 1.
 
         Returns
         -------
@@ -383,6 +398,7 @@ class GaussianDensity(_MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
         reg_covar, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
         X = check_X(self, X, reset=True, allow_nan=True)
         _check_magnitude(self, X)
+        w = check_sample_weight(sample_weight, X.shape[0])
         result = fit_gaussians(
             X,
             np.zeros(X.shape[0], dtype=np.intp),
@@ -392,6 +408,7 @@ class GaussianDensity(_MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
             reg_covar=reg_covar,
             max_iter=max_iter,
             tol=tol,
+            sample_weight=w,
         )
         result.em.warn_if_not_converged(type(self).__name__, self.tol)
         self.mean_ = result.means[0]
