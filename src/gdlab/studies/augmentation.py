@@ -386,7 +386,7 @@ class Augmentation(Study):
                                                for gen, v in per_gen.items()) + ".")
             for model, gm in hurt.groupby("model", sort=True):
                 worst = gm.sort_values("mean").iloc[0]
-                out.append(f"{prefix}: augmentation hurts {model} most with "
+                out.append(f"{prefix}: beyond the noise, augmentation hurts {model} most with "
                            f"{worst['generator']} {_ratio_text(regime, worst['setting_value'])} "
                            f"({what} {_points(-worst['mean'])} higher).")
             rec = d[d["metric"] == "gain_minority_recall"]
