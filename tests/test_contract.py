@@ -101,6 +101,12 @@ def _expected_failures(estimator):
         reason = "fits on float features; CategoricalNB refuses non-integer codes"
         return {"check_sample_weight_equivalence_on_dense_data": reason,
                 "check_classifiers_one_label_sample_weights": reason}
+    if isinstance(estimator, GaussianMixture) and estimator.n_components > 1:
+        # weighted EM from the same start equals repeated rows (test_mixture.py,
+        # test_integer_sample_weight_equals_repeated_rows); the data-driven start draws
+        # its seeds with probability proportional to the weights, not the repeats' draws
+        return {"check_sample_weight_equivalence_on_dense_data":
+                "the k-means++ start draws differ from those on repeated rows"}
     return {}
 
 
