@@ -66,7 +66,8 @@ def _numeric_expected(estimator):
         ) from err
 
 
-def check_X(estimator, X, *, reset: bool, allow_nan: bool, dtype=np.float64) -> np.ndarray:
+def check_X(estimator, X, *, reset: bool, allow_nan: bool, dtype=np.float64,
+            accept_sparse: bool = False) -> np.ndarray:
     """Validate a 2-D numeric feature array for ``estimator``.
 
     Parameters
@@ -86,10 +87,13 @@ def check_X(estimator, X, *, reset: bool, allow_nan: bool, dtype=np.float64) -> 
     dtype : numpy dtype or tuple of dtypes, default=float64
         Torch models pass ``(np.float32, np.float64)`` so float32 input is
         not copied to float64 (a tuple keeps any listed dtype as it is).
+    accept_sparse : bool, default=False
+        Whether a scipy.sparse matrix is kept sparse (CSR and CSC as they
+        are, other formats as CSR); otherwise it raises ``TypeError``.
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_features), float64 (or a listed dtype)
+    X : ndarray or sparse matrix of shape (n_samples, n_features), float64 (or a listed dtype)
     """
     with _numeric_expected(estimator):
         return validate_data(
@@ -98,6 +102,7 @@ def check_X(estimator, X, *, reset: bool, allow_nan: bool, dtype=np.float64) -> 
             reset=reset,
             dtype=list(dtype) if isinstance(dtype, tuple) else dtype,
             ensure_all_finite=_finite_policy(allow_nan),
+            accept_sparse=["csr", "csc"] if accept_sparse else False,
         )
 
 
@@ -113,7 +118,8 @@ def _classes_of(estimator, y, min_classes: int):
     return classes, y_idx
 
 
-def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2, dtype=np.float64):
+def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2, dtype=np.float64,
+              accept_sparse: bool = False):
     """Validate training data for a classifier.
 
     Parameters
@@ -129,6 +135,8 @@ def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2, dtype=n
     min_classes : int, default=2
         Fewer distinct labels than this raise ``ValueError``.
     dtype : numpy dtype or tuple of dtypes, default=float64
+        See :func:`check_X`.
+    accept_sparse : bool, default=False
         See :func:`check_X`.
 
     Returns
@@ -148,6 +156,7 @@ def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2, dtype=n
             reset=True,
             dtype=list(dtype) if isinstance(dtype, tuple) else dtype,
             ensure_all_finite=_finite_policy(allow_nan),
+            accept_sparse=["csr", "csc"] if accept_sparse else False,
             y_numeric=False,
         )
     classes, y_idx = _classes_of(estimator, y, min_classes)
@@ -323,12 +332,14 @@ def check_in(value, name: str, options) -> None:
         raise ValueError(f"{name} must be one of {sorted(options)!r}, got {value!r}.")
 
 
-def check_partial_fit_data(estimator, X, y, classes, *, allow_nan: bool):
+def check_partial_fit_data(estimator, X, y, classes, *, allow_nan: bool,
+                           accept_sparse: bool = False):
     """Validate one batch of ``partial_fit``.
 
     On the first call (``estimator`` has no ``classes_`` yet) ``classes`` must
     list every label (at least two) and ``n_features_in_`` is recorded; later
     calls must agree with them, and ``classes`` (if given again) must not change.
+    ``accept_sparse`` is as in :func:`check_X`.
 
     Returns
     -------
@@ -363,6 +374,7 @@ def check_partial_fit_data(estimator, X, y, classes, *, allow_nan: bool):
         X, y = validate_data(
             estimator, X, y, reset=first, dtype=np.float64,
             ensure_all_finite=_finite_policy(allow_nan),
+            accept_sparse=["csr", "csc"] if accept_sparse else False,
         )
     check_classification_targets(y)
     idx = np.clip(np.searchsorted(known, y), 0, known.shape[0] - 1)
