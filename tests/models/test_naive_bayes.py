@@ -8,8 +8,10 @@ from itertools import product
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from scipy.special import logsumexp
 from sklearn import naive_bayes as sk
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 
 from gdlab.models.naive_bayes import (
@@ -719,7 +721,7 @@ def test_gaussian_zero_variance_without_smoothing_is_an_error():
     assert np.isfinite(GaussianNB().fit(X, y).predict_proba(X)).all()
 
 
-@pytest.mark.parametrize("model", [MultinomialNB, BernoulliNB])
+@pytest.mark.parametrize("model", [GaussianNB, CategoricalNB, MixedNB])
 def test_sparse_input_is_refused_with_a_clear_message(model):
     import scipy.sparse as sp
 
@@ -1361,3 +1363,90 @@ def test_sklearn_dropin_example_runs_unchanged_and_agrees_with_sklearn(capsys):
     np.testing.assert_array_equal(ours["categorical_predict"], ref["categorical_predict"])
     np.testing.assert_allclose(ours["categorical_proba"], ref["categorical_proba"], rtol=0,
                                atol=0.05)
+
+
+
+# -- sparse counts: MultinomialNB, BernoulliNB, ComplementNB ------------------------------------
+def sparse_counts(n=400, d=300, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    rates = rng.gamma(0.3, 1.0, (k, d))
+    return sp.csr_matrix(rng.poisson(rates[y]).astype(float)), y
+
+
+SPARSE_CASES = [
+    (MultinomialNB(alpha=0.5), sk.MultinomialNB(alpha=0.5)),
+    (ComplementNB(norm=True), sk.ComplementNB(norm=True)),
+    (BernoulliNB(binarize=1.0), sk.BernoulliNB(binarize=1.0)),
+    (BernoulliNB(binarize=None), sk.BernoulliNB(binarize=None)),
+]
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+@pytest.mark.parametrize("ours, theirs", SPARSE_CASES)
+def test_sparse_input_matches_sklearn_and_dense(ours, theirs, fmt):
+    X, y = sparse_counts()
+    if ours.binarize is None if isinstance(ours, BernoulliNB) else False:
+        X = X.sign()
+    Xs = X.asformat(fmt)
+    w = np.random.default_rng(5).uniform(0.5, 2.0, len(y))
+    ours = clone(ours).fit(Xs, y, sample_weight=w)
+    theirs = clone(theirs).fit(Xs, y, sample_weight=w)
+    dense = clone(ours).fit(X.toarray(), y, sample_weight=w)
+    np.testing.assert_allclose(ours.feature_log_prob_, theirs.feature_log_prob_, rtol=0,
+                               atol=1e-12)
+    np.testing.assert_allclose(ours.feature_count_, theirs.feature_count_, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours.predict_proba(Xs), theirs.predict_proba(Xs), rtol=0,
+                               atol=1e-12)
+    np.testing.assert_array_equal(ours.predict(Xs), theirs.predict(Xs))
+    # sparse zeros are observed zeros: the same model and scores as the dense array
+    np.testing.assert_allclose(ours.feature_log_prob_, dense.feature_log_prob_, rtol=0,
+                               atol=1e-12)
+    np.testing.assert_allclose(ours.log_joint(Xs), dense.log_joint(X.toarray()), rtol=0,
+                               atol=1e-9)
+    assert sp.issparse(Xs)  # nothing densified the caller's matrix
+
+
+@pytest.mark.parametrize("ours, theirs", SPARSE_CASES[:3])
+def test_sparse_partial_fit_on_chunks_equals_fit(ours, theirs):
+    X, y = sparse_counts()
+    full = clone(ours).fit(X, y)
+    chunked = clone(ours)
+    for part in np.array_split(np.arange(len(y)), 5):
+        chunked.partial_fit(X[part], y[part], classes=[0, 1, 2])
+    np.testing.assert_allclose(chunked.feature_log_prob_, full.feature_log_prob_, rtol=0,
+                               atol=1e-12)
+    # sparse and dense chunks mix
+    mixed = clone(ours).partial_fit(X[:200].toarray(), y[:200], classes=[0, 1, 2])
+    mixed.partial_fit(X[200:], y[200:])
+    np.testing.assert_allclose(mixed.feature_log_prob_, full.feature_log_prob_, rtol=0,
+                               atol=1e-12)
+
+
+def test_multinomial_sparse_score_samples_equals_dense():
+    X, y = sparse_counts()
+    clf = MultinomialNB().fit(X, y)
+    np.testing.assert_allclose(clf.score_samples(X), clf.score_samples(X.toarray()), rtol=0,
+                               atol=1e-9)
+
+
+def test_sparse_bad_input():
+    X, y = sparse_counts()
+    bad = X.copy().tolil()
+    bad[3, 7] = -2.0
+    with pytest.raises(ValueError, match=r"Negative values .*MultinomialNB.*at row 3, column 7"):
+        MultinomialNB().fit(bad.tocsr(), y)
+    with pytest.raises(ValueError, match=r"Negative values .*ComplementNB.*at row 3, column 7"):
+        ComplementNB().fit(X, y).predict(bad.tocsc())
+    nan = X.copy()
+    nan.data[0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        MultinomialNB().fit(nan, y)
+    with pytest.raises(ValueError, match=r"binarize=-0.5 < 0"):
+        BernoulliNB(binarize=-0.5).fit(X, y)
+    with pytest.raises(ValueError, match="binary values 0/1"):
+        BernoulliNB(binarize=None).fit(X, y)
+    with pytest.raises(ValueError, match="X has 299 features, but MultinomialNB is expecting 300"):
+        MultinomialNB().fit(X, y).predict(X[:, :-1])
+    with pytest.raises(TypeError, match="sparse X has no missing entries"):
+        MultinomialNB().fit(X, y).impute(X)

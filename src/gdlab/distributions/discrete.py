@@ -128,6 +128,13 @@ def mode_of_mixture(posterior: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return np.argmax(posterior @ probs, axis=1).astype(np.float64)
 
 
+def _sparse_group_sums(indicator, X):
+    """indicator @ X for a sparse X (and the sparse indicator), as a dense
+    (n_groups, n_features) array."""
+    product = indicator @ X
+    return product.toarray() if sp.issparse(product) else np.asarray(product)
+
+
 # ---------------------------------------------------------------------------
 # independent features, one distribution per (group, feature)
 # ---------------------------------------------------------------------------
@@ -169,7 +176,15 @@ class Bernoulli:
 
     @staticmethod
     def summarize(stats, X, y_idx, indicator):
-        """Add a batch: ``indicator`` is :func:`group_indicator` of ``y_idx``."""
+        """Add a batch: ``indicator`` is :func:`group_indicator` of ``y_idx``.
+
+        X may be a scipy.sparse matrix of 0/1: every entry is observed (its
+        implicit zeros are zeros, not missing values).
+        """
+        if sp.issparse(X):
+            stats["count"] = stats["count"] + np.asarray(indicator.sum(axis=1)).reshape(-1, 1)
+            stats["ones"] = stats["ones"] + _sparse_group_sums(indicator, X)
+            return
         stats["count"] = stats["count"] + indicator @ (~np.isnan(X)).astype(np.float64)
         stats["ones"] = stats["ones"] + indicator @ np.nan_to_num(X, nan=0.0)
 
@@ -182,7 +197,10 @@ class Bernoulli:
 
     @staticmethod
     def log_prob(X, *, log_prob, log_prob_neg, **_):
-        """sum_j over observed j of log p(x_j | k), shape (n_samples, n_groups)."""
+        """sum_j over observed j of log p(x_j | k), shape (n_samples, n_groups); X may be
+        sparse (every entry observed)."""
+        if sp.issparse(X):
+            return np.asarray(X @ (log_prob - log_prob_neg).T) + log_prob_neg.sum(axis=1)
         missing = missing_mask(X)
         if missing is not None:
             return (
@@ -524,7 +542,15 @@ class Multinomial:
 
     @staticmethod
     def summarize(stats, X, y_idx, indicator):
-        """Add a batch: ``indicator`` is :func:`group_indicator` of ``y_idx``."""
+        """Add a batch: ``indicator`` is :func:`group_indicator` of ``y_idx``.
+
+        X may be a scipy.sparse matrix: every entry is observed (its implicit
+        zeros are counts of 0), and nothing of X's size is made dense.
+        """
+        if sp.issparse(X):
+            stats["count"] = stats["count"] + _sparse_group_sums(indicator, X)
+            stats["observed"] = stats["observed"] + np.asarray(indicator.sum(axis=1)).reshape(-1, 1)
+            return
         stats["count"] = stats["count"] + indicator @ np.nan_to_num(X, nan=0.0)
         stats["observed"] = stats["observed"] + indicator @ (~np.isnan(X)).astype(np.float64)
 
@@ -543,7 +569,15 @@ class Multinomial:
 
     @staticmethod
     def log_prob(X, *, log_prob, **_):
-        """log p(observed counts | their total, k), shape (n_samples, n_groups)."""
+        """log p(observed counts | their total, k), shape (n_samples, n_groups); X may be
+        sparse (every entry observed)."""
+        if sp.issparse(X):
+            X = X.tocsr()
+            n_obs = np.asarray(X.sum(axis=1)).ravel()
+            log_gamma = X.copy()
+            log_gamma.data = gammaln(log_gamma.data + 1.0)
+            coefficient = gammaln(n_obs + 1.0) - np.asarray(log_gamma.sum(axis=1)).ravel()
+            return np.asarray(X @ log_prob.T) + coefficient[:, None]
         missing = missing_mask(X)
         X0 = X if missing is None else np.where(missing, 0.0, X)
         n_obs = X0.sum(axis=1)

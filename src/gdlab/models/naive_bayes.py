@@ -80,13 +80,32 @@ _ALPHA_FLOOR = 1e-10
 # ---------------------------------------------------------------------------
 # small shared helpers
 # ---------------------------------------------------------------------------
+def _takes_sparse(estimator) -> bool:
+    """Whether the estimator's own class opts in to scipy.sparse input (``_sparse_ok``
+    in its class body: a subclass, such as a blend, must opt in itself)."""
+    return bool(type(estimator).__dict__.get("_sparse_ok", False))
+
+
 def _check_dense(estimator, X):
-    """Naive Bayes here takes dense input only: NaN marks a missing entry, and a sparse
-    matrix's implicit zeros could not be told apart from missing values."""
-    if sp.issparse(X):
+    """Refuse sparse input, except for the models that take it (``_sparse_ok``): NaN
+    marks a missing entry, and a sparse matrix's implicit zeros are observed values."""
+    if sp.issparse(X) and not _takes_sparse(estimator):
         raise TypeError(
             f"{type(estimator).__name__} accepts dense arrays only (NaN marks missing "
-            f"entries), got a sparse {type(X).__name__}; convert it with X.toarray()."
+            f"entries), got a sparse {type(X).__name__}; convert it with X.toarray() (or use "
+            "MultinomialNB, BernoulliNB or ComplementNB, which take sparse counts)."
+        )
+
+
+def _check_sparse_nonnegative(X, estimator_name):
+    """check_nonnegative for a sparse matrix: only its stored entries can be negative."""
+    coo = X.tocoo()
+    neg = np.flatnonzero(coo.data < 0)
+    if neg.size:
+        i = neg[np.lexsort((coo.col[neg], coo.row[neg]))[0]]
+        raise ValueError(
+            f"Negative values in data passed to {estimator_name}, which expects non-negative "
+            f"counts in X: got {coo.data[i]!r} at row {coo.row[i]}, column {coo.col[i]}."
         )
 
 
@@ -208,18 +227,25 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
 
     def _validate_fit(self, X, y):
         _check_dense(self, X)
-        X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=self._allow_nan)
+        sparse = sp.issparse(X)  # NaN is no missing marker in a sparse matrix: refused
+        X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=self._allow_nan and not sparse,
+                                         accept_sparse=sparse)
         return X, classes, y_idx
 
     def _validate_partial_fit(self, X, y, classes):
         _check_dense(self, X)
-        X, classes, y_idx, first = check_partial_fit_data(self, X, y, classes,
-                                                          allow_nan=self._allow_nan)
+        sparse = sp.issparse(X)
+        X, classes, y_idx, first = check_partial_fit_data(
+            self, X, y, classes, allow_nan=self._allow_nan and not sparse, accept_sparse=sparse
+        )
         return X, classes, y_idx, first
 
     def _validate_X_predict(self, X):
         _check_dense(self, X)
-        X = super()._validate_X_predict(X)
+        if sp.issparse(X):
+            X = check_X(self, X, reset=False, allow_nan=False, accept_sparse=True)
+        else:
+            X = super()._validate_X_predict(X)
         self._check_values(X)
         self._check_defined()
         return X
@@ -318,13 +344,28 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         # statistics merge across batches (as partial_fit), so stream the rows in blocks: the
         # distributions' temporaries (deviations, masks, binarized copies) stay block-sized;
         # a row's weight is its entry of the class indicator, so every statistic is weighted
-        step = block_rows(X.shape[1])
+        # (a sparse batch goes in one block: its products are as sparse as X)
+        step = X.shape[0] if sp.issparse(X) else block_rows(X.shape[1])
         for start in range(0, X.shape[0], step):
             rows = slice(start, start + step)
             weights = None if sample_weight is None else sample_weight[rows]
             self._update_stats(X[rows], y_idx[rows],
                                group_indicator(y_idx[rows], n_classes, weights))
         self._finalize()
+
+    def impute(self, X, method="mean", random_state=None):
+        """Fill missing (NaN) entries; see :meth:`gdlab.base.GenerativeClassifierMixin.impute`.
+
+        A sparse X raises ``TypeError``: its implicit zeros are observed, so it has no
+        missing entry to fill.
+        """
+        if sp.issparse(X):
+            raise TypeError(
+                f"{type(self).__name__}.impute got a sparse {type(X).__name__}, but sparse X has "
+                "no missing entries (implicit zeros are observed zeros); pass a dense array "
+                "with NaN for the entries to fill."
+            )
+        return super().impute(X, method=method, random_state=random_state)
 
     # -- the contract's hooks (the mixin adds the prior to _log_likelihood) --
     def _conditional_draw(self, X, y_idx, rng):
@@ -446,6 +487,7 @@ class _DiscreteNB(_BaseNB):
         tags = super().__sklearn_tags__()
         # as scikit-learn's discrete NBs: not meant for the checks' real-valued blobs
         tags.classifier_tags.poor_score = True
+        tags.input_tags.sparse = _takes_sparse(self)
         return tags
 
     def _check_params(self):
@@ -505,9 +547,13 @@ class BernoulliNB(_DiscreteNB):
     Notes
     -----
     ``sample`` and ``impute`` return binary 0/1 values (not on the scale of
-    the un-binarized input). X must be dense: sparse matrices raise
-    ``TypeError`` (NaN marks a missing entry, which a sparse matrix's implicit
-    zeros cannot express); convert with ``X.toarray()``.
+    the un-binarized input). X may be a scipy.sparse matrix (CSR, CSC or
+    another format, taken as CSR), in ``fit``, ``partial_fit`` and predict,
+    without being made dense; its implicit zeros are *observed* zeros, not
+    missing entries (NaN marks missing entries in dense X only; NaN stored in
+    a sparse matrix raises ``ValueError``), so missing-feature
+    marginalization does not apply to them. With sparse X, ``binarize`` must
+    be >= 0 (a negative threshold would turn every implicit zero into 1).
 
     Examples
     --------
@@ -520,6 +566,7 @@ class BernoulliNB(_DiscreteNB):
     """
 
     _distribution = Bernoulli
+    _sparse_ok = True
 
     def __init__(self, *, alpha=1.0, force_alpha=False, binarize=0.0, fit_prior=True,
                  class_prior=None):
@@ -537,13 +584,26 @@ class BernoulliNB(_DiscreteNB):
             raise TypeError(f"binarize must be a real number or None, got {self.binarize!r}.")
 
     def _check_values(self, X):
-        if self.binarize is None:
+        if sp.issparse(X):
+            if self.binarize is not None and self.binarize < 0:
+                raise ValueError(
+                    f"BernoulliNB cannot binarize a sparse matrix at binarize={self.binarize!r} "
+                    "< 0: every implicit zero would become 1; use binarize >= 0 or dense X."
+                )
+            if self.binarize is None:
+                Bernoulli.check_support(X.tocoo().data[None], type(self).__name__)
+        elif self.binarize is None:
             Bernoulli.check_support(X, type(self).__name__)
 
     def _prepare(self, X):
         """X binarized at ``binarize`` (NaN stays missing), as the distribution reads it."""
         if self.binarize is None:
             return X
+        if sp.issparse(X):  # binarize >= 0 (checked): implicit zeros stay 0
+            Xb = X.copy()
+            Xb.data = (Xb.data > self.binarize).astype(np.float64)
+            Xb.eliminate_zeros()
+            return Xb
         return np.where(np.isnan(X), np.nan, (X > self.binarize).astype(np.float64))
 
     def _finalize(self):
@@ -603,8 +663,12 @@ class MultinomialNB(_DiscreteNB):
     (equivalently, independent Poisson(mean_total_k theta_kj) counts, which is
     how missing counts are drawn by ``impute(method="sample")``;
     ``impute(method="mean")`` gives posterior @ (mean_total_ theta), not
-    rounded). X must be dense: sparse matrices raise ``TypeError`` (NaN marks
-    a missing entry); convert with ``X.toarray()``.
+    rounded). X may be a scipy.sparse matrix (CSR, CSC or another format,
+    taken as CSR), in ``fit``, ``partial_fit`` and predict, without being made
+    dense: memory grows with the non-zeros. Its implicit zeros are *observed*
+    zero counts, not missing entries (NaN marks missing entries in dense X
+    only; NaN stored in a sparse matrix raises ``ValueError``), so
+    missing-feature marginalization does not apply to them.
 
     Examples
     --------
@@ -617,6 +681,7 @@ class MultinomialNB(_DiscreteNB):
     """
 
     _distribution = Multinomial
+    _sparse_ok = True
 
     def __init__(self, *, alpha=1.0, force_alpha=False, fit_prior=True, class_prior=None):
         self.alpha = alpha
@@ -630,7 +695,10 @@ class MultinomialNB(_DiscreteNB):
         return tags
 
     def _check_values(self, X):
-        check_nonnegative(X, type(self).__name__)
+        if sp.issparse(X):
+            _check_sparse_nonnegative(X, type(self).__name__)
+        else:
+            check_nonnegative(X, type(self).__name__)
 
     def _finalize(self):
         p = Multinomial.from_summaries(self._stats, alpha=self._alpha())
@@ -694,7 +762,9 @@ class ComplementNB(MultinomialNB):
     ``partial_fit`` only: ``score_samples``, ``sample`` and ``impute`` do not
     exist (``AttributeError``), and NaN in X raises ``ValueError`` (a missing
     count cannot be marginalized out of a complement weight). Posteriors are
-    the softmax of the scores, as scikit-learn's ``predict_proba``.
+    the softmax of the scores, as scikit-learn's ``predict_proba``. X may be
+    a scipy.sparse matrix, as in :class:`MultinomialNB` (its zeros are
+    observed zero counts).
 
     Examples
     --------
@@ -708,6 +778,7 @@ class ComplementNB(MultinomialNB):
 
     _gdlab_capabilities = frozenset({"classify", "partial_fit"})
     _allow_nan = False
+    _sparse_ok = True
 
     def __init__(self, *, alpha=1.0, force_alpha=False, fit_prior=True, class_prior=None,
                  norm=False):
