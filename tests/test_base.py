@@ -64,9 +64,9 @@ def two_blobs():
 
 def test_capability_names_are_the_documented_ones():
     assert set(CAPABILITIES) == {
-        "classify", "density", "density_bound", "sample", "conditional_sample",
-        "missing_features", "sequences", "text", "partial_fit", "semi_supervised",
-        "blend",
+        "classify", "density", "density_bound", "unnormalized_density", "sample",
+        "conditional_sample", "missing_features", "sequences", "text", "partial_fit",
+        "semi_supervised", "blend",
     }
 
 
