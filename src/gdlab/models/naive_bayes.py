@@ -700,6 +700,13 @@ class MultinomialNB(_DiscreteNB):
         else:
             check_nonnegative(X, type(self).__name__)
 
+    def _bayes_log_likelihood(self, X):
+        # sparse X: the multinomial coefficient depends on the row only, so Bayes' rule
+        # does without it (dense X keeps the full term: with NaN it renormalizes theta)
+        if sp.issparse(X):
+            return np.asarray(X @ self.feature_log_prob_.T)
+        return super()._bayes_log_likelihood(X)
+
     def _finalize(self):
         p = Multinomial.from_summaries(self._stats, alpha=self._alpha())
         self.feature_log_prob_, self.mean_total_ = p["log_prob"], p["mean_total"]
