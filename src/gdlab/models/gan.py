@@ -66,7 +66,13 @@ from gdlab._validation import (
 )
 from gdlab.base import CapabilityMixin, class_indices_for_sampling, class_prior_from_counts
 from gdlab.nn.estimator import LogitClassifierMixin, TorchEstimatorMixin
-from gdlab.nn.gan import ClassDiscriminator, Discriminator, GANNet, Generator
+from gdlab.nn.gan import (
+    BatchNormGenerator,
+    ClassDiscriminator,
+    Discriminator,
+    GANNet,
+    Generator,
+)
 from gdlab.nn.layers import check_image_shape
 from gdlab.nn.training import weight_decay_groups
 
@@ -565,7 +571,8 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
     where ``phi`` is D's last hidden layer. The unlabelled term is the real
     vs. generated log-loss written through ``Z``; it shapes D's features (and
     so its classes) around where the data lie, which is how the unlabelled rows
-    help. The generator (an MLP from noise, as :class:`GAN`'s) gives
+    help. The generator (an MLP from noise with batch normalization, as the
+    paper's: :class:`gdlab.nn.gan.BatchNormGenerator`) gives
     ``sample``; it is not class-conditional (no ``conditional_sample``), and
     feature matching trains it for the classifier's sake, not for sample
     quality (the paper's own finding). No density either: tags ``classify``,
@@ -585,8 +592,9 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
         Hidden layer sizes of the discriminator; ``hidden[-1]`` is the width
         of the features matched by the generator.
     generator_hidden : tuple of int, default=(256, 256)
-        Hidden layer sizes of the generator (ReLU MLP, linear output in
-        standardized units).
+        Hidden layer sizes of the generator (linear, batch normalization and
+        softplus per layer, as the paper's; linear output in standardized
+        units).
     input_noise : float, default=0.3
         Standard deviation of the Gaussian noise added to the discriminator's
         (standardized) input in training.
@@ -715,8 +723,8 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
 
     # ---------------------------------------------------------------- network
     def _build_module(self) -> nn.Module:
-        generator = Generator(self.n_features_in_, int(self.latent_dim),
-                              tuple(int(h) for h in self.generator_hidden), "mlp", None, 0)
+        generator = BatchNormGenerator(self.n_features_in_, int(self.latent_dim),
+                                       tuple(int(h) for h in self.generator_hidden))
         discriminator = ClassDiscriminator(
             self.n_features_in_, tuple(int(h) for h in self.hidden), len(self.classes_),
             float(self.input_noise), float(self.hidden_noise), float(self.dropout),
@@ -752,9 +760,10 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
                 pick = torch.randperm(xl.shape[0], device=device)[:n_lab_batch]
                 xl, yl = xl[pick], yl[pick]
             m = xl.shape[0]
+            n_fake = max(n, 2)  # the generator's batch normalization needs two rows
             with torch.no_grad():
-                fake = G(torch.randn(n, latent, device=device))
-            logits = D(torch.cat([xl, x, fake]))  # (m + 2n, K)
+                fake = G(torch.randn(n_fake, latent, device=device))
+            logits = D(torch.cat([xl, x, fake]))  # (m + n + n_fake, K)
             l_lab, l_unl, l_fake = logits[:m], logits[m:m + n], logits[m + n:]
             labelled = F.cross_entropy(l_lab, yl)
             log_z_real = torch.logsumexp(l_unl, dim=1)  # log Z; p(real) = sigmoid(log Z)
@@ -768,7 +777,8 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
             try:
                 with torch.no_grad():
                     real_features = D.forward_features(x)[1].mean(dim=0)
-                fake_features = D.forward_features(G(torch.randn(n, latent, device=device)))[1]
+                fake_features = D.forward_features(
+                    G(torch.randn(n_fake, latent, device=device)))[1]
                 g_loss = (real_features - fake_features.mean(dim=0)).pow(2).mean()
                 opt_g.zero_grad(set_to_none=True)
                 backward(g_loss)

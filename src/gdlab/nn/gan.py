@@ -26,7 +26,8 @@ from torch.nn import functional as F  # noqa: N812
 
 from gdlab.nn.layers import ConvDecoder, ConvEncoder, mlp
 
-__all__ = ["Generator", "Discriminator", "ClassDiscriminator", "GaussianNoise", "GANNet"]
+__all__ = ["Generator", "BatchNormGenerator", "Discriminator", "ClassDiscriminator",
+           "GaussianNoise", "GANNet"]
 
 
 class Generator(nn.Module):
@@ -46,6 +47,29 @@ class Generator(nn.Module):
         # z: (B, latent), y: (B,) class indices -> (B, n_features)
         if self.embed is not None:
             z = torch.cat([z, self.embed(y)], dim=1)
+        return self.net(z)
+
+
+class BatchNormGenerator(nn.Module):
+    """Noise -> a row: the semi-supervised GAN's generator (Salimans et al., 2016).
+
+    Each hidden layer is linear, batch normalization, softplus; the output
+    layer is linear (standardized units). Batch normalization needs two or
+    more rows per training batch.
+    """
+
+    def __init__(self, n_features: int, latent_dim: int, hidden):
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = int(latent_dim)
+        for h in hidden:
+            layers += [nn.Linear(width, int(h)), nn.BatchNorm1d(int(h)), nn.Softplus()]
+            width = int(h)
+        layers.append(nn.Linear(width, int(n_features)))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        # z: (B, latent) -> (B, n_features)
         return self.net(z)
 
 
