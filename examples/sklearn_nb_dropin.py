@@ -3,8 +3,10 @@
 The steps of scikit-learn's naive Bayes user guide: Gaussian NB on iris
 (posteriors, learned means and variances, out-of-core ``partial_fit``,
 sample weights), multinomial and complement NB on digits' pixel counts,
-Bernoulli NB on binarized pixels, categorical NB on integer codes, and a
-grid search over ``alpha`` in a pipeline. With
+Bernoulli NB on binarized pixels, categorical NB on integer codes,
+multinomial, complement and Bernoulli NB on sparse word counts (fit and
+out-of-core ``partial_fit`` on sparse chunks), and a grid search over
+``alpha`` in a pipeline. With
 ``from sklearn.naive_bayes import ...`` instead, the same script runs on
 scikit-learn (tests/models/test_naive_bayes.py runs both and compares
 them).
@@ -14,6 +16,7 @@ them).
 
 import numpy as np
 from sklearn.datasets import load_digits, load_iris
+from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import KBinsDiscretizer
@@ -74,6 +77,32 @@ cnb = CategoricalNB().fit(c_train, cy_train)
 results["categorical_proba"] = cnb.predict_proba(c_test)
 results["categorical_predict"] = cnb.predict(c_test)
 print(f"CategoricalNB on binned iris: accuracy {cnb.score(c_test, cy_test):.4f}")
+
+# -- text: word counts stay sparse (CountVectorizer's CSR matrix goes in as it is) --------------
+rng = np.random.RandomState(0)
+topics = {"sport": "match goal team score win league coach player season ball",
+          "cooking": "recipe oven salt butter flour bake taste dinner sauce pan",
+          "weather": "rain wind cloud storm sun forecast cold snow warm sky"}
+common = "the a and of to in is it for on with this that".split()
+docs, labels = [], []
+for i in range(300):
+    label = list(topics)[i % 3]
+    words = rng.choice(topics[label].split() + common * 2, size=rng.randint(5, 20))
+    noise = rng.choice(" ".join(topics.values()).split(), size=3)  # words of other topics
+    docs.append(" ".join(np.concatenate([words, noise])))
+    labels.append(label)
+counts = CountVectorizer().fit_transform(docs)
+for name, model in (("text_multinomial", MultinomialNB()), ("text_complement", ComplementNB())):
+    model.fit(counts[:200], labels[:200])
+    results[f"{name}_proba"] = model.predict_proba(counts[200:])
+    results[f"{name}_accuracy"] = model.score(counts[200:], labels[200:])
+    print(f"{type(model).__name__} on sparse word counts: accuracy "
+          f"{results[f'{name}_accuracy']:.4f}")
+online = BernoulliNB()
+for batch in range(0, 200, 50):  # out of core, on sparse chunks
+    online.partial_fit(counts[batch:batch + 50], labels[batch:batch + 50],
+                       classes=sorted(topics))
+results["text_bernoulli_proba"] = online.predict_proba(counts[200:])
 
 # -- a grid search over alpha, in a pipeline --------------------------------------------------
 search = GridSearchCV(make_pipeline(MultinomialNB()),

@@ -1349,14 +1349,16 @@ def test_sklearn_dropin_example_runs_unchanged_and_agrees_with_sklearn(capsys):
     for key in ("gaussian_proba", "multinomial_proba", "complement_proba",
                 "bernoulli_proba", "multinomial_feature_log_prob", "complement_feature_log_prob",
                 "multinomial_class_log_prior", "complement_class_log_prior",
-                "multinomial_feature_count", "gaussian_theta", "weighted_theta", "cv_scores"):
+                "multinomial_feature_count", "gaussian_theta", "weighted_theta", "cv_scores",
+                "text_multinomial_proba", "text_complement_proba", "text_bernoulli_proba"):
         np.testing.assert_allclose(ours[key], ref[key], rtol=0, atol=1e-10, err_msg=key)
     np.testing.assert_allclose(ours["gaussian_var"], ref["gaussian_var"], rtol=1e-10, atol=1e-12)
     # the Gaussian joint: the same log p(x, y) (scikit-learn's is the same density)
     np.testing.assert_allclose(ours["gaussian_joint"], ref["gaussian_joint"], rtol=1e-12,
                                atol=1e-9)
     for key in ("gaussian_accuracy", "multinomial_accuracy", "complement_accuracy",
-                "bernoulli_accuracy", "best_alpha"):
+                "bernoulli_accuracy", "best_alpha", "text_multinomial_accuracy",
+                "text_complement_accuracy"):
         assert ours[key] == ref[key], key
     # CategoricalNB's default keeps gdlab's "unseen" bucket (unseen="error" is scikit-learn's
     # rule): the same predictions here, probabilities a little flatter

@@ -131,8 +131,10 @@ def mode_of_mixture(posterior: np.ndarray, probs: np.ndarray) -> np.ndarray:
 def _sparse_group_sums(indicator, X):
     """indicator @ X for a sparse X (and the sparse indicator), as a dense
     (n_groups, n_features) array."""
-    product = indicator @ X
-    return product.toarray() if sp.issparse(product) else np.asarray(product)
+    # X.T @ (dense indicator): the result is dense from the start, no sparse (groups x
+    # features) intermediate; the indicator is n_samples x n_groups
+    dense = indicator.toarray() if sp.issparse(indicator) else np.asarray(indicator)
+    return np.asarray(X.T @ dense.T).T
 
 
 # ---------------------------------------------------------------------------

@@ -344,8 +344,13 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         # statistics merge across batches (as partial_fit), so stream the rows in blocks: the
         # distributions' temporaries (deviations, masks, binarized copies) stay block-sized;
         # a row's weight is its entry of the class indicator, so every statistic is weighted
-        # (a sparse batch goes in one block: its products are as sparse as X)
-        step = X.shape[0] if sp.issparse(X) else block_rows(X.shape[1])
+        if sp.issparse(X):
+            # one block, unsliced (slicing a sparse matrix copies it): its products are as
+            # sparse as X
+            self._update_stats(X, y_idx, group_indicator(y_idx, n_classes, sample_weight))
+            self._finalize()
+            return
+        step = block_rows(X.shape[1])
         for start in range(0, X.shape[0], step):
             rows = slice(start, start + step)
             weights = None if sample_weight is None else sample_weight[rows]
