@@ -16,6 +16,7 @@ ratios.
 
     python benchmarks/bench_compare.py [--repeats 1] [--dataset breast_cancer]
     python benchmarks/bench_compare.py --fits --against a995cab [--repeats 3]
+    python benchmarks/bench_compare.py --count-fits
 """
 
 from __future__ import annotations
@@ -75,6 +76,36 @@ def fits_main(args) -> None:
               f"{', '.join(f'{x:.1f}' for x in t)}){ratio}")
 
 
+def count_fits(dataset: str) -> None:
+    """Fits the default compare asks for, and how many distinct ones sharing makes.
+
+    Runs the runner's grouping with the fit replaced by recording its key (nothing
+    is fitted; each cell stops at its fit and becomes an error row).
+    """
+    from gdlab.comparison import check_plan, default_models_for
+    from gdlab.data import load
+    from gdlab.studies import fits, runner
+
+    ds = load(dataset)
+    models = list(default_models_for(ds, None))
+    studies, _ = check_plan(ds, models, None, quick=True)
+    calls, keys = [0], set()
+
+    class _Counted(Exception):
+        pass
+
+    def record(cache, model, X, y):
+        calls[0] += 1
+        keys.add((id(cache), cache.key(model, X, y)))
+        raise _Counted
+
+    fits.FitCache.fit = record
+    rows = runner.run(studies, models, [ds], n_jobs=1, progress=False)
+    # cache ids may be reused by later groups; keys of different groups never coincide
+    print(f"{dataset}: {rows.attrs['cells']} cells, {calls[0]} fits without sharing, "
+          f"{len({k for _, k in keys})} with")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=1)
@@ -83,7 +114,12 @@ def main(argv=None):
                     help="time shared fits against GDLAB_SHARE_FITS=0 (and --against REV)")
     ap.add_argument("--against", metavar="REV",
                     help="with --fits: also time the code of this commit (a git worktree)")
+    ap.add_argument("--count-fits", action="store_true",
+                    help="count the fits with and without sharing (fits nothing, times nothing)")
     args = ap.parse_args(argv)
+    if args.count_fits:
+        count_fits(args.dataset)
+        return
     if args.fits:
         fits_main(args)
         return
