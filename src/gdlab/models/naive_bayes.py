@@ -814,13 +814,13 @@ class ComplementNB(MultinomialNB):
             logged = np.log(complement / complement.sum(axis=1, keepdims=True))
         self.feature_log_prob_ = (logged / logged.sum(axis=1, keepdims=True) if self.norm
                                   else -logged)
-        if not np.isnan(self.feature_log_prob_).any():
-            return
+        if np.isfinite(self.feature_all_).all() and np.isfinite(complement.sum(axis=1)).all():
+            return  # (alpha=0 with force_alpha may leave infinite weights, as scikit-learn)
         # counts whose sums overflow float64: say which instead of NaN scores
         names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
-        check_finite_parameters({"complement weight": np.where(
-            np.isnan(self.feature_log_prob_), np.inf, 0.0)}, self.classes_, names,
-            type(self).__name__)
+        overflow = ~np.isfinite(complement) | ~np.isfinite(complement.sum(axis=1, keepdims=True))
+        check_finite_parameters({"complement weight": np.where(overflow, np.inf, 0.0)},
+                                self.classes_, names, type(self).__name__)
 
     def _log_likelihood(self, X):
         # the class scores of scikit-learn's ComplementNB (X may be sparse)
