@@ -669,3 +669,167 @@ def test_rows_with_every_entry_missing_leave_the_fit_unchanged():
     np.testing.assert_array_equal(clf.class_count_, [26, 20])  # the prior counts them
     for d, r in zip(clf.densities_, KDEClassifier().fit(X, y).densities_, strict=True):
         np.testing.assert_array_equal(d.bandwidth_, r.bandwidth_)
+
+
+# -- geometry="radial": scikit-learn's KernelDensity, and sample_weight ----------------------------
+SK_KERNELS = ("gaussian", "tophat", "epanechnikov", "exponential", "linear", "cosine")
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 5])
+@pytest.mark.parametrize("kernel", SK_KERNELS)
+def test_radial_score_samples_equal_sklearn(kernel, d):
+    if kernel == "cosine" and d % 2 == 0:
+        pytest.skip("scikit-learn's cosine constant is wrong for even d (see the next test)")
+    rng = np.random.RandomState(d)
+    X = rng.normal(size=(150, d))
+    Q = np.vstack([rng.normal(scale=0.7, size=(60, d)), X[:5]])  # near and at training rows
+    h = 1.3
+    ours = KernelDensity(kernel=kernel, bandwidth=h, geometry="radial").fit(X)
+    # ball_tree: scikit-learn's default kd_tree returns tiny finite values (~e^-38) for
+    # some rows outside every finite kernel's support (d = 5), where the density is 0
+    sk = SkKernelDensity(kernel=kernel, bandwidth=h, algorithm="ball_tree").fit(X)
+    got, want = ours.score_samples(Q), sk.score_samples(Q)
+    finite = np.isfinite(want)
+    assert finite.sum() > 30
+    np.testing.assert_array_equal(np.isfinite(got), finite)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("kernel", SK_KERNELS)
+def test_radial_density_integrates_to_one_in_2d(kernel):
+    X = np.array([[0.0, 0.0], [0.5, -0.2]])
+    kde = KernelDensity(kernel=kernel, bandwidth=0.7, geometry="radial").fit(X)
+    lim = {"exponential": 15.0, "gaussian": 6.0}.get(kernel, 2.0)  # 1 - 1e-6 of the mass
+    grid = np.linspace(-lim, lim, 1201)
+    a, b = np.meshgrid(grid, grid)
+    density = np.exp(kde.score_samples(np.column_stack([a.ravel(), b.ravel()])))
+    total = density.sum() * (grid[1] - grid[0]) ** 2  # a Riemann sum
+    assert abs(total - 1.0) < 5e-3
+    if kernel == "cosine":  # scikit-learn's 2-D cosine constant is off by a factor 2.75
+        sk = SkKernelDensity(kernel="cosine", bandwidth=0.7).fit(X)
+        ratio = np.exp(kde.score_samples(X) - sk.score_samples(X))
+        np.testing.assert_allclose(ratio, ratio[0], rtol=1e-9)
+        assert abs(ratio[0] - 2.75) < 0.01
+
+
+@pytest.mark.parametrize("rule", ["scott", "silverman"])
+def test_radial_bandwidth_rules_are_sklearns(rule):
+    X = np.random.RandomState(0).normal(scale=3.0, size=(200, 3))
+    ours = KernelDensity(bandwidth=rule, geometry="radial").fit(X)
+    sk = SkKernelDensity(bandwidth=rule).fit(X)
+    np.testing.assert_allclose(ours.bandwidth_, np.full(3, sk.bandwidth_), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(ours.score_samples(X[:20]), sk.score_samples(X[:20]), atol=1e-10)
+
+
+@pytest.mark.parametrize("kernel", SK_KERNELS)
+def test_radial_sample_weight_equals_sklearn_and_repeated_rows(kernel):
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(120, 2))
+    w = rng.randint(0, 4, size=120).astype(float)
+    Q = rng.normal(scale=0.8, size=(50, 2))
+    X3, Q3 = np.column_stack([X, X[::-1, 0]]), np.column_stack([Q, Q[::-1, 1]])  # odd d: cosine
+    ours = KernelDensity(kernel=kernel, bandwidth=0.9, geometry="radial").fit(X3, sample_weight=w)
+    sk = SkKernelDensity(kernel=kernel, bandwidth=0.9, algorithm="ball_tree").fit(
+        X3, sample_weight=w
+    )
+    repeated = np.repeat(X3, w.astype(int), axis=0)
+    rep = KernelDensity(kernel=kernel, bandwidth=0.9, geometry="radial").fit(repeated)
+    want = sk.score_samples(Q3)
+    finite = np.isfinite(want)
+    assert finite.sum() > 20
+    got = ours.score_samples(Q3)
+    # rows near only zero-weight rows: 0 here, a round-off residue (< e^-30) in scikit-learn
+    assert (want[np.isfinite(want) & ~np.isfinite(got)] < -30).all()
+    both = finite & np.isfinite(got)
+    assert both.sum() > 20
+    np.testing.assert_allclose(got[both], want[both], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(rep.score_samples(Q3), got, rtol=0, atol=1e-10)
+
+
+def test_radial_gaussian_marginalizes_nan_and_others_refuse_it():
+    rng = np.random.RandomState(2)
+    X = rng.normal(size=(100, 3))
+    q = np.array([[0.3, np.nan, -0.2]])
+    ours = KernelDensity(bandwidth=0.8, geometry="radial").fit(X)
+    sk2 = SkKernelDensity(bandwidth=0.8).fit(X[:, [0, 2]])
+    np.testing.assert_allclose(
+        ours.score_samples(q), sk2.score_samples(q[:, [0, 2]]), rtol=0, atol=1e-10
+    )
+    assert np.isfinite(ours.impute(q)).all()
+    tophat = KernelDensity(kernel="tophat", bandwidth=0.8, geometry="radial").fit(X)
+    with pytest.raises(ValueError, match="cannot marginalize"):
+        tophat.score_samples(q)
+    with pytest.raises(ValueError, match="without NaN"):
+        KernelDensity(geometry="radial").fit(np.where(X > 2, np.nan, X))
+    with pytest.raises(ValueError, match="geometry"):
+        KernelDensity(geometry="spherical").fit(X)
+
+
+@pytest.mark.parametrize("kernel", SK_KERNELS)
+def test_radial_samples_have_the_kernel_s_spread(kernel):
+    # one training row at 0: samples are draws of the kernel; E|u|^2 = d * (radial variance)
+    d, h = 3, 0.5
+    X = np.zeros((2, d))
+    X[1] = 1e-9  # two rows (fit needs spread); both at the origin to 1e-9
+    kde = KernelDensity(kernel=kernel, bandwidth=h, geometry="radial").fit(X)
+    S = kde.sample(20000, random_state=0) / h
+    r = np.linalg.norm(S, axis=1)
+    if kernel not in ("gaussian", "exponential"):
+        assert r.max() < 1.0
+    # E r^2 by quadrature of r^(d+1) k(r) / r^(d-1) k(r)
+    upper = np.inf if kernel in ("gaussian", "exponential") else 1.0
+    prof = lambda t: np.exp(kde_module._radial_log_profile(kernel, np.array(t * t)))  # noqa: E731
+    num = integrate.quad(lambda t: t ** (d + 1) * prof(t), 0, upper)[0]
+    den = integrate.quad(lambda t: t ** (d - 1) * prof(t), 0, upper)[0]
+    assert abs((r**2).mean() - num / den) < 0.05 * num / den
+    assert abs(S.mean(axis=0)).max() < 0.05 * np.sqrt(num / den)
+
+
+def test_product_sample_weight_is_the_weighted_mixture():
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(80, 2))
+    X[::7, 1] = np.nan
+    w = rng.uniform(0.0, 2.0, size=80)
+    w[::5] = 0.0
+    kde = KernelDensity(kernel="epanechnikov", bandwidth=0.8).fit(X, sample_weight=w)
+    plain = KernelDensity(kernel="epanechnikov", bandwidth=0.8).fit(X)
+    assert kde.X_train_.shape[0] == (w > 0).sum()
+    # the weighted mixture by hand: each training row's product kernel (missing entries:
+    # the weighted marginal KDE of the column) weighted by w / sum(w)
+    T, wt = X[w > 0], w[w > 0]
+    h = kde.bandwidth_
+    Q = rng.normal(scale=0.5, size=(30, 2))
+    k = KERNELS["epanechnikov"]
+    seen = ~np.isnan(T[:, 1])
+    marg = np.exp(k.log_pdf((Q[:, 1, None] - T[seen, 1]) / h[1])) @ (wt[seen] / wt[seen].sum())
+    f0 = np.exp(k.log_pdf((Q[:, 0, None] - T[:, 0]) / h[0])) / h[0]
+    f1 = np.exp(k.log_pdf((Q[:, 1, None] - T[:, 1]) / h[1])) / h[1]
+    f1[:, ~seen] = (marg / h[1])[:, None]
+    want = np.log((f0 * f1) @ (wt / wt.sum()))
+    got = kde.score_samples(Q)
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=0, atol=1e-10)
+    assert not np.allclose(got[finite], plain.score_samples(Q)[finite])
+    # sampling picks rows with probability proportional to the weights
+    S = KernelDensity(kernel="tophat", bandwidth=0.01).fit(
+        np.array([[0.0, 0.0], [10.0, 10.0]]), sample_weight=[1.0, 3.0]
+    ).sample(4000, random_state=0)
+    assert abs((S[:, 0] > 5).mean() - 0.75) < 0.03
+
+
+def test_bad_sample_weight_is_refused_by_kde():
+    X = np.random.RandomState(0).normal(size=(20, 2))
+    with pytest.raises(ValueError, match=r"shape \(20,\)"):
+        KernelDensity().fit(X, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match=">= 0"):
+        KernelDensity().fit(X, sample_weight=-np.ones(20))
+    with pytest.raises(ValueError, match="every sample_weight is zero"):
+        KernelDensity(geometry="radial").fit(X, sample_weight=np.zeros(20))
+
+
+def test_radial_classifier_uses_radial_densities():
+    X, y = load_iris(return_X_y=True)
+    clf = KDEClassifier(bandwidth=0.5, geometry="radial").fit(X, y)
+    sk = [SkKernelDensity(bandwidth=0.5).fit(X[y == k]) for k in range(3)]
+    log_joint = np.column_stack([d.score_samples(X) + np.log(1 / 3) for d in sk])
+    np.testing.assert_allclose(clf.log_joint(X), log_joint, rtol=0, atol=1e-10)

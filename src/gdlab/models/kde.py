@@ -36,7 +36,14 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import KFold
 
-from gdlab._validation import check_in, check_magnitude, check_positive, check_X, check_X_y
+from gdlab._validation import (
+    check_in,
+    check_magnitude,
+    check_positive,
+    check_sample_weight,
+    check_X,
+    check_X_y,
+)
 from gdlab.base import ClassConditional, DensityMixin
 
 __all__ = ["KERNELS", "KernelDensity", "KDEClassifier"]
@@ -185,7 +192,7 @@ def _log_components(Q, T, h, kernel, marginals):
         term = kernel.log_pdf((qs[:, None] - T[None, :, j]) / h[j]) - np.log(h[j])
         if j in marginals:
             miss_t = np.isnan(T[:, j])
-            term[:, miss_t] = _log_marginal(qs, marginals[j], h[j], kernel)[:, None]
+            term[:, miss_t] = _log_marginal(qs, *marginals[j], h[j], kernel)[:, None]
         if seen.all():
             out += term
         else:
@@ -204,17 +211,23 @@ def _logsumexp_rows(L):
     return out
 
 
-def _log_marginal(q, values, h, kernel):
-    """1-D KDE of ``values`` at the points ``q`` (log)."""
+def _log_marginal(q, values, log_w, h, kernel):
+    """1-D KDE of ``values`` (normalized log weights ``log_w``, None: equal) at ``q`` (log)."""
     L = kernel.log_pdf((q[:, None] - values[None, :]) / h) - np.log(h)
-    return _logsumexp_rows(L) - np.log(values.shape[0])
+    if log_w is None:
+        return _logsumexp_rows(L) - np.log(values.shape[0])
+    return _logsumexp_rows(L + log_w)
 
 
-def _marginals(T):
-    """Observed values of each training column that has a NaN."""
-    return {
-        j: T[~np.isnan(T[:, j]), j] for j in range(T.shape[1]) if np.isnan(T[:, j]).any()
-    }
+def _marginals(T, w=None):
+    """Observed values of each training column that has a NaN, with their normalized log
+    weights (None when the rows are unweighted)."""
+    out = {}
+    for j in range(T.shape[1]):
+        seen = ~np.isnan(T[:, j])
+        if not seen.all():
+            out[j] = (T[seen, j], None if w is None else np.log(w[seen] / w[seen].sum()))
+    return out
 
 
 def _chunks(n_query, n_train):
@@ -223,12 +236,125 @@ def _chunks(n_query, n_train):
         yield slice(start, min(start + step, n_query))
 
 
-def _log_density(Q, T, h, kernel, marginals):
-    """log p(q) of each query row under the KDE of T, in chunks of query rows."""
+def _log_density(Q, T, h, kernel, marginals, log_w=None, radial=False):
+    """log p(q) of each query row under the KDE of T, in chunks of query rows.
+
+    ``log_w``: normalized log weights of the training rows (None: equal weights);
+    ``radial``: the radial kernel of bandwidth ``h[0]`` (:func:`_radial_log_components`).
+    """
     out = np.empty(Q.shape[0])
     for s in _chunks(Q.shape[0], T.shape[0]):
-        out[s] = _logsumexp_rows(_log_components(Q[s], T, h, kernel, marginals))
-    return out - np.log(T.shape[0])
+        if radial:
+            L = _radial_log_components(Q[s], T, h[0], kernel)
+        else:
+            L = _log_components(Q[s], T, h, kernel, marginals)
+        if log_w is not None:
+            L += log_w
+        out[s] = _logsumexp_rows(L)
+    return out if log_w is not None else out - np.log(T.shape[0])
+
+
+# -- radial kernels (scikit-learn's KernelDensity) ------------------------------------------
+
+
+def _radial_log_norm(kernel_name, d):
+    """log of the constant that makes k(|u|) a density on R^d: -log int k(|u|) du.
+
+    With S = 2 pi^(d/2) / Gamma(d/2) the area of the unit sphere and V = S / d the
+    volume of the unit ball: gaussian (2 pi)^(d/2); tophat V; epanechnikov
+    2 V / (d + 2); exponential S Gamma(d); linear V / (d + 1); cosine
+    S int_0^1 r^(d-1) cos(pi r / 2) dr (by quadrature). scikit-learn's cosine
+    constant (a series that integrates by parts) is this one for odd d only: for even
+    d its density does not integrate to one (d = 2: to 0.36; d = 4: NaN).
+    """
+    from scipy.integrate import quad
+    from scipy.special import gammaln
+
+    log_s = np.log(2.0) + 0.5 * d * np.log(np.pi) - gammaln(0.5 * d)
+    log_v = log_s - np.log(d)
+    integral = {
+        "gaussian": 0.5 * d * np.log(2.0 * np.pi),
+        "tophat": log_v,
+        "epanechnikov": log_v + np.log(2.0 / (d + 2.0)),
+        "exponential": log_s + gammaln(d),
+        "linear": log_v - np.log(d + 1.0),
+    }.get(kernel_name)
+    if integral is None:  # cosine
+        value = quad(lambda r: r ** (d - 1) * np.cos(0.5 * np.pi * r), 0.0, 1.0,
+                     epsabs=0.0, epsrel=1e-13, limit=200)[0]
+        integral = log_s + np.log(value)
+    return -float(integral)
+
+
+def _radial_log_profile(kernel_name, u2):
+    """log k(u) of the radial kernels at squared scaled distances ``u2`` (scikit-learn's
+    shapes: exp(-u^2/2), 1, 1 - u^2, exp(-u), 1 - u, cos(pi u / 2); finite ones on u < 1)."""
+    if kernel_name == "gaussian":
+        return -0.5 * u2
+    if kernel_name == "exponential":
+        return -np.sqrt(u2)
+    inside = u2 < 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kernel_name == "tophat":
+            value = np.zeros_like(u2)
+        elif kernel_name == "epanechnikov":
+            value = np.log1p(-u2)
+        elif kernel_name == "linear":
+            value = np.log1p(-np.sqrt(u2))
+        else:  # cosine
+            value = np.log(np.cos(0.5 * np.pi * np.sqrt(u2)))
+    return np.where(inside, value, -np.inf)
+
+
+def _radial_log_components(Q, T, h, kernel):
+    """(c, n) log of each training row's radial kernel K(|q - t| / h) / h^d at each query.
+
+    Distances are Euclidean, from differences (no cancellation near a training row).
+    A NaN coordinate of a query row is marginalized, which only the gaussian kernel
+    allows (callers refuse NaN with the others): the marginal of a radial gaussian
+    is the radial gaussian of the observed coordinates.
+    """
+    from scipy.spatial.distance import cdist
+
+    c, d = Q.shape
+    out = np.empty((c, T.shape[0]))
+    missing = np.isnan(Q)
+    if not missing.any():
+        groups = [(np.arange(c), np.ones(d, dtype=bool))]
+    else:
+        patterns, inverse = np.unique(missing, axis=0, return_inverse=True)
+        groups = [(np.flatnonzero(inverse.ravel() == p), ~pat) for p, pat in enumerate(patterns)]
+    for rows, seen in groups:
+        k = int(seen.sum())
+        if k == 0:
+            out[rows] = 0.0
+            continue
+        u2 = cdist(Q[np.ix_(rows, seen)], T[:, seen], "sqeuclidean") / (h * h)
+        out[rows] = (
+            _radial_log_profile(kernel.name, u2) + _radial_log_norm(kernel.name, k) - k * np.log(h)
+        )
+    return out
+
+
+def _radial_draw(kernel_name, rng, m, d):
+    """(m, d) draws from the radial kernel of bandwidth 1 in R^d."""
+    if kernel_name == "gaussian":
+        return rng.standard_normal((m, d))
+    direction = rng.standard_normal((m, d))
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    if kernel_name == "exponential":  # the radius has density r^(d-1) e^(-r): Gamma(d)
+        return direction * rng.gamma(d, size=m)[:, None]
+    # finite kernels: a uniform point of the unit ball, kept with probability k(r) <= 1
+    out = np.empty((m, d))
+    filled = 0
+    while filled < m:
+        need = m - filled
+        r = rng.uniform(size=2 * need + 8) ** (1.0 / d)
+        keep = np.log(rng.uniform(size=r.size)) < _radial_log_profile(kernel_name, r * r)
+        r = r[keep][:need]
+        out[filled : filled + r.size] = direction[filled : filled + r.size] * r[:, None]
+        filled += r.size
+    return out
 
 
 def _posterior_weights(L):
@@ -253,6 +379,16 @@ class _MagnitudeCheckedMixin:
 
     def _validate_X_predict(self, X):
         X = super()._validate_X_predict(X)
+        if (
+            getattr(self, "geometry", "product") == "radial"
+            and self.kernel != "gaussian"
+            and np.isnan(X).any()
+        ):
+            raise ValueError(
+                f"geometry='radial' with kernel={self.kernel!r} cannot marginalize missing "
+                "(NaN) entries (only the radial gaussian's marginal is a radial kernel); "
+                "use kernel='gaussian' or geometry='product'."
+            )
         return _check_magnitude(self, X) if self.kernel == "gaussian" else X
 
 
@@ -332,11 +468,27 @@ default="gaussian"
         scale, so a constant column gets a narrow, not a zero, bandwidth.
     random_state : int, RandomState instance or None, default=None
         Shuffles the rows into folds for ``bandwidth="cv"`` (nothing else).
+    geometry : {"product", "radial"}, default="product"
+        "product": the product kernel above, one bandwidth per standardized
+        feature. "radial": scikit-learn's ``KernelDensity`` kernel,
+        p(x) = (1/n) sum_i K(|x - x_i| / h) / h^d with the Euclidean distance, the
+        kernel's radial profile (gaussian exp(-u^2/2), tophat 1, epanechnikov
+        1 - u^2, exponential exp(-u), linear 1 - u, cosine cos(pi u / 2); the
+        finite ones on u < 1) normalized in d dimensions, and ONE bandwidth h in
+        data units: a float is h itself, "scott" is n^(-1/(d+4)) and
+        "silverman" (n (d+2) / 4)^(-1/(d+4)) (scikit-learn's rules, which do not
+        look at the data's spread), "cv" picks among ``bandwidths`` in data units
+        (default: the Scott value times the root-mean-square column standard
+        deviation, times ``np.geomspace(0.2, 2.0, 10)``). ``score_samples``
+        equals scikit-learn's for every kernel (to 1e-10 in the tests). Training
+        rows must be complete; at predict, NaN entries are marginalized for the
+        gaussian kernel (whose marginal is the radial gaussian of the observed
+        coordinates) and refused with a ``ValueError`` for the others.
 
     Attributes
     ----------
     bandwidth_ : ndarray of shape (n_features,)
-        The per-feature bandwidths h_j.
+        The per-feature bandwidths h_j (with ``geometry="radial"``: h repeated).
     bandwidth_factor_ : float
         h_j / scale_j.
     scale_ : ndarray of shape (n_features,)
@@ -349,7 +501,9 @@ default="gaussian"
     cv_scores_ : ndarray of shape (n_candidates,)
         Only with ``bandwidth="cv"``: mean held-out log-likelihood per row of
         each candidate (-inf when a held-out row fell outside a finite kernel's
-        support).
+        support); weighted by ``sample_weight`` when given.
+    sample_weight_ : ndarray of shape (n_train,) or None
+        The weights of the rows in ``X_train_``; None when ``fit`` had none.
     n_features_in_ : int
 
     Notes
@@ -413,6 +567,7 @@ default="gaussian"
         bandwidths=None,
         scale_floor=1e-6,
         random_state=None,
+        geometry="product",
     ):
         self.kernel = kernel
         self.bandwidth = bandwidth
@@ -420,8 +575,9 @@ default="gaussian"
         self.bandwidths = bandwidths
         self.scale_floor = scale_floor
         self.random_state = random_state
+        self.geometry = geometry
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Store the training rows and set the bandwidths.
 
         Parameters
@@ -429,19 +585,37 @@ default="gaussian"
         X : array-like of shape (n_samples, n_features)
             NaN marks a missing entry (see Notes).
         y : ignored
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative row weights, as scikit-learn's ``KernelDensity``: row i's
+            kernel gets weight w_i / sum(w) (and ``sample`` draws rows with those
+            probabilities); the bandwidth rules and column scales use the rows as
+            given (unweighted), so integer weights equal repeated rows at a fixed
+            bandwidth. Rows of weight 0 are left out. None: every weight 1.
 
         Returns
         -------
         self
         """
         check_in(self.kernel, "kernel", set(KERNELS))
+        check_in(self.geometry, "geometry", {"product", "radial"})
         bandwidth = _check_bandwidth(self.bandwidth)
         candidates = _check_candidates(self.bandwidths, bandwidth)
         cv = _check_cv(self.cv)
         floor = check_positive(self.scale_floor, "scale_floor", allow_zero=True)
         X = check_X(self, X, reset=True, allow_nan=True)
+        w = check_sample_weight(sample_weight, X.shape[0])
         _check_magnitude(self, X)
-        X = X[~np.isnan(X).all(axis=1)]
+        radial = self.geometry == "radial"
+        if radial and np.isnan(X).any():
+            raise ValueError(
+                "geometry='radial' needs training rows without NaN (a radial kernel around "
+                "a partly unknown row is not defined); use geometry='product'."
+            )
+        keep = ~np.isnan(X).all(axis=1)
+        if w is not None:
+            keep &= w > 0
+            w = w[keep]
+        X = X[keep]
         name = type(self).__name__
         if X.shape[0] < 2:
             raise ValueError(
@@ -463,26 +637,34 @@ default="gaussian"
         scale = np.maximum(scale, floor * scale.max())
         kern = KERNELS[self.kernel]
         n, d = X.shape
+        if radial:  # one bandwidth in data units; the rules are scikit-learn's (no rule factor)
+            default = _RULES["scott"](n, d) * float(np.sqrt(np.mean(scale**2)))
+            scale = np.ones(d)
+        else:
+            default = _RULES["scott"](n, d) * kern.rule_factor(d)
+        self.sample_weight_ = w
+        self.X_train_ = X  # (the cross-validation reads sample_weight_ and geometry)
         if bandwidth == "cv":
-            factor = self._cross_validate(X, scale, kern, cv, candidates)
+            factor = self._cross_validate(X, scale, kern, cv, candidates, default)
         elif isinstance(bandwidth, str):
-            factor = _RULES[bandwidth](n, d) * kern.rule_factor(d)
+            factor = _RULES[bandwidth](n, d) * (1.0 if radial else kern.rule_factor(d))
         else:
             factor = bandwidth
-        self.X_train_ = X
         self.scale_ = scale
         self.bandwidth_factor_ = float(factor)
         self.bandwidth_ = factor * scale
         return self
 
-    def _cross_validate(self, X, scale, kern, cv, candidates):
+    def _cross_validate(self, X, scale, kern, cv, candidates, default):
         n, d = X.shape
         if n < cv:
             raise ValueError(
                 f"bandwidth='cv' with cv={cv} folds needs at least {cv} rows, got {n}."
             )
         if candidates is None:
-            candidates = _RULES["scott"](n, d) * kern.rule_factor(d) * np.geomspace(0.2, 2.0, 10)
+            candidates = default * np.geomspace(0.2, 2.0, 10)
+        w = self.sample_weight_
+        radial = self.geometry == "radial"
         folds = list(KFold(cv, shuffle=True, random_state=self.random_state).split(X))
         for train, _ in folds:
             if ((~np.isnan(X[train])).sum(axis=0) == 0).any():
@@ -495,8 +677,13 @@ default="gaussian"
             total = 0.0
             for train, test in folds:
                 T = X[train]
-                total += _log_density(X[test], T, b * scale, kern, _marginals(T)).sum()
-            scores[c] = total / n
+                w_t = None if w is None else w[train]
+                log_w = None if w is None else np.log(w_t / w_t.sum())
+                ll = _log_density(
+                    X[test], T, b * scale, kern, _marginals(T, w_t), log_w, radial=radial
+                )
+                total += ll.sum() if w is None else ll @ w[test]
+            scores[c] = total / (n if w is None else w.sum())
         if not np.isfinite(scores).any():
             raise ValueError(
                 f"every candidate bandwidth leaves some held-out row outside the support of "
@@ -512,20 +699,40 @@ default="gaussian"
     def _kernel(self) -> _Kernel:
         return KERNELS[self.kernel]
 
+    @property
+    def _radial(self) -> bool:
+        return getattr(self, "geometry", "product") == "radial"
+
+    @property
+    def _log_w(self):
+        """Normalized log weights of the training rows; None for equal weights."""
+        w = getattr(self, "sample_weight_", None)
+        return None if w is None else np.log(w / w.sum())
+
     def _log_density(self, X):
         return _log_density(
-            X, self.X_train_, self.bandwidth_, self._kernel, _marginals(self.X_train_)
+            X, self.X_train_, self.bandwidth_, self._kernel,
+            _marginals(self.X_train_, getattr(self, "sample_weight_", None)),
+            self._log_w, radial=self._radial,
         )
+
+    def _components(self, X):
+        """(c, n) log of each training row's weighted kernel at the rows X (a chunk)."""
+        T = self.X_train_
+        if self._radial:
+            L = _radial_log_components(X, T, self.bandwidth_[0], self._kernel)
+        else:
+            marg = _marginals(T, getattr(self, "sample_weight_", None))
+            L = _log_components(X, T, self.bandwidth_, self._kernel, marg)
+        log_w = self._log_w
+        return L if log_w is None else L + log_w
 
     def _weights(self, X):
         """Posterior over training rows given each row's observed entries (NaN rows: no support)."""
         T = self.X_train_
-        marg = _marginals(T)
         w = np.empty((X.shape[0], T.shape[0]))
         for s in _chunks(X.shape[0], T.shape[0]):
-            w[s] = _posterior_weights(
-                _log_components(X[s], T, self.bandwidth_, self._kernel, marg)
-            )
+            w[s] = _posterior_weights(self._components(X[s]))
         return w
 
     def _raise_outside_support(self, X, bad):
@@ -547,9 +754,7 @@ default="gaussian"
         T = self._train_filled()
         out = np.empty_like(X)
         for s in _chunks(X.shape[0], T.shape[0]):
-            L = _log_components(X[s], self.X_train_, self.bandwidth_, self._kernel,
-                                _marginals(self.X_train_))
-            out[s] = _posterior_weights(L) @ T
+            out[s] = _posterior_weights(self._components(X[s])) @ T
         return out
 
     def _conditional_mean(self, X):
@@ -567,9 +772,13 @@ default="gaussian"
         todo = np.flatnonzero(missing.any(axis=1))
         if todo.size == 0:
             return out
-        # the training row of each row to fill: uniform when nothing is observed, else
-        # drawn from the posterior given the observed entries
-        idx = rng.randint(n, size=todo.size)
+        # the training row of each row to fill: uniform (or by sample_weight_) when
+        # nothing is observed, else drawn from the posterior given the observed entries
+        sw = getattr(self, "sample_weight_", None)
+        if sw is None:
+            idx = rng.randint(n, size=todo.size)
+        else:
+            idx = rng.choice(n, size=todo.size, p=sw / sw.sum())
         partial = ~missing[todo].all(axis=1)
         if partial.any():
             rows = todo[partial]
@@ -581,11 +790,15 @@ default="gaussian"
             u = rng.random_sample(rows.size)[:, None] * cum[:, -1:]
             idx[partial] = np.minimum((cum <= u).sum(axis=1), n - 1)
         centre = T[idx]  # (m, d)
-        for j, seen in _marginals(T).items():
+        for j, (seen, log_w) in _marginals(T, sw).items():
             # a missing training entry: its factor is the column's marginal KDE
             lost = np.isnan(centre[:, j])
-            centre[lost, j] = seen[rng.randint(seen.shape[0], size=int(lost.sum()))]
-        drawn = centre + kern.draw(rng, centre.shape) * h
+            p = None if log_w is None else np.exp(log_w)
+            centre[lost, j] = seen[rng.choice(seen.shape[0], size=int(lost.sum()), p=p)]
+        if self._radial:
+            drawn = centre + _radial_draw(kern.name, rng, *centre.shape) * h[0]
+        else:
+            drawn = centre + kern.draw(rng, centre.shape) * h
         out[todo] = np.where(missing[todo], drawn, X[todo])
         return out
 
@@ -616,6 +829,8 @@ default="gaussian"
         finite-support kernel), where Bayes' rule is 0/0: raise ``ValueError``,
         or answer with the class prior (the data say nothing; ``score_samples``
         still returns -inf for such rows, so they can be found).
+    geometry : {"product", "radial"}, default="product"
+        The kernel's form in each class (see :class:`KernelDensity`).
 
     Attributes
     ----------
@@ -658,6 +873,7 @@ default="gaussian"
         random_state=None,
         priors=None,
         outside_support="raise",
+        geometry="product",
     ):
         self.kernel = kernel
         self.bandwidth = bandwidth
@@ -667,6 +883,7 @@ default="gaussian"
         self.random_state = random_state
         self.priors = priors
         self.outside_support = outside_support
+        self.geometry = geometry
 
     def fit(self, X, y):
         """Fit one :class:`KernelDensity` per class and the class prior.
@@ -695,6 +912,7 @@ default="gaussian"
             bandwidths=self.bandwidths,
             scale_floor=self.scale_floor,
             random_state=self.random_state,
+            geometry=self.geometry,
         )
 
     def _supported_log_joint(self, log_joint, *, imputing=False):
