@@ -304,7 +304,7 @@ def test_bad_input_errors():
     with pytest.raises(ValueError, match="covariance must be one of"):
         GaussianMixture(covariance="banana").fit(X)
     with pytest.raises(ValueError, match="init_params must be one of"):
-        GaussianMixture(init_params="kmeans").fit(X)
+        GaussianMixture(init_params="k-means").fit(X)
     with pytest.raises(ValueError, match="means_init must have shape"):
         GaussianMixture(2, means_init=np.zeros((3, 2))).fit(X)
     fitted = GaussianMixture(2, random_state=0).fit(X)
@@ -682,3 +682,27 @@ def test_bad_sample_weight_is_refused(data, weights, error, match):
         GaussianMixture(2).fit(data[0][:300], sample_weight=weights)
     with pytest.raises(error, match=match):
         GaussianMixture(2).partial_fit(data[0][:300], sample_weight=weights)
+
+
+# -- examples/sklearn_mixture_dropin.py: a scikit-learn script with only its import changed --------
+def test_sklearn_mixture_dropin_example_runs_on_gdlab_and_sklearn():
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "sklearn_mixture_dropin.py"
+    source = path.read_text()
+    ours = {"__name__": "dropin"}
+    exec(compile(source, str(path), "exec"), ours)
+    line = "from gdlab.sklearn.mixture import GaussianMixture"
+    assert line in source
+    theirs = {"__name__": "dropin"}
+    exec(compile(source.replace(line, "from sklearn.mixture import GaussianMixture"),
+                 str(path), "exec"), theirs)
+    a, b = ours["results"], theirs["results"]
+    assert a["best"] == b["best"] and a["n_iter"] == b["n_iter"]
+    np.testing.assert_array_equal(a["labels"], b["labels"])
+    for key in ("bic", "means", "weights", "covariances", "proba", "log_density", "aic",
+                "warm_first", "warm_second"):
+        np.testing.assert_allclose(a[key], b[key], rtol=0, atol=1e-8, err_msg=key)
+    np.testing.assert_allclose(a["lower_bound"], b["lower_bound"], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(a["warm_bounds"], b["warm_bounds"], rtol=0, atol=1e-10)
+    assert a["sample_shape"] == b["sample_shape"] == (500, 4)

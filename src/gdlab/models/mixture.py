@@ -63,7 +63,7 @@ from gdlab.inference.em import run_em
 
 __all__ = ["GaussianMixture", "GaussianMixtureBIC", "GMMClassifier"]
 
-_INIT_PARAMS = ("k-means++", "random", "random_from_data")
+_INIT_PARAMS = ("k-means++", "kmeans", "random", "random_from_data")
 _CHUNK = 1024  # rows per block of the complete-data E/M pass (fits in cache)
 
 
@@ -593,10 +593,13 @@ class GaussianMixture(_BaseGaussianMixture):
         EM iterations per initialization.
     n_init : int, default=1
         Initializations; the one with the best final lower bound is kept.
-    init_params : {"k-means++", "random", "random_from_data"}, default="k-means++"
+    init_params : {"k-means++", "kmeans", "random", "random_from_data"}, \
+default="k-means++"
         "k-means++": seeds by :func:`sklearn.cluster.kmeans_plusplus`, every row
         assigned to its nearest seed, and the parameters estimated from that hard
-        partition (one Lloyd step). "random": random responsibilities.
+        partition (one Lloyd step). "kmeans" (scikit-learn's default): the
+        partition of a full :class:`sklearn.cluster.KMeans` (``n_init=1``), as
+        scikit-learn. "random": random responsibilities.
         "random_from_data" (as scikit-learn): ``n_components`` distinct rows drawn
         at random, each the only member of its component, so the initial means
         are those rows, the weights equal and the covariances ``reg_covar`` times
@@ -797,6 +800,14 @@ class GaussianMixture(_BaseGaussianMixture):
             if self.init_params == "random":
                 resp = rng.uniform(size=(n, K))
                 resp /= resp.sum(axis=1, keepdims=True)
+            elif self.init_params == "kmeans":  # scikit-learn's default: a full k-means
+                from sklearn.cluster import KMeans
+
+                labels = KMeans(n_clusters=K, n_init=1, random_state=rng).fit(
+                    X_filled, sample_weight=w
+                ).labels_
+                resp = np.zeros((n, K))
+                resp[np.arange(n), labels] = 1.0
             else:
                 from sklearn.cluster import kmeans_plusplus
 
