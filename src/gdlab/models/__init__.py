@@ -24,7 +24,7 @@ from gdlab.models.registry import ModelSpec, available, make, register, spec
 _LAZY = {
     "HMM": "hmm", "HMMClassifier": "hmm",
     "GRUClassifier": "rnn",
-    "VAE": "vae", "CVAE": "vae", "M2VAE": "vae",
+    "VAE": "vae", "CVAE": "vae", "M2VAE": "vae", "VAEPretrainClassifier": "vae_pretrain",
     "GAN": "gan", "ConditionalGAN": "gan", "SemiSupervisedGAN": "gan",
     "DiffusionModel": "diffusion", "ConditionalDiffusion": "diffusion",
     "MLPClassifier": "networks", "CNNClassifier": "networks",
