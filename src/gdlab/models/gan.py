@@ -125,8 +125,48 @@ def _adam(params, lr, betas, weight_decay):
 # ----------------------------------------------------------------------------- estimators
 
 
-class _BaseGAN(CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
-    """Shared hyper-parameter checks, training step, sampling and pickling of both GANs."""
+class _AdversarialMixin(TorchEstimatorMixin):
+    """What every GAN here shares: two-player settings, optimizers, scaling, noise, generation.
+
+    Mixed into :class:`_BaseGAN` (GAN, ConditionalGAN) and
+    :class:`SemiSupervisedGAN`; ``module_`` is a :class:`gdlab.nn.gan.GANNet`.
+    """
+
+    def _check_adversarial_params(self) -> None:
+        """``lr_d``, ``betas``, then no validation split (and the shared training settings)."""
+        if self.lr_d is not None:
+            check_positive(self.lr_d, "lr_d")
+        _check_betas(self.betas)
+        _check_no_validation(self)
+
+    def _optimizers(self, module: GANNet):
+        """Adam for the generator (``lr``) and the discriminator (``lr_d``, default ``lr``)."""
+        lr_d = self.lr if self.lr_d is None else self.lr_d
+        return [_adam(module.generator.parameters(), self.lr, self.betas, self.weight_decay),
+                _adam(module.discriminator.parameters(), lr_d, self.betas, self.weight_decay)]
+
+    def _standardize_fit(self, X: np.ndarray) -> torch.Tensor:
+        """Record the sample range and the standardization; the standardized rows as float32."""
+        self._record_range(X)
+        return torch.as_tensor(self._fit_standardization(X), dtype=torch.float32)
+
+    def _generate(self, z: torch.Tensor, y_idx: np.ndarray | None = None) -> np.ndarray:
+        """Generator output for noise ``z`` (and classes ``y_idx``), in the units of X, clipped."""
+        G = self.module_.generator
+        if y_idx is None:
+            out = self._batched(G, z)
+        else:
+            out = self._batched(G, z, torch.as_tensor(y_idx, dtype=torch.long, device=z.device))
+        return self._clip_to_range(out * self.scale_ + self.mean_)
+
+    def _noise(self, n: int, random_state) -> torch.Tensor:
+        """``n`` rows of z ~ N(0, I), seeded from ``random_state``."""
+        gen = self._generator(random_state)
+        return torch.randn(n, int(self.latent_dim), generator=gen, device=gen.device)
+
+
+class _BaseGAN(CapabilityMixin, _AdversarialMixin, BaseEstimator):
+    """Shared hyper-parameter checks, training step and sampling of GAN and ConditionalGAN."""
 
     _conditional = False
 
@@ -156,12 +196,9 @@ class _BaseGAN(CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
         check_positive(self.r1_gamma, "r1_gamma", allow_zero=self.stabilizer == "spectral_norm")
         check_int(self.n_critic, "n_critic")
         check_int(self.channels, "channels")
-        if self.lr_d is not None:
-            check_positive(self.lr_d, "lr_d")
-        _check_betas(self.betas)
         if self.architecture == "conv" and self.image_shape is None:
             raise ValueError("architecture='conv' needs image_shape=(height, width), got None.")
-        _check_no_validation(self)
+        self._check_adversarial_params()
 
     def _check_image_shape(self) -> None:
         if self.image_shape is not None:
@@ -181,15 +218,6 @@ class _BaseGAN(CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
         return GANNet(generator, discriminator)
 
     # --------------------------------------------------------------- training
-    def _standardize_fit(self, X: np.ndarray) -> torch.Tensor:
-        self._record_range(X)
-        return torch.as_tensor(self._fit_standardization(X), dtype=torch.float32)
-
-    def _optimizers(self, module: GANNet):
-        lr_d = self.lr if self.lr_d is None else self.lr_d
-        return [_adam(module.generator.parameters(), self.lr, self.betas, self.weight_decay),
-                _adam(module.discriminator.parameters(), lr_d, self.betas, self.weight_decay)]
-
     def _step(self, module, batch, optimizers, backward) -> dict[str, torch.Tensor]:
         """One generator update after ``n_critic`` discriminator updates on the batch.
 
@@ -236,21 +264,6 @@ class _BaseGAN(CapabilityMixin, TorchEstimatorMixin, BaseEstimator):
     def _fit_tensors(self, data) -> None:
         self._check_image_shape()
         self._train(data, step=self._step, optimizers=self._optimizers)
-
-    # -------------------------------------------------------------- inference
-    def _generate(self, z: torch.Tensor, y_idx: np.ndarray | None) -> np.ndarray:
-        G = self.module_.generator
-        if y_idx is None:
-            out = self._batched(G, z)
-        else:
-            out = self._batched(G, z, torch.as_tensor(y_idx, dtype=torch.long, device=z.device))
-        return self._clip_to_range(out * self.scale_ + self.mean_)
-
-    def _noise(self, n: int, random_state) -> torch.Tensor:
-        gen = self._generator(random_state)
-        return torch.randn(n, int(self.latent_dim), generator=gen, device=gen.device)
-
-    # ------------------------------------------------------------- pickling
 
 
 class GAN(_BaseGAN):
@@ -552,7 +565,7 @@ class ConditionalGAN(_BaseGAN):
 
 
 class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
-                        TorchEstimatorMixin, BaseEstimator):
+                        _AdversarialMixin, BaseEstimator):
     """Semi-supervised GAN (Salimans et al., 2016): the discriminator is a K-class classifier.
 
     The discriminator ``D`` outputs one logit ``l_k(x)`` per class; the logit
@@ -716,10 +729,7 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
         check_positive(self.unlabelled_weight, "unlabelled_weight", allow_zero=True)
         if self.labelled_batch_size is not None:
             check_int(self.labelled_batch_size, "labelled_batch_size")
-        if self.lr_d is not None:
-            check_positive(self.lr_d, "lr_d")
-        _check_betas(self.betas)
-        _check_no_validation(self)
+        self._check_adversarial_params()
 
     # ---------------------------------------------------------------- network
     def _build_module(self) -> nn.Module:
@@ -730,11 +740,6 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
             float(self.input_noise), float(self.hidden_noise), float(self.dropout),
             bool(self.weight_norm))
         return GANNet(generator, discriminator)
-
-    def _optimizers(self, module: GANNet):
-        lr_d = self.lr if self.lr_d is None else self.lr_d
-        return [_adam(module.generator.parameters(), self.lr, self.betas, self.weight_decay),
-                _adam(module.discriminator.parameters(), lr_d, self.betas, self.weight_decay)]
 
     def _step_fn(self, X_lab: torch.Tensor, y_lab: torch.Tensor):
         """The Trainer's step: one discriminator update, then one generator update.
@@ -822,8 +827,7 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
         self.class_prior_ = class_prior_from_counts(self.class_count_)
         self.n_labelled_ = int(labelled.sum())
         self.n_unlabelled_ = int(X.shape[0] - self.n_labelled_)
-        self._record_range(X)
-        Xs = torch.as_tensor(self._fit_standardization(X), dtype=torch.float32)
+        Xs = self._standardize_fit(X)
         step = self._step_fn(Xs[torch.from_numpy(labelled)],
                              torch.as_tensor(y_idx[labelled], dtype=torch.long))
         return self._train((Xs,), step=step, optimizers=self._optimizers)
@@ -869,10 +873,7 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
                              "model (ConditionalGAN, M2VAE).")
         n = check_n_samples(n_samples)
         rng = check_random_state(random_state)
-        gen = self._generator(rng.randint(0, 2**31 - 1))
-        z = torch.randn(n, int(self.latent_dim), generator=gen, device=gen.device)
-        X = self._clip_to_range(self._batched(self.module_.generator, z) * self.scale_
-                                + self.mean_)
+        X = self._generate(self._noise(n, rng.randint(0, 2**31 - 1)))
         proba = self.predict_proba(X)
         u = rng.random_sample(n)[:, None]
         idx = np.minimum((np.cumsum(proba, axis=1) < u).sum(axis=1), len(self.classes_) - 1)
