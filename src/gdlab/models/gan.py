@@ -874,7 +874,4 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
         n = check_n_samples(n_samples)
         rng = check_random_state(random_state)
         X = self._generate(self._noise(n, rng.randint(0, 2**31 - 1)))
-        proba = self.predict_proba(X)
-        u = rng.random_sample(n)[:, None]
-        idx = np.minimum((np.cumsum(proba, axis=1) < u).sum(axis=1), len(self.classes_) - 1)
-        return X, self.classes_[idx]
+        return X, self.classes_[self._draw_labels(X, rng)]

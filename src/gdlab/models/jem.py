@@ -222,9 +222,7 @@ class _EnergyModelMixin:
                   noise=self.sgld_noise, lower=lo, upper=hi, generator=gen)
         X = Xs.to("cpu", torch.float64).numpy() * self.scale_ + self.mean_
         if y_idx is None:
-            proba = self.predict_proba(X)
-            u = rng.random_sample(n)[:, None]
-            y_idx = np.minimum((np.cumsum(proba, axis=1) < u).sum(axis=1), len(self.classes_) - 1)
+            y_idx = self._draw_labels(X, rng)
         return X, self.classes_[y_idx]
 
 

@@ -455,3 +455,24 @@ class LogitClassifierMixin:
         """
         logits = self._logits(X, *args, **kwargs)  # checks the fitted state first
         return self.classes_[np.argmax(logits, axis=1)]
+
+    def _draw_labels(self, X, rng) -> np.ndarray:
+        """A class index per row of X drawn from :meth:`predict_proba`, one uniform each.
+
+        How a sampler whose generator ignores the class (a semi-supervised
+        GAN, an energy model sampled without ``y``) labels its draws.
+
+        Parameters
+        ----------
+        X : array-like
+            Rows in the units of ``fit``.
+        rng : numpy.random.RandomState
+
+        Returns
+        -------
+        ndarray of int of shape (n_samples,)
+            Indices into ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        u = rng.random_sample(len(proba))[:, None]
+        return np.minimum((np.cumsum(proba, axis=1) < u).sum(axis=1), len(self.classes_) - 1)
