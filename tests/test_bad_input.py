@@ -421,8 +421,8 @@ VALID = {
     "random-forest": {"one_class_fit"},
     # a conditional GAN with one class is an unconditional GAN
     "cgan": {"one_class_fit"},
-    # scikit-learn's multinomial NB fits a one-class prior; an empty text is a zero row
-    "ngram-multinomial-nb": {"one_class_fit", "empty_text_fit"},
+    # an empty text is a zero row of counts
+    "ngram-multinomial-nb": {"empty_text_fit"},
     "ngram-logreg": {"empty_text_fit"},
     "ngram-linear-svm": {"empty_text_fit"},
     "nbsvm": {"empty_text_fit"},

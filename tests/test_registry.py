@@ -45,7 +45,8 @@ DISCRIMINATIVE |= {"complement-nb"}
 SAMPLERS = {"cgan", "char-gpt"}
 #: Generative entries whose score is a bound (ELBO), not an exact density.
 BOUNDS = {"cvae", "vae-class-conditional", "diffusion", "diffusion-conv"}
-#: Generative text pipelines (scikit-learn's sparse multinomial NB): tags read off sklearn.
+#: Generative text pipelines (vectorizer + gdlab's sparse multinomial NB): a Pipeline's tags
+#: are read off scikit-learn's (a Pipeline declares none).
 SKLEARN_TEXT = {"ngram-multinomial-nb"}
 
 

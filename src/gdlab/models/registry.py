@@ -798,7 +798,7 @@ for _name, _family, _factory, _mod, _desc in [
      _lazy("gdlab.models.ngram", "CharNGramClassifier"), ("text",),
      "One order-5 Kneser-Ney character language model per class; Bayes' rule"),
     ("ngram-multinomial-nb", "generative", _text_pipeline("ngram_multinomial_nb"), ("text",),
-     "Binarized word uni+bigrams + multinomial naive Bayes (scikit-learn's, sparse)"),
+     "Binarized word uni+bigrams + gdlab's multinomial naive Bayes on the sparse counts"),
     ("ngram-logreg", "discriminative", _text_pipeline("ngram_logreg"), ("text",),
      "Binarized word uni+bigrams + L2 logistic regression (C=1)"),
     ("ngram-linear-svm", "discriminative", _text_pipeline("ngram_linear_svm"), ("text",),
