@@ -68,3 +68,14 @@ def test_bad_arguments():
         mask_tokens(ids, maskable[:, :3], mask_id=4, vocab_size=50)
     with pytest.raises(ValueError, match=r"rate must be in \(0, 1\)"):
         mask_tokens(ids, maskable, mask_id=4, vocab_size=50, rate=1.5)
+    with pytest.raises(ValueError, match="random_low"):
+        mask_tokens(ids, maskable, mask_id=4, vocab_size=50, random_low=50)
+
+
+def test_random_replacements_stay_in_their_range():
+    ids, maskable = _batch()
+    inputs, targets = mask_tokens(ids, maskable, mask_id=4, vocab_size=12, random_low=7,
+                                  generator=torch.Generator().manual_seed(2))
+    changed = (targets != -100) & (inputs != 4) & (inputs != ids)
+    assert changed.sum() > 50
+    assert inputs[changed].min() >= 7 and inputs[changed].max() < 12

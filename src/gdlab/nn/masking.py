@@ -30,8 +30,8 @@ __all__ = ["mask_tokens", "masked_lm_loss"]
 
 
 def mask_tokens(ids: torch.Tensor, maskable: torch.Tensor, *, mask_id: int, vocab_size: int,
-                rate: float = 0.15, generator: torch.Generator | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+                rate: float = 0.15, random_low: int = 0,
+                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Choose the positions to predict and corrupt them, as BERT does.
 
     Each maskable position is chosen with probability ``rate``; a row with
@@ -51,9 +51,12 @@ def mask_tokens(ids: torch.Tensor, maskable: torch.Tensor, *, mask_id: int, voca
     mask_id : int
         Id of the mask token.
     vocab_size : int
-        Random replacements are drawn from ``range(vocab_size)``.
+        Random replacements are drawn from ``range(random_low, vocab_size)``.
     rate : float in (0, 1), default=0.15
         Probability that a maskable position is chosen.
+    random_low : int, default=0
+        First id a random replacement may take (e.g. the first non-special id
+        of a tokenizer whose special tokens come first).
     generator : torch.Generator, optional
         Source of randomness (default: torch's global state).
 
@@ -70,6 +73,9 @@ def mask_tokens(ids: torch.Tensor, maskable: torch.Tensor, *, mask_id: int, voca
                          f"{tuple(maskable.shape)}.")
     if not 0.0 < float(rate) < 1.0:
         raise ValueError(f"rate must be in (0, 1), got {rate!r}.")
+    if not 0 <= int(random_low) < int(vocab_size):
+        raise ValueError(f"random replacements need 0 <= random_low < vocab_size, got "
+                         f"random_low={random_low!r}, vocab_size={vocab_size!r}.")
     maskable = maskable.bool()
 
     def uniform(shape):
@@ -84,7 +90,7 @@ def mask_tokens(ids: torch.Tensor, maskable: torch.Tensor, *, mask_id: int, voca
         chosen |= one & empty[:, None]
     targets = torch.where(chosen, ids, torch.full_like(ids, IGNORE))
     action = uniform(ids.shape)  # < 0.8: mask, 0.8-0.9: random token, else unchanged
-    random_ids = torch.randint(0, int(vocab_size), ids.shape, generator=generator,
+    random_ids = torch.randint(int(random_low), int(vocab_size), ids.shape, generator=generator,
                                device=ids.device)
     inputs = torch.where(chosen & (action < 0.8), torch.full_like(ids, int(mask_id)), ids)
     inputs = torch.where(chosen & (action >= 0.8) & (action < 0.9), random_ids, inputs)
