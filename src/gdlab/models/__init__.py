@@ -32,6 +32,7 @@ _LAZY = {
     "CharNGramLM": "ngram", "CharNGramClassifier": "ngram",
     "NBSVM": "text", "TextColumn": "text",
     "CharGPT": "gpt", "LabelPrefixGPT": "gpt", "GPTClassifier": "gpt", "GPTConfig": "gpt",
+    "MaskedLMEncoder": "encoder", "BERTClassifier": "encoder",
     "HFCausalLM": "hf", "HFGenerativeClassifier": "hf",
     "GenerativeAugmentation": "augmentation", "SMOTESampler": "augmentation",
     "BlendGaussianNB": "blend", "BlendMultinomialNB": "blend", "BlendBernoulliNB": "blend",

@@ -1,0 +1,584 @@
+"""A small BERT-style encoder: masked-language-model pretraining, then a [CLS] classifier.
+
+The encoder counterpart of :mod:`gdlab.models.gpt`. Both estimators share one
+network, :class:`gdlab.nn.transformer.BidirectionalEncoder` (the GPT's
+embeddings, pre-norm blocks and tied head, with bidirectional attention over
+the non-padding tokens), the GPT's tokenizers (characters, UTF-8 bytes or a
+local Hugging Face tokenizer) and gdlab's one training loop:
+
+:class:`MaskedLMEncoder`
+    Generative pretraining on unlabelled texts: BERT's masked-language-model
+    objective (Devlin et al. 2019). Each epoch a fresh ``mask_prob`` of the
+    text tokens is chosen; of those, 80% become ``[MASK]``, 10% a random
+    token and 10% stay, and the network predicts the original tokens there.
+    It is not a density over texts (no ``density`` tag): ``mlm_loss`` reports
+    the objective on held-out texts, ``embed`` gives the ``[CLS]`` states.
+:class:`BERTClassifier`
+    A linear head on the ``[CLS]`` hidden state (or the mean of the hidden
+    states), trained on p(y | x). With ``pretrained`` (a fitted
+    :class:`MaskedLMEncoder`) or ``pretrain_epochs > 0`` (pretraining inside
+    ``fit`` on every text, ``y = -1`` marking the unlabelled ones) the body
+    starts from the masked language model's weights, handed over as
+    :class:`gdlab.nn.TorchEstimatorMixin._train`'s ``init_state`` exactly as
+    ``GPTClassifier`` takes a ``CharGPT``'s.
+
+Texts
+-----
+A text is the sequence ``[CLS] t_1 ... t_m <eos>``, where ``[CLS]`` is the
+tokenizers' ``<bos>`` (id 1), right-padded with ``<pad>`` to
+``context_length``. ``[MASK]`` is one extra id after the tokenizer's
+vocabulary. The classifier reads the first ``context_length - 1`` tokens of a
+longer text (``<eos>`` then falls off); pretraining covers all of a long text,
+cut into consecutive pieces of ``context_length - 2`` tokens, each wrapped in
+``[CLS]`` and ``<eos>``.
+
+Examples
+--------
+>>> texts = ["the cat sat", "the dog ran", "der Hund lief", "die Katze sass"] * 3
+>>> small = dict(context_length=24, n_layer=1, n_head=2, d_model=16, max_epochs=3,
+...              validation_fraction=0, random_state=0)
+>>> mlm = MaskedLMEncoder(**small).fit(texts)
+>>> clf = BERTClassifier(pretrained=mlm, **small).fit(texts, ["en", "en", "de", "de"] * 3)
+>>> clf.predict_proba(["die Katze"]).shape
+(1, 2)
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.validation import check_is_fitted
+from torch.nn import functional as F
+
+from gdlab._validation import (
+    check_fraction,
+    check_in,
+    check_int,
+    check_labels,
+    check_texts,
+    semi_supervised_class_indices,
+    unlabelled_mask,
+)
+from gdlab.base import CapabilityMixin
+from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
+from gdlab.nn.transformer import IGNORE, BidirectionalEncoder, GPTConfig, PooledClassifierNet
+from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, make_tokenizer
+
+__all__ = ["MaskedLMEncoder", "BERTClassifier", "mask_tokens", "CLS_ID"]
+
+#: The ``[CLS]`` token: the tokenizers' ``<bos>``, always at position 0.
+CLS_ID = BOS_ID
+
+#: Constructor parameters a masked language model shares with the classifier built on it.
+_MLM_PARAMS = ("tokenizer", "tokenizer_path", "context_length", "n_layer", "n_head", "d_model",
+               "dropout", "mask_prob", "batch_size", "lr", "weight_decay",
+               "validation_fraction", "patience", "device", "random_state", "verbose")
+
+
+# ----------------------------------------------------------------------------- masking
+
+
+def mask_tokens(ids: torch.Tensor, mask_id: int, mask_prob: float,
+                generator: torch.Generator | None = None):
+    """BERT's masking of a batch: inputs with some text tokens hidden, and their targets.
+
+    Text tokens are the ids from ``N_SPECIAL`` up to ``mask_id`` (``<pad>``,
+    ``[CLS]``, ``<eos>`` and ``<unk>`` are never chosen). Each is chosen with
+    probability ``mask_prob``, and every row with a text token gets at least
+    one (so no batch is without a target). A chosen token becomes ``mask_id``
+    with probability 0.8, a uniformly drawn text token with 0.1, and stays
+    with 0.1; its target is the original token.
+
+    Parameters
+    ----------
+    ids : torch.Tensor of shape (B, T), int64
+    mask_id : int
+        The ``[MASK]`` id (one past the tokenizer's vocabulary).
+    mask_prob : float in (0, 1)
+    generator : torch.Generator, optional
+        Source of the draws (on ``ids``' device); None uses torch's global state.
+
+    Returns
+    -------
+    inputs : torch.Tensor of shape (B, T)
+    targets : torch.Tensor of shape (B, T)
+        The original token at the chosen positions, ``IGNORE`` elsewhere.
+
+    Examples
+    --------
+    >>> ids = torch.tensor([[1, 4, 5, 6, 2, 0]])
+    >>> gen = torch.Generator().manual_seed(0)
+    >>> x, t = mask_tokens(ids, mask_id=7, mask_prob=0.5, generator=gen)
+    >>> bool(((t == IGNORE) | (t == ids)).all()), int((t != IGNORE).sum()) >= 1
+    (True, True)
+    >>> bool((x[t == IGNORE] == ids[t == IGNORE]).all())  # what is not chosen stays
+    True
+    """
+    def rand(shape):
+        return torch.rand(shape, generator=generator, device=ids.device)
+
+    maskable = (ids >= N_SPECIAL) & (ids < mask_id)  # (B, T)
+    score = rand(ids.shape)  # (B, T)
+    chosen = maskable & (score < mask_prob)  # (B, T)
+    # at least one target per row that has a text token: its lowest score
+    first = torch.where(maskable, score, torch.full_like(score, 2.0)).argmin(1)  # (B,)
+    chosen[torch.arange(ids.shape[0], device=ids.device), first] |= maskable.any(1)
+    targets = torch.where(chosen, ids, torch.full_like(ids, IGNORE))  # (B, T)
+    action = rand(ids.shape)  # (B, T): < 0.8 mask, < 0.9 random, else keep
+    random_ids = (N_SPECIAL + (rand(ids.shape) * (mask_id - N_SPECIAL)).long()
+                  .clamp_max(mask_id - N_SPECIAL - 1))  # (B, T)
+    inputs = torch.where(chosen & (action < 0.8), torch.full_like(ids, mask_id), ids)
+    inputs = torch.where(chosen & (action >= 0.8) & (action < 0.9), random_ids, inputs)
+    return inputs, targets
+
+
+# ----------------------------------------------------------------- shared estimator code
+
+
+class _EncoderMixin(CapabilityMixin, TorchEstimatorMixin):
+    """Settings, tokenizer, [MASK] id and inputs shared by the two encoders."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = False
+        return tags
+
+    def _check_shape_params(self):
+        """The tokenizer, network shape and training settings, before any work."""
+        check_in(self.tokenizer, "tokenizer", {"char", "byte", "hf"})
+        if self.tokenizer == "hf" and self.tokenizer_path is None:
+            raise ValueError("tokenizer='hf' needs tokenizer_path (a tokenizer.json file or a "
+                             "local tokenizer directory), got None.")
+        GPTConfig(vocab_size=N_SPECIAL + 1, context_length=self.context_length,
+                  n_layer=self.n_layer, n_head=self.n_head, d_model=self.d_model,
+                  dropout=self.dropout)
+        check_int(self.context_length, "context_length", minimum=3)  # [CLS], a token, <eos>
+        self._train_config()
+
+    def _fit_tokenizer(self, texts):
+        self.tokenizer_ = make_tokenizer(self.tokenizer, self.tokenizer_path).fit(texts)
+        self.vocab_size_ = int(self.tokenizer_.vocab_size)
+
+    @property
+    def mask_id_(self) -> int:
+        """int: the ``[MASK]`` id, one past the tokenizer's vocabulary."""
+        return int(self.vocab_size_)
+
+    def _set_config(self):
+        self.config_ = asdict(GPTConfig(
+            vocab_size=self.vocab_size_ + 1, context_length=int(self.context_length),
+            n_layer=int(self.n_layer), n_head=int(self.n_head), d_model=int(self.d_model),
+            dropout=float(self.dropout)))
+
+    def _inputs(self, texts) -> np.ndarray:
+        """``[CLS] tokens <eos>`` of each text, cut to the context, right-padded: (n, T)."""
+        T = self.config_["context_length"]
+        x = np.full((len(texts), T), PAD_ID, dtype=np.int64)
+        for i, t in enumerate(texts):
+            ids = [CLS_ID, *self.tokenizer_.encode(t), EOS_ID][:T]
+            x[i, : len(ids)] = ids
+        return x
+
+    def _embed_fn(self, module):
+        """(B, T) ids -> (B, d_model) [CLS] hidden states of an encoder ``module``."""
+        def fn(xb):
+            return module(xb)[:, 0]  # (B, C)
+
+        return fn
+
+
+# ---------------------------------------------------------------------- MaskedLMEncoder
+
+
+class MaskedLMEncoder(_EncoderMixin, BaseEstimator):
+    """BERT-style encoder pretrained with the masked-language-model objective.
+
+    Parameters
+    ----------
+    tokenizer : {"char", "byte", "hf"}, default="char"
+        As in :class:`gdlab.models.gpt.CharGPT`.
+    tokenizer_path : str or None, default=None
+        tokenizer.json file or local tokenizer directory (``tokenizer="hf"``).
+    context_length : int >= 3, default=128
+        Tokens per input, ``[CLS]`` and ``<eos>`` included; longer texts are
+        cut into several inputs (module docstring).
+    n_layer, n_head, d_model, dropout
+        Shape of the :class:`~gdlab.nn.transformer.BidirectionalEncoder`
+        (see :class:`~gdlab.nn.transformer.GPTConfig`).
+    mask_prob : float in (0, 1), default=0.15
+        Fraction of the text tokens predicted per input (drawn afresh every
+        epoch; at least one per input).
+    max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, \
+random_state, verbose
+        Training settings (:class:`gdlab.nn.TrainConfig`); ``batch_size``
+        counts inputs. The validation loss uses the same masks every epoch.
+
+    Attributes
+    ----------
+    tokenizer_ : CharTokenizer, ByteTokenizer or HFTokenizer
+    vocab_size_ : int
+        The tokenizer's vocabulary; ``[MASK]`` is id ``vocab_size_``.
+    config_ : dict
+        The :class:`GPTConfig` of ``module_`` (vocabulary ``vocab_size_ + 1``).
+    module_ : BidirectionalEncoder
+    history_, n_epochs_, best_epoch_, device_
+        From the training run (``train_loss``: mean cross-entropy per masked token).
+
+    Examples
+    --------
+    >>> mlm = MaskedLMEncoder(context_length=16, n_layer=1, n_head=2, d_model=16, max_epochs=2,
+    ...                       validation_fraction=0, random_state=0).fit(["abc", "abd", "abc"])
+    >>> mlm.embed(["abc", "zz"]).shape
+    (2, 16)
+    """
+
+    _gdlab_capabilities = frozenset({"text"})
+
+    def __init__(self, *, tokenizer="char", tokenizer_path=None, context_length=128, n_layer=2,
+                 n_head=4, d_model=128, dropout=0.1, mask_prob=0.15, max_epochs=20,
+                 batch_size=64, lr=1e-3, weight_decay=0.0, validation_fraction=0.1, patience=3,
+                 device="auto", random_state=None, verbose=False):
+        self.tokenizer = tokenizer
+        self.tokenizer_path = tokenizer_path
+        self.context_length = context_length
+        self.n_layer = n_layer
+        self.n_head = n_head
+        self.d_model = d_model
+        self.dropout = dropout
+        self.mask_prob = mask_prob
+        self._set_training_params(locals())
+
+    def _check_params(self):
+        self._check_shape_params()
+        check_fraction(self.mask_prob, "mask_prob", allow_zero=False)
+
+    def _build_module(self):
+        return BidirectionalEncoder(GPTConfig(**self.config_))
+
+    def _pieces(self, texts) -> np.ndarray:
+        """Every text cut into ``[CLS] piece <eos>`` inputs of at most ``context_length`` ids."""
+        T = self.config_["context_length"]
+        width = T - 2
+        rows = []
+        for t in texts:
+            ids = self.tokenizer_.encode(t)
+            for start in range(0, max(len(ids), 1), width):
+                piece = [CLS_ID, *ids[start:start + width], EOS_ID]
+                rows.append(piece + [PAD_ID] * (T - len(piece)))
+        return np.asarray(rows, dtype=np.int64).reshape(-1, T)
+
+    def _mlm_loss_fn(self):
+        """Training loss (fresh masks, drawn from torch's seeded state) and a validation
+        loss whose masks are the same every epoch (a seeded generator per batch)."""
+        mask_id, p = self.mask_id_, float(self.mask_prob)
+
+        def loss(module, batch):
+            inputs, targets = mask_tokens(batch[0], mask_id, p)
+            return module(inputs, targets)[1]
+
+        def eval_loss(module, batch):
+            ids = batch[0]
+            gen = torch.Generator(device=ids.device).manual_seed(int(ids.sum()) % (2**31))
+            inputs, targets = mask_tokens(ids, mask_id, p, generator=gen)
+            return module(inputs, targets)[1]
+
+        return loss, eval_loss
+
+    def fit(self, X, y=None):
+        """Pretrain the encoder on texts with the masked-language-model objective.
+
+        Parameters
+        ----------
+        X : sequence of str
+            Non-empty texts (a list, 1-D array, Series or one-column DataFrame).
+        y : ignored
+            Labels are not used (``-1`` or anything else).
+
+        Returns
+        -------
+        self
+        """
+        texts = check_texts(self, X)
+        self._check_params()
+        self._fit_tokenizer(texts)
+        self._set_config()
+        x = torch.from_numpy(self._pieces(texts))
+        loss, eval_loss = self._mlm_loss_fn()
+        return self._train((x,), loss, eval_loss=eval_loss)
+
+    def mlm_loss(self, X, random_state=0) -> float:
+        """Mean cross-entropy (nats) per masked token of texts: the pretraining objective.
+
+        Parameters
+        ----------
+        X : sequence of str
+            Non-empty texts.
+        random_state : int, RandomState instance or None, default=0
+            Seeds which tokens are masked (the same seed, the same masks).
+
+        Returns
+        -------
+        float
+            Compare with ``log(vocab_size_ - 4)``, the loss of guessing
+            uniformly among the text tokens.
+        """
+        check_is_fitted(self, "module_")
+        texts = check_texts(self, X)
+        x = self._tensor(self._pieces(texts), dtype=torch.long)
+        gen = self._generator(random_state, device=x.device)
+        inputs, targets = mask_tokens(x, self.mask_id_, float(self.mask_prob), generator=gen)
+
+        def summed(xb, tb):
+            logits, _ = self.module_(xb)  # (B, T, V)
+            return F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), tb.reshape(-1),
+                                   ignore_index=IGNORE, reduction="sum").reshape(1)
+
+        total = self._batched(summed, inputs, targets).sum()
+        return float(total / int((targets != IGNORE).sum()))
+
+    def score(self, X, y=None) -> float:
+        """Minus :meth:`mlm_loss` (higher is better), with masks seeded by 0."""
+        return -self.mlm_loss(X)
+
+    def embed(self, X) -> np.ndarray:
+        """The ``[CLS]`` hidden state of each text (after the last layer norm).
+
+        Parameters
+        ----------
+        X : sequence of str
+            Texts (empty ones allowed); longer ones are cut to the context.
+
+        Returns
+        -------
+        ndarray of shape (n_texts, d_model)
+        """
+        check_is_fitted(self, "module_")
+        x = self._inputs(check_texts(self, X, allow_empty=True))
+        return self._batched(self._embed_fn(self.module_.hidden), x)
+
+
+# ------------------------------------------------------------------------ BERTClassifier
+
+
+class BERTClassifier(ClassifierMixin, LogitClassifierMixin, _EncoderMixin, BaseEstimator):
+    """Discriminative text classifier: a bidirectional encoder and a linear head on [CLS].
+
+    With ``pretrained`` (a fitted :class:`MaskedLMEncoder`, or the path of one
+    saved by :func:`gdlab.save`) the body starts from the masked language
+    model's weights, tokenizer and shape (generative pretraining), then
+    everything is fine-tuned on p(y | x). With ``pretrain_epochs > 0`` (and
+    no ``pretrained``) ``fit`` first trains that masked language model itself
+    on every text of ``X``, those labelled ``-1`` included. Otherwise the same
+    network starts from scratch.
+
+    Parameters
+    ----------
+    pretrained : MaskedLMEncoder, str or None, default=None
+        Fitted masked language model (kept by reference by ``clone``, used
+        read-only) or path to a saved one. Its tokenizer, ``context_length``,
+        ``n_layer``, ``n_head`` and ``d_model`` replace this estimator's.
+    pretrain_epochs : int >= 0, default=0
+        With ``pretrained=None`` and a positive value, ``fit`` first trains a
+        :class:`MaskedLMEncoder` (this estimator's tokenizer, shape,
+        ``mask_prob`` and training settings, ``pretrain_epochs`` epochs) on
+        every text of ``X``, including those labelled ``-1`` (unlabelled; the
+        capability ``semi_supervised`` then holds), and fine-tunes from it on
+        the labelled texts. 0 trains from scratch.
+    pooling : {"cls", "mean"}, default="cls"
+        The ``[CLS]`` hidden state, or the mean of the text's hidden states.
+    mask_prob : float in (0, 1), default=0.15
+        Of the in-``fit`` pretraining (:class:`MaskedLMEncoder`).
+    tokenizer, tokenizer_path, context_length, n_layer, n_head, d_model, dropout
+        As in :class:`MaskedLMEncoder` (shape of a from-scratch body).
+    max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, \
+random_state, verbose
+        Training settings (:class:`gdlab.nn.TrainConfig`) of the fine-tuning
+        (and of the in-``fit`` pretraining, but for ``max_epochs``).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    tokenizer_, vocab_size_, config_
+        Tokenizer and :class:`GPTConfig` of the body (``[MASK]`` included in
+        its vocabulary, so a scratch body has a pretrained one's shape).
+    module_ : PooledClassifierNet
+        ``module_.body`` (a :class:`BidirectionalEncoder`) and ``module_.classifier``.
+    n_labelled_, n_unlabelled_ : int
+        Texts fine-tuned on, and texts only pretrained on (``y = -1``).
+    pretrain_history_ : list of dict
+        Per-epoch losses of the in-``fit`` pretraining (``pretrain_epochs > 0``).
+
+    Examples
+    --------
+    >>> clf = BERTClassifier(context_length=16, n_layer=1, n_head=2, d_model=16, max_epochs=2,
+    ...                      validation_fraction=0, random_state=0)
+    >>> clf = clf.fit(["aaa", "aab", "bbb", "bba"], [0, 0, 1, 1])
+    >>> clf.predict_proba(["aaa", "bbb"]).shape
+    (2, 2)
+    """
+
+    _gdlab_capabilities = frozenset({"classify", "text"})
+
+    def _capabilities(self) -> frozenset[str]:
+        caps = frozenset(self._gdlab_capabilities)
+        if self._self_pretrains():
+            caps |= {"semi_supervised"}
+        return caps
+
+    def __init__(self, *, pretrained=None, pretrain_epochs=0, pooling="cls", mask_prob=0.15,
+                 tokenizer="char", tokenizer_path=None, context_length=128, n_layer=2, n_head=4,
+                 d_model=128, dropout=0.1, max_epochs=20, batch_size=64, lr=1e-3,
+                 weight_decay=0.0, validation_fraction=0.1, patience=3, device="auto",
+                 random_state=None, verbose=False):
+        self.pretrained = pretrained
+        self.pretrain_epochs = pretrain_epochs
+        self.pooling = pooling
+        self.mask_prob = mask_prob
+        self.tokenizer = tokenizer
+        self.tokenizer_path = tokenizer_path
+        self.context_length = context_length
+        self.n_layer = n_layer
+        self.n_head = n_head
+        self.d_model = d_model
+        self.dropout = dropout
+        self._set_training_params(locals())
+
+    def __sklearn_clone__(self):
+        """Clone the settings but keep ``pretrained`` itself (a fitted model, read-only)."""
+        params = self.get_params(deep=False)
+        pretrained = params.pop("pretrained")
+        return type(self)(pretrained=pretrained,
+                          **{k: clone(v, safe=False) for k, v in params.items()})
+
+    def _self_pretrains(self) -> bool:
+        return (isinstance(self.pretrain_epochs, (int, np.integer))
+                and not isinstance(self.pretrain_epochs, bool)
+                and self.pretrain_epochs > 0 and self.pretrained is None)
+
+    def _pretrained_model(self):
+        pre = self.pretrained
+        if isinstance(pre, str) or hasattr(pre, "__fspath__"):
+            from gdlab.persistence import load
+
+            pre = load(pre)
+        if not isinstance(pre, MaskedLMEncoder):
+            raise TypeError(f"pretrained must be a fitted MaskedLMEncoder or the path of one "
+                            f"saved by gdlab.save, got {type(pre).__name__}.")
+        check_is_fitted(pre, "module_")
+        return pre
+
+    def _build_module(self):
+        """The classifier network (a pretrained body is loaded by ``_train``'s ``init_state``)."""
+        return PooledClassifierNet(GPTConfig(**self.config_), len(self.classes_), self.pooling,
+                                   causal=False)
+
+    def _labels(self, texts, y):
+        """Validated labels: ``(classes, y_idx, labelled mask)``; -1 unlabelled when pretraining."""
+        if not self._self_pretrains():
+            _, classes, y_idx = check_labels(self, y, len(texts))
+            return classes, y_idx, np.ones(len(texts), dtype=bool)
+        y, _, _ = check_labels(self, y, len(texts), min_classes=1)  # shape, length, NaN
+        classes, y_idx = semi_supervised_class_indices(self, y)
+        return classes, y_idx, ~unlabelled_mask(y)
+
+    def fit(self, X, y):
+        """Fine-tune (or train from scratch) on labelled texts.
+
+        Parameters
+        ----------
+        X : sequence of str
+            Non-empty texts.
+        y : array-like of shape (n_texts,)
+            With ``pretrain_epochs > 0`` (and no ``pretrained``), ``-1``
+            marks an unlabelled text: used for pretraining only.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            Empty texts, labels of the wrong length, fewer than two classes
+            among the labelled texts (every ``y`` -1 included), bad settings:
+            all before any training.
+        TypeError
+            ``pretrained`` that is not a :class:`MaskedLMEncoder`.
+        """
+        texts = check_texts(self, X)
+        check_in(self.pooling, "pooling", {"cls", "mean"})
+        if isinstance(self.pretrain_epochs, bool):
+            raise TypeError("pretrain_epochs must be an int, got bool.")
+        check_int(self.pretrain_epochs, "pretrain_epochs", minimum=0)
+        classes, y_idx, labelled = self._labels(texts, y)
+        check_fraction(self.dropout, "dropout")
+        self._train_config()
+        if self._self_pretrains():
+            mlm = MaskedLMEncoder(**{p: getattr(self, p) for p in _MLM_PARAMS},
+                                  max_epochs=self.pretrain_epochs)
+            mlm._check_params()  # every setting fails here, before any training
+            mlm.fit(texts)
+            self.pretrain_history_ = mlm.history_
+        elif self.pretrained is not None:
+            mlm = self._pretrained_model()
+        else:
+            mlm = None
+            self._check_shape_params()
+        self.classes_ = classes
+        self.n_labelled_ = int(labelled.sum())
+        self.n_unlabelled_ = int(len(texts) - self.n_labelled_)
+        texts = [t for t, keep in zip(texts, labelled, strict=True) if keep]
+        if mlm is None:
+            self._fit_tokenizer(texts)
+            self._set_config()
+        else:
+            self.tokenizer_ = copy.deepcopy(mlm.tokenizer_)
+            self.vocab_size_ = int(mlm.vocab_size_)
+            self.config_ = dict(mlm.config_, dropout=float(self.dropout))
+        x = torch.from_numpy(self._inputs(texts))
+        target = torch.from_numpy(y_idx[labelled].astype(np.int64))
+
+        def loss(module, batch):
+            return F.cross_entropy(module(batch[0]), batch[1])
+
+        init = None if mlm is None else {"body": mlm.module_.state_dict()}
+        return self._train((x, target), loss, init_state=init)
+
+    def _logits(self, X) -> np.ndarray:
+        """Float64 class logits of validated texts (cut to the context)."""
+        check_is_fitted(self, "module_")
+        return self._batched(self.module_, self._inputs(check_texts(self, X, allow_empty=True)))
+
+    def decision_function(self, X) -> np.ndarray:
+        """Class logits of each text.
+
+        Parameters
+        ----------
+        X : sequence of str
+
+        Returns
+        -------
+        ndarray of shape (n_texts, n_classes)
+        """
+        return self._logits(X)
+
+    def embed(self, X) -> np.ndarray:
+        """The ``[CLS]`` hidden state of each text under the fine-tuned body.
+
+        Parameters
+        ----------
+        X : sequence of str
+
+        Returns
+        -------
+        ndarray of shape (n_texts, d_model)
+        """
+        check_is_fitted(self, "module_")
+        x = self._inputs(check_texts(self, X, allow_empty=True))
+        return self._batched(self._embed_fn(self.module_.body.hidden), x)
