@@ -73,7 +73,7 @@ from gdlab._validation import (
     check_X_y,
 )
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
-from gdlab.nn import TorchEstimatorMixin, check_image_shape
+from gdlab.nn import TorchEstimatorMixin, check_image_shape, check_layer_sizes
 from gdlab.nn.denoisers import ConvDenoiser, EpsilonHead, MLPDenoiser
 from gdlab.nn.schedules import (
     DDIMSampler,
@@ -124,14 +124,7 @@ class _DiffusionBase(TorchEstimatorMixin):
                 raise ValueError(f"sampling_steps must be at most n_steps={T}, got {steps}.")
         check_positive(self.eta, "eta", allow_zero=True)
         check_in(self.architecture, "architecture", {"mlp", "conv"})
-        sizes = self.hidden_sizes
-        if isinstance(sizes, numbers.Integral):
-            sizes = (sizes,)
-        if (not isinstance(sizes, (tuple, list)) or not sizes
-                or any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1
-                       for s in sizes)):
-            raise ValueError(f"hidden_sizes must be a non-empty tuple of positive ints, got "
-                             f"{self.hidden_sizes!r}.")
+        check_layer_sizes(self.hidden_sizes, "hidden_sizes")
         check_int(self.channels, "channels")
         dim = check_int(self.time_embedding_dim, "time_embedding_dim", minimum=2)
         if dim % 2:
@@ -163,9 +156,7 @@ class _DiffusionBase(TorchEstimatorMixin):
         return DDPMSampler(self._schedule(), clip_sample=clip)
 
     def _hidden(self) -> tuple[int, ...]:
-        sizes = self.hidden_sizes
-        return (int(sizes),) if isinstance(sizes, numbers.Integral) else tuple(int(s)
-                                                                                for s in sizes)
+        return check_layer_sizes(self.hidden_sizes, "hidden_sizes")
 
     def _n_net_classes(self) -> int:
         return 0

@@ -73,7 +73,7 @@ from gdlab.nn.gan import (
     GANNet,
     Generator,
 )
-from gdlab.nn.layers import check_image_shape
+from gdlab.nn.layers import check_image_shape, check_layer_sizes
 from gdlab.nn.training import weight_decay_groups
 
 __all__ = ["GAN", "ConditionalGAN", "SemiSupervisedGAN"]
@@ -83,13 +83,6 @@ STABILIZERS = ("spectral_norm", "r1", "both")
 
 
 # ----------------------------------------------------------------------------- checks
-
-
-def _check_layer_sizes(value, name: str) -> None:
-    if (not isinstance(value, (tuple, list)) or not value
-            or any(isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1
-                   for h in value)):
-        raise ValueError(f"{name} must be a non-empty tuple of positive ints, got {value!r}.")
 
 
 def _check_betas(betas) -> None:
@@ -190,7 +183,7 @@ class _BaseGAN(CapabilityMixin, _AdversarialMixin, BaseEstimator):
     # ------------------------------------------------------------- parameters
     def _check_params(self) -> None:
         check_int(self.latent_dim, "latent_dim")
-        _check_layer_sizes(self.hidden, "hidden")
+        check_layer_sizes(self.hidden, "hidden", allow_int=False)
         check_in(self.architecture, "architecture", ARCHITECTURES)
         check_in(self.stabilizer, "stabilizer", STABILIZERS)
         check_positive(self.r1_gamma, "r1_gamma", allow_zero=self.stabilizer == "spectral_norm")
@@ -719,8 +712,8 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
     # ------------------------------------------------------------- parameters
     def _check_params(self) -> None:
         check_int(self.latent_dim, "latent_dim")
-        _check_layer_sizes(self.hidden, "hidden")
-        _check_layer_sizes(self.generator_hidden, "generator_hidden")
+        check_layer_sizes(self.hidden, "hidden", allow_int=False)
+        check_layer_sizes(self.generator_hidden, "generator_hidden", allow_int=False)
         check_positive(self.input_noise, "input_noise", allow_zero=True)
         check_positive(self.hidden_noise, "hidden_noise", allow_zero=True)
         check_fraction(self.dropout, "dropout")

@@ -52,8 +52,6 @@ networks themselves live in :mod:`gdlab.nn.vae`) and trained with the one
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
@@ -74,7 +72,12 @@ from gdlab._validation import (
     semi_supervised_class_indices,
 )
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
-from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin, check_image_shape
+from gdlab.nn import (
+    LogitClassifierMixin,
+    TorchEstimatorMixin,
+    check_image_shape,
+    check_layer_sizes,
+)
 from gdlab.nn.estimator import check_standardizable
 from gdlab.nn.vae import M2Net, VAENet
 
@@ -91,18 +94,6 @@ _ROWS_PER_BATCH = 8192
 # ------------------------------------------------------------------------- shared logic
 
 
-def _layer_sizes(value, name: str) -> tuple[int, ...]:
-    """Hidden layer sizes: an int or a non-empty tuple / list of positive ints, as a tuple."""
-    sizes = value
-    if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
-        sizes = (sizes,)
-    if (not isinstance(sizes, (tuple, list)) or not sizes
-            or any(isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1
-                   for h in sizes)):
-        raise ValueError(f"{name} must be a non-empty tuple of positive ints, got {value!r}.")
-    return tuple(int(h) for h in sizes)
-
-
 class _VAEBase(TorchEstimatorMixin):
     """What VAE and CVAE share: parameter checks, scaling, network, bounds, decoding."""
 
@@ -116,7 +107,7 @@ class _VAEBase(TorchEstimatorMixin):
     # ----------------------------------------------------------------- checks
     def _check_params(self, n_features: int) -> None:
         check_int(self.latent_dim, "latent_dim")
-        hidden = _layer_sizes(self.hidden, "hidden")
+        hidden = check_layer_sizes(self.hidden, "hidden")
         check_in(self.architecture, "architecture", {"mlp", "conv"})
         check_in(self.likelihood, "likelihood", {"gaussian", "bernoulli"})
         check_positive(self.beta, "beta")
@@ -827,7 +818,7 @@ class M2VAE(LogitClassifierMixin, CVAE):
         check_positive(self.alpha, "alpha")
         check_fraction(self.dropout, "dropout")
         self.classifier_hidden_ = (self.hidden_ if self.classifier_hidden is None else
-                                   _layer_sizes(self.classifier_hidden, "classifier_hidden"))
+                                   check_layer_sizes(self.classifier_hidden, "classifier_hidden"))
 
     def _split_labels(self, y) -> tuple[np.ndarray, np.ndarray]:
         """``classes_`` and the class index of every row, -1 for an unlabelled row.

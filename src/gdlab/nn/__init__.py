@@ -12,6 +12,7 @@ from gdlab.nn.layers import (
     ConvEncoder,
     SinusoidalEmbedding,
     check_image_shape,
+    check_layer_sizes,
     mlp,
 )
 from gdlab.nn.training import (
@@ -30,6 +31,7 @@ __all__ = [
     "ConvEncoder",
     "SinusoidalEmbedding",
     "check_image_shape",
+    "check_layer_sizes",
     "mlp",
     "TRAINING_PARAMS",
     "LogitClassifierMixin",

@@ -5,18 +5,20 @@
   images whose sides are even (8x8 digits, 28x28), flattened rows in and out.
 - :class:`SinusoidalEmbedding`: the transformer / diffusion-time embedding.
 - :func:`check_image_shape`: the one check that flattened rows fit an image shape.
+- :func:`check_layer_sizes`: the one check of a ``hidden`` setting (layer widths).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 import torch
 from torch import nn
 
 __all__ = ["mlp", "ConvEncoder", "ConvDecoder", "SinusoidalEmbedding", "check_image_shape",
-           "ACTIVATIONS"]
+           "check_layer_sizes", "ACTIVATIONS"]
 
 #: Activation names accepted by :func:`mlp`.
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh,
@@ -96,6 +98,42 @@ def check_image_shape(n_features: int, image_shape) -> tuple[int, int]:
     if h < 2 or w < 2 or h % 2 or w % 2:
         raise ValueError(f"image sides must be even and >= 2, got {(h, w)}.")
     return h, w
+
+
+def check_layer_sizes(value, name: str, *, allow_int: bool = True) -> tuple[int, ...]:
+    """Hidden layer sizes as a tuple: a non-empty tuple or list of positive ints (or one int).
+
+    Parameters
+    ----------
+    value : int, tuple or list of int
+        The setting as the user gave it.
+    name : str
+        The setting's name, for the error message (``"hidden"``, ``"hidden_sizes"``).
+    allow_int : bool, default=True
+        Whether one int ``h`` stands for ``(h,)``; False refuses it.
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    ValueError
+        When ``value`` is not such a tuple (an empty one, a bool, a size below 1).
+
+    Examples
+    --------
+    >>> check_layer_sizes(16, "hidden"), check_layer_sizes([32, 8], "hidden")
+    ((16,), (32, 8))
+    """
+    sizes = value
+    if allow_int and isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+        sizes = (sizes,)
+    if (not isinstance(sizes, (tuple, list)) or not sizes
+            or any(isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1
+                   for h in sizes)):
+        raise ValueError(f"{name} must be a non-empty tuple of positive ints, got {value!r}.")
+    return tuple(int(h) for h in sizes)
 
 
 class ConvEncoder(nn.Module):
