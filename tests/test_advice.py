@@ -324,7 +324,8 @@ def test_few_labels_is_answered_per_number_of_labels_when_the_study_ran():
     assert [a.kind for a in answers] == ["20 labels", "50 labels"]  # "all labelled" left out
     first = answers[0]
     assert first.model == "label-spreading" and first.significant
-    assert "-15.0 pts" in first.reason and "unlabelled rows" in first.reason
+    assert "lower its error by 15.0 pts" in first.reason and "unlabelled rows" in first.reason
+    assert "(25.3 % when it is fit on the labelled rows alone)" in first.reason  # 10.3 + 15.0
     assert first.rows["setting_value"] == 20.0
 
 

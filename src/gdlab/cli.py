@@ -305,7 +305,12 @@ def _print_verdict(advice) -> None:
                   f"{escape(overall['because'])}", highlight=False)
     else:
         out.print(escape(overall.get("because", "")), highlight=False)
+    unanswered = [a for a in advice.answers if not a.answered]
+    # a single-study run leaves most goals without rows: one line for them, not ten
+    folded = len(unanswered) > 2
     for a in advice.answers:
+        if folded and not a.answered:
+            continue
         mark = ("[dim]?[/]" if not a.answered else "[yellow]≈[/]" if a.tie
                 else "[green]✓[/]")
         line = escape(a.headline())
@@ -320,6 +325,10 @@ def _print_verdict(advice) -> None:
                 if c["significant"] else "no significant difference"
             out.print(f"    [dim]p(x, y) {escape(c['generative'])} vs p(y | x) "
                       f"{escape(c['discriminative'])}: {verdict}[/]", highlight=False)
+    if folded:
+        out.print(f"[dim]? not answered here: {escape(', '.join(a.label for a in unanswered))}"
+                  " (the studies they need did not run, or gave no rows for them; "
+                  "`gdlab advise` or the report says what each needs)[/]", highlight=False)
     for note in advice.notes:
         out.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
 

@@ -157,10 +157,15 @@ class Answer:
         """A runner-up within the noise: "no clear winner"."""
         return self.answered and self.runner_up is not None and not self.significant
 
+    @property
+    def label(self) -> str:
+        """The goal as a person reads it: "few labels (20 labels)"."""
+        return self.goal.replace("_", " ") + (f" ({self.kind.replace('_', ' ')})"
+                                              if self.kind else "")
+
     def headline(self) -> str:
         """One line: the pick, or the tie, or why there is none."""
-        label = self.goal.replace("_", " ") + (f" ({self.kind.replace('_', ' ')})"
-                                               if self.kind else "")
+        label = self.label
         if not self.answered:
             return f"{label}: unanswered. {self.because}"
         if self.runner_up is None:
@@ -779,10 +784,15 @@ def _few_labels(rows, families) -> list[Answer]:
 
         def reason(a, n=n, gain=gain):
             if a.model in gain.index:
-                g = gain[a.model]
+                g = float(gain[a.model])
+                alone = format_value(a.value + g, "error") if a.value is not None else "—"
+                size = format_value(abs(g), "error", signed=True).lstrip("+")
+                effect = ("leave its error unchanged" if size.startswith("0.0")
+                          else f"lower its error by {size}" if g > 0
+                          else f"raise its error by {size}")
                 why = (f"{a.model} learns from the unlabelled rows too: with {int(n)} labelled "
-                       f"rows they change its error by {format_value(-g, 'error', signed=True)}"
-                       " against its fit on the labelled rows alone.")
+                       f"rows they {effect} ({alone} when it is fit on the labelled rows "
+                       "alone).")
             else:
                 why = (f"{a.model} learns best from the {int(n)} labelled rows alone; no model "
                        "here that uses the unlabelled rows does better.")

@@ -532,8 +532,13 @@ def _verdict(advice) -> dict | None:
                       "because": a.get("reason") or a.get("because", ""),
                       "extrapolated": bool(a.get("extrapolated"))})
     overall = data.get("overall") or {}
+    answered = [g for g in goals if g["verdict"] != "unanswered"]
+    unanswered = [g for g in goals if g["verdict"] == "unanswered"]
+    if len(unanswered) <= 2:  # a few stay in the table; a single-study run folds the rest
+        answered, unanswered = goals, []
     return {"model": overall.get("model"), "because": overall.get("because", ""),
-            "goals": goals, "notes": list(data.get("notes", []))}
+            "goals": answered, "unanswered": unanswered,
+            "notes": list(data.get("notes", []))}
 
 
 def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | None = None,

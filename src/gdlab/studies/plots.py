@@ -232,6 +232,11 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
             first = False
     fig.update_xaxes(type="log" if log_x else "linear", title_text=x_title, showgrid=True,
                      tickformat=".0%" if percent_x else None)
+    ticks = np.unique(summary[x].to_numpy(float))
+    ticks = ticks[np.isfinite(ticks) & (ticks > 0)]
+    if log_x and not percent_x and 0 < len(ticks) <= 10:
+        # a log axis labels its minor ticks "2, 5, 2, 5": label the measured sizes instead
+        fig.update_xaxes(tickvals=ticks, ticktext=[x_format.format(v) for v in ticks])
     fig.update_yaxes(title_text=y_title, col=1, tickformat=".0%" if percent else None)
     if y_range is not None and not percent:
         fig.update_yaxes(rangemode="tozero")
