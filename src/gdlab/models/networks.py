@@ -40,29 +40,25 @@ import numbers
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from gdlab._validation import check_fraction, check_in, check_int, check_X, check_X_y
+from gdlab._validation import check_fraction, check_in, check_int, check_X_y
 from gdlab.base import CapabilityMixin
-from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
+from gdlab.nn import TorchEstimatorMixin, cross_entropy_loss
 from gdlab.nn.classifiers import BodyHeadClassifier, ConvBody
+from gdlab.nn.estimator import StandardizedLogitsMixin
 from gdlab.nn.layers import ACTIVATIONS, check_image_shape, mlp
 
 __all__ = ["MLPClassifier", "CNNClassifier"]
 
 
-def _cross_entropy(module, batch):
-    x, y = batch
-    return nn.functional.cross_entropy(module(x), y)
-
-
-class _NetworkClassifier(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
+class _NetworkClassifier(CapabilityMixin, ClassifierMixin, StandardizedLogitsMixin,
                          TorchEstimatorMixin, BaseEstimator):
     """What the two networks share: validation, standardization, training, logits.
 
     ``predict_log_proba``, ``predict_proba`` and ``predict`` come from
-    :class:`gdlab.nn.LogitClassifierMixin`, fed by :meth:`_logits`.
+    :class:`gdlab.nn.LogitClassifierMixin`, fed by the ``_logits`` of
+    :class:`gdlab.nn.estimator.StandardizedLogitsMixin`.
     """
 
     _gdlab_capabilities = frozenset({"classify"})
@@ -127,18 +123,9 @@ class _NetworkClassifier(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
         Xs : ndarray of shape (n_samples, n_features)
             The standardized training rows.
         """
-        return _cross_entropy, None
+        return cross_entropy_loss, None
 
     # -------------------------------------------------------------- inference
-    def _validated(self, X) -> np.ndarray:
-        check_is_fitted(self, "module_")
-        return self._standardize(check_X(self, X, reset=False, allow_nan=False))
-
-    def _logits(self, X) -> np.ndarray:
-        """Logits of validated rows, computed in float64 (results do not depend on batching)."""
-        rows = self._tensor64(self._validated(X))  # checks the fitted state first
-        return self._batched(self._float64_module(), rows)
-
     def embed(self, X) -> np.ndarray:
         """Activations of the last hidden layer (the inputs of the output layer).
 

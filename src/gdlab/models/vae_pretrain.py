@@ -29,19 +29,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
-from torch.nn import functional as F
 
 from gdlab._validation import (
     check_fraction,
     check_in,
     check_int,
-    check_X,
     check_X_y,
     semi_supervised_class_indices,
 )
 from gdlab.base import CapabilityMixin
-from gdlab.nn import FreezeParameters, LogitClassifierMixin, TorchEstimatorMixin
+from gdlab.nn import FreezeParameters, TorchEstimatorMixin, cross_entropy_loss
+from gdlab.nn.estimator import StandardizedLogitsMixin
 from gdlab.nn.vae import EncoderClassifier, VAEEncoder
 
 __all__ = ["VAEPretrainClassifier"]
@@ -52,12 +50,7 @@ _VAE_PARAMS = ("latent_dim", "hidden", "architecture", "image_shape", "channels"
                "device", "verbose")
 
 
-def _cross_entropy(module, batch):
-    x, y = batch
-    return F.cross_entropy(module(x), y)
-
-
-class VAEPretrainClassifier(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
+class VAEPretrainClassifier(CapabilityMixin, ClassifierMixin, StandardizedLogitsMixin,
                             TorchEstimatorMixin, BaseEstimator):
     """A VAE pretrained on every row, its encoder then fine-tuned as a classifier on the labelled.
 
@@ -229,19 +222,10 @@ class VAEPretrainClassifier(CapabilityMixin, ClassifierMixin, LogitClassifierMix
                 torch.as_tensor(y_idx[labelled], dtype=torch.long))
         callbacks = [FreezeParameters("body", int(self.freeze_epochs))] \
             if self.freeze_epochs else []
-        return self._train(data, _cross_entropy, callbacks=callbacks,
+        return self._train(data, cross_entropy_loss, callbacks=callbacks,
                            init_state={"body": vae.module_.encoder.state_dict()})
 
     # -------------------------------------------------------------- inference
-    def _validated(self, X) -> np.ndarray:
-        check_is_fitted(self, "module_")
-        return self._standardize(check_X(self, X, reset=False, allow_nan=False))
-
-    def _logits(self, X) -> np.ndarray:
-        """Float64 logits of validated rows (results do not depend on batching)."""
-        rows = self._tensor64(self._validated(X))
-        return self._batched(self._float64_module(), rows)
-
     def embed(self, X) -> np.ndarray:
         """The features the head reads (fine-tuned encoder's hidden activations or latent mean).
 

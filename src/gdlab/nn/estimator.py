@@ -22,13 +22,14 @@ import copy
 
 import numpy as np
 import torch
+from sklearn.utils.validation import check_is_fitted
 
-from gdlab._validation import MAX_ABS_SQUARED, check_magnitude, check_random_state
+from gdlab._validation import MAX_ABS_SQUARED, check_magnitude, check_random_state, check_X
 from gdlab.base import log_normalize
 from gdlab.nn.training import TrainConfig, Trainer, resolve_device
 
-__all__ = ["TRAINING_PARAMS", "LogitClassifierMixin", "TorchEstimatorMixin", "check_standardizable",
-           "load_init_state", "standardization"]
+__all__ = ["TRAINING_PARAMS", "LogitClassifierMixin", "StandardizedLogitsMixin",
+           "TorchEstimatorMixin", "check_standardizable", "load_init_state", "standardization"]
 
 #: Constructor parameters every torch estimator has, passed to :class:`TrainConfig`.
 TRAINING_PARAMS = ("max_epochs", "batch_size", "lr", "weight_decay", "validation_fraction",
@@ -476,3 +477,25 @@ class LogitClassifierMixin:
         proba = self.predict_proba(X)
         u = rng.random_sample(len(proba))[:, None]
         return np.minimum((np.cumsum(proba, axis=1) < u).sum(axis=1), len(self.classes_) - 1)
+
+
+class StandardizedLogitsMixin(LogitClassifierMixin):
+    """``_logits`` of a network that reads finite rows standardized with ``mean_`` and ``scale_``.
+
+    Mixed in (before :class:`TorchEstimatorMixin`) by the classifiers whose
+    ``module_`` maps standardized rows to class logits
+    (:class:`gdlab.models.networks.MLPClassifier`, ``CNNClassifier``,
+    :class:`gdlab.models.vae_pretrain.VAEPretrainClassifier`): validation,
+    standardization and a float64 forward pass, so a row's logits do not
+    depend on the other rows of its batch.
+    """
+
+    def _validated(self, X) -> np.ndarray:
+        """X checked against the fit (no NaN) and standardized."""
+        check_is_fitted(self, "module_")
+        return self._standardize(check_X(self, X, reset=False, allow_nan=False))
+
+    def _logits(self, X) -> np.ndarray:
+        """Float64 logits of the rows of X (results do not depend on batching)."""
+        rows = self._tensor64(self._validated(X))  # checks the fitted state first
+        return self._batched(self._float64_module(), rows)

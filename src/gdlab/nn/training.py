@@ -56,6 +56,7 @@ __all__ = [
     "load_checkpoint",
     "save_checkpoint",
     "weight_decay_groups",
+    "cross_entropy_loss",
 ]
 
 #: Files of a checkpoint directory.
@@ -329,6 +330,25 @@ def _default_optimizers(module, config):
         return [torch.optim.AdamW(weight_decay_groups(module.parameters(), config.weight_decay),
                                   lr=config.lr)]
     return [torch.optim.Adam([p for p in module.parameters() if p.requires_grad], lr=config.lr)]
+
+
+def cross_entropy_loss(module: torch.nn.Module, batch) -> torch.Tensor:
+    """The loss of a classifier network for :meth:`Trainer.fit`: mean cross-entropy of its logits.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Maps a batch of rows (B, ...) to class logits (B, K).
+    batch : tuple of (x, y)
+        Rows and their class indices (B,) (long).
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar.
+    """
+    x, y = batch
+    return torch.nn.functional.cross_entropy(module(x), y)
 
 
 def _as_terms(out) -> dict[str, torch.Tensor]:
