@@ -33,7 +33,7 @@ _LAZY = {
     "NBSVM": "text", "TextColumn": "text",
     "CharGPT": "gpt", "LabelPrefixGPT": "gpt", "GPTClassifier": "gpt", "GPTConfig": "gpt",
     "MaskedLMEncoder": "encoder", "BERTClassifier": "encoder",
-    "HFCausalLM": "hf", "HFGenerativeClassifier": "hf",
+    "HFCausalLM": "hf", "HFGenerativeClassifier": "hf", "HFEncoderClassifier": "hf",
     "GenerativeAugmentation": "augmentation", "SMOTESampler": "augmentation",
     "BlendGaussianNB": "blend", "BlendMultinomialNB": "blend", "BlendBernoulliNB": "blend",
 }

@@ -1,18 +1,26 @@
-"""Pretrained causal language models (Hugging Face checkpoints) as text densities and classifiers.
+"""Pretrained Hugging Face checkpoints: causal LMs as densities and classifiers; encoders, tuned.
 
 Optional extra ``gdlab[llm]`` (``transformers`` and ``tokenizers``): nothing
-here downloads anything. A checkpoint is a *local directory* holding a causal
-LM and its tokenizer, as written by ``model.save_pretrained(path)`` and
-``tokenizer.save_pretrained(path)``, loaded with ``local_files_only=True``.
+here downloads anything. A checkpoint is a *local directory* holding a model
+and its tokenizer, as written by ``model.save_pretrained(path)`` and
+``tokenizer.save_pretrained(path)``, read with ``local_files_only=True`` and
+``trust_remote_code=False``. Its config is checked before any weights are
+read: a causal LM goes to the first two wrappers, an encoder (a masked-LM
+model type: BERT, RoBERTa, DistilBERT, ...) to the third, and a directory
+without tokenizer files is refused (transformers would build an empty
+tokenizer from it without a word).
 
 - :class:`HFCausalLM`: the checkpoint as a text density and generator:
   ``score_samples(texts)`` is log p(text), ``sample(n)`` draws texts.
 - :class:`HFGenerativeClassifier`: the checkpoint as a generative classifier
   by label-conditioned likelihood, ``log p(x, y=k) = log p(y=k) +
   log p(x | template.format(label=name_k))``, and Bayes' rule.
+- :class:`HFEncoderClassifier`: an encoder checkpoint fine-tuned on p(y | x)
+  by gdlab's one training loop, optionally after continued masked-LM
+  pretraining on the texts (unlabelled ones included).
 
-The language model is frozen: ``fit`` loads it (and, for the classifier,
-estimates the class prior); fine-tuning is out of scope here.
+The causal language models are frozen: ``fit`` loads them (and, for the
+classifier, estimates the class prior); fine-tuning them is out of scope here.
 
 How texts are scored
 --------------------
@@ -31,16 +39,19 @@ standard convention for language-model likelihoods).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from pathlib import Path
 
 import numpy as np
 import torch
 from scipy.special import logsumexp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
+from torch.nn import functional as F
 
 from gdlab._validation import (
+    check_fraction,
     check_in,
     check_int,
     check_labels,
@@ -49,12 +60,15 @@ from gdlab._validation import (
     check_priors,
     check_random_state,
     check_texts,
+    unlabelled_mask,
 )
 from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
-from gdlab.nn import TorchEstimatorMixin, resolve_device
+from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin, resolve_device
+from gdlab.nn.estimator import TRAINING_PARAMS, seeded
+from gdlab.nn.masking import mask_tokens, masked_lm_loss
 from gdlab.tokenizers import utf8_bytes
 
-__all__ = ["HFCausalLM", "HFGenerativeClassifier"]
+__all__ = ["HFCausalLM", "HFGenerativeClassifier", "HFEncoderClassifier"]
 
 _DTYPES = ("float32", "bfloat16", "float16")
 
@@ -71,30 +85,41 @@ def _transformers():
     return transformers
 
 
-class _LoadedLM(torch.nn.Module):
-    """A frozen causal LM with its tokenizer, as one module.
+class _HFModule(torch.nn.Module):
+    """A Hugging Face model with its tokenizer, as one module.
 
     Being a module, it is left out of the skops part by :func:`gdlab.save`;
     the estimators reload it from their ``path`` in ``_gdlab_load_tensors_``.
     """
 
-    def __init__(self, model, tokenizer, start_id: int, eos_id: int | None,
-                 context: int | None):
+    def __init__(self, model, tokenizer):
         super().__init__()
         self.model = model
         self.tokenizer = tokenizer
+
+    def check_encodable(self, texts) -> None:
+        """Name the text and position of a lone surrogate (the Rust tokenizer's error does not)."""
+        for i, t in enumerate(texts):
+            utf8_bytes(t, type(self.tokenizer).__name__, item=i)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+
+class _LoadedLM(_HFModule):
+    """A frozen causal LM with its tokenizer, start and end tokens and context."""
+
+    def __init__(self, model, tokenizer, start_id: int, eos_id: int | None,
+                 context: int | None):
+        super().__init__(model, tokenizer)
         self.start_id = int(start_id)
         self.eos_id = None if eos_id is None else int(eos_id)
         self.context = context
 
     def encode(self, texts) -> list[list[int]]:
-        for i, t in enumerate(texts):  # the Rust tokenizer's TypeError says nothing useful
-            utf8_bytes(t, type(self.tokenizer).__name__, item=i)
+        self.check_encodable(texts)
         return [list(self.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts]
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.model.parameters()).device
 
 
 def _checkpoint_fingerprint(path: Path) -> str:
@@ -108,6 +133,19 @@ def _checkpoint_fingerprint(path: Path) -> str:
     return h.hexdigest()
 
 
+def _check_path(est) -> Path:
+    """``est.path`` as an existing local directory, or a clear error."""
+    if est.path is None or not isinstance(est.path, (str, Path)):
+        raise TypeError(f"path must be a str or Path naming a local checkpoint directory, got "
+                        f"{est.path!r}.")
+    path = Path(est.path).expanduser()
+    if not path.is_dir():
+        raise ValueError(f"path={str(est.path)!r} is not a directory; expected a local Hugging "
+                         "Face checkpoint (config.json, weights, tokenizer files). Nothing is "
+                         "downloaded.")
+    return path
+
+
 def _check_common(est) -> None:
     if est.path is None or not isinstance(est.path, (str, Path)):
         raise TypeError(f"path must be a str or Path naming a local checkpoint directory, got "
@@ -118,21 +156,110 @@ def _check_common(est) -> None:
         raise TypeError(f"score_eos must be a bool, got {est.score_eos!r}.")
 
 
+@contextlib.contextmanager
+def _quiet(tf):
+    """Silence transformers' load reports (a fresh head is expected here) and its progress
+    bars inside the block; the user's settings are restored after it."""
+    level = tf.logging.get_verbosity()
+    bars = tf.logging.is_progress_bar_enabled()
+    tf.logging.set_verbosity_error()
+    tf.logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        tf.logging.set_verbosity(level)
+        if bars:
+            tf.logging.enable_progress_bar()
+
+
+def _architecture(config) -> str:
+    """``"encoder"`` (bidirectional, masked-LM family), ``"encoder-decoder"`` or ``"causal"``.
+
+    The one place transformers' table of masked-LM model types is read. A
+    model type with a masked-LM head and no decoder flag is an encoder (BERT,
+    RoBERTa, DistilBERT, ...); transformers also maps some of these to a
+    causal-LM class, which is only a decoder when ``config.is_decoder`` is set.
+    """
+    if getattr(config, "is_encoder_decoder", False):
+        return "encoder-decoder"
+    from transformers.models.auto import modeling_auto
+
+    masked = modeling_auto.MODEL_FOR_MASKED_LM_MAPPING_NAMES
+    if config.model_type in masked and not getattr(config, "is_decoder", False):
+        return "encoder"
+    return "causal"
+
+
+def _open_checkpoint(est, family: str):
+    """Path, config and tokenizer of ``est.path``, checked to be a ``family`` checkpoint.
+
+    Reads config.json and the tokenizer only (no weights): local files only,
+    no remote code. ``family`` is ``"causal"`` (refuses an encoder) or
+    ``"encoder"`` (refuses anything else).
+
+    Returns
+    -------
+    path : Path
+    config : transformers.PretrainedConfig
+    tokenizer : transformers tokenizer
+    """
+    path = _check_path(est)
+    tf = _transformers()
+    name = type(est).__name__
+    try:
+        config = tf.AutoConfig.from_pretrained(str(path), local_files_only=True,
+                                               trust_remote_code=False)
+    except (OSError, ValueError, KeyError) as err:
+        raise ValueError(f"cannot load a Hugging Face checkpoint from {str(path)!r}: its "
+                         f"config.json is missing or unreadable ({err}).") from err
+    arch = _architecture(config)
+    if family == "encoder" and arch != "encoder":
+        raise ValueError(
+            f"{name} needs an encoder checkpoint (a masked-LM model type such as bert, "
+            f"roberta or distilbert), but {str(path)!r} holds a {config.model_type!r} "
+            f"model ({arch}); a causal LM goes to HFCausalLM or HFGenerativeClassifier.")
+    if family == "causal" and arch == "encoder":
+        raise ValueError(
+            f"{name} needs a causal language model, but {str(path)!r} holds a "
+            f"{config.model_type!r} encoder (bidirectional, masked-LM family) that does not "
+            "define p(text) left to right; an encoder goes to HFEncoderClassifier.")
+    # transformers builds an empty tokenizer (special tokens only) from a directory without
+    # tokenizer files, without a word: look for the files the tokenizer reads
+    try:
+        tokenizer = tf.AutoTokenizer.from_pretrained(str(path), local_files_only=True,
+                                                     trust_remote_code=False)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        tokenizer, error = None, err
+    else:
+        error = None
+    wanted = {"tokenizer.json"}
+    if tokenizer is not None:
+        wanted |= {f for f in getattr(tokenizer, "vocab_files_names", {}).values()
+                   if isinstance(f, str)}
+    if tokenizer is None or not any((path / f).is_file() for f in wanted):
+        raise ValueError(f"{str(path)!r} holds no tokenizer (none of {sorted(wanted)}); save "
+                         "the checkpoint's tokenizer there with tokenizer.save_pretrained"
+                         f"(path).{f' ({error})' if error is not None else ''}")
+    return path, config, tokenizer
+
+
+def _from_pretrained(auto: str, path: Path, **kwargs):
+    """``transformers.<auto>.from_pretrained`` on a local directory, no remote code, quietly."""
+    tf = _transformers()
+    try:
+        with _quiet(tf):
+            return getattr(tf, auto).from_pretrained(str(path), local_files_only=True,
+                                                     trust_remote_code=False, **kwargs)
+    except (OSError, ValueError, KeyError, RuntimeError) as err:
+        raise ValueError(f"cannot load the weights ({auto}) from {str(path)!r}: "
+                         f"{err}") from err
+
+
 def _load(est) -> _LoadedLM:
     """Load ``est.path`` (model + tokenizer) onto ``est.device``; clear errors for bad dirs."""
-    path = Path(est.path).expanduser()
-    if not path.is_dir():
-        raise ValueError(f"path={str(est.path)!r} is not a directory; expected a local Hugging "
-                         "Face checkpoint (config.json, weights, tokenizer files). Nothing is "
-                         "downloaded.")
-    tf = _transformers()
+    path, _, tokenizer = _open_checkpoint(est, "causal")
     device = resolve_device(est.device)
-    try:
-        tokenizer = tf.AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        model = tf.AutoModelForCausalLM.from_pretrained(str(path), local_files_only=True)
-    except (OSError, ValueError, KeyError) as err:
-        raise ValueError(f"cannot load a causal LM and tokenizer from {str(path)!r}: "
-                         f"{err}") from err
+    model = _from_pretrained("AutoModelForCausalLM", path)
     model = model.to(device=device, dtype=getattr(torch, est.dtype)).eval()
     model.requires_grad_(False)
     start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None \
@@ -150,16 +277,20 @@ def _load(est) -> _LoadedLM:
     return _LoadedLM(model, tokenizer, start, eos, context)
 
 
-def _reload(est) -> None:
-    """Reload the checkpoint of a fitted estimator read by :func:`gdlab.load`."""
+def _check_unchanged(est) -> None:
+    """A fitted estimator read by :func:`gdlab.load`: its checkpoint is there and unchanged."""
     path = Path(est.path).expanduser()
     if not path.is_dir():
         raise ValueError(f"the saved {type(est).__name__} refers to the checkpoint directory "
                          f"{str(est.path)!r}, which does not exist here.")
-    saved = est.checkpoint_fingerprint_
-    if _checkpoint_fingerprint(path) != saved:
+    if _checkpoint_fingerprint(path) != est.checkpoint_fingerprint_:
         raise ValueError(f"the checkpoint in {str(est.path)!r} changed since the model was "
                          "saved (its files differ); refit on it instead of loading.")
+
+
+def _reload(est) -> None:
+    """Reload the checkpoint of a fitted causal-LM estimator read by :func:`gdlab.load`."""
+    _check_unchanged(est)
     est.lm_ = _load(est)
 
 
@@ -563,3 +694,367 @@ class HFGenerativeClassifier(GenerativeClassifierMixin, BaseEstimator):
 
     def _gdlab_load_tensors_(self, tensors) -> None:
         _reload(self)
+
+
+# ------------------------------------------------------------------ encoder checkpoints
+
+
+class _EncoderNet(_HFModule):
+    """An encoder (classifier or masked LM) and its tokenizer; ``forward`` gives the logits."""
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        # (B, T) ids and mask -> (B, n_labels) or (B, T, vocab) logits
+        return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
+
+
+def _pretrained(auto: str, path: Path, seed: int, **kwargs):
+    """``auto.from_pretrained(path)`` with the parts missing from the checkpoint (a fresh
+    head) initialized under ``seed``, so that the same seed gives the same start."""
+    with seeded(seed, torch.device("cpu")):
+        return _from_pretrained(auto, path, **kwargs)
+
+
+class _EncoderMixin(CapabilityMixin, TorchEstimatorMixin):
+    """Checkpoint, context and tokenization shared by the encoder estimators."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = False
+        return tags
+
+    def _open(self):
+        """(path, config, tokenizer) of an encoder checkpoint with a padding token."""
+        path, config, tokenizer = _open_checkpoint(self, "encoder")
+        if tokenizer.pad_token_id is None:
+            raise ValueError(f"the tokenizer in {str(path)!r} has no padding token; one is "
+                             "needed to batch texts of different lengths.")
+        return path, config, tokenizer
+
+    def _context(self, config, tokenizer) -> int:
+        """Most tokens per text: the model's positions, the tokenizer's limit, ``max_length``."""
+        limits = [getattr(config, "max_position_embeddings", None)]
+        if isinstance(tokenizer.model_max_length, int) and tokenizer.model_max_length < 10**6:
+            limits.append(tokenizer.model_max_length)
+        if self.max_length is not None:
+            limits.append(int(self.max_length))
+        limits = [int(v) for v in limits if v is not None]
+        return min(limits) if limits else 512
+
+    @staticmethod
+    def _tokenize(module: _EncoderNet, texts, context: int):
+        """ids, attention mask and maskable positions (real, non-special tokens), (n, T).
+
+        Texts are tokenized with the tokenizer's special tokens ([CLS] ... [SEP]),
+        truncated to ``context`` tokens and padded to the longest.
+        """
+        module.check_encodable(texts)
+        enc = module.tokenizer(list(texts), truncation=True, max_length=context,
+                               padding="longest", return_attention_mask=True,
+                               return_special_tokens_mask=True)
+        ids = np.asarray(enc["input_ids"], dtype=np.int64)
+        mask = np.asarray(enc["attention_mask"], dtype=np.int64)
+        maskable = (mask == 1) & (np.asarray(enc["special_tokens_mask"]) == 0)
+        return ids, mask, maskable
+
+
+class _MaskedLMPretraining(_EncoderMixin):
+    """Continued masked-LM pretraining of a checkpoint's encoder on texts, on the one Trainer.
+
+    Used by :class:`HFEncoderClassifier` (``pretrain_epochs``); ``module_`` is
+    the checkpoint's ``AutoModelForMaskedLM`` after training.
+    """
+
+    def __init__(self, path, *, max_length, mlm_probability, **training):
+        self.path = path
+        self.max_length = max_length
+        self.mlm_probability = mlm_probability
+        self._set_training_params(training)
+
+    def _build_module(self):
+        _, config, tokenizer = self._open()
+        tf = _transformers()
+        with _quiet(tf):
+            model = tf.AutoModelForMaskedLM.from_config(config, trust_remote_code=False)
+        return _EncoderNet(model, tokenizer)
+
+    def fit(self, texts):
+        path, config, tokenizer = self._open()
+        if tokenizer.mask_token_id is None:
+            raise ValueError(f"the tokenizer in {str(path)!r} has no mask token; masked-LM "
+                             "pretraining (pretrain_epochs > 0) needs one.")
+        probe = _EncoderNet(None, tokenizer)
+        ids, mask, maskable = self._tokenize(probe, texts, self._context(config, tokenizer))
+        if not maskable.any():
+            raise ValueError("masked-LM pretraining needs texts with at least one token that "
+                             "is not special; every text is empty.")
+        mask_id, rate = int(tokenizer.mask_token_id), float(self.mlm_probability)
+        vocab = min(len(tokenizer), int(config.vocab_size))
+
+        def loss(module, batch):  # fresh masks each time, from the Trainer's seeded state
+            inputs, targets = mask_tokens(batch[0], batch[2], mask_id=mask_id,
+                                          vocab_size=vocab, rate=rate)
+            return masked_lm_loss(module(inputs, batch[1]), targets)
+
+        def eval_loss(module, batch):  # the same masks every epoch: comparable losses
+            gen = torch.Generator(device=batch[0].device).manual_seed(
+                int(batch[0].sum()) % 2**31)
+            inputs, targets = mask_tokens(batch[0], batch[2], mask_id=mask_id,
+                                          vocab_size=vocab, rate=rate, generator=gen)
+            return masked_lm_loss(module(inputs, batch[1]), targets)
+
+        config_seed = self._train_config().random_state
+        init = {"model": _pretrained("AutoModelForMaskedLM", path, config_seed).state_dict()}
+        data = (torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(maskable))
+        return self._train(data, loss, eval_loss=eval_loss, init_state=init)
+
+
+class HFEncoderClassifier(ClassifierMixin, LogitClassifierMixin, _EncoderMixin, BaseEstimator):
+    """Fine-tune a local Hugging Face encoder checkpoint (BERT-style) as a text classifier.
+
+    The checkpoint's encoder (``AutoModelForSequenceClassification``: [CLS]
+    pooling and a linear head, as the architecture defines it) is trained on
+    p(y | x) by gdlab's one :class:`gdlab.nn.Trainer`. With
+    ``pretrain_epochs`` it first continues the checkpoint's masked-LM
+    pretraining (``AutoModelForMaskedLM``, BERT's 15% / 80-10-10 masking) on
+    every text of ``X``, unlabelled ones (``y == -1``) included, and
+    fine-tunes from the result: generative pretraining, then discriminative
+    fine-tuning, as :class:`gdlab.models.gpt.GPTClassifier` does for a GPT.
+
+    Loading is local and safe: ``path`` must be a directory (nothing is
+    downloaded, ``local_files_only=True``), remote code is never run
+    (``trust_remote_code=False``), and the directory must hold an encoder (a
+    masked-LM model type: bert, roberta, distilbert, ...) and its tokenizer.
+
+    Parameters
+    ----------
+    path : str or Path
+        Local checkpoint directory (``save_pretrained`` output of the model
+        and of its tokenizer).
+    new_head : bool, default=False
+        When the checkpoint already has a sequence-classification head (its
+        config names a ``...ForSequenceClassification`` architecture), it is
+        kept and fine-tuned, and ``y`` must have as many classes as it has
+        outputs: classes equal to its label names (``config.id2label``) go to
+        those outputs, otherwise the sorted classes go to outputs 0, 1, ...
+        (refused when the head has named labels that are not the classes).
+        ``True`` replaces it with a fresh head for ``y``'s classes. A
+        checkpoint without a head always gets a fresh one.
+    pretrain_epochs : int, default=0
+        Epochs of masked-LM pretraining on all texts of ``X`` before
+        fine-tuning; 0 fine-tunes the checkpoint as it is. With a positive
+        value ``-1`` in ``y`` marks an unlabelled text (pretraining only) and
+        the capability ``semi_supervised`` holds.
+    mlm_probability : float in (0, 1), default=0.15
+        Fraction of tokens masked in pretraining.
+    max_length : int, optional
+        Most tokens per text ([CLS] and [SEP] included); longer texts are
+        truncated. Default and upper bound: the model's
+        ``max_position_embeddings`` and the tokenizer's ``model_max_length``.
+    max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, \
+random_state, verbose
+        Training settings (:class:`gdlab.nn.TrainConfig`), used for both
+        stages (pretraining for ``pretrain_epochs`` epochs). The defaults are
+        the usual BERT fine-tuning ones (3 epochs, AdamW at 5e-5, weight
+        decay 0.01).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    head_index_ : ndarray of shape (n_classes,)
+        The head output of each class.
+    head_labels_ : list of str
+        The names of the head's outputs (the checkpoint's, or ``str`` of the
+        classes for a fresh head).
+    context_length_ : int
+        Most tokens per text.
+    module_ : torch.nn.Module
+        The fine-tuned model (``module_.model``) with its tokenizer.
+    checkpoint_fingerprint_ : str
+        As in :class:`HFCausalLM`.
+    pretrain_history_ : list of dict
+        Per-epoch masked-LM losses (``pretrain_epochs > 0``).
+    history_, n_epochs_, best_epoch_, device_
+        Of the fine-tuning (:class:`gdlab.nn.TorchEstimatorMixin`).
+
+    Notes
+    -----
+    Capabilities: ``classify`` and ``text`` (and ``semi_supervised`` with
+    ``pretrain_epochs > 0``). A masked LM gives no p(text), so there is no
+    density, sampling or generative classifier here. :func:`gdlab.save`
+    stores the fine-tuned weights; loading needs the same, unchanged
+    checkpoint directory (its config and tokenizer). Saving back to a
+    Hugging Face directory is not offered.
+    """
+
+    _gdlab_capabilities = frozenset({"classify", "text"})
+
+    def _capabilities(self) -> frozenset[str]:
+        caps = frozenset(self._gdlab_capabilities)
+        if isinstance(self.pretrain_epochs, (int, np.integer)) and self.pretrain_epochs > 0:
+            caps |= {"semi_supervised"}
+        return caps
+
+    def __init__(self, path=None, *, new_head=False, pretrain_epochs=0, mlm_probability=0.15,
+                 max_length=None, max_epochs=3, batch_size=16, lr=5e-5, weight_decay=0.01,
+                 validation_fraction=0.1, patience=3, device="auto", random_state=None,
+                 verbose=False):
+        self.path = path
+        self.new_head = new_head
+        self.pretrain_epochs = pretrain_epochs
+        self.mlm_probability = mlm_probability
+        self.max_length = max_length
+        self._set_training_params(locals())
+
+    def _check_params(self) -> None:
+        if not isinstance(self.new_head, (bool, np.bool_)):
+            raise TypeError(f"new_head must be a bool, got {self.new_head!r}.")
+        check_int(self.pretrain_epochs, "pretrain_epochs", minimum=0)
+        check_fraction(self.mlm_probability, "mlm_probability", allow_zero=False)
+        if self.max_length is not None:
+            check_int(self.max_length, "max_length", minimum=3)
+        self._train_config()  # the training settings, before any work
+
+    def _plan_head(self, config, classes):
+        """(outputs, head_index, head_labels, keep_head) for ``classes`` on this checkpoint."""
+        K = len(classes)
+        archs = getattr(config, "architectures", None) or []
+        has_head = any(str(a).endswith("ForSequenceClassification") for a in archs)
+        if not has_head or self.new_head:
+            return K, np.arange(K), [str(c) for c in classes], False
+        n = int(config.num_labels)
+        names = [str(config.id2label.get(i, f"LABEL_{i}")) for i in range(n)]
+        where = f"the checkpoint's classification head in {str(self.path)!r}"
+        problem = getattr(config, "problem_type", None)
+        if problem in ("regression", "multi_label_classification"):
+            raise ValueError(f"{where} is a {problem} head, not a single-label classifier; "
+                             "pass new_head=True to train a fresh head for y's classes.")
+        if K != n:
+            raise ValueError(f"{where} holds {n} labels {names} but y has {K} classes "
+                             f"{classes.tolist()}; pass new_head=True to train a fresh head "
+                             f"of {K} outputs (the encoder's weights are kept).")
+        as_str = [str(c) for c in classes]
+        default = names == [f"LABEL_{i}" for i in range(n)]
+        if not default and sorted(as_str) == sorted(names):
+            return n, np.array([names.index(c) for c in as_str]), names, True
+        integers = classes.dtype.kind in "iu" and classes.tolist() == list(range(n))
+        if not default and not integers:
+            raise ValueError(f"{where} holds the labels {names}, and y's classes "
+                             f"{classes.tolist()} are neither these names nor 0..{n - 1}; "
+                             "relabel y or pass new_head=True.")
+        return n, np.arange(n), names, True
+
+    def _build_module(self):
+        """The classifier, randomly initialized from the checkpoint's config (weights come in
+        through ``init_state`` in fit, or from a saved file in :func:`gdlab.load`)."""
+        _, config, tokenizer = self._open()
+        config.num_labels = len(self.head_labels_)
+        config.id2label = dict(enumerate(self.head_labels_))
+        config.label2id = {name: i for i, name in enumerate(self.head_labels_)}
+        config.problem_type = "single_label_classification"
+        tf = _transformers()
+        with _quiet(tf):
+            model = tf.AutoModelForSequenceClassification.from_config(config,
+                                                                      trust_remote_code=False)
+        return _EncoderNet(model, tokenizer)
+
+    def fit(self, X, y):
+        """Fine-tune the checkpoint on labelled texts (after masked-LM pretraining, if asked).
+
+        Parameters
+        ----------
+        X : sequence of str
+        y : array-like of shape (n_texts,)
+            With ``pretrain_epochs > 0``, ``-1`` marks an unlabelled text,
+            used for pretraining only.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            Before any weights are read: ``path`` is not a directory, holds no
+            config or tokenizer, holds a causal LM or encoder-decoder rather
+            than an encoder, or its classification head cannot hold ``y``'s
+            classes (see ``new_head``); bad settings or labels.
+        ImportError
+            transformers is not installed (``pip install 'gdlab[llm]'``).
+        """
+        texts = check_texts(self, X, allow_empty=True)
+        self._check_params()
+        labelled = np.ones(len(texts), dtype=bool)
+        if self.pretrain_epochs > 0 and y is not None and np.ndim(y) == 1 \
+                and len(y) == len(texts):
+            labelled = ~unlabelled_mask(y)
+            y = np.asarray(y)[labelled]
+        y, classes, y_idx = check_labels(self, y, int(labelled.sum()))
+        path, config, tokenizer = self._open()
+        n_out, head_index, head_labels, keep_head = self._plan_head(config, classes)
+        context = self._context(config, tokenizer)
+        probe = _EncoderNet(None, tokenizer)
+        ids, mask, _ = self._tokenize(probe, [t for t, k in zip(texts, labelled, strict=True)
+                                              if k], context)
+        seed = self._train_config().random_state
+        init = {}
+        start = _pretrained("AutoModelForSequenceClassification", path, seed,
+                            num_labels=n_out, ignore_mismatched_sizes=not keep_head)
+        state, prefix = start.state_dict(), start.base_model_prefix
+        del start
+        if keep_head:
+            init["model"] = state
+        else:  # the encoder's weights; the head keeps its seeded fresh start
+            init[f"model.{prefix}"] = {k[len(prefix) + 1:]: v for k, v in state.items()
+                                       if k.startswith(prefix + ".")}
+        self.pretrain_history_ = []
+        if self.pretrain_epochs > 0:
+            training = {p: getattr(self, p) for p in TRAINING_PARAMS}
+            pre = _MaskedLMPretraining(self.path, max_length=self.max_length,
+                                       mlm_probability=self.mlm_probability,
+                                       **dict(training, max_epochs=self.pretrain_epochs,
+                                              random_state=seed)).fit(texts)
+            self.pretrain_history_ = pre.history_
+            body = getattr(pre.module_.model, prefix)
+            for name, part in body.named_children():  # the pretrained encoder, part by part
+                init[f"model.{prefix}.{name}"] = part.state_dict()
+        self.classes_ = classes
+        self.head_index_ = head_index
+        self.head_labels_ = head_labels
+        self.context_length_ = context
+        self.checkpoint_fingerprint_ = _checkpoint_fingerprint(path)
+        target = torch.from_numpy(head_index[y_idx].astype(np.int64))
+
+        def loss(module, batch):
+            return F.cross_entropy(module(batch[0], batch[1]), batch[2])
+
+        return self._train((torch.from_numpy(ids), torch.from_numpy(mask), target), loss,
+                           init_state=init)
+
+    def _logits(self, X) -> np.ndarray:
+        """Float64 class logits (columns in the order of ``classes_``) of validated texts."""
+        check_is_fitted(self, "module_")
+        texts = check_texts(self, X, allow_empty=True)
+        ids, mask, _ = self._tokenize(self.module_, texts, self.context_length_)
+        logits = self._batched(self.module_, ids, mask, batch_size=int(self.batch_size))
+        return logits[:, self.head_index_]
+
+    def decision_function(self, X) -> np.ndarray:
+        """Class logits of each text.
+
+        Parameters
+        ----------
+        X : sequence of str
+
+        Returns
+        -------
+        ndarray of shape (n_texts, n_classes)
+        """
+        return self._logits(X)
+
+    def _gdlab_load_tensors_(self, tensors) -> None:
+        """Rebuild from the (unchanged) checkpoint's config and tokenizer; load the weights."""
+        _check_unchanged(self)
+        super()._gdlab_load_tensors_(tensors)
+
