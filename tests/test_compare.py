@@ -71,6 +71,24 @@ def test_summary_by_hand():
     assert list(table.family) == ["generative", "discriminative"]
 
 
+def test_semi_supervised_headline_reads_the_fewest_labels_not_a_mean_over_what_ran():
+    # lr failed at 20 labels: its mean over 100 and 1000 would look better than nb's
+    vals = {("nb", 20.0): 0.3, ("nb", 100.0): 0.1, ("nb", 1000.0): 0.05,
+            ("lr", 100.0): 0.08, ("lr", 1000.0): 0.02}
+    records = [dict(study="semi_supervised", dataset="d", model=m, family="generative",
+                    setting="n_labelled", setting_value=n, seed=s, metric="error",
+                    value=v + 0.01 * s) for (m, n), v in vals.items() for s in (0, 1)]
+    records += [dict(study="semi_supervised", dataset="d", model="nb", family="generative",
+                     setting="n_labelled", setting_value=n, seed=0, metric="gain", value=g)
+                for n, g in ((20.0, 0.2), (100.0, 0.05))]
+    table = summarize(_rows(records))
+    assert table.attrs["n_labelled"] == 20
+    table = table.set_index("model")
+    assert table.loc["nb", "ss_error"] == pytest.approx(0.305)
+    assert np.isnan(table.loc["lr", "ss_error"])  # no value at 20 labels: none shown
+    assert table.loc["nb", "ss_gain"] == pytest.approx(0.2)
+
+
 def test_compare_in_memory_matches_its_summary():
     result = compare("iris", ["gaussian-nb", "logreg-unreg"], ["learning_curve"], seeds=2,
                      out_dir=None)

@@ -428,10 +428,10 @@ def _pick(rows: pd.DataFrame, study: str, headline) -> tuple[pd.Series, float | 
     if part.empty:
         return pd.Series(dtype=float), None
     at = None
-    if headline.at in ("largest", "middle"):
+    if headline.at in ("largest", "middle", "smallest"):
         values = np.sort(part["setting_value"].dropna().unique())
         if len(values):
-            at = float(values[-1] if headline.at == "largest" else values[len(values) // 2])
+            at = float(headline.pick_at(values))
             part = part[np.isclose(part["setting_value"], at)]
     return part.groupby("model")["value"].mean(), at
 

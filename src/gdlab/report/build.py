@@ -358,7 +358,7 @@ def _headline_table(study, rows: pd.DataFrame) -> pd.DataFrame | None:
             continue
         values = np.sort(part["setting_value"].dropna().unique())
         if h.at in ("largest", "middle") and len(values):
-            at = float(values[-1] if h.at == "largest" else values[len(values) // 2])
+            at = float(h.pick_at(values))
             groups = [(h.read(h.header, at), part[np.isclose(part["setting_value"], at)])]
         elif len(values) > 1:
             groups = [(f"{h.read(h.header, None)} · "

@@ -79,9 +79,11 @@ class Headline:
         Console column header; ``{at}`` is replaced by the setting read.
     better : {"lower", "higher"}, default="lower"
         Which way is better.
-    at : {"mean", "largest", "middle"}, default="mean"
-        Which ``setting_value`` is read: every one (averaged), the largest, or
-        the middle one of the values present.
+    at : {"mean", "largest", "middle", "smallest"}, default="mean"
+        Which ``setting_value`` is read: every one (averaged), the largest, the
+        middle or the smallest one of the values present (of every model's rows
+        together: a model with no value there shows none, rather than a mean
+        over other settings than its neighbours').
     settings : tuple of str, optional
         Read only rows of these ``setting`` names (default: every setting).
     digits : int, default=3
@@ -114,8 +116,14 @@ class Headline:
     def __post_init__(self):
         if self.better not in ("lower", "higher"):
             raise ValueError(f"better must be 'lower' or 'higher', got {self.better!r}.")
-        if self.at not in ("mean", "largest", "middle"):
-            raise ValueError(f"at must be 'mean', 'largest' or 'middle', got {self.at!r}.")
+        if self.at not in ("mean", "largest", "middle", "smallest"):
+            raise ValueError("at must be 'mean', 'largest', 'middle' or 'smallest', got "
+                             f"{self.at!r}.")
+
+    def pick_at(self, values):
+        """The setting value read from the sorted ``values`` present (not for ``at="mean"``)."""
+        return {"largest": values[-1], "middle": values[len(values) // 2],
+                "smallest": values[0]}[self.at]
 
     def read(self, text: str, at) -> str:
         """``text`` (the header or legend) with ``{at}`` replaced by the setting value read."""

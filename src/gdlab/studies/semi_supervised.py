@@ -76,11 +76,14 @@ class SemiSupervised(Study):
     default_model_tags = frozenset({"semi_supervised"})
     headlines = (
         Headline("ss_error", "error", "ss error", settings=(SETTING,),
-                 legend="ss error: test error in the semi_supervised study, averaged over "
-                        "its numbers of labelled rows (the other training rows unlabelled)"),
-        Headline("ss_gain", "gain", "ss gain", better="higher", settings=(SETTING,),
+                 at="smallest", at_format="{:.0f}", at_name="n_labelled",
+                 legend="ss error: test error in the semi_supervised study with its fewest "
+                        "labelled rows ({at}; the other training rows unlabelled)"),
+        Headline("ss_gain", "gain", "ss gain", better="higher",
+                 settings=(SETTING,), at="smallest", at_format="{:.0f}",
                  legend="ss gain: a semi-supervised model's test error on the labelled rows "
-                        "alone minus its error with the unlabelled rows too (> 0: they help)"),
+                        "alone minus its error with the unlabelled rows too, at {at} labelled "
+                        "rows (> 0: they help)"),
     )
 
     def __init__(self, *, labels_per_class=(2, 5, 10, 25, "all"), test_size=0.25,
