@@ -108,6 +108,12 @@ def _expected_failures(estimator):
         # its seeds with probability proportional to the weights, not the repeats' draws
         return {"check_sample_weight_equivalence_on_dense_data":
                 "the data-driven start (k-means++, KMeans) draws differently on repeated rows"}
+    if isinstance(estimator, ClassConditional) and isinstance(estimator.density, KernelDensity):
+        # a class's weighted KernelDensity (below); the weighted classifier equals repeated rows
+        # for geometry="radial" at a fixed bandwidth (test_kde.py); here a class of one
+        # weighted row cannot even set its bandwidth, as for one row
+        return {"check_sample_weight_equivalence_on_dense_data":
+                "the bandwidth rule and the product kernel's column scales count rows"}
     if isinstance(estimator, KernelDensity) and isinstance(estimator.bandwidth, str):
         # as scikit-learn's KernelDensity, weights reweight the kernels but the bandwidth
         # rules count rows; repeats equal weights at a fixed bandwidth (test_kde.py)

@@ -52,6 +52,7 @@ from gdlab._validation import (
     check_partial_fit_data,
     check_priors,
     check_random_state,
+    check_sample_weight,
     check_sequences,
     check_texts,
     check_X,
@@ -860,7 +861,7 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         # but a class cannot learn from one
         return check_texts(self, X, allow_empty=not reset)
 
-    def fit(self, X, y, lengths=None):
+    def fit(self, X, y, lengths=None, sample_weight=None):
         """Fit one density per class and the class prior.
 
         Parameters
@@ -873,6 +874,14 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
             One label per row, sequence or text.
         lengths : array-like of int, optional
             Sequence lengths of stacked frames (sequence densities only).
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weight of each row (or item): the class prior comes
+            from the weighted class counts (``class_count_`` holds them) and
+            each class density is fitted with its rows' weights, so integer
+            weights give the fit of the rows repeated that many times wherever
+            the density's own weighted fit does. Needs a density whose ``fit``
+            takes ``sample_weight`` (else ``TypeError``); a class whose weights
+            are all 0 is a ``ValueError``. None: every weight 1.
 
         Returns
         -------
@@ -895,10 +904,36 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
 
             def rows_of(k):
                 return [items[i] for i in np.flatnonzero(y_idx == k)]
-        self._set_class_prior(np.bincount(y_idx, minlength=len(classes)), self.priors)
+        w = self._check_class_weights(sample_weight, y_idx, classes, "fit")
+        if w is None:
+            counts = np.bincount(y_idx, minlength=len(classes))
+            fit_kw = [{} for _ in classes]
+        else:
+            counts = np.bincount(y_idx, weights=w, minlength=len(classes))
+            fit_kw = [{"sample_weight": w[y_idx == k]} for k in range(len(classes))]
+        self._set_class_prior(counts, self.priors)
         self.classes_ = classes
-        self.densities_ = [clone(self._density()).fit(rows_of(k)) for k in range(len(classes))]
+        self.densities_ = [clone(self._density()).fit(rows_of(k), **fit_kw[k])
+                           for k in range(len(classes))]
         return self
+
+    def _check_class_weights(self, sample_weight, y_idx, classes, method, *, batch=False):
+        """``sample_weight`` checked (None stays None): the density's ``method`` must take it,
+        and (unless ``batch``) every class needs a positive total weight."""
+        w = check_sample_weight(sample_weight, y_idx.shape[0])
+        if w is None:
+            return None
+        density = self._density()
+        if "sample_weight" not in inspect.signature(getattr(density, method)).parameters:
+            raise TypeError(f"sample_weight needs a density whose {method} takes "
+                            f"sample_weight; {type(density).__name__}.{method} does not.")
+        if not batch:
+            total = np.bincount(y_idx, weights=w, minlength=len(classes))
+            if (total <= 0).any():
+                empty = classes[total <= 0].tolist()
+                raise ValueError(f"every sample_weight of class(es) {empty!r} is 0: such a "
+                                 "class has nothing to fit; drop it or give it weight.")
+        return w
 
     @staticmethod
     def from_densities(densities, classes, class_count, *, priors=None):
@@ -953,7 +988,7 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         return hasattr(self._density(), "partial_fit")
 
     @available_if(_density_has_partial_fit)
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Update each class density with a batch (densities with ``partial_fit``).
 
         Parameters
@@ -962,6 +997,10 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
         y : array-like of shape (n_samples,)
         classes : array-like of shape (n_classes,), optional
             All labels; required on the first call.
+        sample_weight : array-like of shape (n_samples,), optional
+            Row weights, as in :meth:`fit` (the density's ``partial_fit`` must
+            take them); a class whose rows in this batch all weigh 0 is left
+            as it was.
 
         Returns
         -------
@@ -973,14 +1012,19 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
                             "fitted with fit.")
         allow_nan = "missing_features" in self._density_capabilities()
         X, classes, y_idx, first = check_partial_fit_data(self, X, y, classes, allow_nan=allow_nan)
+        w = self._check_class_weights(sample_weight, y_idx, classes, "partial_fit", batch=True)
         if first:
             self.classes_ = classes
             self.class_count_ = np.zeros(len(classes))
             self.densities_ = [clone(self._density()) for _ in classes]
         for k in np.unique(y_idx):
-            self.densities_[k].partial_fit(X[y_idx == k])
-        self._set_class_prior(self.class_count_ + np.bincount(y_idx, minlength=len(self.classes_)),
-                              self.priors)
+            rows = y_idx == k
+            if w is None:
+                self.densities_[k].partial_fit(X[rows])
+            elif w[rows].sum() > 0:
+                self.densities_[k].partial_fit(X[rows], sample_weight=w[rows])
+        counts = np.bincount(y_idx, weights=w, minlength=len(self.classes_))
+        self._set_class_prior(self.class_count_ + counts, self.priors)
         return self
 
     def _fitted_densities(self):

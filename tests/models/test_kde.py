@@ -833,3 +833,46 @@ def test_radial_classifier_uses_radial_densities():
     sk = [SkKernelDensity(bandwidth=0.5).fit(X[y == k]) for k in range(3)]
     log_joint = np.column_stack([d.score_samples(X) + np.log(1 / 3) for d in sk])
     np.testing.assert_allclose(clf.log_joint(X), log_joint, rtol=0, atol=1e-10)
+
+
+# -- KDEClassifier(sample_weight): weighted kernels and weighted class counts ----------------------
+@pytest.mark.parametrize("geometry", ["radial", "product"])
+def test_kde_classifier_sample_weight_equals_repeated_rows_and_sklearn(geometry):
+    X, y = load_iris(return_X_y=True)
+    w = np.random.RandomState(3).randint(0, 4, size=X.shape[0]).astype(float)
+    w[[0, 50, 100]] = 1.0  # every class keeps weight
+    kw = dict(kernel="gaussian", bandwidth=0.6, geometry=geometry)
+    weighted = KDEClassifier(**kw).fit(X, y, sample_weight=w)
+    np.testing.assert_array_equal(weighted.class_count_, np.bincount(y, weights=w))
+    Q = X + np.random.RandomState(4).normal(scale=0.3, size=X.shape)
+    # each class: its own weighted KernelDensity, and the weighted class frequency
+    own = np.column_stack([
+        np.log(w[y == k].sum() / w.sum())
+        + KernelDensity(**kw).fit(X[y == k], sample_weight=w[y == k]).score_samples(Q)
+        for k in range(3)
+    ])
+    np.testing.assert_allclose(weighted.log_joint(Q), own, rtol=0, atol=1e-12)
+    if geometry == "radial":
+        # one bandwidth in data units: the weights are the repeated rows, and scikit-learn's
+        reps = w.astype(int)
+        repeated = KDEClassifier(**kw).fit(np.repeat(X, reps, axis=0), np.repeat(y, reps))
+        np.testing.assert_allclose(weighted.log_joint(Q), repeated.log_joint(Q), rtol=0,
+                                   atol=1e-10)
+        want = np.column_stack([
+            np.log(w[y == k].sum() / w.sum())
+            + SkKernelDensity(bandwidth=0.6, algorithm="ball_tree").fit(
+                X[y == k], sample_weight=w[y == k]).score_samples(Q)
+            for k in range(3)
+        ])
+        np.testing.assert_allclose(weighted.log_joint(Q), want, rtol=0, atol=1e-10)
+    assert not np.allclose(KDEClassifier(**kw).fit(X, y).log_joint(Q), weighted.log_joint(Q))
+
+
+def test_kde_classifier_bad_sample_weight_is_refused():
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match=r"shape \(150,\)"):
+        KDEClassifier().fit(X, y, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match=r"class\(es\) \[2\] is 0"):
+        KDEClassifier().fit(X, y, sample_weight=(y < 2).astype(float))
+    with pytest.raises(ValueError, match="finite"):
+        KDEClassifier().fit(X, y, sample_weight=np.full(150, np.inf))

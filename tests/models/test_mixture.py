@@ -706,3 +706,98 @@ def test_sklearn_mixture_dropin_example_runs_on_gdlab_and_sklearn():
     np.testing.assert_allclose(a["lower_bound"], b["lower_bound"], rtol=0, atol=1e-10)
     np.testing.assert_allclose(a["warm_bounds"], b["warm_bounds"], rtol=0, atol=1e-10)
     assert a["sample_shape"] == b["sample_shape"] == (500, 4)
+
+
+# -- sample_weight in the classifiers: weighted = repeated rows --------------------------------
+def _labelled(data, missing):
+    X = (data[2] if missing else data[0])[:600]
+    y = (data[1][:600] == 0).astype(int)  # component 0 against the other two
+    w = np.random.RandomState(2).randint(0, 4, size=X.shape[0])
+    return X, y, w
+
+
+@pytest.mark.parametrize("missing", [False, True])
+@pytest.mark.parametrize("covariance", ["full", "diag", "tied", "spherical"])
+def test_gmm_classifier_sample_weight_equals_repeated_rows(data, missing, covariance):
+    X, y, w = _labelled(data, missing)
+    kw = dict(n_components=1, covariance=covariance, tol=1e-10, max_iter=500, random_state=0)
+    weighted = GMMClassifier(**kw).fit(X, y, sample_weight=w)
+    repeated = GMMClassifier(**kw).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    np.testing.assert_array_equal(weighted.class_count_, np.bincount(y, weights=w))
+    np.testing.assert_allclose(weighted.class_prior_, repeated.class_prior_, rtol=0, atol=1e-15)
+    for a, b in zip(weighted.densities_, repeated.densities_, strict=True):
+        np.testing.assert_allclose(a.means_, b.means_, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(a.covariances_, b.covariances_, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(weighted.log_joint(X), repeated.log_joint(X), rtol=0, atol=1e-8)
+    # a float weight scales like a count: the class prior and densities are unchanged
+    halved = GMMClassifier(**kw).fit(X, y, sample_weight=0.5 * w)
+    np.testing.assert_allclose(halved.predict_proba(X), weighted.predict_proba(X), atol=1e-9)
+    unweighted = GMMClassifier(**kw).fit(X, y)
+    assert not np.allclose(unweighted.log_joint(X), weighted.log_joint(X), atol=1e-3)
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_class_conditional_mixtures_weighted_equal_repeated_from_the_same_start(data, missing):
+    X, y, w = _labelled(data, missing)
+    density = GaussianMixture(3, tol=1e-4, max_iter=300, **_same_start(X))
+    weighted = ClassConditional(density).fit(X, y, sample_weight=w)
+    repeated = ClassConditional(density).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    for a, b in zip(weighted.densities_, repeated.densities_, strict=True):
+        assert a.n_iter_ == b.n_iter_
+        np.testing.assert_allclose(a.means_, b.means_, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(a.weights_, b.weights_, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-9)
+    # partial_fit: weighted batches equal the repeated batches
+    a, b = ClassConditional(density), ClassConditional(density)
+    for chunk in (slice(0, 300), slice(300, 600)):
+        a.partial_fit(X[chunk], y[chunk], classes=[0, 1], sample_weight=w[chunk])
+        b.partial_fit(np.repeat(X[chunk], w[chunk], axis=0), np.repeat(y[chunk], w[chunk]),
+                      classes=[0, 1])
+    np.testing.assert_allclose(a.class_count_, b.class_count_, rtol=0, atol=0)
+    for da, db in zip(a.densities_, b.densities_, strict=True):
+        np.testing.assert_allclose(da.means_, db.means_, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(da.covariances_, db.covariances_, rtol=0, atol=1e-9)
+
+
+def test_gmm_classifier_delegates_weights_to_each_class_mixture(data):
+    X, y, w = _labelled(data, True)
+    clf = GMMClassifier(n_components=2, covariance="diag", random_state=3).fit(
+        X, y, sample_weight=w)
+    for k in (0, 1):
+        own = GaussianMixture(2, covariance="diag", random_state=3).fit(
+            X[y == k], sample_weight=w[y == k])
+        np.testing.assert_array_equal(clf.densities_[k].means_, own.means_)
+    a = GMMClassifier(n_components=2, random_state=0)
+    a.partial_fit(X[:300], y[:300], classes=[0, 1], sample_weight=w[:300])
+    assert a.class_count_.tolist() == np.bincount(y[:300], weights=w[:300]).tolist()
+
+
+def test_weighted_bic_is_the_bic_of_the_repeated_rows(data):
+    X, y, w = _labelled(data, False)
+    model = GaussianMixtureBIC(max_components=3, random_state=0).fit(X, sample_weight=w)
+    chosen = list(model.candidates_).index(model.n_components_)
+    np.testing.assert_allclose(model.bic_[chosen], model.bic(np.repeat(X, w, axis=0)),
+                               rtol=1e-12)
+    clf = GMMClassifier(select="bic", max_components=2, random_state=0).fit(
+        X, y, sample_weight=w)
+    assert clf.n_components_.shape == (2,)
+
+
+def test_bad_classifier_sample_weight_is_refused(data):
+    X, y, w = _labelled(data, False)
+    with pytest.raises(ValueError, match=r"shape \(600,\)"):
+        GMMClassifier().fit(X, y, sample_weight=w[:5])
+    with pytest.raises(ValueError, match=">= 0"):
+        GMMClassifier().fit(X, y, sample_weight=-w)
+    only_class_1 = np.where(y == 1, 1.0, 0.0)
+    with pytest.raises(ValueError, match=r"class\(es\) \[0\] is 0"):
+        GMMClassifier().fit(X, y, sample_weight=only_class_1)
+    with pytest.raises(ValueError, match="n_components=2 training rows"):
+        # rows of weight 0 do not count towards the rows each class's mixture needs
+        GMMClassifier(2).fit(X, y, sample_weight=np.where(y == 0, (np.arange(600) < 1), 1.0))
+    with pytest.raises(TypeError, match=r"GaussianMixture.fit does not"):
+        ClassConditional(SkGaussianMixture()).fit(X, y, sample_weight=w)
+    clf = ClassConditional(SkGaussianMixture())
+    with pytest.raises(TypeError, match=r"GaussianMixture.fit does not"):
+        clf.fit(X, y, sample_weight=w)
+    assert not hasattr(clf, "classes_")

@@ -885,7 +885,7 @@ default="gaussian"
         self.outside_support = outside_support
         self.geometry = geometry
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit one :class:`KernelDensity` per class and the class prior.
 
         Parameters
@@ -893,6 +893,13 @@ default="gaussian"
         X : array-like of shape (n_samples, n_features)
             NaN marks a missing entry.
         y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative row weights: weighted class counts (the prior,
+            ``class_count_``) and weighted kernels in each class's density
+            (see :meth:`KernelDensity.fit`; as there, the bandwidth rules and
+            the product kernel's column scales count rows, so weights equal
+            repeated rows with ``geometry="radial"`` at a fixed bandwidth). A
+            class whose weights are all 0 is a ``ValueError``.
 
         Returns
         -------
@@ -900,7 +907,7 @@ default="gaussian"
         """
         check_in(self.outside_support, "outside_support", {"raise", "prior"})
         _check_magnitude(self, check_X_y(self, X, y, allow_nan=True)[0])
-        return super().fit(X, y)
+        return super().fit(X, y, sample_weight=sample_weight)
 
     @property
     def density(self) -> KernelDensity:

@@ -1039,13 +1039,19 @@ n_iter_, lower_bound_, log_likelihood_history_, shift_, n_features_in_
         self.init_params = init_params
         self.random_state = random_state
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Fit mixtures of 1..max_components components and keep the lowest BIC.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         y : ignored
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative row weights: each candidate is fitted by weighted EM
+            and scored by the weighted BIC, -2 sum_i w_i log p(x_i) +
+            n_parameters log(sum of the weights of the rows with an observed
+            entry), which is the BIC of the rows repeated for integer weights;
+            that weighted count also bounds the candidates' parameters.
 
         Returns
         -------
@@ -1054,9 +1060,11 @@ n_iter_, lower_bound_, log_likelihood_history_, shift_, n_features_in_
         top = check_int(self.max_components, "max_components")
         X = check_X(self, X, reset=True, allow_nan=True)
         _check_magnitude(self, X)
+        w = check_sample_weight(sample_weight, X.shape[0])
         rng = check_random_state(self.random_state)
         seed = rng.randint(np.iinfo(np.int32).max)
-        n_rows = int((~np.isnan(X)).any(axis=1).sum())
+        informative = (~np.isnan(X)).any(axis=1)
+        n_rows = int(informative.sum()) if w is None else float(w[informative].sum())
         d = X.shape[1]
         candidates = [
             k for k in range(1, top + 1)
@@ -1071,8 +1079,12 @@ n_iter_, lower_bound_, log_likelihood_history_, shift_, n_features_in_
             )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                gmm.fit(X)
-            bics.append(gmm.bic(X))
+                gmm.fit(X, sample_weight=w)
+            if w is None:
+                bics.append(gmm.bic(X))
+            else:
+                log_lik = float(w @ gmm.score_samples(X))
+                bics.append(-2 * log_lik + gmm._n_parameters() * np.log(max(n_rows, 1.0)))
             if best is None or bics[-1] < bics[best[0] - 1]:
                 best = (k, gmm)
         k, gmm = best
@@ -1174,7 +1186,7 @@ class GMMClassifier(ClassConditional):
             return GaussianMixtureBIC(self.max_components, **common)
         return GaussianMixture(self.n_components, **common)
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit one Gaussian mixture per class and the class prior.
 
         Parameters
@@ -1182,6 +1194,14 @@ class GMMClassifier(ClassConditional):
         X : array-like of shape (n_samples, n_features)
             NaN marks a missing entry.
         y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative row weights: weighted class counts (the prior,
+            ``class_count_``) and weighted EM in each class's mixture (see
+            :meth:`GaussianMixture.fit`); from the same start, integer weights
+            give the fit of the rows repeated. ``select="bic"`` uses the
+            weighted BIC (see :meth:`GaussianMixtureBIC.fit`). Rows of weight 0
+            are left out (and do not count towards ``n_components`` rows per
+            class); a class whose weights are all 0 is a ``ValueError``.
 
         Returns
         -------
@@ -1190,8 +1210,9 @@ class GMMClassifier(ClassConditional):
         check_in(self.select, "select", {"fixed", "bic"})
         X_checked, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
         _check_magnitude(self, X_checked)
-        self._check_class_sizes(classes, y_idx)
-        super().fit(X, y)
+        w = self._check_class_weights(sample_weight, y_idx, classes, "fit")
+        self._check_class_sizes(classes, y_idx if w is None else y_idx[w > 0])
+        super().fit(X, y, sample_weight=w)
         self._set_n_components()
         return self
 
@@ -1216,7 +1237,7 @@ class GMMClassifier(ClassConditional):
         self.n_iter_ = np.array([d.n_iter_ for d in self.densities_])
 
     @available_if(lambda self: self.select == "fixed")
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Update each class's mixture with a batch (stepwise EM; ``select="fixed"``).
 
         Parameters
@@ -1225,6 +1246,8 @@ class GMMClassifier(ClassConditional):
         y : array-like of shape (n_samples,)
         classes : array-like of shape (n_classes,), optional
             All labels; required on the first call.
+        sample_weight : array-like of shape (n_samples,), optional
+            Row weights, as in :meth:`fit`.
 
         Returns
         -------
@@ -1232,7 +1255,7 @@ class GMMClassifier(ClassConditional):
         """
         X_checked = check_partial_fit_data(self, X, y, classes, allow_nan=True)[0]
         _check_magnitude(self, X_checked)  # before any class's mixture is updated
-        super().partial_fit(X, y, classes=classes)
+        super().partial_fit(X, y, classes=classes, sample_weight=sample_weight)
         self.n_components_ = np.array(
             [len(getattr(d, "weights_", ())) for d in self.densities_]
         )
