@@ -159,7 +159,10 @@ def test_bad_input_is_refused_with_the_attribute_named():
         fitted.decode(X, algorithm="beam")
     with pytest.raises(ValueError, match=r"GMMHMM\(covars_prior=...\) is not supported"):
         hmm.GMMHMM(2, covars_prior=0.1).fit(X)
-    with pytest.raises(ValueError, match=r"PoissonHMM\(lambdas_prior=2.0\) is not supported"):
-        hmm.PoissonHMM(2, lambdas_prior=2.0).fit(np.ones((5, 1)))
+    with pytest.raises(ValueError, match=r"lambdas_prior must be a number or have shape "
+                                         r"\(2,\) .*got shape \(3,\)"):
+        hmm.PoissonHMM(2, lambdas_prior=[1.0, 2.0, 3.0]).fit(np.ones((5, 1)))
+    with pytest.raises(ValueError, match="lambdas_weight must be finite and non-negative"):
+        hmm.PoissonHMM(2, lambdas_weight=-1.0).fit(np.ones((5, 1)))
     with pytest.raises(ValueError, match="emissionprob_prior=...\\) must be a number >= 1"):
         hmm.CategoricalHMM(2, emissionprob_prior=0.5).fit(np.zeros((5, 1)))

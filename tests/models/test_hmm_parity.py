@@ -463,3 +463,100 @@ def test_gmm_covariance_forms_score_as_hmmlearn_gmmhmm(form):
     assert ours.score(X, lengths) == pytest.approx(ref.score(X, lengths), rel=1e-12, abs=1e-9)
     np.testing.assert_allclose(ours.predict_proba(X, lengths), ref.predict_proba(X, lengths),
                                rtol=0, atol=1e-10)
+
+
+# -- Poisson: Gamma prior (MAP) and the next-frame distribution -----------------------------------
+@pytest.mark.parametrize(("alpha", "beta"), [(0.0, 0.0), (5.0, 2.0), (0.5, 40.0)])
+def test_poisson_gamma_prior_matches_hmmlearn_for_one_state(alpha, beta):
+    """hmmlearn 0.3.3's PoissonHMM M-step is (alpha + n y_bar_k) / (beta + n) with n the
+    posterior weight of every state: with one state that is the conjugate update."""
+    X, lengths, _, _ = poisson_data(seed=5)
+    for n_iter in (1, 3):
+        ref = hmmlearn.PoissonHMM(1, init_params="", n_iter=n_iter, tol=-np.inf,
+                                  lambdas_prior=alpha, lambdas_weight=beta)
+        ref.startprob_, ref.transmat_, ref.lambdas_ = (np.ones(1), np.ones((1, 1)),
+                                                       np.array([[2.0, 2.0, 2.0]]))
+        ref.fit(X, lengths)
+        ours = HMM(1, emission="poisson", lambdas_init=[[2.0, 2.0, 2.0]], max_iter=n_iter,
+                   tol=0, lambdas_prior=alpha, lambdas_weight=beta).fit(X, lengths)
+        np.testing.assert_allclose(ours.lambdas_, ref.lambdas_, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(ours.lambdas_[0], (alpha + X.sum(0)) / (beta + len(X)),
+                                   rtol=0, atol=1e-12)
+
+
+def test_poisson_gamma_prior_is_the_conjugate_update_per_state():
+    X, lengths, _, _ = poisson_data(seed=6)
+    X = X.astype(float)
+    X[::7, 1] = np.nan  # a missing entry adds neither a count nor a frame to its feature
+    s0, t0, l0 = start_params(np.random.RandomState(2))
+    alpha = np.array([[1.0, 20.0, 0.0], [3.0, 0.0, 2.0], [0.0, 0.0, 9.0]])
+    beta = np.array([4.0, 0.5, 10.0])  # one per state, as hmmlearn documents it
+    start = HMM.from_params(s0, t0, lambdas=l0)
+    gamma = start.predict_proba(X, lengths)  # (frames, states) under the start
+    observed = ~np.isnan(X)
+    counts = gamma.T @ np.where(observed, X, 0.0)
+    frames = gamma.T @ observed
+    want = (alpha + counts) / (beta[:, None] + frames)
+    ours = HMM(3, emission="poisson", startprob_init=s0, transmat_init=t0, lambdas_init=l0,
+               max_iter=1, tol=0, lambdas_prior=alpha, lambdas_weight=beta).fit(X, lengths)
+    np.testing.assert_allclose(ours.lambdas_, want, rtol=1e-12, atol=1e-12)
+    mle = HMM(3, emission="poisson", startprob_init=s0, transmat_init=t0, lambdas_init=l0,
+              max_iter=1, tol=0).fit(X, lengths)
+    np.testing.assert_allclose(mle.lambdas_, counts / frames, rtol=1e-12, atol=1e-12)
+    # a strong prior pulls every rate to alpha / beta
+    strong = HMM(3, emission="poisson", lambdas_prior=5e6, lambdas_weight=1e6,
+                 random_state=0).fit(X, lengths)
+    np.testing.assert_allclose(strong.lambdas_, 5.0, rtol=1e-3)
+
+
+def test_poisson_gamma_prior_through_the_hmmlearn_facade():
+    from gdlab.hmmlearn import hmm as facade
+
+    X, lengths, _, _ = poisson_data(seed=7)
+    s0, t0, l0 = start_params(np.random.RandomState(3))
+    kw = dict(init_params="", n_iter=4, tol=-np.inf, lambdas_prior=2.0, lambdas_weight=3.0)
+    ours = facade.PoissonHMM(3, **kw)
+    ours.startprob_, ours.transmat_, ours.lambdas_ = s0, t0, l0
+    ours.fit(X, lengths)
+    direct = HMM(3, emission="poisson", startprob_init=s0, transmat_init=t0, lambdas_init=l0,
+                 max_iter=4, tol=0, lambdas_prior=2.0, lambdas_weight=3.0).fit(X, lengths)
+    np.testing.assert_allclose(ours.lambdas_, direct.lambdas_, rtol=0, atol=1e-12)
+
+
+def test_poisson_prior_bad_input():
+    X, lengths, _, _ = poisson_data()
+    with pytest.raises(ValueError, match=r"lambdas_prior must be a number or have shape \(3,\)"):
+        HMM(3, emission="poisson", lambdas_prior=np.ones(4)).fit(X, lengths)
+    with pytest.raises(ValueError, match="lambdas_weight must be finite and non-negative"):
+        HMM(3, emission="poisson", lambdas_weight=np.nan).fit(X, lengths)
+    with pytest.raises(ValueError, match="apply to emission='poisson' only, not 'gaussian'"):
+        HMM(3, lambdas_prior=1.0).fit(X.astype(float), lengths)
+
+
+def test_poisson_predict_next_equals_brute_force():
+    s0, t0, l0 = start_params(np.random.RandomState(4))
+    l0[1, 2] = 0.0  # a state that never emits on feature 2
+    model = HMM.from_params(s0, t0, lambdas=l0)
+    rng = np.random.RandomState(5)
+    prefixes = [rng.poisson(3.0, (5, 3)), rng.poisson(3.0, (2, 3))]
+    nxt = model.predict_next(prefixes)
+    np.testing.assert_allclose(nxt.weights.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    x_next = np.array([[2, 0, 1], [0, 4, 0]])
+    expected = [model.score_samples([np.vstack([p, x[None]])])[0] - model.score_samples([p])[0]
+                for p, x in zip(prefixes, x_next, strict=True)]
+    np.testing.assert_allclose(nxt.log_pdf(x_next), expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(nxt.mean, nxt.weights @ l0, rtol=0, atol=1e-12)
+    # exp(log_pdf) over every count vector (up to 40 per feature) sums to one
+    from gdlab.models.hmm import NextObservation
+
+    grid = np.stack(np.meshgrid(*[np.arange(41)] * 3, indexing="ij"), axis=-1).reshape(-1, 3)
+    for i in range(2):
+        one = NextObservation(np.repeat(nxt.weights[[i]], len(grid), axis=0), lambdas=l0)
+        assert np.exp(one.log_pdf(grid)).sum() == pytest.approx(1.0, abs=1e-9)
+    draws = np.vstack([nxt.sample(random_state=s) for s in range(2000)])
+    assert draws.dtype == np.int64 and draws.shape == (4000, 3)
+    np.testing.assert_allclose(draws[0::2].mean(0), nxt.mean[0], rtol=0.08)
+    with pytest.raises(ValueError, match="non-negative integer counts"):
+        nxt.log_pdf(np.array([[1.5, 0, 0], [0, 0, 0]]))
+    with pytest.raises(ValueError, match=r"shape \(2, 3\)"):
+        nxt.log_pdf(np.zeros((2, 2)))

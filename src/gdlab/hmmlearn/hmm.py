@@ -19,9 +19,11 @@ the same start gives the same EM to ~1e-10), ``tol`` (the same absolute
 log-likelihood gain, checked as ``|gain| < tol``), ``implementation`` and
 ``verbose`` (gdlab has one scaled forward-backward engine and no printing),
 ``GMMHMM`` fits by maximum likelihood (its priors are not supported: the
-defaults are accepted and not applied), ``PoissonHMM`` has no Gamma prior
-(non-zero ``lambdas_prior`` / ``lambdas_weight`` raise), and a vector
-``means_weight`` weighs each state's prior mean.
+defaults are accepted and not applied), ``PoissonHMM``'s Gamma prior
+(``lambdas_prior`` / ``lambdas_weight``) weighs each state's counts by that
+state's own posterior weight (hmmlearn 0.3.3 uses the weight of all states
+together; the two agree for one state), and a vector ``means_weight`` weighs
+each state's prior mean.
 """
 
 from __future__ import annotations
@@ -475,8 +477,12 @@ class PoissonHMM(BaseHMM):
     ----------
     n_components : int, default=1
     startprob_prior, transmat_prior : float or array-like, default=1.0
-    lambdas_prior, lambdas_weight : float, default=0.0
-        Only 0 (no Gamma prior) is supported.
+    lambdas_prior, lambdas_weight : float or array-like, default=0.0
+        Gamma(alpha, beta) prior of the rates (numbers, one per state, or
+        (n_components, n_features)): the MAP M-step is gdlab's
+        ``HMM(lambdas_prior=..., lambdas_weight=...)``, the conjugate posterior
+        mean per state (see the module docstring for how it differs from
+        hmmlearn 0.3.3 with several states). 0, 0: maximum likelihood.
     algorithm, random_state, n_iter, tol, verbose, params, init_params, implementation
         As :class:`GaussianHMM` (``params`` letters "stl").
     """
@@ -503,9 +509,7 @@ class PoissonHMM(BaseHMM):
         self.implementation = implementation
 
     def _gdlab_kwargs(self):
-        _check_neutral(self, lambdas_prior=(self.lambdas_prior, 0.0),
-                       lambdas_weight=(self.lambdas_weight, 0.0))
-        return {}
+        return dict(lambdas_prior=self.lambdas_prior, lambdas_weight=self.lambdas_weight)
 
     def _emission_params(self):
         return dict(lambdas=self.lambdas_)

@@ -960,13 +960,18 @@ class PoissonEmissions:
             lp[(self.positive @ zero.T.astype(np.float64)) > 0] = -np.inf
         return rows_to_tsn(lp.T, frames, out=frames.buffer("log_emit", (frames.T, S, frames.N)))
 
-    def m_step(self, gamma, lambdas):
+    def m_step(self, gamma, lambdas, prior_counts=0.0, prior_frames=0.0):
         """Rates from state posteriors (T, S, N): posterior-weighted mean count of each
-        state and feature over its observed entries (the old rate where none is)."""
+        state and feature over its observed entries (the old rate where none is).
+
+        With a Gamma prior (``prior_counts`` alpha, ``prior_frames`` beta, broadcast to
+        (S, d)): (alpha + sum of weighted counts) / (beta + sum of weights), the
+        conjugate posterior mean, i.e. alpha pseudo-counts seen over beta pseudo-frames.
+        """
         post = tsn_to_rows(gamma)  # (S, rows); 0 at padding
         with np.errstate(**_UNDERFLOW_OK):
-            total = post @ self.X0
-            weight = post @ self.O
+            total = post @ self.X0 + prior_counts
+            weight = post @ self.O + prior_frames
         ok = weight > 10 * np.finfo(float).tiny
         return np.where(ok, total / np.where(ok, weight, 1.0), lambdas)
 

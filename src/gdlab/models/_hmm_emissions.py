@@ -525,6 +525,29 @@ class PoissonEmission(Emission):
     def check_given(self, S, M, d):
         if self.hmm.lambdas_init is not None:
             self.given_lambdas(S, d)
+        self.prior(S, d)
+
+    def prior(self, S, d):
+        """The Gamma prior (alpha, beta) of the rates, each (S, d) or 0.0 (validated).
+
+        ``lambdas_prior`` (alpha) and ``lambdas_weight`` (beta): numbers, one per
+        state (n_states,) as hmmlearn documents them, or (n_states, n_features).
+        """
+        out = []
+        for name in ("lambdas_prior", "lambdas_weight"):
+            value = np.asarray(getattr(self.hmm, name), dtype=np.float64)
+            if value.shape == (S,):
+                value = value[:, None]
+            try:
+                value = np.broadcast_to(value, (S, d))
+            except ValueError:
+                raise ValueError(f"{name} must be a number or have shape ({S},) (one per "
+                                 f"state) or {(S, d)}, got shape {value.shape}.") from None
+            if not np.isfinite(value).all() or (value < 0).any():
+                raise ValueError(f"{name} must be finite and non-negative (a Gamma prior; "
+                                 f"0 is none), got {getattr(self.hmm, name)!r}.")
+            out.append(value if value.any() else 0.0)
+        return tuple(out)
 
     def batch(self, frames):
         return hm.PoissonEmissions(frames)
@@ -562,10 +585,14 @@ class PoissonEmission(Emission):
         return None
 
     def m_step(self, batch, gamma, resp, reg, smoothing):
-        self.hmm.lambdas_ = batch.m_step(gamma, self.hmm.lambdas_)
+        S, d = self.hmm.lambdas_.shape
+        self.hmm.lambdas_ = batch.m_step(gamma, self.hmm.lambdas_, *self.prior(S, d))
 
     def sample(self, states, rng):
         return rng.poisson(self.hmm.lambdas_[states]).astype(np.int64)
+
+    def next_observation(self):
+        return {"lambdas": self.hmm.lambdas_.copy()}
 
     def n_parameters(self):
         return {"l": self.hmm.lambdas_.size}

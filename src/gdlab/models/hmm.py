@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
+from scipy.special import gammaln, logsumexp
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
@@ -75,6 +75,9 @@ class NextObservation:
         Variances (diagonal) or covariance matrices (full).
     emissionprob : ndarray of shape (n_states, n_symbols) or None
         Categorical emissions.
+    lambdas : ndarray of shape (n_states, n_features) or None
+        Poisson emissions: the rates of each state (the next frame's counts are
+        a mixture over states of independent Poisson counts).
     """
 
     weights: np.ndarray
@@ -82,10 +85,15 @@ class NextObservation:
     means: np.ndarray | None = None
     covars: np.ndarray | None = None
     emissionprob: np.ndarray | None = None
+    lambdas: np.ndarray | None = None
 
     @property
     def categorical(self) -> bool:
         return self.emissionprob is not None
+
+    @property
+    def poisson(self) -> bool:
+        return self.lambdas is not None
 
     @property
     def proba(self) -> np.ndarray:
@@ -107,6 +115,8 @@ class NextObservation:
         """
         if self.categorical:
             return (self.proba @ np.arange(self.emissionprob.shape[1]))[:, None]
+        if self.poisson:
+            return self.weights @ self.lambdas
         S, M, d = self.means.shape
         return self._component_weights() @ self.means.reshape(S * M, d)
 
@@ -135,6 +145,8 @@ class NextObservation:
                 raise ValueError(f"symbols must be integers in [0, {V}), got {sym.tolist()}.")
             with np.errstate(divide="ignore"):
                 return np.log(self.proba[np.arange(n), sym.astype(np.intp)])
+        if self.poisson:
+            return self._poisson_log_pmf(x)
         S, M, d = self.means.shape
         if x.shape != (n, d):
             raise ValueError(f"x must have shape ({n}, {d}), got {x.shape}.")
@@ -149,6 +161,21 @@ class NextObservation:
         with np.errstate(divide="ignore", under="ignore"):  # weights 0; far components
             return logsumexp(lp + np.log(self._component_weights()), axis=1)
 
+    def _poisson_log_pmf(self, x):
+        n, d = len(self.weights), self.lambdas.shape[1]
+        if x.shape != (n, d):
+            raise ValueError(f"x must have shape ({n}, {d}) (one frame of counts per "
+                             f"sequence), got {x.shape}.")
+        if not np.all((x >= 0) & (x == np.round(x))):
+            raise ValueError(f"x must hold non-negative integer counts, got {x.tolist()}.")
+        lam = self.lambdas
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_lam = np.where(lam > 0, np.log(np.where(lam > 0, lam, 1.0)), -np.inf)
+            # (n, S): sum_j log Poisson(x_j; lambda_kj); a rate of 0 allows only a count of 0
+            terms = np.where(x[:, None, :] > 0, x[:, None, :] * log_lam[None], 0.0)
+            lp = (terms - lam[None] - gammaln(x + 1.0)[:, None, :]).sum(axis=2)
+            return logsumexp(lp + np.log(self.weights), axis=1)
+
     def sample(self, random_state=None) -> np.ndarray:
         """One draw of the next frame of each sequence.
 
@@ -159,6 +186,9 @@ class NextObservation:
         rng = check_random_state(random_state)
         if self.categorical:
             return sample_categorical(self.proba, rng)[:, None].astype(np.int64)
+        if self.poisson:
+            states = sample_categorical(self.weights, rng)
+            return rng.poisson(self.lambdas[states]).astype(np.int64)
         S, M, d = self.means.shape
         comp = sample_categorical(self._component_weights(), rng)
         return sample_gaussian(self.means.reshape(S * M, d),
@@ -250,6 +280,16 @@ class HMM(CapabilityMixin, BaseEstimator):
         ``max(covars_weight - n_features, 0)`` (full, tied) is added to their
         denominator. Defaults 0, 0, 0, 1: no prior. hmmlearn's default
         ``covars_prior=1e-2`` is a prior here.
+    lambdas_prior, lambdas_weight : float or array-like, default=0.0
+        Gamma(alpha, beta) prior of the Poisson rates (``emission="poisson"``,
+        hmmlearn's PoissonHMM names): alpha = ``lambdas_prior`` and beta =
+        ``lambdas_weight``, numbers, one per state (n_states,) or
+        (n_states, n_features). The M-step is the conjugate posterior mean
+        (alpha + sum_t gamma_tk x_tj) / (beta + sum_t gamma_tk), over the
+        observed entries: alpha pseudo-counts seen in beta pseudo-frames. 0, 0:
+        no prior (maximum likelihood). hmmlearn 0.3.3 puts the posterior
+        weight of *all* states in place of state k's own in that formula; the
+        two agree for one state (tested) and otherwise differ.
     params : str or collection of str, optional
         The parameters EM updates (hmmlearn's ``params``); the others keep their
         initial value (given by ``*_init`` or initialized by ``init``) exactly.
@@ -351,6 +391,8 @@ class HMM(CapabilityMixin, BaseEstimator):
         means_weight=0.0,
         covars_prior=0.0,
         covars_weight=1.0,
+        lambdas_prior=0.0,
+        lambdas_weight=0.0,
         params=None,
         random_state=None,
     ):
@@ -378,6 +420,8 @@ class HMM(CapabilityMixin, BaseEstimator):
         self.means_weight = means_weight
         self.covars_prior = covars_prior
         self.covars_weight = covars_weight
+        self.lambdas_prior = lambdas_prior
+        self.lambdas_weight = lambdas_weight
         self.params = params
         self.random_state = random_state
 
@@ -541,6 +585,10 @@ class HMM(CapabilityMixin, BaseEstimator):
             check_stochastic(self.startprob_init, "startprob_init", (S,))
         if self.transmat_init is not None:
             check_stochastic(self.transmat_init, "transmat_init", (S, S))
+        if self.emission != "poisson" and (np.any(np.asarray(self.lambdas_prior) != 0)
+                                           or np.any(np.asarray(self.lambdas_weight) != 0)):
+            raise ValueError("lambdas_prior and lambdas_weight (a Gamma prior of Poisson "
+                             f"rates) apply to emission='poisson' only, not {self.emission!r}.")
         self._emitter().check_given(S, M, d)
 
     # -- fitting ------------------------------------------------------------------------------
@@ -811,7 +859,8 @@ class HMM(CapabilityMixin, BaseEstimator):
         -------
         NextObservation
             ``.weights`` (n_sequences, n_states); ``.proba`` (categorical),
-            ``.mean``, ``.log_pdf(x)`` and ``.sample(random_state)``.
+            ``.mean``, ``.log_pdf(x)`` and ``.sample(random_state)`` (every
+            emission: Gaussian, mixture, categorical and Poisson).
         """
         frames, em = self._batch(X, lengths)
         ll, _, _, _, alpha = self._e_step(frames, em, statistics=False)
