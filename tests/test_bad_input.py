@@ -69,6 +69,8 @@ TINY = {
     "gpt-label-prefix": {**_GPT_TINY},
     "gpt-classifier": {**_GPT_TINY},
     "gpt-pretrain-finetune": {**_GPT_TINY, "pretrain_epochs": 1},
+    "encoder": {**_GPT_TINY},
+    "encoder-mlm-finetune": {**_GPT_TINY, "pretrain_epochs": 1},
 }
 
 

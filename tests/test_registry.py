@@ -41,6 +41,9 @@ HYBRID |= {"jem", "jem-cnn"}
 DISCRIMINATIVE |= {"smote-logreg"}
 # complement naive Bayes: class scores from the other classes' counts, no model of p(x)
 DISCRIMINATIVE |= {"complement-nb"}
+# the bidirectional encoder, from scratch and pretrained as a masked language model
+DISCRIMINATIVE |= {"encoder"}
+HYBRID |= {"encoder-mlm-finetune"}
 #: Generative entries that do not classify: pure samplers / language models.
 SAMPLERS = {"cgan", "char-gpt"}
 #: Generative entries whose score is a bound (ELBO), not an exact density.

@@ -825,6 +825,14 @@ for _name, _family, _factory, _mod, _desc in [
      _lazy("gdlab.models.gpt", "GPTClassifier", **{**_GPT_SMALL, "max_epochs": 5},
            pretrain_epochs=2), ("text",),
      "Character GPT pretrained on the training texts, then fine-tuned with a head"),
+    # the bidirectional (BERT-style) counterparts: [CLS] head, masked-LM pretraining
+    ("encoder", "discriminative",
+     _lazy("gdlab.models.encoder", "BERTClassifier", **{**_GPT_SMALL, "max_epochs": 5}),
+     ("text",), "Small bidirectional transformer encoder (BERT-style) + [CLS] head, from scratch"),
+    ("encoder-mlm-finetune", "hybrid",
+     _lazy("gdlab.models.encoder", "BERTClassifier", **{**_GPT_SMALL, "max_epochs": 5},
+           pretrain_epochs=2), ("text",),
+     "Character encoder pretrained as a masked LM on every text (y=-1 too), then fine-tuned"),
 ]:
     register(ModelSpec(_name, _family, _factory, _mod, _desc))
 
