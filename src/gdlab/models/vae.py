@@ -170,25 +170,26 @@ class _VAEBase(TorchEstimatorMixin):
             return None
         return F.one_hot(y_idx, self._n_conditions).to(dtype)
 
-    def _loss_fn(self):
-        beta = float(self.beta)
+    def _draws(self, *, fixed: bool):
+        """``draws(module, x, onehot) -> (rec, kl)`` per row, for the training losses.
 
-        def loss(module, batch):
-            onehot = self._onehot(batch[1]) if len(batch) > 1 else None
-            rec, kl = module(batch[0], onehot)
-            return {"loss": (beta * kl - rec).mean(), "recon": -rec.mean(), "kl": kl.mean()}
-
-        return loss
-
-    def _eval_loss_fn(self):
-        """Validation loss with fixed draws, so early stopping sees no sampling noise."""
-        beta = float(self.beta)
+        ``fixed=False``: fresh reparameterized draws (training); ``fixed=True``:
+        the same seeded draws at every call (validation, so early stopping sees
+        no sampling noise).
+        """
+        if not fixed:
+            return lambda module, x, onehot: module(x, onehot)
         gen = torch.Generator().manual_seed(_SCORE_SEED)
         eps = torch.randn(_SCORE_DRAWS, int(self.latent_dim), generator=gen)
+        return lambda module, x, onehot: module.elbo_terms(x, onehot, eps.to(x.device))
+
+    def _elbo_loss(self, draws):
+        """The Trainer's loss: the beta-weighted negative ELBO per row, with ``draws``."""
+        beta = float(self.beta)
 
         def loss(module, batch):
             onehot = self._onehot(batch[1]) if len(batch) > 1 else None
-            rec, kl = module.elbo_terms(batch[0], onehot, eps.to(batch[0].device))
+            rec, kl = draws(module, batch[0], onehot)
             return {"loss": (beta * kl - rec).mean(), "recon": -rec.mean(), "kl": kl.mean()}
 
         return loss
@@ -197,7 +198,8 @@ class _VAEBase(TorchEstimatorMixin):
         data = (torch.from_numpy(self._scaled(X, np.float32)),)
         if y_idx is not None:
             data = (*data, torch.from_numpy(np.asarray(y_idx, dtype=np.int64)))
-        return self._train(data, self._loss_fn(), eval_loss=self._eval_loss_fn())
+        return self._train(data, self._elbo_loss(self._draws(fixed=False)),
+                           eval_loss=self._elbo_loss(self._draws(fixed=True)))
 
     # ----------------------------------------------------------------- bounds
     def _bound(self, X, y_idx, k: int, random_state, importance: bool) -> np.ndarray:
@@ -835,7 +837,7 @@ class M2VAE(LogitClassifierMixin, CVAE):
                      self.classifier_hidden_, float(self.dropout))
 
     def _m2_loss(self, draws):
-        """The loss function of the Trainer; ``draws(module, x, onehot) -> (rec, kl)`` per row."""
+        """The loss function of the Trainer; ``draws`` as :meth:`_draws` returns it."""
         beta, weight = float(self.beta), self.alpha_ / self.n_labelled_
         n_classes = len(self.classes_)
         log_prior = torch.as_tensor(self._log_prior(), dtype=torch.float32).clamp_min(-1e30)
@@ -892,13 +894,9 @@ class M2VAE(LogitClassifierMixin, CVAE):
         self.n_unlabelled_ = int(X.shape[0] - self.n_labelled_)
         self.alpha_ = float(self.alpha) * X.shape[0]
         self._fit_scaling(X)
-        gen = torch.Generator().manual_seed(_SCORE_SEED)
-        eps = torch.randn(_SCORE_DRAWS, int(self.latent_dim), generator=gen)
         data = (torch.from_numpy(self._scaled(X, np.float32)), torch.from_numpy(y_idx))
-        return self._train(
-            data, self._m2_loss(lambda m, x, onehot: m(x, onehot)),
-            eval_loss=self._m2_loss(
-                lambda m, x, onehot: m.elbo_terms(x, onehot, eps.to(x.device))))
+        return self._train(data, self._m2_loss(self._draws(fixed=False)),
+                           eval_loss=self._m2_loss(self._draws(fixed=True)))
 
     # ------------------------------------------------------------- classifier
     def _classifier_logits(self, X) -> np.ndarray:
