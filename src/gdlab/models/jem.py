@@ -135,6 +135,11 @@ class _EnergyModelMixin:
         for name in JEM_PARAMS:
             setattr(self, name, settings[name])
 
+    def _check_own_params(self) -> None:
+        """The network's own settings (``super()``), then those of the energy-based reading."""
+        super()._check_own_params()
+        self._check_jem_params()
+
     def _check_jem_params(self) -> None:
         check_positive(self.generative_weight, "generative_weight", allow_zero=True)
         check_int(self.sgld_steps, "sgld_steps", minimum=1)
@@ -298,10 +303,6 @@ device, random_state, verbose
         self._set_jem_params(locals())
         self._set_training_params(locals())
 
-    def _check_own_params(self) -> None:
-        super()._check_own_params()
-        self._check_jem_params()
-
 
 class JEMCNNClassifier(_EnergyModelMixin, CNNClassifier):
     __doc__ = f"""Small CNN classifier trained as a joint energy-based model (JEM) of p(x, y).
@@ -355,7 +356,3 @@ best_epoch_, device_, sgld_lower_, sgld_upper_
         self.dropout = dropout
         self._set_jem_params(locals())
         self._set_training_params(locals())
-
-    def _check_own_params(self) -> None:
-        super()._check_own_params()
-        self._check_jem_params()
