@@ -140,6 +140,12 @@ class _DiffusionBase(TorchEstimatorMixin):
         if self.image_shape is not None:
             check_image_shape(n_features, self.image_shape)
 
+    def _check_whole_rows(self, X: np.ndarray) -> None:
+        """Draws are of whole rows: X (of the draw mixins) must be all NaN."""
+        if not np.isnan(X).all():
+            raise ValueError(f"{type(self).__name__} samples whole rows only; it cannot draw "
+                             "missing entries given observed ones (no missing_features).")
+
     # ---------------------------------------------------------------- pieces
     def _schedule(self) -> Schedule:
         return named_schedule(self.schedule, self.n_steps)
@@ -494,9 +500,7 @@ class DiffusionModel(DensityMixin, _DiffusionBase, BaseEstimator):
         return self._elbo_rows(X, 0, self.n_elbo_steps)[:, 0]
 
     def _draw(self, X: np.ndarray, rng) -> np.ndarray:
-        if not np.isnan(X).all():
-            raise ValueError(f"{type(self).__name__} samples whole rows only; it cannot draw "
-                             "missing entries given observed ones (no missing_features).")
+        self._check_whole_rows(X)
         return self._generate(X.shape[0], None, rng)
 
 
@@ -625,9 +629,7 @@ class ConditionalDiffusion(GenerativeClassifierMixin, _DiffusionBase, BaseEstima
         return self._elbo_rows(X, len(self.classes_), self.n_elbo_steps)
 
     def _conditional_draw(self, X: np.ndarray, y_idx: np.ndarray, rng) -> np.ndarray:
-        if not np.isnan(X).all():
-            raise ValueError(f"{type(self).__name__} samples whole rows only; it cannot draw "
-                             "missing entries given observed ones (no missing_features).")
+        self._check_whole_rows(X)
         self._check_guidance()
         return self._generate(X.shape[0], np.asarray(y_idx), rng)
 
