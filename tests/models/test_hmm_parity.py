@@ -440,8 +440,11 @@ def test_dirichlet_prior_keeps_structural_zeros_and_bad_priors_are_refused():
         HMM(3, means_prior=np.zeros((2, 3)), means_weight=1.0).fit(X, lengths)
     with pytest.raises(ValueError, match="covars_prior must be finite"):
         HMM(3, covars_prior=-1.0).fit(X, lengths)
-    with pytest.raises(ValueError, match="emission='gaussian' only"):
-        HMM(3, emission="gmm", covars_prior=0.1).fit(X, lengths)
+    with pytest.raises(ValueError, match=r"covars_prior must be a number or have shape "
+                                         r"\(3, 2, 3\)"):
+        HMM(3, emission="gmm", covars_prior=np.ones((3, 3)), covars_weight=2.0).fit(X, lengths)
+    with pytest.raises(ValueError, match=r"weights_prior \(a Dirichlet.*emission='gmm' only"):
+        HMM(3, weights_prior=2.0).fit(X, lengths)
 
 
 @pytest.mark.parametrize("form", ["spherical", "tied", "diag", "full"])
@@ -560,3 +563,78 @@ def test_poisson_predict_next_equals_brute_force():
         nxt.log_pdf(np.array([[1.5, 0, 0], [0, 0, 0]]))
     with pytest.raises(ValueError, match=r"shape \(2, 3\)"):
         nxt.log_pdf(np.zeros((2, 2)))
+
+
+# -- GMM emissions: Dirichlet prior of the mixture weights, normal prior of the means -------------
+def _gmm_start(form, S=3, M=2, d=2, seed=0):
+    rng = np.random.RandomState(seed)
+    s0, t0 = rng.dirichlet(np.ones(S)), rng.dirichlet(np.ones(S), size=S)
+    w0, m0 = rng.dirichlet(np.ones(M), size=S), rng.normal(0, 2, (S, M, d))
+    c0 = {"diag": rng.uniform(1, 2, (S, M, d)), "full": np.tile(np.eye(d) * 1.5, (S, M, 1, 1)),
+          "spherical": rng.uniform(1, 2, (S, M)), "tied": np.tile(np.eye(d) * 1.5, (S, 1, 1))}
+    return s0, t0, w0, m0, c0[form]
+
+
+@pytest.mark.parametrize("form", ["diag", "full", "spherical", "tied"])
+def test_gmm_weights_and_means_priors_match_hmmlearn_gmmhmm(form):
+    """With covariances kept (params "stwm"), EM with GMMHMM's weights_prior, means_prior and
+    means_weight is hmmlearn's, step for step."""
+    X, lengths = gaussian_data(d=2)
+    s0, t0, w0, m0, c0 = _gmm_start(form)
+    rng = np.random.RandomState(1)
+    priors = dict(weights_prior=rng.uniform(1.0, 30.0, (3, 2)),
+                  means_prior=rng.normal(0, 1, (3, 2, 2)),
+                  means_weight=rng.uniform(0.0, 50.0, (3, 2)))
+    ref = hmmlearn.GMMHMM(3, n_mix=2, covariance_type=form, init_params="", params="stwm",
+                          n_iter=4, tol=-np.inf, **priors)
+    ref.startprob_, ref.transmat_, ref.weights_, ref.means_, ref.covars_ = s0, t0, w0, m0, c0
+    ref.fit(X, lengths)
+    ours = HMM(3, emission="gmm", n_mix=2, covariance=form, startprob_init=s0,
+               transmat_init=t0, weights_init=w0, means_init=m0, covars_init=c0,
+               params="stwm", max_iter=4, tol=0, **priors).fit(X, lengths)
+    np.testing.assert_allclose(ours.weights_, ref.weights_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.means_, ref.means_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.transmat_, ref.transmat_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.monitor_, ref.monitor_.history, rtol=1e-12, atol=1e-9)
+    # and they are priors: the fit moves towards them
+    mle = HMM(3, emission="gmm", n_mix=2, covariance=form, startprob_init=s0,
+              transmat_init=t0, weights_init=w0, means_init=m0, covars_init=c0,
+              params="stwm", max_iter=4, tol=0).fit(X, lengths)
+    assert (np.abs(ours.means_ - priors["means_prior"]).sum()
+            < np.abs(mle.means_ - priors["means_prior"]).sum())
+
+
+def test_gmm_priors_through_the_hmmlearn_facade_and_by_hand():
+    from gdlab.hmmlearn import hmm as facade
+
+    X, lengths = gaussian_data(d=2)
+    s0, t0, w0, m0, c0 = _gmm_start("diag")
+    kw = dict(n_mix=2, init_params="", params="stwmc", n_iter=1, tol=-np.inf,
+              weights_prior=4.0, means_prior=0.5, means_weight=3.0)
+    ours = facade.GMMHMM(3, **kw)
+    ours.startprob_, ours.transmat_, ours.weights_, ours.means_, ours.covars_ = (
+        s0, t0, w0, m0, c0)
+    ours.fit(X, lengths)
+    # one M-step by hand from the start's state and component posteriors
+    start = HMM.from_params(s0, t0, means=m0, covars=c0, weights=w0, covariance="diag")
+    gamma = start.predict_proba(X, lengths)  # (T, S)
+    log_comp = np.stack([
+        np.log(w0[k])[None] + np.stack([
+            -0.5 * (((X - m0[k, m]) ** 2 / c0[k, m]) + np.log(2 * np.pi * c0[k, m])).sum(1)
+            for m in range(2)], axis=1)
+        for k in range(3)], axis=1)  # (T, S, M)
+    resp = np.exp(log_comp - np.logaddexp.reduce(log_comp, axis=2, keepdims=True))
+    post = gamma[:, :, None] * resp  # (T, S, M)
+    n = post.sum(0)
+    w = (n + 3.0) / (n + 3.0).sum(1, keepdims=True)
+    mu = (3.0 * 0.5 + np.einsum("tsm,td->smd", post, X)) / (3.0 + n)[:, :, None]
+    scatter = np.einsum("tsm,tsmd->smd", post, (X[:, None, None, :] - mu[None]) ** 2)
+    var = (3.0 * (mu - 0.5) ** 2 + scatter) / n[:, :, None]  # reg_covar=0 in the facade
+    np.testing.assert_allclose(ours.weights_, w, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.means_, mu, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.covars_, var, rtol=0, atol=1e-10)
+    with pytest.raises(ValueError, match=r"weights_prior must be a number or have shape "
+                                         r"\(3, 2\)"):
+        facade.GMMHMM(3, n_mix=2, weights_prior=np.ones(5)).fit(X, lengths)
+    with pytest.raises(ValueError, match=r"GMMHMM\(covars_prior=...\) is not supported"):
+        facade.GMMHMM(3, n_mix=2, covars_prior=0.1).fit(X, lengths)

@@ -18,8 +18,10 @@ initialization (gdlab's k-means start for start and transition probabilities;
 the same start gives the same EM to ~1e-10), ``tol`` (the same absolute
 log-likelihood gain, checked as ``|gain| < tol``), ``implementation`` and
 ``verbose`` (gdlab has one scaled forward-backward engine and no printing),
-``GMMHMM`` fits by maximum likelihood (its priors are not supported: the
-defaults are accepted and not applied), ``PoissonHMM``'s Gamma prior
+``GMMHMM`` applies hmmlearn's ``weights_prior`` (Dirichlet) and
+``means_prior`` / ``means_weight`` (their updates equal hmmlearn's) but not
+its covariance prior (``covars_prior`` / ``covars_weight`` must stay None:
+hmmlearn's form scatters about the previous means), ``PoissonHMM``'s Gamma prior
 (``lambdas_prior`` / ``lambdas_weight``) weighs each state's counts by that
 state's own posterior weight (hmmlearn 0.3.3 uses the weight of all states
 together; the two agree for one state), and a vector ``means_weight`` weighs
@@ -365,9 +367,13 @@ class GaussianHMM(BaseHMM):
 class GMMHMM(BaseHMM):
     """Hidden Markov model with Gaussian-mixture emissions (hmmlearn's ``GMMHMM``).
 
-    Fitted by maximum likelihood: hmmlearn's GMMHMM priors (``weights_prior``,
-    ``means_prior``, ``means_weight``, ``covars_prior``, ``covars_weight``) are
-    accepted at their defaults and not applied; other values raise.
+    MAP estimation with hmmlearn's ``weights_prior`` (Dirichlet on each
+    state's mixture weights) and ``means_prior`` / ``means_weight`` (normal
+    prior of each component's mean), whose updates equal hmmlearn's; a
+    positive ``means_weight`` also adds ``means_weight (mu - means_prior)^2``
+    to the covariances' scatter, as hmmlearn does. ``covars_prior`` and
+    ``covars_weight`` must be None (no covariance prior: hmmlearn's form
+    scatters about the previous means and is not reproduced).
     ``covars_`` is in the layout of ``covariance_type``, as hmmlearn's.
 
     Parameters
@@ -375,6 +381,9 @@ class GMMHMM(BaseHMM):
     n_components : int, default=1
     n_mix : int, default=1
     covariance_type : {"diag", "full", "spherical", "tied"}, default="diag"
+    weights_prior : float or array-like of shape (n_components, n_mix), default=1.0
+    means_prior : float or array-like of shape (n_components, n_mix, n_features), default=0.0
+    means_weight : float or array-like of shape (n_components, n_mix), default=0.0
     algorithm, random_state, n_iter, tol, verbose, params, init_params, implementation
         As :class:`GaussianHMM` (``params`` letters "stmcw").
     """
@@ -409,13 +418,14 @@ class GMMHMM(BaseHMM):
         self.implementation = implementation
 
     def _gdlab_kwargs(self):
-        _check_neutral(self, weights_prior=(self.weights_prior, 1.0),
-                       means_weight=(self.means_weight, 0.0))
         for name in ("covars_prior", "covars_weight"):
             if getattr(self, name) is not None:
                 raise ValueError(f"GMMHMM({name}=...) is not supported by gdlab.hmmlearn "
-                                 "(GMMHMM fits by maximum likelihood; only None).")
-        return dict(covariance=self.covariance_type, n_mix=self.n_mix)
+                                 "(hmmlearn's GMMHMM covariance prior has another form than "
+                                 "gdlab's; only None, no covariance prior).")
+        return dict(covariance=self.covariance_type, n_mix=self.n_mix,
+                    weights_prior=self.weights_prior, means_prior=self.means_prior,
+                    means_weight=self.means_weight)
 
     def _emission_params(self):
         return dict(means=self.means_, covars=self.covars_, weights=self.weights_,

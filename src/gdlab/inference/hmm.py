@@ -715,7 +715,7 @@ class GaussianEmissions:
         return le, resp
 
     def m_step(self, gamma, resp, weights, means, covars, reg_covar, *, pool=None,
-               update="wmc", prior=None):
+               update="wmc", prior=None, weights_prior=None):
         """New (weights, means, covars) from state posteriors (T, S, N) and responsibilities.
 
         After a full :func:`e_step` with :meth:`blocks`, its gathered statistics are
@@ -745,15 +745,20 @@ class GaussianEmissions:
         prior : GaussianPrior, optional
             Conjugate prior of the means and covariances (MAP estimates, hmmlearn's
             formulas); None: maximum likelihood.
+        weights_prior : ndarray of shape (S, M), optional
+            Dirichlet concentrations of each state's mixture weights: the MAP weights
+            ``max(n_km + alpha_km - 1, 0)`` normalized per state (hmmlearn's GMMHMM);
+            None: maximum likelihood.
         """
         pending, self._pending = self._pending if self.covariance == "diag" else None, None
         stats = pending.statistics if pending is not None and pending.complete else None
         with np.errstate(**_UNDERFLOW_OK):  # posteriors times posteriors, times frames
             return self._m_step(gamma, resp, weights, means, covars, reg_covar, stats,
-                                pool=pool, update=update, prior=prior)
+                                pool=pool, update=update, prior=prior,
+                                weights_prior=weights_prior)
 
     def _m_step(self, gamma, resp, weights, means, covars, reg_covar, stats=None, *,
-                pool=None, update="wmc", prior=None):
+                pool=None, update="wmc", prior=None, weights_prior=None):
         S, M, d = means.shape
         T, _, N = gamma.shape
         post = gamma if resp is None else (gamma[:, :, None, :] * resp).reshape(T, S * M, N)
@@ -821,6 +826,8 @@ class GaussianEmissions:
             new_w = weights
         else:
             nk_s = nk.reshape(S, M)
+            if weights_prior is not None:
+                nk_s = np.maximum(nk_s + weights_prior - 1.0, 0.0)
             tot = nk_s.sum(axis=1, keepdims=True)
             new_w = np.where(tot > 0, nk_s / np.where(tot > 0, tot, 1.0), weights)
         return new_w, new_mu.reshape(S, M, d), new_cov.reshape(covars.shape)

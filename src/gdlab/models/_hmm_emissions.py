@@ -216,13 +216,6 @@ class GaussianEmission(Emission):
         check_magnitude(self.hmm if owner is None else owner, np.concatenate(seqs), what="X")
         return None
 
-    def check_given(self, S, M, d):
-        hmm = self.hmm
-        if hmm.means_init is not None:
-            self.given_means(S, M, d)
-        if hmm.covars_init is not None:
-            self.given_covars(S, M, d)
-
     def given_means(self, S, M, d):
         """``means_init`` checked, as (S, M, d)."""
         lead = self._lead(S, M)
@@ -332,35 +325,51 @@ class GaussianEmission(Emission):
                                       pool=self.pool(), update=update,
                                       prior=self.prior(*means.shape)))
 
+    def check_given(self, S, M, d):
+        hmm = self.hmm
+        if hmm.means_init is not None:
+            self.given_means(S, M, d)
+        if hmm.covars_init is not None:
+            self.given_covars(S, M, d)
+        self.prior(S, M, d)  # refused before any work
+
     def prior(self, S, M, d):
         """The conjugate prior of the HMM's ``means_prior`` ... ``covars_weight`` (validated),
-        or None when they are the no-prior defaults."""
+        or None when they are the no-prior defaults.
+
+        One prior per component: shapes lead by (n_states,) for "gaussian" and
+        (n_states, n_mix) for "gmm" (``means_prior`` lead + (d,), ``means_weight``
+        lead, ``covars_prior`` in the layout of ``covars_``); numbers broadcast.
+        """
         hmm = self.hmm
         values = {name: np.asarray(getattr(hmm, name), dtype=np.float64) for name in
                   ("means_prior", "means_weight", "covars_prior", "covars_weight")}
         if (not values["means_weight"].any() and not values["covars_prior"].any()
                 and values["covars_weight"].shape == () and values["covars_weight"] <= 1.0):
             return None
-        if M > 1:
-            raise ValueError("means_prior, means_weight, covars_prior and covars_weight apply "
-                             "to emission='gaussian' only (hmmlearn's GaussianHMM form).")
-        covars = {"diag": (S, d), "spherical": (S, 1), "full": (S, d, d), "tied": (d, d)}
-        shapes = {"means_prior": (S, d), "means_weight": (S,),
+        lead = self._lead(S, M)
+        covars = {"diag": (*lead, d), "spherical": lead, "full": (*lead, d, d),
+                  "tied": (*lead[:-1], d, d)}
+        shapes = {"means_prior": (*lead, d), "means_weight": lead,
                   "covars_prior": covars[hmm.covariance], "covars_weight": ()}
         for name, value in values.items():
             if not np.isfinite(value).all() or (name != "means_prior" and (value < 0).any()):
                 raise ValueError(f"{name} must be finite (and non-negative, but for "
                                  "means_prior).")
-            if name == "covars_prior" and hmm.covariance == "spherical" and value.shape == (S,):
-                values[name] = value = value[:, None]
             try:
                 values[name] = np.broadcast_to(value, shapes[name])
             except ValueError:
-                shown = (S,) if shapes[name] == (S, 1) else shapes[name]
-                raise ValueError(f"{name} must be a number or have shape {shown}, got shape "
-                                 f"{value.shape}.") from None
-        return hm.GaussianPrior(values["means_prior"], values["means_weight"],
-                                values["covars_prior"], float(values["covars_weight"]))
+                raise ValueError(f"{name} must be a number or have shape {shapes[name]}, got "
+                                 f"shape {value.shape}.") from None
+        C = S * M  # the M-step's components, state-major
+        covars_prior = values["covars_prior"]
+        if hmm.covariance == "spherical":
+            covars_prior = covars_prior.reshape(C, 1)
+        elif hmm.covariance in ("diag", "full"):
+            covars_prior = covars_prior.reshape(C, *covars_prior.shape[len(lead):])
+        return hm.GaussianPrior(values["means_prior"].reshape(C, d),
+                                values["means_weight"].reshape(C),
+                                covars_prior, float(values["covars_weight"]))
 
     def sample(self, states, rng):
         log_w, means, covars = self.params()
@@ -408,6 +417,29 @@ class GaussianMixtureEmission(GaussianEmission):
         super().check_given(S, M, d)
         if self.hmm.weights_init is not None:
             check_stochastic(self.hmm.weights_init, "weights_init", (S, M))
+        self.weights_prior(S, M)
+
+    def weights_prior(self, S, M):
+        """Validated Dirichlet concentrations (S, M) of the mixture weights; None if all 1."""
+        value = np.asarray(self.hmm.weights_prior, dtype=np.float64)
+        try:
+            value = np.broadcast_to(value, (S, M))
+        except ValueError:
+            raise ValueError(f"weights_prior must be a number or have shape {(S, M)} "
+                             f"(n_states, n_mix), got shape {value.shape}.") from None
+        if not np.isfinite(value).all() or (value < 0).any():
+            raise ValueError("weights_prior must be finite and non-negative (Dirichlet "
+                             "concentrations; 1 is no prior).")
+        return None if np.all(value == 1.0) else value
+
+    def m_step(self, batch, gamma, resp, reg, smoothing):
+        log_w, means, covars = self.params()
+        S, M, d = means.shape
+        update = "".join(sorted(self.hmm._updated() & set(self.letters)))
+        self.set_params(*batch.m_step(gamma, resp, np.exp(log_w), means, covars, reg,
+                                      pool=self.pool(), update=update,
+                                      prior=self.prior(S, M, d),
+                                      weights_prior=self.weights_prior(S, M)))
 
     def initial_weights(self, S, M):
         if self.hmm.weights_init is not None:

@@ -272,14 +272,22 @@ class HMM(CapabilityMixin, BaseEstimator):
         ``max(prior - 1 + expected counts, 0)`` normalized (MAP estimate), zeros of
         the current parameters kept. 1: no prior (maximum likelihood).
     means_prior, means_weight, covars_prior, covars_weight : float or array-like
-        Conjugate prior of Gaussian emissions (``emission="gaussian"``), hmmlearn's
-        GaussianHMM form (see :class:`gdlab.inference.hmm.GaussianPrior`): prior
-        means (n_states, n_features) with weight (n_states,), prior scatter
-        added to the covariances' numerator and a weight ``covars_weight`` of which
-        ``max(covars_weight - 1, 0)`` (diagonal, spherical) or
-        ``max(covars_weight - n_features, 0)`` (full, tied) is added to their
-        denominator. Defaults 0, 0, 0, 1: no prior. hmmlearn's default
-        ``covars_prior=1e-2`` is a prior here.
+        Conjugate prior of Gaussian emissions, hmmlearn's GaussianHMM form (see
+        :class:`gdlab.inference.hmm.GaussianPrior`): prior means (n_states,
+        n_features) with weight (n_states,), prior scatter added to the
+        covariances' numerator (in the layout of ``covars_``) and a weight
+        ``covars_weight`` of which ``max(covars_weight - 1, 0)`` (diagonal,
+        spherical) or ``max(covars_weight - n_features, 0)`` (full, tied) is added
+        to their denominator. Defaults 0, 0, 0, 1: no prior. hmmlearn's default
+        ``covars_prior=1e-2`` is a prior here. With ``emission="gmm"`` the same
+        prior holds for each mixture component: shapes lead by (n_states,
+        n_mix). The means' update then equals hmmlearn's GMMHMM; its covariance
+        update has another form (scatter about the previous means, other
+        denominators) that gdlab does not reproduce.
+    weights_prior : float or array-like of shape (n_states, n_mix), default=1.0
+        Dirichlet concentrations of each state's mixture weights
+        (``emission="gmm"``, hmmlearn's GMMHMM): MAP weights
+        ``max(n_km + weights_prior - 1, 0)`` normalized. 1: no prior.
     lambdas_prior, lambdas_weight : float or array-like, default=0.0
         Gamma(alpha, beta) prior of the Poisson rates (``emission="poisson"``,
         hmmlearn's PoissonHMM names): alpha = ``lambdas_prior`` and beta =
@@ -391,6 +399,7 @@ class HMM(CapabilityMixin, BaseEstimator):
         means_weight=0.0,
         covars_prior=0.0,
         covars_weight=1.0,
+        weights_prior=1.0,
         lambdas_prior=0.0,
         lambdas_weight=0.0,
         params=None,
@@ -420,6 +429,7 @@ class HMM(CapabilityMixin, BaseEstimator):
         self.means_weight = means_weight
         self.covars_prior = covars_prior
         self.covars_weight = covars_weight
+        self.weights_prior = weights_prior
         self.lambdas_prior = lambdas_prior
         self.lambdas_weight = lambdas_weight
         self.params = params
@@ -585,6 +595,9 @@ class HMM(CapabilityMixin, BaseEstimator):
             check_stochastic(self.startprob_init, "startprob_init", (S,))
         if self.transmat_init is not None:
             check_stochastic(self.transmat_init, "transmat_init", (S, S))
+        if self.emission != "gmm" and np.any(np.asarray(self.weights_prior) != 1):
+            raise ValueError("weights_prior (a Dirichlet prior of mixture weights) applies to "
+                             f"emission='gmm' only, not {self.emission!r}.")
         if self.emission != "poisson" and (np.any(np.asarray(self.lambdas_prior) != 0)
                                            or np.any(np.asarray(self.lambdas_weight) != 0)):
             raise ValueError("lambdas_prior and lambdas_weight (a Gamma prior of Poisson "
