@@ -363,3 +363,45 @@ def test_advise_on_a_mixed_type_csv_ends_in_a_verdict(runner, tmp_path):
     assert '"dataset": "mixed"' in saved
     html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert html.index('id="verdict"') < html.index('id="at-a-glance"')
+
+
+def test_study_param_sets_the_study_and_the_summary_shows_its_headlines(runner, tmp_path):
+    result = runner.invoke(
+        app, ["study", "blend", "-d", "iris", "-m", "blend-gaussian-nb", "--seeds", "2",
+              "-p", "lambdas=0,1", "--param", "sizes=12,30", "-j", "1", "--no-progress",
+              "-o", str(tmp_path)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    rows = read_results(tmp_path / "results")
+    assert set(rows.model) == {"blend-gaussian-nb[lambda=0]", "blend-gaussian-nb[lambda=1]"}
+    assert set(rows.setting_value) == {12.0, 30.0}
+    summary = summarize(rows, ["blend-gaussian-nb"]).set_index("model")
+    assert "best-λ err" in result.output and "30 rows" in result.output
+    assert f"{summary.loc['blend-gaussian-nb', 'blend_error']:.3f}" in result.output
+    assert "(blend study): after training on 30 rows" in result.output  # the legend
+    manifest = (tmp_path / "manifest.json").read_text()
+    assert '"lambdas": [' in manifest
+
+
+def test_study_without_models_takes_only_the_models_it_applies_to(runner, tmp_path):
+    result = runner.invoke(
+        app, ["study", "blend", "-d", "iris", "--seeds", "1", "-p", "lambdas=1",
+              "-p", "sizes=12,", "-j", "1", "--no-progress", "-o", str(tmp_path)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    table = result.output.split("best-λ")[1]
+    assert "blend-shared-gaussian-nb" in table and "logreg" not in table  # no rows of dashes
+
+
+@pytest.mark.parametrize("param, match", [
+    ("lambda=0.5", "study 'blend' has no parameter 'lambda'. Did you mean 'lambdas'?"),
+    ("lambdas", "must read KEY=VALUE"),
+    ("lambdas=0,2", "study 'blend' (given lambdas=(0, 2)): each of lambdas must be a number "
+                    "in [0, 1]"),
+    ("sizes=12", "study 'blend' (given sizes=12):"),
+])
+def test_study_param_errors_are_one_line_before_any_fit(runner, tmp_path, param, match):
+    result = runner.invoke(
+        app, ["study", "blend", "-d", "iris", "-m", "blend-gaussian-nb", "-p", param,
+              "--no-progress", "-o", str(tmp_path)], env=WIDE)
+    assert result.exit_code == 2
+    assert match in " ".join(result.output.split())
+    assert not (tmp_path / "results").exists()

@@ -145,9 +145,10 @@ def _tags(capabilities: str, console: Console) -> str:
 
 
 def _fmt(value, digits: int) -> str:
-    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else (
-        f"{value:.{digits}f}"
-    )
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.000"
 
 
 _DatasetOpt = Annotated[
@@ -250,7 +251,7 @@ def _load_data(dataset, csv, target, na_values=None):
 
 
 def _run(*, dataset, csv, target, models, studies, out, n_jobs, scheduler, seeds, quick,
-         resume, progress, na_values=None, verdict=True):
+         resume, progress, na_values=None, verdict=True, params=None):
     """Shared body of ``compare``, ``study`` and ``advise``: check, run, report, print."""
     import os
     import warnings
@@ -260,7 +261,7 @@ def _run(*, dataset, csv, target, models, studies, out, n_jobs, scheduler, seeds
     ds = _load_data(dataset, csv, target, na_values)
     names = _names("--models", models) or list(comparison.default_models_for(ds, studies))
     try:
-        comparison.check_plan(ds, names, studies, quick=quick)
+        comparison.check_plan(ds, names, studies, quick=quick, params=params)
     except (ValueError, TypeError) as exc:
         raise _fail(str(exc)) from None
     if n_jobs == 0:
@@ -274,7 +275,7 @@ def _run(*, dataset, csv, target, models, studies, out, n_jobs, scheduler, seeds
             warnings.simplefilter("ignore")
             result = comparison.compare(
                 ds, names, studies, quick=quick, seeds=seeds, out_dir=out, n_jobs=n_jobs,
-                scheduler=scheduler, progress=progress, resume=resume,
+                scheduler=scheduler, progress=progress, resume=resume, params=params,
             )
     except ValueError as exc:  # e.g. a class too small to split, a bad scheduler address
         raise _fail(str(exc).strip().splitlines()[0]) from None
@@ -350,7 +351,14 @@ def _short_tags(capabilities: str) -> str:
 
 def _print_summary(result, ds) -> None:
     out = _stdout()
-    summary = result.summary.sort_values("error", na_position="last", kind="stable")
+    summary = result.summary
+    heads = summary.attrs.get("headlines", {})
+    # best first by the error, else (a study that has none, e.g. blend) by its first headline
+    key = next((c for c in ("error", *heads) if c in summary and summary[c].notna().any()),
+               None)
+    if key is not None:
+        lower = key not in heads or heads[key][0].better == "lower"
+        summary = summary.sort_values(key, ascending=lower, na_position="last", kind="stable")
     table = _table(f"{ds.name}, {len(ds.y)} rows: "
                    f"{', '.join(s.name for s in result.studies)}")
     table.add_column("model", no_wrap=True)
@@ -522,11 +530,31 @@ def study(
     quick: _QuickOpt = True,
     resume: _ResumeOpt = False,
     progress: _ProgressOpt = True,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", metavar="KEY=VALUE",
+                     help="Set a parameter of the study's constructor, over the --quick or "
+                          "--thorough settings; repeat for several. VALUE is a Python literal "
+                          "or comma-separated items: -p lambdas=0,0.3,1 -p sizes=20,80 "
+                          "-p n_splits=3 (one item: sizes=50,). An unknown KEY lists the "
+                          "study's parameters."),
+    ] = None,
 ):
-    """Run one study (the models it applies to) and write its report to OUT/index.html."""
-    _run(dataset=dataset, csv=csv, target=target, models=models, studies=[name.strip()],
+    """Run one study (the models it applies to) and write its report to OUT/index.html.
+
+    Examples: ``gdlab study blend -d pima -p lambdas=0,0.5,1 -p sizes=20,80``;
+    ``gdlab study augmentation -d wine -m logreg -p ratios=0,1 -p generators=gaussian-nb,smote``.
+    """
+    from gdlab.studies.registry import parse_params
+
+    name = name.strip()
+    try:
+        params = {name: parse_params(name, param)} if param else None
+    except (ValueError, TypeError) as exc:
+        raise _fail(str(exc)) from None
+    _run(dataset=dataset, csv=csv, target=target, models=models, studies=[name],
          out=out, n_jobs=n_jobs, scheduler=scheduler, seeds=seeds, quick=quick, resume=resume,
-         progress=progress)
+         progress=progress, params=params)
 
 
 @app.command()

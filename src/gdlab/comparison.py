@@ -21,7 +21,7 @@ Examples
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +98,7 @@ DEFAULT_MIXED_MODELS = ("mixed-nb",)
 
 
 def default_models_for(dataset, studies=None) -> tuple[str, ...]:
-    """The default models for one dataset: by modality, with three refinements.
+    """The default models for one dataset: by modality, with four refinements.
 
     A sequence dataset whose ``metadata`` holds a ``vocabulary`` codes symbols
     (characters) as integers: its defaults model them as categories
@@ -107,6 +107,8 @@ def default_models_for(dataset, studies=None) -> tuple[str, ...]:
     study that exists for models with certain tags (its
     ``default_model_tags``: ``semi_supervised`` for the semi-supervised study)
     adds every registered model with those tags that takes this kind of data.
+    When studies are named, a default model none of them applies to (by its
+    ``requires``) is left out.
 
     Parameters
     ----------
@@ -126,7 +128,20 @@ def default_models_for(dataset, studies=None) -> tuple[str, ...]:
         models = default_models(dataset.modality)
         if dataset.modality == "tabular" and onehot_groups(dataset):
             models = (*models, *DEFAULT_MIXED_MODELS)
+    models = _taking_part(models, studies)
     return (*models, *_study_models(dataset, studies, exclude=models))
+
+
+def _taking_part(models, studies) -> tuple[str, ...]:
+    """The default ``models`` that some named study applies to (all of them when no study is
+    named): ``gdlab study blend`` lists the blends, not eight models it cannot take."""
+    from gdlab.models.registry import spec
+    from gdlab.studies.registry import STUDIES
+
+    if studies is None or isinstance(studies, str) or any(s not in STUDIES for s in studies):
+        return tuple(models)
+    needs = [STUDIES[s].study_class().requires for s in studies]
+    return tuple(m for m in models if any(n <= spec(m).capabilities for n in needs))
 
 
 def _study_models(dataset, studies, exclude) -> tuple[str, ...]:
@@ -216,7 +231,8 @@ class Comparison:
 
 
 def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
-               quick: bool = True) -> tuple[list, list[str]]:
+               quick: bool = True, params: Mapping[str, Mapping] | None = None
+               ) -> tuple[list, list[str]]:
     """Validate a comparison before anything is fitted and build its studies.
 
     Parameters
@@ -228,6 +244,11 @@ def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
         Study names; None takes every study that applies to at least one
         model (the others are named in the returned notes).
     quick : bool, default=True
+    params : mapping of str to mapping, optional
+        Constructor arguments per study name, over the quick or thorough
+        settings (:func:`gdlab.studies.registry.parse_params` reads them from
+        ``KEY=VALUE`` strings). Each study given some builds its grid here, so
+        a bad value fails now, with the study's own message.
 
     Returns
     -------
@@ -246,7 +267,8 @@ def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
         An unknown model or study, duplicates, a model that does not take the
         dataset's kind of input (rows, sequences, texts), or a named study
         that applies to none of the models (the message says which
-        capabilities it needs and who has them).
+        capabilities it needs and who has them), or a study parameter the
+        study refuses (the message names the study).
     """
     from gdlab.studies.plan import model_facts, takers
     from gdlab.studies.registry import default_studies
@@ -272,11 +294,21 @@ def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
         )
     if studies is not None and not list(studies):
         raise ValueError("no studies given: name at least one study.")
-    built = default_studies(quick=quick, names=studies)
+    params = dict(params or {})
+    try:
+        built = default_studies(quick=quick, names=studies, params=params)
+    except TypeError as exc:  # a constructor given a parameter it does not take
+        raise ValueError(f"study parameters: {exc}") from None
     chosen, notes = [], []
     for study in built:
-        _, reason = takers(study, dataset, models, caps)  # the runner's planner
+        who, reason = takers(study, dataset, models, caps)  # the runner's planner
         if reason is None:
+            if study.name in params:  # the study checks its parameters as it builds its grid
+                try:
+                    study.cells(dataset, who, [0])
+                except (ValueError, TypeError) as exc:
+                    given = ", ".join(f"{k}={v!r}" for k, v in params[study.name].items())
+                    raise ValueError(f"study {study.name!r} (given {given}): {exc}") from None
             chosen.append(study)
             continue
         if studies is not None:
@@ -299,6 +331,7 @@ def compare(
     scheduler: str | None = None,
     progress: bool = False,
     resume: bool = False,
+    params: Mapping[str, Mapping] | None = None,
 ) -> Comparison:
     """Run the studies on one dataset and summarize the models.
 
@@ -331,6 +364,10 @@ def compare(
     resume : bool, default=False
         Keep the cells already in ``out_dir/results`` and run only the rest
         (after an interrupted run with the same options). False starts over.
+    params : mapping of str to mapping, optional
+        Constructor arguments per study name, e.g. ``{"blend": {"lambdas":
+        (0, 0.5, 1)}}``, over the quick or thorough settings (see
+        :func:`check_plan`); recorded in ``manifest.json``.
 
     Returns
     -------
@@ -346,7 +383,7 @@ def compare(
 
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
     models = list(default_models_for(ds, studies) if models is None else models)
-    chosen, notes = check_plan(ds, models, studies, quick=quick)
+    chosen, notes = check_plan(ds, models, studies, quick=quick, params=params)
     if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer))
                               or seeds < 1):
         raise ValueError(f"seeds must be a positive int, got {seeds!r}.")
@@ -366,7 +403,7 @@ def compare(
     if out_dir is not None:
         from gdlab.report import build_report
 
-        _write_manifest(out_dir, ds, models, chosen, quick=quick, seeds=seeds)
+        _write_manifest(out_dir, ds, models, chosen, quick=quick, seeds=seeds, params=params)
         if advice is not None:
             advice.to_json(out_dir / "advice.json")
         report = build_report(
@@ -393,7 +430,7 @@ def _advice(rows, name, notes):
         return None
 
 
-def _write_manifest(out_dir: Path, ds, models, studies, *, quick, seeds) -> Path:
+def _write_manifest(out_dir: Path, ds, models, studies, *, quick, seeds, params=None) -> Path:
     """``out_dir/manifest.json``: what made these results (read by :func:`gdlab.advise`)."""
     import json
 
@@ -405,7 +442,9 @@ def _write_manifest(out_dir: Path, ds, models, studies, *, quick, seeds) -> Path
         "gdlab_version": __version__, "dataset": ds.name, "modality": ds.modality,
         "n_samples": int(len(ds.y)), "models": list(models),
         "studies": [s.name for s in studies], "quick": bool(quick),
-        "seeds": None if seeds is None else int(seeds)}, indent=2) + "\n", encoding="utf-8")
+        "seeds": None if seeds is None else int(seeds),
+        "params": {name: dict(p) for name, p in (params or {}).items()}},
+        indent=2, default=repr) + "\n", encoding="utf-8")
     return path
 
 
@@ -473,6 +512,7 @@ def summarize(rows: pd.DataFrame, models: Sequence[str] | None = None) -> pd.Dat
     [['nb', 0.1], ['lr', 0.05]]
     """
     from gdlab.models.registry import spec
+    from gdlab.studies.registry import STUDIES
 
     if models is None:
         models = list(dict.fromkeys(rows["model"]))
@@ -487,9 +527,13 @@ def summarize(rows: pd.DataFrame, models: Sequence[str] | None = None) -> pd.Dat
             return ""
 
     out["capabilities"] = [caps(m) for m in models]
-    read = {}
+    read, derived = {}, {}
     for study, headline in study_headlines():
-        values, at = _pick(rows, study, headline)
+        if study not in derived:  # the rows this study's headlines read (Study.headline_rows)
+            mine = rows[rows["study"] == study] if "study" in rows else rows.iloc[0:0]
+            derived[study] = (STUDIES[study].study_class().headline_rows(mine) if len(mine)
+                              else mine)
+        values, at = _pick(derived[study], study, headline)
         column = out["model"].map(values).astype(float)
         if headline.column in out:  # a later study fills what the first has no value for
             column = out[headline.column].fillna(column)

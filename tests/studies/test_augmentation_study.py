@@ -118,3 +118,41 @@ def test_registered_but_not_a_default_study():
 def test_bad_settings_are_refused_when_the_grid_is_built(iris, params, match):
     with pytest.raises(ValueError, match=match):
         Augmentation(**params).cells(iris, ["lda"], seeds=[0])
+
+
+def test_headline_rows_read_the_smallest_regime_and_the_best_setting_per_classifier():
+    rows = pd.DataFrame([
+        *[_row("20 rows · none", 0.0, s, "error", e) for s, e in ((0, 0.30), (1, 0.20))],
+        *[_row("20 rows · kde", 1.0, s, "error", e) for s, e in ((0, 0.25), (1, 0.22))],
+        *[_row("20 rows · kde", 2.0, s, "error", e) for s, e in ((0, 0.40), (1, 0.30))],
+        *[_row("90 rows · none", 0.0, s, "error", 0.1) for s in (0, 1)],
+        *[_row("90 rows · kde", 1.0, s, "error", 0.01) for s in (0, 1)],  # larger regime: unread
+        *[_row("imbalanced · none", 0.0, s, m, v) for s in (0, 1)
+          for m, v in (("balanced_error", 0.4), ("minority_recall", 0.2))],
+        *[_row("imbalanced · kde", 0.0, s, m, v) for s in (0, 1)
+          for m, v in (("balanced_error", 0.3), ("minority_recall", 0.5))],
+        *[_row("imbalanced · kde", 1.0, s, m, v) for s in (0, 1)
+          for m, v in (("balanced_error", 0.35), ("minority_recall", 0.9))],
+    ])
+    h = Augmentation.headline_rows(rows)
+    mean = h.groupby(["setting", "setting_value", "metric"], dropna=False)["value"].mean()
+    assert mean[("rows", 20.0, "bare_error")] == pytest.approx(0.25, abs=1e-12)
+    # ratio 1 gains 0.05 and -0.02 (mean 0.015); ratio 2 loses: ratio 1 is read, per seed
+    assert mean[("rows", 20.0, "best_error")] == pytest.approx(0.235, abs=1e-12)
+    assert mean[("rows", 20.0, "best_gain")] == pytest.approx(0.015, abs=1e-12)
+    assert sorted(h[h["metric"] == "best_gain"]["value"].round(12)) == [-0.02, 0.05]
+    # imbalanced: the setting with the largest balanced-error gain (ratio 0), and its recall gain
+    imb = h[h["setting"] == IMBALANCED].groupby("metric")["value"].mean()
+    assert imb["imbalanced_gain"] == pytest.approx(0.1, abs=1e-12)
+    assert imb["recall_gain"] == pytest.approx(0.3, abs=1e-12)  # not ratio 1's larger 0.7
+    assert set(h["model"]) == {"lda"}
+
+
+def test_changing_the_imbalance_reruns_the_imbalanced_cells_on_resume(iris, tmp_path):
+    kw = {"generators": ("gaussian-nb",), "ratios": (1,), "train_sizes": (30,)}
+    run(Augmentation(imbalance=0.2, **kw), ["lda"], [iris], seeds=[0], results=tmp_path,
+        progress=False)
+    again = run(Augmentation(imbalance=0.5, **kw), ["lda"], [iris], seeds=[0],
+                results=tmp_path, progress=False, resume=True)
+    # the two 30-row cells (bare, ratio 1) resume; the two imbalanced ones run again
+    assert again.attrs["resumed"] == 2 and again.attrs["cells"] == 4

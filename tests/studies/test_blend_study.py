@@ -100,3 +100,48 @@ def test_registered_but_not_a_default_study():
     study = make_study("blend")
     assert study.requires == {"classify", "blend"}
     assert study.default_model_tags == {"blend"}
+
+
+def test_headline_rows_give_each_blend_its_best_lambda_error_per_seed():
+    errors = {(10, 0.0): 0.30, (10, 0.5): 0.20, (10, 1.0): 0.25,
+              (100, 0.0): 0.05, (100, 0.5): 0.07, (100, 1.0): 0.10}
+    h = Blend.headline_rows(_rows(errors))
+    assert set(h["model"]) == {"blend-gaussian-nb"}  # the blend's own name, no lambda
+    at = h[h["setting_value"] == 100.0]
+    best = at[at["metric"] == "best_error"].sort_values("seed")
+    # the rows of the best lambda (0 at m=100), one per seed: the report's interval is theirs
+    np.testing.assert_allclose(best["value"], [0.04, 0.05, 0.06], rtol=0, atol=1e-12)
+    assert at[at["metric"] == "best_lambda"]["value"].tolist() == [0.0]  # one row: no interval
+    np.testing.assert_allclose(at[at["metric"] == "generative_error"]["value"].mean(), 0.10,
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(at[at["metric"] == "discriminative_error"]["value"].mean(), 0.05,
+                               rtol=0, atol=1e-12)
+
+
+def test_comparison_summary_shows_the_blend_headlines_at_the_largest_size():
+    from gdlab.comparison import summarize
+
+    errors = {(10, 0.0): 0.30, (10, 0.5): 0.20, (10, 1.0): 0.25,
+              (100, 0.0): 0.05, (100, 0.5): 0.07, (100, 1.0): 0.10}
+    table = summarize(_rows(errors), ["blend-gaussian-nb"]).set_index("model")
+    row = table.loc["blend-gaussian-nb"]
+    np.testing.assert_allclose([row["blend_error"], row["blend_lambda"],
+                                row["blend_generative_error"], row["blend_discriminative_error"]],
+                               [0.05, 0.0, 0.10, 0.05], rtol=0, atol=1e-12)
+    headline, at = table.attrs["headlines"]["blend_error"]
+    assert at == 100.0 and headline.read(headline.header, at) == "best-λ err\n100 rows"
+
+
+def test_changing_the_lambda_grid_reruns_the_cells_on_resume(tmp_path):
+    first = run([Blend(sizes=[12], lambdas=(0.0, 1.0))], ["blend-gaussian-nb"], ["iris"],
+                seeds=[0], results=tmp_path, progress=False)
+    assert set(first["model"]) == {series_name("blend-gaussian-nb", lam) for lam in (0, 1)}
+    again = run([Blend(sizes=[12], lambdas=(0.0, 0.5, 1.0))], ["blend-gaussian-nb"], ["iris"],
+                seeds=[0], results=tmp_path, progress=False, resume=True)
+    assert again.attrs["resumed"] == 0  # the old grid's rows are not this grid's cell
+    assert set(again["model"]) == {series_name("blend-gaussian-nb", lam)
+                                   for lam in (0, 0.5, 1)}
+    same = run([Blend(sizes=[12], lambdas=(0.0, 0.5, 1.0))], ["blend-gaussian-nb"], ["iris"],
+               seeds=[0], results=tmp_path, progress=False, resume=True)
+    assert same.attrs["resumed"] == 1  # the same grid resumes
+    pd.testing.assert_frame_equal(same, again)

@@ -42,3 +42,36 @@ def test_unknown_names():
         default_studies(names=["cost", "cost"])
     with pytest.raises(TypeError):
         default_studies(names="cost")
+
+
+def test_parse_params_reads_literals_lists_and_words():
+    from gdlab.studies.registry import parse_params
+
+    assert parse_params("blend", ["lambdas=0,0.5,1", "sizes=(20, 80)", "n_splits=3"]) == {
+        "lambdas": (0, 0.5, 1), "sizes": (20, 80), "n_splits": 3}
+    # a single value of a sequence parameter is a one-item tuple; words stay strings
+    assert parse_params("augmentation", ["train_sizes=40", "imbalance=None",
+                                         "generators=gaussian-nb,smote"]) == {
+        "train_sizes": (40,), "imbalance": None, "generators": ("gaussian-nb", "smote")}
+    assert parse_params("missing_data", ["mechanism=mar"]) == {"mechanism": "mar"}
+    assert make_study("blend", **parse_params("blend", ["lambdas=0,1"])).lambdas == (0, 1)
+
+
+@pytest.mark.parametrize("pairs, match", [
+    (["lambda=0.5"], r"no parameter 'lambda'\. Did you mean 'lambdas'\?.*n_splits=5"),
+    (["lambdas"], "must read KEY=VALUE"),
+    (["lambdas="], "must read KEY=VALUE"),
+    (["=3"], "must read KEY=VALUE"),
+    (["n_splits=3", "n_splits=4"], "given twice"),
+    (["lambdas=0,,1"], "empty item"),
+])
+def test_parse_params_refuses_what_the_study_does_not_take(pairs, match):
+    from gdlab.studies.registry import parse_params
+
+    with pytest.raises(ValueError, match=match):
+        parse_params("blend", pairs)
+
+
+def test_params_must_name_a_study_that_runs():
+    with pytest.raises(ValueError, match="'blend', which is not among the studies to run"):
+        default_studies(names=["cost"], params={"blend": {"n_splits": 2}})

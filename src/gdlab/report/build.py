@@ -316,9 +316,13 @@ def _study_section(study, rows: pd.DataFrame, index: int, out_dir=None) -> dict:
 
 
 #: Headline metrics that are rates in [0, 1] (their intervals are clipped to it).
-_UNIT_INTERVAL = frozenset({"error", "ece", "brier", "accuracy", "tstr_accuracy"})
+_UNIT_INTERVAL = frozenset({"error", "ece", "brier", "accuracy", "tstr_accuracy",
+                            "best_error", "bare_error", "generative_error",
+                            "discriminative_error"})
 #: Headline metrics that are differences (either sign): their intervals are not clipped.
 _SIGNED = frozenset({"gain"})
+#: Headline metrics that are differences of two rates: their intervals are clipped to [-1, 1].
+_RATE_DIFFERENCES = frozenset({"best_gain", "imbalanced_gain", "recall_gain"})
 
 
 def _cell(mean, lo, hi, digits: int) -> str:
@@ -345,6 +349,8 @@ def _headline_table(study, rows: pd.DataFrame) -> pd.DataFrame | None:
     heads = tuple(getattr(study, "headlines", ()) or ())
     if not heads or rows.empty or "model" not in rows.columns:
         return None
+    if hasattr(study, "headline_rows"):  # per-model rows of a study that derives them
+        rows = study.headline_rows(rows)
     label_of = getattr(study, "setting_label", None)
     columns: dict[str, dict] = {}
     first_key = None
@@ -395,6 +401,8 @@ def _headline_table(study, rows: pd.DataFrame) -> pd.DataFrame | None:
                 top = 1.0 if h.metric in _UNIT_INTERVAL or h.metric.startswith("auroc") \
                     else np.inf
                 bottom = -np.inf if h.metric in _SIGNED else 0.0
+                if h.metric in _RATE_DIFFERENCES:
+                    top, bottom = 1.0, -1.0
                 rec[header] = _cell(mean, max(lo, bottom), min(hi, top), h.digits)
             else:
                 rec[header] = "—"

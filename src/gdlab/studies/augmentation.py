@@ -49,7 +49,7 @@ import pandas as pd
 from gdlab.data.splits import nested_subsamples, train_test_split
 from gdlab.metrics.classification import balanced_error_rate, class_recall
 from gdlab.studies import _common
-from gdlab.studies.base import Cell, Study, make_row
+from gdlab.studies.base import ROW_COLUMNS, Cell, Headline, Study, make_row
 from gdlab.studies.learning_curve import _n_train
 from gdlab.studies.prepare import inputs
 
@@ -62,6 +62,16 @@ NONE = "none"
 #: The regime name of the imbalanced training sets.
 IMBALANCED = "imbalanced"
 _SEP = " · "
+#: ``setting`` of the headline rows of the smallest row regime (:meth:`Augmentation.headline_rows`).
+ROWS = "rows"
+_LEGEND_ROWS = ("error, aug. error, aug. gain (augmentation study): test error after training "
+                "on {at} rows without synthetic rows, with the (generator, ratio) of largest "
+                "mean gain over the splits (picked on the test splits, so optimistic), and "
+                "their paired difference (> 0: augmentation helps)")
+_LEGEND_IMBALANCED = ("imbal. bal.err gain, recall gain (augmentation study): with the "
+                      "minority class cut, the balanced error removed by the (generator, "
+                      "ratio) that removes most on average, and the minority-class recall it "
+                      "adds (> 0: helps)")
 _GAINS = {"error": "gain_error", "balanced_error": "gain_balanced_error",
           "minority_recall": "gain_minority_recall"}
 
@@ -118,6 +128,18 @@ class Augmentation(Study):
     name = "augmentation"
     requires = frozenset({"classify"})
     modalities = frozenset({"tabular", "image"})
+    headlines = (
+        Headline("aug_error", "bare_error", "error\n{at} rows", at="largest", settings=(ROWS,),
+                 at_format="{:.0f}", legend=_LEGEND_ROWS),
+        Headline("aug_best_error", "best_error", "aug. error\n{at} rows", at="largest",
+                 settings=(ROWS,), at_format="{:.0f}", legend=_LEGEND_ROWS),
+        Headline("aug_gain", "best_gain", "aug. gain\n{at} rows", better="higher", at="largest",
+                 settings=(ROWS,), at_format="{:.0f}", legend=_LEGEND_ROWS),
+        Headline("aug_imbalanced_gain", "imbalanced_gain", "imbal.\nbal.err gain",
+                 better="higher", settings=(IMBALANCED,), legend=_LEGEND_IMBALANCED),
+        Headline("aug_recall_gain", "recall_gain", "imbal.\nrecall gain", better="higher",
+                 settings=(IMBALANCED,), legend=_LEGEND_IMBALANCED),
+    )
 
     def __init__(self, *, generators=("gaussian-nb", "gmm-classifier", "kde-classifier", SMOTE),
                  ratios=(0, 0.5, 1, 2, 4), train_sizes=(50,), imbalance=0.1, test_size=0.25,
@@ -128,6 +150,57 @@ class Augmentation(Study):
         self.imbalance = imbalance
         self.test_size = test_size
         self.n_splits = n_splits
+
+    @classmethod
+    def headline_rows(cls, rows: pd.DataFrame) -> pd.DataFrame:
+        """Per classifier and seed, what the summary shows: in the smallest row regime
+        (``setting="rows"``, ``setting_value`` = its rows) the bare classifier's test error
+        (``bare_error``), the error with the best (generator, ratio) (``best_error``: the
+        largest mean paired gain over the seeds) and that paired gain (``best_gain``); in the
+        imbalanced regime (``setting="imbalanced"``) the paired balanced-error gain of the
+        best (generator, ratio) by that gain (``imbalanced_gain``) and the minority-recall
+        gain of the same setting (``recall_gain``)."""
+        ok = rows[(rows["study"] == cls.name) & rows["error"].isna()]
+        if ok.empty:
+            return rows.iloc[0:0]
+        regime = ok["setting"].map(lambda s: parse_setting(s)[0])
+        sizes = sorted({int(r.split()[0]) for r in regime if r != IMBALANCED})
+        gains = cls.gains(ok)
+        g_regime = gains["setting"].map(lambda s: parse_setting(s)[0])
+        out = []
+        cell = ["dataset", "model", "setting", "setting_value"]
+
+        def best_of(part, metric):
+            """Rows of ``part`` (one metric) of the setting with the largest mean, per model."""
+            part = part[part["metric"] == metric]
+            if part.empty:
+                return part
+            means = part.groupby(cell, dropna=False)["value"].mean().rename("_mean").reset_index()
+            top = (means.sort_values("_mean", ascending=False, kind="stable")
+                   .drop_duplicates(["dataset", "model"]))
+            return part.merge(top[cell], on=cell, how="inner")
+
+        if sizes:
+            m = sizes[0]
+            small = f"{m} rows"
+            mine = ok[(regime == small) & (ok["metric"] == "error")]
+            bare = mine[mine["setting"] == f"{small}{_SEP}{NONE}"]
+            out.append(bare.assign(metric="bare_error"))
+            best = best_of(gains[g_regime == small], "gain_error")
+            out.append(best.assign(metric="best_gain"))
+            chosen = mine.merge(best[[*cell, "seed"]], on=[*cell, "seed"], how="inner")
+            out.append(chosen.assign(metric="best_error"))
+            out = [o.assign(setting=ROWS, setting_value=float(m)) for o in out]
+        imb = gains[g_regime == IMBALANCED]
+        best = best_of(imb, "gain_balanced_error")
+        if len(best):
+            recall = imb[imb["metric"] == "gain_minority_recall"].merge(
+                best[[*cell, "seed"]], on=[*cell, "seed"], how="inner")
+            out += [part.assign(metric=metric, setting=IMBALANCED, setting_value=np.nan)
+                    for part, metric in ((best, "imbalanced_gain"), (recall, "recall_gain"))]
+        if not out:
+            return rows.iloc[0:0]
+        return pd.concat(out, ignore_index=True)[list(ROW_COLUMNS)].reset_index(drop=True)
 
     @staticmethod
     def setting_label(value) -> str:
@@ -205,10 +278,12 @@ class Augmentation(Study):
         out = []
         for model in models:
             for regime in regimes:
-                out += [Cell(self.name, dataset.name, model, f"{regime}{_SEP}{NONE}", 0.0, s)
+                # the imbalanced cells depend on the fraction kept: their resume key holds it
+                v = f"imbalance={self._imbalance()!r}" if regime == IMBALANCED else ""
+                out += [Cell(self.name, dataset.name, model, f"{regime}{_SEP}{NONE}", 0.0, s, v)
                         for s in seeds]
                 for gen in generators:
-                    out += [Cell(self.name, dataset.name, model, f"{regime}{_SEP}{gen}", r, s)
+                    out += [Cell(self.name, dataset.name, model, f"{regime}{_SEP}{gen}", r, s, v)
                             for r in ratios if r > 0 or regime == IMBALANCED for s in seeds]
         return out
 
@@ -338,8 +413,21 @@ class Augmentation(Study):
                 x_title="synthetic rows per real row (ratio)",
                 y_title="balanced test error" if metric == "balanced_error" else "test error",
                 y_range=(0.0, 1.0), percent=True, x_format="{:g}", series="series",
-                panel="panel"))
+                panel="panel", legend_title="generator"))
         return figs
+
+    def _bottom_line(self, d: pd.DataFrame, dataset: str | None) -> str:
+        """The first sentence: per regime, the largest gain and whether it is beyond noise."""
+        try:
+            imbalance = self._imbalance()
+        except ValueError:
+            imbalance = None
+        clauses = [c for regime in sorted(d["regime"].unique(), key=lambda r: r == IMBALANCED)
+                   if (c := _best_gain_clause(d, regime, imbalance)) is not None]
+        head = f"On {dataset}, augmentation" if dataset else "Augmentation"
+        if not clauses:
+            return f"{head}: no paired gain could be computed (no bare-classifier cell ran)."
+        return f"{head}: " + "; ".join(clauses) + "."
 
     def reading(self, rows: pd.DataFrame) -> list[str]:
         """Plain sentences: per dataset and regime, where augmentation helps or hurts beyond
@@ -351,6 +439,8 @@ class Augmentation(Study):
         parts = summary["setting"].map(parse_setting)
         summary = summary.assign(regime=parts.str[0], generator=parts.str[1])
         many = summary["dataset"].nunique() > 1
+        for dataset, d in summary.groupby("dataset", sort=True):
+            out.append(self._bottom_line(d, dataset if many else None))
         for (dataset, regime), d in summary.groupby(["dataset", "regime"], sort=True):
             prefix = f"On {dataset}, {regime}" if many else regime.capitalize()
             gain_metric = "gain_balanced_error" if regime == IMBALANCED else "gain_error"
@@ -406,6 +496,35 @@ class Augmentation(Study):
                        f"could not be fit on {dataset} in {int(f['n_failed'].sum())} cell(s): "
                        f"{f['reason'].iloc[0]}")
         return out
+
+
+def _regime_text(regime: str, imbalance) -> str:
+    if regime != IMBALANCED:
+        return f"at {regime.replace('rows', 'training rows')}"
+    cut = f" to {_common.percent(imbalance)} of its training rows" if imbalance is not None else ""
+    return f"with the minority class cut{cut}"
+
+
+def _best_gain_clause(d: pd.DataFrame, regime: str, imbalance) -> str | None:
+    """One regime's clause of the bottom line: the largest mean gain and whether it is beyond
+    the noise of the splits, or that no generator helps."""
+    gain_metric = "gain_balanced_error" if regime == IMBALANCED else "gain_error"
+    what = "balanced error" if regime == IMBALANCED else "test error"
+    g = d[(d["regime"] == regime) & (d["metric"] == gain_metric)]
+    if g.empty:
+        return None
+    where = _regime_text(regime, imbalance)
+    best = g.sort_values("mean", ascending=False, kind="stable").iloc[0]
+    if not best["mean"] > 0:
+        return f"{where} no generator lowers the {what} of any classifier on average"
+    base = d[(d["regime"] == regime) & (d["metric"] == gain_metric.removeprefix("gain_"))
+             & (d["generator"] == NONE) & (d["model"] == best["model"])]
+    before = base["mean"].iloc[0] if len(base) else np.nan
+    change = (f" ({_common.percent(before)} -> {_common.percent(before - best['mean'])})"
+              if np.isfinite(before) else "")
+    noise = "beyond the noise of the splits" if best["lo"] > 0 else "within the noise"
+    return (f"{where} the best is {best['generator']} {_ratio_text(regime, best['setting_value'])}"
+            f" for {best['model']}, {_points(best['mean'])} off its {what}{change}, {noise}")
 
 
 def _generator_family(name: str) -> str:

@@ -44,7 +44,15 @@ ROW_COLUMNS = (
 
 @dataclass(frozen=True)
 class Cell:
-    """One fit of a study's grid. ``key`` identifies it for resuming."""
+    """One fit of a study's grid. ``key`` identifies it for resuming.
+
+    ``variant`` names what else the cell's rows depend on that the other
+    fields do not show (the blend study's lambda grid, the augmentation
+    study's imbalance fraction), so that a resumed run with other values of
+    those parameters runs the cell again instead of reading stale rows. It
+    enters :attr:`key` only when not empty (the keys of every other cell stay
+    as they were) and is not a column of the rows.
+    """
 
     study: str
     dataset: str
@@ -52,11 +60,13 @@ class Cell:
     setting: str
     setting_value: float
     seed: int
+    variant: str = ""
 
     @property
     def key(self) -> tuple:
         value = None if np.isnan(self.setting_value) else round(float(self.setting_value), 12)
-        return (self.study, self.dataset, self.model, self.setting, value, int(self.seed))
+        key = (self.study, self.dataset, self.model, self.setting, value, int(self.seed))
+        return (*key, self.variant) if self.variant else key
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,7 @@ class Headline:
 def make_row(cell: Cell, family: str, metric: str, value: float, fit_seconds: float) -> dict:
     """One tidy result row of ``cell``."""
     row = asdict(cell)
+    del row["variant"]
     row.update(family=family, metric=metric, value=float(value),
                fit_seconds=float(fit_seconds), error=None)
     return row
@@ -146,6 +157,7 @@ def error_row(cell: Cell, family: str, exc: BaseException) -> dict:
     text = str(exc).strip().splitlines()
     reason = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
     row = asdict(cell)
+    del row["variant"]
     row.update(family=family, metric="failed", value=np.nan, fit_seconds=np.nan, error=reason)
     return row
 
@@ -173,6 +185,25 @@ class Study(ABC):
     #: every registered model with them joins the defaults
     #: (:func:`gdlab.comparison.default_models_for`).
     default_model_tags: frozenset[str] = frozenset()
+
+    @classmethod
+    def headline_rows(cls, rows: pd.DataFrame) -> pd.DataFrame:
+        """The tidy rows :attr:`headlines` are read from (the summary, the report's table).
+
+        By default the study's rows as they are. A study whose rows are not one
+        series per run model overrides it to derive per-model rows, e.g. the
+        blend study's best lambda per training size under the blend's own name.
+
+        Parameters
+        ----------
+        rows : DataFrame with the columns of :data:`ROW_COLUMNS`
+            This study's rows (failed cells included).
+
+        Returns
+        -------
+        DataFrame with the same columns.
+        """
+        return rows
 
     def per_model_seed_cells(self, dataset, models: Iterable[str], seeds) -> list[Cell]:
         """One cell per (model, seed) at ``setting="none"``, for studies that vary only the seed.

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -38,13 +39,18 @@ from sklearn.base import clone
 
 from gdlab.models.blend import DEFAULT_LAMBDA_GRID, check_blend_weight
 from gdlab.studies import _common
-from gdlab.studies.base import Cell, make_row
+from gdlab.studies.base import ROW_COLUMNS, Cell, Headline, make_row
 from gdlab.studies.learning_curve import LearningCurve
 from gdlab.studies.prepare import inputs
 
 __all__ = ["Blend", "series_name", "parse_series", "best_lambdas"]
 
 _SERIES = re.compile(r"^(?P<model>.+)\[lambda=(?P<lam>[0-9.eE+-]+)\]$")
+
+_LEGEND = ("best-λ err, best λ, err λ=1, err λ=0 (blend study): after training on {at} rows, "
+           "the test error at the lambda of lowest mean error over the splits (that lambda "
+           "picked on the test splits, so optimistic), the lambda, and the errors at the "
+           "generative (1) and discriminative (0) ends")
 
 #: Colors of the lambda curves, from discriminative (0) to generative (1).
 _RAMP = ("#08306b", "#2171b5", "#4292c6", "#6baed6", "#fd8d3c", "#e6550d", "#a63603")
@@ -132,12 +138,63 @@ class Blend(LearningCurve):
     requires = frozenset({"classify", "blend"})
     modalities = frozenset({"tabular", "image"})
     default_model_tags = frozenset({"blend"})
-    headlines = ()
+    headlines = (
+        Headline("blend_error", "best_error", "best-λ err\n{at} rows", at="largest",
+                 at_format="{:.0f}", legend=_LEGEND),
+        Headline("blend_lambda", "best_lambda", "best λ\n{at} rows", at="largest",
+                 at_format="{:.0f}", digits=2, legend=_LEGEND),
+        Headline("blend_generative_error", "generative_error", "err λ=1\n{at} rows",
+                 at="largest", at_format="{:.0f}", legend=_LEGEND),
+        Headline("blend_discriminative_error", "discriminative_error", "err λ=0\n{at} rows",
+                 at="largest", at_format="{:.0f}", legend=_LEGEND),
+    )
 
     def __init__(self, *, lambdas=DEFAULT_LAMBDA_GRID, sizes=None, n_sizes: int = 6,
                  test_size=0.25, n_splits: int = 10):
         super().__init__(sizes=sizes, n_sizes=n_sizes, test_size=test_size, n_splits=n_splits)
         self.lambdas = lambdas
+
+    @classmethod
+    def headline_rows(cls, rows: pd.DataFrame) -> pd.DataFrame:
+        """Per blend (under its own name), training size and seed: the test error at the best
+        lambda (``best_error``, the lambda of lowest mean error over the seeds, ties to the
+        larger), at lambda 1 and 0 (``generative_error``, ``discriminative_error``, when the
+        grid holds them), and the best lambda itself (``best_lambda``, one row at the first
+        seed, so it shows without an interval).
+
+        Examples
+        --------
+        >>> rows = pd.DataFrame({
+        ...     "study": "blend", "dataset": "d", "family": "hybrid", "setting": "train_size",
+        ...     "setting_value": 20.0, "seed": [0, 0, 1, 1], "metric": "error",
+        ...     "model": ["nb[lambda=0]", "nb[lambda=1]"] * 2, "value": [.3, .2, .3, .4],
+        ...     "fit_seconds": 0.0, "error": None})
+        >>> h = Blend.headline_rows(rows)
+        >>> h.groupby("metric")["value"].mean().round(2).to_dict()
+        {'best_error': 0.3, 'best_lambda': 1.0, 'discriminative_error': 0.3, \
+'generative_error': 0.3}
+        >>> sorted(set(h["model"]))
+        ['nb']
+        """
+        ok = rows[(rows["study"] == cls.name) & rows["error"].isna()
+                  & (rows["metric"] == "error")]
+        if ok.empty:
+            return rows.iloc[0:0]
+        parsed = [parse_series(m) for m in ok["model"]]
+        ok = ok.assign(model=[p[0] for p in parsed], _lam=[p[1] for p in parsed])
+        best = best_lambdas(_common.summarize_rows(rows[rows["error"].isna()], cls.name))
+        best = best.rename(columns={"model": "_blend", "train_size": "setting_value"})
+        key = ["dataset", "model", "setting_value"]
+        ok = ok.merge(best[["dataset", "_blend", "setting_value", "best_lambda"]]
+                      .rename(columns={"_blend": "model"}), on=key, how="inner")
+        parts = [ok[np.isclose(ok["_lam"], ok["best_lambda"])].assign(metric="best_error"),
+                 ok[ok["_lam"] == 1.0].assign(metric="generative_error"),
+                 ok[ok["_lam"] == 0.0].assign(metric="discriminative_error")]
+        first = ok.sort_values("seed").drop_duplicates(key)
+        parts.append(first.assign(metric="best_lambda", value=first["best_lambda"],
+                                  fit_seconds=np.nan))
+        out = pd.concat(parts, ignore_index=True)
+        return out[list(ROW_COLUMNS)].reset_index(drop=True)
 
     def _lambdas(self) -> list[float]:
         if isinstance(self.lambdas, str) or not hasattr(self.lambdas, "__iter__"):
@@ -149,9 +206,13 @@ class Blend(LearningCurve):
         return sorted(values)
 
     def cells(self, dataset, models, seeds=None):
-        """One cell per (model, training size, seed); each fits every lambda."""
-        self._lambdas()  # bad lambdas fail before any cell runs
-        return super().cells(dataset, models, seeds)
+        """One cell per (model, training size, seed); each fits every lambda.
+
+        The lambda grid is the cells' ``variant``: a resumed run with another grid runs
+        every cell again rather than reading rows of the old lambdas.
+        """
+        variant = "lambdas=" + ",".join(map(repr, self._lambdas()))  # bad lambdas fail here
+        return [replace(c, variant=variant) for c in super().cells(dataset, models, seeds)]
 
     def run_cell(self, cell: Cell, dataset, make_model: Callable[[], object]) -> list[dict]:
         """Fit the cell's subset once per lambda, score each on the test part."""
@@ -190,7 +251,10 @@ class Blend(LearningCurve):
         ramp = {lam: _RAMP[round(i * (len(_RAMP) - 1) / max(len(lams) - 1, 1))]
                 for i, lam in enumerate(lams)}
         figs = []
-        for (dataset, blend), d in err.groupby(["dataset", "blend"], sort=True):
+        order = _ranked(best)
+        for (dataset, blend), d in sorted(err.groupby(["dataset", "blend"], sort=True),
+                                          key=lambda item: order.get(item[0], len(order))):
+            d = d.sort_values(["lam", "setting_value"], kind="stable")  # legend 0 ... 1
             d = d.assign(series=[f"lambda={lam:g}" for lam in d["lam"]])
             b = best[(best["dataset"] == dataset) & (best["model"] == blend)]
             marks = pd.DataFrame({
@@ -204,7 +268,7 @@ class Blend(LearningCurve):
                 x_title="training rows m", y_title="test error", log_x=True,
                 y_range=(0.0, 1.0), percent=True, series="series", max_series=len(lams),
                 colors={f"lambda={lam:g}": c for lam, c in ramp.items()},
-                markers=marks, marker_name="best lambda"))
+                markers=marks, marker_name="best lambda", legend_title="lambda"))
         return figs
 
     def reading(self, rows: pd.DataFrame) -> list[str]:
@@ -213,7 +277,20 @@ class Blend(LearningCurve):
         summary = self.summarize(rows)
         best = best_lambdas(summary)
         out = []
-        for (dataset, blend), b in best.groupby(["dataset", "model"], sort=True):
+        for dataset, d in best.groupby("dataset", sort=True):
+            # first: which blend and lambda did best at the largest size (the report's glance)
+            last = d[d["train_size"] == d["train_size"].max()].sort_values("best", kind="stable")
+            top = last.iloc[0]
+            per = ", ".join(f"{r.model} {r.best_lambda:g}" for r in last.itertuples())
+            out.append(
+                f"On {dataset} at {top['train_size']:.0f} training rows, the lowest test error "
+                f"is {top['model']} at lambda={top['best_lambda']:g}: "
+                f"{_common.percent(top['best'])} (95 % interval "
+                f"{_common.percent(top['best_lo'])}-{_common.percent(top['best_hi'])}). "
+                + (f"Best lambda there per blend: {per}." if len(last) > 1 else ""))
+        order = _ranked(best)
+        for (dataset, blend), b in sorted(best.groupby(["dataset", "model"], sort=True),
+                                          key=lambda item: order.get(item[0], len(order))):
             b = b.sort_values("train_size")
             path = ", ".join(f"{lam:g} at {m:.0f}" for lam, m in
                              zip(b["best_lambda"], b["train_size"], strict=True))
@@ -234,6 +311,16 @@ class Blend(LearningCurve):
             out.append(f"{model} could not be fit on {dataset} in {int(f['n_failed'].sum())} "
                        f"cell(s): {f['reason'].iloc[0]}")
         return out
+
+
+def _ranked(best: pd.DataFrame) -> dict[tuple, int]:
+    """Position of each (dataset, blend) when ranked by the best error at its largest size
+    (figures and sentences follow it: the blend that does best first)."""
+    last = best[best["train_size"] == best.groupby(["dataset", "model"])["train_size"]
+                .transform("max")]
+    last = last.sort_values(["dataset", "best", "model"], kind="stable")
+    return {(d, m): i for i, (d, m) in enumerate(zip(last["dataset"], last["model"],
+                                                     strict=True))}
 
 
 def _pattern(b: pd.DataFrame) -> str:

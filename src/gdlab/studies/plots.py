@@ -97,7 +97,8 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
                   percent: bool = False, max_series: int = 6, markers=None,
                   x_format: str = "{:.0f}", series: str = "model", panel: str | None = None,
                   percent_x: bool = False, diagonal: bool = False, hover_label=None,
-                  diagonal_name: str = "chance", colors=None, marker_name: str = "crossover"):
+                  diagonal_name: str = "chance", colors=None, marker_name: str = "crossover",
+                  legend_title: str = "model"):
     """Mean curves with interval bands, one line per model, small multiples past ``max_series``.
 
     Parameters
@@ -144,6 +145,9 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
         study's lambdas); by default a line takes its model's color.
     marker_name : str, default="crossover"
         The legend entry of ``markers``.
+    legend_title : str, default="model"
+        What a legend entry is (the blend study's lambdas, the augmentation
+        study's generators); the legend reads "<legend_title> (click to hide)".
 
     Returns
     -------
@@ -242,7 +246,7 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
         fig.update_yaxes(rangemode="tozero")
     fig.update_layout(template="plotly_white", title={"text": title, "x": 0.0},
                       height=max(420, 360 * rows + 60), hovermode="closest",
-                      legend={"title": {"text": "model (click to hide)"},
+                      legend={"title": {"text": f"{legend_title} (click to hide)"},
                               "groupclick": "togglegroup"},
                       margin={"l": 60, "r": 20, "t": 70, "b": 50})
     return fig

@@ -20,13 +20,15 @@ Examples
 
 from __future__ import annotations
 
+import ast
 import difflib
 import importlib
+import inspect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 __all__ = ["StudySpec", "STUDIES", "make_study", "default_studies", "study_names",
-           "headlines"]
+           "headlines", "parameters", "parse_params"]
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,127 @@ def headlines() -> list[tuple[str, object]]:
     return [(name, h) for name, spec in STUDIES.items() for h in spec.headlines]
 
 
+def parameters(name: str) -> dict[str, object]:
+    """The constructor parameters of study ``name`` and their quick values.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`STUDIES`.
+
+    Returns
+    -------
+    dict
+        Parameter name -> the value a quick run uses (the quick settings, else
+        the constructor's default), in the constructor's order.
+
+    Examples
+    --------
+    >>> parameters("blend")["lambdas"]
+    (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
+    """
+    spec = _spec(name)
+    signature = inspect.signature(spec.study_class().__init__)
+    out = {p.name: p.default for p in signature.parameters.values()
+           if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    out.update({k: v for k, v in spec.quick.items() if k in out})
+    return out
+
+
+def _value(text: str):
+    """A Python literal (``0.5``, ``None``, ``(1, 2)``, ``'a'``); else comma-separated items,
+    each a literal or a bare word; else the text itself."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        pass
+    if "," in text:
+        items = [t.strip() for t in text.split(",")]
+        if any(not t for t in items[:-1]):
+            raise ValueError(f"empty item in the list {text!r}.")
+        return tuple(_value(t) for t in items if t)
+    return text
+
+
+def parse_params(name: str, pairs) -> dict[str, object]:
+    """Study parameters from ``KEY=VALUE`` strings (``gdlab study NAME --param KEY=VALUE``).
+
+    Each key must be a keyword parameter of the study's constructor. A value
+    is read as a Python literal (``0.5``, ``None``, ``True``, ``(20, 80)``),
+    else as comma-separated items (``0,0.5,1`` -> ``(0, 0.5, 1)``; ``mcar,mar``
+    -> ``('mcar', 'mar')``), else as a word (``mcar``). A single value of a
+    parameter whose default is a sequence becomes a one-item tuple
+    (``train_sizes=50`` -> ``(50,)``); a trailing comma makes one of any
+    parameter (``sizes=50,``). Whether a value is valid is the
+    study's to say (:func:`gdlab.comparison.check_plan` asks it before any fit).
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`STUDIES`.
+    pairs : iterable of str
+        ``"KEY=VALUE"`` strings.
+
+    Returns
+    -------
+    dict
+        Keyword arguments for :func:`make_study`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown study, a string without ``=``, an empty key or value, an
+        unknown key (the message lists the study's parameters with their quick
+        values) or a key given twice.
+
+    Examples
+    --------
+    >>> parse_params("blend", ["lambdas=0,0.5,1", "n_splits=3"])
+    {'lambdas': (0, 0.5, 1), 'n_splits': 3}
+    >>> parse_params("augmentation", ["train_sizes=40", "generators=gaussian-nb,smote"])
+    {'train_sizes': (40,), 'generators': ('gaussian-nb', 'smote')}
+    >>> parse_params("blend", ["lambda=0.5"])
+    Traceback (most recent call last):
+    ...
+    ValueError: study 'blend' has no parameter 'lambda'. Did you mean 'lambdas'? ...
+    """
+    known = parameters(name)
+    if isinstance(pairs, str):
+        raise TypeError(f"pairs must be a list of 'KEY=VALUE' strings, got the string {pairs!r}.")
+    out: dict[str, object] = {}
+    for pair in pairs:
+        if not isinstance(pair, str):
+            raise TypeError(f"a study parameter must be a 'KEY=VALUE' string, got {pair!r}.")
+        key, sep, text = (part.strip() for part in pair.partition("="))
+        if not sep or not key or not text:
+            raise ValueError(f"a study parameter must read KEY=VALUE (e.g. n_splits=3), got "
+                             f"{pair!r}.")
+        if key not in known:
+            close = difflib.get_close_matches(key, list(known), n=2, cutoff=0.6)
+            hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+            listed = ", ".join(f"{k}={v!r}" for k, v in known.items())
+            raise ValueError(f"study {name!r} has no parameter {key!r}.{hint} Its parameters "
+                             f"(quick values): {listed}.")
+        if key in out:
+            raise ValueError(f"study parameter {key!r} is given twice.")
+        try:
+            value = _value(text)
+        except ValueError as exc:
+            raise ValueError(f"study parameter {key}: {exc}") from None
+        default = known[key]
+        if isinstance(default, (tuple, list)) and not isinstance(value, (tuple, list)):
+            value = (value,)
+        out[key] = value
+    return out
+
+
+def _spec(name) -> StudySpec:
+    try:
+        return STUDIES[name]
+    except (KeyError, TypeError):
+        raise _unknown(name) from None
+
+
 def _unknown(name) -> ValueError:
     close = difflib.get_close_matches(str(name), list(STUDIES), n=3, cutoff=0.5)
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
@@ -217,7 +340,8 @@ def make_study(name: str, *, quick: bool = True, **params):
     return spec(quick=quick, **params)
 
 
-def default_studies(quick: bool = True, names: Iterable[str] | None = None) -> list:
+def default_studies(quick: bool = True, names: Iterable[str] | None = None,
+                    params: Mapping[str, Mapping] | None = None) -> list:
     """The studies ``gdlab compare`` runs.
 
     Parameters
@@ -228,6 +352,10 @@ def default_studies(quick: bool = True, names: Iterable[str] | None = None) -> l
         Only these studies, in the given order; default every study in
         :data:`STUDIES` whose spec is ``in_default`` (all but
         ``semi_supervised`` and ``blend``). Unknown names raise before anything is built.
+    params : mapping of str to mapping, optional
+        Constructor arguments per study name (e.g. from :func:`parse_params`),
+        overriding the quick or thorough settings; a study named here must be
+        one of the studies built.
 
     Returns
     -------
@@ -241,4 +369,10 @@ def default_studies(quick: bool = True, names: Iterable[str] | None = None) -> l
             raise _unknown(name)
     if len(set(chosen)) != len(chosen):
         raise ValueError(f"studies contains duplicates: {chosen}.")
-    return [make_study(name, quick=quick) for name in chosen]
+    params = dict(params or {})
+    extra = [n for n in params if n not in chosen]
+    if extra:
+        raise ValueError(f"parameters given for {', '.join(map(repr, extra))}, which "
+                         f"{'is' if len(extra) == 1 else 'are'} not among the studies to run "
+                         f"({', '.join(chosen)}).")
+    return [make_study(name, quick=quick, **dict(params.get(name, {}))) for name in chosen]
