@@ -317,3 +317,32 @@ def test_predict_bad_input(fitted):
         fitted.predict("good")
     with pytest.raises(TypeError, match="str texts"):
         fitted.predict([1, 2])
+
+
+@pytest.mark.parametrize("family", ["roberta", "distilbert"])
+def test_other_encoder_families_pretrain_fine_tune_and_truncate(family, tmp_path):
+    """RoBERTa numbers positions from padding_idx + 1 (its context is 2 below
+    max_position_embeddings); DistilBERT has no pooler and another layout."""
+    import transformers
+
+    tokenizer = _tokenizer()
+    V = len(tokenizer)
+    config = {
+        "roberta": lambda: transformers.RobertaConfig(
+            vocab_size=V, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+            intermediate_size=37, max_position_embeddings=20, pad_token_id=1),
+        "distilbert": lambda: transformers.DistilBertConfig(
+            vocab_size=V, dim=32, n_layers=2, n_heads=2, hidden_dim=37,
+            max_position_embeddings=16, pad_token_id=0),
+    }[family]()
+    torch.manual_seed(0)
+    transformers.AutoModelForMaskedLM.from_config(config).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    long = " ".join(["good"] * 40)
+    X = POS + NEG + UNLABELLED_ONLY + [long]
+    y = [1] * 4 + [0] * 4 + [-1, -1, 1]
+    clf = _small(tmp_path, pretrain_epochs=1, max_epochs=2).fit(X, y)
+    assert clf.context_length_ == {"roberta": 18, "distilbert": 16}[family]
+    assert len(clf.pretrain_history_) == 1
+    proba = clf.predict_proba([long, "good", ""])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)

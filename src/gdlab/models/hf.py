@@ -714,6 +714,20 @@ def _pretrained(auto: str, path: Path, seed: int, **kwargs):
         return _from_pretrained(auto, path, **kwargs)
 
 
+def _usable_positions(model, context: int) -> int:
+    """``context`` capped to the positions the model can index.
+
+    RoBERTa-style embeddings number positions from ``padding_idx + 1`` (their
+    position embedding has a ``padding_idx``), so ``max_position_embeddings``
+    positions hold ``max_position_embeddings - padding_idx - 1`` tokens.
+    """
+    for name, part in model.named_modules():
+        if name.endswith("position_embeddings") and isinstance(part, torch.nn.Embedding) \
+                and part.padding_idx is not None:
+            return min(context, part.num_embeddings - part.padding_idx - 1)
+    return context
+
+
 class _EncoderMixin(CapabilityMixin, TorchEstimatorMixin):
     """Checkpoint, context and tokenization shared by the encoder estimators."""
 
@@ -993,16 +1007,16 @@ random_state, verbose
         y, classes, y_idx = check_labels(self, y, int(labelled.sum()))
         path, config, tokenizer = self._open()
         n_out, head_index, head_labels, keep_head = self._plan_head(config, classes)
-        context = self._context(config, tokenizer)
-        probe = _EncoderNet(None, tokenizer)
-        ids, mask, _ = self._tokenize(probe, [t for t, k in zip(texts, labelled, strict=True)
-                                              if k], context)
         seed = self._train_config().random_state
         init = {}
         start = _pretrained("AutoModelForSequenceClassification", path, seed,
                             num_labels=n_out, ignore_mismatched_sizes=not keep_head)
         state, prefix = start.state_dict(), start.base_model_prefix
+        context = _usable_positions(start, self._context(config, tokenizer))
         del start
+        probe = _EncoderNet(None, tokenizer)
+        ids, mask, _ = self._tokenize(probe, [t for t, k in zip(texts, labelled, strict=True)
+                                              if k], context)
         if keep_head:
             init["model"] = state
         else:  # the encoder's weights; the head keeps its seeded fresh start
@@ -1011,7 +1025,7 @@ random_state, verbose
         self.pretrain_history_ = []
         if self.pretrain_epochs > 0:
             training = {p: getattr(self, p) for p in TRAINING_PARAMS}
-            pre = _MaskedLMPretraining(self.path, max_length=self.max_length,
+            pre = _MaskedLMPretraining(self.path, max_length=context,
                                        mlm_probability=self.mlm_probability,
                                        **dict(training, max_epochs=self.pretrain_epochs,
                                               random_state=seed)).fit(texts)
