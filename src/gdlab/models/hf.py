@@ -864,8 +864,9 @@ class HFEncoderClassifier(ClassifierMixin, LogitClassifierMixin, _EncoderMixin, 
         Fraction of tokens masked in pretraining.
     max_length : int, optional
         Most tokens per text ([CLS] and [SEP] included); longer texts are
-        truncated. Default and upper bound: the model's
-        ``max_position_embeddings`` and the tokenizer's ``model_max_length``.
+        truncated. Default and upper bound: the positions the model can
+        index (``max_position_embeddings``, less ``padding_idx + 1`` for
+        RoBERTa-style embeddings) and the tokenizer's ``model_max_length``.
     max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, \
 random_state, verbose
         Training settings (:class:`gdlab.nn.TrainConfig`), used for both
