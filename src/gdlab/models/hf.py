@@ -133,11 +133,15 @@ def _checkpoint_fingerprint(path: Path) -> str:
     return h.hexdigest()
 
 
-def _check_path(est) -> Path:
-    """``est.path`` as an existing local directory, or a clear error."""
+def _check_path_type(est) -> None:
     if est.path is None or not isinstance(est.path, (str, Path)):
         raise TypeError(f"path must be a str or Path naming a local checkpoint directory, got "
                         f"{est.path!r}.")
+
+
+def _check_path(est) -> Path:
+    """``est.path`` as an existing local directory, or a clear error."""
+    _check_path_type(est)
     path = Path(est.path).expanduser()
     if not path.is_dir():
         raise ValueError(f"path={str(est.path)!r} is not a directory; expected a local Hugging "
@@ -147,9 +151,7 @@ def _check_path(est) -> Path:
 
 
 def _check_common(est) -> None:
-    if est.path is None or not isinstance(est.path, (str, Path)):
-        raise TypeError(f"path must be a str or Path naming a local checkpoint directory, got "
-                        f"{est.path!r}.")
+    _check_path_type(est)
     check_in(est.dtype, "dtype", _DTYPES)
     check_int(est.batch_size, "batch_size")
     if not isinstance(est.score_eos, (bool, np.bool_)):
