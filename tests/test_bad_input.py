@@ -418,9 +418,6 @@ VALID = {
     "categorical-nb": {"huge_predict"},
     # histogram bins: +-inf and 1e300 land in the outermost bins
     "hist-gb": {"inf_fit", "inf_predict", "huge_fit", "huge_predict"},
-    # a one-class tree (or forest) predicts that class with probability one
-    "tree": {"one_class_fit"},
-    "random-forest": {"one_class_fit"},
     # a conditional GAN with one class is an unconditional GAN
     "cgan": {"one_class_fit"},
     # an empty text is a zero row of counts
@@ -552,6 +549,18 @@ def test_every_registry_model_is_in_the_matrix():
     assert all(len(_cells_of(name)) >= 8 for name in NAMES)
 
 
+def test_one_class_rule_holds_for_every_registry_classifier():
+    """The one rule (README, "One class"): every classifier refuses a y of one class at fit.
+    The matrix's ``one_class_fit`` cell checks it for each entry; no classifier is exempt."""
+    from gdlab import capabilities
+
+    accepting = {name for name, cells in VALID.items() if "one_class_fit" in cells}
+    assert accepting == {"cgan"}
+    assert "classify" not in capabilities(_make("cgan"))  # a sampler: one class, unconditional
+    classifiers = [n for n in NAMES if "classify" in capabilities(_make(n))]
+    assert len(classifiers) >= 50 and all("one_class_fit" in _cells_of(n) for n in classifiers)
+
+
 # -- the registry's scikit-learn entries: checks added in front of the solvers ----------
 
 SCALED = ("logreg", "logreg-unreg", "linear-svm", "rbf-svm", "mlp")
@@ -590,6 +599,8 @@ def test_scaled_entries_refuse_values_too_large_to_square(name, stderr_fd):
 @pytest.mark.parametrize(("name", "sk_class"), [
     ("hist-gb", "sklearn.ensemble.HistGradientBoostingClassifier"),
     ("mlp", "sklearn.neural_network.MLPClassifier"),
+    ("tree", "sklearn.tree.DecisionTreeClassifier"),
+    ("random-forest", "sklearn.ensemble.RandomForestClassifier"),
 ])
 def test_one_class_refusing_entries_equal_scikit_learn_otherwise(name, sk_class):
     import importlib
@@ -682,19 +693,36 @@ def test_texts_in_a_one_shot_or_unordered_container_are_refused(name, container)
 
 
 def _registry_checked_estimators():
-    from gdlab.models.registry import CheckedHistGradientBoostingClassifier, CheckedStandardScaler
+    from gdlab.models.registry import (
+        CheckedDecisionTreeClassifier,
+        CheckedHistGradientBoostingClassifier,
+        CheckedRandomForestClassifier,
+        CheckedStandardScaler,
+    )
 
-    return [CheckedStandardScaler(), CheckedHistGradientBoostingClassifier(max_iter=5)]
+    return [CheckedStandardScaler(), CheckedHistGradientBoostingClassifier(max_iter=5),
+            CheckedDecisionTreeClassifier(random_state=0),
+            CheckedRandomForestClassifier(n_estimators=5, random_state=0)]
 
 
-@parametrize_with_checks(_registry_checked_estimators())
+def _registry_wrapper_expected_failures(estimator):
+    if type(estimator).__name__ == "CheckedRandomForestClassifier":
+        # scikit-learn's own forest fails it too: bootstrap draws rows, not weights
+        reason = "bootstrap samples rows; weights are not repeats (scikit-learn's forest too)"
+        return {"check_sample_weight_equivalence_on_dense_data": reason,
+                "check_sample_weight_equivalence_on_sparse_data": reason}
+    return {}
+
+
+@parametrize_with_checks(_registry_checked_estimators(),
+                         expected_failed_checks=_registry_wrapper_expected_failures)
 def test_registry_wrappers_pass_scikit_learn_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check(estimator)
 
 
-@pytest.mark.parametrize("name", ["hist-gb", "mlp"])
+@pytest.mark.parametrize("name", ["hist-gb", "mlp", "tree", "random-forest"])
 def test_one_class_refusal_keeps_the_fit_signature(name):
     from sklearn.utils.validation import has_fit_parameter
 

@@ -34,8 +34,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier as _SkHistGradientBoosting
+from sklearn.ensemble import RandomForestClassifier as _SkRandomForest
 from sklearn.neural_network import MLPClassifier as _SkMLPClassifier
 from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier as _SkDecisionTree
 from sklearn.utils.validation import check_array
 
 from gdlab import base as _contract
@@ -501,6 +503,28 @@ class CheckedMLPClassifier(_SkMLPClassifier):
     fit = _refusing_one_class(_SkMLPClassifier.fit)
 
 
+class CheckedDecisionTreeClassifier(_SkDecisionTree):
+    """scikit-learn's decision tree that refuses a one-class ``y``.
+
+    With one class scikit-learn's tree is a single leaf that predicts it; this
+    raises ``ValueError`` instead, as every gdlab classifier does. Same
+    parameters and results otherwise.
+    """
+
+    fit = _refusing_one_class(_SkDecisionTree.fit)
+
+
+class CheckedRandomForestClassifier(_SkRandomForest):
+    """scikit-learn's random forest that refuses a one-class ``y``.
+
+    With one class scikit-learn's forest predicts it for every row; this
+    raises ``ValueError`` instead, as every gdlab classifier does. Same
+    parameters and results otherwise.
+    """
+
+    fit = _refusing_one_class(_SkRandomForest.fit)
+
+
 def _scaled(clf):
     from sklearn.pipeline import Pipeline
 
@@ -561,15 +585,11 @@ def _rbf_svm():
 
 
 def _tree():
-    from sklearn.tree import DecisionTreeClassifier
-
-    return DecisionTreeClassifier(random_state=0)
+    return CheckedDecisionTreeClassifier(random_state=0)
 
 
 def _random_forest():
-    from sklearn.ensemble import RandomForestClassifier
-
-    return RandomForestClassifier(n_estimators=100, random_state=0)
+    return CheckedRandomForestClassifier(n_estimators=100, random_state=0)
 
 
 def _hist_gb():
