@@ -312,11 +312,17 @@ def test_bad_settings_and_labels(mlm_checkpoint, monkeypatch):
         _small(mlm_checkpoint, pretrain_epochs=1).fit(X, [-1] * 7 + [0])
 
 
-def test_predict_bad_input(fitted):
+def test_predict_bad_input(fitted, mlm_checkpoint, monkeypatch):
     with pytest.raises(TypeError, match="single str"):
         fitted.predict("good")
     with pytest.raises(TypeError, match="str texts"):
         fitted.predict([1, 2])
+    texts = ["good day", "bad\ud800 rain"]
+    with pytest.raises(ValueError, match=r"position 3 of text 1.*lone surrogate"):
+        fitted.predict_proba(texts)
+    monkeypatch.setattr(hf, "_from_pretrained", _no_weights)  # refused before any weights
+    with pytest.raises(ValueError, match=r"position 3 of text 1.*lone surrogate"):
+        _small(mlm_checkpoint).fit(texts, [1, 0])
 
 
 @pytest.mark.parametrize("family", ["roberta", "distilbert"])

@@ -1009,6 +1009,8 @@ random_state, verbose
             y = np.asarray(y)[labelled]
         y, classes, y_idx = check_labels(self, y, int(labelled.sum()))
         path, config, tokenizer = self._open()
+        probe = _EncoderNet(None, tokenizer)
+        probe.check_encodable(texts)  # before any weights are read
         n_out, head_index, head_labels, keep_head = self._plan_head(config, classes)
         seed = self._train_config().random_state
         init = {}
@@ -1017,7 +1019,6 @@ random_state, verbose
         state, prefix = start.state_dict(), start.base_model_prefix
         context = _usable_positions(start, self._context(config, tokenizer))
         del start
-        probe = _EncoderNet(None, tokenizer)
         ids, mask, _ = self._tokenize(probe, [t for t, k in zip(texts, labelled, strict=True)
                                               if k], context)
         if keep_head:
