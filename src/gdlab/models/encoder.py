@@ -8,9 +8,10 @@ local Hugging Face tokenizer) and gdlab's one training loop:
 
 :class:`MaskedLMEncoder`
     Generative pretraining on unlabelled texts: BERT's masked-language-model
-    objective (Devlin et al. 2019). Each epoch a fresh ``mask_prob`` of the
-    text tokens is chosen; of those, 80% become ``[MASK]``, 10% a random
-    token and 10% stay, and the network predicts the original tokens there.
+    objective (Devlin et al. 2019) with the masks of :mod:`gdlab.nn.masking`:
+    each epoch a fresh ``mask_prob`` of the text tokens is chosen; of those,
+    80% become ``[MASK]``, 10% a random text token and 10% stay, and the
+    network predicts the original tokens there.
     It is not a density over texts (no ``density`` tag): ``mlm_loss`` reports
     the objective on held-out texts, ``embed`` gives the ``[CLS]`` states.
 :class:`BERTClassifier`
@@ -65,10 +66,11 @@ from gdlab._validation import (
 )
 from gdlab.base import CapabilityMixin
 from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
+from gdlab.nn.masking import mask_tokens, masked_lm_loss
 from gdlab.nn.transformer import IGNORE, BidirectionalEncoder, GPTConfig, PooledClassifierNet
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, make_tokenizer
 
-__all__ = ["MaskedLMEncoder", "BERTClassifier", "mask_tokens", "CLS_ID"]
+__all__ = ["MaskedLMEncoder", "BERTClassifier", "mask_text_tokens", "CLS_ID"]
 
 #: The ``[CLS]`` token: the tokenizers' ``<bos>``, always at position 0.
 CLS_ID = BOS_ID
@@ -82,58 +84,43 @@ _MLM_PARAMS = ("tokenizer", "tokenizer_path", "context_length", "n_layer", "n_he
 # ----------------------------------------------------------------------------- masking
 
 
-def mask_tokens(ids: torch.Tensor, mask_id: int, mask_prob: float,
-                generator: torch.Generator | None = None):
-    """BERT's masking of a batch: inputs with some text tokens hidden, and their targets.
+def mask_text_tokens(ids: torch.Tensor, mask_id: int, mask_prob: float,
+                     generator: torch.Generator | None = None):
+    """BERT's masking (:func:`gdlab.nn.masking.mask_tokens`) of the text tokens of a batch.
 
-    Text tokens are the ids from ``N_SPECIAL`` up to ``mask_id`` (``<pad>``,
-    ``[CLS]``, ``<eos>`` and ``<unk>`` are never chosen). Each is chosen with
-    probability ``mask_prob``, and every row with a text token gets at least
-    one (so no batch is without a target). A chosen token becomes ``mask_id``
-    with probability 0.8, a uniformly drawn text token with 0.1, and stays
-    with 0.1; its target is the original token.
+    Text tokens are the ids from ``N_SPECIAL`` up to ``mask_id``: ``<pad>``,
+    ``[CLS]``, ``<eos>`` and ``<unk>`` are never chosen, and a random
+    replacement is a text token.
 
     Parameters
     ----------
     ids : torch.Tensor of shape (B, T), int64
+        Inputs as the encoders build them (no ``[MASK]`` yet).
     mask_id : int
         The ``[MASK]`` id (one past the tokenizer's vocabulary).
     mask_prob : float in (0, 1)
     generator : torch.Generator, optional
-        Source of the draws (on ``ids``' device); None uses torch's global state.
+        Source of the draws (on ``ids``' device); None uses torch's global
+        state (the Trainer's seeded state inside a loss function).
 
     Returns
     -------
-    inputs : torch.Tensor of shape (B, T)
-    targets : torch.Tensor of shape (B, T)
-        The original token at the chosen positions, ``IGNORE`` elsewhere.
+    inputs, targets : torch.Tensor of shape (B, T)
+        As :func:`gdlab.nn.masking.mask_tokens` returns them.
 
     Examples
     --------
     >>> ids = torch.tensor([[1, 4, 5, 6, 2, 0]])
     >>> gen = torch.Generator().manual_seed(0)
-    >>> x, t = mask_tokens(ids, mask_id=7, mask_prob=0.5, generator=gen)
+    >>> x, t = mask_text_tokens(ids, mask_id=7, mask_prob=0.5, generator=gen)
     >>> bool(((t == IGNORE) | (t == ids)).all()), int((t != IGNORE).sum()) >= 1
     (True, True)
     >>> bool((x[t == IGNORE] == ids[t == IGNORE]).all())  # what is not chosen stays
     True
     """
-    def rand(shape):
-        return torch.rand(shape, generator=generator, device=ids.device)
-
     maskable = (ids >= N_SPECIAL) & (ids < mask_id)  # (B, T)
-    score = rand(ids.shape)  # (B, T)
-    chosen = maskable & (score < mask_prob)  # (B, T)
-    # at least one target per row that has a text token: its lowest score
-    first = torch.where(maskable, score, torch.full_like(score, 2.0)).argmin(1)  # (B,)
-    chosen[torch.arange(ids.shape[0], device=ids.device), first] |= maskable.any(1)
-    targets = torch.where(chosen, ids, torch.full_like(ids, IGNORE))  # (B, T)
-    action = rand(ids.shape)  # (B, T): < 0.8 mask, < 0.9 random, else keep
-    random_ids = (N_SPECIAL + (rand(ids.shape) * (mask_id - N_SPECIAL)).long()
-                  .clamp_max(mask_id - N_SPECIAL - 1))  # (B, T)
-    inputs = torch.where(chosen & (action < 0.8), torch.full_like(ids, mask_id), ids)
-    inputs = torch.where(chosen & (action >= 0.8) & (action < 0.9), random_ids, inputs)
-    return inputs, targets
+    return mask_tokens(ids, maskable, mask_id=mask_id, vocab_size=mask_id, rate=mask_prob,
+                       random_low=N_SPECIAL, generator=generator)
 
 
 # ----------------------------------------------------------------- shared estimator code
@@ -279,14 +266,14 @@ random_state, verbose
         mask_id, p = self.mask_id_, float(self.mask_prob)
 
         def loss(module, batch):
-            inputs, targets = mask_tokens(batch[0], mask_id, p)
-            return module(inputs, targets)[1]
+            inputs, targets = mask_text_tokens(batch[0], mask_id, p)
+            return masked_lm_loss(module(inputs)[0], targets)
 
         def eval_loss(module, batch):
             ids = batch[0]
             gen = torch.Generator(device=ids.device).manual_seed(int(ids.sum()) % (2**31))
-            inputs, targets = mask_tokens(ids, mask_id, p, generator=gen)
-            return module(inputs, targets)[1]
+            inputs, targets = mask_text_tokens(ids, mask_id, p, generator=gen)
+            return masked_lm_loss(module(inputs)[0], targets)
 
         return loss, eval_loss
 
@@ -332,7 +319,8 @@ random_state, verbose
         texts = check_texts(self, X)
         x = self._tensor(self._pieces(texts), dtype=torch.long)
         gen = self._generator(random_state, device=x.device)
-        inputs, targets = mask_tokens(x, self.mask_id_, float(self.mask_prob), generator=gen)
+        inputs, targets = mask_text_tokens(x, self.mask_id_, float(self.mask_prob),
+                                           generator=gen)
 
         def summed(xb, tb):
             logits, _ = self.module_(xb)  # (B, T, V)
