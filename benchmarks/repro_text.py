@@ -23,7 +23,7 @@ difference between NB-SVM and the best other model at each size.
 Models of (a), all on binarized word uni+bigrams (``CountVectorizer(binary=True)``,
 one-letter words kept), all with their defaults as in the paper (C = 1, alpha = 1,
 NB-SVM beta = 0.25), no calibration (predict is the sign of the margin):
-``multinomial-nb`` (scikit-learn's, sparse), ``logreg``, ``linear-svm``
+``multinomial-nb`` (gdlab's MultinomialNB on the sparse counts), ``logreg``, ``linear-svm``
 (liblinear, squared hinge), ``nbsvm``; plus ``nbsvm-beta1``, NB-SVM without the
 interpolation (beta = 1: the SVM's own weights on the NB-scaled features).
 
