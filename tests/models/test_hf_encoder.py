@@ -307,6 +307,8 @@ def test_bad_settings_and_labels(mlm_checkpoint, monkeypatch):
         _small(mlm_checkpoint).fit(X, [1] * 8)
     with pytest.raises(TypeError, match="single str"):
         _small(mlm_checkpoint).fit("good", [1])
+    with pytest.raises(ValueError, match="every text is empty"):
+        _small(mlm_checkpoint, pretrain_epochs=1).fit(["", " ", ""], [0, 1, 0])
     # -1 is a class without pretraining, an unlabelled text with it
     with pytest.raises(ValueError, match="class"):
         _small(mlm_checkpoint, pretrain_epochs=1).fit(X, [-1] * 7 + [0])

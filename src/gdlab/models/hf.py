@@ -795,8 +795,8 @@ class _MaskedLMPretraining(_EncoderMixin):
             model = tf.AutoModelForMaskedLM.from_config(config, trust_remote_code=False)
         return _EncoderNet(model, tokenizer)
 
-    def fit(self, texts):
-        path, config, tokenizer = self._open()
+    def _inputs(self, path, config, tokenizer, texts):
+        """Tokenized texts, checked to be pretrainable: ids, attention mask, maskable."""
         if tokenizer.mask_token_id is None:
             raise ValueError(f"the tokenizer in {str(path)!r} has no mask token; masked-LM "
                              "pretraining (pretrain_epochs > 0) needs one.")
@@ -805,6 +805,11 @@ class _MaskedLMPretraining(_EncoderMixin):
         if not maskable.any():
             raise ValueError("masked-LM pretraining needs texts with at least one token that "
                              "is not special; every text is empty.")
+        return ids, mask, maskable
+
+    def fit(self, texts):
+        path, config, tokenizer = self._open()
+        ids, mask, maskable = self._inputs(path, config, tokenizer, texts)
         mask_id, rate = int(tokenizer.mask_token_id), float(self.mlm_probability)
         vocab = min(len(tokenizer), int(config.vocab_size))
 
@@ -1012,7 +1017,14 @@ random_state, verbose
         probe = _EncoderNet(None, tokenizer)
         probe.check_encodable(texts)  # before any weights are read
         n_out, head_index, head_labels, keep_head = self._plan_head(config, classes)
+        training = {p: getattr(self, p) for p in TRAINING_PARAMS}
         seed = self._train_config().random_state
+        if self.pretrain_epochs > 0:
+            pre = _MaskedLMPretraining(self.path, max_length=self.max_length,
+                                       mlm_probability=self.mlm_probability,
+                                       **dict(training, max_epochs=self.pretrain_epochs,
+                                              random_state=seed))
+            pre._inputs(path, config, tokenizer, texts)  # refused before any weights
         init = {}
         start = _pretrained("AutoModelForSequenceClassification", path, seed,
                             num_labels=n_out, ignore_mismatched_sizes=not keep_head)
@@ -1028,11 +1040,8 @@ random_state, verbose
                                        if k.startswith(prefix + ".")}
         self.pretrain_history_ = []
         if self.pretrain_epochs > 0:
-            training = {p: getattr(self, p) for p in TRAINING_PARAMS}
-            pre = _MaskedLMPretraining(self.path, max_length=context,
-                                       mlm_probability=self.mlm_probability,
-                                       **dict(training, max_epochs=self.pretrain_epochs,
-                                              random_state=seed)).fit(texts)
+            pre.max_length = context
+            pre.fit(texts)
             self.pretrain_history_ = pre.history_
             body = getattr(pre.module_.model, prefix)
             for name, part in body.named_children():  # the pretrained encoder, part by part
