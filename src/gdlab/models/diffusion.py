@@ -100,6 +100,12 @@ __all__ = [
 _SAMPLE_CHUNK = 4096
 
 
+#: ``__init__`` settings shared by DiffusionModel and ConditionalDiffusion.
+_DIFFUSION_PARAMS = ("n_steps", "schedule", "sampler", "sampling_steps", "eta", "architecture",
+                     "image_shape", "hidden_sizes", "channels", "time_embedding_dim",
+                     "clip_denoised", "n_elbo_steps")
+
+
 # ------------------------------------------------------------------- shared estimator
 
 
@@ -461,18 +467,7 @@ class DiffusionModel(DensityMixin, _DiffusionBase, BaseEstimator):
                  max_epochs=200, batch_size=128, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.1, patience=20, device="auto", random_state=None,
                  verbose=False):
-        self.n_steps = n_steps
-        self.schedule = schedule
-        self.sampler = sampler
-        self.sampling_steps = sampling_steps
-        self.eta = eta
-        self.architecture = architecture
-        self.image_shape = image_shape
-        self.hidden_sizes = hidden_sizes
-        self.channels = channels
-        self.time_embedding_dim = time_embedding_dim
-        self.clip_denoised = clip_denoised
-        self.n_elbo_steps = n_elbo_steps
+        self._set_params(locals(), _DIFFUSION_PARAMS)
         self._set_training_params(locals())
 
     def fit(self, X, y=None):
@@ -567,18 +562,7 @@ class ConditionalDiffusion(GenerativeClassifierMixin, _DiffusionBase, BaseEstima
                  p_uncond=0.1, guidance_scale=1.0, priors=None, max_epochs=200,
                  batch_size=128, lr=1e-3, weight_decay=0.0, validation_fraction=0.1,
                  patience=20, device="auto", random_state=None, verbose=False):
-        self.n_steps = n_steps
-        self.schedule = schedule
-        self.sampler = sampler
-        self.sampling_steps = sampling_steps
-        self.eta = eta
-        self.architecture = architecture
-        self.image_shape = image_shape
-        self.hidden_sizes = hidden_sizes
-        self.channels = channels
-        self.time_embedding_dim = time_embedding_dim
-        self.clip_denoised = clip_denoised
-        self.n_elbo_steps = n_elbo_steps
+        self._set_params(locals(), _DIFFUSION_PARAMS)
         self.p_uncond = p_uncond
         self.guidance_scale = guidance_scale
         self.priors = priors

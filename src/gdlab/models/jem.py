@@ -131,10 +131,6 @@ class _EnergyModelMixin:
     _gdlab_capabilities = frozenset({"classify", "unnormalized_density", "sample",
                                      "conditional_sample"})
 
-    def _set_jem_params(self, settings: dict) -> None:
-        for name in JEM_PARAMS:
-            setattr(self, name, settings[name])
-
     def _check_own_params(self) -> None:
         """The network's own settings (``super()``), then those of the energy-based reading."""
         super()._check_own_params()
@@ -297,10 +293,7 @@ device, random_state, verbose
                  max_epochs=200, batch_size=64, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.1, patience=10, device="auto", random_state=None,
                  verbose=False):
-        self.hidden_sizes = hidden_sizes
-        self.activation = activation
-        self.dropout = dropout
-        self._set_jem_params(locals())
+        self._set_params(locals(), self._network_params + JEM_PARAMS)
         self._set_training_params(locals())
 
 
@@ -349,10 +342,5 @@ best_epoch_, device_, sgld_lower_, sgld_upper_
                  sample_steps=100, max_epochs=100, batch_size=64, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.1, patience=10, device="auto", random_state=None,
                  verbose=False):
-        self.image_shape = image_shape
-        self.channels = channels
-        self.hidden_size = hidden_size
-        self.activation = activation
-        self.dropout = dropout
-        self._set_jem_params(locals())
+        self._set_params(locals(), self._network_params + JEM_PARAMS)
         self._set_training_params(locals())

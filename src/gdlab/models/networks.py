@@ -62,6 +62,8 @@ class _NetworkClassifier(CapabilityMixin, ClassifierMixin, StandardizedLogitsMix
     """
 
     _gdlab_capabilities = frozenset({"classify"})
+    #: The network's own ``__init__`` settings (stored with ``_set_params``; JEM adds its own).
+    _network_params: tuple[str, ...] = ()
     #: Standardize each feature (True) or all features with one mean and scale (False).
     _per_feature_scaling = True
 
@@ -199,12 +201,12 @@ class MLPClassifier(_NetworkClassifier):
     (['diff', 'same'], True)
     """
 
+    _network_params = ("hidden_sizes", "activation", "dropout")
+
     def __init__(self, hidden_sizes=(64,), *, activation="relu", dropout=0.0, max_epochs=200,
                  batch_size=64, lr=1e-3, weight_decay=0.0, validation_fraction=0.1,
                  patience=10, device="auto", random_state=None, verbose=False):
-        self.hidden_sizes = hidden_sizes
-        self.activation = activation
-        self.dropout = dropout
+        self._set_params(locals(), self._network_params)
         self._set_training_params(locals())
 
     def _check_own_params(self) -> None:
@@ -272,16 +274,13 @@ random_state, verbose
     """
 
     _per_feature_scaling = False
+    _network_params = ("image_shape", "channels", "hidden_size", "activation", "dropout")
 
     def __init__(self, image_shape=None, *, channels=16, hidden_size=64, activation="relu",
                  dropout=0.0, max_epochs=100, batch_size=64, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.1, patience=10, device="auto", random_state=None,
                  verbose=False):
-        self.image_shape = image_shape
-        self.channels = channels
-        self.hidden_size = hidden_size
-        self.activation = activation
-        self.dropout = dropout
+        self._set_params(locals(), self._network_params)
         self._set_training_params(locals())
 
     def _check_own_params(self) -> None:

@@ -89,6 +89,9 @@ _SCORE_DRAWS = 8
 _SCORE_SEED = 0
 #: Decoder rows per inference batch (batch rows x draws), to bound memory.
 _ROWS_PER_BATCH = 8192
+#: ``__init__`` settings of the networks and bounds, shared by VAE, CVAE and M2VAE.
+_VAE_PARAMS = ("latent_dim", "hidden", "architecture", "image_shape", "channels", "likelihood",
+               "beta", "n_importance")
 
 
 # ------------------------------------------------------------------------- shared logic
@@ -413,14 +416,7 @@ class VAE(DensityMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _VAEB
                  channels=32, likelihood="gaussian", beta=1.0, n_importance=0, max_epochs=100,
                  batch_size=128, lr=1e-3, weight_decay=0.0, validation_fraction=0.1,
                  patience=10, device="auto", random_state=None, verbose=False):
-        self.latent_dim = latent_dim
-        self.hidden = hidden
-        self.architecture = architecture
-        self.image_shape = image_shape
-        self.channels = channels
-        self.likelihood = likelihood
-        self.beta = beta
-        self.n_importance = n_importance
+        self._set_params(locals(), _VAE_PARAMS)
         self._set_training_params(locals())
 
     def fit(self, X, y=None):
@@ -563,14 +559,7 @@ class CVAE(GenerativeClassifierMixin, ClassNamePrefixFeaturesOutMixin, Transform
                  max_epochs=100, batch_size=128, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.1, patience=10, device="auto", random_state=None,
                  verbose=False):
-        self.latent_dim = latent_dim
-        self.hidden = hidden
-        self.architecture = architecture
-        self.image_shape = image_shape
-        self.channels = channels
-        self.likelihood = likelihood
-        self.beta = beta
-        self.n_importance = n_importance
+        self._set_params(locals(), _VAE_PARAMS)
         self.priors = priors
         self._set_training_params(locals())
 
@@ -799,14 +788,7 @@ class M2VAE(LogitClassifierMixin, CVAE):
                  max_epochs=100, batch_size=128, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.0, patience=10, device="auto", random_state=None,
                  verbose=False):
-        self.latent_dim = latent_dim
-        self.hidden = hidden
-        self.architecture = architecture
-        self.image_shape = image_shape
-        self.channels = channels
-        self.likelihood = likelihood
-        self.beta = beta
-        self.n_importance = n_importance
+        self._set_params(locals(), _VAE_PARAMS)
         self.alpha = alpha
         self.classifier_hidden = classifier_hidden
         self.dropout = dropout

@@ -184,21 +184,30 @@ class TorchEstimatorMixin:
         raise NotImplementedError(f"{type(self).__name__} must implement _build_module().")
 
     # ---------------------------------------------------------------- training
-    def _set_training_params(self, settings: dict) -> None:
-        """Store the :data:`TRAINING_PARAMS` found in ``settings`` as attributes, unchanged.
+    def _set_params(self, settings: dict, names) -> None:
+        """Store the settings ``names`` found in ``settings`` as attributes, unchanged.
 
-        Called from ``__init__`` with ``locals()``: the one place the training
-        settings are assigned. Like every scikit-learn ``__init__`` it only
-        stores; the values are checked in ``fit`` (:meth:`_train_config`).
+        Called from ``__init__`` with ``locals()`` and a group of settings that
+        several estimators share (a family's network settings, JEM's SGLD
+        settings), so that each group is listed once. Like every scikit-learn
+        ``__init__`` it only stores; the values are checked in ``fit``.
 
         Parameters
         ----------
         settings : dict
-            The ``__init__``'s ``locals()``; every name of
-            :data:`TRAINING_PARAMS` must be a key.
+            The ``__init__``'s ``locals()``; every name of ``names`` must be a key.
+        names : sequence of str
         """
-        for name in TRAINING_PARAMS:
+        for name in names:
             setattr(self, name, settings[name])
+
+    def _set_training_params(self, settings: dict) -> None:
+        """Store the :data:`TRAINING_PARAMS` found in ``settings`` (see :meth:`_set_params`).
+
+        Called from ``__init__`` with ``locals()``: the one place the training
+        settings are assigned; they are checked in ``fit`` (:meth:`_train_config`).
+        """
+        self._set_params(settings, TRAINING_PARAMS)
 
     def _train_config(self) -> TrainConfig:
         kwargs = {p: getattr(self, p) for p in TRAINING_PARAMS}
