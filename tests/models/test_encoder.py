@@ -215,3 +215,12 @@ def test_bad_input_is_refused_before_training(mlm):
     plain = BERTClassifier(**TINY, max_epochs=1).fit(texts, np.where(y == 0, -1, 1))
     assert list(plain.classes_) == [-1, 1]
     assert "semi_supervised" not in gdlab.capabilities(plain)
+
+
+def test_registry_entries():
+    from gdlab.models.registry import make
+
+    scratch, pretrained = make("encoder"), make("encoder-mlm-finetune")
+    assert gdlab.capabilities(scratch) == {"classify", "text"}
+    assert gdlab.capabilities(pretrained) == {"classify", "text", "semi_supervised"}
+    assert (scratch.pooling, pretrained.pretrain_epochs) == ("cls", 2)
