@@ -68,6 +68,7 @@ from gdlab._validation import (
 )
 from gdlab.base import class_indices_for_sampling
 from gdlab.models.networks import CNNClassifier, MLPClassifier
+from gdlab.nn import cross_entropy_loss
 from gdlab.nn.sgld import ReplayBuffer, sgld
 
 __all__ = ["JEMClassifier", "JEMCNNClassifier"]
@@ -116,8 +117,7 @@ class _JEMLoss:
 
 
 def _validation_cross_entropy(module: nn.Module, batch) -> dict:
-    x, y = batch
-    ce = nn.functional.cross_entropy(module(x), y)
+    ce = cross_entropy_loss(module, batch)
     return {"loss": ce, "cross_entropy": ce}
 
 

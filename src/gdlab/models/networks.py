@@ -127,22 +127,6 @@ class _NetworkClassifier(CapabilityMixin, ClassifierMixin, StandardizedLogitsMix
         """
         return cross_entropy_loss, None
 
-    # -------------------------------------------------------------- inference
-    def embed(self, X) -> np.ndarray:
-        """Activations of the last hidden layer (the inputs of the output layer).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_hidden)
-            ``X`` itself, standardized, for an MLP without hidden layers.
-        """
-        rows = self._tensor64(self._validated(X))
-        return self._batched(self._float64_module(self.module_.body), rows)
-
 
 class MLPClassifier(_NetworkClassifier):
     """Multilayer perceptron classifier trained with gdlab's training loop.

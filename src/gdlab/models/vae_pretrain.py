@@ -224,18 +224,3 @@ class VAEPretrainClassifier(CapabilityMixin, ClassifierMixin, StandardizedLogits
             if self.freeze_epochs else []
         return self._train(data, cross_entropy_loss, callbacks=callbacks,
                            init_state={"body": vae.module_.encoder.state_dict()})
-
-    # -------------------------------------------------------------- inference
-    def embed(self, X) -> np.ndarray:
-        """The features the head reads (fine-tuned encoder's hidden activations or latent mean).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, width)
-        """
-        rows = self._tensor64(self._validated(X))
-        return self._batched(self._float64_module().embed, rows)

@@ -32,9 +32,13 @@ class BodyHeadClassifier(nn.Module):
         self.body = body
         self.head = head
 
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The features the head reads; x: (batch, n_features) -> (batch, width)."""
+        return self.body(x)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: (batch, n_features) -> (batch, n_classes) logits
-        return self.head(self.body(x))
+        return self.head(self.embed(x))
 
 
 class ConvBody(nn.Module):

@@ -489,13 +489,14 @@ class LogitClassifierMixin:
 
 
 class StandardizedLogitsMixin(LogitClassifierMixin):
-    """``_logits`` of a network that reads finite rows standardized with ``mean_`` and ``scale_``.
+    """``_logits`` and ``embed`` of a network that reads rows standardized by ``mean_``, ``scale_``.
 
     Mixed in (before :class:`TorchEstimatorMixin`) by the classifiers whose
-    ``module_`` maps standardized rows to class logits
+    ``module_`` maps standardized rows to class logits and has an ``embed``
+    method (the features its output layer reads)
     (:class:`gdlab.models.networks.MLPClassifier`, ``CNNClassifier``,
     :class:`gdlab.models.vae_pretrain.VAEPretrainClassifier`): validation,
-    standardization and a float64 forward pass, so a row's logits do not
+    standardization and a float64 forward pass, so a row's outputs do not
     depend on the other rows of its batch.
     """
 
@@ -508,3 +509,21 @@ class StandardizedLogitsMixin(LogitClassifierMixin):
         """Float64 logits of the rows of X (results do not depend on batching)."""
         rows = self._tensor64(self._validated(X))  # checks the fitted state first
         return self._batched(self._float64_module(), rows)
+
+    def embed(self, X) -> np.ndarray:
+        """The features the output layer reads: the network's last hidden activations.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, width)
+            An MLP's last hidden activations (``X`` itself, standardized, for an
+            MLP without hidden layers), a CNN's dense layer after its activation,
+            a pretrained encoder's hidden activations or latent mean (see
+            ``features`` of :class:`gdlab.models.vae_pretrain.VAEPretrainClassifier`).
+        """
+        rows = self._tensor64(self._validated(X))
+        return self._batched(self._float64_module().embed, rows)
