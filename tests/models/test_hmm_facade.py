@@ -164,5 +164,5 @@ def test_bad_input_is_refused_with_the_attribute_named():
         hmm.PoissonHMM(2, lambdas_prior=[1.0, 2.0, 3.0]).fit(np.ones((5, 1)))
     with pytest.raises(ValueError, match="lambdas_weight must be finite and non-negative"):
         hmm.PoissonHMM(2, lambdas_weight=-1.0).fit(np.ones((5, 1)))
-    with pytest.raises(ValueError, match="emissionprob_prior=...\\) must be a number >= 1"):
+    with pytest.raises(ValueError, match="emissionprob_prior=...\\) must be >= 1"):
         hmm.CategoricalHMM(2, emissionprob_prior=0.5).fit(np.zeros((5, 1)))

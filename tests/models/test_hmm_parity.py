@@ -638,3 +638,43 @@ def test_gmm_priors_through_the_hmmlearn_facade_and_by_hand():
         facade.GMMHMM(3, n_mix=2, weights_prior=np.ones(5)).fit(X, lengths)
     with pytest.raises(ValueError, match=r"GMMHMM\(covars_prior=...\) is not supported"):
         facade.GMMHMM(3, n_mix=2, covars_prior=0.1).fit(X, lengths)
+
+
+# -- categorical emissions: a Dirichlet prior per state and symbol -------------------------------
+def test_categorical_emission_prior_per_state_and_symbol_matches_hmmlearn():
+    from gdlab.hmmlearn import hmm as facade
+
+    rng = np.random.RandomState(8)
+    S, V = 3, 4
+    s0, t0 = rng.dirichlet(np.ones(S)), rng.dirichlet(np.ones(S), size=S)
+    e0 = rng.dirichlet(np.ones(V), size=S)
+    X = HMM.from_params(s0, t0, emissionprob=e0).sample(3, length=40, random_state=0)
+    X = np.concatenate(X)
+    lengths = np.array([40, 40, 40])
+    prior = rng.uniform(1.0, 20.0, (S, V))
+    ref = hmmlearn.CategoricalHMM(S, n_features=V, init_params="", n_iter=3, tol=-np.inf,
+                                  emissionprob_prior=prior)
+    ref.startprob_, ref.transmat_, ref.emissionprob_ = s0, t0, e0
+    ref.fit(X, lengths)
+    ours = facade.CategoricalHMM(S, n_features=V, init_params="", n_iter=3, tol=-np.inf,
+                                 emissionprob_prior=prior)
+    ours.startprob_, ours.transmat_, ours.emissionprob_ = s0, t0, e0
+    ours.fit(X, lengths)
+    np.testing.assert_allclose(ours.emissionprob_, ref.emissionprob_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.transmat_, ref.transmat_, rtol=0, atol=1e-10)
+    # gdlab's own name: smoothing = prior - 1, one per state and symbol (or per symbol)
+    direct = HMM(S, emission="categorical", n_symbols=V, startprob_init=s0, transmat_init=t0,
+                 emissionprob_init=e0, max_iter=3, tol=0, smoothing=prior - 1.0).fit(X, lengths)
+    np.testing.assert_allclose(direct.emissionprob_, ref.emissionprob_, rtol=0, atol=1e-10)
+    per_symbol = HMM(S, emission="categorical", n_symbols=V, startprob_init=s0,
+                     transmat_init=t0, emissionprob_init=e0, max_iter=1, tol=0,
+                     smoothing=np.array([0.0, 5.0, 0.0, 0.0])).fit(X, lengths)
+    plain = HMM(S, emission="categorical", n_symbols=V, startprob_init=s0, transmat_init=t0,
+                emissionprob_init=e0, max_iter=1, tol=0, smoothing=0.0).fit(X, lengths)
+    assert (per_symbol.emissionprob_[:, 1] > plain.emissionprob_[:, 1]).all()
+    with pytest.raises(ValueError, match=r"smoothing must be a number or have shape \(4,\)"):
+        HMM(S, emission="categorical", n_symbols=V, smoothing=np.ones(3)).fit(X, lengths)
+    with pytest.raises(ValueError, match="smoothing must be finite and non-negative"):
+        HMM(S, emission="categorical", smoothing=-np.ones(V)).fit(X, lengths)
+    with pytest.raises(ValueError, match=r"emissionprob_prior=...\) must be >= 1"):
+        facade.CategoricalHMM(S, emissionprob_prior=np.full((S, V), 0.5)).fit(X, lengths)

@@ -439,8 +439,8 @@ class CategoricalHMM(BaseHMM):
     ----------
     n_components : int, default=1
     startprob_prior, transmat_prior : float or array-like, default=1.0
-    emissionprob_prior : float, default=1.0
-        Dirichlet prior of each emission row (a number >= 1: ``emissionprob_prior - 1``
+    emissionprob_prior : float or array-like of shape (n_components, n_features), default=1.0
+        Dirichlet prior of each emission row (values >= 1: ``emissionprob_prior - 1``
         is gdlab's ``smoothing``).
     n_features : int, optional
         Number of symbols (None: from the data).
@@ -470,11 +470,13 @@ class CategoricalHMM(BaseHMM):
         self.implementation = implementation
 
     def _gdlab_kwargs(self):
-        prior = self.emissionprob_prior
-        if np.ndim(prior) or not np.isfinite(prior) or prior < 1:
-            raise ValueError("CategoricalHMM(emissionprob_prior=...) must be a number >= 1 in "
-                             f"gdlab.hmmlearn (one pseudo-count for every symbol), got {prior!r}.")
-        return dict(n_symbols=self.n_features, smoothing=float(prior) - 1.0)
+        prior = np.asarray(self.emissionprob_prior, dtype=np.float64)
+        if not np.isfinite(prior).all() or (prior < 1).any():
+            raise ValueError("CategoricalHMM(emissionprob_prior=...) must be >= 1 in "
+                             "gdlab.hmmlearn (a number, or one per state and symbol: "
+                             f"Dirichlet concentrations), got {self.emissionprob_prior!r}.")
+        smoothing = float(prior) - 1.0 if prior.ndim == 0 else prior - 1.0
+        return dict(n_symbols=self.n_features, smoothing=smoothing)
 
     def _emission_params(self):
         return dict(emissionprob=self.emissionprob_)

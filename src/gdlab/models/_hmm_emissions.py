@@ -489,6 +489,15 @@ class CategoricalEmission(Emission):
         if self.hmm.emissionprob_init is not None:
             check_stochastic(self.hmm.emissionprob_init, "emissionprob_init",
                               (S, self.hmm.n_symbols_))
+        if np.ndim(self.hmm.smoothing):
+            shape = (S, self.hmm.n_symbols_)
+            value = np.asarray(self.hmm.smoothing)
+            try:
+                np.broadcast_to(value, shape)
+            except ValueError:
+                raise ValueError(f"smoothing must be a number or have shape "
+                                 f"({shape[1]},) (one per symbol) or {shape} (n_states, "
+                                 f"n_symbols), got shape {value.shape}.") from None
 
     def batch(self, frames):
         return hm.CategoricalEmissions(frames, self.hmm.n_symbols_)

@@ -264,8 +264,12 @@ class HMM(CapabilityMixin, BaseEstimator):
         frame between iterations (``tol=0``: run all ``max_iter``).
     reg_covar : float, default=1e-6
         Added to the variances (diagonal of the covariances) in each M-step.
-    smoothing : float, default=1e-3
-        Pseudo-count added to every (state, symbol) emission count (categorical).
+    smoothing : float or array-like, default=1e-3
+        Pseudo-count added to every (state, symbol) emission count
+        (categorical): a Dirichlet prior of each state's emission row with
+        concentrations ``smoothing + 1`` (hmmlearn's ``emissionprob_prior - 1``).
+        A number, one per symbol (n_symbols,), or one per state and symbol
+        (n_states, n_symbols); >= 0.
     startprob_prior, transmat_prior : float or array-like, default=1.0
         Dirichlet concentrations of the start distribution (n_states,) and of each
         transition row (n_states, n_states), hmmlearn's: the M-step is
@@ -548,7 +552,13 @@ class HMM(CapabilityMixin, BaseEstimator):
         self._updated()
         self._dirichlet_priors()
         reg, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
-        smoothing = check_positive(self.smoothing, "smoothing", allow_zero=True)
+        if np.ndim(self.smoothing) == 0:
+            smoothing = check_positive(self.smoothing, "smoothing", allow_zero=True)
+        else:  # its shape is checked against the alphabet by the categorical emission
+            smoothing = np.asarray(self.smoothing, dtype=np.float64)
+            if not np.isfinite(smoothing).all() or (smoothing < 0).any():
+                raise ValueError("smoothing must be finite and non-negative (pseudo-counts), "
+                                 f"got {self.smoothing!r}.")
         return S, M, reg, max_iter, tol, smoothing
 
     def _sequences(self, X, lengths, *, reset=False):
