@@ -761,7 +761,8 @@ class ClassConditional(MetaEstimatorMixin, GenerativeClassifierMixin, BaseEstima
     classes_ : ndarray of shape (n_classes,)
     class_prior_ : ndarray of shape (n_classes,)
     class_count_ : ndarray of shape (n_classes,)
-        Training rows per class.
+        Training rows per class (the sums of their weights when ``fit`` had
+        ``sample_weight``).
     densities_ : list of estimators
         The fitted density of each class.
     n_features_in_ : int
