@@ -31,7 +31,8 @@ DISCRIMINATIVE = {
     "gpt-classifier", "self-training-logreg", "label-spreading",
 }
 HYBRID = {"nbsvm", "gpt-pretrain-finetune", "m2-vae", "ss-gan", "blend-gaussian-nb",
-          "blend-shared-gaussian-nb", "blend-multinomial-nb", "blend-bernoulli-nb"}
+          "blend-shared-gaussian-nb", "blend-multinomial-nb", "blend-bernoulli-nb",
+          "blend-qda"}
 # generative data augmentation (the SMOTE baseline has no model of p(x): discriminative)
 HYBRID |= {"augment-gmm-logreg", "augment-kde-random-forest"}
 # generative pretraining (a VAE on every row), then discriminative fine-tuning

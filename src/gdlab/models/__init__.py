@@ -36,6 +36,7 @@ _LAZY = {
     "HFCausalLM": "hf", "HFGenerativeClassifier": "hf", "HFEncoderClassifier": "hf",
     "GenerativeAugmentation": "augmentation", "SMOTESampler": "augmentation",
     "BlendGaussianNB": "blend", "BlendMultinomialNB": "blend", "BlendBernoulliNB": "blend",
+    "BlendGaussianClassifier": "blend",
 }
 
 

@@ -379,6 +379,9 @@ for _name, _cls, _params, _mod, _desc in [
      "Gaussian naive Bayes fitted by lambda log p(x,y) + (1-lambda) log p(y|x), lambda by CV"),
     ("blend-shared-gaussian-nb", "BlendGaussianNB", {"covariance": "shared"}, ("tabular",),
      "Blend of Gaussian NB with shared variances (lambda=1) and logistic regression (lambda=0)"),
+    ("blend-qda", "BlendGaussianClassifier", {}, ("tabular",),
+     "Blend of QDA (full per-class covariances, lambda=1) and quadratic logistic regression "
+     "(lambda=0), lambda by CV"),
     ("blend-multinomial-nb", "BlendMultinomialNB", {}, ("counts",),
      "Multinomial naive Bayes fitted between log p(x,y) and log p(y|x), lambda by CV"),
     ("blend-bernoulli-nb", "BlendBernoulliNB", {}, ("binary",),
