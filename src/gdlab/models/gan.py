@@ -65,6 +65,7 @@ from gdlab._validation import (
     semi_supervised_class_indices,
 )
 from gdlab.base import CapabilityMixin, class_indices_for_sampling, class_prior_from_counts
+from gdlab.models.semi_supervised import record_labelled_rows
 from gdlab.nn.estimator import LogitClassifierMixin, TorchEstimatorMixin
 from gdlab.nn.gan import (
     BatchNormGenerator,
@@ -814,12 +815,9 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
                              "is None (label some rows; -1 marks an unlabelled row).")
         X, y, _, _ = check_X_y(self, X, y, allow_nan=False, min_classes=1)
         classes, y_idx = semi_supervised_class_indices(self, y, self.classes)
-        labelled = y_idx >= 0
-        self.classes_ = classes
+        labelled = record_labelled_rows(self, classes, y_idx)
         self.class_count_ = np.bincount(y_idx[labelled], minlength=len(classes)).astype(float)
         self.class_prior_ = class_prior_from_counts(self.class_count_)
-        self.n_labelled_ = int(labelled.sum())
-        self.n_unlabelled_ = int(X.shape[0] - self.n_labelled_)
         Xs = self._standardize_fit(X)
         step = self._step_fn(Xs[torch.from_numpy(labelled)],
                              torch.as_tensor(y_idx[labelled], dtype=torch.long))

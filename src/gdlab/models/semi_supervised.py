@@ -16,6 +16,10 @@ additions:
 Their capability tags are read off the public API by :func:`gdlab.base.capabilities`
 (``semi_supervised`` for every estimator of :mod:`sklearn.semi_supervised`).
 
+:func:`record_labelled_rows` is what gdlab's own semi-supervised models
+(``M2VAE``, ``SemiSupervisedGAN``, ``VAEPretrainClassifier``) record of such a
+``y`` in ``fit``.
+
 Examples
 --------
 >>> import numpy as np
@@ -28,12 +32,46 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
 from sklearn.neighbors import NearestNeighbors
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 
 from gdlab._validation import check_semi_supervised_labels
 
-__all__ = ["CheckedSelfTrainingClassifier", "CheckedLabelSpreading"]
+__all__ = ["CheckedSelfTrainingClassifier", "CheckedLabelSpreading", "record_labelled_rows"]
+
+
+def record_labelled_rows(estimator, classes: np.ndarray, y_idx: np.ndarray) -> np.ndarray:
+    """Set ``classes_``, ``n_labelled_`` and ``n_unlabelled_`` of a semi-supervised fit.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The model being fitted; the three attributes are set on it.
+    classes : ndarray of shape (n_classes,)
+    y_idx : ndarray of int of shape (n_samples,)
+        Class index of every training row, ``-1`` for an unlabelled row (as
+        :func:`gdlab._validation.semi_supervised_class_indices` returns them).
+
+    Returns
+    -------
+    ndarray of bool of shape (n_samples,)
+        Which rows are labelled.
+
+    Examples
+    --------
+    >>> class Model: pass
+    >>> m = Model()
+    >>> record_labelled_rows(m, np.array(["a", "b"]), np.array([0, -1, 1, -1])).tolist()
+    [True, False, True, False]
+    >>> m.classes_.tolist(), m.n_labelled_, m.n_unlabelled_
+    (['a', 'b'], 2, 2)
+    """
+    labelled = np.asarray(y_idx) >= 0
+    estimator.classes_ = classes
+    estimator.n_labelled_ = int(labelled.sum())
+    estimator.n_unlabelled_ = int(labelled.size - estimator.n_labelled_)
+    return labelled
 
 
 class CheckedSelfTrainingClassifier(SelfTrainingClassifier):

@@ -72,6 +72,7 @@ from gdlab._validation import (
     semi_supervised_class_indices,
 )
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
+from gdlab.models.semi_supervised import record_labelled_rows
 from gdlab.nn import (
     LogitClassifierMixin,
     TorchEstimatorMixin,
@@ -869,11 +870,8 @@ class M2VAE(LogitClassifierMixin, CVAE):
         self._check_params(X.shape[1])
         priors = check_priors(self.priors, len(classes))
         self._check_range(X)
-        labelled = y_idx >= 0
-        self.classes_ = classes
+        labelled = record_labelled_rows(self, classes, y_idx)
         self._set_class_prior(np.bincount(y_idx[labelled], minlength=len(classes)), priors)
-        self.n_labelled_ = int(labelled.sum())
-        self.n_unlabelled_ = int(X.shape[0] - self.n_labelled_)
         self.alpha_ = float(self.alpha) * X.shape[0]
         self._fit_scaling(X)
         data = (torch.from_numpy(self._scaled(X, np.float32)), torch.from_numpy(y_idx))

@@ -38,6 +38,7 @@ from gdlab._validation import (
     semi_supervised_class_indices,
 )
 from gdlab.base import CapabilityMixin
+from gdlab.models.semi_supervised import record_labelled_rows
 from gdlab.nn import FreezeParameters, TorchEstimatorMixin, cross_entropy_loss
 from gdlab.nn.estimator import StandardizedLogitsMixin
 from gdlab.nn.vae import EncoderClassifier, VAEEncoder
@@ -210,10 +211,7 @@ class VAEPretrainClassifier(CapabilityMixin, ClassifierMixin, StandardizedLogits
                   max_epochs=self.pretrain_epochs, random_state=self._seed_from(self.random_state))
         vae._check_params(X.shape[1])  # the VAE's settings fail before any work too
         vae.fit(X)
-        labelled = y_idx >= 0
-        self.classes_ = classes
-        self.n_labelled_ = int(labelled.sum())
-        self.n_unlabelled_ = int(X.shape[0] - self.n_labelled_)
+        labelled = record_labelled_rows(self, classes, y_idx)
         self.mean_, self.scale_ = vae.mean_, vae.scale_
         self.hidden_, self.image_shape_ = vae.hidden_, vae.image_shape_
         self.pretrain_history_ = vae.history_
