@@ -705,11 +705,6 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
         self.betas = betas
         self._set_training_params(locals())
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        return tags
-
     # ------------------------------------------------------------- parameters
     def _check_params(self) -> None:
         check_int(self.latent_dim, "latent_dim")
