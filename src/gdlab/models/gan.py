@@ -259,6 +259,12 @@ class _BaseGAN(CapabilityMixin, _AdversarialMixin, BaseEstimator):
         self._check_image_shape()
         self._train(data, step=self._step, optimizers=self._optimizers)
 
+    # -------------------------------------------------------------- inference
+    def _discriminator_rows(self, X) -> np.ndarray:
+        """Rows of X checked against the fit (no NaN), standardized, float32: D's input."""
+        check_is_fitted(self)
+        return self._standardize(check_X(self, X, reset=False, allow_nan=False)).astype(np.float32)
+
 
 class GAN(_BaseGAN):
     """Generative adversarial network (non-saturating loss, spectral norm and/or R1).
@@ -401,9 +407,8 @@ class GAN(_BaseGAN):
         -------
         ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        Xs = self._standardize(check_X(self, X, reset=False, allow_nan=False))
-        return self._batched(self.module_.discriminator, Xs.astype(np.float32))
+        Xs = self._discriminator_rows(X)  # checks the fitted state first
+        return self._batched(self.module_.discriminator, Xs)
 
 
 class ConditionalGAN(_BaseGAN):
@@ -546,9 +551,7 @@ class ConditionalGAN(_BaseGAN):
         -------
         ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        Xs = self._standardize(check_X(self, X, reset=False, allow_nan=False))
-        Xs = Xs.astype(np.float32)
+        Xs = self._discriminator_rows(X)
         D = self.module_.discriminator
         if y is not None:
             y_idx = self._label_indices(len(Xs), y, None)
