@@ -96,9 +96,13 @@ def test_a_small_run_gives_figures_and_a_reading_naming_the_generators(iris):
     assert (rows["metric"] != "failed").all()
     figs = study.figures(rows)
     assert len(figs) == 2  # one per regime
-    text = " ".join(study.reading(rows))
+    reading = study.reading(rows)
+    text = " ".join(reading)
     assert "gaussian-nb" in text and "smote" in text and "Imbalanced" in text
     assert "minority-class recall" in text
+    # the bottom line first (the report's "At a glance"): both regimes in one sentence
+    assert reading[0].startswith("At 30 training rows ")
+    assert "with the minority class cut to 10 % of its training rows" in reading[0]
 
 
 def test_registered_but_not_a_default_study():

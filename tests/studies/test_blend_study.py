@@ -51,9 +51,13 @@ def test_best_lambda_per_size_and_the_pattern_sentence():
     np.testing.assert_allclose(best["best"], [0.20, 0.05], rtol=0, atol=1e-12)
     np.testing.assert_allclose(best["generative"], [0.25, 0.10], rtol=0, atol=1e-12)
     assert (best["best_lo"] >= 0).all()
-    text = " ".join(study.reading(rows))
+    reading = study.reading(rows)
+    text = " ".join(reading)
     assert "the published pattern holds" in text
     assert "0.5 at 10, 0 at 100" in text
+    # the bottom line first (the report's "At a glance"): the best blend at the largest size
+    assert reading[0].startswith("On d at 100 training rows, the lowest test error is "
+                                 "blend-gaussian-nb at lambda=0: 5.0 %")
 
 
 def test_pattern_that_does_not_hold_is_said_so():

@@ -424,10 +424,11 @@ class Augmentation(Study):
             imbalance = None
         clauses = [c for regime in sorted(d["regime"].unique(), key=lambda r: r == IMBALANCED)
                    if (c := _best_gain_clause(d, regime, imbalance)) is not None]
-        head = f"On {dataset}, augmentation" if dataset else "Augmentation"
         if not clauses:
-            return f"{head}: no paired gain could be computed (no bare-classifier cell ran)."
-        return f"{head}: " + "; ".join(clauses) + "."
+            return (f"{'On ' + dataset + ', n' if dataset else 'N'}o paired gain of augmentation "
+                    "could be computed (no bare-classifier cell ran).")
+        text = "; ".join(clauses) + "."
+        return f"On {dataset}, {text}" if dataset else text[0].upper() + text[1:]
 
     def reading(self, rows: pd.DataFrame) -> list[str]:
         """Plain sentences: per dataset and regime, where augmentation helps or hurts beyond
