@@ -805,14 +805,6 @@ class M2VAE(LogitClassifierMixin, CVAE):
         self.classifier_hidden_ = (self.hidden_ if self.classifier_hidden is None else
                                    check_layer_sizes(self.classifier_hidden, "classifier_hidden"))
 
-    def _split_labels(self, y) -> tuple[np.ndarray, np.ndarray]:
-        """``classes_`` and the class index of every row, -1 for an unlabelled row.
-
-        ``y`` is the validated label array; -1 marks an unlabelled row
-        (:func:`gdlab._validation.semi_supervised_class_indices`).
-        """
-        return semi_supervised_class_indices(self, y, self.classes)
-
     # ---------------------------------------------------------------- network
     def _build_module(self) -> nn.Module:
         return M2Net(self.n_features_in_, int(self.latent_dim), self.hidden_, self.architecture,
@@ -866,7 +858,7 @@ class M2VAE(LogitClassifierMixin, CVAE):
         """
         X, y, _, _ = check_X_y(self, X, y, allow_nan=False, min_classes=1,
                                dtype=(np.float64, np.float32))
-        classes, y_idx = self._split_labels(y)
+        classes, y_idx = semi_supervised_class_indices(self, y, self.classes)
         self._check_params(X.shape[1])
         priors = check_priors(self.priors, len(classes))
         self._check_range(X)
