@@ -171,3 +171,13 @@ def test_generate_trains_once_then_reads_the_cache(tmp_path, monkeypatch):
     assert lines[0].startswith("trained qda on iris") and "cached in" in lines[1]
     with pytest.raises(ValueError, match="logreg cannot sample"):
         generate("logreg", "iris")
+
+
+def test_a_study_that_feeds_no_goal_gets_a_one_line_note_instead_of_a_verdict():
+    records = [dict(study="blend", dataset="d", model="b", family="hybrid", setting="lambda",
+                    setting_value=0.5, seed=0, metric="best_error", value=0.2)]
+    notes = []
+    assert comparison._advice(_rows(records), "d", notes) is None
+    assert notes == ["no verdict: the blend rows answer none of the advisor's goals; the "
+                     "summary and the report section are the result (gdlab compare runs the "
+                     "studies a verdict needs)."]

@@ -426,6 +426,12 @@ def _advice(rows, name, notes):
     try:
         return advise_rows(rows, dataset=name)
     except ValueError as err:
+        if str(err).startswith("the results hold no rows for the goal"):
+            # e.g. gdlab study blend: one line, not the reason of every goal in turn
+            ran = ", ".join(sorted(map(str, rows["study"].dropna().unique())))
+            err = (f"the {ran} rows answer none of the advisor's goals; the summary and the "
+                   "report section are the result (gdlab compare runs the studies a verdict "
+                   "needs).")
         notes.append(f"no verdict: {err}")
         return None
 
