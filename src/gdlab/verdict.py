@@ -787,7 +787,7 @@ def _few_labels(rows, families) -> list[Answer]:
                 g = float(gain[a.model])
                 alone = format_value(a.value + g, "error") if a.value is not None else "—"
                 size = format_value(abs(g), "error", signed=True).lstrip("+")
-                effect = ("leave its error unchanged" if size.startswith("0.0")
+                effect = ("leave its error unchanged" if round(100 * abs(g), 1) == 0
                           else f"lower its error by {size}" if g > 0
                           else f"raise its error by {size}")
                 why = (f"{a.model} learns from the unlabelled rows too: with {int(n)} labelled "
