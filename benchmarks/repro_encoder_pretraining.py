@@ -1,11 +1,13 @@
 """Masked-LM pretraining of a small BERT-style encoder vs scratch vs n-gram and NB-SVM baselines.
 
-The encoder counterpart of ``repro_pretraining.py`` (same data, same split
-and subset code): language identification on Debian's fortunes
-(``fortunes-lang``: de, en, es, it, pt). A fixed, stratified test set is held
-out first. A :class:`gdlab.models.encoder.MaskedLMEncoder` is pretrained on
-unlabelled texts from the rest (labels thrown away; the test texts are never
-seen). Then, for each labelled size n (texts per class) and seed, the same
+The encoder counterpart of ``repro_pretraining.py`` (same data, same loader,
+split and subset code): language identification on Debian's fortunes
+(``fortunes-lang``: de, en, es, it, pt), or with ``--dataset trump_tweets``
+the device a tweet was sent from (Android or iPhone, retweets removed). A
+fixed, stratified test set is held out first. A
+:class:`gdlab.models.encoder.MaskedLMEncoder` is pretrained on unlabelled
+texts from the rest (labels thrown away; the test texts are never seen).
+Then, for each labelled size n (texts per class) and seed, the same
 stratified subset trains:
 
 - ``encoder-mlm``: a :class:`gdlab.models.encoder.BERTClassifier` whose body
@@ -21,7 +23,8 @@ The table is the test accuracy, mean and a 95% t-interval over seeds (the
 same subsets for every model), and the paired gain of pretraining with its
 interval; ``--csv`` writes one row per fit.
 
-    python benchmarks/repro_encoder_pretraining.py [--quick] [--sizes 10 25 50 100]
+    python benchmarks/repro_encoder_pretraining.py [--quick]
+        [--dataset {fortunes-lang,trump_tweets}] [--sizes 10 25 50 100]
         [--seeds 0 1 2 3 4] [--pretrain-epochs 10] [--csv rows.csv]
 """
 
@@ -35,17 +38,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gdlab.data.text import fortunes_lang
 from gdlab.models.encoder import BERTClassifier, MaskedLMEncoder
 from gdlab.models.registry import make
 
 try:  # run as a script: the sibling module is on sys.path
-    from repro_pretraining import stratified
+    from repro_pretraining import DATASETS, load_texts, stratified
 except ImportError:  # imported from elsewhere
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from repro_pretraining import stratified
+    from repro_pretraining import DATASETS, load_texts, stratified
 
 BASELINES = ("nbsvm", "ngram-logreg", "char-ngram-logreg", "char-ngram-classifier")
 
@@ -61,6 +63,7 @@ def interval(values) -> tuple[float, float]:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dataset", choices=DATASETS, default="fortunes-lang")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 25, 50, 100])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--test-per-class", type=int, default=200)
@@ -80,10 +83,7 @@ def main(argv=None):
         args.pretrain_texts, args.pretrain_epochs, args.finetune_epochs = 300, 1, 3
         args.context, args.d_model = 32, 32
 
-    ds = fortunes_lang()
-    texts = np.asarray(ds.X["text"], dtype=object)
-    y = np.asarray(ds.y)
-    names = list(ds.class_names)
+    texts, y, names = load_texts(args.dataset)
     rng = np.random.default_rng(12345)  # the split of repro_pretraining.py
     test = stratified(y, args.test_per_class, rng, np.arange(len(y)))
     pool = np.setdiff1d(np.arange(len(y)), test)
@@ -102,7 +102,8 @@ def main(argv=None):
           f"{test_loss:.3f} nats (uniform over the {mlm.vocab_size_ - 4} characters: "
           f"{np.log(mlm.vocab_size_ - 4):.3f}); per-epoch train loss "
           f"{[round(h['train_loss'], 3) for h in mlm.history_]}")
-    print(f"classes {names}; test set {len(test)} texts; sizes {args.sizes}; seeds {args.seeds}")
+    print(f"{args.dataset}: classes {names}; test set {len(test)} texts; sizes {args.sizes}; "
+          f"seeds {args.seeds}")
 
     rows = []
     for seed in args.seeds:

@@ -1,7 +1,8 @@
 """Generative pretraining, then discriminative fine-tuning, as labeled data shrinks.
 
 Language identification on Debian's fortunes (``fortunes-lang``: de, en, es,
-it, pt). A fixed, stratified test set is held out first. A small
+it, pt), or with ``--dataset trump_tweets`` the device a tweet was sent from
+(Android or iPhone). A fixed, stratified test set is held out first. A small
 :class:`gdlab.models.CharGPT` is pretrained on unlabeled texts from the rest
 (labels thrown away; the test texts are never seen). Then, for each labeled
 size n (texts per class) and seed, the same stratified subset trains two
@@ -11,7 +12,8 @@ training settings: one whose body starts from the pretrained language model
 the labeled subset). The table is the test accuracy, mean ± standard
 deviation over seeds; ``--csv`` writes one row per fit.
 
-    python benchmarks/repro_pretraining.py [--quick] [--sizes 10 25 50 100] [--seeds 0 1 2]
+    python benchmarks/repro_pretraining.py [--quick]
+        [--dataset {fortunes-lang,trump_tweets}] [--sizes 10 25 50 100] [--seeds 0 1 2]
 """
 
 from __future__ import annotations
@@ -22,8 +24,33 @@ import time
 import numpy as np
 import pandas as pd
 
-from gdlab.data.text import fortunes_lang
+from gdlab.data import load
 from gdlab.models.gpt import CharGPT, GPTClassifier
+
+#: The labelled text sets these scripts run on (registry names): language
+#: identification on Debian's fortunes, and the device (Android or iPhone) a
+#: tweet of trump_tweets was sent from.
+DATASETS = ("fortunes-lang", "trump_tweets")
+
+
+def load_texts(name):
+    """Texts, labels and class names of one of :data:`DATASETS`.
+
+    Parameters
+    ----------
+    name : str
+        ``"fortunes-lang"`` or ``"trump_tweets"``.
+
+    Returns
+    -------
+    texts : ndarray of object of shape (n_samples,)
+    y : ndarray of int of shape (n_samples,)
+    class_names : list of str
+    """
+    if name not in DATASETS:
+        raise ValueError(f"dataset must be one of {list(DATASETS)}, got {name!r}.")
+    ds = load(name)
+    return np.asarray(ds.X["text"], dtype=object), np.asarray(ds.y), list(ds.class_names)
 
 
 def stratified(y, per_class, rng, pool):
@@ -39,6 +66,7 @@ def stratified(y, per_class, rng, pool):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dataset", choices=DATASETS, default="fortunes-lang")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 25, 50, 100])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--test-per-class", type=int, default=200)
@@ -58,10 +86,7 @@ def main(argv=None):
         args.pretrain_texts, args.pretrain_epochs, args.finetune_epochs = 300, 1, 3
         args.context, args.d_model = 32, 32
 
-    ds = fortunes_lang()
-    texts = np.asarray(ds.X["text"], dtype=object)
-    y = np.asarray(ds.y)
-    names = list(ds.class_names)
+    texts, y, names = load_texts(args.dataset)
     rng = np.random.default_rng(12345)
     test = stratified(y, args.test_per_class, rng, np.arange(len(y)))
     pool = np.setdiff1d(np.arange(len(y)), test)
