@@ -141,6 +141,33 @@ def _check_grid(grid):
     return values
 
 
+def _standardize(X):
+    """Standardize by the pooled moments of the observed entries, for the Gaussian blends.
+
+    The Gaussian models are equivariant under this map, so the fit is the same up
+    to the map back, and one L-BFGS tolerance suits every scale. A column with no
+    observed entry, or a constant one, keeps center 0 / scale 1.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        NaN marks a missing entry.
+
+    Returns
+    -------
+    Z : ndarray of shape (n_samples, n_features)
+        ``(X - center) / scale`` (NaN stays NaN).
+    center, scale : ndarray of shape (n_features,)
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        center = np.nanmean(X, axis=0)
+        scale = np.nanstd(X, axis=0)
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    center = np.where(np.isfinite(center), center, 0.0)
+    return (X - center) / scale, center, scale
+
+
 def _never(_self) -> bool:
     return False
 
@@ -402,15 +429,7 @@ class BlendGaussianNB(_BlendMixin, GaussianNB):
         check_in(self.covariance, "covariance", {"diag", "shared"})
 
     def _design(self, X):
-        # standardize by the pooled moments of the observed entries: the model is equivariant,
-        # so the fit is the same up to the map back, and one tolerance suits every scale
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            center = np.nanmean(X, axis=0)
-            scale = np.nanstd(X, axis=0)
-        scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-        center = np.where(np.isfinite(center), center, 0.0)
-        Z = (X - center) / scale
+        Z, center, scale = _standardize(X)
         missing = missing_mask(Z)
         Z0 = Z if missing is None else np.where(missing, 0.0, Z)
         obs = None if missing is None else np.logical_not(missing).astype(np.float64)
@@ -591,14 +610,7 @@ class BlendGaussianClassifier(_BlendMixin, GaussianClassifier):
         return 1 if self.covariance == "tied" else len(self.classes_)
 
     def _design(self, X):
-        # standardized as BlendGaussianNB, so one tolerance suits every scale
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            center = np.nanmean(X, axis=0)
-            scale = np.nanstd(X, axis=0)
-        scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-        center = np.where(np.isfinite(center), center, 0.0)
-        Z = (X - center) / scale
+        Z, center, scale = _standardize(X)
         # reg_covar as the prior term -N reg tr(S^-1 / (s s^T)) / 2 on the standardized scale
         counts = self.class_count_[:, None]
         if self.covariance == "tied":
