@@ -157,8 +157,6 @@ def test_bad_input_is_refused_with_the_attribute_named():
         fitted.sample(3, currstate=5)
     with pytest.raises(ValueError, match="algorithm must be one of"):
         fitted.decode(X, algorithm="beam")
-    with pytest.raises(ValueError, match=r"GMMHMM\(covars_prior=...\) is not supported"):
-        hmm.GMMHMM(2, covars_prior=0.1).fit(X)
     with pytest.raises(ValueError, match=r"lambdas_prior must be a number or have shape "
                                          r"\(2,\) .*got shape \(3,\)"):
         hmm.PoissonHMM(2, lambdas_prior=[1.0, 2.0, 3.0]).fit(np.ones((5, 1)))

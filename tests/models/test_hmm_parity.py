@@ -628,16 +628,16 @@ def test_gmm_priors_through_the_hmmlearn_facade_and_by_hand():
     n = post.sum(0)
     w = (n + 3.0) / (n + 3.0).sum(1, keepdims=True)
     mu = (3.0 * 0.5 + np.einsum("tsm,td->smd", post, X)) / (3.0 + n)[:, :, None]
-    scatter = np.einsum("tsm,tsmd->smd", post, (X[:, None, None, :] - mu[None]) ** 2)
-    var = (3.0 * (mu - 0.5) ** 2 + scatter) / n[:, :, None]  # reg_covar=0 in the facade
+    # hmmlearn's GMMHMM: scatter about the previous means; its default diag covariance
+    # prior (alpha -1.5, beta 0) leaves the denominator n; reg_covar=0 in the facade
+    scatter = np.einsum("tsm,tsmd->smd", post, (X[:, None, None, :] - m0[None]) ** 2)
+    var = (3.0 * (mu - 0.5) ** 2 + scatter) / n[:, :, None]
     np.testing.assert_allclose(ours.weights_, w, rtol=0, atol=1e-10)
     np.testing.assert_allclose(ours.means_, mu, rtol=0, atol=1e-10)
     np.testing.assert_allclose(ours.covars_, var, rtol=0, atol=1e-10)
     with pytest.raises(ValueError, match=r"weights_prior must be a number or have shape "
                                          r"\(3, 2\)"):
         facade.GMMHMM(3, n_mix=2, weights_prior=np.ones(5)).fit(X, lengths)
-    with pytest.raises(ValueError, match=r"GMMHMM\(covars_prior=...\) is not supported"):
-        facade.GMMHMM(3, n_mix=2, covars_prior=0.1).fit(X, lengths)
 
 
 # -- categorical emissions: a Dirichlet prior per state and symbol -------------------------------

@@ -18,10 +18,10 @@ initialization (gdlab's k-means start for start and transition probabilities;
 the same start gives the same EM to ~1e-10), ``tol`` (the same absolute
 log-likelihood gain, checked as ``|gain| < tol``), ``implementation`` and
 ``verbose`` (gdlab has one scaled forward-backward engine and no printing),
-``GMMHMM`` applies hmmlearn's ``weights_prior`` (Dirichlet) and
-``means_prior`` / ``means_weight`` (their updates equal hmmlearn's) but not
-its covariance prior (``covars_prior`` / ``covars_weight`` must stay None:
-hmmlearn's form scatters about the previous means), ``PoissonHMM``'s Gamma prior
+``GMMHMM`` applies hmmlearn's ``weights_prior`` (Dirichlet), ``means_prior`` /
+``means_weight`` and ``covars_prior`` / ``covars_weight`` (defaults included; their
+updates equal hmmlearn's, but that a covariance whose denominator is not positive keeps
+its value), ``PoissonHMM``'s Gamma prior
 (``lambdas_prior`` / ``lambdas_weight``) weighs each state's counts by that
 state's own posterior weight (hmmlearn 0.3.3 uses the weight of all states
 together; the two agree for one state), and a vector ``means_weight`` weighs
@@ -367,14 +367,20 @@ class GaussianHMM(BaseHMM):
 class GMMHMM(BaseHMM):
     """Hidden Markov model with Gaussian-mixture emissions (hmmlearn's ``GMMHMM``).
 
-    MAP estimation with hmmlearn's ``weights_prior`` (Dirichlet on each
-    state's mixture weights) and ``means_prior`` / ``means_weight`` (normal
-    prior of each component's mean), whose updates equal hmmlearn's; a
-    positive ``means_weight`` also adds ``means_weight (mu - means_prior)^2``
-    to the covariances' scatter, as hmmlearn does. ``covars_prior`` and
-    ``covars_weight`` must be None (no covariance prior: hmmlearn's form
-    scatters about the previous means and is not reproduced).
-    ``covars_`` is in the layout of ``covariance_type``, as hmmlearn's.
+    MAP estimation with hmmlearn's priors, whose updates equal hmmlearn's:
+    ``weights_prior`` (Dirichlet on each state's mixture weights),
+    ``means_prior`` / ``means_weight`` (normal prior of each component's mean;
+    a positive ``means_weight`` also adds ``means_weight (mu - means_prior)^2``
+    to the covariances' scatter) and ``covars_prior`` / ``covars_weight``
+    (hmmlearn's covariance prior, ``HMM(covars_prior_form="gmmhmm")``: scatter
+    about the previous means; inverse-gamma alpha, beta for "diag" and
+    "spherical", inverse-Wishart Psi, nu for "full" and "tied"; None:
+    hmmlearn's defaults, which are maximum likelihood but for "spherical" with
+    ``n_mix != n_features``). Where hmmlearn's covariance denominator is not
+    positive (a component with no posterior weight, or too little under the
+    "spherical" default with ``n_mix > n_features``) it gives NaN or a
+    negative covariance; gdlab keeps the previous one. ``covars_`` is in the layout of
+    ``covariance_type``, as hmmlearn's.
 
     Parameters
     ----------
@@ -384,6 +390,12 @@ class GMMHMM(BaseHMM):
     weights_prior : float or array-like of shape (n_components, n_mix), default=1.0
     means_prior : float or array-like of shape (n_components, n_mix, n_features), default=0.0
     means_weight : float or array-like of shape (n_components, n_mix), default=0.0
+    covars_prior, covars_weight : float, array-like or None, default=None
+        hmmlearn's shapes: "diag" (n_components, n_mix, n_features) each (alpha >= -1.5,
+        beta >= 0); "spherical" (n_components, n_mix) each; "full" (n_components,
+        n_mix, n_features, n_features) symmetric positive semi-definite and
+        (n_components, n_mix) (nu >= -(n_features + 2)); "tied" (n_components,
+        n_features, n_features) and (n_components,) (nu >= -(n_mix + n_features + 1)).
     algorithm, random_state, n_iter, tol, verbose, params, init_params, implementation
         As :class:`GaussianHMM` (``params`` letters "stmcw").
     """
@@ -418,14 +430,10 @@ class GMMHMM(BaseHMM):
         self.implementation = implementation
 
     def _gdlab_kwargs(self):
-        for name in ("covars_prior", "covars_weight"):
-            if getattr(self, name) is not None:
-                raise ValueError(f"GMMHMM({name}=...) is not supported by gdlab.hmmlearn "
-                                 "(hmmlearn's GMMHMM covariance prior has another form than "
-                                 "gdlab's; only None, no covariance prior).")
         return dict(covariance=self.covariance_type, n_mix=self.n_mix,
                     weights_prior=self.weights_prior, means_prior=self.means_prior,
-                    means_weight=self.means_weight)
+                    means_weight=self.means_weight, covars_prior=self.covars_prior,
+                    covars_weight=self.covars_weight, covars_prior_form="gmmhmm")
 
     def _emission_params(self):
         return dict(means=self.means_, covars=self.covars_, weights=self.weights_,

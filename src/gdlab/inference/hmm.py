@@ -476,33 +476,42 @@ def tsn_to_rows(values):
 
 # -- Gaussian (mixture) emissions ----------------------------------------------------------------
 class GaussianPrior:
-    """Conjugate (normal / inverse-Wishart style) prior of Gaussian emissions, hmmlearn's form.
+    """Conjugate (normal / inverse-Wishart style) prior of Gaussian emissions: the MAP M-step.
 
     With posterior weight n, maximum-likelihood mean m and covariance V of a component
     (Huang, Acero & Hon, Spoken Language Processing, p. 443-445, as hmmlearn):
-    mu = (w_m mu_0 + n m) / (w_m + n); scatter c = w_m (mu - mu_0)(mu - mu_0)^T +
-    n (V + (m - mu)(m - mu)^T); covariance (c_0 + c) / (max(w_c - 1, 0) + n)
-    (diagonal; ``max(w_c - d, 0)`` for matrices; tied: summed over components). The
-    defaults are no prior (maximum likelihood).
+    mean mu = (w_m mu_0 + n m) / (w_m + n); scatter c = w_m (mu - mu_0)(mu - mu_0)^T +
+    n (V + (m - a)(m - a)^T) about a = mu, the new mean (hmmlearn's GaussianHMM), or the
+    previous mean (``about_previous=True``, hmmlearn's GMMHMM); covariance
+    (c_0 + c) / (k + n). Spherical: one variance, (sum_j c_0j + c_jj) / (sum_j k_j + n_j)
+    over the features j; tied: c_0 plus the components' scatters over k plus their n.
+    The defaults are no prior (maximum likelihood). The emissions
+    (:mod:`gdlab.models._hmm_emissions`) translate hmmlearn's ``covars_prior`` /
+    ``covars_weight`` into ``c_0`` and ``k``.
 
     Parameters
     ----------
     means_prior, means_weight : float or ndarray
         mu_0 (broadcast to (n_components, n_features)) and w_m (to (n_components,)).
-    covars_prior, covars_weight : float or ndarray
-        c_0 (broadcast to the covariances) and w_c.
+    covars_prior : float or ndarray
+        c_0, added to the scatter: broadcast to the covariances (per feature for
+        variances, per group for tied matrices).
+    covars_count : float or ndarray
+        k, added to the denominator: a number, one per component (per group when tied),
+        or per component and feature (variances). May be negative (hmmlearn's GMMHMM
+        defaults); where k + n <= 0 the covariance is not updated.
+    about_previous : bool, default=False
+        Scatter about the previous means instead of the new ones.
     """
 
-    def __init__(self, means_prior=0.0, means_weight=0.0, covars_prior=0.0, covars_weight=1.0):
+    def __init__(self, means_prior=0.0, means_weight=0.0, covars_prior=0.0, covars_count=0.0,
+                 about_previous=False):
         self.means_prior = np.asarray(means_prior, dtype=np.float64)
         w = np.asarray(means_weight, dtype=np.float64)
         self.means_weight = w[:, None] if w.ndim == 1 else w
         self.covars_prior = np.asarray(covars_prior, dtype=np.float64)
-        self.covars_weight = float(covars_weight)
-
-    def variance_weight(self, d):
-        """The prior's count in the covariance denominator: max(w_c - d, 0)."""
-        return max(self.covars_weight - d, 0.0)
+        self.covars_count = np.asarray(covars_count, dtype=np.float64)
+        self.about_previous = bool(about_previous)
 
     def update(self, n, m_hat, v_hat, old_mu, update_means):
         """(means, scatter) of the M-step: (C, d) means and (C, d[, d]) scatter ``c``."""
@@ -512,7 +521,7 @@ class GaussianPrior:
             mu = (w * mu0 + n_m * m_hat) / np.where(w + n_m > 0, w + n_m, 1.0)
         else:
             mu = old_mu
-        diff0, diff = mu - mu0, m_hat - mu
+        diff0, diff = mu - mu0, m_hat - (old_mu if self.about_previous else mu)
         if v_hat.ndim == m_hat.ndim:  # variances
             return mu, w * diff0**2 + n_m * (v_hat + diff**2)
         w3 = w[:, :, None] if np.ndim(w) == 2 else w
@@ -732,9 +741,10 @@ class GaussianEmissions:
         reg_covar : float
         pool : {None, "spherical", "tied_all", "tied_state"}, default=None
             Tie the covariances: "spherical" (diagonal layout) gives each component
-            one variance, the average of its per-feature variances weighted by the
-            observed posterior weight of each feature (the exact M-step with missing
-            entries; the plain mean without them, as hmmlearn). "tied_all" (full
+            one variance: its features' scatters summed over their observed posterior
+            weights summed (prior terms included; the exact M-step with missing
+            entries; without them and without a prior the mean of the per-feature
+            variances, as hmmlearn). "tied_all" (full
             layout) gives every component the posterior-weighted average of their
             covariances (one matrix for the model), "tied_state" the same within
             each state (one matrix per state, hmmlearn's tied GMMHMM).
@@ -744,7 +754,8 @@ class GaussianEmissions:
             kept (E[(x - a)(x - a)^T] = C + (mu - a)(mu - a)^T), as hmmlearn.
         prior : GaussianPrior, optional
             Conjugate prior of the means and covariances (MAP estimates, hmmlearn's
-            formulas); None: maximum likelihood.
+            GaussianHMM or GMMHMM formulas); None: maximum likelihood. A covariance
+            whose denominator ``k + n`` is not positive keeps its value.
         weights_prior : ndarray of shape (S, M), optional
             Dirichlet concentrations of each state's mixture weights: the MAP weights
             ``max(n_km + alpha_km - 1, 0)`` normalized per state (hmmlearn's GMMHMM);
@@ -781,16 +792,16 @@ class GaussianEmissions:
             v_hat = np.maximum(s2 / safe - m_hat * m_hat, 0.0)
             m_hat = m_hat + self.shift
             mu, scatter = prior.update(n, m_hat, v_hat, old_mu, "m" in update)
-            var = (prior.covars_prior + scatter) / np.where(
-                ok, prior.variance_weight(1) + n, 1.0)
-            if pool == "spherical":
-                tot = n.sum(axis=1, keepdims=True)
-                var = np.broadcast_to(
-                    (n * var).sum(axis=1, keepdims=True) / np.where(tot > 0, tot, 1.0),
-                    var.shape)
-                ok = ok.any(axis=1, keepdims=True) & np.ones(var.shape, dtype=bool)
+            num = prior.covars_prior + scatter
+            count = prior.covars_count + n
+            if pool == "spherical":  # one variance: the features' scatters and counts summed
+                num = np.broadcast_to(num, n.shape).sum(axis=1, keepdims=True)
+                count = np.broadcast_to(count, n.shape).sum(axis=1, keepdims=True)
+                ok = ok.any(axis=1, keepdims=True) & np.ones(n.shape, dtype=bool)
+            ok_cov = ok & (count > 0)
+            var = num / np.where(ok_cov, count, 1.0)
             new_mu = np.where(ok, mu, old_mu)
-            new_cov = np.where(ok, var + reg_covar, old_cov)
+            new_cov = np.where(ok_cov, var + reg_covar, old_cov)
         else:
             post = tsn_to_rows(post)
             if self.any_missing:
@@ -808,16 +819,20 @@ class GaussianEmissions:
             if pool in ("tied_all", "tied_state"):
                 groups = 1 if pool == "tied_all" else S
                 n_g = n.reshape(groups, -1).sum(axis=1)
+                count = prior.covars_count + n_g
+                ok_g = (n_g > 0) & (count > 0)
                 pooled = (prior.covars_prior + scatter.reshape(groups, -1, d, d).sum(axis=1)) / (
-                    prior.variance_weight(d) + np.where(n_g > 0, n_g, 1.0))[:, None, None]
+                    np.where(ok_g, count, 1.0))[:, None, None]
                 ok = np.repeat(n_g > 0, S * M // groups)
+                ok_cov = np.repeat(ok_g, S * M // groups)
                 cov = np.repeat(pooled, S * M // groups, axis=0)
             else:
-                cov = (prior.covars_prior + scatter) / (
-                    prior.variance_weight(d) + np.where(ok, n, 1.0))[:, None, None]
+                count = prior.covars_count + n
+                ok_cov = ok & (count > 0)
+                cov = (prior.covars_prior + scatter) / np.where(ok_cov, count, 1.0)[:, None, None]
             cov = 0.5 * (cov + cov.transpose(0, 2, 1)) + reg_covar * eye
             new_mu = np.where(ok[:, None], mu, old_mu)
-            new_cov = np.where(ok[:, None, None], cov, old_cov)
+            new_cov = np.where(ok_cov[:, None, None], cov, old_cov)
         if "m" not in update:
             new_mu = old_mu
         if "c" not in update:

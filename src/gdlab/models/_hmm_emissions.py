@@ -54,6 +54,15 @@ def check_stochastic(value, name, shape):
     return arr.copy()
 
 
+def _broadcast_prior(value, shape, name, form=""):
+    """A prior parameter broadcast to ``shape``, or a ValueError naming the shape expected."""
+    try:
+        return np.broadcast_to(value, shape)
+    except ValueError:
+        raise ValueError(f"{name} must be a number or have shape {shape}{form}, got shape "
+                         f"{value.shape}.") from None
+
+
 # -- emissions: one object per kind ------------------------------------------------------------
 class Emission(ABC):
     """What one kind of emission knows, for the :class:`gdlab.models.HMM` that holds it.
@@ -247,6 +256,70 @@ class GaussianEmission(Emission):
                              "positive definite (matrices).")
         return np.array(self.expand_covars(covars, S, M, d))
 
+    def covars_prior_gmmhmm(self, S, M, d):
+        """hmmlearn's GMMHMM covariance prior as the ``(c_0, k)`` of
+        :class:`gdlab.inference.hmm.GaussianPrior` (validated; scatter about the previous
+        means). None takes hmmlearn's default: maximum likelihood (k = 0) but for
+        "spherical" with ``n_mix != n_features`` (k = n_features - n_mix). k may not be
+        below the smaller of 0 and the default's.
+
+        - "diag": inverse-gamma shape alpha = ``covars_prior`` >= -1.5 and scale beta =
+          ``covars_weight`` >= 0, each (n_states, n_mix, n_features) (defaults -1.5,
+          0): c_0 = 2 beta, k = 2 alpha + 3.
+        - "spherical": the same, (n_states, n_mix) (defaults -(n_mix + 2) / 2, 0): one
+          variance of c_0 = 2 beta, k = n_features + 2 alpha + 2 (spread over the
+          features); alpha >= -(max(n_mix, n_features) + 2) / 2.
+        - "full": inverse-Wishart scale Psi = ``covars_prior`` (n_states, n_mix,
+          n_features, n_features), symmetric positive semi-definite, and degrees of
+          freedom nu = ``covars_weight`` (n_states, n_mix) (defaults 0,
+          -(n_features + 2)): c_0 = Psi, k = nu + n_features + 2.
+        - "tied": Psi (n_states, n_features, n_features) and nu (n_states,) (defaults
+          0, -(n_mix + n_features + 1)): c_0 = Psi, k = nu + n_mix + n_features + 1 for
+          each state's pooled matrix.
+        """
+        hmm = self.hmm
+        cov = hmm.covariance
+        form = f" (hmmlearn's GMMHMM, covariance={cov!r})"
+        weight_shape = {"diag": (S, M, d), "spherical": (S, M), "full": (S, M),
+                        "tied": (S,)}[cov]
+        default = {"diag": (-1.5, 0.0), "spherical": (-(M + 2.0) / 2.0, 0.0),
+                   "full": (0.0, -(d + 2.0)), "tied": (0.0, -(M + d + 1.0))}[cov]
+        given = []
+        for name, shape, fallback in (("covars_prior", self.covars_shape(S, M, d), default[0]),
+                                      ("covars_weight", weight_shape, default[1])):
+            value = getattr(hmm, name)
+            value = np.asarray(fallback if value is None else value, dtype=np.float64)
+            value = _broadcast_prior(value, shape, name, form)
+            if not np.isfinite(value).all():
+                raise ValueError(f"{name} must be finite{form}.")
+            given.append(value)
+        prior, weight = given
+        C = S * M
+        if cov in ("diag", "spherical"):
+            least = -1.5 if cov == "diag" else -(max(M, d) + 2.0) / 2.0
+            if (weight < 0).any():
+                raise ValueError(f"covars_weight (the inverse-gamma scale beta){form} must be "
+                                 f"non-negative, got {weight.min()!r}.")
+            if (prior < least).any():
+                raise ValueError(f"covars_prior (the inverse-gamma shape alpha){form} must be "
+                                 f"at least {least!r} (no prior), got {prior.min()!r}.")
+            if cov == "diag":
+                return (2.0 * weight).reshape(C, d), (2.0 * prior + 3.0).reshape(C, d)
+            return ((2.0 * weight / d).reshape(C, 1),
+                    ((d + 2.0 * prior + 2.0) / d).reshape(C, 1))
+        least = default[1]
+        scale = max(1.0, float(np.abs(prior).max()))
+        if (np.abs(prior - np.swapaxes(prior, -1, -2)).max() > 1e-12 * scale
+                or np.linalg.eigvalsh(prior).min() < -1e-12 * scale):
+            raise ValueError(f"covars_prior (the inverse-Wishart scale Psi){form} must be "
+                             "symmetric positive semi-definite matrices.")
+        if (weight < least).any():
+            raise ValueError(f"covars_weight (the inverse-Wishart degrees of freedom nu){form} "
+                             f"must be at least {least!r} (no prior), got {weight.min()!r}.")
+        if cov == "full":
+            return prior.reshape(C, d, d), (weight + d + 2.0).reshape(C)
+        return prior, weight + M + d + 1.0
+
     def initial_weights(self, S, M):
         """Within-state mixture weights at the start: (S, M)."""
         return np.ones((S, 1))
@@ -338,38 +411,46 @@ class GaussianEmission(Emission):
         or None when they are the no-prior defaults.
 
         One prior per component: shapes lead by (n_states,) for "gaussian" and
-        (n_states, n_mix) for "gmm" (``means_prior`` lead + (d,), ``means_weight``
-        lead, ``covars_prior`` in the layout of ``covars_``); numbers broadcast.
+        (n_states, n_mix) for "gmm". In hmmlearn's GaussianHMM form
+        (``covars_prior_form="gaussianhmm"``): ``means_prior`` lead + (d,),
+        ``means_weight`` lead, ``covars_prior`` in the layout of ``covars_``, one
+        ``covars_weight``; numbers broadcast. hmmlearn's GMMHMM form: see
+        :meth:`GaussianMixtureEmission.covars_prior_gmmhmm`.
         """
         hmm = self.hmm
-        values = {name: np.asarray(getattr(hmm, name), dtype=np.float64) for name in
-                  ("means_prior", "means_weight", "covars_prior", "covars_weight")}
-        if (not values["means_weight"].any() and not values["covars_prior"].any()
+        gmmhmm = hmm.covars_prior_form == "gmmhmm"
+        names = ("means_prior", "means_weight") if gmmhmm else (
+            "means_prior", "means_weight", "covars_prior", "covars_weight")
+        values = {}
+        for name in names:
+            if getattr(hmm, name) is None:
+                raise ValueError(f"{name}=None is hmmlearn's GMMHMM default; it needs "
+                                 "covars_prior_form='gmmhmm' (and emission='gmm').")
+            values[name] = np.asarray(getattr(hmm, name), dtype=np.float64)
+        if (not gmmhmm and not values["means_weight"].any() and not values["covars_prior"].any()
                 and values["covars_weight"].shape == () and values["covars_weight"] <= 1.0):
             return None
         lead = self._lead(S, M)
-        covars = {"diag": (*lead, d), "spherical": lead, "full": (*lead, d, d),
-                  "tied": (*lead[:-1], d, d)}
         shapes = {"means_prior": (*lead, d), "means_weight": lead,
-                  "covars_prior": covars[hmm.covariance], "covars_weight": ()}
+                  "covars_prior": self.covars_shape(S, M, d), "covars_weight": ()}
         for name, value in values.items():
             if not np.isfinite(value).all() or (name != "means_prior" and (value < 0).any()):
                 raise ValueError(f"{name} must be finite (and non-negative, but for "
                                  "means_prior).")
-            try:
-                values[name] = np.broadcast_to(value, shapes[name])
-            except ValueError:
-                raise ValueError(f"{name} must be a number or have shape {shapes[name]}, got "
-                                 f"shape {value.shape}.") from None
+            values[name] = _broadcast_prior(value, shapes[name], name)
         C = S * M  # the M-step's components, state-major
-        covars_prior = values["covars_prior"]
-        if hmm.covariance == "spherical":
-            covars_prior = covars_prior.reshape(C, 1)
-        elif hmm.covariance in ("diag", "full"):
-            covars_prior = covars_prior.reshape(C, *covars_prior.shape[len(lead):])
+        if gmmhmm:
+            covars_prior, count = self.covars_prior_gmmhmm(S, M, d)
+        else:
+            covars_prior = values["covars_prior"]
+            if hmm.covariance == "spherical":
+                covars_prior = covars_prior.reshape(C, 1)
+            elif hmm.covariance in ("diag", "full"):
+                covars_prior = covars_prior.reshape(C, *covars_prior.shape[len(lead):])
+            count = max(float(values["covars_weight"]) - (1 if self.mode() == "diag" else d), 0)
         return hm.GaussianPrior(values["means_prior"].reshape(C, d),
-                                values["means_weight"].reshape(C),
-                                covars_prior, float(values["covars_weight"]))
+                                values["means_weight"].reshape(C), covars_prior, count,
+                                about_previous=gmmhmm)
 
     def sample(self, states, rng):
         log_w, means, covars = self.params()

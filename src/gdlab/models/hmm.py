@@ -285,9 +285,18 @@ class HMM(CapabilityMixin, BaseEstimator):
         to their denominator. Defaults 0, 0, 0, 1: no prior. hmmlearn's default
         ``covars_prior=1e-2`` is a prior here. With ``emission="gmm"`` the same
         prior holds for each mixture component: shapes lead by (n_states,
-        n_mix). The means' update then equals hmmlearn's GMMHMM; its covariance
-        update has another form (scatter about the previous means, other
-        denominators) that gdlab does not reproduce.
+        n_mix); the means' update equals hmmlearn's GMMHMM.
+    covars_prior_form : {"gaussianhmm", "gmmhmm"}, default="gaussianhmm"
+        How ``covars_prior`` / ``covars_weight`` read. "gmmhmm" (``emission="gmm"``
+        only): hmmlearn's GMMHMM covariance prior, whose M-step equals hmmlearn's:
+        scatter about the previous means; "diag" / "spherical": inverse-gamma shape
+        alpha = ``covars_prior`` and scale beta = ``covars_weight``; "full" / "tied":
+        inverse-Wishart scale Psi = ``covars_prior`` (matrices) and degrees of freedom
+        nu = ``covars_weight``; in hmmlearn's shapes (``covars_weight`` one per
+        component, per state for "tied", per component and feature for "diag"). None
+        takes hmmlearn's defaults (-1.5, 0 / -(n_mix + 2) / 2, 0 / 0, -(n_features + 2) /
+        0, -(n_mix + n_features + 1)). See
+        :meth:`gdlab.models._hmm_emissions.GaussianMixtureEmission.covars_prior_gmmhmm`.
     weights_prior : float or array-like of shape (n_states, n_mix), default=1.0
         Dirichlet concentrations of each state's mixture weights
         (``emission="gmm"``, hmmlearn's GMMHMM): MAP weights
@@ -403,6 +412,7 @@ class HMM(CapabilityMixin, BaseEstimator):
         means_weight=0.0,
         covars_prior=0.0,
         covars_weight=1.0,
+        covars_prior_form="gaussianhmm",
         weights_prior=1.0,
         lambdas_prior=0.0,
         lambdas_weight=0.0,
@@ -433,6 +443,7 @@ class HMM(CapabilityMixin, BaseEstimator):
         self.means_weight = means_weight
         self.covars_prior = covars_prior
         self.covars_weight = covars_weight
+        self.covars_prior_form = covars_prior_form
         self.weights_prior = weights_prior
         self.lambdas_prior = lambdas_prior
         self.lambdas_weight = lambdas_weight
@@ -605,6 +616,10 @@ class HMM(CapabilityMixin, BaseEstimator):
             check_stochastic(self.startprob_init, "startprob_init", (S,))
         if self.transmat_init is not None:
             check_stochastic(self.transmat_init, "transmat_init", (S, S))
+        check_in(self.covars_prior_form, "covars_prior_form", ("gaussianhmm", "gmmhmm"))
+        if self.covars_prior_form == "gmmhmm" and self.emission != "gmm":
+            raise ValueError("covars_prior_form='gmmhmm' (hmmlearn's GMMHMM covariance prior) "
+                             f"applies to emission='gmm' only, not {self.emission!r}.")
         if self.emission != "gmm" and np.any(np.asarray(self.weights_prior) != 1):
             raise ValueError("weights_prior (a Dirichlet prior of mixture weights) applies to "
                              f"emission='gmm' only, not {self.emission!r}.")
