@@ -1,4 +1,5 @@
-"""The generative-discriminative blends: both ends, the gradient, the generative capabilities."""
+"""The generative-discriminative blends (naive Bayes and the full / tied Gaussian classifier):
+both ends, the gradient, the generative capabilities."""
 
 import itertools
 
@@ -15,14 +16,29 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from gdlab import capabilities
 from gdlab.models import BernoulliNB, GaussianNB, MultinomialNB
-from gdlab.models.blend import BlendBernoulliNB, BlendGaussianNB, BlendMultinomialNB
+from gdlab.models.blend import (
+    BlendBernoulliNB,
+    BlendGaussianClassifier,
+    BlendGaussianNB,
+    BlendMultinomialNB,
+)
+from gdlab.models.gaussian import GaussianClassifier
 from gdlab.models.registry import make
 
+# at lambda = 0 BlendGaussianClassifier's reg_covar term tilts a flat valley (S and the means can
+# grow together without changing p(y | x)): L-BFGS may stop at max_iter there, posterior converged
+_MAY_STOP_AT_MAX_ITER = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning")
 
-def _continuous(seed=0, n=60, d=2, k=2):
+
+def _continuous(seed=0, n=60, d=2, k=2, correlated=False):
+    """Classes with different means and scales; ``correlated``: and correlations (QDA's case)."""
     rng = np.random.RandomState(seed)
     y = np.arange(n) % k
-    return rng.normal(size=(n, d)) * (1.0 + 0.5 * y[:, None]) + y[:, None] * 1.2, y
+    X = rng.normal(size=(n, d)) * (1.0 + 0.5 * y[:, None]) + y[:, None] * 1.2
+    if correlated:
+        X[:, -1] += (0.8 - 0.6 * y) * X[:, 0]  # a class-dependent correlation
+    return X, y
 
 
 def _counts(seed=0, n=60, d=3, k=2):
@@ -38,14 +54,14 @@ def _bits(seed=0, n=60, d=3, k=2):
     return (rng.uniform(size=(n, d)) < 0.3 + 0.4 * (y[:, None] % 2)).astype(float), y
 
 
-def _perturbed_start(monkeypatch, cls, seed=1):
+def _perturbed_start(monkeypatch, cls, seed=1, scale=0.5):
     """Start L-BFGS away from the closed form, so reaching it is the optimizer's work."""
     original = cls._initial_parameters
     rng = np.random.RandomState(seed)
 
     def start(self, data):
         v = original(self, data)
-        return v + rng.normal(scale=0.5, size=v.shape)
+        return v + rng.normal(scale=scale, size=v.shape)
 
     monkeypatch.setattr(cls, "_initial_parameters", start)
 
@@ -100,41 +116,82 @@ def test_lambda_one_is_smoothed_multinomial_and_bernoulli_naive_bayes(monkeypatc
                                    atol=1e-6)
 
 
+@pytest.mark.parametrize("covariance", ["full", "tied"])
+@pytest.mark.parametrize("perturb", [False, True])
+@pytest.mark.parametrize("scale", [1.0, 1e3])
+def test_lambda_one_is_the_closed_form_gaussian_classifier(monkeypatch, covariance, perturb,
+                                                           scale):
+    X, y = load_iris(return_X_y=True)
+    X[:, 0] *= scale
+    if perturb:
+        _perturbed_start(monkeypatch, BlendGaussianClassifier, scale=0.3)
+    blend = BlendGaussianClassifier(lambda_=1.0, covariance=covariance).fit(X, y)
+    qda = GaussianClassifier(covariance=covariance).fit(X, y)
+    sd = X.std(axis=0)  # on each feature's own scale
+    np.testing.assert_allclose(blend.means_ / sd, qda.means_ / sd, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(blend.covariances_ / np.outer(sd, sd),
+                               qda.covariances_ / np.outer(sd, sd), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(blend.class_prior_, qda.class_prior_, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(blend.predict_proba(X), qda.predict_proba(X), rtol=0, atol=1e-5)
+    assert blend.converged_
+
+
 # -- lambda = 0: the discriminative fit of the same family ---------------------------------
 
 
-@pytest.mark.parametrize("classes", [(1, 2), (0, 1, 2)])
-def test_lambda_zero_shared_gaussian_is_logistic_regression(classes):
+@pytest.mark.parametrize(("make_model", "classes", "features"), [
+    (lambda: BlendGaussianNB(lambda_=0.0, covariance="shared"), (1, 2), slice(0, 2)),
+    (lambda: BlendGaussianNB(lambda_=0.0, covariance="shared"), (0, 1, 2), slice(0, 2)),
+    # reg_covar=0: no prior term, the objective is logistic regression's likelihood exactly
+    pytest.param(lambda: BlendGaussianClassifier(lambda_=0.0, covariance="tied", reg_covar=0.0),
+                 (1, 2), slice(0, 2), marks=_MAY_STOP_AT_MAX_ITER),
+    pytest.param(lambda: BlendGaussianClassifier(lambda_=0.0, covariance="tied", reg_covar=0.0),
+                 (1, 2), slice(0, 4), marks=_MAY_STOP_AT_MAX_ITER),
+], ids=["nb-shared-2-classes", "nb-shared-3-classes", "tied-2-features", "tied-4-features"])
+def test_lambda_zero_linear_gaussian_is_logistic_regression(make_model, classes, features):
     X, y = load_iris(return_X_y=True)
+    # the classes overlap on sepal length and width; on all four features only versicolor and
+    # virginica do (setosa is separable: the discriminative end then has no finite optimum)
     keep = np.isin(y, classes)
-    X, y = X[keep][:, :2], y[keep]  # sepal length and width: the classes overlap
-    blend = BlendGaussianNB(lambda_=0.0, covariance="shared").fit(X, y)
+    X, y = X[keep][:, features], y[keep]
+    blend = make_model().fit(X, y)
     logreg = LogisticRegression(C=np.inf, tol=1e-12, max_iter=100_000).fit(X, y)
     np.testing.assert_allclose(blend.predict_proba(X), logreg.predict_proba(X), rtol=0,
                                atol=1e-5)
 
 
-def test_lambda_zero_fits_the_training_labels_at_least_as_well_as_any_lambda():
-    X, y = _continuous(n=80)
+@pytest.mark.parametrize(("cls", "correlated", "slack"), [
+    (BlendGaussianNB, False, 1e-9),
+    pytest.param(BlendGaussianClassifier, True, 1e-7, marks=_MAY_STOP_AT_MAX_ITER),
+])
+def test_lambda_zero_fits_the_training_labels_at_least_as_well_as_any_lambda(cls, correlated,
+                                                                             slack):
+    X, y = _continuous(n=80, correlated=correlated)
     loss = {}
     for lam in (0.0, 0.5, 1.0):
-        proba = BlendGaussianNB(lambda_=lam).fit(X, y).predict_proba(X)
+        proba = cls(lambda_=lam).fit(X, y).predict_proba(X)
         loss[lam] = -np.log(proba[np.arange(len(y)), y]).mean()
-    assert loss[0.0] <= loss[0.5] + 1e-9 <= loss[1.0] + 2e-9
+    assert loss[0.0] <= loss[0.5] + slack <= loss[1.0] + 2 * slack
 
 
 # -- the gradient every family hands to L-BFGS ---------------------------------------------
 
 
-@pytest.mark.parametrize(("make_model", "data"), [
-    (lambda: BlendGaussianNB(lambda_=0.3), _continuous),
-    (lambda: BlendGaussianNB(lambda_=0.3, covariance="shared"), _continuous),
-    (lambda: BlendMultinomialNB(lambda_=0.3, alpha=0.7), _counts),
-    (lambda: BlendBernoulliNB(lambda_=0.3, alpha=0.7), _bits),
-])
+# (model, data, scale of the random step away from the closed-form start, relative tolerance)
+@pytest.mark.parametrize(("make_model", "data", "step", "tol"), [
+    (lambda: BlendGaussianNB(lambda_=0.3), lambda: _continuous(n=40, k=3), 0.3, 1e-5),
+    (lambda: BlendGaussianNB(lambda_=0.3, covariance="shared"), lambda: _continuous(n=40, k=3),
+     0.3, 1e-5),
+    (lambda: BlendMultinomialNB(lambda_=0.3, alpha=0.7), lambda: _counts(n=40, k=3), 0.3, 1e-5),
+    (lambda: BlendBernoulliNB(lambda_=0.3, alpha=0.7), lambda: _bits(n=40, k=3), 0.3, 1e-5),
+    (lambda: BlendGaussianClassifier(lambda_=0.3, covariance="full"),
+     lambda: _continuous(n=45, d=3, k=3, correlated=True), 0.1, 1e-4),
+    (lambda: BlendGaussianClassifier(lambda_=0.3, covariance="tied"),
+     lambda: _continuous(n=45, d=3, k=3, correlated=True), 0.1, 1e-4),
+], ids=["gaussian-nb", "shared-gaussian-nb", "multinomial-nb", "bernoulli-nb", "full", "tied"])
 @pytest.mark.parametrize("holes", [False, True])
-def test_objective_gradient_matches_finite_differences(make_model, data, holes):
-    X, y = data(n=40, k=3)
+def test_objective_gradient_matches_finite_differences(make_model, data, step, tol, holes):
+    X, y = data()
     if holes:
         X = X.copy()
         X[np.random.RandomState(3).uniform(size=X.shape) < 0.25] = np.nan
@@ -145,11 +202,11 @@ def test_objective_gradient_matches_finite_differences(make_model, data, holes):
     model._fixed_log_prior = np.log(model.class_prior_)
     rng = np.random.RandomState(0)
     v = np.concatenate([rng.normal(size=3), model._initial_parameters(data_)])
-    v += rng.normal(scale=0.3, size=v.shape)
+    v += rng.normal(scale=step, size=v.shape)
     err = check_grad(lambda p: model._objective(p, data_, y_idx, 0.3)[0],
                      lambda p: model._objective(p, data_, y_idx, 0.3)[1], v, epsilon=1e-6)
     scale = np.abs(model._objective(v, data_, y_idx, 0.3)[1]).max()
-    assert err <= 1e-5 * max(scale, 1.0)
+    assert err <= tol * max(scale, 1.0)
 
 
 # -- every lambda is still a generative model ----------------------------------------------
@@ -163,12 +220,25 @@ def test_log_density_integrates_to_one_in_one_dimension(lam):
     assert total == pytest.approx(1.0, abs=1e-6)
 
 
-@pytest.mark.parametrize("covariance", ["diag", "shared"])
-def test_log_density_integrates_to_one_in_two_dimensions(covariance):
-    X, y = _continuous(n=60, d=2)
-    model = BlendGaussianNB(lambda_=0.2, covariance=covariance).fit(X, y)
-    sd = np.sqrt(model.var_.max())
-    lo, hi = model.theta_.min() - 12 * sd, model.theta_.max() + 12 * sd
+def _means_and_variances(model):
+    """(n_classes, n_features) means and per-feature variances of a fitted Gaussian blend."""
+    if isinstance(model, BlendGaussianClassifier):
+        return model.means_, np.diagonal(model.covariances_, axis1=1, axis2=2)
+    return model.theta_, model.var_
+
+
+@pytest.mark.parametrize(("model", "correlated"), [
+    (BlendGaussianNB(lambda_=0.2, covariance="diag"), False),
+    (BlendGaussianNB(lambda_=0.2, covariance="shared"), False),
+    (BlendGaussianClassifier(lambda_=0.2), True),
+    (BlendGaussianClassifier(lambda_=0.7), True),
+], ids=["nb-diag", "nb-shared", "full-0.2", "full-0.7"])
+def test_log_density_integrates_to_one_in_two_dimensions(model, correlated):
+    X, y = _continuous(n=60, d=2, correlated=correlated)
+    model = clone(model).fit(X, y)
+    means, variances = _means_and_variances(model)
+    sd = np.sqrt(variances.max())
+    lo, hi = means.min() - 12 * sd, means.max() + 12 * sd
     grid = np.linspace(lo, hi, 601)
     gx, gy = np.meshgrid(grid, grid)
     dens = np.exp(model.score_samples(np.column_stack([gx.ravel(), gy.ravel()])))
@@ -195,9 +265,16 @@ def test_discrete_blends_are_normalized():
     assert multi.score_samples(row[None])[0] == pytest.approx(expected, abs=1e-10)
 
 
-def test_missing_feature_is_integrated_out():
-    X, y = _continuous(n=60, d=2)
-    model = BlendGaussianNB(lambda_=0.4).fit(X, y)
+# (model, training rows, whether the classes are correlated, share of NaN in the training data)
+@pytest.mark.parametrize(("model", "n", "correlated", "holes"), [
+    (BlendGaussianNB(lambda_=0.4), 60, False, 0.0),
+    (BlendGaussianClassifier(lambda_=0.4), 80, True, 0.15),
+], ids=["nb", "full"])
+def test_missing_feature_is_integrated_out(model, n, correlated, holes):
+    X, y = _continuous(n=n, d=2, correlated=correlated)
+    X[np.random.RandomState(0).uniform(size=X.shape) < holes] = np.nan
+    model = clone(model).fit(X, y)
+    assert np.isfinite(_means_and_variances(model)[0]).all()
     x1 = 0.7
     marginal, _ = integrate.quad(lambda t: np.exp(model.score_samples([[x1, t]])[0]),
                                  -np.inf, np.inf)
@@ -206,25 +283,38 @@ def test_missing_feature_is_integrated_out():
                                rtol=0, atol=1e-12)
 
 
-def test_fits_with_missing_values_and_samples_from_each_class():
-    X, y = _continuous(n=80, d=3)
-    X[np.random.RandomState(0).uniform(size=X.shape) < 0.2] = np.nan
-    model = BlendGaussianNB(lambda_=0.5).fit(X, y)
-    assert np.isfinite(model.theta_).all() and (model.var_ > 0).all()
-    draws, labels = model.sample(2000, y=1, random_state=0)
+@pytest.mark.parametrize(("model", "d", "correlated", "holes", "n_draws"), [
+    (BlendGaussianNB(lambda_=0.5), 3, False, 0.2, 2000),
+    (BlendGaussianClassifier(lambda_=0.4), 2, True, 0.15, 4000),
+], ids=["nb", "full"])
+def test_fits_with_missing_values_and_samples_from_each_class(model, d, correlated, holes,
+                                                              n_draws):
+    X, y = _continuous(n=80, d=d, correlated=correlated)
+    X[np.random.RandomState(0).uniform(size=X.shape) < holes] = np.nan
+    model = clone(model).fit(X, y)
+    means, variances = _means_and_variances(model)
+    assert np.isfinite(means).all() and (variances > 0).all()
+    draws, labels = model.sample(n_draws, y=1, random_state=0)
     assert (labels == 1).all()
-    np.testing.assert_allclose(draws.mean(axis=0), model.theta_[1], rtol=0,
-                               atol=4 * np.sqrt(model.var_[1].max() / 2000))
+    np.testing.assert_allclose(draws.mean(axis=0), means[1], rtol=0,
+                               atol=4 * np.sqrt(variances[1].max() / n_draws))
     filled = model.impute(X[:5])
     assert not np.isnan(filled).any()
 
 
 def test_capabilities_are_generative_without_partial_fit():
-    for model in (BlendGaussianNB(), BlendMultinomialNB(), BlendBernoulliNB()):
+    for model in (BlendGaussianNB(), BlendMultinomialNB(), BlendBernoulliNB(),
+                  BlendGaussianClassifier()):
         caps = capabilities(model)
         assert {"classify", "density", "sample", "conditional_sample", "missing_features",
                 "blend"} <= caps
         assert "partial_fit" not in caps and not hasattr(model, "partial_fit")
+
+
+def test_tied_keeps_one_covariance():
+    X, y = _continuous(n=60, d=3, k=3, correlated=True)
+    model = BlendGaussianClassifier(lambda_=0.5, covariance="tied").fit(X, y)
+    np.testing.assert_array_equal(model.covariances_[0], model.covariances_[2])
 
 
 # -- lambda_ = "cv" -------------------------------------------------------------------------
@@ -258,7 +348,7 @@ def test_cv_needs_two_rows_per_class():
     (True, TypeError), (None, TypeError),
 ])
 def test_lambda_outside_the_unit_interval_is_refused_before_fitting(value, error):
-    for cls in (BlendGaussianNB, BlendMultinomialNB, BlendBernoulliNB):
+    for cls in (BlendGaussianNB, BlendMultinomialNB, BlendBernoulliNB, BlendGaussianClassifier):
         model = cls(lambda_=value)
         # X is bad too: the lambda check comes first, and nothing is fitted
         with pytest.raises(error, match=r"lambda_ must be a number in \[0, 1\] or 'cv'"):
@@ -266,19 +356,24 @@ def test_lambda_outside_the_unit_interval_is_refused_before_fitting(value, error
         assert not hasattr(model, "classes_")
 
 
-@pytest.mark.parametrize(("params", "error", "match"), [
-    ({"lambda_grid": ()}, ValueError, "lambda_grid"),
-    ({"lambda_grid": (0.5, 2.0)}, ValueError, "lambda_grid"),
-    ({"lambda_grid": "cv"}, TypeError, "lambda_grid"),
-    ({"cv": 1}, ValueError, "cv"),
-    ({"max_iter": 0}, ValueError, "max_iter"),
-    ({"tol": 0.0}, ValueError, "tol"),
-    ({"covariance": "full"}, ValueError, "covariance"),
+@pytest.mark.parametrize(("cls", "params", "error", "match"), [
+    (BlendGaussianNB, {"lambda_grid": ()}, ValueError, "lambda_grid"),
+    (BlendGaussianNB, {"lambda_grid": (0.5, 2.0)}, ValueError, "lambda_grid"),
+    (BlendGaussianNB, {"lambda_grid": "cv"}, TypeError, "lambda_grid"),
+    (BlendGaussianNB, {"cv": 1}, ValueError, "cv"),
+    (BlendGaussianNB, {"max_iter": 0}, ValueError, "max_iter"),
+    (BlendGaussianNB, {"tol": 0.0}, ValueError, "tol"),
+    (BlendGaussianNB, {"covariance": "full"}, ValueError, "covariance"),
+    (BlendGaussianClassifier, {"covariance": "diag"}, ValueError, "covariance"),
+    (BlendGaussianClassifier, {"reg_covar": -1.0}, ValueError, "reg_covar"),
+    (BlendGaussianClassifier, {"max_iter": 0}, ValueError, "max_iter"),
 ])
-def test_bad_settings_are_refused(params, error, match):
+def test_bad_settings_are_refused_before_fitting(cls, params, error, match):
     X, y = _continuous()
+    model = cls(lambda_=0.5, **params)
     with pytest.raises(error, match=match):
-        BlendGaussianNB(lambda_=0.5, **params).fit(X, y)
+        model.fit(X, y)
+    assert not hasattr(model, "classes_")
 
 
 def test_unfitted_model_says_so():
@@ -300,6 +395,8 @@ def test_registry_entries_fit_and_choose_lambda():
     BlendGaussianNB(lambda_=0.5, covariance="shared"),
     BlendMultinomialNB(lambda_=0.5),
     BlendBernoulliNB(lambda_=0.5),
+    BlendGaussianClassifier(lambda_=0.5),
+    BlendGaussianClassifier(lambda_=0.5, covariance="tied"),
 ])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
