@@ -65,6 +65,7 @@ from gdlab._validation import (
     unlabelled_mask,
 )
 from gdlab.base import CapabilityMixin
+from gdlab.models._text_nets import TextInputMixin
 from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
 from gdlab.nn.masking import mask_tokens, masked_lm_loss
 from gdlab.nn.transformer import IGNORE, BidirectionalEncoder, GPTConfig, PooledClassifierNet
@@ -126,15 +127,8 @@ def mask_text_tokens(ids: torch.Tensor, mask_id: int, mask_prob: float,
 # ----------------------------------------------------------------- shared estimator code
 
 
-class _EncoderMixin(CapabilityMixin, TorchEstimatorMixin):
+class _EncoderMixin(TextInputMixin, CapabilityMixin, TorchEstimatorMixin):
     """Settings, tokenizer, [MASK] id and inputs shared by the two encoders."""
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.input_tags.allow_nan = False
-        return tags
 
     def _check_shape_params(self):
         """The tokenizer, network shape and training settings, before any work."""

@@ -56,6 +56,7 @@ from gdlab._validation import (
     check_texts,
 )
 from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
+from gdlab.models._text_nets import TextInputMixin
 from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
 from gdlab.nn.transformer import GPT, IGNORE, GPTConfig, PooledClassifierNet
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID, make_tokenizer
@@ -154,18 +155,11 @@ def _tokenized_density(est, caps: frozenset[str]) -> frozenset[str]:
     return caps
 
 
-class _GPTMixin(CapabilityMixin, TorchEstimatorMixin):
+class _GPTMixin(TextInputMixin, CapabilityMixin, TorchEstimatorMixin):
     """Hyper-parameter checks, tokenizer, module, scoring and sampling shared by the GPTs."""
 
     #: Number of ids after the tokenizer's vocabulary that are never generated (class tokens).
     _extra_vocab = 0
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.input_tags.allow_nan = False
-        return tags
 
     # -- settings -------------------------------------------------------------
     def _check_gpt_params(self):

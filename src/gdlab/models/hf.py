@@ -63,6 +63,7 @@ from gdlab._validation import (
     unlabelled_mask,
 )
 from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
+from gdlab.models._text_nets import TextInputMixin
 from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin, resolve_device
 from gdlab.nn.estimator import TRAINING_PARAMS, seeded
 from gdlab.nn.masking import mask_tokens, masked_lm_loss
@@ -730,15 +731,8 @@ def _usable_positions(model, context: int) -> int:
     return context
 
 
-class _EncoderMixin(CapabilityMixin, TorchEstimatorMixin):
+class _EncoderMixin(TextInputMixin, CapabilityMixin, TorchEstimatorMixin):
     """Checkpoint, context and tokenization shared by the encoder estimators."""
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.input_tags.allow_nan = False
-        return tags
 
     def _open(self):
         """(path, config, tokenizer) of an encoder checkpoint with a padding token."""
