@@ -86,6 +86,127 @@ def test_gaussian_default_priors_and_em_from_the_same_start_match_hmmlearn():
     assert ours.bic(X, lengths) == pytest.approx(ref.bic(X, lengths), rel=1e-12)
 
 
+def _gmm_start(form, S=3, M=2, d=2, seed=4):
+    """Hand-set GMMHMM parameters (hmmlearn's layouts) for EM from the same start."""
+    rng = np.random.RandomState(seed)
+    full = np.array([[1.5, 0.3], [0.3, 1.0]])
+    covars = {"diag": rng.uniform(0.5, 2.0, (S, M, d)), "spherical": rng.uniform(0.5, 2.0, (S, M)),
+              "full": np.tile(full, (S, M, 1, 1)), "tied": np.tile(full, (S, 1, 1))}[form]
+    return dict(startprob_=rng.dirichlet(np.ones(S)), transmat_=rng.dirichlet(np.ones(S), S),
+                weights_=rng.dirichlet(np.ones(M), S), means_=rng.normal(0, 2, (S, M, d)),
+                covars_=covars)
+
+
+def _gmm_covars_priors(form, kind, S=3, M=2, d=2):
+    """(covars_prior, covars_weight): per-component arrays, numbers, or hmmlearn's None."""
+    if kind == "defaults":
+        return None, None
+    if kind == "numbers":
+        return {"diag": (0.5, 2.0), "spherical": (0.5, 2.0), "full": (0.4, 3.0),
+                "tied": (0.4, 3.0)}[form]
+    rng = np.random.RandomState(5)
+    A = rng.normal(size=(S, M, d, d))
+    psi = A @ np.swapaxes(A, -1, -2)  # symmetric positive definite
+    return {"diag": (rng.uniform(-1.0, 3.0, (S, M, d)), rng.uniform(0.0, 4.0, (S, M, d))),
+            "spherical": (rng.uniform(-1.0, 3.0, (S, M)), rng.uniform(0.0, 4.0, (S, M))),
+            "full": (psi, rng.uniform(-3.0, 5.0, (S, M))),
+            "tied": (psi[:, 0], rng.uniform(-4.0, 5.0, S))}[form]
+
+
+def _fit_gmmhmm(lib, form, covars_prior, covars_weight, n_iter=5, **kw):
+    X, lengths = _gaussian_data()
+    model = lib.GMMHMM(3, n_mix=2, covariance_type=form, init_params="", n_iter=n_iter,
+                       tol=-np.inf, covars_prior=covars_prior, covars_weight=covars_weight,
+                       **kw)
+    for name, value in _gmm_start(form).items():
+        setattr(model, name, value)
+    return model.fit(X, lengths)
+
+
+@pytest.mark.parametrize("kind", ["arrays", "numbers", "defaults"])
+@pytest.mark.parametrize("form", ["diag", "spherical", "full", "tied"])
+def test_gmmhmm_covariance_prior_and_its_defaults_match_hmmlearn(form, kind):
+    """5 EM steps from the same start with hmmlearn's GMMHMM covariance prior (with its
+    weights and means priors) equal hmmlearn's, for every covariance form, and the prior
+    moves the fit (it is not ignored)."""
+    covars_prior, covars_weight = _gmm_covars_priors(form, kind)
+    others = dict(weights_prior=2.0, means_prior=0.3, means_weight=1.5)
+    ours = _fit_gmmhmm(hmm, form, covars_prior, covars_weight, **others)
+    ref = _fit_gmmhmm(hmmlearn, form, covars_prior, covars_weight, **others)
+    for name in ("means_", "covars_", "weights_", "transmat_", "startprob_"):
+        assert getattr(ours, name).shape == np.shape(getattr(ref, name))
+        np.testing.assert_allclose(getattr(ours, name), getattr(ref, name), rtol=0,
+                                   atol=1e-10, err_msg=name)
+    np.testing.assert_allclose(ours.monitor_.history, ref.monitor_.history, rtol=1e-12,
+                               atol=1e-9)
+    if kind != "defaults":
+        plain = _fit_gmmhmm(hmm, form, None, None, **others)
+        assert np.abs(ours.covars_ - plain.covars_).max() > 1e-2
+
+
+def test_gmmhmm_keeps_a_covariance_whose_denominator_is_not_positive():
+    """hmmlearn's spherical default with n_mix > n_features takes n_mix - n_features
+    pseudo-counts away: a component with little weight gets a negative variance there,
+    gdlab keeps its previous one; every other parameter agrees."""
+    X, lengths = _gaussian_data()
+    rng = np.random.RandomState(4)
+    S, M, d = 3, 3, 2
+    start = dict(startprob_=rng.dirichlet(np.ones(S)), transmat_=rng.dirichlet(np.ones(S), S),
+                 weights_=rng.dirichlet(np.ones(M), S), means_=rng.normal(0, 2, (S, M, d)),
+                 covars_=rng.uniform(0.5, 2.0, (S, M)))
+    fitted = []
+    for lib in (hmm, hmmlearn):
+        model = lib.GMMHMM(S, n_mix=M, covariance_type="spherical", init_params="", n_iter=1,
+                           tol=-np.inf)
+        for name, value in start.items():
+            setattr(model, name, value)
+        fitted.append(model.fit(X, lengths))
+    ours, ref = fitted
+    bad = ref.covars_ <= 0
+    assert bad.any() and (ours.covars_ > 0).all()
+    np.testing.assert_array_equal(ours.covars_[bad], start["covars_"][bad])
+    np.testing.assert_allclose(ours.covars_[~bad], ref.covars_[~bad], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.means_, ref.means_, rtol=0, atol=1e-10)
+
+
+def test_gmmhmm_covariance_prior_bad_input_names_what_was_expected():
+    X, lengths = _gaussian_data()
+    cases = [
+        (dict(covariance_type="full", covars_prior=np.ones(5)),
+         r"covars_prior must be a number or have shape \(3, 2, 2, 2\) \(hmmlearn's GMMHMM, "
+         r"covariance='full'\), got shape \(5,\)"),
+        (dict(covariance_type="tied", covars_weight=np.ones((3, 2))),
+         r"covars_weight must be a number or have shape \(3,\) .*got shape \(3, 2\)"),
+        (dict(covariance_type="diag", covars_prior=np.zeros((3, 3))),
+         r"covars_prior must be a number or have shape \(3, 2, 2\)"),
+        (dict(covariance_type="diag", covars_weight=-1.0),
+         r"covars_weight \(the inverse-gamma scale beta\).*must be non-negative, got -1.0"),
+        (dict(covariance_type="spherical", covars_weight=-0.5),
+         r"covars_weight \(the inverse-gamma scale beta\).*must be non-negative"),
+        (dict(covariance_type="diag", covars_prior=-2.0),
+         r"covars_prior \(the inverse-gamma shape alpha\).*must be at least -1.5"),
+        (dict(covariance_type="full", covars_weight=-5.0),
+         r"covars_weight \(the inverse-Wishart degrees of freedom nu\).*must be at least "
+         r"-4.0"),
+        (dict(covariance_type="tied", covars_weight=-6.0),
+         r"must be at least -5.0"),
+        (dict(covariance_type="full", covars_prior=-1.0),
+         r"symmetric positive semi-definite"),
+        (dict(covariance_type="tied", covars_prior=np.array([[1.0, 0.5], [0.0, 1.0]])),
+         r"symmetric positive semi-definite"),
+        (dict(covariance_type="diag", covars_prior=np.nan), r"covars_prior must be finite"),
+    ]
+    for kw, message in cases:
+        with pytest.raises(ValueError, match=message):
+            hmm.GMMHMM(3, n_mix=2, n_iter=1, **kw).fit(X, lengths)
+    with pytest.raises(ValueError, match=r"covars_prior_form='gmmhmm' .*emission='gmm' only"):
+        HMM(2, covars_prior_form="gmmhmm").fit(X, lengths)
+    with pytest.raises(ValueError, match="covars_prior_form"):
+        HMM(2, emission="gmm", covars_prior_form="GMMHMM").fit(X, lengths)
+    with pytest.raises(ValueError, match=r"covars_prior=None is hmmlearn's GMMHMM default"):
+        HMM(2, emission="gmm", covars_prior=None).fit(X, lengths)
+
+
 def test_every_model_fits_scores_decodes_and_samples():
     X, lengths = _gaussian_data()
     rng = np.random.RandomState(0)

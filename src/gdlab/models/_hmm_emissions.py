@@ -299,10 +299,10 @@ class GaussianEmission(Emission):
             least = -1.5 if cov == "diag" else -(max(M, d) + 2.0) / 2.0
             if (weight < 0).any():
                 raise ValueError(f"covars_weight (the inverse-gamma scale beta){form} must be "
-                                 f"non-negative, got {weight.min()!r}.")
+                                 f"non-negative, got {float(weight.min())!r}.")
             if (prior < least).any():
                 raise ValueError(f"covars_prior (the inverse-gamma shape alpha){form} must be "
-                                 f"at least {least!r} (no prior), got {prior.min()!r}.")
+                                 f"at least {least!r} (no prior), got {float(prior.min())!r}.")
             if cov == "diag":
                 return (2.0 * weight).reshape(C, d), (2.0 * prior + 3.0).reshape(C, d)
             return ((2.0 * weight / d).reshape(C, 1),
@@ -315,7 +315,7 @@ class GaussianEmission(Emission):
                              "symmetric positive semi-definite matrices.")
         if (weight < least).any():
             raise ValueError(f"covars_weight (the inverse-Wishart degrees of freedom nu){form} "
-                             f"must be at least {least!r} (no prior), got {weight.min()!r}.")
+                             f"must be at least {least!r} (no prior), got {float(weight.min())!r}.")
         if cov == "full":
             return prior.reshape(C, d, d), (weight + d + 2.0).reshape(C)
         return prior, weight + M + d + 1.0
