@@ -5,11 +5,19 @@
     (not a 2-D table, strings, no NaN): the GPTs (:mod:`gdlab.models.gpt`),
     the encoders (:mod:`gdlab.models.encoder`) and the Hugging Face encoder
     classifier (:mod:`gdlab.models.hf`).
+:class:`TextLogitClassifierMixin`
+    The classifier methods of a network that maps texts to class logits,
+    ``decision_function`` included: ``GPTClassifier``, ``BERTClassifier``,
+    ``HFEncoderClassifier``.
 """
 
 from __future__ import annotations
 
-__all__ = ["TextInputMixin"]
+import numpy as np
+
+from gdlab.nn import LogitClassifierMixin
+
+__all__ = ["TextInputMixin", "TextLogitClassifierMixin"]
 
 
 class TextInputMixin:
@@ -25,3 +33,28 @@ class TextInputMixin:
         tags.input_tags.string = True
         tags.input_tags.allow_nan = False
         return tags
+
+
+class TextLogitClassifierMixin(LogitClassifierMixin):
+    """:class:`gdlab.nn.LogitClassifierMixin` plus ``decision_function``: the class logits.
+
+    A text classifier's ``decision_function`` is its network's logits, one
+    column per class, for two classes too. (It is not in
+    :class:`~gdlab.nn.LogitClassifierMixin` itself: a binary classifier of
+    tabular rows must give a 1-D ``decision_function`` to pass
+    scikit-learn's estimator checks, which do not apply to texts.) The
+    subclass supplies ``_logits(X)``.
+    """
+
+    def decision_function(self, X) -> np.ndarray:
+        """Class logits of each text.
+
+        Parameters
+        ----------
+        X : sequence of str
+
+        Returns
+        -------
+        ndarray of shape (n_texts, n_classes)
+        """
+        return self._logits(X)

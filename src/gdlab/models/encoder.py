@@ -65,8 +65,8 @@ from gdlab._validation import (
     unlabelled_mask,
 )
 from gdlab.base import CapabilityMixin
-from gdlab.models._text_nets import TextInputMixin
-from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
+from gdlab.models._text_nets import TextInputMixin, TextLogitClassifierMixin
+from gdlab.nn import TorchEstimatorMixin
 from gdlab.nn.masking import mask_tokens, masked_lm_loss
 from gdlab.nn.transformer import IGNORE, BidirectionalEncoder, GPTConfig, PooledClassifierNet
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, make_tokenizer
@@ -348,7 +348,7 @@ random_state, verbose
 # ------------------------------------------------------------------------ BERTClassifier
 
 
-class BERTClassifier(ClassifierMixin, LogitClassifierMixin, _EncoderMixin, BaseEstimator):
+class BERTClassifier(ClassifierMixin, TextLogitClassifierMixin, _EncoderMixin, BaseEstimator):
     """Discriminative text classifier: a bidirectional encoder and a linear head on [CLS].
 
     With ``pretrained`` (a fitted :class:`MaskedLMEncoder`, or the path of one
@@ -536,19 +536,6 @@ random_state, verbose
         """Float64 class logits of validated texts (cut to the context)."""
         check_is_fitted(self, "module_")
         return self._batched(self.module_, self._inputs(check_texts(self, X, allow_empty=True)))
-
-    def decision_function(self, X) -> np.ndarray:
-        """Class logits of each text.
-
-        Parameters
-        ----------
-        X : sequence of str
-
-        Returns
-        -------
-        ndarray of shape (n_texts, n_classes)
-        """
-        return self._logits(X)
 
     def embed(self, X) -> np.ndarray:
         """The ``[CLS]`` hidden state of each text under the fine-tuned body.

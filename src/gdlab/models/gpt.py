@@ -56,8 +56,8 @@ from gdlab._validation import (
     check_texts,
 )
 from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
-from gdlab.models._text_nets import TextInputMixin
-from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
+from gdlab.models._text_nets import TextInputMixin, TextLogitClassifierMixin
+from gdlab.nn import TorchEstimatorMixin
 from gdlab.nn.transformer import GPT, IGNORE, GPTConfig, PooledClassifierNet
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID, make_tokenizer
 
@@ -626,7 +626,7 @@ random_state, verbose
 # -------------------------------------------------------------------------- GPTClassifier
 
 
-class GPTClassifier(ClassifierMixin, LogitClassifierMixin, _GPTMixin, BaseEstimator):
+class GPTClassifier(ClassifierMixin, TextLogitClassifierMixin, _GPTMixin, BaseEstimator):
     """Discriminative text classifier: a GPT body and a linear head on pooled hidden states.
 
     With ``pretrained`` (a fitted :class:`CharGPT`, or the path of one saved by
@@ -792,16 +792,3 @@ random_state, verbose
         """Float64 class logits of validated texts (truncated to the context)."""
         check_is_fitted(self)
         return self._batched(self.module_, self._inputs(check_texts(self, X, allow_empty=True)))
-
-    def decision_function(self, X) -> np.ndarray:
-        """Class logits of each text.
-
-        Parameters
-        ----------
-        X : sequence of str
-
-        Returns
-        -------
-        ndarray of shape (n_texts, n_classes)
-        """
-        return self._logits(X)

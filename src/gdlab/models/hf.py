@@ -63,8 +63,8 @@ from gdlab._validation import (
     unlabelled_mask,
 )
 from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
-from gdlab.models._text_nets import TextInputMixin
-from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin, resolve_device
+from gdlab.models._text_nets import TextInputMixin, TextLogitClassifierMixin
+from gdlab.nn import TorchEstimatorMixin, resolve_device
 from gdlab.nn.estimator import TRAINING_PARAMS, seeded
 from gdlab.nn.masking import mask_tokens, masked_lm_loss
 from gdlab.tokenizers import utf8_bytes
@@ -825,7 +825,7 @@ class _MaskedLMPretraining(_EncoderMixin):
         return self._train(data, loss, eval_loss=eval_loss, init_state=init)
 
 
-class HFEncoderClassifier(ClassifierMixin, LogitClassifierMixin, _EncoderMixin, BaseEstimator):
+class HFEncoderClassifier(ClassifierMixin, TextLogitClassifierMixin, _EncoderMixin, BaseEstimator):
     """Fine-tune a local Hugging Face encoder checkpoint (BERT-style) as a text classifier.
 
     The checkpoint's encoder (``AutoModelForSequenceClassification``: [CLS]
@@ -1060,19 +1060,6 @@ random_state, verbose
         ids, mask, _ = self._tokenize(self.module_, texts, self.context_length_)
         logits = self._batched(self.module_, ids, mask, batch_size=int(self.batch_size))
         return logits[:, self.head_index_]
-
-    def decision_function(self, X) -> np.ndarray:
-        """Class logits of each text.
-
-        Parameters
-        ----------
-        X : sequence of str
-
-        Returns
-        -------
-        ndarray of shape (n_texts, n_classes)
-        """
-        return self._logits(X)
 
     def _gdlab_load_tensors_(self, tensors) -> None:
         """Rebuild from the (unchanged) checkpoint's config and tokenizer; load the weights."""
