@@ -256,70 +256,6 @@ class GaussianEmission(Emission):
                              "positive definite (matrices).")
         return np.array(self.expand_covars(covars, S, M, d))
 
-    def covars_prior_gmmhmm(self, S, M, d):
-        """hmmlearn's GMMHMM covariance prior as the ``(c_0, k)`` of
-        :class:`gdlab.inference.hmm.GaussianPrior` (validated; scatter about the previous
-        means). None takes hmmlearn's default: maximum likelihood (k = 0) but for
-        "spherical" with ``n_mix != n_features`` (k = n_features - n_mix). k may not be
-        below the smaller of 0 and the default's.
-
-        - "diag": inverse-gamma shape alpha = ``covars_prior`` >= -1.5 and scale beta =
-          ``covars_weight`` >= 0, each (n_states, n_mix, n_features) (defaults -1.5,
-          0): c_0 = 2 beta, k = 2 alpha + 3.
-        - "spherical": the same, (n_states, n_mix) (defaults -(n_mix + 2) / 2, 0): one
-          variance of c_0 = 2 beta, k = n_features + 2 alpha + 2 (spread over the
-          features); alpha >= -(max(n_mix, n_features) + 2) / 2.
-        - "full": inverse-Wishart scale Psi = ``covars_prior`` (n_states, n_mix,
-          n_features, n_features), symmetric positive semi-definite, and degrees of
-          freedom nu = ``covars_weight`` (n_states, n_mix) (defaults 0,
-          -(n_features + 2)): c_0 = Psi, k = nu + n_features + 2.
-        - "tied": Psi (n_states, n_features, n_features) and nu (n_states,) (defaults
-          0, -(n_mix + n_features + 1)): c_0 = Psi, k = nu + n_mix + n_features + 1 for
-          each state's pooled matrix.
-        """
-        hmm = self.hmm
-        cov = hmm.covariance
-        form = f" (hmmlearn's GMMHMM, covariance={cov!r})"
-        weight_shape = {"diag": (S, M, d), "spherical": (S, M), "full": (S, M),
-                        "tied": (S,)}[cov]
-        default = {"diag": (-1.5, 0.0), "spherical": (-(M + 2.0) / 2.0, 0.0),
-                   "full": (0.0, -(d + 2.0)), "tied": (0.0, -(M + d + 1.0))}[cov]
-        given = []
-        for name, shape, fallback in (("covars_prior", self.covars_shape(S, M, d), default[0]),
-                                      ("covars_weight", weight_shape, default[1])):
-            value = getattr(hmm, name)
-            value = np.asarray(fallback if value is None else value, dtype=np.float64)
-            value = _broadcast_prior(value, shape, name, form)
-            if not np.isfinite(value).all():
-                raise ValueError(f"{name} must be finite{form}.")
-            given.append(value)
-        prior, weight = given
-        C = S * M
-        if cov in ("diag", "spherical"):
-            least = -1.5 if cov == "diag" else -(max(M, d) + 2.0) / 2.0
-            if (weight < 0).any():
-                raise ValueError(f"covars_weight (the inverse-gamma scale beta){form} must be "
-                                 f"non-negative, got {float(weight.min())!r}.")
-            if (prior < least).any():
-                raise ValueError(f"covars_prior (the inverse-gamma shape alpha){form} must be "
-                                 f"at least {least!r} (no prior), got {float(prior.min())!r}.")
-            if cov == "diag":
-                return (2.0 * weight).reshape(C, d), (2.0 * prior + 3.0).reshape(C, d)
-            return ((2.0 * weight / d).reshape(C, 1),
-                    ((d + 2.0 * prior + 2.0) / d).reshape(C, 1))
-        least = default[1]
-        scale = max(1.0, float(np.abs(prior).max()))
-        if (np.abs(prior - np.swapaxes(prior, -1, -2)).max() > 1e-12 * scale
-                or np.linalg.eigvalsh(prior).min() < -1e-12 * scale):
-            raise ValueError(f"covars_prior (the inverse-Wishart scale Psi){form} must be "
-                             "symmetric positive semi-definite matrices.")
-        if (weight < least).any():
-            raise ValueError(f"covars_weight (the inverse-Wishart degrees of freedom nu){form} "
-                             f"must be at least {least!r} (no prior), got {float(weight.min())!r}.")
-        if cov == "full":
-            return prior.reshape(C, d, d), (weight + d + 2.0).reshape(C)
-        return prior, weight + M + d + 1.0
-
     def initial_weights(self, S, M):
         """Within-state mixture weights at the start: (S, M)."""
         return np.ones((S, 1))
@@ -521,6 +457,70 @@ class GaussianMixtureEmission(GaussianEmission):
                                       pool=self.pool(), update=update,
                                       prior=self.prior(S, M, d),
                                       weights_prior=self.weights_prior(S, M)))
+
+    def covars_prior_gmmhmm(self, S, M, d):
+        """hmmlearn's GMMHMM covariance prior as the ``(c_0, k)`` of
+        :class:`gdlab.inference.hmm.GaussianPrior` (validated; scatter about the previous
+        means). None takes hmmlearn's default: maximum likelihood (k = 0) but for
+        "spherical" with ``n_mix != n_features`` (k = n_features - n_mix). k may not be
+        below the smaller of 0 and the default's.
+
+        - "diag": inverse-gamma shape alpha = ``covars_prior`` >= -1.5 and scale beta =
+          ``covars_weight`` >= 0, each (n_states, n_mix, n_features) (defaults -1.5,
+          0): c_0 = 2 beta, k = 2 alpha + 3.
+        - "spherical": the same, (n_states, n_mix) (defaults -(n_mix + 2) / 2, 0): one
+          variance of c_0 = 2 beta, k = n_features + 2 alpha + 2 (spread over the
+          features); alpha >= -(max(n_mix, n_features) + 2) / 2.
+        - "full": inverse-Wishart scale Psi = ``covars_prior`` (n_states, n_mix,
+          n_features, n_features), symmetric positive semi-definite, and degrees of
+          freedom nu = ``covars_weight`` (n_states, n_mix) (defaults 0,
+          -(n_features + 2)): c_0 = Psi, k = nu + n_features + 2.
+        - "tied": Psi (n_states, n_features, n_features) and nu (n_states,) (defaults
+          0, -(n_mix + n_features + 1)): c_0 = Psi, k = nu + n_mix + n_features + 1 for
+          each state's pooled matrix.
+        """
+        hmm = self.hmm
+        cov = hmm.covariance
+        form = f" (hmmlearn's GMMHMM, covariance={cov!r})"
+        weight_shape = {"diag": (S, M, d), "spherical": (S, M), "full": (S, M),
+                        "tied": (S,)}[cov]
+        default = {"diag": (-1.5, 0.0), "spherical": (-(M + 2.0) / 2.0, 0.0),
+                   "full": (0.0, -(d + 2.0)), "tied": (0.0, -(M + d + 1.0))}[cov]
+        given = []
+        for name, shape, fallback in (("covars_prior", self.covars_shape(S, M, d), default[0]),
+                                      ("covars_weight", weight_shape, default[1])):
+            value = getattr(hmm, name)
+            value = np.asarray(fallback if value is None else value, dtype=np.float64)
+            value = _broadcast_prior(value, shape, name, form)
+            if not np.isfinite(value).all():
+                raise ValueError(f"{name} must be finite{form}.")
+            given.append(value)
+        prior, weight = given
+        C = S * M
+        if cov in ("diag", "spherical"):
+            least = -1.5 if cov == "diag" else -(max(M, d) + 2.0) / 2.0
+            if (weight < 0).any():
+                raise ValueError(f"covars_weight (the inverse-gamma scale beta){form} must be "
+                                 f"non-negative, got {float(weight.min())!r}.")
+            if (prior < least).any():
+                raise ValueError(f"covars_prior (the inverse-gamma shape alpha){form} must be "
+                                 f"at least {least!r} (no prior), got {float(prior.min())!r}.")
+            if cov == "diag":
+                return (2.0 * weight).reshape(C, d), (2.0 * prior + 3.0).reshape(C, d)
+            return ((2.0 * weight / d).reshape(C, 1),
+                    ((d + 2.0 * prior + 2.0) / d).reshape(C, 1))
+        least = default[1]
+        scale = max(1.0, float(np.abs(prior).max()))
+        if (np.abs(prior - np.swapaxes(prior, -1, -2)).max() > 1e-12 * scale
+                or np.linalg.eigvalsh(prior).min() < -1e-12 * scale):
+            raise ValueError(f"covars_prior (the inverse-Wishart scale Psi){form} must be "
+                             "symmetric positive semi-definite matrices.")
+        if (weight < least).any():
+            raise ValueError(f"covars_weight (the inverse-Wishart degrees of freedom nu){form} "
+                             f"must be at least {least!r} (no prior), got {float(weight.min())!r}.")
+        if cov == "full":
+            return prior.reshape(C, d, d), (weight + d + 2.0).reshape(C)
+        return prior, weight + M + d + 1.0
 
     def initial_weights(self, S, M):
         if self.hmm.weights_init is not None:
