@@ -30,7 +30,6 @@ interval; ``--csv`` writes one row per fit.
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -42,12 +41,26 @@ from gdlab.models.encoder import BERTClassifier, MaskedLMEncoder
 from gdlab.models.registry import make
 
 try:  # run as a script: the sibling module is on sys.path
-    from repro_pretraining import DATASETS, load_texts, stratified
+    from repro_pretraining import (
+        fit_and_test,
+        load_texts,
+        network_shape,
+        parse_args,
+        split,
+        stratified,
+    )
 except ImportError:  # imported from elsewhere
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from repro_pretraining import DATASETS, load_texts, stratified
+    from repro_pretraining import (
+        fit_and_test,
+        load_texts,
+        network_shape,
+        parse_args,
+        split,
+        stratified,
+    )
 
 BASELINES = ("nbsvm", "ngram-logreg", "char-ngram-logreg", "char-ngram-classifier")
 
@@ -62,34 +75,10 @@ def interval(values) -> tuple[float, float]:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dataset", choices=DATASETS, default="fortunes-lang")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 25, 50, 100])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--test-per-class", type=int, default=200)
-    parser.add_argument("--pretrain-texts", type=int, default=4000)
-    parser.add_argument("--pretrain-epochs", type=int, default=10)
-    parser.add_argument("--finetune-epochs", type=int, default=10)
-    parser.add_argument("--context", type=int, default=64)
-    parser.add_argument("--d-model", type=int, default=64)
-    parser.add_argument("--n-layer", type=int, default=2)
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--csv", default=None, help="write one row per fit here")
-    parser.add_argument("--quick", action="store_true",
-                        help="a tiny run that only checks the script")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.sizes, args.seeds, args.test_per_class = [5, 10], [0], 20
-        args.pretrain_texts, args.pretrain_epochs, args.finetune_epochs = 300, 1, 3
-        args.context, args.d_model = 32, 32
-
+    args = parse_args(__doc__.split("\n")[0], argv, seeds=[0, 1, 2, 3, 4], pretrain_epochs=10)
     texts, y, names = load_texts(args.dataset)
-    rng = np.random.default_rng(12345)  # the split of repro_pretraining.py
-    test = stratified(y, args.test_per_class, rng, np.arange(len(y)))
-    pool = np.setdiff1d(np.arange(len(y)), test)
-    unlabelled = rng.choice(pool, size=min(args.pretrain_texts, len(pool)), replace=False)
-    shape = dict(context_length=args.context, n_layer=args.n_layer, n_head=4,
-                 d_model=args.d_model, dropout=0.1, device=args.device)
+    test, pool, unlabelled = split(y, args)  # the split of repro_pretraining.py
+    shape = network_shape(args)
 
     t0 = time.perf_counter()
     mlm = MaskedLMEncoder(**shape, max_epochs=args.pretrain_epochs, batch_size=64, lr=2e-3,
@@ -120,13 +109,9 @@ def main(argv=None):
                 **{b: make(b) for b in BASELINES},
             }
             for name, model in models.items():
-                t1 = time.perf_counter()
-                model.fit(X_train, y_train)
-                acc = float(np.mean(model.predict(list(texts[test])) == y[test]))
-                rows.append(dict(model=name, per_class=n, seed=seed, accuracy=acc,
-                                 seconds=time.perf_counter() - t1))
-                print(f"  seed {seed} n/class {n:4d} {name:22s} accuracy {acc:.3f} "
-                      f"({rows[-1]['seconds']:.1f} s)", flush=True)
+                rows.append(fit_and_test(name, model, (X_train, y_train),
+                                         (list(texts[test]), y[test]), per_class=n, seed=seed,
+                                         width=22))
     df = pd.DataFrame(rows)
     if args.csv:
         df.to_csv(args.csv, index=False)

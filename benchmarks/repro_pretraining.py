@@ -64,14 +64,30 @@ def stratified(y, per_class, rng, pool):
     return np.concatenate(out)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parse_args(description, argv=None, *, seeds, pretrain_epochs):
+    """The command line of the pretraining reproductions (this script and
+    ``repro_encoder_pretraining.py``), ``--quick`` applied.
+
+    Parameters
+    ----------
+    description : str
+    argv : list of str, optional
+    seeds : list of int
+        Default of ``--seeds``.
+    pretrain_epochs : int
+        Default of ``--pretrain-epochs``.
+
+    Returns
+    -------
+    argparse.Namespace
+    """
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--dataset", choices=DATASETS, default="fortunes-lang")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 25, 50, 100])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--seeds", type=int, nargs="+", default=seeds)
     parser.add_argument("--test-per-class", type=int, default=200)
     parser.add_argument("--pretrain-texts", type=int, default=4000)
-    parser.add_argument("--pretrain-epochs", type=int, default=2)
+    parser.add_argument("--pretrain-epochs", type=int, default=pretrain_epochs)
     parser.add_argument("--finetune-epochs", type=int, default=10)
     parser.add_argument("--context", type=int, default=64)
     parser.add_argument("--d-model", type=int, default=64)
@@ -85,14 +101,51 @@ def main(argv=None):
         args.sizes, args.seeds, args.test_per_class = [5, 10], [0], 20
         args.pretrain_texts, args.pretrain_epochs, args.finetune_epochs = 300, 1, 3
         args.context, args.d_model = 32, 32
+    return args
 
-    texts, y, names = load_texts(args.dataset)
+
+def split(y, args):
+    """The fixed split of every pretraining reproduction (seed 12345).
+
+    Returns
+    -------
+    test : ndarray of int
+        ``args.test_per_class`` held-out texts of every class.
+    pool : ndarray of int
+        The other texts: where the labelled subsets are drawn from.
+    unlabelled : ndarray of int
+        Up to ``args.pretrain_texts`` texts of ``pool`` to pretrain on (labels unused).
+    """
     rng = np.random.default_rng(12345)
     test = stratified(y, args.test_per_class, rng, np.arange(len(y)))
     pool = np.setdiff1d(np.arange(len(y)), test)
-    unlabeled = rng.choice(pool, size=min(args.pretrain_texts, len(pool)), replace=False)
-    shape = dict(context_length=args.context, n_layer=args.n_layer, n_head=4,
-                 d_model=args.d_model, dropout=0.1, device=args.device)
+    unlabelled = rng.choice(pool, size=min(args.pretrain_texts, len(pool)), replace=False)
+    return test, pool, unlabelled
+
+
+def network_shape(args) -> dict:
+    """The transformer settings the pretrained model and both classifiers share."""
+    return dict(context_length=args.context, n_layer=args.n_layer, n_head=4,
+                d_model=args.d_model, dropout=0.1, device=args.device)
+
+
+def fit_and_test(name, model, train, test, *, per_class, seed, width):
+    """Fit ``model`` on ``train`` = (texts, y); print and return its row (test accuracy, time)."""
+    t1 = time.perf_counter()
+    model.fit(*train)
+    acc = float(np.mean(model.predict(test[0]) == test[1]))
+    row = dict(model=name, per_class=per_class, seed=seed, accuracy=acc,
+               seconds=time.perf_counter() - t1)
+    print(f"  seed {seed} n/class {per_class:4d} {name:{width}s} accuracy {acc:.3f} "
+          f"({row['seconds']:.1f} s)", flush=True)
+    return row
+
+
+def main(argv=None):
+    args = parse_args(__doc__.split("\n")[0], argv, seeds=[0, 1, 2], pretrain_epochs=2)
+    texts, y, names = load_texts(args.dataset)
+    test, pool, unlabeled = split(y, args)
+    shape = network_shape(args)
 
     t0 = time.perf_counter()
     lm = CharGPT(**shape, max_epochs=args.pretrain_epochs, batch_size=64, lr=2e-3,
@@ -112,13 +165,9 @@ def main(argv=None):
                 clf = GPTClassifier(pretrained=pretrained, **shape,
                                     max_epochs=args.finetune_epochs, batch_size=32, lr=1e-3,
                                     validation_fraction=0.0, random_state=seed)
-                t1 = time.perf_counter()
-                clf.fit(list(texts[idx]), y[idx])
-                acc = float(clf.score(list(texts[test]), y[test]))
-                rows.append(dict(model=name, per_class=n, seed=seed, accuracy=acc,
-                                 seconds=time.perf_counter() - t1))
-                print(f"  seed {seed} n/class {n:4d} {name:10s} accuracy {acc:.3f} "
-                      f"({rows[-1]['seconds']:.1f} s)", flush=True)
+                rows.append(fit_and_test(name, clf, (list(texts[idx]), y[idx]),
+                                         (list(texts[test]), y[test]), per_class=n, seed=seed,
+                                         width=10))
     df = pd.DataFrame(rows)
     if args.csv:
         df.to_csv(args.csv, index=False)
