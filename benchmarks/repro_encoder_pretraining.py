@@ -30,6 +30,7 @@ interval; ``--csv`` writes one row per fit.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -40,27 +41,15 @@ from scipy import stats
 from gdlab.models.encoder import BERTClassifier, MaskedLMEncoder
 from gdlab.models.registry import make
 
-try:  # run as a script: the sibling module is on sys.path
-    from repro_pretraining import (
-        fit_and_test,
-        load_texts,
-        network_shape,
-        parse_args,
-        split,
-        stratified,
-    )
-except ImportError:  # imported from elsewhere
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from repro_pretraining import (
-        fit_and_test,
-        load_texts,
-        network_shape,
-        parse_args,
-        split,
-        stratified,
-    )
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling, however this is run
+from repro_pretraining import (  # noqa: E402
+    fit_and_test,
+    load_texts,
+    network_shape,
+    parse_args,
+    split,
+    stratified,
+)
 
 BASELINES = ("nbsvm", "ngram-logreg", "char-ngram-logreg", "char-ngram-classifier")
 
