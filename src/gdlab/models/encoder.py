@@ -66,7 +66,7 @@ from gdlab._validation import (
 )
 from gdlab.base import CapabilityMixin
 from gdlab.models._text_nets import TextInputMixin, TextLogitClassifierMixin
-from gdlab.nn import TorchEstimatorMixin
+from gdlab.nn import TorchEstimatorMixin, cross_entropy_loss
 from gdlab.nn.masking import mask_tokens, masked_lm_loss
 from gdlab.nn.transformer import IGNORE, BidirectionalEncoder, GPTConfig, PooledClassifierNet
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, make_tokenizer
@@ -525,12 +525,8 @@ random_state, verbose
             self.config_ = dict(mlm.config_, dropout=float(self.dropout))
         x = torch.from_numpy(self._inputs(texts))
         target = torch.from_numpy(y_idx[labelled].astype(np.int64))
-
-        def loss(module, batch):
-            return F.cross_entropy(module(batch[0]), batch[1])
-
         init = None if mlm is None else {"body": mlm.module_.state_dict()}
-        return self._train((x, target), loss, init_state=init)
+        return self._train((x, target), cross_entropy_loss, init_state=init)
 
     def _logits(self, X) -> np.ndarray:
         """Float64 class logits of validated texts (cut to the context)."""

@@ -42,7 +42,6 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
-from torch.nn import functional as F
 
 from gdlab._validation import (
     check_fraction,
@@ -57,7 +56,7 @@ from gdlab._validation import (
 )
 from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
 from gdlab.models._text_nets import TextInputMixin, TextLogitClassifierMixin
-from gdlab.nn import TorchEstimatorMixin
+from gdlab.nn import TorchEstimatorMixin, cross_entropy_loss
 from gdlab.nn.transformer import GPT, IGNORE, GPTConfig, PooledClassifierNet
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID, make_tokenizer
 
@@ -781,12 +780,8 @@ random_state, verbose
         self.classes_ = classes
         x = torch.from_numpy(self._inputs(texts))
         target = torch.from_numpy(y_idx.astype(np.int64))
-
-        def loss(module, batch):
-            return F.cross_entropy(module(batch[0]), batch[1])
-
         init = None if pre is None else {"body": pre.module_.state_dict()}
-        return self._train((x, target), loss, init_state=init)
+        return self._train((x, target), cross_entropy_loss, init_state=init)
 
     def _logits(self, X) -> np.ndarray:
         """Float64 class logits of validated texts (truncated to the context)."""

@@ -48,7 +48,6 @@ import torch
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
-from torch.nn import functional as F
 
 from gdlab._validation import (
     check_fraction,
@@ -64,7 +63,7 @@ from gdlab._validation import (
 )
 from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
 from gdlab.models._text_nets import TextInputMixin, TextLogitClassifierMixin
-from gdlab.nn import TorchEstimatorMixin, resolve_device
+from gdlab.nn import TorchEstimatorMixin, cross_entropy_loss, resolve_device
 from gdlab.nn.estimator import TRAINING_PARAMS, seeded
 from gdlab.nn.masking import mask_tokens, masked_lm_loss
 from gdlab.tokenizers import utf8_bytes
@@ -1046,12 +1045,8 @@ random_state, verbose
         self.context_length_ = context
         self.checkpoint_fingerprint_ = _checkpoint_fingerprint(path)
         target = torch.from_numpy(head_index[y_idx].astype(np.int64))
-
-        def loss(module, batch):
-            return F.cross_entropy(module(batch[0], batch[1]), batch[2])
-
-        return self._train((torch.from_numpy(ids), torch.from_numpy(mask), target), loss,
-                           init_state=init)
+        return self._train((torch.from_numpy(ids), torch.from_numpy(mask), target),
+                           cross_entropy_loss, init_state=init)
 
     def _logits(self, X) -> np.ndarray:
         """Float64 class logits (columns in the order of ``classes_``) of validated texts."""

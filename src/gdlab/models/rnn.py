@@ -50,7 +50,7 @@ from gdlab._validation import (
     check_sequences,
 )
 from gdlab.base import CapabilityMixin
-from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
+from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin, cross_entropy_loss
 from gdlab.nn.classifiers import GRUNet
 
 __all__ = ["GRUClassifier", "MAX_AUTO_SYMBOLS"]
@@ -294,12 +294,7 @@ class GRUClassifier(CapabilityMixin, ClassifierMixin, LogitClassifierMixin, Torc
         padded, lens = self._pad(seqs)
         x = torch.from_numpy(padded)
         data = (x, torch.from_numpy(lens), torch.from_numpy(y_idx.astype(np.int64)))
-
-        def loss(module, batch):
-            xb, lb, yb = batch
-            return nn.functional.cross_entropy(module(xb, lb), yb)
-
-        return self._train(data, loss)
+        return self._train(data, cross_entropy_loss)
 
     def _logits(self, X, lengths=None) -> np.ndarray:
         """Float64 logits of validated sequences, batched by length (little padding)."""

@@ -338,17 +338,27 @@ def cross_entropy_loss(module: torch.nn.Module, batch) -> torch.Tensor:
     Parameters
     ----------
     module : torch.nn.Module
-        Maps a batch of rows (B, ...) to class logits (B, K).
-    batch : tuple of (x, y)
-        Rows and their class indices (B,) (long).
+        Maps a batch's inputs (B, ...) to class logits (B, K).
+    batch : tuple of (*inputs, y)
+        What ``module`` reads (rows; or padded sequences and their lengths,
+        token ids and their attention mask), then the class indices (B,)
+        (long).
 
     Returns
     -------
     torch.Tensor
         A scalar.
+
+    Examples
+    --------
+    >>> net = torch.nn.Bilinear(2, 3, 4)  # a module of two inputs
+    >>> x1, x2, y = torch.zeros(5, 2), torch.zeros(5, 3), torch.zeros(5, dtype=torch.long)
+    >>> float(cross_entropy_loss(net, (x1, x2, y))) == float(
+    ...     torch.nn.functional.cross_entropy(net(x1, x2), y))
+    True
     """
-    x, y = batch
-    return torch.nn.functional.cross_entropy(module(x), y)
+    *inputs, y = batch
+    return torch.nn.functional.cross_entropy(module(*inputs), y)
 
 
 def _as_terms(out) -> dict[str, torch.Tensor]:
