@@ -134,6 +134,38 @@ class _TokenizerBase(BaseEstimator):
 
     pad_id, bos_id, eos_id, unk_id = PAD_ID, BOS_ID, EOS_ID, UNK_ID
     special_tokens = SPECIAL_TOKENS
+    #: ``__dict__`` keys of the objects :meth:`_derived` keeps: rebuilt on demand, never pickled.
+    _CACHES: tuple[str, ...] = ()
+
+    def _derived(self, key: str, source, build):
+        """``build(source)``, kept in ``__dict__[key]`` until the fitted ``source`` is replaced.
+
+        Parameters
+        ----------
+        key : str
+            One of :attr:`_CACHES`.
+        source : object
+            The fitted attribute the value is derived from; a refit (a new
+            object) rebuilds the value.
+        build : callable
+            ``build(source)`` makes the value.
+
+        Returns
+        -------
+        object
+            The value.
+        """
+        kept = self.__dict__.get(key)
+        if kept is None or kept[0] is not source:
+            kept = (source, build(source))
+            self.__dict__[key] = kept
+        return kept[1]
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: the base returns __dict__ itself
+        for key in self._CACHES:
+            state.pop(key, None)
+        return state
 
     def encode_batch(self, texts) -> list[list[int]]:
         """Encode many texts.
@@ -181,6 +213,8 @@ class CharTokenizer(_TokenizerBase):
     (8, 'hole')
     """
 
+    _CACHES = ("_index_cache",)
+
     def __init__(self, *, min_frequency=1, max_size=None):
         self.min_frequency = min_frequency
         self.max_size = max_size
@@ -212,16 +246,8 @@ class CharTokenizer(_TokenizerBase):
         return self
 
     def _index(self) -> dict[str, int]:
-        cache = self.__dict__.get("_index_cache")
-        if cache is None or cache[0] is not self.vocabulary_:
-            cache = (self.vocabulary_, {c: i + N_SPECIAL for i, c in enumerate(self.vocabulary_)})
-            self.__dict__["_index_cache"] = cache
-        return cache[1]
-
-    def __getstate__(self):
-        state = dict(super().__getstate__())  # a copy: the base returns __dict__ itself
-        state.pop("_index_cache", None)
-        return state
+        return self._derived("_index_cache", self.vocabulary_,
+                             lambda chars: {c: i + N_SPECIAL for i, c in enumerate(chars)})
 
     @property
     def vocab_size(self) -> int:
@@ -323,6 +349,13 @@ class ByteTokenizer(_TokenizerBase):
         return data.decode("utf-8", errors="replace")
 
 
+def _hf_backend_from_json(text: str):
+    """A ``tokenizers.Tokenizer`` from the JSON text of a fitted :class:`HFTokenizer`."""
+    import tokenizers
+
+    return tokenizers.Tokenizer.from_str(text)
+
+
 def _hf_backend_from_path(path: Path):
     """A ``tokenizers.Tokenizer`` from a tokenizer.json file or a local tokenizer directory."""
     try:
@@ -379,6 +412,8 @@ class HFTokenizer(_TokenizerBase):
         4 + the wrapped vocabulary size.
     """
 
+    _CACHES = ("_backend_cache",)
+
     def __init__(self, path=None):
         self.path = path
 
@@ -399,23 +434,12 @@ class HFTokenizer(_TokenizerBase):
             check_texts(self, X)
         backend = _hf_backend_from_path(path)
         self.tokenizer_json_ = backend.to_str()
-        self.__dict__["_backend_cache"] = (self.tokenizer_json_, backend)
+        self._derived("_backend_cache", self.tokenizer_json_, lambda _: backend)
         return self
 
     def _backend(self):
         check_is_fitted(self, "tokenizer_json_")
-        cache = self.__dict__.get("_backend_cache")
-        if cache is None or cache[0] is not self.tokenizer_json_:
-            import tokenizers
-
-            cache = (self.tokenizer_json_, tokenizers.Tokenizer.from_str(self.tokenizer_json_))
-            self.__dict__["_backend_cache"] = cache
-        return cache[1]
-
-    def __getstate__(self):
-        state = dict(super().__getstate__())  # a copy: the base returns __dict__ itself
-        state.pop("_backend_cache", None)
-        return state
+        return self._derived("_backend_cache", self.tokenizer_json_, _hf_backend_from_json)
 
     @property
     def vocab_size(self) -> int:
