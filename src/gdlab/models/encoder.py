@@ -62,10 +62,10 @@ from gdlab._validation import (
     check_labels,
     check_texts,
     semi_supervised_class_indices,
-    unlabelled_mask,
 )
 from gdlab.base import CapabilityMixin
 from gdlab.models._text_nets import TextInputMixin, TextLogitClassifierMixin
+from gdlab.models.semi_supervised import record_labelled_rows
 from gdlab.nn import TorchEstimatorMixin, cross_entropy_loss
 from gdlab.nn.masking import mask_tokens, masked_lm_loss
 from gdlab.nn.transformer import IGNORE, BidirectionalEncoder, GPTConfig, PooledClassifierNet
@@ -461,13 +461,13 @@ random_state, verbose
                                    causal=False)
 
     def _labels(self, texts, y):
-        """Validated labels: ``(classes, y_idx, labelled mask)``; -1 unlabelled when pretraining."""
+        """Validated labels: ``(classes, y_idx)``, ``y_idx`` -1 for an unlabelled text (only
+        when pretraining in ``fit``)."""
         if not self._self_pretrains():
             _, classes, y_idx = check_labels(self, y, len(texts))
-            return classes, y_idx, np.ones(len(texts), dtype=bool)
+            return classes, y_idx
         y, _, _ = check_labels(self, y, len(texts), min_classes=1)  # shape, length, NaN
-        classes, y_idx = semi_supervised_class_indices(self, y)
-        return classes, y_idx, ~unlabelled_mask(y)
+        return semi_supervised_class_indices(self, y)
 
     def fit(self, X, y):
         """Fine-tune (or train from scratch) on labelled texts.
@@ -498,7 +498,7 @@ random_state, verbose
         if isinstance(self.pretrain_epochs, bool):
             raise TypeError("pretrain_epochs must be an int, got bool.")
         check_int(self.pretrain_epochs, "pretrain_epochs", minimum=0)
-        classes, y_idx, labelled = self._labels(texts, y)
+        classes, y_idx = self._labels(texts, y)
         check_fraction(self.dropout, "dropout")
         self._train_config()
         if self._self_pretrains():
@@ -512,9 +512,7 @@ random_state, verbose
         else:
             mlm = None
             self._check_shape_params()
-        self.classes_ = classes
-        self.n_labelled_ = int(labelled.sum())
-        self.n_unlabelled_ = int(len(texts) - self.n_labelled_)
+        labelled = record_labelled_rows(self, classes, y_idx)
         texts = [t for t, keep in zip(texts, labelled, strict=True) if keep]
         if mlm is None:
             self._fit_tokenizer(texts)
