@@ -540,7 +540,7 @@ class GenerativeClassifierMixin(CapabilityMixin, ClassifierMixin):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        return np.exp(log_normalize(self._supported_log_joint(self._bayes_scores(X))))
+        return np.exp(self.predict_log_proba(X))
 
     def predict(self, X) -> np.ndarray:
         """Most probable class under the posterior.
