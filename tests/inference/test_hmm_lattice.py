@@ -82,6 +82,33 @@ def test_runs_of_improbable_frames_are_rescaled_at_every_step(monkeypatch):
     np.testing.assert_allclose(xi, ref_xi, rtol=1e-10, atol=1e-10)
 
 
+def test_rescaled_blocks_beside_plain_blocks_match_log_space(monkeypatch):
+    """Blocks of 12 steps: a run of improbable frames (each ~1e-12 likely) fills the second
+    block, which is redone as one-step blocks (alpha normalized); the blocks around it are
+    not (alpha left times the block's scale). The backward pass crosses between both
+    kinds, in both directions, with sequences ending inside either kind."""
+    S, T = 3, 40
+    monkeypatch.setattr(lattice, "_BLOCK_BYTES", 8 * S * 3 * 12)  # N = 3 sequences
+    transmat = np.full((S, S), 1e-12) + (1 - S * 1e-12) * np.eye(S)
+    startprob = np.full(S, 1.0 / S)
+    rng = np.random.default_rng(5)
+    log_emit = rng.normal(0.0, 1.0, (T, S))
+    run = np.arange(13, 26)  # a new state every step, against the sticky chain
+    log_emit[run] = -80.0
+    log_emit[run, run % S] = 0.0
+    seqs = [log_emit, log_emit[:18], log_emit[:31]]
+    calls = []
+    rescaled = lattice._forward_one_step_blocks
+    monkeypatch.setattr(lattice, "_forward_one_step_blocks",
+                        lambda *args: calls.append(args[-1]) or rescaled(*args))
+    ll, gamma, xi = lattice_e_step(startprob, transmat, seqs)
+    ref_ll, ref_gamma, ref_xi = log_space_reference(startprob, transmat, seqs)
+    assert calls == [12]  # the second block only
+    np.testing.assert_allclose(ll, ref_ll, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(gamma, ref_gamma, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(xi, ref_xi, rtol=1e-10, atol=1e-10)
+
+
 def test_impossible_sequence_has_minus_inf_log_likelihood():
     startprob = np.array([1.0, 0.0])
     transmat = np.eye(2)

@@ -151,9 +151,10 @@ class Frames:
 # arrays stay in the core's cache between the passes over it. (2**19, 54 steps of 6
 # states x 200 sequences, fitted fastest among 2**17 .. 2**20 on a core with 1 MB of L2.)
 _BLOCK_BYTES = 1 << 19
-# The forward pass rescales alpha once per block; a block whose scale (the product of
-# its steps' c_t, each in [0, 1]) falls below this is redone rescaling every step, so
-# that no forward or backward variable comes near the ends of the float64 range.
+# The forward pass rescales its prediction once per block; a block whose scale (the
+# product of its steps' c_t, each in [0, 1]) falls below this is redone rescaling every
+# step, so that no forward or backward variable comes near the ends of the float64 range
+# (the backward variables are at most about 1 / _SCALE_FLOOR**2).
 _SCALE_FLOOR = 1e-100
 
 
@@ -210,22 +211,25 @@ def forward(startprob, transmat, log_emit, frames, *, blocks=None):
     m : ndarray of shape (T, N)
         Per-frame log-normalizers (max over states; 0 at padding).
     alpha : ndarray of shape (T, S, N)
-        Forward variables rescaled per block: p(z_t | x_1..t) / r_t (0 at padding), a
+        Forward variables scaled per block: p(z_t | x_1..t) u / r_t (0 at padding), a
         work buffer of ``frames``.
-    scales : list of (start, stop, s)
-        The blocks: steps ``start..stop-1`` and ``s`` of shape (N,), the product of the
-        blocks' c_t for each sequence (1 for sequences not running in the block); the
-        log-likelihood of a sequence is the sum of its log s and of its m.
+    scales : list of (start, stop, s, u)
+        The blocks: steps ``start..stop-1``, ``s`` of shape (N,), the product of the
+        blocks' c_t for each sequence (1 for sequences not running in the block), and
+        ``u`` of shape (N,), the factor its alpha is left multiplied by (``s``, or 1
+        for a block normalized at every step); the log-likelihood of a sequence is the
+        sum of its log s and of its m.
 
     Notes
     -----
     Within a block the recursion runs unscaled, two calls a step: q_t = p_t * B_t,
     p_{t+1} = A^T q_t (p_t0 = p(z_t0 | x_1..t0-1)), so q_t = p(z_t | x_1..t) times
     s_t = c_t0 ... c_t, with c_t = p(x_t | x_1..t-1) exp(-m_t) <= 1. The block ends
-    with one division by its scale s = s_stop-1 (per sequence: at its last step in
-    the block): alpha_t = q_t / s = p(z_t | x_1..t) / r_t, r_t = c_t+1 ... c_stop-1 in
-    (s, 1]. :func:`backward` carries the matching beta_t r_t, so that gamma and the
-    transition counts need no further scaling. A block whose s falls below
+    with one division of the prediction by its scale s = s_stop-1 (per sequence: at its
+    last step in the block); the block's q_t are kept as they are: alpha_t = q_t =
+    p(z_t | x_1..t) s / r_t, r_t = c_t+1 ... c_stop-1 in (s, 1]. :func:`backward`
+    carries the matching beta_t r_t / s, so that gamma and the transition counts need
+    no further scaling. A block whose s falls below
     ``_SCALE_FLOOR`` (a run of very improbable frames) is redone as one-step blocks
     (alpha normalized at every step, as in Rabiner's scaled recursion).
     """
@@ -277,9 +281,8 @@ def forward(startprob, transmat, log_emit, frames, *, blocks=None):
                 s = np.ones(N)
                 s[:n0] = np.add.reduce(q[last, :, np.arange(n0)], axis=1)
             if s[:n0].min() >= _SCALE_FLOOR:
-                np.divide(q, s, out=q)
                 p /= s
-                scales.append((t0, t1, s))
+                scales.append((t0, t1, s, s))
             else:
                 p[...] = p_start
                 scales.extend(_forward_one_step_blocks(AT, Bb, p, q, n_active, t0))
@@ -293,6 +296,7 @@ def _forward_one_step_blocks(AT, B, p, alpha, n_active, start):
     the scales of the one-step blocks.
     """
     scales = []
+    ones = np.ones(p.shape[1])
     for j in range(alpha.shape[0]):
         n = n_active[start + j]
         a = alpha[j, :, :n]
@@ -301,7 +305,7 @@ def _forward_one_step_blocks(AT, B, p, alpha, n_active, start):
         c[:n] = a.sum(axis=0)
         a /= c[:n]
         p[:, :n] = AT @ a
-        scales.append((start + j, start + j + 1, c))
+        scales.append((start + j, start + j + 1, c, ones))
     return scales
 
 
@@ -315,7 +319,7 @@ def backward(transmat, B, alpha, scales, frames, *, blocks=None):
         Scaled emissions from :func:`forward` (0 at padding); not modified.
     alpha : ndarray of shape (T, S, N)
         Forward variables from :func:`forward`; overwritten by gamma.
-    scales : list of (start, stop, s)
+    scales : list of (start, stop, s, u)
         The blocks of :func:`forward`.
     frames : Frames
     blocks : object, optional
@@ -335,14 +339,14 @@ def backward(transmat, B, alpha, scales, frames, *, blocks=None):
     Notes
     -----
     Within a block the recursion runs unscaled, two calls a step: Q'_{t+1} = B_{t+1} *
-    beta'_{t+1}, beta'_t = A @ Q'_{t+1}, from beta'_{stop-1} = 1 at the last step, so that
-    beta'_t = beta_t r_t (see :func:`forward`) and gamma_t = alpha_t * beta'_t. Crossing
-    into the block from the next one divides by the next block's scale once. beta' and Q'
-    live in block-sized buffers only.
+    beta'_{t+1}, beta'_t = A @ Q'_{t+1}, from beta'_{stop-1} = 1 / u at the last step, so
+    that beta'_t = beta_t r_t / u (see :func:`forward`) and gamma_t = alpha_t * beta'_t.
+    Crossing into the block from the next one multiplies by u_next / (s_next u) once.
+    beta' and Q' live in block-sized buffers only.
     """
     T, S, N = B.shape
     n_active = frames.n_active
-    L = max(stop - start for start, stop, _ in scales)
+    L = max(stop - start for start, stop, _, _ in scales)
     A = np.ascontiguousarray(transmat)
     counts = np.zeros((S, S))
     beta = frames.buffer("beta", (L + 1, S, N))
@@ -352,20 +356,21 @@ def backward(transmat, B, alpha, scales, frames, *, blocks=None):
     Q_steps, beta_steps = frames.steps("Q", Q), frames.steps("beta", beta)
     B_steps = frames.steps("B", B)
     dot, matmul, multiply = np.dot, np.matmul, np.multiply
-    next_scale = None
+    next_factor = None  # u / s of the block just done
     with np.errstate(invalid="ignore", divide="ignore", over="ignore", **_UNDERFLOW_OK):
-        for t0, t1, s in reversed(scales):
+        for t0, t1, s, u in reversed(scales):
             k = t1 - t0
+            last = 1.0 / u  # beta' at a sequence's last step (beta = 1 there)
             if t1 == T:  # beta_{T-1} = 1
-                beta[k - 1] = 1.0
+                beta[k - 1] = last
                 pairs = k - 1
             else:  # into the block from step t1: Q_t1 = B_t1 beta_t1 / c_t1, scaled
                 n = n_active[t1]
                 q = Q[k - 1]
                 multiply(B[t1], carry, out=q)  # 0 for sequences that ended
-                np.divide(q, next_scale, out=q)
+                multiply(q, next_factor * last, out=q)
                 matmul(A, q[:, :n], out=beta[k - 1, :, :n])
-                beta[k - 1, :, n:] = 1.0  # sequences ending at t1 - 1
+                beta[k - 1, :, n:] = last[n:]  # sequences ending at t1 - 1
                 pairs = k
             if n_active[t1 - 1] == N:  # every sequence runs through the block
                 for j in range(k - 2, -1, -1):
@@ -378,7 +383,7 @@ def backward(transmat, B, alpha, scales, frames, *, blocks=None):
                     q = Q[j]
                     multiply(B[t0 + j + 1], beta[j + 1], out=q)  # 0 after a sequence ends
                     matmul(A, q[:, :n], out=beta[j, :, :n])
-                    beta[j, :, n:] = 1.0  # sequences ending at t0 + j
+                    beta[j, :, n:] = last[n:]  # sequences ending at t0 + j
             a = alpha[t0:t1]
             if pairs:
                 matmul(a[:pairs], Q[:pairs].transpose(0, 2, 1), out=xi[:pairs])
@@ -387,7 +392,7 @@ def backward(transmat, B, alpha, scales, frames, *, blocks=None):
             if blocks is not None:
                 blocks.collect(t0, t1, a)
             carry[...] = beta[0]
-            next_scale = s
+            next_factor = u / s
     return alpha, counts
 
 
@@ -395,7 +400,7 @@ def sequence_log_likelihood(scales, m, frames):
     """log p(x_1..T) of each sequence (caller's order); -inf for impossible sequences."""
     with np.errstate(divide="ignore", invalid="ignore"):
         total = m.sum(axis=0)  # 0 at padding
-        for _, _, s in scales:
+        for _, _, s, _ in scales:
             total += np.log(s)
     total = np.where(np.isnan(total), -np.inf, total)
     return total[frames.rank]
