@@ -100,9 +100,9 @@ def main(argv=None):
                   n_head=4, dropout=0.1, max_epochs=args.epochs, batch_size=args.batch_size,
                   lr=1e-3, validation_fraction=0.0, patience=None, device=args.device,
                   random_state=0)
-    est._check_gpt_params()
+    est._check_net_params()
     est._fit_tokenizer(texts)
-    est._set_config(est.vocab_size_)
+    est._set_config()
     x, y, _ = _windows_of(est._encode(texts), args.context)
     data = (torch.from_numpy(x), torch.from_numpy(y))
     n_tokens = int((y != -100).sum()) * args.epochs

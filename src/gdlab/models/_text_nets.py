@@ -1,4 +1,4 @@
-"""What gdlab's neural text models share: their input tags and their classifier outputs.
+"""What gdlab's neural text models share: input tags, classifier outputs, the transformer base.
 
 :class:`TextInputMixin`
     The scikit-learn tags of an estimator that reads a sequence of texts
@@ -9,15 +9,37 @@
     The classifier methods of a network that maps texts to class logits,
     ``decision_function`` included: ``GPTClassifier``, ``BERTClassifier``,
     ``HFEncoderClassifier``.
+:class:`TransformerTextMixin`
+    gdlab's own small transformers over tokens (the GPTs and the BERT-style
+    encoders): their settings (:data:`TEXT_NET_PARAMS`), checked before any
+    work, the tokenizer fitted on the training texts, the network's
+    :class:`~gdlab.nn.transformer.GPTConfig` and a classifier's input ids.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 
-from gdlab.nn import LogitClassifierMixin
+from gdlab._validation import check_in, check_int
+from gdlab.base import CapabilityMixin
+from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
+from gdlab.nn.estimator import TRAINING_PARAMS
+from gdlab.nn.transformer import GPTConfig
+from gdlab.tokenizers import BOS_ID, N_SPECIAL, PAD_ID, make_tokenizer
 
-__all__ = ["TextInputMixin", "TextLogitClassifierMixin"]
+__all__ = ["TextInputMixin", "TextLogitClassifierMixin", "TransformerTextMixin",
+           "TEXT_NET_PARAMS", "PRETRAIN_PARAMS"]
+
+#: Constructor parameters of a small transformer over tokens: the tokenizer and the network's
+#: shape (:class:`~gdlab.nn.transformer.GPTConfig`).
+TEXT_NET_PARAMS = ("tokenizer", "tokenizer_path", "context_length", "n_layer", "n_head",
+                   "d_model", "dropout")
+
+#: Constructor parameters a language model shares with the classifier built on it (which
+#: pretrains it inside ``fit`` for its own ``pretrain_epochs``, not ``max_epochs``).
+PRETRAIN_PARAMS = TEXT_NET_PARAMS + tuple(p for p in TRAINING_PARAMS if p != "max_epochs")
 
 
 class TextInputMixin:
@@ -58,3 +80,55 @@ class TextLogitClassifierMixin(LogitClassifierMixin):
         ndarray of shape (n_texts, n_classes)
         """
         return self._logits(X)
+
+
+class TransformerTextMixin(TextInputMixin, CapabilityMixin, TorchEstimatorMixin):
+    """Settings, tokenizer, network config and input ids of gdlab's small text transformers.
+
+    A subclass stores :data:`TEXT_NET_PARAMS` with :meth:`_set_net_params`
+    in ``__init__`` and supplies ``_build_module``.
+    """
+
+    #: Ids after the tokenizer's vocabulary (a GPT's class tokens, an encoder's ``[MASK]``).
+    _extra_vocab = 0
+
+    #: Fewest tokens per input (a GPT needs 2: a token and its successor).
+    _min_context_length = 2
+
+    #: Ids that close a text in a classifier's input, after its tokens.
+    _closing_ids: tuple[int, ...] = ()
+
+    def _set_net_params(self, settings: dict) -> None:
+        """Store the :data:`TEXT_NET_PARAMS` of ``__init__``'s ``locals()``, unchanged."""
+        self._set_params(settings, TEXT_NET_PARAMS)
+
+    def _check_net_params(self) -> None:
+        """The tokenizer, network shape and training settings, before any work."""
+        check_in(self.tokenizer, "tokenizer", {"char", "byte", "hf"})
+        GPTConfig(vocab_size=N_SPECIAL + 1, context_length=self.context_length,
+                  n_layer=self.n_layer, n_head=self.n_head, d_model=self.d_model,
+                  dropout=self.dropout)
+        check_int(self.context_length, "context_length", minimum=self._min_context_length)
+        self._train_config()
+
+    def _fit_tokenizer(self, texts) -> None:
+        self.tokenizer_ = make_tokenizer(self.tokenizer, self.tokenizer_path).fit(texts)
+        self.vocab_size_ = int(self.tokenizer_.vocab_size)
+
+    def _set_config(self) -> None:
+        """``config_``: the network's :class:`GPTConfig` as a dict, the vocabulary being the
+        tokenizer's and :attr:`_extra_vocab` more ids."""
+        self.config_ = asdict(GPTConfig(
+            vocab_size=int(self.vocab_size_ + self._extra_vocab),
+            context_length=int(self.context_length), n_layer=int(self.n_layer),
+            n_head=int(self.n_head), d_model=int(self.d_model), dropout=float(self.dropout)))
+
+    def _inputs(self, texts) -> np.ndarray:
+        """``<bos>`` (an encoder's ``[CLS]``), the tokens and :attr:`_closing_ids` of each
+        text, cut to the context and right-padded: (n, T) int64 ids."""
+        T = self.config_["context_length"]
+        x = np.full((len(texts), T), PAD_ID, dtype=np.int64)
+        for i, t in enumerate(texts):
+            ids = [BOS_ID, *self.tokenizer_.encode(t), *self._closing_ids][:T]
+            x[i, : len(ids)] = ids
+        return x

@@ -47,7 +47,6 @@ Examples
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict
 
 import numpy as np
 import torch
@@ -63,13 +62,16 @@ from gdlab._validation import (
     check_texts,
     semi_supervised_class_indices,
 )
-from gdlab.base import CapabilityMixin
-from gdlab.models._text_nets import TextInputMixin, TextLogitClassifierMixin
+from gdlab.models._text_nets import (
+    PRETRAIN_PARAMS,
+    TextLogitClassifierMixin,
+    TransformerTextMixin,
+)
 from gdlab.models.semi_supervised import record_labelled_rows
-from gdlab.nn import TorchEstimatorMixin, cross_entropy_loss
+from gdlab.nn import cross_entropy_loss
 from gdlab.nn.masking import mask_tokens, masked_lm_loss
 from gdlab.nn.transformer import IGNORE, BidirectionalEncoder, GPTConfig, PooledClassifierNet
-from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, make_tokenizer
+from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID
 
 __all__ = ["MaskedLMEncoder", "BERTClassifier", "mask_text_tokens", "CLS_ID"]
 
@@ -77,9 +79,7 @@ __all__ = ["MaskedLMEncoder", "BERTClassifier", "mask_text_tokens", "CLS_ID"]
 CLS_ID = BOS_ID
 
 #: Constructor parameters a masked language model shares with the classifier built on it.
-_MLM_PARAMS = ("tokenizer", "tokenizer_path", "context_length", "n_layer", "n_head", "d_model",
-               "dropout", "mask_prob", "batch_size", "lr", "weight_decay",
-               "validation_fraction", "patience", "device", "random_state", "verbose")
+_MLM_PARAMS = (*PRETRAIN_PARAMS, "mask_prob")
 
 
 # ----------------------------------------------------------------------------- masking
@@ -127,44 +127,25 @@ def mask_text_tokens(ids: torch.Tensor, mask_id: int, mask_prob: float,
 # ----------------------------------------------------------------- shared estimator code
 
 
-class _EncoderMixin(TextInputMixin, CapabilityMixin, TorchEstimatorMixin):
-    """Settings, tokenizer, [MASK] id and inputs shared by the two encoders."""
+class _EncoderMixin(TransformerTextMixin):
+    """The [MASK] id and [CLS] states shared by the two encoders (settings, tokenizer, config
+    and inputs ``[CLS] tokens <eos>``: :class:`~gdlab.models._text_nets.TransformerTextMixin`)."""
 
-    def _check_shape_params(self):
-        """The tokenizer, network shape and training settings, before any work."""
-        check_in(self.tokenizer, "tokenizer", {"char", "byte", "hf"})
+    _extra_vocab = 1  # [MASK]
+    _min_context_length = 3  # [CLS], a token, <eos>
+    _closing_ids = (EOS_ID,)
+
+    def _check_net_params(self):
+        """The tokenizer (with its path), network shape and training settings, before any work."""
         if self.tokenizer == "hf" and self.tokenizer_path is None:
             raise ValueError("tokenizer='hf' needs tokenizer_path (a tokenizer.json file or a "
                              "local tokenizer directory), got None.")
-        GPTConfig(vocab_size=N_SPECIAL + 1, context_length=self.context_length,
-                  n_layer=self.n_layer, n_head=self.n_head, d_model=self.d_model,
-                  dropout=self.dropout)
-        check_int(self.context_length, "context_length", minimum=3)  # [CLS], a token, <eos>
-        self._train_config()
-
-    def _fit_tokenizer(self, texts):
-        self.tokenizer_ = make_tokenizer(self.tokenizer, self.tokenizer_path).fit(texts)
-        self.vocab_size_ = int(self.tokenizer_.vocab_size)
+        super()._check_net_params()
 
     @property
     def mask_id_(self) -> int:
         """int: the ``[MASK]`` id, one past the tokenizer's vocabulary."""
         return int(self.vocab_size_)
-
-    def _set_config(self):
-        self.config_ = asdict(GPTConfig(
-            vocab_size=self.vocab_size_ + 1, context_length=int(self.context_length),
-            n_layer=int(self.n_layer), n_head=int(self.n_head), d_model=int(self.d_model),
-            dropout=float(self.dropout)))
-
-    def _inputs(self, texts) -> np.ndarray:
-        """``[CLS] tokens <eos>`` of each text, cut to the context, right-padded: (n, T)."""
-        T = self.config_["context_length"]
-        x = np.full((len(texts), T), PAD_ID, dtype=np.int64)
-        for i, t in enumerate(texts):
-            ids = [CLS_ID, *self.tokenizer_.encode(t), EOS_ID][:T]
-            x[i, : len(ids)] = ids
-        return x
 
     def _embed_fn(self, module):
         """(B, T) ids -> (B, d_model) [CLS] hidden states of an encoder ``module``."""
@@ -225,18 +206,12 @@ random_state, verbose
                  n_head=4, d_model=128, dropout=0.1, mask_prob=0.15, max_epochs=20,
                  batch_size=64, lr=1e-3, weight_decay=0.0, validation_fraction=0.1, patience=3,
                  device="auto", random_state=None, verbose=False):
-        self.tokenizer = tokenizer
-        self.tokenizer_path = tokenizer_path
-        self.context_length = context_length
-        self.n_layer = n_layer
-        self.n_head = n_head
-        self.d_model = d_model
-        self.dropout = dropout
+        self._set_net_params(locals())
         self.mask_prob = mask_prob
         self._set_training_params(locals())
 
     def _check_params(self):
-        self._check_shape_params()
+        self._check_net_params()
         check_fraction(self.mask_prob, "mask_prob", allow_zero=False)
 
     def _build_module(self):
@@ -422,13 +397,7 @@ random_state, verbose
         self.pretrain_epochs = pretrain_epochs
         self.pooling = pooling
         self.mask_prob = mask_prob
-        self.tokenizer = tokenizer
-        self.tokenizer_path = tokenizer_path
-        self.context_length = context_length
-        self.n_layer = n_layer
-        self.n_head = n_head
-        self.d_model = d_model
-        self.dropout = dropout
+        self._set_net_params(locals())
         self._set_training_params(locals())
 
     def __sklearn_clone__(self):
@@ -511,7 +480,7 @@ random_state, verbose
             mlm = self._pretrained_model()
         else:
             mlm = None
-            self._check_shape_params()
+            self._check_net_params()
         labelled = record_labelled_rows(self, classes, y_idx)
         texts = [t for t, keep in zip(texts, labelled, strict=True) if keep]
         if mlm is None:

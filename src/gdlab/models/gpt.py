@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import asdict
 
 import numpy as np
 import torch
@@ -54,11 +53,15 @@ from gdlab._validation import (
     check_random_state,
     check_texts,
 )
-from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
-from gdlab.models._text_nets import TextInputMixin, TextLogitClassifierMixin
-from gdlab.nn import TorchEstimatorMixin, cross_entropy_loss
+from gdlab.base import GenerativeClassifierMixin
+from gdlab.models._text_nets import (
+    PRETRAIN_PARAMS,
+    TextLogitClassifierMixin,
+    TransformerTextMixin,
+)
+from gdlab.nn import cross_entropy_loss
 from gdlab.nn.transformer import GPT, IGNORE, GPTConfig, PooledClassifierNet
-from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID, make_tokenizer
+from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID
 
 __all__ = [
     "GPTConfig",
@@ -134,12 +137,6 @@ def _windows_of(seqs, context_length):
 
 # ---------------------------------------------------------------- shared estimator code
 
-#: Constructor parameters a language model shares with the classifiers built on it.
-_LM_PARAMS = ("tokenizer", "tokenizer_path", "context_length", "n_layer", "n_head", "d_model",
-              "dropout", "batch_size", "lr", "weight_decay", "validation_fraction", "patience",
-              "device", "random_state", "verbose")
-
-
 def _lm_loss(module, batch):
     _, loss = module(batch[0], batch[1])
     return loss
@@ -154,30 +151,12 @@ def _tokenized_density(est, caps: frozenset[str]) -> frozenset[str]:
     return caps
 
 
-class _GPTMixin(TextInputMixin, CapabilityMixin, TorchEstimatorMixin):
-    """Hyper-parameter checks, tokenizer, module, scoring and sampling shared by the GPTs."""
+class _GPTMixin(TransformerTextMixin):
+    """Module, scoring and sampling shared by the GPTs (settings, tokenizer and config:
+    :class:`~gdlab.models._text_nets.TransformerTextMixin`).
 
-    #: Number of ids after the tokenizer's vocabulary that are never generated (class tokens).
-    _extra_vocab = 0
-
-    # -- settings -------------------------------------------------------------
-    def _check_gpt_params(self):
-        check_in(self.tokenizer, "tokenizer", {"char", "byte", "hf"})
-        GPTConfig(vocab_size=N_SPECIAL + 1, context_length=self.context_length,
-                  n_layer=self.n_layer, n_head=self.n_head, d_model=self.d_model,
-                  dropout=self.dropout)
-        self._train_config()  # checks the training settings before any work
-
-    def _fit_tokenizer(self, texts):
-        tok = make_tokenizer(self.tokenizer, self.tokenizer_path)
-        self.tokenizer_ = tok.fit(texts)
-        self.vocab_size_ = int(self.tokenizer_.vocab_size)
-
-    def _set_config(self, vocab_size):
-        self.config_ = asdict(GPTConfig(
-            vocab_size=int(vocab_size), context_length=int(self.context_length),
-            n_layer=int(self.n_layer), n_head=int(self.n_head), d_model=int(self.d_model),
-            dropout=float(self.dropout)))
+    Its ``_extra_vocab`` ids (a :class:`LabelPrefixGPT`'s class tokens) are never generated.
+    """
 
     def _build_module(self):
         return GPT(GPTConfig(**self.config_))
@@ -336,13 +315,7 @@ random_state, verbose
                  n_head=4, d_model=128, dropout=0.1, max_epochs=20, batch_size=64, lr=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, patience=3, device="auto",
                  random_state=None, verbose=False):
-        self.tokenizer = tokenizer
-        self.tokenizer_path = tokenizer_path
-        self.context_length = context_length
-        self.n_layer = n_layer
-        self.n_head = n_head
-        self.d_model = d_model
-        self.dropout = dropout
+        self._set_net_params(locals())
         self._set_training_params(locals())
 
     def fit(self, X, y=None):
@@ -359,9 +332,9 @@ random_state, verbose
         self
         """
         texts = check_texts(self, X)
-        self._check_gpt_params()
+        self._check_net_params()
         self._fit_tokenizer(texts)
-        self._set_config(self.vocab_size_)
+        self._set_config()
         x, t, _ = _windows_of(self._encode(texts), self.context_length)
         return self._train((torch.from_numpy(x), torch.from_numpy(t)), _lm_loss)
 
@@ -540,13 +513,7 @@ random_state, verbose
                  validation_fraction=0.1, patience=3, device="auto", random_state=None,
                  verbose=False):
         self.priors = priors
-        self.tokenizer = tokenizer
-        self.tokenizer_path = tokenizer_path
-        self.context_length = context_length
-        self.n_layer = n_layer
-        self.n_head = n_head
-        self.d_model = d_model
-        self.dropout = dropout
+        self._set_net_params(locals())
         self._set_training_params(locals())
 
     @property
@@ -574,11 +541,11 @@ random_state, verbose
         texts = check_texts(self, X)
         y, classes, y_idx = check_labels(self, y, len(texts))
         priors = check_priors(self.priors, len(classes))
-        self._check_gpt_params()
+        self._check_net_params()
         self.classes_ = classes
         self._set_class_prior(np.bincount(y_idx, minlength=len(classes)), priors)
         self._fit_tokenizer(texts)
-        self._set_config(self.vocab_size_ + len(classes))
+        self._set_config()  # the class tokens: _extra_vocab
         seqs = [[self._class_token(k), *self.tokenizer_.encode(t), EOS_ID]
                 for t, k in zip(texts, y_idx, strict=True)]
         x, t, _ = _windows_of(seqs, self.context_length)
@@ -692,13 +659,7 @@ random_state, verbose
         self.pretrained = pretrained
         self.pretrain_epochs = pretrain_epochs
         self.pooling = pooling
-        self.tokenizer = tokenizer
-        self.tokenizer_path = tokenizer_path
-        self.context_length = context_length
-        self.n_layer = n_layer
-        self.n_head = n_head
-        self.d_model = d_model
-        self.dropout = dropout
+        self._set_net_params(locals())
         self._set_training_params(locals())
 
     def __sklearn_clone__(self):
@@ -726,14 +687,6 @@ random_state, verbose
         """The classifier network (a pretrained body is loaded by ``_train``'s ``init_state``)."""
         return PooledClassifierNet(GPTConfig(**self.config_), len(self.classes_), self.pooling)
 
-    def _inputs(self, texts) -> np.ndarray:
-        T = self.config_["context_length"]
-        x = np.full((len(texts), T), PAD_ID, dtype=np.int64)
-        for i, t in enumerate(texts):
-            ids = [BOS_ID, *self.tokenizer_.encode(t)][:T]
-            x[i, : len(ids)] = ids
-        return x
-
     def fit(self, X, y):
         """Fine-tune (or train from scratch) on labeled texts.
 
@@ -760,17 +713,17 @@ random_state, verbose
                 y = y_arr[labeled]
         y, classes, y_idx = check_labels(self, y, int(labeled.sum()))
         if self_pretrain:
-            self._check_gpt_params()
-            pre = CharGPT(**{p: getattr(self, p) for p in _LM_PARAMS},
+            self._check_net_params()
+            pre = CharGPT(**{p: getattr(self, p) for p in PRETRAIN_PARAMS},
                           max_epochs=self.pretrain_epochs).fit(texts)
             self.pretrain_history_ = pre.history_
         else:
             pre = self._pretrained_model()
         texts = [t for t, keep in zip(texts, labeled, strict=True) if keep]
         if pre is None:
-            self._check_gpt_params()
+            self._check_net_params()
             self._fit_tokenizer(texts)
-            self._set_config(self.vocab_size_)
+            self._set_config()
         else:
             check_fraction(self.dropout, "dropout")
             self._train_config()
