@@ -67,6 +67,7 @@ __all__ = [
     "INPUT_KINDS",
     "modality_input_kind",
     "CapabilityMixin",
+    "SettingGroupsMixin",
     "class_indices_for_sampling",
     "class_prior_from_counts",
     "log_class_prior",
@@ -275,6 +276,31 @@ class CapabilityMixin:
         return check_X(
             self, X, reset=False, allow_nan="missing_features" in self._capabilities()
         )
+
+
+class SettingGroupsMixin:
+    """``__init__`` settings that several estimators share, listed once per group.
+
+    An estimator's ``__init__`` calls ``self._set_params(locals(), GROUP)`` for a
+    tuple of setting names that a family shares (the torch training settings,
+    a network family's settings, the blends' lambda and optimizer settings) and
+    assigns its own settings one by one.
+    """
+
+    def _set_params(self, settings: dict, names) -> None:
+        """Store the settings ``names`` found in ``settings`` as attributes, unchanged.
+
+        Like every scikit-learn ``__init__`` it only stores; the values are
+        checked in ``fit``.
+
+        Parameters
+        ----------
+        settings : dict
+            The ``__init__``'s ``locals()``; every name of ``names`` must be a key.
+        names : sequence of str
+        """
+        for name in names:
+            setattr(self, name, settings[name])
 
 
 def log_normalize(log_weights: np.ndarray, axis: int = 1) -> np.ndarray:

@@ -64,7 +64,7 @@ from gdlab._validation import (
     check_priors,
     check_X_y,
 )
-from gdlab.base import log_normalize
+from gdlab.base import SettingGroupsMixin, log_normalize
 from gdlab.distributions import gaussian as gm
 from gdlab.distributions.common import missing_mask
 from gdlab.distributions.discrete import Bernoulli, Multinomial
@@ -86,6 +86,9 @@ __all__ = ["BlendGaussianNB", "BlendGaussianClassifier", "BlendMultinomialNB",
 DEFAULT_LAMBDA_GRID = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
 
 _BLEND_CAPABILITIES = (_NB_CAPABILITIES - {"partial_fit"}) | {"blend"}
+
+#: The settings every blend takes (its ``__init__`` stores them with ``_set_params``).
+_BLEND_PARAMS = ("lambda_", "lambda_grid", "cv", "max_iter", "tol", "random_state")
 
 #: Bounds of a log-variance on the standardized scale: wide enough never to bind on
 #: data, narrow enough that exp() never overflows when lambda = 0 drives a fit apart.
@@ -172,7 +175,7 @@ def _never(_self) -> bool:
     return False
 
 
-class _BlendMixin:
+class _BlendMixin(SettingGroupsMixin):
     """Fit by L-BFGS on lambda log p(x, y) + (1 - lambda) log p(y | x); see the module docstring.
 
     A subclass (listed before its naive Bayes parent) supplies the family's
@@ -414,15 +417,10 @@ class BlendGaussianNB(_BlendMixin, GaussianNB):
     def __init__(self, *, lambda_="cv", covariance="diag", priors=None, var_smoothing=1e-9,
                  lambda_grid=DEFAULT_LAMBDA_GRID, cv=5, max_iter=1000, tol=1e-8,
                  random_state=None):
-        self.lambda_ = lambda_
         self.covariance = covariance
         self.priors = priors
         self.var_smoothing = var_smoothing
-        self.lambda_grid = lambda_grid
-        self.cv = cv
-        self.max_iter = max_iter
-        self.tol = tol
-        self.random_state = random_state
+        self._set_params(locals(), _BLEND_PARAMS)
 
     def _check_params(self):
         super()._check_params()
@@ -567,15 +565,10 @@ class BlendGaussianClassifier(_BlendMixin, GaussianClassifier):
     def __init__(self, *, lambda_="cv", covariance="full", priors=None, reg_covar=1e-6,
                  lambda_grid=DEFAULT_LAMBDA_GRID, cv=5, max_iter=300, tol=1e-8,
                  random_state=None):
-        self.lambda_ = lambda_
         self.covariance = covariance
         self.priors = priors
         self.reg_covar = reg_covar
-        self.lambda_grid = lambda_grid
-        self.cv = cv
-        self.max_iter = max_iter
-        self.tol = tol
-        self.random_state = random_state
+        self._set_params(locals(), _BLEND_PARAMS)
 
     # -- the pieces _BlendMixin.fit reads ------------------------------------
     def _check_params(self):
@@ -792,15 +785,10 @@ class BlendMultinomialNB(_DiscreteBlendMixin, MultinomialNB):
     def __init__(self, *, lambda_="cv", alpha=1.0, fit_prior=True, class_prior=None,
                  lambda_grid=DEFAULT_LAMBDA_GRID, cv=5, max_iter=1000, tol=1e-8,
                  random_state=None):
-        self.lambda_ = lambda_
         self.alpha = alpha
         self.fit_prior = fit_prior
         self.class_prior = class_prior
-        self.lambda_grid = lambda_grid
-        self.cv = cv
-        self.max_iter = max_iter
-        self.tol = tol
-        self.random_state = random_state
+        self._set_params(locals(), _BLEND_PARAMS)
 
     def _check_training_values(self, X):
         # the gradient multiplies counts by row totals and weights: counts whose squares
@@ -884,16 +872,11 @@ class BlendBernoulliNB(_DiscreteBlendMixin, BernoulliNB):
     def __init__(self, *, lambda_="cv", alpha=1.0, binarize=0.0, fit_prior=True,
                  class_prior=None, lambda_grid=DEFAULT_LAMBDA_GRID, cv=5, max_iter=1000,
                  tol=1e-8, random_state=None):
-        self.lambda_ = lambda_
         self.alpha = alpha
         self.binarize = binarize
         self.fit_prior = fit_prior
         self.class_prior = class_prior
-        self.lambda_grid = lambda_grid
-        self.cv = cv
-        self.max_iter = max_iter
-        self.tol = tol
-        self.random_state = random_state
+        self._set_params(locals(), _BLEND_PARAMS)
 
     def _initial_parameters(self, data):
         return (self.feature_log_prob_ - self._log_prob_neg).ravel()  # the logits

@@ -25,7 +25,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from gdlab._validation import MAX_ABS_SQUARED, check_magnitude, check_random_state, check_X
-from gdlab.base import log_normalize
+from gdlab.base import SettingGroupsMixin, log_normalize
 from gdlab.nn.training import TrainConfig, Trainer, resolve_device
 
 __all__ = ["TRAINING_PARAMS", "LogitClassifierMixin", "StandardizedLogitsMixin",
@@ -167,7 +167,7 @@ def seeded(seed: int, device: torch.device):
         yield
 
 
-class TorchEstimatorMixin:
+class TorchEstimatorMixin(SettingGroupsMixin):
     """Shared plumbing of gdlab's torch estimators (see the module docstring).
 
     Fitted attributes set by :meth:`_train`: ``module_`` (the trained
@@ -184,25 +184,9 @@ class TorchEstimatorMixin:
         raise NotImplementedError(f"{type(self).__name__} must implement _build_module().")
 
     # ---------------------------------------------------------------- training
-    def _set_params(self, settings: dict, names) -> None:
-        """Store the settings ``names`` found in ``settings`` as attributes, unchanged.
-
-        Called from ``__init__`` with ``locals()`` and a group of settings that
-        several estimators share (a family's network settings, JEM's SGLD
-        settings), so that each group is listed once. Like every scikit-learn
-        ``__init__`` it only stores; the values are checked in ``fit``.
-
-        Parameters
-        ----------
-        settings : dict
-            The ``__init__``'s ``locals()``; every name of ``names`` must be a key.
-        names : sequence of str
-        """
-        for name in names:
-            setattr(self, name, settings[name])
-
     def _set_training_params(self, settings: dict) -> None:
-        """Store the :data:`TRAINING_PARAMS` found in ``settings`` (see :meth:`_set_params`).
+        """Store the :data:`TRAINING_PARAMS` found in ``settings`` (see
+        :meth:`gdlab.base.SettingGroupsMixin._set_params`).
 
         Called from ``__init__`` with ``locals()``: the one place the training
         settings are assigned; they are checked in ``fit`` (:meth:`_train_config`).
