@@ -256,10 +256,19 @@ def forward(startprob, transmat, log_emit, frames, *, blocks=None):
             t1 = min(t0 + L, T)
             Bb, mb, q = B[t0:t1], m[t0:t1], alpha[t0:t1]
             le = Bb if blocks is None else blocks.fill(t0, t1)
-            np.max(le, axis=1, out=mb)
+            # the blocks give (S, steps, N) arrays seen as (steps, S, N): reduce over their
+            # first axis (contiguous slabs) where they are so
+            by_state = le.transpose(1, 0, 2)
+            if not by_state.flags.c_contiguous:
+                by_state = None
+            np.max(le, axis=1, out=mb) if by_state is None else np.maximum.reduce(
+                by_state, axis=0, out=mb)
             if not np.isfinite(mb).all():  # a frame impossible under every state
                 mb[~np.isfinite(mb)] = 0.0
-            np.subtract(le, mb[:, None, :], out=Bb)
+            if by_state is None:
+                np.subtract(le, mb[:, None, :], out=Bb)
+            else:
+                np.subtract(by_state, mb, out=Bb.transpose(1, 0, 2))
             _exp_inplace(Bb)
             p_start[...] = p
             if n_active[t1 - 1] == N:  # every sequence runs through the block
@@ -941,7 +950,7 @@ class DiagonalBlocks:
         """Add the statistics of steps ``start..stop-1`` from their posteriors (steps, S, N)."""
         F, P = self._block(start, stop)
         P.reshape(-1, stop - start, self.N)[...] = gamma.transpose(1, 0, 2)
-        self.statistics += P @ F.T
+        self.statistics += np.dot(F, P.T).T  # (k, S): faster than P @ F.T in OpenBLAS
         self._collected += stop - start
 
 
