@@ -14,23 +14,31 @@
     encoders): their settings (:data:`TEXT_NET_PARAMS`), checked before any
     work, the tokenizer fitted on the training texts, the network's
     :class:`~gdlab.nn.transformer.GPTConfig` and a classifier's input ids.
+:class:`PretrainedBodyClassifierMixin`
+    A classifier on such a transformer whose body may start from a fitted
+    language model (``pretrained``): ``GPTClassifier`` from a ``CharGPT``,
+    ``BERTClassifier`` from a ``MaskedLMEncoder``.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict
 
 import numpy as np
+import torch
+from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
 
-from gdlab._validation import check_in, check_int
+from gdlab._validation import check_in, check_int, check_texts
 from gdlab.base import CapabilityMixin
-from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin
+from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin, cross_entropy_loss
 from gdlab.nn.estimator import TRAINING_PARAMS
-from gdlab.nn.transformer import GPTConfig
+from gdlab.nn.transformer import GPTConfig, PooledClassifierNet
 from gdlab.tokenizers import BOS_ID, N_SPECIAL, PAD_ID, make_tokenizer
 
 __all__ = ["TextInputMixin", "TextLogitClassifierMixin", "TransformerTextMixin",
-           "TEXT_NET_PARAMS", "PRETRAIN_PARAMS"]
+           "PretrainedBodyClassifierMixin", "TEXT_NET_PARAMS", "PRETRAIN_PARAMS"]
 
 #: Constructor parameters of a small transformer over tokens: the tokenizer and the network's
 #: shape (:class:`~gdlab.nn.transformer.GPTConfig`).
@@ -132,3 +140,85 @@ class TransformerTextMixin(TextInputMixin, CapabilityMixin, TorchEstimatorMixin)
             ids = [BOS_ID, *self.tokenizer_.encode(t), *self._closing_ids][:T]
             x[i, : len(ids)] = ids
         return x
+
+
+class PretrainedBodyClassifierMixin(TextLogitClassifierMixin, TransformerTextMixin):
+    """A pooled linear head on a text transformer whose body may come from a language model.
+
+    Mixed in before the family's own mixin by ``GPTClassifier`` and
+    ``BERTClassifier``. ``module_`` is a
+    :class:`~gdlab.nn.transformer.PooledClassifierNet`; with ``pretrained``
+    (a fitted :attr:`_pretrained_type`, or the path of one saved by
+    :func:`gdlab.save`) its body starts from that model's weights, tokenizer
+    and shape. The subclass's ``fit`` validates its settings and labels,
+    finds the language model (:meth:`_pretrained_model`, or one it pretrains
+    itself) and ends in :meth:`_fit_classifier`.
+    """
+
+    #: The language model ``pretrained`` must be (set by the subclass).
+    _pretrained_type: type
+
+    #: Whether the body's attention is causal (a GPT) or bidirectional (an encoder).
+    _causal = True
+
+    def __sklearn_clone__(self):
+        """Clone the settings but keep ``pretrained`` itself (a fitted model, read-only)."""
+        params = self.get_params(deep=False)
+        pretrained = params.pop("pretrained")
+        return type(self)(pretrained=pretrained,
+                          **{k: clone(v, safe=False) for k, v in params.items()})
+
+    def _pretrained_model(self):
+        """The fitted language model ``pretrained`` names (loaded from a path), or None."""
+        pre = self.pretrained
+        if pre is None:
+            return None
+        if isinstance(pre, str) or hasattr(pre, "__fspath__"):
+            from gdlab.persistence import load
+
+            pre = load(pre)
+        if not isinstance(pre, self._pretrained_type):
+            raise TypeError(f"pretrained must be a fitted {self._pretrained_type.__name__} or "
+                            f"the path of one saved by gdlab.save, got {type(pre).__name__}.")
+        check_is_fitted(pre, "module_")
+        return pre
+
+    def _build_module(self):
+        """The classifier network (a pretrained body is loaded by ``_train``'s ``init_state``)."""
+        return PooledClassifierNet(GPTConfig(**self.config_), len(self.classes_), self.pooling,
+                                   causal=self._causal)
+
+    def _fit_classifier(self, texts, y_idx, pre):
+        """Set up the body, then train body and head on p(y | x).
+
+        Parameters
+        ----------
+        texts : list of str
+            The labelled training texts.
+        y_idx : ndarray of int of shape (n_texts,)
+            Their class indices into ``classes_``.
+        pre : fitted language model or None
+            Its tokenizer, vocabulary, shape and weights start the body (with
+            this estimator's ``dropout``); None fits a tokenizer on ``texts``
+            and starts from scratch.
+
+        Returns
+        -------
+        self
+        """
+        if pre is None:
+            self._fit_tokenizer(texts)
+            self._set_config()
+        else:
+            self.tokenizer_ = copy.deepcopy(pre.tokenizer_)
+            self.vocab_size_ = int(pre.vocab_size_)
+            self.config_ = dict(pre.config_, dropout=float(self.dropout))
+        x = torch.from_numpy(self._inputs(texts))
+        target = torch.from_numpy(y_idx.astype(np.int64))
+        init = None if pre is None else {"body": pre.module_.state_dict()}
+        return self._train((x, target), cross_entropy_loss, init_state=init)
+
+    def _logits(self, X) -> np.ndarray:
+        """Float64 class logits of validated texts (cut to the context)."""
+        check_is_fitted(self, "module_")
+        return self._batched(self.module_, self._inputs(check_texts(self, X, allow_empty=True)))

@@ -46,11 +46,9 @@ Examples
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch.nn import functional as F
 
@@ -64,13 +62,12 @@ from gdlab._validation import (
 )
 from gdlab.models._text_nets import (
     PRETRAIN_PARAMS,
-    TextLogitClassifierMixin,
+    PretrainedBodyClassifierMixin,
     TransformerTextMixin,
 )
 from gdlab.models.semi_supervised import record_labelled_rows
-from gdlab.nn import cross_entropy_loss
 from gdlab.nn.masking import mask_tokens, masked_lm_loss
-from gdlab.nn.transformer import IGNORE, BidirectionalEncoder, GPTConfig, PooledClassifierNet
+from gdlab.nn.transformer import IGNORE, BidirectionalEncoder, GPTConfig
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID
 
 __all__ = ["MaskedLMEncoder", "BERTClassifier", "mask_text_tokens", "CLS_ID"]
@@ -323,7 +320,8 @@ random_state, verbose
 # ------------------------------------------------------------------------ BERTClassifier
 
 
-class BERTClassifier(ClassifierMixin, TextLogitClassifierMixin, _EncoderMixin, BaseEstimator):
+class BERTClassifier(ClassifierMixin, PretrainedBodyClassifierMixin, _EncoderMixin,
+                     BaseEstimator):
     """Discriminative text classifier: a bidirectional encoder and a linear head on [CLS].
 
     With ``pretrained`` (a fitted :class:`MaskedLMEncoder`, or the path of one
@@ -381,6 +379,8 @@ random_state, verbose
     """
 
     _gdlab_capabilities = frozenset({"classify", "text"})
+    _pretrained_type = MaskedLMEncoder
+    _causal = False
 
     def _capabilities(self) -> frozenset[str]:
         caps = frozenset(self._gdlab_capabilities)
@@ -400,34 +400,10 @@ random_state, verbose
         self._set_net_params(locals())
         self._set_training_params(locals())
 
-    def __sklearn_clone__(self):
-        """Clone the settings but keep ``pretrained`` itself (a fitted model, read-only)."""
-        params = self.get_params(deep=False)
-        pretrained = params.pop("pretrained")
-        return type(self)(pretrained=pretrained,
-                          **{k: clone(v, safe=False) for k, v in params.items()})
-
     def _self_pretrains(self) -> bool:
         return (isinstance(self.pretrain_epochs, (int, np.integer))
                 and not isinstance(self.pretrain_epochs, bool)
                 and self.pretrain_epochs > 0 and self.pretrained is None)
-
-    def _pretrained_model(self):
-        pre = self.pretrained
-        if isinstance(pre, str) or hasattr(pre, "__fspath__"):
-            from gdlab.persistence import load
-
-            pre = load(pre)
-        if not isinstance(pre, MaskedLMEncoder):
-            raise TypeError(f"pretrained must be a fitted MaskedLMEncoder or the path of one "
-                            f"saved by gdlab.save, got {type(pre).__name__}.")
-        check_is_fitted(pre, "module_")
-        return pre
-
-    def _build_module(self):
-        """The classifier network (a pretrained body is loaded by ``_train``'s ``init_state``)."""
-        return PooledClassifierNet(GPTConfig(**self.config_), len(self.classes_), self.pooling,
-                                   causal=False)
 
     def _labels(self, texts, y):
         """Validated labels: ``(classes, y_idx)``, ``y_idx`` -1 for an unlabelled text (only
@@ -476,29 +452,13 @@ random_state, verbose
             mlm._check_params()  # every setting fails here, before any training
             mlm.fit(texts)
             self.pretrain_history_ = mlm.history_
-        elif self.pretrained is not None:
-            mlm = self._pretrained_model()
         else:
-            mlm = None
-            self._check_net_params()
+            mlm = self._pretrained_model()
+            if mlm is None:  # from scratch
+                self._check_net_params()
         labelled = record_labelled_rows(self, classes, y_idx)
         texts = [t for t, keep in zip(texts, labelled, strict=True) if keep]
-        if mlm is None:
-            self._fit_tokenizer(texts)
-            self._set_config()
-        else:
-            self.tokenizer_ = copy.deepcopy(mlm.tokenizer_)
-            self.vocab_size_ = int(mlm.vocab_size_)
-            self.config_ = dict(mlm.config_, dropout=float(self.dropout))
-        x = torch.from_numpy(self._inputs(texts))
-        target = torch.from_numpy(y_idx[labelled].astype(np.int64))
-        init = None if mlm is None else {"body": mlm.module_.state_dict()}
-        return self._train((x, target), cross_entropy_loss, init_state=init)
-
-    def _logits(self, X) -> np.ndarray:
-        """Float64 class logits of validated texts (cut to the context)."""
-        check_is_fitted(self, "module_")
-        return self._batched(self.module_, self._inputs(check_texts(self, X, allow_empty=True)))
+        return self._fit_classifier(texts, y_idx[labelled], mlm)
 
     def embed(self, X) -> np.ndarray:
         """The ``[CLS]`` hidden state of each text under the fine-tuned body.

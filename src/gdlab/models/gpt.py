@@ -34,12 +34,11 @@ probability per scored token), so what is trained is what is scored.
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from gdlab._validation import (
@@ -56,11 +55,10 @@ from gdlab._validation import (
 from gdlab.base import GenerativeClassifierMixin
 from gdlab.models._text_nets import (
     PRETRAIN_PARAMS,
-    TextLogitClassifierMixin,
+    PretrainedBodyClassifierMixin,
     TransformerTextMixin,
 )
-from gdlab.nn import cross_entropy_loss
-from gdlab.nn.transformer import GPT, IGNORE, GPTConfig, PooledClassifierNet
+from gdlab.nn.transformer import GPT, IGNORE, GPTConfig
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID
 
 __all__ = [
@@ -592,7 +590,7 @@ random_state, verbose
 # -------------------------------------------------------------------------- GPTClassifier
 
 
-class GPTClassifier(ClassifierMixin, TextLogitClassifierMixin, _GPTMixin, BaseEstimator):
+class GPTClassifier(ClassifierMixin, PretrainedBodyClassifierMixin, _GPTMixin, BaseEstimator):
     """Discriminative text classifier: a GPT body and a linear head on pooled hidden states.
 
     With ``pretrained`` (a fitted :class:`CharGPT`, or the path of one saved by
@@ -643,6 +641,7 @@ random_state, verbose
     """
 
     _gdlab_capabilities = frozenset({"classify", "text"})
+    _pretrained_type = CharGPT
 
     def _capabilities(self) -> frozenset[str]:
         caps = frozenset(self._gdlab_capabilities)
@@ -661,31 +660,6 @@ random_state, verbose
         self.pooling = pooling
         self._set_net_params(locals())
         self._set_training_params(locals())
-
-    def __sklearn_clone__(self):
-        """Clone the settings but keep ``pretrained`` itself (a fitted model, read-only)."""
-        params = self.get_params(deep=False)
-        pretrained = params.pop("pretrained")
-        return type(self)(pretrained=pretrained,
-                          **{k: clone(v, safe=False) for k, v in params.items()})
-
-    def _pretrained_model(self):
-        pre = self.pretrained
-        if pre is None:
-            return None
-        if isinstance(pre, str) or hasattr(pre, "__fspath__"):
-            from gdlab.persistence import load
-
-            pre = load(pre)
-        if not isinstance(pre, CharGPT):
-            raise TypeError(f"pretrained must be a fitted CharGPT or the path of one saved by "
-                            f"gdlab.save, got {type(pre).__name__}.")
-        check_is_fitted(pre, "module_")
-        return pre
-
-    def _build_module(self):
-        """The classifier network (a pretrained body is loaded by ``_train``'s ``init_state``)."""
-        return PooledClassifierNet(GPTConfig(**self.config_), len(self.classes_), self.pooling)
 
     def fit(self, X, y):
         """Fine-tune (or train from scratch) on labeled texts.
@@ -722,21 +696,8 @@ random_state, verbose
         texts = [t for t, keep in zip(texts, labeled, strict=True) if keep]
         if pre is None:
             self._check_net_params()
-            self._fit_tokenizer(texts)
-            self._set_config()
-        else:
+        else:  # the shape is the language model's
             check_fraction(self.dropout, "dropout")
             self._train_config()
-            self.tokenizer_ = copy.deepcopy(pre.tokenizer_)
-            self.vocab_size_ = int(pre.vocab_size_)
-            self.config_ = dict(pre.config_, dropout=float(self.dropout))
         self.classes_ = classes
-        x = torch.from_numpy(self._inputs(texts))
-        target = torch.from_numpy(y_idx.astype(np.int64))
-        init = None if pre is None else {"body": pre.module_.state_dict()}
-        return self._train((x, target), cross_entropy_loss, init_state=init)
-
-    def _logits(self, X) -> np.ndarray:
-        """Float64 class logits of validated texts (truncated to the context)."""
-        check_is_fitted(self)
-        return self._batched(self.module_, self._inputs(check_texts(self, X, allow_empty=True)))
+        return self._fit_classifier(texts, y_idx, pre)
