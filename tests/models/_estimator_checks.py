@@ -5,7 +5,9 @@ they never call a model's own methods (``sample``, ``discriminator_score``, ``el
 ``reconstruct``, ...). The first three functions assert the same properties on such a
 method, given as ``call(model, X)``, and :class:`OwnMethodChecks` runs them as a test
 class over a table of such methods; the last two are the bad-input and bounded-sampling
-checks that every neural family repeats.
+checks that every neural family repeats. :func:`blobs` and :func:`hide_labels` are the
+labelled data and the partial labels of the semi-supervised models' tests (M2VAE,
+SemiSupervisedGAN, VAEPretrainClassifier).
 
 A plain module beside the tests: pytest's default ``prepend`` import mode puts
 ``tests/models`` on ``sys.path`` before it imports a test file there, so the test files
@@ -216,6 +218,33 @@ def check_huge_values_refused(model, X, y, *, at, score, huge=1e300, trainable=0
     X[at] = huge  # and a fitted model refuses such rows too
     with pytest.raises(ValueError, match=f"column {column} of X"):
         getattr(model, score)(X)
+
+
+def blobs(n_per_class=40, n_features=4, n_classes=3, sep=4.0, seed=0, *, return_centers=False):
+    """Gaussian blobs of unit variance around centers drawn at scale ``sep``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_classes * n_per_class, n_features)
+    y : ndarray of shape (n_classes * n_per_class,)
+        ``n_per_class`` rows of each class 0 .. n_classes - 1, in order.
+    centers : ndarray of shape (n_classes, n_features)
+        Only with ``return_centers``.
+    """
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(n_classes), n_per_class)
+    centers = sep * rng.normal(size=(n_classes, n_features))
+    X = rng.normal(size=(len(y), n_features)) + centers[y]
+    return (X, y, centers) if return_centers else (X, y)
+
+
+def hide_labels(y, keep_per_class, seed=0):
+    """A copy of y with all but ``keep_per_class`` labels of each class set to -1."""
+    rng = np.random.default_rng(seed)
+    out = np.full_like(y, -1)
+    for k in np.unique(y):
+        out[rng.choice(np.flatnonzero(y == k), keep_per_class, replace=False)] = k
+    return out
 
 
 def bounded_data():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _estimator_checks import OwnMethodChecks, check_huge_values_refused
+from _estimator_checks import OwnMethodChecks, blobs, check_huge_values_refused, hide_labels
 from scipy.special import logsumexp
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -16,27 +16,10 @@ from gdlab.models.vae import M2VAE
 TINY = {"latent_dim": 2, "hidden": (16,), "random_state": 0}
 
 
-def _blobs(n_per_class=40, n_features=4, n_classes=2, sep=4.0, seed=0):
-    rng = np.random.default_rng(seed)
-    y = np.repeat(np.arange(n_classes), n_per_class)
-    centers = sep * rng.normal(size=(n_classes, n_features))
-    return rng.normal(size=(len(y), n_features)) + centers[y], y, centers
-
-
-def _hide(y, keep_per_class, seed=0):
-    """A copy of y with all but ``keep_per_class`` labels of each class set to -1."""
-    rng = np.random.default_rng(seed)
-    out = np.full_like(y, -1)
-    for k in np.unique(y):
-        keep = rng.choice(np.flatnonzero(y == k), keep_per_class, replace=False)
-        out[keep] = k
-    return out
-
-
 @pytest.fixture(scope="module")
 def m2_and_data():
-    X, y, centers = _blobs(n_per_class=60, n_classes=3)
-    y_partial = _hide(y, 5)
+    X, y, centers = blobs(n_per_class=60, n_classes=3, return_centers=True)
+    y_partial = hide_labels(y, 5)
     model = M2VAE(**TINY, max_epochs=80, batch_size=32, lr=3e-3).fit(X, y_partial)
     return model, X, y, y_partial, centers
 
@@ -68,8 +51,8 @@ def test_fitted_attributes(m2_and_data):
 
 
 def test_same_seed_same_fit():
-    X, y, _ = _blobs()
-    y_partial = _hide(y, 4)
+    X, y = blobs(n_classes=2)
+    y_partial = hide_labels(y, 4)
     a = M2VAE(**TINY, max_epochs=3).fit(X, y_partial)
     b = M2VAE(**TINY, max_epochs=3).fit(X, y_partial)
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
@@ -77,7 +60,7 @@ def test_same_seed_same_fit():
 
 def test_every_row_labelled_matches_the_supervised_path():
     """All labels: M2's classifier is as accurate as a supervised classifier (within noise)."""
-    X_all, y_all, _ = _blobs(n_per_class=300, n_classes=3, sep=0.7, seed=3)
+    X_all, y_all = blobs(n_per_class=300, n_classes=3, sep=0.7, seed=3)
     order = np.random.default_rng(0).permutation(len(y_all))
     X, y = X_all[order[:450]], y_all[order[:450]]
     X_test, y_test = X_all[order[450:]], y_all[order[450:]]
@@ -164,7 +147,7 @@ def test_transform_without_y_uses_the_classifier(m2_and_data):
 
 
 def test_bernoulli_likelihood_and_string_labels():
-    X, y, _ = _blobs(n_per_class=30, n_classes=2)
+    X, y = blobs(n_per_class=30, n_classes=2)
     X01 = 1.0 / (1.0 + np.exp(-X))
     names = np.array(["cat", "dog"])[y]
     model = M2VAE(**TINY, likelihood="bernoulli", max_epochs=5).fit(X01, names)
@@ -249,8 +232,8 @@ def test_bad_labels_and_rows():
 
 
 def test_huge_values_are_refused_before_training():
-    X, y, _ = _blobs()
-    check_huge_values_refused(M2VAE(**TINY, max_epochs=2), X, _hide(y, 5), at=(3, 2),
+    X, y = blobs(n_classes=2)
+    check_huge_values_refused(M2VAE(**TINY, max_epochs=2), X, hide_labels(y, 5), at=(3, 2),
                               score="score_samples", trainable=1e100)
 
 
@@ -279,7 +262,7 @@ def _label_of_rows(X):
 
 
 def _small():
-    X, y, _ = _blobs(n_per_class=12, n_features=3)
+    X, y = blobs(n_per_class=12, n_features=3, n_classes=2)
     y = y.copy()
     y[::3] = -1  # a third of the rows unlabelled
     return X, y

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from _estimator_checks import check_huge_values_refused
+from _estimator_checks import blobs, check_huge_values_refused, hide_labels
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import gdlab
@@ -22,26 +22,10 @@ TINY = dict(latent_dim=2, hidden=(16, 8), generator_hidden=(16,), max_epochs=2, 
             device="cpu", random_state=0)
 
 
-def _blobs(n_per_class=40, n_features=4, n_classes=3, sep=4.0, seed=0):
-    rng = np.random.default_rng(seed)
-    y = np.repeat(np.arange(n_classes), n_per_class)
-    centers = sep * rng.normal(size=(n_classes, n_features))
-    return rng.normal(size=(len(y), n_features)) + centers[y], y
-
-
-def _hide(y, keep_per_class, seed=0):
-    """A copy of y with all but ``keep_per_class`` labels of each class set to -1."""
-    rng = np.random.default_rng(seed)
-    out = np.full_like(y, -1)
-    for k in np.unique(y):
-        out[rng.choice(np.flatnonzero(y == k), keep_per_class, replace=False)] = k
-    return out
-
-
 @pytest.fixture(scope="module")
 def fitted():
-    X, y = _blobs(n_per_class=60)
-    y_partial = _hide(y, 5)
+    X, y = blobs(n_per_class=60)
+    y_partial = hide_labels(y, 5)
     model = SemiSupervisedGAN(latent_dim=4, hidden=(32, 16), generator_hidden=(32,),
                               max_epochs=30, batch_size=32, lr=3e-3, device="cpu",
                               random_state=0).fit(X, y_partial)
@@ -92,8 +76,8 @@ def test_predict_proba_is_the_discriminator(fitted):
 
 
 def test_same_seed_same_fit():
-    X, y = _blobs()
-    y_partial = _hide(y, 4)
+    X, y = blobs()
+    y_partial = hide_labels(y, 4)
     a = SemiSupervisedGAN(**TINY).fit(X, y_partial)
     b = SemiSupervisedGAN(**TINY).fit(X, y_partial)
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
@@ -129,7 +113,7 @@ def test_unlabelled_rows_change_the_fit():
 
 
 def test_every_row_labelled():
-    X, y = _blobs(n_per_class=30, n_classes=2)
+    X, y = blobs(n_per_class=30, n_classes=2)
     model = SemiSupervisedGAN(**{**TINY, "max_epochs": 20}).fit(X, np.array(["cat", "dog"])[y])
     assert model.n_unlabelled_ == 0  # -1 marks unlabelled rows of numeric labels only
     np.testing.assert_array_equal(model.classes_, ["cat", "dog"])
@@ -236,8 +220,8 @@ def test_bad_rows():
 
 
 def test_huge_values_are_refused_before_training():
-    X, y = _blobs()
-    check_huge_values_refused(SemiSupervisedGAN(**TINY), X, _hide(y, 5), at=(3, 2),
+    X, y = blobs()
+    check_huge_values_refused(SemiSupervisedGAN(**TINY), X, hide_labels(y, 5), at=(3, 2),
                               score="predict_proba", trainable=1e100)
 
 

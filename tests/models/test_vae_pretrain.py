@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from _estimator_checks import blobs, hide_labels
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import gdlab
@@ -16,22 +17,6 @@ from gdlab.nn.training import Trainer
 
 TINY = {"latent_dim": 2, "hidden": (16,), "pretrain_epochs": 15, "max_epochs": 60,
         "batch_size": 16, "lr": 3e-3, "random_state": 0}
-
-
-def _blobs(n_per_class=40, n_features=4, n_classes=3, sep=4.0, seed=0):
-    rng = np.random.default_rng(seed)
-    y = np.repeat(np.arange(n_classes), n_per_class)
-    centers = sep * rng.normal(size=(n_classes, n_features))
-    return rng.normal(size=(len(y), n_features)) + centers[y], y
-
-
-def _hide(y, keep_per_class, seed=0):
-    """A copy of y with all but ``keep_per_class`` labels of each class set to -1."""
-    rng = np.random.default_rng(seed)
-    out = np.full_like(y, -1)
-    for k in np.unique(y):
-        out[rng.choice(np.flatnonzero(y == k), keep_per_class, replace=False)] = k
-    return out
 
 
 class _Recorder:
@@ -51,8 +36,8 @@ class _Recorder:
 
 @pytest.fixture(scope="module")
 def fitted():
-    X, y = _blobs()
-    y_partial = _hide(y, 4)
+    X, y = blobs()
+    y_partial = hide_labels(y, 4)
     return VAEPretrainClassifier(**TINY).fit(X, y_partial), X, y, y_partial
 
 
@@ -79,9 +64,9 @@ def test_fitted_attributes_and_predictions(fitted):
 
 
 def test_the_classifier_starts_from_the_encoder(monkeypatch):
-    X, y = _blobs()
+    X, y = blobs()
     rec = _Recorder(monkeypatch)
-    model = VAEPretrainClassifier(**TINY).fit(X, _hide(y, 4))
+    model = VAEPretrainClassifier(**TINY).fit(X, hide_labels(y, 4))
     vae_net, classifier = rec.modules
     assert classifier is model.module_
     encoder = vae_net.encoder.state_dict()  # the VAE's trained encoder
@@ -108,7 +93,7 @@ def test_conv_encoder_makes_a_cnn_from_the_vae(monkeypatch):
     rec = _Recorder(monkeypatch)
     model = VAEPretrainClassifier(**{**TINY, "hidden": (8,)}, architecture="conv",
                                   image_shape=(4, 4), channels=4, likelihood="bernoulli").fit(
-        X.reshape(60, 16), _hide(y, 3))
+        X.reshape(60, 16), hide_labels(y, 3))
     vae_net = rec.modules[0]
     conv = vae_net.encoder.net.conv[0].weight.detach()
     assert torch.equal(rec.at_entry[1]["body.net.conv.0.weight"], conv)
@@ -119,9 +104,9 @@ def test_conv_encoder_makes_a_cnn_from_the_vae(monkeypatch):
 
 @pytest.mark.parametrize("features, width", [("hidden", 16), ("latent", 2)])
 def test_features(features, width):
-    X, y = _blobs()
+    X, y = blobs()
     model = VAEPretrainClassifier(**{**TINY, "max_epochs": 2}, features=features).fit(
-        X, _hide(y, 4))
+        X, hide_labels(y, 4))
     assert model.embed(X[:3]).shape == (3, width)
 
 
@@ -137,9 +122,9 @@ def test_freeze_epochs_keep_the_encoder_fixed(monkeypatch):
 
     monkeypatch.setattr(vae_pretrain, "FreezeParameters", Recording)
     rec = _Recorder(monkeypatch)
-    X, y = _blobs()
+    X, y = blobs()
     model = VAEPretrainClassifier(**{**TINY, "max_epochs": 5}, freeze_epochs=3).fit(
-        X, _hide(y, 4))
+        X, hide_labels(y, 4))
     start = rec.at_entry[1]
     assert len(snapshots) == 5
     for epoch, snap in enumerate(snapshots, start=1):
@@ -152,17 +137,17 @@ def test_freeze_epochs_keep_the_encoder_fixed(monkeypatch):
 
 def test_freezing_every_epoch_is_a_linear_probe(monkeypatch):
     rec = _Recorder(monkeypatch)
-    X, y = _blobs()
+    X, y = blobs()
     model = VAEPretrainClassifier(**{**TINY, "max_epochs": 3}, freeze_epochs=3,
-                                  weight_decay=0.1).fit(X, _hide(y, 4))
+                                  weight_decay=0.1).fit(X, hide_labels(y, 4))
     encoder = rec.modules[0].encoder.state_dict()
     for k, v in model.module_.body.state_dict().items():
         assert torch.equal(v.cpu(), encoder[k].cpu()), k
 
 
 def test_unlabelled_rows_change_the_fit():
-    X, y = _blobs()
-    y_partial = _hide(y, 4)
+    X, y = blobs()
+    y_partial = hide_labels(y, 4)
     lab = y_partial != -1
     with_unlabelled = VAEPretrainClassifier(**TINY).fit(X, y_partial)
     labelled_only = VAEPretrainClassifier(**TINY).fit(X[lab], y_partial[lab])
@@ -180,7 +165,7 @@ def test_same_seed_same_fit(fitted):
 
 
 def test_string_labels_without_unlabelled_rows():
-    X, y = _blobs(n_classes=2)
+    X, y = blobs(n_classes=2)
     names = np.array(["cat", "dog"])[y]
     model = VAEPretrainClassifier(**TINY).fit(X, names)
     assert set(model.predict(X)) <= {"cat", "dog"} and model.n_unlabelled_ == 0
@@ -198,14 +183,14 @@ def test_save_load_round_trip(tmp_path, fitted):
 
 
 def test_no_labelled_row_is_an_error():
-    X, _ = _blobs()
+    X, _ = blobs()
     with pytest.raises(ValueError, match="no class to learn"):
         VAEPretrainClassifier(**TINY).fit(X, np.full(len(X), -1))
 
 
 def test_a_class_never_labelled_is_an_error():
-    X, y = _blobs(n_classes=2)
-    y_partial = _hide(y, 3)
+    X, y = blobs(n_classes=2)
+    y_partial = hide_labels(y, 3)
     with pytest.raises(ValueError, match=r"classes \[2\] have no labelled row"):
         VAEPretrainClassifier(**TINY, classes=[0, 1, 2]).fit(X, y_partial)
     one_class = np.where(y_partial == 1, -1, y_partial)
@@ -229,9 +214,9 @@ def test_bad_settings_fail_before_any_training(monkeypatch, params, error, match
         raise AssertionError("training started before the settings were checked")
 
     monkeypatch.setattr(Trainer, "fit", no_training)
-    X, y = _blobs()
+    X, y = blobs()
     with pytest.raises(error, match=match):
-        VAEPretrainClassifier(**{**TINY, **params}).fit(X, _hide(y, 4))
+        VAEPretrainClassifier(**{**TINY, **params}).fit(X, hide_labels(y, 4))
 
 
 def test_nan_and_shape_errors(fitted):
