@@ -323,6 +323,21 @@ def test_gpt_classifier_pretrains_in_fit_on_unlabeled_texts():
         GPTClassifier(pretrain_epochs=-1, **TINY).fit(texts, y)
 
 
+def test_semi_supervised_capability_says_what_fit_does():
+    """A numpy int pretrain_epochs pretrains in fit (semi-supervised); a bool is refused by fit
+    (so not semi-supervised); a pretrained model means no pretraining in fit."""
+    texts = A_TEXTS + B_TEXTS + ["zq"]
+    y = np.array([0] * 6 + [1] * 6 + [-1])
+    clf = GPTClassifier(pretrain_epochs=np.int64(1), **TINY)
+    assert "semi_supervised" in capabilities(clf)
+    assert len(clf.fit(texts, y).pretrain_history_) == 1
+    assert "semi_supervised" not in capabilities(GPTClassifier(pretrain_epochs=True))
+    with pytest.raises(TypeError, match="pretrain_epochs"):
+        GPTClassifier(pretrain_epochs=True, **TINY).fit(texts, y)
+    assert "semi_supervised" not in capabilities(GPTClassifier(pretrain_epochs=2,
+                                                               pretrained="lm.gdlab"))
+
+
 def test_unseen_characters_share_the_unk_mass(lm):
     """Every unseen character gets 1 / (number of unseen code points) of p(<unk>)."""
     from gdlab.models.ngram import N_CODEPOINTS

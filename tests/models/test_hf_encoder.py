@@ -203,6 +203,10 @@ def test_masked_lm_pretraining_on_unlabelled_texts_is_handed_to_fine_tuning(mlm_
     clf = _small(mlm_checkpoint, pretrain_epochs=3, max_epochs=2).fit(X, y)
     assert "semi_supervised" in capabilities(clf)
     assert "semi_supervised" not in capabilities(_small(mlm_checkpoint))
+    assert "semi_supervised" in capabilities(_small(mlm_checkpoint, pretrain_epochs=np.int64(3)))
+    assert "semi_supervised" not in capabilities(_small(mlm_checkpoint, pretrain_epochs=True))
+    with pytest.raises(TypeError, match="pretrain_epochs"):  # fit refuses a bool
+        _small(mlm_checkpoint, pretrain_epochs=True).fit(X, y)
     assert clf.classes_.tolist() == [0, 1]
     assert [h["epoch"] for h in clf.pretrain_history_] == [1, 2, 3]
     assert all(np.isfinite(h["train_loss"]) for h in clf.pretrain_history_)

@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import copy
+import numbers
 from dataclasses import asdict
 
 import numpy as np
@@ -38,7 +39,8 @@ from gdlab.nn.transformer import GPTConfig, PooledClassifierNet
 from gdlab.tokenizers import BOS_ID, N_SPECIAL, PAD_ID, make_tokenizer
 
 __all__ = ["TextInputMixin", "TextLogitClassifierMixin", "TransformerTextMixin",
-           "PretrainedBodyClassifierMixin", "TEXT_NET_PARAMS", "PRETRAIN_PARAMS"]
+           "PretrainedBodyClassifierMixin", "TEXT_NET_PARAMS", "PRETRAIN_PARAMS",
+           "pretrains_itself"]
 
 #: Constructor parameters of a small transformer over tokens: the tokenizer and the network's
 #: shape (:class:`~gdlab.nn.transformer.GPTConfig`).
@@ -48,6 +50,26 @@ TEXT_NET_PARAMS = ("tokenizer", "tokenizer_path", "context_length", "n_layer", "
 #: Constructor parameters a language model shares with the classifier built on it (which
 #: pretrains it inside ``fit`` for its own ``pretrain_epochs``, not ``max_epochs``).
 PRETRAIN_PARAMS = TEXT_NET_PARAMS + tuple(p for p in TRAINING_PARAMS if p != "max_epochs")
+
+
+def pretrains_itself(pretrain_epochs, pretrained=None) -> bool:
+    """Whether a text classifier's ``fit`` first pretrains a language model on every text.
+
+    It does for a positive int ``pretrain_epochs`` (as ``check_int`` takes
+    it: numpy ints too, bools never) without a ``pretrained`` model; then
+    ``y = -1`` marks an unlabelled text and the capability
+    ``semi_supervised`` holds.
+
+    Examples
+    --------
+    >>> pretrains_itself(2), pretrains_itself(np.int64(2)), pretrains_itself(True)
+    (True, True, False)
+    >>> pretrains_itself(0), pretrains_itself(2, pretrained="lm.gdlab")
+    (False, False)
+    """
+    return (isinstance(pretrain_epochs, numbers.Integral)
+            and not isinstance(pretrain_epochs, bool)
+            and pretrain_epochs > 0 and pretrained is None)
 
 
 class TextInputMixin:
@@ -160,6 +182,15 @@ class PretrainedBodyClassifierMixin(TextLogitClassifierMixin, TransformerTextMix
 
     #: Whether the body's attention is causal (a GPT) or bidirectional (an encoder).
     _causal = True
+
+    def _capabilities(self) -> frozenset[str]:
+        caps = frozenset(self._gdlab_capabilities)
+        if self._self_pretrains():
+            caps |= {"semi_supervised"}
+        return caps
+
+    def _self_pretrains(self) -> bool:
+        return pretrains_itself(self.pretrain_epochs, self.pretrained)
 
     def __sklearn_clone__(self):
         """Clone the settings but keep ``pretrained`` itself (a fitted model, read-only)."""

@@ -382,12 +382,6 @@ random_state, verbose
     _pretrained_type = MaskedLMEncoder
     _causal = False
 
-    def _capabilities(self) -> frozenset[str]:
-        caps = frozenset(self._gdlab_capabilities)
-        if self._self_pretrains():
-            caps |= {"semi_supervised"}
-        return caps
-
     def __init__(self, *, pretrained=None, pretrain_epochs=0, pooling="cls", mask_prob=0.15,
                  tokenizer="char", tokenizer_path=None, context_length=128, n_layer=2, n_head=4,
                  d_model=128, dropout=0.1, max_epochs=20, batch_size=64, lr=1e-3,
@@ -399,11 +393,6 @@ random_state, verbose
         self.mask_prob = mask_prob
         self._set_net_params(locals())
         self._set_training_params(locals())
-
-    def _self_pretrains(self) -> bool:
-        return (isinstance(self.pretrain_epochs, (int, np.integer))
-                and not isinstance(self.pretrain_epochs, bool)
-                and self.pretrain_epochs > 0 and self.pretrained is None)
 
     def _labels(self, texts, y):
         """Validated labels: ``(classes, y_idx)``, ``y_idx`` -1 for an unlabelled text (only

@@ -643,13 +643,6 @@ random_state, verbose
     _gdlab_capabilities = frozenset({"classify", "text"})
     _pretrained_type = CharGPT
 
-    def _capabilities(self) -> frozenset[str]:
-        caps = frozenset(self._gdlab_capabilities)
-        if isinstance(self.pretrain_epochs, int) and self.pretrain_epochs > 0 \
-                and self.pretrained is None:
-            caps |= {"semi_supervised"}
-        return caps
-
     def __init__(self, *, pretrained=None, pretrain_epochs=0, pooling="mean", tokenizer="char",
                  tokenizer_path=None, context_length=128, n_layer=2, n_head=4, d_model=128,
                  dropout=0.1, max_epochs=20, batch_size=64, lr=1e-3, weight_decay=0.0,
@@ -678,7 +671,7 @@ random_state, verbose
         texts = check_texts(self, X)
         check_in(self.pooling, "pooling", {"mean", "last"})
         check_int(self.pretrain_epochs, "pretrain_epochs", minimum=0)
-        self_pretrain = self.pretrain_epochs > 0 and self.pretrained is None
+        self_pretrain = self._self_pretrains()
         labeled = np.ones(len(texts), dtype=bool)
         if self_pretrain and y is not None:
             y_arr = np.asarray(y)

@@ -62,7 +62,11 @@ from gdlab._validation import (
     unlabelled_mask,
 )
 from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
-from gdlab.models._text_nets import TextInputMixin, TextLogitClassifierMixin
+from gdlab.models._text_nets import (
+    TextInputMixin,
+    TextLogitClassifierMixin,
+    pretrains_itself,
+)
 from gdlab.nn import TorchEstimatorMixin, cross_entropy_loss, resolve_device
 from gdlab.nn.estimator import TRAINING_PARAMS, seeded
 from gdlab.nn.masking import mask_tokens, masked_lm_loss
@@ -907,7 +911,7 @@ random_state, verbose
 
     def _capabilities(self) -> frozenset[str]:
         caps = frozenset(self._gdlab_capabilities)
-        if isinstance(self.pretrain_epochs, (int, np.integer)) and self.pretrain_epochs > 0:
+        if pretrains_itself(self.pretrain_epochs):
             caps |= {"semi_supervised"}
         return caps
 
