@@ -301,6 +301,27 @@ def test_verdict_numbers_have_one_formatter():
     assert format_value(float("nan"), "auroc") == "—"
 
 
+def test_verdict_numbers_line_up_and_never_use_exponents():
+    """An AUROC, its rival and the interval of their difference share three decimals
+    (not "0.94 vs 0.899, lead +0.0416 [-0.00415, +0.0872]"); a lead of seconds is not
+    "+1.1e+03 ms"."""
+    from gdlab.verdict import format_value
+
+    assert [format_value(v, "auroc") for v in (0.94, 1.0, 0.8991)] == ["0.940", "1.000",
+                                                                          "0.899"]
+    assert [format_value(v, "auroc", signed=True) for v in (0.0416, -0.00415, 0.0, -1e-5)] \
+        == ["+0.042", "-0.004", "+0.000", "+0.000"]
+    assert format_value(0.285, "c2st_auc") == "0.285"
+    assert format_value(1.1, "fit_seconds", signed=True) == "+1.1 s"
+    assert format_value(9.322, "fit_seconds") == "9.32 s"
+    assert format_value(0.664, "fit_seconds", signed=True) == "+664 ms"
+    assert format_value(2500.0, "predict_ms_per_1000") == "2.5 s"
+    assert format_value(12345.0, "peak_memory_mb") == "12,345 MB"
+    for metric in ("fit_seconds", "peak_memory_mb", "mmd", "auroc"):
+        for v in (1e-4, 0.5, 3.0, 1e4, 1e6):
+            assert "e+" not in format_value(v, metric, signed=True)
+
+
 def _ss_rows():
     rows = []
     for seed in range(4):

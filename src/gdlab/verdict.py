@@ -508,7 +508,8 @@ def _with_reason(answer: Answer, reason) -> Answer:
 
 #: How a verdict number is shown, per metric: (scale, unit of a value, unit of a
 #: difference, label). Rates are percentages whose differences are points; times and
-#: memory keep their unit; anything else is shown with 3 significant digits.
+#: memory keep their unit (milliseconds past 1,000 read as seconds); scores on [0, 1]
+#: (:data:`FIXED_DECIMALS`) have three decimals; anything else 3 significant digits.
 METRIC_UNITS = {
     "error": (100, " %", " pts", "error"),
     "ece": (100, " %", " pts", "ECE"),
@@ -522,6 +523,17 @@ METRIC_UNITS = {
     "mmd": (1, "", "", "MMD²"),
 }
 
+#: Scores on [0, 1] shown with three decimals, so that a value, its rival and the
+#: bounds of their difference line up ("0.940 vs 0.899", "+0.042 [-0.004, +0.087]"),
+#: where 3 significant digits would write "0.94", "1" and "-0.00415".
+FIXED_DECIMALS = frozenset({"auroc", "c2st_auc"})
+
+
+def _significant(v: float, signed: bool) -> str:
+    """3 significant digits, never in exponent notation above 1,000 (``"12,345"``)."""
+    sign = "+" if signed else ""
+    return f"{v:{sign},.0f}" if abs(v) >= 1000 else f"{v:{sign}.3g}"
+
 
 def format_value(v, metric: str, *, signed: bool = False) -> str:
     """A verdict number in its metric's units (:data:`METRIC_UNITS`): the one formatter
@@ -533,8 +545,10 @@ def format_value(v, metric: str, *, signed: bool = False) -> str:
     --------
     >>> format_value(0.11, "error"), format_value(0.011, "error", signed=True)
     ('11.0 %', '+1.1 pts')
-    >>> format_value(0.00251, "fit_seconds"), format_value(0.5, "auroc", signed=True)
-    ('2.51 ms', '+0.5')
+    >>> format_value(0.00251, "fit_seconds"), format_value(1.1, "fit_seconds", signed=True)
+    ('2.51 ms', '+1.1 s')
+    >>> format_value(0.94, "auroc"), format_value(-0.00415, "auroc", signed=True)
+    ('0.940', '-0.004')
     >>> format_value(None, "error")
     '—'
     """
@@ -543,8 +557,14 @@ def format_value(v, metric: str, *, signed: bool = False) -> str:
     scale, unit, diff_unit, _ = METRIC_UNITS.get(metric, (1, "", "", metric))
     v = scale * float(v)
     if scale == 100:
-        return f"{v:+.1f}{diff_unit}" if signed else f"{v:.1f}{unit}"
-    return f"{v:+.3g}{diff_unit}" if signed else f"{v:.3g}{unit}"
+        text = f"{v:+.1f}{diff_unit}" if signed else f"{v:.1f}{unit}"
+    elif metric in FIXED_DECIMALS:
+        text = f"{v:+.3f}" if signed else f"{v:.3f}"
+    elif unit == " ms" and abs(v) >= 1000:  # 1,100 ms reads as 1.1 s
+        text = _significant(v / 1000, signed) + " s"
+    else:
+        text = _significant(v, signed) + (diff_unit if signed else unit)
+    return text.replace("-0.000", "+0.000") if signed else text  # no "-0.000"
 
 
 def metric_label(metric: str) -> str:
