@@ -125,6 +125,25 @@ class EMResult(Generic[P, S]):
                 stacklevel=stacklevel,
             )
 
+    def record(self, estimator, tol: float) -> None:
+        """Give a fitted ``estimator`` this run's ``converged_``, ``n_iter_`` and
+        ``log_likelihood_history_``, then warn as :meth:`warn_if_not_converged` does.
+
+        Called last in ``fit`` (after every other fitted attribute is set), so the
+        warning points at the line that called ``fit``.
+
+        Parameters
+        ----------
+        estimator : object
+            The estimator that ran EM; its class name starts the warning.
+        tol : float
+            The tolerance the user set, quoted in the warning.
+        """
+        estimator.converged_ = self.converged
+        estimator.n_iter_ = self.n_iter
+        estimator.log_likelihood_history_ = self.history
+        self.warn_if_not_converged(type(estimator).__name__, tol, stacklevel=4)
+
 
 def run_em(
     params: P,

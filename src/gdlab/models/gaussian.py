@@ -247,15 +247,12 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
             tol=tol,
             sample_weight=w,
         )
-        result.em.warn_if_not_converged(type(self).__name__, self.tol)
         self.classes_ = classes
         self._set_class_prior(np.bincount(y_idx, weights=w, minlength=len(classes)), priors)
         self.means_ = result.means
         self.covariances_ = result.covariances
         self.shrinkage_ = result.shrinkage
-        self.n_iter_ = result.n_iter
-        self.converged_ = result.converged
-        self.log_likelihood_history_ = result.log_likelihood_history
+        result.em.record(self, self.tol)
         return self
 
     # -- contract hooks ----------------------------------------------------
@@ -410,12 +407,9 @@ class GaussianDensity(_MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
             tol=tol,
             sample_weight=w,
         )
-        result.em.warn_if_not_converged(type(self).__name__, self.tol)
         self.mean_ = result.means[0]
         self.covariance_ = result.covariances[0]
-        self.n_iter_ = result.n_iter
-        self.converged_ = result.converged
-        self.log_likelihood_history_ = result.log_likelihood_history
+        result.em.record(self, self.tol)
         return self
 
     @property

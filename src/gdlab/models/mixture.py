@@ -905,15 +905,13 @@ default="k-means++"
                     best = result
         self.shift_ = shift
         self._set_params(best.params)
-        self.converged_ = best.converged
-        self.n_iter_ = best.n_iter  # = len(history): every E-step is followed by an M-step
         self.lower_bound_ = best.history[-1]
-        # entry t: parameters after t M-steps (entry 0 = initialization, or the warm start)
-        self.log_likelihood_history_ = best.history
         self.lower_bounds_ = list(best.history)
         self.n_samples_seen_ = n_rows
         self._stats = best.statistics
-        best.warn_if_not_converged(type(self).__name__, self.tol)
+        # n_iter_ = len(history): every E-step is followed by an M-step;
+        # log_likelihood_history_[t]: after t M-steps (0 = initialization, or the warm start)
+        best.record(self, self.tol)
         return self
 
     def partial_fit(self, X, y=None, sample_weight=None):
