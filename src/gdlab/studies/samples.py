@@ -91,7 +91,6 @@ from gdlab.metrics.samples import (
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Study, make_row
 from gdlab.studies.calibration import complete_numeric, curve_row, split_indices
-from gdlab.studies.features import FeatureNet
 from gdlab.studies.prepare import numeric_names
 
 __all__ = ["Samples", "sample_table", "quality_table", "judge", "decoded_row", "QUALITY_METRICS",
@@ -214,6 +213,8 @@ class _Reference:
         std = X_T.std(axis=0)
         self.mean, self.scale = X_T.mean(axis=0), np.where(std > 0, std, 1.0)
         self.T_std = (X_T - self.mean) / self.scale
+        from gdlab.studies.features import FeatureNet  # torch: imported when first needed
+
         self.net = FeatureNet(random_state=_common.derived_seeds(seed, 2)[1]).fit(X_T, y_T)
         self.F_T = self.net(X_T)
         self.metrics = self.compare(X_H, y_H)
