@@ -4,7 +4,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from gdlab.nn.masking import mask_tokens, masked_lm_loss  # noqa: E402
+from gdlab.nn.masking import mask_tokens, masked_lm_loss, masked_lm_losses  # noqa: E402
 from gdlab.nn.transformer import IGNORE  # noqa: E402
 
 
@@ -79,3 +79,31 @@ def test_random_replacements_stay_in_their_range():
     changed = (targets != -100) & (inputs != 4) & (inputs != ids)
     assert changed.sum() > 50
     assert inputs[changed].min() >= 7 and inputs[changed].max() < 12
+
+
+def test_training_masks_follow_the_seeded_state_and_validation_masks_never_change():
+    ids, maskable = _batch(n=8, T=12)
+    seen = []
+
+    def corrupt(batch, generator):
+        inputs, targets = mask_tokens(batch[0], batch[1], mask_id=4, vocab_size=50,
+                                      generator=generator)
+        seen.append(targets)
+        return inputs, targets
+
+    embed = torch.nn.Embedding(50, 50)
+    loss, eval_loss = masked_lm_losses(corrupt, lambda module, x, batch: module(x))
+    torch.manual_seed(0)
+    first = [loss(embed, (ids, maskable)) for _ in range(2)]
+    assert not torch.equal(seen[0], seen[1])  # fresh masks at each training step
+    torch.manual_seed(0)
+    loss(embed, (ids, maskable))
+    assert torch.equal(seen[2], seen[0])  # same seed, same masks
+    assert float(first[0]) > 0
+    v1 = eval_loss(embed, (ids, maskable))
+    torch.manual_seed(123)
+    v2 = eval_loss(embed, (ids, maskable))
+    assert torch.equal(seen[3], seen[4]) and float(v1) == float(v2)
+    assert float(v1) == float(masked_lm_loss(embed(mask_tokens(
+        ids, maskable, mask_id=4, vocab_size=50,
+        generator=torch.Generator().manual_seed(int(ids.sum()) % 2**31))[0]), seen[3]))

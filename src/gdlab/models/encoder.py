@@ -66,7 +66,7 @@ from gdlab.models._text_nets import (
     TransformerTextMixin,
 )
 from gdlab.models.semi_supervised import record_labelled_rows
-from gdlab.nn.masking import mask_tokens, masked_lm_loss
+from gdlab.nn.masking import mask_tokens, masked_lm_losses
 from gdlab.nn.transformer import IGNORE, BidirectionalEncoder, GPTConfig
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID
 
@@ -226,22 +226,12 @@ random_state, verbose
                 rows.append(piece + [PAD_ID] * (T - len(piece)))
         return np.asarray(rows, dtype=np.int64).reshape(-1, T)
 
-    def _mlm_loss_fn(self):
-        """Training loss (fresh masks, drawn from torch's seeded state) and a validation
-        loss whose masks are the same every epoch (a seeded generator per batch)."""
+    def _mlm_losses(self):
+        """Training and validation losses (:func:`gdlab.nn.masking.masked_lm_losses`)."""
         mask_id, p = self.mask_id_, float(self.mask_prob)
-
-        def loss(module, batch):
-            inputs, targets = mask_text_tokens(batch[0], mask_id, p)
-            return masked_lm_loss(module(inputs)[0], targets)
-
-        def eval_loss(module, batch):
-            ids = batch[0]
-            gen = torch.Generator(device=ids.device).manual_seed(int(ids.sum()) % (2**31))
-            inputs, targets = mask_text_tokens(ids, mask_id, p, generator=gen)
-            return masked_lm_loss(module(inputs)[0], targets)
-
-        return loss, eval_loss
+        return masked_lm_losses(
+            lambda batch, gen: mask_text_tokens(batch[0], mask_id, p, generator=gen),
+            lambda module, inputs, batch: module(inputs)[0])
 
     def fit(self, X, y=None):
         """Pretrain the encoder on texts with the masked-language-model objective.
@@ -262,7 +252,7 @@ random_state, verbose
         self._fit_tokenizer(texts)
         self._set_config()
         x = torch.from_numpy(self._pieces(texts))
-        loss, eval_loss = self._mlm_loss_fn()
+        loss, eval_loss = self._mlm_losses()
         return self._train((x,), loss, eval_loss=eval_loss)
 
     def mlm_loss(self, X, random_state=0) -> float:

@@ -69,7 +69,7 @@ from gdlab.models._text_nets import (
 )
 from gdlab.nn import TorchEstimatorMixin, cross_entropy_loss, resolve_device
 from gdlab.nn.estimator import TRAINING_PARAMS, seeded
-from gdlab.nn.masking import mask_tokens, masked_lm_loss
+from gdlab.nn.masking import mask_tokens, masked_lm_losses
 from gdlab.tokenizers import utf8_bytes
 
 __all__ = ["HFCausalLM", "HFGenerativeClassifier", "HFEncoderClassifier"]
@@ -809,18 +809,10 @@ class _MaskedLMPretraining(_EncoderMixin):
         ids, mask, maskable = self._inputs(path, config, tokenizer, texts)
         mask_id, rate = int(tokenizer.mask_token_id), float(self.mlm_probability)
         vocab = min(len(tokenizer), int(config.vocab_size))
-
-        def loss(module, batch):  # fresh masks each time, from the Trainer's seeded state
-            inputs, targets = mask_tokens(batch[0], batch[2], mask_id=mask_id,
-                                          vocab_size=vocab, rate=rate)
-            return masked_lm_loss(module(inputs, batch[1]), targets)
-
-        def eval_loss(module, batch):  # the same masks every epoch: comparable losses
-            gen = torch.Generator(device=batch[0].device).manual_seed(
-                int(batch[0].sum()) % 2**31)
-            inputs, targets = mask_tokens(batch[0], batch[2], mask_id=mask_id,
-                                          vocab_size=vocab, rate=rate, generator=gen)
-            return masked_lm_loss(module(inputs, batch[1]), targets)
+        loss, eval_loss = masked_lm_losses(  # batch: ids, attention mask, maskable
+            lambda batch, gen: mask_tokens(batch[0], batch[2], mask_id=mask_id,
+                                           vocab_size=vocab, rate=rate, generator=gen),
+            lambda module, inputs, batch: module(inputs, batch[1]))
 
         config_seed = self._train_config().random_state
         init = {"model": _pretrained("AutoModelForMaskedLM", path, config_seed).state_dict()}

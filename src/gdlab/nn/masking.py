@@ -5,6 +5,8 @@ masked-LM pretraining; :func:`masked_lm_loss` is the loss on its targets. Both
 run inside a loss function of :class:`gdlab.nn.Trainer`, on the device, with
 torch's global random state, which the Trainer seeds (the same seed gives the
 same masks, and a resumed run draws the masks an uninterrupted one would).
+:func:`masked_lm_losses` makes the Trainer's two loss functions from them:
+fresh masks at every training step, the same masks every epoch in validation.
 
 Examples
 --------
@@ -26,7 +28,7 @@ from torch.nn import functional as F
 
 from gdlab.nn.transformer import IGNORE
 
-__all__ = ["mask_tokens", "masked_lm_loss"]
+__all__ = ["mask_tokens", "masked_lm_loss", "masked_lm_losses"]
 
 
 def mask_tokens(ids: torch.Tensor, maskable: torch.Tensor, *, mask_id: int, vocab_size: int,
@@ -115,3 +117,51 @@ def masked_lm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return logits.sum() * 0.0
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1),
                            ignore_index=IGNORE)
+
+
+def masked_lm_losses(corrupt, predict):
+    """The ``loss`` and ``eval_loss`` of masked-LM pretraining for :meth:`Trainer.fit`.
+
+    ``loss`` masks each training batch afresh, from torch's global random
+    state (which the Trainer seeds); ``eval_loss`` masks a validation batch
+    the same way every epoch (a generator seeded by the sum of its ids), so
+    the validation losses of different epochs compare.
+
+    Parameters
+    ----------
+    corrupt : callable
+        ``corrupt(batch, generator)`` returns ``(inputs, targets)`` of the
+        batch (:func:`mask_tokens` of its ids); ``generator`` is None in
+        training.
+    predict : callable
+        ``predict(module, inputs, batch)`` returns the logits (B, T, V) of the
+        corrupted ``inputs`` (the batch gives anything else the module reads,
+        e.g. an attention mask).
+
+    Returns
+    -------
+    loss, eval_loss : callable
+        ``(module, batch) -> scalar tensor``, :func:`masked_lm_loss` of the targets.
+
+    Examples
+    --------
+    >>> embed = torch.nn.Embedding(10, 10)
+    >>> def corrupt(batch, generator):
+    ...     ids = batch[0]
+    ...     return mask_tokens(ids, ids > 4, mask_id=4, vocab_size=10, generator=generator)
+    >>> loss, eval_loss = masked_lm_losses(corrupt, lambda module, x, batch: module(x))
+    >>> batch = (torch.tensor([[2, 7, 8, 9, 3, 0]]),)
+    >>> bool(eval_loss(embed, batch) == eval_loss(embed, batch))  # the same masks each time
+    True
+    """
+    def loss(module, batch):
+        inputs, targets = corrupt(batch, None)
+        return masked_lm_loss(predict(module, inputs, batch), targets)
+
+    def eval_loss(module, batch):
+        ids = batch[0]
+        gen = torch.Generator(device=ids.device).manual_seed(int(ids.sum()) % 2**31)
+        inputs, targets = corrupt(batch, gen)
+        return masked_lm_loss(predict(module, inputs, batch), targets)
+
+    return loss, eval_loss
