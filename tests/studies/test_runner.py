@@ -259,22 +259,23 @@ def test_resume_recomputes_the_cells_of_an_unreadable_part_file(tmp_path, monkey
     from gdlab.studies import store as results_store
 
     store = tmp_path / "results"
-    # Without compaction every cell stays in its own part file (as after a kill).
+    # Without compaction every group of cells (one model and seed: its two sizes) stays in
+    # its own part file (as after a kill).
     with monkeypatch.context() as m:
         m.setattr(results_store, "compact", lambda path: [])
         run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store, progress=False)
     parts = _parts(store)
-    assert len(parts) == 18
+    assert len(parts) == 9
     bad = parts[7]
     lost = set(pd.read_parquet(bad)["_cell"])
-    assert len(lost) == 1
+    assert len(lost) == 2
     _damage(bad, how)
     with pytest.warns(UserWarning, match=rf"{bad.name} is unreadable") as record:
         rows = run([FitStudy()], MODELS, [data], seeds=[0, 1, 2], results=store,
                    progress=False)
     assert any(str(bad) in str(w.message) for w in record)
-    # The readable cells are kept, the lost one is run again: no cell lost or duplicated.
-    assert rows.attrs["resumed"] == 17 and rows.attrs["cells"] == 18
+    # The readable cells are kept, the lost ones are run again: no cell lost or duplicated.
+    assert rows.attrs["resumed"] == 16 and rows.attrs["cells"] == 18
     assert any(bad.name in note and "run again" in note for note in rows.attrs["notes"])
     same(rows, reference)
     same(read_results(store), reference)
@@ -321,7 +322,7 @@ def test_read_results_skips_an_unreadable_part_file_with_a_warning(tmp_path, dat
     with pytest.warns(UserWarning, match=parts[0].name):
         rows = read_results(store)
     expected = reference[reference.model == "gaussian-nb"]
-    assert len(rows) == len(expected) - 2  # one cell (two metrics) unreadable
+    assert len(rows) == len(expected) - 4  # one group (two cells, two metrics) unreadable
     # A reader does not move files: the next run sets it aside and recomputes the cell.
     assert parts[0].exists()
 

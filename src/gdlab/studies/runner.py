@@ -14,7 +14,7 @@ Warnings inside a cell are silenced (they would interleave with the progress
 bar from every worker).
 
 The results store (``results=DIR``: one Parquet part file per completed
-cell, resumable, compacted at the end, unreadable files set aside) is
+group of cells, resumable, compacted at the end, unreadable files set aside) is
 :mod:`gdlab.studies.store`; the plan of the grid is :mod:`gdlab.studies.plan`;
 this module runs the cells.
 """
@@ -348,11 +348,13 @@ def run(
                                                 backend, scheduler, max_bytes):
             n_fitted += fitted
             n_shared += shared
-            for cell, rows in results:
-                frame = results_store.rows_frame(cell, rows)
-                if store is not None:
-                    results_store.write_part(store, frame, fresh=True)
-                new.append(frame)
+            # a group's cells complete together: one part file holds them all
+            frames = [results_store.rows_frame(cell, rows) for cell, rows in results]
+            if store is not None and frames:
+                results_store.write_part(store, pd.concat(frames, ignore_index=True),
+                                         fresh=True)
+            new.extend(frames)
+            for cell, _ in results:
                 if isinstance(bar, _LineProgress):
                     bar.advance(cell)
                 elif bar is not None:
