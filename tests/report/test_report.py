@@ -288,3 +288,29 @@ def test_summary_intervals_stay_in_the_metric_range(tmp_path):
     html = build_report(rows, [HeadlineCurve()], tmp_path).read_text(encoding="utf-8")
     table = html.split('id="study-learning_curve"')[1].split("</table>")[0]
     assert "0.020 [0.000, " in table and "[-" not in table
+
+
+def test_units_stay_on_their_number_and_titled_plotly_figures_get_no_echo_caption(tmp_path):
+    """A narrow verdict cell broke "3.0 %" before its "%"; a Plotly figure's caption repeated
+    the title drawn above the plot."""
+    advice = {
+        "answers": [{"goal": "accuracy", "kind": None, "model": "nb", "runner_up": "lr",
+                     "metric": "error", "value": 0.022, "runner_up_value": 0.030,
+                     "difference": 0.008, "interval": [-0.003, 0.022], "significant": False,
+                     "tie": True, "tied_with": ["lr"], "contrast": None,
+                     "setting": "at 426 training rows", "because": "", "extrapolated": False,
+                     "reason": "Within the noise; nb errs 2.2 % at 426 rows."}],
+        "overall": {"model": "nb", "because": "nb leads by 0.8 pts."}, "notes": [],
+    }
+    html = build_report(make_rows(), [PlotlyCurve()], tmp_path, advice=advice).read_text(
+        encoding="utf-8")
+    verdict = html.split('id="verdict"')[1].split("</section>")[0]
+    assert "2.2\xa0% vs 3.0\xa0%" in verdict
+    assert "+0.8\xa0pts [-0.3\xa0pts, +2.2\xa0pts]" in verdict
+    assert "errs 2.2\xa0% at 426 rows" in verdict and "0.8\xa0pts." in verdict
+    assert not re.search(r"\d (%|pts)", verdict)
+    section = html.split('id="study-learning_curve"')[1]
+    assert "<figcaption>" not in section  # both figures carry a title of their own
+    plain = build_report(make_rows(), [FakeCurve()], tmp_path / "plain").read_text(
+        encoding="utf-8")
+    assert "<figcaption>Learning curves" in plain  # an SVG figure keeps its caption

@@ -104,6 +104,25 @@ def format_number(value) -> str:
     return str(value)
 
 
+#: A space between a number and its unit ("2.2 %", "+1.0 pts", "3.5 ms"), which a narrow
+#: table cell would otherwise break, leaving the unit alone on the next line.
+_UNIT_SPACE = re.compile(r"(?<=\d) (?=(?:%|pts|ms|s|MB)(?![\w]))")
+
+
+def keep_units(text: str) -> str:
+    """``text`` with a no-break space between each number and its unit.
+
+    Examples
+    --------
+    >>> keep_units("2.2 % vs 3.0 %, lead +0.8 pts in 3 ms") == (
+    ...     "2.2\xa0% vs 3.0\xa0%, lead +0.8\xa0pts in 3\xa0ms")
+    True
+    >>> keep_units("50 splits")
+    '50 splits'
+    """
+    return _UNIT_SPACE.sub("\xa0", str(text))
+
+
 def _figure_label(fig, fallback: str) -> str:
     """A text alternative for a figure: its title (or axes titles) and axis labels."""
     sup = getattr(fig, "_suptitle", None)
@@ -276,7 +295,7 @@ def _study_section(study, rows: pd.DataFrame, index: int, out_dir=None) -> dict:
 
     try:
         sentences = study.reading(ok)
-        section["reading"] = [str(s) for s in (sentences or []) if str(s).strip()]
+        section["reading"] = [keep_units(s) for s in (sentences or []) if str(s).strip()]
     except Exception as exc:  # noqa: BLE001 - a report shows what it can
         section["notes"].append(f"The reading could not be computed ({_error_message(exc)}).")
 
@@ -296,7 +315,10 @@ def _study_section(study, rows: pd.DataFrame, index: int, out_dir=None) -> dict:
             section["notes"].append(f"Figure {j + 1} could not be rendered "
                                     f"({_error_message(exc)}).")
         else:
-            section["figures"].append({"markup": Markup(markup), "caption": label,
+            # a Plotly figure draws its title above the plot: a caption would repeat it
+            titled = interactive and bool(fig.layout.title.text)
+            section["figures"].append({"markup": Markup(markup),
+                                       "caption": "" if titled else label,
                                        "interactive": interactive})
         finally:
             _close(fig)
@@ -528,6 +550,7 @@ def _verdict(advice) -> dict | None:
                       f"{show(c['interval'][1])}])")
         else:
             family = "—"
+        evidence, values, family = keep_units(evidence), keep_units(values), keep_units(family)
         goals.append({"goal": label, "pick": pick, "family": family,
                       "tied": ", ".join(a.get("tied_with") or []),
                       "runner_up": "—" if verdict == "no clear winner" else
@@ -537,16 +560,16 @@ def _verdict(advice) -> dict | None:
                       # "(fit time)" beside the label "fit time" would say it twice
                       "setting": "" if (a.get("setting") or "").strip("()") == label_metric
                       else a.get("setting", ""),
-                      "because": a.get("reason") or a.get("because", ""),
+                      "because": keep_units(a.get("reason") or a.get("because", "")),
                       "extrapolated": bool(a.get("extrapolated"))})
     overall = data.get("overall") or {}
     answered = [g for g in goals if g["verdict"] != "unanswered"]
     unanswered = [g for g in goals if g["verdict"] == "unanswered"]
     if len(unanswered) <= 2:  # a few stay in the table; a single-study run folds the rest
         answered, unanswered = goals, []
-    return {"model": overall.get("model"), "because": overall.get("because", ""),
+    return {"model": overall.get("model"), "because": keep_units(overall.get("because", "")),
             "goals": answered, "unanswered": unanswered,
-            "notes": list(data.get("notes", []))}
+            "notes": [keep_units(n) for n in data.get("notes", [])]}
 
 
 def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | None = None,
