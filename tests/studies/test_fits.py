@@ -166,3 +166,26 @@ def test_the_environment_variable_turns_sharing_off(monkeypatch):
     rows = run([Calibration(), Cost(n_predict=50, repeats=1)], ["gaussian-nb"], "iris",
                seeds=[0], progress=False)
     assert (rows.attrs["fits"], rows.attrs["shared_fits"]) == (1, 1)
+
+
+# ----------------------------------------------------------------------------- the matrix
+
+
+def test_a_frame_is_converted_once_inside_a_group_and_each_caller_gets_its_own_copy(
+        monkeypatch):
+    from gdlab.studies import prepare
+
+    ds = load("penguins")  # categorical and numeric columns
+    calls = []
+    convert = prepare._frame_to_numeric
+    monkeypatch.setattr(prepare, "_frame_to_numeric", lambda X: calls.append(1) or convert(X))
+    fresh, y = prepare.numeric(ds)
+    with prepare.converting_once():
+        a, ya = prepare.numeric(ds)
+        a[0, :] = -1.0  # a study changing its copy changes no other cell's matrix
+        b, _ = prepare.numeric(ds)
+    prepare.numeric(ds)
+    assert len(calls) == 3  # once outside, once for the whole block, once after it
+    np.testing.assert_array_equal(b, fresh)
+    np.testing.assert_array_equal(ya, y)
+    assert a is not b and not np.shares_memory(a, b)

@@ -9,12 +9,36 @@ rather than becoming its own category). NaN is kept everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import numpy as np
 import pandas as pd
 
 from gdlab.base import modality_input_kind
 
-__all__ = ["numeric", "numeric_names", "onehot_groups", "model_for", "inputs"]
+__all__ = ["numeric", "numeric_names", "onehot_groups", "model_for", "inputs", "converting_once"]
+
+#: Matrices :func:`numeric` made inside :func:`converting_once`, by ``id`` of the dataset.
+_CONVERTED: ContextVar[dict | None] = ContextVar("gdlab_numeric_converted", default=None)
+
+
+@contextmanager
+def converting_once() -> Iterator[None]:
+    """Inside the block, :func:`numeric` converts each DataFrame dataset once.
+
+    The runner runs each group of cells (one dataset, model and seed) inside
+    one such block: every cell asks :func:`numeric` for the same matrix, and
+    converting a DataFrame column by column costs more than many a small fit.
+    Each call still returns its own copy of ``X``. Nothing outlives the block
+    (a DataFrame changed in place afterwards is converted again).
+    """
+    token = _CONVERTED.set({})
+    try:
+        yield
+    finally:
+        _CONVERTED.reset(token)
 
 
 def numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -46,6 +70,16 @@ def numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
     X = dataset.X
     if not isinstance(X, pd.DataFrame):
         return np.asarray(X, dtype=np.float64), np.asarray(dataset.y)
+    converted = _CONVERTED.get()
+    if converted is None:
+        return _frame_to_numeric(X), np.asarray(dataset.y)
+    held = converted.get(id(dataset))
+    if held is None or held[0] is not dataset:  # the dataset object is kept: its id stays its own
+        held = converted[id(dataset)] = (dataset, _frame_to_numeric(X))
+    return held[1].copy(), np.asarray(dataset.y)
+
+
+def _frame_to_numeric(X: pd.DataFrame) -> np.ndarray:
     blocks = []
     for name in X.columns:
         col = X[name]
@@ -58,7 +92,7 @@ def numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
             onehot = pd.get_dummies(cats, dtype=np.float64).to_numpy(copy=True)
             onehot[cats.isna().to_numpy()] = np.nan
             blocks.append(onehot)
-    return np.hstack(blocks), np.asarray(dataset.y)
+    return np.hstack(blocks)
 
 
 def numeric_names(dataset) -> list[str]:

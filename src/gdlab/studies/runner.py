@@ -90,8 +90,10 @@ def _run_group(items, dataset, threads: int | None = None,
 
     ``items`` are ``(study, cell, family)`` of one dataset, model and seed: the
     cells whose fits can coincide (:func:`_groups`). The cache lives as long
-    as the group, so fits are shared inside it and nothing outlives it.
-    ``max_bytes=0`` shares nothing.
+    as the group, so fits are shared inside it and nothing outlives it; the
+    dataset's float matrix is made once for the group
+    (:func:`gdlab.studies.prepare.converting_once`). ``max_bytes=0`` shares
+    nothing.
 
     Returns
     -------
@@ -99,8 +101,10 @@ def _run_group(items, dataset, threads: int | None = None,
     fitted, shared : int
         Fits made, and fits answered from the cache.
     """
+    from gdlab.studies.prepare import converting_once
+
     cache = fits.FitCache(max_bytes)
-    with fits.sharing(cache):
+    with fits.sharing(cache), converting_once():
         results = [_run_one(study, cell, dataset, family, threads)
                    for study, cell, family in items]
     return results, cache.fits, cache.shared
