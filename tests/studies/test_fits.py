@@ -189,3 +189,21 @@ def test_a_frame_is_converted_once_inside_a_group_and_each_caller_gets_its_own_c
     np.testing.assert_array_equal(b, fresh)
     np.testing.assert_array_equal(ya, y)
     assert a is not b and not np.shares_memory(a, b)
+
+
+def test_samples_cells_of_every_model_of_a_seed_form_one_group_first():
+    from gdlab.studies import plan
+    from gdlab.studies.runner import _groups
+    from gdlab.studies.samples import Samples
+
+    models = ["gaussian-nb", "lda", "logreg-unreg"]
+    names, families, caps = plan.model_facts(models)
+    studies = [Calibration(), Samples()]
+    tasks, _ = plan.plan_cells(studies, names, caps, [load("iris")], [0, 1])
+    groups = [[(c.study, c.model, c.seed) for _, c, _ in items]
+              for _, items in _groups(tasks, studies, families)]
+    # one reference per seed serves every model: one group (one worker) per seed, first
+    assert groups[:2] == [[("samples", "gaussian-nb", 0), ("samples", "lda", 0)],
+                          [("samples", "gaussian-nb", 1), ("samples", "lda", 1)]]
+    assert sorted(groups[2:]) == [[("calibration", m, s)] for m in sorted(models)
+                                  for s in (0, 1)]

@@ -185,6 +185,10 @@ class Study(ABC):
     #: every registered model with them joins the defaults
     #: (:func:`gdlab.comparison.default_models_for`).
     default_model_tags: frozenset[str] = frozenset()
+    #: The runner runs the cells of every model of one dataset and seed together (in one
+    #: worker), instead of each with its model's other cells: for a study whose cells share
+    #: work that does not depend on the model (the samples study's real-vs-real reference).
+    groups_across_models: bool = False
 
     @classmethod
     def headline_rows(cls, rows: pd.DataFrame) -> pd.DataFrame:

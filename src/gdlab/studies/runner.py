@@ -89,8 +89,9 @@ def _run_group(items, dataset, threads: int | None = None,
     """Run the cells of one group (in a worker) with one :class:`~gdlab.studies.fits.FitCache`.
 
     ``items`` are ``(study, cell, family)`` of one dataset, model and seed: the
-    cells whose fits can coincide (:func:`_groups`). The cache lives as long
-    as the group, so fits are shared inside it and nothing outlives it; the
+    cells whose fits can coincide (or of one study's every model, :func:`_groups`).
+    The cache lives as long as the group, so fits are shared inside it and
+    nothing outlives it; the
     dataset's float matrix is made once for the group
     (:func:`gdlab.studies.prepare.converting_once`). ``max_bytes=0`` shares
     nothing.
@@ -115,14 +116,20 @@ def _groups(tasks, studies, families) -> list[tuple[int, list]]:
 
     Studies derive their splits from the cell seed alone, so the cells that can
     fit one model on the same rows are those of one dataset, model and seed;
-    the runner gives each group to one worker. Returns ``(dataset index,
+    the runner gives each group to one worker. The cells of a study with
+    :attr:`~gdlab.studies.base.Study.groups_across_models` are grouped by
+    (dataset, study, seed) instead, every model together, and those groups
+    come first (their shared work makes them long). Returns ``(dataset index,
     [(study, cell, family), ...])`` per group, the cells in plan order.
     """
     grouped: dict[tuple, tuple[int, list]] = {}
     for si, cell, di in tasks:
-        key = (di, cell.model, int(cell.seed))
+        across = studies[si].groups_across_models
+        key = (di, ("study", cell.study) if across else ("model", cell.model), int(cell.seed))
         grouped.setdefault(key, (di, []))[1].append((studies[si], cell, families[cell.model]))
-    return sorted(grouped.values(), key=lambda g: -len(g[1]))  # stable: plan order in ties
+    # stable: plan order in ties
+    return [grouped[k] for k in sorted(grouped, key=lambda k: (k[1][0] != "study",
+                                                               -len(grouped[k][1])))]
 
 
 # ------------------------------------------------------------------- progress

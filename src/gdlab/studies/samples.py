@@ -276,6 +276,9 @@ class Samples(Study):
     requires = frozenset({"conditional_sample"})
     #: Seeds the runner uses when it is given none.
     default_seeds = (0, 1, 2)
+    #: Every model of a seed is compared with one reference (trained once per process):
+    #: one worker runs them all, instead of each worker training its own.
+    groups_across_models = True
 
     def __init__(self, *, n_per_class: int = 8, test_size=0.25, quality: bool = True):
         self.n_per_class = n_per_class
