@@ -91,8 +91,7 @@ def _run_group(items, dataset, threads: int | None = None,
     ``items`` are ``(study, cell, family)`` of one dataset, model and seed: the
     cells whose fits can coincide (or of one study's every model, :func:`_groups`).
     The cache lives as long as the group, so fits are shared inside it and
-    nothing outlives it; the
-    dataset's float matrix is made once for the group
+    nothing outlives it; the dataset's float matrix is made once for the group
     (:func:`gdlab.studies.prepare.converting_once`). ``max_bytes=0`` shares
     nothing.
 
