@@ -57,3 +57,22 @@ def test_curves_figure_names_missing_columns():
     with pytest.raises(ValueError, match=r"lacks the columns \['hi', 'lo'\]"):
         curves_figure(_summary(2).drop(columns=["lo", "hi"]), title="t", x_title="m",
                       y_title="e")
+
+
+def test_dots_figure_labels_log_axes_by_round_numbers_not_minor_digits():
+    """The cost bars' log axes read '2 3 4 5 6 7 8 9 1' (memory within one decade) and
+    '5 0.1 2 5 1 2 5' (predict time): Plotly's minor-tick labels. Each log axis now names
+    round values: powers of ten over three decades or more, else 1-2-5 steps."""
+    from gdlab.studies.plots import dots_figure
+
+    s = pd.DataFrame({"model": ["a", "b"] * 2, "family": ["generative", "discriminative"] * 2,
+                      "metric": ["fit", "fit", "memory", "memory"],
+                      "mean": [0.003, 9.3, 0.12, 0.9], "lo": [0.002, 5.0, 0.11, 0.8],
+                      "hi": [0.004, 9.9, 0.13, 0.95]})
+    fig = dots_figure(s, {"fit": "fit (s)", "memory": "memory (MB)"}, title="t", bars=True,
+                      log_x={"fit", "memory"})
+    fit, memory = fig.layout.xaxis, fig.layout.xaxis2
+    assert fit.type == memory.type == "log"
+    assert list(fit.ticktext) == ["0.001", "0.01", "0.1", "1", "10"]
+    assert list(memory.ticktext) == ["0.1", "0.2", "0.5", "1"]
+    assert list(memory.tickvals) == [0.1, 0.2, 0.5, 1.0]

@@ -23,7 +23,7 @@ import pandas as pd
 
 from gdlab.studies import _common
 
-__all__ = ["DASH", "curves_figure", "dots_figure", "panels"]
+__all__ = ["DASH", "curves_figure", "dots_figure", "log_ticks", "panels"]
 
 #: Plotly line dash by model family.
 DASH = {"generative": "solid", "discriminative": "dash", "hybrid": "dashdot"}
@@ -80,6 +80,38 @@ def panels(models: pd.DataFrame, max_series: int = 6, *, series: str = "model",
             title = str(family) if k == 1 else f"{family} {i + 1}/{k}"
             out.append((title, members[i * max_series:(i + 1) * max_series]))
     return out
+
+
+def log_ticks(values) -> list[float]:
+    """Labelled ticks of a logarithmic axis over ``values``: the powers of ten when the
+    values span three decades or more, else 1, 2 and 5 times them.
+
+    Plotly labels a log axis that spans a decade or two by its minor ticks alone
+    ("2 3 4 5 6 7 8 9 1", "5 0.1 2 5 1 2 5"), which does not say where a bar ends.
+
+    Examples
+    --------
+    >>> log_ticks([0.003, 9.3])
+    [0.001, 0.01, 0.1, 1.0, 10.0]
+    >>> log_ticks([0.12, 0.9])
+    [0.1, 0.2, 0.5, 1.0]
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not len(v):
+        return []
+    lo, hi = math.floor(math.log10(v.min())), math.ceil(math.log10(v.max()))
+    hi = max(hi, lo + 1)
+    steps = (1,) if hi - lo >= 3 else (1, 2, 5)
+    ticks = [float(f"{m}e{k}") for k in range(lo, hi + 1) for m in steps]
+    first = max(t for t in ticks if t <= v.min())  # from the last tick below the values
+    last = min(t for t in ticks if t >= v.max())  # to the first one above them
+    return [t for t in ticks if first <= t <= last]
+
+
+def _tick_text(v: float) -> str:
+    """A tick label without exponent: ``0.001``, ``5``, ``10,000``."""
+    return f"{v:,.0f}" if v >= 1 else f"{v:g}"
 
 
 def _band(x, lo, hi):
@@ -355,8 +387,13 @@ def dots_figure(summary: pd.DataFrame, metrics, *, title: str, bars: bool = Fals
             reference_shown = True
         values = d["mean"].astype(float)
         positive = bool((values[np.isfinite(values)] > 0).all())
-        fig.update_xaxes(type="log" if metric in log_x and positive else "linear",
-                         showgrid=True, row=r + 1, col=c + 1)
+        if metric in log_x and positive:
+            shown_values = d[["mean", "lo", "hi"]].to_numpy(float).ravel()
+            ticks = log_ticks(shown_values[np.isfinite(shown_values) & (shown_values > 0)])
+            fig.update_xaxes(type="log", tickvals=ticks, ticktext=[_tick_text(v) for v in ticks],
+                             showgrid=True, row=r + 1, col=c + 1)
+        else:
+            fig.update_xaxes(type="linear", showgrid=True, row=r + 1, col=c + 1)
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=models)
     fig.update_layout(template="plotly_white", title={"text": title, "x": 0.0},
                       height=max(260, rows * (26 * len(models) + 110) + 60),
