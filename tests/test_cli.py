@@ -405,3 +405,31 @@ def test_study_param_errors_are_one_line_before_any_fit(runner, tmp_path, param,
     assert result.exit_code == 2
     assert match in " ".join(result.output.split())
     assert not (tmp_path / "results").exists()
+
+
+def test_verdict_line_of_a_single_split_still_shows_the_lead(capsys):
+    """A goal measured on one split (the samples study) printed 'no clear winner between A
+    and B' with no number at all; the report showed its lead."""
+    from gdlab.cli import _print_verdict
+    from gdlab.verdict import Advice, Answer
+
+    one = Answer("generation", "gmm", "qda", "c2st_auc", "lower", 0.285, 0.36, 0.075, None,
+                 False, setting="(two-sample test)", kind="realism")
+    many = Answer("accuracy", "lr", "nb", "error", "lower", 0.022, 0.032, 0.010,
+                  (-0.003, 0.022), False, setting="at 426 training rows")
+    _print_verdict(Advice("toy", [many, one], {"model": "lr", "because": "lr ranks best."}))
+    out = capsys.readouterr().out
+    assert "(lead +0.075; one split, no interval)" in out
+    assert "(lead +1.0 pts, 95 % interval [-0.3 pts, +2.2 pts])" in out
+
+
+@pytest.mark.parametrize("command", ["advise", "compare", "study", "generate", "datasets"])
+def test_help_reads_cleanly_in_80_columns(runner, command):
+    """At 80 columns '--seeds' took a 20-column type ('<int range> [x>=1]') and cut
+    '--goal's names to 'accuracy_with_miss…'; docstrings showed reST's ``double quotes``."""
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "``" not in result.output and ":func:" not in result.output
+    assert "…" not in result.output
+    if command == "advise":
+        assert "accuracy_with_missing," in result.output

@@ -102,10 +102,10 @@ def models():
 
 @app.command()
 def datasets():
-    """List the datasets that ``gdlab compare --dataset`` accepts, with modality, size and source.
+    """List the datasets that 'gdlab compare --dataset' accepts, with modality, size and source.
 
     Sizes come from loading each set; a text set whose Debian packages are not
-    installed shows "-" (``make data-deps`` installs them).
+    installed shows "-" ('make data-deps' installs them).
     """
     from gdlab.data import available
 
@@ -186,8 +186,8 @@ _SchedulerOpt = Annotated[
 ]
 _SeedsOpt = Annotated[
     int | None,
-    typer.Option("--seeds", help="Repeats (random splits) of every study (default: each "
-                                 "study's own).", min=1),
+    typer.Option("--seeds", metavar="N", help="Repeats (random splits) of every study "
+                                               "(default: each study's own).", min=1),
 ]
 _QuickOpt = Annotated[
     bool,
@@ -315,10 +315,13 @@ def _print_verdict(advice) -> None:
         mark = ("[dim]?[/]" if not a.answered else "[yellow]≈[/]" if a.tie
                 else "[green]✓[/]")
         line = escape(a.headline())
-        if a.answered and a.interval is not None and a.runner_up is not None:
-            lo, hi = (format_value(v, a.metric, signed=True) for v in a.interval)
-            line += (f" [dim](lead {format_value(a.difference, a.metric, signed=True)}, "
-                     f"95 % interval [{lo}, {hi}])[/]")
+        if a.answered and a.runner_up is not None and a.difference is not None:
+            lead = format_value(a.difference, a.metric, signed=True)
+            if a.interval is None:  # one split: the lead, said to have no interval
+                line += f" [dim](lead {lead}; one split, no interval)[/]"
+            else:
+                lo, hi = (format_value(v, a.metric, signed=True) for v in a.interval)
+                line += f" [dim](lead {lead}, 95 % interval [{lo}, {hi}])[/]"
         out.print(f"{mark} {line}", highlight=False)
         c = a.contrast
         if a.answered and c and c.get("interval"):
@@ -418,12 +421,13 @@ def compare(
     progress: _ProgressOpt = True,
     na_values: _NaOpt = None,
 ):
-    """Run the studies on a dataset, write OUT/index.html and the results, print a summary
-    and the verdict (also in OUT/advice.json).
+    """Run the studies on a dataset; print a summary and the verdict; write OUT/index.html.
+
+    The results go to OUT/results and the verdict also to OUT/advice.json.
 
     With no arguments: breast_cancer, four generative and four discriminative
-    models, every study that applies. Give a built-in ``--dataset`` or your own
-    ``--csv FILE --target COL``.
+    models, every study that applies. Give a built-in '--dataset' or your own
+    '--csv FILE --target COL'.
     """
     _run(dataset=dataset, csv=csv, target=target, models=models,
          studies=_names("--studies", studies), out=out, n_jobs=n_jobs, scheduler=scheduler,
@@ -475,7 +479,7 @@ def advise(
 ):
     """Which model fits your task: per goal, with the evidence (and OUT/advice.json).
 
-    Runs the comparison as ``gdlab compare`` does (or reads one with --from),
+    Runs the comparison as 'gdlab compare' does (or reads one with --from),
     then answers each goal: the pick, the runner-up, their difference with a
     95 % interval over the same splits, and why.
     """
@@ -542,8 +546,8 @@ def study(
 ):
     """Run one study (the models it applies to) and write its report to OUT/index.html.
 
-    Examples: ``gdlab study blend -d pima -p lambdas=0,0.5,1 -p sizes=20,80``;
-    ``gdlab study augmentation -d wine -m logreg -p ratios=0,1 -p generators=gaussian-nb,smote``.
+    Examples: 'gdlab study blend -d pima -p lambdas=0,0.5,1 -p sizes=20,80';
+    'gdlab study augmentation -d wine -m logreg -p ratios=0,1 -p generators=gaussian-nb,smote'.
     """
     from gdlab.studies.registry import parse_params
 
@@ -580,9 +584,9 @@ def generate(
 ):
     """Train a generative model on a dataset (once; cached) and print samples from it.
 
-    The trained model is saved under ``$GDLAB_CACHE`` (default ``~/.cache/gdlab``)
+    The trained model is saved under '$GDLAB_CACHE' (default '~/.cache/gdlab')
     and reused by later calls with the same model and dataset (a CSV file: the
-    same contents) (:func:`gdlab.comparison.generate`).
+    same contents).
     """
     from gdlab import comparison
 
