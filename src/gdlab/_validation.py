@@ -25,6 +25,7 @@ __all__ = [
     "check_X",
     "check_X_y",
     "check_magnitude",
+    "check_feature_magnitude",
     "MAX_ABS_SQUARED",
     "check_n_samples",
     "check_random_state",
@@ -167,6 +168,34 @@ def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2, dtype=n
 #: quadratic forms, squared distances): its square, summed over many rows and
 #: features, stays far from float64 overflow (1.8e308).
 MAX_ABS_SQUARED = 1e150
+
+
+def check_feature_magnitude(estimator, X):
+    """:func:`check_magnitude` of X with the columns named as the estimator was fitted.
+
+    The check of every model whose arithmetic squares the features (Gaussian
+    densities, mixtures, kernel densities, standardization): the message names
+    a column by ``estimator.feature_names_in_`` when the model was fitted on a
+    DataFrame.
+
+    Parameters
+    ----------
+    estimator : object
+    X : ndarray of shape (n_samples, n_features)
+        Validated numeric data; NaN entries are ignored.
+
+    Returns
+    -------
+    X : ndarray
+        Unchanged.
+
+    Raises
+    ------
+    ValueError
+        As :func:`check_magnitude`.
+    """
+    check_magnitude(estimator, X, feature_names=getattr(estimator, "feature_names_in_", None))
+    return X
 
 
 def check_magnitude(estimator, X, *, limit: float = MAX_ABS_SQUARED, feature_names=None,

@@ -57,9 +57,9 @@ from sklearn.utils.metaestimators import available_if
 
 from gdlab._validation import (
     check_em_params,
+    check_feature_magnitude,
     check_in,
     check_int,
-    check_magnitude,
     check_positive,
     check_priors,
     check_X_y,
@@ -70,7 +70,7 @@ from gdlab.distributions.common import missing_mask
 from gdlab.distributions.discrete import Bernoulli, Multinomial
 from gdlab.distributions.gaussian_features import GaussianFeatures
 from gdlab.inference.gaussian_em import fit_gaussians
-from gdlab.models.gaussian import _CAPS_CLASSIFIER, GaussianClassifier, _check_magnitude
+from gdlab.models.gaussian import _CAPS_CLASSIFIER, GaussianClassifier
 from gdlab.models.naive_bayes import (
     _NB_CAPABILITIES,
     BernoulliNB,
@@ -583,7 +583,7 @@ class BlendGaussianClassifier(_BlendMixin, GaussianClassifier):
 
     def _validate_fit(self, X, y):
         X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
-        _check_magnitude(self, X)
+        check_feature_magnitude(self, X)
         return X, classes, y_idx
 
     def _fit_validated(self, X, classes, y_idx):
@@ -794,7 +794,7 @@ class BlendMultinomialNB(_DiscreteBlendMixin, MultinomialNB):
         # the gradient multiplies counts by row totals and weights: counts whose squares
         # overflow would send L-BFGS to NaN, so they are refused at fit (predict takes them)
         super()._check_training_values(X)
-        check_magnitude(self, X, feature_names=getattr(self, "feature_names_in_", None))
+        check_feature_magnitude(self, X)
 
     def _initial_parameters(self, data):
         return self.feature_log_prob_.ravel().copy()

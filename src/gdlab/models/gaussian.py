@@ -18,8 +18,8 @@ from sklearn.base import BaseEstimator
 
 from gdlab._validation import (
     check_em_params,
+    check_feature_magnitude,
     check_in,
-    check_magnitude,
     check_priors,
     check_sample_weight,
     check_X,
@@ -62,17 +62,11 @@ def _check_shrinkage(shrinkage, covariance):
     return shrinkage if isinstance(shrinkage, str) else float(shrinkage)
 
 
-def _check_magnitude(estimator, X):
-    """The Gaussian math squares (x - mu) / sigma: refuse |x| beyond MAX_ABS_SQUARED."""
-    check_magnitude(estimator, X, feature_names=getattr(estimator, "feature_names_in_", None))
-    return X
-
-
 class _MagnitudeCheckedMixin:
     """Validate X at predict as the contract does, then refuse entries too large to square."""
 
     def _validate_X_predict(self, X):
-        return _check_magnitude(self, super()._validate_X_predict(X))
+        return check_feature_magnitude(self, super()._validate_X_predict(X))
 
 
 class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, BaseEstimator):
@@ -233,7 +227,7 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
         shrinkage = _check_shrinkage(self.shrinkage, self.covariance)
         reg_covar, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
         X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
-        _check_magnitude(self, X)
+        check_feature_magnitude(self, X)
         w = check_sample_weight(sample_weight, X.shape[0])
         priors = check_priors(self.priors, len(classes))
         result = fit_gaussians(
@@ -394,7 +388,7 @@ class GaussianDensity(_MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
         check_in(self.covariance, "covariance", {"full", "diag", "spherical"})
         reg_covar, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
         X = check_X(self, X, reset=True, allow_nan=True)
-        _check_magnitude(self, X)
+        check_feature_magnitude(self, X)
         w = check_sample_weight(sample_weight, X.shape[0])
         result = fit_gaussians(
             X,

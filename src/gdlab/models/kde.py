@@ -37,8 +37,8 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import KFold
 
 from gdlab._validation import (
+    check_feature_magnitude,
     check_in,
-    check_magnitude,
     check_positive,
     check_sample_weight,
     check_X,
@@ -368,11 +368,6 @@ def _posterior_weights(L):
 # -- the density ----------------------------------------------------------------------------
 
 
-def _check_magnitude(estimator, X):
-    check_magnitude(estimator, X, feature_names=getattr(estimator, "feature_names_in_", None))
-    return X
-
-
 class _MagnitudeCheckedMixin:
     """Refuse entries too large to square: always at fit (the bandwidth rules take
     variances), and at predict for the gaussian kernel (it squares (x - x_i) / h)."""
@@ -389,7 +384,7 @@ class _MagnitudeCheckedMixin:
                 "(NaN) entries (only the radial gaussian's marginal is a radial kernel); "
                 "use kernel='gaussian' or geometry='product'."
             )
-        return _check_magnitude(self, X) if self.kernel == "gaussian" else X
+        return check_feature_magnitude(self, X) if self.kernel == "gaussian" else X
 
 
 def _check_bandwidth(bandwidth):
@@ -604,7 +599,7 @@ default="gaussian"
         floor = check_positive(self.scale_floor, "scale_floor", allow_zero=True)
         X = check_X(self, X, reset=True, allow_nan=True)
         w = check_sample_weight(sample_weight, X.shape[0])
-        _check_magnitude(self, X)
+        check_feature_magnitude(self, X)
         radial = self.geometry == "radial"
         if radial and np.isnan(X).any():
             raise ValueError(
@@ -906,7 +901,7 @@ default="gaussian"
         self
         """
         check_in(self.outside_support, "outside_support", {"raise", "prior"})
-        _check_magnitude(self, check_X_y(self, X, y, allow_nan=True)[0])
+        check_feature_magnitude(self, check_X_y(self, X, y, allow_nan=True)[0])
         return super().fit(X, y, sample_weight=sample_weight)
 
     @property

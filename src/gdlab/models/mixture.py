@@ -47,9 +47,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from gdlab._validation import (
     check_em_params,
+    check_feature_magnitude,
     check_in,
     check_int,
-    check_magnitude,
     check_n_samples,
     check_partial_fit_data,
     check_random_state,
@@ -298,12 +298,6 @@ def _precisions_to_covariances(precisions, covariance, K, d):
     return np.linalg.inv(p)
 
 
-def _check_magnitude(estimator, X):
-    """The mixture math squares x (quadratic features): refuse |x| beyond MAX_ABS_SQUARED."""
-    check_magnitude(estimator, X, feature_names=getattr(estimator, "feature_names_in_", None))
-    return X
-
-
 # -- the density ----------------------------------------------------------------------------
 class _BaseGaussianMixture(DensityMixin, BaseEstimator):
     """Hooks, predictions and sampling shared by the Gaussian-mixture densities."""
@@ -311,7 +305,7 @@ class _BaseGaussianMixture(DensityMixin, BaseEstimator):
     _gdlab_capabilities = frozenset({"density", "sample", "missing_features"})
 
     def _validate_X_predict(self, X):
-        return _check_magnitude(self, super()._validate_X_predict(X))
+        return check_feature_magnitude(self, super()._validate_X_predict(X))
 
     # -- fitted parameters ---------------------------------------------------------------
     def _params(self):
@@ -877,7 +871,7 @@ default="k-means++"
         K, reg_covar, max_iter, tol = self._check_params()
         warm = bool(self.warm_start) and hasattr(self, "converged_")
         X = check_X(self, X, reset=not warm, allow_nan=True)
-        _check_magnitude(self, X)
+        check_feature_magnitude(self, X)
         if warm and K != len(self.weights_):
             raise ValueError(
                 f"warm_start=True continues the fitted mixture of {len(self.weights_)} "
@@ -933,7 +927,7 @@ default="k-means++"
         K, reg_covar, _, _ = self._check_params()
         first = not hasattr(self, "_stats")
         X = check_X(self, X, reset=first, allow_nan=True)
-        _check_magnitude(self, X)
+        check_feature_magnitude(self, X)
         n_rows = X.shape[0]
         w = check_sample_weight(sample_weight, n_rows)
         X, w = _informative_rows(X, w) if w is not None else (_informative_rows(X), None)
@@ -1057,7 +1051,7 @@ n_iter_, lower_bound_, log_likelihood_history_, shift_, n_features_in_
         """
         top = check_int(self.max_components, "max_components")
         X = check_X(self, X, reset=True, allow_nan=True)
-        _check_magnitude(self, X)
+        check_feature_magnitude(self, X)
         w = check_sample_weight(sample_weight, X.shape[0])
         rng = check_random_state(self.random_state)
         seed = rng.randint(np.iinfo(np.int32).max)
@@ -1207,7 +1201,7 @@ class GMMClassifier(ClassConditional):
         """
         check_in(self.select, "select", {"fixed", "bic"})
         X_checked, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
-        _check_magnitude(self, X_checked)
+        check_feature_magnitude(self, X_checked)
         w = self._check_class_weights(sample_weight, y_idx, classes, "fit")
         self._check_class_sizes(classes, y_idx if w is None else y_idx[w > 0])
         super().fit(X, y, sample_weight=w)
@@ -1215,7 +1209,7 @@ class GMMClassifier(ClassConditional):
         return self
 
     def _validate_X_predict(self, X):
-        return _check_magnitude(self, super()._validate_X_predict(X))
+        return check_feature_magnitude(self, super()._validate_X_predict(X))
 
     def _check_class_sizes(self, classes, y_idx):
         if self.select != "fixed":
@@ -1252,7 +1246,7 @@ class GMMClassifier(ClassConditional):
         self
         """
         X_checked = check_partial_fit_data(self, X, y, classes, allow_nan=True)[0]
-        _check_magnitude(self, X_checked)  # before any class's mixture is updated
+        check_feature_magnitude(self, X_checked)  # before any class's mixture is updated
         super().partial_fit(X, y, classes=classes, sample_weight=sample_weight)
         self.n_components_ = np.array(
             [len(getattr(d, "weights_", ())) for d in self.densities_]

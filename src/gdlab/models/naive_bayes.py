@@ -41,6 +41,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.metaestimators import available_if
 
 from gdlab._validation import (
+    check_feature_magnitude,
     check_in,
     check_magnitude,
     check_nonnegative,
@@ -464,7 +465,7 @@ class GaussianNB(_BaseNB):
 
     def _check_values(self, X):
         # squares of larger values overflow: refuse them at fit and at predict alike
-        check_magnitude(self, X, feature_names=getattr(self, "feature_names_in_", None))
+        check_feature_magnitude(self, X)
 
     def _finalize(self):
         p = GaussianFeatures.from_summaries(self._stats, var_smoothing=self.var_smoothing)

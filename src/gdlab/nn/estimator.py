@@ -24,7 +24,12 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from gdlab._validation import MAX_ABS_SQUARED, check_magnitude, check_random_state, check_X
+from gdlab._validation import (
+    check_feature_magnitude,
+    check_magnitude,
+    check_random_state,
+    check_X,
+)
 from gdlab.base import SettingGroupsMixin, log_normalize
 from gdlab.nn.training import TrainConfig, Trainer, resolve_device
 
@@ -101,8 +106,7 @@ def check_standardizable(estimator, X) -> None:
     ValueError
         Naming the first column with a value beyond the limit.
     """
-    check_magnitude(estimator, X, limit=MAX_ABS_SQUARED,
-                    feature_names=getattr(estimator, "feature_names_in_", None))
+    check_feature_magnitude(estimator, X)
 
 
 def load_init_state(module: torch.nn.Module, init_state, estimator=None) -> torch.nn.Module:
