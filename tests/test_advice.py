@@ -271,6 +271,9 @@ def test_generation_answers_realism_and_usefulness_apart():
     assert realism.model == "mix" and realism.significant
     assert usefulness.model == "nb" and usefulness.significant
     assert realism.headline().startswith("generation (realism)")
+    # TSTR measures usefulness: its reason must not call the rows realistic
+    assert "most realistic rows" in realism.reason
+    assert "most useful rows" in usefulness.reason and "realistic" not in usefulness.reason
 
 
 def test_cost_answers_fit_predict_and_memory_apart():

@@ -907,8 +907,9 @@ def _generation(rows, families) -> list[Answer]:
         if metric == "c2st_auc":  # an AUC below 0.5 is as far from "indistinguishable"
             part = part.assign(value=(part["value"].astype(float) - 0.5).abs())
 
-        def reason(a, what=what):
-            return _tie_or(a, f"{a.model} draws the most realistic rows: {what}.")
+        def reason(a, what=what, kind=kind):
+            rows = "realistic" if kind == "realism" else "useful"  # TSTR is not realism
+            return _tie_or(a, f"{a.model} draws the most {rows} rows: {what}.")
 
         out.append(_compare("generation", part, families=families, candidate="model",
                             better=better, metric=metric, setting=setting, because=reason,
