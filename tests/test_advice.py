@@ -359,3 +359,23 @@ def test_few_labels_is_left_out_by_default_without_the_study_but_reported_when_a
     asked = advise_rows(_rows(), goals=["accuracy", "few_labels"])
     few = asked.answer("few_labels")
     assert not few.answered and "semi_supervised" in few.because
+
+
+def test_a_lead_on_a_single_split_is_untested_not_a_tie():
+    """The samples study runs one split: '|C2ST AUC - 0.5| 0.160 vs 0.500' was reported as
+    'no clear winner', hiding a large lead that one split cannot test either way."""
+    rows = [dict(study="samples", dataset="d", model=model, setting="none",
+                 setting_value=np.nan, seed=0, family="generative", metric=metric,
+                 value=value, fit_seconds=0.0, error=None)
+            for model, c2st, tstr in (("mix", 0.66, 0.843), ("qda", 1.0, 0.843))
+            for metric, value in (("c2st_auc", c2st), ("tstr_accuracy", tstr))]
+    advice = advise_rows(pd.DataFrame(rows), goals=["generation"])
+    realism, usefulness = advice.answer("generation", "realism"), advice.answer(
+        "generation", "usefulness")
+    assert realism.untested and realism.interval is None and realism.tie
+    assert "ahead of qda on the one split measured (untested)" in realism.headline()
+    assert "no clear winner" not in realism.headline().lower()
+    assert "no clear winner" not in realism.because.lower()
+    assert realism.to_dict()["untested"] is True
+    assert not usefulness.untested  # the same value: a tie, said as one
+    assert "no clear winner" in usefulness.headline()

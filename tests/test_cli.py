@@ -420,6 +420,10 @@ def test_verdict_line_of_a_single_split_still_shows_the_lead(capsys):
     _print_verdict(Advice("toy", [many, one], {"model": "lr", "because": "lr ranks best."}))
     out = capsys.readouterr().out
     assert "(lead +0.075; one split, no interval)" in out
+    # ahead on one split is not "no clear winner": it is untested
+    assert "~ generation (realism): gmm, ahead of qda on the one split measured (untested)" \
+        in out
+    assert "≈ accuracy: no clear winner between lr and nb" in out
     assert "(lead +1.0 pts, 95 % interval [-0.3 pts, +2.2 pts])" in out
 
 

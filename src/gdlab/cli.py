@@ -312,8 +312,8 @@ def _print_verdict(advice) -> None:
     for a in advice.answers:
         if folded and not a.answered:
             continue
-        mark = ("[dim]?[/]" if not a.answered else "[yellow]≈[/]" if a.tie
-                else "[green]✓[/]")
+        mark = ("[dim]?[/]" if not a.answered else "[yellow]~[/]" if a.untested
+                else "[yellow]≈[/]" if a.tie else "[green]✓[/]")
         line = escape(a.headline())
         if a.answered and a.runner_up is not None and a.difference is not None:
             lead = format_value(a.difference, a.metric, signed=True)

@@ -158,6 +158,13 @@ class Answer:
         return self.answered and self.runner_up is not None and not self.significant
 
     @property
+    def untested(self) -> bool:
+        """Ahead of the runner-up on a single split: no interval, so no test of the lead
+        (not a tie: "no clear winner" would hide a lead of 0.16 against 0.50)."""
+        return (self.tie and self.interval is None and self.difference is not None
+                and self.difference > 0)
+
+    @property
     def label(self) -> str:
         """The goal as a person reads it: "few labels (20 labels)"."""
         return self.goal.replace("_", " ") + (f" ({self.kind.replace('_', ' ')})"
@@ -170,6 +177,9 @@ class Answer:
             return f"{label}: unanswered. {self.because}"
         if self.runner_up is None:
             return f"{label}: {self.model} (the only model measured) {self.setting}".rstrip()
+        if self.untested:
+            return (f"{label}: {self.model}, ahead of {self.runner_up} on the one split "
+                    f"measured (untested) {self.setting}".rstrip())
         if self.tie:
             return (f"{label}: no clear winner between {self.model} and {self.runner_up} "
                     f"{self.setting}".rstrip())
@@ -184,6 +194,7 @@ class Answer:
             "difference": _num(self.difference),
             "interval": None if self.interval is None else [_num(v) for v in self.interval],
             "significant": bool(self.significant), "tie": bool(self.tie),
+            "untested": bool(self.untested),
             "extrapolated": bool(self.extrapolated), "setting": self.setting,
             "because": self.because, "reason": self.reason, "rows": self.rows,
             "values": {str(k): _num(v) for k, v in self.values.items()},
@@ -594,6 +605,10 @@ def _evidence(a: Answer) -> str:
 
 def _tie_or(a: Answer, sentence: str) -> tuple[str, str]:
     """(the verdict with its numbers, the reason alone)."""
+    if a.untested:
+        return (f"{a.model} is ahead of {a.runner_up} on the one split measured; one split "
+                f"gives no interval to test the lead (more --seeds would). {_evidence(a)}",
+                f"On one split (untested): {sentence}")
     if a.tie:
         return (f"No clear winner between {a.model} and {a.runner_up}: the interval of "
                 f"their difference includes 0. {_evidence(a)}",

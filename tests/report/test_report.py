@@ -314,3 +314,20 @@ def test_units_stay_on_their_number_and_titled_plotly_figures_get_no_echo_captio
     plain = build_report(make_rows(), [FakeCurve()], tmp_path / "plain").read_text(
         encoding="utf-8")
     assert "<figcaption>Learning curves" in plain  # an SVG figure keeps its caption
+
+
+def test_a_lead_on_one_split_reads_untested_in_the_verdict_table(tmp_path):
+    advice = {
+        "answers": [{"goal": "generation", "kind": "realism", "model": "mix",
+                     "runner_up": "qda", "metric": "c2st_auc", "value": 0.16,
+                     "runner_up_value": 0.5, "difference": 0.34, "interval": None,
+                     "significant": False, "tie": True, "untested": True, "tied_with": ["qda"],
+                     "contrast": None, "setting": "", "because": "", "extrapolated": False,
+                     "reason": "On one split (untested): mix draws the most realistic rows."}],
+        "overall": {"model": "mix", "because": "mix ranks best."}, "notes": [],
+    }
+    html = build_report(make_rows(), [FakeCurve()], tmp_path, advice=advice).read_text(
+        encoding="utf-8")
+    verdict = html.split('id="verdict"')[1].split("</table>")[0]
+    assert "ahead on one split (untested)" in verdict and "no clear winner" not in verdict
+    assert "<td>mix</td>" in verdict  # the pick alone, not "mix ≈ qda"

@@ -521,6 +521,8 @@ def _verdict(advice) -> dict | None:
             verdict, pick = "unanswered", "—"
         elif a.get("runner_up") is None:
             verdict, pick = "only model", a["model"]
+        elif a.get("untested"):  # ahead on one split: no interval to test it
+            verdict, pick = "ahead on one split (untested)", a["model"]
         elif a.get("tie"):
             verdict, pick = "no clear winner", f"{a['model']} ≈ {a['runner_up']}"
         else:
