@@ -1276,6 +1276,30 @@ def test_complement_matches_sklearn(kwargs):
                                atol=1e-12)
 
 
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_complement_integer_sample_weight_equals_repeating_rows(fmt):
+    # ComplementNB refuses NaN, so CASES' repeated-rows test (with NaN) leaves it out
+    X, y = count_data(n=300)
+    w = np.random.default_rng(3).integers(0, 4, len(y))  # 0: the row is left out
+    Xr, yr = np.repeat(X, w, axis=0), np.repeat(y, w)
+    if fmt == "csr":
+        X, Xr = sp.csr_matrix(X), sp.csr_matrix(Xr)
+    weighted = ComplementNB(norm=True).fit(X, y, sample_weight=w)
+    repeated = ComplementNB(norm=True).fit(Xr, yr)
+    chunked = ComplementNB(norm=True)
+    for part in np.array_split(np.arange(len(y)), 3):
+        chunked.partial_fit(X[part], y[part], classes=[0, 1, 2], sample_weight=w[part])
+    Xt = count_data(seed=5)[0]
+    for other in (repeated, chunked):
+        for name in ("class_count_", "feature_count_", "feature_all_"):
+            np.testing.assert_allclose(getattr(weighted, name), getattr(other, name), rtol=0,
+                                       atol=1e-9, err_msg=name)
+        np.testing.assert_allclose(weighted.feature_log_prob_, other.feature_log_prob_,
+                                   rtol=0, atol=1e-12)
+        np.testing.assert_allclose(weighted.predict_log_proba(Xt), other.predict_log_proba(Xt),
+                                   rtol=0, atol=1e-9)
+
+
 def test_complement_is_not_tagged_a_density_and_has_no_density_methods():
     from gdlab.base import capabilities
 
