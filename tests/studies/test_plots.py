@@ -76,3 +76,28 @@ def test_dots_figure_labels_log_axes_by_round_numbers_not_minor_digits():
     assert list(fit.ticktext) == ["0.001", "0.01", "0.1", "1", "10"]
     assert list(memory.ticktext) == ["0.1", "0.2", "0.5", "1"]
     assert list(memory.tickvals) == [0.1, 0.2, 0.5, 1.0]
+
+
+def test_every_model_color_is_dark_enough_to_see_on_white():
+    """tab20's light shades (#dbdb8d for logreg, #9edae5 for logreg-unreg) drew lines one
+    could hardly see; every palette color now has a relative luminance below 0.5."""
+    from gdlab.studies import _common
+
+    def luminance(color):
+        r, g, b = (int(color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    assert len(set(_common._PALETTE)) == len(_common._PALETTE) == 20
+    assert max(luminance(c) for c in _common._PALETTE) < 0.5
+    for name in ("logreg", "logreg-unreg", "gmm-classifier"):
+        assert luminance(_common.model_color(name)) < 0.5
+
+
+def test_curves_figure_is_tall_enough_for_its_legend():
+    """Nine models and the crossover marker overflowed a 420 px legend into a scroll bar
+    (the churn CSV's learning curves), which needs 450 px; twelve and a marker 540 px."""
+    s = _summary(12)
+    markers = pd.DataFrame({"x": [50.0], "y": [0.2], "text": ["x"], "panel": ["m0"]})
+    fig = curves_figure(s, title="t", x_title="m", y_title="e", markers=markers)
+    assert fig.layout.height >= 30 * 13 + 150 > 420

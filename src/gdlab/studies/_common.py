@@ -358,11 +358,13 @@ def quiet_convergence():
 
 # --------------------------------------------------------------------------- figures
 
-# tab20 dark shades first, then the light ones: 20 distinct colors
+# tab10, then ten darker shades (tab20b's and others) instead of tab20's light ones: a
+# line or band in #dbdb8d or #9edae5 (logreg, logreg-unreg: in every default run) could
+# hardly be seen on white. 20 distinct colors, each readable as a thin dashed line.
 _PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-    "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896",
-    "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
+    "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#843c39", "#7b4173",
+    "#6b6ecf", "#bd9e39", "#a55194", "#8ca252", "#008080", "#8c6d31",
 )
 
 

@@ -276,8 +276,11 @@ def curves_figure(summary: pd.DataFrame, *, title: str, x_title: str, y_title: s
     fig.update_yaxes(title_text=y_title, col=1, tickformat=".0%" if percent else None)
     if y_range is not None and not percent:
         fig.update_yaxes(rangemode="tozero")
+    # tall enough for the legend (about 30 px an entry in Chromium) so it needs no scroll bar
+    entries = len(shown) + bool(diagonal) + bool(markers is not None and len(markers))
     fig.update_layout(template="plotly_white", title={"text": title, "x": 0.0},
-                      height=max(420, 360 * rows + 60), hovermode="closest",
+                      height=max(420, 360 * rows + 60, 30 * entries + 150),
+                      hovermode="closest",
                       legend={"title": {"text": f"{legend_title} (click to hide)"},
                               "groupclick": "togglegroup"},
                       margin={"l": 60, "r": 20, "t": 70, "b": 50})
