@@ -344,15 +344,30 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray | None:
     return w
 
 
-def check_nonnegative(X: np.ndarray, estimator_name: str, what: str = "X") -> None:
-    """Raise ``ValueError`` when a count or frequency array has negative entries."""
-    neg = np.nan_to_num(X, nan=0.0) < 0
-    if neg.any():
+def check_nonnegative(X, estimator_name: str, what: str = "X") -> None:
+    """Raise ``ValueError`` when a count or frequency matrix has negative entries.
+
+    ``X`` is a 2-D array (NaN is not negative) or a ``scipy.sparse`` matrix, of
+    which only the stored entries can be negative; the message names the first
+    negative entry in row-major order, its value as a plain float.
+    """
+    if sp.issparse(X):
+        if not X.nnz or not (X.data < 0).any():
+            return
+        coo = X.tocoo()
+        neg = np.flatnonzero(coo.data < 0)
+        i = neg[np.lexsort((coo.col[neg], coo.row[neg]))[0]]
+        row, col, value = coo.row[i], coo.col[i], coo.data[i]
+    else:
+        neg = np.nan_to_num(X, nan=0.0) < 0
+        if not neg.any():
+            return
         row, col = np.argwhere(neg)[0]
-        raise ValueError(
-            f"Negative values in data passed to {estimator_name}, which expects non-negative "
-            f"counts in {what}: got {X[row, col]!r} at row {row}, column {col}."
-        )
+        value = X[row, col]
+    raise ValueError(
+        f"Negative values in data passed to {estimator_name}, which expects non-negative "
+        f"counts in {what}: got {float(value)!r} at row {int(row)}, column {int(col)}."
+    )
 
 
 def check_in(value, name: str, options) -> None:

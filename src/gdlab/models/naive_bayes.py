@@ -98,18 +98,6 @@ def _check_dense(estimator, X):
         )
 
 
-def _check_sparse_nonnegative(X, estimator_name):
-    """check_nonnegative for a sparse matrix: only its stored entries can be negative."""
-    coo = X.tocoo()
-    neg = np.flatnonzero(coo.data < 0)
-    if neg.size:
-        i = neg[np.lexsort((coo.col[neg], coo.row[neg]))[0]]
-        raise ValueError(
-            f"Negative values in data passed to {estimator_name}, which expects non-negative "
-            f"counts in X: got {coo.data[i]!r} at row {coo.row[i]}, column {coo.col[i]}."
-        )
-
-
 def _smoothing(alpha) -> float:
     """Validated smoothing parameter, floored at 1e-10 so that log-probabilities stay finite."""
     return max(check_positive(alpha, "alpha", allow_zero=True), _ALPHA_FLOOR)
@@ -701,10 +689,7 @@ class MultinomialNB(_DiscreteNB):
         return tags
 
     def _check_values(self, X):
-        if sp.issparse(X):
-            _check_sparse_nonnegative(X, type(self).__name__)
-        else:
-            check_nonnegative(X, type(self).__name__)
+        check_nonnegative(X, type(self).__name__)
 
     def _bayes_log_likelihood(self, X):
         # sparse X: the multinomial coefficient depends on the row only, so Bayes' rule
