@@ -379,3 +379,5 @@ def test_a_lead_on_a_single_split_is_untested_not_a_tie():
     assert realism.to_dict()["untested"] is True
     assert not usefulness.untested  # the same value: a tie, said as one
     assert "no clear winner" in usefulness.headline()
+    assert ("1 of 2 goals is within the noise (no clear winner) and 1 rests on one split "
+            "(untested)") in advice.overall["because"]

@@ -1021,11 +1021,14 @@ def _overall(answers, budget_models) -> dict:
             f" ({scores[runner]:.2f})"
     text += "."
     answered = [a for a in answers if a.answered and a.runner_up is not None]
-    ties = sum(a.tie for a in answered)
-    if answered and ties * 2 >= len(answered):
-        are = "goal is" if len(answered) == 1 else "goals are"
-        text += (f" {ties} of {len(answered)} {are} within the noise (no clear winner): "
-                 "more splits (--seeds) or more rows would sharpen the verdict.")
+    ties = sum(a.tie and not a.untested for a in answered)
+    untested = sum(a.untested for a in answered)
+    if answered and (ties + untested) * 2 >= len(answered):
+        are = ("goal" if len(answered) == 1 else "goals") + (" is" if ties == 1 else " are")
+        text += f" {ties} of {len(answered)} {are} within the noise (no clear winner)"
+        text += (f" and {untested} rest{'s' if untested == 1 else ''} on one split (untested)"
+                 if untested else "")
+        text += ": more splits (--seeds) or more rows would sharpen the verdict."
     if acc is not None and acc.model != best:
         text += f" For accuracy alone, pick {acc.model}."
     return {"model": best, "runner_up": runner, "goals": goals,

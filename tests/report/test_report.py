@@ -331,3 +331,4 @@ def test_a_lead_on_one_split_reads_untested_in_the_verdict_table(tmp_path):
     verdict = html.split('id="verdict"')[1].split("</table>")[0]
     assert "ahead on one split (untested)" in verdict and "no clear winner" not in verdict
     assert "<td>mix</td>" in verdict  # the pick alone, not "mix ≈ qda"
+    assert "Within the noise of the pick" not in verdict  # one split has no noise to be in

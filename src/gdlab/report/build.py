@@ -554,7 +554,8 @@ def _verdict(advice) -> dict | None:
             family = "—"
         evidence, values, family = keep_units(evidence), keep_units(values), keep_units(family)
         goals.append({"goal": label, "pick": pick, "family": family,
-                      "tied": ", ".join(a.get("tied_with") or []),
+                      # one split has no noise to be within: no "within the noise" list
+                      "tied": "" if a.get("untested") else ", ".join(a.get("tied_with") or []),
                       "runner_up": "—" if verdict == "no clear winner" else
                       (a.get("runner_up") or "—"),
                       "verdict": verdict, "evidence": evidence, "metric": label_metric,
