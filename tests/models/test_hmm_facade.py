@@ -249,11 +249,16 @@ def test_bad_input_is_refused_with_the_attribute_named():
     model = hmm.GaussianHMM(2, init_params="")
     model.startprob_, model.transmat_ = np.array([0.5, 0.5]), np.array([[0.5, 0.4], [0.5, 0.5]])
     model.means_, model.covars_ = np.zeros((2, 2)), np.ones((2, 2))
-    with pytest.raises(ValueError, match="transmat_ must have rows summing to 1"):
+    with pytest.raises(ValueError, match=r"transmat_ must have rows summing to 1 \(within "
+                                         r"1e-08\); row 0 sums to 0\.9\.$"):
         model.score(X)
     with pytest.raises(ValueError, match="transmat_ must have rows summing to 1"):
         model.fit(X)
     model.transmat_ = np.full((2, 2), 0.5)
+    model.startprob_ = np.array([0.5, 0.6])
+    with pytest.raises(ValueError, match=r"startprob_ must have rows summing to 1 .*; it sums "
+                                         r"to 1\.1\.$"):
+        model.score(X)
     model.startprob_ = np.array([1.0, 0.0, 0.0])
     with pytest.raises(ValueError, match=r"startprob_ must have shape \(2,\)"):
         model.score(X)

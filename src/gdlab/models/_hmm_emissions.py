@@ -46,10 +46,12 @@ def check_stochastic(value, name, shape):
     sums = arr.sum(axis=-1)
     bad = np.abs(sums - 1.0) > STOCHASTIC_ATOL
     if bad.any():
-        where = np.argwhere(np.atleast_1d(bad))[0].tolist()
+        where = tuple(int(i) for i in np.argwhere(np.atleast_1d(bad))[0])
+        total = float(np.atleast_1d(sums)[where])
+        row = "it" if arr.ndim == 1 else f"row {where[0] if len(where) == 1 else where}"
         raise ValueError(
             f"{name} must have rows summing to 1 (within {STOCHASTIC_ATOL:g}); "
-            f"row {where} sums to {np.atleast_1d(sums)[tuple(where)]!r}."
+            f"{row} sums to {total!r}."
         )
     return arr.copy()
 
