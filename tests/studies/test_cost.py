@@ -62,3 +62,13 @@ def test_reading_on_hand_made_rows():
         "gaussian-nb predicts 1,000 rows in 0.5 ms, random-forest in 20 ms.",
         "The smallest model is gaussian-nb (100 numbers), the largest random-forest (30,000).",
     ]
+
+
+def test_reading_rounds_ratios_and_never_writes_exponents():
+    """pima under load read 'qda fits 34857x faster than hist-gb' and 'hist-gb in 6e+02 ms'."""
+    rows = []
+    for model, fit, pred in [("qda", 0.00181, 0.547), ("hist-gb", 63.1, 600.0)]:
+        rows += [_row(model, "fit_seconds", fit), _row(model, "predict_ms_per_1000", pred)]
+    fit, pred = Cost().reading(pd.DataFrame(rows))[:2]
+    assert "qda fits 35,000x faster than hist-gb (1.81 ms vs 63.1 s)" in fit
+    assert pred == "qda predicts 1,000 rows in 0.547 ms, hist-gb in 600 ms."

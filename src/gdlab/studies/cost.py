@@ -182,8 +182,8 @@ class Cost(Study):
                     f"than {fit.idxmax()} ({_seconds(fit.min())} vs {_seconds(fit.max())}).")
             if len(pred) >= 2 and pred.min() > 0:
                 out.append(
-                    f"{pred.idxmin()} predicts 1,000 rows in {pred.min():.2g} ms, "
-                    f"{pred.idxmax()} in {pred.max():.2g} ms.")
+                    f"{pred.idxmin()} predicts 1,000 rows in {_seconds(pred.min() / 1e3)}, "
+                    f"{pred.idxmax()} in {_seconds(pred.max() / 1e3)}.")
             if len(size) >= 2 and size.min() > 0:
                 out.append(
                     f"The smallest model is {size.idxmin()} ({size.min():,.0f} numbers), "
@@ -192,6 +192,10 @@ class Cost(Study):
 
 
 def _ratio(r: float) -> str:
+    """``"3.5x"``, ``"40x"``, ``"35,000x"``: two significant digits (timings under load do not
+    carry five; it read "34857x")."""
+    if r >= 100:
+        return f"{float(f'{r:.2g}'):,.0f}x"
     return f"{r:.0f}x" if r >= 10 else f"{r:.1f}x"
 
 
