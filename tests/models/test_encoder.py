@@ -187,9 +187,11 @@ def test_bad_input_is_refused_before_training(mlm):
         BERTClassifier(**TINY).fit([*texts[:-1], ""], y)
     with pytest.raises(ValueError, match="no texts|empty|0 sample"):
         MaskedLMEncoder(**TINY).fit([])
-    with pytest.raises(ValueError, match="every entry of y is -1"):
+    with pytest.raises(ValueError, match=r"^BERTClassifier has no labelled row: every entry of "
+                                         r"y is -1 \(unlabelled\)"):
         BERTClassifier(pretrain_epochs=1, **TINY).fit(texts, np.full(10, -1))
-    with pytest.raises(ValueError, match="at least 2 classes"):
+    with pytest.raises(ValueError, match=r"^BERTClassifier needs labelled rows of at least 2 "
+                                         r"classes, .* hold only 1 class: \[0\]"):
         BERTClassifier(pretrain_epochs=1, **TINY).fit(texts, np.where(y == 0, 0, -1))
     with pytest.raises(ValueError, match="labels"):
         BERTClassifier(**TINY).fit(texts, y[:5])

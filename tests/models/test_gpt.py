@@ -323,6 +323,25 @@ def test_gpt_classifier_pretrains_in_fit_on_unlabeled_texts():
         GPTClassifier(pretrain_epochs=-1, **TINY).fit(texts, y)
 
 
+def test_gpt_classifier_marks_unlabeled_texts_as_the_other_text_classifiers_do():
+    """y = -1 is read by the one check of BERTClassifier and HFEncoderClassifier
+    (text_class_indices): its messages, a one-column y read as 1-D, n_labelled_ recorded."""
+    texts = A_TEXTS + B_TEXTS + ["zq", "qz"]
+    y = np.array([0] * 6 + [1] * 6 + [-1, -1])
+    with pytest.raises(ValueError, match=r"^GPTClassifier has no labelled row: every entry of "
+                                         r"y is -1 \(unlabelled\)"):
+        GPTClassifier(pretrain_epochs=1, **TINY).fit(texts, np.full(14, -1))
+    with pytest.raises(ValueError, match=r"^GPTClassifier needs labelled rows of at least 2 "
+                                         r"classes, .* hold only 1 class: \[0\]"):
+        GPTClassifier(pretrain_epochs=1, **TINY).fit(texts, np.where(y == 0, 0, -1))
+    clf = GPTClassifier(pretrain_epochs=1, **{**TINY, "max_epochs": 1}).fit(texts, y[:, None])
+    assert clf.classes_.tolist() == [0, 1]  # -1 in a one-column y marks unlabeled texts too
+    assert (clf.n_labelled_, clf.n_unlabelled_) == (12, 2)
+    plain = GPTClassifier(**{**TINY, "max_epochs": 1}).fit(texts, y)  # no pretraining
+    assert plain.classes_.tolist() == [-1, 0, 1]
+    assert (plain.n_labelled_, plain.n_unlabelled_) == (14, 0)
+
+
 def test_semi_supervised_capability_says_what_fit_does():
     """A numpy int pretrain_epochs pretrains in fit (semi-supervised); a bool is refused by fit
     (so not semi-supervised); a pretrained model means no pretraining in fit."""

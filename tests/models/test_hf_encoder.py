@@ -208,6 +208,7 @@ def test_masked_lm_pretraining_on_unlabelled_texts_is_handed_to_fine_tuning(mlm_
     with pytest.raises(TypeError, match="pretrain_epochs"):  # fit refuses a bool
         _small(mlm_checkpoint, pretrain_epochs=True).fit(X, y)
     assert clf.classes_.tolist() == [0, 1]
+    assert (clf.n_labelled_, clf.n_unlabelled_) == (8, 2)
     assert [h["epoch"] for h in clf.pretrain_history_] == [1, 2, 3]
     assert all(np.isfinite(h["train_loss"]) for h in clf.pretrain_history_)
     pre = hf._MaskedLMPretraining(mlm_checkpoint, max_length=None, mlm_probability=0.15,
@@ -313,9 +314,18 @@ def test_bad_settings_and_labels(mlm_checkpoint, monkeypatch):
         _small(mlm_checkpoint).fit("good", [1])
     with pytest.raises(ValueError, match="every text is empty"):
         _small(mlm_checkpoint, pretrain_epochs=1).fit(["", " ", ""], [0, 1, 0])
-    # -1 is a class without pretraining, an unlabelled text with it
-    with pytest.raises(ValueError, match="class"):
+    # -1 is a class without pretraining, an unlabelled text with it (BERTClassifier's words)
+    with pytest.raises(ValueError, match=r"^HFEncoderClassifier needs labelled rows of at least "
+                                         r"2 classes, .* hold only 1 class: \[0\]"):
         _small(mlm_checkpoint, pretrain_epochs=1).fit(X, [-1] * 7 + [0])
+    with pytest.raises(ValueError, match="labelled rows of at least 2 classes"):  # one column
+        _small(mlm_checkpoint, pretrain_epochs=1).fit(X, np.array([[-1]] * 7 + [[0]]))
+    with pytest.raises(ValueError, match=r"^HFEncoderClassifier has no labelled row: every "
+                                         r"entry of y is -1 \(unlabelled\)"):
+        _small(mlm_checkpoint, pretrain_epochs=1).fit(X, [-1] * 8)
+    with pytest.raises(ValueError, match=r"^HFEncoderClassifier needs samples of at least 2 "
+                                         r"classes, but y contains only 1 class: \[-1\]"):
+        _small(mlm_checkpoint).fit(X, [-1] * 8)
 
 
 def test_predict_bad_input(fitted, mlm_checkpoint, monkeypatch):

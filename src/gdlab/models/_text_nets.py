@@ -31,7 +31,13 @@ import torch
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
-from gdlab._validation import check_in, check_int, check_texts
+from gdlab._validation import (
+    check_in,
+    check_int,
+    check_labels,
+    check_texts,
+    semi_supervised_class_indices,
+)
 from gdlab.base import CapabilityMixin
 from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin, cross_entropy_loss
 from gdlab.nn.estimator import TRAINING_PARAMS
@@ -40,7 +46,7 @@ from gdlab.tokenizers import BOS_ID, N_SPECIAL, PAD_ID, make_tokenizer
 
 __all__ = ["TextInputMixin", "TextLogitClassifierMixin", "TransformerTextMixin",
            "PretrainedBodyClassifierMixin", "TEXT_NET_PARAMS", "PRETRAIN_PARAMS",
-           "pretrains_itself"]
+           "pretrains_itself", "text_class_indices"]
 
 #: Constructor parameters of a small transformer over tokens: the tokenizer and the network's
 #: shape (:class:`~gdlab.nn.transformer.GPTConfig`).
@@ -70,6 +76,57 @@ def pretrains_itself(pretrain_epochs, pretrained=None) -> bool:
     return (isinstance(pretrain_epochs, numbers.Integral)
             and not isinstance(pretrain_epochs, bool)
             and pretrain_epochs > 0 and pretrained is None)
+
+
+def text_class_indices(estimator, y, n_texts: int, *,
+                       semi_supervised: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The classes of a text classifier's ``fit`` and each text's class index.
+
+    The one check of the labels of ``GPTClassifier``, ``BERTClassifier`` and
+    ``HFEncoderClassifier``. When the classifier pretrains on every text
+    (``semi_supervised``), ``-1`` marks an unlabelled text
+    (:func:`gdlab._validation.semi_supervised_class_indices`: at least one
+    labelled text of each of two classes); otherwise ``-1`` is an ordinary
+    class. The caller records the result with
+    :func:`gdlab.models.semi_supervised.record_labelled_rows`.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Named in error messages.
+    y : array-like of shape (n_texts,)
+    n_texts : int
+        Number of texts in ``X``.
+    semi_supervised : bool
+        Whether ``-1`` marks an unlabelled text.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        Sorted.
+    y_idx : ndarray of shape (n_texts,), int
+        Index into ``classes`` of each text, ``-1`` for an unlabelled one.
+
+    Raises
+    ------
+    ValueError
+        ``y`` None, not 1-D, of another length than the texts, NaN or
+        continuous; fewer than two classes (among the labelled texts).
+
+    Examples
+    --------
+    >>> classes, y_idx = text_class_indices("model", [1, -1, 0], 3, semi_supervised=True)
+    >>> classes.tolist(), y_idx.tolist()
+    ([0, 1], [1, -1, 0])
+    >>> classes, y_idx = text_class_indices("model", [1, -1, 0], 3, semi_supervised=False)
+    >>> classes.tolist(), y_idx.tolist()
+    ([-1, 0, 1], [2, 0, 1])
+    """
+    if not semi_supervised:
+        _, classes, y_idx = check_labels(estimator, y, n_texts)
+        return classes, y_idx
+    y, _, _ = check_labels(estimator, y, n_texts, min_classes=1)  # shape, length, NaN
+    return semi_supervised_class_indices(estimator, y)
 
 
 class TextInputMixin:

@@ -56,14 +56,13 @@ from gdlab._validation import (
     check_fraction,
     check_in,
     check_int,
-    check_labels,
     check_texts,
-    semi_supervised_class_indices,
 )
 from gdlab.models._text_nets import (
     PRETRAIN_PARAMS,
     PretrainedBodyClassifierMixin,
     TransformerTextMixin,
+    text_class_indices,
 )
 from gdlab.models.semi_supervised import record_labelled_rows
 from gdlab.nn.masking import mask_tokens, masked_lm_losses
@@ -384,15 +383,6 @@ random_state, verbose
         self._set_net_params(locals())
         self._set_training_params(locals())
 
-    def _labels(self, texts, y):
-        """Validated labels: ``(classes, y_idx)``, ``y_idx`` -1 for an unlabelled text (only
-        when pretraining in ``fit``)."""
-        if not self._self_pretrains():
-            _, classes, y_idx = check_labels(self, y, len(texts))
-            return classes, y_idx
-        y, _, _ = check_labels(self, y, len(texts), min_classes=1)  # shape, length, NaN
-        return semi_supervised_class_indices(self, y)
-
     def fit(self, X, y):
         """Fine-tune (or train from scratch) on labelled texts.
 
@@ -422,7 +412,8 @@ random_state, verbose
         if isinstance(self.pretrain_epochs, bool):
             raise TypeError("pretrain_epochs must be an int, got bool.")
         check_int(self.pretrain_epochs, "pretrain_epochs", minimum=0)
-        classes, y_idx = self._labels(texts, y)
+        classes, y_idx = text_class_indices(self, y, len(texts),
+                                            semi_supervised=self._self_pretrains())
         check_fraction(self.dropout, "dropout")
         self._train_config()
         if self._self_pretrains():

@@ -57,7 +57,9 @@ from gdlab.models._text_nets import (
     PRETRAIN_PARAMS,
     PretrainedBodyClassifierMixin,
     TransformerTextMixin,
+    text_class_indices,
 )
+from gdlab.models.semi_supervised import record_labelled_rows
 from gdlab.nn.transformer import GPT, IGNORE, GPTConfig
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID
 
@@ -628,6 +630,8 @@ random_state, verbose
         Tokenizer and :class:`GPTConfig` of the body.
     module_ : torch.nn.Module
         ``module_.body`` (a :class:`GPT`) and ``module_.classifier``.
+    n_labelled_, n_unlabelled_ : int
+        Texts fine-tuned on, and texts only pretrained on (``y = -1``).
     pretrain_history_ : list of dict
         Per-epoch losses of the in-``fit`` pretraining (``pretrain_epochs > 0``).
 
@@ -667,18 +671,18 @@ random_state, verbose
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            Empty texts, labels of the wrong length, fewer than two classes
+            among the labelled texts (every ``y`` -1 included), bad settings.
         """
         texts = check_texts(self, X)
         check_in(self.pooling, "pooling", {"mean", "last"})
         check_int(self.pretrain_epochs, "pretrain_epochs", minimum=0)
         self_pretrain = self._self_pretrains()
-        labeled = np.ones(len(texts), dtype=bool)
-        if self_pretrain and y is not None:
-            y_arr = np.asarray(y)
-            if y_arr.ndim == 1 and y_arr.shape[0] == len(texts) and y_arr.dtype.kind in "iuf":
-                labeled = y_arr != -1
-                y = y_arr[labeled]
-        y, classes, y_idx = check_labels(self, y, int(labeled.sum()))
+        classes, y_idx = text_class_indices(self, y, len(texts), semi_supervised=self_pretrain)
         if self_pretrain:
             self._check_net_params()
             pre = CharGPT(**{p: getattr(self, p) for p in PRETRAIN_PARAMS},
@@ -686,11 +690,11 @@ random_state, verbose
             self.pretrain_history_ = pre.history_
         else:
             pre = self._pretrained_model()
-        texts = [t for t, keep in zip(texts, labeled, strict=True) if keep]
         if pre is None:
             self._check_net_params()
         else:  # the shape is the language model's
             check_fraction(self.dropout, "dropout")
             self._train_config()
-        self.classes_ = classes
-        return self._fit_classifier(texts, y_idx, pre)
+        labelled = record_labelled_rows(self, classes, y_idx)
+        texts = [t for t, keep in zip(texts, labelled, strict=True) if keep]
+        return self._fit_classifier(texts, y_idx[labelled], pre)

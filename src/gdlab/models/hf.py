@@ -59,14 +59,15 @@ from gdlab._validation import (
     check_priors,
     check_random_state,
     check_texts,
-    unlabelled_mask,
 )
 from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
 from gdlab.models._text_nets import (
     TextInputMixin,
     TextLogitClassifierMixin,
     pretrains_itself,
+    text_class_indices,
 )
+from gdlab.models.semi_supervised import record_labelled_rows
 from gdlab.nn import TorchEstimatorMixin, cross_entropy_loss, resolve_device
 from gdlab.nn.estimator import TRAINING_PARAMS, seeded
 from gdlab.nn.masking import mask_tokens, masked_lm_losses
@@ -884,6 +885,8 @@ random_state, verbose
         The fine-tuned model (``module_.model``) with its tokenizer.
     checkpoint_fingerprint_ : str
         As in :class:`HFCausalLM`.
+    n_labelled_, n_unlabelled_ : int
+        Texts fine-tuned on, and texts only pretrained on (``y = -1``).
     pretrain_history_ : list of dict
         Per-epoch masked-LM losses (``pretrain_epochs > 0``).
     history_, n_epochs_, best_epoch_, device_
@@ -996,12 +999,8 @@ random_state, verbose
         """
         texts = check_texts(self, X, allow_empty=True)
         self._check_params()
-        labelled = np.ones(len(texts), dtype=bool)
-        if self.pretrain_epochs > 0 and y is not None and np.ndim(y) == 1 \
-                and len(y) == len(texts):
-            labelled = ~unlabelled_mask(y)
-            y = np.asarray(y)[labelled]
-        y, classes, y_idx = check_labels(self, y, int(labelled.sum()))
+        classes, y_idx = text_class_indices(self, y, len(texts),
+                                            semi_supervised=pretrains_itself(self.pretrain_epochs))
         path, config, tokenizer = self._open()
         probe = _EncoderNet(None, tokenizer)
         probe.check_encodable(texts)  # before any weights are read
@@ -1020,8 +1019,6 @@ random_state, verbose
         state, prefix = start.state_dict(), start.base_model_prefix
         context = _usable_positions(start, self._context(config, tokenizer))
         del start
-        ids, mask, _ = self._tokenize(probe, [t for t, k in zip(texts, labelled, strict=True)
-                                              if k], context)
         if keep_head:
             init["model"] = state
         else:  # the encoder's weights; the head keeps its seeded fresh start
@@ -1035,12 +1032,14 @@ random_state, verbose
             body = getattr(pre.module_.model, prefix)
             for name, part in body.named_children():  # the pretrained encoder, part by part
                 init[f"model.{prefix}.{name}"] = part.state_dict()
-        self.classes_ = classes
+        labelled = record_labelled_rows(self, classes, y_idx)
+        ids, mask, _ = self._tokenize(probe, [t for t, k in zip(texts, labelled, strict=True)
+                                              if k], context)
         self.head_index_ = head_index
         self.head_labels_ = head_labels
         self.context_length_ = context
         self.checkpoint_fingerprint_ = _checkpoint_fingerprint(path)
-        target = torch.from_numpy(head_index[y_idx].astype(np.int64))
+        target = torch.from_numpy(head_index[y_idx[labelled]].astype(np.int64))
         return self._train((torch.from_numpy(ids), torch.from_numpy(mask), target),
                            cross_entropy_loss, init_state=init)
 
