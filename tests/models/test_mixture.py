@@ -708,6 +708,19 @@ def test_sklearn_mixture_dropin_example_runs_on_gdlab_and_sklearn():
     assert a["sample_shape"] == b["sample_shape"] == (500, 4)
 
 
+def test_sklearn_facade_names_its_own_arguments_in_errors(data):
+    from gdlab.sklearn.mixture import GaussianMixture as SklearnGaussianMixture
+
+    X = data[0][:100]
+    with pytest.raises(ValueError, match=r"^covariance_type must be one of \['diag', 'full', "
+                                         r"'spherical', 'tied'\], got 'ball'\.$"):
+        SklearnGaussianMixture(2, covariance_type="ball").fit(X)
+    with pytest.raises(ValueError, match="covariance_type must be one of"):
+        SklearnGaussianMixture(2, covariance_type="ball").partial_fit(X)
+    with pytest.raises(ValueError, match=r"init_params must be one of"):
+        SklearnGaussianMixture(2, init_params="foo").fit(X)
+
+
 # -- sample_weight in the classifiers: weighted = repeated rows --------------------------------
 def _labelled(data, missing):
     X = (data[2] if missing else data[0])[:600]

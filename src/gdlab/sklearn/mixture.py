@@ -9,6 +9,8 @@ drawn with ``random_state``, as scikit-learn does. ``verbose`` and
 
 from __future__ import annotations
 
+from gdlab._validation import check_in
+from gdlab.distributions.gaussian import COVARIANCE_TYPES
 from gdlab.models.mixture import GaussianMixture as _GaussianMixture
 
 __all__ = ["GaussianMixture"]
@@ -79,6 +81,11 @@ random_state, warm_start
     def covariance(self):
         """gdlab's name for ``covariance_type``."""
         return self.covariance_type
+
+    def _check_params(self):
+        # a bad value is named by the argument the caller wrote, not by gdlab's name
+        check_in(self.covariance_type, "covariance_type", set(COVARIANCE_TYPES))
+        return super()._check_params()
 
     def sample(self, n_samples=1):
         """Draw ``(X, labels)`` as scikit-learn does (seeded by ``random_state``).
