@@ -93,10 +93,10 @@ def text_class_indices(estimator, y, n_texts: int, *,
     Parameters
     ----------
     estimator : estimator
-        Named in error messages.
+        The classifier being fitted, named in error messages.
     y : array-like of shape (n_texts,)
+        One label per text.
     n_texts : int
-        Number of texts in ``X``.
     semi_supervised : bool
         Whether ``-1`` marks an unlabelled text.
 

@@ -671,12 +671,6 @@ random_state, verbose
         Returns
         -------
         self
-
-        Raises
-        ------
-        ValueError
-            Empty texts, labels of the wrong length, fewer than two classes
-            among the labelled texts (every ``y`` -1 included), bad settings.
         """
         texts = check_texts(self, X)
         check_in(self.pooling, "pooling", {"mean", "last"})
