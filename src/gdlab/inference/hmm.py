@@ -158,29 +158,6 @@ _BLOCK_BYTES = 1 << 19
 _SCALE_FLOOR = 1e-100
 
 
-# Elements per call of :func:`_exp_inplace`: below torch's grain size (32768), so that
-# torch runs every call on the calling thread, as numpy's ufuncs (a parallel region per
-# call costs more than it gains on these sizes, and a loaded machine makes it far worse).
-_EXP_CHUNK = 1 << 14
-
-
-def _exp_inplace(x):
-    """``np.exp(x, out=x)``, by torch's vectorized exp where ``x`` is C-contiguous.
-
-    numpy's float64 exp is the C library's scalar one on CPUs without AVX-512; torch's
-    (SLEEF, AVX2) is 2-3 times faster and within 1 ulp of it (the forward-backward's
-    log-likelihood agrees with hmmlearn's to ~1e-16 either way).
-    """
-    if not x.flags.c_contiguous or x.dtype != np.float64:
-        np.exp(x, out=x)
-        return
-    import torch  # a dependency of gdlab; imported here, not at import time
-
-    flat = torch.from_numpy(x.reshape(-1))
-    for start in range(0, flat.numel(), _EXP_CHUNK):
-        flat[start: start + _EXP_CHUNK].exp_()
-
-
 def time_blocks(T, S, N):
     """Steps per block (at least 1) of the blocked passes over (T, S, N) arrays."""
     return max(1, min(T, _BLOCK_BYTES // (8 * S * N)))
@@ -269,7 +246,7 @@ def forward(startprob, transmat, log_emit, frames, *, blocks=None):
                 np.subtract(le, mb[:, None, :], out=Bb)
             else:
                 np.subtract(by_state, mb, out=Bb.transpose(1, 0, 2))
-            _exp_inplace(Bb)
+            np.exp(Bb, out=Bb)
             p_start[...] = p
             if n_active[t1 - 1] == N:  # every sequence runs through the block
                 for t in range(t0, t1):
