@@ -251,3 +251,54 @@ def test_report_renders_in_chromium(tmp_path):
     assert len(state["rasters"]) == 10 and all(r > 0 for r in state["rasters"]), state
     assert state["width"] <= 1000  # nothing overflows a 1000 px window
     assert shot.stat().st_size > 10_000
+
+
+class WideTable(_Fake):
+    """A Plotly table of a fixed 1,100 px width, as the samples study draws one."""
+
+    name = "samples"
+
+    def summarize(self, rows):
+        return None
+
+    def reading(self, rows):
+        return []
+
+    def figures(self, rows):
+        import plotly.graph_objects as go
+
+        fig = go.Figure(go.Table(header={"values": [f"x{i}" for i in range(8)]},
+                                 cells={"values": [[1.5, 2.5]] * 8}))
+        fig.update_layout(title={"text": "Samples"}, width=1100, height=200)
+        return [fig]
+
+
+def test_report_fits_a_900_px_window(tmp_path):
+    """At 900 px the page scrolled sideways (pima: a 1,100 px sample table) and the verdict
+    table cut its 'why' column mid-word; both now fit the window."""
+    from playwright import sync_api
+
+    why = ("Within the noise; on average gaussian-nb marginalizes the missing features under "
+           "its model of p(x, y) instead of guessing them. Within the noise of the pick: qda "
+           "(native), lda (native), logreg-unreg (mean-impute), random-forest (native).")
+    answers = [dict(a, reason=why, tied_with=["gaussian-lda (-log p(x))", "logistic"])
+               for a in ADVICE["answers"]] * 3
+    rows = pd.concat([_rows(), _rows().assign(study="samples")], ignore_index=True)
+    index = build_report(rows, [Curves(), WideTable()], tmp_path / "report",
+                         advice=dict(ADVICE, answers=answers))
+    with sync_api.sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True,
+            args=FLAGS, viewport={"width": 900, "height": 800}, offline=True)
+        try:
+            page = context.new_page()
+            page.goto(index.as_uri(), wait_until="load")
+            page.wait_for_timeout(500)
+            wrap = page.evaluate("""() => {
+                const w = document.querySelector('#verdict .table-wrap');
+                return [w.scrollWidth, w.clientWidth, document.documentElement.scrollWidth];
+            }""")
+        finally:
+            context.close()
+    assert wrap[0] <= wrap[1] + 1, wrap  # no sideways scroll inside the table
+    assert wrap[2] <= 900, wrap

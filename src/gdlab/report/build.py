@@ -306,6 +306,10 @@ def _study_section(study, rows: pd.DataFrame, index: int, out_dir=None) -> dict:
         section["notes"].append(f"The figures could not be drawn ({_error_message(exc)}).")
     for j, fig in enumerate(figs):
         interactive = is_interactive(fig)
+        max_width = None
+        if interactive and fig.layout.width:  # a fixed width (a sample table) overflowed a
+            max_width = int(fig.layout.width)  # narrow window: fit the page, up to that width
+            fig.update_layout(width=None, autosize=True)
         fallback = f"{title}, figure {j + 1}"
         label = _plotly_label(fig, fallback) if interactive else _figure_label(fig, fallback)
         try:
@@ -319,7 +323,7 @@ def _study_section(study, rows: pd.DataFrame, index: int, out_dir=None) -> dict:
             titled = interactive and bool(fig.layout.title.text)
             section["figures"].append({"markup": Markup(markup),
                                        "caption": "" if titled else label,
-                                       "interactive": interactive})
+                                       "interactive": interactive, "max_width": max_width})
         finally:
             _close(fig)
 
