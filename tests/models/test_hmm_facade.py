@@ -86,6 +86,37 @@ def test_gaussian_default_priors_and_em_from_the_same_start_match_hmmlearn():
     assert ours.bic(X, lengths) == pytest.approx(ref.bic(X, lengths), rel=1e-12)
 
 
+@pytest.mark.parametrize("form", ["diag", "full", "tied", "spherical"])
+def test_gaussian_priors_through_the_facade_match_hmmlearn(form):
+    # every prior argument of hmmlearn's GaussianHMM, not their defaults, as hmmlearn names them
+    X, lengths = _gaussian_data()
+    rng = np.random.RandomState(1)
+    covars = {"diag": rng.uniform(0.5, 2.0, (3, 2)), "spherical": rng.uniform(0.5, 2.0, 3),
+              "full": np.tile(np.eye(2), (3, 1, 1)), "tied": np.eye(2)}[form]
+    start = dict(startprob_=rng.dirichlet(np.ones(3)), transmat_=rng.dirichlet(np.ones(3), 3),
+                 means_=rng.normal(0, 2, (3, 2)), covars_=covars)
+    models = []
+    for lib in (hmm, hmmlearn):
+        model = lib.GaussianHMM(3, covariance_type=form, init_params="", n_iter=6, tol=-np.inf,
+                                startprob_prior=2.5, transmat_prior=3.0, means_prior=0.5,
+                                means_weight=2.0, covars_prior=0.3, covars_weight=2.0)
+        for name, value in start.items():
+            setattr(model, name, value)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # hmmlearn: the MAP objective is not the likelihood
+            models.append(model.fit(X, lengths))
+    ours, ref = models
+    for name in ("startprob_", "transmat_", "means_"):
+        np.testing.assert_allclose(getattr(ours, name), getattr(ref, name), rtol=0, atol=1e-11,
+                                   err_msg=name)
+    ours_covars, ref_covars = ours._covars_, ref._covars_
+    if form == "spherical" and ref_covars.ndim == 2:
+        # hmmlearn 0.3.3 keeps a spherical prior's variances as (n_states, n_features) copies
+        ours_covars = np.broadcast_to(ours_covars[:, None], ref_covars.shape)
+    np.testing.assert_allclose(ours_covars, ref_covars, rtol=0, atol=1e-11)
+    assert ours.score(X, lengths) == pytest.approx(ref.score(X, lengths), rel=1e-12)
+
+
 def _gmm_start(form, S=3, M=2, d=2, seed=4):
     """Hand-set GMMHMM parameters (hmmlearn's layouts) for EM from the same start."""
     rng = np.random.RandomState(seed)
