@@ -30,11 +30,14 @@ each state's prior mean.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from gdlab._validation import check_random_state
+from gdlab.base import SettingGroupsMixin
 from gdlab.inference.em import ConvergenceMonitor
 from gdlab.models._hmm_emissions import check_stochastic
 from gdlab.models.hmm import HMM
@@ -43,8 +46,26 @@ __all__ = ["GaussianHMM", "GMMHMM", "CategoricalHMM", "PoissonHMM"]
 
 DECODER_ALGORITHMS = ("viterbi", "map")
 
+#: The constructor arguments every hmmlearn model takes (stored by ``_set_params``).
+SHARED_PARAMS = ("n_components", "startprob_prior", "transmat_prior", "algorithm",
+                 "random_state", "n_iter", "tol", "verbose", "params", "init_params",
+                 "implementation")
+#: The Gaussian emission arguments of :class:`GaussianHMM` and :class:`GMMHMM`.
+GAUSSIAN_PARAMS = ("covariance_type", "min_covar", "means_prior", "means_weight",
+                   "covars_prior", "covars_weight")
 
-class BaseHMM(BaseEstimator):
+
+@contextlib.contextmanager
+def _named_as_hmmlearn():
+    """Re-raise gdlab's ``ValueError`` naming the attribute the user set (``means_``), not
+    gdlab's argument (``means_init``)."""
+    try:
+        yield
+    except ValueError as err:
+        raise ValueError(str(err).replace("_init", "_")) from None
+
+
+class BaseHMM(SettingGroupsMixin, BaseEstimator):
     """What the four hmmlearn-compatible models share: fit, scoring, decoding, sampling.
 
     Subclasses name their emission (``_emission``), its fitted attributes with
@@ -53,7 +74,7 @@ class BaseHMM(BaseEstimator):
     """
 
     _emission = "gaussian"
-    #: hmmlearn letter -> (fitted attribute, gdlab ``*_init`` argument)
+    #: hmmlearn letter -> (fitted attribute, gdlab ``*_init`` argument) of the emission
     _emission_attributes: dict = {}
 
     # -- translation ---------------------------------------------------------------------------
@@ -73,12 +94,18 @@ class BaseHMM(BaseEstimator):
                    max_iter=self.n_iter, tol=0.0, reg_covar=0.0, params=self.params,
                    random_state=self.random_state, **self._gdlab_kwargs())
 
+    def _parameters(self) -> dict:
+        """hmmlearn letter -> (fitted attribute, gdlab ``*_init`` argument), start and
+        transitions included; gdlab's :class:`HMM` names its fitted attributes alike."""
+        return {"s": ("startprob_", "startprob_init"), "t": ("transmat_", "transmat_init"),
+                **self._emission_attributes}
+
     def _letters(self, name):
         value = getattr(self, name)
         if not isinstance(value, str):
             raise TypeError(f"{name} must be a string of hmmlearn's letters, got "
                             f"{type(value).__name__}.")
-        known = {"s", "t", *self._emission_attributes}
+        known = set(self._parameters())
         unknown = sorted(set(value) - known)
         if unknown:
             raise ValueError(f"{name}={value!r} names {unknown}, which {type(self).__name__} "
@@ -86,9 +113,8 @@ class BaseHMM(BaseEstimator):
         return set(value)
 
     def _attributes(self):
-        """hmmlearn letter -> fitted attribute name, start and transitions included."""
-        return {"s": "startprob_", "t": "transmat_",
-                **{k: v for k, (v, _) in self._emission_attributes.items()}}
+        """hmmlearn letter -> the attribute that stores its parameter on this model."""
+        return {letter: name for letter, (name, _) in self._parameters().items()}
 
     def _model(self) -> HMM:
         """A gdlab HMM holding the current parameters (set by fit or by hand)."""
@@ -101,19 +127,16 @@ class BaseHMM(BaseEstimator):
         S = self.n_components
         check_stochastic(self.startprob_, "startprob_", (S,))
         check_stochastic(self.transmat_, "transmat_", (S, S))
-        try:
+        with _named_as_hmmlearn():
             return HMM.from_params(self.startprob_, self.transmat_, **self._emission_params())
-        except ValueError as err:  # name the attributes the user set, not gdlab's arguments
-            raise ValueError(str(err).replace("_init", "_")) from None
 
     def _emission_params(self) -> dict:
         raise NotImplementedError  # each subclass names its emission parameters
 
     def _set_from(self, model: HMM):
-        ours = {"s": "startprob_", "t": "transmat_",
-                **{k: v for k, (v, _) in self._emission_attributes.items()}}
-        for letter, name in self._attributes().items():
-            setattr(self, name, getattr(model, ours[letter]))
+        stored = self._attributes()
+        for letter, (name, _) in self._parameters().items():
+            setattr(self, stored[letter], getattr(model, name))
 
     # -- fitting -------------------------------------------------------------------------------
     def fit(self, X, lengths=None):
@@ -139,18 +162,14 @@ class BaseHMM(BaseEstimator):
         if X.ndim == 1:
             X = X[:, None]
         model = self.to_gdlab()
-        given = {}
-        for letter, name in self._attributes().items():
-            if letter not in init_letters and hasattr(self, name):
-                arg = {"s": "startprob_init", "t": "transmat_init"}.get(
-                    letter) or self._emission_attributes[letter][1]
-                given[arg] = getattr(self, name)
+        stored = self._attributes()
+        given = {arg: getattr(self, stored[letter])
+                 for letter, (_, arg) in self._parameters().items()
+                 if letter not in init_letters and hasattr(self, stored[letter])}
         n_frames = X.shape[0]
         model.set_params(tol=max(float(self.tol), 0.0) / max(n_frames, 1), **given)
-        try:
+        with _named_as_hmmlearn():
             model.fit(X, lengths)
-        except ValueError as err:
-            raise ValueError(str(err).replace("_init", "_")) from None
         self._set_from(model)
         self.n_features = model.n_features_in_ if self._emission != "categorical" \
             else model.n_symbols_
@@ -262,15 +281,17 @@ class BaseHMM(BaseEstimator):
         return X[0], states[0].astype(int)
 
 
-def _check_neutral(model, **values):
-    """Refuse hmmlearn arguments gdlab does not apply (other than their neutral value)."""
-    for name, (value, neutral) in values.items():
-        if value is not None and not np.all(np.asarray(value) == neutral):
-            raise ValueError(f"{type(model).__name__}({name}={value!r}) is not supported by "
-                             f"gdlab.hmmlearn (only {neutral!r}).")
+class _GaussianEmissionHMM(BaseHMM):
+    """:class:`GaussianHMM` and :class:`GMMHMM`: the Gaussian emission arguments
+    (:data:`GAUSSIAN_PARAMS`) as gdlab's."""
+
+    def _gdlab_kwargs(self):
+        return dict(covariance=self.covariance_type, means_prior=self.means_prior,
+                    means_weight=self.means_weight, covars_prior=self.covars_prior,
+                    covars_weight=self.covars_weight)
 
 
-class GaussianHMM(BaseHMM):
+class GaussianHMM(_GaussianEmissionHMM):
     """Hidden Markov model with Gaussian emissions (hmmlearn's ``GaussianHMM``).
 
     Parameters
@@ -313,23 +334,7 @@ class GaussianHMM(BaseHMM):
                  covars_prior=1e-2, covars_weight=1, algorithm="viterbi", random_state=None,
                  n_iter=10, tol=1e-2, verbose=False, params="stmc", init_params="stmc",
                  implementation="log"):
-        self.n_components = n_components
-        self.covariance_type = covariance_type
-        self.min_covar = min_covar
-        self.startprob_prior = startprob_prior
-        self.transmat_prior = transmat_prior
-        self.means_prior = means_prior
-        self.means_weight = means_weight
-        self.covars_prior = covars_prior
-        self.covars_weight = covars_weight
-        self.algorithm = algorithm
-        self.random_state = random_state
-        self.n_iter = n_iter
-        self.tol = tol
-        self.verbose = verbose
-        self.params = params
-        self.init_params = init_params
-        self.implementation = implementation
+        self._set_params(locals(), SHARED_PARAMS + GAUSSIAN_PARAMS)
 
     @property
     def covars_(self):
@@ -355,16 +360,11 @@ class GaussianHMM(BaseHMM):
         out["c"] = "_covars_"
         return out
 
-    def _gdlab_kwargs(self):
-        return dict(covariance=self.covariance_type, means_prior=self.means_prior,
-                    means_weight=self.means_weight, covars_prior=self.covars_prior,
-                    covars_weight=self.covars_weight)
-
     def _emission_params(self):
         return dict(means=self.means_, covars=self._covars_, covariance=self.covariance_type)
 
 
-class GMMHMM(BaseHMM):
+class GMMHMM(_GaussianEmissionHMM):
     """Hidden Markov model with Gaussian-mixture emissions (hmmlearn's ``GMMHMM``).
 
     MAP estimation with hmmlearn's priors, whose updates equal hmmlearn's:
@@ -409,31 +409,13 @@ class GMMHMM(BaseHMM):
                  covars_prior=None, covars_weight=None, algorithm="viterbi",
                  covariance_type="diag", random_state=None, n_iter=10, tol=1e-2,
                  verbose=False, params="stmcw", init_params="stmcw", implementation="log"):
-        self.n_components = n_components
+        self._set_params(locals(), SHARED_PARAMS + GAUSSIAN_PARAMS)
         self.n_mix = n_mix
-        self.min_covar = min_covar
-        self.startprob_prior = startprob_prior
-        self.transmat_prior = transmat_prior
         self.weights_prior = weights_prior
-        self.means_prior = means_prior
-        self.means_weight = means_weight
-        self.covars_prior = covars_prior
-        self.covars_weight = covars_weight
-        self.algorithm = algorithm
-        self.covariance_type = covariance_type
-        self.random_state = random_state
-        self.n_iter = n_iter
-        self.tol = tol
-        self.verbose = verbose
-        self.params = params
-        self.init_params = init_params
-        self.implementation = implementation
 
     def _gdlab_kwargs(self):
-        return dict(covariance=self.covariance_type, n_mix=self.n_mix,
-                    weights_prior=self.weights_prior, means_prior=self.means_prior,
-                    means_weight=self.means_weight, covars_prior=self.covars_prior,
-                    covars_weight=self.covars_weight, covars_prior_form="gmmhmm")
+        return dict(super()._gdlab_kwargs(), n_mix=self.n_mix, weights_prior=self.weights_prior,
+                    covars_prior_form="gmmhmm")
 
     def _emission_params(self):
         return dict(means=self.means_, covars=self.covars_, weights=self.weights_,
@@ -463,19 +445,9 @@ class CategoricalHMM(BaseHMM):
                  emissionprob_prior=1.0, n_features=None, algorithm="viterbi",
                  random_state=None, n_iter=10, tol=1e-2, verbose=False, params="ste",
                  init_params="ste", implementation="log"):
-        self.n_components = n_components
-        self.startprob_prior = startprob_prior
-        self.transmat_prior = transmat_prior
+        self._set_params(locals(), SHARED_PARAMS)
         self.emissionprob_prior = emissionprob_prior
         self.n_features = n_features
-        self.algorithm = algorithm
-        self.random_state = random_state
-        self.n_iter = n_iter
-        self.tol = tol
-        self.verbose = verbose
-        self.params = params
-        self.init_params = init_params
-        self.implementation = implementation
 
     def _gdlab_kwargs(self):
         prior = np.asarray(self.emissionprob_prior, dtype=np.float64)
@@ -514,19 +486,9 @@ class PoissonHMM(BaseHMM):
                  lambdas_prior=0.0, lambdas_weight=0.0, algorithm="viterbi",
                  random_state=None, n_iter=10, tol=1e-2, verbose=False, params="stl",
                  init_params="stl", implementation="log"):
-        self.n_components = n_components
-        self.startprob_prior = startprob_prior
-        self.transmat_prior = transmat_prior
+        self._set_params(locals(), SHARED_PARAMS)
         self.lambdas_prior = lambdas_prior
         self.lambdas_weight = lambdas_weight
-        self.algorithm = algorithm
-        self.random_state = random_state
-        self.n_iter = n_iter
-        self.tol = tol
-        self.verbose = verbose
-        self.params = params
-        self.init_params = init_params
-        self.implementation = implementation
 
     def _gdlab_kwargs(self):
         return dict(lambdas_prior=self.lambdas_prior, lambdas_weight=self.lambdas_weight)
