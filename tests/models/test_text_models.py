@@ -215,15 +215,16 @@ def _wide_sparse_counts(n_rows=2000, n_features=2**18, per_row=15, seed=0):
 
 
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
-@pytest.mark.parametrize("name", ["nbsvm", "multinomial-nb"])
+@pytest.mark.parametrize("name", ["nbsvm", "multinomial-nb", "complement-nb", "bernoulli-nb"])
 def test_wide_sparse_fit_and_predict_stay_proportional_to_the_non_zeros(name, fmt):
     import tracemalloc
 
-    from gdlab.models import MultinomialNB
+    from gdlab.models import BernoulliNB, ComplementNB, MultinomialNB
 
     X, y = _wide_sparse_counts()
     X = X.asformat(fmt)
-    model = NBSVM(base="logreg") if name == "nbsvm" else MultinomialNB()
+    model = {"nbsvm": NBSVM(base="logreg"), "multinomial-nb": MultinomialNB(),
+             "complement-nb": ComplementNB(), "bernoulli-nb": BernoulliNB()}[name]
     tracemalloc.start()
     try:
         model.fit(X, y)
