@@ -332,3 +332,26 @@ def test_a_lead_on_one_split_reads_untested_in_the_verdict_table(tmp_path):
     assert "ahead on one split (untested)" in verdict and "no clear winner" not in verdict
     assert "<td>mix</td>" in verdict  # the pick alone, not "mix ≈ qda"
     assert "Within the noise of the pick" not in verdict  # one split has no noise to be in
+
+
+class RawTable(FakeCurve):
+    """A study without headlines whose summary is its tidy rows (the samples study's)."""
+
+    name = "samples"
+
+    def summarize(self, rows):
+        return pd.DataFrame({"dataset": "toy", "model": ["nb", "nb"], "setting": "none",
+                             "setting_value": np.nan, "metric": ["mmd", "c2st_auc"],
+                             "mean": [0.005, 0.89], "lo": np.nan, "hi": np.nan})
+
+
+def test_summary_table_leaves_out_columns_a_reader_cannot_use(tmp_path):
+    """pima's samples table repeated 'pima', 'none' and '—' on every row and had empty
+    interval columns; the page drops them, the CSV keeps every column."""
+    rows = make_rows().assign(study="samples")
+    html = build_report(rows, [RawTable()], tmp_path).read_text(encoding="utf-8")
+    table = html.split('id="study-samples"')[1].split("</table>")[0]
+    heads = re.findall(r"<th[^>]*>([^<]+)</th>", table)
+    assert heads == ["model", "metric", "mean"]
+    assert list(pd.read_csv(tmp_path / "study-samples.csv").columns) == [
+        "dataset", "model", "setting", "setting_value", "metric", "mean", "lo", "hi"]

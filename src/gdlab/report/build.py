@@ -240,12 +240,22 @@ def _close(fig) -> None:
     plt.close(fig)
 
 
+#: Summary columns left out of the page when every row has the same value.
+_CONSTANT_DROPPED = frozenset({"dataset", "setting", "setting_value"})
+
+
 def _table(df: pd.DataFrame | None) -> dict | None:
     """A summary DataFrame as header names and rows of formatted strings."""
     if df is None or not isinstance(df, pd.DataFrame) or df.empty:
         return None
     if not isinstance(df.index, pd.RangeIndex):
         df = df.reset_index()
+    # what a reader cannot use on the page (the CSV keeps it): a column with no value at
+    # all, and the dataset or setting when every row has the same one ("none", "—")
+    drop = [c for c in df.columns if df[c].isna().all()
+            or (c in _CONSTANT_DROPPED and df[c].nunique(dropna=False) == 1)]
+    if len(drop) < len(df.columns):
+        df = df.drop(columns=drop)
     columns = []
     for col in df.columns:
         if isinstance(col, tuple):
