@@ -321,3 +321,88 @@ def test_bad_input_is_refused_with_the_attribute_named():
         hmm.PoissonHMM(2, lambdas_weight=-1.0).fit(np.ones((5, 1)))
     with pytest.raises(ValueError, match="emissionprob_prior=...\\) must be >= 1"):
         hmm.CategoricalHMM(2, emissionprob_prior=0.5).fit(np.zeros((5, 1)))
+
+
+_FACADE_DATA = {
+    "GaussianHMM": lambda: np.random.RandomState(0).normal(size=(30, 2)),
+    "GMMHMM": lambda: np.random.RandomState(0).normal(size=(30, 2)),
+    "CategoricalHMM": lambda: np.random.RandomState(0).randint(0, 3, (30, 1)),
+    "PoissonHMM": lambda: np.random.RandomState(0).poisson(3.0, (30, 2)),
+}
+_SHARED_BAD = [
+    (dict(n_components=0), ValueError, r"^n_components must be an int >= 1, got 0\.$"),
+    (dict(n_components=1.5), TypeError, r"^n_components must be an int >= 1, got 1\.5\.$"),
+    (dict(n_iter=0), ValueError, r"^n_iter must be an int >= 1, got 0\.$"),
+    (dict(n_iter=2.5), TypeError, r"^n_iter must be an int >= 1, got 2\.5\.$"),
+    (dict(tol="x"), TypeError, r"^tol must be a real number .*got 'x'\.$"),
+    (dict(tol=np.nan), TypeError, r"^tol must be a real number .*got nan\.$"),
+    (dict(algorithm="beam"), ValueError, r"^algorithm must be one of .*got 'beam'\.$"),
+    (dict(implementation="fast"), ValueError,
+     r"^implementation must be one of \['log', 'scaling'\], got 'fast'\.$"),
+    (dict(startprob_prior="x"), TypeError,
+     r"^startprob_prior must be a number or an array of numbers, got 'x'\.$"),
+    (dict(transmat_prior="x"), TypeError,
+     r"^transmat_prior must be a number or an array of numbers, got 'x'\.$"),
+]
+_GAUSSIAN_BAD = [
+    (dict(covariance_type="ball"), ValueError,
+     r"^covariance_type must be one of \['diag', 'full', 'spherical', 'tied'\], got 'ball'\.$"),
+    (dict(min_covar=-1.0), ValueError, r"^min_covar must be >= 0, got -1\.0\.$"),
+    (dict(min_covar="x"), TypeError, r"^min_covar must be a finite real number, got 'x'\.$"),
+] + [(dict([(name, "x")]), TypeError, rf"^{name} must be a number or an array of numbers")
+     for name in ("means_prior", "means_weight", "covars_prior", "covars_weight")]
+_OWN_BAD = {
+    "GaussianHMM": _GAUSSIAN_BAD,
+    "GMMHMM": _GAUSSIAN_BAD + [
+        (dict(n_mix=0), ValueError, r"^n_mix must be an int >= 1, got 0\.$"),
+        (dict(n_mix=1.5), TypeError, r"^n_mix must be an int >= 1, got 1\.5\.$"),
+        (dict(weights_prior="x"), TypeError, r"^weights_prior must be a number or an array")],
+    "CategoricalHMM": [
+        (dict(n_features=0), ValueError, r"^n_features must be an int >= 1, got 0\.$"),
+        (dict(n_features=2.5), TypeError, r"^n_features must be an int >= 1, got 2\.5\.$"),
+        (dict(emissionprob_prior="x"), TypeError,
+         r"^emissionprob_prior must be a number or an array")],
+    "PoissonHMM": [(dict([(name, "x")]), TypeError, rf"^{name} must be a number or an array")
+                   for name in ("lambdas_prior", "lambdas_weight")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(_FACADE_DATA))
+def test_bad_settings_are_named_as_hmmlearn_names_them(name):
+    X = _FACADE_DATA[name]()
+    for kw, error, message in _SHARED_BAD + _OWN_BAD[name]:
+        model = getattr(hmm, name)(**{"n_components": 2, **kw})
+        with pytest.raises(error, match=message):
+            model.fit(X)
+        assert not hasattr(model, "startprob_"), kw  # refused before any work
+    # gdlab's range and shape checks of the priors already use hmmlearn's names
+    with pytest.raises(ValueError, match=r"^transmat_prior must be finite and non-negative"):
+        getattr(hmm, name)(2, transmat_prior=-1.0).fit(X)
+
+
+@pytest.mark.parametrize("name", sorted(_FACADE_DATA))
+def test_stationary_distribution_matches_hmmlearn(name):
+    rng = np.random.RandomState(3)
+    transmat = rng.dirichlet(np.ones(4), 4)
+    ours, ref = getattr(hmm, name)(4), getattr(hmmlearn, name)(4)
+    ours.transmat_ = ref.transmat_ = transmat
+    pi = ours.get_stationary_distribution()
+    np.testing.assert_allclose(pi, ref.get_stationary_distribution(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(pi @ transmat, pi, rtol=0, atol=1e-12)
+    assert pi.shape == (4,) and pi.sum() == pytest.approx(1.0, abs=1e-12) and (pi > 0).all()
+    fitted = getattr(hmm, name)(2, random_state=0, n_iter=3).fit(_FACADE_DATA[name]())
+    pi = fitted.get_stationary_distribution()
+    np.testing.assert_allclose(pi @ fitted.transmat_, pi, rtol=0, atol=1e-12)
+
+
+def test_stationary_distribution_needs_transmat():
+    from sklearn.exceptions import NotFittedError
+
+    model = hmm.GaussianHMM(2)
+    with pytest.raises(NotFittedError):
+        model.get_stationary_distribution()
+    with pytest.raises(NotFittedError):
+        hmmlearn.GaussianHMM(2).get_stationary_distribution()  # the same contract
+    model.transmat_ = np.array([[0.5, 0.4], [0.5, 0.5]])
+    with pytest.raises(ValueError, match="transmat_ must have rows summing to 1"):
+        model.get_stationary_distribution()

@@ -4,7 +4,8 @@
 :class:`GaussianHMM`, :class:`GMMHMM`, :class:`CategoricalHMM` and
 :class:`PoissonHMM` take hmmlearn's constructor arguments and offer its
 methods (``fit(X, lengths)``, ``score``, ``score_samples``, ``decode``,
-``predict``, ``predict_proba``, ``sample``, ``aic``, ``bic``) and fitted
+``predict``, ``predict_proba``, ``sample``, ``aic``, ``bic``,
+``get_stationary_distribution``) and fitted
 attributes (``startprob_``, ``transmat_``, ``means_``, ``covars_``, ...,
 ``monitor_``). Parameters set by hand before ``fit`` are kept as the start of
 EM when their letter is not in ``init_params``, and only the letters of
@@ -31,12 +32,14 @@ each state's prior mean.
 from __future__ import annotations
 
 import contextlib
+import numbers
 
 import numpy as np
+import scipy.linalg
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from gdlab._validation import check_random_state
+from gdlab._validation import check_in, check_int, check_positive, check_random_state
 from gdlab.base import SettingGroupsMixin
 from gdlab.inference.em import ConvergenceMonitor
 from gdlab.models._hmm_emissions import check_stochastic
@@ -53,6 +56,16 @@ SHARED_PARAMS = ("n_components", "startprob_prior", "transmat_prior", "algorithm
 #: The Gaussian emission arguments of :class:`GaussianHMM` and :class:`GMMHMM`.
 GAUSSIAN_PARAMS = ("covariance_type", "min_covar", "means_prior", "means_weight",
                    "covars_prior", "covars_weight")
+COVARIANCE_TYPES = ("diag", "full", "spherical", "tied")
+
+
+def _check_numbers(value, name: str) -> None:
+    """Raise ``TypeError`` unless ``value`` is a number or an array of numbers (a prior)."""
+    try:
+        np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of numbers, got "
+                        f"{value!r}.") from None
 
 
 @contextlib.contextmanager
@@ -76,6 +89,25 @@ class BaseHMM(SettingGroupsMixin, BaseEstimator):
     _emission = "gaussian"
     #: hmmlearn letter -> (fitted attribute, gdlab ``*_init`` argument) of the emission
     _emission_attributes: dict = {}
+
+    #: the arguments that are numbers or arrays of numbers (priors); None allowed in GMMHMM
+    _prior_params = ("startprob_prior", "transmat_prior")
+
+    # -- checks --------------------------------------------------------------------------------
+    def _check_settings(self) -> None:
+        """Check the constructor arguments under hmmlearn's names before any work (gdlab's
+        :class:`HMM` checks ranges and shapes of the priors, which it names alike)."""
+        check_int(self.n_components, "n_components")
+        check_int(self.n_iter, "n_iter")
+        tol = self.tol
+        if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or np.isnan(tol):
+            raise TypeError(f"tol must be a real number (-inf: run all n_iter), got {tol!r}.")
+        check_in(self.algorithm, "algorithm", DECODER_ALGORITHMS)
+        check_in(self.implementation, "implementation", ("log", "scaling"))
+        for name in self._prior_params:
+            value = getattr(self, name)
+            if value is not None:
+                _check_numbers(value, name)
 
     # -- translation ---------------------------------------------------------------------------
     def _gdlab_kwargs(self) -> dict:
@@ -156,6 +188,7 @@ class BaseHMM(SettingGroupsMixin, BaseEstimator):
         -------
         self
         """
+        self._check_settings()
         init_letters = self._letters("init_params")
         self._letters("params")
         X = np.asarray(X, dtype=np.float64)
@@ -253,6 +286,26 @@ class BaseHMM(SettingGroupsMixin, BaseEstimator):
         """Bayesian information criterion (lower is better)."""
         return self._model().bic(X, lengths)
 
+    def get_stationary_distribution(self) -> np.ndarray:
+        """Stationary distribution of the states (hmmlearn's method): the left eigenvector of
+        ``transmat_`` for its largest eigenvalue (1), normalized to sum to 1.
+
+        Returns
+        -------
+        ndarray of shape (n_components,)
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When ``transmat_`` is not set (by fit or by hand).
+        """
+        check_is_fitted(self, "transmat_")
+        S = self.n_components
+        check_stochastic(self.transmat_, "transmat_", (S, S))
+        eigvals, eigvecs = scipy.linalg.eig(np.asarray(self.transmat_, dtype=np.float64).T)
+        eigvec = np.real_if_close(eigvecs[:, np.argmax(eigvals)])
+        return eigvec / eigvec.sum()
+
     # -- sampling ------------------------------------------------------------------------------
     def sample(self, n_samples=1, random_state=None, currstate=None):
         """Draw one sequence of ``n_samples`` frames.
@@ -284,6 +337,14 @@ class BaseHMM(SettingGroupsMixin, BaseEstimator):
 class _GaussianEmissionHMM(BaseHMM):
     """:class:`GaussianHMM` and :class:`GMMHMM`: the Gaussian emission arguments
     (:data:`GAUSSIAN_PARAMS`) as gdlab's."""
+
+    _prior_params = BaseHMM._prior_params + ("means_prior", "means_weight", "covars_prior",
+                                             "covars_weight")
+
+    def _check_settings(self):
+        super()._check_settings()
+        check_in(self.covariance_type, "covariance_type", COVARIANCE_TYPES)
+        check_positive(self.min_covar, "min_covar", allow_zero=True)
 
     def _gdlab_kwargs(self):
         return dict(covariance=self.covariance_type, means_prior=self.means_prior,
@@ -413,6 +474,12 @@ class GMMHMM(_GaussianEmissionHMM):
         self.n_mix = n_mix
         self.weights_prior = weights_prior
 
+    _prior_params = _GaussianEmissionHMM._prior_params + ("weights_prior",)
+
+    def _check_settings(self):
+        super()._check_settings()
+        check_int(self.n_mix, "n_mix")
+
     def _gdlab_kwargs(self):
         return dict(super()._gdlab_kwargs(), n_mix=self.n_mix, weights_prior=self.weights_prior,
                     covars_prior_form="gmmhmm")
@@ -448,6 +515,13 @@ class CategoricalHMM(BaseHMM):
         self._set_params(locals(), SHARED_PARAMS)
         self.emissionprob_prior = emissionprob_prior
         self.n_features = n_features
+
+    _prior_params = BaseHMM._prior_params + ("emissionprob_prior",)
+
+    def _check_settings(self):
+        super()._check_settings()
+        if self.n_features is not None:
+            check_int(self.n_features, "n_features")
 
     def _gdlab_kwargs(self):
         prior = np.asarray(self.emissionprob_prior, dtype=np.float64)
@@ -489,6 +563,8 @@ class PoissonHMM(BaseHMM):
         self._set_params(locals(), SHARED_PARAMS)
         self.lambdas_prior = lambdas_prior
         self.lambdas_weight = lambdas_weight
+
+    _prior_params = BaseHMM._prior_params + ("lambdas_prior", "lambdas_weight")
 
     def _gdlab_kwargs(self):
         return dict(lambdas_prior=self.lambdas_prior, lambdas_weight=self.lambdas_weight)
