@@ -406,3 +406,29 @@ def test_stationary_distribution_needs_transmat():
     model.transmat_ = np.array([[0.5, 0.4], [0.5, 0.5]])
     with pytest.raises(ValueError, match="transmat_ must have rows summing to 1"):
         model.get_stationary_distribution()
+
+
+@pytest.mark.parametrize("name, extra", [("GaussianHMM", {}), ("GMMHMM", {"n_mix": 2})])
+def test_min_covar_starts_the_covariances_as_in_hmmlearn(name, extra):
+    rng = np.random.RandomState(0)
+    X = np.concatenate([rng.normal(m, 1.0, (40, 2)) for m in (-3, 3, 0)])
+    X = X @ np.array([[1.0, 0.5], [0.0, 1.0]])  # correlated features: "full" differs from "diag"
+    cv = np.cov(X.T) + 0.7 * np.eye(2)
+    for kind in ("diag", "full", "tied", "spherical"):
+        covars = []
+        for lib in (hmm, hmmlearn):  # params="": the fitted covariances are the start
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                covars.append(getattr(lib, name)(3, covariance_type=kind, min_covar=0.7,
+                                                 params="", n_iter=1, random_state=0,
+                                                 **extra).fit(X).covars_)
+        ours, ref = covars
+        if kind != "spherical":
+            np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
+        else:  # hmmlearn averages every entry of cv, gdlab its diagonal (the variances)
+            np.testing.assert_allclose(np.ravel(ours if name == "GMMHMM" else ours[:, 0, 0]),
+                                       np.mean(np.diag(cv)), rtol=0, atol=1e-12)
+    full = getattr(hmm, name)(3, covariance_type="full", min_covar=0.7, params="", n_iter=1,
+                              random_state=0, **extra).fit(X).covars_
+    np.testing.assert_allclose(full.reshape(-1, 2, 2), np.broadcast_to(cv, (full.size // 4, 2, 2)),
+                               rtol=0, atol=1e-12)

@@ -165,6 +165,11 @@ class BaseHMM(SettingGroupsMixin, BaseEstimator):
     def _emission_params(self) -> dict:
         raise NotImplementedError  # each subclass names its emission parameters
 
+    def _data_start(self, X, init_letters) -> dict:
+        """gdlab ``*_init`` arguments this facade computes from the data as hmmlearn does
+        (none but the Gaussian covariances)."""
+        return {}
+
     def _set_from(self, model: HMM):
         stored = self._attributes()
         for letter, (name, _) in self._parameters().items():
@@ -199,6 +204,7 @@ class BaseHMM(SettingGroupsMixin, BaseEstimator):
         given = {arg: getattr(self, stored[letter])
                  for letter, (_, arg) in self._parameters().items()
                  if letter not in init_letters and hasattr(self, stored[letter])}
+        given.update(self._data_start(X, init_letters))
         n_frames = X.shape[0]
         model.set_params(tol=max(float(self.tol), 0.0) / max(n_frames, 1), **given)
         with _named_as_hmmlearn():
@@ -346,6 +352,28 @@ class _GaussianEmissionHMM(BaseHMM):
         check_in(self.covariance_type, "covariance_type", COVARIANCE_TYPES)
         check_positive(self.min_covar, "min_covar", allow_zero=True)
 
+    def _data_start(self, X, init_letters):
+        """hmmlearn's start of the covariances ("c" in ``init_params``): the covariance of
+        the frames plus ``min_covar`` on its diagonal, in the layout of ``covariance_type``
+        ("spherical": the mean of its diagonal, where hmmlearn takes the mean of every
+        entry). Frames with a missing entry are left out; with fewer than two complete
+        frames gdlab's own start is used."""
+        if "c" not in init_letters:
+            return {}
+        complete = X[~np.isnan(X).any(axis=1)]
+        if len(complete) < 2:
+            return {}
+        d = X.shape[1]
+        cv = np.atleast_2d(np.cov(complete.T)) + self.min_covar * np.eye(d)
+        S, M = self.n_components, getattr(self, "n_mix", None)
+        one = {"diag": np.diag(cv), "full": cv, "tied": cv,
+               "spherical": np.mean(np.diag(cv))}[self.covariance_type]
+        if M is None:  # GaussianHMM: one tied matrix; (n_components, ...) otherwise
+            shape = () if self.covariance_type == "tied" else (S,)
+        else:  # GMMHMM: tied per state; (n_components, n_mix, ...) otherwise
+            shape = (S,) if self.covariance_type == "tied" else (S, M)
+        return {"covars_init": np.array(np.broadcast_to(one, shape + np.shape(one)))}
+
     def _gdlab_kwargs(self):
         return dict(covariance=self.covariance_type, means_prior=self.means_prior,
                     means_weight=self.means_weight, covars_prior=self.covars_prior,
@@ -360,7 +388,8 @@ class GaussianHMM(_GaussianEmissionHMM):
     n_components : int, default=1
     covariance_type : {"diag", "full", "spherical", "tied"}, default="diag"
     min_covar : float, default=1e-3
-        Accepted; gdlab's initialization adds its own floor to the data covariance.
+        Added to the diagonal of the data covariance that starts the covariances when
+        ``init_params`` has "c" (hmmlearn's use; not used in the M-step).
     startprob_prior, transmat_prior : float or array-like, default=1.0
         Dirichlet priors.
     means_prior, means_weight, covars_prior, covars_weight : default 0, 0, 1e-2, 1
@@ -447,6 +476,8 @@ class GMMHMM(_GaussianEmissionHMM):
     ----------
     n_components : int, default=1
     n_mix : int, default=1
+    min_covar : float, default=1e-3
+        As :class:`GaussianHMM`.
     covariance_type : {"diag", "full", "spherical", "tied"}, default="diag"
     weights_prior : float or array-like of shape (n_components, n_mix), default=1.0
     means_prior : float or array-like of shape (n_components, n_mix, n_features), default=0.0
