@@ -432,3 +432,20 @@ def test_min_covar_starts_the_covariances_as_in_hmmlearn(name, extra):
                               random_state=0, **extra).fit(X).covars_
     np.testing.assert_allclose(full.reshape(-1, 2, 2), np.broadcast_to(cv, (full.size // 4, 2, 2)),
                                rtol=0, atol=1e-12)
+
+
+def test_data_dependent_errors_use_hmmlearn_names():
+    cases = [
+        (lambda: hmm.CategoricalHMM(2, emissionprob_prior=np.ones((3, 5))).fit(
+            np.zeros((6, 1), dtype=int)),
+         r"^emissionprob_prior must be a number or have shape \(2,\) \(one per symbol\) or "
+         r"\(2, 2\) \(n_components, n_features\), got shape \(3, 5\)\.$"),
+        (lambda: hmm.GaussianHMM(5).fit(np.zeros((6, 1))),
+         r"needs at least n_components \* n_mix = 5 distinct observed frames, got 1; give "
+         r"fewer states or means_\.$"),
+        (lambda: hmm.CategoricalHMM(2, n_features=2).fit(np.array([[0], [1], [3]])),
+         r"\(n_features=2\)\.$"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ValueError, match=message):
+            call()

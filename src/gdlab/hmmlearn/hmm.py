@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import re
 
 import numpy as np
 import scipy.linalg
@@ -68,14 +69,25 @@ def _check_numbers(value, name: str) -> None:
                         f"{value!r}.") from None
 
 
+#: gdlab's names in its data-dependent messages -> hmmlearn's (the settings themselves are
+#: checked under hmmlearn's names by ``BaseHMM._check_settings`` before any work)
+HMMLEARN_NAMES = {r"\b(\w+)_init\b": r"\1_", r"\bn_states\b": "n_components",
+                  r"\bn_symbols_?\b": "n_features", r"\bsmoothing\b": "emissionprob_prior"}
+
+
 @contextlib.contextmanager
 def _named_as_hmmlearn():
-    """Re-raise gdlab's ``ValueError`` naming the attribute the user set (``means_``), not
-    gdlab's argument (``means_init``)."""
+    """Re-raise gdlab's ``ValueError`` naming what the user set as hmmlearn names it: the
+    attribute (``means_``, not gdlab's argument ``means_init``), ``n_components``,
+    ``n_features`` and ``emissionprob_prior`` (gdlab's ``n_states``, ``n_symbols`` and
+    ``smoothing``, its ``emissionprob_prior - 1``)."""
     try:
         yield
     except ValueError as err:
-        raise ValueError(str(err).replace("_init", "_")) from None
+        message = str(err)
+        for gdlab_name, hmmlearn_name in HMMLEARN_NAMES.items():
+            message = re.sub(gdlab_name, hmmlearn_name, message)
+        raise ValueError(message) from None
 
 
 class BaseHMM(SettingGroupsMixin, BaseEstimator):
