@@ -813,9 +813,8 @@ class ComplementNB(MultinomialNB):
         return np.asarray(X @ self.feature_log_prob_.T)
 
     def _with_prior(self, class_scores):
-        # as scikit-learn: the prior enters the scores only when there is one class
-        if len(self.classes_) == 1:
-            return class_scores + self._log_prior()
+        # as scikit-learn: no prior in the scores (scikit-learn adds one only for a single
+        # class, which every gdlab classifier refuses)
         return class_scores
 
     score_samples = available_if(_no_density)(MultinomialNB.score_samples)
