@@ -22,6 +22,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+import numbers
 import time
 import warnings
 import zlib
@@ -43,6 +45,7 @@ __all__ = [
     "capabilities_of",
     "fit_timed",
     "training_rows",
+    "n_train",
     "evaluate",
     "with_imputation",
     "model_color",
@@ -186,6 +189,16 @@ def capabilities_of(name: str) -> frozenset[str]:
     from gdlab.models.registry import spec
 
     return spec(name).capabilities
+
+
+def n_train(n: int, test_size) -> int:
+    """Rows left for training when ``test_size`` (a count, or a fraction rounded up) is held out.
+
+    >>> n_train(150, 0.25), n_train(150, 30)
+    (112, 120)
+    """
+    n_test = test_size if isinstance(test_size, numbers.Integral) else math.ceil(test_size * n)
+    return n - int(n_test)
 
 
 def training_rows(model, X, y, *, classes=None):

@@ -50,7 +50,6 @@ from gdlab.data.splits import nested_subsamples, train_test_split
 from gdlab.metrics.classification import balanced_error_rate, class_recall
 from gdlab.studies import _common
 from gdlab.studies.base import ROW_COLUMNS, Cell, Headline, Study, make_row
-from gdlab.studies.learning_curve import _n_train
 from gdlab.studies.prepare import inputs
 
 __all__ = ["Augmentation", "SMOTE", "NONE", "IMBALANCED", "parse_setting"]
@@ -252,7 +251,7 @@ class Augmentation(Study):
         ``"imbalanced"``."""
         y = np.asarray(dataset.y)
         n_classes = len(np.unique(y))
-        n_train = _n_train(len(y), self.test_size)
+        n_train = _common.n_train(len(y), self.test_size)
         sizes = [self.train_sizes] if isinstance(self.train_sizes, numbers.Number) \
             else list(self.train_sizes)
         out = []

@@ -28,7 +28,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -100,11 +99,6 @@ def default_sizes(n_train: int, n_classes: int, n_sizes: int = 8,
     return [int(m) for m in grid]
 
 
-def _n_train(n: int, test_size) -> int:
-    n_test = test_size if isinstance(test_size, numbers.Integral) else math.ceil(test_size * n)
-    return n - int(n_test)
-
-
 class LearningCurve(Study):
     """Error vs training size on nested stratified subsamples, over repeated splits.
 
@@ -145,7 +139,7 @@ class LearningCurve(Study):
     def train_sizes(self, dataset) -> list[int]:
         """The training sizes of this study on ``dataset``."""
         y = np.asarray(dataset.y)
-        n_train = _n_train(len(y), self.test_size)
+        n_train = _common.n_train(len(y), self.test_size)
         if self.sizes is None:
             return default_sizes(n_train, len(np.unique(y)), self.n_sizes)
         sizes = []

@@ -44,7 +44,6 @@ from gdlab.base import DATA_KINDS, capabilities
 from gdlab.data.splits import train_test_split
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Headline, Study, make_row
-from gdlab.studies.learning_curve import _n_train
 from gdlab.studies.prepare import inputs
 
 __all__ = ["SemiSupervised", "SETTING"]
@@ -120,7 +119,7 @@ class SemiSupervised(Study):
         """Labelled training rows of each setting on ``dataset``, increasing, no repeats."""
         y = np.asarray(dataset.y)
         n_classes = len(np.unique(y))
-        n_train = _n_train(len(y), self.test_size)
+        n_train = _common.n_train(len(y), self.test_size)
         counts = {min(n_train, n_train if k == "all" else k * n_classes)
                   for k in self._per_class()}
         return sorted(counts)
