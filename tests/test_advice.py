@@ -151,6 +151,26 @@ def test_overall_names_the_goals_it_weighed():
     assert list(o["scores"]) == sorted(o["scores"], key=o["scores"].get)
 
 
+@pytest.mark.parametrize("significant,says", [
+    (True, "For accuracy alone, pick zz."),
+    (False, "For accuracy alone, zz measured best, within the noise of yy."),
+])
+def test_overall_says_pick_for_accuracy_only_when_its_lead_is_significant(significant, says):
+    # "pick X" for accuracy alone would be a false verdict when accuracy is a tie
+    from dataclasses import replace
+
+    from gdlab.verdict import _overall
+
+    answers = advise_rows(_rows()).answers
+    acc = next(a for a in answers if a.goal == "accuracy")
+    acc = replace(acc, model="zz", runner_up="yy", significant=significant,
+                  interval=(0.01, 0.02) if significant else (-0.01, 0.02), difference=0.005)
+    answers = [acc if a.goal == "accuracy" else a for a in answers]
+    because = _overall(answers, None)["because"]
+    assert because.endswith(says)
+    assert ("pick zz" in because) == significant
+
+
 def test_schema_of_advice_json(tmp_path):
     advice = advise_rows(_rows(), dataset="toy")
     path = advice.to_json(tmp_path / "advice.json")

@@ -1030,7 +1030,9 @@ def _overall(answers, budget_models) -> dict:
                  if untested else "")
         text += ": more splits (--seeds) or more rows would sharpen the verdict."
     if acc is not None and acc.model != best:
-        text += f" For accuracy alone, pick {acc.model}."
+        text += (f" For accuracy alone, {acc.model} measured best, within the noise of "
+                 f"{acc.runner_up}." if acc.tie and not acc.untested
+                 else f" For accuracy alone, pick {acc.model}.")
     return {"model": best, "runner_up": runner, "goals": goals,
             "scores": {m: round(scores[m], 3) for m in order}, "because": text}
 
