@@ -67,6 +67,7 @@ __all__ = [
     "INPUT_KINDS",
     "modality_input_kind",
     "CapabilityMixin",
+    "TextInputMixin",
     "SettingGroupsMixin",
     "class_indices_for_sampling",
     "class_prior_from_counts",
@@ -276,6 +277,24 @@ class CapabilityMixin:
         return check_X(
             self, X, reset=False, allow_nan="missing_features" in self._capabilities()
         )
+
+
+class TextInputMixin:
+    """scikit-learn tags of an estimator whose ``X`` is a sequence of texts.
+
+    ``X`` is a list (1-D array, Series or one-column DataFrame) of ``str``,
+    not a 2-D numeric table, and holds no NaN (a missing text is refused).
+    Used by every estimator that reads texts: the tokenizers
+    (:mod:`gdlab.tokenizers`), ``TextColumn``, ``CharNGramLM`` and the neural
+    text models.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = False
+        return tags
 
 
 class SettingGroupsMixin:

@@ -40,6 +40,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from gdlab._validation import check_int, check_texts
+from gdlab.base import TextInputMixin
 
 __all__ = [
     "SPECIAL_TOKENS",
@@ -129,7 +130,7 @@ def _check_ids(ids, vocab_size: int, owner) -> list[int]:
     return out
 
 
-class _TokenizerBase(BaseEstimator):
+class _TokenizerBase(TextInputMixin, BaseEstimator):
     """What all tokenizers share: batch encoding and the special ids."""
 
     pad_id, bos_id, eos_id, unk_id = PAD_ID, BOS_ID, EOS_ID, UNK_ID
@@ -182,8 +183,6 @@ class _TokenizerBase(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
         tags.requires_fit = False
         return tags
 

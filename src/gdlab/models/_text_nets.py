@@ -2,9 +2,11 @@
 
 :class:`TextInputMixin`
     The scikit-learn tags of an estimator that reads a sequence of texts
-    (not a 2-D table, strings, no NaN): the GPTs (:mod:`gdlab.models.gpt`),
-    the encoders (:mod:`gdlab.models.encoder`) and the Hugging Face encoder
-    classifier (:mod:`gdlab.models.hf`).
+    (not a 2-D table, strings, no NaN), owned by :mod:`gdlab.base` (torch-free,
+    so the tokenizers and the n-gram model use it too) and handed on here for
+    the GPTs (:mod:`gdlab.models.gpt`), the encoders
+    (:mod:`gdlab.models.encoder`) and the Hugging Face encoder classifier
+    (:mod:`gdlab.models.hf`).
 :class:`TextLogitClassifierMixin`
     The classifier methods of a network that maps texts to class logits,
     ``decision_function`` included: ``GPTClassifier``, ``BERTClassifier``,
@@ -38,7 +40,7 @@ from gdlab._validation import (
     check_texts,
     semi_supervised_class_indices,
 )
-from gdlab.base import CapabilityMixin
+from gdlab.base import CapabilityMixin, TextInputMixin
 from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin, cross_entropy_loss
 from gdlab.nn.estimator import TRAINING_PARAMS
 from gdlab.nn.transformer import GPTConfig, PooledClassifierNet
@@ -127,21 +129,6 @@ def text_class_indices(estimator, y, n_texts: int, *,
         return classes, y_idx
     y, _, _ = check_labels(estimator, y, n_texts, min_classes=1)  # shape, length, NaN
     return semi_supervised_class_indices(estimator, y)
-
-
-class TextInputMixin:
-    """scikit-learn tags of an estimator whose ``X`` is a sequence of texts.
-
-    ``X`` is a list (1-D array, Series or one-column DataFrame) of ``str``,
-    not a 2-D numeric table, and holds no NaN (a missing text is refused).
-    """
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.input_tags.allow_nan = False
-        return tags
 
 
 class TextLogitClassifierMixin(LogitClassifierMixin):

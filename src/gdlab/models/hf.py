@@ -60,9 +60,8 @@ from gdlab._validation import (
     check_random_state,
     check_texts,
 )
-from gdlab.base import CapabilityMixin, GenerativeClassifierMixin
+from gdlab.base import CapabilityMixin, GenerativeClassifierMixin, TextInputMixin
 from gdlab.models._text_nets import (
-    TextInputMixin,
     TextLogitClassifierMixin,
     pretrains_itself,
     text_class_indices,

@@ -39,7 +39,7 @@ from gdlab._validation import (
     check_random_state,
     check_texts,
 )
-from gdlab.base import CapabilityMixin, ClassConditional
+from gdlab.base import CapabilityMixin, ClassConditional, TextInputMixin
 
 __all__ = ["CharNGramLM", "CharNGramClassifier", "N_CODEPOINTS"]
 
@@ -79,7 +79,7 @@ def _group_sums(sorted_keys: np.ndarray, weights: np.ndarray):
     return sorted_keys[starts], sums.astype(np.float64), sizes.astype(np.int64)
 
 
-class CharNGramLM(CapabilityMixin, _SkDensityMixin, BaseEstimator):
+class CharNGramLM(TextInputMixin, CapabilityMixin, _SkDensityMixin, BaseEstimator):
     """Character n-gram language model: a smoothed density over finite strings.
 
     Parameters
@@ -143,12 +143,6 @@ class CharNGramLM(CapabilityMixin, _SkDensityMixin, BaseEstimator):
         self.smoothing = smoothing
         self.discount = discount
         self.vocabulary = vocabulary
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        return tags
 
     # -- fitting ----------------------------------------------------------
     def _check_params(self):

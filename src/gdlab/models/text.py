@@ -41,6 +41,7 @@ from gdlab._validation import (
     check_positive,
     check_texts,
 )
+from gdlab.base import TextInputMixin
 
 __all__ = [
     "NBSVM",
@@ -52,7 +53,7 @@ __all__ = [
 ]
 
 
-class TextColumn(TransformerMixin, BaseEstimator):
+class TextColumn(TextInputMixin, TransformerMixin, BaseEstimator):
     """Pipeline step that turns any text container into a list of str.
 
     Accepts a list / tuple / 1-D array / Series of str or a one-column
@@ -100,8 +101,6 @@ class TextColumn(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
         tags.requires_fit = False
         return tags
 
