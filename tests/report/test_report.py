@@ -355,3 +355,54 @@ def test_summary_table_leaves_out_columns_a_reader_cannot_use(tmp_path):
     assert heads == ["model", "metric", "mean"]
     assert list(pd.read_csv(tmp_path / "study-samples.csv").columns) == [
         "dataset", "model", "setting", "setting_value", "metric", "mean", "lo", "hi"]
+
+
+def test_each_model_keeps_one_color_of_its_own_in_every_figure(tmp_path, monkeypatch):
+    """mixed-nb and hist-gb (registry positions 4 and 24) drew the same purple in the churn
+    CSV's learning curves. A report gives the run's models the palette's colors in registry
+    order: distinct, and the same in the learning curves (three models) and the cost bars
+    (two of them), though the two studies see different model lists."""
+    from gdlab.report import build as report_build
+    from gdlab.studies import _common
+    from gdlab.studies.cost import Cost
+    from gdlab.studies.learning_curve import LearningCurve
+
+    def row(study, model, metric, value, setting="none", setting_value=np.nan, seed=0):
+        return _row(study, model, _common.family_of(model), metric, value, setting,
+                    setting_value, seed)
+
+    rows = []
+    for k, model in enumerate(("hist-gb", "mixed-nb", "logreg")):
+        for seed in (0, 1):
+            for m in (20, 60, 200):
+                rows += [row("learning_curve", model, metric, 0.3 - m / 1000 + 0.01 * (k + seed),
+                             "train_size", float(m), seed) for metric in ("error", "log_loss")]
+    for model in ("hist-gb", "logreg"):
+        rows += [row("cost", model, metric, 1.0 + i) for i, metric in enumerate(
+            ("fit_seconds", "predict_ms_per_1000", "peak_memory_mb", "n_parameters"))]
+    rows = pd.DataFrame(rows)[list(ROW_COLUMNS)]
+
+    drawn = []
+    to_html = report_build.figure_to_html
+    monkeypatch.setattr(report_build, "figure_to_html",
+                        lambda fig, **kw: drawn.append(fig) or to_html(fig, **kw))
+    build_report(rows, [LearningCurve(), Cost()], tmp_path)
+    assert len(drawn) >= 2  # the learning curves and the cost bars
+    colors = {}  # model -> {figure index: colors its traces use}
+    for i, fig in enumerate(drawn):
+        for t in fig.data:
+            if t.name in ("hist-gb", "mixed-nb", "logreg"):
+                used = {t.line.color if t.type == "scatter" and t.mode != "markers" else None,
+                        t.fillcolor if t.type == "scatter" else None, t.marker.color} - {None}
+                colors.setdefault(t.name, {}).setdefault(i, set()).update(used)
+    assert set(colors) == {"hist-gb", "mixed-nb", "logreg"}
+    assert len(colors["hist-gb"]) == len(colors["logreg"]) == len(drawn)  # in every figure
+    one = {}
+    for model, per_figure in colors.items():
+        used = set().union(*per_figure.values())
+        assert len(used) == 1, (model, per_figure)  # the same color in every figure
+        one[model] = used.pop()
+    assert len(set(one.values())) == 3  # no two models share one
+    assert one == _common.model_colors(["logreg", "mixed-nb", "hist-gb"])
+    # outside a report, by registry position: the two share a color (why a run needs its own)
+    assert _common.model_color("mixed-nb") == _common.model_color("hist-gb")

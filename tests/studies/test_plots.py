@@ -101,3 +101,26 @@ def test_curves_figure_is_tall_enough_for_its_legend():
     markers = pd.DataFrame({"x": [50.0], "y": [0.2], "text": ["x"], "panel": ["m0"]})
     fig = curves_figure(s, title="t", x_title="m", y_title="e", markers=markers)
     assert fig.layout.height >= 30 * 13 + 150 > 420
+
+
+def test_run_colors_are_distinct_stable_and_in_registry_order():
+    """A run's models take the palette in registry order: no two of up to 20 share a color
+    (by registry position mixed-nb and hist-gb did), and the colors do not depend on the
+    order the models were given in."""
+    from gdlab.models.registry import names
+    from gdlab.studies import _common
+
+    run = ["hist-gb", "mixed-nb", "not-registered", "gaussian-nb", "mixed-nb"]
+    colors = _common.model_colors(run)
+    assert list(colors) == ["gaussian-nb", "mixed-nb", "hist-gb", "not-registered"]
+    assert list(colors.values()) == list(_common._PALETTE[:4])
+    assert _common.model_colors(run[::-1]) == colors
+    twenty = _common.model_colors(names()[:20])
+    assert len(set(twenty.values())) == 20
+    assert _common.model_colors(names()[:21])[names()[20]] == _common._PALETTE[0]  # cycles
+    with _common.run_colors(run):
+        assert _common.model_color("hist-gb") == colors["hist-gb"]
+        assert _common.model_color("logreg") == _common._PALETTE[18]  # not in the run
+    assert _common.model_color("hist-gb") == _common.model_color("mixed-nb")  # outside a run
+    with pytest.raises(TypeError, match="iterable of model names, got the string"):
+        _common.model_colors("hist-gb")

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
+from gdlab.studies._common import run_colors
 from gdlab.verdict import format_value, metric_label
 
 __all__ = ["STUDY_ORDER", "STUDY_TITLES", "build_report", "figure_to_html", "figure_to_svg",
@@ -480,6 +481,15 @@ def _models(models_info: pd.DataFrame | None, rows: pd.DataFrame) -> list[dict]:
     return []
 
 
+def _run_models(models_info: pd.DataFrame | None, rows: pd.DataFrame) -> list[str]:
+    """The run's model names: those of ``models_info`` and of ``rows`` (skipped cells too), so
+    a model's color does not depend on which studies it has rows in."""
+    names = [] if models_info is None or "name" not in models_info else list(models_info["name"])
+    if "model" in rows.columns:
+        names += list(rows["model"].dropna())
+    return [str(n) for n in names]
+
+
 def _dataset(dataset_info: Mapping | None, rows: pd.DataFrame) -> list[tuple[str, str]]:
     info = dict(dataset_info or {})
     if "classes" not in info and "class_names" in info:
@@ -635,6 +645,9 @@ def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | Non
 
     Notes
     -----
+    Figures are drawn inside :func:`gdlab.studies._common.run_colors` over the
+    run's models (those of ``models_info`` and ``rows``), so each model has
+    one color in every figure and no two share one (up to 20 models).
     Figures are closed after rendering. Model names, readings and table
     cells are HTML-escaped. A page with Plotly figures carries the plotly.js
     bundle inline (once) and one drawing call per figure, with the figure's
@@ -646,7 +659,9 @@ def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | Non
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = pd.DataFrame(rows).reset_index(drop=True)
 
-    sections = [_study_section(s, rows, i, out_dir) for i, s in enumerate(_order(studies))]
+    # one color per model of the run, the same in every study's figures
+    with run_colors(_run_models(models_info, rows)):
+        sections = [_study_section(s, rows, i, out_dir) for i, s in enumerate(_order(studies))]
     glance = [{"title": s["title"], "anchor": s["anchor"], "sentence": s["reading"][0]}
               for s in sections if s["reading"]]
     dataset = _dataset(dataset_info, rows)

@@ -7,7 +7,8 @@
 - :func:`fit_timed`, :func:`training_rows`, :func:`evaluate`, :func:`with_imputation`:
   fit a model (unlabelled rows, ``y = -1``, only for ``semi_supervised`` models),
   score it (error rate and log loss over every class), put an imputer in front.
-- :func:`model_color`, :func:`percent`: one color per model in every figure
+- :func:`model_color`, :func:`model_colors`, :func:`run_colors`, :func:`percent`:
+  one color per model in every figure of a report, distinct within the run
   (line styles by family: :data:`gdlab.studies.plots.DASH`), and percentages
   in the readings.
 
@@ -28,6 +29,7 @@ import time
 import warnings
 import zlib
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
@@ -49,6 +51,8 @@ __all__ = [
     "evaluate",
     "with_imputation",
     "model_color",
+    "model_colors",
+    "run_colors",
     "percent",
     "derived_seeds",
     "quiet_convergence",
@@ -381,14 +385,85 @@ _PALETTE = (
 )
 
 
+# the run's colors while a report draws its figures (set by :func:`run_colors`)
+_RUN_COLORS: ContextVar[dict[str, str] | None] = ContextVar("gdlab_run_colors", default=None)
+
+
+def model_colors(models) -> dict[str, str]:
+    """One color per model of a run: the palette's colors, in registry order of the models.
+
+    The models are put in registry order (names the registry does not know
+    follow, sorted) and take the palette's 20 colors in that order, so up to
+    20 models never share a color, and the same model list always gives the
+    same colors, whatever order it was given in.
+
+    Parameters
+    ----------
+    models : iterable of str
+        The run's model names (repeats are ignored).
+
+    Returns
+    -------
+    dict of str to str
+        A ``"#rrggbb"`` color per model name.
+
+    Examples
+    --------
+    >>> c = model_colors(["hist-gb", "mixed-nb", "hist-gb"])
+    >>> c == model_colors(["mixed-nb", "hist-gb"]), c["mixed-nb"] != c["hist-gb"]
+    (True, True)
+    """
+    from gdlab.models.registry import names as registered
+
+    if isinstance(models, str):
+        raise TypeError(f"models must be an iterable of model names, got the string {models!r}.")
+    names = [str(m) for m in dict.fromkeys(models)]
+    order = {n: i for i, n in enumerate(registered())}
+    names.sort(key=lambda n: (n not in order, order.get(n, 0), n))
+    return {n: _PALETTE[i % len(_PALETTE)] for i, n in enumerate(names)}
+
+
+@contextmanager
+def run_colors(models):
+    """Inside the block, :func:`model_color` gives each of ``models`` its run color.
+
+    The report draws every study's figures inside one such block, so each
+    model keeps one color in every figure and no two of a run's models (up to
+    20) share one; see :func:`model_colors`.
+
+    Parameters
+    ----------
+    models : iterable of str
+        The run's model names.
+
+    Examples
+    --------
+    >>> with run_colors(["hist-gb", "mixed-nb"]):
+    ...     model_color("mixed-nb") != model_color("hist-gb")
+    True
+    """
+    token = _RUN_COLORS.set(model_colors(models))
+    try:
+        yield
+    finally:
+        _RUN_COLORS.reset(token)
+
+
 def model_color(name: str) -> str:
-    """The color of model ``name`` in every figure (fixed by its registry position).
+    """The color of model ``name`` in a figure.
+
+    Inside :func:`run_colors` (every figure of a report), the run's color of
+    the model; elsewhere, or for a model outside the run, the color of its
+    registry position (two models 20 positions apart share it).
 
     Examples
     --------
     >>> model_color("gaussian-nb") == model_color("gaussian-nb") != model_color("logreg")
     True
     """
+    run = _RUN_COLORS.get()
+    if run is not None and name in run:
+        return run[name]
     from gdlab.models.registry import names as registered
 
     names = registered()

@@ -4,7 +4,8 @@ The report draws these in the page (hover values, a legend click hides a model,
 zoom; see :mod:`gdlab.report.build`). Every figure follows the same rules, so a
 study only says what to plot:
 
-- a model keeps its color in every figure (:func:`gdlab.studies._common.model_color`)
+- a model keeps its color in every figure (:func:`gdlab.studies._common.model_color`;
+  in a report, no two of the run's models share one: :func:`~gdlab.studies._common.run_colors`)
   and its family its line style (generative solid, discriminative dashed,
   hybrid dash-dot);
 - a panel holds at most ``max_series`` models; more become small multiples,
