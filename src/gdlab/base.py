@@ -46,6 +46,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from gdlab._validation import (
+    check_feature_magnitude,
     check_in,
     check_labels,
     check_n_samples,
@@ -68,6 +69,7 @@ __all__ = [
     "modality_input_kind",
     "CapabilityMixin",
     "TextInputMixin",
+    "MagnitudeCheckedMixin",
     "SettingGroupsMixin",
     "class_indices_for_sampling",
     "class_prior_from_counts",
@@ -295,6 +297,19 @@ class TextInputMixin:
         tags.input_tags.string = True
         tags.input_tags.allow_nan = False
         return tags
+
+
+class MagnitudeCheckedMixin:
+    """:meth:`CapabilityMixin._validate_X_predict`, then refuse entries too large to square.
+
+    For models whose arithmetic squares the features (Gaussian densities and
+    classifiers, Gaussian mixtures): X at predict goes through the class's
+    own validation, then :func:`gdlab._validation.check_feature_magnitude`.
+    Listed before the base that owns ``_validate_X_predict``.
+    """
+
+    def _validate_X_predict(self, X):
+        return check_feature_magnitude(self, super()._validate_X_predict(X))
 
 
 class SettingGroupsMixin:

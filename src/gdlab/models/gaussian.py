@@ -25,7 +25,7 @@ from gdlab._validation import (
     check_X,
     check_X_y,
 )
-from gdlab.base import DensityMixin, GenerativeClassifierMixin
+from gdlab.base import DensityMixin, GenerativeClassifierMixin, MagnitudeCheckedMixin
 from gdlab.distributions import gaussian as gm
 from gdlab.inference.gaussian_em import fit_gaussians
 
@@ -62,14 +62,7 @@ def _check_shrinkage(shrinkage, covariance):
     return shrinkage if isinstance(shrinkage, str) else float(shrinkage)
 
 
-class _MagnitudeCheckedMixin:
-    """Validate X at predict as the contract does, then refuse entries too large to square."""
-
-    def _validate_X_predict(self, X):
-        return check_feature_magnitude(self, super()._validate_X_predict(X))
-
-
-class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, BaseEstimator):
+class GaussianClassifier(MagnitudeCheckedMixin, GenerativeClassifierMixin, BaseEstimator):
     """Gaussian class-conditional classifier (QDA, LDA and their restricted forms).
 
     Models log p(x, y=k) = log p(y=k) + log N(x; mu_k, S_k) and classifies by
@@ -306,7 +299,7 @@ class GaussianClassifier(_MagnitudeCheckedMixin, GenerativeClassifierMixin, Base
         return out
 
 
-class GaussianDensity(_MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
+class GaussianDensity(MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
     """A multivariate Gaussian density, fitted by MLE or, with NaN entries, by EM.
 
     ``ClassConditional(GaussianDensity())`` is a QDA that handles missing

@@ -57,7 +57,7 @@ from gdlab._validation import (
     check_X,
     check_X_y,
 )
-from gdlab.base import ClassConditional, DensityMixin, log_normalize
+from gdlab.base import ClassConditional, DensityMixin, MagnitudeCheckedMixin, log_normalize
 from gdlab.distributions import gaussian as gm
 from gdlab.inference.em import run_em
 
@@ -299,13 +299,10 @@ def _precisions_to_covariances(precisions, covariance, K, d):
 
 
 # -- the density ----------------------------------------------------------------------------
-class _BaseGaussianMixture(DensityMixin, BaseEstimator):
+class _BaseGaussianMixture(MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
     """Hooks, predictions and sampling shared by the Gaussian-mixture densities."""
 
     _gdlab_capabilities = frozenset({"density", "sample", "missing_features"})
-
-    def _validate_X_predict(self, X):
-        return check_feature_magnitude(self, super()._validate_X_predict(X))
 
     # -- fitted parameters ---------------------------------------------------------------
     def _params(self):
@@ -1092,7 +1089,7 @@ n_iter_, lower_bound_, log_likelihood_history_, shift_, n_features_in_
         return self
 
 
-class GMMClassifier(ClassConditional):
+class GMMClassifier(MagnitudeCheckedMixin, ClassConditional):
     """Gaussian-mixture classifier: ``ClassConditional(GaussianMixture(...))``.
 
     One Gaussian mixture per class and a class prior; Bayes' rule classifies.
@@ -1207,9 +1204,6 @@ class GMMClassifier(ClassConditional):
         super().fit(X, y, sample_weight=w)
         self._set_n_components()
         return self
-
-    def _validate_X_predict(self, X):
-        return check_feature_magnitude(self, super()._validate_X_predict(X))
 
     def _check_class_sizes(self, classes, y_idx):
         if self.select != "fixed":
