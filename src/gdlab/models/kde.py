@@ -368,9 +368,12 @@ def _posterior_weights(L):
 # -- the density ----------------------------------------------------------------------------
 
 
-class _MagnitudeCheckedMixin:
+class _KernelInputCheckMixin:
     """Refuse entries too large to square: always at fit (the bandwidth rules take
-    variances), and at predict for the gaussian kernel (it squares (x - x_i) / h)."""
+    variances), and at predict for the gaussian kernel (it squares (x - x_i) / h).
+    At predict, also refuse NaN for a radial kernel other than the gaussian. (Not
+    :class:`gdlab.base.MagnitudeCheckedMixin`: the magnitude check here depends on
+    the kernel.)"""
 
     def _validate_X_predict(self, X):
         X = super()._validate_X_predict(X)
@@ -423,7 +426,7 @@ def _check_cv(cv):
     return int(cv)
 
 
-class KernelDensity(_MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
+class KernelDensity(_KernelInputCheckMixin, DensityMixin, BaseEstimator):
     """Kernel density estimate with a product kernel and one bandwidth per feature.
 
     p(x) = (1/n) sum_i prod_j K((x_j - x_ij) / h_j) / h_j, where K is a normalized
@@ -798,7 +801,7 @@ default="gaussian"
         return out
 
 
-class KDEClassifier(_MagnitudeCheckedMixin, ClassConditional):
+class KDEClassifier(_KernelInputCheckMixin, ClassConditional):
     """Kernel density classifier: one :class:`KernelDensity` per class and Bayes' rule.
 
     ``ClassConditional(KernelDensity(...))`` with a flat constructor: the
