@@ -32,6 +32,15 @@ def test_panels_keep_at_most_max_series_and_every_model_once():
         panels(s, 0)
 
 
+@pytest.mark.parametrize("n,sizes", [(7, [4, 3]), (12, [6, 6]), (13, [5, 4, 4]), (6, [6])])
+def test_panels_of_one_family_are_balanced(n, sizes):
+    # 7 models at most 6 a panel: 4 + 3, not a panel of 6 beside a panel of 1
+    m = pd.DataFrame({"model": [f"m{i:02d}" for i in range(n)], "family": "discriminative"})
+    groups = panels(m, 6, always=True)
+    assert [len(names) for _, names in groups] == sizes
+    assert [x for _, names in groups for x in names] == list(m["model"])
+
+
 def test_curves_figure_clips_bands_and_groups_line_with_band():
     fig = curves_figure(_summary(3), title="t", x_title="m", y_title="error", log_x=True,
                         y_range=(0.0, 1.0), percent=True)

@@ -63,6 +63,8 @@ def panels(models: pd.DataFrame, max_series: int = 6, *, series: str = "model",
     [('generative', ['a', 'b', 'c']), ('discriminative', ['d', 'e', 'f', 'g'])]
     >>> panels(m.iloc[:4], 6)
     [('', ['a', 'b', 'c', 'd'])]
+    >>> panels(m.assign(family="generative"), 6)  # 7 series: 4 + 3, not 6 + 1
+    [('generative 1/2', ['a', 'b', 'c', 'd']), ('generative 2/2', ['e', 'f', 'g'])]
     """
     if isinstance(max_series, bool) or not isinstance(max_series, int) or max_series < 1:
         raise ValueError(f"max_series must be a positive int, got {max_series!r}.")
@@ -76,10 +78,16 @@ def panels(models: pd.DataFrame, max_series: int = 6, *, series: str = "model",
     out = []
     for family in order:
         members = [m for m in names if fam[m] == family]
+        # as few panels as fit, of sizes that differ by one at most (7 models: 4 + 3,
+        # not 6 + 1), the larger ones first
         k = math.ceil(len(members) / max_series)
+        size, extra = divmod(len(members), k)
+        start = 0
         for i in range(k):
+            stop = start + size + (i < extra)
             title = str(family) if k == 1 else f"{family} {i + 1}/{k}"
-            out.append((title, members[i * max_series:(i + 1) * max_series]))
+            out.append((title, members[start:stop]))
+            start = stop
     return out
 
 
