@@ -449,3 +449,12 @@ def test_data_dependent_errors_use_hmmlearn_names():
     for call, message in cases:
         with pytest.raises(ValueError, match=message):
             call()
+
+
+def test_renaming_touches_only_gdlab_names_the_facade_translates():
+    # n_init is gdlab's (and hmmlearn's) own word: the rename must not make it 'n_'
+    from gdlab.hmmlearn.hmm import _named_as_hmmlearn
+
+    with pytest.raises(ValueError) as info, _named_as_hmmlearn():
+        raise ValueError("n_init must be >= 1; means_init has n_states rows")
+    assert str(info.value) == "n_init must be >= 1; means_ has n_components rows"

@@ -71,7 +71,8 @@ def _check_numbers(value, name: str) -> None:
 
 #: gdlab's names in its data-dependent messages -> hmmlearn's (the settings themselves are
 #: checked under hmmlearn's names by ``BaseHMM._check_settings`` before any work)
-HMMLEARN_NAMES = {r"\b(\w+)_init\b": r"\1_", r"\bn_states\b": "n_components",
+HMMLEARN_NAMES = {r"\b(startprob|transmat|means|covars|weights|emissionprob|lambdas)_init\b":
+                  r"\1_", r"\bn_states\b": "n_components",
                   r"\bn_symbols_?\b": "n_features", r"\bsmoothing\b": "emissionprob_prior"}
 
 
