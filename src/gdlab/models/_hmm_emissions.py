@@ -56,13 +56,24 @@ def check_stochastic(value, name, shape):
     return arr.copy()
 
 
-def _broadcast_prior(value, shape, name, form=""):
-    """A prior parameter broadcast to ``shape``, or a ValueError naming the shape expected."""
+def _broadcast_prior(value, shape, name, form="", shapes=None):
+    """A prior parameter broadcast to ``shape``, or a ValueError naming the shape expected
+    (``shapes``: the shapes it may have, in words; default ``shape``)."""
     try:
         return np.broadcast_to(value, shape)
     except ValueError:
-        raise ValueError(f"{name} must be a number or have shape {shape}{form}, got shape "
+        raise ValueError(f"{name} must be a number or have shape "
+                         f"{shape if shapes is None else shapes}{form}, got shape "
                          f"{value.shape}.") from None
+
+
+def dirichlet_prior(value, shape, name, form=""):
+    """Validated Dirichlet concentrations broadcast to ``shape``; None where all are 1."""
+    value = _broadcast_prior(np.asarray(value, dtype=np.float64), shape, name, form)
+    if not np.isfinite(value).all() or (value < 0).any():
+        raise ValueError(f"{name} must be finite and non-negative (Dirichlet "
+                         "concentrations; 1 is no prior).")
+    return None if np.all(value == 1.0) else value
 
 
 # -- emissions: one object per kind ------------------------------------------------------------
@@ -440,16 +451,8 @@ class GaussianMixtureEmission(GaussianEmission):
 
     def weights_prior(self, S, M):
         """Validated Dirichlet concentrations (S, M) of the mixture weights; None if all 1."""
-        value = np.asarray(self.hmm.weights_prior, dtype=np.float64)
-        try:
-            value = np.broadcast_to(value, (S, M))
-        except ValueError:
-            raise ValueError(f"weights_prior must be a number or have shape {(S, M)} "
-                             f"(n_states, n_mix), got shape {value.shape}.") from None
-        if not np.isfinite(value).all() or (value < 0).any():
-            raise ValueError("weights_prior must be finite and non-negative (Dirichlet "
-                             "concentrations; 1 is no prior).")
-        return None if np.all(value == 1.0) else value
+        return dirichlet_prior(self.hmm.weights_prior, (S, M), "weights_prior",
+                               " (n_states, n_mix)")
 
     def m_step(self, batch, gamma, resp, reg, smoothing):
         log_w, means, covars = self.params()
@@ -574,13 +577,9 @@ class CategoricalEmission(Emission):
                               (S, self.hmm.n_symbols_))
         if np.ndim(self.hmm.smoothing):
             shape = (S, self.hmm.n_symbols_)
-            value = np.asarray(self.hmm.smoothing)
-            try:
-                np.broadcast_to(value, shape)
-            except ValueError:
-                raise ValueError(f"smoothing must be a number or have shape "
-                                 f"({shape[1]},) (one per symbol) or {shape} (n_states, "
-                                 f"n_symbols), got shape {value.shape}.") from None
+            _broadcast_prior(np.asarray(self.hmm.smoothing), shape, "smoothing",
+                             shapes=f"({shape[1]},) (one per symbol) or {shape} (n_states, "
+                                    "n_symbols)")
 
     def batch(self, frames):
         return hm.CategoricalEmissions(frames, self.hmm.n_symbols_)
@@ -662,11 +661,8 @@ class PoissonEmission(Emission):
             value = np.asarray(getattr(self.hmm, name), dtype=np.float64)
             if value.shape == (S,):
                 value = value[:, None]
-            try:
-                value = np.broadcast_to(value, (S, d))
-            except ValueError:
-                raise ValueError(f"{name} must be a number or have shape ({S},) (one per "
-                                 f"state) or {(S, d)}, got shape {value.shape}.") from None
+            value = _broadcast_prior(value, (S, d), name,
+                                     shapes=f"({S},) (one per state) or {(S, d)}")
             if not np.isfinite(value).all() or (value < 0).any():
                 raise ValueError(f"{name} must be finite and non-negative (a Gamma prior; "
                                  f"0 is none), got {getattr(self.hmm, name)!r}.")

@@ -52,12 +52,28 @@ from gdlab.models._hmm_emissions import (
     MAX_SYMBOLS,
     Emission,
     check_stochastic,
+    dirichlet_prior,
 )
 
 __all__ = ["HMM", "HMMClassifier", "NextObservation"]
 
 #: covariance forms of Gaussian (mixture) emissions (hmmlearn's covariance_type)
 COVARIANCE_FORMS = ("diag", "full", "spherical", "tied")
+
+
+def _by_frame(values, rows):
+    """Rows ``rows`` of the per-step values (T, S, N) of a padded batch, flattened to (T * N, S)."""
+    T, S, N = values.shape
+    return values.transpose(0, 2, 1).reshape(T * N, S)[rows]
+
+
+def _check_possible(ll, under="the fitted HMM; their state posteriors are undefined."):
+    """Refuse sequences of zero probability (log-likelihood -inf or NaN), naming them;
+    ``under``: what they were scored under, and what that means, ending the message."""
+    if not np.isfinite(ll).all():
+        bad = np.flatnonzero(~np.isfinite(ll))[:10].tolist()
+        raise ValueError(f"sequences {bad} have zero probability under {under}")
+
 
 # -- the predictive distribution of the next frame ----------------------------------------------
 @dataclass
@@ -696,13 +712,9 @@ class HMM(CapabilityMixin, BaseEstimator):
             nonlocal iteration
             self.__dict__.update(params)
             ll, gamma, xi_sum, resp, _ = self._e_step(frames, em)
-            if not np.isfinite(ll).all():
-                bad = np.flatnonzero(~np.isfinite(ll))[:10].tolist()
-                raise ValueError(
-                    f"sequences {bad} have zero probability under the current HMM parameters "
-                    f"(iteration {iteration}); check startprob_init / transmat_init for zeros "
-                    "that forbid them, or the data."
-                )
+            _check_possible(ll, f"the current HMM parameters (iteration {iteration}); check "
+                                "startprob_init / transmat_init for zeros that forbid them, "
+                                "or the data.")
             iteration += 1
             return float(ll.sum()), (gamma, xi_sum, resp)
 
@@ -737,19 +749,8 @@ class HMM(CapabilityMixin, BaseEstimator):
     def _dirichlet_priors(self):
         """Validated (start, transition) Dirichlet concentrations; None where all are 1."""
         S = check_int(self.n_states, "n_states")
-        out = []
-        for name, shape in (("startprob_prior", (S,)), ("transmat_prior", (S, S))):
-            value = np.asarray(getattr(self, name), dtype=np.float64)
-            try:
-                value = np.broadcast_to(value, shape)
-            except ValueError:
-                raise ValueError(f"{name} must be a number or have shape {shape}, got shape "
-                                 f"{value.shape}.") from None
-            if not np.isfinite(value).all() or (value < 0).any():
-                raise ValueError(f"{name} must be finite and non-negative (Dirichlet "
-                                 "concentrations; 1 is no prior).")
-            out.append(None if np.all(value == 1.0) else value)
-        return out
+        return [dirichlet_prior(getattr(self, name), shape, name)
+                for name, shape in (("startprob_prior", (S,)), ("transmat_prior", (S, S)))]
 
     def _updated(self) -> frozenset:
         """hmmlearn's letters of the parameters EM updates (``params``, validated)."""
@@ -823,17 +824,14 @@ class HMM(CapabilityMixin, BaseEstimator):
         ndarray of shape (n_frames, n_states)
             Stacked in the frame order of X; rows sum to one.
         """
+        return self._posteriors(X, lengths)[1]
+
+    def _posteriors(self, X, lengths):
+        """The batch of X and p(z_t | x) of its frames, (n_frames, n_states) in X's order."""
         frames, em = self._batch(X, lengths)
         ll, gamma, *_ = self._e_step(frames, em)
-        self._check_possible(ll)
-        T, S, N = gamma.shape
-        return gamma.transpose(0, 2, 1).reshape(T * N, S)[frames.pos]
-
-    def _check_possible(self, ll):
-        if not np.isfinite(ll).all():
-            bad = np.flatnonzero(~np.isfinite(ll))[:10].tolist()
-            raise ValueError(f"sequences {bad} have zero probability under the fitted HMM; "
-                             "their state posteriors are undefined.")
+        _check_possible(ll)
+        return frames, _by_frame(gamma, frames.pos)
 
     def decode(self, X, lengths=None, algorithm="viterbi"):
         """State path of each sequence: the most probable path (Viterbi), or each frame's
@@ -857,17 +855,14 @@ class HMM(CapabilityMixin, BaseEstimator):
             The paths, stacked in the frame order of X.
         """
         check_in(algorithm, "algorithm", ("viterbi", "map"))
-        frames, em = self._batch(X, lengths)
         if algorithm == "map":
-            ll, gamma, *_ = self._e_step(frames, em)
-            self._check_possible(ll)
-            T, S, N = gamma.shape
-            post = gamma.transpose(0, 2, 1).reshape(T * N, S)[frames.pos]
+            frames, post = self._posteriors(X, lengths)
             states = post.argmax(axis=1)
             with np.errstate(divide="ignore"):
                 log_best = np.log(post[np.arange(len(states)), states])
             per_sequence = np.add.reduceat(log_best, np.r_[0, np.cumsum(frames.lengths)[:-1]])
             return per_sequence, states
+        frames, em = self._batch(X, lengths)
         log_emit, _ = self._log_emissions(em)
         with np.errstate(divide="ignore"):
             log_start, log_trans = np.log(self.startprob_), np.log(self.transmat_)
@@ -902,11 +897,8 @@ class HMM(CapabilityMixin, BaseEstimator):
         """
         frames, em = self._batch(X, lengths)
         ll, _, _, _, alpha = self._e_step(frames, em, statistics=False)
-        self._check_possible(ll)
-        S = self.transmat_.shape[0]
-        T, N = frames.T, frames.N
-        last = alpha.transpose(0, 2, 1).reshape(T * N, S)[frames.last]
-        weights = last @ self.transmat_
+        _check_possible(ll)
+        weights = _by_frame(alpha, frames.last) @ self.transmat_
         weights /= weights.sum(axis=1, keepdims=True)
         return NextObservation(weights, **self._emitter().next_observation())
 
