@@ -168,6 +168,46 @@ class _TokenizerBase(TextInputMixin, BaseEstimator):
             state.pop(key, None)
         return state
 
+    def encode(self, text) -> list[int]:
+        """Ids of the tokens of ``text``; no specials added.
+
+        Parameters
+        ----------
+        text : str
+
+        Returns
+        -------
+        list of int
+        """
+        self._check_encoder()
+        return self._encode(_check_text(text, self))
+
+    def decode(self, ids) -> str:
+        """The text of ``ids``; the special ids are dropped (see the class for ``<unk>``).
+
+        Parameters
+        ----------
+        ids : sequence of int
+
+        Returns
+        -------
+        str
+        """
+        return self._decode(_check_ids(ids, self.vocab_size, self))
+
+    def _check_encoder(self):
+        """Refuse an unfitted tokenizer before ``encode`` reads its text (by default,
+        nothing: the text is checked first)."""
+        return None
+
+    def _encode(self, text: str) -> list[int]:
+        """The ids of a checked ``text`` (:meth:`encode`)."""
+        raise NotImplementedError
+
+    def _decode(self, ids: list[int]) -> str:
+        """The text of checked ``ids`` (:meth:`decode`)."""
+        raise NotImplementedError
+
     def encode_batch(self, texts) -> list[list[int]]:
         """Encode many texts.
 
@@ -189,6 +229,9 @@ class _TokenizerBase(TextInputMixin, BaseEstimator):
 
 class CharTokenizer(_TokenizerBase):
     """Character-level tokenizer with a vocabulary learned from a corpus.
+
+    ``encode`` maps a character outside the vocabulary to ``<unk>``; ``decode``
+    drops pad/bos/eos and writes ``<unk>`` as U+FFFD.
 
     Parameters
     ----------
@@ -254,34 +297,18 @@ class CharTokenizer(_TokenizerBase):
         check_is_fitted(self, "vocabulary_")
         return N_SPECIAL + len(self.vocabulary_)
 
-    def encode(self, text) -> list[int]:
-        """Ids of the characters of ``text`` (``<unk>`` for unseen ones); no specials added.
-
-        Parameters
-        ----------
-        text : str
-
-        Returns
-        -------
-        list of int
-        """
+    def _check_encoder(self):
         check_is_fitted(self, "vocabulary_")
+
+    def _encode(self, text):
+        """Ids of the characters of ``text`` (``<unk>`` for unseen ones)."""
         index = self._index()
-        return [index.get(c, UNK_ID) for c in _check_text(text, self)]
+        return [index.get(c, UNK_ID) for c in text]
 
-    def decode(self, ids) -> str:
-        """The text of ``ids``; pad/bos/eos are dropped, ``<unk>`` becomes U+FFFD.
-
-        Parameters
-        ----------
-        ids : sequence of int
-
-        Returns
-        -------
-        str
-        """
+    def _decode(self, ids):
+        """pad/bos/eos are dropped, ``<unk>`` becomes U+FFFD."""
         out = []
-        for i in _check_ids(ids, self.vocab_size, self):
+        for i in ids:
             if i >= N_SPECIAL:
                 out.append(self.vocabulary_[i - N_SPECIAL])
             elif i == UNK_ID:
@@ -318,33 +345,13 @@ class ByteTokenizer(_TokenizerBase):
         """int: 260 (4 specials + 256 bytes)."""
         return N_SPECIAL + 256
 
-    def encode(self, text) -> list[int]:
-        """Ids of the UTF-8 bytes of ``text``; no specials added.
+    def _encode(self, text):
+        """Ids of the UTF-8 bytes of ``text``."""
+        return [b + N_SPECIAL for b in utf8_bytes(text, self)]
 
-        Parameters
-        ----------
-        text : str
-
-        Returns
-        -------
-        list of int
-        """
-        data = utf8_bytes(_check_text(text, self), self)
-        return [b + N_SPECIAL for b in data]
-
-    def decode(self, ids) -> str:
-        """The text of ``ids`` (specials dropped, invalid UTF-8 replaced).
-
-        Parameters
-        ----------
-        ids : sequence of int
-
-        Returns
-        -------
-        str
-        """
-        data = bytes(i - N_SPECIAL for i in _check_ids(ids, self.vocab_size, self)
-                     if i >= N_SPECIAL)
+    def _decode(self, ids):
+        """Specials dropped, invalid UTF-8 replaced."""
+        data = bytes(i - N_SPECIAL for i in ids if i >= N_SPECIAL)
         return data.decode("utf-8", errors="replace")
 
 
@@ -445,35 +452,15 @@ class HFTokenizer(_TokenizerBase):
         """int: 4 + the wrapped tokenizer's vocabulary size (added tokens included)."""
         return N_SPECIAL + self._backend().get_vocab_size(with_added_tokens=True)
 
-    def encode(self, text) -> list[int]:
-        """Ids of ``text`` (the wrapped tokenizer's ids + 4), without special tokens.
-
-        Parameters
-        ----------
-        text : str
-
-        Returns
-        -------
-        list of int
-        """
-        text = _check_text(text, self)
+    def _encode(self, text):
+        """The wrapped tokenizer's ids of ``text`` + 4, without special tokens."""
         utf8_bytes(text, self)  # the Rust tokenizer's TypeError does not say what is wrong
         enc = self._backend().encode(text, add_special_tokens=False)
         return [i + N_SPECIAL for i in enc.ids]
 
-    def decode(self, ids) -> str:
-        """The text of ``ids`` (gdlab's and the wrapped tokenizer's specials dropped).
-
-        Parameters
-        ----------
-        ids : sequence of int
-
-        Returns
-        -------
-        str
-        """
-        inner = [i - N_SPECIAL for i in _check_ids(ids, self.vocab_size, self)
-                 if i >= N_SPECIAL]
+    def _decode(self, ids):
+        """gdlab's and the wrapped tokenizer's specials dropped."""
+        inner = [i - N_SPECIAL for i in ids if i >= N_SPECIAL]
         return self._backend().decode(inner, skip_special_tokens=True)
 
 
