@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import math
 from pathlib import Path
 from typing import Annotated
@@ -211,6 +212,55 @@ _ProgressOpt = Annotated[
     bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")
 ]
 
+#: The options of the commands that run a comparison (compare, advise, study), each with
+#: its default; :func:`_run_options` gives a command those it names.
+_RUN_OPTIONS = {
+    "dataset": (_DatasetOpt, None),
+    "csv": (_CsvOpt, None),
+    "target": (_TargetOpt, None),
+    "models": (_ModelsOpt, None),
+    "studies": (_StudiesOpt, None),
+    "out": (_OutOpt, Path("gdlab-report")),
+    "n_jobs": (_JobsOpt, -1),
+    "scheduler": (_SchedulerOpt, None),
+    "seeds": (_SeedsOpt, None),
+    "quick": (_QuickOpt, True),
+    "resume": (_ResumeOpt, False),
+    "progress": (_ProgressOpt, True),
+    "na_values": (_NaOpt, None),
+}
+#: The data and the models, then how the comparison runs: in the order --help lists them.
+_INPUTS = ("dataset", "csv", "target", "models")
+_RUNNING = ("out", "n_jobs", "scheduler", "seeds", "quick", "resume", "progress")
+
+
+def _run_options(*names):
+    """Give a command the options ``names`` of :data:`_RUN_OPTIONS`, in that order.
+
+    ``...`` among ``names`` stands for the command's own parameters (without one
+    they come first); the command takes the shared options as ``**options``. The
+    signature this sets is what typer reads: the command's options, their
+    defaults and their order in --help.
+    """
+    keyword = inspect.Parameter.KEYWORD_ONLY
+
+    def decorate(command):
+        own = [p.replace(kind=keyword)
+               for p in inspect.signature(command, eval_str=True).parameters.values()
+               if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        params = []
+        for name in names if ... in names else (..., *names):
+            if name is ...:
+                params += own
+            else:
+                annotation, default = _RUN_OPTIONS[name]
+                params.append(inspect.Parameter(name, keyword, annotation=annotation,
+                                                default=default))
+        command.__signature__ = inspect.Signature(params)
+        return command
+
+    return decorate
+
 
 def _names(option: str, value: str | None) -> list[str] | None:
     if value is None:
@@ -406,21 +456,8 @@ def _print_summary(result, ds) -> None:
 
 
 @app.command()
-def compare(
-    dataset: _DatasetOpt = None,
-    csv: _CsvOpt = None,
-    target: _TargetOpt = None,
-    models: _ModelsOpt = None,
-    studies: _StudiesOpt = None,
-    out: _OutOpt = Path("gdlab-report"),
-    n_jobs: _JobsOpt = -1,
-    scheduler: _SchedulerOpt = None,
-    seeds: _SeedsOpt = None,
-    quick: _QuickOpt = True,
-    resume: _ResumeOpt = False,
-    progress: _ProgressOpt = True,
-    na_values: _NaOpt = None,
-):
+@_run_options(*_INPUTS, "studies", *_RUNNING, "na_values")
+def compare(**options):
     """Run the studies on a dataset; print a summary and the verdict; write OUT/index.html.
 
     The results go to OUT/results and the verdict also to OUT/advice.json.
@@ -429,18 +466,13 @@ def compare(
     models, every study that applies. Give a built-in '--dataset' or your own
     '--csv FILE --target COL'.
     """
-    _run(dataset=dataset, csv=csv, target=target, models=models,
-         studies=_names("--studies", studies), out=out, n_jobs=n_jobs, scheduler=scheduler,
-         seeds=seeds, quick=quick, resume=resume, progress=progress, na_values=na_values)
+    options["studies"] = _names("--studies", options["studies"])
+    _run(**options)
 
 
 @app.command()
+@_run_options(*_INPUTS, "studies", ..., *_RUNNING, "na_values")
 def advise(
-    dataset: _DatasetOpt = None,
-    csv: _CsvOpt = None,
-    target: _TargetOpt = None,
-    models: _ModelsOpt = None,
-    studies: _StudiesOpt = None,
     results: Annotated[
         Path | None,
         typer.Option("--from", help="Read a folder gdlab compare wrote (its -o) instead of "
@@ -468,14 +500,7 @@ def advise(
         float | None,
         typer.Option("--fit-budget-s", help="Largest acceptable fit time in seconds."),
     ] = None,
-    out: _OutOpt = Path("gdlab-report"),
-    n_jobs: _JobsOpt = -1,
-    scheduler: _SchedulerOpt = None,
-    seeds: _SeedsOpt = None,
-    quick: _QuickOpt = True,
-    resume: _ResumeOpt = False,
-    progress: _ProgressOpt = True,
-    na_values: _NaOpt = None,
+    **options,
 ):
     """Which model fits your task: per goal, with the evidence (and OUT/advice.json).
 
@@ -491,7 +516,7 @@ def advise(
     except (ValueError, TypeError) as exc:
         raise _fail(str(exc)) from None
     if results is not None:
-        if any(v is not None for v in (dataset, csv, target, models, studies, na_values)):
+        if any(options[k] is not None for k in (*_INPUTS, "studies", "na_values")):
             raise _fail("--from reads a finished comparison: leave out --dataset, --csv, "
                         "--target, --models, --studies and --na-values.")
         if not results.is_dir():
@@ -503,10 +528,8 @@ def advise(
             raise _fail(str(exc).strip().splitlines()[0]) from None
         _print_verdict(verdict)
         return
-    result = _run(dataset=dataset, csv=csv, target=target, models=models,
-                  studies=_names("--studies", studies), out=out, n_jobs=n_jobs,
-                  scheduler=scheduler, seeds=seeds, quick=quick, resume=resume,
-                  progress=progress, na_values=na_values, verdict=False)
+    options["studies"] = _names("--studies", options["studies"])
+    result = _run(**options, verdict=False)
     try:
         verdict = advice_mod.advise_rows(result.rows, dataset=result.advice.dataset
                                          if result.advice else None, goals=goals,
@@ -514,26 +537,16 @@ def advise(
                                          budget=fit_budget_s)
     except ValueError as exc:
         raise _fail(str(exc).strip().splitlines()[0]) from None
-    verdict.to_json(Path(out) / "advice.json")
+    verdict.to_json(Path(options["out"]) / "advice.json")
     _print_verdict(verdict)
 
 
 @app.command()
+@_run_options(*_INPUTS, *_RUNNING, ...)
 def study(
     name: Annotated[
         str, typer.Argument(help=f"One of: {', '.join(_study_names())}.")
     ],
-    dataset: _DatasetOpt = None,
-    csv: _CsvOpt = None,
-    target: _TargetOpt = None,
-    models: _ModelsOpt = None,
-    out: _OutOpt = Path("gdlab-report"),
-    n_jobs: _JobsOpt = -1,
-    scheduler: _SchedulerOpt = None,
-    seeds: _SeedsOpt = None,
-    quick: _QuickOpt = True,
-    resume: _ResumeOpt = False,
-    progress: _ProgressOpt = True,
     param: Annotated[
         list[str] | None,
         typer.Option("--param", "-p", metavar="KEY=VALUE",
@@ -543,6 +556,7 @@ def study(
                           "-p n_splits=3 (one item: sizes=50,). An unknown KEY lists the "
                           "study's parameters."),
     ] = None,
+    **options,
 ):
     """Run one study (the models it applies to) and write its report to OUT/index.html.
 
@@ -556,9 +570,7 @@ def study(
         params = {name: parse_params(name, param)} if param else None
     except (ValueError, TypeError) as exc:
         raise _fail(str(exc)) from None
-    _run(dataset=dataset, csv=csv, target=target, models=models, studies=[name],
-         out=out, n_jobs=n_jobs, scheduler=scheduler, seeds=seeds, quick=quick, resume=resume,
-         progress=progress, params=params)
+    _run(**options, studies=[name], params=params)
 
 
 @app.command()
