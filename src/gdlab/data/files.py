@@ -30,19 +30,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gdlab.data.registry import codes
+from gdlab.data.registry import codes, make_dataset
 
 __all__ = ["load_csv", "load_parquet", "from_frame", "load_image_folder", "IMAGE_SUFFIXES"]
 
 #: File suffixes :func:`load_image_folder` reads (other files are ignored).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm",
                   ".ppm", ".pbm")
-
-
-def _dataset(**kwargs):
-    from gdlab.data import Dataset
-
-    return Dataset(**kwargs)
 
 
 def _is_text(series: pd.Series) -> bool:
@@ -129,7 +123,7 @@ def from_frame(frame: pd.DataFrame, target: str, *, name: str = "data", source: 
     except TypeError:
         order = sorted(uniques, key=str)
     y, class_names = codes(labels.to_numpy(), order)
-    return _dataset(
+    return make_dataset(
         name=name, X=X, y=y, class_names=class_names,
         description=f"{name}: {X.shape[1]} features, target {target!r}", source=source,
         feature_names=tuple(map(str, X.columns)), modality="tabular",
@@ -301,7 +295,7 @@ def load_image_folder(path, *, size=None, grayscale: bool = True):
     if empty:
         raise ValueError(f"class folder(s) {empty} under {str(root)!r} hold no images.")
     y, class_names = codes(labels, classes)
-    return _dataset(
+    return make_dataset(
         name=root.name, X=np.vstack(rows), y=y, class_names=class_names,
         description=f"Images from {root}", source=str(root), modality="image",
         metadata={"image_shape": tuple(shape), "files": np.asarray(files)},

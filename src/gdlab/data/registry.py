@@ -38,6 +38,17 @@ MODALITIES = DATA_KINDS
 COLUMNS = ("name", "modality", "n_samples", "n_features", "n_classes", "source", "description")
 
 
+def make_dataset(**kwargs):
+    """A :class:`gdlab.data.Dataset` of ``kwargs``, for the loaders.
+
+    ``Dataset`` is imported when called: :mod:`gdlab.data` imports the loader
+    modules before it defines it.
+    """
+    from gdlab.data import Dataset
+
+    return Dataset(**kwargs)
+
+
 class DatasetUnavailable(ValueError):
     """A registered dataset whose files are not installed (e.g. Debian packages)."""
 

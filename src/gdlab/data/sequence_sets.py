@@ -37,7 +37,7 @@ import numpy as np
 
 from gdlab._validation import check_int, check_random_state
 from gdlab.base import class_prior_from_counts, log_class_prior
-from gdlab.data.registry import register
+from gdlab.data.registry import make_dataset, register
 from gdlab.data.sequences import hmm_sequences, split_sequences
 from gdlab.inference.hmm import Frames, GaussianEmissions, e_step
 
@@ -187,9 +187,7 @@ def fortunes_lang_chars(*, max_chars: int = 200, per_class: int = 300,
     top = sorted(counts, key=lambda c: (-counts[c], c))[:n_vocabulary]
     vocabulary = (*sorted(top), UNKNOWN_CHAR)
     X, lengths, vocabulary = char_sequences(chosen, vocabulary, unknown=UNKNOWN_CHAR)
-    from gdlab.data import Dataset
-
-    return Dataset(
+    return make_dataset(
         name="fortunes-lang-chars", X=X, y=ds.y[keep], class_names=ds.class_names,
         description=_DESC["fortunes-lang-chars"], source=_SOURCE_FORTUNES,
         feature_names=("char",), modality="sequence",
@@ -217,7 +215,6 @@ def decode(ds, index: int) -> str:
 
 
 def _register_all() -> None:
-    register("hmm-synthetic", hmm_synthetic, modality="sequence",
-             description=_DESC["hmm-synthetic"], source=_SOURCE_HMM)
-    register("fortunes-lang-chars", fortunes_lang_chars, modality="sequence",
-             description=_DESC["fortunes-lang-chars"], source=_SOURCE_FORTUNES)
+    for name, loader, source in (("hmm-synthetic", hmm_synthetic, _SOURCE_HMM),
+                                 ("fortunes-lang-chars", fortunes_lang_chars, _SOURCE_FORTUNES)):
+        register(name, loader, modality="sequence", description=_DESC[name], source=source)

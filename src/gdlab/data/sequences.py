@@ -34,6 +34,7 @@ from gdlab._validation import (
     check_lengths,  # re-exported: validation lives on the bottom floor
     check_random_state,
 )
+from gdlab.data.registry import make_dataset
 from gdlab.distributions.discrete import sample_categorical
 from gdlab.distributions.gaussian import sample_gaussian
 from gdlab.inference.hmm import draw_state_paths
@@ -241,9 +242,7 @@ def hmm_sequences(
     meta = {"generator": "hmm_sequences", "lengths": lengths, "states": flat_states,
             "emission": emission, "startprob": startprob, "transmat": transmat, **emit,
             "hmms": hmms}
-    from gdlab.data import Dataset
-
-    return Dataset(
+    return make_dataset(
         name="hmm-sequences",
         X=X,
         y=y,

@@ -44,6 +44,7 @@ from gdlab._validation import (
     check_random_state,
 )
 from gdlab.base import log_class_prior  # the contract floor, below data
+from gdlab.data.registry import make_dataset
 from gdlab.distributions.gaussian import log_density, sample_gaussian
 
 __all__ = [
@@ -63,12 +64,6 @@ _SOURCE = "gdlab synthetic (gdlab.data.synthetic.{})"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _dataset(**kwargs):
-    from gdlab.data import Dataset
-
-    return Dataset(**kwargs)
 
 
 def _class_counts(n: int, priors: np.ndarray) -> np.ndarray:
@@ -398,7 +393,7 @@ def _finish(name, model: _Model, n_samples, random_state, meta, description, fea
     X, y = model.sample(n_samples, check_random_state(random_state))
     K = len(model.priors)
     d = X.shape[1]
-    return _dataset(
+    return make_dataset(
         name=name,
         X=X,
         y=y,

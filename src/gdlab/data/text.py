@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gdlab.data.registry import DatasetUnavailable, codes, register
+from gdlab.data.registry import DatasetUnavailable, codes, make_dataset, register
 
 __all__ = [
     "FORTUNES_DIR",
@@ -70,12 +70,6 @@ _SKIP = {"ascii-art", "asciiart", "banner", "translate-me"}
 _SEPARATOR = re.compile(r"^%[ \t]*\r?$", re.MULTILINE)
 
 _FORTUNES_SOURCE = "Debian fortunes packages (fortune-mod; fortunes, -de, -it, -es, -br)"
-
-
-def _dataset(**kwargs):
-    from gdlab.data import Dataset
-
-    return Dataset(**kwargs)
 
 
 def _text_frame(texts: Iterable[str]) -> pd.DataFrame:
@@ -125,6 +119,27 @@ def _fortune_files(root: Path, where: str) -> list[Path]:
         and p.name not in _SKIP and p.name != "brasil"
     ]
     return files
+
+
+def _fortunes_dataset(name, labelled_files, classes=None, *, root=None):
+    """The text Dataset ``name`` of every fortune of each ``(label, path)`` of
+    ``labelled_files`` (read in that order), its classes in the order ``classes``
+    (default: the labels sorted); with ``root``, ``metadata["file"]`` the file of
+    each fortune, relative to ``root``."""
+    texts, labels, files = [], [], []
+    for label, path in labelled_files:
+        entries = read_fortune_file(path)
+        texts += entries
+        labels += [label] * len(entries)
+        files += [path] * len(entries)
+    y, class_names = codes(labels, sorted(set(labels)) if classes is None else classes)
+    extra = {} if root is None else {
+        "metadata": {"file": np.asarray([str(f.relative_to(root)) for f in files])}}
+    return make_dataset(
+        name=name, X=_text_frame(texts), y=y, class_names=class_names,
+        description=_DESC[name], source=_FORTUNES_SOURCE, feature_names=("text",),
+        modality="text", **extra,
+    )
 
 
 def _missing_packages(root: Path, languages: Sequence[str]) -> list[str]:
@@ -182,19 +197,9 @@ def fortunes_lang(*, root=None, languages: Sequence[str] | None = None):
             f"unknown languages {sorted(unknown)}; known: {sorted(FORTUNE_LANGUAGES)}."
         )
     _require(root, languages, "fortunes-lang")
-    texts, labels, files = [], [], []
-    for lang in languages:
-        for path in _fortune_files(root, FORTUNE_LANGUAGES[lang][1]):
-            entries = read_fortune_file(path)
-            texts += entries
-            labels += [lang] * len(entries)
-            files += [str(path.relative_to(root))] * len(entries)
-    y, class_names = codes(labels, languages)
-    return _dataset(
-        name="fortunes-lang", X=_text_frame(texts), y=y, class_names=class_names,
-        description=_DESC["fortunes-lang"], source=_FORTUNES_SOURCE, feature_names=("text",),
-        modality="text", metadata={"file": np.asarray(files)},
-    )
+    files = ((lang, path) for lang in languages
+             for path in _fortune_files(root, FORTUNE_LANGUAGES[lang][1]))
+    return _fortunes_dataset("fortunes-lang", files, languages, root=root)
 
 
 def fortunes_topic(*, root=None, topics: Sequence[str] = FORTUNE_TOPICS):
@@ -220,20 +225,15 @@ def fortunes_topic(*, root=None, topics: Sequence[str] = FORTUNE_TOPICS):
     """
     root = Path(FORTUNES_DIR if root is None else root)
     _require(root, ["en"], "fortunes-topic")
-    texts, labels = [], []
-    for topic in topics:
-        path = root / topic
-        if not path.is_file() or topic in _SKIP:
-            raise ValueError(f"no English fortune file {topic!r} under {root}.")
-        entries = read_fortune_file(path)
-        texts += entries
-        labels += [topic] * len(entries)
-    y, class_names = codes(labels, sorted(topics))
-    return _dataset(
-        name="fortunes-topic", X=_text_frame(texts), y=y, class_names=class_names,
-        description=_DESC["fortunes-topic"], source=_FORTUNES_SOURCE, feature_names=("text",),
-        modality="text",
-    )
+
+    def files():
+        for topic in topics:
+            path = root / topic
+            if not path.is_file() or topic in _SKIP:
+                raise ValueError(f"no English fortune file {topic!r} under {root}.")
+            yield topic, path
+
+    return _fortunes_dataset("fortunes-topic", files(), sorted(topics))
 
 
 def fortunes_en(*, root=None):
@@ -257,17 +257,8 @@ def fortunes_en(*, root=None):
     """
     root = Path(FORTUNES_DIR if root is None else root)
     _require(root, ["en"], "fortunes-en")
-    texts, labels = [], []
-    for path in _fortune_files(root, FORTUNE_LANGUAGES["en"][1]):
-        entries = read_fortune_file(path)
-        texts += entries
-        labels += [path.name] * len(entries)
-    y, class_names = codes(labels, sorted(set(labels)))
-    return _dataset(
-        name="fortunes-en", X=_text_frame(texts), y=y, class_names=class_names,
-        description=_DESC["fortunes-en"], source=_FORTUNES_SOURCE, feature_names=("text",),
-        modality="text",
-    )
+    files = ((path.name, path) for path in _fortune_files(root, FORTUNE_LANGUAGES["en"][1]))
+    return _fortunes_dataset("fortunes-en", files)
 
 
 def trump_tweets():
@@ -289,7 +280,7 @@ def trump_tweets():
     )
     frame = frame[keep].reset_index(drop=True)
     y, class_names = codes(frame["source"].map(devices).to_numpy(), ["Android", "iPhone"])
-    return _dataset(
+    return make_dataset(
         name="trump_tweets", X=_text_frame(frame["text"]), y=y, class_names=class_names,
         description=_DESC["trump_tweets"], source=_SOURCE_TRUMP, feature_names=("text",),
         modality="text",
@@ -359,7 +350,7 @@ def load_text_folder(path, *, encoding: str = "utf-8", suffix: str = ".txt"):
     if empty:
         raise ValueError(f"class folder(s) {empty} under {str(root)!r} hold no {suffix} files.")
     y, class_names = codes(labels, classes)
-    return _dataset(
+    return make_dataset(
         name=root.name, X=_text_frame(texts), y=y, class_names=class_names,
         description=f"Text files from {root}", source=str(root), feature_names=("text",),
         modality="text", metadata={"files": np.asarray(files)},
@@ -446,7 +437,7 @@ def to_char_sequences(ds, vocabulary: Sequence[str] | None = None, *, unknown=No
     if ds.modality != "text":
         raise ValueError(f"expected a text dataset, got modality {ds.modality!r}.")
     X, lengths, vocab = char_sequences(ds.X["text"], vocabulary, unknown=unknown)
-    return _dataset(
+    return make_dataset(
         name=f"{ds.name}-chars", X=X, y=ds.y, class_names=ds.class_names,
         description=f"{ds.description} (characters)", source=ds.source,
         feature_names=("char",), modality="sequence",
@@ -467,19 +458,10 @@ _DESC = {
 
 
 def _register_all() -> None:
-    register(
-        "fortunes-lang", fortunes_lang, modality="text", description=_DESC["fortunes-lang"],
-        source=_FORTUNES_SOURCE,
-    )
-    register(
-        "fortunes-topic", fortunes_topic, modality="text", description=_DESC["fortunes-topic"],
-        source=_FORTUNES_SOURCE,
-    )
-    register(
-        "fortunes-en", fortunes_en, modality="text", description=_DESC["fortunes-en"],
-        source=_FORTUNES_SOURCE,
-    )
-    register(
-        "trump_tweets", trump_tweets, modality="text", description=_DESC["trump_tweets"],
-        source=_SOURCE_TRUMP,
-    )
+    for name, loader, source in (
+        ("fortunes-lang", fortunes_lang, _FORTUNES_SOURCE),
+        ("fortunes-topic", fortunes_topic, _FORTUNES_SOURCE),
+        ("fortunes-en", fortunes_en, _FORTUNES_SOURCE),
+        ("trump_tweets", trump_tweets, _SOURCE_TRUMP),
+    ):
+        register(name, loader, modality="text", description=_DESC[name], source=source)
