@@ -306,17 +306,8 @@ class GaussianEmission(Emission):
         if hmm.means_init is not None:
             means = self.given_means(S, M, d)
         elif hmm.init == "kmeans":
-            from sklearn.cluster import KMeans
-
-            n_clusters = S * M
-            if len(np.unique(Xf, axis=0)) < n_clusters:
-                raise ValueError(
-                    f"k-means initialization needs at least n_states * n_mix = {n_clusters} "
-                    f"distinct observed frames, got {len(np.unique(Xf, axis=0))}; give fewer "
-                    "states or means_init."
-                )
-            seed = rng.randint(2**31 - 1)
-            km = KMeans(S, n_init=1, random_state=seed).fit(Xf)
+            km, seed = fit_kmeans(Xf, S, rng, need=("n_states * n_mix", S * M),
+                                  hint="states or means_init")
             means = np.empty((S, M, d))
             for k in range(S):
                 means[k] = split_cluster(Xf[km.labels_ == k], km.cluster_centers_[k],
@@ -686,14 +677,8 @@ class PoissonEmission(Emission):
         frames, observed, Xf = filled_frames(seqs)
         floor = 1e-3 * max(float(Xf.mean()), 1.0)
         if hmm.init == "kmeans":
-            from sklearn.cluster import KMeans
-
-            if len(np.unique(Xf, axis=0)) < S:
-                raise ValueError(
-                    f"k-means initialization needs at least n_states = {S} distinct "
-                    f"observed frames, got {len(np.unique(Xf, axis=0))}; give fewer states, "
-                    "lambdas_init or init='random'.")
-            km = KMeans(S, n_init=1, random_state=rng.randint(2**31 - 1)).fit(Xf)
+            km, _ = fit_kmeans(Xf, S, rng, need=("n_states", S),
+                               hint="states, lambdas_init or init='random'")
             hmm.lambdas_ = np.maximum(km.cluster_centers_, floor)
             return frame_labels(km.labels_, observed)
         mean, var = float(Xf.mean()), float(Xf.var())
@@ -754,6 +739,23 @@ def check_symbols(estimator, seqs, n_symbols=None):
             f"0..{n_symbols - 1} (n_symbols_={n_symbols})."
         )
     return int(x.max()) + 1 if x.size else 1
+
+
+def fit_kmeans(Xf, S, rng, *, need, hint):
+    """k-means with ``S`` clusters on the observed frames ``Xf``, and its seed (from ``rng``).
+
+    ``need``: (its name, the number of distinct frames it needs); fewer raise a
+    ValueError saying what to give fewer of (``hint``).
+    """
+    from sklearn.cluster import KMeans
+
+    name, n = need
+    distinct = len(np.unique(Xf, axis=0))
+    if distinct < n:
+        raise ValueError(f"k-means initialization needs at least {name} = {n} distinct "
+                         f"observed frames, got {distinct}; give fewer {hint}.")
+    seed = rng.randint(2**31 - 1)
+    return KMeans(S, n_init=1, random_state=seed).fit(Xf), seed
 
 
 def split_cluster(Xk, center, M, seed, rng):
