@@ -280,6 +280,13 @@ class CapabilityMixin:
             self, X, reset=False, allow_nan="missing_features" in self._capabilities()
         )
 
+    def _check_imputable(self, method) -> None:
+        """What ``impute`` checks first: ``method``, the fitted state, ``missing_features``."""
+        check_in(method, "method", {"mean", "sample"})
+        check_is_fitted(self)
+        if "missing_features" not in self._capabilities():
+            raise TypeError(f"{type(self).__name__} cannot impute: it has no missing_features.")
+
 
 class TextInputMixin:
     """scikit-learn tags of an estimator whose ``X`` is a sequence of texts.
@@ -688,10 +695,7 @@ class GenerativeClassifierMixin(CapabilityMixin, ClassifierMixin):
         -------
         ndarray of shape (n_samples, n_features)
         """
-        check_in(method, "method", {"mean", "sample"})
-        check_is_fitted(self)
-        if "missing_features" not in self._capabilities():
-            raise TypeError(f"{type(self).__name__} cannot impute: it has no missing_features.")
+        self._check_imputable(method)
         if {"sequences", "text"} & self._capabilities():
             raise TypeError(f"{type(self).__name__} imputes tabular rows only; it takes "
                             "sequences or texts.")
@@ -773,10 +777,7 @@ class DensityMixin(CapabilityMixin, _SkDensityMixin):
         -------
         ndarray of shape (n_samples, n_features)
         """
-        check_in(method, "method", {"mean", "sample"})
-        check_is_fitted(self)
-        if "missing_features" not in self._capabilities():
-            raise TypeError(f"{type(self).__name__} cannot impute: it has no missing_features.")
+        self._check_imputable(method)
         Xv = self._validate_X_predict(X)
         missing = np.isnan(Xv)
         if method == "mean":
