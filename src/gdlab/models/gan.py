@@ -81,6 +81,8 @@ __all__ = ["GAN", "ConditionalGAN", "SemiSupervisedGAN"]
 
 ARCHITECTURES = ("mlp", "conv")
 STABILIZERS = ("spectral_norm", "r1", "both")
+#: ``__init__`` settings that GAN, ConditionalGAN and SemiSupervisedGAN share.
+_ADVERSARIAL_PARAMS = ("latent_dim", "hidden", "lr_d", "betas")
 
 
 # ----------------------------------------------------------------------------- checks
@@ -126,12 +128,34 @@ class _AdversarialMixin(TorchEstimatorMixin):
     :class:`SemiSupervisedGAN`; ``module_`` is a :class:`gdlab.nn.gan.GANNet`.
     """
 
-    def _check_adversarial_params(self) -> None:
-        """``lr_d``, ``betas``, then no validation split (and the shared training settings)."""
+    def _check_own_params(self) -> None:
+        """The model's own settings, checked between the shared ones."""
+        raise NotImplementedError
+
+    def _check_params(self) -> None:
+        """Check the settings: the shared ones, the model's own, then the two-player ones.
+
+        ``latent_dim`` and ``hidden``; :meth:`_check_own_params`; ``lr_d``,
+        ``betas`` and no validation split (and the shared training settings).
+        """
+        check_int(self.latent_dim, "latent_dim")
+        check_layer_sizes(self.hidden, "hidden", allow_int=False)
+        self._check_own_params()
         if self.lr_d is not None:
             check_positive(self.lr_d, "lr_d")
         _check_betas(self.betas)
         _check_no_validation(self)
+
+    def _require_y(self, y, hint: str) -> None:
+        """Raise when ``fit`` got no target; ``hint`` ends the message in parentheses."""
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
+                             f"is None ({hint}).")
+
+    def _set_class_counts(self, y_idx: np.ndarray, n_classes: int) -> None:
+        """``class_count_`` from the rows' class indices and ``class_prior_``, their frequencies."""
+        self.class_count_ = np.bincount(y_idx, minlength=n_classes).astype(np.float64)
+        self.class_prior_ = class_prior_from_counts(self.class_count_)
 
     def _optimizers(self, module: GANNet):
         """Adam for the generator (``lr``) and the discriminator (``lr_d``, default ``lr``)."""
@@ -169,22 +193,17 @@ class _BaseGAN(CapabilityMixin, _AdversarialMixin, BaseEstimator):
                  betas=(0.5, 0.999), max_epochs=200, batch_size=64, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.0, patience=None, device="auto", random_state=None,
                  verbose=False):
-        self.latent_dim = latent_dim
-        self.hidden = hidden
+        self._set_params(locals(), _ADVERSARIAL_PARAMS)
         self.architecture = architecture
         self.image_shape = image_shape
         self.channels = channels
         self.stabilizer = stabilizer
         self.r1_gamma = r1_gamma
         self.n_critic = n_critic
-        self.lr_d = lr_d
-        self.betas = betas
         self._set_training_params(locals())
 
     # ------------------------------------------------------------- parameters
-    def _check_params(self) -> None:
-        check_int(self.latent_dim, "latent_dim")
-        check_layer_sizes(self.hidden, "hidden", allow_int=False)
+    def _check_own_params(self) -> None:
         check_in(self.architecture, "architecture", ARCHITECTURES)
         check_in(self.stabilizer, "stabilizer", STABILIZERS)
         check_positive(self.r1_gamma, "r1_gamma", allow_zero=self.stabilizer == "spectral_norm")
@@ -192,7 +211,6 @@ class _BaseGAN(CapabilityMixin, _AdversarialMixin, BaseEstimator):
         check_int(self.channels, "channels")
         if self.architecture == "conv" and self.image_shape is None:
             raise ValueError("architecture='conv' needs image_shape=(height, width), got None.")
-        self._check_adversarial_params()
 
     def _check_image_shape(self) -> None:
         if self.image_shape is not None:
@@ -492,13 +510,10 @@ class ConditionalGAN(_BaseGAN):
         self
         """
         self._check_params()
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is "
-                             "None (one label per row is needed; use GAN for unlabelled rows).")
+        self._require_y(y, "one label per row is needed; use GAN for unlabelled rows")
         X, y, classes, y_idx = check_X_y(self, X, y, allow_nan=False, min_classes=1)
         self.classes_ = classes
-        self.class_count_ = np.bincount(y_idx, minlength=len(classes)).astype(np.float64)
-        self.class_prior_ = class_prior_from_counts(self.class_count_)
+        self._set_class_counts(y_idx, len(classes))
         self._fit_tensors((self._standardize_fit(X), torch.as_tensor(y_idx, dtype=torch.long)))
         return self
 
@@ -694,8 +709,7 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
                  betas=(0.5, 0.999), max_epochs=200, batch_size=100, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.0, patience=None, device="auto", random_state=None,
                  verbose=False):
-        self.latent_dim = latent_dim
-        self.hidden = hidden
+        self._set_params(locals(), _ADVERSARIAL_PARAMS)
         self.generator_hidden = generator_hidden
         self.input_noise = input_noise
         self.hidden_noise = hidden_noise
@@ -704,14 +718,10 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
         self.unlabelled_weight = unlabelled_weight
         self.labelled_batch_size = labelled_batch_size
         self.classes = classes
-        self.lr_d = lr_d
-        self.betas = betas
         self._set_training_params(locals())
 
     # ------------------------------------------------------------- parameters
-    def _check_params(self) -> None:
-        check_int(self.latent_dim, "latent_dim")
-        check_layer_sizes(self.hidden, "hidden", allow_int=False)
+    def _check_own_params(self) -> None:
         check_layer_sizes(self.generator_hidden, "generator_hidden", allow_int=False)
         check_positive(self.input_noise, "input_noise", allow_zero=True)
         check_positive(self.hidden_noise, "hidden_noise", allow_zero=True)
@@ -721,7 +731,6 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
         check_positive(self.unlabelled_weight, "unlabelled_weight", allow_zero=True)
         if self.labelled_batch_size is not None:
             check_int(self.labelled_batch_size, "labelled_batch_size")
-        self._check_adversarial_params()
 
     # ---------------------------------------------------------------- network
     def _build_module(self) -> nn.Module:
@@ -808,14 +817,11 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
         self
         """
         self._check_params()
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y "
-                             "is None (label some rows; -1 marks an unlabelled row).")
+        self._require_y(y, "label some rows; -1 marks an unlabelled row")
         X, y, _, _ = check_X_y(self, X, y, allow_nan=False, min_classes=1)
         classes, y_idx = semi_supervised_class_indices(self, y, self.classes)
         labelled = record_labelled_rows(self, classes, y_idx)
-        self.class_count_ = np.bincount(y_idx[labelled], minlength=len(classes)).astype(float)
-        self.class_prior_ = class_prior_from_counts(self.class_count_)
+        self._set_class_counts(y_idx[labelled], len(classes))
         Xs = self._standardize_fit(X)
         step = self._step_fn(Xs[torch.from_numpy(labelled)],
                              torch.as_tensor(y_idx[labelled], dtype=torch.long))
