@@ -174,6 +174,16 @@ class _VAEBase(TorchEstimatorMixin):
             return None
         return F.one_hot(y_idx, self._n_conditions).to(dtype)
 
+    def _onehot64(self, yb: tuple):
+        """Float64 one-hot of a batch's class indices ``yb[0]``; None for an unlabelled batch."""
+        return self._onehot(yb[0], torch.float64) if yb else None
+
+    def _prior_draws(self, n: int, random_state) -> tuple[torch.Tensor, torch.Generator]:
+        """``n`` float64 rows of z ~ N(0, I) on the inference device, and their generator."""
+        gen = self._generator(random_state, self._inference_device())
+        z = torch.randn(n, int(self.latent_dim), generator=gen, device=gen.device).double()
+        return z, gen
+
     def _draws(self, *, fixed: bool):
         """``draws(module, x, onehot) -> (rec, kl)`` per row, for the training losses.
 
@@ -213,20 +223,21 @@ class _VAEBase(TorchEstimatorMixin):
         does not depend on the other rows (order, batch) and a seed fixes it.
         """
         self._check_range(X)
-        gen = self._generator(random_state, self._inference_device())
-        eps = torch.randn(k, int(self.latent_dim), generator=gen, device=gen.device).double()
+        eps, _ = self._prior_draws(k, random_state)
         bs = max(1, _ROWS_PER_BATCH // k)
         module = self._float64_module()
 
         def fn(xb, *yb):
-            onehot = self._onehot(yb[0], torch.float64) if yb else None
-            return module.bound(xb, onehot, eps, importance)
+            return module.bound(xb, self._onehot64(yb), eps, importance)
 
         return self._batched(fn, *self._arrays(X, y_idx), batch_size=bs) + self._log_jacobian()
 
     def _arrays(self, X, y_idx) -> tuple:
-        xt = self._tensor64(self._scaled(X))
-        return (xt,) if y_idx is None else (xt, self._labels(y_idx))
+        return self._with_labels(self._tensor64(self._scaled(X)), y_idx)
+
+    def _with_labels(self, t: torch.Tensor, y_idx) -> tuple:
+        """``_batched``'s inputs: ``(t,)``, or ``(t, labels)`` for class indices ``y_idx``."""
+        return (t,) if y_idx is None else (t, self._labels(y_idx))
 
     def _bounds(self, X, k: int, random_state, importance: bool) -> np.ndarray:
         """The model's bounds per row of validated X (VAE: (n,); CVAE: (n, n_classes))."""
@@ -237,6 +248,12 @@ class _VAEBase(TorchEstimatorMixin):
         if self.n_importance:
             return self._bounds(X, int(self.n_importance), _SCORE_SEED, True)
         return self._bounds(X, _SCORE_DRAWS, _SCORE_SEED, False)
+
+    def _checked_bounds(self, X, k, random_state, importance: bool) -> np.ndarray:
+        """:meth:`_bounds` of X validated against the fit, with ``k`` checked."""
+        check_is_fitted(self)
+        k = check_int(k, "k")
+        return self._bounds(self._validate_X_predict(X), k, random_state, importance)
 
     def elbo(self, X, k=1, random_state=None) -> np.ndarray:
         """Evidence lower bound per row, a Monte Carlo estimate with ``k`` draws.
@@ -254,9 +271,7 @@ class _VAEBase(TorchEstimatorMixin):
             The ELBO of log p(x), or per class of log p(x | y=k), in the units
             of X (including the standardization's log-Jacobian).
         """
-        check_is_fitted(self)
-        k = check_int(k, "k")
-        return self._bounds(self._validate_X_predict(X), k, random_state, False)
+        return self._checked_bounds(X, k, random_state, False)
 
     def log_likelihood_iw(self, X, k=64, random_state=None) -> np.ndarray:
         """Importance-weighted (IWAE) estimate of log p(x) per row with ``k`` draws.
@@ -275,9 +290,7 @@ class _VAEBase(TorchEstimatorMixin):
         ndarray of shape (n_samples,) (VAE) or (n_samples, n_classes) (CVAE)
             The estimate of log p(x), or per class of log p(x | y=k).
         """
-        check_is_fitted(self)
-        k = check_int(k, "k")
-        return self._bounds(self._validate_X_predict(X), k, random_state, True)
+        return self._checked_bounds(X, k, random_state, True)
 
     # --------------------------------------------------------------- decoding
     def _posterior_mean(self, X, y_idx) -> np.ndarray:
@@ -285,7 +298,7 @@ class _VAEBase(TorchEstimatorMixin):
         module = self._float64_module()
 
         def fn(xb, *yb):
-            return module.encoder(xb, self._onehot(yb[0], torch.float64) if yb else None)[0]
+            return module.encoder(xb, self._onehot64(yb))[0]
 
         return self._batched(fn, *self._arrays(X, y_idx))
 
@@ -294,7 +307,7 @@ class _VAEBase(TorchEstimatorMixin):
         module = self._float64_module()
 
         def fn(zb, *yb):
-            out = module.decoder(zb, self._onehot(yb[0], torch.float64) if yb else None)
+            out = module.decoder(zb, self._onehot64(yb))
             mean = module.mean(out)
             if not noise:
                 return mean
@@ -303,16 +316,24 @@ class _VAEBase(TorchEstimatorMixin):
             return mean + module.obs_std() * torch.randn(
                 mean.shape, generator=gen, device=mean.device).double()
 
-        arrays = (z,) if y_idx is None else (z, self._labels(y_idx))
-        return self._batched(fn, *arrays) * self.scale_ + self.mean_
+        return self._batched(fn, *self._with_labels(z, y_idx)) * self.scale_ + self.mean_
 
     def _generate(self, y_idx, n: int, rng, noise: bool) -> np.ndarray:
         """Samples in the units of X (Gaussian: clipped per feature to the range seen in fit)."""
-        gen = self._generator(rng, self._inference_device())
-        z = torch.randn(n, int(self.latent_dim), generator=gen, device=gen.device).double()
+        z, gen = self._prior_draws(n, rng)
         X = self._decode(z, y_idx, noise=noise, gen=gen)
         # Bernoulli means and draws lie in [0, 1] (the range that likelihood requires) already
         return self._clip_to_range(X) if self.likelihood == "gaussian" else X
+
+    def _y_idx(self, X, y):
+        """Class indices to condition X's rows on (``y``, or predicted when None); VAE: None."""
+        return None
+
+    def _validated_rows(self, X, y=None) -> tuple:
+        """X validated against the fit, and the class indices of its rows (:meth:`_y_idx`)."""
+        check_is_fitted(self)
+        X = self._validate_X_predict(X)
+        return X, self._y_idx(X, y)
 
     def _reconstruct(self, X, y_idx) -> np.ndarray:
         z = self._posterior_mean(X, y_idx)
@@ -457,8 +478,7 @@ class VAE(DensityMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _VAEB
         -------
         ndarray of shape (n_samples, latent_dim)
         """
-        check_is_fitted(self)
-        return self._posterior_mean(self._validate_X_predict(X), None)
+        return self._posterior_mean(*self._validated_rows(X))
 
     def reconstruct(self, X) -> np.ndarray:
         """Decoder mean at the posterior mean of z, in the units of X.
@@ -471,8 +491,7 @@ class VAE(DensityMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _VAEB
         -------
         ndarray of shape (n_samples, n_features)
         """
-        check_is_fitted(self)
-        return self._reconstruct(self._validate_X_predict(X), None)
+        return self._reconstruct(*self._validated_rows(X))
 
     def sample(self, n_samples=1, random_state=None, *, noise=False) -> np.ndarray:
         """Draw rows: z from the prior, then the decoder mean (or a draw with ``noise``).
@@ -621,9 +640,7 @@ class CVAE(GenerativeClassifierMixin, ClassNamePrefixFeaturesOutMixin, Transform
         -------
         ndarray of shape (n_samples, latent_dim)
         """
-        check_is_fitted(self)
-        X = self._validate_X_predict(X)
-        return self._posterior_mean(X, self._y_idx(X, y))
+        return self._posterior_mean(*self._validated_rows(X, y))
 
     def reconstruct(self, X, y=None) -> np.ndarray:
         """Decoder mean at E[z | x, y], in the units of X.
@@ -638,9 +655,7 @@ class CVAE(GenerativeClassifierMixin, ClassNamePrefixFeaturesOutMixin, Transform
         -------
         ndarray of shape (n_samples, n_features)
         """
-        check_is_fitted(self)
-        X = self._validate_X_predict(X)
-        return self._reconstruct(X, self._y_idx(X, y))
+        return self._reconstruct(*self._validated_rows(X, y))
 
     def sample(self, n_samples=None, y=None, random_state=None, *, noise=False):
         """Draw rows from p(x, y), or from p(x | y) when ``y`` is given.
