@@ -90,6 +90,14 @@ def _n_items(X) -> int:
     return len(X) if isinstance(X, (list, pd.DataFrame)) else np.asarray(X).shape[0]
 
 
+def _check_finite_setting(value, name: str, *, allow_zero: bool) -> None:
+    """Raise ``ValueError`` unless ``value`` is a finite number > 0 (>= 0 with ``allow_zero``)."""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero)):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}.")
+
+
 def _weight_route(classifier) -> str | None:
     """The ``fit`` keyword that carries per-row weights to ``classifier``, or None.
 
@@ -213,14 +221,9 @@ class GenerativeAugmentation(MetaEstimatorMixin, CapabilityMixin, ClassifierMixi
         if not hasattr(self.classifier, "fit") or not hasattr(self.classifier, "predict"):
             raise TypeError(f"classifier must be a classifier with fit and predict, got "
                             f"{type(self.classifier).__name__}.")
-        ratio = self.ratio
-        if (isinstance(ratio, bool) or not isinstance(ratio, numbers.Real)
-                or not np.isfinite(ratio) or ratio < 0):
-            raise ValueError(f"ratio must be a finite number >= 0, got {ratio!r}.")
+        _check_finite_setting(self.ratio, "ratio", allow_zero=True)
         weight = self.synthetic_weight
-        if (isinstance(weight, bool) or not isinstance(weight, numbers.Real)
-                or not np.isfinite(weight) or weight <= 0):
-            raise ValueError(f"synthetic_weight must be a finite number > 0, got {weight!r}.")
+        _check_finite_setting(weight, "synthetic_weight", allow_zero=False)
         if not isinstance(self.balance, (bool, np.bool_)):
             raise ValueError(f"balance must be True or False, got {self.balance!r}.")
         gen_caps = capabilities(self.generator)
@@ -326,6 +329,11 @@ class GenerativeAugmentation(MetaEstimatorMixin, CapabilityMixin, ClassifierMixi
 
     # ------------------------------------------------------------------ predict
 
+    def _delegate(self, method: str, X):
+        """The fitted classifier's ``method`` on X."""
+        check_is_fitted(self, "classifier_")
+        return getattr(self.classifier_, method)(X)
+
     def predict(self, X):
         """Class of each row, the classifier's prediction.
 
@@ -337,8 +345,7 @@ class GenerativeAugmentation(MetaEstimatorMixin, CapabilityMixin, ClassifierMixi
         -------
         ndarray of shape (n_samples,)
         """
-        check_is_fitted(self, "classifier_")
-        return self.classifier_.predict(X)
+        return self._delegate("predict", X)
 
     def _classifier_has(attr):
         def check(self):
@@ -359,8 +366,7 @@ class GenerativeAugmentation(MetaEstimatorMixin, CapabilityMixin, ClassifierMixi
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self, "classifier_")
-        return self.classifier_.predict_proba(X)
+        return self._delegate("predict_proba", X)
 
     @available_if(_classifier_has("predict_log_proba"))
     def predict_log_proba(self, X):
@@ -374,8 +380,7 @@ class GenerativeAugmentation(MetaEstimatorMixin, CapabilityMixin, ClassifierMixi
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self, "classifier_")
-        return self.classifier_.predict_log_proba(X)
+        return self._delegate("predict_log_proba", X)
 
     @available_if(_classifier_has("decision_function"))
     def decision_function(self, X):
@@ -389,8 +394,7 @@ class GenerativeAugmentation(MetaEstimatorMixin, CapabilityMixin, ClassifierMixi
         -------
         ndarray
         """
-        check_is_fitted(self, "classifier_")
-        return self.classifier_.decision_function(X)
+        return self._delegate("decision_function", X)
 
 
 class SMOTESampler(CapabilityMixin, BaseEstimator):
