@@ -278,6 +278,11 @@ class _Sampler:
         """Steps visited, from noise to data (descending ints)."""
         raise NotImplementedError
 
+    @staticmethod
+    def _noise(x_t: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """Standard normal noise of x_t's shape, device and dtype, drawn from ``generator``."""
+        return torch.randn(x_t.shape, generator=generator, device=x_t.device, dtype=x_t.dtype)
+
     def step(self, model_output, t, x_t, generator=None) -> StepOutput:
         """One reverse step from x_t (see the module docstring)."""
         raise NotImplementedError
@@ -332,8 +337,7 @@ class DDPMSampler(_Sampler):
         if t == 0:
             return StepOutput(mean, x0)
         var = self._table("posterior_variance", x_t)[t]
-        noise = torch.randn(x_t.shape, generator=generator, device=x_t.device, dtype=x_t.dtype)
-        return StepOutput(mean + torch.sqrt(var) * noise, x0)
+        return StepOutput(mean + torch.sqrt(var) * self._noise(x_t, generator), x0)
 
 
 class DDIMSampler(_Sampler):
@@ -414,7 +418,5 @@ class DDIMSampler(_Sampler):
         direction = torch.sqrt(torch.clamp(1 - a_s - sigma**2, min=0.0)) * eps
         prev_sample = torch.sqrt(a_s) * x0 + direction
         if self.eta > 0 and prev >= 0:
-            noise = torch.randn(x_t.shape, generator=generator, device=x_t.device,
-                                dtype=x_t.dtype)
-            prev_sample = prev_sample + sigma * noise
+            prev_sample = prev_sample + sigma * self._noise(x_t, generator)
         return StepOutput(prev_sample, x0)
