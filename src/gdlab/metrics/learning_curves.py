@@ -338,6 +338,14 @@ def _setup(curves, n_boot, level, random_state):
     return seeds_all, _replicates(seeds_all, int(n_boot), rng)
 
 
+def _pair_fits(curves, model_a, model_b, n_boot, level, random_state, pool):
+    """The splits' seeds and the (bootstrap fits, smallest, largest size) of the two models
+    (:func:`paired_difference_at`, :func:`crossover`)."""
+    seeds_all, W = _setup(curves, n_boot, level, random_state)
+    fits = _fits(curves, W, seeds_all, _check_pool(pool), only=(model_a, model_b))
+    return seeds_all, _fit_of(fits, model_a), _fit_of(fits, model_b)
+
+
 def _interval(values: np.ndarray, level: float, n_splits: int) -> tuple[float, float]:
     """Percentile interval of bootstrap values; NaN with one split (nothing to resample)."""
     if n_splits < 2 or values.size == 0:
@@ -486,9 +494,8 @@ def paired_difference_at(curves: pd.DataFrame, model_a: str, model_b: str, targe
     if model_a == model_b:
         raise ValueError(f"compare two different models, got {model_a!r} twice.")
     target = _check_target(target_rows)
-    seeds_all, W = _setup(curves, n_boot, level, random_state)
-    fits = _fits(curves, W, seeds_all, _check_pool(pool), only=(model_a, model_b))
-    (pa, _, top_a), (pb, _, top_b) = (_fit_of(fits, m) for m in (model_a, model_b))
+    seeds_all, (pa, _, top_a), (pb, _, top_b) = _pair_fits(curves, model_a, model_b, n_boot,
+                                                            level, random_state, pool)
     diff = _law(pa, target)[:, 0] - _law(pb, target)[:, 0]
     lo, hi = _interval(diff[1:], level, seeds_all.size)
     wide = []
@@ -613,9 +620,8 @@ def crossover(curves: pd.DataFrame, model_a: str, model_b: str, *, max_rows=None
     """
     if model_a == model_b:
         raise ValueError(f"compare two different models, got {model_a!r} twice.")
-    seeds_all, W = _setup(curves, n_boot, level, random_state)
-    fits = _fits(curves, W, seeds_all, _check_pool(pool), only=(model_a, model_b))
-    (pa, lo_a, top_a), (pb, lo_b, top_b) = (_fit_of(fits, m) for m in (model_a, model_b))
+    seeds_all, (pa, lo_a, top_a), (pb, lo_b, top_b) = _pair_fits(
+        curves, model_a, model_b, n_boot, level, random_state, pool)
     start, top = max(lo_a, lo_b), min(top_a, top_b)
     stop = 10 * top if max_rows is None else _check_target(max_rows)
     if stop <= start:

@@ -141,11 +141,9 @@ def mmd_rbf(X, Y, bandwidth="median") -> float:
     True
     """
     X, Y = _check_pair(X, Y)
-    if isinstance(bandwidth, str):
-        if bandwidth != "median":
-            raise ValueError(f"bandwidth must be 'median' or a positive float, got {bandwidth!r}.")
+    if isinstance(bandwidth, str) and bandwidth == "median":
         h = median_bandwidth(X, Y)
-    elif isinstance(bandwidth, bool) or not isinstance(bandwidth, numbers.Real) or \
+    elif isinstance(bandwidth, (str, bool)) or not isinstance(bandwidth, numbers.Real) or \
             not np.isfinite(bandwidth) or bandwidth <= 0:
         raise ValueError(f"bandwidth must be 'median' or a positive float, got {bandwidth!r}.")
     else:
