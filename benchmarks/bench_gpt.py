@@ -2,7 +2,10 @@
 
 Both train the same :class:`gdlab.models.gpt.GPT` (same config, same seeded
 initial weights) on the same context windows of the same corpus (Debian
-fortunes, all languages, character tokenizer, ``<bos> text <eos>`` per text,
+fortunes, all languages, or, where the Debian packages are not installed (a
+GPU machine, say) or with ``--corpus pydoc``, the paragraphs of Python's own
+bundled help topics, :mod:`pydoc_data.topics`; character tokenizer,
+``<bos> text <eos>`` per text,
 sliding windows of ``context_length + 1``), with the same optimizer (Adam, same
 lr), the same batch size, one shuffled pass per epoch and validation off. The
 gdlab side is :meth:`CharGPT._train`, i.e. the estimator's real path through
@@ -19,22 +22,49 @@ is reported, with the ratio plain / gdlab (> 1 means gdlab is slower).
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import time
 
 import numpy as np
 import torch
 
+from gdlab.data.registry import DatasetUnavailable
 from gdlab.data.text import fortunes_lang
 from gdlab.models.gpt import GPT, CharGPT, GPTConfig, _lm_loss, _windows_of
 from gdlab.nn import resolve_device, seeded
 
 
-def corpus(n_texts, seed=0):
-    texts = list(fortunes_lang().X["text"])
+def pydoc_paragraphs():
+    """English paragraphs (40..1,000 characters) of Python's bundled help topics."""
+    from pydoc_data.topics import topics
+
+    texts = []
+    for name in sorted(topics):
+        for para in re.split(r"\n\s*\n", topics[name]):
+            para = " ".join(para.split())
+            if 40 <= len(para) <= 1000:
+                texts.append(para)
+    return texts
+
+
+def corpus(n_texts, seed=0, source="auto"):
+    """``n_texts`` texts drawn without replacement; ``source`` fortunes, pydoc or auto.
+
+    Returns the texts and the name of the corpus they came from.
+    """
+    if source == "pydoc":
+        texts = pydoc_paragraphs()
+    else:
+        try:
+            texts, source = list(fortunes_lang().X["text"]), "fortunes"
+        except DatasetUnavailable:
+            if source == "fortunes":
+                raise
+            texts, source = pydoc_paragraphs(), "pydoc"
     rng = np.random.default_rng(seed)
     return [texts[i] for i in rng.choice(len(texts), size=min(n_texts, len(texts)),
-                                         replace=False)]
+                                         replace=False)], source
 
 
 def sync(device):
@@ -89,13 +119,15 @@ def main(argv=None):
     parser.add_argument("--n-layer", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--corpus", choices=("auto", "fortunes", "pydoc"), default="auto",
+                        help="auto: Debian fortunes when installed, else Python's help topics")
     parser.add_argument("--quick", action="store_true",
                         help="tiny run that only checks the script (300 texts, 1 epoch, d=64)")
     args = parser.parse_args(argv)
     if args.quick:
         args.texts, args.epochs, args.repeats, args.d_model, args.context = 300, 1, 2, 64, 64
 
-    texts = corpus(args.texts)
+    texts, source = corpus(args.texts, source=args.corpus)
     est = CharGPT(context_length=args.context, d_model=args.d_model, n_layer=args.n_layer,
                   n_head=4, dropout=0.1, max_epochs=args.epochs, batch_size=args.batch_size,
                   lr=1e-3, validation_fraction=0.0, patience=None, device=args.device,
@@ -107,10 +139,10 @@ def main(argv=None):
     data = (torch.from_numpy(x), torch.from_numpy(y))
     n_tokens = int((y != -100).sum()) * args.epochs
     device = resolve_device(args.device)
-    print(f"device={device} texts={len(texts)} windows={len(x)} scored tokens/epoch="
-          f"{n_tokens // args.epochs} epochs={args.epochs} d_model={args.d_model} "
-          f"n_layer={args.n_layer} context={args.context} batch={args.batch_size} "
-          f"threads={torch.get_num_threads()}")
+    print(f"device={device} corpus={source} texts={len(texts)} windows={len(x)} "
+          f"scored tokens/epoch={n_tokens // args.epochs} epochs={args.epochs} "
+          f"d_model={args.d_model} n_layer={args.n_layer} context={args.context} "
+          f"batch={args.batch_size} threads={torch.get_num_threads()}")
 
     run_plain(est, data)  # warm-up (kernels, allocator, Fabric import) for both sides
     run_gdlab(est, data)
