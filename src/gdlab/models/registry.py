@@ -305,20 +305,13 @@ def available() -> pd.DataFrame:
 # built-in entries: generative (imported lazily, their modules load on demand)
 
 
-def _nb(cls_name: str):
+def _lazy(module: str, cls_name: str, **params):
+    """Factory importing ``module`` only when the model is built."""
+
     def factory():
-        from gdlab.models import naive_bayes
+        import importlib
 
-        return getattr(naive_bayes, cls_name)()
-
-    return factory
-
-
-def _gaussian(covariance: str):
-    def factory():
-        from gdlab.models.gaussian import GaussianClassifier
-
-        return GaussianClassifier(covariance=covariance)
+        return getattr(importlib.import_module(module), cls_name)(**params)
 
     return factory
 
@@ -335,9 +328,10 @@ for _name, _cls, _mod, _desc in [
     ("mixed-nb", "MixedNB", ("tabular", "categorical"),
      "Naive Bayes over mixed column types (Gaussian, Bernoulli, categorical)"),
 ]:
-    register(ModelSpec(_name, "generative", _nb(_cls), _mod, _desc))
+    register(ModelSpec(_name, "generative", _lazy("gdlab.models.naive_bayes", _cls), _mod, _desc))
 # complement naive Bayes scores each class by its complement's counts: no density of x
-register(ModelSpec("complement-nb", "discriminative", _nb("ComplementNB"), ("counts",),
+register(ModelSpec("complement-nb", "discriminative",
+                   _lazy("gdlab.models.naive_bayes", "ComplementNB"), ("counts",),
                    "Complement naive Bayes (Rennie et al. 2003) over counts; no density"))
 
 for _name, _cov, _desc in [
@@ -347,18 +341,9 @@ for _name, _cov, _desc in [
     ("spherical-gaussian", "spherical",
      "Gaussian class-conditional with one variance per class (spherical)"),
 ]:
-    register(ModelSpec(_name, "generative", _gaussian(_cov), ("tabular",), _desc))
-
-
-def _lazy(module: str, cls_name: str, **params):
-    """Factory importing ``module`` only when the model is built."""
-
-    def factory():
-        import importlib
-
-        return getattr(importlib.import_module(module), cls_name)(**params)
-
-    return factory
+    register(ModelSpec(_name, "generative",
+                       _lazy("gdlab.models.gaussian", "GaussianClassifier", covariance=_cov),
+                       ("tabular",), _desc))
 
 
 for _name, _module, _cls, _params, _desc in [
