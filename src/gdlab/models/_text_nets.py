@@ -11,6 +11,9 @@
     The classifier methods of a network that maps texts to class logits,
     ``decision_function`` included: ``GPTClassifier``, ``BERTClassifier``,
     ``HFEncoderClassifier``.
+:class:`SelfPretrainingMixin`
+    The ``semi_supervised`` capability of those three, held while their
+    ``fit`` pretrains a language model on every text.
 :class:`TransformerTextMixin`
     gdlab's own small transformers over tokens (the GPTs and the BERT-style
     encoders): their settings (:data:`TEXT_NET_PARAMS`), checked before any
@@ -20,6 +23,9 @@
     A classifier on such a transformer whose body may start from a fitted
     language model (``pretrained``): ``GPTClassifier`` from a ``CharGPT``,
     ``BERTClassifier`` from a ``MaskedLMEncoder``.
+
+:func:`check_sampling` and :func:`top_k_filter` are the sampling settings'
+check and the top-k cut of the generators (the GPTs, ``HFCausalLM``).
 """
 
 from __future__ import annotations
@@ -37,18 +43,21 @@ from gdlab._validation import (
     check_in,
     check_int,
     check_labels,
+    check_positive,
     check_texts,
     semi_supervised_class_indices,
 )
 from gdlab.base import CapabilityMixin, TextInputMixin
+from gdlab.models.semi_supervised import record_labelled_rows
 from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin, cross_entropy_loss
 from gdlab.nn.estimator import TRAINING_PARAMS
 from gdlab.nn.transformer import GPTConfig, PooledClassifierNet
 from gdlab.tokenizers import BOS_ID, N_SPECIAL, PAD_ID, make_tokenizer
 
-__all__ = ["TextInputMixin", "TextLogitClassifierMixin", "TransformerTextMixin",
-           "PretrainedBodyClassifierMixin", "TEXT_NET_PARAMS", "PRETRAIN_PARAMS",
-           "pretrains_itself", "text_class_indices"]
+__all__ = ["TextInputMixin", "TextLogitClassifierMixin", "SelfPretrainingMixin",
+           "TransformerTextMixin", "PretrainedBodyClassifierMixin", "TEXT_NET_PARAMS",
+           "PRETRAIN_PARAMS", "pretrains_itself", "text_class_indices", "check_sampling",
+           "top_k_filter"]
 
 #: Constructor parameters of a small transformer over tokens: the tokenizer and the network's
 #: shape (:class:`~gdlab.nn.transformer.GPTConfig`).
@@ -131,6 +140,44 @@ def text_class_indices(estimator, y, n_texts: int, *,
     return semi_supervised_class_indices(estimator, y)
 
 
+def check_sampling(max_length, temperature, top_k, *, greedy: bool = False) -> None:
+    """The settings of a text generator's ``sample``, checked before any token is drawn.
+
+    ``max_length`` (new tokens) and ``top_k`` (None or an int) are ints >= 1;
+    ``temperature`` is > 0, or >= 0 with ``greedy`` (0 then takes the most
+    probable token).
+
+    Examples
+    --------
+    >>> check_sampling(10, 0.0, None, greedy=True)
+    >>> check_sampling(10, 0.0, None)
+    Traceback (most recent call last):
+        ...
+    ValueError: temperature must be > 0, got 0.0.
+    """
+    check_int(max_length, "max_length")
+    check_positive(temperature, "temperature", allow_zero=greedy)
+    if top_k is not None:
+        check_int(top_k, "top_k")
+
+
+def top_k_filter(logits: torch.Tensor, top_k: int | None) -> torch.Tensor:
+    """(n, V) next-token logits with all but the ``top_k`` largest of each row set to -inf.
+
+    Ties with the ``top_k``-th largest are kept; None, or ``top_k >= V``,
+    returns ``logits`` unchanged.
+
+    Examples
+    --------
+    >>> top_k_filter(torch.tensor([[1.0, 3.0, 2.0]]), 2).tolist()
+    [[-inf, 3.0, 2.0]]
+    """
+    if top_k is not None and top_k < logits.shape[-1]:
+        kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]  # (n, 1)
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    return logits
+
+
 class TextLogitClassifierMixin(LogitClassifierMixin):
     """:class:`gdlab.nn.LogitClassifierMixin` plus ``decision_function``: the class logits.
 
@@ -154,6 +201,20 @@ class TextLogitClassifierMixin(LogitClassifierMixin):
         ndarray of shape (n_texts, n_classes)
         """
         return self._logits(X)
+
+
+class SelfPretrainingMixin:
+    """The capability ``semi_supervised`` of a text classifier whose ``fit`` may pretrain a
+    language model on every text (``y = -1`` then marks an unlabelled one).
+
+    The subclass supplies ``_self_pretrains()``: whether its settings ask for it.
+    """
+
+    def _capabilities(self) -> frozenset[str]:
+        caps = frozenset(self._gdlab_capabilities)
+        if self._self_pretrains():
+            caps |= {"semi_supervised"}
+        return caps
 
 
 class TransformerTextMixin(TextInputMixin, CapabilityMixin, TorchEstimatorMixin):
@@ -208,7 +269,8 @@ class TransformerTextMixin(TextInputMixin, CapabilityMixin, TorchEstimatorMixin)
         return x
 
 
-class PretrainedBodyClassifierMixin(TextLogitClassifierMixin, TransformerTextMixin):
+class PretrainedBodyClassifierMixin(SelfPretrainingMixin, TextLogitClassifierMixin,
+                                    TransformerTextMixin):
     """A pooled linear head on a text transformer whose body may come from a language model.
 
     Mixed in before the family's own mixin by ``GPTClassifier`` and
@@ -216,22 +278,31 @@ class PretrainedBodyClassifierMixin(TextLogitClassifierMixin, TransformerTextMix
     :class:`~gdlab.nn.transformer.PooledClassifierNet`; with ``pretrained``
     (a fitted :attr:`_pretrained_type`, or the path of one saved by
     :func:`gdlab.save`) its body starts from that model's weights, tokenizer
-    and shape. The subclass's ``fit`` validates its settings and labels,
-    finds the language model (:meth:`_pretrained_model`, or one it pretrains
-    itself) and ends in :meth:`_fit_classifier`.
+    and shape. The subclass's ``fit`` is :meth:`_fit_texts`, which validates
+    the texts, ``pooling``, ``pretrain_epochs`` and the labels, asks the
+    subclass's ``_language_model(texts)`` for the body's start (the fitted
+    ``pretrained``, one :meth:`_pretrain` fits, or None; the subclass checks
+    its other settings there) and ends in :meth:`_fit_classifier`.
     """
 
     #: The language model ``pretrained`` must be (set by the subclass).
     _pretrained_type: type
 
+    #: The values ``pooling`` may take (set by the subclass).
+    _poolings: frozenset[str]
+
+    #: Settings the language model pretrained inside ``fit`` takes from the classifier.
+    _pretrain_params: tuple[str, ...] = PRETRAIN_PARAMS
+
     #: Whether the body's attention is causal (a GPT) or bidirectional (an encoder).
     _causal = True
 
-    def _capabilities(self) -> frozenset[str]:
-        caps = frozenset(self._gdlab_capabilities)
-        if self._self_pretrains():
-            caps |= {"semi_supervised"}
-        return caps
+    def _set_classifier_params(self, settings: dict) -> None:
+        """Store ``pretrained``, ``pretrain_epochs``, ``pooling``, the :data:`TEXT_NET_PARAMS`
+        and the training settings of ``__init__``'s ``locals()``, unchanged."""
+        self._set_params(settings, ("pretrained", "pretrain_epochs", "pooling"))
+        self._set_net_params(settings)
+        self._set_training_params(settings)
 
     def _self_pretrains(self) -> bool:
         return pretrains_itself(self.pretrain_epochs, self.pretrained)
@@ -257,6 +328,30 @@ class PretrainedBodyClassifierMixin(TextLogitClassifierMixin, TransformerTextMix
                             f"the path of one saved by gdlab.save, got {type(pre).__name__}.")
         check_is_fitted(pre, "module_")
         return pre
+
+    def _pretrain(self, texts):
+        """Fit a :attr:`_pretrained_type` on every text (this classifier's
+        :attr:`_pretrain_params`, ``pretrain_epochs`` epochs); keep its history."""
+        lm = self._pretrained_type(**{p: getattr(self, p) for p in self._pretrain_params},
+                                   max_epochs=self.pretrain_epochs).fit(texts)
+        self.pretrain_history_ = lm.history_
+        return lm
+
+    def _check_pretrain_epochs(self) -> None:
+        """``pretrain_epochs``: an int >= 0."""
+        check_int(self.pretrain_epochs, "pretrain_epochs", minimum=0)
+
+    def _fit_texts(self, X, y):
+        """The classifier's ``fit``: checks, the body's start, then :meth:`_fit_classifier`."""
+        texts = check_texts(self, X)
+        check_in(self.pooling, "pooling", self._poolings)
+        self._check_pretrain_epochs()
+        classes, y_idx = text_class_indices(self, y, len(texts),
+                                            semi_supervised=self._self_pretrains())
+        pre = self._language_model(texts)
+        labelled = record_labelled_rows(self, classes, y_idx)
+        texts = [t for t, keep in zip(texts, labelled, strict=True) if keep]
+        return self._fit_classifier(texts, y_idx[labelled], pre)
 
     def _build_module(self):
         """The classifier network (a pretrained body is loaded by ``_train``'s ``init_state``)."""

@@ -52,19 +52,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch.nn import functional as F
 
-from gdlab._validation import (
-    check_fraction,
-    check_in,
-    check_int,
-    check_texts,
-)
+from gdlab._validation import check_fraction, check_texts
 from gdlab.models._text_nets import (
     PRETRAIN_PARAMS,
     PretrainedBodyClassifierMixin,
     TransformerTextMixin,
-    text_class_indices,
 )
-from gdlab.models.semi_supervised import record_labelled_rows
 from gdlab.nn.masking import mask_tokens, masked_lm_losses
 from gdlab.nn.transformer import IGNORE, BidirectionalEncoder, GPTConfig
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID
@@ -143,12 +136,20 @@ class _EncoderMixin(TransformerTextMixin):
         """int: the ``[MASK]`` id, one past the tokenizer's vocabulary."""
         return int(self.vocab_size_)
 
-    def _embed_fn(self, module):
-        """(B, T) ids -> (B, d_model) [CLS] hidden states of an encoder ``module``."""
-        def fn(xb):
-            return module(xb)[:, 0]  # (B, C)
+    def _encoder(self) -> BidirectionalEncoder:
+        """The fitted encoder (``module_``, or a classifier's body)."""
+        return self.module_
 
-        return fn
+    def _cls_states(self, X) -> np.ndarray:
+        """(n_texts, d_model) ``[CLS]`` hidden states of texts (cut to the context)."""
+        check_is_fitted(self, "module_")
+        x = self._inputs(check_texts(self, X, allow_empty=True))
+        hidden = self._encoder().hidden
+
+        def fn(xb):
+            return hidden(xb)[:, 0]  # (B, C)
+
+        return self._batched(fn, x)
 
 
 # ---------------------------------------------------------------------- MaskedLMEncoder
@@ -301,9 +302,7 @@ random_state, verbose
         -------
         ndarray of shape (n_texts, d_model)
         """
-        check_is_fitted(self, "module_")
-        x = self._inputs(check_texts(self, X, allow_empty=True))
-        return self._batched(self._embed_fn(self.module_.hidden), x)
+        return self._cls_states(X)
 
 
 # ------------------------------------------------------------------------ BERTClassifier
@@ -369,6 +368,8 @@ random_state, verbose
 
     _gdlab_capabilities = frozenset({"classify", "text"})
     _pretrained_type = MaskedLMEncoder
+    _poolings = frozenset({"cls", "mean"})
+    _pretrain_params = _MLM_PARAMS
     _causal = False
 
     def __init__(self, *, pretrained=None, pretrain_epochs=0, pooling="cls", mask_prob=0.15,
@@ -376,12 +377,8 @@ random_state, verbose
                  d_model=128, dropout=0.1, max_epochs=20, batch_size=64, lr=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, patience=3, device="auto",
                  random_state=None, verbose=False):
-        self.pretrained = pretrained
-        self.pretrain_epochs = pretrain_epochs
-        self.pooling = pooling
         self.mask_prob = mask_prob
-        self._set_net_params(locals())
-        self._set_training_params(locals())
+        self._set_classifier_params(locals())
 
     def fit(self, X, y):
         """Fine-tune (or train from scratch) on labelled texts.
@@ -407,28 +404,24 @@ random_state, verbose
         TypeError
             ``pretrained`` that is not a :class:`MaskedLMEncoder`.
         """
-        texts = check_texts(self, X)
-        check_in(self.pooling, "pooling", {"cls", "mean"})
+        return self._fit_texts(X, y)
+
+    def _check_pretrain_epochs(self) -> None:
         if isinstance(self.pretrain_epochs, bool):
             raise TypeError("pretrain_epochs must be an int, got bool.")
-        check_int(self.pretrain_epochs, "pretrain_epochs", minimum=0)
-        classes, y_idx = text_class_indices(self, y, len(texts),
-                                            semi_supervised=self._self_pretrains())
+        super()._check_pretrain_epochs()
+
+    def _language_model(self, texts):
+        """The fitted MaskedLMEncoder the body starts from, or None; the settings checked first
+        (the in-``fit`` one's all fail in its ``fit``, before any training)."""
         check_fraction(self.dropout, "dropout")
         self._train_config()
         if self._self_pretrains():
-            mlm = MaskedLMEncoder(**{p: getattr(self, p) for p in _MLM_PARAMS},
-                                  max_epochs=self.pretrain_epochs)
-            mlm._check_params()  # every setting fails here, before any training
-            mlm.fit(texts)
-            self.pretrain_history_ = mlm.history_
-        else:
-            mlm = self._pretrained_model()
-            if mlm is None:  # from scratch
-                self._check_net_params()
-        labelled = record_labelled_rows(self, classes, y_idx)
-        texts = [t for t, keep in zip(texts, labelled, strict=True) if keep]
-        return self._fit_classifier(texts, y_idx[labelled], mlm)
+            return self._pretrain(texts)
+        mlm = self._pretrained_model()
+        if mlm is None:  # from scratch
+            self._check_net_params()
+        return mlm
 
     def embed(self, X) -> np.ndarray:
         """The ``[CLS]`` hidden state of each text under the fine-tuned body.
@@ -441,6 +434,7 @@ random_state, verbose
         -------
         ndarray of shape (n_texts, d_model)
         """
-        check_is_fitted(self, "module_")
-        x = self._inputs(check_texts(self, X, allow_empty=True))
-        return self._batched(self._embed_fn(self.module_.body.hidden), x)
+        return self._cls_states(X)
+
+    def _encoder(self) -> BidirectionalEncoder:
+        return self.module_.body

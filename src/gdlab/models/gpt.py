@@ -43,23 +43,19 @@ from sklearn.utils.validation import check_is_fitted
 
 from gdlab._validation import (
     check_fraction,
-    check_in,
-    check_int,
     check_labels,
     check_n_samples,
-    check_positive,
     check_priors,
     check_random_state,
     check_texts,
 )
 from gdlab.base import GenerativeClassifierMixin
 from gdlab.models._text_nets import (
-    PRETRAIN_PARAMS,
     PretrainedBodyClassifierMixin,
     TransformerTextMixin,
-    text_class_indices,
+    check_sampling,
+    top_k_filter,
 )
-from gdlab.models.semi_supervised import record_labelled_rows
 from gdlab.nn.transformer import GPT, IGNORE, GPTConfig
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID
 
@@ -219,13 +215,10 @@ class _GPTMixin(TransformerTextMixin):
         return ids
 
     @torch.no_grad()
-    def _generate(self, prefixes, random_state, max_length, temperature, top_k):
-        """Continue each prefix (list of ids) until <eos> or max_length new tokens."""
-        check_int(max_length, "max_length", minimum=1)
-        check_positive(temperature, "temperature", allow_zero=True)
-        vocab = self.config_["vocab_size"]
-        if top_k is not None:
-            check_int(top_k, "top_k", minimum=1)
+    def _generate(self, prompt, prefixes, random_state, max_length, temperature, top_k):
+        """``prompt`` and the text continuing each prefix (list of ids, from
+        :meth:`_check_prompt`) until <eos> or max_length new tokens."""
+        check_sampling(max_length, temperature, top_k, greedy=True)
         module = self.module_.eval()
         device = next(module.parameters()).device
         gen = self._generator(random_state)
@@ -244,9 +237,7 @@ class _GPTMixin(TransformerTextMixin):
                     logits, _ = module(ids[:, -T:])  # (n, t, V)
                     logits = logits[:, -1, :].float()  # (n, V)
                     logits[:, banned] = -math.inf
-                    if top_k is not None and top_k < vocab:
-                        kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]  # (n, 1)
-                        logits = logits.masked_fill(logits < kth, -math.inf)
+                    logits = top_k_filter(logits, top_k)
                     if temperature == 0:
                         nxt = logits.argmax(-1)  # (n,)
                     else:
@@ -260,7 +251,7 @@ class _GPTMixin(TransformerTextMixin):
                 new = ids[:, len(prefix):].tolist()
                 for r, toks in zip(chunk, new, strict=True):
                     results[r] = toks[: toks.index(EOS_ID)] if EOS_ID in toks else toks
-        return results
+        return [prompt + self.tokenizer_.decode(toks) for toks in results]
 
 
 # ---------------------------------------------------------------------------- CharGPT
@@ -360,6 +351,11 @@ random_state, verbose
     def _n_tokens(self, texts) -> int:
         return sum(len(self.tokenizer_.encode(t)) + 1 for t in texts)
 
+    def _total_nll(self, X) -> tuple[list[str], float]:
+        """The validated texts and -sum log p(text) over them (nats)."""
+        texts = check_texts(self, X, allow_empty=True)
+        return texts, -self.score_samples(texts).sum()
+
     def bits_per_char(self, X) -> float:
         """Bits per character: -sum log2 p(text) / sum (len(text) + 1).
 
@@ -372,10 +368,10 @@ random_state, verbose
         Returns
         -------
         float
+            Lower is better (``log2(k)`` for a uniform guess among ``k`` symbols).
         """
-        texts = check_texts(self, X, allow_empty=True)
-        total = -self.score_samples(texts).sum() / math.log(2)
-        return float(total / sum(len(t) + 1 for t in texts))
+        texts, nll = self._total_nll(X)
+        return float(nll / math.log(2) / sum(len(t) + 1 for t in texts))
 
     def perplexity(self, X) -> float:
         """Per-token perplexity exp(-sum log p / number of predicted tokens, ``<eos>`` included).
@@ -387,9 +383,11 @@ random_state, verbose
         Returns
         -------
         float
+            At least 1, lower is better: as uncertain per token as a uniform choice
+            among that many tokens.
         """
-        texts = check_texts(self, X, allow_empty=True)
-        return float(np.exp(-self.score_samples(texts).sum() / self._n_tokens(texts)))
+        texts, nll = self._total_nll(X)
+        return float(np.exp(nll / self._n_tokens(texts)))
 
     def next_token_proba(self, prompts) -> np.ndarray:
         """Distribution of the next token after each prompt (``<bos>`` prepended).
@@ -450,8 +448,7 @@ random_state, verbose
         check_is_fitted(self)
         n = check_n_samples(n_samples)
         prefix = self._check_prompt(prompt, BOS_ID)
-        draws = self._generate([prefix] * n, random_state, max_length, temperature, top_k)
-        return [prompt + self.tokenizer_.decode(d) for d in draws]
+        return self._generate(prompt, [prefix] * n, random_state, max_length, temperature, top_k)
 
 
 # ------------------------------------------------------------------------ LabelPrefixGPT
@@ -582,8 +579,8 @@ random_state, verbose
         y_idx = self._class_indices_for_sampling(n_samples, y, rng)
         prefixes = [self._check_prompt(prompt, self._class_token(k)) for k in y_idx]
         seed = int(rng.randint(0, 2**31 - 1))
-        draws = self._generate(prefixes, seed, max_length, temperature, top_k)
-        return [prompt + self.tokenizer_.decode(d) for d in draws], self.classes_[y_idx]
+        texts = self._generate(prompt, prefixes, seed, max_length, temperature, top_k)
+        return texts, self.classes_[y_idx]
 
     def _conditional_draw(self, X, y_idx, rng):
         raise TypeError("LabelPrefixGPT draws texts, not numeric rows; use sample(n, y=...).")
@@ -646,17 +643,14 @@ random_state, verbose
 
     _gdlab_capabilities = frozenset({"classify", "text"})
     _pretrained_type = CharGPT
+    _poolings = frozenset({"mean", "last"})
 
     def __init__(self, *, pretrained=None, pretrain_epochs=0, pooling="mean", tokenizer="char",
                  tokenizer_path=None, context_length=128, n_layer=2, n_head=4, d_model=128,
                  dropout=0.1, max_epochs=20, batch_size=64, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.1, patience=3, device="auto", random_state=None,
                  verbose=False):
-        self.pretrained = pretrained
-        self.pretrain_epochs = pretrain_epochs
-        self.pooling = pooling
-        self._set_net_params(locals())
-        self._set_training_params(locals())
+        self._set_classifier_params(locals())
 
     def fit(self, X, y):
         """Fine-tune (or train from scratch) on labeled texts.
@@ -672,16 +666,13 @@ random_state, verbose
         -------
         self
         """
-        texts = check_texts(self, X)
-        check_in(self.pooling, "pooling", {"mean", "last"})
-        check_int(self.pretrain_epochs, "pretrain_epochs", minimum=0)
-        self_pretrain = self._self_pretrains()
-        classes, y_idx = text_class_indices(self, y, len(texts), semi_supervised=self_pretrain)
-        if self_pretrain:
+        return self._fit_texts(X, y)
+
+    def _language_model(self, texts):
+        """The fitted CharGPT the body starts from, or None; the settings checked first."""
+        if self._self_pretrains():
             self._check_net_params()
-            pre = CharGPT(**{p: getattr(self, p) for p in PRETRAIN_PARAMS},
-                          max_epochs=self.pretrain_epochs).fit(texts)
-            self.pretrain_history_ = pre.history_
+            pre = self._pretrain(texts)
         else:
             pre = self._pretrained_model()
         if pre is None:
@@ -689,6 +680,4 @@ random_state, verbose
         else:  # the shape is the language model's
             check_fraction(self.dropout, "dropout")
             self._train_config()
-        labelled = record_labelled_rows(self, classes, y_idx)
-        texts = [t for t, keep in zip(texts, labelled, strict=True) if keep]
-        return self._fit_classifier(texts, y_idx[labelled], pre)
+        return pre

@@ -55,16 +55,18 @@ from gdlab._validation import (
     check_int,
     check_labels,
     check_n_samples,
-    check_positive,
     check_priors,
     check_random_state,
     check_texts,
 )
 from gdlab.base import CapabilityMixin, GenerativeClassifierMixin, TextInputMixin
 from gdlab.models._text_nets import (
+    SelfPretrainingMixin,
     TextLogitClassifierMixin,
+    check_sampling,
     pretrains_itself,
     text_class_indices,
+    top_k_filter,
 )
 from gdlab.models.semi_supervised import record_labelled_rows
 from gdlab.nn import TorchEstimatorMixin, cross_entropy_loss, resolve_device
@@ -261,6 +263,13 @@ def _from_pretrained(auto: str, path: Path, **kwargs):
                          f"{err}") from err
 
 
+def _from_config(auto: str, config):
+    """``transformers.<auto>.from_config``: random weights, no remote code, quietly."""
+    tf = _transformers()
+    with _quiet(tf):
+        return getattr(tf, auto).from_config(config, trust_remote_code=False)
+
+
 def _load(est) -> _LoadedLM:
     """Load ``est.path`` (model + tokenizer) onto ``est.device``; clear errors for bad dirs."""
     path, _, tokenizer = _open_checkpoint(est, "causal")
@@ -292,12 +301,6 @@ def _check_unchanged(est) -> None:
     if _checkpoint_fingerprint(path) != est.checkpoint_fingerprint_:
         raise ValueError(f"the checkpoint in {str(est.path)!r} changed since the model was "
                          "saved (its files differ); refit on it instead of loading.")
-
-
-def _reload(est) -> None:
-    """Reload the checkpoint of a fitted causal-LM estimator read by :func:`gdlab.load`."""
-    _check_unchanged(est)
-    est.lm_ = _load(est)
 
 
 @torch.no_grad()
@@ -359,10 +362,7 @@ def _generate(lm: _LoadedLM, n: int, prompt: str, *, max_length: int, temperatur
     for _ in range(max_length):
         out = lm.model(input_ids=step_input, past_key_values=past, use_cache=True)
         past = out.past_key_values
-        logits = out.logits[:, -1].float() / temperature  # (n, V)
-        if top_k is not None and top_k < logits.shape[-1]:
-            kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
-            logits = logits.masked_fill(logits < kth, float("-inf"))
+        logits = top_k_filter(out.logits[:, -1].float() / temperature, top_k)  # (n, V)
         nxt = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=gen)  # (n, 1)
         new.append(nxt)
         if lm.eos_id is not None:
@@ -379,19 +379,28 @@ def _generate(lm: _LoadedLM, n: int, prompt: str, *, max_length: int, temperatur
     return texts
 
 
-def _check_sampling(max_length, temperature, top_k) -> None:
-    check_int(max_length, "max_length")
-    check_positive(temperature, "temperature")
-    if top_k is not None:
-        check_int(top_k, "top_k")
+class _FrozenLMMixin:
+    """What the two frozen causal-LM estimators share past ``fit``: their tags and persistence.
+
+    Without the closing EOS (``score_eos=False``) a score is a prefix
+    probability, so ``density_bound`` is dropped. The weights stay in
+    ``path``: :func:`gdlab.save` stores the settings only, and a loaded model
+    reloads the (unchanged) checkpoint.
+    """
+
+    def _capabilities(self) -> frozenset[str]:
+        caps = super()._capabilities()
+        return caps if self.score_eos else caps - {"density_bound"}
+
+    def _gdlab_tensors_(self) -> dict[str, torch.Tensor]:
+        return {}
+
+    def _gdlab_load_tensors_(self, tensors) -> None:
+        _check_unchanged(self)
+        self.lm_ = _load(self)
 
 
-def _score_capabilities(est, caps: frozenset[str]) -> frozenset[str]:
-    """Without the closing EOS a score is a prefix probability: no bound on log p(string)."""
-    return caps if est.score_eos else caps - {"density_bound"}
-
-
-class HFCausalLM(CapabilityMixin, BaseEstimator):
+class HFCausalLM(_FrozenLMMixin, CapabilityMixin, BaseEstimator):
     """A local Hugging Face causal language model as a text density and generator.
 
     Parameters
@@ -430,9 +439,6 @@ class HFCausalLM(CapabilityMixin, BaseEstimator):
 
     # log p of the canonical tokenization: a lower bound on log p(string) (module docstring)
     _gdlab_capabilities = frozenset({"density_bound", "sample", "text"})
-
-    def _capabilities(self) -> frozenset[str]:
-        return _score_capabilities(self, super()._capabilities())
 
     def __init__(self, path=None, *, device="auto", dtype="float32", batch_size=16,
                  score_eos=True):
@@ -515,20 +521,13 @@ class HFCausalLM(CapabilityMixin, BaseEstimator):
         n = check_n_samples(n_samples)
         if not isinstance(prompt, str):
             raise TypeError(f"prompt must be a str, got {type(prompt).__name__}.")
-        _check_sampling(max_length, temperature, top_k)
+        check_sampling(max_length, temperature, top_k)
         seed = TorchEstimatorMixin._seed_from(random_state)
         return _generate(self.lm_, n, prompt, max_length=int(max_length),
                          temperature=float(temperature), top_k=top_k, seed=seed)
 
-    # persistence: the weights stay in `path`; the archive holds the settings only
-    def _gdlab_tensors_(self) -> dict[str, torch.Tensor]:
-        return {}
 
-    def _gdlab_load_tensors_(self, tensors) -> None:
-        _reload(self)
-
-
-class HFGenerativeClassifier(GenerativeClassifierMixin, BaseEstimator):
+class HFGenerativeClassifier(_FrozenLMMixin, GenerativeClassifierMixin, BaseEstimator):
     """Generative text classifier from a frozen causal LM: label-conditioned likelihood.
 
     ``log p(x, y=k) = log p(y=k) + log p(x | template.format(label=name_k))``,
@@ -571,9 +570,6 @@ class HFGenerativeClassifier(GenerativeClassifierMixin, BaseEstimator):
 
     _gdlab_capabilities = frozenset({"classify", "density_bound", "sample",
                                      "conditional_sample", "text"})
-
-    def _capabilities(self) -> frozenset[str]:
-        return _score_capabilities(self, super()._capabilities())
 
     def __init__(self, path=None, *, label_names=None, template="{label}: ", priors=None,
                  device="auto", dtype="float32", batch_size=16, score_eos=True):
@@ -682,7 +678,7 @@ class HFGenerativeClassifier(GenerativeClassifierMixin, BaseEstimator):
         y : ndarray of shape (n_samples,)
         """
         check_is_fitted(self, "lm_")
-        _check_sampling(max_length, temperature, top_k)
+        check_sampling(max_length, temperature, top_k)
         rng = check_random_state(random_state)
         y_idx = self._class_indices_for_sampling(n_samples, y, rng)
         out = [None] * len(y_idx)
@@ -694,12 +690,6 @@ class HFGenerativeClassifier(GenerativeClassifierMixin, BaseEstimator):
             for i, t in zip(rows, texts, strict=True):
                 out[i] = t
         return out, self.classes_[y_idx]
-
-    def _gdlab_tensors_(self) -> dict[str, torch.Tensor]:
-        return {}
-
-    def _gdlab_load_tensors_(self, tensors) -> None:
-        _reload(self)
 
 
 # ------------------------------------------------------------------ encoder checkpoints
@@ -787,10 +777,7 @@ class _MaskedLMPretraining(_EncoderMixin):
 
     def _build_module(self):
         _, config, tokenizer = self._open()
-        tf = _transformers()
-        with _quiet(tf):
-            model = tf.AutoModelForMaskedLM.from_config(config, trust_remote_code=False)
-        return _EncoderNet(model, tokenizer)
+        return _EncoderNet(_from_config("AutoModelForMaskedLM", config), tokenizer)
 
     def _inputs(self, path, config, tokenizer, texts):
         """Tokenized texts, checked to be pretrainable: ids, attention mask, maskable."""
@@ -820,7 +807,8 @@ class _MaskedLMPretraining(_EncoderMixin):
         return self._train(data, loss, eval_loss=eval_loss, init_state=init)
 
 
-class HFEncoderClassifier(ClassifierMixin, TextLogitClassifierMixin, _EncoderMixin, BaseEstimator):
+class HFEncoderClassifier(ClassifierMixin, SelfPretrainingMixin, TextLogitClassifierMixin,
+                          _EncoderMixin, BaseEstimator):
     """Fine-tune a local Hugging Face encoder checkpoint (BERT-style) as a text classifier.
 
     The checkpoint's encoder (``AutoModelForSequenceClassification``: [CLS]
@@ -903,11 +891,8 @@ random_state, verbose
 
     _gdlab_capabilities = frozenset({"classify", "text"})
 
-    def _capabilities(self) -> frozenset[str]:
-        caps = frozenset(self._gdlab_capabilities)
-        if pretrains_itself(self.pretrain_epochs):
-            caps |= {"semi_supervised"}
-        return caps
+    def _self_pretrains(self) -> bool:
+        return pretrains_itself(self.pretrain_epochs)
 
     def __init__(self, path=None, *, new_head=False, pretrain_epochs=0, mlm_probability=0.15,
                  max_length=None, max_epochs=3, batch_size=16, lr=5e-5, weight_decay=0.01,
@@ -966,11 +951,7 @@ random_state, verbose
         config.id2label = dict(enumerate(self.head_labels_))
         config.label2id = {name: i for i, name in enumerate(self.head_labels_)}
         config.problem_type = "single_label_classification"
-        tf = _transformers()
-        with _quiet(tf):
-            model = tf.AutoModelForSequenceClassification.from_config(config,
-                                                                      trust_remote_code=False)
-        return _EncoderNet(model, tokenizer)
+        return _EncoderNet(_from_config("AutoModelForSequenceClassification", config), tokenizer)
 
     def fit(self, X, y):
         """Fine-tune the checkpoint on labelled texts (after masked-LM pretraining, if asked).
@@ -999,7 +980,7 @@ random_state, verbose
         texts = check_texts(self, X, allow_empty=True)
         self._check_params()
         classes, y_idx = text_class_indices(self, y, len(texts),
-                                            semi_supervised=pretrains_itself(self.pretrain_epochs))
+                                            semi_supervised=self._self_pretrains())
         path, config, tokenizer = self._open()
         probe = _EncoderNet(None, tokenizer)
         probe.check_encodable(texts)  # before any weights are read
