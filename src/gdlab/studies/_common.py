@@ -164,6 +164,21 @@ def failures(rows: pd.DataFrame, study: str | None = None) -> pd.DataFrame:
     return g.agg(n_failed=("error", "size"), reason=("error", "first")).reset_index()
 
 
+def failure_sentences(rows: pd.DataFrame, study: str, settings=None) -> list[str]:
+    """One reading sentence per model and dataset with failed cells of ``study``.
+
+    ``"M could not be fit on D in N cell(s) (S): reason"`` (the first reason),
+    where ``S = settings(values)`` of the sorted ``setting_value`` the failures
+    had; without ``settings``, no parenthesis.
+    """
+    out = []
+    for (dataset, model), f in failures(rows, study).groupby(["dataset", "model"], sort=True):
+        where = "" if settings is None else f" ({settings(np.sort(f['setting_value'].unique()))})"
+        out.append(f"{model} could not be fit on {dataset} in {int(f['n_failed'].sum())} "
+                   f"cell(s){where}: {f['reason'].iloc[0]}")
+    return out
+
+
 def derived_seeds(seed: int, n: int) -> list[int]:
     """``n`` independent integer seeds derived from one cell seed.
 

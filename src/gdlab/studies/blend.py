@@ -306,10 +306,7 @@ class Blend(LearningCurve):
                 f"{_common.percent(last['generative'])} and "
                 f"{_common.percent(last['discriminative'])}.")
             out.append(f"On {dataset}, {blend}: {_pattern(b)}")
-        fails = _common.failures(rows, self.name)
-        for (dataset, model), f in fails.groupby(["dataset", "model"], sort=True):
-            out.append(f"{model} could not be fit on {dataset} in {int(f['n_failed'].sum())} "
-                       f"cell(s): {f['reason'].iloc[0]}")
+        out += _common.failure_sentences(rows, self.name)
         return out
 
 

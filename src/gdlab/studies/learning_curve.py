@@ -237,12 +237,8 @@ class LearningCurve(Study):
                            f"{best['model']}'s ({_common.percent(best['mean'])}).")
             for gen, disc in _pairs(d):
                 out.append(prefix + describe_crossover(crossover(d, gen, disc)))
-        fails = _common.failures(rows, self.name)
-        for (dataset, model), f in fails.groupby(["dataset", "model"], sort=True):
-            sizes = np.sort(f["setting_value"].unique())
-            out.append(f"{model} could not be fit on {dataset} in {int(f['n_failed'].sum())} "
-                       f"cell(s) (training sizes {', '.join(_rows(m) for m in sizes)}): "
-                       f"{f['reason'].iloc[0]}")
+        out += _common.failure_sentences(
+            rows, self.name, lambda sizes: f"training sizes {', '.join(map(_rows, sizes))}")
         return out
 
 

@@ -267,12 +267,9 @@ class SemiSupervised(Study):
                 out.append(f"{prefix}{model} with {n:.0f} labelled rows: test error "
                            f"{_signed_points(-mean)} with the unlabelled rows than on the "
                            f"labelled rows alone ({verdict}).")
-        fails = _common.failures(rows, self.name)
-        for (dataset, model), f in fails.groupby(["dataset", "model"], sort=True):
-            counts = np.sort(f["setting_value"].unique())
-            out.append(f"{model} could not be fit on {dataset} in {int(f['n_failed'].sum())} "
-                       f"cell(s) ({', '.join(f'{n:.0f}' for n in counts)} labelled rows): "
-                       f"{f['reason'].iloc[0]}")
+        out += _common.failure_sentences(
+            rows, self.name,
+            lambda counts: f"{', '.join(f'{n:.0f}' for n in counts)} labelled rows")
         return out
 
 
