@@ -776,17 +776,30 @@ def check_loaded_model(model, where: str) -> None:
 
     checked: dict[int, object] = {}  # id -> checked tree or predictor nodes
 
+    def tree_once(tree, path):
+        if id(tree) not in checked:
+            _check_tree(tree, path)
+            checked[id(tree)] = tree
+
     def predictor_nodes(predictor, path):
         if id(predictor) not in checked:
             checked[id(predictor)] = _check_predictor(predictor, path)
         return checked[id(predictor)]
 
+    # the checks of an estimator, by the class it is an instance of (each that applies)
+    estimator_checks = (
+        (BaseEnsemble, _check_ensemble),
+        (BaseGradientBoosting, _check_gradient_boosting),
+        (BaseHistGradientBoosting,
+         lambda obj, path: _check_hist_gradient_boosting(obj, path, predictor_nodes)),
+        (BaseLibSVM, _check_libsvm),
+        (_BaseKMeans, _check_kmeans),
+        (NeighborsBase, _check_neighbors),
+    )
     try:
         for obj, path in _walk(model):
             if isinstance(obj, Tree):
-                if id(obj) not in checked:
-                    _check_tree(obj, path)
-                    checked[id(obj)] = obj
+                tree_once(obj, path)
                 continue
             if isinstance(obj, TreePredictor):
                 predictor_nodes(obj, path)
@@ -796,22 +809,11 @@ def check_loaded_model(model, where: str) -> None:
                 continue
             tree = attributes.get("tree_")
             if isinstance(tree, Tree):
-                if id(tree) not in checked:
-                    _check_tree(tree, f"{path}.tree_")
-                    checked[id(tree)] = tree
+                tree_once(tree, f"{path}.tree_")
                 _check_tree_owner(obj, tree, path)
-            if isinstance(obj, BaseEnsemble):
-                _check_ensemble(obj, path)
-            if isinstance(obj, BaseGradientBoosting):
-                _check_gradient_boosting(obj, path)
-            if isinstance(obj, BaseHistGradientBoosting):
-                _check_hist_gradient_boosting(obj, path, predictor_nodes)
-            if isinstance(obj, BaseLibSVM):
-                _check_libsvm(obj, path)
-            if isinstance(obj, _BaseKMeans):
-                _check_kmeans(obj, path)
-            if isinstance(obj, NeighborsBase):
-                _check_neighbors(obj, path)
+            for kind, check in estimator_checks:
+                if isinstance(obj, kind):
+                    check(obj, path)
     except _Malformed as exc:
         raise ValueError(
             f"{where}: {exc.path} has a malformed {exc.kind}: {exc.message}."
