@@ -57,13 +57,29 @@ from gdlab._validation import (
     check_X,
     check_X_y,
 )
-from gdlab.base import ClassConditional, DensityMixin, MagnitudeCheckedMixin, log_normalize
+from gdlab.base import (
+    ClassConditional,
+    DensityMixin,
+    MagnitudeCheckedMixin,
+    SettingGroupsMixin,
+    log_normalize,
+)
 from gdlab.distributions import gaussian as gm
+from gdlab.distributions.discrete import sample_categorical
 from gdlab.inference.em import run_em
 
 __all__ = ["GaussianMixture", "GaussianMixtureBIC", "GMMClassifier"]
 
 _INIT_PARAMS = ("k-means++", "kmeans", "random", "random_from_data")
+#: The EM settings that every mixture estimator here (and the scikit-learn facade
+#: :class:`gdlab.sklearn.mixture.GaussianMixture`) takes, stored with ``_set_params``.
+EM_PARAMS = ("tol", "reg_covar", "max_iter", "n_init", "random_state")
+#: :class:`GaussianMixture`'s settings but ``covariance`` (which the facade names
+#: ``covariance_type``).
+MIXTURE_PARAMS = (
+    "n_components", *EM_PARAMS, "init_params", "weights_init", "means_init", "precisions_init",
+    "warm_start",
+)
 _CHUNK = 1024  # rows per block of the complete-data E/M pass (fits in cache)
 
 
@@ -299,7 +315,7 @@ def _precisions_to_covariances(precisions, covariance, K, d):
 
 
 # -- the density ----------------------------------------------------------------------------
-class _BaseGaussianMixture(MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
+class _BaseGaussianMixture(MagnitudeCheckedMixin, SettingGroupsMixin, DensityMixin, BaseEstimator):
     """Hooks, predictions and sampling shared by the Gaussian-mixture densities."""
 
     _gdlab_capabilities = frozenset({"density", "sample", "missing_features"})
@@ -311,7 +327,7 @@ class _BaseGaussianMixture(MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
             self.precisions_cholesky_, self._half_logdet,
         )
 
-    def _set_params(self, params):
+    def _set_fitted(self, params):
         self.weights_ = params.weights
         self.means_ = params.means
         self.covariances_ = params.covariances
@@ -382,10 +398,7 @@ class _BaseGaussianMixture(MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
 
     def _draw_components(self, X, rng):
         """One component per row, drawn from its responsibilities given x_obs."""
-        resp = self._responsibilities(X)
-        cumulative = resp.cumsum(axis=1)
-        u = rng.random_sample(X.shape[0])[:, None] * cumulative[:, -1:]
-        return np.minimum((cumulative <= u).sum(axis=1), resp.shape[1] - 1)
+        return sample_categorical(self._responsibilities(X), rng)
 
     def _draw_given(self, X, comp, rng):
         out = X.copy()
@@ -522,14 +535,15 @@ class _BaseGaussianMixture(MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
 
 
 def _informative_rows(X, w=None):
-    """The rows with an observed entry; a row with every entry missing has likelihood 1
-    under every parameter, so leaving it out changes neither the fit nor the EM path.
-    With row weights ``w``: also without the rows of weight 0; returns (X, w)."""
-    empty = np.isnan(X).all(axis=1)
-    if w is None:
-        return X[~empty] if empty.any() else X
-    keep = ~empty & (w > 0)
-    return (X, w) if keep.all() else (X[keep], w[keep])
+    """(X, w) of the rows with an observed entry; a row with every entry missing has
+    likelihood 1 under every parameter, so leaving it out changes neither the fit nor
+    the EM path. With row weights ``w`` (None: all 1): also without the rows of weight 0."""
+    keep = ~np.isnan(X).all(axis=1)
+    if w is not None:
+        keep &= w > 0
+    if keep.all():
+        return X, w
+    return X[keep], None if w is None else w[keep]
 
 
 def _column_means(X, w=None):
@@ -706,18 +720,8 @@ default="k-means++"
         random_state=None,
         warm_start=False,
     ):
-        self.n_components = n_components
         self.covariance = covariance
-        self.tol = tol
-        self.reg_covar = reg_covar
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.init_params = init_params
-        self.weights_init = weights_init
-        self.means_init = means_init
-        self.precisions_init = precisions_init
-        self.random_state = random_state
-        self.warm_start = warm_start
+        self._set_params(locals(), MIXTURE_PARAMS)
 
     # -- checks ---------------------------------------------------------------------------
     def _check_params(self):
@@ -875,8 +879,7 @@ default="k-means++"
                 f"components, but n_components={K}; set warm_start=False to refit."
             )
         n_rows = X.shape[0]
-        w = check_sample_weight(sample_weight, n_rows)
-        X, w = _informative_rows(X, w) if w is not None else (_informative_rows(X), None)
+        X, w = _informative_rows(X, check_sample_weight(sample_weight, n_rows))
         self._check_data(X, K)
         shift = _column_means(X)
         data = _split_rows(X, shift, w)
@@ -895,7 +898,7 @@ default="k-means++"
                 if best is None or result.history[-1] > best.history[-1]:
                     best = result
         self.shift_ = shift
-        self._set_params(best.params)
+        self._set_fitted(best.params)
         self.lower_bound_ = best.history[-1]
         self.lower_bounds_ = list(best.history)
         self.n_samples_seen_ = n_rows
@@ -926,8 +929,7 @@ default="k-means++"
         X = check_X(self, X, reset=first, allow_nan=True)
         check_feature_magnitude(self, X)
         n_rows = X.shape[0]
-        w = check_sample_weight(sample_weight, n_rows)
-        X, w = _informative_rows(X, w) if w is not None else (_informative_rows(X), None)
+        X, w = _informative_rows(X, check_sample_weight(sample_weight, n_rows))
         if not first and X.shape[0] == 0:  # only empty rows: nothing to learn
             self.n_samples_seen_ += n_rows
             return self
@@ -944,7 +946,7 @@ default="k-means++"
             params = self._params()
         batch = self._summarize(X, params, self.shift_, w=w)
         total = batch if first else self._stats + batch
-        self._set_params(_m_step(total, self.covariance, reg_covar, self.shift_))
+        self._set_fitted(_m_step(total, self.covariance, reg_covar, self.shift_))
         self._stats = total
         self.n_samples_seen_ += n_rows
         self.n_iter_ += 1
@@ -1021,12 +1023,8 @@ n_iter_, lower_bound_, log_likelihood_history_, shift_, n_features_in_
     ):
         self.max_components = max_components
         self.covariance = covariance
-        self.tol = tol
-        self.reg_covar = reg_covar
-        self.max_iter = max_iter
-        self.n_init = n_init
         self.init_params = init_params
-        self.random_state = random_state
+        self._set_params(locals(), EM_PARAMS)
 
     def fit(self, X, y=None, sample_weight=None):
         """Fit mixtures of 1..max_components components and keep the lowest BIC.
@@ -1082,14 +1080,14 @@ n_iter_, lower_bound_, log_likelihood_history_, shift_, n_features_in_
             "log_likelihood_history_", "n_samples_seen_",
         ):
             setattr(self, name, getattr(gmm, name))
-        self._set_params(gmm._params())
+        self._set_fitted(gmm._params())
         self.n_components_ = k
         self.candidates_ = np.array(candidates)
         self.bic_ = np.array(bics)
         return self
 
 
-class GMMClassifier(MagnitudeCheckedMixin, ClassConditional):
+class GMMClassifier(MagnitudeCheckedMixin, SettingGroupsMixin, ClassConditional):
     """Gaussian-mixture classifier: ``ClassConditional(GaussianMixture(...))``.
 
     One Gaussian mixture per class and a class prior; Bayes' rule classifies.
@@ -1158,19 +1156,12 @@ class GMMClassifier(MagnitudeCheckedMixin, ClassConditional):
         self.select = select
         self.max_components = max_components
         self.priors = priors
-        self.reg_covar = reg_covar
-        self.tol = tol
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.random_state = random_state
+        self._set_params(locals(), EM_PARAMS)
 
     @property
     def density(self):
         """The per-class density this classifier clones (built from its parameters)."""
-        common = dict(
-            covariance=self.covariance, reg_covar=self.reg_covar, tol=self.tol,
-            max_iter=self.max_iter, n_init=self.n_init, random_state=self.random_state,
-        )
+        common = {name: getattr(self, name) for name in ("covariance", *EM_PARAMS)}
         if self.select == "bic":
             return GaussianMixtureBIC(self.max_components, **common)
         return GaussianMixture(self.n_components, **common)
@@ -1219,8 +1210,12 @@ class GMMClassifier(MagnitudeCheckedMixin, ClassConditional):
             )
 
     def _set_n_components(self):
-        self.n_components_ = np.array([len(d.weights_) for d in self.densities_])
-        self.n_iter_ = np.array([d.n_iter_ for d in self.densities_])
+        """``n_components_`` and ``n_iter_`` of the class mixtures (0 for a class that
+        ``partial_fit`` has not reached yet)."""
+        self.n_components_ = np.array(
+            [len(getattr(d, "weights_", ())) for d in self.densities_]
+        )
+        self.n_iter_ = np.array([getattr(d, "n_iter_", 0) for d in self.densities_])
 
     @available_if(lambda self: self.select == "fixed")
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -1242,8 +1237,5 @@ class GMMClassifier(MagnitudeCheckedMixin, ClassConditional):
         X_checked = check_partial_fit_data(self, X, y, classes, allow_nan=True)[0]
         check_feature_magnitude(self, X_checked)  # before any class's mixture is updated
         super().partial_fit(X, y, classes=classes, sample_weight=sample_weight)
-        self.n_components_ = np.array(
-            [len(getattr(d, "weights_", ())) for d in self.densities_]
-        )
-        self.n_iter_ = np.array([getattr(d, "n_iter_", 0) for d in self.densities_])
+        self._set_n_components()
         return self

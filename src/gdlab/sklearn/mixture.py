@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from gdlab._validation import check_in
 from gdlab.distributions.gaussian import COVARIANCE_TYPES
+from gdlab.models.mixture import MIXTURE_PARAMS
 from gdlab.models.mixture import GaussianMixture as _GaussianMixture
 
 __all__ = ["GaussianMixture"]
@@ -62,18 +63,8 @@ random_state, warm_start
         verbose=0,
         verbose_interval=10,
     ):
-        self.n_components = n_components
-        self.tol = tol
-        self.reg_covar = reg_covar
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.init_params = init_params
-        self.weights_init = weights_init
-        self.means_init = means_init
-        self.precisions_init = precisions_init
-        self.random_state = random_state
-        self.warm_start = warm_start
         self.covariance_type = covariance_type
+        self._set_params(locals(), MIXTURE_PARAMS)
         self.verbose = verbose
         self.verbose_interval = verbose_interval
 
