@@ -44,9 +44,14 @@ from gdlab._validation import (
     check_X,
     check_X_y,
 )
-from gdlab.base import ClassConditional, DensityMixin
+from gdlab.base import ClassConditional, DensityMixin, SettingGroupsMixin
+from gdlab.distributions.discrete import sample_categorical
 
 __all__ = ["KERNELS", "KernelDensity", "KDEClassifier"]
+
+#: :class:`KernelDensity`'s settings, which :class:`KDEClassifier` takes too and
+#: passes to each class's density (both store them with ``_set_params``).
+_KDE_PARAMS = ("kernel", "bandwidth", "cv", "bandwidths", "scale_floor", "random_state", "geometry")
 
 # -- the 1-D kernels ------------------------------------------------------------------------
 
@@ -426,7 +431,7 @@ def _check_cv(cv):
     return int(cv)
 
 
-class KernelDensity(_KernelInputCheckMixin, DensityMixin, BaseEstimator):
+class KernelDensity(_KernelInputCheckMixin, SettingGroupsMixin, DensityMixin, BaseEstimator):
     """Kernel density estimate with a product kernel and one bandwidth per feature.
 
     p(x) = (1/n) sum_i prod_j K((x_j - x_ij) / h_j) / h_j, where K is a normalized
@@ -567,13 +572,7 @@ default="gaussian"
         random_state=None,
         geometry="product",
     ):
-        self.kernel = kernel
-        self.bandwidth = bandwidth
-        self.cv = cv
-        self.bandwidths = bandwidths
-        self.scale_floor = scale_floor
-        self.random_state = random_state
-        self.geometry = geometry
+        self._set_params(locals(), _KDE_PARAMS)
 
     def fit(self, X, y=None, sample_weight=None):
         """Store the training rows and set the bandwidths.
@@ -784,9 +783,7 @@ default="gaussian"
             bad = np.isnan(w).any(axis=1)
             if bad.any():
                 self._raise_outside_support(X[rows], bad)
-            cum = np.cumsum(w, axis=1)
-            u = rng.random_sample(rows.size)[:, None] * cum[:, -1:]
-            idx[partial] = np.minimum((cum <= u).sum(axis=1), n - 1)
+            idx[partial] = sample_categorical(w, rng)
         centre = T[idx]  # (m, d)
         for j, (seen, log_w) in _marginals(T, sw).items():
             # a missing training entry: its factor is the column's marginal KDE
@@ -801,7 +798,7 @@ default="gaussian"
         return out
 
 
-class KDEClassifier(_KernelInputCheckMixin, ClassConditional):
+class KDEClassifier(_KernelInputCheckMixin, SettingGroupsMixin, ClassConditional):
     """Kernel density classifier: one :class:`KernelDensity` per class and Bayes' rule.
 
     ``ClassConditional(KernelDensity(...))`` with a flat constructor: the
@@ -873,15 +870,9 @@ default="gaussian"
         outside_support="raise",
         geometry="product",
     ):
-        self.kernel = kernel
-        self.bandwidth = bandwidth
-        self.cv = cv
-        self.bandwidths = bandwidths
-        self.scale_floor = scale_floor
-        self.random_state = random_state
+        self._set_params(locals(), _KDE_PARAMS)
         self.priors = priors
         self.outside_support = outside_support
-        self.geometry = geometry
 
     def fit(self, X, y, sample_weight=None):
         """Fit one :class:`KernelDensity` per class and the class prior.
@@ -910,15 +901,7 @@ default="gaussian"
     @property
     def density(self) -> KernelDensity:
         """KernelDensity: the unfitted per-class density these parameters describe."""
-        return KernelDensity(
-            kernel=self.kernel,
-            bandwidth=self.bandwidth,
-            cv=self.cv,
-            bandwidths=self.bandwidths,
-            scale_floor=self.scale_floor,
-            random_state=self.random_state,
-            geometry=self.geometry,
-        )
+        return KernelDensity(**{name: getattr(self, name) for name in _KDE_PARAMS})
 
     def _supported_log_joint(self, log_joint, *, imputing=False):
         """Rows of zero density under every class: the prior (``outside_support="prior"``)
