@@ -62,6 +62,21 @@ def _check_shrinkage(shrinkage, covariance):
     return shrinkage if isinstance(shrinkage, str) else float(shrinkage)
 
 
+def _fit_settings(estimator, covariances, shrinkage=None):
+    """Check ``estimator``'s covariance (one of ``covariances``), ``shrinkage`` and EM
+    settings, in that order; returns them as the keyword arguments of
+    :func:`gdlab.inference.gaussian_em.fit_gaussians`."""
+    check_in(estimator.covariance, "covariance", covariances)
+    shrinkage = _check_shrinkage(shrinkage, estimator.covariance)
+    reg_covar, max_iter, tol = check_em_params(
+        estimator.reg_covar, estimator.max_iter, estimator.tol
+    )
+    return dict(
+        covariance=estimator.covariance, shrinkage=shrinkage, reg_covar=reg_covar,
+        max_iter=max_iter, tol=tol,
+    )
+
+
 class GaussianClassifier(MagnitudeCheckedMixin, GenerativeClassifierMixin, BaseEstimator):
     """Gaussian class-conditional classifier (QDA, LDA and their restricted forms).
 
@@ -216,24 +231,12 @@ class GaussianClassifier(MagnitudeCheckedMixin, GenerativeClassifierMixin, BaseE
         -------
         self
         """
-        check_in(self.covariance, "covariance", set(gm.COVARIANCE_TYPES))
-        shrinkage = _check_shrinkage(self.shrinkage, self.covariance)
-        reg_covar, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
+        settings = _fit_settings(self, set(gm.COVARIANCE_TYPES), self.shrinkage)
         X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
         check_feature_magnitude(self, X)
         w = check_sample_weight(sample_weight, X.shape[0])
         priors = check_priors(self.priors, len(classes))
-        result = fit_gaussians(
-            X,
-            y_idx,
-            len(classes),
-            covariance=self.covariance,
-            shrinkage=shrinkage,
-            reg_covar=reg_covar,
-            max_iter=max_iter,
-            tol=tol,
-            sample_weight=w,
-        )
+        result = fit_gaussians(X, y_idx, len(classes), sample_weight=w, **settings)
         self.classes_ = classes
         self._set_class_prior(np.bincount(y_idx, weights=w, minlength=len(classes)), priors)
         self.means_ = result.means
@@ -378,22 +381,12 @@ class GaussianDensity(MagnitudeCheckedMixin, DensityMixin, BaseEstimator):
         -------
         self
         """
-        check_in(self.covariance, "covariance", {"full", "diag", "spherical"})
-        reg_covar, max_iter, tol = check_em_params(self.reg_covar, self.max_iter, self.tol)
+        settings = _fit_settings(self, {"full", "diag", "spherical"})
         X = check_X(self, X, reset=True, allow_nan=True)
         check_feature_magnitude(self, X)
         w = check_sample_weight(sample_weight, X.shape[0])
-        result = fit_gaussians(
-            X,
-            np.zeros(X.shape[0], dtype=np.intp),
-            1,
-            covariance=self.covariance,
-            shrinkage=None,
-            reg_covar=reg_covar,
-            max_iter=max_iter,
-            tol=tol,
-            sample_weight=w,
-        )
+        one_group = np.zeros(X.shape[0], dtype=np.intp)
+        result = fit_gaussians(X, one_group, 1, sample_weight=w, **settings)
         self.mean_ = result.means[0]
         self.covariance_ = result.covariances[0]
         result.em.record(self, self.tol)
