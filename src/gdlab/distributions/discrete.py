@@ -137,6 +137,37 @@ def _sparse_group_sums(indicator, X):
     return np.asarray(X.T @ dense.T).T
 
 
+def _raise_first_bad(bad, X, names, before, after="."):
+    """Raise ``ValueError`` naming the first True entry of ``bad``, if any.
+
+    The message is ``before``, then "got <value> at row <row>, column <label>"
+    (see :func:`~gdlab.distributions.common.first_bad`), then ``after``.
+    """
+    if bad.any():
+        value, row, col = first_bad(bad, X, names)
+        raise ValueError(f"{before}got {value!r} at row {row}, column {col!r}{after}")
+
+
+def _zero_summaries(n_groups, n_features, *names):
+    """Empty statistics: one (n_groups, n_features) array of zeros per name."""
+    return {name: np.zeros((n_groups, n_features)) for name in names}
+
+
+def _add_counts_and_sums(stats, X, indicator, count, total):
+    """Add a batch's observed entries (``stats[count]``) and their sums (``stats[total]``)
+    per group and feature; ``indicator`` is :func:`group_indicator` of the rows' groups.
+
+    X may be a scipy.sparse matrix: every entry is observed (its implicit zeros are
+    zeros, not missing values), and nothing of X's size is made dense.
+    """
+    if sp.issparse(X):
+        stats[count] = stats[count] + np.asarray(indicator.sum(axis=1)).reshape(-1, 1)
+        stats[total] = stats[total] + _sparse_group_sums(indicator, X)
+        return
+    stats[count] = stats[count] + indicator @ (~np.isnan(X)).astype(np.float64)
+    stats[total] = stats[total] + indicator @ np.nan_to_num(X, nan=0.0)
+
+
 # ---------------------------------------------------------------------------
 # independent features, one distribution per (group, feature)
 # ---------------------------------------------------------------------------
@@ -162,19 +193,13 @@ class Bernoulli:
     @staticmethod
     def new_summaries(n_groups, n_features):
         """Empty statistics."""
-        shape = (n_groups, n_features)
-        return {"count": np.zeros(shape), "ones": np.zeros(shape)}
+        return _zero_summaries(n_groups, n_features, "count", "ones")
 
     @staticmethod
     def check_support(X, where, names=None):
         """Raise ``ValueError`` for values other than 0, 1 and NaN, naming the first."""
         bad = ~np.isnan(X) & (X != 0) & (X != 1)
-        if bad.any():
-            value, row, col = first_bad(bad, X, names)
-            raise ValueError(
-                f"{where} expects binary values 0/1 (or NaN for missing), got {value!r} "
-                f"at row {row}, column {col!r}."
-            )
+        _raise_first_bad(bad, X, names, f"{where} expects binary values 0/1 (or NaN for missing), ")
 
     @staticmethod
     def summarize(stats, X, y_idx, indicator):
@@ -183,12 +208,7 @@ class Bernoulli:
         X may be a scipy.sparse matrix of 0/1: every entry is observed (its
         implicit zeros are zeros, not missing values).
         """
-        if sp.issparse(X):
-            stats["count"] = stats["count"] + np.asarray(indicator.sum(axis=1)).reshape(-1, 1)
-            stats["ones"] = stats["ones"] + _sparse_group_sums(indicator, X)
-            return
-        stats["count"] = stats["count"] + indicator @ (~np.isnan(X)).astype(np.float64)
-        stats["ones"] = stats["ones"] + indicator @ np.nan_to_num(X, nan=0.0)
+        _add_counts_and_sums(stats, X, indicator, "count", "ones")
 
     @staticmethod
     def from_summaries(stats, *, alpha):
@@ -239,19 +259,13 @@ class Poisson:
     @staticmethod
     def new_summaries(n_groups, n_features):
         """Empty statistics."""
-        shape = (n_groups, n_features)
-        return {"count": np.zeros(shape), "sum": np.zeros(shape)}
+        return _zero_summaries(n_groups, n_features, "count", "sum")
 
     @staticmethod
     def check_support(X, where, names=None):
         """Raise ``ValueError`` for negative values, naming the first."""
         bad = X < 0  # NaN compares False
-        if bad.any():
-            value, row, col = first_bad(bad, X, names)
-            raise ValueError(
-                f"{where} expects non-negative counts, got {value!r} at row {row}, "
-                f"column {col!r}."
-            )
+        _raise_first_bad(bad, X, names, f"{where} expects non-negative counts, ")
 
     @staticmethod
     def check_defined(rate, classes, names, estimator):
@@ -261,8 +275,7 @@ class Poisson:
     @staticmethod
     def summarize(stats, X, y_idx, indicator):
         """Add a batch: ``indicator`` is :func:`group_indicator` of ``y_idx``."""
-        stats["count"] = stats["count"] + indicator @ (~np.isnan(X)).astype(np.float64)
-        stats["sum"] = stats["sum"] + indicator @ np.nan_to_num(X, nan=0.0)
+        _add_counts_and_sums(stats, X, indicator, "count", "sum")
 
     @staticmethod
     def from_summaries(stats, *, alpha):
@@ -340,12 +353,8 @@ class Categorical:
             (negative, "Negative values in data"),
             (fractional, "Non-integer codes"),
         ):
-            if bad.any():
-                value, row, col = first_bad(bad, X, names)
-                raise ValueError(
-                    f"{problem} passed to {where}, which expects non-negative integer category "
-                    f"codes (or NaN for missing): got {value!r} at row {row}, column {col!r}."
-                )
+            _raise_first_bad(bad, X, names, f"{problem} passed to {where}, which expects "
+                             "non-negative integer category codes (or NaN for missing): ")
 
     @staticmethod
     def check_trainable(X, where, names=None):
@@ -356,16 +365,15 @@ class Categorical:
         predict, larger codes are fine: they are categories never seen in
         training (the "unseen" bucket).
         """
-        bad = X >= MAX_CATEGORY_CODE  # NaN compares False
-        if bad.any():
-            value, row, col = first_bad(bad, X, names)
-            raise ValueError(
-                f"{where} expects category codes below {MAX_CATEGORY_CODE} (2**20) at fit: "
-                f"each code is a column of the count table, so code c needs c + 1 columns; "
-                f"got {value!r} at row {row}, column {col!r}. Re-encode the feature to "
-                "consecutive codes 0 .. C-1 (e.g. sklearn.preprocessing.OrdinalEncoder), or "
-                "use MixedNB, which takes any labels."
-            )
+        _raise_first_bad(
+            X >= MAX_CATEGORY_CODE,  # NaN compares False
+            X,
+            names,
+            f"{where} expects category codes below {MAX_CATEGORY_CODE} (2**20) at fit: each "
+            "code is a column of the count table, so code c needs c + 1 columns; ",
+            ". Re-encode the feature to consecutive codes 0 .. C-1 (e.g. "
+            "sklearn.preprocessing.OrdinalEncoder), or use MixedNB, which takes any labels.",
+        )
 
     @staticmethod
     def summarize(stats, X, y_idx, indicator, min_categories=None):
@@ -473,29 +481,35 @@ class Categorical:
         return prob / prob.sum(axis=1, keepdims=True)
 
     @staticmethod
+    def _per_feature(n_rows, log_probs, drawable, column):
+        """(n_rows, n_features) array whose column j is ``column(log_probs[j], drawable[j])``,
+        features in order; 0 for a feature with no drawable category (never observed nor
+        declared: ``check_defined`` refuses to sample or impute it)."""
+        out = np.zeros((n_rows, len(log_probs)))
+        for j, (log_prob, ok) in enumerate(zip(log_probs, drawable, strict=True)):
+            if ok.any():
+                out[:, j] = column(log_prob, ok)
+        return out
+
+    @staticmethod
     def sample(y_idx, rng, *, log_probs, drawable, **_):
         """Draws among the drawable categories only (observed in training or declared),
         with the fitted probabilities renormalized over them."""
-        out = np.empty((y_idx.shape[0], len(log_probs)))
-        for j, (log_prob, ok) in enumerate(zip(log_probs, drawable, strict=True)):
-            if not ok.any():  # no category ever seen (check_defined refuses to sample)
-                out[:, j] = 0.0
-                continue
-            prob = Categorical._drawable_probs(log_prob, ok)
-            out[:, j] = sample_categorical(prob[y_idx], rng)
-        return out
+
+        def draw(log_prob, ok):
+            return sample_categorical(Categorical._drawable_probs(log_prob, ok)[y_idx], rng)
+
+        return Categorical._per_feature(y_idx.shape[0], log_probs, drawable, draw)
 
     @staticmethod
     def mean(*, log_probs, drawable, **_):
         """Expected code under the drawable-category distribution (see ``sample``)."""
-        cols = []
-        for log_prob, ok in zip(log_probs, drawable, strict=True):
-            if not ok.any():
-                cols.append(np.zeros(log_prob.shape[0]))
-                continue
+
+        def expected_code(log_prob, ok):
             prob = Categorical._drawable_probs(log_prob, ok)
-            cols.append(prob @ np.arange(prob.shape[1], dtype=np.float64))
-        return np.column_stack(cols)
+            return prob @ np.arange(prob.shape[1], dtype=np.float64)
+
+        return Categorical._per_feature(log_probs[0].shape[0], log_probs, drawable, expected_code)
 
     @staticmethod
     def impute(posterior, *, log_probs, drawable, **_):
@@ -505,15 +519,13 @@ class Categorical:
         (not renormalized) p_k: renormalizing each group over those categories
         first would reweight the groups and can move the mode.
         """
-        cols = []
-        for log_prob, ok in zip(log_probs, drawable, strict=True):
-            if not ok.any():
-                cols.append(np.zeros(posterior.shape[0]))
-                continue
+
+        def mode(log_prob, ok):
             mass = Categorical._drawable_mass(log_prob, ok)
             mass[:, ~ok] = -1.0  # never the argmax, even where every drawable mass is 0
-            cols.append(mode_of_mixture(posterior, mass))
-        return np.column_stack(cols)
+            return mode_of_mixture(posterior, mass)
+
+        return Categorical._per_feature(posterior.shape[0], log_probs, drawable, mode)
 
 
 class Multinomial:
@@ -539,8 +551,7 @@ class Multinomial:
     @staticmethod
     def new_summaries(n_groups, n_features):
         """Empty statistics."""
-        shape = (n_groups, n_features)
-        return {"count": np.zeros(shape), "observed": np.zeros(shape)}
+        return _zero_summaries(n_groups, n_features, "count", "observed")
 
     @staticmethod
     def summarize(stats, X, y_idx, indicator):
@@ -549,12 +560,7 @@ class Multinomial:
         X may be a scipy.sparse matrix: every entry is observed (its implicit
         zeros are counts of 0), and nothing of X's size is made dense.
         """
-        if sp.issparse(X):
-            stats["count"] = stats["count"] + _sparse_group_sums(indicator, X)
-            stats["observed"] = stats["observed"] + np.asarray(indicator.sum(axis=1)).reshape(-1, 1)
-            return
-        stats["count"] = stats["count"] + indicator @ np.nan_to_num(X, nan=0.0)
-        stats["observed"] = stats["observed"] + indicator @ (~np.isnan(X)).astype(np.float64)
+        _add_counts_and_sums(stats, X, indicator, "observed", "count")
 
     @staticmethod
     def from_summaries(stats, *, alpha):

@@ -52,17 +52,14 @@ from gdlab._validation import (
     check_X_y,
 )
 from gdlab.base import GenerativeClassifierMixin
-from gdlab.distributions.common import (
-    check_finite_parameters,
-    first_bad,
-    group_indicator,
-)
+from gdlab.distributions.common import check_finite_parameters, group_indicator
 from gdlab.distributions.discrete import (
     MAX_CATEGORY_CODE,
     Bernoulli,
     Categorical,
     Multinomial,
     Poisson,
+    _raise_first_bad,
 )
 from gdlab.distributions.gaussian import block_rows
 from gdlab.distributions.gaussian_features import GaussianFeatures
@@ -210,24 +207,27 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
     def _check_defined(self):
         """Raise when a parameter has no data to be estimated from (smoothed kinds never)."""
 
+    def _feature_labels(self):
+        """Feature labels for messages: ``feature_names_in_``, or positions."""
+        return getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
+
     def _prior_param(self):
         """(priors or None, fit_prior): the user's class-prior settings."""
         return getattr(self, "class_prior", None), getattr(self, "fit_prior", True)
 
-    def _validate_fit(self, X, y):
+    def _training_input(self, X):
+        """The validation options of training X (``_check_dense`` first): sparse X only
+        for the models that take it, where NaN is no missing marker (refused)."""
         _check_dense(self, X)
-        sparse = sp.issparse(X)  # NaN is no missing marker in a sparse matrix: refused
-        X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=self._allow_nan and not sparse,
-                                         accept_sparse=sparse)
+        sparse = sp.issparse(X)
+        return {"allow_nan": self._allow_nan and not sparse, "accept_sparse": sparse}
+
+    def _validate_fit(self, X, y):
+        X, _, classes, y_idx = check_X_y(self, X, y, **self._training_input(X))
         return X, classes, y_idx
 
     def _validate_partial_fit(self, X, y, classes):
-        _check_dense(self, X)
-        sparse = sp.issparse(X)
-        X, classes, y_idx, first = check_partial_fit_data(
-            self, X, y, classes, allow_nan=self._allow_nan and not sparse, accept_sparse=sparse
-        )
-        return X, classes, y_idx, first
+        return check_partial_fit_data(self, X, y, classes, **self._training_input(X))
 
     def _validate_X_predict(self, X):
         _check_dense(self, X)
@@ -287,10 +287,7 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
 
     def _fit_validated(self, X, classes, y_idx, sample_weight=None):
         """The closed-form fit of validated X (``_validate_fit``'s output); returns self."""
-        self._check_values(X)
-        self._check_training_values(X)
-        self._start(classes, X.shape[1])
-        self._add_batch(X, y_idx, sample_weight)
+        self._learn(X, classes, y_idx, sample_weight, start=True)
         self._check_defined()
         return self
 
@@ -312,13 +309,18 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
         """
         self._check_params()
         X, classes, y_idx, first = self._validate_partial_fit(X, y, classes)
-        sample_weight = check_sample_weight(sample_weight, len(y_idx))
+        self._learn(X, classes, y_idx, check_sample_weight(sample_weight, len(y_idx)),
+                    start=first)
+        return self
+
+    def _learn(self, X, classes, y_idx, sample_weight, start):
+        """Check validated training X, then add it to the statistics; ``start``: reset
+        them first (``fit``, or the first ``partial_fit``)."""
         self._check_values(X)
         self._check_training_values(X)
-        if first:
+        if start:
             self._start(classes, X.shape[1])
         self._add_batch(X, y_idx, sample_weight)
-        return self
 
     def _start(self, classes, n_features):
         self.classes_ = classes
@@ -337,14 +339,13 @@ class _BaseNB(GenerativeClassifierMixin, BaseEstimator):
             # one block, unsliced (slicing a sparse matrix copies it): its products are as
             # sparse as X
             self._update_stats(X, y_idx, group_indicator(y_idx, n_classes, sample_weight))
-            self._finalize()
-            return
-        step = block_rows(X.shape[1])
-        for start in range(0, X.shape[0], step):
-            rows = slice(start, start + step)
-            weights = None if sample_weight is None else sample_weight[rows]
-            self._update_stats(X[rows], y_idx[rows],
-                               group_indicator(y_idx[rows], n_classes, weights))
+        else:
+            step = block_rows(X.shape[1])
+            for start in range(0, X.shape[0], step):
+                rows = slice(start, start + step)
+                weights = None if sample_weight is None else sample_weight[rows]
+                self._update_stats(X[rows], y_idx[rows],
+                                   group_indicator(y_idx[rows], n_classes, weights))
         self._finalize()
 
     def impute(self, X, method="mean", random_state=None):
@@ -466,10 +467,8 @@ class GaussianNB(_BaseNB):
         self.observed_count_ = self._stats["count"]
 
     def _check_defined(self):
-        names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
-        GaussianFeatures.check_defined(
-            self.observed_count_, self.theta_, self.var_, self.classes_, names, "GaussianNB"
-        )
+        GaussianFeatures.check_defined(self.observed_count_, self.theta_, self.var_,
+                                       self.classes_, self._feature_labels(), "GaussianNB")
 
     def _params(self):
         return {"theta": self.theta_, "var": self.var_, "shift": self._shift}
@@ -498,11 +497,14 @@ class _DiscreteNB(_BaseNB):
 
     def _check_training_values(self, X):
         # a vector alpha must have one value per feature: refused before any statistic
-        _check_alpha(self.alpha, getattr(self, "force_alpha", False), X.shape[1])
+        self._alpha(X.shape[1])
 
-    def _alpha(self):
-        """The smoothing in use: ``alpha`` floored at 1e-10 unless ``force_alpha``."""
-        return _check_alpha(self.alpha, getattr(self, "force_alpha", False), self.n_features_in_)
+    def _alpha(self, n_features=None):
+        """The smoothing in use: ``alpha`` floored at 1e-10 unless ``force_alpha``, checked
+        against ``n_features`` (default ``n_features_in_``)."""
+        if n_features is None:
+            n_features = self.n_features_in_
+        return _check_alpha(self.alpha, getattr(self, "force_alpha", False), n_features)
 
 
 class BernoulliNB(_DiscreteNB):
@@ -803,10 +805,9 @@ class ComplementNB(MultinomialNB):
         if np.isfinite(self.feature_all_).all() and np.isfinite(complement.sum(axis=1)).all():
             return  # (alpha=0 with force_alpha may leave infinite weights, as scikit-learn)
         # counts whose sums overflow float64: say which instead of NaN scores
-        names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
         overflow = ~np.isfinite(complement) | ~np.isfinite(complement.sum(axis=1, keepdims=True))
         check_finite_parameters({"complement weight": np.where(overflow, np.inf, 0.0)},
-                                self.classes_, names, type(self).__name__)
+                                self.classes_, self._feature_labels(), type(self).__name__)
 
     def _log_likelihood(self, X):
         # the class scores of scikit-learn's ComplementNB (X may be sparse)
@@ -953,19 +954,17 @@ class CategoricalNB(_DiscreteNB):
             # no mass is reserved for codes never seen in training: refuse them by name
             bad = X >= self.n_categories_  # NaN compares False
             if bad.any():
-                names = getattr(self, "feature_names_in_", None)
-                value, row, col = first_bad(bad, X, names)
-                raise ValueError(
-                    f"CategoricalNB(unseen='error') knows codes 0 .. n_categories_ - 1 of each "
-                    f"feature ({self.n_categories_.tolist()}), got {value!r} at row {row}, "
-                    f"column {col!r}; use unseen='bucket' to give unseen codes a smoothed "
-                    "probability, or declare them with min_categories."
+                _raise_first_bad(
+                    bad, X, getattr(self, "feature_names_in_", None),
+                    "CategoricalNB(unseen='error') knows codes 0 .. n_categories_ - 1 of each "
+                    f"feature ({self.n_categories_.tolist()}), ",
+                    "; use unseen='bucket' to give unseen codes a smoothed probability, or "
+                    "declare them with min_categories.",
                 )
         return X
 
     def _check_defined(self):
-        names = getattr(self, "feature_names_in_", np.arange(self.n_features_in_))
-        Categorical.check_defined(self.n_categories_, names, "CategoricalNB")
+        Categorical.check_defined(self.n_categories_, self._feature_labels(), "CategoricalNB")
 
     def _update_stats(self, X, y_idx, onehot):
         min_categories = _check_min_categories(self.min_categories, X.shape[1])
@@ -1124,33 +1123,32 @@ class MixedNB(MixedColumnsMixin, _BaseNB):
                 f"distributions must be None, a kind, a list or a dict, got {type(d).__name__}."
             )
 
-    def _validate_fit(self, X, y):
+    def _encoded(self, X, mode, check):
+        """Validate X with ``check`` and encode its labels to codes, in the order each path
+        needs: a DataFrame (or non-numeric array) is encoded, then checked; a numeric
+        array is checked, then encoded. ``check`` takes X and returns a tuple whose first
+        item is the validated X; returns (that tuple with X encoded, the categories)."""
         _check_dense(self, X)
-        frame = self._as_frame(X, fitting=True)
+        frame = self._as_frame(X, fitting=mode == "fit")
         if frame is not None:
-            X, _ = self._encode_frame(frame, "fit", isinstance(X, pd.DataFrame))
-            X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
-        else:
-            raw_dtype = numeric_dtype(X)
-            X, _, classes, y_idx = check_X_y(self, X, y, allow_nan=True)
-            X, _ = self._encode_array(X, "fit", raw_dtype)
+            encoded, categories = self._encode_frame(frame, mode, isinstance(X, pd.DataFrame))
+            return check(encoded), categories
+        raw_dtype = numeric_dtype(X) if mode == "fit" else None
+        checked, *rest = check(X)
+        encoded, categories = self._encode_array(checked, mode, raw_dtype)
+        return (encoded, *rest), categories
+
+    def _validate_fit(self, X, y):
+        (X, _, classes, y_idx), _ = self._encoded(
+            X, "fit", lambda X: check_X_y(self, X, y, allow_nan=True)
+        )
         return X, classes, y_idx
 
     def _validate_partial_fit(self, X, y, classes):
-        _check_dense(self, X)
         mode = "partial" if hasattr(self, "classes_") else "fit"
-        frame = self._as_frame(X, fitting=mode == "fit")
-        if frame is not None:
-            X, categories = self._encode_frame(frame, mode, isinstance(X, pd.DataFrame))
-            X, classes, y_idx, first = check_partial_fit_data(
-                self, X, y, classes, allow_nan=True
-            )
-        else:
-            raw_dtype = numeric_dtype(X) if mode == "fit" else None
-            X, classes, y_idx, first = check_partial_fit_data(
-                self, X, y, classes, allow_nan=True
-            )
-            X, categories = self._encode_array(X, mode, raw_dtype)
+        (X, classes, y_idx, first), categories = self._encoded(
+            X, mode, lambda X: check_partial_fit_data(self, X, y, classes, allow_nan=True)
+        )
         if mode == "partial":
             # the batch's new labels become known only once the whole batch is valid
             self._check_values(X)
@@ -1158,13 +1156,9 @@ class MixedNB(MixedColumnsMixin, _BaseNB):
         return X, classes, y_idx, first
 
     def _validate_X_predict(self, X):
-        _check_dense(self, X)
-        frame = self._as_frame(X, fitting=False)
-        if frame is not None:
-            X, _ = self._encode_frame(frame, "predict", isinstance(X, pd.DataFrame))
-            X = check_X(self, X, reset=False, allow_nan=True)
-        else:
-            X, _ = self._encode_array(check_X(self, X, reset=False, allow_nan=True), "predict")
+        (X,), _ = self._encoded(
+            X, "predict", lambda X: (check_X(self, X, reset=False, allow_nan=True),)
+        )
         self._check_values(X)
         self._check_defined()
         return X
