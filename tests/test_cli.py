@@ -1,5 +1,7 @@
 """The gdlab command line, driven through typer's CliRunner."""
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -437,3 +439,24 @@ def test_help_reads_cleanly_in_80_columns(runner, command):
     assert "…" not in result.output
     if command == "advise":
         assert "accuracy_with_missing," in result.output
+
+
+def test_run_commands_take_the_shared_options_in_help_order():
+    """compare, advise and study declare their shared options once (cli._RUN_OPTIONS);
+    each lists them, its own among them, in the order --help showed before."""
+    import typer.main
+
+    commands = typer.main.get_command(app).commands
+    options = {name: [(p.name, p.default) for p in commands[name].params if p.name != "name"]
+               for name in ("compare", "advise", "study")}
+    inputs = [("dataset", None), ("csv", None), ("target", None), ("models", None)]
+    running = [("out", Path("gdlab-report")), ("n_jobs", -1), ("scheduler", None), ("seeds", None),
+               ("quick", True), ("resume", False), ("progress", True)]
+    studies, na_values = [("studies", None)], [("na_values", None)]
+    own = [("results", None), ("goal", None), ("target_rows", None), ("missing_rate", None),
+           ("fit_budget_s", None)]
+    assert options["compare"] == inputs + studies + running + na_values
+    assert options["advise"] == inputs + studies + own + running + na_values
+    assert options["study"] == inputs + running + [("param", None)]
+    assert [p.name for p in commands["study"].params if p.param_type_name == "argument"] \
+        == ["name"]
