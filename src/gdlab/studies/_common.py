@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from gdlab.data.splits import train_test_split
 from gdlab.metrics import align_proba, error_rate, log_loss
 from gdlab.studies import fits
 
@@ -177,6 +178,13 @@ def failure_sentences(rows: pd.DataFrame, study: str, settings=None) -> list[str
         out.append(f"{model} could not be fit on {dataset} in {int(f['n_failed'].sum())} "
                    f"cell(s){where}: {f['reason'].iloc[0]}")
     return out
+
+
+def split_rows(y, split_seed: int, test_size) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted row indices ``(train, test)`` of the stratified split of ``y`` by ``split_seed``."""
+    train, test = train_test_split(np.arange(len(y)), y, test_size=test_size,
+                                   random_state=split_seed)[:2]
+    return np.sort(train), np.sort(test)
 
 
 def derived_seeds(seed: int, n: int) -> list[int]:

@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from gdlab.data.splits import nested_subsamples, train_test_split
+from gdlab.data.splits import nested_subsamples
 from gdlab.metrics.classification import balanced_error_rate, class_recall
 from gdlab.studies import _common
 from gdlab.studies.base import ROW_COLUMNS, Cell, Headline, Study, make_row
@@ -299,9 +299,7 @@ class Augmentation(Study):
         """
         y = np.asarray(dataset.y)
         split_seed, sub_seed = _common.derived_seeds(seed, 2)
-        train, test = train_test_split(np.arange(len(y)), y, test_size=self.test_size,
-                                       random_state=split_seed)[:2]
-        train, test = np.sort(train), np.sort(test)
+        train, test = _common.split_rows(y, split_seed, self.test_size)
         if regime == IMBALANCED:
             minority = self.minority_class(y)
             rows = np.flatnonzero(y[train] == minority)

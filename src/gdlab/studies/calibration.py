@@ -46,7 +46,6 @@ import pandas as pd
 
 from gdlab._validation import check_int
 from gdlab.base import DATA_KINDS, modality_input_kind
-from gdlab.data.splits import train_test_split
 from gdlab.metrics import align_proba, error_rate
 from gdlab.metrics.calibration import brier_score, expected_calibration_error, reliability_curve
 from gdlab.studies import _common
@@ -87,9 +86,7 @@ def complete_numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
 
 def split_indices(y, seed: int, test_size=0.25) -> tuple[np.ndarray, np.ndarray]:
     """Sorted row indices ``(train, test)`` of one stratified split, deterministic by seed."""
-    train, test = train_test_split(np.arange(len(y)), np.asarray(y), test_size=test_size,
-                                   random_state=_common.derived_seeds(seed, 1)[0])[:2]
-    return np.sort(train), np.sort(test)
+    return _common.split_rows(np.asarray(y), _common.derived_seeds(seed, 1)[0], test_size)
 
 
 def curve_row(cell: Cell, family: str, setting: str, setting_value: float, metric: str,

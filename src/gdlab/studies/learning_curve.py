@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from gdlab.base import DATA_KINDS, capabilities
-from gdlab.data.splits import nested_subsamples, train_test_split
+from gdlab.data.splits import nested_subsamples
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Headline, Study, make_row
 from gdlab.studies.prepare import inputs
@@ -172,9 +172,7 @@ class LearningCurve(Study):
         """Row indices ``(train_subset, test)`` of one cell; deterministic by seed."""
         y = np.asarray(dataset.y)
         split_seed, sub_seed = _common.derived_seeds(seed, 2)
-        train, test = train_test_split(np.arange(len(y)), y, test_size=self.test_size,
-                                       random_state=split_seed)[:2]
-        train, test = np.sort(train), np.sort(test)
+        train, test = _common.split_rows(y, split_seed, self.test_size)
         # a prefix of one seeded order, so the subsets of one seed are nested
         subset = nested_subsamples(y[train], [int(size)], random_state=sub_seed)[0]
         return train[subset], test

@@ -39,7 +39,6 @@ import numpy as np
 import pandas as pd
 
 from gdlab.data.missing import apply_mask, mar_mask, mcar_mask, mnar_mask
-from gdlab.data.splits import train_test_split
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Headline, Study, make_row
 from gdlab.studies.prepare import numeric
@@ -164,9 +163,7 @@ class MissingData(Study):
         mechanism, at, _ = parse_setting(cell.setting)
         X, y = numeric(dataset)
         split_seed, train_seed, test_seed = _common.derived_seeds(cell.seed, 3)
-        train, test = train_test_split(np.arange(len(y)), y, test_size=self.test_size,
-                                       random_state=split_seed)[:2]
-        train, test = np.sort(train), np.sort(test)
+        train, test = _common.split_rows(y, split_seed, self.test_size)
         X_train, X_test = X[train], X[test]
         rate = float(cell.setting_value)
         if rate > 0:

@@ -41,7 +41,6 @@ import numpy as np
 import pandas as pd
 
 from gdlab.base import DATA_KINDS, capabilities
-from gdlab.data.splits import train_test_split
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Headline, Study, make_row
 from gdlab.studies.prepare import inputs
@@ -145,9 +144,7 @@ class SemiSupervised(Study):
         """
         y = np.asarray(dataset.y)
         split_seed, label_seed = _common.derived_seeds(seed, 2)
-        train, test = train_test_split(np.arange(len(y)), y, test_size=self.test_size,
-                                       random_state=split_seed)[:2]
-        train, test = np.sort(train), np.sort(test)
+        train, test = _common.split_rows(y, split_seed, self.test_size)
         y_train = y[train].copy()
         if n_labelled >= len(train):
             return train, test, y_train
