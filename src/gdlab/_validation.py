@@ -48,8 +48,14 @@ __all__ = [
 ]
 
 
-def _finite_policy(allow_nan: bool) -> bool | str:
-    return "allow-nan" if allow_nan else True
+def _array_options(allow_nan: bool, accept_sparse: bool, dtype=np.float64) -> dict:
+    """``validate_data``'s ``dtype``, ``ensure_all_finite`` and ``accept_sparse`` from the
+    arguments of :func:`check_X`, :func:`check_X_y` and :func:`check_partial_fit_data`."""
+    return {
+        "dtype": list(dtype) if isinstance(dtype, tuple) else dtype,
+        "ensure_all_finite": "allow-nan" if allow_nan else True,
+        "accept_sparse": ["csr", "csc"] if accept_sparse else False,
+    }
 
 
 @contextlib.contextmanager
@@ -98,12 +104,7 @@ def check_X(estimator, X, *, reset: bool, allow_nan: bool, dtype=np.float64,
     """
     with _numeric_expected(estimator):
         return validate_data(
-            estimator,
-            X,
-            reset=reset,
-            dtype=list(dtype) if isinstance(dtype, tuple) else dtype,
-            ensure_all_finite=_finite_policy(allow_nan),
-            accept_sparse=["csr", "csc"] if accept_sparse else False,
+            estimator, X, reset=reset, **_array_options(allow_nan, accept_sparse, dtype)
         )
 
 
@@ -150,16 +151,8 @@ def check_X_y(estimator, X, y, *, allow_nan: bool, min_classes: int = 2, dtype=n
         Index of each label in ``classes``.
     """
     with _numeric_expected(estimator):
-        X, y = validate_data(
-            estimator,
-            X,
-            y,
-            reset=True,
-            dtype=list(dtype) if isinstance(dtype, tuple) else dtype,
-            ensure_all_finite=_finite_policy(allow_nan),
-            accept_sparse=["csr", "csc"] if accept_sparse else False,
-            y_numeric=False,
-        )
+        X, y = validate_data(estimator, X, y, reset=True, y_numeric=False,
+                             **_array_options(allow_nan, accept_sparse, dtype))
     classes, y_idx = _classes_of(estimator, y, min_classes)
     return X, y, classes, y_idx
 
@@ -416,9 +409,7 @@ def check_partial_fit_data(estimator, X, y, classes, *, allow_nan: bool,
             )
     with _numeric_expected(estimator):
         X, y = validate_data(
-            estimator, X, y, reset=first, dtype=np.float64,
-            ensure_all_finite=_finite_policy(allow_nan),
-            accept_sparse=["csr", "csc"] if accept_sparse else False,
+            estimator, X, y, reset=first, **_array_options(allow_nan, accept_sparse)
         )
     check_classification_targets(y)
     idx = np.clip(np.searchsorted(known, y), 0, known.shape[0] - 1)
