@@ -380,3 +380,31 @@ def test_subword_tokenizers_make_the_score_a_bound():
     for est in (CharGPT(tokenizer="hf"), LabelPrefixGPT(tokenizer="hf")):
         caps = capabilities(est)
         assert "density_bound" in caps and "density" not in caps
+
+
+@pytest.mark.parametrize("cls", [CharGPT, LabelPrefixGPT])
+def test_training_recipe_reaches_the_trainer(cls):
+    texts, y = A_TEXTS + B_TEXTS, ["a"] * 6 + ["b"] * 6
+    args = (texts,) if cls is CharGPT else (texts, y)
+    est = cls(**{**TINY, "max_epochs": 3}, lr_schedule="cosine", warmup=0.2, precision="bf16")
+    assert {"lr_schedule": "cosine", "warmup": 0.2, "precision": "bf16"}.items() <= \
+        est.get_params().items()
+    config = est._train_config()
+    assert (config.lr_schedule, config.warmup, config.precision) == ("cosine", 0.2, "bf16")
+    est.fit(*args)
+    assert len(est.history_) == 3 and np.isfinite(est.history_[-1]["train_loss"])
+    assert all(p.dtype == torch.float32 for p in est.module_.parameters())
+    # a cosine run is a different run: not the constant-rate weights
+    plain = cls(**{**TINY, "max_epochs": 3}).fit(*args)
+    assert plain._train_config().lr_schedule == "constant"
+    assert not all(torch.equal(a, b) for a, b in zip(
+        est.module_.parameters(), plain.module_.parameters(), strict=True))
+
+
+def test_bad_training_recipe_is_refused_before_training():
+    with pytest.raises(ValueError, match="lr_schedule must be one of 'constant', 'cosine'"):
+        CharGPT(**TINY, lr_schedule="step").fit(CORPUS)
+    with pytest.raises(ValueError, match="precision must be one of"):
+        CharGPT(**TINY, precision="fp8").fit(CORPUS)
+    with pytest.raises(ValueError, match="warmup"):
+        CharGPT(**TINY, warmup=1.5).fit(CORPUS)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from gdlab.nn import Callback, TrainConfig, Trainer, load_checkpoint, resolve_device
+from gdlab.nn import Callback, TrainConfig, Trainer, load_checkpoint, lr_factor, resolve_device
 from gdlab.nn.training import CHECKPOINT_FILES
 
 
@@ -316,3 +316,113 @@ def test_too_few_rows_for_a_validation_row_train_on_all_without_stopping(n):
     # ten rows hold one out
     ten = Trainer(cfg).fit(_net(), (X[:10], y[:10]), _mse)
     assert "val_loss" in ten.history[0]
+
+
+# ------------------------------------------------- learning-rate schedule and precision
+
+
+def test_lr_factor_warms_up_linearly_then_decays_along_a_cosine_to_a_tenth():
+    total = 50
+    f = [lr_factor(s, total, "cosine", warmup=0.1) for s in range(total)]
+    np.testing.assert_allclose(f[:5], [0.2, 0.4, 0.6, 0.8, 1.0], rtol=0, atol=1e-12)
+    assert f[5] == pytest.approx(1.0, abs=1e-12)  # the cosine starts at the base rate
+    assert f[-1] == pytest.approx(0.1, abs=1e-12)  # and ends at a tenth of it
+    assert all(a >= b for a, b in zip(f[5:], f[6:], strict=False))  # never rises after warm-up
+    mid = 5 + (total - 1 - 5) / 2  # half-way through the decay: the mean of 1 and 0.1
+    assert lr_factor(int(mid), total, "cosine", 0.1) == pytest.approx(0.55, abs=1e-12)
+    assert [lr_factor(s, 8, "constant", warmup=0.25) for s in range(8)] == [0.5] + [1.0] * 7
+    assert [lr_factor(s, 8) for s in range(8)] == [1.0] * 8
+
+
+class _RecordLR:
+    """A step function that records the first optimizer's rate at every update."""
+
+    def __init__(self):
+        self.lrs = []
+
+    def __call__(self, module, batch, optimizers, backward):
+        self.lrs.append(optimizers[0].param_groups[0]["lr"])
+        loss = _mse(module, batch)
+        optimizers[0].zero_grad()
+        backward(loss)
+        optimizers[0].step()
+        return {"loss": loss.detach()}
+
+
+@pytest.mark.parametrize("schedule, warmup", [("cosine", 0.0), ("cosine", 0.2),
+                                              ("constant", 0.3)])
+def test_trainer_sets_the_scheduled_rate_before_every_update(schedule, warmup):
+    X, y = _regression(n=20)
+    rec = _RecordLR()
+    cfg = TrainConfig(max_epochs=4, batch_size=8, lr=0.01, validation_fraction=0.0,
+                      random_state=0, lr_schedule=schedule, warmup=warmup)
+    Trainer(cfg).fit(_net(), (X, y), step=rec)
+    total = 4 * 3  # 20 rows in batches of 8: 3 updates an epoch
+    expected = [0.01 * lr_factor(s, total, schedule, warmup) for s in range(total)]
+    np.testing.assert_allclose(rec.lrs, expected, rtol=0, atol=1e-15)
+
+
+def test_default_recipe_leaves_the_rate_alone():
+    X, y = _regression(n=20)
+    rec = _RecordLR()
+    Trainer(TrainConfig(max_epochs=2, batch_size=8, lr=0.01, validation_fraction=0.0,
+                        random_state=0)).fit(_net(), (X, y), step=rec)
+    assert rec.lrs == [0.01] * 6
+
+
+def test_resumed_cosine_run_ends_like_an_uninterrupted_one(tmp_path):
+    X, y = _regression()
+    cfg = dict(lr=0.02, random_state=0, validation_fraction=0.0, lr_schedule="cosine",
+               warmup=0.1)
+    full = _net()
+    Trainer(TrainConfig(max_epochs=6, **cfg)).fit(full, (X, y), _mse)
+    # the first part must already know the whole run's length: the schedule spans max_epochs
+    part = _net()
+    trainer = Trainer(TrainConfig(max_epochs=6, **cfg), checkpoint_dir=tmp_path,
+                      callbacks=[_StopAfter(3)])
+    trainer.fit(part, (X, y), _mse)
+    resumed = _net(seed=99)
+    Trainer(TrainConfig(max_epochs=6, **cfg), checkpoint_dir=tmp_path).fit(
+        resumed, (X, y), _mse, resume=True)
+    for a, b in zip(full.parameters(), resumed.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+
+
+class _StopAfter(Callback):
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_end(self, trainer, logs):
+        return trainer.epoch >= self.epochs
+
+
+def test_precision_auto_is_float32_on_a_cpu_and_bf16_trains_with_float32_weights():
+    from gdlab.nn.training import _fabric_precision
+
+    cpu = torch.device("cpu")
+    assert _fabric_precision(cpu, "auto") == "32-true"
+    assert _fabric_precision(cpu, "32") == "32-true"
+    assert _fabric_precision(cpu, "bf16") == "bf16-mixed"
+    X, y = _regression()
+    seen = []
+    net = _net()
+    net[0].register_forward_hook(lambda mod, args, out: seen.append(out.dtype))
+    result = Trainer(TrainConfig(max_epochs=5, lr=0.02, random_state=0,
+                                 precision="bf16")).fit(net, (X, y), _mse)
+    assert set(seen) == {torch.bfloat16}  # the linear layers ran under bfloat16 autocast
+    assert all(p.dtype == torch.float32 for p in net.parameters())
+    losses = [h["train_loss"] for h in result.history]
+    assert losses[-1] < losses[0] and all(np.isfinite(losses))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(lr_schedule="linear"), "lr_schedule must be one of 'constant', 'cosine', got 'linear'"),
+    (dict(lr_schedule=None), "lr_schedule must be one of"),
+    (dict(warmup=1.0), "warmup"),
+    (dict(warmup=-0.1), "warmup"),
+    (dict(precision="16"), "precision must be one of '32', 'bf16', 'auto', got '16'"),
+    (dict(precision=32), "precision must be one of"),
+])
+def test_bad_recipe_settings_raise(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        TrainConfig(**kwargs)

@@ -56,6 +56,7 @@ from gdlab.models._text_nets import (
     check_sampling,
     top_k_filter,
 )
+from gdlab.nn.estimator import RECIPE_PARAMS
 from gdlab.nn.transformer import GPT, IGNORE, GPTConfig
 from gdlab.tokenizers import BOS_ID, EOS_ID, N_SPECIAL, PAD_ID, UNK_ID
 
@@ -277,6 +278,15 @@ class CharGPT(_GPTMixin, BaseEstimator):
 random_state, verbose
         Training settings (:class:`gdlab.nn.TrainConfig`); ``batch_size``
         counts context windows.
+    lr_schedule : {"constant", "cosine"}, default="constant"
+        ``"cosine"``: the learning rate decays along a half cosine to ``lr /
+        10`` at the last step of ``max_epochs`` (nanoGPT's recipe;
+        :func:`gdlab.nn.lr_factor`).
+    warmup : float in [0, 1), default=0.0
+        Fraction of the steps of a linear learning-rate warm-up.
+    precision : {"32", "bf16", "auto"}, default="32"
+        ``"bf16"`` trains under bfloat16 autocast (float32 weights);
+        ``"auto"`` does on a CUDA device that supports it, float32 elsewhere.
 
     Attributes
     ----------
@@ -305,9 +315,11 @@ random_state, verbose
     def __init__(self, *, tokenizer="char", tokenizer_path=None, context_length=128, n_layer=2,
                  n_head=4, d_model=128, dropout=0.1, max_epochs=20, batch_size=64, lr=1e-3,
                  weight_decay=0.0, validation_fraction=0.1, patience=3, device="auto",
-                 random_state=None, verbose=False):
+                 random_state=None, verbose=False, lr_schedule="constant", warmup=0.0,
+                 precision="32"):
         self._set_net_params(locals())
         self._set_training_params(locals())
+        self._set_params(locals(), RECIPE_PARAMS)
 
     def fit(self, X, y=None):
         """Train the language model on a corpus.
@@ -481,6 +493,8 @@ class LabelPrefixGPT(GenerativeClassifierMixin, _GPTMixin, BaseEstimator):
     max_epochs, batch_size, lr, weight_decay, validation_fraction, patience, device, \
 random_state, verbose
         Training settings (:class:`gdlab.nn.TrainConfig`).
+    lr_schedule, warmup, precision
+        The training recipe, as in :class:`CharGPT`.
 
     Attributes
     ----------
@@ -508,10 +522,11 @@ random_state, verbose
                  context_length=128, n_layer=2, n_head=4, d_model=128, dropout=0.1,
                  max_epochs=20, batch_size=64, lr=1e-3, weight_decay=0.0,
                  validation_fraction=0.1, patience=3, device="auto", random_state=None,
-                 verbose=False):
+                 verbose=False, lr_schedule="constant", warmup=0.0, precision="32"):
         self.priors = priors
         self._set_net_params(locals())
         self._set_training_params(locals())
+        self._set_params(locals(), RECIPE_PARAMS)
 
     @property
     def _extra_vocab(self):

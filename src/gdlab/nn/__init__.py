@@ -1,6 +1,7 @@
 """Torch building blocks and the one training loop (:class:`Trainer`) of every gdlab network."""
 
 from gdlab.nn.estimator import (
+    RECIPE_PARAMS,
     TRAINING_PARAMS,
     LogitClassifierMixin,
     TorchEstimatorMixin,
@@ -23,6 +24,7 @@ from gdlab.nn.training import (
     TrainResult,
     cross_entropy_loss,
     load_checkpoint,
+    lr_factor,
     resolve_device,
     save_checkpoint,
 )
@@ -34,6 +36,7 @@ __all__ = [
     "check_image_shape",
     "check_layer_sizes",
     "mlp",
+    "RECIPE_PARAMS",
     "TRAINING_PARAMS",
     "LogitClassifierMixin",
     "TorchEstimatorMixin",
@@ -46,6 +49,7 @@ __all__ = [
     "Trainer",
     "cross_entropy_loss",
     "load_checkpoint",
+    "lr_factor",
     "resolve_device",
     "save_checkpoint",
 ]

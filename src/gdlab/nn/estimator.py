@@ -33,12 +33,16 @@ from gdlab._validation import (
 from gdlab.base import SettingGroupsMixin, log_normalize
 from gdlab.nn.training import TrainConfig, Trainer, resolve_device
 
-__all__ = ["TRAINING_PARAMS", "LogitClassifierMixin", "StandardizedLogitsMixin",
+__all__ = ["RECIPE_PARAMS", "TRAINING_PARAMS", "LogitClassifierMixin", "StandardizedLogitsMixin",
            "TorchEstimatorMixin", "check_standardizable", "load_init_state", "standardization"]
 
 #: Constructor parameters every torch estimator has, passed to :class:`TrainConfig`.
 TRAINING_PARAMS = ("max_epochs", "batch_size", "lr", "weight_decay", "validation_fraction",
                    "patience", "device", "random_state", "verbose")
+#: Training settings of :class:`TrainConfig` that an estimator passes on when its
+#: ``__init__`` takes them (the language models do): the learning-rate schedule,
+#: its warm-up and the numeric precision.
+RECIPE_PARAMS = ("lr_schedule", "warmup", "precision")
 
 
 def standardization(X: np.ndarray, *, per_feature: bool = True,
@@ -199,6 +203,8 @@ class TorchEstimatorMixin(SettingGroupsMixin):
 
     def _train_config(self) -> TrainConfig:
         kwargs = {p: getattr(self, p) for p in TRAINING_PARAMS}
+        own = self._get_param_names()
+        kwargs.update({p: getattr(self, p) for p in RECIPE_PARAMS if p in own})
         seed = kwargs.pop("random_state")
         kwargs["random_state"] = self._seed_from(seed)
         return TrainConfig(**kwargs)

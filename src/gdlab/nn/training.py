@@ -57,7 +57,18 @@ __all__ = [
     "save_checkpoint",
     "weight_decay_groups",
     "cross_entropy_loss",
+    "lr_factor",
+    "LR_SCHEDULES",
+    "PRECISIONS",
 ]
+
+#: Learning-rate schedules of :class:`TrainConfig` (see :func:`lr_factor`).
+LR_SCHEDULES = ("constant", "cosine")
+#: Numeric precisions of :class:`TrainConfig`: full float32, bfloat16 autocast
+#: (float32 weights and optimizer), or bfloat16 where the device supports it.
+PRECISIONS = ("32", "bf16", "auto")
+#: The cosine schedule ends at this fraction of ``lr`` (nanoGPT's ``min_lr = lr / 10``).
+MIN_LR_RATIO = 0.1
 
 #: Files of a checkpoint directory.
 CHECKPOINT_FILES = ("module.safetensors", "optimizers.safetensors", "state.json")
@@ -152,6 +163,18 @@ class TrainConfig:
         noise) during training; None draws a seed.
     verbose : bool, default=False
         Show a rich progress bar with the losses.
+    lr_schedule : {"constant", "cosine"}, default="constant"
+        ``"cosine"`` decays every optimizer's learning rate along a half cosine
+        from ``lr`` to ``lr / 10`` at the last step of ``max_epochs`` (after
+        the warm-up); see :func:`lr_factor`.
+    warmup : float in [0, 1), default=0.0
+        Fraction of the ``max_epochs`` steps over which the learning rate
+        rises linearly from ``lr / n_warmup`` to ``lr`` (with either schedule).
+    precision : {"32", "bf16", "auto"}, default="32"
+        ``"bf16"`` runs the forward passes under bfloat16 autocast (Lightning
+        Fabric's ``"bf16-mixed"``: weights, gradients and optimizer state
+        stay float32); ``"auto"`` does so on a CUDA device that supports
+        bfloat16 and keeps float32 elsewhere (on a CPU it is ``"32"``).
     """
 
     max_epochs: int = 100
@@ -164,6 +187,9 @@ class TrainConfig:
     device: object = "auto"
     random_state: int | None = None
     verbose: bool = False
+    lr_schedule: str = "constant"
+    warmup: float = 0.0
+    precision: str = "32"
 
     def __post_init__(self):
         check_int(self.max_epochs, "max_epochs", minimum=1)
@@ -177,6 +203,17 @@ class TrainConfig:
             check_positive(self.grad_clip, "grad_clip")
         if self.random_state is not None:
             check_int(self.random_state, "random_state", minimum=0)
+        for name, value, allowed in (("lr_schedule", self.lr_schedule, LR_SCHEDULES),
+                                     ("precision", self.precision, PRECISIONS)):
+            if not isinstance(value, str) or value not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, "
+                                 f"got {value!r}.")
+        check_fraction(self.warmup, "warmup")
+
+    @property
+    def schedules_lr(self) -> bool:
+        """Whether the learning rate changes during training (a schedule or a warm-up)."""
+        return self.lr_schedule != "constant" or self.warmup > 0
 
     def to_json(self) -> dict:
         """JSON-safe dict of the settings (the device as a string)."""
@@ -283,14 +320,58 @@ class FreezeParameters(Callback):
         self._release()
 
 
-def _fabric(device: torch.device):
-    """A single-device Lightning Fabric for ``device``."""
+def _fabric_precision(device: torch.device, precision: str) -> str:
+    """Lightning Fabric's name of :class:`TrainConfig`'s ``precision`` on ``device``."""
+    if precision == "auto":
+        bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
+        precision = "bf16" if bf16 else "32"
+    return "bf16-mixed" if precision == "bf16" else "32-true"
+
+
+def _fabric(device: torch.device, precision: str = "32"):
+    """A single-device Lightning Fabric for ``device`` (``precision`` as in TrainConfig)."""
     import lightning_fabric
 
     accelerator = {"cuda": "cuda", "mps": "mps"}.get(device.type, "cpu")
     devices = [device.index] if device.type == "cuda" else 1
     return lightning_fabric.Fabric(accelerator=accelerator, devices=devices,
-                                   precision="32-true")
+                                   precision=_fabric_precision(device, precision))
+
+
+def lr_factor(step: int, total: int, schedule: str = "constant", warmup: float = 0.0) -> float:
+    """The multiple of the base learning rate at optimizer step ``step`` of ``total``.
+
+    A linear warm-up over the first ``n_warmup = ceil(warmup * total)`` steps
+    (step ``s`` gets ``(s + 1) / n_warmup``), then 1 (``"constant"``) or a half
+    cosine from 1 down to :data:`MIN_LR_RATIO` at the last step (``"cosine"``),
+    as nanoGPT's ``get_lr``.
+
+    Parameters
+    ----------
+    step : int
+        0-based index of the update.
+    total : int
+        Updates in the whole run (``max_epochs`` times the batches of an epoch).
+    schedule : {"constant", "cosine"}
+    warmup : float in [0, 1)
+
+    Returns
+    -------
+    float in (0, 1]
+
+    Examples
+    --------
+    >>> [round(lr_factor(s, 10, "cosine", warmup=0.2), 3) for s in range(10)]
+    [0.5, 1.0, 1.0, 0.955, 0.831, 0.65, 0.45, 0.269, 0.145, 0.1]
+    """
+    n_warmup = math.ceil(warmup * total)
+    if step < n_warmup:
+        return (step + 1) / n_warmup
+    if schedule == "constant":
+        return 1.0
+    span = max(total - 1 - n_warmup, 1)
+    progress = min(max(step - n_warmup, 0) / span, 1.0)
+    return MIN_LR_RATIO + (1.0 - MIN_LR_RATIO) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
 def weight_decay_groups(params, weight_decay: float) -> list[dict]:
@@ -463,7 +544,7 @@ class Trainer:
         if resume:  # the split and batch order of the interrupted run: its seed
             seed = _saved_seed(self.checkpoint_dir, seed)
         generator = torch.Generator().manual_seed(seed)
-        fabric = _fabric(self.device)
+        fabric = _fabric(self.device, cfg.precision)
         fork_devices = [self.device.index] if self.device.type == "cuda" else []
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(seed)
@@ -474,6 +555,11 @@ class Trainer:
             wrapped, *opts = fabric.setup(module, *opts)
             self.module, self.optimizers = module, list(opts)
             train_idx, val_idx = self._split(n, generator)
+            steps_per_epoch = math.ceil(len(train_idx) / cfg.batch_size)
+            if cfg.schedules_lr:
+                for opt in self.optimizers:  # the base rates the schedule multiplies
+                    for group in opt.param_groups:
+                        group.setdefault("initial_lr", group["lr"])
             data = tuple(fabric.to_device(t) for t in data)
             device = data[0].device
             result = TrainResult(device=self.device)
@@ -503,7 +589,11 @@ class Trainer:
                     # the batch order of an epoch depends on (seed, epoch) only, so a resumed
                     # run sees the same batches as an uninterrupted one
                     generator.manual_seed((seed * 100_003 + epoch) % 2**63)
-                    for idx in self._batches(train_idx, generator, shuffle=True, device=device):
+                    batches = self._batches(train_idx, generator, shuffle=True, device=device)
+                    for i, idx in enumerate(batches):
+                        if cfg.schedules_lr:
+                            self._set_lr(epoch * steps_per_epoch + i,
+                                         cfg.max_epochs * steps_per_epoch)
                         batch = tuple(t[idx] for t in data)
                         if step is not None:
                             terms = step(wrapped, batch, self.optimizers, fabric.backward)
@@ -558,6 +648,13 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_train_end(self, result)
         return result
+
+    def _set_lr(self, step: int, total: int) -> None:
+        """Every optimizer's rate at update ``step`` of ``total`` (:func:`lr_factor`)."""
+        factor = lr_factor(step, total, self.config.lr_schedule, self.config.warmup)
+        for opt in self.optimizers:
+            for group in opt.param_groups:
+                group["lr"] = group["initial_lr"] * factor
 
     def _update(self, wrapped, batch, loss, fabric) -> dict[str, float]:
         terms = _as_terms(loss(wrapped, batch))
