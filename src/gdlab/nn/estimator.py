@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 
 import numpy as np
 import torch
@@ -203,8 +204,8 @@ class TorchEstimatorMixin(SettingGroupsMixin):
 
     def _train_config(self) -> TrainConfig:
         kwargs = {p: getattr(self, p) for p in TRAINING_PARAMS}
-        own = self._get_param_names()
-        kwargs.update({p: getattr(self, p) for p in RECIPE_PARAMS if p in own})
+        own = inspect.signature(type(self).__init__).parameters  # not every user is an sklearn
+        kwargs.update({p: getattr(self, p) for p in RECIPE_PARAMS if p in own})  # estimator
         seed = kwargs.pop("random_state")
         kwargs["random_state"] = self._seed_from(seed)
         return TrainConfig(**kwargs)
