@@ -204,8 +204,10 @@ class TorchEstimatorMixin(SettingGroupsMixin):
 
     def _train_config(self) -> TrainConfig:
         kwargs = {p: getattr(self, p) for p in TRAINING_PARAMS}
-        own = inspect.signature(type(self).__init__).parameters  # not every user is an sklearn
-        kwargs.update({p: getattr(self, p) for p in RECIPE_PARAMS if p in own})  # estimator
+        # the recipe settings its __init__ takes (the signature: not every user of this
+        # mixin is a scikit-learn estimator with _get_param_names)
+        own = inspect.signature(type(self).__init__).parameters
+        kwargs.update({p: getattr(self, p) for p in RECIPE_PARAMS if p in own})
         seed = kwargs.pop("random_state")
         kwargs["random_state"] = self._seed_from(seed)
         return TrainConfig(**kwargs)
