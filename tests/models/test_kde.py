@@ -11,7 +11,7 @@ from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 from sklearn.neighbors import KernelDensity as SkKernelDensity
 
 from gdlab.base import ClassConditional
-from gdlab.models import kde as kde_module
+from gdlab.distributions import kernels as kernels_module
 from gdlab.models.kde import KERNELS, KDEClassifier, KernelDensity
 
 ALL_KERNELS = ["gaussian", "tophat", "epanechnikov", "exponential", "linear", "cosine"]
@@ -146,7 +146,7 @@ def test_chunking_does_not_change_the_result(monkeypatch, small):
     Q = small[np.arange(50) % 7] + np.random.RandomState(2).normal(scale=0.2, size=(50, 3))
     Q[::4, 1] = np.nan
     whole = kde.score_samples(Q)
-    monkeypatch.setattr(kde_module, "_CHUNK_ELEMENTS", 10)
+    monkeypatch.setattr(kernels_module, "CHUNK_ELEMENTS", 10)
     np.testing.assert_array_equal(kde.score_samples(Q), whole)
     np.testing.assert_allclose(kde.impute(Q), KernelDensity(
         kernel="epanechnikov", bandwidth=3.0).fit(small).impute(Q), rtol=1e-12, atol=1e-12)
@@ -778,7 +778,7 @@ def test_radial_samples_have_the_kernel_s_spread(kernel):
         assert r.max() < 1.0
     # E r^2 by quadrature of r^(d+1) k(r) / r^(d-1) k(r)
     upper = np.inf if kernel in ("gaussian", "exponential") else 1.0
-    prof = lambda t: np.exp(kde_module._radial_log_profile(kernel, np.array(t * t)))  # noqa: E731
+    prof = lambda t: np.exp(kernels_module.radial_log_profile(kernel, np.array(t * t)))  # noqa: E731
     num = integrate.quad(lambda t: t ** (d + 1) * prof(t), 0, upper)[0]
     den = integrate.quad(lambda t: t ** (d - 1) * prof(t), 0, upper)[0]
     assert abs((r**2).mean() - num / den) < 0.05 * num / den

@@ -24,13 +24,15 @@ cosine         pi/4 cos(pi u / 2) on [-1, 1]    (2/pi) arcsin(2v - 1)
 
 so ``h`` is the standard deviation of the gaussian kernel, the scale of the
 Laplace one, and the half-width of the support of the finite ones (the same
-meaning as scikit-learn's ``KernelDensity`` bandwidth).
+meaning as scikit-learn's ``KernelDensity`` bandwidth). The kernels and the
+density arithmetic (product and radial kernels, chunking, the posterior over
+training rows) live in :mod:`gdlab.distributions.kernels`; this module holds the
+estimators and the checks of their settings.
 """
 
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -46,328 +48,24 @@ from gdlab._validation import (
 )
 from gdlab.base import ClassConditional, DensityMixin, SettingGroupsMixin
 from gdlab.distributions.discrete import sample_categorical
+from gdlab.distributions.kernels import (
+    BANDWIDTH_RULES,
+    KERNELS,
+    Kernel,
+    chunks,
+    column_marginals,
+    log_components,
+    log_density,
+    posterior_weights,
+    radial_draw,
+    radial_log_components,
+)
 
 __all__ = ["KERNELS", "KernelDensity", "KDEClassifier"]
 
 #: :class:`KernelDensity`'s settings, which :class:`KDEClassifier` takes too and
 #: passes to each class's density (both store them with ``_set_params``).
 _KDE_PARAMS = ("kernel", "bandwidth", "cv", "bandwidths", "scale_floor", "random_state", "geometry")
-
-# -- the 1-D kernels ------------------------------------------------------------------------
-
-
-def _log_gaussian(u):
-    return -0.5 * u * u - 0.5 * np.log(2.0 * np.pi)
-
-
-def _log_tophat(u):
-    return np.where(np.abs(u) <= 1.0, np.log(0.5), -np.inf)
-
-
-def _log_epanechnikov(u):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.abs(u) < 1.0, np.log(0.75) + np.log1p(-u * u), -np.inf)
-
-
-def _log_exponential(u):
-    return -np.abs(u) - np.log(2.0)
-
-
-def _log_linear(u):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.abs(u) < 1.0, np.log1p(-np.abs(u)), -np.inf)
-
-
-def _log_cosine(u):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(
-            np.abs(u) < 1.0, np.log(np.pi / 4.0) + np.log(np.cos(0.5 * np.pi * u)), -np.inf
-        )
-
-
-def _draw_epanechnikov(rng, size):
-    # the median of three U(-1, 1) has density 3/4 (1 - u^2): the Beta(2, 2) on [-1, 1]
-    return np.median(rng.uniform(-1.0, 1.0, size=(3, *size)), axis=0)
-
-
-def _draw_cosine(rng, size):
-    # inverse CDF: F(u) = (1 + sin(pi u / 2)) / 2
-    return (2.0 / np.pi) * np.arcsin(rng.uniform(-1.0, 1.0, size=size))
-
-
-@dataclass(frozen=True)
-class _Kernel:
-    """A normalized, symmetric 1-D kernel in standard form."""
-
-    name: str
-    log_pdf: object  # u -> log K(u), -inf outside the support
-    draw: object  # (rng, size) -> draws from K
-    roughness: float  # R(K) = int K^2
-    variance: float  # mu_2(K) = int u^2 K
-    finite_support: bool
-
-    def rule_factor(self, n_features: int) -> float:
-        """Ratio of this kernel's AMISE-optimal bandwidth to the gaussian kernel's.
-
-        For a d-dimensional product kernel with bandwidths h * scale_j, the
-        asymptotic MISE is R(K)^d / (n h^d prod scale) + h^4 mu_2(K)^2 C / 4,
-        with C depending only on the density; its minimizer scales as
-        (R(K)^d / mu_2(K)^2)^(1 / (d + 4)).
-        """
-        g = KERNELS["gaussian"]
-        d = n_features
-        ratio = (self.roughness / g.roughness) ** d * (g.variance / self.variance) ** 2
-        return float(ratio ** (1.0 / (d + 4)))
-
-
-#: The kernels, by name.
-KERNELS: dict[str, _Kernel] = {
-    k.name: k
-    for k in (
-        _Kernel(
-            "gaussian", _log_gaussian, lambda rng, size: rng.standard_normal(size),
-            1.0 / (2.0 * np.sqrt(np.pi)), 1.0, False,
-        ),
-        _Kernel(
-            "tophat", _log_tophat, lambda rng, size: rng.uniform(-1.0, 1.0, size=size),
-            0.5, 1.0 / 3.0, True,
-        ),
-        _Kernel("epanechnikov", _log_epanechnikov, _draw_epanechnikov, 0.6, 0.2, True),
-        _Kernel(
-            "exponential", _log_exponential, lambda rng, size: rng.laplace(0.0, 1.0, size=size),
-            0.25, 2.0, False,
-        ),
-        _Kernel(
-            "linear", _log_linear,
-            lambda rng, size: rng.uniform(size=size) - rng.uniform(size=size),
-            2.0 / 3.0, 1.0 / 6.0, True,
-        ),
-        _Kernel(
-            "cosine", _log_cosine, _draw_cosine,
-            np.pi**2 / 16.0, 1.0 - 8.0 / np.pi**2, True,
-        ),
-    )
-}
-
-#: Bandwidth rules of thumb: the factor on each column's standard deviation
-#: for the gaussian kernel, as a function of (n_samples, n_features).
-_RULES = {
-    "scott": lambda n, d: n ** (-1.0 / (d + 4)),
-    "silverman": lambda n, d: (n * (d + 2) / 4.0) ** (-1.0 / (d + 4)),
-}
-
-#: Query rows x training rows held in memory at once (a few float64 arrays of this size).
-_CHUNK_ELEMENTS = 2**20
-
-
-# -- the computation, as functions of (training rows, bandwidths) ---------------------------
-
-
-def _log_components(Q, T, h, kernel, marginals):
-    """log of each training row's product kernel at each query row.
-
-    Parameters
-    ----------
-    Q : ndarray of shape (c, d)
-        Query rows; NaN coordinates are marginalized (their factor is 1).
-    T : ndarray of shape (n, d)
-        Training rows; a NaN coordinate's factor is the column's marginal KDE.
-    h : ndarray of shape (d,)
-    marginals : dict
-        column -> observed training values of that column (columns with NaN in T).
-
-    Returns
-    -------
-    ndarray of shape (c, n)
-    """
-    c, n = Q.shape[0], T.shape[0]
-    if kernel.name == "gaussian" and not marginals and not np.isnan(Q).any():
-        # complete rows: -|q - t|^2 / 2 in bandwidth units by one matrix product
-        Qs, Ts = Q / h, T / h
-        sq = (Qs * Qs).sum(axis=1)[:, None] + (Ts * Ts).sum(axis=1)[None, :] - 2.0 * Qs @ Ts.T
-        const = -Q.shape[1] * 0.5 * np.log(2.0 * np.pi) - np.log(h).sum()
-        return const - 0.5 * np.maximum(sq, 0.0)
-    out = np.zeros((c, n))
-    for j in range(Q.shape[1]):
-        q = Q[:, j]
-        seen = ~np.isnan(q)
-        if not seen.any():
-            continue
-        qs = q[seen]
-        term = kernel.log_pdf((qs[:, None] - T[None, :, j]) / h[j]) - np.log(h[j])
-        if j in marginals:
-            miss_t = np.isnan(T[:, j])
-            term[:, miss_t] = _log_marginal(qs, *marginals[j], h[j], kernel)[:, None]
-        if seen.all():
-            out += term
-        else:
-            out[seen] += term
-    return out
-
-
-def _logsumexp_rows(L):
-    """logsumexp along axis 1, -inf (not NaN, no warning) for rows of -inf."""
-    m = L.max(axis=1)
-    finite = np.isfinite(m)
-    out = np.full(L.shape[0], -np.inf)
-    if finite.any():
-        Lf = L[finite]
-        out[finite] = m[finite] + np.log(np.exp(Lf - m[finite, None]).sum(axis=1))
-    return out
-
-
-def _log_marginal(q, values, log_w, h, kernel):
-    """1-D KDE of ``values`` (normalized log weights ``log_w``, None: equal) at ``q`` (log)."""
-    L = kernel.log_pdf((q[:, None] - values[None, :]) / h) - np.log(h)
-    if log_w is None:
-        return _logsumexp_rows(L) - np.log(values.shape[0])
-    return _logsumexp_rows(L + log_w)
-
-
-def _marginals(T, w=None):
-    """Observed values of each training column that has a NaN, with their normalized log
-    weights (None when the rows are unweighted)."""
-    out = {}
-    for j in range(T.shape[1]):
-        seen = ~np.isnan(T[:, j])
-        if not seen.all():
-            out[j] = (T[seen, j], None if w is None else np.log(w[seen] / w[seen].sum()))
-    return out
-
-
-def _chunks(n_query, n_train):
-    step = max(1, _CHUNK_ELEMENTS // max(n_train, 1))
-    for start in range(0, n_query, step):
-        yield slice(start, min(start + step, n_query))
-
-
-def _log_density(Q, T, h, kernel, marginals, log_w=None, radial=False):
-    """log p(q) of each query row under the KDE of T, in chunks of query rows.
-
-    ``log_w``: normalized log weights of the training rows (None: equal weights);
-    ``radial``: the radial kernel of bandwidth ``h[0]`` (:func:`_radial_log_components`).
-    """
-    out = np.empty(Q.shape[0])
-    for s in _chunks(Q.shape[0], T.shape[0]):
-        if radial:
-            L = _radial_log_components(Q[s], T, h[0], kernel)
-        else:
-            L = _log_components(Q[s], T, h, kernel, marginals)
-        if log_w is not None:
-            L += log_w
-        out[s] = _logsumexp_rows(L)
-    return out if log_w is not None else out - np.log(T.shape[0])
-
-
-# -- radial kernels (scikit-learn's KernelDensity) ------------------------------------------
-
-
-def _radial_log_norm(kernel_name, d):
-    """log of the constant that makes k(|u|) a density on R^d: -log int k(|u|) du.
-
-    With S = 2 pi^(d/2) / Gamma(d/2) the area of the unit sphere and V = S / d the
-    volume of the unit ball: gaussian (2 pi)^(d/2); tophat V; epanechnikov
-    2 V / (d + 2); exponential S Gamma(d); linear V / (d + 1); cosine
-    S int_0^1 r^(d-1) cos(pi r / 2) dr (by quadrature). scikit-learn's cosine
-    constant (a series that integrates by parts) is this one for odd d only: for even
-    d its density does not integrate to one (d = 2: to 0.36; d = 4: NaN).
-    """
-    from scipy.integrate import quad
-    from scipy.special import gammaln
-
-    log_s = np.log(2.0) + 0.5 * d * np.log(np.pi) - gammaln(0.5 * d)
-    log_v = log_s - np.log(d)
-    integral = {
-        "gaussian": 0.5 * d * np.log(2.0 * np.pi),
-        "tophat": log_v,
-        "epanechnikov": log_v + np.log(2.0 / (d + 2.0)),
-        "exponential": log_s + gammaln(d),
-        "linear": log_v - np.log(d + 1.0),
-    }.get(kernel_name)
-    if integral is None:  # cosine
-        value = quad(lambda r: r ** (d - 1) * np.cos(0.5 * np.pi * r), 0.0, 1.0,
-                     epsabs=0.0, epsrel=1e-13, limit=200)[0]
-        integral = log_s + np.log(value)
-    return -float(integral)
-
-
-def _radial_log_profile(kernel_name, u2):
-    """log k(u) of the radial kernels at squared scaled distances ``u2`` (scikit-learn's
-    shapes: exp(-u^2/2), 1, 1 - u^2, exp(-u), 1 - u, cos(pi u / 2); finite ones on u < 1)."""
-    if kernel_name == "gaussian":
-        return -0.5 * u2
-    if kernel_name == "exponential":
-        return -np.sqrt(u2)
-    inside = u2 < 1.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if kernel_name == "tophat":
-            value = np.zeros_like(u2)
-        elif kernel_name == "epanechnikov":
-            value = np.log1p(-u2)
-        elif kernel_name == "linear":
-            value = np.log1p(-np.sqrt(u2))
-        else:  # cosine
-            value = np.log(np.cos(0.5 * np.pi * np.sqrt(u2)))
-    return np.where(inside, value, -np.inf)
-
-
-def _radial_log_components(Q, T, h, kernel):
-    """(c, n) log of each training row's radial kernel K(|q - t| / h) / h^d at each query.
-
-    Distances are Euclidean, from differences (no cancellation near a training row).
-    A NaN coordinate of a query row is marginalized, which only the gaussian kernel
-    allows (callers refuse NaN with the others): the marginal of a radial gaussian
-    is the radial gaussian of the observed coordinates.
-    """
-    from scipy.spatial.distance import cdist
-
-    c, d = Q.shape
-    out = np.empty((c, T.shape[0]))
-    missing = np.isnan(Q)
-    if not missing.any():
-        groups = [(np.arange(c), np.ones(d, dtype=bool))]
-    else:
-        patterns, inverse = np.unique(missing, axis=0, return_inverse=True)
-        groups = [(np.flatnonzero(inverse.ravel() == p), ~pat) for p, pat in enumerate(patterns)]
-    for rows, seen in groups:
-        k = int(seen.sum())
-        if k == 0:
-            out[rows] = 0.0
-            continue
-        u2 = cdist(Q[np.ix_(rows, seen)], T[:, seen], "sqeuclidean") / (h * h)
-        out[rows] = (
-            _radial_log_profile(kernel.name, u2) + _radial_log_norm(kernel.name, k) - k * np.log(h)
-        )
-    return out
-
-
-def _radial_draw(kernel_name, rng, m, d):
-    """(m, d) draws from the radial kernel of bandwidth 1 in R^d."""
-    if kernel_name == "gaussian":
-        return rng.standard_normal((m, d))
-    direction = rng.standard_normal((m, d))
-    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
-    if kernel_name == "exponential":  # the radius has density r^(d-1) e^(-r): Gamma(d)
-        return direction * rng.gamma(d, size=m)[:, None]
-    # finite kernels: a uniform point of the unit ball, kept with probability k(r) <= 1
-    out = np.empty((m, d))
-    filled = 0
-    while filled < m:
-        need = m - filled
-        r = rng.uniform(size=2 * need + 8) ** (1.0 / d)
-        keep = np.log(rng.uniform(size=r.size)) < _radial_log_profile(kernel_name, r * r)
-        r = r[keep][:need]
-        out[filled : filled + r.size] = direction[filled : filled + r.size] * r[:, None]
-        filled += r.size
-    return out
-
-
-def _posterior_weights(L):
-    """Normalized weights exp(L) row-wise; rows of all -inf give NaN."""
-    m = L.max(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore"):
-        w = np.exp(L - m)
-        return w / w.sum(axis=1, keepdims=True)
 
 
 # -- the density ----------------------------------------------------------------------------
@@ -635,16 +333,16 @@ default="gaussian"
         kern = KERNELS[self.kernel]
         n, d = X.shape
         if radial:  # one bandwidth in data units; the rules are scikit-learn's (no rule factor)
-            default = _RULES["scott"](n, d) * float(np.sqrt(np.mean(scale**2)))
+            default = BANDWIDTH_RULES["scott"](n, d) * float(np.sqrt(np.mean(scale**2)))
             scale = np.ones(d)
         else:
-            default = _RULES["scott"](n, d) * kern.rule_factor(d)
+            default = BANDWIDTH_RULES["scott"](n, d) * kern.rule_factor(d)
         self.sample_weight_ = w
         self.X_train_ = X  # (the cross-validation reads sample_weight_ and geometry)
         if bandwidth == "cv":
             factor = self._cross_validate(X, scale, kern, cv, candidates, default)
         elif isinstance(bandwidth, str):
-            factor = _RULES[bandwidth](n, d) * (1.0 if radial else kern.rule_factor(d))
+            factor = BANDWIDTH_RULES[bandwidth](n, d) * (1.0 if radial else kern.rule_factor(d))
         else:
             factor = bandwidth
         self.scale_ = scale
@@ -676,8 +374,8 @@ default="gaussian"
                 T = X[train]
                 w_t = None if w is None else w[train]
                 log_w = None if w is None else np.log(w_t / w_t.sum())
-                ll = _log_density(
-                    X[test], T, b * scale, kern, _marginals(T, w_t), log_w, radial=radial
+                ll = log_density(
+                    X[test], T, b * scale, kern, column_marginals(T, w_t), log_w, radial=radial
                 )
                 total += ll.sum() if w is None else ll @ w[test]
             scores[c] = total / (n if w is None else w.sum())
@@ -693,7 +391,7 @@ default="gaussian"
 
     # -- contract hooks ---------------------------------------------------------------------
     @property
-    def _kernel(self) -> _Kernel:
+    def _kernel(self) -> Kernel:
         return KERNELS[self.kernel]
 
     @property
@@ -707,9 +405,9 @@ default="gaussian"
         return None if w is None else np.log(w / w.sum())
 
     def _log_density(self, X):
-        return _log_density(
+        return log_density(
             X, self.X_train_, self.bandwidth_, self._kernel,
-            _marginals(self.X_train_, getattr(self, "sample_weight_", None)),
+            column_marginals(self.X_train_, getattr(self, "sample_weight_", None)),
             self._log_w, radial=self._radial,
         )
 
@@ -717,10 +415,10 @@ default="gaussian"
         """(c, n) log of each training row's weighted kernel at the rows X (a chunk)."""
         T = self.X_train_
         if self._radial:
-            L = _radial_log_components(X, T, self.bandwidth_[0], self._kernel)
+            L = radial_log_components(X, T, self.bandwidth_[0], self._kernel)
         else:
-            marg = _marginals(T, getattr(self, "sample_weight_", None))
-            L = _log_components(X, T, self.bandwidth_, self._kernel, marg)
+            marg = column_marginals(T, getattr(self, "sample_weight_", None))
+            L = log_components(X, T, self.bandwidth_, self._kernel, marg)
         log_w = self._log_w
         return L if log_w is None else L + log_w
 
@@ -728,8 +426,8 @@ default="gaussian"
         """Posterior over training rows given each row's observed entries (NaN rows: no support)."""
         T = self.X_train_
         w = np.empty((X.shape[0], T.shape[0]))
-        for s in _chunks(X.shape[0], T.shape[0]):
-            w[s] = _posterior_weights(self._components(X[s]))
+        for s in chunks(X.shape[0], T.shape[0]):
+            w[s] = posterior_weights(self._components(X[s]))
         return w
 
     def _raise_outside_support(self, X, bad):
@@ -750,8 +448,8 @@ default="gaussian"
         """E[x | x_observed] (kernels are symmetric, mean 0); NaN rows where p(x_obs) = 0."""
         T = self._train_filled()
         out = np.empty_like(X)
-        for s in _chunks(X.shape[0], T.shape[0]):
-            out[s] = _posterior_weights(self._components(X[s])) @ T
+        for s in chunks(X.shape[0], T.shape[0]):
+            out[s] = posterior_weights(self._components(X[s])) @ T
         return out
 
     def _conditional_mean(self, X):
@@ -785,13 +483,13 @@ default="gaussian"
                 self._raise_outside_support(X[rows], bad)
             idx[partial] = sample_categorical(w, rng)
         centre = T[idx]  # (m, d)
-        for j, (seen, log_w) in _marginals(T, sw).items():
+        for j, (seen, log_w) in column_marginals(T, sw).items():
             # a missing training entry: its factor is the column's marginal KDE
             lost = np.isnan(centre[:, j])
             p = None if log_w is None else np.exp(log_w)
             centre[lost, j] = seen[rng.choice(seen.shape[0], size=int(lost.sum()), p=p)]
         if self._radial:
-            drawn = centre + _radial_draw(kern.name, rng, *centre.shape) * h[0]
+            drawn = centre + radial_draw(kern.name, rng, *centre.shape) * h[0]
         else:
             drawn = centre + kern.draw(rng, centre.shape) * h
         out[todo] = np.where(missing[todo], drawn, X[todo])
