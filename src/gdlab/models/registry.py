@@ -444,7 +444,6 @@ for _name, _family, _factory, _desc in [
     register(ModelSpec(_name, _family, _factory, ("tabular",), _desc))
 
 
-
 # ---------------------------------------------------------------------------
 # built-in entries: sequences, neural networks and text. Settings are small enough
 # for a quick study (a few seconds of CPU per fit on ~1,000 items); raise max_epochs
