@@ -14,6 +14,7 @@ pytest.importorskip("transformers")
 pytest.importorskip("tokenizers")
 torch = pytest.importorskip("torch")
 
+import gdlab.models._hf_checkpoints as checkpoints  # noqa: E402
 import gdlab.models.hf as hf  # noqa: E402
 from gdlab.models.hf import HFCausalLM, HFEncoderClassifier, HFGenerativeClassifier  # noqa: E402
 
@@ -176,13 +177,13 @@ def test_a_checkpoints_named_head_is_kept_and_read_by_label_name(cls_checkpoint)
 def test_labels_the_head_cannot_hold(cls_checkpoint, monkeypatch):
     X = POS + NEG
     three = ["a"] * 3 + ["b"] * 3 + ["c"] * 2
-    real = hf._from_pretrained
-    monkeypatch.setattr(hf, "_from_pretrained", _no_weights)  # refused before any weights
+    real = checkpoints.from_pretrained
+    monkeypatch.setattr(checkpoints, "from_pretrained", _no_weights)  # refused before weights
     with pytest.raises(ValueError, match=r"holds 2 labels \['pos', 'neg'\] but y has 3 classes"):
         _small(cls_checkpoint).fit(X, three)
     with pytest.raises(ValueError, match="neither these names nor 0..1"):
         _small(cls_checkpoint).fit(X, ["x"] * 4 + ["y"] * 4)
-    monkeypatch.setattr(hf, "_from_pretrained", real)
+    monkeypatch.setattr(checkpoints, "from_pretrained", real)
     fresh = _small(cls_checkpoint, new_head=True, max_epochs=2).fit(X, three)
     assert fresh.head_labels_ == ["a", "b", "c"]
     assert fresh.predict_proba(X).shape == (8, 3)
@@ -267,7 +268,7 @@ def test_clone_and_capabilities(fitted):
 
 def test_bad_directories_are_refused_before_any_weights(mlm_checkpoint, gpt2_checkpoint,
                                                         tmp_path, monkeypatch):
-    monkeypatch.setattr(hf, "_from_pretrained", _no_weights)
+    monkeypatch.setattr(checkpoints, "from_pretrained", _no_weights)
     X, y = ["good", "bad"], [1, 0]
     with pytest.raises(ValueError, match="is not a directory"):
         HFEncoderClassifier(tmp_path / "nope").fit(X, y)
@@ -294,7 +295,7 @@ def test_bad_directories_are_refused_before_any_weights(mlm_checkpoint, gpt2_che
 
 
 def test_bad_settings_and_labels(mlm_checkpoint, monkeypatch):
-    monkeypatch.setattr(hf, "_from_pretrained", _no_weights)
+    monkeypatch.setattr(checkpoints, "from_pretrained", _no_weights)
     X, y = POS + NEG, [1] * 4 + [0] * 4
     with pytest.raises(TypeError, match="new_head must be a bool"):
         _small(mlm_checkpoint, new_head="yes").fit(X, y)
@@ -336,7 +337,7 @@ def test_predict_bad_input(fitted, mlm_checkpoint, monkeypatch):
     texts = ["good day", "bad\ud800 rain"]
     with pytest.raises(ValueError, match=r"position 3 of text 1.*lone surrogate"):
         fitted.predict_proba(texts)
-    monkeypatch.setattr(hf, "_from_pretrained", _no_weights)  # refused before any weights
+    monkeypatch.setattr(checkpoints, "from_pretrained", _no_weights)  # refused before weights
     with pytest.raises(ValueError, match=r"position 3 of text 1.*lone surrogate"):
         _small(mlm_checkpoint).fit(texts, [1, 0])
 

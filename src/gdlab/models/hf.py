@@ -22,6 +22,10 @@ tokenizer from it without a word).
 The causal language models are frozen: ``fit`` loads them (and, for the
 classifier, estimates the class prior); fine-tuning them is out of scope here.
 
+Opening, checking and loading checkpoints, and scoring and sampling a loaded
+causal LM, live in :mod:`gdlab.models._hf_checkpoints`; this module holds the
+estimators.
+
 How texts are scored
 --------------------
 A text is tokenized on its own (``add_special_tokens=False``); the model
@@ -38,10 +42,6 @@ standard convention for language-model likelihoods).
 """
 
 from __future__ import annotations
-
-import contextlib
-import hashlib
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -60,323 +60,42 @@ from gdlab._validation import (
     check_texts,
 )
 from gdlab.base import CapabilityMixin, GenerativeClassifierMixin, TextInputMixin
+from gdlab.models._hf_checkpoints import (
+    EncoderNet,
+    check_path_type,
+    check_unchanged,
+    checkpoint_fingerprint,
+    from_config,
+    generate,
+    load_causal_lm,
+    log_likelihoods,
+    open_checkpoint,
+    seeded_pretrained,
+    usable_positions,
+)
 from gdlab.models._text_nets import (
     SelfPretrainingMixin,
     TextLogitClassifierMixin,
     check_sampling,
     pretrains_itself,
     text_class_indices,
-    top_k_filter,
 )
 from gdlab.models.semi_supervised import record_labelled_rows
-from gdlab.nn import TorchEstimatorMixin, cross_entropy_loss, resolve_device
-from gdlab.nn.estimator import TRAINING_PARAMS, seeded
+from gdlab.nn import TorchEstimatorMixin, cross_entropy_loss
+from gdlab.nn.estimator import TRAINING_PARAMS
 from gdlab.nn.masking import mask_tokens, masked_lm_losses
-from gdlab.tokenizers import utf8_bytes
 
 __all__ = ["HFCausalLM", "HFGenerativeClassifier", "HFEncoderClassifier"]
 
 _DTYPES = ("float32", "bfloat16", "float16")
 
 
-def _transformers():
-    """Import transformers lazily, with the install hint when it is missing."""
-    try:
-        import transformers
-    except ImportError as err:
-        raise ImportError(
-            "Hugging Face models need the optional dependencies transformers and tokenizers: "
-            "pip install 'gdlab[llm]'."
-        ) from err
-    return transformers
-
-
-class _HFModule(torch.nn.Module):
-    """A Hugging Face model with its tokenizer, as one module.
-
-    Being a module, it is left out of the skops part by :func:`gdlab.save`;
-    the estimators reload it from their ``path`` in ``_gdlab_load_tensors_``.
-    """
-
-    def __init__(self, model, tokenizer):
-        super().__init__()
-        self.model = model
-        self.tokenizer = tokenizer
-
-    def check_encodable(self, texts) -> None:
-        """Name the text and position of a lone surrogate (the Rust tokenizer's error does not)."""
-        for i, t in enumerate(texts):
-            utf8_bytes(t, type(self.tokenizer).__name__, item=i)
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.model.parameters()).device
-
-
-class _LoadedLM(_HFModule):
-    """A frozen causal LM with its tokenizer, start and end tokens and context."""
-
-    def __init__(self, model, tokenizer, start_id: int, eos_id: int | None,
-                 context: int | None):
-        super().__init__(model, tokenizer)
-        self.start_id = int(start_id)
-        self.eos_id = None if eos_id is None else int(eos_id)
-        self.context = context
-
-    def encode(self, texts) -> list[list[int]]:
-        self.check_encodable(texts)
-        return [list(self.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts]
-
-
-def _checkpoint_fingerprint(path: Path) -> str:
-    """SHA-256 over the names and sizes of the checkpoint's files and its config.json."""
-    h = hashlib.sha256()
-    for f in sorted(p for p in path.iterdir() if p.is_file()):
-        h.update(f"{f.name}:{f.stat().st_size};".encode())
-    config = path / "config.json"
-    if config.is_file():
-        h.update(config.read_bytes())
-    return h.hexdigest()
-
-
-def _check_path_type(est) -> None:
-    if est.path is None or not isinstance(est.path, (str, Path)):
-        raise TypeError(f"path must be a str or Path naming a local checkpoint directory, got "
-                        f"{est.path!r}.")
-
-
-def _check_path(est) -> Path:
-    """``est.path`` as an existing local directory, or a clear error."""
-    _check_path_type(est)
-    path = Path(est.path).expanduser()
-    if not path.is_dir():
-        raise ValueError(f"path={str(est.path)!r} is not a directory; expected a local Hugging "
-                         "Face checkpoint (config.json, weights, tokenizer files). Nothing is "
-                         "downloaded.")
-    return path
-
-
 def _check_common(est) -> None:
-    _check_path_type(est)
+    check_path_type(est)
     check_in(est.dtype, "dtype", _DTYPES)
     check_int(est.batch_size, "batch_size")
     if not isinstance(est.score_eos, (bool, np.bool_)):
         raise TypeError(f"score_eos must be a bool, got {est.score_eos!r}.")
-
-
-@contextlib.contextmanager
-def _quiet(tf):
-    """Silence transformers' load reports (a fresh head is expected here) and its progress
-    bars inside the block; the user's settings are restored after it."""
-    level = tf.logging.get_verbosity()
-    bars = tf.logging.is_progress_bar_enabled()
-    tf.logging.set_verbosity_error()
-    tf.logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        tf.logging.set_verbosity(level)
-        if bars:
-            tf.logging.enable_progress_bar()
-
-
-def _architecture(config) -> str:
-    """``"encoder"`` (bidirectional, masked-LM family), ``"encoder-decoder"`` or ``"causal"``.
-
-    The one place transformers' table of masked-LM model types is read. A
-    model type with a masked-LM head and no decoder flag is an encoder (BERT,
-    RoBERTa, DistilBERT, ...); transformers also maps some of these to a
-    causal-LM class, which is only a decoder when ``config.is_decoder`` is set.
-    """
-    if getattr(config, "is_encoder_decoder", False):
-        return "encoder-decoder"
-    from transformers.models.auto import modeling_auto
-
-    masked = modeling_auto.MODEL_FOR_MASKED_LM_MAPPING_NAMES
-    if config.model_type in masked and not getattr(config, "is_decoder", False):
-        return "encoder"
-    return "causal"
-
-
-def _open_checkpoint(est, family: str):
-    """Path, config and tokenizer of ``est.path``, checked to be a ``family`` checkpoint.
-
-    Reads config.json and the tokenizer only (no weights): local files only,
-    no remote code. ``family`` is ``"causal"`` (refuses an encoder) or
-    ``"encoder"`` (refuses anything else).
-
-    Returns
-    -------
-    path : Path
-    config : transformers.PretrainedConfig
-    tokenizer : transformers tokenizer
-    """
-    path = _check_path(est)
-    tf = _transformers()
-    name = type(est).__name__
-    try:
-        config = tf.AutoConfig.from_pretrained(str(path), local_files_only=True,
-                                               trust_remote_code=False)
-    except (OSError, ValueError, KeyError) as err:
-        raise ValueError(f"cannot load a Hugging Face checkpoint from {str(path)!r}: its "
-                         f"config.json is missing or unreadable ({err}).") from err
-    arch = _architecture(config)
-    if family == "encoder" and arch != "encoder":
-        raise ValueError(
-            f"{name} needs an encoder checkpoint (a masked-LM model type such as bert, "
-            f"roberta or distilbert), but {str(path)!r} holds a {config.model_type!r} "
-            f"model ({arch}); a causal LM goes to HFCausalLM or HFGenerativeClassifier.")
-    if family == "causal" and arch == "encoder":
-        raise ValueError(
-            f"{name} needs a causal language model, but {str(path)!r} holds a "
-            f"{config.model_type!r} encoder (bidirectional, masked-LM family) that does not "
-            "define p(text) left to right; an encoder goes to HFEncoderClassifier.")
-    # transformers builds an empty tokenizer (special tokens only) from a directory without
-    # tokenizer files, without a word: look for the files the tokenizer reads
-    try:
-        tokenizer = tf.AutoTokenizer.from_pretrained(str(path), local_files_only=True,
-                                                     trust_remote_code=False)
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        tokenizer, error = None, err
-    else:
-        error = None
-    wanted = {"tokenizer.json"}
-    if tokenizer is not None:
-        wanted |= {f for f in getattr(tokenizer, "vocab_files_names", {}).values()
-                   if isinstance(f, str)}
-    if tokenizer is None or not any((path / f).is_file() for f in wanted):
-        raise ValueError(f"{str(path)!r} holds no tokenizer (none of {sorted(wanted)}); save "
-                         "the checkpoint's tokenizer there with tokenizer.save_pretrained"
-                         f"(path).{f' ({error})' if error is not None else ''}")
-    return path, config, tokenizer
-
-
-def _from_pretrained(auto: str, path: Path, **kwargs):
-    """``transformers.<auto>.from_pretrained`` on a local directory, no remote code, quietly."""
-    tf = _transformers()
-    try:
-        with _quiet(tf):
-            return getattr(tf, auto).from_pretrained(str(path), local_files_only=True,
-                                                     trust_remote_code=False, **kwargs)
-    except (OSError, ValueError, KeyError, RuntimeError) as err:
-        raise ValueError(f"cannot load the weights ({auto}) from {str(path)!r}: "
-                         f"{err}") from err
-
-
-def _from_config(auto: str, config):
-    """``transformers.<auto>.from_config``: random weights, no remote code, quietly."""
-    tf = _transformers()
-    with _quiet(tf):
-        return getattr(tf, auto).from_config(config, trust_remote_code=False)
-
-
-def _load(est) -> _LoadedLM:
-    """Load ``est.path`` (model + tokenizer) onto ``est.device``; clear errors for bad dirs."""
-    path, _, tokenizer = _open_checkpoint(est, "causal")
-    device = resolve_device(est.device)
-    model = _from_pretrained("AutoModelForCausalLM", path)
-    model = model.to(device=device, dtype=getattr(torch, est.dtype)).eval()
-    model.requires_grad_(False)
-    start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None \
-        else tokenizer.eos_token_id
-    if start is None:
-        raise ValueError(f"the tokenizer in {str(path)!r} has neither a BOS nor an EOS token; "
-                         "one is needed to start (and score the first token of) every text.")
-    eos = tokenizer.eos_token_id
-    if est.score_eos and eos is None:
-        raise ValueError(f"score_eos=True but the tokenizer in {str(path)!r} has no EOS token; "
-                         "use score_eos=False (log p of a prefix).")
-    context = getattr(model.config, "max_position_embeddings", None)
-    est.device_ = str(device)
-    est.checkpoint_fingerprint_ = _checkpoint_fingerprint(path)
-    return _LoadedLM(model, tokenizer, start, eos, context)
-
-
-def _check_unchanged(est) -> None:
-    """A fitted estimator read by :func:`gdlab.load`: its checkpoint is there and unchanged."""
-    path = Path(est.path).expanduser()
-    if not path.is_dir():
-        raise ValueError(f"the saved {type(est).__name__} refers to the checkpoint directory "
-                         f"{str(est.path)!r}, which does not exist here.")
-    if _checkpoint_fingerprint(path) != est.checkpoint_fingerprint_:
-        raise ValueError(f"the checkpoint in {str(est.path)!r} changed since the model was "
-                         "saved (its files differ); refit on it instead of loading.")
-
-
-@torch.no_grad()
-def _log_likelihoods(lm: _LoadedLM, texts: list[str], prompts: list[str], *, score_eos: bool,
-                     batch_size: int) -> np.ndarray:
-    """log p(text_i | prompt_i) for each pair: (n,) float64."""
-    text_ids = lm.encode(texts)
-    prompt_cache: dict[str, list[int]] = {}
-    rows, starts = [], []
-    for i, (ids, prompt) in enumerate(zip(text_ids, prompts, strict=True)):
-        if prompt not in prompt_cache:
-            prompt_cache[prompt] = lm.encode([prompt])[0] if prompt else []
-        head = [lm.start_id, *prompt_cache[prompt]]
-        row = head + ids + ([lm.eos_id] if score_eos else [])
-        if lm.context is not None and len(row) > lm.context:
-            raise ValueError(f"text {i} needs {len(row)} tokens (with the start token"
-                             f"{', prompt' if prompt else ''}{' and EOS' if score_eos else ''}) "
-                             f"but the model's context is {lm.context}; shorten it.")
-        rows.append(row)
-        starts.append(len(head))  # index of the first scored token
-    out = np.zeros(len(rows))
-    order = np.argsort([len(r) for r in rows], kind="stable")
-    device = lm.device
-    for b in range(0, len(rows), batch_size):
-        idx = order[b:b + batch_size]
-        T = max(len(rows[i]) for i in idx)
-        ids = torch.zeros((len(idx), T), dtype=torch.long)
-        mask = torch.zeros((len(idx), T), dtype=torch.long)
-        scored = torch.zeros((len(idx), T - 1), dtype=torch.bool)
-        for j, i in enumerate(idx):
-            n = len(rows[i])
-            ids[j, :n] = torch.tensor(rows[i])
-            mask[j, :n] = 1
-            scored[j, starts[i] - 1:n - 1] = True  # targets ids[:, 1:]
-        ids, mask, scored = ids.to(device), mask.to(device), scored.to(device)
-        logits = lm.model(input_ids=ids, attention_mask=mask).logits  # (B, T, V)
-        logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)  # (B, T-1, V)
-        tok = logp.gather(-1, ids[:, 1:, None]).squeeze(-1)  # (B, T-1)
-        tok = torch.where(scored, tok, torch.zeros_like(tok)).double()
-        out[idx] = tok.sum(dim=1).cpu().numpy()
-    return out
-
-
-@torch.no_grad()
-def _generate(lm: _LoadedLM, n: int, prompt: str, *, max_length: int, temperature: float,
-              top_k: int | None, seed: int) -> list[str]:
-    """n continuations of ``prompt`` (seeded), decoded without special tokens, cut at EOS."""
-    head = [lm.start_id, *(lm.encode([prompt])[0] if prompt else [])]
-    if lm.context is not None and len(head) + max_length > lm.context:
-        raise ValueError(f"the prompt ({len(head)} tokens with the start token) plus "
-                         f"max_length={max_length} exceeds the model's context of {lm.context} "
-                         "tokens.")
-    device = lm.device
-    gen = torch.Generator(device=device).manual_seed(seed)
-    ids = torch.tensor([head] * n, dtype=torch.long, device=device)  # (n, P)
-    past, new = None, []
-    done = torch.zeros(n, dtype=torch.bool, device=device)
-    step_input = ids
-    for _ in range(max_length):
-        out = lm.model(input_ids=step_input, past_key_values=past, use_cache=True)
-        past = out.past_key_values
-        logits = top_k_filter(out.logits[:, -1].float() / temperature, top_k)  # (n, V)
-        nxt = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=gen)  # (n, 1)
-        new.append(nxt)
-        if lm.eos_id is not None:
-            done |= nxt[:, 0] == lm.eos_id
-            if bool(done.all()):
-                break
-        step_input = nxt
-    tokens = torch.cat(new, dim=1).cpu().tolist() if new else [[] for _ in range(n)]
-    texts = []
-    for row in tokens:
-        if lm.eos_id is not None and lm.eos_id in row:
-            row = row[:row.index(lm.eos_id)]
-        texts.append(lm.tokenizer.decode(row, skip_special_tokens=True))
-    return texts
 
 
 class _FrozenLMMixin:
@@ -396,8 +115,8 @@ class _FrozenLMMixin:
         return {}
 
     def _gdlab_load_tensors_(self, tensors) -> None:
-        _check_unchanged(self)
-        self.lm_ = _load(self)
+        check_unchanged(self)
+        self.lm_ = load_causal_lm(self)
 
 
 class HFCausalLM(_FrozenLMMixin, CapabilityMixin, BaseEstimator):
@@ -472,7 +191,7 @@ class HFCausalLM(_FrozenLMMixin, CapabilityMixin, BaseEstimator):
         _check_common(self)
         if X is not None:
             check_texts(self, X, allow_empty=True)
-        self.lm_ = _load(self)
+        self.lm_ = load_causal_lm(self)
         return self
 
     def score_samples(self, X) -> np.ndarray:
@@ -489,8 +208,8 @@ class HFCausalLM(_FrozenLMMixin, CapabilityMixin, BaseEstimator):
         """
         check_is_fitted(self, "lm_")
         texts = check_texts(self, X, allow_empty=True)
-        return _log_likelihoods(self.lm_, texts, [""] * len(texts), score_eos=self.score_eos,
-                                batch_size=int(self.batch_size))
+        return log_likelihoods(self.lm_, texts, [""] * len(texts), score_eos=self.score_eos,
+                               batch_size=int(self.batch_size))
 
     def score(self, X, y=None) -> float:
         """Mean log p(text) over the texts (higher is better)."""
@@ -523,8 +242,8 @@ class HFCausalLM(_FrozenLMMixin, CapabilityMixin, BaseEstimator):
             raise TypeError(f"prompt must be a str, got {type(prompt).__name__}.")
         check_sampling(max_length, temperature, top_k)
         seed = TorchEstimatorMixin._seed_from(random_state)
-        return _generate(self.lm_, n, prompt, max_length=int(max_length),
-                         temperature=float(temperature), top_k=top_k, seed=seed)
+        return generate(self.lm_, n, prompt, max_length=int(max_length),
+                        temperature=float(temperature), top_k=top_k, seed=seed)
 
 
 class HFGenerativeClassifier(_FrozenLMMixin, GenerativeClassifierMixin, BaseEstimator):
@@ -628,7 +347,7 @@ class HFGenerativeClassifier(_FrozenLMMixin, GenerativeClassifierMixin, BaseEsti
         y, classes, y_idx = check_labels(self, y, len(texts))
         priors = check_priors(self.priors, len(classes))
         prompts = self._prompts(classes)
-        self.lm_ = _load(self)
+        self.lm_ = load_causal_lm(self)
         self.classes_ = classes
         self._set_class_prior(np.bincount(y_idx, minlength=len(classes)), priors)
         self.prompts_ = prompts
@@ -640,9 +359,9 @@ class HFGenerativeClassifier(_FrozenLMMixin, GenerativeClassifierMixin, BaseEsti
     def _log_likelihood(self, texts) -> np.ndarray:
         """log p(text | prompt of class k); the mixin adds the log prior."""
         n = len(texts)
-        return np.column_stack([_log_likelihoods(self.lm_, texts, [p] * n,
-                                                 score_eos=self.score_eos,
-                                                 batch_size=int(self.batch_size))
+        return np.column_stack([log_likelihoods(self.lm_, texts, [p] * n,
+                                                score_eos=self.score_eos,
+                                                batch_size=int(self.batch_size))
                                 for p in self.prompts_])
 
     def score_samples(self, X) -> np.ndarray:
@@ -684,9 +403,9 @@ class HFGenerativeClassifier(_FrozenLMMixin, GenerativeClassifierMixin, BaseEsti
         out = [None] * len(y_idx)
         for k in np.unique(y_idx):
             rows = np.flatnonzero(y_idx == k)
-            texts = _generate(self.lm_, len(rows), self.prompts_[k], max_length=int(max_length),
-                              temperature=float(temperature), top_k=top_k,
-                              seed=int(rng.randint(0, 2**31 - 1)))
+            texts = generate(self.lm_, len(rows), self.prompts_[k], max_length=int(max_length),
+                             temperature=float(temperature), top_k=top_k,
+                             seed=int(rng.randint(0, 2**31 - 1)))
             for i, t in zip(rows, texts, strict=True):
                 out[i] = t
         return out, self.classes_[y_idx]
@@ -695,41 +414,12 @@ class HFGenerativeClassifier(_FrozenLMMixin, GenerativeClassifierMixin, BaseEsti
 # ------------------------------------------------------------------ encoder checkpoints
 
 
-class _EncoderNet(_HFModule):
-    """An encoder (classifier or masked LM) and its tokenizer; ``forward`` gives the logits."""
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        # (B, T) ids and mask -> (B, n_labels) or (B, T, vocab) logits
-        return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
-
-
-def _pretrained(auto: str, path: Path, seed: int, **kwargs):
-    """``auto.from_pretrained(path)`` with the parts missing from the checkpoint (a fresh
-    head) initialized under ``seed``, so that the same seed gives the same start."""
-    with seeded(seed, torch.device("cpu")):
-        return _from_pretrained(auto, path, **kwargs)
-
-
-def _usable_positions(model, context: int) -> int:
-    """``context`` capped to the positions the model can index.
-
-    RoBERTa-style embeddings number positions from ``padding_idx + 1`` (their
-    position embedding has a ``padding_idx``), so ``max_position_embeddings``
-    positions hold ``max_position_embeddings - padding_idx - 1`` tokens.
-    """
-    for name, part in model.named_modules():
-        if name.endswith("position_embeddings") and isinstance(part, torch.nn.Embedding) \
-                and part.padding_idx is not None:
-            return min(context, part.num_embeddings - part.padding_idx - 1)
-    return context
-
-
 class _EncoderMixin(TextInputMixin, CapabilityMixin, TorchEstimatorMixin):
     """Checkpoint, context and tokenization shared by the encoder estimators."""
 
     def _open(self):
         """(path, config, tokenizer) of an encoder checkpoint with a padding token."""
-        path, config, tokenizer = _open_checkpoint(self, "encoder")
+        path, config, tokenizer = open_checkpoint(self, "encoder")
         if tokenizer.pad_token_id is None:
             raise ValueError(f"the tokenizer in {str(path)!r} has no padding token; one is "
                              "needed to batch texts of different lengths.")
@@ -746,7 +436,7 @@ class _EncoderMixin(TextInputMixin, CapabilityMixin, TorchEstimatorMixin):
         return min(limits) if limits else 512
 
     @staticmethod
-    def _tokenize(module: _EncoderNet, texts, context: int):
+    def _tokenize(module: EncoderNet, texts, context: int):
         """ids, attention mask and maskable positions (real, non-special tokens), (n, T).
 
         Texts are tokenized with the tokenizer's special tokens ([CLS] ... [SEP]),
@@ -777,14 +467,14 @@ class _MaskedLMPretraining(_EncoderMixin):
 
     def _build_module(self):
         _, config, tokenizer = self._open()
-        return _EncoderNet(_from_config("AutoModelForMaskedLM", config), tokenizer)
+        return EncoderNet(from_config("AutoModelForMaskedLM", config), tokenizer)
 
     def _inputs(self, path, config, tokenizer, texts):
         """Tokenized texts, checked to be pretrainable: ids, attention mask, maskable."""
         if tokenizer.mask_token_id is None:
             raise ValueError(f"the tokenizer in {str(path)!r} has no mask token; masked-LM "
                              "pretraining (pretrain_epochs > 0) needs one.")
-        probe = _EncoderNet(None, tokenizer)
+        probe = EncoderNet(None, tokenizer)
         ids, mask, maskable = self._tokenize(probe, texts, self._context(config, tokenizer))
         if not maskable.any():
             raise ValueError("masked-LM pretraining needs texts with at least one token that "
@@ -802,7 +492,8 @@ class _MaskedLMPretraining(_EncoderMixin):
             lambda module, inputs, batch: module(inputs, batch[1]))
 
         config_seed = self._train_config().random_state
-        init = {"model": _pretrained("AutoModelForMaskedLM", path, config_seed).state_dict()}
+        init = {"model": seeded_pretrained("AutoModelForMaskedLM", path,
+                                           config_seed).state_dict()}
         data = (torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(maskable))
         return self._train(data, loss, eval_loss=eval_loss, init_state=init)
 
@@ -951,7 +642,7 @@ random_state, verbose
         config.id2label = dict(enumerate(self.head_labels_))
         config.label2id = {name: i for i, name in enumerate(self.head_labels_)}
         config.problem_type = "single_label_classification"
-        return _EncoderNet(_from_config("AutoModelForSequenceClassification", config), tokenizer)
+        return EncoderNet(from_config("AutoModelForSequenceClassification", config), tokenizer)
 
     def fit(self, X, y):
         """Fine-tune the checkpoint on labelled texts (after masked-LM pretraining, if asked).
@@ -982,7 +673,7 @@ random_state, verbose
         classes, y_idx = text_class_indices(self, y, len(texts),
                                             semi_supervised=self._self_pretrains())
         path, config, tokenizer = self._open()
-        probe = _EncoderNet(None, tokenizer)
+        probe = EncoderNet(None, tokenizer)
         probe.check_encodable(texts)  # before any weights are read
         n_out, head_index, head_labels, keep_head = self._plan_head(config, classes)
         training = {p: getattr(self, p) for p in TRAINING_PARAMS}
@@ -994,10 +685,10 @@ random_state, verbose
                                               random_state=seed))
             pre._inputs(path, config, tokenizer, texts)  # refused before any weights
         init = {}
-        start = _pretrained("AutoModelForSequenceClassification", path, seed,
-                            num_labels=n_out, ignore_mismatched_sizes=not keep_head)
+        start = seeded_pretrained("AutoModelForSequenceClassification", path, seed,
+                                  num_labels=n_out, ignore_mismatched_sizes=not keep_head)
         state, prefix = start.state_dict(), start.base_model_prefix
-        context = _usable_positions(start, self._context(config, tokenizer))
+        context = usable_positions(start, self._context(config, tokenizer))
         del start
         if keep_head:
             init["model"] = state
@@ -1018,7 +709,7 @@ random_state, verbose
         self.head_index_ = head_index
         self.head_labels_ = head_labels
         self.context_length_ = context
-        self.checkpoint_fingerprint_ = _checkpoint_fingerprint(path)
+        self.checkpoint_fingerprint_ = checkpoint_fingerprint(path)
         target = torch.from_numpy(head_index[y_idx[labelled]].astype(np.int64))
         return self._train((torch.from_numpy(ids), torch.from_numpy(mask), target),
                            cross_entropy_loss, init_state=init)
@@ -1033,6 +724,6 @@ random_state, verbose
 
     def _gdlab_load_tensors_(self, tensors) -> None:
         """Rebuild from the (unchanged) checkpoint's config and tokenizer; load the weights."""
-        _check_unchanged(self)
+        check_unchanged(self)
         super()._gdlab_load_tensors_(tensors)
 
