@@ -199,7 +199,6 @@ def test_objective_gradient_matches_finite_differences(make_model, data, step, t
     model = make_model().fit(X, y)
     Xv, _, y_idx = model._validate_fit(X, y)
     data_ = model._design(Xv)
-    model._fixed_log_prior = np.log(model.class_prior_)
     rng = np.random.RandomState(0)
     v = np.concatenate([rng.normal(size=3), model._initial_parameters(data_)])
     v += rng.normal(scale=step, size=v.shape)

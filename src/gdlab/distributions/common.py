@@ -2,8 +2,8 @@
 
 Missing entries (NaN) of a data matrix, the group indicator that turns
 per-row data into per-group sums (``indicator @ X``), and the messages that
-name the offending value or (group, feature) pair when a distribution refuses
-its input or cannot estimate a parameter.
+name the offending value or (group, feature) pair when a distribution (or a
+model) refuses its input or cannot estimate a parameter.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ __all__ = [
     "row_weights",
     "missing_mask",
     "first_bad",
+    "raise_first_bad",
     "describe_pairs",
     "check_finite_parameters",
 ]
@@ -94,6 +95,43 @@ def first_bad(bad, X, names):
     """
     row, col = np.argwhere(bad)[0]
     return _plain(X[row, col]), int(row), _plain(col if names is None else names[col])
+
+
+def raise_first_bad(bad, X, names, before, after="."):
+    """Raise ``ValueError`` naming the first True entry of ``bad``, if any.
+
+    The message is ``before``, then "got <value> at row <row>, column <label>"
+    (see :func:`first_bad`), then ``after``. Used by the discrete
+    distributions' support checks and by the models that refuse values
+    (``CategoricalNB(unseen="error")``).
+
+    Parameters
+    ----------
+    bad : ndarray of bool of shape (n_samples, n_features)
+    X : ndarray of shape (n_samples, n_features)
+    names : sequence of column labels, or None for positions
+    before : str
+        The start of the message, up to "got ...".
+    after : str, default="."
+        The end of the message.
+
+    Raises
+    ------
+    ValueError
+        When ``bad`` has a True entry.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 2.0]])
+    >>> raise_first_bad(X > 1, X, ["a", "b"], "expects 0/1, ")
+    Traceback (most recent call last):
+    ...
+    ValueError: expects 0/1, got 2.0 at row 0, column 'b'.
+    """
+    if bad.any():
+        value, row, col = first_bad(bad, X, names)
+        raise ValueError(f"{before}got {value!r} at row {row}, column {col!r}{after}")
 
 
 def describe_pairs(where, classes, names):

@@ -29,8 +29,8 @@ from scipy.special import gammaln
 
 from gdlab.distributions.common import (
     check_finite_parameters,
-    first_bad,
     missing_mask,
+    raise_first_bad,
     row_weights,
 )
 
@@ -137,17 +137,6 @@ def _sparse_group_sums(indicator, X):
     return np.asarray(X.T @ dense.T).T
 
 
-def _raise_first_bad(bad, X, names, before, after="."):
-    """Raise ``ValueError`` naming the first True entry of ``bad``, if any.
-
-    The message is ``before``, then "got <value> at row <row>, column <label>"
-    (see :func:`~gdlab.distributions.common.first_bad`), then ``after``.
-    """
-    if bad.any():
-        value, row, col = first_bad(bad, X, names)
-        raise ValueError(f"{before}got {value!r} at row {row}, column {col!r}{after}")
-
-
 def _zero_summaries(n_groups, n_features, *names):
     """Empty statistics: one (n_groups, n_features) array of zeros per name."""
     return {name: np.zeros((n_groups, n_features)) for name in names}
@@ -199,7 +188,7 @@ class Bernoulli:
     def check_support(X, where, names=None):
         """Raise ``ValueError`` for values other than 0, 1 and NaN, naming the first."""
         bad = ~np.isnan(X) & (X != 0) & (X != 1)
-        _raise_first_bad(bad, X, names, f"{where} expects binary values 0/1 (or NaN for missing), ")
+        raise_first_bad(bad, X, names, f"{where} expects binary values 0/1 (or NaN for missing), ")
 
     @staticmethod
     def summarize(stats, X, y_idx, indicator):
@@ -265,7 +254,7 @@ class Poisson:
     def check_support(X, where, names=None):
         """Raise ``ValueError`` for negative values, naming the first."""
         bad = X < 0  # NaN compares False
-        _raise_first_bad(bad, X, names, f"{where} expects non-negative counts, ")
+        raise_first_bad(bad, X, names, f"{where} expects non-negative counts, ")
 
     @staticmethod
     def check_defined(rate, classes, names, estimator):
@@ -353,7 +342,7 @@ class Categorical:
             (negative, "Negative values in data"),
             (fractional, "Non-integer codes"),
         ):
-            _raise_first_bad(bad, X, names, f"{problem} passed to {where}, which expects "
+            raise_first_bad(bad, X, names, f"{problem} passed to {where}, which expects "
                              "non-negative integer category codes (or NaN for missing): ")
 
     @staticmethod
@@ -365,7 +354,7 @@ class Categorical:
         predict, larger codes are fine: they are categories never seen in
         training (the "unseen" bucket).
         """
-        _raise_first_bad(
+        raise_first_bad(
             X >= MAX_CATEGORY_CODE,  # NaN compares False
             X,
             names,

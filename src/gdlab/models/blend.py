@@ -70,14 +70,9 @@ from gdlab.distributions.common import missing_mask
 from gdlab.distributions.discrete import Bernoulli, Multinomial
 from gdlab.distributions.gaussian_features import GaussianFeatures
 from gdlab.inference.gaussian_em import fit_gaussians
-from gdlab.models.gaussian import _CAPS_CLASSIFIER, GaussianClassifier
-from gdlab.models.naive_bayes import (
-    _NB_CAPABILITIES,
-    BernoulliNB,
-    GaussianNB,
-    MultinomialNB,
-    _smoothing,
-)
+from gdlab.models._naive_bayes_base import NB_CAPABILITIES, smoothing
+from gdlab.models.gaussian import GaussianClassifier
+from gdlab.models.naive_bayes import BernoulliNB, GaussianNB, MultinomialNB
 
 __all__ = ["BlendGaussianNB", "BlendGaussianClassifier", "BlendMultinomialNB",
            "BlendBernoulliNB", "DEFAULT_LAMBDA_GRID", "check_blend_weight"]
@@ -85,7 +80,9 @@ __all__ = ["BlendGaussianNB", "BlendGaussianClassifier", "BlendMultinomialNB",
 #: The lambdas ``lambda_="cv"`` chooses among (and the ``blend`` study's default curves).
 DEFAULT_LAMBDA_GRID = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
 
-_BLEND_CAPABILITIES = (_NB_CAPABILITIES - {"partial_fit"}) | {"blend"}
+#: What every blend can do: naive Bayes' tags but partial_fit (one full-batch fit), plus
+#: "blend"; the same as GaussianClassifier's tags plus "blend".
+_BLEND_CAPABILITIES = (NB_CAPABILITIES - {"partial_fit"}) | {"blend"}
 
 #: The settings every blend takes (its ``__init__`` stores them with ``_set_params``).
 _BLEND_PARAMS = ("lambda_", "lambda_grid", "cv", "max_iter", "tol", "random_state")
@@ -274,7 +271,7 @@ class _BlendMixin(SettingGroupsMixin):
         if self._learns_prior():
             logits = v[:K]
             return logits - logsumexp(logits), v[K:]
-        return self._fixed_log_prior, v
+        return self._log_prior(), v
 
     def _objective(self, v, data, y_idx, lam):
         """(-L / n, -grad / n) of the blended objective at the flat parameters ``v``."""
@@ -301,7 +298,6 @@ class _BlendMixin(SettingGroupsMixin):
     def _optimize(self, X, y_idx, lam):
         data = self._design(X)
         K = len(self.classes_)
-        self._fixed_log_prior = np.log(self.class_prior_)
         start = self._initial_parameters(data)
         if self._learns_prior():
             start = np.concatenate([np.log(np.maximum(self.class_prior_, 1e-300)), start])
@@ -334,7 +330,6 @@ class _BlendMixin(SettingGroupsMixin):
             prior = np.exp(log_prior)
             self._set_class_prior(self.class_count_, prior / prior.sum())
         self._store(family, data)
-        del self._fixed_log_prior
 
 
 class BlendGaussianNB(_BlendMixin, GaussianNB):
@@ -560,8 +555,6 @@ class BlendGaussianClassifier(_BlendMixin, GaussianClassifier):
     np.float64(1.0)
     """
 
-    _gdlab_capabilities = _CAPS_CLASSIFIER | {"blend"}
-
     def __init__(self, *, lambda_="cv", covariance="full", priors=None, reg_covar=1e-6,
                  lambda_grid=DEFAULT_LAMBDA_GRID, cv=5, max_iter=300, tol=1e-8,
                  random_state=None):
@@ -733,7 +726,7 @@ class _DiscreteBlendMixin(_BlendMixin):
         missing = missing_mask(X)
         X0 = X if missing is None else np.where(missing, 0.0, X)
         obs = None if missing is None else np.logical_not(missing).astype(np.float64)
-        return {"X": X, "X0": X0, "obs": obs, "alpha": _smoothing(self.alpha)}
+        return {"X": X, "X0": X0, "obs": obs, "alpha": smoothing(self.alpha)}
 
     def _bounds(self, data):
         return None
