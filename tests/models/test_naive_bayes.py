@@ -277,6 +277,34 @@ def test_mixed_frame_partial_fit_learns_new_categories():
     )
 
 
+@pytest.mark.parametrize("container", ["object array", "DataFrame"])
+def test_mixed_partial_fit_of_string_labels_equals_fit(container):
+    # regression: the second partial_fit batch of an object array with string labels in
+    # its categorical columns must be encoded like the first (reported to fail with
+    # "could not convert string to float"); the second batch brings a new label, "blue"
+    rng = np.random.default_rng(0)
+    n = 120
+    y = rng.integers(0, 2, n)
+    frame = pd.DataFrame({
+        "h": rng.normal(y, 1.0),
+        "colour": np.where(np.arange(n) < 60, rng.choice(["red", "green"], n),
+                           rng.choice(["red", "green", "blue"], n)).astype(object),
+        "visits": rng.poisson(2 + y),
+        "shape": rng.choice(["square", "round", None], n),
+    })
+    kinds = ["gaussian", "categorical", "poisson", "categorical"]
+    X = frame.to_numpy() if container == "object array" else frame
+    rows = (slice(0, 60), slice(60, n))
+    part = (lambda r: X[r]) if container == "object array" else (lambda r: X.iloc[r])
+    batched = MixedNB(distributions=kinds)
+    batched.partial_fit(part(rows[0]), y[rows[0]], classes=[0, 1])
+    batched.partial_fit(part(rows[1]), y[rows[1]])
+    whole = MixedNB(distributions=kinds).fit(X, y)
+    assert batched.categories_[1].tolist() == ["green", "red", "blue"]
+    np.testing.assert_allclose(batched.predict_proba(X), whole.predict_proba(X), rtol=0,
+                               atol=1e-12)
+
+
 # -- sampling -----------------------------------------------------------------------------
 def test_gaussian_sample_refit_recovers_parameters():
     X, y = gaussian_data()
