@@ -40,6 +40,10 @@ not take values the data can never have. A GAN has no validation loss
 to stop on (the losses of a two-player game do not measure sample quality),
 so ``validation_fraction`` must be 0 and ``patience`` None; training runs
 ``max_epochs`` epochs and keeps the final weights.
+
+The networks and the two-player training steps live in :mod:`gdlab.nn.gan`;
+the estimators here check settings, scale the data and hand the step to the
+one :class:`gdlab.nn.Trainer`.
 """
 
 from __future__ import annotations
@@ -48,7 +52,6 @@ import numbers
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
@@ -73,9 +76,11 @@ from gdlab.nn.gan import (
     Discriminator,
     GANNet,
     Generator,
+    adam,
+    adversarial_step,
+    feature_matching_step,
 )
 from gdlab.nn.layers import check_image_shape, check_layer_sizes
-from gdlab.nn.training import weight_decay_groups
 
 __all__ = ["GAN", "ConditionalGAN", "SemiSupervisedGAN"]
 
@@ -108,14 +113,6 @@ def _check_no_validation(estimator) -> None:
             f"{type(estimator).__name__} needs patience=None (no early stopping: there is no "
             f"validation loss), got {estimator.patience!r}.")
     estimator._train_config()  # the shared training settings raise on bad values here
-
-
-def _adam(params, lr, betas, weight_decay):
-    """Adam with the given betas (AdamW decaying only weight matrices when weight_decay > 0)."""
-    if weight_decay > 0:
-        return torch.optim.AdamW(weight_decay_groups(params, weight_decay), lr=lr,
-                                 betas=tuple(betas))
-    return torch.optim.Adam(params, lr=lr, betas=tuple(betas))
 
 
 # ----------------------------------------------------------------------------- estimators
@@ -160,8 +157,8 @@ class _AdversarialMixin(TorchEstimatorMixin):
     def _optimizers(self, module: GANNet):
         """Adam for the generator (``lr``) and the discriminator (``lr_d``, default ``lr``)."""
         lr_d = self.lr if self.lr_d is None else self.lr_d
-        return [_adam(module.generator.parameters(), self.lr, self.betas, self.weight_decay),
-                _adam(module.discriminator.parameters(), lr_d, self.betas, self.weight_decay)]
+        return [adam(module.generator.parameters(), self.lr, self.betas, self.weight_decay),
+                adam(module.discriminator.parameters(), lr_d, self.betas, self.weight_decay)]
 
     def _standardize_fit(self, X: np.ndarray) -> torch.Tensor:
         """Record the sample range and the standardization; the standardized rows as float32."""
@@ -231,47 +228,12 @@ class _BaseGAN(CapabilityMixin, _AdversarialMixin, BaseEstimator):
 
     # --------------------------------------------------------------- training
     def _step(self, module, batch, optimizers, backward) -> dict[str, torch.Tensor]:
-        """One generator update after ``n_critic`` discriminator updates on the batch.
-
-        Each discriminator update draws fresh noise; fake rows of the
-        conditional model carry the labels of the real batch.
-        """
-        opt_g, opt_d = optimizers
-        G, D = module.generator, module.discriminator
-        x = batch[0]
-        y = batch[1] if self._conditional else None
-        yy = None if y is None else torch.cat([y, y])
-        n = x.shape[0]
-        r1 = self.stabilizer in ("r1", "both")
-        latent = int(self.latent_dim)
-        for _ in range(int(self.n_critic)):
-            with torch.no_grad():
-                fake = G(torch.randn(n, latent, device=x.device), y)
-            real = x.detach().requires_grad_(r1)
-            logits = D(torch.cat([real, fake]), yy)  # (2B,): real rows first
-            d_real, d_fake = logits[:n], logits[n:]
-            d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
-            loss = d_loss
-            penalty = torch.zeros((), device=x.device)
-            if r1:
-                (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
-                penalty = grad.pow(2).sum(dim=1).mean()
-                loss = loss + 0.5 * self.r1_gamma * penalty
-            opt_d.zero_grad(set_to_none=True)
-            backward(loss)
-            opt_d.step()
-        D.requires_grad_(False)
-        try:
-            fake = G(torch.randn(n, latent, device=x.device), y)
-            g_loss = F.softplus(-D(fake, y)).mean()
-            opt_g.zero_grad(set_to_none=True)
-            backward(g_loss)
-            opt_g.step()
-        finally:
-            D.requires_grad_(True)
-        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(),
-                "d_real": torch.sigmoid(d_real).mean().detach(),
-                "d_fake": torch.sigmoid(d_fake).mean().detach(), "r1": penalty.detach()}
+        """One generator update after ``n_critic`` discriminator updates on the batch
+        (:func:`gdlab.nn.gan.adversarial_step`)."""
+        return adversarial_step(module, batch, optimizers, backward,
+                                latent_dim=int(self.latent_dim), n_critic=int(self.n_critic),
+                                r1=self.stabilizer in ("r1", "both"), r1_gamma=self.r1_gamma,
+                                conditional=self._conditional)
 
     def _fit_tensors(self, data) -> None:
         self._check_image_shape()
@@ -742,63 +704,6 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
             bool(self.weight_norm))
         return GANNet(generator, discriminator)
 
-    def _step_fn(self, X_lab: torch.Tensor, y_lab: torch.Tensor):
-        """The Trainer's step: one discriminator update, then one generator update.
-
-        The Trainer's batch is a batch of all training rows (the unlabelled
-        stream); the labelled batch is drawn here from the labelled rows
-        (all of them when there are at most ``labelled_batch_size``).
-        """
-        n_lab_batch = int(self.labelled_batch_size or self.batch_size)
-        weight = float(self.unlabelled_weight)
-        latent = int(self.latent_dim)
-        on_device: dict = {}
-
-        def step(module, batch, optimizers, backward):
-            opt_g, opt_d = optimizers
-            G, D = module.generator, module.discriminator
-            x = batch[0]  # (B, D): training rows, labelled or not
-            n, device = x.shape[0], x.device
-            if device not in on_device:
-                on_device[device] = (X_lab.to(device), y_lab.to(device))
-            xl, yl = on_device[device]
-            if xl.shape[0] > n_lab_batch:
-                pick = torch.randperm(xl.shape[0], device=device)[:n_lab_batch]
-                xl, yl = xl[pick], yl[pick]
-            m = xl.shape[0]
-            n_fake = max(n, 2)  # the generator's batch normalization needs two rows
-            with torch.no_grad():
-                fake = G(torch.randn(n_fake, latent, device=device))
-            logits = D(torch.cat([xl, x, fake]))  # (m + n + n_fake, K)
-            l_lab, l_unl, l_fake = logits[:m], logits[m:m + n], logits[m + n:]
-            labelled = F.cross_entropy(l_lab, yl)
-            log_z_real = torch.logsumexp(l_unl, dim=1)  # log Z; p(real) = sigmoid(log Z)
-            log_z_fake = torch.logsumexp(l_fake, dim=1)
-            unlabelled = F.softplus(-log_z_real).mean() + F.softplus(log_z_fake).mean()
-            d_loss = labelled + weight * unlabelled
-            opt_d.zero_grad(set_to_none=True)
-            backward(d_loss)
-            opt_d.step()
-            D.requires_grad_(False)
-            try:
-                with torch.no_grad():
-                    real_features = D.forward_features(x)[1].mean(dim=0)
-                fake_features = D.forward_features(
-                    G(torch.randn(n_fake, latent, device=device)))[1]
-                g_loss = (real_features - fake_features.mean(dim=0)).pow(2).mean()
-                opt_g.zero_grad(set_to_none=True)
-                backward(g_loss)
-                opt_g.step()
-            finally:
-                D.requires_grad_(True)
-            return {"d_loss": d_loss.detach(), "labelled": labelled.detach(),
-                    "labelled_accuracy": (l_lab.argmax(dim=1) == yl).float().mean(),
-                    "unlabelled": unlabelled.detach(), "g_loss": g_loss.detach(),
-                    "d_real": torch.sigmoid(log_z_real).mean().detach(),
-                    "d_fake": torch.sigmoid(log_z_fake).mean().detach()}
-
-        return step
-
     # -------------------------------------------------------------------- fit
     def fit(self, X, y):
         """Train the discriminator (the classifier) and the generator.
@@ -823,8 +728,10 @@ class SemiSupervisedGAN(CapabilityMixin, ClassifierMixin, LogitClassifierMixin,
         labelled = record_labelled_rows(self, classes, y_idx)
         self._set_class_counts(y_idx[labelled], len(classes))
         Xs = self._standardize_fit(X)
-        step = self._step_fn(Xs[torch.from_numpy(labelled)],
-                             torch.as_tensor(y_idx[labelled], dtype=torch.long))
+        step = feature_matching_step(
+            Xs[torch.from_numpy(labelled)], torch.as_tensor(y_idx[labelled], dtype=torch.long),
+            labelled_batch_size=int(self.labelled_batch_size or self.batch_size),
+            unlabelled_weight=float(self.unlabelled_weight), latent_dim=int(self.latent_dim))
         return self._train((Xs,), step=step, optimizers=self._optimizers)
 
     # -------------------------------------------------------------- inference

@@ -1,4 +1,4 @@
-"""The two players of gdlab's GANs: a generator and a projection discriminator.
+"""The two players of gdlab's GANs and their training steps.
 
 The networks of :mod:`gdlab.models.gan` (the estimators ``GAN``,
 ``ConditionalGAN`` and ``SemiSupervisedGAN`` stay there): an MLP or conv
@@ -6,7 +6,10 @@ generator from noise (and a class embedding), a discriminator whose class
 conditioning is a projection (Miyato & Koyama, 2018), the K-class
 discriminator of the semi-supervised GAN (:class:`ClassDiscriminator`,
 Salimans et al., 2016), and :class:`GANNet` holding both players in one
-state dict.
+state dict. Beside them, the two-player updates that the estimators hand to
+the one :class:`gdlab.nn.Trainer`: :func:`adversarial_step` (non-saturating
+loss with the R1 penalty), :func:`feature_matching_step` (the semi-supervised
+GAN's), and their optimizer, :func:`adam`.
 
 Examples
 --------
@@ -25,9 +28,10 @@ from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
 from gdlab.nn.layers import ConvDecoder, ConvEncoder, mlp
+from gdlab.nn.training import weight_decay_groups
 
 __all__ = ["Generator", "BatchNormGenerator", "Discriminator", "ClassDiscriminator",
-           "GaussianNoise", "GANNet"]
+           "GaussianNoise", "GANNet", "adam", "adversarial_step", "feature_matching_step"]
 
 
 class Generator(nn.Module):
@@ -170,3 +174,158 @@ class GANNet(nn.Module):
         super().__init__()
         self.generator = generator
         self.discriminator = discriminator
+
+
+# ------------------------------------------------------------------- training steps
+
+
+def adam(params, lr, betas, weight_decay) -> torch.optim.Optimizer:
+    """Adam with the given betas (AdamW decaying only weight matrices when weight_decay > 0)."""
+    if weight_decay > 0:
+        return torch.optim.AdamW(weight_decay_groups(params, weight_decay), lr=lr,
+                                 betas=tuple(betas))
+    return torch.optim.Adam(params, lr=lr, betas=tuple(betas))
+
+
+def adversarial_step(module: GANNet, batch, optimizers, backward, *, latent_dim: int,
+                     n_critic: int, r1: bool, r1_gamma: float, conditional: bool
+                     ) -> dict[str, torch.Tensor]:
+    """One generator update after ``n_critic`` discriminator updates on the batch.
+
+    The Trainer's step of ``GAN`` and ``ConditionalGAN``: the non-saturating
+    loss, with the R1 penalty ``r1_gamma / 2 * E ||grad_x D(x)||^2`` on the
+    real rows when ``r1``. Each discriminator update draws fresh noise; fake
+    rows of the conditional model (``conditional``: ``batch[1]`` holds the
+    class indices) carry the labels of the real batch.
+
+    Parameters
+    ----------
+    module : GANNet
+    batch : tuple of torch.Tensor
+        ``(x,)`` or ``(x, y)``; ``x`` of shape (B, D) in standardized units.
+    optimizers : (generator's, discriminator's) optimizer
+    backward : callable
+        The Trainer's ``backward(loss)``.
+    latent_dim, n_critic : int
+    r1 : bool
+    r1_gamma : float
+    conditional : bool
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        ``d_loss``, ``g_loss``, ``d_real`` / ``d_fake`` (mean probability of
+        real on the real / fake rows) and ``r1`` (the penalty, 0 without it).
+    """
+    opt_g, opt_d = optimizers
+    G, D = module.generator, module.discriminator
+    x = batch[0]
+    y = batch[1] if conditional else None
+    yy = None if y is None else torch.cat([y, y])
+    n = x.shape[0]
+    for _ in range(n_critic):
+        with torch.no_grad():
+            fake = G(torch.randn(n, latent_dim, device=x.device), y)
+        real = x.detach().requires_grad_(r1)
+        logits = D(torch.cat([real, fake]), yy)  # (2B,): real rows first
+        d_real, d_fake = logits[:n], logits[n:]
+        d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+        loss = d_loss
+        penalty = torch.zeros((), device=x.device)
+        if r1:
+            (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
+            penalty = grad.pow(2).sum(dim=1).mean()
+            loss = loss + 0.5 * r1_gamma * penalty
+        opt_d.zero_grad(set_to_none=True)
+        backward(loss)
+        opt_d.step()
+    D.requires_grad_(False)
+    try:
+        fake = G(torch.randn(n, latent_dim, device=x.device), y)
+        g_loss = F.softplus(-D(fake, y)).mean()
+        opt_g.zero_grad(set_to_none=True)
+        backward(g_loss)
+        opt_g.step()
+    finally:
+        D.requires_grad_(True)
+    return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(),
+            "d_real": torch.sigmoid(d_real).mean().detach(),
+            "d_fake": torch.sigmoid(d_fake).mean().detach(), "r1": penalty.detach()}
+
+
+def feature_matching_step(X_lab: torch.Tensor, y_lab: torch.Tensor, *,
+                          labelled_batch_size: int, unlabelled_weight: float, latent_dim: int):
+    """The Trainer's step of ``SemiSupervisedGAN`` (Salimans et al., 2016), as a closure.
+
+    Each step makes one discriminator update, then one generator update. The
+    Trainer's batch is a batch of all training rows (the unlabelled
+    stream); the labelled batch is drawn here from the labelled rows
+    (all of them when there are at most ``labelled_batch_size``). The
+    discriminator (a :class:`ClassDiscriminator`) minimizes the labelled
+    cross-entropy plus ``unlabelled_weight`` times the real-vs-generated
+    log-loss written through ``log Z``; the generator matches the mean of the
+    discriminator's last hidden features on real rows.
+
+    Parameters
+    ----------
+    X_lab : torch.Tensor of shape (n_labelled, D)
+        The labelled rows, standardized.
+    y_lab : torch.Tensor of shape (n_labelled,)
+        Their class indices.
+    labelled_batch_size : int
+    unlabelled_weight : float
+    latent_dim : int
+
+    Returns
+    -------
+    callable
+        ``step(module, batch, optimizers, backward) -> dict`` of the losses
+        (``d_loss``, ``labelled``, ``labelled_accuracy``, ``unlabelled``,
+        ``g_loss``, ``d_real``, ``d_fake``).
+    """
+    on_device: dict = {}
+
+    def step(module, batch, optimizers, backward):
+        opt_g, opt_d = optimizers
+        G, D = module.generator, module.discriminator
+        x = batch[0]  # (B, D): training rows, labelled or not
+        n, device = x.shape[0], x.device
+        if device not in on_device:
+            on_device[device] = (X_lab.to(device), y_lab.to(device))
+        xl, yl = on_device[device]
+        if xl.shape[0] > labelled_batch_size:
+            pick = torch.randperm(xl.shape[0], device=device)[:labelled_batch_size]
+            xl, yl = xl[pick], yl[pick]
+        m = xl.shape[0]
+        n_fake = max(n, 2)  # the generator's batch normalization needs two rows
+        with torch.no_grad():
+            fake = G(torch.randn(n_fake, latent_dim, device=device))
+        logits = D(torch.cat([xl, x, fake]))  # (m + n + n_fake, K)
+        l_lab, l_unl, l_fake = logits[:m], logits[m:m + n], logits[m + n:]
+        labelled = F.cross_entropy(l_lab, yl)
+        log_z_real = torch.logsumexp(l_unl, dim=1)  # log Z; p(real) = sigmoid(log Z)
+        log_z_fake = torch.logsumexp(l_fake, dim=1)
+        unlabelled = F.softplus(-log_z_real).mean() + F.softplus(log_z_fake).mean()
+        d_loss = labelled + unlabelled_weight * unlabelled
+        opt_d.zero_grad(set_to_none=True)
+        backward(d_loss)
+        opt_d.step()
+        D.requires_grad_(False)
+        try:
+            with torch.no_grad():
+                real_features = D.forward_features(x)[1].mean(dim=0)
+            fake_features = D.forward_features(
+                G(torch.randn(n_fake, latent_dim, device=device)))[1]
+            g_loss = (real_features - fake_features.mean(dim=0)).pow(2).mean()
+            opt_g.zero_grad(set_to_none=True)
+            backward(g_loss)
+            opt_g.step()
+        finally:
+            D.requires_grad_(True)
+        return {"d_loss": d_loss.detach(), "labelled": labelled.detach(),
+                "labelled_accuracy": (l_lab.argmax(dim=1) == yl).float().mean(),
+                "unlabelled": unlabelled.detach(), "g_loss": g_loss.detach(),
+                "d_real": torch.sigmoid(log_z_real).mean().detach(),
+                "d_fake": torch.sigmoid(log_z_fake).mean().detach()}
+
+    return step
