@@ -732,6 +732,7 @@ def test_full_covariance_emissions_with_missing_entries_equal_a_row_by_row_refer
     missing entries (gaussian.PatternGroups, every pattern in stacked calls) equal the
     marginal density and the conditional moments computed frame by frame."""
     from gdlab.inference import hmm as hm
+    from gdlab.inference.hmm_emissions import GaussianEmissions
 
     rng = np.random.RandomState(31)
     seqs = [rng.normal(size=(n, 3)) * 2.0 + 1.0 for n in (9, 6, 11)]
@@ -739,7 +740,7 @@ def test_full_covariance_emissions_with_missing_entries_equal_a_row_by_row_refer
         s[rng.uniform(size=s.shape) < 0.35] = np.nan
     seqs[1][2] = np.nan  # a frame with nothing observed
     frames = hm.Frames(seqs)
-    emissions = hm.GaussianEmissions(frames, "full")
+    emissions = GaussianEmissions(frames, "full")
     means = rng.normal(size=(2, 3)) + 1.0
     A = rng.normal(size=(2, 3, 3))
     covs = A @ A.transpose(0, 2, 1) + 0.5 * np.eye(3)

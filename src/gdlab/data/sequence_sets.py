@@ -39,7 +39,8 @@ from gdlab._validation import check_int, check_random_state
 from gdlab.base import class_prior_from_counts, log_class_prior
 from gdlab.data.registry import make_dataset, register
 from gdlab.data.sequences import hmm_sequences, split_sequences
-from gdlab.inference.hmm import Frames, GaussianEmissions, e_step
+from gdlab.inference.hmm import Frames, e_step
+from gdlab.inference.hmm_emissions import GaussianEmissions
 
 __all__ = ["UNKNOWN_CHAR", "hmm_synthetic", "fortunes_lang_chars", "decode"]
 

@@ -5,7 +5,7 @@ Each kind (:class:`GaussianEmission`, :class:`GaussianMixtureEmission`,
 it, as hmmlearn's emission mixins do: data and parameter validation,
 initialization, the log-likelihood of a batch of frames (missing entries
 marginalized) and the M-step (through the batch caches of
-:mod:`gdlab.inference.hmm`), sampling and the fields of the next-frame
+:mod:`gdlab.inference.hmm_emissions`), sampling and the fields of the next-frame
 distribution. The parameters stay the HMM's fitted attributes (``means_``,
 ``covars_``, ``weights_``, ``emissionprob_``, ``lambdas_``), so saved models
 keep their layout. A new kind is one subclass of :class:`Emission` and one
@@ -21,7 +21,7 @@ import numpy as np
 from gdlab._validation import check_int, check_magnitude
 from gdlab.distributions.discrete import sample_categorical
 from gdlab.distributions.gaussian import sample_gaussian
-from gdlab.inference import hmm as hm
+from gdlab.inference import hmm_emissions as he
 
 STOCHASTIC_ATOL = 1e-8
 # Largest categorical alphabet: symbol codes index a dense (n_states, n_symbols) table.
@@ -83,7 +83,7 @@ class Emission(ABC):
     The parameters stay the HMM's fitted attributes (``attributes``, so that a
     saved model keeps its layout); the object owns everything that depends on
     the kind: parameter and data validation, the batch cache of
-    :mod:`gdlab.inference.hmm` (log-likelihood of frames with missing
+    :mod:`gdlab.inference.hmm_emissions` (log-likelihood of frames with missing
     entries marginalized, sufficient statistics, M-step), initialization,
     sampling and the predictive distribution of the next frame. Adding a kind
     of emission is one subclass and one entry of ``EMISSION_KINDS``.
@@ -137,7 +137,7 @@ class Emission(ABC):
 
     @abstractmethod
     def batch(self, frames):
-        """The per-batch cache of :mod:`gdlab.inference.hmm` for ``frames``."""
+        """The per-batch cache of :mod:`gdlab.inference.hmm_emissions` for ``frames``."""
 
     @abstractmethod
     def log_prob(self, batch):
@@ -289,7 +289,7 @@ class GaussianEmission(Emission):
         self.hmm.means_, self.hmm.covars_ = means[:, 0], self.compress_covars(covars)
 
     def batch(self, frames):
-        return hm.GaussianEmissions(frames, self.mode())
+        return he.GaussianEmissions(frames, self.mode())
 
     def log_prob(self, batch):
         return batch.log_prob(*self.params())
@@ -388,7 +388,7 @@ class GaussianEmission(Emission):
             elif hmm.covariance in ("diag", "full"):
                 covars_prior = covars_prior.reshape(C, *covars_prior.shape[len(lead):])
             count = max(float(values["covars_weight"]) - (1 if self.mode() == "diag" else d), 0)
-        return hm.GaussianPrior(values["means_prior"].reshape(C, d),
+        return he.GaussianPrior(values["means_prior"].reshape(C, d),
                                 values["means_weight"].reshape(C), covars_prior, count,
                                 about_previous=gmmhmm)
 
@@ -456,7 +456,7 @@ class GaussianMixtureEmission(GaussianEmission):
 
     def covars_prior_gmmhmm(self, S, M, d):
         """hmmlearn's GMMHMM covariance prior as the ``(c_0, k)`` of
-        :class:`gdlab.inference.hmm.GaussianPrior` (validated; scatter about the previous
+        :class:`gdlab.inference.hmm_emissions.GaussianPrior` (validated; scatter about the previous
         means). None takes hmmlearn's default: maximum likelihood (k = 0) but for
         "spherical" with ``n_mix != n_features`` (k = n_features - n_mix). k may not be
         below the smaller of 0 and the default's.
@@ -573,7 +573,7 @@ class CategoricalEmission(Emission):
                                     "n_symbols)")
 
     def batch(self, frames):
-        return hm.CategoricalEmissions(frames, self.hmm.n_symbols_)
+        return he.CategoricalEmissions(frames, self.hmm.n_symbols_)
 
     def log_prob(self, batch):
         return batch.log_prob(self.hmm.emissionprob_), None
@@ -661,7 +661,7 @@ class PoissonEmission(Emission):
         return tuple(out)
 
     def batch(self, frames):
-        return hm.PoissonEmissions(frames)
+        return he.PoissonEmissions(frames)
 
     def log_prob(self, batch):
         return batch.log_prob(self.hmm.lambdas_), None

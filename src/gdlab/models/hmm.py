@@ -24,10 +24,7 @@ convention, as stacked frames ``(sum(lengths), n_features)`` with ``lengths``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-from scipy.special import gammaln, logsumexp
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
@@ -42,11 +39,10 @@ from gdlab._validation import (
     check_sequences,
 )
 from gdlab.base import CapabilityMixin, ClassConditional
-from gdlab.distributions.discrete import sample_categorical
-from gdlab.distributions.gaussian import sample_gaussian
 from gdlab.inference import hmm as hm
 from gdlab.inference.em import run_em
 from gdlab.inference.hmm import draw_state_paths
+from gdlab.inference.hmm_emissions import NextObservation
 from gdlab.models._hmm_emissions import (
     EMISSION_KINDS,
     MAX_SYMBOLS,
@@ -73,142 +69,6 @@ def _check_possible(ll, under="the fitted HMM; their state posteriors are undefi
     if not np.isfinite(ll).all():
         bad = np.flatnonzero(~np.isfinite(ll))[:10].tolist()
         raise ValueError(f"sequences {bad} have zero probability under {under}")
-
-
-# -- the predictive distribution of the next frame ----------------------------------------------
-@dataclass
-class NextObservation:
-    """p(x_{T+1} | x_1..T) of each sequence: a mixture over the next hidden state.
-
-    Attributes
-    ----------
-    weights : ndarray of shape (n_sequences, n_states)
-        p(z_{T+1} = k | x_1..T); rows sum to one.
-    mix_weights : ndarray of shape (n_states, n_mix) or None
-        Within-state mixture weights (Gaussian emissions; 1 component for "gaussian").
-    means : ndarray of shape (n_states, n_mix, n_features) or None
-    covars : ndarray of shape (n_states, n_mix, n_features[, n_features]) or None
-        Variances (diagonal) or covariance matrices (full).
-    emissionprob : ndarray of shape (n_states, n_symbols) or None
-        Categorical emissions.
-    lambdas : ndarray of shape (n_states, n_features) or None
-        Poisson emissions: the rates of each state (the next frame's counts are
-        a mixture over states of independent Poisson counts).
-    """
-
-    weights: np.ndarray
-    mix_weights: np.ndarray | None = None
-    means: np.ndarray | None = None
-    covars: np.ndarray | None = None
-    emissionprob: np.ndarray | None = None
-    lambdas: np.ndarray | None = None
-
-    @property
-    def categorical(self) -> bool:
-        return self.emissionprob is not None
-
-    @property
-    def poisson(self) -> bool:
-        return self.lambdas is not None
-
-    @property
-    def proba(self) -> np.ndarray:
-        """ndarray of shape (n_sequences, n_symbols): p(next symbol) (categorical only)."""
-        if not self.categorical:
-            raise AttributeError("proba is only defined for categorical emissions; use "
-                                 "mean, log_pdf or sample for Gaussian emissions.")
-        return self.weights @ self.emissionprob
-
-    def _component_weights(self):
-        """(n_sequences, n_states * n_mix) weight of each Gaussian component."""
-        return (self.weights[:, :, None] * self.mix_weights[None]).reshape(len(self.weights), -1)
-
-    @property
-    def mean(self) -> np.ndarray:
-        """ndarray of shape (n_sequences, n_features): E[x_{T+1} | x_1..T].
-
-        For categorical emissions, the expected symbol index.
-        """
-        if self.categorical:
-            return (self.proba @ np.arange(self.emissionprob.shape[1]))[:, None]
-        if self.poisson:
-            return self.weights @ self.lambdas
-        S, M, d = self.means.shape
-        return self._component_weights() @ self.means.reshape(S * M, d)
-
-    def log_pdf(self, x) -> np.ndarray:
-        """log p(x_{T+1} = x[i] | sequence i), one next frame per sequence.
-
-        Parameters
-        ----------
-        x : array-like of shape (n_sequences, n_features) or (n_sequences,)
-
-        Returns
-        -------
-        ndarray of shape (n_sequences,)
-        """
-        n = len(self.weights)
-        x = np.asarray(x, dtype=np.float64)
-        if x.ndim == 1:
-            x = x[:, None]
-        if self.categorical:
-            if x.shape != (n, 1):
-                raise ValueError(f"x must have shape ({n}, 1) (one symbol per sequence), "
-                                 f"got {x.shape}.")
-            V = self.emissionprob.shape[1]
-            sym = x[:, 0]
-            if not np.all((sym >= 0) & (sym < V) & (sym == np.round(sym))):
-                raise ValueError(f"symbols must be integers in [0, {V}), got {sym.tolist()}.")
-            with np.errstate(divide="ignore"):
-                return np.log(self.proba[np.arange(n), sym.astype(np.intp)])
-        if self.poisson:
-            return self._poisson_log_pmf(x)
-        S, M, d = self.means.shape
-        if x.shape != (n, d):
-            raise ValueError(f"x must have shape ({n}, {d}), got {x.shape}.")
-        if np.isnan(x).any():
-            raise ValueError("x must not contain NaN.")
-        frames = hm.Frames([row[None] for row in x])
-        cov = self.covars.reshape(S * M, *self.covars.shape[2:])
-        full = self.covars.ndim == 4
-        lp = hm.GaussianEmissions(frames, "full" if full else "diag").component_log_prob_rows(
-            self.means.reshape(S * M, d), cov)
-        lp = lp.T[frames.pos]
-        with np.errstate(divide="ignore", under="ignore"):  # weights 0; far components
-            return logsumexp(lp + np.log(self._component_weights()), axis=1)
-
-    def _poisson_log_pmf(self, x):
-        n, d = len(self.weights), self.lambdas.shape[1]
-        if x.shape != (n, d):
-            raise ValueError(f"x must have shape ({n}, {d}) (one frame of counts per "
-                             f"sequence), got {x.shape}.")
-        if not np.all((x >= 0) & (x == np.round(x))):
-            raise ValueError(f"x must hold non-negative integer counts, got {x.tolist()}.")
-        lam = self.lambdas
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_lam = np.where(lam > 0, np.log(np.where(lam > 0, lam, 1.0)), -np.inf)
-            # (n, S): sum_j log Poisson(x_j; lambda_kj); a rate of 0 allows only a count of 0
-            terms = np.where(x[:, None, :] > 0, x[:, None, :] * log_lam[None], 0.0)
-            lp = (terms - lam[None] - gammaln(x + 1.0)[:, None, :]).sum(axis=2)
-            return logsumexp(lp + np.log(self.weights), axis=1)
-
-    def sample(self, random_state=None) -> np.ndarray:
-        """One draw of the next frame of each sequence.
-
-        Returns
-        -------
-        ndarray of shape (n_sequences, n_features)
-        """
-        rng = check_random_state(random_state)
-        if self.categorical:
-            return sample_categorical(self.proba, rng)[:, None].astype(np.int64)
-        if self.poisson:
-            states = sample_categorical(self.weights, rng)
-            return rng.poisson(self.lambdas[states]).astype(np.int64)
-        S, M, d = self.means.shape
-        comp = sample_categorical(self._component_weights(), rng)
-        return sample_gaussian(self.means.reshape(S * M, d),
-                             self.covars.reshape(S * M, *self.covars.shape[2:]), comp, rng)
 
 
 # -- the density --------------------------------------------------------------------------------
@@ -293,7 +153,7 @@ class HMM(CapabilityMixin, BaseEstimator):
         the current parameters kept. 1: no prior (maximum likelihood).
     means_prior, means_weight, covars_prior, covars_weight : float or array-like
         Conjugate prior of Gaussian emissions, hmmlearn's GaussianHMM form (see
-        :class:`gdlab.inference.hmm.GaussianPrior`): prior means (n_states,
+        :class:`gdlab.inference.hmm_emissions.GaussianPrior`): prior means (n_states,
         n_features) with weight (n_states,), prior scatter added to the
         covariances' numerator (in the layout of ``covars_``) and a weight
         ``covars_weight`` of which ``max(covars_weight - 1, 0)`` (diagonal,
