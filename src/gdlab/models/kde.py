@@ -38,14 +38,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import KFold
 
-from gdlab._validation import (
-    check_feature_magnitude,
-    check_in,
-    check_positive,
-    check_sample_weight,
-    check_X,
-    check_X_y,
-)
+from gdlab._param_checks import check_in, check_positive
+from gdlab._validation import check_feature_magnitude, check_sample_weight, check_X, check_X_y
 from gdlab.base import ClassConditional, DensityMixin, SettingGroupsMixin
 from gdlab.distributions.discrete import sample_categorical
 from gdlab.distributions.kernels import (
