@@ -80,7 +80,7 @@ from gdlab.nn import (
     check_layer_sizes,
 )
 from gdlab.nn.estimator import check_standardizable
-from gdlab.nn.vae import M2Net, VAENet
+from gdlab.nn.vae import M2Net, VAENet, elbo_draws, elbo_loss, m2_loss
 
 __all__ = ["VAE", "CVAE", "M2VAE"]
 
@@ -185,35 +185,23 @@ class _VAEBase(TorchEstimatorMixin):
         return z, gen
 
     def _draws(self, *, fixed: bool):
-        """``draws(module, x, onehot) -> (rec, kl)`` per row, for the training losses.
+        """``draws(module, x, onehot) -> (rec, kl)`` per row (:func:`gdlab.nn.vae.elbo_draws`).
 
         ``fixed=False``: fresh reparameterized draws (training); ``fixed=True``:
-        the same seeded draws at every call (validation, so early stopping sees
-        no sampling noise).
+        the draws behind ``score_samples`` at every call (validation, so early
+        stopping sees no sampling noise).
         """
-        if not fixed:
-            return lambda module, x, onehot: module(x, onehot)
-        gen = torch.Generator().manual_seed(_SCORE_SEED)
-        eps = torch.randn(_SCORE_DRAWS, int(self.latent_dim), generator=gen)
-        return lambda module, x, onehot: module.elbo_terms(x, onehot, eps.to(x.device))
-
-    def _elbo_loss(self, draws):
-        """The Trainer's loss: the beta-weighted negative ELBO per row, with ``draws``."""
-        beta = float(self.beta)
-
-        def loss(module, batch):
-            onehot = self._onehot(batch[1]) if len(batch) > 1 else None
-            rec, kl = draws(module, batch[0], onehot)
-            return {"loss": (beta * kl - rec).mean(), "recon": -rec.mean(), "kl": kl.mean()}
-
-        return loss
+        return elbo_draws(int(self.latent_dim), fixed_draws=_SCORE_DRAWS if fixed else 0,
+                          seed=_SCORE_SEED)
 
     def _fit_module(self, X: np.ndarray, y_idx=None):
         data = (torch.from_numpy(self._scaled(X, np.float32)),)
         if y_idx is not None:
             data = (*data, torch.from_numpy(np.asarray(y_idx, dtype=np.int64)))
-        return self._train(data, self._elbo_loss(self._draws(fixed=False)),
-                           eval_loss=self._elbo_loss(self._draws(fixed=True)))
+        beta, width = float(self.beta), self._n_conditions
+        return self._train(data, elbo_loss(self._draws(fixed=False), beta=beta, n_conditions=width),
+                           eval_loss=elbo_loss(self._draws(fixed=True), beta=beta,
+                                               n_conditions=width))
 
     # ----------------------------------------------------------------- bounds
     def _bound(self, X, y_idx, k: int, random_state, importance: bool) -> np.ndarray:
@@ -826,35 +814,6 @@ class M2VAE(LogitClassifierMixin, CVAE):
                      self.image_shape_, int(self.channels), len(self.classes_), self.likelihood,
                      self.classifier_hidden_, float(self.dropout))
 
-    def _m2_loss(self, draws):
-        """The loss function of the Trainer; ``draws`` as :meth:`_draws` returns it."""
-        beta, weight = float(self.beta), self.alpha_ / self.n_labelled_
-        n_classes = len(self.classes_)
-        log_prior = torch.as_tensor(self._log_prior(), dtype=torch.float32).clamp_min(-1e30)
-
-        def loss(module, batch):
-            x, y = batch  # (B, D), (B,) with -1 for unlabelled rows
-            logq = F.log_softmax(module.classify(x), dim=1)  # (B, K)
-            lab = y >= 0
-            x_lab, y_lab, x_unl, logq_unl = x[lab], y[lab], x[~lab], logq[~lab]
-            n_lab, n_unl = x_lab.shape[0], x_unl.shape[0]
-            # labelled rows with their class, then every unlabelled row with every class
-            classes = torch.arange(n_classes, device=x.device)
-            y_all = torch.cat([y_lab, classes.repeat(n_unl)])  # (n_lab + n_unl * K,)
-            x_all = torch.cat([x_lab, x_unl.repeat_interleave(n_classes, dim=0)])
-            rec, kl = draws(module, x_all, F.one_hot(y_all, n_classes).to(x.dtype))
-            neg_bound = beta * kl - rec - log_prior.to(x.device)[y_all]
-            labelled = neg_bound[:n_lab].sum()
-            q_unl = logq_unl.exp()  # (n_unl, K)
-            unlabelled = (q_unl * (neg_bound[n_lab:].view(n_unl, n_classes) + logq_unl)).sum()
-            class_nll = -logq[lab].gather(1, y_lab[:, None]).sum()
-            n = x.shape[0]
-            return {"loss": (labelled + unlabelled + weight * class_nll) / n,
-                    "labelled": labelled / n, "unlabelled": unlabelled / n,
-                    "class_nll": class_nll / n}
-
-        return loss
-
     def fit(self, X, y):
         """Fit the encoder, decoder and classifier on labelled and unlabelled rows.
 
@@ -882,8 +841,11 @@ class M2VAE(LogitClassifierMixin, CVAE):
         self.alpha_ = float(self.alpha) * X.shape[0]
         self._fit_scaling(X)
         data = (torch.from_numpy(self._scaled(X, np.float32)), torch.from_numpy(y_idx))
-        return self._train(data, self._m2_loss(self._draws(fixed=False)),
-                           eval_loss=self._m2_loss(self._draws(fixed=True)))
+        loss = {"beta": float(self.beta), "weight": self.alpha_ / self.n_labelled_,
+                "n_classes": len(self.classes_),
+                "log_prior": torch.as_tensor(self._log_prior(), dtype=torch.float32)}
+        return self._train(data, m2_loss(self._draws(fixed=False), **loss),
+                           eval_loss=m2_loss(self._draws(fixed=True), **loss))
 
     # ------------------------------------------------------------- classifier
     def _classifier_logits(self, X) -> np.ndarray:

@@ -13,6 +13,10 @@ or a small conv net for flattened single-channel images, built from
 classifier MLP for q(y | x) beside it (the semi-supervised VAE M2).
 :class:`EncoderClassifier` is an unconditional :class:`VAEEncoder` as the
 body of a classifier (a pretrained VAE's encoder, then fine-tuned).
+The training losses the estimators hand to the one :class:`gdlab.nn.Trainer`
+live here too: :func:`elbo_loss` (the beta-weighted negative ELBO of ``VAE``
+and ``CVAE``), :func:`m2_loss` (M2's labelled, unlabelled and classifier
+terms) and :func:`elbo_draws`, the reparameterized draws behind both.
 
 Examples
 --------
@@ -35,7 +39,8 @@ from torch.nn import functional as F  # noqa: N812
 
 from gdlab.nn.layers import ConvDecoder, ConvEncoder, mlp
 
-__all__ = ["MIN_STD", "VAEEncoder", "VAEDecoder", "VAENet", "M2Net", "EncoderClassifier"]
+__all__ = ["MIN_STD", "VAEEncoder", "VAEDecoder", "VAENet", "M2Net", "EncoderClassifier",
+           "elbo_draws", "elbo_loss", "m2_loss"]
 
 #: Floor of the learned observation standard deviation (standardized units).
 MIN_STD = 1e-3
@@ -230,3 +235,114 @@ class EncoderClassifier(nn.Module):
     def forward(self, x):
         # x: (B, D) -> (B, K) logits
         return self.head(self.drop(self.embed(x)))
+
+
+# ----------------------------------------------------------------- training losses
+
+
+def elbo_draws(latent_dim: int, *, fixed_draws: int = 0, seed: int = 0):
+    """``draws(module, x, onehot) -> (rec, kl)`` per row, for the training losses.
+
+    Parameters
+    ----------
+    latent_dim : int
+    fixed_draws : int, default=0
+        0: one fresh reparameterized draw per row and call (training, the
+        module's ``forward``); k > 0: the same ``k`` draws, seeded by
+        ``seed``, at every call (:meth:`VAENet.elbo_terms`; validation, so
+        early stopping sees no sampling noise).
+    seed : int, default=0
+
+    Returns
+    -------
+    callable
+        ``draws(module, x, onehot)``: the reconstruction log-likelihood and
+        the KL term per row, each of shape (B,).
+    """
+    if not fixed_draws:
+        return lambda module, x, onehot: module(x, onehot)
+    gen = torch.Generator().manual_seed(seed)
+    eps = torch.randn(fixed_draws, latent_dim, generator=gen)
+    return lambda module, x, onehot: module.elbo_terms(x, onehot, eps.to(x.device))
+
+
+def elbo_loss(draws, *, beta: float, n_conditions: int):
+    """The Trainer's loss of ``VAE`` and ``CVAE``: the beta-weighted negative ELBO per row.
+
+    Parameters
+    ----------
+    draws : callable
+        As :func:`elbo_draws` returns it.
+    beta : float
+        Weight of the KL term.
+    n_conditions : int
+        Width of the class one-hot fed to the networks (0: none; the batch
+        is ``(x,)``; else ``(x, y)`` with class indices ``y``).
+
+    Returns
+    -------
+    callable
+        ``loss(module, batch) -> dict`` with ``loss`` (the mean over the
+        batch), ``recon`` and ``kl``.
+    """
+
+    def loss(module, batch):
+        onehot = F.one_hot(batch[1], n_conditions).to(torch.float32) \
+            if len(batch) > 1 and n_conditions else None
+        rec, kl = draws(module, batch[0], onehot)
+        return {"loss": (beta * kl - rec).mean(), "recon": -rec.mean(), "kl": kl.mean()}
+
+    return loss
+
+
+def m2_loss(draws, *, beta: float, weight: float, n_classes: int, log_prior: torch.Tensor):
+    """The Trainer's loss of the semi-supervised VAE M2 (Kingma et al., 2014).
+
+    Labelled rows ``(x, y)`` pay ``-ELBO(x, y) - log p(y)``; an unlabelled
+    row (``y = -1``) pays ``sum_k q(k | x) (-ELBO(x, k) - log p(k)) - H(q(y | x))``
+    with q(y | x) from ``module.classify``; the labelled rows' ``-log q(y | x)``
+    is added with ``weight``. All terms are summed and divided by the batch's
+    rows.
+
+    Parameters
+    ----------
+    draws : callable
+        As :func:`elbo_draws` returns it.
+    beta : float
+        Weight of the KL term.
+    weight : float
+        Weight of the classification term (``alpha_ / n_labelled_``).
+    n_classes : int
+    log_prior : torch.Tensor of shape (n_classes,)
+        log p(y), float32 (-inf entries are clamped to -1e30).
+
+    Returns
+    -------
+    callable
+        ``loss(module, batch) -> dict`` with ``loss`` and its parts
+        ``labelled``, ``unlabelled`` and ``class_nll``.
+    """
+    log_prior = log_prior.clamp_min(-1e30)
+
+    def loss(module, batch):
+        x, y = batch  # (B, D), (B,) with -1 for unlabelled rows
+        logq = F.log_softmax(module.classify(x), dim=1)  # (B, K)
+        lab = y >= 0
+        x_lab, y_lab, x_unl, logq_unl = x[lab], y[lab], x[~lab], logq[~lab]
+        n_lab, n_unl = x_lab.shape[0], x_unl.shape[0]
+        # labelled rows with their class, then every unlabelled row with every class
+        classes = torch.arange(n_classes, device=x.device)
+        y_all = torch.cat([y_lab, classes.repeat(n_unl)])  # (n_lab + n_unl * K,)
+        x_all = torch.cat([x_lab, x_unl.repeat_interleave(n_classes, dim=0)])
+        rec, kl = draws(module, x_all, F.one_hot(y_all, n_classes).to(x.dtype))
+        neg_bound = beta * kl - rec - log_prior.to(x.device)[y_all]
+        labelled = neg_bound[:n_lab].sum()
+        q_unl = logq_unl.exp()  # (n_unl, K)
+        unlabelled = (q_unl * (neg_bound[n_lab:].view(n_unl, n_classes) + logq_unl)).sum()
+        class_nll = -logq[lab].gather(1, y_lab[:, None]).sum()
+        n = x.shape[0]
+        return {"loss": (labelled + unlabelled + weight * class_nll) / n,
+                "labelled": labelled / n, "unlabelled": unlabelled / n,
+                "class_nll": class_nll / n}
+
+    return loss
