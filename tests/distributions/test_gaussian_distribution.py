@@ -6,6 +6,7 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 from gdlab.distributions import gaussian as gm
+from gdlab.distributions import gaussian_patterns as gp
 from gdlab.distributions.gaussian import diagonal_log_prob, is_diagonal, log_density
 
 
@@ -119,7 +120,7 @@ def test_sample_gaussian_draws_each_row_from_its_component(full):
         np.testing.assert_allclose(np.cov(X[comp == c].T), expected, atol=0.05)
 
 
-# -- every missing pattern at once: PatternGroups ------------------------------------------
+# -- every missing pattern at once: PatternGroups (gdlab.distributions.gaussian_patterns) ---
 def _full_data(seed=0, n=300, d=5, K=3, missing=0.35):
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) + 4.0
@@ -166,7 +167,7 @@ def _about(summaries, shift):
 
 def test_pattern_groups_log_prob_is_the_marginal_density_of_each_row():
     X, means, covs = _full_data()
-    groups = gm.PatternGroups(X, np.nanmean(X, axis=0))
+    groups = gp.PatternGroups(X, np.nanmean(X, axis=0))
     expected, _ = _row_reference(X, means, covs, np.ones((3, len(X))))
     log_prob = groups.log_prob(means, covs)
     np.testing.assert_allclose(log_prob, expected, rtol=0, atol=1e-10)
@@ -180,7 +181,7 @@ def test_pattern_groups_statistics_are_the_conditional_moments_of_each_row():
     w = rng.uniform(size=(3, len(X)))
     shift = np.nanmean(X, axis=0)
     _, ref = _row_reference(X, means, covs, w)
-    s = gm.PatternGroups(X, shift).summarize(means, covs, w)
+    s = gp.PatternGroups(X, shift).summarize(means, covs, w)
     first, second = _about(s, shift)
     np.testing.assert_allclose(s.weight, ref.weight, rtol=0, atol=1e-10)
     np.testing.assert_allclose(first, ref.first, rtol=0, atol=1e-9)
@@ -196,7 +197,7 @@ def test_pattern_groups_mixture_e_step_is_bayes_rule_then_the_statistics():
     lp = log_dens + log_w
     resp = np.exp(lp - logsumexp(lp, axis=1, keepdims=True)).T
     _, ref = _row_reference(X, means, covs, resp)
-    ll, s = gm.PatternGroups(X, shift).responsibility_statistics(log_w, means, covs)
+    ll, s = gp.PatternGroups(X, shift).responsibility_statistics(log_w, means, covs)
     assert abs(ll - logsumexp(lp, axis=1).sum()) <= 1e-9
     first, second = _about(s, shift)
     np.testing.assert_allclose(s.weight, ref.weight, rtol=0, atol=1e-10)
@@ -208,12 +209,12 @@ def test_pattern_groups_in_many_small_blocks_and_batches_agree(monkeypatch):
     X, means, covs = _full_data(seed=4, n=600, missing=0.2)
     shift = np.nanmean(X, axis=0)
     w = np.random.RandomState(5).uniform(size=(3, len(X)))
-    one = gm.PatternGroups(X, shift)
-    monkeypatch.setattr(gm, "_QUAD_BLOCK", 16 * gm.quadratic_size(5))  # 16 rows a block
-    monkeypatch.setattr(gm, "_PATTERN_BATCH", 3 * gm.quadratic_size(5))  # 3 patterns a batch
-    many = gm.PatternGroups(X, shift)
-    monkeypatch.setattr(gm, "_PHI_CACHE_BYTES", 0)  # features rebuilt on every pass
-    rebuilt = gm.PatternGroups(X, shift)
+    one = gp.PatternGroups(X, shift)
+    monkeypatch.setattr(gp, "_QUAD_BLOCK", 16 * gp.quadratic_size(5))  # 16 rows a block
+    monkeypatch.setattr(gp, "_PATTERN_BATCH", 3 * gp.quadratic_size(5))  # 3 patterns a batch
+    many = gp.PatternGroups(X, shift)
+    monkeypatch.setattr(gp, "_PHI_CACHE_BYTES", 0)  # features rebuilt on every pass
+    rebuilt = gp.PatternGroups(X, shift)
     assert len(many._batches) > 5 and sum(len(b.blocks) for b in many._batches) > 20
     assert all(b.phi is not None for batch in one._batches for b in batch.blocks)
     assert all(b.phi is None for batch in rebuilt._batches for b in batch.blocks)
@@ -233,7 +234,7 @@ def test_pattern_groups_rows_and_more_than_64_features():
     X[3, 69] = 1.0
     rows = np.array([5, 3, 9, 3])  # any order; a row may repeat
     means, covs = np.zeros((1, 70)), np.eye(70)[None]
-    groups = gm.PatternGroups(X, np.zeros(70), rows=rows)
+    groups = gp.PatternGroups(X, np.zeros(70), rows=rows)
     assert groups.n_rows == 4
     assert groups.n_patterns == len(np.unique(np.isnan(X[rows]), axis=0))
     expected = np.nansum(norm.logpdf(X[rows]), axis=1)
@@ -243,10 +244,10 @@ def test_pattern_groups_rows_and_more_than_64_features():
 def test_pattern_groups_bad_input():
     X, means, covs = _full_data()
     with pytest.raises(ValueError, match="X must be 2-D"):
-        gm.PatternGroups(X[0], np.zeros(5))
+        gp.PatternGroups(X[0], np.zeros(5))
     with pytest.raises(ValueError, match=r"shift must have shape \(5,\), got \(4,\)"):
-        gm.PatternGroups(X, np.zeros(4))
-    groups = gm.PatternGroups(X, np.zeros(5))
+        gp.PatternGroups(X, np.zeros(4))
+    groups = gp.PatternGroups(X, np.zeros(5))
     with pytest.raises(ValueError, match="weights must have shape"):
         groups.summarize(means, covs, np.ones((3, 5)))
     with pytest.raises(ValueError, match="means and covariances must have shapes"):
@@ -257,7 +258,7 @@ def test_pattern_groups_mixture_e_step_with_a_component_of_weight_zero():
     X, means, covs = _full_data(seed=8, n=120)
     X = X[~np.isnan(X).all(axis=1)]
     shift = np.nanmean(X, axis=0)
-    groups = gm.PatternGroups(X, shift)
+    groups = gp.PatternGroups(X, shift)
     with np.errstate(divide="ignore"):
         ll, s = groups.responsibility_statistics(np.log([0.4, 0.0, 0.6]), means, covs)
     ll2, s2 = groups.responsibility_statistics(np.log([0.4, 0.6]), means[[0, 2]], covs[[0, 2]])
@@ -280,10 +281,21 @@ def test_pattern_groups_are_as_accurate_as_per_pattern_solves_when_ill_condition
     X = rng.multivariate_normal(mu, S, size=300)
     X[rng.uniform(size=X.shape) < 0.4] = np.nan
     X = X[~np.isnan(X).all(axis=1)]
-    log_prob = gm.PatternGroups(X, np.nanmean(X, axis=0)).log_prob(mu[None], S[None])[:, 0]
+    log_prob = gp.PatternGroups(X, np.nanmean(X, axis=0)).log_prob(mu[None], S[None])[:, 0]
     expected = [
         multivariate_normal.logpdf(x[~np.isnan(x)], mu[~np.isnan(x)],
                                    S[np.ix_(~np.isnan(x), ~np.isnan(x))])
         for x in X
     ]
     np.testing.assert_allclose(log_prob, expected, rtol=0, atol=1e-8)
+
+
+def test_pattern_algebra_is_still_reachable_from_the_gaussian_module():
+    from gdlab.distributions.gaussian import PatternGroups
+
+    assert PatternGroups is gp.PatternGroups
+    assert gm.stacked_pattern_moments is gp.stacked_pattern_moments
+    assert gm.quadratic_size is gp.quadratic_size
+    assert {"PatternGroups", "quadratic_size", "stacked_pattern_moments"} <= set(gm.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        gm.not_a_name  # noqa: B018

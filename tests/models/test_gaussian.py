@@ -871,7 +871,7 @@ def _reference_class_em(X, y, covariance, n_iter, reg_covar):
 
 @pytest.mark.parametrize("covariance", ["full", "tied"])
 def test_nan_em_equals_a_row_by_row_reference(covariance):
-    """The class EM's stacked E-step over missing patterns (gaussian.PatternGroups) is
+    """The class EM's stacked E-step over missing patterns (gaussian_patterns.PatternGroups) is
     exact EM: the same history and parameters as a per-row loop."""
     rng = np.random.RandomState(21)
     X = rng.normal(size=(150, 4)) @ rng.normal(size=(4, 4)) + 2.0

@@ -3,7 +3,7 @@
 :func:`fit_gaussians` is the maximum-likelihood (or shrunk) fit of a Gaussian per
 class, full / tied / diagonal / spherical; with NaN entries it runs EM through
 :func:`gdlab.inference.em.run_em`, its E-step the conditional moments of
-:class:`gdlab.distributions.gaussian.PatternGroups` (full and tied covariances:
+:class:`gdlab.distributions.gaussian_patterns.PatternGroups` (full and tied covariances:
 every missing pattern of a class in stacked calls) or
 :func:`gdlab.distributions.gaussian.expected_statistics` (diagonal ones).
 """
@@ -17,7 +17,6 @@ import numpy as np
 
 from gdlab.distributions.gaussian import (
     GaussianSummaries,
-    PatternGroups,
     block_rows,
     expected_statistics,
     from_summaries,
@@ -26,6 +25,7 @@ from gdlab.distributions.gaussian import (
     standard_scale,
     summarize_labelled,
 )
+from gdlab.distributions.gaussian_patterns import PatternGroups
 from gdlab.inference.em import EMResult, run_em
 
 __all__ = ["GaussianFit", "fit_gaussians"]
@@ -209,7 +209,7 @@ def fit_gaussians(
         Checked non-negative row weights (:func:`gdlab._validation.check_sample_weight`);
         None: every weight 1. Each row's statistics are multiplied by its weight
         (weighted MLE; with NaN, weighted EM whose E-step is
-        :class:`~gdlab.distributions.gaussian.PatternGroups` for every covariance
+        :class:`~gdlab.distributions.gaussian_patterns.PatternGroups` for every covariance
         form, and whose history is the weighted mean log-likelihood), so integer
         weights fit as repeated rows do. Rows of weight 0 are left out; a class
         whose weights are all 0 is a ``ValueError``. ``shrinkage="auto"`` takes
