@@ -486,7 +486,7 @@ def _reference_nan_em(X, weights, means, covs, n_iter, reg_covar):
 
 @pytest.mark.parametrize("missing", [0.15, 0.45])
 def test_nan_em_equals_a_row_by_row_reference(missing):
-    """The stacked E-step over all missing patterns (gaussian.PatternGroups) computes
+    """The stacked E-step over all missing patterns (gaussian_patterns.PatternGroups) computes
     exact EM: the same history, parameters and marginal densities as a per-row loop."""
     X, _ = draw_mixture(160, seed=11)
     X = np.hstack([X, X[:, :1] - X[:, 2:3] + np.random.RandomState(0).normal(size=(160, 1))])

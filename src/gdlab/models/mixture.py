@@ -12,19 +12,8 @@
 EM runs on expected sufficient statistics (counts, first and second moments
 per component), so ``partial_fit`` streams data through the same E-step.
 
-Why the complete-data EM is fast: the log-density of every component is one
-quadratic form in x, so with the quadratic features
-phi(x) = [x_i x_j (i <= j), x, 1] (66 numbers for d = 10) *all* K weighted
-log-densities of a block of rows are one GEMM, phi @ W (W holds each
-component's precision, precision @ mean and constant), and *all* K
-components' M-step statistics are one more GEMM, phi.T @ resp. No (n, K, d)
-temporary is ever formed; rows stream in chunks of a few thousand, so the
-working set stays in cache and peak memory does not grow with n. Data are
-shifted by their mean first, which keeps the moment form accurate. Rows with
-NaN take the same two GEMMs per missing pattern on their zero-filled features,
-with each pattern's weights and conditional moments computed for all patterns
-and components in stacked calls
-(:class:`gdlab.distributions.gaussian.PatternGroups`).
+The EM itself (E-step by quadratic features, every missing pattern in stacked
+calls; M-step; initialization) is :mod:`gdlab.inference.mixture_em`.
 
 :class:`GMMClassifier` is ``ClassConditional(GaussianMixture(...))`` with a
 friendly constructor, and BIC selection of the number of components per class
@@ -33,7 +22,6 @@ friendly constructor, and BIC selection of the number of components per class
 
 from __future__ import annotations
 
-import functools
 import numbers
 import warnings
 from typing import NamedTuple
@@ -66,7 +54,22 @@ from gdlab.base import (
 )
 from gdlab.distributions import gaussian as gm
 from gdlab.distributions.discrete import sample_categorical
+from gdlab.distributions.gaussian_patterns import PatternGroups
 from gdlab.inference.em import run_em
+from gdlab.inference.mixture_em import (
+    MixtureParams,
+    column_means,
+    complete_log_prob,
+    complete_statistics,
+    informative_rows,
+    initial_params,
+    m_step,
+    missing_statistics,
+    n_free_parameters,
+    precisions_to_covariances,
+    quadratic_weights,
+    split_rows,
+)
 
 __all__ = ["GaussianMixture", "GaussianMixtureBIC", "GMMClassifier"]
 
@@ -80,24 +83,6 @@ MIXTURE_PARAMS = (
     "n_components", *EM_PARAMS, "init_params", "weights_init", "means_init", "precisions_init",
     "warm_start",
 )
-_CHUNK = 1024  # rows per block of the complete-data E/M pass (fits in cache)
-
-
-def _one_thread(func):
-    """Run ``func`` with one BLAS thread.
-
-    The complete-data GEMMs have an inner or outer dimension of only K or n_quad;
-    multi-threaded OpenBLAS was measured far slower on them on a busy 2-core
-    machine (one E+M pass over 100,000 x 10 rows, 8 components: 0.41 s with two
-    threads, 0.07 s with one).
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with gm.one_blas_thread():
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 # -- expected sufficient statistics ------------------------------------------------------------
@@ -119,199 +104,10 @@ class _Stats(NamedTuple):
     def __add__(self, other):
         return _Stats(*(a + b for a, b in zip(self, other, strict=True)))
 
+    def summaries(self):
+        """The statistics as :class:`~gdlab.distributions.gaussian.GaussianSummaries`."""
+        return gm.GaussianSummaries(self.resp, self.first, self.second)
 
-def _n_quad(d):
-    return d * (d + 1) // 2 + d + 1
-
-
-def _feature_blocks(X, shift, chunk=None):
-    """Yield (start, phi) over row blocks, phi of shape (n_quad, rows): one column per row.
-
-    phi = [x_i x_j (i <= j), x, 1] of x = row - shift. Rows are columns so that
-    every product is a contiguous (SIMD) vector operation; one buffer is reused for
-    every block, so it stays in cache.
-    """
-    n, d = X.shape
-    chunk = chunk or _CHUNK
-    P = d * (d + 1) // 2
-    buf = np.empty((_n_quad(d), min(chunk, n)))
-    buf[-1] = 1.0
-    for start in range(0, n, chunk):
-        phi = buf[:, : min(chunk, n - start)]
-        x = phi[P : P + d]
-        np.subtract(X[start : start + phi.shape[1]].T, shift[:, None], out=x)
-        off = 0
-        for i in range(d):
-            np.multiply(x[i : i + 1], x[i:], out=phi[off : off + d - i])
-            off += d - i
-        yield start, phi
-
-
-def _unpack(T, d, log_likelihood, n):
-    """Statistics from phi @ resp (shape (n_quad, K))."""
-    P = d * (d + 1) // 2
-    iu0, iu1 = np.triu_indices(d)
-    K = T.shape[1]
-    second = np.empty((K, d, d))
-    second[:, iu0, iu1] = T[:P].T
-    second[:, iu1, iu0] = T[:P].T
-    return _Stats(log_likelihood, n, T[-1].copy(), T[P : P + d].T.copy(), second)
-
-
-@_one_thread
-def _complete_stats(X, W, shift, w=None):
-    """E-step on rows without NaN: statistics and log-likelihood, in two GEMMs per block.
-
-    ``w``: row weights (None: all 1); they multiply the responsibilities and the
-    rows' log-likelihoods, as repeating each row w times would.
-    """
-    d, K = X.shape[1], W.shape[1]
-    T = np.zeros((K, W.shape[0]))
-    lp_buf = np.empty((K, min(_CHUNK, X.shape[0])))
-    W_t = np.ascontiguousarray(W.T)
-    ll = 0.0
-    for start, phi in _feature_blocks(X, shift):
-        lp = np.matmul(W_t, phi, out=lp_buf[:, : phi.shape[1]])  # log w_k + log N_k(x), (K, c)
-        top = lp.max(axis=0)
-        lp -= top
-        np.exp(lp, out=lp)
-        norm = lp.sum(axis=0)
-        if w is None:
-            lp /= norm  # responsibilities
-            ll += float(np.log(norm).sum() + top.sum())
-        else:
-            rows_w = w[start : start + phi.shape[1]]
-            lp *= rows_w / norm  # responsibilities times the row weights
-            ll += float((np.log(norm) + top) @ rows_w)
-        T += lp @ phi.T
-    return _unpack(T.T, d, ll, X.shape[0])
-
-
-@_one_thread
-def _stats_from_resp(X, resp, shift):
-    """Statistics of complete rows for given responsibilities (initialization)."""
-    d = X.shape[1]
-    T = np.zeros((_n_quad(d), resp.shape[1]))
-    for start, phi in _feature_blocks(X, shift):
-        T += phi @ resp[start : start + phi.shape[1]]
-    return _unpack(T, d, 0.0, X.shape[0])
-
-
-@_one_thread
-def _complete_log_prob(X, W, shift):
-    """(n, K) array of log w_k + log N_k(x) for rows without NaN."""
-    out = np.empty((X.shape[0], W.shape[1]))
-    for start, phi in _feature_blocks(X, shift):
-        out[start : start + phi.shape[1]] = phi.T @ W
-    return out
-
-
-def _missing_stats(groups, params, w=None):
-    """E-step on rows with NaN: every missing pattern and component in stacked calls
-    (:class:`gdlab.distributions.gaussian.PatternGroups`).
-
-    With row weights ``w`` (in the order of the groups' rows) it takes two passes:
-    the log-densities, then the statistics weighted by responsibility times weight.
-    """
-    with gm.one_blas_thread(), np.errstate(divide="ignore"):
-        if w is None:
-            ll, total = groups.responsibility_statistics(
-                np.log(params.weights), params.means, params.covariances
-            )
-        else:
-            lp = groups.log_prob(params.means, params.covariances) + np.log(params.weights)
-            norm = logsumexp(lp, axis=1)
-            resp = np.exp(lp - norm[:, None]) * w[:, None]
-            ll = float(norm @ w)
-            total = groups.summarize(params.means, params.covariances, resp.T)
-    return _Stats(ll, groups.n_rows, *total)
-
-
-# -- parameters --------------------------------------------------------------------------------
-class _Params(NamedTuple):
-    weights: np.ndarray  # (K,)
-    means: np.ndarray  # (K, d)
-    covariances: np.ndarray  # (K, d, d)
-    precisions_cholesky: np.ndarray  # (K, d, d) upper: precision = U @ U.T
-    half_logdet: np.ndarray  # (K,) log |precision|^(1/2)
-
-
-def _make_params(weights, means, covs, reg_covar=None):
-    """Factor the covariances; singular ones are a ValueError asking for reg_covar."""
-    try:
-        if not np.isfinite(covs).all():
-            raise np.linalg.LinAlgError
-        L = np.linalg.cholesky(covs)
-    except np.linalg.LinAlgError:
-        bad = [k for k, S in enumerate(covs) if not _is_pd(S)]
-        raise ValueError(
-            f"the covariance of mixture component(s) {bad} is singular or not finite"
-            + ("" if reg_covar is None else f" even after adding reg_covar={reg_covar}")
-            + " (collinear or constant features, or a component that collapsed onto a few "
-            "rows); increase reg_covar or standardize X."
-        ) from None
-    L_inv = np.linalg.inv(L)
-    half_logdet = -np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
-    return _Params(weights, means, covs, L_inv.transpose(0, 2, 1), half_logdet)
-
-
-def _is_pd(S):
-    try:
-        np.linalg.cholesky(S)
-        return bool(np.isfinite(S).all())
-    except np.linalg.LinAlgError:
-        return False
-
-
-def _quad_weights(params, shift):
-    """W (n_quad, K) with phi(x - shift) @ W = log w_k + log N(x; mu_k, S_k)."""
-    K, d = params.means.shape
-    U = params.precisions_cholesky
-    prec = U @ U.transpose(0, 2, 1)  # (K, d, d)
-    mu = params.means - shift
-    prec_mu = np.einsum("kij,kj->ki", prec, mu)
-    iu0, iu1 = np.triu_indices(d)
-    mult = np.where(iu0 == iu1, 1.0, 2.0)
-    W = np.empty((_n_quad(d), K))
-    P = iu0.size
-    W[:P] = (-0.5 * prec[:, iu0, iu1] * mult).T
-    W[P : P + d] = prec_mu.T
-    with np.errstate(divide="ignore"):
-        log_w = np.log(params.weights)
-    W[-1] = (
-        log_w + params.half_logdet - 0.5 * d * gm.LOG_2PI
-        - 0.5 * np.einsum("ki,ki->k", mu, prec_mu)
-    )
-    return W
-
-
-def _m_step(stats, covariance, reg_covar, shift):
-    """Constrained maximum-likelihood parameters from expected sufficient statistics."""
-    nk = stats.resp + 10 * np.finfo(np.float64).eps
-    summaries = gm.GaussianSummaries(nk, stats.first, stats.second)
-    means, covs = gm.from_summaries(summaries, covariance, reg_covar, shift=shift)
-    return _make_params(nk / nk.sum(), means, covs, reg_covar)
-
-
-def _precisions_to_covariances(precisions, covariance, K, d):
-    """Full (K, d, d) covariances from scikit-learn's ``precisions_init`` layout."""
-    p = np.asarray(precisions, dtype=np.float64)
-    shapes = {"full": (K, d, d), "tied": (d, d), "diag": (K, d), "spherical": (K,)}
-    if p.shape != shapes[covariance]:
-        raise ValueError(
-            f"precisions_init for covariance={covariance!r} must have shape "
-            f"{shapes[covariance]}, got {p.shape}."
-        )
-    if covariance == "tied":
-        p = np.broadcast_to(p, (K, d, d))
-    elif covariance == "diag":
-        p = p[:, :, None] * np.eye(d)
-    elif covariance == "spherical":
-        p = p[:, None, None] * np.eye(d)
-    p = (p + p.transpose(0, 2, 1)) / 2
-    if not all(_is_pd(S) for S in p):
-        raise ValueError("precisions_init must be symmetric positive definite.")
-    return np.linalg.inv(p)
 
 
 # -- the density ----------------------------------------------------------------------------
@@ -322,7 +118,7 @@ class _BaseGaussianMixture(MagnitudeCheckedMixin, SettingGroupsMixin, DensityMix
 
     # -- fitted parameters ---------------------------------------------------------------
     def _params(self):
-        return _Params(
+        return MixtureParams(
             self.weights_, self.means_, self.covariances_,
             self.precisions_cholesky_, self._half_logdet,
         )
@@ -342,11 +138,15 @@ class _BaseGaussianMixture(MagnitudeCheckedMixin, SettingGroupsMixin, DensityMix
         """Expected sufficient statistics of X under ``params`` (one E-step);
         ``w``: row weights, None for all 1 (``data`` already carries its own)."""
         complete, groups, w_complete, w_groups = (
-            data if data is not None else _split_rows(X, shift, w)
+            data if data is not None else split_rows(X, shift, w)
         )
-        stats = _complete_stats(complete, _quad_weights(params, shift), shift, w_complete)
+        ll, summaries = complete_statistics(
+            complete, quadratic_weights(params, shift), shift, w_complete
+        )
+        stats = _Stats(ll, complete.shape[0], *summaries)
         if groups is not None:
-            stats = stats + _missing_stats(groups, params, w_groups)
+            ll, summaries = missing_statistics(groups, params, w_groups)
+            stats = stats + _Stats(ll, groups.n_rows, *summaries)
         return stats
 
     def _weighted_log_prob(self, X):
@@ -358,7 +158,7 @@ class _BaseGaussianMixture(MagnitudeCheckedMixin, SettingGroupsMixin, DensityMix
         quadratic features (100,000 x 10 rows, 8 diagonal components: 0.016 s
         against 0.020 s complete, 0.07 s against 1.2 s with 30 % missing). Full
         and tied ones take the quadratic features: complete rows directly, rows
-        with NaN through :class:`~gdlab.distributions.gaussian.PatternGroups`.
+        with NaN through :class:`~gdlab.distributions.gaussian_patterns.PatternGroups`.
         """
         params = self._params()
         shift = self.shift_
@@ -370,13 +170,13 @@ class _BaseGaussianMixture(MagnitudeCheckedMixin, SettingGroupsMixin, DensityMix
                 return gm.diagonal_log_prob(X, params.means, variances, shift=shift) + log_w
         missing = np.isnan(X)
         if not missing.any():
-            return _complete_log_prob(X, _quad_weights(params, shift), shift)
+            return complete_log_prob(X, quadratic_weights(params, shift), shift)
         out = np.empty((X.shape[0], len(params.weights)))
         full = ~missing.any(axis=1)
-        out[full] = _complete_log_prob(X[full], _quad_weights(params, shift), shift)
+        out[full] = complete_log_prob(X[full], quadratic_weights(params, shift), shift)
         partial = np.flatnonzero(~full)
         with gm.one_blas_thread():
-            groups = gm.PatternGroups(X, shift, rows=partial)
+            groups = PatternGroups(X, shift, rows=partial)
             out[partial] = groups.log_prob(params.means, params.covariances) + log_w
         return out
 
@@ -500,7 +300,7 @@ class _BaseGaussianMixture(MagnitudeCheckedMixin, SettingGroupsMixin, DensityMix
 
     def _n_parameters(self):
         K, d = self.means_.shape
-        return _n_free_parameters(K, d, self.covariance)
+        return n_free_parameters(K, d, self.covariance)
 
     def bic(self, X):
         """Bayesian information criterion, -2 log L + n_parameters log n (lower is better).
@@ -532,47 +332,6 @@ class _BaseGaussianMixture(MagnitudeCheckedMixin, SettingGroupsMixin, DensityMix
         """
         ll = self.score_samples(X)
         return float(-2 * ll.sum() + 2 * self._n_parameters())
-
-
-def _informative_rows(X, w=None):
-    """(X, w) of the rows with an observed entry; a row with every entry missing has
-    likelihood 1 under every parameter, so leaving it out changes neither the fit nor
-    the EM path. With row weights ``w`` (None: all 1): also without the rows of weight 0."""
-    keep = ~np.isnan(X).all(axis=1)
-    if w is not None:
-        keep &= w > 0
-    if keep.all():
-        return X, w
-    return X[keep], None if w is None else w[keep]
-
-
-def _column_means(X, w=None):
-    """``np.nanmean(X, axis=0)``, without the copy of X that nanmean makes when X has no NaN.
-
-    A sum of finite values is never NaN, so one reduction tells complete data apart;
-    its column means are then ``X.mean(axis=0)`` (the same pairwise sums as nanmean's).
-    With row weights ``w``: the weighted mean of each column's observed entries.
-    """
-    if w is not None:
-        observed = ~np.isnan(X)
-        return (np.where(observed, X, 0.0).T @ w) / (observed.T @ w)
-    if np.isnan(np.add.reduce(X, axis=None)):
-        return np.nanmean(X, axis=0)
-    return X.mean(axis=0)
-
-
-def _split_rows(X, shift, w=None):
-    """Complete rows (a copy, for the fast path) and the other rows grouped by pattern,
-    with their row weights (None when ``w`` is None)."""
-    missing = np.isnan(X)
-    if not missing.any():
-        return X, None, w, None
-    full = ~missing.any(axis=1)
-    partial = np.flatnonzero(~full)
-    groups = gm.PatternGroups(X, shift, rows=partial)
-    if w is None:
-        return X[full], groups, None, None
-    return X[full], groups, w[full], w[partial]
 
 
 class GaussianMixture(_BaseGaussianMixture):
@@ -669,7 +428,8 @@ default="k-means++"
     sharing a missing pattern share one factorisation per component, and no
     per-row x_hat or C is formed: the factorisations of all patterns and
     components are stacked, and the statistics of a pattern follow from its
-    rows' weighted quadratic features (:class:`gdlab.distributions.gaussian.PatternGroups`).
+    rows' weighted quadratic features
+    (:class:`gdlab.distributions.gaussian_patterns.PatternGroups`).
     Rows with every entry missing are accepted at fit: their likelihood is 1 under every parameter,
     so they are left out of EM and the weights, means, covariances and ``log_likelihood_history_``
     (a mean over the rows with an observed entry) are exactly those of the other rows; at predict
@@ -763,7 +523,7 @@ default="k-means++"
                 raise ValueError(f"means_init must have shape ({K}, {d}), got {m.shape}.")
             out["means"] = m
         if self.precisions_init is not None:
-            out["covariances"] = _precisions_to_covariances(
+            out["covariances"] = precisions_to_covariances(
                 self.precisions_init, self.covariance, K, d
             )
         return out
@@ -771,59 +531,9 @@ default="k-means++"
     # -- initialization -------------------------------------------------------------------
     def _initialize(self, X, K, reg_covar, shift, rng, user, w=None):
         """Initial parameters (``w``: the row weights, None for all 1)."""
-        n, d = X.shape
-        weights = means = covs = None
-        if len(user) == 3:
-            pass
-        elif self.init_params == "random_from_data":
-            # as scikit-learn: K distinct rows (drawn with probability proportional to
-            # their weights), each alone in its component; the one-row maximum-likelihood
-            # estimate is set exactly (a moment form would leave rounding of order
-            # eps |x|^2 in covariances of size reg_covar)
-            p = None if w is None else w / w.sum()
-            rows = rng.choice(n, size=K, replace=False, p=p)
-            X_filled = X[rows]
-            if np.isnan(X_filled).any():
-                X_filled = np.where(np.isnan(X_filled), _column_means(X, w), X_filled)
-            weights = np.full(K, 1.0 / K)
-            means = X_filled
-            covs = np.tile(reg_covar * np.eye(d), (K, 1, 1))
-        else:
-            X_filled = X
-            if np.isnan(X).any():
-                X_filled = np.where(np.isnan(X), _column_means(X, w), X)
-            if self.init_params == "random":
-                resp = rng.uniform(size=(n, K))
-                resp /= resp.sum(axis=1, keepdims=True)
-            elif self.init_params == "kmeans":  # scikit-learn's default: a full k-means
-                from sklearn.cluster import KMeans
-
-                labels = KMeans(n_clusters=K, n_init=1, random_state=rng).fit(
-                    X_filled, sample_weight=w
-                ).labels_
-                resp = np.zeros((n, K))
-                resp[np.arange(n), labels] = 1.0
-            else:
-                from sklearn.cluster import kmeans_plusplus
-
-                centers, _ = kmeans_plusplus(X_filled, K, random_state=rng, sample_weight=w)
-                sq = (  # (n, K), with no (n, d) temporary (X_filled**2 or 2 * X_filled)
-                    np.einsum("ij,ij->i", X_filled, X_filled)[:, None]
-                    - 2 * (X_filled @ centers.T)  # doubling is exact: same numbers
-                    + (centers**2).sum(axis=1)
-                )
-                resp = np.zeros((n, K))
-                resp[np.arange(n), sq.argmin(axis=1)] = 1.0
-            if w is not None:
-                resp *= w[:, None]
-            params = _m_step(
-                _stats_from_resp(X_filled, resp, shift), self.covariance, reg_covar, shift
-            )
-            weights, means, covs = params.weights, params.means, params.covariances
-        weights = user.get("weights", weights)
-        means = user.get("means", means)
-        covs = user.get("covariances", covs)
-        return _make_params(weights, means, covs)
+        return initial_params(
+            X, K, self.init_params, self.covariance, reg_covar, shift, rng, user, w
+        )
 
     # -- EM -------------------------------------------------------------------------------
     def _em(self, X, data, params, shift, max_iter, tol, reg_covar, previous=None, w=None):
@@ -840,7 +550,7 @@ default="k-means++"
         return run_em(
             params,
             e_step,
-            lambda stats: _m_step(stats, self.covariance, reg_covar, shift),
+            lambda stats: m_step(stats.summaries(), self.covariance, reg_covar, shift),
             tol=tol,
             max_iter=max_iter,
             m_step_last=True,
@@ -879,10 +589,10 @@ default="k-means++"
                 f"components, but n_components={K}; set warm_start=False to refit."
             )
         n_rows = X.shape[0]
-        X, w = _informative_rows(X, check_sample_weight(sample_weight, n_rows))
+        X, w = informative_rows(X, check_sample_weight(sample_weight, n_rows))
         self._check_data(X, K)
-        shift = _column_means(X)
-        data = _split_rows(X, shift, w)
+        shift = column_means(X)
+        data = split_rows(X, shift, w)
         if warm:  # one EM run from the fitted parameters (scikit-learn's warm_start)
             best = self._em(
                 X, data, self._params(), shift, max_iter, tol, reg_covar,
@@ -929,13 +639,13 @@ default="k-means++"
         X = check_X(self, X, reset=first, allow_nan=True)
         check_feature_magnitude(self, X)
         n_rows = X.shape[0]
-        X, w = _informative_rows(X, check_sample_weight(sample_weight, n_rows))
+        X, w = informative_rows(X, check_sample_weight(sample_weight, n_rows))
         if not first and X.shape[0] == 0:  # only empty rows: nothing to learn
             self.n_samples_seen_ += n_rows
             return self
         self._check_data(X, K if first else 1)
         if first:
-            self.shift_ = _column_means(X)
+            self.shift_ = column_means(X)
             rng = check_random_state(self.random_state)
             user = self._user_init(K, X.shape[1])
             params = self._initialize(X, K, reg_covar, self.shift_, rng, user, w)
@@ -946,7 +656,7 @@ default="k-means++"
             params = self._params()
         batch = self._summarize(X, params, self.shift_, w=w)
         total = batch if first else self._stats + batch
-        self._set_fitted(_m_step(total, self.covariance, reg_covar, self.shift_))
+        self._set_fitted(m_step(total.summaries(), self.covariance, reg_covar, self.shift_))
         self._stats = total
         self.n_samples_seen_ += n_rows
         self.n_iter_ += 1
@@ -957,18 +667,6 @@ default="k-means++"
         self.lower_bounds_ = list(self.log_likelihood_history_)
         self.converged_ = False
         return self
-
-
-def _n_free_parameters(n_components, n_features, covariance):
-    """Free parameters of a mixture: weights, means and covariances."""
-    K, d = n_components, n_features
-    cov = {
-        "full": K * d * (d + 1) / 2,
-        "tied": d * (d + 1) / 2,
-        "diag": K * d,
-        "spherical": K,
-    }[covariance]
-    return int(cov + K * d + K - 1)
 
 
 class GaussianMixtureBIC(_BaseGaussianMixture):
@@ -1055,7 +753,7 @@ n_iter_, lower_bound_, log_likelihood_history_, shift_, n_features_in_
         d = X.shape[1]
         candidates = [
             k for k in range(1, top + 1)
-            if k == 1 or (k <= n_rows and _n_free_parameters(k, d, self.covariance) <= n_rows)
+            if k == 1 or (k <= n_rows and n_free_parameters(k, d, self.covariance) <= n_rows)
         ]
         best, bics = None, []
         for k in candidates:
