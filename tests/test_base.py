@@ -497,3 +497,18 @@ def test_check_magnitude_names_the_column_and_ignores_nan():
     check_magnitude("GaussianNB", np.array([[MAX_ABS_SQUARED, np.nan]]))  # the limit passes
     with pytest.raises(ValueError, match="Normal1D cannot take y"):
         check_magnitude(Normal1D(), np.array([1.0, 1e200]), what="y")
+
+
+def test_the_vocabulary_and_prior_helpers_keep_their_old_home():
+    """The capability vocabulary moved to gdlab.capability_tags and the prior helpers to
+    gdlab.bayes; gdlab.base still exports the same objects."""
+    import gdlab
+    import gdlab.base
+    import gdlab.bayes
+    import gdlab.capability_tags
+
+    for module in (gdlab.capability_tags, gdlab.bayes):
+        for name in module.__all__:
+            assert getattr(gdlab.base, name) is getattr(module, name)
+            assert name in gdlab.base.__all__
+    assert gdlab.capabilities is gdlab.capability_tags.capabilities

@@ -8,7 +8,8 @@
 from gdlab import data, models
 from gdlab._version import __version__
 from gdlab.advice import Advice, advise
-from gdlab.base import CAPABILITIES, ClassConditional, capabilities
+from gdlab.base import ClassConditional
+from gdlab.capability_tags import CAPABILITIES, capabilities
 from gdlab.comparison import compare
 from gdlab.models.registry import available, make
 from gdlab.persistence import load, save

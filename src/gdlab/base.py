@@ -1,4 +1,4 @@
-"""The generative-classifier contract, capability tags and ``ClassConditional``.
+"""The generative-classifier contract: the mixins every model builds on, and ``ClassConditional``.
 
 A generative classifier is a class prior times a class-conditional density;
 Bayes' rule does the rest::
@@ -29,6 +29,12 @@ and :class:`GenerativeClassifierMixin` writes, once for every model,
 :class:`DensityMixin` does the same for unsupervised densities (``_log_density``
 instead of ``_log_joint``), and :class:`ClassConditional` turns any density
 into a generative classifier.
+
+The capability vocabulary the mixins declare (:data:`CAPABILITIES`,
+:func:`capabilities`, the input kinds) lives in :mod:`gdlab.capability_tags`,
+the class-prior arithmetic (:func:`class_prior_from_counts`,
+:func:`log_class_prior`, :func:`log_normalize`) in :mod:`gdlab.bayes`; both
+are importable from here too.
 """
 
 from __future__ import annotations
@@ -40,8 +46,6 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.base import DensityMixin as _SkDensityMixin
-from sklearn.pipeline import Pipeline
-from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
@@ -51,7 +55,6 @@ from gdlab._validation import (
     check_labels,
     check_n_samples,
     check_partial_fit_data,
-    check_priors,
     check_random_state,
     check_sample_weight,
     check_sequences,
@@ -59,7 +62,24 @@ from gdlab._validation import (
     check_X,
     check_X_y,
 )
+from gdlab.bayes import (
+    class_indices_for_sampling,
+    class_prior_from_counts,
+    log_class_prior,
+    log_normalize,
+)
+from gdlab.capability_tags import (
+    CAPABILITIES,
+    DATA_KINDS,
+    INPUT_KINDS,
+    capabilities,
+    input_kind,
+    modality_input_kind,
+)
+from gdlab.distributions.discrete import sample_categorical
 
+# CAPABILITIES ... modality_input_kind live in gdlab.capability_tags and the prior
+# helpers in gdlab.bayes; they are listed here too, where users have long found them.
 __all__ = [
     "CAPABILITIES",
     "capabilities",
@@ -74,181 +94,17 @@ __all__ = [
     "class_indices_for_sampling",
     "class_prior_from_counts",
     "log_class_prior",
+    "log_normalize",
     "GenerativeClassifierMixin",
     "DensityMixin",
     "ClassConditional",
 ]
 
-#: Every capability tag gdlab knows, with its meaning.
-CAPABILITIES: dict[str, str] = {
-    "classify": "predict / predict_proba",
-    "density": "score_samples is log p(x) (exact)",
-    "density_bound": "score_samples is a lower bound on log p(x) (e.g. an ELBO)",
-    "unnormalized_density": "score_samples is log p(x) + an unknown constant (an energy-based "
-                            "model): it ranks rows, it is no likelihood",
-    "sample": "sample(n) draws from the model",
-    "conditional_sample": "sample(n, y=k) draws from p(x | y=k)",
-    "missing_features": "NaN in X is marginalized at predict (and at fit, where stated)",
-    "sequences": "X is a list of variable-length sequences (lengths convention)",
-    "text": "X is a list of strings",
-    "partial_fit": "can learn incrementally with partial_fit",
-    "semi_supervised": "fit accepts unlabeled rows (y = -1)",
-    "blend": "generative model fitted by lambda_ log p(x, y) + (1 - lambda_) log p(y | x)",
-}
-
-
-def capabilities(estimator) -> frozenset[str]:
-    """Capability tags of any estimator, gdlab's or scikit-learn's.
-
-    gdlab estimators declare their tags; for other estimators they are read
-    off the public API: ``classify`` for classifiers with ``predict_proba``
-    (or ``decision_function``), ``missing_features`` when scikit-learn's
-    ``allow_nan`` tag is set, ``text`` when its input tags say strings and no
-    2-D array (for a Pipeline, those of its first step), ``partial_fit`` when
-    the method exists, ``semi_supervised`` for scikit-learn's semi-supervised
-    estimators (:mod:`sklearn.semi_supervised`: their ``fit`` takes ``y = -1``
-    for an unlabelled row) and for a Pipeline whose last step has that tag
-    (its earlier steps are transformers, which do not read ``y``).
-
-    Parameters
-    ----------
-    estimator : estimator instance or class
-
-    Returns
-    -------
-    frozenset of str
-        A subset of :data:`CAPABILITIES`.
-    """
-    if isinstance(estimator, type):
-        raise TypeError(
-            f"capabilities() needs an estimator instance, got the class {estimator.__name__}."
-        )
-    declared = getattr(estimator, "_capabilities", None)
-    if callable(declared):
-        caps = frozenset(declared())
-    else:
-        caps = set()
-        tags = get_tags(estimator)
-        if tags.estimator_type == "classifier":
-            caps.add("classify")
-        if tags.input_tags.allow_nan or _pipeline_allows_nan(estimator):
-            caps.add("missing_features")
-        if _takes_text(estimator):
-            caps.add("text")
-        if hasattr(estimator, "partial_fit"):
-            caps.add("partial_fit")
-        if _semi_supervised(estimator):
-            caps.add("semi_supervised")
-        caps = frozenset(caps)
-    unknown = caps - CAPABILITIES.keys()
-    if unknown:
-        raise ValueError(f"{type(estimator).__name__} declares unknown capabilities {unknown}.")
-    return caps
-
-
-#: The kinds of data, one vocabulary for datasets and models: a dataset's
-#: ``modality`` is one of these, and a model's :func:`input_kind` one of
-#: :data:`INPUT_KINDS` (images are given to models as rows of pixels).
-DATA_KINDS = ("tabular", "image", "text", "sequence")
-
-#: What ``X`` a model takes: rows (a 2-D array), sequences (a list of arrays of
-#: frames, or stacked frames with ``lengths``) or texts (a list of strings).
-INPUT_KINDS = ("tabular", "sequence", "text")
-
-
-def modality_input_kind(modality: str) -> str:
-    """The model input kind a dataset of this modality needs: an image is a row of pixels.
-
-    Parameters
-    ----------
-    modality : str
-        One of :data:`DATA_KINDS`.
-
-    Returns
-    -------
-    str
-        One of :data:`INPUT_KINDS`.
-
-    Examples
-    --------
-    >>> modality_input_kind("image"), modality_input_kind("sequence")
-    ('tabular', 'sequence')
-    """
-    if modality not in DATA_KINDS:
-        raise ValueError(f"unknown modality {modality!r}; known: {', '.join(DATA_KINDS)}.")
-    return "tabular" if modality == "image" else modality
-
-
-def input_kind(estimator) -> str:
-    """What ``X`` an estimator takes: ``"tabular"``, ``"sequence"`` or ``"text"``.
-
-    One of :data:`INPUT_KINDS`, the words of a dataset's ``modality``. Read off
-    the capability tags: ``sequences`` means a list of arrays of frames (or
-    stacked frames plus ``lengths``), ``text`` a list of strings; anything
-    else takes a 2-D numeric array.
-
-    Examples
-    --------
-    >>> from gdlab.models import GaussianNB
-    >>> input_kind(GaussianNB())
-    'tabular'
-    """
-    caps = capabilities(estimator)
-    if "sequences" in caps:
-        return "sequence"
-    if "text" in caps:
-        return "text"
-    return "tabular"
-
-
-def _takes_text(estimator) -> bool:
-    """Whether a scikit-learn estimator (or a Pipeline, by its first step) takes raw strings.
-
-    Read off scikit-learn's input tags: strings and no 2-D array (a vectorizer,
-    gdlab's ``TextColumn``). Pipeline does not pass these tags on from its
-    first step, so the first step is asked.
-    """
-    if isinstance(estimator, Pipeline):
-        steps = [step for _, step in estimator.steps if step not in (None, "passthrough")]
-        if not steps:
-            return False
-        estimator = steps[0]
-    tags = get_tags(estimator).input_tags
-    return bool(tags.string and not tags.two_d_array)
-
-
-def _semi_supervised(estimator) -> bool:
-    """Whether a scikit-learn estimator (or a Pipeline, by its last step) learns from ``y = -1``.
-
-    scikit-learn has no tag for it: its semi-supervised estimators are the
-    classes of :mod:`sklearn.semi_supervised` (and subclasses of them).
-    """
-    from sklearn.semi_supervised import LabelPropagation, LabelSpreading, SelfTrainingClassifier
-
-    if isinstance(estimator, Pipeline):
-        last = estimator.steps[-1][1] if estimator.steps else None
-        return last not in (None, "passthrough") and "semi_supervised" in capabilities(last)
-    return isinstance(estimator, (LabelPropagation, LabelSpreading, SelfTrainingClassifier))
-
-
-def _pipeline_allows_nan(estimator) -> bool:
-    """Whether every step of a scikit-learn Pipeline accepts NaN.
-
-    scikit-learn's Pipeline takes its tags from the last step but leaves
-    ``allow_nan`` False, so ``StandardScaler -> HistGradientBoosting`` would
-    otherwise lose ``missing_features``. A step that *imputes* does not count:
-    only steps that pass NaN through (or consume it natively) do.
-    """
-    if not isinstance(estimator, Pipeline):
-        return False
-    steps = [step for _, step in estimator.steps if step not in (None, "passthrough")]
-    return bool(steps) and all(get_tags(step).input_tags.allow_nan for step in steps)
-
 
 class CapabilityMixin:
     """Capabilities as a class attribute, readable from an instance.
 
-    A model lists its tags (keys of :data:`CAPABILITIES`) in
+    A model lists its tags (keys of :data:`~gdlab.capability_tags.CAPABILITIES`) in
     ``_gdlab_capabilities``; :func:`capabilities` and the ``capabilities``
     property read them, scikit-learn's ``allow_nan`` tag follows
     ``missing_features``, and :meth:`_validate_X_predict` admits NaN exactly
@@ -262,7 +118,7 @@ class CapabilityMixin:
 
     @property
     def capabilities(self) -> frozenset[str]:
-        """frozenset of str: what this model can do (see :data:`gdlab.base.CAPABILITIES`)."""
+        """frozenset of str: what this model can do (tags of :mod:`gdlab.capability_tags`)."""
         return capabilities(self)
 
     def __sklearn_tags__(self):
@@ -344,132 +200,12 @@ class SettingGroupsMixin:
             setattr(self, name, settings[name])
 
 
-def log_normalize(log_weights: np.ndarray, axis: int = 1) -> np.ndarray:
-    """Log of ``softmax(log_weights)`` along ``axis``, exact for any finite scale.
-
-    The maximum is subtracted *before* anything is added to it, so rows whose
-    log weights are huge (log p(x, y) of -1e34 for a point 1e17 standard
-    deviations out) still normalize: ``x - logsumexp(x)`` would lose the
-    ``log(n_classes)`` to rounding and return probabilities of 1 for every
-    class.
-
-    Parameters
-    ----------
-    log_weights : ndarray
-        Unnormalized log probabilities; each slice along ``axis`` must have a
-        finite maximum.
-    axis : int, default=1
-
-    Returns
-    -------
-    ndarray of the same shape; ``exp`` of it sums to one along ``axis``.
-    """
-    shifted = log_weights - log_weights.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-
 
 def _as_output(model, Xv, like):
     """Convert an internal float array back to the user's representation."""
     return model._from_internal(Xv, like) if hasattr(model, "_from_internal") else Xv
 
 
-def log_class_prior(class_prior) -> np.ndarray:
-    """log p(y=k) of a class prior: the one place Bayes' rule takes the prior's log.
-
-    A class of prior zero gets ``-inf`` without a divide-by-zero warning (it
-    is then never predicted). Used by :class:`GenerativeClassifierMixin` and by
-    the data module's Bayes classifiers with known parameters.
-
-    Parameters
-    ----------
-    class_prior : array-like of shape (n_classes,)
-
-    Returns
-    -------
-    ndarray of shape (n_classes,)
-
-    Examples
-    --------
-    >>> log_class_prior([0.5, 0.5, 0.0]).round(4)
-    array([-0.6931, -0.6931,    -inf])
-    """
-    with np.errstate(divide="ignore"):
-        return np.log(np.asarray(class_prior, dtype=np.float64))
-
-
-def class_prior_from_counts(class_count, priors=None, *, fit_prior=True) -> np.ndarray:
-    """p(y=k): the user's ``priors``, else estimated from the class counts.
-
-    The one place a class prior is estimated; used by
-    :class:`GenerativeClassifierMixin` (``_set_class_prior``) and by models
-    that draw labels from a prior without being classifiers (a conditional
-    GAN).
-
-    Parameters
-    ----------
-    class_count : array-like of shape (n_classes,)
-        Training rows per class.
-    priors : array-like of shape (n_classes,), optional
-        The user's priors, validated by :func:`gdlab._validation.check_priors`.
-    fit_prior : bool, default=True
-        With ``priors=None``: the class frequencies when True, uniform when False.
-
-    Returns
-    -------
-    ndarray of shape (n_classes,)
-
-    Examples
-    --------
-    >>> class_prior_from_counts([3, 1])
-    array([0.75, 0.25])
-    >>> class_prior_from_counts([3, 1], fit_prior=False)
-    array([0.5, 0.5])
-    """
-    class_count = np.asarray(class_count, dtype=np.float64)
-    n_classes = class_count.shape[0]
-    priors = check_priors(priors, n_classes)
-    if priors is not None:
-        return priors
-    if fit_prior:
-        return class_count / class_count.sum()
-    return np.full(n_classes, 1.0 / n_classes)
-
-
-def class_indices_for_sampling(classes, class_prior, n_samples, y, rng) -> np.ndarray:
-    """Class index of every draw of a conditional ``sample(n_samples, y)`` call.
-
-    ``y=None`` draws classes from ``class_prior``; a single label repeats it
-    ``n_samples`` times (default 1); an array gives one label per draw. Labels
-    not in ``classes`` raise ``ValueError``. Shared by every model with
-    ``conditional_sample``, classifiers or not (a conditional GAN).
-    """
-    if y is None:
-        n = check_n_samples(1 if n_samples is None else n_samples)
-        return rng.choice(len(classes), size=n, p=class_prior)
-    y_arr = np.asarray(y)
-    if y_arr.ndim == 0:
-        n = check_n_samples(1 if n_samples is None else n_samples)
-        y_arr = np.repeat(y_arr, n)
-    elif y_arr.ndim != 1:
-        raise ValueError(
-            f"y must be a label or a 1-D array of labels, got shape {y_arr.shape}."
-        )
-    elif n_samples is not None and check_n_samples(n_samples) != y_arr.shape[0]:
-        raise ValueError(
-            f"y has {y_arr.shape[0]} labels but n_samples={n_samples}; give one label per "
-            "sample, a single label, or leave n_samples out."
-        )
-    if y_arr.shape[0] == 0:
-        raise ValueError("y is empty: nothing to sample.")
-    idx = np.searchsorted(classes, y_arr)
-    idx_clip = np.clip(idx, 0, len(classes) - 1)
-    bad = (idx >= len(classes)) | (classes[idx_clip] != y_arr)
-    if bad.any():
-        raise ValueError(
-            f"y contains labels not seen in fit: {np.unique(y_arr[bad]).tolist()!r}; "
-            f"known classes are {classes.tolist()!r}."
-        )
-    return idx_clip
 
 
 class GenerativeClassifierMixin(CapabilityMixin, ClassifierMixin):
@@ -709,11 +445,8 @@ class GenerativeClassifierMixin(CapabilityMixin, ClassifierMixin):
             filled = self._impute_mean(Xv, posterior)
         else:
             rng = check_random_state(random_state)
-            # inverse-CDF draw of one class per row from its posterior: the first class
-            # whose cumulative probability exceeds u (never a class of probability 0)
-            cumulative = posterior.cumsum(axis=1)
-            u = rng.random_sample(Xv.shape[0])[:, None] * cumulative[:, -1:]
-            y_idx = np.minimum((cumulative <= u).sum(axis=1), posterior.shape[1] - 1)
+            # one class per row from its posterior (never a class of probability 0)
+            y_idx = sample_categorical(posterior, rng)
             filled = self._conditional_draw(Xv, y_idx, rng)
         return _as_output(self, np.where(missing, filled, Xv), X)
 
