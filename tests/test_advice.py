@@ -315,7 +315,7 @@ def test_cost_answers_fit_predict_and_memory_apart():
 
 
 def test_verdict_numbers_have_one_formatter():
-    from gdlab.verdict import format_value
+    from gdlab.answers import format_value
 
     assert format_value(0.1234, "error") == "12.3 %"
     assert format_value(-0.004, "ece", signed=True) == "-0.4 pts"
@@ -328,7 +328,7 @@ def test_verdict_numbers_line_up_and_never_use_exponents():
     """An AUROC, its rival and the interval of their difference share three decimals
     (not "0.94 vs 0.899, lead +0.0416 [-0.00415, +0.0872]"); a lead of seconds is not
     "+1.1e+03 ms"."""
-    from gdlab.verdict import format_value
+    from gdlab.answers import format_value
 
     assert [format_value(v, "auroc") for v in (0.94, 1.0, 0.8991)] == ["0.940", "1.000",
                                                                           "0.899"]
@@ -401,3 +401,20 @@ def test_a_lead_on_a_single_split_is_untested_not_a_tie():
     assert "no clear winner" in usefulness.headline()
     assert ("1 of 2 goals is within the noise (no clear winner) and 1 rests on one split "
             "(untested)") in advice.overall["because"]
+
+
+def test_the_verdict_names_keep_their_old_home():
+    """Answer, Advice, the formatter and the ranking rule moved to gdlab.answers and
+    gdlab.ranking; gdlab.verdict (and gdlab.advice) still export the same objects."""
+    import gdlab.advice
+    import gdlab.answers
+    import gdlab.ranking
+    import gdlab.verdict
+
+    for module, names in [(gdlab.answers, ("Answer", "Advice", "format_value", "metric_label")),
+                          (gdlab.ranking, ("rank_candidates", "TIE_TOLERANCE"))]:
+        for name in names:
+            assert getattr(gdlab.verdict, name) is getattr(module, name)
+            assert name in gdlab.verdict.__all__
+    assert gdlab.advice.Advice is gdlab.answers.Advice
+    assert gdlab.advice.Answer is gdlab.answers.Answer

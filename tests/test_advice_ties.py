@@ -1,4 +1,4 @@
-"""Models tied on the mean: one documented order (gdlab.verdict.rank_candidates), not the
+"""Models tied on the mean: one documented order (gdlab.ranking.rank_candidates), not the
 order in which the means happened to be summed; a clear measured winner is never overridden."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from gdlab.advice import advise_rows
+from gdlab.ranking import TIE_TOLERANCE, rank_candidates
 from gdlab.studies.base import ROW_COLUMNS
-from gdlab.verdict import TIE_TOLERANCE, rank_candidates
 
 SIZES = (20.0, 40.0, 80.0, 160.0)
 

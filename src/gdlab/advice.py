@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from gdlab.answers import Advice, Answer
 from gdlab.verdict import (
     GOALS,
     MANIFEST,
-    Advice,
-    Answer,
     advise_rows,
     check_options,
 )
