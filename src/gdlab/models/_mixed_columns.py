@@ -1,5 +1,6 @@
-"""MixedNB's column types: which distribution each column follows, and the encoding
-of a table (DataFrame, object array or numeric array) to floats and back.
+"""MixedNB's column types: which distribution each column follows (the kinds and their
+distributions, the ``distributions`` setting), and the encoding of a table
+(DataFrame, object array or numeric array) to floats and back.
 
 Kept apart from the naive Bayes model, which sees only the encoded float array
 (categorical labels as integer codes, NaN for missing).
@@ -11,12 +12,22 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from gdlab._validation import check_X
+from gdlab._validation import check_in, check_X
+from gdlab.distributions.discrete import Bernoulli, Categorical, Poisson
+from gdlab.distributions.gaussian_features import GaussianFeatures
 
-__all__ = ["KINDS", "MixedColumnsMixin", "numeric_dtype"]
+__all__ = ["DISTRIBUTIONS", "KINDS", "MixedColumnsMixin", "numeric_dtype"]
 
+#: the distribution (:mod:`gdlab.distributions`) of each column kind, in the order the
+#: kinds' columns are visited
+DISTRIBUTIONS = {
+    "gaussian": GaussianFeatures,
+    "categorical": Categorical,
+    "poisson": Poisson,
+    "bernoulli": Bernoulli,
+}
 #: the column kinds, in the order their columns are visited
-KINDS = ("gaussian", "categorical", "poisson", "bernoulli")
+KINDS = tuple(DISTRIBUTIONS)
 #: an inferred integer column that is not count-like is categorical with at most this
 #: many distinct values, Gaussian with more
 _MAX_INTEGER_CATEGORIES = 32
@@ -127,6 +138,24 @@ class MixedColumnsMixin:
     """
 
     # -- column kinds and encoding --------------------------------------------
+    def _check_distributions(self):
+        """Check the ``distributions`` setting: None, a kind, a list or a dict of kinds."""
+        d = self.distributions
+        if d is None:
+            return
+        if isinstance(d, str):
+            check_in(d, "distributions", DISTRIBUTIONS)
+        elif isinstance(d, dict):
+            for col, kind in d.items():
+                check_in(kind, f"distributions[{col!r}]", DISTRIBUTIONS)
+        elif isinstance(d, (list, tuple, np.ndarray)):
+            for j, kind in enumerate(d):
+                check_in(kind, f"distributions[{j}]", DISTRIBUTIONS)
+        else:
+            raise TypeError(
+                f"distributions must be None, a kind, a list or a dict, got {type(d).__name__}."
+            )
+
     def _resolve_kinds(self, names, dtypes, columns=None):
         """Kind of each column: given in ``distributions``, else inferred from its dtype
         and (integer columns, when ``columns`` holds the values) its values."""

@@ -59,7 +59,7 @@ from gdlab.distributions.discrete import (
     Poisson,
 )
 from gdlab.distributions.gaussian_features import GaussianFeatures
-from gdlab.models._mixed_columns import MixedColumnsMixin, numeric_dtype
+from gdlab.models._mixed_columns import DISTRIBUTIONS, MixedColumnsMixin, numeric_dtype
 from gdlab.models._naive_bayes_base import BaseNB, DiscreteNB, check_dense, smoothing
 
 __all__ = ["GaussianNB", "BernoulliNB", "MultinomialNB", "ComplementNB", "CategoricalNB",
@@ -651,14 +651,6 @@ class CategoricalNB(DiscreteNB):
 # ---------------------------------------------------------------------------
 # mixed column types
 # ---------------------------------------------------------------------------
-_KINDS = {
-    "gaussian": GaussianFeatures,
-    "categorical": Categorical,
-    "poisson": Poisson,
-    "bernoulli": Bernoulli,
-}
-
-
 class MixedNB(MixedColumnsMixin, BaseNB):
     """Naive Bayes over columns of different types, DataFrames included.
 
@@ -764,21 +756,7 @@ class MixedNB(MixedColumnsMixin, BaseNB):
     def _check_params(self):
         smoothing(self.alpha)
         check_positive(self.var_smoothing, "var_smoothing", allow_zero=True)
-        d = self.distributions
-        if d is None:
-            return
-        if isinstance(d, str):
-            check_in(d, "distributions", _KINDS)
-        elif isinstance(d, dict):
-            for col, kind in d.items():
-                check_in(kind, f"distributions[{col!r}]", _KINDS)
-        elif isinstance(d, (list, tuple, np.ndarray)):
-            for j, kind in enumerate(d):
-                check_in(kind, f"distributions[{j}]", _KINDS)
-        else:
-            raise TypeError(
-                f"distributions must be None, a kind, a list or a dict, got {type(d).__name__}."
-            )
+        self._check_distributions()
 
     def _encoded(self, X, mode, check):
         """Validate X with ``check`` and encode its labels to codes, in the order each path
@@ -850,7 +828,7 @@ class MixedNB(MixedColumnsMixin, BaseNB):
         for kind in ("poisson", "bernoulli"):
             cols = self.columns_.get(kind)
             if cols is not None:
-                _KINDS[kind].check_support(
+                DISTRIBUTIONS[kind].check_support(
                     X[:, cols], f"{type(self).__name__} ({kind})", names[cols]
                 )
         cols = self.columns_.get("gaussian")
@@ -866,7 +844,7 @@ class MixedNB(MixedColumnsMixin, BaseNB):
     # -- statistics and parameters, per kind ------------------------------------
     def _init_stats(self, n_classes, n_features):
         return {
-            kind: _KINDS[kind].new_summaries(n_classes, len(cols))
+            kind: DISTRIBUTIONS[kind].new_summaries(n_classes, len(cols))
             for kind, cols in self.columns_.items()
         }
 
@@ -876,12 +854,12 @@ class MixedNB(MixedColumnsMixin, BaseNB):
                 known = [len(self.categories_[j]) for j in cols]
                 Categorical.summarize(self._stats[kind], X[:, cols], y_idx, onehot, known)
             else:
-                _KINDS[kind].summarize(self._stats[kind], X[:, cols], y_idx, onehot)
+                DISTRIBUTIONS[kind].summarize(self._stats[kind], X[:, cols], y_idx, onehot)
 
     def _finalize(self):
         hyper = {"alpha": smoothing(self.alpha)}
         self.parameters_ = {
-            kind: _KINDS[kind].from_summaries(
+            kind: DISTRIBUTIONS[kind].from_summaries(
                 self._stats[kind],
                 **({"var_smoothing": self.var_smoothing} if kind == "gaussian" else hyper),
             )
@@ -891,13 +869,13 @@ class MixedNB(MixedColumnsMixin, BaseNB):
     def _log_likelihood(self, X):
         out = np.zeros((X.shape[0], len(self.classes_)))
         for kind, cols in self.columns_.items():
-            out += _KINDS[kind].log_prob(X[:, cols], **self.parameters_[kind])
+            out += DISTRIBUTIONS[kind].log_prob(X[:, cols], **self.parameters_[kind])
         return out
 
     def _per_kind(self, method, n_rows, *args):
         out = np.empty((n_rows, self.n_features_in_))
         for kind, cols in self.columns_.items():
-            out[:, cols] = getattr(_KINDS[kind], method)(*args, **self.parameters_[kind])
+            out[:, cols] = getattr(DISTRIBUTIONS[kind], method)(*args, **self.parameters_[kind])
         return out
 
     def _draw(self, y_idx, rng):
