@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from gdlab.nn import Callback, TrainConfig, Trainer, load_checkpoint, lr_factor, resolve_device
-from gdlab.nn.training import CHECKPOINT_FILES
+from gdlab.nn.checkpoints import CHECKPOINT_FILES
 
 
 def _regression(n=200, seed=0):

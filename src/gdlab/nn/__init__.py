@@ -1,5 +1,6 @@
 """Torch building blocks and the one training loop (:class:`Trainer`) of every gdlab network."""
 
+from gdlab.nn.checkpoints import load_checkpoint, save_checkpoint
 from gdlab.nn.estimator import (
     RECIPE_PARAMS,
     TRAINING_PARAMS,
@@ -23,10 +24,8 @@ from gdlab.nn.training import (
     Trainer,
     TrainResult,
     cross_entropy_loss,
-    load_checkpoint,
     lr_factor,
     resolve_device,
-    save_checkpoint,
 )
 
 __all__ = [
