@@ -67,7 +67,8 @@ from gdlab._validation import (
     check_X_y,
     semi_supervised_class_indices,
 )
-from gdlab.base import CapabilityMixin, class_indices_for_sampling, class_prior_from_counts
+from gdlab.base import CapabilityMixin
+from gdlab.bayes import class_indices_for_sampling, class_prior_from_counts
 from gdlab.models.semi_supervised import record_labelled_rows
 from gdlab.nn.estimator import LogitClassifierMixin, TorchEstimatorMixin
 from gdlab.nn.gan import (

@@ -31,7 +31,8 @@ from gdlab._validation import (
     check_random_state,
     check_X,
 )
-from gdlab.base import SettingGroupsMixin, log_normalize
+from gdlab.base import SettingGroupsMixin
+from gdlab.bayes import log_normalize
 from gdlab.nn.training import TrainConfig, Trainer, resolve_device
 
 __all__ = ["RECIPE_PARAMS", "TRAINING_PARAMS", "LogitClassifierMixin", "StandardizedLogitsMixin",
