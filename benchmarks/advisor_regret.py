@@ -19,7 +19,7 @@ cross-validated C); always random forest; always Gaussian naive Bayes; and
 "the CV best at the current size" (the model with the lowest measured error
 on the small sample, also used at the target size -- what a user does without
 extrapolation; it is the advisor's own answer at the current size, so models
-tied on the mean are ordered by the same rule, :func:`gdlab.verdict.rank_candidates`).
+tied on the mean are ordered by the same rule, :func:`gdlab.ranking.rank_candidates`).
 The goal: lower mean regret than every fixed choice, and than the CV pick at
 the target size, where extrapolation matters.
 
@@ -80,7 +80,7 @@ def measure(name, split, small, target, models, inner=5):
     Returns ``(rows, truth)``: the ``learning_curve`` study's tidy rows, and a
     frame with columns ``size`` ("small" or "target"), ``model``, ``error``.
     """
-    from gdlab.base import capabilities
+    from gdlab.capability_tags import capabilities
     from gdlab.data import load
     from gdlab.metrics import error_rate
     from gdlab.models.registry import make
@@ -151,7 +151,7 @@ def one_case(name, split, small, target, models, cache=None, inner=5):
     at_small = advise_rows(rows, goals="accuracy").answer("accuracy")
     at_target = advise_rows(rows, goals="accuracy", target_rows=target).answer("accuracy")
     # The CV pick is the advisor's answer at the current size: the lowest mean error at the
-    # largest size measured, exact ties broken by gdlab.verdict.rank_candidates (the
+    # largest size measured, exact ties broken by gdlab.ranking.rank_candidates (the
     # steadier model over the splits, then the cheaper one, then the name) -- one
     # implementation, so the pick no longer depends on the order means are summed in.
     cv_pick = at_small.model

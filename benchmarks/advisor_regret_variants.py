@@ -8,7 +8,7 @@ of several ways of choosing a model from the fitted learning curves
 fitted per model or pulled toward the pooled one (``pool``):
 
 - ``cv``: the model measured best at the largest size, exact ties broken as
-  the advisor does at the current size (:func:`gdlab.verdict.rank_candidates`:
+  the advisor does at the current size (:func:`gdlab.ranking.rank_candidates`:
   spread over the splits, fit time, name) -- ``advisor_regret.py``'s CV pick;
 - ``tie``: the same, but models tied on the mean there are ordered first by
   their predicted change of error from that size to the target (the
@@ -58,7 +58,7 @@ def _cases(cache, small, target, inner=5):
 
 def _picks(rows, target, pool, n_boot):
     from gdlab.metrics import learning_curves as lcv
-    from gdlab.verdict import _costs, _paired, rank_candidates
+    from gdlab.ranking import mean_fit_seconds, paired_difference, rank_candidates
 
     curves = lcv.curves_from_rows(rows)
     seeds, W = lcv._setup(curves, n_boot, 0.95, 0)
@@ -69,7 +69,7 @@ def _picks(rows, target, pool, n_boot):
               & (rows["setting_value"] == top) & rows["model"].isin(models)]
     per_seed = lc.pivot_table(index="model", columns="seed", values="value", aggfunc="mean")
     measured = per_seed.mean(axis=1).to_dict()
-    costs = _costs(lc, "model")
+    costs = mean_fit_seconds(lc, "model")
     at_target = {m: lcv._law(fits[m][0], target)[:, 0] for m in models}
     at_top = {m: lcv._law(fits[m][0], top)[:, 0] for m in models}
     change = {m: float(at_target[m][0] - at_top[m][0]) for m in models}
@@ -80,7 +80,7 @@ def _picks(rows, target, pool, n_boot):
     d = at_target[best] - at_target[tie]
     for z in ZS:
         out[f"z{z:g}"] = best if best != tie and d[0] < -z * d[1:].std() else tie
-    close = [m for m in models if m == tie or not _paired(per_seed, tie, m, 1.0)[2]]
+    close = [m for m in models if m == tie or not paired_difference(per_seed, tie, m, 1.0)[2]]
     out["nsig"] = min(close, key=lambda m: (measured[m] + change[m], m))
     half = {m: measured[m] + 0.5 * change[m] for m in models}
     out["half"] = min(models, key=lambda m: (half[m], m))

@@ -2,7 +2,7 @@
 
 ``bench_mixture.py`` measures ``GaussianMixture``; this script measures the two
 other models whose NaN-aware EM goes through
-:class:`gdlab.distributions.gaussian.PatternGroups`, each on complete data and
+:class:`gdlab.distributions.gaussian_patterns.PatternGroups`, each on complete data and
 on the same data with 30 % of the entries missing completely at random (MCAR),
 the two fits taking turns within each repeat (both see the same machine load),
 median of ``--repeats``, wall clock (``time.perf_counter``) and CPU

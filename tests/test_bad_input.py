@@ -30,7 +30,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import gdlab
-from gdlab.base import input_kind
+from gdlab.capability_tags import input_kind
 from gdlab.models.registry import available, make, spec
 
 NAMES = sorted(available().name)

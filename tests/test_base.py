@@ -10,13 +10,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KernelDensity
 
-from gdlab.base import (
-    CAPABILITIES,
-    ClassConditional,
-    DensityMixin,
-    capabilities,
-    log_class_prior,
-)
+from gdlab.base import ClassConditional, DensityMixin
+from gdlab.bayes import log_class_prior
+from gdlab.capability_tags import CAPABILITIES, capabilities
 
 
 class Normal1D(DensityMixin, BaseEstimator):
@@ -305,8 +301,8 @@ def test_zero_probability_under_every_class_raises_instead_of_nan(two_blobs):
 
 from sklearn.base import BaseEstimator as _BE  # noqa: E402
 
-from gdlab._validation import check_sequences, check_texts  # noqa: E402
-from gdlab.base import input_kind  # noqa: E402
+from gdlab._sequence_checks import check_sequences, check_texts  # noqa: E402
+from gdlab.capability_tags import input_kind  # noqa: E402
 
 
 class _IIDFrames(_BE):
@@ -467,7 +463,7 @@ class _HugeJoint(ClassConditional):
 
 
 def test_posterior_sums_to_one_when_log_joints_are_huge(two_blobs):
-    from gdlab.base import log_normalize
+    from gdlab.bayes import log_normalize
 
     X, y = two_blobs
     y3 = np.where(np.arange(len(y)) % 3 == 0, "c", y)

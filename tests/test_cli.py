@@ -412,8 +412,8 @@ def test_study_param_errors_are_one_line_before_any_fit(runner, tmp_path, param,
 def test_verdict_line_of_a_single_split_still_shows_the_lead(capsys):
     """A goal measured on one split (the samples study) printed 'no clear winner between A
     and B' with no number at all; the report showed its lead."""
+    from gdlab.answers import Advice, Answer
     from gdlab.cli import _print_verdict
-    from gdlab.verdict import Advice, Answer
 
     one = Answer("generation", "gmm", "qda", "c2st_auc", "lower", 0.285, 0.36, 0.075, None,
                  False, setting="(two-sample test)", kind="realism")

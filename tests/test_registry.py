@@ -12,7 +12,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from gdlab.base import capabilities
+from gdlab.capability_tags import capabilities
 from gdlab.models import registry
 from gdlab.models.registry import ModelSpec, available, make, register, spec
 

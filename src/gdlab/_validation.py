@@ -8,7 +8,7 @@ a missing-value policy tied to the ``missing_features`` capability, a
 two-class minimum, magnitudes the arithmetic can square, sample weights, and
 class labels (``-1`` for an unlabelled row in semi-supervised fits). The checks
 of settings and scalar arguments (:mod:`gdlab._param_checks`) and of sequences
-and texts (:mod:`gdlab._sequence_checks`) live apart and are re-exported here.
+and texts (:mod:`gdlab._sequence_checks`) live in their own modules.
 """
 
 from __future__ import annotations
@@ -22,49 +22,20 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from gdlab._param_checks import (
-    check_bool,
-    check_em_params,
-    check_fraction,
-    check_in,
-    check_int,
-    check_n_samples,
-    check_positive,
-    check_priors,
-)
-from gdlab._sequence_checks import (
-    check_length_range,
-    check_lengths,
-    check_sequences,
-    check_texts,
-)
-
 __all__ = [
     "check_X",
     "check_X_y",
     "check_magnitude",
     "check_feature_magnitude",
     "MAX_ABS_SQUARED",
-    "check_n_samples",
     "check_random_state",
-    "check_positive",
     "check_nonnegative",
-    "check_in",
-    "check_priors",
     "check_partial_fit_data",
-    "check_int",
-    "check_fraction",
-    "check_bool",
-    "check_em_params",
     "check_labels",
     "UNLABELLED",
     "unlabelled_mask",
     "check_semi_supervised_labels",
     "semi_supervised_class_indices",
-    "check_lengths",
-    "check_length_range",
-    "check_sequences",
-    "check_texts",
 ]
 
 

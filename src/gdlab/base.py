@@ -49,16 +49,14 @@ from sklearn.base import DensityMixin as _SkDensityMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from gdlab._param_checks import check_in, check_n_samples
+from gdlab._sequence_checks import check_sequences, check_texts
 from gdlab._validation import (
     check_feature_magnitude,
-    check_in,
     check_labels,
-    check_n_samples,
     check_partial_fit_data,
     check_random_state,
     check_sample_weight,
-    check_sequences,
-    check_texts,
     check_X,
     check_X_y,
 )
@@ -234,7 +232,7 @@ class GenerativeClassifierMixin(CapabilityMixin, ClassifierMixin):
             Training rows per class so far (``partial_fit`` passes the running
             total).
         priors : array-like of shape (n_classes,), optional
-            The user's priors, validated by :func:`gdlab._validation.check_priors`;
+            The user's priors, validated by :func:`gdlab._param_checks.check_priors`;
             None estimates them.
         fit_prior : bool, default=True
             With ``priors=None``: the class frequencies when True, uniform when False.

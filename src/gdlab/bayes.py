@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gdlab._validation import check_n_samples, check_priors
+from gdlab._param_checks import check_n_samples, check_priors
 
 __all__ = [
     "log_normalize",
@@ -86,7 +86,7 @@ def class_prior_from_counts(class_count, priors=None, *, fit_prior=True) -> np.n
     class_count : array-like of shape (n_classes,)
         Training rows per class.
     priors : array-like of shape (n_classes,), optional
-        The user's priors, validated by :func:`gdlab._validation.check_priors`.
+        The user's priors, validated by :func:`gdlab._param_checks.check_priors`.
     fit_prior : bool, default=True
         With ``priors=None``: the class frequencies when True, uniform when False.
 

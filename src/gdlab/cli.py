@@ -346,7 +346,7 @@ def _print_verdict(advice) -> None:
     """The verdict at the end of the output: overall first, then one line per goal."""
     from rich.markup import escape
 
-    from gdlab.verdict import format_value
+    from gdlab.answers import format_value
 
     out = _stdout()
     out.rule("verdict", style="dim")

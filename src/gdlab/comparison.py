@@ -146,7 +146,7 @@ def _taking_part(models, studies) -> tuple[str, ...]:
 
 def _study_models(dataset, studies, exclude) -> tuple[str, ...]:
     """Registered models carrying a named study's ``default_model_tags``, for this data."""
-    from gdlab.base import modality_input_kind
+    from gdlab.capability_tags import modality_input_kind
     from gdlab.models.registry import names, spec
     from gdlab.studies.registry import STUDIES
 
@@ -215,7 +215,7 @@ class Comparison:
         :func:`gdlab.studies.runner.read_results`).
     notes : list of str
         Studies skipped and why.
-    advice : gdlab.verdict.Advice or None
+    advice : gdlab.answers.Advice or None
         The verdict (:func:`gdlab.verdict.advise_rows` of ``rows``); None when
         the rows answer no goal (the reason is in ``notes``). With ``out_dir``
         it is also written to ``advice.json`` and shown first in the report.
@@ -281,7 +281,7 @@ def check_plan(dataset, models: Sequence[str], studies: Sequence[str] | None, *,
     if len(set(models)) != len(models):
         raise ValueError(f"models contains duplicates: {models}.")
     _, _, caps = model_facts(models)  # unknown names fail here, with close matches
-    from gdlab.base import modality_input_kind
+    from gdlab.capability_tags import modality_input_kind
 
     need = modality_input_kind(dataset.modality)
     wrong = [m for m in models if model_input_kind(m) != need]
@@ -702,7 +702,7 @@ def generate(
         the model does not take (all before training), an unreadable cached
         model, or a sampling error.
     """
-    from gdlab.base import modality_input_kind
+    from gdlab.capability_tags import modality_input_kind
     from gdlab.data import load as load_dataset
     from gdlab.models.registry import spec
     from gdlab.persistence import load, save

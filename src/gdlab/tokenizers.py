@@ -39,7 +39,8 @@ from pathlib import Path
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from gdlab._validation import check_int, check_texts
+from gdlab._param_checks import check_int
+from gdlab._sequence_checks import check_texts
 from gdlab.base import TextInputMixin
 
 __all__ = [

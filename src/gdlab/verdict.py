@@ -58,7 +58,6 @@ from gdlab.ranking import (
     TIE_BREAK_WHY,
     TIE_TOLERANCE,
     mean_fit_seconds,
-    paired_difference,
     rank_candidates,
     rank_with_tie_break,
 )
@@ -67,11 +66,6 @@ from gdlab.ranking import (
 # TIE_TOLERANCE in gdlab.ranking; they are importable from here too.
 __all__ = ["GOALS", "Answer", "Advice", "advise_rows", "check_options", "rank_candidates",
            "TIE_TOLERANCE", "MANIFEST", "format_value", "metric_label"]
-
-# the old private names, for benchmarks/advisor_regret_variants.py until it imports
-# gdlab.ranking's public ones
-_costs = mean_fit_seconds
-_paired = paired_difference
 
 #: The goals :func:`advise` answers, in the order it reports them.
 GOALS = ("accuracy", "accuracy_with_missing", "few_labels", "calibration",

@@ -288,14 +288,3 @@ def test_pattern_groups_are_as_accurate_as_per_pattern_solves_when_ill_condition
         for x in X
     ]
     np.testing.assert_allclose(log_prob, expected, rtol=0, atol=1e-8)
-
-
-def test_pattern_algebra_is_still_reachable_from_the_gaussian_module():
-    from gdlab.distributions.gaussian import PatternGroups
-
-    assert PatternGroups is gp.PatternGroups
-    assert gm.stacked_pattern_moments is gp.stacked_pattern_moments
-    assert gm.quadratic_size is gp.quadratic_size
-    assert {"PatternGroups", "quadratic_size", "stacked_pattern_moments"} <= set(gm.__all__)
-    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
-        gm.not_a_name  # noqa: B018

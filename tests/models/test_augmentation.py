@@ -9,7 +9,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from gdlab.base import capabilities
+from gdlab.capability_tags import capabilities
 from gdlab.models import GaussianNB, GMMClassifier, KDEClassifier
 from gdlab.models.augmentation import GenerativeAugmentation, SMOTESampler, synthetic_counts
 from gdlab.models.registry import make

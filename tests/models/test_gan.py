@@ -22,7 +22,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import gdlab
-from gdlab.base import capabilities
+from gdlab.capability_tags import capabilities
 from gdlab.models.gan import GAN, ConditionalGAN
 
 TINY = dict(latent_dim=2, hidden=(16,), max_epochs=2, batch_size=32, device="cpu",

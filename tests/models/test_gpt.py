@@ -11,7 +11,8 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 import gdlab
-from gdlab.base import ClassConditional, capabilities, input_kind
+from gdlab.base import ClassConditional
+from gdlab.capability_tags import capabilities, input_kind
 from gdlab.models.gpt import (
     GPT,
     IGNORE,

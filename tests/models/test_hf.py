@@ -8,7 +8,7 @@ from scipy.special import logsumexp, softmax
 from sklearn.base import clone
 
 import gdlab
-from gdlab.base import capabilities, input_kind
+from gdlab.capability_tags import capabilities, input_kind
 
 pytest.importorskip("transformers")
 pytest.importorskip("tokenizers")

@@ -8,7 +8,7 @@ from scipy.special import softmax
 from sklearn.base import clone
 
 import gdlab
-from gdlab.base import capabilities
+from gdlab.capability_tags import capabilities
 
 pytest.importorskip("transformers")
 pytest.importorskip("tokenizers")

@@ -11,7 +11,7 @@ from scipy.stats import multivariate_normal
 from sklearn.base import clone
 
 import gdlab
-from gdlab.base import capabilities, input_kind
+from gdlab.capability_tags import capabilities, input_kind
 from gdlab.data.sequences import hmm_sequences, split_sequences, stack_sequences
 from gdlab.models.hmm import HMM, HMMClassifier, NextObservation
 
@@ -729,7 +729,7 @@ def test_a_new_emission_kind_is_one_class(monkeypatch):
 
 def test_full_covariance_emissions_with_missing_entries_equal_a_row_by_row_reference():
     """Log-emissions and M-step statistics of full-covariance Gaussians on frames with
-    missing entries (gaussian.PatternGroups, every pattern in stacked calls) equal the
+    missing entries (gaussian_patterns.PatternGroups, every pattern in stacked calls) equal the
     marginal density and the conditional moments computed frame by frame."""
     from gdlab.inference import hmm as hm
     from gdlab.inference.hmm_emissions import GaussianEmissions

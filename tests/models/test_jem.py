@@ -6,7 +6,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 import gdlab
-from gdlab.base import capabilities
+from gdlab.capability_tags import capabilities
 from gdlab.models.jem import JEMClassifier, JEMCNNClassifier
 from gdlab.models.networks import MLPClassifier
 from gdlab.nn.sgld import ReplayBuffer, sgld

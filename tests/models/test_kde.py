@@ -12,7 +12,8 @@ from sklearn.neighbors import KernelDensity as SkKernelDensity
 
 from gdlab.base import ClassConditional
 from gdlab.distributions import kernels as kernels_module
-from gdlab.models.kde import KERNELS, KDEClassifier, KernelDensity
+from gdlab.distributions.kernels import KERNELS
+from gdlab.models.kde import KDEClassifier, KernelDensity
 
 ALL_KERNELS = ["gaussian", "tophat", "epanechnikov", "exponential", "linear", "cosine"]
 FINITE = {"tophat", "epanechnikov", "linear", "cosine"}

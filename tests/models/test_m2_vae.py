@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import gdlab
-from gdlab.base import capabilities
+from gdlab.capability_tags import capabilities
 from gdlab.models.vae import M2VAE
 
 TINY = {"latent_dim": 2, "hidden": (16,), "random_state": 0}

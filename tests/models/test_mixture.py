@@ -12,7 +12,8 @@ from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
 
-from gdlab.base import ClassConditional, capabilities
+from gdlab.base import ClassConditional
+from gdlab.capability_tags import capabilities
 from gdlab.models.gaussian import GaussianDensity
 from gdlab.models.mixture import GaussianMixture, GaussianMixtureBIC, GMMClassifier
 

@@ -1329,7 +1329,7 @@ def test_complement_integer_sample_weight_equals_repeating_rows(fmt):
 
 
 def test_complement_is_not_tagged_a_density_and_has_no_density_methods():
-    from gdlab.base import capabilities
+    from gdlab.capability_tags import capabilities
 
     X, y = count_data()
     clf = ComplementNB().fit(X, y)

@@ -10,7 +10,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import gdlab
-from gdlab.base import capabilities
+from gdlab.capability_tags import capabilities
 from gdlab.metrics.cost import n_parameters
 from gdlab.models.networks import CNNClassifier, MLPClassifier
 

@@ -10,7 +10,7 @@ from scipy.special import logsumexp
 from sklearn.base import clone
 
 import gdlab
-from gdlab.base import capabilities, input_kind
+from gdlab.capability_tags import capabilities, input_kind
 from gdlab.models.ngram import N_CODEPOINTS, CharNGramClassifier, CharNGramLM
 
 CORPUS = ["abracadabra", "abba", "cab", "barbara", "dada", "a", "bad cab"]

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from gdlab import persistence
-from gdlab.base import capabilities
+from gdlab.capability_tags import capabilities
 from gdlab.data import Dataset
 from gdlab.models import MixedNB
 from gdlab.models.onehot import OneHotColumns, decode_onehot, encode_onehot

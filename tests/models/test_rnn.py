@@ -7,7 +7,7 @@ import pytest
 from sklearn.base import clone
 
 import gdlab
-from gdlab.base import capabilities, input_kind
+from gdlab.capability_tags import capabilities, input_kind
 from gdlab.data.sequence_sets import hmm_synthetic
 from gdlab.data.sequences import split_sequences, stack_sequences
 from gdlab.models.rnn import GRUClassifier

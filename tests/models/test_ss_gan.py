@@ -15,7 +15,7 @@ from _estimator_checks import blobs, check_huge_values_refused, hide_labels
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import gdlab
-from gdlab.base import capabilities
+from gdlab.capability_tags import capabilities
 from gdlab.models.gan import SemiSupervisedGAN
 
 TINY = dict(latent_dim=2, hidden=(16, 8), generator_hidden=(16,), max_epochs=2, batch_size=16,

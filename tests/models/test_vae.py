@@ -14,7 +14,8 @@ from scipy import stats
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import gdlab
-from gdlab.base import ClassConditional, capabilities
+from gdlab.base import ClassConditional
+from gdlab.capability_tags import capabilities
 from gdlab.models.vae import CVAE, VAE
 
 TINY = {"latent_dim": 2, "hidden": (16,), "random_state": 0}

@@ -9,7 +9,7 @@ from _estimator_checks import blobs, hide_labels
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import gdlab
-from gdlab.base import capabilities
+from gdlab.capability_tags import capabilities
 from gdlab.models import vae_pretrain
 from gdlab.models.vae_pretrain import VAEPretrainClassifier
 from gdlab.nn import FreezeParameters

@@ -140,7 +140,7 @@ def _rows() -> pd.DataFrame:
     return pd.DataFrame(rows)[list(ROW_COLUMNS)]
 
 
-#: A verdict as gdlab.verdict.Advice.to_dict() writes it (two goals).
+#: A verdict as gdlab.answers.Advice.to_dict() writes it (two goals).
 ADVICE = {
     "dataset": "digits",
     "answers": [

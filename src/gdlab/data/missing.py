@@ -53,7 +53,8 @@ import pandas as pd
 from scipy.special import expit, ndtri
 from scipy.stats import rankdata
 
-from gdlab._validation import check_fraction, check_int, check_random_state
+from gdlab._param_checks import check_fraction, check_int
+from gdlab._validation import check_random_state
 
 __all__ = ["mcar_mask", "mar_mask", "mnar_mask", "apply_mask"]
 

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gdlab.base import DATA_KINDS
+from gdlab.capability_tags import DATA_KINDS
 
 __all__ = ["MODALITIES", "DatasetUnavailable", "register", "load", "available", "entry"]
 
-#: The values ``Dataset.modality`` may take (:data:`gdlab.base.DATA_KINDS`, the
+#: The values ``Dataset.modality`` may take (:data:`gdlab.capability_tags.DATA_KINDS`, the
 #: vocabulary models' input kinds share).
 MODALITIES = DATA_KINDS
 

@@ -35,8 +35,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from gdlab._validation import check_int, check_random_state
-from gdlab.base import class_prior_from_counts, log_class_prior
+from gdlab._param_checks import check_bool, check_int
+from gdlab._validation import check_random_state
+from gdlab.bayes import class_prior_from_counts, log_class_prior
 from gdlab.data.registry import make_dataset, register
 from gdlab.data.sequences import hmm_sequences, split_sequences
 from gdlab.inference.hmm import Frames, e_step
@@ -170,8 +171,7 @@ def fortunes_lang_chars(*, max_chars: int = 200, per_class: int = 300,
     max_chars = check_int(max_chars, "max_chars")
     per_class = check_int(per_class, "per_class")
     n_vocabulary = check_int(n_vocabulary, "n_vocabulary")
-    if not isinstance(lowercase, (bool, np.bool_)):
-        raise TypeError(f"lowercase must be a bool, got {lowercase!r}.")
+    check_bool(lowercase, "lowercase")
     rng = check_random_state(random_state)
     ds = fortunes_lang(root=root, languages=languages)
     texts = [_WHITESPACE.sub(" ", t).strip() for t in ds.X["text"]]

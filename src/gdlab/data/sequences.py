@@ -27,13 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gdlab._validation import (
-    check_in,
-    check_int,
-    check_length_range,
-    check_lengths,  # re-exported: validation lives on the bottom floor
-    check_random_state,
-)
+from gdlab._param_checks import check_in, check_int
+from gdlab._sequence_checks import check_length_range, check_lengths
+from gdlab._validation import check_random_state
 from gdlab.data.registry import make_dataset
 from gdlab.distributions.discrete import sample_categorical
 from gdlab.distributions.gaussian import sample_gaussian

@@ -29,7 +29,8 @@ import numpy as np
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.model_selection import train_test_split as _sk_train_test_split
 
-from gdlab._validation import check_int, check_random_state
+from gdlab._param_checks import check_int
+from gdlab._validation import check_random_state
 
 __all__ = ["train_test_split", "nested_subsamples", "repeated_splits"]
 

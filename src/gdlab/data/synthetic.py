@@ -35,15 +35,9 @@ import numpy as np
 from scipy.special import logsumexp
 from scipy.stats import norm
 
-from gdlab._validation import (
-    check_fraction,
-    check_in,
-    check_int,
-    check_positive,
-    check_priors,
-    check_random_state,
-)
-from gdlab.base import log_class_prior  # the contract floor, below data
+from gdlab._param_checks import check_fraction, check_in, check_int, check_positive, check_priors
+from gdlab._validation import check_random_state
+from gdlab.bayes import log_class_prior
 from gdlab.data.registry import make_dataset
 from gdlab.distributions.gaussian import log_density, sample_gaussian
 

@@ -89,9 +89,6 @@ __all__ = [
     "expected_statistics",
     "LOG_2PI",
     "one_blas_thread",
-    "stacked_pattern_moments",  # noqa: F822 (module __getattr__: gaussian_patterns)
-    "PatternGroups",  # noqa: F822
-    "quadratic_size",  # noqa: F822
     "single_threaded_blas",
 ]
 
@@ -810,19 +807,3 @@ def sample_gaussian(means, covariances, component, rng) -> np.ndarray:
         out[rows] = means[c] + z[rows] @ L[c].T
     return out
 
-
-# -- re-exported: the missing-pattern algebra (gaussian_patterns) ---------------------------
-_PATTERN_ALGEBRA = frozenset({"PatternGroups", "quadratic_size", "stacked_pattern_moments"})
-
-
-def __getattr__(name):
-    """The names of :mod:`gdlab.distributions.gaussian_patterns`, from their old home.
-
-    Imported on first use: that module builds on this one (an import at the top
-    here would be circular).
-    """
-    if name in _PATTERN_ALGEBRA:
-        from gdlab.distributions import gaussian_patterns
-
-        return getattr(gaussian_patterns, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -40,7 +40,8 @@ import scipy.linalg
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from gdlab._validation import check_in, check_int, check_positive, check_random_state
+from gdlab._param_checks import check_in, check_int, check_positive
+from gdlab._validation import check_random_state
 from gdlab.base import SettingGroupsMixin
 from gdlab.inference.em import ConvergenceMonitor
 from gdlab.models._hmm_emissions import check_stochastic

@@ -29,13 +29,14 @@ from gdlab._validation import check_random_state
 from gdlab.distributions import gaussian as gm
 from gdlab.distributions.discrete import categorical_log_prob, sample_categorical
 from gdlab.distributions.gaussian import sample_gaussian
+from gdlab.distributions.gaussian_patterns import PatternGroups, stacked_pattern_moments
 from gdlab.inference.hmm import UNDERFLOW_OK, Frames, rows_to_tsn, time_blocks, tsn_to_rows
 
 __all__ = ["CategoricalEmissions", "DiagonalBlocks", "GaussianEmissions", "GaussianPrior",
            "NextObservation", "PoissonEmissions"]
 
 # Rows per block of the full-covariance log-densities (the (n_components, rows, d)
-# temporaries of gaussian.stacked_pattern_moments stay in cache).
+# temporaries of stacked_pattern_moments stay in cache).
 _PATTERN_CHUNK = 2048
 
 
@@ -165,14 +166,14 @@ class GaussianEmissions:
             self.has_obs = np.ones(X.shape[0], dtype=bool)
         self.Xs = Xs
         # full covariances: the rows with an observed entry and a missing one, grouped by
-        # pattern once (every pattern and component in stacked calls, gm.PatternGroups)
+        # pattern once (every pattern and component in stacked calls, PatternGroups)
         self.partial, self.patterns = None, None
         if covariance == "full" and self.any_missing:
             self.complete = np.flatnonzero(observed.all(axis=1))
             partial = np.flatnonzero(self.has_obs & ~observed.all(axis=1))
             if partial.size:
                 self.partial = partial
-                self.patterns = gm.PatternGroups(X, self.shift, rows=partial)
+                self.patterns = PatternGroups(X, self.shift, rows=partial)
         else:
             self.complete = None
         if covariance == "full":  # the complete rows
@@ -248,7 +249,7 @@ class GaussianEmissions:
             for obs, miss, rows in self.all_patterns:
                 for s in range(0, rows.size, _PATTERN_CHUNK):
                     prow = rows[s: s + _PATTERN_CHUNK]
-                    out[:, prow] = gm.stacked_pattern_moments(
+                    out[:, prow] = stacked_pattern_moments(
                         self.Xs[np.ix_(prow, obs)], mu, covars, obs, miss, moments=False
                     )[0].T
         if self.patterns is not None:

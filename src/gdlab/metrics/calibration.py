@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gdlab._validation import check_int
+from gdlab._param_checks import check_int
 
 __all__ = ["expected_calibration_error", "brier_score", "reliability_curve"]
 

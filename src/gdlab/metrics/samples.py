@@ -45,7 +45,8 @@ import numpy as np
 from scipy import linalg
 from scipy.spatial.distance import cdist, pdist
 
-from gdlab._validation import check_int, check_random_state
+from gdlab._param_checks import check_int
+from gdlab._validation import check_random_state
 
 __all__ = [
     "mmd_rbf",

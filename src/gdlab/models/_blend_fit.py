@@ -26,8 +26,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.metaestimators import available_if
 
-from gdlab._validation import check_int, check_positive
-from gdlab.base import SettingGroupsMixin, log_normalize
+from gdlab._param_checks import check_int, check_positive
+from gdlab.base import SettingGroupsMixin
+from gdlab.bayes import log_normalize
 from gdlab.models._naive_bayes_base import NB_CAPABILITIES
 
 __all__ = ["DEFAULT_LAMBDA_GRID", "BLEND_CAPABILITIES", "BLEND_PARAMS", "check_blend_weight",

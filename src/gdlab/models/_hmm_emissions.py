@@ -18,7 +18,8 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from gdlab._validation import check_int, check_magnitude
+from gdlab._param_checks import check_int
+from gdlab._validation import check_magnitude
 from gdlab.distributions.discrete import sample_categorical
 from gdlab.distributions.gaussian import sample_gaussian
 from gdlab.inference import hmm_emissions as he

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from gdlab._validation import check_in, check_X
+from gdlab._param_checks import check_in
+from gdlab._validation import check_X
 from gdlab.distributions.discrete import Bernoulli, Categorical, Poisson
 from gdlab.distributions.gaussian_features import GaussianFeatures
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from gdlab import base as _contract
+from gdlab.capability_tags import capabilities, input_kind
 
 __all__ = [
     "FAMILIES",
@@ -57,11 +57,11 @@ class ModelSpec:
     Attributes
     ----------
     capabilities : frozenset of str
-        :func:`gdlab.base.capabilities` of a fresh instance, computed on first
+        :func:`gdlab.capability_tags.capabilities` of a fresh instance, computed on first
         use and kept (an ``ImportError`` of the model's code propagates and is
         not kept).
     input_kind : str
-        :func:`gdlab.base.input_kind` of that instance (``"tabular"``,
+        :func:`gdlab.capability_tags.input_kind` of that instance (``"tabular"``,
         ``"sequence"`` or ``"text"``), computed with the capabilities.
     """
 
@@ -88,7 +88,7 @@ class ModelSpec:
     def _facts(self) -> tuple[frozenset[str], str]:
         """(capability tags, input kind) of one fresh instance, computed once."""
         estimator = self.factory()
-        return frozenset(_contract.capabilities(estimator)), _contract.input_kind(estimator)
+        return frozenset(capabilities(estimator)), input_kind(estimator)
 
     @property
     def capabilities(self) -> frozenset[str]:

@@ -20,13 +20,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
-from gdlab._validation import (
-    check_partial_fit_data,
-    check_positive,
-    check_sample_weight,
-    check_X,
-    check_X_y,
-)
+from gdlab._param_checks import check_bool, check_positive
+from gdlab._validation import check_partial_fit_data, check_sample_weight, check_X, check_X_y
 from gdlab.base import GenerativeClassifierMixin
 from gdlab.distributions.common import group_indicator
 from gdlab.distributions.gaussian import block_rows
@@ -42,7 +37,7 @@ __all__ = [
     "DiscreteNB",
 ]
 
-#: the capability tags of the naive Bayes models (see :data:`gdlab.base.CAPABILITIES`)
+#: the capability tags of the naive Bayes models (see :data:`gdlab.capability_tags.CAPABILITIES`)
 NB_CAPABILITIES = frozenset(
     {"classify", "density", "sample", "conditional_sample", "missing_features", "partial_fit"}
 )
@@ -135,8 +130,7 @@ def check_alpha(alpha, force_alpha, n_features=None):
     -------
     float or ndarray of shape (n_features,)
     """
-    if not isinstance(force_alpha, (bool, np.bool_)):
-        raise TypeError(f"force_alpha must be a bool, got {force_alpha!r}.")
+    check_bool(force_alpha, "force_alpha")
     if isinstance(alpha, numbers.Real) and not isinstance(alpha, bool):
         value = check_positive(alpha, "alpha", allow_zero=True)
         return value if force_alpha else max(value, ALPHA_FLOOR)
@@ -412,8 +406,7 @@ class DiscreteNB(BaseNB):
                 "log-probabilities stay finite; use force_alpha=True to keep it unchanged.",
                 UserWarning, stacklevel=3,
             )
-        if not isinstance(self.fit_prior, (bool, np.bool_)):
-            raise TypeError(f"fit_prior must be a bool, got {self.fit_prior!r}.")
+        check_bool(self.fit_prior, "fit_prior")
 
     def _check_training_values(self, X):
         # a vector alpha must have one value per feature: refused before any statistic

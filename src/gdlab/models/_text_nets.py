@@ -39,14 +39,9 @@ import torch
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
-from gdlab._validation import (
-    check_in,
-    check_int,
-    check_labels,
-    check_positive,
-    check_texts,
-    semi_supervised_class_indices,
-)
+from gdlab._param_checks import check_in, check_int, check_positive
+from gdlab._sequence_checks import check_texts
+from gdlab._validation import check_labels, semi_supervised_class_indices
 from gdlab.base import CapabilityMixin, TextInputMixin
 from gdlab.models.semi_supervised import record_labelled_rows
 from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin, cross_entropy_loss

@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from torch.nn import functional as F
 
-from gdlab._validation import check_in, check_int, check_positive
+from gdlab._param_checks import check_in, check_int, check_positive
 from gdlab.nn import TorchEstimatorMixin, check_image_shape, check_layer_sizes
 from gdlab.nn.estimator import check_standardizable
 from gdlab.nn.vae import VAENet, elbo_draws, elbo_loss

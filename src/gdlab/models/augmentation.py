@@ -38,7 +38,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
-from gdlab.base import CapabilityMixin, capabilities, class_indices_for_sampling, input_kind
+from gdlab.base import CapabilityMixin
+from gdlab.bayes import class_indices_for_sampling
+from gdlab.capability_tags import capabilities, input_kind
 
 __all__ = ["GenerativeAugmentation", "SMOTESampler", "synthetic_counts"]
 

@@ -54,13 +54,8 @@ import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.special import log_expit, logsumexp
 
-from gdlab._validation import (
-    check_em_params,
-    check_feature_magnitude,
-    check_in,
-    check_priors,
-    check_X_y,
-)
+from gdlab._param_checks import check_em_params, check_in, check_priors
+from gdlab._validation import check_feature_magnitude, check_X_y
 from gdlab.distributions import gaussian as gm
 from gdlab.distributions.common import missing_mask
 from gdlab.distributions.discrete import Bernoulli, Multinomial

@@ -63,15 +63,15 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from gdlab._validation import (
+from gdlab._param_checks import (
+    check_bool,
     check_fraction,
     check_in,
     check_int,
     check_positive,
     check_priors,
-    check_X,
-    check_X_y,
 )
+from gdlab._validation import check_X, check_X_y
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
 from gdlab.nn import TorchEstimatorMixin, check_image_shape, check_layer_sizes
 from gdlab.nn.denoisers import ConvDenoiser, EpsilonHead, MLPDenoiser
@@ -137,8 +137,7 @@ class _DiffusionBase(TorchEstimatorMixin):
             raise ValueError(f"time_embedding_dim must be even, got {dim}.")
         if self.architecture == "conv" and self.image_shape is None:
             raise ValueError("architecture='conv' needs image_shape=(height, width).")
-        if not isinstance(self.clip_denoised, (bool, np.bool_)):
-            raise TypeError(f"clip_denoised must be a bool, got {self.clip_denoised!r}.")
+        check_bool(self.clip_denoised, "clip_denoised")
         if self.n_elbo_steps is not None:
             check_int(self.n_elbo_steps, "n_elbo_steps")
 

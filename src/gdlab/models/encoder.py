@@ -52,7 +52,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch.nn import functional as F
 
-from gdlab._validation import check_fraction, check_texts
+from gdlab._param_checks import check_fraction
+from gdlab._sequence_checks import check_texts
 from gdlab.models._text_nets import (
     PRETRAIN_PARAMS,
     PretrainedBodyClassifierMixin,

@@ -56,17 +56,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from gdlab._validation import (
-    check_fraction,
-    check_in,
-    check_int,
-    check_n_samples,
-    check_positive,
-    check_random_state,
-    check_X,
-    check_X_y,
-    semi_supervised_class_indices,
-)
+from gdlab._param_checks import check_fraction, check_in, check_int, check_n_samples, check_positive
+from gdlab._validation import check_random_state, check_X, check_X_y, semi_supervised_class_indices
 from gdlab.base import CapabilityMixin
 from gdlab.bayes import class_indices_for_sampling, class_prior_from_counts
 from gdlab.models.semi_supervised import record_labelled_rows

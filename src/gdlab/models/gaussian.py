@@ -16,15 +16,8 @@ import numbers
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from gdlab._validation import (
-    check_em_params,
-    check_feature_magnitude,
-    check_in,
-    check_priors,
-    check_sample_weight,
-    check_X,
-    check_X_y,
-)
+from gdlab._param_checks import check_em_params, check_in, check_priors
+from gdlab._validation import check_feature_magnitude, check_sample_weight, check_X, check_X_y
 from gdlab.base import DensityMixin, GenerativeClassifierMixin, MagnitudeCheckedMixin
 from gdlab.distributions import gaussian as gm
 from gdlab.inference.gaussian_em import fit_gaussians

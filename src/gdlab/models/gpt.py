@@ -41,14 +41,9 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from gdlab._validation import (
-    check_fraction,
-    check_labels,
-    check_n_samples,
-    check_priors,
-    check_random_state,
-    check_texts,
-)
+from gdlab._param_checks import check_fraction, check_n_samples, check_priors
+from gdlab._sequence_checks import check_texts
+from gdlab._validation import check_labels, check_random_state
 from gdlab.base import GenerativeClassifierMixin
 from gdlab.models._text_nets import (
     PretrainedBodyClassifierMixin,

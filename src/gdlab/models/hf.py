@@ -49,16 +49,16 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from gdlab._validation import (
+from gdlab._param_checks import (
+    check_bool,
     check_fraction,
     check_in,
     check_int,
-    check_labels,
     check_n_samples,
     check_priors,
-    check_random_state,
-    check_texts,
 )
+from gdlab._sequence_checks import check_texts
+from gdlab._validation import check_labels, check_random_state
 from gdlab.base import CapabilityMixin, GenerativeClassifierMixin, TextInputMixin
 from gdlab.models._hf_checkpoints import (
     EncoderNet,
@@ -94,8 +94,7 @@ def _check_common(est) -> None:
     check_path_type(est)
     check_in(est.dtype, "dtype", _DTYPES)
     check_int(est.batch_size, "batch_size")
-    if not isinstance(est.score_eos, (bool, np.bool_)):
-        raise TypeError(f"score_eos must be a bool, got {est.score_eos!r}.")
+    check_bool(est.score_eos, "score_eos")
 
 
 class _FrozenLMMixin:
@@ -597,8 +596,7 @@ random_state, verbose
         self._set_training_params(locals())
 
     def _check_params(self) -> None:
-        if not isinstance(self.new_head, (bool, np.bool_)):
-            raise TypeError(f"new_head must be a bool, got {self.new_head!r}.")
+        check_bool(self.new_head, "new_head")
         check_int(self.pretrain_epochs, "pretrain_epochs", minimum=0)
         check_fraction(self.mlm_probability, "mlm_probability", allow_zero=False)
         if self.max_length is not None:

@@ -28,16 +28,15 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
-from gdlab._validation import (
+from gdlab._param_checks import (
     check_em_params,
     check_in,
     check_int,
-    check_length_range,
     check_n_samples,
     check_positive,
-    check_random_state,
-    check_sequences,
 )
+from gdlab._sequence_checks import check_length_range, check_sequences
+from gdlab._validation import check_random_state
 from gdlab.base import CapabilityMixin, ClassConditional
 from gdlab.inference import hmm as hm
 from gdlab.inference.em import run_em

@@ -59,14 +59,9 @@ from scipy.special import logsumexp
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from gdlab._validation import (
-    check_fraction,
-    check_int,
-    check_n_samples,
-    check_positive,
-    check_random_state,
-)
-from gdlab.base import class_indices_for_sampling
+from gdlab._param_checks import check_fraction, check_int, check_n_samples, check_positive
+from gdlab._validation import check_random_state
+from gdlab.bayes import class_indices_for_sampling
 from gdlab.models.networks import CNNClassifier, MLPClassifier
 from gdlab.nn import cross_entropy_loss
 from gdlab.nn.sgld import ReplayBuffer, sgld

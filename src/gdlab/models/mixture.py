@@ -33,25 +33,17 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from gdlab._param_checks import check_bool, check_em_params, check_in, check_int, check_n_samples
 from gdlab._validation import (
-    check_em_params,
     check_feature_magnitude,
-    check_in,
-    check_int,
-    check_n_samples,
     check_partial_fit_data,
     check_random_state,
     check_sample_weight,
     check_X,
     check_X_y,
 )
-from gdlab.base import (
-    ClassConditional,
-    DensityMixin,
-    MagnitudeCheckedMixin,
-    SettingGroupsMixin,
-    log_normalize,
-)
+from gdlab.base import ClassConditional, DensityMixin, MagnitudeCheckedMixin, SettingGroupsMixin
+from gdlab.bayes import log_normalize
 from gdlab.distributions import gaussian as gm
 from gdlab.distributions.discrete import sample_categorical
 from gdlab.distributions.gaussian_patterns import PatternGroups
@@ -489,8 +481,7 @@ default="k-means++"
         check_in(self.covariance, "covariance", set(gm.COVARIANCE_TYPES))
         check_in(self.init_params, "init_params", set(_INIT_PARAMS))
         check_int(self.n_init, "n_init")
-        if not isinstance(self.warm_start, (bool, np.bool_)):
-            raise TypeError(f"warm_start must be a bool, got {self.warm_start!r}.")
+        check_bool(self.warm_start, "warm_start")
         return K, *check_em_params(self.reg_covar, self.max_iter, self.tol)
 
     def _check_data(self, X, K):

@@ -40,13 +40,12 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.utils.metaestimators import available_if
 
+from gdlab._param_checks import check_bool, check_in, check_positive
 from gdlab._validation import (
     check_feature_magnitude,
-    check_in,
     check_magnitude,
     check_nonnegative,
     check_partial_fit_data,
-    check_positive,
     check_X,
     check_X_y,
 )
@@ -445,8 +444,7 @@ class ComplementNB(MultinomialNB):
 
     def _check_params(self):
         super()._check_params()
-        if not isinstance(self.norm, (bool, np.bool_)):
-            raise TypeError(f"norm must be a bool, got {self.norm!r}.")
+        check_bool(self.norm, "norm")
 
     def _finalize(self):
         count = self._stats["count"]

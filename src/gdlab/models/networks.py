@@ -42,7 +42,8 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
-from gdlab._validation import check_fraction, check_in, check_int, check_X_y
+from gdlab._param_checks import check_fraction, check_in, check_int
+from gdlab._validation import check_X_y
 from gdlab.base import CapabilityMixin
 from gdlab.nn import TorchEstimatorMixin, cross_entropy_loss
 from gdlab.nn.classifiers import BodyHeadClassifier, ConvBody

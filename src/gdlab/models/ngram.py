@@ -31,14 +31,9 @@ from sklearn.base import BaseEstimator
 from sklearn.base import DensityMixin as _SkDensityMixin
 from sklearn.utils.validation import check_is_fitted
 
-from gdlab._validation import (
-    check_fraction,
-    check_in,
-    check_int,
-    check_n_samples,
-    check_random_state,
-    check_texts,
-)
+from gdlab._param_checks import check_fraction, check_in, check_int, check_n_samples
+from gdlab._sequence_checks import check_texts
+from gdlab._validation import check_random_state
 from gdlab.base import CapabilityMixin, ClassConditional, TextInputMixin
 
 __all__ = ["CharNGramLM", "CharNGramClassifier", "N_CODEPOINTS"]

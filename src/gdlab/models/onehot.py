@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from gdlab import base as _contract
+from gdlab.capability_tags import capabilities
 
 __all__ = ["OneHotColumns", "decode_onehot", "encode_onehot"]
 
@@ -210,7 +210,7 @@ class OneHotColumns(ClassifierMixin, BaseEstimator):
         self.distributions = distributions
 
     def _capabilities(self) -> frozenset[str]:
-        return _contract.capabilities(self.estimator)
+        return capabilities(self.estimator)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

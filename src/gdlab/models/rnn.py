@@ -42,13 +42,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from gdlab._validation import (
-    check_fraction,
-    check_int,
-    check_labels,
-    check_positive,
-    check_sequences,
-)
+from gdlab._param_checks import check_bool, check_fraction, check_int, check_positive
+from gdlab._sequence_checks import check_sequences
+from gdlab._validation import check_labels
 from gdlab.base import CapabilityMixin
 from gdlab.nn import LogitClassifierMixin, TorchEstimatorMixin, cross_entropy_loss
 from gdlab.nn.classifiers import GRUNet
@@ -178,8 +174,7 @@ class GRUClassifier(CapabilityMixin, ClassifierMixin, LogitClassifierMixin, Torc
             check_int(n, "n_symbols", minimum=2)
         check_int(self.hidden_size, "hidden_size")
         check_int(self.num_layers, "num_layers")
-        if not isinstance(self.bidirectional, (bool, np.bool_)):
-            raise TypeError(f"bidirectional must be a bool, got {self.bidirectional!r}.")
+        check_bool(self.bidirectional, "bidirectional")
         check_int(self.embedding_dim, "embedding_dim")
         check_fraction(self.dropout, "dropout")
         if self.grad_clip is not None:

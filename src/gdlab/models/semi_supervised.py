@@ -13,7 +13,7 @@ additions:
   saves and loads with :func:`gdlab.save` / :func:`gdlab.load`, which refuse
   compiled tree objects whose arrays they cannot check.
 
-Their capability tags are read off the public API by :func:`gdlab.base.capabilities`
+Their capability tags are read off the public API by :func:`gdlab.capability_tags.capabilities`
 (``semi_supervised`` for every estimator of :mod:`sklearn.semi_supervised`).
 
 :func:`record_labelled_rows` is what gdlab's own semi-supervised models

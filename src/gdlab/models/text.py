@@ -32,15 +32,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from gdlab._validation import (
-    check_fraction,
-    check_in,
-    check_int,
-    check_magnitude,
-    check_nonnegative,
-    check_positive,
-    check_texts,
-)
+from gdlab._param_checks import check_bool, check_fraction, check_in, check_int, check_positive
+from gdlab._sequence_checks import check_texts
+from gdlab._validation import check_magnitude, check_nonnegative
 from gdlab.base import TextInputMixin
 
 __all__ = [
@@ -58,7 +52,7 @@ class TextColumn(TextInputMixin, TransformerMixin, BaseEstimator):
 
     Accepts a list / tuple / 1-D array / Series of str or a one-column
     DataFrame (gdlab's text datasets), validated by
-    :func:`gdlab._validation.check_texts`; non-str items raise ``TypeError``.
+    :func:`gdlab._sequence_checks.check_texts`; non-str items raise ``TypeError``.
 
     Parameters
     ----------
@@ -223,8 +217,7 @@ class NBSVM(ClassifierMixin, BaseEstimator):
         beta = check_fraction(self.beta, "beta", allow_zero=True, allow_one=True)
         check_positive(self.C, "C")
         check_in(self.base, "base", {"svm", "logreg"})
-        if not isinstance(self.binarize, (bool, np.bool_)):
-            raise TypeError(f"binarize must be a bool, got {self.binarize!r}.")
+        check_bool(self.binarize, "binarize")
         check_int(self.max_iter, "max_iter")
         X, y = validate_data(self, X, y, reset=True, accept_sparse="csr", dtype=np.float64)
         check_nonnegative(X, type(self).__name__)

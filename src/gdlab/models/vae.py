@@ -62,16 +62,8 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from gdlab._validation import (
-    check_fraction,
-    check_n_samples,
-    check_positive,
-    check_priors,
-    check_random_state,
-    check_X,
-    check_X_y,
-    semi_supervised_class_indices,
-)
+from gdlab._param_checks import check_fraction, check_n_samples, check_positive, check_priors
+from gdlab._validation import check_random_state, check_X, check_X_y, semi_supervised_class_indices
 from gdlab.base import DensityMixin, GenerativeClassifierMixin
 from gdlab.models._vae_base import VAEBase
 from gdlab.models.semi_supervised import record_labelled_rows

@@ -30,13 +30,8 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from gdlab._validation import (
-    check_fraction,
-    check_in,
-    check_int,
-    check_X_y,
-    semi_supervised_class_indices,
-)
+from gdlab._param_checks import check_fraction, check_in, check_int
+from gdlab._validation import check_X_y, semi_supervised_class_indices
 from gdlab.base import CapabilityMixin
 from gdlab.models.semi_supervised import record_labelled_rows
 from gdlab.nn import FreezeParameters, TorchEstimatorMixin, cross_entropy_loss

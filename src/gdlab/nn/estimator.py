@@ -403,7 +403,7 @@ class LogitClassifierMixin:
 
     The one path from a discriminative network's class logits to the
     scikit-learn classifier methods: log-softmax over the classes for
-    ``predict_log_proba`` (:func:`gdlab.base.log_normalize`, exact for any
+    ``predict_log_proba`` (:func:`gdlab.bayes.log_normalize`, exact for any
     scale of the logits), its ``exp`` for ``predict_proba``, the arg-max for
     ``predict``. A subclass (mixed in before :class:`TorchEstimatorMixin`)
     supplies ``_logits(X, ...)``: the validated, batched forward pass (under

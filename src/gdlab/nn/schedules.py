@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from gdlab._validation import check_fraction, check_int, check_positive
+from gdlab._param_checks import check_fraction, check_int, check_positive
 
 __all__ = [
     "Schedule",

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gdlab._validation import check_fraction, check_int, check_positive
+from gdlab._param_checks import check_fraction, check_int, check_positive
 from gdlab.nn.checkpoints import load_checkpoint, save_checkpoint, saved_seed
 
 __all__ = [
@@ -54,8 +54,6 @@ __all__ = [
     "Callback",
     "FreezeParameters",
     "resolve_device",
-    "load_checkpoint",  # defined in gdlab.nn.checkpoints
-    "save_checkpoint",  # defined in gdlab.nn.checkpoints
     "weight_decay_groups",
     "cross_entropy_loss",
     "lr_factor",
@@ -458,7 +456,7 @@ class Trainer:
     callbacks : sequence of Callback, optional
     checkpoint_dir : str or Path, optional
         After every epoch the module, optimizer states, history and settings
-        are written there (:func:`save_checkpoint`).
+        are written there (:func:`gdlab.nn.checkpoints.save_checkpoint`).
     """
 
     def __init__(self, config: TrainConfig | None = None, *, callbacks: Sequence = (),

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from gdlab._validation import check_fraction, check_int
+from gdlab._param_checks import check_fraction, check_int
 from gdlab.tokenizers import N_SPECIAL, PAD_ID
 
 __all__ = ["IGNORE", "GPTConfig", "SelfAttention", "CausalSelfAttention", "Block", "GPT",

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
+from gdlab.answers import format_value, metric_label
 from gdlab.studies._common import run_colors
-from gdlab.verdict import format_value, metric_label
 
 __all__ = ["STUDY_ORDER", "STUDY_TITLES", "build_report", "figure_to_html", "figure_to_svg",
            "format_number", "is_interactive"]
@@ -633,7 +633,7 @@ def build_report(rows: pd.DataFrame, studies: list, out_dir, *, title: str | Non
         :func:`gdlab.studies.runner.run` writes), a Parquet file or a CSV
         file; the report links to it by its path relative to ``out_dir`` and
         says how to read it.
-    advice : gdlab.verdict.Advice or mapping, optional
+    advice : gdlab.answers.Advice or mapping, optional
         The verdict (or its ``to_dict()``), shown first: the overall pick and,
         per goal, the pick, the runner-up, the paired difference with its
         95 % interval, and the reason.

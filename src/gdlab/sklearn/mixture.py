@@ -9,7 +9,7 @@ drawn with ``random_state``, as scikit-learn does. ``verbose`` and
 
 from __future__ import annotations
 
-from gdlab._validation import check_in
+from gdlab._param_checks import check_in
 from gdlab.distributions.gaussian import COVARIANCE_TYPES
 from gdlab.models.mixture import MIXTURE_PARAMS
 from gdlab.models.mixture import GaussianMixture as _GaussianMixture

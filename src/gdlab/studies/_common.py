@@ -276,7 +276,7 @@ def training_rows(model, X, y, *, classes=None):
     ValueError: class 2 has no labelled row among the 8 training rows (4 labelled); ...
     """
     from gdlab._validation import unlabelled_mask
-    from gdlab.base import capabilities
+    from gdlab.capability_tags import capabilities
 
     y = np.asarray(y)
     unlabelled = unlabelled_mask(y)

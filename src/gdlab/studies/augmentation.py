@@ -315,7 +315,7 @@ class Augmentation(Study):
     def run_cell(self, cell: Cell, dataset, make_model: Callable[[], object]) -> list[dict]:
         """Fit the classifier (through GenerativeAugmentation unless the generator is
         ``"none"``) on the regime's training rows, score it on the test part."""
-        from gdlab.base import capabilities
+        from gdlab.capability_tags import capabilities
         from gdlab.models.augmentation import GenerativeAugmentation
 
         regime, generator = parse_setting(cell.setting)

@@ -175,7 +175,7 @@ class Study(ABC):
 
     #: Short name used on the command line and in the results table.
     name: str = ""
-    #: Capabilities a model must have to take part (see :data:`gdlab.base.CAPABILITIES`).
+    #: Capabilities a model must have to take part (see :data:`gdlab.capability_tags.CAPABILITIES`).
     requires: frozenset[str] = frozenset({"classify"})
     #: Modalities the study applies to.
     modalities: frozenset[str] = frozenset({"tabular", "image"})

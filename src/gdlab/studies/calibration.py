@@ -44,8 +44,8 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from gdlab._validation import check_int
-from gdlab.base import DATA_KINDS, modality_input_kind
+from gdlab._param_checks import check_int
+from gdlab.capability_tags import DATA_KINDS, modality_input_kind
 from gdlab.metrics import align_proba, error_rate
 from gdlab.metrics.calibration import brier_score, expected_calibration_error, reliability_curve
 from gdlab.studies import _common

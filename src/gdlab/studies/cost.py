@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from gdlab._validation import check_int
-from gdlab.base import DATA_KINDS
+from gdlab._param_checks import check_int
+from gdlab.capability_tags import DATA_KINDS
 from gdlab.metrics.cost import n_parameters, peak_memory
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Headline, Study, make_row

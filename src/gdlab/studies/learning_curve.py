@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gdlab.base import DATA_KINDS, capabilities
+from gdlab.capability_tags import DATA_KINDS, capabilities
 from gdlab.data.splits import nested_subsamples
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Headline, Study, make_row

@@ -60,7 +60,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from gdlab.base import capabilities
+from gdlab.capability_tags import capabilities
 from gdlab.metrics.anomaly import FPR_GRID, auroc, roc_points
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Headline, Study, make_row

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 import numpy as np
 import pandas as pd
 
-from gdlab.base import modality_input_kind
+from gdlab.capability_tags import modality_input_kind
 
 __all__ = ["numeric", "numeric_names", "onehot_groups", "model_for", "inputs", "converting_once"]
 
@@ -48,7 +48,7 @@ def numeric(dataset) -> tuple[np.ndarray, np.ndarray]:
     ----------
     dataset : gdlab.data.Dataset
         ``modality`` must be "tabular" or "image" (whose
-        :func:`~gdlab.base.modality_input_kind` is "tabular").
+        :func:`~gdlab.capability_tags.modality_input_kind` is "tabular").
 
     Returns
     -------

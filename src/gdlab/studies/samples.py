@@ -79,7 +79,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from gdlab._validation import check_int
+from gdlab._param_checks import check_int
 from gdlab.metrics.samples import (
     c2st_auc,
     frechet_distance,

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from gdlab.base import DATA_KINDS, capabilities
+from gdlab.capability_tags import DATA_KINDS, capabilities
 from gdlab.studies import _common
 from gdlab.studies.base import Cell, Headline, Study, make_row
 from gdlab.studies.prepare import inputs
