@@ -5,8 +5,7 @@ value the code uses, or raise the error every gdlab model gives for it: a bool, 
 int with a lower bound, a finite positive (or non-negative) real, a fraction, one
 of a set of options, ``n_samples`` of ``sample``, class priors, and the EM settings
 of the Gaussian models. Who uses it: every estimator's parameter checks, the
-data generators and the studies; :mod:`gdlab._validation` (the data checks)
-re-exports every name here.
+data generators and the studies. The checks of data are :mod:`gdlab._validation`'s.
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ with ``lengths``), :func:`check_lengths` and :func:`check_length_range` (the
 :func:`check_texts` (a list of str). Who uses it: the HMMs and recurrent networks
 (sequences), the text models and tokenizers (texts), the sequence data sets, and
 :class:`gdlab.base` through its ``sequences`` / ``text`` capabilities.
-:mod:`gdlab._validation` re-exports every name here.
 """
 
 from __future__ import annotations

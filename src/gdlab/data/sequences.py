@@ -8,7 +8,7 @@ lengths in ``metadata["lengths"]`` and one label per sequence in ``y``.
 
 - :func:`stack_sequences` / :func:`split_sequences` convert between a list of
   sequences and ``(X, lengths)``; :func:`check_lengths` validates a pair (it lives in
-  :mod:`gdlab._validation`, the bottom floor, and is re-exported here).
+  :mod:`gdlab._sequence_checks`, the bottom floor, and is re-exported here).
 - :func:`hmm_sequences` draws labelled sequences, each class from its own
   known hidden Markov model, parameters stored for recovery tests.
 

@@ -26,7 +26,6 @@ for K Gaussians at once:
   missing-pattern algebra of K full Gaussians (log-densities and conditional
   moments, every pattern and Gaussian in stacked calls), in
   :mod:`gdlab.distributions.gaussian_patterns`, which builds on this module;
-  re-exported here;
 - :func:`sample_gaussian` -- one draw per row from its Gaussian among K
   (naive Bayes features, HMM emissions, synthetic data);
 - :class:`GaussianSummaries`, :func:`summarize` -- the weighted sufficient

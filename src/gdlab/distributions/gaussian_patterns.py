@@ -14,8 +14,7 @@ Gaussian mixture (:mod:`gdlab.inference.mixture_em`), of the Gaussian
 classifier with full or tied covariances (:mod:`gdlab.inference.gaussian_em`)
 and of full-covariance HMM emissions; it builds on the one-Gaussian module
 :mod:`gdlab.distributions.gaussian` (its statistics are
-:class:`~gdlab.distributions.gaussian.GaussianSummaries`), which re-exports the
-names here.
+:class:`~gdlab.distributions.gaussian.GaussianSummaries`).
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from gdlab.models._blend_fit import DEFAULT_LAMBDA_GRID, check_blend_weight
+from gdlab.models.blend import DEFAULT_LAMBDA_GRID, check_blend_weight
 from gdlab.studies import _common
 from gdlab.studies.base import ROW_COLUMNS, Cell, Headline, make_row
 from gdlab.studies.learning_curve import LearningCurve
