@@ -62,9 +62,9 @@ def _fail(message: str) -> typer.Exit:
 
 def _version(value: bool):
     if value:
-        import gdlab
+        from gdlab._version import __version__
 
-        typer.echo(f"gdlab {gdlab.__version__}")
+        typer.echo(f"gdlab {__version__}")
         raise typer.Exit()
 
 
