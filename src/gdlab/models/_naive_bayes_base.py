@@ -254,7 +254,7 @@ class BaseNB(GenerativeClassifierMixin, BaseEstimator):
     @property
     def class_log_prior_(self):
         """ndarray of shape (n_classes,): log of ``class_prior_`` (scikit-learn's name)."""
-        return np.log(self.class_prior_)
+        return self._log_prior()
 
     def predict_joint_log_proba(self, X):
         """log p(x, y=k) of each row and class: :meth:`log_joint`, scikit-learn's name.
