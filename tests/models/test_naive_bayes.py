@@ -709,6 +709,23 @@ def test_mixed_poisson_imputation_rounding_follows_the_fitted_dtype():
     assert not np.allclose(as_float.impute(holes)["visits"][:2] % 1, 0)
 
 
+def test_mixed_object_array_infers_the_columns_a_dict_leaves_out_as_a_dataframe_would():
+    # floats and text in one object array, only the text column named: the float
+    # columns are Gaussian (not one category per float value), as in a DataFrame
+    y = np.array([0, 1, 0, 1, 0, 1])
+    X = np.array([[1.5, "a", 0.3], [2.0, "b", 1.7], [0.1, "a", 2.2], [3.3, "b", 0.9],
+                  [1.1, "a", 0.5], [2.8, "b", 1.9]], dtype=object)
+    clf = MixedNB(distributions={1: "categorical"}).fit(X, y)
+    assert clf.distributions_.tolist() == ["gaussian", "categorical", "gaussian"]
+    frame = pd.DataFrame(X).infer_objects()
+    reference = MixedNB().fit(frame, y)
+    np.testing.assert_allclose(clf.predict_proba(X), reference.predict_proba(frame),
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="expects numeric X"):
+        MixedNB().fit(X, y)  # text with no kinds named: refused, as documented
+
+
 def test_mixed_output_container_follows_the_fit_input():
     y = np.array([0, 0, 1, 1, 0, 1])
     X = np.array(

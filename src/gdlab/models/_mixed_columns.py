@@ -246,7 +246,13 @@ class MixedColumnsMixin:
         kinds = (
             self._resolve_kinds(list(range(arr.shape[1])), None) if fitting else self.distributions_
         )
-        return pd.DataFrame(arr) if (kinds == "categorical").any() else None
+        if not (kinds == "categorical").any():
+            return None
+        # each column typed by its values, as a DataFrame's would be (floats -> float64,
+        # ints -> int64, text stays object): columns not named in a dict are inferred
+        # by the same rule as a DataFrame's, not all read as categorical for the
+        # array's object dtype
+        return pd.DataFrame(arr).infer_objects()
 
     def _encode_frame(self, frame, mode, user_frame=True):
         """Encode a DataFrame; ``user_frame`` is False for a non-numeric array the

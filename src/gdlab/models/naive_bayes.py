@@ -672,7 +672,11 @@ class MixedNB(MixedColumnsMixin, BaseNB):
         first batch decides. A string gives every
         column that kind; a list gives one kind per column; a dict
         ``{column: kind}`` (column labels, or positions for arrays) sets some
-        columns and infers the rest.
+        columns and infers the rest (in an object array, each remaining
+        column by the dtype its values give it, as in a DataFrame: a column
+        of floats is gaussian, of text categorical). An object array with
+        text and ``distributions=None`` is refused: name its categorical
+        columns, or pass a DataFrame.
     alpha : float, default=1.0
         Smoothing of categorical, Bernoulli and Poisson columns (>= 0).
     var_smoothing : float, default=1e-9
