@@ -11,16 +11,11 @@ validation split) at lr 1e-3 and 3e-3, with a constant rate and with
 
 import time
 
-import numpy as np
+from gpt_cpu import split  # the same seeded permutation of the English fortunes
 
-from gdlab.data.text import fortunes_en
 from gdlab.models.gpt import CharGPT
 
-texts = list(fortunes_en().X["text"])
-rng = np.random.default_rng(0)
-idx = rng.permutation(len(texts))
-train = [texts[i] for i in idx[:1500]]
-held = [texts[i] for i in idx[-300:]]
+train, held = split(n_held=300, n_train=1500)
 RUNS = [(1e-3, "constant", 0.0), (1e-3, "cosine", 0.05), (3e-3, "constant", 0.0),
         (3e-3, "cosine", 0.05)]
 for lr, sched, warm in RUNS:

@@ -178,7 +178,7 @@ def single_threaded_blas(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with one_blas_thread():
             return func(*args, **kwargs)
 
     return wrapper

@@ -351,10 +351,9 @@ def initial_params(X, K, init_params, covariance, reg_covar, shift, rng, user, w
     MixtureParams
     """
     n, d = X.shape
-    weights = means = covs = None
     if len(user) == 3:
-        pass
-    elif init_params == "random_from_data":
+        return make_params(user["weights"], user["means"], user["covariances"])
+    if init_params == "random_from_data":
         # as scikit-learn: K distinct rows (drawn with probability proportional to
         # their weights), each alone in its component; the one-row maximum-likelihood
         # estimate is set exactly (a moment form would leave rounding of order
