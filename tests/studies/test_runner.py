@@ -368,12 +368,31 @@ class ThreadsStudy(FitStudy):
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_the_runner_owns_the_thread_budget_whatever_the_environment_says(monkeypatch, n_jobs):
-    from gdlab.studies.runner import thread_budget
+    from gdlab.studies.runner import thread_budget, usable_cores
 
     monkeypatch.setenv("OMP_NUM_THREADS", "64")  # a user's setting: far above the cores
     rows = run([ThreadsStudy(sizes=(20,))], ["gaussian-nb"], [toy_dataset()], seeds=[0, 1],
                n_jobs=n_jobs, progress=False)
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     expected = thread_budget(min(n_jobs, 2), cores)  # 2 cells: at most 2 workers
     assert (rows["value"] <= expected).all(), (rows["value"].tolist(), expected)
     assert thread_budget(2, cores=2) == 1 and thread_budget(3, cores=16) == 5
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs CPU affinity (Linux)")
+def test_the_thread_budget_counts_the_cores_this_process_may_use_not_the_machines():
+    # Under taskset (or a container's cpuset) os.cpu_count() still counts every core of
+    # the machine; a one-core process must get one BLAS thread, and n_jobs=-1 one worker.
+    import subprocess
+    import sys
+
+    code = (
+        "import os\n"
+        "os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})\n"
+        "from joblib import effective_n_jobs\n"
+        "from gdlab.studies.runner import thread_budget, usable_cores\n"
+        "print(usable_cores(), thread_budget(1), effective_n_jobs(-1))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120).stdout.split()
+    assert out == ["1", "1", "1"], out

@@ -22,7 +22,6 @@ this module runs the cells.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sys
 import time
@@ -38,7 +37,7 @@ from gdlab.studies.base import ROW_COLUMNS, Cell, Study, error_row
 from gdlab.studies.store import read_results
 
 __all__ = [
-    "thread_budget", "run", "read_results", "BACKENDS"]
+    "thread_budget", "usable_cores", "run", "read_results", "BACKENDS"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,15 +50,29 @@ def thread_budget(n_workers: int, cores: int | None = None) -> int:
 
     The runner owns the thread budget whatever the environment says
     (``OMP_NUM_THREADS=2`` exported with 2 workers on 2 cores would otherwise
-    run 4 spinning threads on 2 cores).
+    run 4 spinning threads on 2 cores). ``cores`` defaults to the cores this
+    process may use (:func:`usable_cores`), not the machine's.
 
     Examples
     --------
     >>> thread_budget(2, cores=2), thread_budget(1, cores=8), thread_budget(16, cores=4)
     (1, 8, 1)
     """
-    cores = cores or os.cpu_count() or 1
+    cores = cores or usable_cores()
     return max(1, cores // max(1, n_workers))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity and cgroup quota, as joblib counts.
+
+    ``os.cpu_count()`` counts the machine's cores, which overcounts under
+    ``taskset`` or in a container limited to a few CPUs (every worker would
+    then be given the host's cores worth of BLAS threads). ``n_jobs=-1``
+    starts this many workers.
+    """
+    from joblib import cpu_count
+
+    return max(1, int(cpu_count()))
 
 
 def _run_one(study: Study, cell: Cell, dataset, family: str,
@@ -393,9 +406,9 @@ def _execute(tasks, studies, datasets, families, n_jobs, backend, scheduler, max
             yield _run_group(items, datasets[di], threads, max_bytes)
         return
 
-    from joblib import Parallel, delayed, parallel_config
+    from joblib import Parallel, delayed, effective_n_jobs, parallel_config
 
-    workers = n_jobs if n_jobs is not None and n_jobs > 0 else (os.cpu_count() or 1)
+    workers = effective_n_jobs(n_jobs)  # -1: usable_cores(); -2: one fewer; ...
     threads = thread_budget(min(workers, len(groups))) if backend == "loky" else None
     calls = (delayed(_run_group)(items, datasets[di], threads, max_bytes)
              for di, items in groups)
