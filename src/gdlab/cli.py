@@ -178,7 +178,8 @@ _OutOpt = Annotated[
     Path, typer.Option("--out", "-o", help="Directory of index.html and the results store.")
 ]
 _JobsOpt = Annotated[
-    int, typer.Option("--n-jobs", "-j", help="Parallel workers (-1: every core).")
+    int, typer.Option("--n-jobs", "-j",
+                      help="Parallel workers (-1: every core this process may use)."),
 ]
 _SchedulerOpt = Annotated[
     str | None,

@@ -356,7 +356,7 @@ def compare(
         by :func:`gdlab.advise`) go; None keeps everything in memory and
         writes no report.
     n_jobs : int, default=1
-        Parallel workers (joblib; -1 for every core).
+        Parallel workers (joblib; -1 for every core this process may use).
     scheduler : str, optional
         A Dask scheduler address; the cells then run on that cluster.
     progress : bool, default=False
