@@ -21,6 +21,9 @@ fitted per model or pulled toward the pooled one (``pool``):
   significantly different from ``tie``'s pick (paired 95 % t interval over the
   splits, as the verdict's), the lowest measured error plus predicted change;
 - ``half``: measured error at the largest size plus half the predicted change;
+- ``shrink``: measured error at the largest size plus the predicted change
+  times its reliability, c^2 / (c^2 + v), with v the change's variance over
+  the bootstrap replicates;
 - ``advisor``: what ``gdlab.advise_rows`` answers (its own fits, 200 replicates).
 
 It then chooses the rule with one dataset held out at a time (the rule with
@@ -84,6 +87,15 @@ def _picks(rows, target, pool, n_boot):
     out["nsig"] = min(close, key=lambda m: (measured[m] + change[m], m))
     half = {m: measured[m] + 0.5 * change[m] for m in models}
     out["half"] = min(models, key=lambda m: (half[m], m))
+    # each model's predicted change shrunk by its own reliability: c^2 / (c^2 + var(c)) over
+    # the bootstrap replicates (a noisy extrapolation counts for little)
+    shrunk = {}
+    for m in models:
+        reps = at_target[m][1:] - at_top[m][1:]
+        total = change[m] ** 2 + (reps.var() if reps.size > 1 else np.inf)
+        w = change[m] ** 2 / total if total > 0 else 0.0  # no change predicted: w = 0
+        shrunk[m] = measured[m] + w * change[m]
+    out["shrink"] = min(models, key=lambda m: (shrunk[m], m))
     return out
 
 
