@@ -253,12 +253,16 @@ def test_extrapolation_does_not_overturn_the_measured_best_without_evidence():
                                  e + rng.normal(0, 0.03), seed=seed, setting="train_size",
                                  setting_value=m))
     rows = pd.DataFrame(rows)[list(ROW_COLUMNS)]
-    a = advise_rows(rows, goals="accuracy", target_rows=600).answer("accuracy")
+    advice = advise_rows(rows, goals="accuracy", target_rows=600)
+    a = advice.answer("accuracy")
     # lr's curve is still falling and is predicted ahead at 600 rows, but not significantly
     # ahead of nb, the best measured at 160 rows: nb is kept, and the answer says why
     assert a.values["lr"] < a.values["nb"]
     assert a.model == "nb" and a.runner_up == "lr" and not a.significant
     assert "so nb is kept" in a.because
+    # the overall verdict, over this one goal, names the goal's pick, not the model with
+    # the lower predicted value (it used to say "lr ranks best ... for accuracy alone, nb")
+    assert advice.overall["model"] == "nb" and advice.overall["scores"]["nb"] == 1.0
 
 
 def test_advise_takes_a_comparison_and_a_csv_path(tmp_path):

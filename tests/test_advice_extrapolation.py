@@ -49,3 +49,22 @@ def test_noise_only_differences_stay_no_clear_winner():
         ans = advise_rows(rows, goals="accuracy", target_rows=640).answer("accuracy")
         assert ans.extrapolated and ans.tie and not ans.significant
         assert "No clear winner" in ans.because
+
+
+def test_a_significant_lead_beyond_what_the_data_supports_does_not_displace_the_measured_best():
+    # The same curves as above, asked at 1280 rows: 8 times the largest size measured. The
+    # curves still put lr significantly ahead, but an extrapolation that far is flagged
+    # beyond the data, and on real data such switches lost to keeping the measured best
+    # (benchmarks/advisor_regret.py): nb is kept, as a tie that says why.
+    nb = PowerLaw(0.20, 0.3, 0.5)
+    lr = PowerLaw(0.05, 3.0, 0.5)
+    rows = _rows({"nb": ("generative", nb), "lr": ("discriminative", lr)}, noise=0.004)
+    advice = advise_rows(rows, goals="accuracy", target_rows=1280)
+    a = advice.answer("accuracy")
+    assert a.extrapolated and a.model == "nb" and a.runner_up == "lr"
+    assert a.values["lr"] < a.values["nb"] and a.interval[1] < 0  # the curves' lead is real
+    assert a.tie and not a.significant
+    assert "lead for lr at 1280 rows is beyond what the data can support" in a.because
+    assert "the interval of their difference includes 0" not in a.because
+    assert advice.overall["model"] == "nb"
+    assert any("beyond what the measured sizes support" in n for n in advice.notes)

@@ -59,7 +59,8 @@ class Answer:
         95 % interval of ``difference`` paired over the same splits; None with
         a single split.
     significant : bool
-        The interval excludes 0.
+        The interval excludes 0 (for a prediction beyond the sizes measured,
+        a kept measured best is not significant: see ``extrapolated``).
     because : str
         The verdict in plain language with its numbers (or why the goal is
         unanswered).
@@ -488,7 +489,8 @@ def _evidence(a: Answer) -> str:
     return text + f"; difference {diff}, 95 % interval [{lo}, {hi}] over the same splits."
 
 
-def because_and_reason(a: Answer, sentence: str) -> tuple[str, str]:
+def because_and_reason(a: Answer, sentence: str, tie_why: str | None = None
+                       ) -> tuple[str, str]:
     """The verdict with its numbers, and the reason alone, of an answer and its reason.
 
     A tie says "no clear winner" and an untested lead (one split) says so,
@@ -500,6 +502,9 @@ def because_and_reason(a: Answer, sentence: str) -> tuple[str, str]:
         The answer, without its text.
     sentence : str
         Why its model wins the goal.
+    tie_why : str, optional
+        Why a tie is a tie, when not because the interval includes 0 (a
+        measured best kept against an unsupported predicted lead).
 
     Returns
     -------
@@ -511,8 +516,8 @@ def because_and_reason(a: Answer, sentence: str) -> tuple[str, str]:
                 f"gives no interval to test the lead (more --seeds would). {_evidence(a)}",
                 f"On one split (untested): {sentence}")
     if a.tie:
-        return (f"No clear winner between {a.model} and {a.runner_up}: the interval of "
-                f"their difference includes 0. {_evidence(a)}",
+        why = tie_why or "the interval of their difference includes 0"
+        return (f"No clear winner between {a.model} and {a.runner_up}: {why}. {_evidence(a)}",
                 f"Within the noise; on average {sentence[0].lower()}{sentence[1:]}"
                 if sentence[:1].isupper() and not sentence.startswith(a.model)
                 else f"Within the noise; on average {sentence}")
