@@ -142,7 +142,8 @@ def rank_candidates(per_seed: pd.DataFrame, *, better: str = "lower", prefer=Non
 
     1. ``prefer`` (lower first), when given: the advisor passes each model's
        predicted change of error from the largest measured size to
-       ``target_rows`` (its fitted learning curve), so that among models
+       ``target_rows`` (its fitted learning curve) when the target is
+       within what the measured sizes support, so that among models
        equal today the one whose curve is still falling fastest is expected
        to be ahead at the larger size -- the Ng & Jordan trade-off, where the
        more flexible (discriminative) model keeps improving towards a lower

@@ -32,8 +32,9 @@ within what the data supports (``beyond_data`` false: the target at most
 Candidates with the same mean (a few test rows per split make exact ties
 common) are ordered by one documented rule,
 :func:`~gdlab.ranking.rank_candidates`, never by the order in which their
-means were summed: beyond the data, the model whose curve is still falling
-fastest; then the steadier one over the splits; then the cheaper one; then
+means were summed: beyond the sizes measured but within what they support
+(``target_rows`` at most ``EXTRAPOLATION_LIMIT`` times the largest), the model
+whose curve is still falling fastest; then the steadier one over the splits; then the cheaper one; then
 the name. A better mean is never overridden by it.
 """
 
