@@ -34,8 +34,8 @@ common) are ordered by one documented rule,
 :func:`~gdlab.ranking.rank_candidates`, never by the order in which their
 means were summed: beyond the sizes measured but within what they support
 (``target_rows`` at most ``EXTRAPOLATION_LIMIT`` times the largest), the model
-whose curve is still falling fastest; then the steadier one over the splits; then the cheaper one; then
-the name. A better mean is never overridden by it.
+whose curve is still falling fastest; then the steadier one over the splits;
+then the cheaper one; then the name. A better mean is never overridden by it.
 """
 
 from __future__ import annotations
