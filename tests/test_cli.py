@@ -460,3 +460,32 @@ def test_run_commands_take_the_shared_options_in_help_order():
     assert options["study"] == inputs + running + [("param", None)]
     assert [p.name for p in commands["study"].params if p.param_type_name == "argument"] \
         == ["name"]
+
+
+def test_advise_questions_reach_the_report_and_advice_json(runner, tmp_path):
+    # `gdlab advise -g accuracy --target-rows N` used to write the comparison's default
+    # verdict (every goal, at the sizes measured) into the report and answer the question
+    # only on the terminal and in advice.json
+    import json
+
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["advise", "-d", "iris", "-m", "gaussian-nb,logreg", "-s", "learning_curve,cost",
+              "-g", "accuracy", "--target-rows", "300", "--seeds", "3", "-j", "1",
+              "--no-progress", "-o", str(out)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    saved = json.loads((out / "advice.json").read_text())
+    assert [a["goal"] for a in saved["answers"]] == ["accuracy"]
+    assert saved["answers"][0]["extrapolated"]
+    assert "at 300 training rows (predicted)" in result.output.split("verdict", 1)[1]
+    page = (out / "index.html").read_text()
+    assert "at 300 training rows (predicted)" in page and "cost (fit)" not in page
+    # a question only the results can refuse (a budget no model meets): one line, exit 2,
+    # the results and the report written all the same
+    again = runner.invoke(
+        app, ["advise", "-d", "iris", "-m", "gaussian-nb", "-s", "cost", "--seeds", "1",
+              "--fit-budget-s", "1e-9", "-j", "1", "--no-progress", "-o", str(tmp_path / "b")],
+        env=WIDE)
+    assert again.exit_code == 2, again.output
+    assert "no model fits within 1e-09 s" in again.output and "Traceback" not in again.output
+    assert (tmp_path / "b" / "index.html").is_file()

@@ -177,7 +177,20 @@ def test_a_study_that_feeds_no_goal_gets_a_one_line_note_instead_of_a_verdict():
     records = [dict(study="blend", dataset="d", model="b", family="hybrid", setting="lambda",
                     setting_value=0.5, seed=0, metric="best_error", value=0.2)]
     notes = []
-    assert comparison._advice(_rows(records), "d", notes) is None
+    assert comparison._advice(_rows(records), "d", notes) == (None, None)
     assert notes == ["no verdict: the blend rows answer none of the advisor's goals; the "
                      "summary and the report section are the result (gdlab compare runs the "
                      "studies a verdict needs)."]
+
+
+def test_advice_options_are_checked_before_anything_is_fitted_and_shape_the_verdict():
+    with pytest.raises(TypeError, match="advice_options takes goals, target_rows, "
+                                        "missing_rate, budget; got target"):
+        compare("iris", ["lda"], ["cost"], out_dir=None, advice_options={"target": 3})
+    with pytest.raises(ValueError, match="target_rows must be a number of training rows"):
+        compare("iris", ["lda"], ["cost"], out_dir=None, advice_options={"target_rows": 0})
+    with pytest.raises(TypeError, match="advice_options must be a mapping"):
+        compare("iris", ["lda"], ["cost"], out_dir=None, advice_options=["accuracy"])
+    result = compare("iris", ["gaussian-nb", "lda"], ["cost"], seeds=2, out_dir=None,
+                     advice_options={"goals": "cost"})
+    assert {a.goal for a in result.advice.answers} == {"cost"}

@@ -91,7 +91,8 @@ def advise(source="breast_cancer", *, goals=None, target_rows=None, missing_rate
         The class column, when ``source`` is a CSV path.
     out_dir : path-like, optional
         Where to write the comparison when ``source`` is data (default: none
-        written, the comparison stays in memory).
+        written, the comparison stays in memory); its report and
+        ``advice.json`` show this verdict.
     quick : bool, default=True
         The quick study settings, when ``source`` is data.
     n_jobs : int, default=1
@@ -134,6 +135,7 @@ def advise(source="breast_cancer", *, goals=None, target_rows=None, missing_rate
         dataset = load_csv(source, target=target)
     elif target is not None:
         raise ValueError("target= only applies to a CSV path source.")
-    result = compare(dataset, quick=quick, out_dir=out_dir, n_jobs=n_jobs)
-    return advise_rows(result.rows, goals=goals, target_rows=target_rows,
-                       missing_rate=missing_rate, budget=budget)
+    result = compare(dataset, quick=quick, out_dir=out_dir, n_jobs=n_jobs, advice_options={
+        "goals": goals, "target_rows": target_rows, "missing_rate": missing_rate,
+        "budget": budget})
+    return result.advice

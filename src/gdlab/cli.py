@@ -302,7 +302,7 @@ def _load_data(dataset, csv, target, na_values=None):
 
 
 def _run(*, dataset, csv, target, models, studies, out, n_jobs, scheduler, seeds, quick,
-         resume, progress, na_values=None, verdict=True, params=None):
+         resume, progress, na_values=None, verdict=True, params=None, advice_options=None):
     """Shared body of ``compare``, ``study`` and ``advise``: check, run, report, print."""
     import os
     import warnings
@@ -327,6 +327,7 @@ def _run(*, dataset, csv, target, models, studies, out, n_jobs, scheduler, seeds
             result = comparison.compare(
                 ds, names, studies, quick=quick, seeds=seeds, out_dir=out, n_jobs=n_jobs,
                 scheduler=scheduler, progress=progress, resume=resume, params=params,
+                advice_options=advice_options,
             )
     except ValueError as exc:  # e.g. a class too small to split, a bad scheduler address
         raise _fail(str(exc).strip().splitlines()[0]) from None
@@ -530,16 +531,12 @@ def advise(
         _print_verdict(verdict)
         return
     options["studies"] = _names("--studies", options["studies"])
-    result = _run(**options, verdict=False)
-    try:
-        verdict = advice_mod.advise_rows(result.rows, dataset=result.advice.dataset
-                                         if result.advice else None, goals=goals,
-                                         target_rows=target_rows, missing_rate=missing_rate,
-                                         budget=fit_budget_s)
-    except ValueError as exc:
-        raise _fail(str(exc).strip().splitlines()[0]) from None
-    verdict.to_json(Path(options["out"]) / "advice.json")
-    _print_verdict(verdict)
+    # the comparison's verdict answers these questions, so advice.json, the report's first
+    # screen and the terminal agree (a question the results cannot answer: exit 2, with
+    # the results and the report written)
+    _run(**options, verdict=True, advice_options={
+        "goals": goals, "target_rows": target_rows, "missing_rate": missing_rate,
+        "budget": fit_budget_s})
 
 
 @app.command()

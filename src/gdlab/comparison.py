@@ -332,6 +332,7 @@ def compare(
     progress: bool = False,
     resume: bool = False,
     params: Mapping[str, Mapping] | None = None,
+    advice_options: Mapping | None = None,
 ) -> Comparison:
     """Run the studies on one dataset and summarize the models.
 
@@ -368,6 +369,11 @@ def compare(
         Constructor arguments per study name, e.g. ``{"blend": {"lambdas":
         (0, 0.5, 1)}}``, over the quick or thorough settings (see
         :func:`check_plan`); recorded in ``manifest.json``.
+    advice_options : mapping, optional
+        The verdict's questions, as :func:`gdlab.advise` takes them:
+        ``goals``, ``target_rows``, ``missing_rate``, ``budget``. The verdict
+        in ``advice.json``, in the report and in ``Comparison.advice`` answers
+        them (default: every goal at the sizes measured).
 
     Returns
     -------
@@ -376,7 +382,12 @@ def compare(
     Raises
     ------
     ValueError
-        For bad input (see :func:`check_plan`), before anything is fitted.
+        For bad input (see :func:`check_plan`, and
+        :func:`gdlab.verdict.check_options` for ``advice_options``), before
+        anything is fitted; or, after the results and the report (without a
+        verdict) are written, when ``advice_options`` cannot be answered from
+        the results (``target_rows`` below the smallest size measured, a
+        budget no model meets, no rows for a goal asked).
     """
     from gdlab.data import load as load_dataset
     from gdlab.studies.runner import run
@@ -387,6 +398,17 @@ def compare(
     if seeds is not None and (isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer))
                               or seeds < 1):
         raise ValueError(f"seeds must be a positive int, got {seeds!r}.")
+    if advice_options is not None:
+        from gdlab.verdict import check_options
+
+        if not isinstance(advice_options, Mapping):
+            raise TypeError(f"advice_options must be a mapping (goals, target_rows, "
+                            f"missing_rate, budget), got {type(advice_options).__name__}.")
+        unknown = sorted(set(advice_options) - set(ADVICE_OPTIONS))
+        if unknown:
+            raise TypeError(f"advice_options takes {', '.join(ADVICE_OPTIONS)}; got "
+                            f"{', '.join(map(str, unknown))}.")
+        check_options(**advice_options)
 
     results = report = None
     if out_dir is not None:
@@ -399,7 +421,7 @@ def compare(
                n_jobs=n_jobs, scheduler=scheduler, progress=progress, resume=resume)
     notes = notes + list(rows.attrs.get("notes", []))
     table = summarize(rows, models)
-    advice = _advice(rows, ds.name, notes)
+    advice, advice_error = _advice(rows, ds.name, notes, advice_options)
     if out_dir is not None:
         from gdlab.report import build_report
 
@@ -415,17 +437,31 @@ def compare(
             results_path=results,
             advice=advice,
         )
+    if advice_error is not None:  # asked for explicitly: the results and report are kept
+        raise advice_error
     return Comparison(rows=rows, summary=table, studies=chosen, report=report,
                       results=results, notes=notes, advice=advice)
 
 
-def _advice(rows, name, notes):
-    """The verdict of a comparison (:func:`gdlab.verdict.advise_rows`), or None with a note."""
+#: The keys of ``compare``'s ``advice_options`` (``gdlab.advise_rows``'s questions).
+ADVICE_OPTIONS = ("goals", "target_rows", "missing_rate", "budget")
+
+
+def _advice(rows, name, notes, options=None):
+    """``(verdict, error)`` of a comparison (:func:`gdlab.verdict.advise_rows`).
+
+    Without ``options`` a verdict that cannot be given is None with a note;
+    with them, the error is also returned, for ``compare`` to raise once its
+    outputs are written.
+    """
     from gdlab.verdict import advise_rows
 
     try:
-        return advise_rows(rows, dataset=name)
+        return advise_rows(rows, dataset=name, **(options or {})), None
     except ValueError as err:
+        if options is not None:
+            notes.append(f"no verdict: {err}")
+            return None, err
         if str(err).startswith("the results hold no rows for the goal"):
             # e.g. gdlab study blend: one line, not the reason of every goal in turn
             ran = ", ".join(sorted(map(str, rows["study"].dropna().unique())))
@@ -433,7 +469,7 @@ def _advice(rows, name, notes):
                    "report section are the result (gdlab compare runs the studies a verdict "
                    "needs).")
         notes.append(f"no verdict: {err}")
-        return None
+        return None, None
 
 
 def _write_manifest(out_dir: Path, ds, models, studies, *, quick, seeds, params=None) -> Path:
