@@ -68,3 +68,16 @@ def test_a_significant_lead_beyond_what_the_data_supports_does_not_displace_the_
     assert "the interval of their difference includes 0" not in a.because
     assert advice.overall["model"] == "nb"
     assert any("beyond what the measured sizes support" in n for n in advice.notes)
+
+
+def test_the_family_contrast_of_a_prediction_beyond_the_data_says_so():
+    nb = PowerLaw(0.20, 0.3, 0.5)
+    lr = PowerLaw(0.05, 3.0, 0.5)
+    rows = _rows({"nb": ("generative", nb), "lr": ("discriminative", lr)}, noise=0.004)
+    within = advise_rows(rows, goals="accuracy", target_rows=640).answer("accuracy")
+    assert within.contrast["significant"] and not within.contrast["beyond_data"]
+    assert "Modelling p(y | x) wins here" in within.because
+    far = advise_rows(rows, goals="accuracy", target_rows=1280).answer("accuracy")
+    assert far.contrast["significant"] and far.contrast["beyond_data"]
+    assert "wins here" not in far.because
+    assert "The curves predict modelling p(y | x) ahead" in far.because

@@ -32,8 +32,8 @@ from gdlab.ranking import (
 )
 
 __all__ = ["Answer", "Advice", "compare_candidates", "because_and_reason", "with_reason",
-           "contrast_sentence", "family_of", "json_number", "format_value", "metric_label",
-           "METRIC_UNITS", "FIXED_DECIMALS"]
+           "contrast_label", "contrast_sentence", "family_of", "json_number", "format_value",
+           "metric_label", "METRIC_UNITS", "FIXED_DECIMALS"]
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,8 @@ class Answer:
         The question gdlab exists for: the best generative (p(x, y)) candidate
         against the best discriminative (p(y | x)) one -- ``generative``,
         ``discriminative``, ``difference`` (positive: the generative one is
-        better), ``interval``, ``significant``; None when one family is absent.
+        better), ``interval``, ``significant`` (and, for a prediction beyond
+        the sizes measured, ``beyond_data``); None when one family is absent.
     """
 
     goal: str
@@ -355,6 +356,33 @@ def _split(reason) -> tuple[str, str]:
     return reason if isinstance(reason, tuple) else (reason, reason)
 
 
+def contrast_label(c: dict) -> str:
+    """The contrast of an answer in a few words, for the terminal and the report.
+
+    Parameters
+    ----------
+    c : dict
+        :attr:`Answer.contrast`.
+
+    Returns
+    -------
+    str
+        "p(x, y) ahead", "p(y | x) ahead" or "no significant difference";
+        a lead predicted beyond what the data supports says so.
+
+    Examples
+    --------
+    >>> contrast_label({"difference": 0.02, "significant": True})
+    'p(x, y) ahead'
+    >>> contrast_label({"difference": -0.02, "significant": True, "beyond_data": True})
+    'p(y | x) ahead (predicted beyond the data)'
+    """
+    if not c["significant"]:
+        return "no significant difference"
+    lead = "p(x, y) ahead" if c["difference"] > 0 else "p(y | x) ahead"
+    return f"{lead} (predicted beyond the data)" if c.get("beyond_data") else lead
+
+
 def contrast_sentence(a: Answer) -> str:
     """p(x, y) against p(y | x) for this goal, in one sentence.
 
@@ -381,6 +409,10 @@ def contrast_sentence(a: Answer) -> str:
     ahead, behind = (g, d) if c["difference"] > 0 else (d, g)
     kind = "p(x, y)" if ahead == g else "p(y | x)"
     by = format_value(abs(c["difference"]), a.metric, signed=True).lstrip("+")
+    if c.get("beyond_data"):
+        return (f"The curves predict modelling {kind} ahead: {ahead} beats {behind} by {by} "
+                f"(95 % interval [{lo}, {hi}]), an extrapolation beyond what the data can "
+                f"support.")
     return (f"Modelling {kind} wins here: {ahead} beats {behind} by {by} "
             f"(95 % interval [{lo}, {hi}]).")
 

@@ -348,7 +348,7 @@ def _print_verdict(advice) -> None:
     """The verdict at the end of the output: overall first, then one line per goal."""
     from rich.markup import escape
 
-    from gdlab.answers import format_value
+    from gdlab.answers import contrast_label, format_value
 
     out = _stdout()
     out.rule("verdict", style="dim")
@@ -377,8 +377,7 @@ def _print_verdict(advice) -> None:
         out.print(f"{mark} {line}", highlight=False)
         c = a.contrast
         if a.answered and c and c.get("interval"):
-            verdict = ("p(x, y) ahead" if c["difference"] > 0 else "p(y | x) ahead") \
-                if c["significant"] else "no significant difference"
+            verdict = contrast_label(c)
             out.print(f"    [dim]p(x, y) {escape(c['generative'])} vs p(y | x) "
                       f"{escape(c['discriminative'])}: {verdict}[/]", highlight=False)
     if folded:

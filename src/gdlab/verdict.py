@@ -212,7 +212,7 @@ def _extrapolated(rows, lc, families, target, measured, notes) -> Answer:
         answer = replace(answer, contrast={
             "generative": g, "discriminative": disc, "difference": json_number(c.difference),
             "interval": [json_number(c.lo), json_number(c.hi)],
-            "significant": bool(c.significant)})
+            "significant": bool(c.significant), "beyond_data": bool(c.beyond_data)})
     sentences = [tie_note] if tie_note else []
     if kept is not None and kept_beyond:
         sentences.append(f"{kept}'s predicted lead is significant within the curves' "

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
-from gdlab.answers import format_value, metric_label
+from gdlab.answers import contrast_label, format_value, metric_label
 from gdlab.studies._common import run_colors
 
 __all__ = ["STUDY_ORDER", "STUDY_TITLES", "build_report", "figure_to_html", "figure_to_svg",
@@ -569,8 +569,7 @@ def _verdict(advice) -> dict | None:
             f" vs {value(a.get('runner_up_value'))}" if a.get("runner_up") else ""))
         c = a.get("contrast") or {}
         if c.get("interval"):
-            lead = ("p(x, y) ahead" if c["difference"] > 0 else "p(y | x) ahead") \
-                if c["significant"] else "no significant difference"
+            lead = contrast_label(c)
             family = (f"{c['generative']} vs {c['discriminative']}: {lead} "
                       f"({show(c['difference'])} [{show(c['interval'][0])}, "
                       f"{show(c['interval'][1])}])")
