@@ -7,7 +7,7 @@ splits:
    stratified sample of ``--small`` rows is "the user's data", nested in a
    larger sample of ``--target`` rows ("the data they will have");
 2. the advisor sees only the small sample: gdlab's ``learning_curve`` study
-   on it (``--inner-splits``, default 5; compare's quick default has 10;
+   on it (``--inner-splits``, default 10 as in compare's quick default;
    default sizes), then ``gdlab.advise_rows`` asked
    for ``accuracy`` at that size and at ``target_rows=--target``;
 3. every model is then fitted on the small sample and on the large one and
@@ -23,7 +23,7 @@ tied on the mean are ordered by the same rule, :func:`gdlab.ranking.rank_candida
 The goal: lower mean regret than every fixed choice, and than the CV pick at
 the target size, where extrapolation matters.
 
-    python benchmarks/advisor_regret.py [--splits 3] [--small 60] [--target 240] [--quick]
+    python benchmarks/advisor_regret.py [--splits 10] [--small 60] [--target 240] [--quick]
         [--datasets pima,xor] [--cache /tmp/advisor-cache [--cached-only]] [--save picks.csv]
 
 With ``--cache DIR`` each case's learning-curve rows and true test errors are
@@ -197,13 +197,13 @@ def paired_gaps(df, n_boot=2000, seed=0):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--splits", type=int, default=3)
+    ap.add_argument("--splits", type=int, default=10)
     ap.add_argument("--small", type=int, default=60)
     ap.add_argument("--target", type=int, default=240)
     ap.add_argument("--quick", action="store_true", help="4 datasets, 1 split")
-    ap.add_argument("--inner-splits", type=int, default=5,
-                    help="splits of the learning_curve study on the small sample (compare's "
-                         "quick default has 10)")
+    ap.add_argument("--inner-splits", type=int, default=10,
+                    help="splits of the learning_curve study on the small sample (10: "
+                         "compare's quick default)")
     ap.add_argument("--datasets", default=None,
                     help="comma-separated subset of the datasets (default: all 11)")
     ap.add_argument("--cache", default=None,

@@ -31,7 +31,7 @@ the lowest mean regret on the other datasets, both sizes together) and
 reports that choice's regret on the held-out datasets; then the same choice
 between the advisor and ``tie`` alone.
 
-    python benchmarks/advisor_regret_variants.py --cache DIR [--boot 100] [--inner-splits 5]
+    python benchmarks/advisor_regret_variants.py --cache DIR [--boot 100] [--inner-splits 10]
         [--save regrets.csv]
 """
 
@@ -105,7 +105,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", required=True)
     ap.add_argument("--boot", type=int, default=100)
-    ap.add_argument("--inner-splits", type=int, default=5,
+    ap.add_argument("--inner-splits", type=int, default=10,
                     help="the cases cached with this many inner splits")
     ap.add_argument("--save", default=None,
                     help="write every case's regret per rule to this CSV file")
