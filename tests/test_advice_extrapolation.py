@@ -66,6 +66,7 @@ def test_a_significant_lead_beyond_what_the_data_supports_does_not_displace_the_
     assert a.tie and not a.significant
     assert "lead for lr at 1280 rows is beyond what the data can support" in a.because
     assert "the interval of their difference includes 0" not in a.because
+    assert a.reason.startswith("Kept as the best measured: nb models p(x, y)")
     assert advice.overall["model"] == "nb"
     assert any("beyond what the measured sizes support" in n for n in advice.notes)
 

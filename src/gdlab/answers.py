@@ -547,8 +547,11 @@ def because_and_reason(a: Answer, sentence: str, tie_why: str | None = None
         return (f"{a.model} is ahead of {a.runner_up} on the one split measured; one split "
                 f"gives no interval to test the lead (more --seeds would). {_evidence(a)}",
                 f"On one split (untested): {sentence}")
+    if a.tie and tie_why:  # not within the noise: a lead the data cannot support
+        return (f"No clear winner between {a.model} and {a.runner_up}: {tie_why}. "
+                f"{_evidence(a)}", f"Kept as the best measured: {sentence}")
     if a.tie:
-        why = tie_why or "the interval of their difference includes 0"
+        why = "the interval of their difference includes 0"
         return (f"No clear winner between {a.model} and {a.runner_up}: {why}. {_evidence(a)}",
                 f"Within the noise; on average {sentence[0].lower()}{sentence[1:]}"
                 if sentence[:1].isupper() and not sentence.startswith(a.model)
