@@ -551,8 +551,8 @@ def because_and_reason(a: Answer, sentence: str, tie_why: str | None = None
         return (f"No clear winner between {a.model} and {a.runner_up}: {tie_why}. "
                 f"{_evidence(a)}", f"Kept as the best measured: {sentence}")
     if a.tie:
-        why = "the interval of their difference includes 0"
-        return (f"No clear winner between {a.model} and {a.runner_up}: {why}. {_evidence(a)}",
+        return (f"No clear winner between {a.model} and {a.runner_up}: the interval of "
+                f"their difference includes 0. {_evidence(a)}",
                 f"Within the noise; on average {sentence[0].lower()}{sentence[1:]}"
                 if sentence[:1].isupper() and not sentence.startswith(a.model)
                 else f"Within the noise; on average {sentence}")

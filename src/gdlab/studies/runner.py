@@ -247,10 +247,9 @@ def run(
         cell is written at once as a Parquet part file; see the module
         docstring for the format.
     n_jobs : int, default=1
-        Parallel workers (joblib's convention, -1 for every core this process may use:
-        :func:`usable_cores`). With
-        ``backend="dask"`` the cluster's workers decide and this only sizes a
-        fresh local cluster.
+        Parallel workers (joblib's convention, -1 for every core this process
+        may use: :func:`usable_cores`). With ``backend="dask"`` the cluster's
+        workers decide and this only sizes a fresh local cluster.
     backend : {"loky", "dask", "sequential"}, default="loky"
         ``"loky"``: joblib processes (``n_jobs=1`` runs in this process).
         ``"dask"``: joblib's Dask backend on ``distributed.Client(scheduler)``,
